@@ -1,0 +1,222 @@
+package dev.runs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.internal.ApiBridge;
+import dev.runs.internal.JsonSupport;
+import dev.runs.internal.RecordJson;
+import java.io.IOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The body of an event: an immutable JSON object, kept as compact JSON text in the order its
+ * fields were given. Build one from JSON text, a Jackson tree, a map or a record (component names
+ * become snake_case keys); read it back as text, as a fresh tree, or field by field.
+ *
+ * <p>Instances are immutable and thread-safe. {@link #toJsonNode()} returns a new tree each time,
+ * so callers may change what they get.
+ */
+public final class Payload {
+  private static final Payload EMPTY = new Payload("{}", null);
+
+  static {
+    ApiBridge.install(new ApiBridge.PayloadAccess() {
+      @Override
+      public ObjectNode tree(Payload payload) {
+        return payload.parsed();
+      }
+
+      @Override
+      public Payload trusted(String compactJson) {
+        return Payload.trusted(compactJson);
+      }
+    });
+  }
+
+  private final String json;
+  /** Parsed form when it was at hand at construction; never handed out without a copy. */
+  private volatile ObjectNode tree;
+
+  private Payload(String json, ObjectNode tree) {
+    this.json = json;
+    this.tree = tree;
+  }
+
+  /** @return the empty object {@code {}} */
+  public static Payload empty() {
+    return EMPTY;
+  }
+
+  /**
+   * Parses JSON text that must be one object.
+   *
+   * @param json the text
+   * @return the payload
+   * @throws ValidationException when the text is not one JSON object
+   */
+  public static Payload of(String json) {
+    Objects.requireNonNull(json, "json");
+    JsonNode node;
+    try {
+      node = JsonSupport.parse(json);
+    } catch (IOException e) {
+      throw new ValidationException("payload", "must be one JSON object: " + firstLine(e));
+    }
+    return of(node);
+  }
+
+  /**
+   * Copies a Jackson tree that must be an object.
+   *
+   * @param node the tree
+   * @return the payload
+   * @throws ValidationException when the node is not an object
+   */
+  public static Payload of(JsonNode node) {
+    Objects.requireNonNull(node, "node");
+    if (!node.isObject()) {
+      throw new ValidationException("payload", "must be a JSON object but was " + node.getNodeType());
+    }
+    ObjectNode copy = ((ObjectNode) node).deepCopy();
+    return new Payload(JsonSupport.write(copy), copy);
+  }
+
+  /**
+   * Converts a map (string keys; values may be strings, numbers, booleans, maps, lists, records,
+   * JSON trees) to a payload.
+   *
+   * @param fields the fields in order
+   * @return the payload
+   * @throws IllegalArgumentException for a value that cannot be converted
+   */
+  public static Payload of(Map<String, ?> fields) {
+    Objects.requireNonNull(fields, "fields");
+    return fromTree((ObjectNode) RecordJson.toJson(fields));
+  }
+
+  /**
+   * Converts a record to a payload: component names become snake_case keys and empty {@code
+   * Optional}s are left out.
+   *
+   * @param value the record
+   * @return the payload
+   */
+  public static Payload ofRecord(Record value) {
+    Objects.requireNonNull(value, "value");
+    return fromTree((ObjectNode) RecordJson.toJson(value));
+  }
+
+  /** Trusted text already known to be one compact JSON object (from the codec). */
+  static Payload trusted(String json) {
+    return "{}".equals(json) ? EMPTY : new Payload(json, null);
+  }
+
+  private static Payload fromTree(ObjectNode node) {
+    return new Payload(JsonSupport.write(node), node);
+  }
+
+  /** @return the compact JSON text */
+  public String json() {
+    return json;
+  }
+
+  /** @return a new Jackson tree of this payload; changing it does not change the payload */
+  public ObjectNode toJsonNode() {
+    return parsed().deepCopy();
+  }
+
+  /**
+   * Returns a field.
+   *
+   * @param field the top-level field name
+   * @return a copy of its value, or empty when absent or null
+   */
+  public Optional<JsonNode> get(String field) {
+    JsonNode n = parsed().get(field);
+    return n == null || n.isNull() ? Optional.empty() : Optional.of(n.deepCopy());
+  }
+
+  /**
+   * Returns a text field.
+   *
+   * @param field the top-level field name
+   * @return its text when present and a string
+   */
+  public Optional<String> text(String field) {
+    JsonNode n = parsed().get(field);
+    return n != null && n.isTextual() ? Optional.of(n.textValue()) : Optional.empty();
+  }
+
+  /**
+   * Converts this payload to a record (snake_case keys to components).
+   *
+   * @param type the record class
+   * @param <T> the record type
+   * @return the record
+   * @throws ValidationException naming a missing or mistyped field
+   */
+  public <T extends Record> T as(Class<T> type) {
+    return RecordJson.fromJson(parsed(), type, "payload");
+  }
+
+  /** @return true for {@code {}} */
+  public boolean isEmpty() {
+    return "{}".equals(json);
+  }
+
+  /** @return the length of the JSON text in UTF-8 bytes */
+  public int utf8Length() {
+    int n = 0;
+    for (int i = 0; i < json.length(); i++) {
+      char c = json.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  /** Shared, read-only parsed view; callers inside core must not mutate it. */
+  ObjectNode parsed() {
+    ObjectNode t = tree;
+    if (t == null) {
+      try {
+        t = (ObjectNode) JsonSupport.parse(json);
+      } catch (IOException | ClassCastException e) {
+        throw new StoreCorruptedException("stored payload is not a JSON object: " + firstLine(e), e);
+      }
+      tree = t;
+    }
+    return t;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Payload p && p.json.equals(json);
+  }
+
+  @Override
+  public int hashCode() {
+    return json.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return json;
+  }
+
+  private static String firstLine(Exception e) {
+    String m = String.valueOf(e.getMessage());
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

@@ -1,0 +1,23 @@
+package dev.runs;
+
+/** No run with the given id exists in the store. */
+public final class RunNotFoundException extends RunsException {
+  private static final long serialVersionUID = 1L;
+
+  private final RunId runId;
+
+  /**
+   * Creates the exception.
+   *
+   * @param runId the run that was asked for
+   */
+  public RunNotFoundException(RunId runId) {
+    super("run " + runId + " does not exist in this store; create it first");
+    this.runId = runId;
+  }
+
+  /** @return the run that was asked for */
+  public RunId runId() {
+    return runId;
+  }
+}

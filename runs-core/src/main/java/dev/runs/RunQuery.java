@@ -1,0 +1,232 @@
+package dev.runs;
+
+import dev.runs.internal.Times;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which runs to list: filters by namespace, thread key, status and creation time, a page size,
+ * and a cursor from the previous page. Runs are ordered newest first by creation time, then by id
+ * descending. Build with {@link #builder()}.
+ *
+ * @param namespace exact namespace (the run id prefix); empty string for runs without one
+ * @param threadKey exact thread key
+ * @param statuses accepted statuses; empty for all
+ * @param createdFrom inclusive lower bound of creation time
+ * @param createdBefore exclusive upper bound of creation time
+ * @param limit page size, 1 to {@value #MAX_LIMIT}
+ * @param cursor position after the last run of the previous page
+ */
+public record RunQuery(
+    Optional<String> namespace,
+    Optional<String> threadKey,
+    Set<RunStatus> statuses,
+    Optional<Instant> createdFrom,
+    Optional<Instant> createdBefore,
+    int limit,
+    Optional<Cursor> cursor) {
+
+  /** Default page size. */
+  public static final int DEFAULT_LIMIT = 50;
+  /** Largest page size. */
+  public static final int MAX_LIMIT = 1000;
+
+  /** Validates the query. */
+  public RunQuery {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(threadKey, "threadKey");
+    Objects.requireNonNull(statuses, "statuses");
+    Objects.requireNonNull(createdFrom, "createdFrom");
+    Objects.requireNonNull(createdBefore, "createdBefore");
+    Objects.requireNonNull(cursor, "cursor");
+    statuses = statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw new ValidationException("limit", "must be 1 to " + MAX_LIMIT + " but was " + limit);
+    }
+  }
+
+  /** @return a query for all runs, first page of {@value #DEFAULT_LIMIT} */
+  public static RunQuery all() {
+    return builder().build();
+  }
+
+  /** @return a new builder */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Tells whether a run passes the filters (cursor excluded). For stores that filter in memory.
+   *
+   * @param entry the run
+   * @return true when it matches
+   */
+  public boolean matches(RunEntry entry) {
+    RunRecord r = entry.record();
+    if (namespace.isPresent() && !namespace.get().equals(r.namespace())) {
+      return false;
+    }
+    if (threadKey.isPresent() && !threadKey.equals(r.threadKey())) {
+      return false;
+    }
+    if (!statuses.isEmpty() && !statuses.contains(entry.status())) {
+      return false;
+    }
+    if (createdFrom.isPresent() && r.createdAt().isBefore(createdFrom.get())) {
+      return false;
+    }
+    return createdBefore.isEmpty() || r.createdAt().isBefore(createdBefore.get());
+  }
+
+  /**
+   * Tells whether a run comes after the cursor in listing order (newest first).
+   *
+   * @param r the run record
+   * @return true when there is no cursor or the run sorts after it
+   */
+  public boolean afterCursor(RunRecord r) {
+    if (cursor.isEmpty()) {
+      return true;
+    }
+    Cursor c = cursor.get();
+    int byTime = r.createdAt().compareTo(c.createdAt());
+    return byTime < 0 || (byTime == 0 && r.id().compareTo(c.runId()) < 0);
+  }
+
+  /**
+   * A position in the listing order: the last run of a page.
+   *
+   * @param createdAt its creation time
+   * @param runId its id
+   */
+  public record Cursor(Instant createdAt, RunId runId) {
+    /** Validates the components. */
+    public Cursor {
+      Objects.requireNonNull(createdAt, "createdAt");
+      Objects.requireNonNull(runId, "runId");
+    }
+
+    /**
+     * @param last the last run of a page
+     * @return the cursor after it
+     */
+    public static Cursor after(RunRecord last) {
+      return new Cursor(last.createdAt(), last.id());
+    }
+
+    /** @return the opaque text form handed to clients */
+    public String encode() {
+      String raw = Times.format(createdAt) + "|" + runId.value();
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param text a cursor from {@link #encode()}
+     * @return the cursor
+     * @throws ValidationException when the text is not a cursor
+     */
+    public static Cursor decode(String text) {
+      try {
+        String raw = new String(Base64.getUrlDecoder().decode(text), StandardCharsets.UTF_8);
+        int bar = raw.indexOf('|');
+        if (bar < 0) {
+          throw new IllegalArgumentException("no separator");
+        }
+        return new Cursor(Times.parse(raw.substring(0, bar), "cursor"), RunId.of(raw.substring(bar + 1)));
+      } catch (IllegalArgumentException | ValidationException e) {
+        throw new ValidationException("cursor", "is not a cursor returned by a previous page");
+      }
+    }
+  }
+
+  /** Builds a {@link RunQuery}. Not thread-safe. */
+  public static final class Builder {
+    private Optional<String> namespace = Optional.empty();
+    private Optional<String> threadKey = Optional.empty();
+    private final EnumSet<RunStatus> statuses = EnumSet.noneOf(RunStatus.class);
+    private Optional<Instant> createdFrom = Optional.empty();
+    private Optional<Instant> createdBefore = Optional.empty();
+    private int limit = DEFAULT_LIMIT;
+    private Optional<Cursor> cursor = Optional.empty();
+
+    private Builder() {}
+
+    /**
+     * @param value exact namespace; empty string for runs without one
+     * @return this builder
+     */
+    public Builder namespace(String value) {
+      this.namespace = Optional.of(RunId.validateNamespace(value));
+      return this;
+    }
+
+    /**
+     * @param value exact thread key
+     * @return this builder
+     */
+    public Builder threadKey(String value) {
+      this.threadKey = Optional.of(Objects.requireNonNull(value, "threadKey"));
+      return this;
+    }
+
+    /**
+     * @param values statuses to include (adds to earlier calls)
+     * @return this builder
+     */
+    public Builder status(RunStatus... values) {
+      for (RunStatus s : values) {
+        statuses.add(Objects.requireNonNull(s, "status"));
+      }
+      return this;
+    }
+
+    /**
+     * @param value inclusive lower bound of creation time
+     * @return this builder
+     */
+    public Builder createdFrom(Instant value) {
+      this.createdFrom = Optional.of(Objects.requireNonNull(value, "createdFrom"));
+      return this;
+    }
+
+    /**
+     * @param value exclusive upper bound of creation time
+     * @return this builder
+     */
+    public Builder createdBefore(Instant value) {
+      this.createdBefore = Optional.of(Objects.requireNonNull(value, "createdBefore"));
+      return this;
+    }
+
+    /**
+     * @param value page size, 1 to {@value RunQuery#MAX_LIMIT}
+     * @return this builder
+     */
+    public Builder limit(int value) {
+      if (value < 1 || value > MAX_LIMIT) {
+        throw new ValidationException("limit", "must be 1 to " + MAX_LIMIT + " but was " + value);
+      }
+      this.limit = value;
+      return this;
+    }
+
+    /**
+     * @param value the {@link RunPage#nextCursor()} of the previous page
+     * @return this builder
+     */
+    public Builder cursor(String value) {
+      this.cursor = Optional.of(Cursor.decode(Objects.requireNonNull(value, "cursor")));
+      return this;
+    }
+
+    /** @return the query */
+    public RunQuery build() {
+      return new RunQuery(namespace, threadKey, statuses, createdFrom, createdBefore, limit, cursor);
+    }
+  }
+}

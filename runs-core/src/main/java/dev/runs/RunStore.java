@@ -1,0 +1,250 @@
+package dev.runs;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A store of runs: records written once, an append-only event log per run, stage outputs with
+ * manifests. Open one with {@link RunStores#open(String)}; stores differ in their medium
+ * ({@code memory:}, {@code sqlite:}, {@code file:}, {@code postgres:}), never in behaviour, which
+ * the conformance suite in {@code runs-testkit} pins down.
+ *
+ * <p><b>Appends.</b> Every append is validated (envelope, taxonomy payload rules, limits), redacted
+ * and checked against the run state machine and the optional expected sequence; then concurrent
+ * appends from all threads are gathered into one store commit (group commit). Each caller gets back
+ * exactly its own events, in order, once they are durable. An append is atomic: all its events are
+ * written, or none and the caller gets the exception. A draft whose idempotency key the run has
+ * seen returns the first event with that key instead of writing again.
+ *
+ * <p><b>Threads.</b> Implementations are thread-safe. Futures from {@code appendAsync} complete on
+ * the store's commit thread: attach slow follow-up work with the {@code ...Async} methods of
+ * {@link CompletableFuture}. After {@link #close()} every method throws {@link
+ * IllegalStateException}.
+ */
+public interface RunStore extends AutoCloseable {
+
+  /**
+   * Creates a run: writes its record and its first event, {@code run.created} (sequence 1). The
+   * config snapshot is redacted first. Idempotent per trigger: if a run with the same trigger id
+   * exists, that run is returned with {@code created == false} and nothing is written.
+   *
+   * @param record the record; its creation time is replaced by the store's clock
+   * @return the stored record and whether this call created it
+   * @throws RunAlreadyExistsException when the id is taken by a run with another trigger id
+   * @throws StoreIoException when the store cannot write
+   */
+  CreateResult create(RunRecord record);
+
+  /**
+   * @param id a run id
+   * @return the run's record
+   */
+  Optional<RunRecord> get(RunId id);
+
+  /**
+   * @param triggerId a trigger id
+   * @return the run created by that trigger
+   */
+  Optional<RunRecord> findByTrigger(String triggerId);
+
+  /**
+   * Returns a run's record with its current status and last sequence.
+   *
+   * @param id a run id
+   * @return the entry when the run exists
+   */
+  Optional<RunEntry> entry(RunId id);
+
+  /**
+   * Appends one event and waits until it is durable.
+   *
+   * @param runId the run
+   * @param draft the event
+   * @return the stored event (or the earlier one with the same idempotency key)
+   * @throws ValidationException when the draft breaks a rule (nothing written)
+   * @throws IllegalTransitionException when the run's status refuses the type (nothing written)
+   * @throws RunNotFoundException when the run does not exist
+   * @throws StoreIoException when the store cannot write (not acknowledged)
+   */
+  RunEvent append(RunId runId, EventDraft draft);
+
+  /**
+   * Appends events atomically and waits until they are durable.
+   *
+   * @param runId the run
+   * @param drafts the events, in order
+   * @return the stored events, one per draft, in order
+   * @throws ValidationException when any draft breaks a rule (nothing written)
+   * @throws IllegalTransitionException when a draft is refused by the state machine (nothing
+   *     written)
+   * @throws RunNotFoundException when the run does not exist
+   * @throws StoreIoException when the store cannot write (not acknowledged)
+   */
+  List<RunEvent> append(RunId runId, List<EventDraft> drafts);
+
+  /**
+   * Appends events atomically if the run's last sequence is still {@code expected}.
+   *
+   * @param runId the run
+   * @param drafts the events, in order
+   * @param expected the last sequence the caller saw, or {@link ExpectedSequence#any()}
+   * @return the stored events, one per draft, in order
+   * @throws SequenceConflictException when the log moved on (nothing written)
+   * @throws ValidationException when any draft breaks a rule (nothing written)
+   * @throws IllegalTransitionException when a draft is refused by the state machine
+   * @throws RunNotFoundException when the run does not exist
+   * @throws StoreIoException when the store cannot write (not acknowledged)
+   */
+  List<RunEvent> append(RunId runId, List<EventDraft> drafts, ExpectedSequence expected);
+
+  /**
+   * Appends one event without waiting. Validation failures are thrown at once; everything else
+   * completes the future exceptionally.
+   *
+   * @param runId the run
+   * @param draft the event
+   * @return completes with the stored event once durable
+   * @throws ValidationException when the draft breaks a rule
+   */
+  CompletableFuture<RunEvent> appendAsync(RunId runId, EventDraft draft);
+
+  /**
+   * Appends events atomically without waiting; lets one producer pipeline many events per commit.
+   *
+   * @param runId the run
+   * @param drafts the events, in order
+   * @param expected the last sequence the caller saw, or {@link ExpectedSequence#any()}
+   * @return completes with the stored events once durable
+   * @throws ValidationException when a draft breaks a rule
+   */
+  CompletableFuture<List<RunEvent>> appendAsync(
+      RunId runId, List<EventDraft> drafts, ExpectedSequence expected);
+
+  /**
+   * Reads a run's events after a sequence, lazily and in bounded memory.
+   *
+   * @param runId the run
+   * @param afterSequence 0 for all events
+   * @return the events in sequence order; close it
+   * @throws RunNotFoundException when the run does not exist
+   */
+  EventStream read(RunId runId, long afterSequence);
+
+  /**
+   * Reads a page of a run's events.
+   *
+   * @param runId the run
+   * @param afterSequence 0 for the start
+   * @param limit most events to return, at least 1
+   * @return up to {@code limit} events in sequence order
+   * @throws RunNotFoundException when the run does not exist
+   */
+  List<RunEvent> read(RunId runId, long afterSequence, int limit);
+
+  /**
+   * Folds a run's events into its state.
+   *
+   * @param runId the run
+   * @return the fold
+   * @throws RunNotFoundException when the run does not exist
+   */
+  RunState state(RunId runId);
+
+  /**
+   * Recomputes a run's status from its events and compares it with the store's cached status.
+   *
+   * @param runId the run
+   * @return the comparison
+   * @throws RunNotFoundException when the run does not exist
+   */
+  RunVerification verify(RunId runId);
+
+  /**
+   * Lists runs, newest first.
+   *
+   * @param query filters, page size and cursor
+   * @return one page
+   */
+  RunPage list(RunQuery query);
+
+  /**
+   * Writes a stage attempt: its files, then its manifest; all or nothing, never overwriting.
+   *
+   * @param runId the run
+   * @param write the files
+   * @return the manifest written
+   * @throws StageExistsException when the attempt exists
+   * @throws RunNotFoundException when the run does not exist
+   * @throws StoreIoException when the store cannot write (nothing of the attempt remains)
+   */
+  StageManifest writeStage(RunId runId, StageWrite write);
+
+  /**
+   * @param runId the run
+   * @return manifests of every stage attempt, by position then attempt
+   * @throws RunNotFoundException when the run does not exist
+   */
+  List<StageManifest> stages(RunId runId);
+
+  /**
+   * Reads a file of a stage attempt and checks it against its manifest.
+   *
+   * @param runId the run
+   * @param stageKey the stage
+   * @param attempt the attempt
+   * @param path relative path from the manifest, e.g. {@code output.json} or {@code
+   *     artifacts/report.html}
+   * @return the bytes
+   * @throws StoreCorruptedException when size or sha256 differ from the manifest
+   * @throws ValidationException when no such file is listed
+   */
+  byte[] readStageFile(RunId runId, String stageKey, int attempt, String path);
+
+  /**
+   * Reads an artifact; same as {@code readStageFile(runId, stageKey, attempt, "artifacts/" + name)}.
+   *
+   * @param runId the run
+   * @param stageKey the stage
+   * @param attempt the attempt
+   * @param name the artifact name
+   * @return the bytes, checked against the manifest
+   */
+  default byte[] readArtifact(RunId runId, String stageKey, int attempt, String name) {
+    return readStageFile(runId, stageKey, attempt, "artifacts/" + name);
+  }
+
+  /**
+   * Re-hashes every file of a stage attempt against its manifest.
+   *
+   * @param runId the run
+   * @param stageKey the stage
+   * @param attempt the attempt
+   * @return each mismatch or missing file
+   */
+  StageVerification verifyStage(RunId runId, String stageKey, int attempt);
+
+  /**
+   * Registers a listener told of every change (creation and appends) after it is durable.
+   *
+   * @param listener the listener
+   * @return closing it unregisters the listener
+   */
+  Registration watch(StoreListener listener);
+
+  /** @return the store's location with credentials redacted, e.g. {@code sqlite:runs.db} */
+  String location();
+
+  /**
+   * Commits what is queued, stops the commit threads and releases the medium. Idempotent.
+   */
+  @Override
+  void close();
+
+  /** A listener registration; closing it stops the notifications. */
+  interface Registration extends AutoCloseable {
+    /** Unregisters; idempotent. */
+    @Override
+    void close();
+  }
+}

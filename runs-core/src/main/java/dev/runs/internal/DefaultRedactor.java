@@ -1,0 +1,140 @@
+package dev.runs.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.runs.Payload;
+import dev.runs.Redactor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The default {@link Redactor}: masks fields named like secrets and secret-shaped substrings. A
+ * cheap scan of the JSON text skips payloads that cannot contain a secret, so the common case
+ * costs one pass over the text and no parsing.
+ */
+public final class DefaultRedactor implements Redactor {
+  /** The shared instance. */
+  public static final DefaultRedactor INSTANCE = new DefaultRedactor();
+
+  /** Lowercase fragments at least one of which every secret we mask contains. */
+  private static final String[] HINTS = {
+    "pass", "secret", "token", "api", "key", "auth", "bearer", "-----begin", "sk-", "akia", "ghp_",
+    "xox", "eyj", "credential"
+  };
+
+  private static final Pattern SECRET_VALUES = Pattern.compile(
+      "(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----"
+          + "|(?i:bearer)\\s+[A-Za-z0-9._~+/=-]{8,}"
+          + "|\\bsk-[A-Za-z0-9_-]{16,}"
+          + "|\\bAKIA[0-9A-Z]{16}\\b"
+          + "|\\bgh[pousr]_[A-Za-z0-9]{30,}"
+          + "|\\bxox[abprs]-[A-Za-z0-9-]{10,}"
+          + "|\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
+
+  private DefaultRedactor() {}
+
+  @Override
+  public Payload redact(Payload payload) {
+    String json = payload.json();
+    if (!mayContainSecret(json)) {
+      return payload;
+    }
+    ObjectNode tree = ApiBridge.payloads().tree(payload);
+    ObjectNode copy = tree.deepCopy();
+    if (!redactNode(copy)) {
+      return payload;
+    }
+    return Payload.of(copy);
+  }
+
+  private static boolean mayContainSecret(String json) {
+    String lower = json.toLowerCase(Locale.ROOT);
+    for (String hint : HINTS) {
+      if (lower.contains(hint)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Redacts in place; returns true when anything changed. */
+  private static boolean redactNode(JsonNode node) {
+    boolean changed = false;
+    if (node instanceof ObjectNode o) {
+      List<String> names = new ArrayList<>();
+      o.fieldNames().forEachRemaining(names::add);
+      for (String name : names) {
+        JsonNode v = o.get(name);
+        if (isSecretName(name) && !(v.isTextual() && Redactor.MASK.equals(v.textValue()))
+            && !v.isNull() && !v.isBoolean()) {
+          o.put(name, Redactor.MASK);
+          changed = true;
+        } else if (v.isTextual()) {
+          String masked = maskText(v.textValue());
+          if (masked != null) {
+            o.set(name, TextNode.valueOf(masked));
+            changed = true;
+          }
+        } else if (v.isContainerNode()) {
+          changed |= redactNode(v);
+        }
+      }
+    } else if (node instanceof ArrayNode a) {
+      for (int i = 0; i < a.size(); i++) {
+        JsonNode v = a.get(i);
+        if (v.isTextual()) {
+          String masked = maskText(v.textValue());
+          if (masked != null) {
+            a.set(i, TextNode.valueOf(masked));
+            changed = true;
+          }
+        } else if (v.isContainerNode()) {
+          changed |= redactNode(v);
+        }
+      }
+    }
+    return changed;
+  }
+
+  private static String maskText(String text) {
+    if (!mayContainSecret(text)) {
+      return null;
+    }
+    Matcher m = SECRET_VALUES.matcher(text);
+    if (!m.find()) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder();
+    do {
+      String hit = m.group();
+      String replacement = hit.regionMatches(true, 0, "bearer", 0, 6)
+          ? hit.substring(0, 6) + " " + Redactor.MASK
+          : Redactor.MASK;
+      m.appendReplacement(b, Matcher.quoteReplacement(replacement));
+    } while (m.find());
+    m.appendTail(b);
+    return b.toString();
+  }
+
+  /**
+   * Tells whether a field name looks like it holds a secret.
+   *
+   * @param name a field name
+   * @return true for password-, secret-, key- and token-like names
+   */
+  static boolean isSecretName(String name) {
+    String n = name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
+    if (n.contains("password") || n.contains("passwd") || n.contains("secret")
+        || n.contains("apikey") || n.contains("accesskey") || n.contains("privatekey")
+        || n.contains("credential") || n.equals("authorization") || n.equals("auth")
+        || n.equals("cookie") || n.equals("setcookie")) {
+      return true;
+    }
+    return n.equals("token") || (n.endsWith("token") && !n.endsWith("tokens"));
+  }
+}

@@ -1,0 +1,426 @@
+package dev.runs.internal;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.CreateResult;
+import dev.runs.EventDraft;
+import dev.runs.EventId;
+import dev.runs.EventStream;
+import dev.runs.EventTypes;
+import dev.runs.ExpectedSequence;
+import dev.runs.LimitExceededException;
+import dev.runs.Payload;
+import dev.runs.RunChange;
+import dev.runs.RunEntry;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunState;
+import dev.runs.RunStatus;
+import dev.runs.RunStore;
+import dev.runs.RunStoreOptions;
+import dev.runs.RunVerification;
+import dev.runs.RunsException;
+import dev.runs.StageManifest;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import dev.runs.StoreIoException;
+import dev.runs.StoreListener;
+import dev.runs.StoreLimits;
+import dev.runs.ValidationException;
+import dev.runs.spi.StorageEngine;
+import dev.runs.spi.StoreLocation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link RunStore} every store module returns: the append path (validation, redaction, limits,
+ * state machine, idempotency, expected sequence, group commit) over a {@link StorageEngine}.
+ */
+public final class DefaultRunStore implements RunStore {
+  private static final Logger log = LoggerFactory.getLogger(DefaultRunStore.class);
+  private static final AtomicInteger STORE_NUMBERS = new AtomicInteger();
+
+  private final StorageEngine engine;
+  private final StoreLocation location;
+  private final RunStoreOptions options;
+  private final StoreLimits limits;
+  private final GroupCommitter committer;
+  private final Uuid7 ids;
+  private final CopyOnWriteArrayList<StoreListener> listeners = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean listenerWarned = new AtomicBoolean();
+
+  /**
+   * @param engine the engine; closed with this store
+   * @param location where the store lives and its options
+   */
+  public DefaultRunStore(StorageEngine engine, StoreLocation location) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.location = Objects.requireNonNull(location, "location");
+    this.options = location.options();
+    this.limits = options.limits();
+    this.ids = new Uuid7(options.clock());
+    int lanes = options.commitLanes().orElse(Math.max(1, engine.preferredCommitLanes()));
+    this.committer = new GroupCommitter(engine, options.clock(), lanes, options.maxBatchEvents(),
+        location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(), this::publish);
+    engine.watchExternalChanges(this::publish);
+    log.info("run store opened: {} ({} commit lane{})", location.redacted(), lanes,
+        lanes == 1 ? "" : "s");
+  }
+
+  private void publish(RunChange change) {
+    for (StoreListener l : listeners) {
+      try {
+        l.onChange(change);
+      } catch (RuntimeException e) {
+        if (listenerWarned.compareAndSet(false, true)) {
+          log.warn("store listener {} failed on {} (further failures are logged at debug)", l, change, e);
+        } else {
+          log.debug("store listener {} failed on {}", l, change, e);
+        }
+      }
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("store is closed: " + location.redacted());
+    }
+  }
+
+  // ---- runs --------------------------------------------------------------------------------------
+
+  @Override
+  public CreateResult create(RunRecord record) {
+    Objects.requireNonNull(record, "record");
+    checkOpen();
+    RunRecord stored = record.withConfig(options.redactor().redact(record.config()))
+        .withCreatedAt(options.clock().instant());
+    ObjectNode payload = JsonSupport.object();
+    ObjectNode wf = payload.putObject("workflow");
+    wf.put("name", stored.workflow().name());
+    wf.put("version", stored.workflow().version());
+    payload.put("config_sha256", stored.config().sha256());
+    ObjectNode trig = payload.putObject("trigger");
+    trig.put("source", stored.trigger().source().wireName());
+    trig.put("trigger_id", stored.trigger().triggerId());
+    stored.trigger().actor().ifPresent(a -> trig.put("actor", a));
+    stored.lineage().ifPresent(l -> {
+      ObjectNode lin = payload.putObject("lineage");
+      lin.put("parent_run_id", l.parentRunId().value());
+      lin.put("relation", l.relation().wireName());
+    });
+    stored.recommendation().ifPresent(r -> payload.put("recommendation_id", r.recommendationId()));
+    RunEvent created = new RunEvent(RunEvent.SCHEMA, EventId.of(ids.next()), stored.id(), 1,
+        EventTypes.RUN_CREATED, stored.createdAt(), Optional.empty(), OptionalInt.empty(),
+        Optional.empty(), "store", Optional.empty(), Payload.of(payload), java.util.Map.of());
+    CreateResult result = engine.create(stored, created);
+    if (result.created()) {
+      log.debug("run {} - created by trigger {}", stored.id(), stored.trigger().triggerId());
+      publish(new RunChange(stored.id(), 1, RunStatus.CREATED, true));
+    }
+    return result;
+  }
+
+  @Override
+  public Optional<RunRecord> get(RunId id) {
+    Objects.requireNonNull(id, "id");
+    checkOpen();
+    return engine.find(id);
+  }
+
+  @Override
+  public Optional<RunRecord> findByTrigger(String triggerId) {
+    Objects.requireNonNull(triggerId, "triggerId");
+    checkOpen();
+    return engine.findByTrigger(triggerId);
+  }
+
+  @Override
+  public Optional<RunEntry> entry(RunId id) {
+    Objects.requireNonNull(id, "id");
+    checkOpen();
+    return engine.entry(id);
+  }
+
+  // ---- appends -----------------------------------------------------------------------------------
+
+  @Override
+  public RunEvent append(RunId runId, EventDraft draft) {
+    return append(runId, List.of(draft), ExpectedSequence.any()).get(0);
+  }
+
+  @Override
+  public List<RunEvent> append(RunId runId, List<EventDraft> drafts) {
+    return append(runId, drafts, ExpectedSequence.any());
+  }
+
+  @Override
+  public List<RunEvent> append(RunId runId, List<EventDraft> drafts, ExpectedSequence expected) {
+    CompletableFuture<List<RunEvent>> f = appendAsync(runId, drafts, expected);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return f.get();
+        } catch (InterruptedException e) {
+          // the append is already queued and will be committed; wait for its outcome
+          interrupted = true;
+        } catch (ExecutionException e) {
+          throw unwrap(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static RuntimeException unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    if (t instanceof RuntimeException re) {
+      return re;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    return new StoreIoException("append failed: " + t, t);
+  }
+
+  @Override
+  public CompletableFuture<RunEvent> appendAsync(RunId runId, EventDraft draft) {
+    return appendAsync(runId, List.of(draft), ExpectedSequence.any()).thenApply(l -> l.get(0));
+  }
+
+  @Override
+  public CompletableFuture<List<RunEvent>> appendAsync(
+      RunId runId, List<EventDraft> drafts, ExpectedSequence expected) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(drafts, "drafts");
+    Objects.requireNonNull(expected, "expected");
+    checkOpen();
+    List<EventDraft> prepared = prepare(runId, drafts);
+    PendingAppend pending = new PendingAppend(runId, prepared, expected);
+    committer.submit(pending);
+    return pending.future;
+  }
+
+  /** Validates, redacts and checks limits in the caller's thread; returns the drafts to plan. */
+  private List<EventDraft> prepare(RunId runId, List<EventDraft> drafts) {
+    if (drafts.isEmpty()) {
+      throw new ValidationException("run " + runId, "events", "an append needs at least one event");
+    }
+    if (drafts.size() > limits.maxEventsPerAppend()) {
+      throw new LimitExceededException("events", "maxEventsPerAppend", limits.maxEventsPerAppend(),
+          drafts.size());
+    }
+    List<EventDraft> out = new ArrayList<>(drafts.size());
+    for (int i = 0; i < drafts.size(); i++) {
+      EventDraft d = Objects.requireNonNull(drafts.get(i), "drafts[" + i + "]");
+      String context = "run " + runId + " event " + (i + 1) + " of " + drafts.size() + " (" + d.type() + ")";
+      PayloadRules.checkAppendable(context, d.type());
+      Payload redacted = options.redactor().redact(d.payload());
+      if (redacted != d.payload()) {
+        d = d.withPayload(redacted);
+      }
+      int bytes = redacted.utf8Length();
+      if (bytes > limits.maxPayloadBytes()) {
+        throw new LimitExceededException(context, "payload", "maxPayloadBytes",
+            limits.maxPayloadBytes(), bytes);
+      }
+      ObjectNode tree = ApiBridge.payloads().tree(redacted);
+      int depth = JsonSupport.depth(tree);
+      if (depth > limits.maxJsonDepth()) {
+        throw new LimitExceededException(context, "payload", "maxJsonDepth",
+            limits.maxJsonDepth(), depth);
+      }
+      PayloadRules.check(context, d, tree);
+      out.add(d);
+    }
+    return out;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  @Override
+  public EventStream read(RunId runId, long afterSequence) {
+    Objects.requireNonNull(runId, "runId");
+    checkAfter(afterSequence);
+    checkOpen();
+    return engine.read(runId, afterSequence);
+  }
+
+  @Override
+  public List<RunEvent> read(RunId runId, long afterSequence, int limit) {
+    if (limit < 1) {
+      throw new ValidationException("limit", "must be at least 1 but was " + limit);
+    }
+    List<RunEvent> out = new ArrayList<>(Math.min(limit, 1024));
+    try (EventStream s = read(runId, afterSequence)) {
+      while (out.size() < limit && s.hasNext()) {
+        out.add(s.next());
+      }
+    }
+    return out;
+  }
+
+  private static void checkAfter(long afterSequence) {
+    if (afterSequence < 0) {
+      throw new ValidationException("after", "must be 0 or more but was " + afterSequence);
+    }
+  }
+
+  @Override
+  public RunState state(RunId runId) {
+    try (EventStream s = read(runId, 0)) {
+      RunState.Folder f = new RunState.Folder(runId);
+      while (s.hasNext()) {
+        f.accept(s.next());
+      }
+      if (f.lastSequence() == 0) {
+        throw new RunNotFoundException(runId);
+      }
+      return f.snapshot();
+    }
+  }
+
+  @Override
+  public RunVerification verify(RunId runId) {
+    RunEntry entry = entry(runId).orElseThrow(() -> new RunNotFoundException(runId));
+    RunState state = state(runId);
+    List<String> problems = new ArrayList<>();
+    if (entry.status() != state.status()) {
+      problems.add("cached status " + entry.status().wireName() + " but the events fold to "
+          + state.status().wireName());
+    }
+    if (entry.lastSequence() != state.lastSequence()) {
+      problems.add("cached last sequence " + entry.lastSequence() + " but the log ends at "
+          + state.lastSequence());
+    }
+    return new RunVerification(runId, entry.status(), state.status(), entry.lastSequence(),
+        state.lastSequence(), problems);
+  }
+
+  @Override
+  public RunPage list(RunQuery query) {
+    Objects.requireNonNull(query, "query");
+    checkOpen();
+    return engine.list(query);
+  }
+
+  // ---- stages ------------------------------------------------------------------------------------
+
+  @Override
+  public StageManifest writeStage(RunId runId, StageWrite write) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(write, "write");
+    checkOpen();
+    if (engine.find(runId).isEmpty()) {
+      throw new RunNotFoundException(runId);
+    }
+    StageWrite redacted = write;
+    if (write.input().isPresent()) {
+      redacted = redacted.withInput(options.redactor().redact(write.input().get()));
+    }
+    if (write.output().isPresent()) {
+      redacted = redacted.withOutput(options.redactor().redact(write.output().get()));
+    }
+    return engine.writeStage(runId, redacted, options.clock().instant());
+  }
+
+  @Override
+  public List<StageManifest> stages(RunId runId) {
+    Objects.requireNonNull(runId, "runId");
+    checkOpen();
+    if (engine.find(runId).isEmpty()) {
+      throw new RunNotFoundException(runId);
+    }
+    return engine.stages(runId);
+  }
+
+  @Override
+  public byte[] readStageFile(RunId runId, String stageKey, int attempt, String path) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(stageKey, "stageKey");
+    Objects.requireNonNull(path, "path");
+    checkOpen();
+    StageWrite.checkStageKey(stageKey);
+    checkStagePath(path);
+    return engine.readStageFile(runId, stageKey, attempt, path);
+  }
+
+  @Override
+  public StageVerification verifyStage(RunId runId, String stageKey, int attempt) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(stageKey, "stageKey");
+    checkOpen();
+    StageWrite.checkStageKey(stageKey);
+    return engine.verifyStage(runId, stageKey, attempt);
+  }
+
+  private static void checkStagePath(String path) {
+    if (path.equals("input.json") || path.equals("output.json")) {
+      return;
+    }
+    if (!path.startsWith("artifacts/")) {
+      throw new ValidationException("path", "'" + path
+          + "' must be input.json, output.json or artifacts/<name>");
+    }
+    dev.runs.StageArtifact.checkName(path.substring("artifacts/".length()));
+  }
+
+  // ---- watching and lifecycle --------------------------------------------------------------------
+
+  @Override
+  public Registration watch(StoreListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    checkOpen();
+    listeners.add(listener);
+    return () -> listeners.remove(listener);
+  }
+
+  @Override
+  public String location() {
+    return location.redacted();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      committer.shutdown();
+    } finally {
+      try {
+        engine.close();
+      } catch (RunsException e) {
+        log.warn("closing {} failed", location.redacted(), e);
+      }
+      listeners.clear();
+      log.info("run store closed: {}", location.redacted());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "RunStore[" + location.redacted() + "]";
+  }
+}

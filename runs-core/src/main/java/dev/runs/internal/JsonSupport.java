@@ -1,0 +1,164 @@
+package dev.runs.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The one Jackson configuration Runs uses. Default typing stays off, so type hints such as
+ * {@code @class} in a payload are plain data and never instantiate anything; only the tree model
+ * and explicit record conversion are used. Read constraints are tightened below Jackson's
+ * defaults; per-store limits ({@link dev.runs.StoreLimits}) are checked on top.
+ */
+public final class JsonSupport {
+  /** Hard ceiling on nesting depth for any JSON Runs parses. */
+  public static final int MAX_PARSE_DEPTH = 256;
+  /** Hard ceiling on a single string value. */
+  public static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
+  /** Hard ceiling on one document: the largest configurable payload limit plus room for the envelope. */
+  public static final long MAX_DOCUMENT_LENGTH = 65L * 1024 * 1024;
+
+  public static final JsonFactory FACTORY = new JsonFactoryBuilder()
+      .streamReadConstraints(StreamReadConstraints.builder()
+          .maxNestingDepth(MAX_PARSE_DEPTH)
+          .maxStringLength(MAX_STRING_LENGTH)
+          .maxDocumentLength(MAX_DOCUMENT_LENGTH)
+          .maxNumberLength(1000)
+          .build())
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+      .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+      .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+      .build();
+
+  public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+      .build();
+
+  private JsonSupport() {}
+
+  /** @return a new empty object node */
+  public static ObjectNode object() {
+    return MAPPER.createObjectNode();
+  }
+
+  /**
+   * Parses JSON text.
+   *
+   * @param json the text
+   * @return the tree
+   * @throws IOException when the text is not one valid JSON value within the constraints
+   */
+  public static JsonNode parse(String json) throws IOException {
+    try (JsonParser p = FACTORY.createParser(json)) {
+      JsonNode node = MAPPER.readTree(p);
+      if (node == null || node.isMissingNode()) {
+        throw new IOException("no JSON value found");
+      }
+      if (p.nextToken() != null) {
+        throw new IOException("trailing content after the JSON value");
+      }
+      return node;
+    }
+  }
+
+  /**
+   * Writes a tree as compact JSON, keys in their order.
+   *
+   * @param node the tree
+   * @return the text
+   */
+  public static String write(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Returns the canonical form of a tree: object keys sorted by code point at every level,
+   * compact, numbers in their exact plain form. Two trees with the same content in any key order
+   * have the same canonical text.
+   *
+   * @param node the tree
+   * @return the canonical text
+   */
+  public static String canonical(JsonNode node) {
+    return write(sortKeys(node));
+  }
+
+  /**
+   * Returns a copy of the tree with object keys sorted at every level.
+   *
+   * @param node the tree
+   * @return the sorted copy
+   */
+  public static JsonNode sortKeys(JsonNode node) {
+    if (node.isObject()) {
+      TreeMap<String, JsonNode> sorted = new TreeMap<>();
+      for (Map.Entry<String, JsonNode> e : node.properties()) {
+        sorted.put(e.getKey(), sortKeys(e.getValue()));
+      }
+      ObjectNode out = object();
+      sorted.forEach(out::set);
+      return out;
+    }
+    if (node.isArray()) {
+      var out = MAPPER.createArrayNode();
+      for (JsonNode child : node) {
+        out.add(sortKeys(child));
+      }
+      return out;
+    }
+    if (node.isNumber()) {
+      return canonicalNumber(node);
+    }
+    return node;
+  }
+
+  private static JsonNode canonicalNumber(JsonNode node) {
+    if (node.isIntegralNumber()) {
+      return JsonNodeFactory.instance.numberNode(node.bigIntegerValue());
+    }
+    java.math.BigDecimal d = node.decimalValue().stripTrailingZeros();
+    if (d.scale() <= 0 && d.precision() - d.scale() <= 30) {
+      return JsonNodeFactory.instance.numberNode(d.toBigIntegerExact());
+    }
+    return JsonNodeFactory.instance.numberNode(d);
+  }
+
+  /**
+   * Returns the nesting depth of a tree (a scalar is 0, {@code {}} is 1).
+   *
+   * @param node the tree
+   * @return its depth
+   */
+  public static int depth(JsonNode node) {
+    if (!node.isContainerNode()) {
+      return 0;
+    }
+    int max = 0;
+    for (JsonNode child : node) {
+      max = Math.max(max, depth(child));
+    }
+    return max + 1;
+  }
+}

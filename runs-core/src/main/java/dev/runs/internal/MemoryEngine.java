@@ -1,0 +1,326 @@
+package dev.runs.internal;
+
+import dev.runs.CreateResult;
+import dev.runs.EventStream;
+import dev.runs.RunAlreadyExistsException;
+import dev.runs.RunEntry;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunStatus;
+import dev.runs.StageExistsException;
+import dev.runs.StageManifest;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import dev.runs.StoreCorruptedException;
+import dev.runs.ValidationException;
+import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code memory:} engine: everything in the heap, nothing survives {@code close()}. Each run
+ * has its own monitor, so unrelated runs never contend; readers copy events out in small pages so
+ * a reader never holds a run's lock while the caller works.
+ */
+public final class MemoryEngine implements dev.runs.spi.StorageEngine {
+  private static final int READ_PAGE = 256;
+
+  private final String description;
+  private final Map<RunId, MemRun> runs = new ConcurrentHashMap<>();
+  private final Map<String, RunId> triggers = new ConcurrentHashMap<>();
+  /** Guards creation so id and trigger uniqueness are decided together. */
+  private final Object createLock = new Object();
+
+  /**
+   * @param description for messages
+   */
+  public MemoryEngine(String description) {
+    this.description = description;
+  }
+
+  private static final class MemRun {
+    final RunRecord record;
+    final ArrayList<RunEvent> events = new ArrayList<>();
+    final Map<String, RunEvent> byKey = new HashMap<>();
+    RunStatus status;
+    Instant updatedAt;
+    final List<StoredStage> stages = new ArrayList<>();
+
+    MemRun(RunRecord record) {
+      this.record = record;
+    }
+
+    synchronized RunHead head() {
+      return new RunHead(events.size(), status, updatedAt);
+    }
+  }
+
+  private record StoredStage(StageManifest manifest, Map<String, byte[]> files) {}
+
+  @Override
+  public CreateResult create(RunRecord record, RunEvent createdEvent) {
+    synchronized (createLock) {
+      RunId byTrigger = triggers.get(record.trigger().triggerId());
+      if (byTrigger != null) {
+        return new CreateResult(runs.get(byTrigger).record, false);
+      }
+      MemRun existing = runs.get(record.id());
+      if (existing != null) {
+        throw new RunAlreadyExistsException(record.id(), existing.record.trigger().triggerId());
+      }
+      MemRun run = new MemRun(record);
+      synchronized (run) {
+        run.events.add(createdEvent);
+        run.status = RunStatus.CREATED;
+        run.updatedAt = createdEvent.time();
+      }
+      runs.put(record.id(), run);
+      triggers.put(record.trigger().triggerId(), record.id());
+      return new CreateResult(record, true);
+    }
+  }
+
+  @Override
+  public Optional<RunRecord> find(RunId id) {
+    MemRun r = runs.get(id);
+    return r == null ? Optional.empty() : Optional.of(r.record);
+  }
+
+  @Override
+  public Optional<RunRecord> findByTrigger(String triggerId) {
+    RunId id = triggers.get(triggerId);
+    return id == null ? Optional.empty() : find(id);
+  }
+
+  @Override
+  public Optional<RunEntry> entry(RunId id) {
+    MemRun r = runs.get(id);
+    if (r == null) {
+      return Optional.empty();
+    }
+    RunHead h = r.head();
+    return Optional.of(new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt()));
+  }
+
+  @Override
+  public void commit(List<RunBatch> batches) {
+    for (RunBatch b : batches) {
+      MemRun run = runs.get(b.runId());
+      if (run == null) {
+        b.plan(Optional.empty(), Map.of());
+        continue;
+      }
+      synchronized (run) {
+        Map<String, RunEvent> known = new HashMap<>();
+        for (String key : b.idempotencyKeys()) {
+          RunEvent e = run.byKey.get(key);
+          if (e != null) {
+            known.put(key, e);
+          }
+        }
+        List<RunEvent> toWrite = b.plan(Optional.of(run.head()), known);
+        if (toWrite.isEmpty()) {
+          continue;
+        }
+        for (RunEvent e : toWrite) {
+          if (e.sequence() != run.events.size() + 1) {
+            throw new IllegalStateException("planner produced sequence " + e.sequence()
+                + " after " + run.events.size());
+          }
+          run.events.add(e);
+          e.idempotencyKey().ifPresent(k -> run.byKey.put(k, e));
+        }
+        RunHead after = b.headAfter();
+        run.status = after.status();
+        run.updatedAt = after.updatedAt();
+      }
+    }
+  }
+
+  @Override
+  public EventStream read(RunId id, long afterSequence) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      throw new RunNotFoundException(id);
+    }
+    return new EventStream() {
+      private long next = afterSequence + 1;
+      private List<RunEvent> page = List.of();
+      private int index;
+
+      @Override
+      public boolean hasNext() {
+        if (index < page.size()) {
+          return true;
+        }
+        synchronized (run) {
+          int from = (int) Math.min(next - 1, run.events.size());
+          int to = Math.min(from + READ_PAGE, run.events.size());
+          page = new ArrayList<>(run.events.subList(from, to));
+        }
+        index = 0;
+        return !page.isEmpty();
+      }
+
+      @Override
+      public RunEvent next() {
+        if (!hasNext()) {
+          throw new NoSuchElementException();
+        }
+        RunEvent e = page.get(index++);
+        next = e.sequence() + 1;
+        return e;
+      }
+
+      @Override
+      public void close() {
+        page = List.of();
+      }
+    };
+  }
+
+  @Override
+  public RunPage list(RunQuery query) {
+    List<RunEntry> matches = new ArrayList<>();
+    for (MemRun r : runs.values()) {
+      if (!query.afterCursor(r.record)) {
+        continue;
+      }
+      RunHead h = r.head();
+      RunEntry e = new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt());
+      if (query.matches(e)) {
+        matches.add(e);
+      }
+    }
+    matches.sort(Comparator.comparing((RunEntry e) -> e.record().createdAt())
+        .thenComparing(e -> e.record().id()).reversed());
+    boolean more = matches.size() > query.limit();
+    List<RunEntry> page = more ? matches.subList(0, query.limit()) : matches;
+    Optional<String> cursor = more
+        ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
+        : Optional.empty();
+    return new RunPage(page, cursor);
+  }
+
+  @Override
+  public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      throw new RunNotFoundException(id);
+    }
+    synchronized (run.stages) {
+      int position = 0;
+      int maxPosition = 0;
+      int maxAttempt = 0;
+      for (StoredStage s : run.stages) {
+        maxPosition = Math.max(maxPosition, s.manifest().position());
+        if (s.manifest().stageKey().equals(write.stageKey())) {
+          position = s.manifest().position();
+          maxAttempt = Math.max(maxAttempt, s.manifest().attempt());
+          if (write.attempt().isPresent() && s.manifest().attempt() == write.attempt().getAsInt()) {
+            throw new StageExistsException(id, write.stageKey(), write.attempt().getAsInt());
+          }
+        }
+      }
+      if (position == 0) {
+        position = maxPosition + 1;
+      }
+      int attempt = write.attempt().orElse(maxAttempt + 1);
+      StageManifest m = StageManifest.compute(id, write, position, attempt, now);
+      Map<String, byte[]> files = new HashMap<>();
+      for (StageWrite.StageFile f : write.files()) {
+        files.put(f.path(), f.content().clone());
+      }
+      run.stages.add(new StoredStage(m, files));
+      return m;
+    }
+  }
+
+  @Override
+  public List<StageManifest> stages(RunId id) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      throw new RunNotFoundException(id);
+    }
+    synchronized (run.stages) {
+      List<StageManifest> out = new ArrayList<>();
+      for (StoredStage s : run.stages) {
+        out.add(s.manifest());
+      }
+      out.sort(Comparator.comparingInt(StageManifest::position).thenComparingInt(StageManifest::attempt));
+      return out;
+    }
+  }
+
+  private StoredStage stage(RunId id, String stageKey, int attempt) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      throw new RunNotFoundException(id);
+    }
+    synchronized (run.stages) {
+      for (StoredStage s : run.stages) {
+        if (s.manifest().stageKey().equals(stageKey) && s.manifest().attempt() == attempt) {
+          return s;
+        }
+      }
+    }
+    throw new ValidationException("stage", "run " + id + " has no stage '" + stageKey
+        + "' attempt " + attempt);
+  }
+
+  @Override
+  public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
+    StoredStage s = stage(id, stageKey, attempt);
+    StageManifest.Entry entry = s.manifest().file(path).orElseThrow(() -> new ValidationException(
+        "path", "stage '" + stageKey + "' attempt " + attempt + " of run " + id + " has no file '"
+            + path + "'"));
+    byte[] content = s.files().get(path);
+    if (content == null || !Hashing.sha256Hex(content).equals(entry.sha256())) {
+      throw new StoreCorruptedException("run " + id + " stage " + stageKey + " attempt " + attempt
+          + ": " + path + " does not match its manifest sha256");
+    }
+    return content.clone();
+  }
+
+  @Override
+  public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
+    StoredStage s = stage(id, stageKey, attempt);
+    List<StageVerification.Problem> problems = new ArrayList<>();
+    for (StageManifest.Entry e : s.manifest().files()) {
+      byte[] content = s.files().get(e.path());
+      if (content == null) {
+        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING, "not stored"));
+      } else if (content.length != e.size()) {
+        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
+            "manifest says " + e.size() + " bytes, found " + content.length));
+      } else if (!Hashing.sha256Hex(content).equals(e.sha256())) {
+        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
+            "manifest says sha256 " + e.sha256()));
+      }
+    }
+    return new StageVerification(id, stageKey, attempt, problems);
+  }
+
+  @Override
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public void close() {
+    runs.clear();
+    triggers.clear();
+  }
+}

@@ -1,0 +1,193 @@
+package dev.runs.internal;
+
+import dev.runs.EventDraft;
+import dev.runs.EventId;
+import dev.runs.IllegalTransitionException;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunStatus;
+import dev.runs.RunsException;
+import dev.runs.SequenceConflictException;
+import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The core's side of {@link RunBatch}: all pending appends of one run in one group commit. */
+final class PlannedBatch implements RunBatch {
+  private final RunId runId;
+  private final List<PendingAppend> appends = new ArrayList<>();
+  private final Clock clock;
+  private final Uuid7 ids;
+  private RunHead headAfter;
+  private RuntimeException failure;
+  private boolean planned;
+
+  PlannedBatch(RunId runId, Clock clock, Uuid7 ids) {
+    this.runId = runId;
+    this.clock = clock;
+    this.ids = ids;
+  }
+
+  void add(PendingAppend a) {
+    appends.add(a);
+  }
+
+  List<PendingAppend> appends() {
+    return appends;
+  }
+
+  int eventCount() {
+    int n = 0;
+    for (PendingAppend a : appends) {
+      n += a.drafts.size();
+    }
+    return n;
+  }
+
+  @Override
+  public RunId runId() {
+    return runId;
+  }
+
+  @Override
+  public Set<String> idempotencyKeys() {
+    Set<String> keys = null;
+    for (PendingAppend a : appends) {
+      for (EventDraft d : a.drafts) {
+        if (d.idempotencyKey().isPresent()) {
+          if (keys == null) {
+            keys = new LinkedHashSet<>();
+          }
+          keys.add(d.idempotencyKey().get());
+        }
+      }
+    }
+    return keys == null ? Set.of() : keys;
+  }
+
+  @Override
+  public List<RunEvent> plan(Optional<RunHead> head, Map<String, RunEvent> known) {
+    planned = true;
+    // reset, in case an engine retries a transaction and plans again
+    for (PendingAppend a : appends) {
+      a.result = null;
+      a.error = null;
+    }
+    if (head.isEmpty()) {
+      for (PendingAppend a : appends) {
+        a.error = new RunNotFoundException(runId);
+      }
+      headAfter = null;
+      return List.of();
+    }
+    long seq = head.get().lastSequence();
+    RunStatus status = head.get().status();
+    Instant now = clock.instant();
+    if (now.isBefore(head.get().updatedAt())) {
+      now = head.get().updatedAt(); // keep time non-decreasing along a run's log
+    }
+    Instant updated = head.get().updatedAt();
+    Map<String, RunEvent> keys = known.isEmpty() ? new HashMap<>() : new HashMap<>(known);
+    List<RunEvent> toWrite = new ArrayList<>();
+    for (PendingAppend a : appends) {
+      if (!a.expected.isAny() && a.expected.value() != seq && !allKnown(a, keys)) {
+        a.error = new SequenceConflictException(runId, a.expected.value(), seq);
+        continue;
+      }
+      long s = seq;
+      RunStatus st = status;
+      List<RunEvent> result = new ArrayList<>(a.drafts.size());
+      List<RunEvent> fresh = new ArrayList<>(a.drafts.size());
+      Map<String, RunEvent> localKeys = null;
+      try {
+        for (EventDraft d : a.drafts) {
+          Optional<String> key = d.idempotencyKey();
+          if (key.isPresent()) {
+            RunEvent earlier = keys.get(key.get());
+            if (earlier == null && localKeys != null) {
+              earlier = localKeys.get(key.get());
+            }
+            if (earlier != null) {
+              result.add(earlier);
+              continue;
+            }
+          }
+          RunStatus next = dev.runs.RunStateMachine.apply(runId, st, d.type());
+          st = next;
+          s++;
+          RunEvent e = new RunEvent(RunEvent.SCHEMA, EventId.of(ids.next()), runId, s, d.type(), now,
+              d.stepId(), d.attempt(), d.parentEventId(), d.source(), key, d.payload(), Map.of());
+          fresh.add(e);
+          result.add(e);
+          if (key.isPresent()) {
+            if (localKeys == null) {
+              localKeys = new HashMap<>();
+            }
+            localKeys.put(key.get(), e);
+          }
+        }
+      } catch (IllegalTransitionException ex) {
+        a.error = ex;
+        continue;
+      } catch (RunsException ex) {
+        a.error = ex;
+        continue;
+      }
+      seq = s;
+      status = st;
+      if (!fresh.isEmpty()) {
+        updated = now;
+      }
+      if (localKeys != null) {
+        keys.putAll(localKeys);
+      }
+      toWrite.addAll(fresh);
+      a.result = result;
+    }
+    headAfter = new RunHead(seq, status, updated);
+    return toWrite;
+  }
+
+  private static boolean allKnown(PendingAppend a, Map<String, RunEvent> keys) {
+    for (EventDraft d : a.drafts) {
+      if (d.idempotencyKey().isEmpty() || !keys.containsKey(d.idempotencyKey().get())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  @Override
+  public RunHead headAfter() {
+    if (headAfter == null) {
+      throw new IllegalStateException("headAfter() is only defined after plan() on an existing run");
+    }
+    return headAfter;
+  }
+
+  @Override
+  public void fail(RuntimeException error) {
+    this.failure = error;
+  }
+
+  RuntimeException failure() {
+    return failure;
+  }
+
+  boolean planned() {
+    return planned;
+  }
+
+  RunHead headAfterOrNull() {
+    return headAfter;
+  }
+}

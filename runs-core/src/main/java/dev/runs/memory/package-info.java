@@ -1,0 +1,5 @@
+/**
+ * The {@code memory:} store provider: an in-heap store for tests and short-lived hosts, found by
+ * {@link java.util.ServiceLoader} like every other store.
+ */
+package dev.runs.memory;

@@ -1,0 +1,156 @@
+package dev.runs.spi;
+
+import dev.runs.CreateResult;
+import dev.runs.EventStream;
+import dev.runs.RunChange;
+import dev.runs.RunEntry;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.StageManifest;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What a store module implements: the medium-specific part of a store. The core wraps an engine
+ * into a {@link dev.runs.RunStore} ({@link RunStoreFactory}) that does validation, redaction,
+ * state-machine checks, idempotency, optimistic concurrency and group commit once for every store,
+ * so an engine only persists and reads.
+ *
+ * <p>Threads: {@link #commit(List)} is called by the core's commit lanes; two lanes never pass
+ * batches of the same run at once, but with several lanes commits for different runs run in
+ * parallel. Every other method may be called from any thread at any time, concurrently with
+ * commits. Engines throw {@link dev.runs.StoreIoException} for medium failures, {@link
+ * dev.runs.StoreCorruptedException} for damaged data, {@link dev.runs.RunNotFoundException} for
+ * unknown runs where stated.
+ */
+public interface StorageEngine extends AutoCloseable {
+
+  /**
+   * How many commit lanes suit this engine: 1 when all writes share one lock (SQLite), more when
+   * runs are independent (one file per run).
+   *
+   * @return the preferred lane count
+   */
+  default int preferredCommitLanes() {
+    return 1;
+  }
+
+  /**
+   * Atomically creates a run: stores the record and its first event. If a run with the record's
+   * trigger id exists, returns it with {@code created == false} and writes nothing; if the id is
+   * taken by another trigger, throws {@link dev.runs.RunAlreadyExistsException}. Durable on
+   * return.
+   *
+   * @param record the record
+   * @param createdEvent the {@code run.created} event, sequence 1
+   * @return the stored record and whether it was created
+   */
+  CreateResult create(RunRecord record, RunEvent createdEvent);
+
+  /**
+   * @param id a run id
+   * @return its record
+   */
+  Optional<RunRecord> find(RunId id);
+
+  /**
+   * @param triggerId a trigger id
+   * @return the record of the run it created
+   */
+  Optional<RunRecord> findByTrigger(String triggerId);
+
+  /**
+   * @param id a run id
+   * @return its record and head
+   */
+  Optional<RunEntry> entry(RunId id);
+
+  /**
+   * Makes the batches durable (see {@link RunBatch} for the protocol). Each run appears at most
+   * once in the list.
+   *
+   * @param batches one per run
+   */
+  void commit(List<RunBatch> batches);
+
+  /**
+   * Opens a lazy reader of a run's events after a sequence, in bounded memory.
+   *
+   * @param id the run
+   * @param afterSequence 0 for all
+   * @return the events in order
+   * @throws dev.runs.RunNotFoundException when the run does not exist
+   */
+  EventStream read(RunId id, long afterSequence);
+
+  /**
+   * Lists runs newest first (creation time desc, then id desc) after the query's cursor.
+   *
+   * @param query the query
+   * @return up to {@code query.limit()} entries; {@link RunPage#nextCursor()} set when more match
+   */
+  RunPage list(RunQuery query);
+
+  /**
+   * Writes a stage attempt atomically: files first, manifest last (compute it with {@link
+   * StageManifest#compute}). Assigns the stage's position (existing key: its position; new key:
+   * one more than the highest) and the attempt (given, or one more than the highest).
+   *
+   * @param id the run (exists)
+   * @param write the files
+   * @param now the write time
+   * @return the manifest written
+   * @throws dev.runs.StageExistsException when the attempt exists
+   */
+  StageManifest writeStage(RunId id, StageWrite write, Instant now);
+
+  /**
+   * @param id the run
+   * @return manifests by position then attempt
+   */
+  List<StageManifest> stages(RunId id);
+
+  /**
+   * Reads a stage file, checking size and sha256 against the manifest.
+   *
+   * @param id the run
+   * @param stageKey the stage
+   * @param attempt the attempt
+   * @param path relative path as listed in the manifest
+   * @return the bytes
+   */
+  byte[] readStageFile(RunId id, String stageKey, int attempt, String path);
+
+  /**
+   * Re-hashes a stage attempt.
+   *
+   * @param id the run
+   * @param stageKey the stage
+   * @param attempt the attempt
+   * @return the problems found
+   */
+  StageVerification verifyStage(RunId id, String stageKey, int attempt);
+
+  /**
+   * Starts reporting changes made by other processes sharing the medium, for engines that can see
+   * them (polling, notifications). Changes made through this engine are reported by the core and
+   * need not be. The default reports nothing.
+   *
+   * @param sink receives changes; must not be called after {@link #close()}
+   */
+  default void watchExternalChanges(Consumer<RunChange> sink) {}
+
+  /** @return a description for messages, e.g. the redacted URI */
+  String describe();
+
+  /** Releases the medium. Called once, after the last commit. */
+  @Override
+  void close();
+}
