@@ -3,6 +3,7 @@ package dev.runs;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * A store of runs: records written once, an append-only event log per run, stage outputs with
@@ -223,6 +224,35 @@ public interface RunStore extends AutoCloseable {
    * @return each mismatch or missing file
    */
   StageVerification verifyStage(RunId runId, String stageKey, int attempt);
+
+  /**
+   * Subscribes to a run's events after a sequence with {@link SubscribeOptions#DEFAULTS}.
+   *
+   * @param runId the run
+   * @param afterSequence 0 for the whole log
+   * @return a publisher; each subscriber gets the events after {@code afterSequence}
+   * @see #subscribe(RunId, long, SubscribeOptions)
+   */
+  default Flow.Publisher<RunEvent> subscribe(RunId runId, long afterSequence) {
+    return subscribe(runId, afterSequence, SubscribeOptions.DEFAULTS);
+  }
+
+  /**
+   * Subscribes to a run's events: first the stored events after {@code afterSequence}
+   * (catch-up), then new ones as they become durable (live), with no gap and no duplicate at the
+   * hand-over. Delivery follows demand ({@code request(n)}); undelivered events wait in a bounded
+   * buffer per subscriber, and a subscriber that lets it overflow is ended with {@link
+   * SlowSubscriberException} carrying the sequence to resubscribe after, so writers and other
+   * subscribers are never slowed. The stream completes after the run's terminal event (unless
+   * {@link SubscribeOptions#followResumed()}). Each {@code subscribe} call on the publisher starts
+   * an independent subscription. Signals are delivered on a store thread, one at a time.
+   *
+   * @param runId the run
+   * @param afterSequence 0 for the whole log
+   * @param options buffer, follow and polling options
+   * @return a publisher of the run's events
+   */
+  Flow.Publisher<RunEvent> subscribe(RunId runId, long afterSequence, SubscribeOptions options);
 
   /**
    * Registers a listener told of every change (creation and appends) after it is durable.

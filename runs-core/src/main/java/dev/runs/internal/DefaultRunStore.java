@@ -28,6 +28,7 @@ import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreIoException;
 import dev.runs.StoreListener;
+import dev.runs.SubscribeOptions;
 import dev.runs.StoreLimits;
 import dev.runs.ValidationException;
 import dev.runs.spi.StorageEngine;
@@ -41,6 +42,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -63,6 +65,7 @@ public final class DefaultRunStore implements RunStore {
   private final CopyOnWriteArrayList<StoreListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean listenerWarned = new AtomicBoolean();
+  private final SubscriptionHub hub;
 
   /**
    * @param engine the engine; closed with this store
@@ -75,11 +78,20 @@ public final class DefaultRunStore implements RunStore {
     this.limits = options.limits();
     this.ids = new Uuid7(options.clock());
     int lanes = options.commitLanes().orElse(Math.max(1, engine.preferredCommitLanes()));
+    this.hub = new SubscriptionHub(this);
     this.committer = new GroupCommitter(engine, options.clock(), lanes, options.maxBatchEvents(),
-        location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(), this::publish);
-    engine.watchExternalChanges(this::publish);
+        location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(), this::committed);
+    engine.watchExternalChanges(change -> {
+      hub.externalChange(change);
+      publish(change);
+    });
     log.info("run store opened: {} ({} commit lane{})", location.redacted(), lanes,
         lanes == 1 ? "" : "s");
+  }
+
+  private void committed(RunId runId, dev.runs.spi.RunHead head, List<RunEvent> written) {
+    hub.committed(runId, written);
+    publish(new RunChange(runId, head.lastSequence(), head.status(), false));
   }
 
   private void publish(RunChange change) {
@@ -389,6 +401,18 @@ public final class DefaultRunStore implements RunStore {
   // ---- watching and lifecycle --------------------------------------------------------------------
 
   @Override
+  public Flow.Publisher<RunEvent> subscribe(RunId runId, long afterSequence, SubscribeOptions options) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(options, "options");
+    checkAfter(afterSequence);
+    checkOpen();
+    return subscriber -> {
+      Objects.requireNonNull(subscriber, "subscriber");
+      new RunSubscription(hub, runId, afterSequence, options, subscriber).start();
+    };
+  }
+
+  @Override
   public Registration watch(StoreListener listener) {
     Objects.requireNonNull(listener, "listener");
     checkOpen();
@@ -408,6 +432,7 @@ public final class DefaultRunStore implements RunStore {
     }
     try {
       committer.shutdown();
+      hub.close();
     } finally {
       try {
         engine.close();

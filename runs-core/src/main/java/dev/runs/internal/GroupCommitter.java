@@ -1,6 +1,5 @@
 package dev.runs.internal;
 
-import dev.runs.RunChange;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunsException;
@@ -12,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,17 +30,17 @@ final class GroupCommitter {
   private final Clock clock;
   private final Uuid7 ids;
   private final int maxBatchEvents;
-  private final Consumer<RunChange> changes;
+  private final CommitListener listener;
   private final Lane[] lanes;
 
   GroupCommitter(
       StorageEngine engine, Clock clock, int laneCount, int maxBatchEvents, String name,
-      Consumer<RunChange> changes) {
+      CommitListener listener) {
     this.engine = engine;
     this.clock = clock;
     this.ids = new Uuid7(clock);
     this.maxBatchEvents = maxBatchEvents;
-    this.changes = changes;
+    this.listener = listener;
     this.lanes = new Lane[laneCount];
     for (int i = 0; i < laneCount; i++) {
       lanes[i] = new Lane();
@@ -51,6 +49,11 @@ final class GroupCommitter {
       lanes[i].thread = t;
       t.start();
     }
+  }
+
+  /** Told of each run's newly durable events, on the commit thread. */
+  interface CommitListener {
+    void committed(RunId runId, dev.runs.spi.RunHead headAfter, List<RunEvent> written);
   }
 
   void submit(PendingAppend a) {
@@ -138,24 +141,14 @@ final class GroupCommitter {
     for (PlannedBatch b : batches) {
       RuntimeException batchError = b.failure() != null ? b.failure() : commitError;
       finish(b, batchError);
-      if (batchError == null && b.headAfterOrNull() != null && hasNewEvents(b)) {
+      if (batchError == null && b.headAfterOrNull() != null && !b.written().isEmpty()) {
         try {
-          changes.accept(new RunChange(b.runId(), b.headAfterOrNull().lastSequence(),
-              b.headAfterOrNull().status(), false));
+          listener.committed(b.runId(), b.headAfterOrNull(), b.written());
         } catch (RuntimeException e) {
-          log.warn("store listener failed for run {}", b.runId(), e);
+          log.warn("commit listener failed for run {}", b.runId(), e);
         }
       }
     }
-  }
-
-  private static boolean hasNewEvents(PlannedBatch b) {
-    for (PendingAppend a : b.appends()) {
-      if (a.result != null && !a.result.isEmpty()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static void finish(PlannedBatch b, RuntimeException batchError) {

@@ -28,6 +28,7 @@ final class PlannedBatch implements RunBatch {
   private final Clock clock;
   private final Uuid7 ids;
   private RunHead headAfter;
+  private List<RunEvent> written = List.of();
   private RuntimeException failure;
   private boolean planned;
 
@@ -87,6 +88,7 @@ final class PlannedBatch implements RunBatch {
         a.error = new RunNotFoundException(runId);
       }
       headAfter = null;
+      written = List.of();
       return List.of();
     }
     long seq = head.get().lastSequence();
@@ -154,6 +156,7 @@ final class PlannedBatch implements RunBatch {
       a.result = result;
     }
     headAfter = new RunHead(seq, status, updated);
+    written = toWrite;
     return toWrite;
   }
 
@@ -185,6 +188,11 @@ final class PlannedBatch implements RunBatch {
 
   boolean planned() {
     return planned;
+  }
+
+  /** @return the events the last plan() decided to write */
+  List<RunEvent> written() {
+    return written;
   }
 
   RunHead headAfterOrNull() {

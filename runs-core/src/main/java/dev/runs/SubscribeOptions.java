@@ -1,0 +1,54 @@
+package dev.runs;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a subscription behaves.
+ *
+ * @param bufferSize most undelivered events kept for a subscriber before it is ended with {@link
+ *     SlowSubscriberException} (default 10,000)
+ * @param followResumed when true the stream stays open after a terminal event and follows a later
+ *     {@code run.resumed}; when false (default) it completes after the first terminal event
+ * @param pollInterval for changes made by other processes: how often the store is checked when
+ *     nothing arrives (default 200 ms); changes made in this process arrive at once
+ */
+public record SubscribeOptions(int bufferSize, boolean followResumed, Duration pollInterval) {
+  /** The defaults. */
+  public static final SubscribeOptions DEFAULTS = new SubscribeOptions(10_000, false, Duration.ofMillis(200));
+
+  /** Validates the options. */
+  public SubscribeOptions {
+    Objects.requireNonNull(pollInterval, "pollInterval");
+    if (bufferSize < 1 || bufferSize > 10_000_000) {
+      throw new IllegalArgumentException("bufferSize must be 1 to 10,000,000 but was " + bufferSize);
+    }
+    if (pollInterval.isNegative() || pollInterval.isZero()) {
+      throw new IllegalArgumentException("pollInterval must be positive but was " + pollInterval);
+    }
+  }
+
+  /**
+   * @param value buffer size
+   * @return a copy with it changed
+   */
+  public SubscribeOptions withBufferSize(int value) {
+    return new SubscribeOptions(value, followResumed, pollInterval);
+  }
+
+  /**
+   * @param value whether to follow resumed runs
+   * @return a copy with it changed
+   */
+  public SubscribeOptions withFollowResumed(boolean value) {
+    return new SubscribeOptions(bufferSize, value, pollInterval);
+  }
+
+  /**
+   * @param value the poll interval
+   * @return a copy with it changed
+   */
+  public SubscribeOptions withPollInterval(Duration value) {
+    return new SubscribeOptions(bufferSize, followResumed, value);
+  }
+}
