@@ -21,6 +21,7 @@ import java.util.Set;
  * @param createdBefore exclusive upper bound of creation time
  * @param limit page size, 1 to {@value #MAX_LIMIT}
  * @param cursor position after the last run of the previous page
+ * @param recommendationId only runs started from this recommendation
  */
 public record RunQuery(
     Optional<String> namespace,
@@ -29,7 +30,8 @@ public record RunQuery(
     Optional<Instant> createdFrom,
     Optional<Instant> createdBefore,
     int limit,
-    Optional<Cursor> cursor) {
+    Optional<Cursor> cursor,
+    Optional<String> recommendationId) {
 
   /** Default page size. */
   public static final int DEFAULT_LIMIT = 50;
@@ -44,6 +46,7 @@ public record RunQuery(
     Objects.requireNonNull(createdFrom, "createdFrom");
     Objects.requireNonNull(createdBefore, "createdBefore");
     Objects.requireNonNull(cursor, "cursor");
+    Objects.requireNonNull(recommendationId, "recommendationId");
     statuses = statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ValidationException("limit", "must be 1 to " + MAX_LIMIT + " but was " + limit);
@@ -75,6 +78,10 @@ public record RunQuery(
       return false;
     }
     if (!statuses.isEmpty() && !statuses.contains(entry.status())) {
+      return false;
+    }
+    if (recommendationId.isPresent() && !r.recommendation()
+        .map(l -> l.recommendationId().equals(recommendationId.get())).orElse(false)) {
       return false;
     }
     if (createdFrom.isPresent() && r.createdAt().isBefore(createdFrom.get())) {
@@ -153,8 +160,18 @@ public record RunQuery(
     private Optional<Instant> createdBefore = Optional.empty();
     private int limit = DEFAULT_LIMIT;
     private Optional<Cursor> cursor = Optional.empty();
+    private Optional<String> recommendationId = Optional.empty();
 
     private Builder() {}
+
+    /**
+     * @param value only runs started from this recommendation
+     * @return this builder
+     */
+    public Builder recommendationId(String value) {
+      this.recommendationId = Optional.of(Objects.requireNonNull(value, "recommendationId"));
+      return this;
+    }
 
     /**
      * @param value exact namespace; empty string for runs without one
@@ -226,7 +243,8 @@ public record RunQuery(
 
     /** @return the query */
     public RunQuery build() {
-      return new RunQuery(namespace, threadKey, statuses, createdFrom, createdBefore, limit, cursor);
+      return new RunQuery(namespace, threadKey, statuses, createdFrom, createdBefore, limit, cursor,
+          recommendationId);
     }
   }
 }

@@ -226,6 +226,68 @@ public interface RunStore extends AutoCloseable {
   StageVerification verifyStage(RunId runId, String stageKey, int attempt);
 
   /**
+   * Claims a run for an owner until {@code ttl} from now. Succeeds when the run has no lease, when
+   * its lease expired, or when {@code owner} already holds it (then it is renewed).
+   *
+   * @param runId the run
+   * @param owner the claiming instance
+   * @param ttl how long the claim holds unless renewed
+   * @return the lease when claimed; empty when another owner holds an unexpired lease
+   * @throws RunNotFoundException when the run does not exist
+   */
+  Optional<Lease> acquireLease(RunId runId, String owner, java.time.Duration ttl);
+
+  /**
+   * Extends a lease the owner holds.
+   *
+   * @param runId the run
+   * @param owner the holder
+   * @param ttl new lifetime from now
+   * @return the renewed lease; empty when the owner no longer holds it (it expired and was taken)
+   */
+  Optional<Lease> renewLease(RunId runId, String owner, java.time.Duration ttl);
+
+  /**
+   * Gives a lease up; does nothing when the owner does not hold it.
+   *
+   * @param runId the run
+   * @param owner the holder
+   */
+  void releaseLease(RunId runId, String owner);
+
+  /**
+   * @param runId the run
+   * @return its current lease, expired or not
+   */
+  Optional<Lease> lease(RunId runId);
+
+  /**
+   * Finds leases that have lapsed, oldest first, for crash recovery.
+   *
+   * @param limit most leases to return
+   * @return expired leases at the store clock's now
+   */
+  List<Lease> expiredLeases(int limit);
+
+  /**
+   * Stores a small JSON document in a named collection, once. Used for data that belongs to no
+   * single run, such as recommendations. Documents are immutable: saving an existing id fails.
+   *
+   * @param collection collection name, lowercase letters, digits, {@code _} and {@code -}
+   * @param id document id, 1 to 200 printable characters
+   * @param json one JSON object
+   * @throws ValidationException when the id is taken or an argument is malformed
+   */
+  void saveDocument(String collection, String id, Payload json);
+
+  /**
+   * @param collection collection name
+   * @param id document id
+   * @return the document
+   */
+  Optional<Payload> findDocument(String collection, String id);
+
+  /**
    * Subscribes to a run's events after a sequence with {@link SubscribeOptions#DEFAULTS}.
    *
    * @param runId the run

@@ -7,6 +7,7 @@ import dev.runs.EventId;
 import dev.runs.EventStream;
 import dev.runs.EventTypes;
 import dev.runs.ExpectedSequence;
+import dev.runs.Lease;
 import dev.runs.LimitExceededException;
 import dev.runs.Payload;
 import dev.runs.RunChange;
@@ -33,6 +34,8 @@ import dev.runs.StoreLimits;
 import dev.runs.ValidationException;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoreLocation;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -396,6 +399,116 @@ public final class DefaultRunStore implements RunStore {
           + "' must be input.json, output.json or artifacts/<name>");
     }
     dev.runs.StageArtifact.checkName(path.substring("artifacts/".length()));
+  }
+
+  // ---- leases and documents --------------------------------------------------------------------
+
+  @Override
+  public Optional<Lease> acquireLease(RunId runId, String owner, Duration ttl) {
+    checkLeaseArgs(runId, owner, ttl);
+    requireRun(runId);
+    for (int i = 0; i < 100; i++) {
+      Optional<Lease> current = engine.readLease(runId);
+      Instant now = options.clock().instant();
+      if (current.isPresent() && !current.get().owner().equals(owner) && !current.get().isExpired(now)) {
+        return Optional.empty();
+      }
+      Lease next = new Lease(runId, owner, now.plus(ttl));
+      if (engine.compareAndSetLease(runId, current, Optional.of(next))) {
+        return Optional.of(next);
+      }
+    }
+    throw new StoreIoException("run " + runId + ": lease kept changing under 100 attempts to acquire it");
+  }
+
+  @Override
+  public Optional<Lease> renewLease(RunId runId, String owner, Duration ttl) {
+    checkLeaseArgs(runId, owner, ttl);
+    Optional<Lease> current = engine.readLease(runId);
+    if (current.isEmpty() || !current.get().owner().equals(owner)) {
+      return Optional.empty();
+    }
+    Lease next = new Lease(runId, owner, options.clock().instant().plus(ttl));
+    return engine.compareAndSetLease(runId, current, Optional.of(next)) ? Optional.of(next) : Optional.empty();
+  }
+
+  @Override
+  public void releaseLease(RunId runId, String owner) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(owner, "owner");
+    checkOpen();
+    Optional<Lease> current = engine.readLease(runId);
+    if (current.isPresent() && current.get().owner().equals(owner)) {
+      engine.compareAndSetLease(runId, current, Optional.empty());
+    }
+  }
+
+  @Override
+  public Optional<Lease> lease(RunId runId) {
+    Objects.requireNonNull(runId, "runId");
+    checkOpen();
+    return engine.readLease(runId);
+  }
+
+  @Override
+  public List<Lease> expiredLeases(int limit) {
+    if (limit < 1) {
+      throw new ValidationException("limit", "must be at least 1 but was " + limit);
+    }
+    checkOpen();
+    return engine.expiredLeases(options.clock().instant(), limit);
+  }
+
+  private void checkLeaseArgs(RunId runId, String owner, Duration ttl) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(ttl, "ttl");
+    checkOpen();
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new ValidationException("ttl", "must be positive but was " + ttl);
+    }
+    new Lease(runId, owner, Instant.EPOCH); // validates the owner
+  }
+
+  private void requireRun(RunId runId) {
+    if (engine.find(runId).isEmpty()) {
+      throw new RunNotFoundException(runId);
+    }
+  }
+
+  @Override
+  public void saveDocument(String collection, String id, Payload json) {
+    checkDocumentKey(collection, id);
+    Objects.requireNonNull(json, "json");
+    checkOpen();
+    Payload redacted = options.redactor().redact(json);
+    if (redacted.utf8Length() > limits.maxPayloadBytes()) {
+      throw new LimitExceededException("document", "maxPayloadBytes", limits.maxPayloadBytes(),
+          redacted.utf8Length());
+    }
+    if (!engine.saveDocument(collection, id, redacted.json())) {
+      throw new ValidationException("document", collection + "/" + id
+          + " already exists; documents are immutable");
+    }
+  }
+
+  @Override
+  public Optional<Payload> findDocument(String collection, String id) {
+    checkDocumentKey(collection, id);
+    checkOpen();
+    return engine.findDocument(collection, id).map(Payload::of);
+  }
+
+  private static void checkDocumentKey(String collection, String id) {
+    Objects.requireNonNull(collection, "collection");
+    Objects.requireNonNull(id, "id");
+    if (!collection.matches("[a-z0-9_-]{1,64}")) {
+      throw new ValidationException("collection", "'" + collection
+          + "' must be 1 to 64 of a-z, 0-9, '_', '-'");
+    }
+    if (id.isEmpty() || id.length() > 200 || id.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new ValidationException("document id", "must be 1 to 200 printable characters");
+    }
   }
 
   // ---- watching and lifecycle --------------------------------------------------------------------

@@ -2,6 +2,7 @@ package dev.runs.internal;
 
 import dev.runs.CreateResult;
 import dev.runs.EventStream;
+import dev.runs.Lease;
 import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -40,6 +42,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   private final String description;
   private final Map<RunId, MemRun> runs = new ConcurrentHashMap<>();
   private final Map<String, RunId> triggers = new ConcurrentHashMap<>();
+  private final Map<String, String> documents = new ConcurrentHashMap<>();
   /** Guards creation so id and trigger uniqueness are decided together. */
   private final Object createLock = new Object();
 
@@ -57,6 +60,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
     RunStatus status;
     Instant updatedAt;
     final List<StoredStage> stages = new ArrayList<>();
+    Lease lease;
 
     MemRun(RunRecord record) {
       this.record = record;
@@ -311,6 +315,56 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
       }
     }
     return new StageVerification(id, stageKey, attempt, problems);
+  }
+
+  @Override
+  public Optional<Lease> readLease(RunId id) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      return Optional.empty();
+    }
+    synchronized (run) {
+      return Optional.ofNullable(run.lease);
+    }
+  }
+
+  @Override
+  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      throw new RunNotFoundException(id);
+    }
+    synchronized (run) {
+      if (!Objects.equals(Optional.ofNullable(run.lease), expected)) {
+        return false;
+      }
+      run.lease = replacement.orElse(null);
+      return true;
+    }
+  }
+
+  @Override
+  public List<Lease> expiredLeases(Instant now, int limit) {
+    List<Lease> out = new ArrayList<>();
+    for (MemRun run : runs.values()) {
+      synchronized (run) {
+        if (run.lease != null && run.lease.isExpired(now)) {
+          out.add(run.lease);
+        }
+      }
+    }
+    out.sort(Comparator.comparing(Lease::expiresAt).thenComparing(Lease::runId));
+    return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+  }
+
+  @Override
+  public boolean saveDocument(String collection, String id, String json) {
+    return documents.putIfAbsent(collection + "\u0000" + id, json) == null;
+  }
+
+  @Override
+  public Optional<String> findDocument(String collection, String id) {
+    return Optional.ofNullable(documents.get(collection + "\u0000" + id));
   }
 
   @Override

@@ -139,6 +139,48 @@ public interface StorageEngine extends AutoCloseable {
   StageVerification verifyStage(RunId id, String stageKey, int attempt);
 
   /**
+   * @param id a run
+   * @return its lease record, expired or not
+   */
+  Optional<dev.runs.Lease> readLease(RunId id);
+
+  /**
+   * Atomically replaces a run's lease if it is still what the caller read (compare-and-set; two
+   * leases are equal when owner and expiry are equal). The core builds acquire, renew and release
+   * on this.
+   *
+   * @param id the run (exists)
+   * @param expected the lease the caller saw, or empty for none
+   * @param replacement the new lease, or empty to remove it
+   * @return true when the swap happened
+   */
+  boolean compareAndSetLease(RunId id, Optional<dev.runs.Lease> expected, Optional<dev.runs.Lease> replacement);
+
+  /**
+   * @param now the current time
+   * @param limit most to return
+   * @return leases with {@code expiresAt <= now}, oldest expiry first
+   */
+  List<dev.runs.Lease> expiredLeases(Instant now, int limit);
+
+  /**
+   * Stores a document once.
+   *
+   * @param collection collection name (validated by the core)
+   * @param id document id (validated by the core)
+   * @param json compact JSON object text
+   * @return false when the id already exists in the collection (nothing written)
+   */
+  boolean saveDocument(String collection, String id, String json);
+
+  /**
+   * @param collection collection name
+   * @param id document id
+   * @return the document's JSON text
+   */
+  Optional<String> findDocument(String collection, String id);
+
+  /**
    * Starts reporting changes made by other processes sharing the medium, for engines that can see
    * them (polling, notifications). Changes made through this engine are reported by the core and
    * need not be. The default reports nothing.

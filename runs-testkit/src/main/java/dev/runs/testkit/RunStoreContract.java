@@ -11,6 +11,7 @@ import dev.runs.EventStream;
 import dev.runs.EventTypes;
 import dev.runs.ExpectedSequence;
 import dev.runs.IllegalTransitionException;
+import dev.runs.Lease;
 import dev.runs.LimitExceededException;
 import dev.runs.Payload;
 import dev.runs.RunAlreadyExistsException;
@@ -794,6 +795,18 @@ public abstract class RunStoreContract {
     }
 
     @Test
+    @DisplayName("runs started from a recommendation are found by its id")
+    void list_byRecommendation() {
+      RunId a = store.create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-1",
+          "0".repeat(64), dev.runs.ConfigDiff.EMPTY)).build()).record().id();
+      store.create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-2",
+          "0".repeat(64), dev.runs.ConfigDiff.EMPTY)).build());
+      store.create(record());
+      assertThat(ids(RunQuery.builder().recommendationId("rec-1").build())).containsExactly(a);
+      assertThat(store.get(a).orElseThrow().recommendation().orElseThrow().recommendationId()).isEqualTo("rec-1");
+    }
+
+    @Test
     @DisplayName("a malformed cursor is refused")
     void list_badCursor_refused() {
       assertThatThrownBy(() -> RunQuery.builder().cursor("not-a-cursor!").build())
@@ -879,6 +892,167 @@ public abstract class RunStoreContract {
           .isInstanceOf(ValidationException.class).hasMessageContaining("nope.txt");
       assertThatThrownBy(() -> store.readArtifact(id, "fetch", 7, "nope.txt"))
           .isInstanceOf(ValidationException.class);
+    }
+  }
+
+  // ---- leases, documents, subscriptions ------------------------------------------------------------
+
+  @Nested
+  @DisplayName("Leases")
+  class Leases {
+    @Test
+    @DisplayName("one owner holds a lease until it expires; then another may take it")
+    void lease_acquireRenewExpire() {
+      RunId id = startedRun();
+      Lease a = store.acquireLease(id, "host-a", Duration.ofSeconds(30)).orElseThrow();
+      assertThat(a.owner()).isEqualTo("host-a");
+      assertThat(store.acquireLease(id, "host-b", Duration.ofSeconds(30))).isEmpty();
+      assertThat(store.renewLease(id, "host-a", Duration.ofSeconds(60))).isPresent();
+      assertThat(store.renewLease(id, "host-b", Duration.ofSeconds(60))).isEmpty();
+      assertThat(store.expiredLeases(10)).isEmpty();
+
+      clock.advance(Duration.ofSeconds(61));
+      assertThat(store.expiredLeases(10)).extracting(Lease::runId).containsExactly(id);
+      assertThat(store.acquireLease(id, "host-b", Duration.ofSeconds(30))).isPresent();
+      assertThat(store.renewLease(id, "host-a", Duration.ofSeconds(30))).isEmpty();
+      assertThat(store.lease(id).orElseThrow().owner()).isEqualTo("host-b");
+
+      store.releaseLease(id, "host-a");
+      assertThat(store.lease(id)).isPresent();
+      store.releaseLease(id, "host-b");
+      assertThat(store.lease(id)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("racing owners: exactly one acquires a free lease")
+    void lease_race_oneWins() throws Exception {
+      RunId id = startedRun();
+      ExecutorService pool = Executors.newFixedThreadPool(8);
+      try {
+        List<Future<Boolean>> results = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < 8; i++) {
+          String owner = "host-" + i;
+          results.add(pool.submit(() -> {
+            go.await();
+            return store.acquireLease(id, owner, Duration.ofMinutes(5)).isPresent();
+          }));
+        }
+        go.countDown();
+        int wins = 0;
+        for (Future<Boolean> f : results) {
+          wins += f.get(30, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(wins).isEqualTo(1);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    @Test
+    @DisplayName("leases of unknown runs are refused, bad arguments are validation errors")
+    void lease_badInput() {
+      assertThatThrownBy(() -> store.acquireLease(RunId.of("missing"), "h", Duration.ofSeconds(1)))
+          .isInstanceOf(RunNotFoundException.class);
+      RunId id = startedRun();
+      assertThatThrownBy(() -> store.acquireLease(id, "h", Duration.ZERO)).isInstanceOf(ValidationException.class);
+      assertThatThrownBy(() -> store.acquireLease(id, " ", Duration.ofSeconds(1))).isInstanceOf(ValidationException.class);
+      assertThat(store.lease(id)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("leases survive close and reopen")
+    void lease_durable() {
+      assumeTrue(isDurable(), "store is not durable");
+      RunId id = startedRun();
+      store.acquireLease(id, "host-a", Duration.ofSeconds(30));
+      reopen();
+      assertThat(store.lease(id).orElseThrow().owner()).isEqualTo("host-a");
+    }
+  }
+
+  @Nested
+  @DisplayName("Documents")
+  class Documents {
+    @Test
+    @DisplayName("documents are stored once, read back, and never overwritten")
+    void document_saveFindImmutable() {
+      store.saveDocument("recommendations", "rec-1", Payload.of(Map.of("model", "m-1", "score", 3)));
+      assertThat(store.findDocument("recommendations", "rec-1").orElseThrow().toJsonNode().get("score").asInt())
+          .isEqualTo(3);
+      assertThat(store.findDocument("recommendations", "rec-2")).isEmpty();
+      assertThat(store.findDocument("other", "rec-1")).isEmpty();
+      assertThatThrownBy(() -> store.saveDocument("recommendations", "rec-1", Payload.of(Map.of("x", 1))))
+          .isInstanceOf(ValidationException.class).hasMessageContaining("already exists");
+      assertThatThrownBy(() -> store.saveDocument("Bad Name", "x", Payload.empty()))
+          .isInstanceOf(ValidationException.class).hasMessageContaining("collection");
+      assertThat(store.findDocument("recommendations", "rec-1").orElseThrow().toJsonNode().get("model").asText())
+          .isEqualTo("m-1");
+      if (isDurable()) {
+        reopen();
+        assertThat(store.findDocument("recommendations", "rec-1")).isPresent();
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("Subscribing")
+  class Subscribing {
+    @Test
+    @DisplayName("a subscriber gets the stored events, then live ones, then completion after the terminal event")
+    @Timeout(60)
+    void subscribe_catchUpThenLive() throws Exception {
+      RunId id = startedRun();
+      store.append(id, List.of(line(1), line(2)));
+      CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
+      store.subscribe(id, 1).subscribe(sub);
+      sub.awaitCount(3, Duration.ofSeconds(30));
+      store.append(id, line(3));
+      store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      sub.awaitDone(Duration.ofSeconds(30));
+      assertThat(sub.sequences()).containsExactly(2L, 3L, 4L, 5L, 6L);
+      assertThat(sub.error()).isNull();
+      assertThat(sub.completed()).isTrue();
+    }
+
+    @Test
+    @DisplayName("a subscriber that requests nothing is ended with the sequence to resume after")
+    @Timeout(60)
+    void subscribe_slowSubscriber_endedWithResumeSequence() throws Exception {
+      RunId id = startedRun();
+      CollectingSubscriber sub = new CollectingSubscriber(1);
+      store.subscribe(id, 0, dev.runs.SubscribeOptions.DEFAULTS.withBufferSize(10)).subscribe(sub);
+      sub.awaitCount(1, Duration.ofSeconds(30));
+      for (int i = 0; i < 30; i++) {
+        store.append(id, line(i));
+      }
+      sub.awaitDone(Duration.ofSeconds(30));
+      assertThat(sub.error()).isInstanceOfSatisfying(dev.runs.SlowSubscriberException.class,
+          e -> assertThat(e.lastDeliveredSequence()).isEqualTo(1));
+      assertThat(all(store, id)).hasSize(32);
+    }
+
+    @Test
+    @DisplayName("subscribing after the terminal event of a finished run completes at once")
+    @Timeout(60)
+    void subscribe_afterEnd_completes() throws Exception {
+      RunId id = startedRun();
+      store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
+      store.subscribe(id, 3).subscribe(sub);
+      sub.awaitDone(Duration.ofSeconds(30));
+      assertThat(sub.sequences()).isEmpty();
+      assertThat(sub.completed()).isTrue();
+    }
+
+    @Test
+    @DisplayName("subscribing to an unknown run signals RunNotFoundException")
+    @Timeout(60)
+    void subscribe_unknownRun_errors() throws Exception {
+      CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
+      store.subscribe(RunId.of("missing"), 0).subscribe(sub);
+      sub.awaitDone(Duration.ofSeconds(30));
+      assertThat(sub.error()).isInstanceOf(RunNotFoundException.class);
     }
   }
 
