@@ -1,0 +1,104 @@
+package dev.runs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+
+final class ConfigSnapshotTest {
+  @Test
+  void sameLogicalConfig_sameHash_whateverKeyOrderOrWhitespace() {
+    ConfigSnapshot a = ConfigSnapshot.parse("{\"model\":{\"name\":\"m\",\"params\":{\"t\":0.5,\"k\":1}},\"prompt\":\"hi\"}");
+    ConfigSnapshot b = ConfigSnapshot.parse("{ \"prompt\" : \"hi\",\n \"model\": {\"params\": {\"k\": 1.0, \"t\": 0.50}, \"name\": \"m\"} }");
+    assertThat(a.sha256()).isEqualTo(b.sha256()).hasSize(64);
+    assertThat(a).isEqualTo(b);
+    assertThat(a.json()).isEqualTo("{\"model\":{\"name\":\"m\",\"params\":{\"k\":1,\"t\":0.5}},\"prompt\":\"hi\"}");
+    assertThat(ConfigSnapshot.parse("{\"prompt\":\"hi!\"}").sha256()).isNotEqualTo(a.sha256());
+  }
+
+  @Test
+  void builder_buildsConventionalLayout() {
+    ConfigSnapshot c = ConfigSnapshot.builder()
+        .prompt("Summarise {doc}")
+        .model("acme", "m-1").param("temperature", 0.2)
+        .policy("max_tool_calls", 5)
+        .tool("search", "2.1", Map.of("description", "web search"))
+        .input("doc", "report.pdf")
+        .build();
+    assertThat(c.at("/model/params/temperature").orElseThrow().decimalValue()).isEqualByComparingTo("0.2");
+    assertThat(c.at("/tools/0/version").orElseThrow().asText()).isEqualTo("2.1");
+    assertThat(c.at("/nope")).isEmpty();
+  }
+
+  @Test
+  void withOverrides_andDiff_recordAddedRemovedChanged() {
+    ConfigSnapshot base = ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2)
+        .param("top_p", 0.9).build();
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    overrides.put("/model/params/temperature", 0.7);
+    overrides.put("/model/params/top_p", null);
+    overrides.put("/model/params/seed", 42);
+    overrides.put("/policy/max_steps", 3);
+    ConfigSnapshot changed = base.withOverrides(overrides);
+
+    ConfigDiff diff = base.diff(changed);
+    assertThat(diff.changes()).extracting(c -> c.op() + " " + c.path()).containsExactly(
+        "ADDED /model/params/seed", "CHANGED /model/params/temperature",
+        "REMOVED /model/params/top_p", "ADDED /policy");
+    ConfigDiff.Change t = diff.changes().get(1);
+    assertThat(t.oldValue().orElseThrow().decimalValue()).isEqualByComparingTo("0.2");
+    assertThat(t.newValue().orElseThrow().decimalValue()).isEqualByComparingTo("0.7");
+    assertThat(base.diff(base).isEmpty()).isTrue();
+  }
+
+  @Test
+  void withOverrides_badPointers_areRefused() {
+    ConfigSnapshot base = ConfigSnapshot.builder().prompt("p").build();
+    assertThatThrownBy(() -> base.withOverrides(Map.of("model", 1)))
+        .isInstanceOf(ValidationException.class).hasMessageContaining("JSON Pointer");
+    assertThatThrownBy(() -> base.withOverrides(Map.of("/prompt/x", 1)))
+        .isInstanceOf(ValidationException.class).hasMessageContaining("not an object");
+    assertThatThrownBy(() -> base.withOverrides(Map.of("/a~2", 1)))
+        .isInstanceOf(ValidationException.class).hasMessageContaining("~");
+  }
+
+  @Test
+  void parse_nonObject_isRefused() {
+    assertThatThrownBy(() -> ConfigSnapshot.parse("[1]")).isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> ConfigSnapshot.parse("{")).isInstanceOf(ValidationException.class);
+  }
+
+  @Property(tries = 200)
+  void hash_ignoresKeyOrder(@ForAll("configs") Map<String, Object> config) {
+    Map<String, Object> reversed = new LinkedHashMap<>();
+    List<String> keys = new java.util.ArrayList<>(config.keySet());
+    java.util.Collections.reverse(keys);
+    for (String k : keys) {
+      reversed.put(k, config.get(k));
+    }
+    assertThat(ConfigSnapshot.of(reversed).sha256()).isEqualTo(ConfigSnapshot.of(config).sha256());
+    assertThat(ConfigSnapshot.parse(ConfigSnapshot.of(config).json())).isEqualTo(ConfigSnapshot.of(config));
+  }
+
+  @Provide
+  Arbitrary<Map<String, Object>> configs() {
+    Arbitrary<Object> leaf = Arbitraries.oneOf(
+        Arbitraries.strings().ofMaxLength(8).map(s -> (Object) s),
+        Arbitraries.integers().map(i -> (Object) i),
+        Arbitraries.doubles().between(-1e6, 1e6).map(d -> (Object) d),
+        Arbitraries.of(true, false).map(b -> (Object) b));
+    Arbitrary<Object> nested = Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(5), leaf)
+        .ofMaxSize(4).map(m -> (Object) m);
+    return Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(6),
+        Arbitraries.oneOf(leaf, nested)).ofMaxSize(8)
+        .map(m -> (Map<String, Object>) new LinkedHashMap<>(m));
+  }
+}

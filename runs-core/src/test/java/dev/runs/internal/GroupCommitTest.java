@@ -1,0 +1,178 @@
+package dev.runs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runs.ConfigSnapshot;
+import dev.runs.CreateResult;
+import dev.runs.EventDraft;
+import dev.runs.EventStream;
+import dev.runs.EventTypes;
+import dev.runs.Lease;
+import dev.runs.Payload;
+import dev.runs.RunEntry;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunStore;
+import dev.runs.RunStoreOptions;
+import dev.runs.StageManifest;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import dev.runs.StoreIoException;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
+import dev.runs.WorkflowRef;
+import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunStoreFactory;
+import dev.runs.spi.StorageEngine;
+import dev.runs.spi.StoreLocation;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+final class GroupCommitTest {
+  /** Delegates to a memory engine; can hold the first commit and fail chosen runs. */
+  static final class ControlledEngine implements StorageEngine {
+    final MemoryEngine delegate = new MemoryEngine("controlled:");
+    final AtomicInteger commits = new AtomicInteger();
+    final CountDownLatch firstCommitEntered = new CountDownLatch(1);
+    final CountDownLatch releaseFirst = new CountDownLatch(1);
+    volatile boolean holdFirst;
+    volatile Set<RunId> failRuns = Set.of();
+    volatile boolean throwOnCommit;
+
+    @Override
+    public void commit(List<RunBatch> batches) {
+      if (commits.incrementAndGet() == 1 && holdFirst) {
+        firstCommitEntered.countDown();
+        try {
+          releaseFirst.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      if (throwOnCommit) {
+        throw new StoreIoException("disk on fire");
+      }
+      List<RunBatch> ok = new ArrayList<>();
+      for (RunBatch b : batches) {
+        if (failRuns.contains(b.runId())) {
+          b.fail(new StoreIoException("run " + b.runId() + " could not be forced"));
+        } else {
+          ok.add(b);
+        }
+      }
+      delegate.commit(ok);
+    }
+
+    @Override public CreateResult create(RunRecord r, RunEvent e) { return delegate.create(r, e); }
+    @Override public Optional<RunRecord> find(RunId id) { return delegate.find(id); }
+    @Override public Optional<RunRecord> findByTrigger(String t) { return delegate.findByTrigger(t); }
+    @Override public Optional<RunEntry> entry(RunId id) { return delegate.entry(id); }
+    @Override public EventStream read(RunId id, long after) { return delegate.read(id, after); }
+    @Override public RunPage list(RunQuery q) { return delegate.list(q); }
+    @Override public StageManifest writeStage(RunId id, StageWrite w, Instant now) { return delegate.writeStage(id, w, now); }
+    @Override public List<StageManifest> stages(RunId id) { return delegate.stages(id); }
+    @Override public byte[] readStageFile(RunId id, String k, int a, String p) { return delegate.readStageFile(id, k, a, p); }
+    @Override public StageVerification verifyStage(RunId id, String k, int a) { return delegate.verifyStage(id, k, a); }
+    @Override public Optional<Lease> readLease(RunId id) { return delegate.readLease(id); }
+    @Override public boolean compareAndSetLease(RunId id, Optional<Lease> e, Optional<Lease> r) { return delegate.compareAndSetLease(id, e, r); }
+    @Override public List<Lease> expiredLeases(Instant now, int limit) { return delegate.expiredLeases(now, limit); }
+    @Override public boolean saveDocument(String c, String id, String json) { return delegate.saveDocument(c, id, json); }
+    @Override public Optional<String> findDocument(String c, String id) { return delegate.findDocument(c, id); }
+    @Override public String describe() { return "controlled:"; }
+    @Override public void close() { delegate.close(); }
+  }
+
+  private static RunId startedRun(RunStore store) {
+    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
+        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
+    store.create(r);
+    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
+    return r.id();
+  }
+
+  private static EventDraft line(int n) {
+    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "l" + n)));
+  }
+
+  @Test
+  void appendsQueuedDuringACommit_areGatheredIntoOneCommit() throws Exception {
+    ControlledEngine engine = new ControlledEngine();
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      List<RunId> runs = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        runs.add(startedRun(store));
+      }
+      int before = engine.commits.get();
+      engine.commits.set(0);
+      engine.holdFirst = true;
+      CompletableFuture<RunEvent> first = store.appendAsync(runs.get(0), line(0));
+      assertThat(engine.firstCommitEntered.await(30, TimeUnit.SECONDS)).isTrue();
+      List<CompletableFuture<RunEvent>> rest = new ArrayList<>();
+      for (int i = 1; i <= 200; i++) {
+        rest.add(store.appendAsync(runs.get(i % runs.size()), line(i)));
+      }
+      engine.releaseFirst.countDown();
+      first.get(30, TimeUnit.SECONDS);
+      for (CompletableFuture<RunEvent> f : rest) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      assertThat(before).isPositive();
+      assertThat(engine.commits.get()).as("commits for 201 appends").isEqualTo(2);
+      for (RunId id : runs) {
+        assertThat(store.verify(id).ok()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void oneRunFailing_failsOnlyItsCallers() {
+    ControlledEngine engine = new ControlledEngine();
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      RunId good = startedRun(store);
+      RunId bad = startedRun(store);
+      engine.failRuns = Set.of(bad);
+      assertThat(store.append(good, line(1)).sequence()).isEqualTo(3);
+      assertThatThrownBy(() -> store.append(bad, line(1))).isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("could not be forced");
+      assertThat(store.entry(bad).orElseThrow().lastSequence()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void engineThrowing_failsEveryCallerOfTheBatch() {
+    ControlledEngine engine = new ControlledEngine();
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      RunId id = startedRun(store);
+      engine.throwOnCommit = true;
+      assertThatThrownBy(() -> store.append(id, line(1))).isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("disk on fire");
+      engine.throwOnCommit = false;
+      assertThat(store.append(id, line(2)).sequence()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void clockSteppingBack_keepsEventTimesNonDecreasing() {
+    dev.runs.testsupport.ManualClock clock = new dev.runs.testsupport.ManualClock(Instant.parse("2026-01-01T00:00:10Z"));
+    try (RunStore store = dev.runs.RunStores.open("memory:", RunStoreOptions.builder().clock(clock).build())) {
+      RunId id = startedRun(store);
+      clock.set(Instant.parse("2026-01-01T00:00:05Z"));
+      RunEvent e = store.append(id, line(1));
+      assertThat(e.time()).isEqualTo(Instant.parse("2026-01-01T00:00:10Z"));
+    }
+  }
+}
