@@ -1,0 +1,87 @@
+package dev.runs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+final class StoreLimitsTest {
+  private static RunId startedRun(RunStore store) {
+    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
+        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
+    store.create(r);
+    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
+    return r.id();
+  }
+
+  @Test
+  void tooManyEventsInOneAppend_isRefusedWithTheLimit() {
+    RunStoreOptions options = RunStoreOptions.builder()
+        .limits(StoreLimits.DEFAULTS.withMaxEventsPerAppend(5)).build();
+    try (RunStore store = RunStores.open("memory:", options)) {
+      RunId id = startedRun(store);
+      List<EventDraft> six = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        six.add(EventDraft.of("x.t.e", Map.of("i", i)));
+      }
+      assertThatThrownBy(() -> store.append(id, six))
+          .isInstanceOfSatisfying(LimitExceededException.class, e -> {
+            assertThat(e.limit()).isEqualTo("maxEventsPerAppend");
+            assertThat(e.actual()).isEqualTo(6);
+          });
+      assertThat(store.append(id, six.subList(0, 5))).hasSize(5);
+    }
+  }
+
+  @Test
+  void emptyAppend_andNullDraft_areRefused() {
+    try (RunStore store = RunStores.memory()) {
+      RunId id = startedRun(store);
+      assertThatThrownBy(() -> store.append(id, List.of())).isInstanceOf(ValidationException.class)
+          .hasMessageContaining("at least one event");
+      List<EventDraft> withNull = new ArrayList<>();
+      withNull.add(null);
+      assertThatThrownBy(() -> store.append(id, withNull)).isInstanceOf(NullPointerException.class)
+          .hasMessageContaining("drafts[0]");
+      assertThat(store.state(id).lastSequence()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void limits_validateTheirOwnRanges() {
+    assertThatThrownBy(() -> StoreLimits.DEFAULTS.withMaxPayloadBytes(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StoreLimits.DEFAULTS.withMaxJsonDepth(500)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RunStoreOptions.builder().commitLanes(0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void jsonNestedBeyondTheParserCeiling_isRefusedAtParse() {
+    String deep = "[".repeat(300) + "]".repeat(300);
+    assertThatThrownBy(() -> Payload.of("{\"a\":" + deep + "}")).isInstanceOf(ValidationException.class)
+        .hasMessageContaining("payload");
+    assertThatThrownBy(() -> ConfigSnapshot.parse("{\"a\":" + deep + "}")).isInstanceOf(ValidationException.class);
+  }
+
+  @Test
+  void stepAndPhaseEvents_needTheirEnvelopeFields() {
+    try (RunStore store = RunStores.memory()) {
+      RunId id = startedRun(store);
+      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.STEP_STARTED).withAttempt(1)))
+          .isInstanceOf(ValidationException.class).hasMessageContaining("step_id");
+      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.STEP_STARTED).withStep("s")))
+          .isInstanceOf(ValidationException.class).hasMessageContaining("attempt");
+      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.GUARDRAIL_CHECKED,
+          Payload.of(Map.of("name", "pii", "stage", "middle", "verdict", "passed")))))
+          .isInstanceOf(ValidationException.class).hasMessageContaining("payload.stage")
+          .hasMessageContaining("input");
+      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.MODEL_GENERATION_COMPLETED,
+          Payload.of(Map.of("provider", "p", "model", "m", "usage", Map.of("input_tokens", -1))))))
+          .isInstanceOf(ValidationException.class).hasMessageContaining("usage.input_tokens");
+      assertThat(store.state(id).lastSequence()).isEqualTo(2);
+    }
+  }
+}
