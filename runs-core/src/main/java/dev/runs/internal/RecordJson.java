@@ -379,7 +379,9 @@ public final class RecordJson {
   }
 
   /**
-   * Converts a camelCase name to snake_case: {@code toolName} becomes {@code tool_name}.
+   * Converts a camelCase name to snake_case: {@code toolName} becomes {@code tool_name}. Digits
+   * stay attached to the word before them, so {@code manifestSha256} becomes {@code
+   * manifest_sha256}, as the taxonomy spells it (and as Jackson's {@code SNAKE_CASE} does).
    *
    * @param name the camelCase name
    * @return the snake_case name
@@ -394,8 +396,6 @@ public final class RecordJson {
             b.append('_');
           }
           b.append(Character.toLowerCase(c));
-        } else if (Character.isDigit(c) && i > 0 && !Character.isDigit(n.charAt(i - 1))) {
-          b.append('_').append(c);
         } else {
           b.append(c);
         }

@@ -1,0 +1,47 @@
+package dev.runs.payload;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runs.EventPayload;
+import dev.runs.EventType;
+import dev.runs.EventTypes;
+import java.util.Optional;
+
+/**
+ * {@code step.started}: a step began. The draft needs the envelope {@code step_id} and {@code
+ * attempt} (1 on first execution): {@code
+ * EventDraft.of(StepStarted.of()).withStep("plan/search").withAttempt(1)}.
+ *
+ * @param input free-form JSON the step starts from; copied, never shared
+ */
+public record StepStarted(Optional<JsonNode> input) implements EventPayload {
+
+  /** Copies the input. */
+  public StepStarted {
+    input = Checks.json(EventTypes.STEP_STARTED.name(), "input", input);
+  }
+
+  /** @return a payload without input */
+  public static StepStarted of() {
+    return new StepStarted(Optional.empty());
+  }
+
+  /**
+   * @param input what the step starts from
+   * @return the payload
+   */
+  public static StepStarted of(JsonNode input) {
+    return new StepStarted(Checks.present(input, "input"));
+  }
+
+  /** @return a copy of the input; changing it does not change this record */
+  @Override
+  public Optional<JsonNode> input() {
+    return Checks.copy(input);
+  }
+
+  /** @return {@link EventTypes#STEP_STARTED} */
+  @Override
+  public EventType type() {
+    return EventTypes.STEP_STARTED;
+  }
+}
