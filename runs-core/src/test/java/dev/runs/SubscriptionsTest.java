@@ -1,0 +1,88 @@
+package dev.runs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+final class SubscriptionsTest {
+  private static RunId startedRun(RunStore store) {
+    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
+        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
+    store.create(r);
+    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
+    return r.id();
+  }
+
+  private static EventDraft line(int i) {
+    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "l" + i)));
+  }
+
+  @Test
+  @Timeout(60)
+  void iterate_blocksForLiveEvents_andEndsAfterTerminal() throws Exception {
+    try (RunStore store = RunStores.memory()) {
+      RunId id = startedRun(store);
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < 1000; i++) {
+          store.append(id, line(i));
+        }
+        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      });
+      List<Long> seqs = new ArrayList<>();
+      try (EventStream events = Subscriptions.iterate(store.subscribe(id, 0), 7)) {
+        while (events.hasNext()) {
+          seqs.add(events.next().sequence());
+        }
+      }
+      writer.get(30, TimeUnit.SECONDS);
+      assertThat(seqs).hasSize(1003).startsWith(1L, 2L, 3L).endsWith(1003L).isSorted();
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void iterate_throwsTheErrorThatEndedTheStream() {
+    try (RunStore store = RunStores.memory()) {
+      try (EventStream events = Subscriptions.iterate(store.subscribe(RunId.of("missing"), 0))) {
+        assertThatThrownBy(events::hasNext).isInstanceOf(RunNotFoundException.class);
+      }
+    }
+  }
+
+  @Test
+  @Timeout(60)
+  void forEach_deliversEveryEvent_thenEnd() throws Exception {
+    try (RunStore store = RunStores.memory()) {
+      RunId id = startedRun(store);
+      List<Long> seqs = new CopyOnWriteArrayList<>();
+      CompletableFuture<Throwable> end = new CompletableFuture<>();
+      RunStore.Registration handle = Subscriptions.forEach(store.subscribe(id, 0),
+          e -> seqs.add(e.sequence()), t -> end.complete(t));
+      try {
+        store.append(id, line(1));
+        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+        assertThat(end.get(30, TimeUnit.SECONDS)).isNull();
+      } finally {
+        handle.close();
+      }
+      assertThat(seqs).containsExactly(1L, 2L, 3L, 4L);
+    }
+  }
+
+  @Test
+  void iterate_rejectsBadPrefetch() {
+    try (RunStore store = RunStores.memory()) {
+      assertThatThrownBy(() -> Subscriptions.iterate(store.subscribe(RunId.of("x"), 0), 0))
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+}
