@@ -1,22 +1,15 @@
 package dev.runs;
 
+import static dev.runs.testsupport.TestRuns.startedRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 final class StoreLimitsTest {
-  private static RunId startedRun(RunStore store) {
-    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
-    store.create(r);
-    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
-    return r.id();
-  }
 
   @Test
   void tooManyEventsInOneAppend_isRefusedWithTheLimit() {

@@ -1,12 +1,12 @@
 package dev.runs;
 
+import static dev.runs.testsupport.TestRuns.line;
+import static dev.runs.testsupport.TestRuns.startedRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -14,17 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 final class SubscriptionsTest {
-  private static RunId startedRun(RunStore store) {
-    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
-    store.create(r);
-    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
-    return r.id();
-  }
 
-  private static EventDraft line(int i) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "l" + i)));
-  }
 
   @Test
   @Timeout(60)

@@ -1,15 +1,13 @@
 package dev.runs.internal;
 
+import static dev.runs.testsupport.TestRuns.line;
+import static dev.runs.testsupport.TestRuns.startedRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.runs.ConfigSnapshot;
 import dev.runs.CreateResult;
-import dev.runs.EventDraft;
 import dev.runs.EventStream;
-import dev.runs.EventTypes;
 import dev.runs.Lease;
-import dev.runs.Payload;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -22,9 +20,6 @@ import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreIoException;
-import dev.runs.Trigger;
-import dev.runs.TriggerSource;
-import dev.runs.WorkflowRef;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunStoreFactory;
 import dev.runs.spi.StorageEngine;
@@ -32,10 +27,8 @@ import dev.runs.spi.StoreLocation;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -96,17 +89,7 @@ final class GroupCommitTest {
     @Override public void close() { delegate.close(); }
   }
 
-  private static RunId startedRun(RunStore store) {
-    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
-    store.create(r);
-    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
-    return r.id();
-  }
 
-  private static EventDraft line(int n) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "l" + n)));
-  }
 
   @Test
   void appendsQueuedDuringACommit_areGatheredIntoOneCommit() throws Exception {

@@ -1,27 +1,22 @@
 package dev.runs.internal;
 
+import static dev.runs.testsupport.TestRuns.startedRun;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventTypes;
 import dev.runs.ExpectedSequence;
 import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
-import dev.runs.RunRecord;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
 import dev.runs.SlowSubscriberException;
 import dev.runs.SubscribeOptions;
-import dev.runs.Trigger;
-import dev.runs.TriggerSource;
-import dev.runs.WorkflowRef;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
@@ -75,13 +70,6 @@ final class SubscriptionHandOverTest {
     }
   }
 
-  private static RunId startedRun(RunStore store) {
-    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
-    store.create(r);
-    store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
-    return r.id();
-  }
 
   @Test
   @Timeout(180)

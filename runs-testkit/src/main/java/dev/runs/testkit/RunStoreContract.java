@@ -31,7 +31,6 @@ import dev.runs.SequenceConflictException;
 import dev.runs.StageArtifact;
 import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
-import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreLimits;
 import dev.runs.Trigger;
