@@ -167,27 +167,25 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
   /** Called once per execution when it ends, on the thread that ended it. */
   void executionEnded(Execution ex, RunStatus status, RuntimeException failure, Duration took) {
     RunId id = ex.runId();
-    try {
-      if (failure != null) {
-        log.warn("run {} - execution stopped by a store failure; its lease is kept so that it expires and"
-            + " recoverInterrupted() marks the run interrupted", id, failure);
-        ex.done.completeExceptionally(failure);
-        return;
-      }
-      if (status != RunStatus.RUNNING && status != RunStatus.CANCEL_REQUESTED) {
-        try {
-          store.releaseLease(id, instanceId);
-        } catch (RunsException e) {
-          log.debug("run {} - lease release failed; it will expire", id, e);
-        }
-      }
-      log.debug("run {} - execution ended {}", id, status == null ? "?" : status.wireName());
-      RunStatus s = status;
-      notifyListeners(l -> l.runFinished(id, s, took));
-      ex.done.complete(status);
-    } finally {
+    if (failure != null) {
       active.remove(id, ex);
+      log.warn("run {} - execution stopped by a store failure; its lease is kept so that it expires and"
+          + " recoverInterrupted() marks the run interrupted", id, failure);
+      ex.done.completeExceptionally(failure);
+      return;
     }
+    if (status != RunStatus.RUNNING && status != RunStatus.CANCEL_REQUESTED) {
+      try {
+        store.releaseLease(id, instanceId);
+      } catch (RunsException e) {
+        log.debug("run {} - lease release failed; it will expire", id, e);
+      }
+    }
+    // removed before completing, so that a resume following completion finds no execution here
+    active.remove(id, ex);
+    log.debug("run {} - execution ended {}", id, status == null ? "?" : status.wireName());
+    notifyListeners(l -> l.runFinished(id, status, took));
+    ex.done.complete(status);
   }
 
   /** The final event's payload: its fields plus the summary of the log ending with it. */
