@@ -33,7 +33,7 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
   private static final Budget NONE = new Budget(OptionalLong.empty(), Optional.empty(), Optional.empty());
 
   /**
-   * Validates the limits.
+   * Validates the limits and normalizes the cost's scale.
    *
    * @throws ValidationException for a negative limit
    */
@@ -49,10 +49,17 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
       throw new ValidationException("budget.max_cost", "must not be negative but was "
           + maxCost.get().toPlainString());
     }
+    maxCost = maxCost.map(Budget::plain);
     if (maxWallTime.isPresent() && maxWallTime.get().isNegative()) {
       throw new ValidationException("budget.max_wall_time", "must not be negative but was "
           + maxWallTime.get());
     }
+  }
+
+  /** Drops trailing zeros so that equal amounts are equal budgets ({@code 2.50} is {@code 2.5}). */
+  private static BigDecimal plain(BigDecimal v) {
+    BigDecimal s = v.stripTrailingZeros();
+    return s.scale() < 0 ? s.setScale(0) : s;
   }
 
   /** @return a budget without limits */
