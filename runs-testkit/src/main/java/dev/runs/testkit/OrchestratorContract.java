@@ -625,6 +625,49 @@ public abstract class OrchestratorContract {
     }
   }
 
+  /** A host payload type for {@code emit(EventPayload)}. */
+  public record Scored(String candidate, int score) implements dev.runs.EventPayload {
+    @Override
+    public EventType type() {
+      return EventType.of("x.kit.scored");
+    }
+  }
+
+  @Nested
+  @DisplayName("Other emitters")
+  class OtherEmitters {
+    @Test
+    @DisplayName("decisions, custom and typed payloads, and a tool call handle that ends once")
+    void decisionsCustomTypedAndToolHandles() throws Exception {
+      List<Throwable> errors = new CopyOnWriteArrayList<>();
+      RunOrchestrator o = orchestrator("misc", ctx -> {
+        ctx.decision("route", "fast", "the question is short");
+        ctx.custom("x.kit.note", Map.of("text", "hello"));
+        ctx.emit(new Scored("b", 7));
+        dev.runs.ToolCall call = ctx.toolCall("calc", "1", List.of(1, 2));
+        call.completed(3);
+        try {
+          call.failed(new IllegalStateException("late"));
+        } catch (IllegalStateException e) {
+          errors.add(e);
+        }
+        return null;
+      });
+      RunHandle h = o.start(request("misc").build());
+
+      assertThat(await(h)).isEqualTo(RunStatus.COMPLETED);
+      assertThat(types(h.runId())).containsExactly("run.created", "run.queued", "run.started",
+          "decision.recorded", "x.kit.note", "x.kit.scored", "tool.call.started", "tool.call.completed",
+          "run.completed");
+      List<RunEvent> ev = events(h.runId());
+      assertThat(ev.get(3).payload().text("rationale")).contains("the question is short");
+      assertThat(ev.get(5).payload().toJsonNode().get("score").asInt()).isEqualTo(7);
+      assertThat(ev.get(7).parentEventId()).contains(ev.get(6).eventId());
+      assertThat(errors).hasSize(1);
+      assertThat(errors.get(0)).hasMessageContaining("already ended");
+    }
+  }
+
   // ---- steps ---------------------------------------------------------------------------------------
 
   @Nested
@@ -1380,6 +1423,30 @@ public abstract class OrchestratorContract {
           + e.attempt().orElse(0)).containsExactly("one#1", "two#1", "two#2", "three#1");
       assertThat(ofType(h.runId(), EventTypes.RUN_INTERRUPTED)).hasSize(1);
       assertNoDuplicates(h.runId());
+    }
+
+    @Test
+    @DisplayName("the executing instance holds the run's lease and renews it while the run executes")
+    void lease_heldAndRenewedWhileRunning() throws Exception {
+      CountDownLatch inStep = latch();
+      CountDownLatch release = latch();
+      RunOrchestrator o = orchestrator(b -> b.instanceId("renewer").leaseTtl(Duration.ofMillis(300))
+          .workflow("w", "1", ctx -> ctx.step("wait", String.class, () -> {
+            inStep.countDown();
+            await(release);
+            return "done";
+          })));
+      RunHandle h = o.start(request("w").build());
+      await(inStep);
+      dev.runs.Lease first = store.lease(h.runId()).orElseThrow();
+      assertThat(first.owner()).isEqualTo("renewer");
+
+      waitUntil("the lease is renewed", () -> store.lease(h.runId())
+          .map(l -> l.expiresAt().isAfter(first.expiresAt())).orElse(false));
+      release.countDown();
+
+      assertThat(await(h)).isEqualTo(RunStatus.COMPLETED);
+      assertThat(store.lease(h.runId())).isEmpty();
     }
 
     @Test

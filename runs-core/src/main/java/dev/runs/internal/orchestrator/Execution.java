@@ -52,10 +52,8 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +61,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -117,12 +117,13 @@ final class Execution implements RunContext, CancellationToken {
   private Instant execStartedAt;
   private BudgetMeter meter;
   private volatile BudgetExceededException budgetFailure;
-  private final Map<String, JsonNode> recorded = new HashMap<>();
-  private final Map<String, Integer> lastAttempts = new HashMap<>();
-  private final Set<String> completedPhases = new HashSet<>();
-  private final Set<String> usedStepIds = new HashSet<>();
-  private final ArrayDeque<Scope> scopes = new ArrayDeque<>();
-  private final Map<String, Long> emitCounters = new HashMap<>();
+  // concurrent collections: the workflow may call the context from threads of its own
+  private final Map<String, JsonNode> recorded = new ConcurrentHashMap<>();
+  private final Map<String, Integer> lastAttempts = new ConcurrentHashMap<>();
+  private final Set<String> completedPhases = ConcurrentHashMap.newKeySet();
+  private final Set<String> usedStepIds = ConcurrentHashMap.newKeySet();
+  private final Deque<Scope> scopes = new ConcurrentLinkedDeque<>();
+  private final Map<String, Long> emitCounters = new ConcurrentHashMap<>();
 
   Execution(DefaultRunOrchestrator orchestrator, RunRecord record, Workflow workflow, Mode mode,
       Map<String, Reused> replaySource) {
