@@ -1,5 +1,6 @@
 package dev.runs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
 
 /**
@@ -214,5 +215,5 @@ public interface RunContext {
    * @param stepId a step path
    * @return the output the step recorded in this run or reuses from the replay source, as JSON
    */
-  Optional<com.fasterxml.jackson.databind.JsonNode> recordedOutput(String stepId);
+  Optional<JsonNode> recordedOutput(String stepId);
 }

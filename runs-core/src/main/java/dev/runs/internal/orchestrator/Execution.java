@@ -453,7 +453,7 @@ final class Execution implements RunContext, CancellationToken {
       }
     }
     if (d.idempotencyKey().isEmpty()) {
-      String scope = s == null ? "-" : s.path();
+      String scope = s == null ? "" : s.path(); // step ids are never empty: no collision
       int attempt = s == null ? 0 : s.attempt();
       long n = emitCounters.merge(scope + "\u0000" + attempt, 1L, Long::sum);
       d = d.withIdempotencyKey(Keys.emit(scope, attempt, n));

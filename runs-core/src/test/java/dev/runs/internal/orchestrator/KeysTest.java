@@ -11,7 +11,7 @@ final class KeysTest {
     assertThat(Keys.step("build/compile", 2, "started")).isEqualTo("step:build/compile:2:started");
     assertThat(Keys.step("a", 1, "started")).isNotEqualTo(Keys.step("a", 2, "started"));
     assertThat(Keys.resume("click-1")).isEqualTo("resume:click-1");
-    assertThat(Keys.emit("-", 0, 3)).isEqualTo("emit:-:0:3");
+    assertThat(Keys.emit("", 0, 3)).isEqualTo("emit::0:3");
   }
 
   @Test
