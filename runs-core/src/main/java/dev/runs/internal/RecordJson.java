@@ -183,6 +183,7 @@ public final class RecordJson {
     }
     try {
       Constructor<T> ctor = type.getDeclaredConstructor(types);
+      ctor.setAccessible(true); // like the accessors: records need not be public
       return ctor.newInstance(args);
     } catch (InvocationTargetException e) {
       Throwable cause = e.getCause();

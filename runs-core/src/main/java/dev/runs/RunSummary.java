@@ -1,0 +1,349 @@
+package dev.runs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.internal.ApiBridge;
+import dev.runs.internal.RecordJson;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * What a run did, built from its events only ({@link #from(RunRecord, List)}): how long it ran,
+ * each step's attempts and duration, event counts by type, token usage and cost, errors,
+ * artifacts, host highlights and the workflow's output. The orchestrator writes it into the {@code
+ * summary} field of the run's final event ({@code run.completed}, {@code run.failed} or {@code
+ * run.cancelled}); {@link RunOrchestrator#summary(RunId)} reads it back.
+ *
+ * <p>Lists are capped so the summary fits in one event: the first {@value #MAX_STEPS} steps, the
+ * first {@value #MAX_ERRORS} errors and the first {@value #MAX_ARTIFACTS} artifacts; the counts by
+ * type are always complete.
+ *
+ * @param runId the run
+ * @param workflow its workflow
+ * @param status the status after the events
+ * @param startedAt when it first started
+ * @param endedAt when its last execution ended (empty while it runs)
+ * @param durationMs time spent executing, summed over executions (resumes) in milliseconds
+ * @param executions how many executions it had: 1 plus the number of resumes
+ * @param steps steps and phases in order of first appearance
+ * @param countsByType number of events per type
+ * @param usage token totals from model generation events
+ * @param cost cost summed from model generation events
+ * @param errors failures recorded by the run's events
+ * @param artifacts files recorded by {@code artifact.created}
+ * @param highlights host highlights ({@code x.runs.highlight}), later values winning
+ * @param output the workflow's output, when the run recorded one
+ */
+public record RunSummary(
+    RunId runId,
+    WorkflowRef workflow,
+    RunStatus status,
+    Optional<Instant> startedAt,
+    Optional<Instant> endedAt,
+    long durationMs,
+    int executions,
+    List<StepSummary> steps,
+    Map<String, Long> countsByType,
+    RunState.TokenUsage usage,
+    BigDecimal cost,
+    List<ErrorSummary> errors,
+    List<ArtifactSummary> artifacts,
+    Map<String, JsonNode> highlights,
+    Optional<JsonNode> output) {
+
+  /** Most steps listed. */
+  public static final int MAX_STEPS = 1000;
+  /** Most errors listed. */
+  public static final int MAX_ERRORS = 100;
+  /** Most artifacts listed. */
+  public static final int MAX_ARTIFACTS = 1000;
+  /** The event type that carries host highlights. */
+  public static final String HIGHLIGHT_TYPE = "x.runs.highlight";
+
+  /** Checks for nulls and copies the collections. */
+  public RunSummary {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(workflow, "workflow");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(startedAt, "startedAt");
+    Objects.requireNonNull(endedAt, "endedAt");
+    Objects.requireNonNull(usage, "usage");
+    Objects.requireNonNull(cost, "cost");
+    Objects.requireNonNull(output, "output");
+    steps = List.copyOf(steps);
+    countsByType = Collections.unmodifiableMap(new TreeMap<>(countsByType));
+    errors = List.copyOf(errors);
+    artifacts = List.copyOf(artifacts);
+    Map<String, JsonNode> h = new LinkedHashMap<>();
+    highlights.forEach((k, v) -> h.put(k, v.deepCopy()));
+    highlights = Collections.unmodifiableMap(h);
+    output = output.map(JsonNode::deepCopy);
+  }
+
+  /**
+   * A step or phase.
+   *
+   * @param stepId the step path
+   * @param kind {@code step} or {@code phase}
+   * @param status how its latest attempt ended: {@code started}, {@code completed}, {@code failed},
+   *     {@code retrying} or {@code skipped}
+   * @param attempts the highest attempt number seen
+   * @param durationMs time between starts and ends, summed over attempts
+   * @param reused true when a replay reused its output from the source run
+   */
+  public record StepSummary(
+      String stepId, String kind, String status, int attempts, long durationMs, boolean reused) {
+    /** Checks for nulls. */
+    public StepSummary {
+      Objects.requireNonNull(stepId, "stepId");
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(status, "status");
+    }
+  }
+
+  /**
+   * A failure the log records.
+   *
+   * @param eventType the event that recorded it, e.g. {@code step.failed}
+   * @param sequence that event's sequence
+   * @param stepId its step
+   * @param attempt its attempt
+   * @param message the error message
+   * @param code the error code
+   */
+  public record ErrorSummary(
+      String eventType, long sequence, Optional<String> stepId, OptionalInt attempt, String message,
+      Optional<String> code) {
+    /** Checks for nulls. */
+    public ErrorSummary {
+      Objects.requireNonNull(eventType, "eventType");
+      Objects.requireNonNull(stepId, "stepId");
+      Objects.requireNonNull(attempt, "attempt");
+      Objects.requireNonNull(message, "message");
+      Objects.requireNonNull(code, "code");
+    }
+  }
+
+  /**
+   * A file the run produced.
+   *
+   * @param path its path as recorded, e.g. {@code artifacts/report.html}
+   * @param stageKey the stage that wrote it
+   * @param stageAttempt the stage attempt
+   * @param sha256 its hash
+   * @param size its size in bytes
+   * @param kind what it is
+   */
+  public record ArtifactSummary(
+      String path, Optional<String> stageKey, OptionalInt stageAttempt, String sha256, long size,
+      Optional<String> kind) {
+    /** Checks for nulls. */
+    public ArtifactSummary {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(stageKey, "stageKey");
+      Objects.requireNonNull(stageAttempt, "stageAttempt");
+      Objects.requireNonNull(sha256, "sha256");
+      Objects.requireNonNull(kind, "kind");
+    }
+  }
+
+  /** @return {@link #durationMs()} as a duration */
+  public Duration duration() {
+    return Duration.ofMillis(durationMs);
+  }
+
+  /**
+   * @param type an event type
+   * @return how many events of that type the run has
+   */
+  public long count(EventType type) {
+    return countsByType.getOrDefault(type.name(), 0L);
+  }
+
+  /**
+   * @param stepId a step path
+   * @return that step's summary
+   */
+  public Optional<StepSummary> step(String stepId) {
+    return steps.stream().filter(s -> s.stepId().equals(stepId)).findFirst();
+  }
+
+  /**
+   * @param newOutput the workflow's output
+   * @return a copy with the output set
+   */
+  public RunSummary withOutput(Optional<JsonNode> newOutput) {
+    return new RunSummary(runId, workflow, status, startedAt, endedAt, durationMs, executions, steps,
+        countsByType, usage, cost, errors, artifacts, highlights, newOutput);
+  }
+
+  /** @return the summary as JSON (snake_case keys), as carried by the final event */
+  public Payload toPayload() {
+    return Payload.ofRecord(this);
+  }
+
+  /**
+   * Reads the JSON form written by {@link #toPayload()}.
+   *
+   * @param json a JSON object
+   * @return the summary
+   * @throws ValidationException naming a missing or malformed field
+   */
+  public static RunSummary fromJson(JsonNode json) {
+    return RecordJson.fromJson(json, RunSummary.class, "summary");
+  }
+
+  /**
+   * Builds the summary of a run from its complete log.
+   *
+   * @param record the run's record
+   * @param events all its events in sequence order, starting with {@code run.created}
+   * @return the summary
+   * @throws IllegalArgumentException when there are no events
+   * @throws StoreCorruptedException when the events are not a valid log of the run
+   */
+  public static RunSummary from(RunRecord record, List<RunEvent> events) {
+    Objects.requireNonNull(record, "record");
+    Objects.requireNonNull(events, "events");
+    if (events.isEmpty()) {
+      throw new IllegalArgumentException("run " + record.id() + ": a summary needs at least run.created");
+    }
+    RunState state = RunState.fold(record.id(), events);
+    Map<String, StepAcc> steps = new LinkedHashMap<>();
+    List<ErrorSummary> errors = new ArrayList<>();
+    List<ArtifactSummary> artifacts = new ArrayList<>();
+    Map<String, JsonNode> highlights = new LinkedHashMap<>();
+    Optional<JsonNode> output = Optional.empty();
+    Instant startedAt = null;
+    Instant endedAt = null;
+    Instant execStart = null;
+    long activeMs = 0;
+    int executions = 0;
+    for (RunEvent e : events) {
+      String type = e.type().name();
+      ObjectNode p = ApiBridge.payloads().tree(e.payload());
+      if (type.equals("run.started") || type.equals("run.resumed")) {
+        executions++;
+        execStart = e.time();
+        endedAt = null;
+        if (startedAt == null) {
+          startedAt = e.time();
+        }
+      } else if (e.isTerminal()) {
+        if (execStart != null) {
+          activeMs += millisBetween(execStart, e.time());
+          execStart = null;
+        }
+        endedAt = e.time();
+        JsonNode s = p.get("summary");
+        if (s != null && s.isObject() && s.hasNonNull("output")) {
+          output = Optional.of(s.get("output"));
+        }
+      }
+      if ((type.startsWith("step.") || type.startsWith("phase.")) && e.stepId().isPresent()) {
+        foldStep(steps, e, type, p);
+      }
+      switch (type) {
+        case "step.failed", "phase.failed", "run.failed", "model.generation.failed",
+            "tool.call.failed" -> addError(errors, e, p.get("error"));
+        case "error" -> addError(errors, e, p);
+        case "artifact.created" -> {
+          if (artifacts.size() < MAX_ARTIFACTS) {
+            artifacts.add(new ArtifactSummary(p.path("path").asText(""), text(p, "stage_key"),
+                p.hasNonNull("stage_attempt") ? OptionalInt.of(p.get("stage_attempt").asInt())
+                    : OptionalInt.empty(),
+                p.path("sha256").asText(""), p.path("size").asLong(0), text(p, "kind")));
+          }
+        }
+        default -> {
+          if (type.equals(HIGHLIGHT_TYPE) && p.hasNonNull("key")) {
+            highlights.put(p.get("key").asText(), p.has("value") ? p.get("value") : p.nullNode());
+          }
+        }
+      }
+    }
+    if (execStart != null) {
+      activeMs += millisBetween(execStart, events.get(events.size() - 1).time());
+    }
+    List<StepSummary> stepList = new ArrayList<>();
+    for (StepAcc a : steps.values()) {
+      if (stepList.size() >= MAX_STEPS) {
+        break;
+      }
+      stepList.add(new StepSummary(a.id, a.kind, a.status, a.attempts, a.durationMs, a.reused));
+    }
+    return new RunSummary(record.id(), record.workflow(), state.status(),
+        Optional.ofNullable(startedAt), Optional.ofNullable(state.status().isTerminal() ? endedAt : null),
+        activeMs, executions, stepList, state.countsByType(), state.usage(), state.cost(), errors,
+        artifacts, highlights, output);
+  }
+
+  private static final class StepAcc {
+    final String id;
+    final String kind;
+    String status = "started";
+    int attempts;
+    long durationMs;
+    boolean reused;
+    Instant attemptStart;
+
+    StepAcc(String id, String kind) {
+      this.id = id;
+      this.kind = kind;
+    }
+  }
+
+  private static void foldStep(Map<String, StepAcc> steps, RunEvent e, String type, ObjectNode p) {
+    String kind = type.substring(0, type.indexOf('.'));
+    String verb = type.substring(type.indexOf('.') + 1);
+    StepAcc a = steps.computeIfAbsent(e.stepId().get(), id -> new StepAcc(id, kind));
+    a.attempts = Math.max(a.attempts, e.attempt().orElse(Math.max(1, a.attempts)));
+    switch (verb) {
+      case "started" -> {
+        a.attemptStart = e.time();
+        a.status = verb;
+      }
+      case "completed", "failed", "skipped" -> {
+        if (a.attemptStart != null) {
+          a.durationMs += millisBetween(a.attemptStart, e.time());
+          a.attemptStart = null;
+        }
+        a.status = verb;
+        if (verb.equals("completed") && p.hasNonNull("reused_from")) {
+          a.reused = true;
+        }
+      }
+      case "retrying" -> a.status = verb;
+      default -> { }
+    }
+  }
+
+  private static void addError(List<ErrorSummary> errors, RunEvent e, JsonNode error) {
+    if (errors.size() >= MAX_ERRORS) {
+      return;
+    }
+    String message = error != null && error.hasNonNull("message") ? error.get("message").asText() : "";
+    Optional<String> code = error != null && error.hasNonNull("code")
+        ? Optional.of(error.get("code").asText()) : Optional.empty();
+    errors.add(new ErrorSummary(e.type().name(), e.sequence(), e.stepId(), e.attempt(), message, code));
+  }
+
+  private static Optional<String> text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    return v != null && v.isTextual() ? Optional.of(v.textValue()) : Optional.empty();
+  }
+
+  private static long millisBetween(Instant a, Instant b) {
+    return Math.max(0, Duration.between(a, b).toMillis());
+  }
+}

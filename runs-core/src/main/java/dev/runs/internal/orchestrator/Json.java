@@ -1,0 +1,77 @@
+package dev.runs.internal.orchestrator;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.runs.ValidationException;
+import dev.runs.internal.JsonSupport;
+import dev.runs.internal.RecordJson;
+
+/** Conversions between workflow values and the JSON recorded in events. */
+final class Json {
+  private Json() {}
+
+  /**
+   * Converts a value strictly: records, strings, numbers, booleans, maps, lists, JSON trees.
+   *
+   * @throws ValidationException naming {@code field} for an unsupported value
+   */
+  static JsonNode strict(Object value, String field) {
+    try {
+      JsonNode n = RecordJson.toJson(value);
+      return n == null ? NullNode.getInstance() : n;
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException(field, e.getMessage());
+    }
+  }
+
+  /** Converts a value, falling back to its {@code toString()} when it has no JSON form. */
+  static JsonNode lenient(Object value) {
+    try {
+      JsonNode n = RecordJson.toJson(value);
+      return n == null ? NullNode.getInstance() : n;
+    } catch (IllegalArgumentException | ValidationException e) {
+      return TextNode.valueOf(String.valueOf(value));
+    }
+  }
+
+  /**
+   * Reads a recorded value back as {@code type}.
+   *
+   * @throws ValidationException when the JSON does not fit the type
+   */
+  static <T> T read(JsonNode node, Class<T> type, String field) {
+    if (type == Void.class) {
+      return null;
+    }
+    if (node == null || node.isNull() || node.isMissingNode()) {
+      return type.isInstance(NullNode.getInstance()) ? type.cast(NullNode.getInstance()) : null;
+    }
+    if (type.isInstance(node)) {
+      return type.cast(node.deepCopy());
+    }
+    if (JsonNode.class.isAssignableFrom(type)) {
+      throw new ValidationException(field, "recorded " + node.getNodeType()
+          + " cannot be read as " + type.getSimpleName());
+    }
+    if (type.isRecord()) {
+      return type.cast(RecordJson.fromJson(node, type.asSubclass(Record.class), field));
+    }
+    if (type == String.class) {
+      if (!node.isTextual()) {
+        throw new ValidationException(field, "recorded " + node.getNodeType() + " is not a string");
+      }
+      return type.cast(node.textValue());
+    }
+    try {
+      return JsonSupport.MAPPER.treeToValue(node, type);
+    } catch (JsonProcessingException e) {
+      throw new ValidationException(field, "recorded output cannot be read as "
+          + type.getName() + ": " + e.getOriginalMessage());
+    } catch (IllegalArgumentException e) {
+      throw new ValidationException(field, "recorded output cannot be read as "
+          + type.getName() + ": " + e.getMessage());
+    }
+  }
+}
