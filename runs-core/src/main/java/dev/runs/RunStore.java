@@ -303,9 +303,10 @@ public interface RunStore extends AutoCloseable {
    * Subscribes to a run's events: first the stored events after {@code afterSequence}
    * (catch-up), then new ones as they become durable (live), with no gap and no duplicate at the
    * hand-over. Delivery follows demand ({@code request(n)}); undelivered events wait in a bounded
-   * buffer per subscriber, and a subscriber that lets it overflow is ended with {@link
-   * SlowSubscriberException} carrying the sequence to resubscribe after, so writers and other
-   * subscribers are never slowed. The stream completes after the run's terminal event (unless
+   * buffer per subscriber (events beyond it are read again from the store, so memory stays
+   * bounded). A subscriber that has stopped requesting while more than {@link
+   * SubscribeOptions#bufferSize()} newer events wait is ended with {@link SlowSubscriberException}
+   * carrying the sequence to resubscribe after; writers and other subscribers never wait for it. The stream completes after the run's terminal event (unless
    * {@link SubscribeOptions#followResumed()}). Each {@code subscribe} call on the publisher starts
    * an independent subscription. Signals are delivered on a store thread, one at a time.
    *

@@ -1,10 +1,10 @@
 package dev.runs;
 
 /**
- * Ends a subscription whose subscriber did not keep up: its buffer of undelivered events filled
- * while it requested nothing. Writers are never slowed by a subscriber; instead the subscriber is
- * cut off with the last sequence it received, and can subscribe again after it to continue without
- * a gap.
+ * Ends a subscription whose subscriber did not keep up: more events than its buffer size appeared
+ * after it joined that it has not taken, and it has no outstanding demand. Writers are never slowed
+ * by a subscriber; instead the subscriber is cut off with the last sequence it received, and can
+ * subscribe again after it to continue without a gap.
  */
 public final class SlowSubscriberException extends RunsException {
   private static final long serialVersionUID = 1L;

@@ -6,8 +6,9 @@ import java.util.Objects;
 /**
  * How a subscription behaves.
  *
- * @param bufferSize most undelivered events kept for a subscriber before it is ended with {@link
- *     SlowSubscriberException} (default 10,000)
+ * @param bufferSize how far a subscriber may fall behind: when more newer events than this wait
+ *     and it has no outstanding demand, it is ended with {@link SlowSubscriberException} (default
+ *     10,000); also the most events buffered in memory for it
  * @param followResumed when true the stream stays open after a terminal event and follows a later
  *     {@code run.resumed}; when false (default) it completes after the first terminal event
  * @param pollInterval for changes made by other processes: how often the store is checked when

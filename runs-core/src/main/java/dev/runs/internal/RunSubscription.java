@@ -163,9 +163,16 @@ final class RunSubscription implements Flow.Subscription {
     schedule();
   }
 
+  /**
+   * Ends the subscription when the subscriber is the one not keeping up: more than {@code
+   * bufferSize} events appeared since it joined that it has not taken, and it has no demand left.
+   * A subscriber with outstanding demand is never cut off for our own delivery delays (a starved
+   * delivery thread, a store read): it keeps receiving, and memory stays bounded because events
+   * beyond the buffer are read again from the store.
+   */
   private void checkLag() {
     long lag = knownHead - Math.max(delivered, liveBase);
-    if (lag > options.bufferSize() && error == null) {
+    if (lag > options.bufferSize() && error == null && demand.get() == 0) {
       error = new SlowSubscriberException(runId, delivered, options.bufferSize());
       buffer.clear();
     }
@@ -210,7 +217,11 @@ final class RunSubscription implements Flow.Subscription {
           complete = true;
           finished = true;
         } else if (demand.get() == 0) {
-          return;
+          checkLag();
+          if (error == null) {
+            return;
+          }
+          continue;
         } else if (!buffer.isEmpty()) {
           next = buffer.pollFirst();
         } else if (knownHead > delivered) {
