@@ -866,6 +866,26 @@ final class SqliteEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Reads a pragma on the write connection, for tests and diagnostics.
+   *
+   * @param name e.g. {@code synchronous}
+   * @return its value as text
+   */
+  String pragma(String name) {
+    if (!name.matches("[a-z_]+")) {
+      throw new IllegalArgumentException("not a pragma name: " + name);
+    }
+    writeLock.lock();
+    try (java.sql.Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + name)) {
+      return rs.next() ? rs.getString(1) : "";
+    } catch (SQLException e) {
+      throw Sql.translate(settings, "reading PRAGMA " + name, e);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
   @Override
   public String describe() {
     return settings.description();
