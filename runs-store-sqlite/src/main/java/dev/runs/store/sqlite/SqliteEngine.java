@@ -73,6 +73,9 @@ final class SqliteEngine implements StorageEngine {
   private volatile boolean closed;
 
   // write statements, used under writeLock only
+  private final PreparedStatement begin;
+  private final PreparedStatement commit;
+  private final PreparedStatement rollback;
   private final PreparedStatement nextChange;
   private final PreparedStatement selectHead;
   private final PreparedStatement selectByKey;
@@ -87,6 +90,9 @@ final class SqliteEngine implements StorageEngine {
     this.settings = settings;
     this.writer = writer;
     this.readers = new ReadPool(() -> connect(settings, true), READ_CONNECTIONS);
+    begin = writer.prepareStatement("BEGIN IMMEDIATE");
+    commit = writer.prepareStatement("COMMIT");
+    rollback = writer.prepareStatement("ROLLBACK");
     nextChange = writer.prepareStatement("SELECT coalesce(max(change_seq), 0) + 1 FROM runs");
     selectHead = writer.prepareStatement("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
     selectByKey = writer.prepareStatement(
@@ -222,9 +228,9 @@ final class SqliteEngine implements StorageEngine {
       Tx tx = new Tx();
       boolean done = false;
       try {
-        Sql.execute(writer, "BEGIN IMMEDIATE");
+        begin.execute();
         T result = work.run(tx);
-        Sql.execute(writer, tx.rollback ? "ROLLBACK" : "COMMIT");
+        (tx.rollback ? rollback : commit).execute();
         done = true;
         return result;
       } finally {
@@ -244,7 +250,7 @@ final class SqliteEngine implements StorageEngine {
 
   private void rollbackQuietly() {
     try {
-      Sql.execute(writer, "ROLLBACK");
+      rollback.execute();
     } catch (SQLException ignored) {
       // no transaction was active, or the connection is gone: SQLite rolled back itself
     }
@@ -910,7 +916,7 @@ final class SqliteEngine implements StorageEngine {
     readers.close();
     writeLock.lock();
     try {
-      for (PreparedStatement p : new PreparedStatement[] {nextChange, selectHead, selectByKey, insertEvent,
+      for (PreparedStatement p : new PreparedStatement[] {begin, commit, rollback, nextChange, selectHead, selectByKey, insertEvent,
           updateHead, updateHeadAndStatus, insertRun, selectRecordByTrigger, selectTriggerById}) {
         try {
           p.close();
