@@ -42,10 +42,15 @@ import org.sqlite.SQLiteConfig;
  *       waiting until it is durable.
  *   <li>{@code storeHotRunNN}: NN threads appending to one shared run.
  *   <li>{@code storePipelined256}: one producer keeping 256 asynchronous appends in flight.
- *   <li>{@code rawTxNNN}: the ceiling: raw sqlite-jdbc, one {@code BEGIN IMMEDIATE ... COMMIT} of NNN
- *       batched inserts of the same rows into the same schema at the same synchronous level. NN
- *       blocking writers can at best share an NN-event commit, so {@code storeOwnRun16} compares
- *       with {@code rawTx016}; {@code rawTx001} is one transaction per event.
+ *   <li>{@code rawTxNNN}: the ceiling for one run: raw sqlite-jdbc, one {@code BEGIN IMMEDIATE ...
+ *       COMMIT} of NNN batched inserts of the same rows (one run, consecutive sequences) into the
+ *       same schema at the same synchronous level. NN blocking writers can at best share an
+ *       NN-event commit, so {@code storeHotRun16} compares with {@code rawTx016}; {@code rawTx001}
+ *       is one transaction per event.
+ *   <li>{@code rawSpreadTxNN}: the ceiling for NN runs: each transaction inserts one row into each
+ *       of NN runs, the rows {@code storeOwnRunNN} writes. The log is clustered by run, so such a
+ *       commit dirties at least NN B-tree leaf pages where a one-run commit dirties one or two;
+ *       this, not the store, is what makes many-run commits slower.
  * </ul>
  *
  * <p>Short profile: {@code java -jar runs-bench/target/benchmarks.jar SqliteAppend -f 1 -wi 1 -i 3
@@ -189,22 +194,24 @@ public class SqliteAppendBenchmark {
     Connection connection;
     PreparedStatement insert;
     Statement control;
-    String runId;
+    final String[] runIds = new String[16];
+    final long[] sequences = new long[16];
     final String[] eventIds = new String[ROWS];
     final String[] envelopes = new String[ROWS];
-    long sequence;
 
     /** Creates the schema through the store, then opens a plain connection. */
     @Setup(Level.Trial)
     public void open() throws SQLException {
       dir = SqliteBench.scratch("runs-raw-");
       Path db = dir.resolve("bench.db");
-      RunId run;
+      RunId run = null;
       try (RunStore store = RunStores.open("sqlite:" + db)) {
-        run = store.create(SqliteBench.record()).record().id();
+        for (int i = 0; i < runIds.length; i++) {
+          run = store.create(SqliteBench.record()).record().id();
+          runIds[i] = run.value();
+          sequences[i] = 1;
+        }
       }
-      runId = run.value();
-      sequence = 1;
       for (int i = 0; i < ROWS; i++) {
         eventIds[i] = UUID.randomUUID().toString();
         envelopes[i] = SqliteBench.envelope(run, i + 2);
@@ -221,11 +228,17 @@ public class SqliteAppendBenchmark {
     }
 
     void commit(int rows) throws SQLException {
+      commit(rows, 1);
+    }
+
+    /** One transaction of {@code rows} rows spread round-robin over the first {@code runs} runs. */
+    void commit(int rows, int runs) throws SQLException {
       control.execute("BEGIN IMMEDIATE");
       for (int i = 0; i < rows; i++) {
-        long seq = ++sequence;
+        int run = i % runs;
+        long seq = ++sequences[run];
         int slot = (int) (seq % ROWS);
-        insert.setString(1, runId);
+        insert.setString(1, runIds[run]);
         insert.setLong(2, seq);
         insert.setString(3, eventIds[slot]);
         insert.setString(4, "console.line");
@@ -273,5 +286,19 @@ public class SqliteAppendBenchmark {
   @OperationsPerInvocation(256)
   public void rawTx256(Raw r) throws SQLException {
     r.commit(256);
+  }
+
+  @Benchmark
+  @Threads(1)
+  @OperationsPerInvocation(4)
+  public void rawSpreadTx04(Raw r) throws SQLException {
+    r.commit(4, 4);
+  }
+
+  @Benchmark
+  @Threads(1)
+  @OperationsPerInvocation(16)
+  public void rawSpreadTx16(Raw r) throws SQLException {
+    r.commit(16, 16);
   }
 }

@@ -492,10 +492,20 @@ final class SqliteEngine implements StorageEngine {
   @Override
   public EventStream read(RunId id, long afterSequence) {
     PagedEventStream stream = new PagedEventStream(this::fetchPage, id, afterSequence);
-    if (!stream.prefetch() && find(id).isEmpty()) {
+    if (!stream.prefetch() && !exists(id)) {
       throw new RunNotFoundException(id);
     }
     return stream;
+  }
+
+  private boolean exists(RunId id) {
+    return read("reading run " + id, r -> {
+      PreparedStatement p = r.prepare("SELECT 1 FROM runs WHERE id = ?");
+      p.setString(1, id.value());
+      try (ResultSet rs = p.executeQuery()) {
+        return rs.next();
+      }
+    });
   }
 
   private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
