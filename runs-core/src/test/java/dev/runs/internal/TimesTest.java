@@ -1,0 +1,64 @@
+package dev.runs.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runs.ValidationException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.CharRange;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written parse of the canonical form agrees with the general RFC 3339 parser. */
+final class TimesTest {
+  private static final long FIRST = Instant.parse("0000-01-01T00:00:00Z").getEpochSecond();
+  private static final long LAST = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
+
+  private static Instant general(String text) {
+    return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
+        .truncatedTo(ChronoUnit.MICROS);
+  }
+
+  @Property
+  void parse_formattedInstant_roundTripsAndMatchesGeneralParser(
+      @ForAll @LongRange(min = -62_167_219_200L, max = 253_402_300_799L) long second,
+      @ForAll @IntRange(min = 0, max = 999_999) int micros) {
+    Instant t = Instant.ofEpochSecond(Math.max(FIRST, Math.min(LAST, second)), micros * 1000L);
+    String text = Times.format(t);
+    assertThat(Times.parse(text, "time")).isEqualTo(t).isEqualTo(general(text));
+  }
+
+  @Property
+  void parse_canonicalShapeWithAnyCharacterChanged_agreesWithGeneralParser(
+      @ForAll @IntRange(min = 0, max = 26) int position, @ForAll @CharRange(from = ' ', to = '~') char c) {
+    StringBuilder b = new StringBuilder("2024-02-29T23:59:59.999999Z");
+    b.setCharAt(position, c);
+    String text = b.toString();
+    Instant expected;
+    try {
+      expected = general(text);
+    } catch (DateTimeParseException e) {
+      assertThatThrownBy(() -> Times.parse(text, "time")).isInstanceOf(ValidationException.class);
+      return;
+    }
+    assertThat(Times.parse(text, "time")).isEqualTo(expected);
+  }
+
+  @Test
+  void parse_outOfRangeFields_areRefusedLikeBefore() {
+    for (String bad : new String[] {"2023-02-29T00:00:00.000000Z", "2024-13-01T00:00:00.000000Z",
+        "2024-01-01T24:00:00.000000Z", "2024-01-01T23:60:00.000000Z", "2024-01-01T23:59:60.000000Z",
+        "2024-04-31T00:00:00.000000Z", "2024-00-10T00:00:00.000000Z"}) {
+      assertThatThrownBy(() -> Times.parse(bad, "time")).as(bad).isInstanceOf(ValidationException.class)
+          .hasMessageContaining("RFC 3339");
+    }
+    assertThat(Times.parse("2024-01-01T01:00:00.5+01:00", "time")).isEqualTo(Instant.parse("2024-01-01T00:00:00.500Z"));
+  }
+}

@@ -1,0 +1,135 @@
+package dev.runs.store.sqlite;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A few read-only connections, opened on demand and shared by every reader. In WAL mode readers
+ * never wait for the writer nor for each other; a reader holds a connection only for one query
+ * (one page of events, one lookup), so a handful serves any number of threads and no reader pins
+ * an old snapshot of the database.
+ */
+final class ReadPool implements AutoCloseable {
+  /** Opens a read connection. */
+  interface Opener {
+    Connection open() throws SQLException;
+  }
+
+  /** A read connection with its prepared statements. Confined to the borrowing thread. */
+  static final class Reader {
+    final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    Reader(Connection connection) {
+      this.connection = connection;
+    }
+
+    /**
+     * @param sql a query
+     * @return its prepared statement, prepared once per connection
+     */
+    PreparedStatement prepare(String sql) throws SQLException {
+      PreparedStatement p = statements.get(sql);
+      if (p == null) {
+        p = connection.prepareStatement(sql);
+        statements.put(sql, p);
+      }
+      return p;
+    }
+
+    void close() {
+      for (PreparedStatement p : statements.values()) {
+        try {
+          p.close();
+        } catch (SQLException ignored) {
+          // closing anyway
+        }
+      }
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // closing anyway
+      }
+    }
+  }
+
+  private final Opener opener;
+  private final int max;
+  private final ArrayDeque<Reader> idle = new ArrayDeque<>();
+  private int open;
+  private boolean closed;
+
+  ReadPool(Opener opener, int max) {
+    this.opener = opener;
+    this.max = max;
+  }
+
+  /**
+   * @return an idle connection, a new one, or the next one released
+   * @throws IllegalStateException when the store is closed
+   */
+  Reader borrow() throws SQLException {
+    synchronized (this) {
+      while (true) {
+        if (closed) {
+          throw new IllegalStateException("store is closed");
+        }
+        Reader r = idle.pollFirst();
+        if (r != null) {
+          return r;
+        }
+        if (open < max) {
+          open++;
+          break;
+        }
+        try {
+          wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for a read connection", e);
+        }
+      }
+    }
+    try {
+      return new Reader(opener.open());
+    } catch (SQLException | RuntimeException e) {
+      synchronized (this) {
+        open--;
+        notifyAll();
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * @param r a connection from {@link #borrow()}
+   */
+  void release(Reader r) {
+    synchronized (this) {
+      if (!closed) {
+        idle.addFirst(r);
+        notifyAll();
+        return;
+      }
+      open--;
+    }
+    r.close();
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      closed = true;
+      for (Reader r : idle) {
+        r.close();
+        open--;
+      }
+      idle.clear();
+      notifyAll();
+    }
+  }
+}

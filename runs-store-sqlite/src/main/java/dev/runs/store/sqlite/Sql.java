@@ -1,0 +1,90 @@
+package dev.runs.store.sqlite;
+
+import dev.runs.StoreCorruptedException;
+import dev.runs.StoreIoException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.HexFormat;
+
+/** Small helpers: time columns, hashing and turning driver errors into the store's exceptions. */
+final class Sql {
+  /** SQLite's primary result codes used here. */
+  static final int SQLITE_BUSY = 5;
+  static final int SQLITE_LOCKED = 6;
+  static final int SQLITE_READONLY = 8;
+  static final int SQLITE_IOERR = 10;
+  static final int SQLITE_CORRUPT = 11;
+  static final int SQLITE_FULL = 13;
+  static final int SQLITE_CANTOPEN = 14;
+  static final int SQLITE_NOTADB = 26;
+
+  private Sql() {}
+
+  /**
+   * @param t an instant
+   * @return microseconds since the epoch, the unit of every time column
+   */
+  static long micros(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1000);
+  }
+
+  /**
+   * @param micros microseconds since the epoch
+   * @return the instant
+   */
+  static Instant instant(long micros) {
+    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
+  }
+
+  static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  static void execute(java.sql.Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** @return SQLite's primary result code of a driver error */
+  static int code(SQLException e) {
+    return e.getErrorCode() & 0xff;
+  }
+
+  /**
+   * Translates a driver error.
+   *
+   * @param settings the store
+   * @param what what was attempted, e.g. {@code "append to 3 runs"}
+   * @param e the driver error
+   * @return the exception to throw
+   */
+  static StoreIoException translate(SqliteSettings settings, String what, SQLException e) {
+    String prefix = "sqlite store '" + settings.description() + "': " + what + " failed: ";
+    switch (code(e)) {
+      case SQLITE_BUSY, SQLITE_LOCKED:
+        return new StoreIoException(prefix + "the database stayed locked by another connection for"
+            + " more than busy_timeout_ms=" + settings.busyTimeoutMillis() + "; another process holds"
+            + " a long write transaction, or raise busy_timeout_ms (" + e.getMessage() + ")", e);
+      case SQLITE_CORRUPT, SQLITE_NOTADB:
+        return new StoreCorruptedException(prefix + "the database file " + settings.file()
+            + " is damaged (" + e.getMessage() + "); restore it from a backup or check it with"
+            + " sqlite3 '" + settings.file() + "' 'PRAGMA integrity_check'", e);
+      case SQLITE_FULL:
+        return new StoreIoException(prefix + "the disk holding " + settings.file() + " is full ("
+            + e.getMessage() + ")", e);
+      case SQLITE_READONLY:
+        return new StoreIoException(prefix + "the database " + settings.file()
+            + " became read-only (" + e.getMessage() + ")", e);
+      default:
+        return new StoreIoException(prefix + e.getMessage(), e);
+    }
+  }
+}

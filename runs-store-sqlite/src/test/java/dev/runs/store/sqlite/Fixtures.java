@@ -1,0 +1,51 @@
+package dev.runs.store.sqlite;
+
+import dev.runs.ConfigSnapshot;
+import dev.runs.EventDraft;
+import dev.runs.EventTypes;
+import dev.runs.Payload;
+import dev.runs.RunRecord;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
+import dev.runs.WorkflowRef;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.UUID;
+
+/** Records, drafts and raw database access shared by the SQLite tests and their child processes. */
+final class Fixtures {
+  private Fixtures() {}
+
+  static RunRecord.Builder record() {
+    return RunRecord.builder(WorkflowRef.of("sqlite-test", "1"),
+        ConfigSnapshot.builder().model("acme", "m-1").build(),
+        Trigger.of(TriggerSource.TEST, "sqlite-" + UUID.randomUUID(), "test"));
+  }
+
+  static EventDraft line(String text) {
+    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
+  }
+
+  /** @return a plain connection to the file, outside the store */
+  static Connection raw(Path db) throws SQLException {
+    return DriverManager.getConnection("jdbc:sqlite:" + db);
+  }
+
+  static long queryLong(Path db, String sql) throws SQLException {
+    try (Connection c = raw(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  static void update(Path db, String sql) throws SQLException {
+    try (Connection c = raw(db); Statement s = c.createStatement()) {
+      s.executeUpdate(sql);
+    }
+  }
+}

@@ -1,0 +1,757 @@
+package dev.runs.store.sqlite;
+
+import static dev.runs.store.sqlite.Fixtures.line;
+import static dev.runs.store.sqlite.Fixtures.queryLong;
+import static dev.runs.store.sqlite.Fixtures.raw;
+import static dev.runs.store.sqlite.Fixtures.record;
+import static dev.runs.store.sqlite.Fixtures.update;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runs.EventDraft;
+import dev.runs.EventId;
+import dev.runs.EventStream;
+import dev.runs.EventTypes;
+import dev.runs.Payload;
+import dev.runs.RunChange;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunStatus;
+import dev.runs.RunStore;
+import dev.runs.RunStores;
+import dev.runs.RunVerification;
+import dev.runs.StageArtifact;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import dev.runs.StoreConfigurationException;
+import dev.runs.StoreCorruptedException;
+import dev.runs.StoreIoException;
+import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
+import dev.runs.spi.StoreLocation;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the conformance suite cannot see: SQLite files, schema, plans, locks, and bad paths. */
+@Timeout(120)
+final class SqliteRunStoreTest {
+  @TempDir Path dir;
+
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (int i = open.size() - 1; i >= 0; i--) {
+      open.get(i).close();
+    }
+  }
+
+  private Path db() {
+    return dir.resolve("runs.db");
+  }
+
+  private RunStore open(String uri) {
+    RunStore s = RunStores.open(uri);
+    open.add(s);
+    return s;
+  }
+
+  private RunStore open() {
+    return open("sqlite:" + db());
+  }
+
+  private static RunId startedRun(RunStore store) {
+    RunId id = store.create(record().build()).record().id();
+    store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    return id;
+  }
+
+  private static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  private Map<String, byte[]> snapshot(Path directory) throws IOException {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (Stream<Path> s = Files.list(directory)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        files.put(p.getFileName().toString(), Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0]);
+      }
+    }
+    return files;
+  }
+
+  private static void assertSameFiles(Map<String, byte[]> before, Map<String, byte[]> after) {
+    assertThat(after.keySet()).isEqualTo(before.keySet());
+    for (String name : before.keySet()) {
+      assertThat(after.get(name)).as("bytes of %s", name).isEqualTo(before.get(name));
+    }
+  }
+
+  // ---- URIs and parameters -----------------------------------------------------------------------
+
+  @Test
+  void open_absoluteAndTripleSlashUris_nameTheSameFile() {
+    RunStore a = open("sqlite:" + db());
+    RunId id = a.create(record().build()).record().id();
+    a.close();
+    RunStore b = open("sqlite://" + db());
+    assertThat(b.get(id)).isPresent();
+    assertThat(b.location()).isEqualTo("sqlite://" + db());
+  }
+
+  @Test
+  void settings_relativePath_resolvesAgainstWorkingDirectory() {
+    SqliteSettings s = SqliteSettings.from(StoreLocation.parse("sqlite:runs.db"));
+    assertThat(s.file()).isEqualTo(Path.of("runs.db").toAbsolutePath());
+    assertThat(s.durability()).isEqualTo(SqliteSettings.Durability.FULL);
+    assertThat(s.busyTimeoutMillis()).isEqualTo(10_000);
+    assertThat(s.pollMillis()).isEqualTo(200);
+  }
+
+  @Test
+  void open_durabilityParameter_setsSynchronousLevel() {
+    SqliteEngine full = SqliteEngine.open(SqliteSettings.from(StoreLocation.parse("sqlite:" + db())));
+    open.add(full);
+    assertThat(full.pragma("synchronous")).isEqualTo("2"); // FULL
+    assertThat(full.pragma("journal_mode")).isEqualTo("wal");
+    assertThat(full.pragma("busy_timeout")).isEqualTo("10000");
+    SqliteEngine normal = SqliteEngine.open(SqliteSettings.from(
+        StoreLocation.parse("sqlite:" + db() + "?durability=normal&busy_timeout_ms=1234")));
+    open.add(normal);
+    assertThat(normal.pragma("synchronous")).isEqualTo("1"); // NORMAL
+    assertThat(normal.pragma("busy_timeout")).isEqualTo("1234");
+  }
+
+  @Test
+  void open_unknownOrMalformedParameter_isRefusedAndCreatesNothing() {
+    assertThatThrownBy(() -> open("sqlite:" + db() + "?durabilty=full"))
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("unknown parameter 'durabilty'")
+        .hasMessageContaining("busy_timeout_ms");
+    assertThatThrownBy(() -> open("sqlite:" + db() + "?durability=sometimes"))
+        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("durability=sometimes");
+    assertThatThrownBy(() -> open("sqlite:" + db() + "?busy_timeout_ms=soon"))
+        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("busy_timeout_ms=soon");
+    assertThatThrownBy(() -> open("sqlite:" + db() + "?poll_ms=0"))
+        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("poll_ms=0");
+    assertThatThrownBy(() -> open("sqlite:"))
+        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("no path");
+    assertThat(db()).doesNotExist();
+  }
+
+  // ---- schema ------------------------------------------------------------------------------------
+
+  @Test
+  void open_newFile_createsCurrentSchemaInWalMode() throws Exception {
+    open().close();
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(Schema.RUNS.latest());
+    try (Connection c = raw(db()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+      List<String> tables = new ArrayList<>();
+      while (rs.next()) {
+        tables.add(rs.getString(1));
+      }
+      assertThat(tables).contains("runs", "events", "leases", "documents", "stages", "stage_files",
+          "schema_version");
+    }
+    try (Connection c = raw(db()); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo("wal");
+    }
+  }
+
+  @Test
+  void open_emptyFile_becomesADatabase() throws Exception {
+    Files.createFile(db());
+    RunStore store = open();
+    RunId id = store.create(record().build()).record().id();
+    assertThat(store.get(id)).isPresent();
+  }
+
+  @Test
+  void migrate_appliesNewerMigrationsOnceInOneTransaction() throws Exception {
+    open().close();
+    Schema v2 = new Schema(List.of(
+        new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
+        new Schema.Migration(2, "add a table", List.of("CREATE TABLE extra (x INTEGER)",
+            "INSERT INTO extra VALUES (42)"))));
+    try (Connection c = raw(db())) {
+      assertThat(v2.migrate(c, "test")).isEqualTo(1);
+      assertThat(v2.migrate(c, "test")).isEqualTo(2);
+    }
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(2);
+    assertThat(queryLong(db(), "SELECT count(*) FROM extra")).isEqualTo(1);
+  }
+
+  @Test
+  void migrate_failingStep_leavesDatabaseAtPreviousVersion() throws Exception {
+    open().close();
+    Schema broken = new Schema(List.of(
+        new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
+        new Schema.Migration(2, "half", List.of("CREATE TABLE half_done (x INTEGER)",
+            "ALTER TABLE no_such_table ADD COLUMN y INTEGER"))));
+    try (Connection c = raw(db())) {
+      assertThatThrownBy(() -> broken.migrate(c, "test")).isInstanceOf(SQLException.class);
+    }
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(1);
+    assertThat(queryLong(db(), "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")).isZero();
+    RunStore store = open();
+    assertThat(store.create(record().build()).created()).isTrue();
+  }
+
+  // ---- query plans -------------------------------------------------------------------------------
+
+  private List<String> plan(String sql, List<Object> args) throws SQLException {
+    List<String> lines = new ArrayList<>();
+    try (Connection c = raw(db()); PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+      for (int i = 0; i < args.size(); i++) {
+        p.setObject(i + 1, args.get(i));
+      }
+      try (ResultSet rs = p.executeQuery()) {
+        while (rs.next()) {
+          lines.add(rs.getString("detail"));
+        }
+      }
+    }
+    return lines;
+  }
+
+  private List<String> plan(RunQuery q) throws SQLException {
+    ListQuery lq = ListQuery.of(q);
+    return plan(lq.sql(), lq.args());
+  }
+
+  @Test
+  void list_everyFilterWithCursor_searchesAnIndexWithoutScanOrSort() throws Exception {
+    RunStore store = open();
+    RunRecord r = store.create(record().namespace("acme/etl").threadKey("t1").build()).record();
+    for (int i = 0; i < 50; i++) {
+      store.create(record().namespace(i % 2 == 0 ? "acme/etl" : "other").threadKey("t" + (i % 5)).build());
+    }
+    String cursor = RunQuery.Cursor.after(r).encode();
+    Map<String, RunQuery.Builder> filters = Map.of(
+        "runs_by_namespace", RunQuery.builder().namespace("acme/etl"),
+        "runs_by_thread", RunQuery.builder().threadKey("t1"),
+        "runs_by_status", RunQuery.builder().status(RunStatus.RUNNING),
+        "runs_by_recommendation", RunQuery.builder().recommendationId("rec-1"),
+        "runs_by_created", RunQuery.builder().createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
+            .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
+    for (Map.Entry<String, RunQuery.Builder> f : filters.entrySet()) {
+      for (boolean withCursor : new boolean[] {false, true}) {
+        RunQuery.Builder b = f.getValue();
+        if (withCursor) {
+          b.cursor(cursor);
+        }
+        List<String> plan = plan(b.build());
+        assertThat(plan).as("plan of %s (cursor: %s)", f.getKey(), withCursor)
+            .anySatisfy(line -> assertThat(line).startsWith("SEARCH runs USING INDEX " + f.getKey()))
+            .noneSatisfy(line -> assertThat(line).contains("SCAN runs"))
+            .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
+      }
+    }
+    List<String> all = plan(RunQuery.builder().cursor(cursor).build());
+    assertThat(all).as("plan of an unfiltered page").singleElement().asString()
+        .startsWith("SEARCH runs USING INDEX runs_by_created");
+    List<String> noCursor = plan(RunQuery.all());
+    assertThat(noCursor).as("plan of the first unfiltered page: an ordered index walk stopping at the limit")
+        .singleElement().asString().isEqualTo("SCAN runs USING INDEX runs_by_created");
+    List<String> statuses = plan(RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
+    assertThat(statuses).as("plan of two statuses: one bounded index search per status")
+        .filteredOn(line -> line.contains("runs"))
+        .hasSize(2)
+        .allSatisfy(line -> assertThat(line).startsWith("SEARCH runs USING INDEX runs_by_status"));
+  }
+
+  @Test
+  void readPageAndAppendLookups_useThePrimaryKeyAndIdempotencyIndex() throws Exception {
+    open().close();
+    assertThat(plan("SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+        List.of("r", 0L, 1000)))
+        .singleElement().asString().startsWith("SEARCH events USING PRIMARY KEY (run_id=? AND seq>?)");
+    assertThat(plan("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?", List.of("r", "k")))
+        .singleElement().asString().contains("INDEX events_by_idem_key (run_id=? AND idem_key=?)");
+    assertThat(plan("SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
+        + " ORDER BY expires_at, run_id LIMIT ?", List.of(0L, 10)))
+        .singleElement().asString().contains("INDEX leases_by_expiry");
+  }
+
+  // ---- group commit ------------------------------------------------------------------------------
+
+  /** A batch whose plan the test decides: lets the engine be driven past the core's checks. */
+  private static final class ScriptedBatch implements RunBatch {
+    private final RunId runId;
+    private final List<String> keys;
+    private RunHead after;
+    Optional<RunHead> seenHead;
+
+    ScriptedBatch(RunId runId, List<String> keys) {
+      this.runId = runId;
+      this.keys = keys;
+    }
+
+    @Override
+    public RunId runId() {
+      return runId;
+    }
+
+    @Override
+    public Set<String> idempotencyKeys() {
+      return Set.copyOf(keys);
+    }
+
+    @Override
+    public List<RunEvent> plan(Optional<RunHead> head, Map<String, RunEvent> known) {
+      seenHead = head;
+      long seq = head.orElseThrow().lastSequence();
+      Instant now = Instant.now();
+      List<RunEvent> out = new ArrayList<>();
+      for (String key : keys) { // ignores `known` on purpose
+        out.add(new RunEvent(RunEvent.SCHEMA, EventId.of(java.util.UUID.randomUUID()), runId, ++seq,
+            EventTypes.CONSOLE_LINE, now, Optional.empty(), OptionalInt.empty(), Optional.empty(), "test",
+            Optional.of(key), Payload.of(Map.of("stream", "stdout", "text", key)), Map.of()));
+      }
+      after = new RunHead(seq, head.get().status(), now);
+      return out;
+    }
+
+    @Override
+    public RunHead headAfter() {
+      return after;
+    }
+
+    @Override
+    public void fail(RuntimeException error) {
+      throw new AssertionError("not expected", error);
+    }
+  }
+
+  @Test
+  void commit_failureInOneRun_rollsBackTheWholeGroup() throws Exception {
+    RunStore store = open();
+    RunId a = startedRun(store);
+    RunId b = startedRun(store);
+    store.append(b, line("b").withIdempotencyKey("taken"));
+    SqliteEngine engine = SqliteEngine.open(SqliteSettings.from(StoreLocation.parse("sqlite:" + db())));
+    open.add(engine);
+
+    ScriptedBatch fine = new ScriptedBatch(a, List.of("a1", "a2"));
+    ScriptedBatch clash = new ScriptedBatch(b, List.of("taken")); // violates events_by_idem_key
+    assertThatThrownBy(() -> engine.commit(List.of(fine, clash)))
+        .isInstanceOf(StoreIoException.class)
+        .hasMessageContaining("committing appends to 2 runs");
+
+    assertThat(fine.seenHead).isPresent();
+    assertThat(store.entry(a).orElseThrow().lastSequence()).isEqualTo(2);
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + a.value() + "'")).isEqualTo(2);
+    assertThat(store.verify(a).ok()).isTrue();
+    assertThat(store.verify(b).ok()).isTrue();
+
+    engine.commit(List.of(new ScriptedBatch(a, List.of("a1", "a2")), new ScriptedBatch(b, List.of("b2"))));
+    assertThat(store.entry(a).orElseThrow().lastSequence()).isEqualTo(4);
+    assertThat(store.entry(b).orElseThrow().lastSequence()).isEqualTo(4);
+  }
+
+  @Test
+  void cachedStatus_alwaysEqualsTheFold() {
+    RunStore store = open();
+    Random random = new Random(7);
+    Payload reason = Payload.of(Map.of("reason", "test"));
+    List<EventDraft> lifecycle = List.of(EventDraft.of(EventTypes.RUN_QUEUED), EventDraft.of(EventTypes.RUN_STARTED),
+        EventDraft.of(EventTypes.RUN_CANCEL_REQUESTED, reason), EventDraft.of(EventTypes.RUN_CANCELLED, reason),
+        EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"boom\"}}")),
+        EventDraft.of(EventTypes.RUN_INTERRUPTED, reason), EventDraft.of(EventTypes.RUN_RESUMED),
+        EventDraft.of(EventTypes.RUN_COMPLETED), line("work"));
+    for (int run = 0; run < 10; run++) {
+      RunId id = store.create(record().build()).record().id();
+      for (int step = 0; step < 30; step++) {
+        List<EventDraft> batch = new ArrayList<>();
+        for (int n = 1 + random.nextInt(3); n > 0; n--) {
+          batch.add(lifecycle.get(random.nextInt(lifecycle.size())));
+        }
+        try {
+          store.append(id, batch);
+        } catch (dev.runs.IllegalTransitionException refused) {
+          // the state machine refused the batch; the cache must still agree
+        }
+        RunVerification v = store.verify(id);
+        assertThat(v.problems()).as("run %d step %d", run, step).isEmpty();
+        assertThat(store.list(RunQuery.builder().status(v.foldedStatus()).limit(1000).build()).runs())
+            .extracting(e -> e.id()).contains(id);
+      }
+    }
+  }
+
+  @Test
+  void verify_tamperedCachedStatus_reportsTheDifference() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    update(db(), "UPDATE runs SET status = 'completed', last_seq = 5 WHERE id = '" + id.value() + "'");
+
+    RunVerification v = store.verify(id);
+    assertThat(v.ok()).isFalse();
+    assertThat(v.problems()).anySatisfy(p -> assertThat(p).contains("cached status completed")
+        .contains("fold to running"));
+    assertThat(v.problems()).anySatisfy(p -> assertThat(p).contains("cached last sequence 5"));
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  @Test
+  void read_acrossPages_isInOrderAndCloseReleasesTheStream() {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    List<EventDraft> drafts = new ArrayList<>();
+    for (int i = 0; i < 2 * PagedEventStream.PAGE + 500; i++) {
+      drafts.add(line("l" + i));
+    }
+    for (int i = 0; i < drafts.size(); i += 500) {
+      store.append(id, drafts.subList(i, i + 500));
+    }
+    long expected = 1;
+    try (EventStream s = store.read(id, 0)) {
+      while (s.hasNext()) {
+        assertThat(s.next().sequence()).isEqualTo(expected++);
+      }
+    }
+    assertThat(expected - 1).isEqualTo(2 + drafts.size());
+    EventStream partial = store.read(id, PagedEventStream.PAGE - 3);
+    assertThat(partial.next().sequence()).isEqualTo(PagedEventStream.PAGE - 2);
+    partial.close();
+    assertThat(partial.hasNext()).isFalse();
+    assertThat(store.read(id, expected - 1)).toIterable().isEmpty();
+  }
+
+  @Test
+  void read_damagedEnvelope_throwsCorruptedNamingRunAndSequence() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.append(id, line("fine"));
+    update(db(), "UPDATE events SET envelope = '{\"schema\":' WHERE run_id = '" + id.value() + "' AND seq = 3");
+
+    try (EventStream s = store.read(id, 0)) {
+      s.next();
+      s.next();
+      assertThatThrownBy(s::next).isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining(id.value()).hasMessageContaining("sequence 3");
+    }
+  }
+
+  @Test
+  void entryAndFind_seeCommitsOfAnotherStoreOnTheSameFile() {
+    RunStore a = open();
+    RunStore b = open();
+    RunId id = startedRun(a);
+    assertThat(b.get(id)).isPresent();
+    for (int i = 0; i < 5; i++) {
+      a.append(id, line("x" + i));
+      assertThat(b.entry(id).orElseThrow().lastSequence()).isEqualTo(3 + i);
+    }
+    a.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    assertThat(b.entry(id).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThatThrownBy(() -> b.append(id, line("late")))
+        .isInstanceOf(dev.runs.IllegalTransitionException.class).hasMessageContaining("completed");
+  }
+
+  @Test
+  void twoStoresOnOneFile_shareTriggersSequencesAndLeases() {
+    RunStore a = open();
+    RunStore b = open();
+    RunRecord r = record().build();
+    assertThat(a.create(r).created()).isTrue();
+    assertThat(b.create(RunRecord.builder(r.workflow(), r.config(), r.trigger()).build()).created()).isFalse();
+    a.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
+    assertThat(b.append(r.id(), line("b")).sequence()).isEqualTo(3);
+    assertThat(a.append(r.id(), line("a")).sequence()).isEqualTo(4);
+    assertThat(a.acquireLease(r.id(), "host-a", Duration.ofMinutes(1))).isPresent();
+    assertThat(b.acquireLease(r.id(), "host-b", Duration.ofMinutes(1))).isEmpty();
+    assertThat(b.lease(r.id()).orElseThrow().owner()).isEqualTo("host-a");
+  }
+
+  // ---- external changes --------------------------------------------------------------------------
+
+  @Test
+  void watch_reportsCommitsOfAnotherStoreButNotOwnCommitsTwice() throws Exception {
+    RunStore watched = open("sqlite:" + db() + "?poll_ms=10");
+    RunStore other = open();
+    ConcurrentLinkedQueue<RunChange> seen = new ConcurrentLinkedQueue<>();
+    watched.watch(seen::add);
+
+    RunId foreign = other.create(record().build()).record().id();
+    await(() -> seen.stream().anyMatch(c -> c.runId().equals(foreign) && c.created()), Duration.ofSeconds(10),
+        "the creation by another store");
+    other.append(foreign, List.of(EventDraft.of(EventTypes.RUN_STARTED), line("1"), line("2")));
+    await(() -> seen.stream().anyMatch(c -> c.runId().equals(foreign) && c.lastSequence() == 4
+        && c.status() == RunStatus.RUNNING && !c.created()), Duration.ofSeconds(10), "the append by another store");
+
+    RunId own = startedRun(watched);
+    watched.append(own, line("mine"));
+    await(() -> seen.stream().filter(c -> c.runId().equals(own)).count() >= 3, Duration.ofSeconds(10),
+        "the core's notices of our own commits");
+    // a commit by the other store after ours: once the watcher reports it, it has passed our commits
+    RunId marker = other.create(record().build()).record().id();
+    await(() -> seen.stream().anyMatch(c -> c.runId().equals(marker)), Duration.ofSeconds(10), "the marker");
+    assertThat(seen.stream().filter(c -> c.runId().equals(own))).extracting(RunChange::lastSequence)
+        .containsExactly(1L, 2L, 3L);
+  }
+
+  // ---- locks -------------------------------------------------------------------------------------
+
+  @Test
+  void append_whileAnotherConnectionHoldsTheWriteLock_waitsThenCommits() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    CompletableFuture<RunEvent> pending;
+    try (Connection holder = raw(db()); Statement s = holder.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      pending = store.appendAsync(id, line("waits"));
+      Thread.sleep(300); // the other writer's long transaction
+      assertThat(pending).isNotDone();
+      s.execute("COMMIT");
+    }
+    assertThat(pending.get(10, TimeUnit.SECONDS).sequence()).isEqualTo(3);
+  }
+
+  @Test
+  void append_lockHeldPastBusyTimeout_failsWithTimeoutNamedAndWritesNothing() throws Exception {
+    RunStore store = open("sqlite:" + db() + "?busy_timeout_ms=100");
+    RunId id = startedRun(store);
+    try (Connection holder = raw(db()); Statement s = holder.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      CompletableFuture<RunEvent> pending = store.appendAsync(id, line("refused"));
+      assertThatThrownBy(() -> pending.get(10, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class)
+          .cause().isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("busy_timeout_ms=100");
+      s.execute("ROLLBACK");
+    }
+    assertThat(store.entry(id).orElseThrow().lastSequence()).isEqualTo(2);
+    assertThat(store.append(id, line("later")).sequence()).isEqualTo(3);
+    assertThat(store.verify(id).ok()).isTrue();
+  }
+
+  // ---- stages ------------------------------------------------------------------------------------
+
+  @Test
+  void readStageFile_tamperedContent_isDetectedBySha256() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.writeStage(id, StageWrite.of("fetch")
+        .withArtifact(StageArtifact.of("a.txt", "text", "hello".getBytes(StandardCharsets.UTF_8)))
+        .withArtifact(StageArtifact.of("b.txt", "text", "world".getBytes(StandardCharsets.UTF_8))));
+    update(db(), "UPDATE stage_files SET content = CAST('jello' AS BLOB) WHERE path = 'artifacts/a.txt'");
+    update(db(), "UPDATE stage_files SET content = CAST('worlds' AS BLOB) WHERE path = 'artifacts/b.txt'");
+
+    assertThatThrownBy(() -> store.readArtifact(id, "fetch", 1, "a.txt"))
+        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("sha256")
+        .hasMessageContaining("artifacts/a.txt");
+    assertThatThrownBy(() -> store.readArtifact(id, "fetch", 1, "b.txt"))
+        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("6 bytes");
+    StageVerification v = store.verifyStage(id, "fetch", 1);
+    assertThat(v.problems()).extracting(StageVerification.Problem::kind)
+        .containsExactlyInAnyOrder(StageVerification.Kind.HASH_MISMATCH, StageVerification.Kind.SIZE_MISMATCH);
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  @Test
+  void close_closesEveryConnection() throws Exception {
+    RunStore store = open("sqlite:" + db() + "?poll_ms=10");
+    RunId id = startedRun(store);
+    store.watch(c -> { });
+    store.subscribe(id, 0).subscribe(new dev.runs.testkit.CollectingSubscriber(Long.MAX_VALUE));
+    try (EventStream s = store.read(id, 0)) {
+      s.next();
+    }
+    assertThat(dir.resolve("runs.db-wal")).exists();
+    store.close();
+    // SQLite removes the WAL when the last connection to the file closes
+    assertThat(dir.resolve("runs.db-wal")).doesNotExist();
+    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("runs-sqlite-watch-")
+        && t.isAlive());
+  }
+
+  // ---- bad paths ---------------------------------------------------------------------------------
+
+  @Test
+  void open_fileThatIsNotADatabase_isRefusedAndLeftUnchanged() throws Exception {
+    byte[] garbage = new byte[8192];
+    new Random(1).nextBytes(garbage);
+    System.arraycopy("not a database\n".getBytes(StandardCharsets.US_ASCII), 0, garbage, 0, 15);
+    Files.write(db(), garbage);
+    Map<String, byte[]> before = snapshot(dir);
+
+    assertThatThrownBy(this::open).isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("is not a SQLite database").hasMessageContaining(db().toString());
+
+    assertSameFiles(before, snapshot(dir));
+  }
+
+  @Test
+  void open_sqliteDatabaseOfAnotherApplication_isRefusedAndLeftUnchanged() throws Exception {
+    update(db(), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+    Map<String, byte[]> before = snapshot(dir);
+
+    assertThatThrownBy(this::open).isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("another application").hasMessageContaining("customers");
+
+    assertSameFiles(before, snapshot(dir));
+  }
+
+  @Test
+  void open_newerSchemaVersion_isRefusedNamingBothVersionsAndLeftUnchanged() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.close();
+    update(db(), "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', 'x')");
+    Map<String, byte[]> before = snapshot(dir);
+
+    assertThatThrownBy(this::open).isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("schema version 99")
+        .hasMessageContaining("up to " + Schema.RUNS.latest())
+        .hasMessageContaining("nothing was modified");
+
+    assertSameFiles(before, snapshot(dir));
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + id.value() + "'")).isEqualTo(2);
+  }
+
+  @Test
+  void open_missingDirectory_isRefusedAndNotCreated() {
+    Path missing = dir.resolve("no/such/dir/runs.db");
+
+    assertThatThrownBy(() -> open("sqlite:" + missing)).isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("directory " + missing.getParent() + " does not exist");
+
+    assertThat(dir.resolve("no")).doesNotExist();
+  }
+
+  @Test
+  void open_pathUnderARegularFile_isRefused() throws Exception {
+    Path file = Files.writeString(dir.resolve("plain.txt"), "text");
+
+    assertThatThrownBy(() -> open("sqlite:" + file.resolve("runs.db")))
+        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining(file + " is a file, not a directory");
+    assertThatThrownBy(() -> open("sqlite:" + file.resolve("sub/runs.db")))
+        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining(file + " is a file, not a directory");
+    assertThat(Files.readString(file)).isEqualTo("text");
+  }
+
+  @Test
+  void open_directoryAsDatabasePath_isRefused() {
+    assertThatThrownBy(() -> open("sqlite:" + dir)).isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("is a directory, not a database file");
+  }
+
+  /**
+   * A directory this process cannot create files in. A {@code chmod 555} directory is enough for
+   * ordinary users; root ignores permission bits (the probe below then succeeds), so for root the
+   * test uses {@code /proc}, where the kernel refuses to create files for anyone.
+   */
+  private Path readOnlyDirectory() throws IOException {
+    Path ro = Files.createDirectory(dir.resolve("read-only"));
+    Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
+    Path probe = ro.resolve("probe");
+    try {
+      Files.createFile(probe);
+    } catch (IOException refused) {
+      return ro; // permissions are enforced for this user
+    }
+    Files.delete(probe);
+    Path proc = Path.of("/proc");
+    try {
+      Files.createFile(proc.resolve("runs-probe"));
+      throw new AssertionError("neither a chmod 555 directory nor /proc refuses new files for this user;"
+          + " this test cannot build a read-only directory here");
+    } catch (IOException refused) {
+      return proc;
+    }
+  }
+
+  @Test
+  void open_readOnlyDirectory_isRefusedSayingSo() throws Exception {
+    Path ro = readOnlyDirectory();
+    Path target = ro.resolve("runs-" + System.nanoTime() + ".db");
+    try {
+      assertThatThrownBy(() -> open("sqlite:" + target)).isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("directory " + ro)
+          .hasMessageContaining("read-only");
+
+      assertThat(target).doesNotExist();
+    } finally {
+      if (ro.startsWith(dir)) {
+        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("rwxr-xr-x"));
+      }
+    }
+  }
+
+  @Test
+  void open_existingDatabaseInReadOnlyDirectory_isRefusedSayingSo() throws Exception {
+    Path sub = Files.createDirectory(dir.resolve("sub"));
+    RunStore store = open("sqlite:" + sub.resolve("runs.db"));
+    startedRun(store);
+    store.close();
+    Files.setPosixFilePermissions(sub, PosixFilePermissions.fromString("r-xr-xr-x"));
+    try {
+      Path probe = sub.resolve("probe");
+      boolean enforced;
+      try {
+        Files.createFile(probe);
+        Files.delete(probe);
+        enforced = false;
+      } catch (IOException refused) {
+        enforced = true;
+      }
+      if (enforced) {
+        Map<String, byte[]> before = snapshot(sub);
+        assertThatThrownBy(() -> open("sqlite:" + sub.resolve("runs.db")))
+            .isInstanceOf(StoreConfigurationException.class)
+            .hasMessageContaining("directory " + sub + " is read-only")
+            .hasMessageContaining("runs.db-wal");
+        assertSameFiles(before, snapshot(sub));
+      } else {
+        // root writes regardless of permission bits: for this process the directory is writable,
+        // so the store must open and work
+        RunStore again = open("sqlite:" + sub.resolve("runs.db"));
+        assertThat(again.list(RunQuery.all()).runs()).hasSize(1);
+      }
+    } finally {
+      Files.setPosixFilePermissions(sub, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+  }
+}
