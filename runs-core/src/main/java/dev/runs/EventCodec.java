@@ -1,12 +1,11 @@
 package dev.runs;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.runs.internal.CanonicalEventCodec;
 import dev.runs.internal.JsonSupport;
 import dev.runs.internal.Times;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -41,9 +40,9 @@ public final class EventCodec {
    * @return the JSON text
    */
   public static String encode(RunEvent event) {
-    StringWriter w = new StringWriter(256 + event.payload().json().length());
-    encodeTo(event, w);
-    return w.toString();
+    StringBuilder b = new StringBuilder(200 + event.payload().json().length());
+    CanonicalEventCodec.encode(event, b);
+    return b.toString();
   }
 
   /**
@@ -64,37 +63,21 @@ public final class EventCodec {
    * @throws UncheckedIOException when the writer fails
    */
   public static void encodeTo(RunEvent event, Writer out) {
-    try (JsonGenerator g = JsonSupport.FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("schema", event.schema());
-      g.writeStringField("event_id", event.eventId().value());
-      g.writeStringField("run_id", event.runId().value());
-      g.writeNumberField("sequence", event.sequence());
-      g.writeStringField("type", event.type().name());
-      g.writeStringField("time", Times.format(event.time()));
-      if (event.stepId().isPresent()) {
-        g.writeStringField("step_id", event.stepId().get());
-      }
-      if (event.attempt().isPresent()) {
-        g.writeNumberField("attempt", event.attempt().getAsInt());
-      }
-      if (event.parentEventId().isPresent()) {
-        g.writeStringField("parent_event_id", event.parentEventId().get().value());
-      }
-      g.writeStringField("source", event.source());
-      if (event.idempotencyKey().isPresent()) {
-        g.writeStringField("idempotency_key", event.idempotencyKey().get());
-      }
-      g.writeFieldName("payload");
-      g.writeRawValue(event.payload().json());
-      for (Map.Entry<String, String> e : event.unknownFields().entrySet()) {
-        g.writeFieldName(e.getKey());
-        g.writeRawValue(e.getValue());
-      }
-      g.writeEndObject();
+    try {
+      out.write(encode(event));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Appends an event as one compact JSON object (no trailing newline).
+   *
+   * @param event the event
+   * @param out where to append
+   */
+  public static void encodeTo(RunEvent event, StringBuilder out) {
+    CanonicalEventCodec.encode(event, out);
   }
 
   /**
@@ -106,6 +89,10 @@ public final class EventCodec {
    *     malformed; the exception names the field
    */
   public static RunEvent decode(String json) {
+    RunEvent fast = CanonicalEventCodec.tryDecode(json);
+    if (fast != null) {
+      return fast;
+    }
     try (JsonParser p = JsonSupport.FACTORY.createParser(json)) {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new ValidationException("event", "must be a JSON object");

@@ -21,18 +21,9 @@ public record EventId(String value) implements Comparable<EventId> {
    */
   public EventId {
     Objects.requireNonNull(value, "value");
-    if (value.length() != 36) {
-      throw new ValidationException("event_id", "must be a 36-character UUID but was '"
-          + abbreviate(value) + "'");
-    }
-    try {
-      UUID parsed = UUID.fromString(value);
-      if (!parsed.toString().equals(value)) {
-        throw new ValidationException("event_id",
-            "must be a canonical lowercase UUID but was '" + value + "'");
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ValidationException("event_id", "must be a UUID but was '" + value + "'");
+    if (!dev.runs.internal.CanonicalEventCodec.isCanonicalUuid(value)) {
+      throw new ValidationException("event_id", "must be a canonical lowercase UUID such as "
+          + "0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55 but was '" + abbreviate(value) + "'");
     }
   }
 

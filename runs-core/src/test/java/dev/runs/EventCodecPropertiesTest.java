@@ -25,6 +25,22 @@ final class EventCodecPropertiesTest {
     assertThat(EventCodec.encode(back)).isEqualTo(line);
   }
 
+  /** A leading space makes the canonical fast path decline, so the general parser reads it. */
+  @Property(tries = 300)
+  void fastPathAndGeneralParser_agree(@ForAll("events") RunEvent event) {
+    String line = EventCodec.encode(event);
+    assertThat(EventCodec.decode(" " + line)).isEqualTo(EventCodec.decode(line));
+  }
+
+  @Property(tries = 300)
+  void damagedLines_areRefusedByBothPaths(@ForAll("events") RunEvent event,
+      @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 400) int cut) {
+    String line = EventCodec.encode(event);
+    String torn = line.substring(0, Math.max(1, line.length() - Math.min(cut, line.length() - 1)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventCodec.decode(torn))
+        .isInstanceOf(ValidationException.class);
+  }
+
   @Provide
   Arbitrary<RunEvent> events() {
     Arbitrary<String> text = Arbitraries.strings().all().ofMaxLength(40);

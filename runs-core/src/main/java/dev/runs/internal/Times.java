@@ -3,7 +3,6 @@ package dev.runs.internal;
 import dev.runs.ValidationException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -19,30 +18,53 @@ public final class Times {
    * @return the text
    */
   public static String format(Instant t) {
-    long seconds = t.getEpochSecond();
-    int micros = t.getNano() / 1000;
-    java.time.LocalDateTime ldt = java.time.LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
     StringBuilder b = new StringBuilder(27);
-    int year = ldt.getYear();
-    if (year < 0 || year > 9999) {
-      throw new ValidationException("time", "year " + year + " is outside 0000-9999");
-    }
-    pad(b, year, 4).append('-');
-    pad(b, ldt.getMonthValue(), 2).append('-');
-    pad(b, ldt.getDayOfMonth(), 2).append('T');
-    pad(b, ldt.getHour(), 2).append(':');
-    pad(b, ldt.getMinute(), 2).append(':');
-    pad(b, ldt.getSecond(), 2).append('.');
-    pad(b, micros, 6).append('Z');
+    formatTo(t, b);
     return b.toString();
   }
 
+  /**
+   * Appends an instant as {@code 2026-11-29T20:26:58.123456Z}, truncating below microseconds.
+   *
+   * @param t the instant
+   * @param b where to append
+   * @throws ValidationException when the year is outside 0000-9999
+   */
+  public static void formatTo(Instant t, StringBuilder b) {
+    long seconds = t.getEpochSecond();
+    long days = Math.floorDiv(seconds, 86_400);
+    int secondOfDay = Math.floorMod(seconds, 86_400);
+    // civil-from-days (proleptic Gregorian), as in java.time.LocalDate.ofEpochDay
+    long z = days + 719_468;
+    long era = Math.floorDiv(z, 146_097);
+    long doe = z - era * 146_097;
+    long yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    int day = (int) (doy - (153 * mp + 2) / 5 + 1);
+    int month = (int) (mp < 10 ? mp + 3 : mp - 9);
+    long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 0 || year > 9999) {
+      throw new ValidationException("time", "year " + year + " is outside 0000-9999");
+    }
+    pad(b, (int) year, 4).append('-');
+    pad(b, month, 2).append('-');
+    pad(b, day, 2).append('T');
+    pad(b, secondOfDay / 3600, 2).append(':');
+    pad(b, secondOfDay / 60 % 60, 2).append(':');
+    pad(b, secondOfDay % 60, 2).append('.');
+    pad(b, t.getNano() / 1000, 6).append('Z');
+  }
+
   private static StringBuilder pad(StringBuilder b, int value, int width) {
-    String s = Integer.toString(value);
-    for (int i = s.length(); i < width; i++) {
+    int digits = 1;
+    for (int v = value; v >= 10; v /= 10) {
+      digits++;
+    }
+    for (int i = digits; i < width; i++) {
       b.append('0');
     }
-    return b.append(s);
+    return b.append(value);
   }
 
   /**
@@ -76,7 +98,7 @@ public final class Times {
    * a third of decoding an event. Returns null for anything else, including out-of-range fields,
    * so the general parser decides (and words the error).
    */
-  private static Instant parseCanonical(String s) {
+  static Instant parseCanonical(String s) {
     if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
         || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
       return null;
