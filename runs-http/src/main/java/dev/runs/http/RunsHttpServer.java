@@ -69,7 +69,9 @@ public final class RunsHttpServer implements AutoCloseable {
     try {
       this.server = HttpServer.create(b.address, 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + b.address.getHostString() + ":"
+      String host = b.address.getAddress() != null ? b.address.getAddress().getHostAddress()
+          : b.address.getHostString();
+      throw new UncheckedIOException("cannot listen on " + host + ":"
           + b.address.getPort() + " (" + e.getMessage() + "); choose another address or port 0 for a"
           + " free one", e);
     }
@@ -143,6 +145,11 @@ public final class RunsHttpServer implements AutoCloseable {
     }
     String host = a instanceof Inet6Address ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
     return URI.create("http://" + host + ":" + address.getPort() + "/");
+  }
+
+  /** @return how many event streams are open now (for tests and diagnostics) */
+  int openStreamCount() {
+    return api.openStreams();
   }
 
   /** Ends open event streams, stops listening and releases its threads. Idempotent. */

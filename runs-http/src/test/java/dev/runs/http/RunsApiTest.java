@@ -3,7 +3,6 @@ package dev.runs.http;
 import static dev.runs.http.ProblemAssert.assertProblem;
 import static dev.runs.http.ProblemAssert.assertValidation;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.RunId;
@@ -751,16 +750,6 @@ final class RunsApiTest {
   void contentType_byExtension() {
     assertThat(RunsApi.contentType("plots/loss.PNG")).isEqualTo("image/png");
     assertThat(RunsApi.contentType("data")).isEqualTo("application/octet-stream");
-  }
-
-  @Test
-  void builder_rejectsBadSettings() {
-    assertThatThrownBy(() -> RunsHttpServer.builder(f.orchestrator).maxBodyBytes(0))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBodyBytes");
-    assertThatThrownBy(() -> RunsHttpServer.builder(f.orchestrator).heartbeatInterval(java.time.Duration.ofMillis(1)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("heartbeatInterval");
-    assertThatThrownBy(() -> RunsHttpServer.builder(f.orchestrator).port(70_000))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port");
   }
 
   private static JsonNode readTree(String json) {
