@@ -12,7 +12,6 @@ import dev.runs.PreflightIssue;
 import dev.runs.PreflightReport;
 import dev.runs.Recommendation;
 import dev.runs.RunEntry;
-import dev.runs.RunRecord;
 import dev.runs.StageManifest;
 import dev.runs.WorkflowRef;
 import java.io.UncheckedIOException;
@@ -99,14 +98,6 @@ final class Json {
     o.put("updated_at", time(e.updatedAt()));
     o.putRawValue("record", raw(e.record().toJson()));
     return o;
-  }
-
-  static ObjectNode record(RunRecord r) {
-    try {
-      return (ObjectNode) MAPPER.readTree(r.toJson());
-    } catch (JsonProcessingException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   static ObjectNode preflight(PreflightReport report) {

@@ -90,7 +90,7 @@
   function toast(message, bad) {
     const t = h('div', { class: 'toast' + (bad ? ' bad' : ''), role: 'status', text: message });
     $('toasts').append(t);
-    setTimeout(() => t.remove(), bad ? 7000 : 3500);
+    setTimeout(() => t.remove(), bad ? 7000 : 3000);
   }
 
   // ---- runs list ----------------------------------------------------------------------------------
@@ -176,7 +176,7 @@
     Object.assign(view, {
       id, lastSeq: 0, count: 0, t0: null, status: null, startedAt: null, endedAt: null,
       groups: new Map(), pending: new Map(), steps: new Map(), tokensIn: 0, tokensOut: 0, cost: 0, points: [],
-      activeMs: undefined, executions: undefined,
+      activeMs: undefined, executions: undefined, follow: false,
     });
     document.querySelectorAll('.run-item').forEach((b) => b.classList.toggle('selected', b.dataset.runId === id));
     $('timeline').replaceChildren();
@@ -185,6 +185,7 @@
     $('side').hidden = false;
     $('summary').replaceChildren(h('p', { class: 'muted', text: 'The summary appears when the run ends.' }));
     $('artifacts').replaceChildren(h('p', { class: 'muted', text: 'No stage written yet.' }));
+    delete $('artifacts').dataset.key;
     renderStats();
     try {
       const run = await call('GET', runPath(id));
@@ -192,6 +193,7 @@
       renderHeader(run);
       renderSummary(run.summary);
       loadArtifacts();
+      view.follow = isActive(run.status);
     } catch (e) {
       toast(e.message, true);
       return;
@@ -347,7 +349,8 @@
 
   $('cancel-btn').addEventListener('click', (e) => action(e.currentTarget, async () => {
     const r = await call('POST', runPath(view.id) + '/cancel', { reason: 'cancelled from the run viewer', ...uiTrigger() });
-    toast(`Cancel sent: the run is ${r.status.replace('_', ' ')}`);
+    toast(r.status === 'cancel_requested' ? 'Cancel requested: the run stops at its next step'
+      : r.status === 'cancelled' ? 'Run cancelled' : `The run had already ended (${r.status})`);
   }));
 
   $('resume-btn').addEventListener('click', (e) => action(e.currentTarget, async () => {
@@ -378,7 +381,7 @@
     fold(ev, time);
     render(ev, time);
     renderStats();
-    if ($('follow').checked) {
+    if (view.follow && $('follow').checked) {
       const tl = $('timeline');
       tl.scrollTop = tl.scrollHeight;
     }
@@ -591,14 +594,12 @@
       box.replaceChildren(h('p', { class: 'muted', text: isActive(view.status) ? 'The summary appears when the run ends.' : 'No summary recorded.' }));
       return;
     }
-    const events = Object.values(s.counts_by_type || {}).reduce((a, n) => a + n, 0);
+    const time = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour12: false }) : '–');
     const out = [kv([
-      ['Status', s.status.replace('_', ' ')],
-      ['Duration', fmtDuration(s.duration_ms)],
+      ['Started', time(s.started_at)],
+      ['Ended', time(s.ended_at)],
       ['Executions', String(s.executions)],
-      ['Events', fmtInt(events)],
-      ['Tokens in / out', `${fmtInt(s.usage.input_tokens)} / ${fmtInt(s.usage.output_tokens)}`],
-      ['Cost', fmtCost(s.cost)],
+      ['Errors', String((s.errors || []).length)],
     ])];
     if (s.output !== undefined) {
       out.push(h('div', { class: 'sub-h', text: 'Output' }),
@@ -643,6 +644,9 @@
 
   function renderArtifacts(stages) {
     const box = $('artifacts');
+    const key = view.id + JSON.stringify(stages);
+    if (box.dataset.key === key) return; // unchanged: keep the DOM (and any focus or selection)
+    box.dataset.key = key;
     if (!stages.length) {
       box.replaceChildren(h('p', { class: 'muted', text: 'No stage written yet.' }));
       return;
@@ -670,9 +674,13 @@
     try {
       const data = await call('GET', '/workflows');
       const sel = $('start-workflow');
-      const current = sel.value;
-      sel.replaceChildren(...data.workflows.map((w) => h('option', { value: `${w.name}@${w.version}`, text: `${w.name}@${w.version}` })));
-      if ([...sel.options].some((o) => o.value === current)) sel.value = current;
+      const refs = data.workflows.map((w) => `${w.name}@${w.version}`);
+      if (sel.dataset.refs !== refs.join(' ')) { // only when the registered set changed
+        const current = sel.value;
+        sel.replaceChildren(...refs.map((r) => h('option', { value: r, text: r })));
+        sel.dataset.refs = refs.join(' ');
+        if (refs.includes(current)) sel.value = current;
+      }
       if (!data.workflows.length) showStartError('No workflow is registered with this orchestrator.');
     } catch (e) {
       showStartError(e.message);
