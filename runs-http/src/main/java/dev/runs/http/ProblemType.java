@@ -11,6 +11,8 @@ enum ProblemType {
   VALIDATION(400, "Invalid request"),
   /** No or refused credentials. */
   UNAUTHORIZED(401, "Authentication required"),
+  /** The request names a host this unauthenticated loopback server does not answer for. */
+  FORBIDDEN(403, "Forbidden"),
   /** No such run, recommendation, stage, artifact or path. */
   NOT_FOUND(404, "Not found"),
   /** The path exists but not with this method; the {@code Allow} header lists those it has. */

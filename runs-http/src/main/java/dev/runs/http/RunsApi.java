@@ -78,13 +78,20 @@ final class RunsApi {
   private final Duration heartbeat;
   private final ViewerAssets viewer = new ViewerAssets();
   private final Set<SseStream> openStreams = ConcurrentHashMap.newKeySet();
+  private final boolean loopbackOnly;
 
+  /**
+   * @param loopbackOnly answer only requests whose {@code Host} is a loopback name or address
+   *     ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}): set for an unauthenticated server on
+   *     a loopback address, so that a web page cannot reach it through DNS rebinding
+   */
   RunsApi(RunOrchestrator orchestrator, Optional<Authenticator> authenticator, long maxBodyBytes,
-      Duration heartbeat) {
+      Duration heartbeat, boolean loopbackOnly) {
     this.orchestrator = orchestrator;
     this.authenticator = authenticator;
     this.maxBodyBytes = maxBodyBytes;
     this.heartbeat = heartbeat;
+    this.loopbackOnly = loopbackOnly;
   }
 
   /**
@@ -116,6 +123,9 @@ final class RunsApi {
   // ---- routing -------------------------------------------------------------------------------------
 
   private ApiResponse route(ApiRequest req) {
+    if (loopbackOnly) {
+      checkLoopbackHost(req);
+    }
     List<String> s = req.segments();
     if (s.isEmpty()) {
       allow(req, "GET");
@@ -205,6 +215,18 @@ final class RunsApi {
       return recommendation(req, s.get(1));
     }
     throw noRoute(req);
+  }
+
+  private static void checkLoopbackHost(ApiRequest req) {
+    String host = req.header("Host").orElse("").strip().toLowerCase(Locale.ROOT);
+    String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+        : host.contains(":") ? host.substring(0, host.indexOf(':')) : host;
+    if (!name.equals("localhost") && !name.equals("127.0.0.1") && !name.equals("[::1]")) {
+      throw new ProblemException(ProblemType.FORBIDDEN, "this unauthenticated server on a loopback"
+          + " address answers only requests for localhost, 127.0.0.1 or [::1], not Host '" + host
+          + "' (protection against DNS rebinding); set an Authenticator to serve other host names",
+          Json.object(), Map.of());
+    }
   }
 
   private void authenticate(ApiRequest req) {

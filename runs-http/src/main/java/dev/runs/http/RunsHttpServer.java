@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It binds to {@code 127.0.0.1} unless told otherwise. Without an {@link Authenticator} anyone
  * who can reach the address can start and cancel runs; the server then logs one warning saying
- * so. The endpoints, their bodies and the problem types are described in {@code docs/http.md}.
+ * so, and on a loopback address it answers only requests for {@code localhost}, {@code 127.0.0.1}
+ * or {@code [::1]} (a web page cannot reach it through DNS rebinding). The endpoints, their bodies
+ * and the problem types are described in {@code docs/http.md}.
  *
  * <p>Each request, and each open event stream, occupies one thread of the server's executor for
  * its duration: the default executor grows to {@value #DEFAULT_MAX_THREADS} threads and refuses
@@ -64,7 +66,9 @@ public final class RunsHttpServer implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private RunsHttpServer(Builder b) {
-    this.api = new RunsApi(b.orchestrator, b.authenticator, b.maxBodyBytes, b.heartbeat);
+    boolean loopback = b.address.getAddress() != null && b.address.getAddress().isLoopbackAddress();
+    this.api = new RunsApi(b.orchestrator, b.authenticator, b.maxBodyBytes, b.heartbeat,
+        loopback && b.authenticator.isEmpty());
     this.transport = new JdkTransport(api);
     try {
       this.server = HttpServer.create(b.address, 0);
