@@ -151,6 +151,22 @@ final class RunsApiTest {
     }
 
     @Test
+    void start_invalidValues_areNamedClientErrors_neverServerErrors() {
+      String base = "\"workflow\": \"research\", \"trigger_source\": \"ui\"";
+      assertValidation(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"" + "x".repeat(300) + "\"}"),
+          "trigger_id");
+      assertValidation(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"a\", \"actor\": \" \"}"), "actor");
+      JsonNode labels = assertProblem(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"b\","
+          + " \"labels\": {\"Team\": \"x\"}}"), 422, "preflight-refused");
+      assertThat(labels.path("report").path("blockers").get(0).path("code").asText()).isEqualTo("request_invalid");
+      assertThat(labels.path("detail").asText()).contains("labels");
+      JsonNode budget = assertProblem(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"c\","
+          + " \"budget\": {\"max_tokens\": -5}}"), 400, "validation");
+      assertThat(budget.path("field").asText()).contains("max_tokens");
+      assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
+    }
+
+    @Test
     void start_unknownWorkflowName_isRefusedNamingTheRegisteredOnes() {
       JsonNode p = assertValidation(f.http.post("/runs", "{\"workflow\": \"nope\", \"trigger_id\": \"x\","
           + " \"trigger_source\": \"ui\"}"), "workflow.name");
