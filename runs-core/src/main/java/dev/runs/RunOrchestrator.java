@@ -203,6 +203,30 @@ public interface RunOrchestrator extends AutoCloseable {
    */
   Optional<RunSummary> summary(RunId runId);
 
+  /**
+   * Lists a run's stage attempts ({@link RunStore#stages(RunId)}).
+   *
+   * @param runId a run
+   * @return manifests of every stage attempt, by position then attempt
+   * @throws RunNotFoundException when the run does not exist
+   */
+  List<StageManifest> stages(RunId runId);
+
+  /**
+   * Reads a file of a stage attempt, checked against its manifest ({@link
+   * RunStore#readStageFile(RunId, String, int, String)}).
+   *
+   * @param runId a run
+   * @param stageKey the stage
+   * @param attempt the attempt
+   * @param path relative path from the manifest, e.g. {@code artifacts/report.html}
+   * @return the bytes
+   * @throws RunNotFoundException when the run does not exist
+   * @throws ValidationException when the manifest lists no such file
+   * @throws StoreCorruptedException when size or sha256 differ from the manifest
+   */
+  byte[] readStageFile(RunId runId, String stageKey, int attempt, String path);
+
   /** @return the registered workflows */
   Set<WorkflowRef> workflows();
 

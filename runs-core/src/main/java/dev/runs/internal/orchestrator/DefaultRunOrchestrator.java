@@ -40,6 +40,7 @@ import dev.runs.RunSummary;
 import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
 import dev.runs.SnapshotMismatchException;
+import dev.runs.StageManifest;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.Trigger;
@@ -737,6 +738,16 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       }
     }
     return Optional.ofNullable(found).filter(JsonNode::isObject).map(RunSummary::fromJson);
+  }
+
+  @Override
+  public List<StageManifest> stages(RunId runId) {
+    return store.stages(Objects.requireNonNull(runId, "runId"));
+  }
+
+  @Override
+  public byte[] readStageFile(RunId runId, String stageKey, int attempt, String path) {
+    return store.readStageFile(Objects.requireNonNull(runId, "runId"), stageKey, attempt, path);
   }
 
   @Override

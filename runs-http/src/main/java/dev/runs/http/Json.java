@@ -1,0 +1,148 @@
+package dev.runs.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
+import dev.runs.PreflightIssue;
+import dev.runs.PreflightReport;
+import dev.runs.Recommendation;
+import dev.runs.RunEntry;
+import dev.runs.StageManifest;
+import dev.runs.WorkflowRef;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/** JSON reading and writing for the API: strict parsing, snake_case bodies. */
+final class Json {
+  static final ObjectMapper MAPPER = new ObjectMapper()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+  private Json() {}
+
+  static ObjectNode object() {
+    return MAPPER.createObjectNode();
+  }
+
+  static ArrayNode array() {
+    return MAPPER.createArrayNode();
+  }
+
+  static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsBytes(node);
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String text(JsonNode node) {
+    return new String(bytes(node), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Parses a request body.
+   *
+   * @throws ProblemException (validation, field {@code body}) when it is not one JSON value
+   */
+  static JsonNode parse(byte[] body) {
+    try {
+      JsonNode n = MAPPER.readTree(body);
+      if (n == null || n.isMissingNode()) {
+        throw ProblemException.validation("body", "must be a JSON object but is empty");
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      throw ProblemException.validation("body", "is not valid JSON: " + e.getOriginalMessage()
+          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column "
+              + e.getLocation().getColumnNr() + ")" : ""));
+    } catch (java.io.IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static String time(Instant t) {
+    return TIME.format(t);
+  }
+
+  /** Embeds JSON text that is known to be valid as is. */
+  static RawValue raw(String json) {
+    return new RawValue(json);
+  }
+
+  static ObjectNode workflow(WorkflowRef w) {
+    ObjectNode o = object();
+    o.put("name", w.name());
+    o.put("version", w.version());
+    return o;
+  }
+
+  static ObjectNode entry(RunEntry e) {
+    ObjectNode o = object();
+    o.put("run_id", e.id().value());
+    o.put("status", e.status().wireName());
+    o.put("last_sequence", e.lastSequence());
+    o.put("updated_at", time(e.updatedAt()));
+    o.putRawValue("record", raw(e.record().toJson()));
+    return o;
+  }
+
+  static ObjectNode preflight(PreflightReport report) {
+    ObjectNode o = object();
+    o.put("ready", report.ready());
+    o.set("blockers", issues(report.blockers()));
+    o.set("warnings", issues(report.warnings()));
+    report.normalizedConfig().ifPresent(c -> {
+      o.putRawValue("normalized_config", raw(c.json()));
+      o.put("normalized_config_sha256", c.sha256());
+    });
+    return o;
+  }
+
+  private static ArrayNode issues(List<PreflightIssue> issues) {
+    ArrayNode a = array();
+    for (PreflightIssue i : issues) {
+      a.addObject().put("code", i.code()).put("message", i.message());
+    }
+    return a;
+  }
+
+  static ObjectNode recommendation(Recommendation r) {
+    ObjectNode o = object();
+    o.put("id", r.id());
+    o.set("workflow", workflow(r.workflow()));
+    o.putRawValue("config", raw(r.config().json()));
+    o.put("config_sha256", r.configSha256());
+    o.put("rationale", r.rationale());
+    r.sourceRef().ifPresent(s -> o.put("source_ref", s));
+    o.put("status", r.status().wireName());
+    ArrayNode b = o.putArray("blockers");
+    r.blockers().forEach(b::add);
+    o.put("created_at", time(r.createdAt()));
+    return o;
+  }
+
+  static ObjectNode stage(StageManifest m) {
+    ObjectNode o;
+    try {
+      o = (ObjectNode) MAPPER.readTree(m.toJson());
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+    o.put("manifest_sha256", m.sha256());
+    return o;
+  }
+}

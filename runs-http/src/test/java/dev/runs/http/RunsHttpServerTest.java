@@ -1,0 +1,107 @@
+package dev.runs.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runs.RunOrchestrator;
+import dev.runs.RunStore;
+import dev.runs.RunStores;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Starting, addressing and closing the server. */
+@Timeout(60)
+final class RunsHttpServerTest {
+  private RunStore store;
+  private RunOrchestrator orchestrator;
+
+  @BeforeEach
+  void open() {
+    store = RunStores.open("memory:");
+    orchestrator = RunOrchestrator.builder(store).workflow("noop", "1", ctx -> null).build();
+  }
+
+  @AfterEach
+  void closeAll() {
+    orchestrator.close();
+    store.close();
+  }
+
+  @Test
+  void start_bindsLoopbackOnAFreePort_andServesTheViewer() throws Exception {
+    try (RunsHttpServer server = RunsHttpServer.start(orchestrator)) {
+      assertThat(server.port()).isPositive();
+      assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
+      assertThat(server.uri().toString()).isEqualTo("http://127.0.0.1:" + server.port() + "/");
+      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void start_onAGivenAddress_listensThere_andCloseStopsListening() {
+    RunsHttpServer server = RunsHttpServer.start(orchestrator,
+        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    Http http = new Http(server.uri());
+    assertThat(http.get("/workflows").json().path("workflows").get(0).path("name").asText()).isEqualTo("noop");
+    server.close();
+    server.close();
+    assertThatThrownBy(() -> http.get("/workflows")).isInstanceOf(UncheckedIOException.class);
+  }
+
+  @Test
+  void start_onAPortInUse_failsNamingTheAddress() {
+    try (RunsHttpServer first = RunsHttpServer.start(orchestrator)) {
+      assertThatThrownBy(() -> RunsHttpServer.builder(orchestrator).port(first.port()).start())
+          .isInstanceOf(UncheckedIOException.class)
+          .hasMessageContaining("cannot listen on 127.0.0.1:" + first.port());
+    }
+  }
+
+  @Test
+  void aHostExecutor_runsTheRequests_andIsNotShutDown() {
+    AtomicInteger tasks = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      try (RunsHttpServer server = RunsHttpServer.builder(orchestrator)
+          .executor(r -> {
+            tasks.incrementAndGet();
+            pool.execute(r);
+          })
+          .heartbeatInterval(Duration.ofSeconds(1)).maxBodyBytes(1000).start()) {
+        assertThat(new Http(server.uri()).get("/workflows").status()).isEqualTo(200);
+      }
+      assertThat(tasks.get()).isPositive();
+      assertThat(pool.isShutdown()).isFalse();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void builder_rejectsBadSettings() {
+    RunsHttpServer.Builder b = RunsHttpServer.builder(orchestrator);
+    assertThatThrownBy(() -> b.maxBodyBytes(0)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxBodyBytes");
+    assertThatThrownBy(() -> b.heartbeatInterval(Duration.ofMillis(1))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("heartbeatInterval");
+    assertThatThrownBy(() -> b.port(70_000)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("port");
+    assertThatThrownBy(() -> b.address(InetSocketAddress.createUnresolved("example.invalid", 80)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unresolved");
+    assertThatThrownBy(() -> RunsHttpServer.builder(null)).isInstanceOf(NullPointerException.class);
+  }
+}
