@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,16 +22,16 @@ final class ReadmeQuickStartTest {
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       // quickstart:start
-      try (RunStore store = RunStores.open("memory:")) {
-        RunRecord run = store.create(RunRecord.builder(
-            WorkflowRef.of("hello", "1"),
-            ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2).build(),
-            Trigger.of(TriggerSource.CLI, "quickstart-1", "me")).build()).record();
-        store.append(run.id(), EventDraft.of(EventTypes.RUN_STARTED));
-        store.append(run.id(), EventDraft.of(EventTypes.CONSOLE_LINE,
-            Payload.of(Map.of("stream", "stdout", "text", "hello, runs"))));
-        store.append(run.id(), EventDraft.of(EventTypes.RUN_COMPLETED));
-        System.out.println(store.state(run.id()).status()); // COMPLETED
+      try (RunStore store = RunStores.open("memory:");
+          RunOrchestrator runs = RunOrchestrator.builder(store)
+              .workflow("hello", "1", ctx -> ctx.step("greet", String.class, () -> "hello, runs"))
+              .build()) {
+        RunHandle run = runs.start(RunRequest.builder()
+            .workflow("hello", "1")
+            .config(ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2).build())
+            .trigger(Trigger.of(TriggerSource.CLI, "quickstart-1", "me"))
+            .build());
+        System.out.println(run.completion().join()); // COMPLETED
       }
       // quickstart:end
     } finally {
