@@ -200,13 +200,12 @@ public final class Demo {
       return 0;
     } catch (NoStoreProviderException e) {
       err.println("demo: " + e.getMessage());
-      if (e.scheme().equals("file")) {
-        err.println("demo: the file: store is in module runs-store-file; it works here once that module"
-            + " is built into this checkout");
-      }
       return 2;
     } catch (StoreConfigurationException e) {
       err.println("demo: the store cannot be opened: " + e.getMessage());
+      return 2;
+    } catch (UncheckedIOException e) {
+      err.println("demo: " + e.getMessage() + ": " + e.getCause().getMessage());
       return 2;
     } catch (DemoFailure e) {
       err.println("demo: " + e.getMessage());
@@ -228,12 +227,22 @@ public final class Demo {
 
   /** Deletes the default database and its WAL files so that every demo starts empty. */
   private static void resetDefaultStore() {
-    Path db = StoreLocation.parse(DEFAULT_STORE).path();
+    deleteDatabase(StoreLocation.parse(DEFAULT_STORE).path());
+  }
+
+  /**
+   * Deletes a SQLite database file with its WAL, shared-memory and journal files.
+   *
+   * @param db the database file
+   * @throws UncheckedIOException when a file exists but cannot be deleted
+   */
+  static void deleteDatabase(Path db) {
     for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+      Path f = Path.of(db + suffix);
       try {
-        Files.deleteIfExists(Path.of(db + suffix));
+        Files.deleteIfExists(f);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot delete the previous demo database " + db + suffix
+        throw new UncheckedIOException("cannot delete the previous demo database file " + f
             + "; delete it by hand or pass --store", e);
       }
     }
