@@ -495,7 +495,7 @@ public final class Demo {
       case "file" -> {
         Path dir = loc.path().resolve("runs").resolve(id);
         out.println("directory " + t.bold(loc.path().toString()) + t.dim("  (" + loc.path().toAbsolutePath().normalize() + ")"));
-        out.println(t.dim("# the main run: run.json, events.ndjson, stages/"));
+        out.println(t.dim("# the main run's directory: run.json (the record), events.ndjson (the log)"));
         out.println("ls " + dir);
         out.println(t.dim("# its log, one line per event"));
         out.println("jq -c '{sequence, type, step_id}' " + dir.resolve("events.ndjson"));
