@@ -44,7 +44,7 @@ final class Terminal {
   }
 
   private String style(String code, String text) {
-    return color ? "\u001b[" + code + "m" + text + RESET : text;
+    return color && !text.isEmpty() ? "\u001b[" + code + "m" + text + RESET : text;
   }
 
   String bold(String text) {

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * <}) a level of nesting. Not thread-safe: one thread follows one run at a time.
  */
 final class Timeline implements AutoCloseable {
-  private static final int TEXT_WIDTH = 60;
+  private static final int TEXT_WIDTH = 48;
 
   private final RunStore store;
   private final PrintStream out;
@@ -145,7 +145,8 @@ final class Timeline implements AutoCloseable {
             + durationOf(p.path("summary"));
       case "run.failed":
         return tag("run", t.blue(t.bold("run"))) + t.red(t.bold("failed")) + ": "
-            + p.path("error").path("message").asText() + t.dim(" (" + p.path("reason").asText("error") + ")");
+            + withoutRunId(e, p.path("error").path("message").asText())
+            + t.dim(" (" + p.path("reason").asText("error") + ")");
       case "run.cancelled":
         return tag("run", t.blue(t.bold("run"))) + t.yellow(t.bold("cancelled")) + ": " + p.path("reason").asText();
       case "run.interrupted":
@@ -181,8 +182,7 @@ final class Timeline implements AutoCloseable {
         return tag("model", t.magenta("model"))
             + p.path("usage").path("input_tokens").asLong() + "+" + p.path("usage").path("output_tokens").asLong()
             + " tokens, $" + p.path("cost").decimalValue().toPlainString()
-            + t.dim(", " + p.path("latency_ms").asLong() + " ms, " + p.path("finish_reason").asText())
-            + " " + quote(p.path("output").asText());
+            + t.dim(", " + p.path("latency_ms").asLong() + " ms") + ": " + quote(p.path("output").asText());
       case "model.generation.failed":
         return tag("model", t.magenta("model")) + t.red("failed: " + p.path("error").path("message").asText());
       case "tool.call.started":
@@ -235,6 +235,12 @@ final class Timeline implements AutoCloseable {
   private long sinceStart(RunEvent e) {
     Instant start = e.parentEventId().map(id -> callStarts.get(id.value())).orElse(null);
     return start == null ? 0 : Math.max(0, Duration.between(start, e.time()).toMillis());
+  }
+
+  /** Error messages start with the run's id, which the timeline already shows. */
+  private static String withoutRunId(RunEvent e, String message) {
+    String prefix = "run " + e.runId().value() + " ";
+    return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
   }
 
   private static String quote(String text) {
