@@ -146,7 +146,12 @@ final class SupportAgent implements Workflow {
         counted(ctx, "billing", "await-approval", String.class, StepOptions.defaults().withInterruptOnCancel(true),
             () -> {
               approvalRequested.countDown();
-              approvalGiven.await(); // a human would answer here; the demo cancels instead
+              try {
+                approvalGiven.await(); // a human would answer here; the demo cancels instead
+              } catch (InterruptedException e) {
+                ctx.cancellation().throwIfCancelled(); // says why: the run was cancelled
+                throw e;
+              }
               return "approved";
             });
       }

@@ -168,8 +168,11 @@ final class Timeline implements AutoCloseable {
         }
         return t.green("<") + " " + step + t.dim("  " + p.path("duration_ms").asLong() + " ms");
       case "step.failed":
+        if (p.path("error").path("code").asText().equals("cancelled")) {
+          return t.yellow("x " + step + " attempt " + e.attempt().orElse(1) + " stopped by the cancel");
+        }
         return t.red("x " + step + " attempt " + e.attempt().orElse(1) + " failed: "
-            + p.path("error").path("message").asText());
+            + withoutRunId(e, p.path("error").path("message").asText()));
       case "step.retrying":
         return t.yellow("~ " + step + " will retry as attempt " + p.path("next_attempt").asInt()
             + " in " + p.path("delay_ms").asLong() + " ms");
