@@ -145,7 +145,7 @@ public final class Demo {
    * @param args the options, see {@link Demo}
    */
   public static void main(String[] args) {
-    int code = run(args, System.out, System.err, System.console() != null, System.getenv());
+    int code = run(args, System.out, System.err, Terminal.consoleIsTerminal(), System.getenv());
     if (code != 0) {
       System.exit(code);
     }

@@ -1,11 +1,14 @@
 package dev.runs.examples;
 
+import java.io.Console;
+import java.lang.reflect.Method;
 import java.util.Map;
 
 /**
  * ANSI styling for the demo's output, or none. Colour is used only when the output is an
- * interactive terminal that can show it: a console is attached, {@code TERM} is set and not {@code
- * dumb}, {@code NO_COLOR} is unset, and the user did not pass {@code --no-color}.
+ * interactive terminal that can show it: a console is attached ({@link #consoleIsTerminal()}),
+ * {@code TERM} is set and not {@code dumb}, {@code NO_COLOR} is unset, and the user did not pass
+ * {@code --no-color}.
  */
 final class Terminal {
   private static final String RESET = "\u001b[0m";
@@ -37,6 +40,28 @@ final class Terminal {
     boolean ok = !noColorFlag && consoleAttached && term != null && !term.isBlank()
         && !term.equals("dumb") && env.get("NO_COLOR") == null;
     return new Terminal(ok);
+  }
+
+  /**
+   * Tells whether standard output is an interactive terminal: a console is attached and, on JDK
+   * 22 and later (where {@code System.console()} also exists for redirected output), {@code
+   * Console.isTerminal()} says it is a terminal.
+   *
+   * @return true for an interactive terminal
+   */
+  static boolean consoleIsTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      Method isTerminal = Console.class.getMethod("isTerminal");
+      return Boolean.TRUE.equals(isTerminal.invoke(console));
+    } catch (NoSuchMethodException e) {
+      return true; // before JDK 22 a console exists only for a terminal
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
   }
 
   boolean isColor() {

@@ -37,6 +37,11 @@ final class TerminalTest {
   }
 
   @Test
+  void consoleIsTerminal_underTheTestRunnerWithPipedOutput_isFalse() {
+    assertThat(Terminal.consoleIsTerminal()).isFalse();
+  }
+
+  @Test
   void plain_stylesNothing() {
     Terminal t = Terminal.plain();
     assertThat(t.bold(t.green("ok"))).isEqualTo("ok");
