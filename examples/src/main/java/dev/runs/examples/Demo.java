@@ -36,6 +36,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The one-command demo: a simulated support agent (a scripted model, two tools, a handoff, an input
@@ -60,6 +61,8 @@ public final class Demo {
 
   static final String NAMESPACE = "demo/support";
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
+  private static final long MAX_TOKENS = 10_000;
+  private static final BigDecimal MAX_COST = new BigDecimal("0.05");
   private static final String QUESTION =
       "Hi, my order A-1042 arrived with the lamp shade cracked. Can I get my money back?";
   private static final String USAGE = String.join(System.lineSeparator(),
@@ -264,18 +267,19 @@ public final class Demo {
     out.println("The workflow: an input guardrail, a triage agent that asks the model which tool to call and");
     out.println("looks the order up, a handoff to a billing agent that checks the refund policy and drafts an");
     out.println("answer under an output guardrail. The model is scripted: same question, same answer.");
-    out.println(t.dim("model sim/sim-chat-1 at temperature 0.2, tools lookup_order v2 and refund_policy v1,"
-        + " budget 10,000 tokens and $0.05"));
+    out.println(t.dim(String.format(Locale.ROOT, "model sim/sim-chat-1 at temperature 0.2, tools lookup_order v2"
+        + " and refund_policy v1, budget %,d tokens and $%s", MAX_TOKENS, MAX_COST.toPlainString())));
     out.println();
     RunHandle run = orchestrator.start(request("main", baseConfig(false)));
     timeline.follow(run.runId(), 0);
     RunStatus status = await(run);
     expect("main", run.runId(), status, RunStatus.COMPLETED);
+    runs.add(new DemoRun("main", run.runId(), RunStatus.COMPLETED));
     RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
     out.println();
     out.println("answer: " + t.bold(s.output().map(o -> o.path("text").asText()).orElse("?")));
     out.println(String.format(Locale.ROOT, "budget used: %,d of %,d tokens, $%s of $%s",
-        s.usage().total(), 10_000, s.cost().toPlainString(), "0.05"));
+        s.usage().total(), MAX_TOKENS, s.cost().toPlainString(), MAX_COST.toPlainString()));
     out.println("status: " + statusText(status));
     return run.runId();
   }
@@ -414,20 +418,20 @@ public final class Demo {
         + t.bold("orchestrator.cancel(runId, reason)") + ".");
     out.println();
     RunHandle run = orchestrator.start(request("cancel", baseConfig(true)));
-    RunStatus[] answer = new RunStatus[1];
+    AtomicReference<RunStatus> answer = new AtomicReference<>();
     timeline.follow(run.runId(), 0, e -> {
       if (e.type().name().equals("step.started")
           && e.stepId().orElse("").equals("billing/await-approval")) {
         awaitApprovalRequest();
         out.println(t.yellow("        -- the run is waiting for approval; cancelling it --"));
-        answer[0] = orchestrator.cancel(run.runId(), "the customer withdrew the request");
-        out.println(t.yellow("        -- cancel() answered " + answer[0].wireName() + " --"));
+        answer.set(orchestrator.cancel(run.runId(), "the customer withdrew the request"));
+        out.println(t.yellow("        -- cancel() answered " + answer.get().wireName() + " --"));
       }
     });
     RunStatus status = await(run);
     expect("cancel", run.runId(), status, RunStatus.CANCELLED);
     runs.add(new DemoRun("cancel", run.runId(), RunStatus.CANCELLED));
-    if (answer[0] == null) {
+    if (answer.get() == null) {
       throw new DemoFailure("the run never reached billing/await-approval, so nothing was cancelled");
     }
     out.println("status: " + statusText(status));
@@ -453,6 +457,10 @@ public final class Demo {
     BigDecimal totalCost = BigDecimal.ZERO;
     for (DemoRun r : runs) {
       RunSummary s = orchestrator.summary(r.id()).orElseThrow();
+      if (s.status() != r.expected()) {
+        throw new DemoFailure(r.label() + " run " + r.id() + " is " + s.status().wireName() + ", expected "
+            + r.expected().wireName());
+      }
       long steps = s.steps().stream().filter(x -> x.kind().equals("step")).count();
       long events = s.countsByType().values().stream().mapToLong(Long::longValue).sum();
       totalTokens += s.usage().total();
@@ -529,7 +537,7 @@ public final class Demo {
     return RunRequest.builder()
         .workflow(SupportAgent.NAME, SupportAgent.VERSION)
         .config(config)
-        .budget(Budget.none().withMaxTokens(10_000).withMaxCost(new BigDecimal("0.05")))
+        .budget(Budget.none().withMaxTokens(MAX_TOKENS).withMaxCost(MAX_COST))
         .trigger(trigger(name))
         .namespace(NAMESPACE)
         .threadKey("customer-ada")
@@ -558,9 +566,6 @@ public final class Demo {
     if (actual != expected) {
       throw new DemoFailure(what + " run " + id + " ended " + actual.wireName() + " but should have ended "
           + expected.wireName() + "; look at its events with the commands the demo prints at the end");
-    }
-    if (what.equals("main")) {
-      runs.add(new DemoRun("main", id, expected));
     }
   }
 
