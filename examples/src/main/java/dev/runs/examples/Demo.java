@@ -1,0 +1,592 @@
+package dev.runs.examples;
+
+import dev.runs.Budget;
+import dev.runs.ConfigDiff;
+import dev.runs.ConfigSnapshot;
+import dev.runs.Lineage;
+import dev.runs.NoStoreProviderException;
+import dev.runs.ReplayPoint;
+import dev.runs.RunHandle;
+import dev.runs.RunId;
+import dev.runs.RunOrchestrator;
+import dev.runs.RunRecord;
+import dev.runs.RunRequest;
+import dev.runs.RunState;
+import dev.runs.RunStatus;
+import dev.runs.RunStore;
+import dev.runs.RunStores;
+import dev.runs.RunSummary;
+import dev.runs.StepState;
+import dev.runs.StoreConfigurationException;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
+import dev.runs.spi.StoreLocation;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The one-command demo: a simulated support agent (a scripted model, two tools, a handoff, an input
+ * and an output guardrail, a budget) runs as a workflow through {@link RunOrchestrator} on an
+ * embedded SQLite store, with a live timeline printed from the run's event subscription. Then it
+ * shows a step failure and a resume, a replay from a checkpoint, a rerun with a changed parameter
+ * and a cancel, and ends with a summary table and how to look at the stored data.
+ *
+ * <pre>
+ * mvn -q -pl examples -am compile exec:java
+ * mvn -q -pl examples -am compile exec:java -Dexec.args="--store file:./runs-demo --no-color"
+ * </pre>
+ *
+ * <p>Options: {@code --store <uri>} (default {@value #DEFAULT_STORE}; only that default file is
+ * deleted and recreated at start, other stores keep their runs), {@code --serve} (the HTTP viewer,
+ * once {@code runs-http} is part of the build), {@code --no-color}, {@code --help}. Exit code 0 when
+ * every run ended as expected, 1 when one did not, 2 for a usage or store configuration error.
+ */
+public final class Demo {
+  /** The store the demo uses without {@code --store}. */
+  public static final String DEFAULT_STORE = "sqlite:runs-demo.db";
+
+  static final String NAMESPACE = "demo/support";
+  private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
+  private static final long MAX_TOKENS = 10_000;
+  private static final BigDecimal MAX_COST = new BigDecimal("0.05");
+  private static final String QUESTION =
+      "Hi, my order A-1042 arrived with the lamp shade cracked. Can I get my money back?";
+  private static final String USAGE = String.join(System.lineSeparator(),
+      "usage: Demo [--store <uri>] [--serve] [--no-color]",
+      "  --store <uri>  where runs are recorded (default " + DEFAULT_STORE + ", recreated at every start;",
+      "                 e.g. file:./runs-demo, sqlite:/tmp/demo.db, memory:)",
+      "  --serve        start the HTTP run viewer on the store (needs the runs-http module)",
+      "  --no-color     plain output even on a colour terminal (NO_COLOR=1 does the same)");
+
+  /** The command line. */
+  record Options(String storeUri, boolean storeGiven, boolean serve, boolean noColor, boolean help) {
+    static Options parse(String... args) {
+      String store = DEFAULT_STORE;
+      boolean given = false;
+      boolean serve = false;
+      boolean noColor = false;
+      boolean help = false;
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        switch (a) {
+          case "--store" -> {
+            if (i + 1 >= args.length || args[i + 1].startsWith("--") || args[i + 1].isBlank()) {
+              throw new IllegalArgumentException("--store needs a store URI, e.g. --store file:./runs-demo");
+            }
+            store = args[++i];
+            given = true;
+          }
+          case "--serve" -> serve = true;
+          case "--no-color" -> noColor = true;
+          case "--help", "-h" -> help = true;
+          default -> {
+            if (a.startsWith("--store=")) {
+              store = a.substring("--store=".length());
+              given = true;
+              if (store.isBlank()) {
+                throw new IllegalArgumentException("--store needs a store URI, e.g. --store=file:./runs-demo");
+              }
+            } else {
+              throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+          }
+        }
+      }
+      return new Options(store, given, serve, noColor, help);
+    }
+  }
+
+  /** A run the demo made, what it is for, and how it must end. */
+  private record DemoRun(String label, RunId id, RunStatus expected) {}
+
+  /** A run did not end as the demo expects. */
+  private static final class DemoFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    DemoFailure(String message) {
+      super(message);
+    }
+  }
+
+  private final RunStore store;
+  private final RunOrchestrator orchestrator;
+  private final SupportAgent agent;
+  private final Timeline timeline;
+  private final PrintStream out;
+  private final Terminal t;
+  private final String invocation;
+  private final List<DemoRun> runs = new ArrayList<>();
+
+  private Demo(RunStore store, RunOrchestrator orchestrator, SupportAgent agent, Timeline timeline,
+      PrintStream out, Terminal t) {
+    this.store = store;
+    this.orchestrator = orchestrator;
+    this.agent = agent;
+    this.timeline = timeline;
+    this.out = out;
+    this.t = t;
+    this.invocation = UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /**
+   * Runs the demo on the terminal.
+   *
+   * @param args the options, see {@link Demo}
+   */
+  public static void main(String[] args) {
+    int code = run(args, System.out, System.err, Terminal.consoleIsTerminal(), System.getenv());
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /**
+   * Runs the demo.
+   *
+   * @param args the options
+   * @param out where the demo prints
+   * @param err where errors go
+   * @param consoleAttached whether {@code out} is an interactive terminal
+   * @param env the environment ({@code TERM}, {@code NO_COLOR})
+   * @return the exit code: 0 when every run ended as expected, 1 when not, 2 for bad options or an
+   *     unusable store
+   */
+  static int run(String[] args, PrintStream out, PrintStream err, boolean consoleAttached,
+      Map<String, String> env) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("demo: " + e.getMessage());
+      err.println(USAGE);
+      return 2;
+    }
+    if (options.help()) {
+      out.println(USAGE);
+      return 0;
+    }
+    Terminal t = Terminal.detect(options.noColor(), consoleAttached, env);
+    out.println(t.bold("Runs demo") + " - a simulated support agent recorded by Runs");
+    try {
+      if (!options.storeGiven()) {
+        resetDefaultStore();
+      }
+      try (RunStore store = RunStores.open(options.storeUri())) {
+        out.println(t.dim("store: " + store.location() + (options.storeGiven() ? ""
+            : " (the demo deletes and recreates this file each time it starts)")));
+        if (options.serve()) {
+          serve(store, out, t);
+        }
+        SupportAgent agent = new SupportAgent();
+        try (RunOrchestrator orchestrator = RunOrchestrator.builder(store)
+                .workflow(SupportAgent.NAME, SupportAgent.VERSION, agent)
+                .build();
+            Timeline timeline = new Timeline(store, out, t, RUN_TIMEOUT)) {
+          orchestrator.recoverInterrupted();
+          new Demo(store, orchestrator, agent, timeline, out, t).all();
+        }
+      }
+      return 0;
+    } catch (NoStoreProviderException e) {
+      err.println("demo: " + e.getMessage());
+      return 2;
+    } catch (StoreConfigurationException e) {
+      err.println("demo: the store cannot be opened: " + e.getMessage());
+      return 2;
+    } catch (UncheckedIOException e) {
+      err.println("demo: " + e.getMessage() + ": " + e.getCause().getMessage());
+      return 2;
+    } catch (DemoFailure e) {
+      err.println("demo: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  /**
+   * Starts the HTTP run viewer on the store.
+   *
+   * <p><b>Place for runs-http.</b> Once the {@code runs-http} module is merged, start its server on
+   * {@code store} here, print its URL, and keep it serving after the demo's runs until Ctrl-C. Until
+   * then the option only says what it needs.
+   */
+  private static void serve(RunStore store, PrintStream out, Terminal t) {
+    out.println(t.yellow("--serve needs the runs-http module, which this build does not include yet;"
+        + " continuing without the viewer (store " + store.location() + ")"));
+  }
+
+  /** Deletes the default database and its WAL files so that every demo starts empty. */
+  private static void resetDefaultStore() {
+    deleteDatabase(StoreLocation.parse(DEFAULT_STORE).path());
+  }
+
+  /**
+   * Deletes a SQLite database file with its WAL, shared-memory and journal files.
+   *
+   * @param db the database file
+   * @throws UncheckedIOException when a file exists but cannot be deleted
+   */
+  static void deleteDatabase(Path db) {
+    for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+      Path f = Path.of(db + suffix);
+      try {
+        Files.deleteIfExists(f);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete the previous demo database file " + f
+            + "; delete it by hand or pass --store", e);
+      }
+    }
+  }
+
+  private void all() {
+    RunId main = mainRun();
+    failureAndResume();
+    replay(main);
+    rerun(main);
+    cancel();
+    summary(main);
+  }
+
+  // ---- the sections ------------------------------------------------------------------------------
+
+  private RunId mainRun() {
+    out.println(t.heading("1. A support agent run, live"));
+    out.println("The workflow: an input guardrail, a triage agent that asks the model which tool to call and");
+    out.println("looks the order up, a handoff to a billing agent that checks the refund policy and drafts an");
+    out.println("answer under an output guardrail. The model is scripted: same question, same answer.");
+    out.println(t.dim(String.format(Locale.ROOT, "model sim/sim-chat-1 at temperature 0.2, tools lookup_order v2"
+        + " and refund_policy v1, budget %,d tokens and $%s", MAX_TOKENS, MAX_COST.toPlainString())));
+    out.println();
+    RunHandle run = orchestrator.start(request("main", baseConfig(false)));
+    timeline.follow(run.runId(), 0);
+    RunStatus status = await(run);
+    expect("main", run.runId(), status, RunStatus.COMPLETED);
+    runs.add(new DemoRun("main", run.runId(), RunStatus.COMPLETED));
+    RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
+    out.println();
+    out.println("answer: " + t.bold(s.output().map(o -> o.path("text").asText()).orElse("?")));
+    out.println(String.format(Locale.ROOT, "budget used: %,d of %,d tokens, $%s of $%s",
+        s.usage().total(), MAX_TOKENS, s.cost().toPlainString(), MAX_COST.toPlainString()));
+    out.println("status: " + statusText(status));
+    return run.runId();
+  }
+
+  private void failureAndResume() {
+    out.println(t.heading("2. A step fails, the run resumes"));
+    out.println("The refund policy service is down for its next 2 calls. Step billing/policy may try twice,");
+    out.println("so the run fails. Then the service is back and the run is resumed by a new trigger.");
+    out.println();
+    agent.failPolicyServiceFor(2);
+    RunHandle run = orchestrator.start(request("flaky", baseConfig(false)));
+    long last = timeline.follow(run.runId(), 0);
+    RunStatus first = await(run);
+    expect("failing execution", run.runId(), first, RunStatus.FAILED);
+    out.println("status: " + statusText(first));
+    Map<String, Integer> before = agent.bodyRuns(run.runId());
+    RunState afterFailure = store.state(run.runId());
+
+    out.println();
+    out.println("The service is back. " + t.bold("orchestrator.resume(runId, trigger)") + ":");
+    out.println();
+    RunHandle resumed = orchestrator.resume(run.runId(), trigger("flaky-resume"));
+    timeline.follow(run.runId(), last);
+    RunStatus second = await(resumed);
+    expect("failure + resume", run.runId(), second, RunStatus.COMPLETED);
+    runs.add(new DemoRun("failure + resume", run.runId(), RunStatus.COMPLETED));
+
+    Map<String, Integer> after = agent.bodyRuns(run.runId());
+    out.println();
+    out.println(String.format("%-18s %-22s %s", "step", "body ran in exec. 1", "body ran in exec. 2 (resume)"));
+    int completedBefore = 0;
+    int rerunCompleted = 0;
+    for (Map.Entry<String, Integer> e : after.entrySet()) {
+      int n1 = before.getOrDefault(e.getKey(), 0);
+      int n2 = e.getValue() - n1;
+      boolean wasCompleted = afterFailure.step(e.getKey()).map(StepState::isCompleted).orElse(false);
+      if (wasCompleted) {
+        completedBefore++;
+        if (n2 > 0) {
+          rerunCompleted++;
+        }
+      }
+      String note = wasCompleted ? t.dim("  recorded output returned") : "";
+      out.println(String.format("%-18s %-22s %s", e.getKey(),
+          n1 + (wasCompleted || n1 == 0 ? "" : " (failed)"), n2 + note));
+    }
+    RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
+    out.println();
+    out.println("completed steps re-run by the resume: " + t.bold(rerunCompleted + " of " + completedBefore)
+        + "; billing/policy needed " + s.step("billing/policy").map(x -> String.valueOf(x.attempts())).orElse("?")
+        + " attempts over " + s.executions() + " executions");
+    if (rerunCompleted != 0) {
+      throw new DemoFailure("the resume ran " + rerunCompleted + " completed step(s) again");
+    }
+    out.println("status: " + statusText(second));
+  }
+
+  private void replay(RunId main) {
+    out.println(t.heading("3. Replay from a middle checkpoint"));
+    out.println("A new run with the exact config snapshot of run 1, reusing the outputs recorded before");
+    out.println("checkpoint order-found: " + t.bold("orchestrator.replay(runId, ReplayPoint.checkpoint(\"order-found\"), trigger)"));
+    out.println();
+    RunHandle run = orchestrator.replay(main, ReplayPoint.checkpoint("order-found"), trigger("replay"));
+    timeline.follow(run.runId(), 0);
+    RunStatus status = await(run);
+    expect("replay", run.runId(), status, RunStatus.COMPLETED);
+    runs.add(new DemoRun("replay", run.runId(), RunStatus.COMPLETED));
+
+    RunRecord source = store.get(main).orElseThrow();
+    RunRecord replay = store.get(run.runId()).orElseThrow();
+    String a = source.config().sha256();
+    String b = replay.config().sha256();
+    out.println();
+    out.println("source run " + main.value());
+    out.println("  config sha256 " + a);
+    out.println("replay run " + run.runId().value());
+    out.println("  config sha256 " + b + "  " + (a.equals(b) ? t.green("same snapshot") : t.red("DIFFERENT")));
+    Lineage l = replay.lineage().orElseThrow();
+    out.println("  lineage: " + l.relation().wireName() + " of " + l.parentRunId().value() + " from "
+        + l.sourceCheckpoint().orElse("?"));
+    RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
+    List<String> reused = new ArrayList<>();
+    List<String> executed = new ArrayList<>();
+    for (RunSummary.StepSummary step : s.steps()) {
+      if (step.kind().equals("step")) {
+        (step.reused() ? reused : executed).add(step.stepId());
+      }
+    }
+    out.println("  reused (bodies not run): " + String.join(", ", reused));
+    out.println("  executed again: " + String.join(", ", executed) + "  "
+        + t.dim("bodies run: " + agent.bodyRuns(run.runId())));
+    if (!a.equals(b)) {
+      throw new DemoFailure("the replay's config hash differs from its source's");
+    }
+    for (String id : reused) {
+      if (agent.bodyRuns(run.runId()).getOrDefault(id, 0) != 0) {
+        throw new DemoFailure("the replay ran the reused step " + id);
+      }
+    }
+    out.println("status: " + statusText(status));
+  }
+
+  private void rerun(RunId main) {
+    out.println(t.heading("4. Rerun with an overridden parameter"));
+    out.println("A new run of the same workflow with temperature 0.7 instead of 0.2; nothing is reused:");
+    out.println(t.bold("orchestrator.rerun(runId, Map.of(\"/model/params/temperature\", 0.7), trigger)"));
+    out.println();
+    RunHandle run = orchestrator.rerun(main, Map.of("/model/params/temperature", 0.7), trigger("rerun"));
+    timeline.follow(run.runId(), 0);
+    RunStatus status = await(run);
+    expect("rerun", run.runId(), status, RunStatus.COMPLETED);
+    runs.add(new DemoRun("rerun, temperature 0.7", run.runId(), RunStatus.COMPLETED));
+
+    RunRecord rec = store.get(run.runId()).orElseThrow();
+    ConfigDiff diff = rec.lineage().map(Lineage::configDiff).orElse(ConfigDiff.EMPTY);
+    out.println();
+    out.println("the diff recorded on the rerun's lineage (run " + run.runId().value() + "):");
+    for (ConfigDiff.Change c : diff.changes()) {
+      out.println("  " + t.yellow(c.toString()));
+    }
+    out.println("  config sha256 " + store.get(main).orElseThrow().config().sha256().substring(0, 12)
+        + " -> " + rec.config().sha256().substring(0, 12));
+    RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
+    out.println("  at temperature 0.7 the first draft passes the output guardrail: "
+        + s.countsByType().getOrDefault("model.generation.completed", 0L) + " model calls instead of 3");
+    if (diff.isEmpty()) {
+      throw new DemoFailure("the rerun recorded no config diff");
+    }
+    out.println("status: " + statusText(status));
+  }
+
+  private void cancel() {
+    out.println(t.heading("5. Cancel a run"));
+    out.println("This run needs a human's approval (policy human_approval = true) and waits for it in step");
+    out.println("billing/await-approval. When the run is waiting, the demo calls "
+        + t.bold("orchestrator.cancel(runId, reason)") + ".");
+    out.println();
+    RunHandle run = orchestrator.start(request("cancel", baseConfig(true)));
+    AtomicReference<RunStatus> answer = new AtomicReference<>();
+    timeline.follow(run.runId(), 0, e -> {
+      if (e.type().name().equals("step.started")
+          && e.stepId().orElse("").equals("billing/await-approval")) {
+        awaitApprovalRequest();
+        out.println(t.yellow("        -- the run is waiting for approval; cancelling it --"));
+        answer.set(orchestrator.cancel(run.runId(), "the customer withdrew the request"));
+        out.println(t.yellow("        -- cancel() answered " + answer.get().wireName() + " --"));
+      }
+    });
+    RunStatus status = await(run);
+    expect("cancel", run.runId(), status, RunStatus.CANCELLED);
+    runs.add(new DemoRun("cancel", run.runId(), RunStatus.CANCELLED));
+    if (answer.get() == null) {
+      throw new DemoFailure("the run never reached billing/await-approval, so nothing was cancelled");
+    }
+    out.println("status: " + statusText(status));
+  }
+
+  private void awaitApprovalRequest() {
+    try {
+      if (!agent.awaitApprovalRequest(RUN_TIMEOUT)) {
+        throw new DemoFailure("the run did not ask for approval within " + RUN_TIMEOUT.toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DemoFailure("interrupted while waiting for the approval request");
+    }
+  }
+
+  private void summary(RunId main) {
+    out.println(t.heading("Run summary"));
+    String header = String.format("%-24s %-10s %-10s %5s %5s %6s %7s %10s %9s",
+        "run", "id", "status", "execs", "steps", "events", "tokens", "cost $", "active");
+    out.println(t.bold(header));
+    long totalTokens = 0;
+    BigDecimal totalCost = BigDecimal.ZERO;
+    for (DemoRun r : runs) {
+      RunSummary s = orchestrator.summary(r.id()).orElseThrow();
+      if (s.status() != r.expected()) {
+        throw new DemoFailure(r.label() + " run " + r.id() + " is " + s.status().wireName() + ", expected "
+            + r.expected().wireName());
+      }
+      long steps = s.steps().stream().filter(x -> x.kind().equals("step")).count();
+      long events = s.countsByType().values().stream().mapToLong(Long::longValue).sum();
+      totalTokens += s.usage().total();
+      totalCost = totalCost.add(s.cost());
+      String status = String.format("%-10s", s.status().wireName());
+      out.println(String.format(Locale.ROOT, "%-24s %-10s %s %5d %5d %6d %,7d %10s %6d ms",
+          r.label(), shortId(r.id()), color(s.status(), status), s.executions(), steps, events,
+          s.usage().total(), s.cost().toPlainString(), s.durationMs()));
+    }
+    out.println(t.dim(String.format(Locale.ROOT, "%-24s %-10s %-10s %5s %5s %6s %,7d %10s",
+        "total", "", "", "", "", "", totalTokens, totalCost.toPlainString())));
+    out.println(t.dim("ids are the last 8 characters of the run ids; the main run is " + main.value()));
+    where(main);
+    out.println();
+    out.println(t.green(t.bold("Demo finished:")) + " " + runs.size()
+        + " runs, each ended as expected; the main run is " + statusText(store.state(main).status()) + ".");
+  }
+
+  private void where(RunId main) {
+    out.println(t.heading("Where the data lives"));
+    StoreLocation loc = StoreLocation.parse(store.location());
+    String id = main.value();
+    switch (loc.scheme()) {
+      case "sqlite" -> {
+        Path db = loc.path();
+        out.println("SQLite database " + t.bold(db.toString()) + t.dim("  (" + db.toAbsolutePath().normalize() + ")"));
+        String q = "sqlite3 -readonly " + db + " ";
+        out.println(t.dim("# every run, newest last"));
+        out.println(q + "\"select id, status, last_seq from runs order by created_at\"");
+        out.println(t.dim("# the main run's log, one line per event"));
+        out.println(q + "\"select seq, type, json_extract(envelope, '$.step_id') from events where run_id = '"
+            + id + "' order by seq\"");
+        out.println(t.dim("# the same log as NDJSON, through jq"));
+        out.println(q + "\"select envelope from events where run_id = '" + id + "' order by seq\""
+            + " | jq -c '{sequence, type, step_id}'");
+        out.println(t.dim("# the summary carried by the final event"));
+        out.println(q + "\"select json_extract(envelope, '$.payload.summary') from events where run_id = '"
+            + id + "' and type = 'run.completed'\" | jq .");
+      }
+      case "file" -> {
+        Path dir = loc.path().resolve("runs").resolve(id);
+        out.println("directory " + t.bold(loc.path().toString()) + t.dim("  (" + loc.path().toAbsolutePath().normalize() + ")"));
+        out.println(t.dim("# the main run's directory: run.json (the record), events.ndjson (the log)"));
+        out.println("ls " + dir);
+        out.println(t.dim("# its log, one line per event"));
+        out.println("jq -c '{sequence, type, step_id}' " + dir.resolve("events.ndjson"));
+        out.println(t.dim("# the summary carried by the final event"));
+        out.println("jq 'select(.type == \"run.completed\") | .payload.summary' " + dir.resolve("events.ndjson"));
+      }
+      case "memory" -> out.println("the memory: store keeps nothing after the demo exits; run it without"
+          + " --store (SQLite) or with --store file:./runs-demo to look at the data afterwards");
+      default -> out.println("open the store with RunStores.open(\"" + store.location() + "\") and read run "
+          + id + " with store.read(runId, 0)");
+    }
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------
+
+  private static ConfigSnapshot baseConfig(boolean humanApproval) {
+    return ConfigSnapshot.builder()
+        .prompt("You are a support agent for a lamp shop. Be kind, precise, and never promise what"
+            + " policy does not allow.")
+        .model(ScriptedModel.PROVIDER, ScriptedModel.MODEL)
+        .param("temperature", 0.2)
+        .tool("lookup_order", "2", Map.of("description", "find an order by id"))
+        .tool("refund_policy", "1", Map.of("description", "refund rules for a category"))
+        .policy("human_approval", humanApproval)
+        .input("customer", "ada")
+        .input("question", QUESTION)
+        .build();
+  }
+
+  private RunRequest request(String name, ConfigSnapshot config) {
+    return RunRequest.builder()
+        .workflow(SupportAgent.NAME, SupportAgent.VERSION)
+        .config(config)
+        .budget(Budget.none().withMaxTokens(MAX_TOKENS).withMaxCost(MAX_COST))
+        .trigger(trigger(name))
+        .namespace(NAMESPACE)
+        .threadKey("customer-ada")
+        .label("demo", name)
+        .build();
+  }
+
+  private Trigger trigger(String name) {
+    return Trigger.of(TriggerSource.CLI, "demo-" + invocation + "-" + name, "ada");
+  }
+
+  private static RunStatus await(RunHandle run) {
+    try {
+      return run.completion().get(RUN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DemoFailure("interrupted while waiting for run " + run.runId());
+    } catch (ExecutionException e) {
+      throw new DemoFailure("run " + run.runId() + " could not be executed: " + e.getCause());
+    } catch (TimeoutException e) {
+      throw new DemoFailure("run " + run.runId() + " did not end within " + RUN_TIMEOUT.toSeconds() + " s");
+    }
+  }
+
+  private void expect(String what, RunId id, RunStatus actual, RunStatus expected) {
+    if (actual != expected) {
+      throw new DemoFailure(what + " run " + id + " ended " + actual.wireName() + " but should have ended "
+          + expected.wireName() + "; look at its events with the commands the demo prints at the end");
+    }
+  }
+
+  private String statusText(RunStatus s) {
+    return color(s, s.wireName());
+  }
+
+  private String color(RunStatus s, String text) {
+    return switch (s) {
+      case COMPLETED -> t.green(t.bold(text));
+      case FAILED, INTERRUPTED -> t.red(t.bold(text));
+      case CANCELLED, CANCEL_REQUESTED -> t.yellow(t.bold(text));
+      default -> text;
+    };
+  }
+
+  static String shortId(RunId id) {
+    return shortId(id.value());
+  }
+
+  static String shortId(String id) {
+    return id.length() <= 8 ? id : id.substring(id.length() - 8);
+  }
+}
