@@ -20,6 +20,7 @@ import dev.runs.StepState;
 import dev.runs.StoreConfigurationException;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
+import dev.runs.http.RunsHttpServer;
 import dev.runs.spi.StoreLocation;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -32,7 +33,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -51,8 +54,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * </pre>
  *
  * <p>Options: {@code --store <uri>} (default {@value #DEFAULT_STORE}; only that default file is
- * deleted and recreated at start, other stores keep their runs), {@code --serve} (the HTTP viewer,
- * once {@code runs-http} is part of the build), {@code --no-color}, {@code --help}. Exit code 0 when
+ * deleted and recreated at start, other stores keep their runs), {@code --serve} (the HTTP run
+ * viewer, watched live while the demo runs, then serving until Ctrl-C or {@code --serve-for
+ * <seconds>}), {@code --no-color}, {@code --help}. Exit code 0 when
  * every run ended as expected, 1 when one did not, 2 for a usage or store configuration error.
  */
 public final class Demo {
@@ -60,24 +64,29 @@ public final class Demo {
   public static final String DEFAULT_STORE = "sqlite:runs-demo.db";
 
   static final String NAMESPACE = "demo/support";
+  static final int SERVE_PORT = 7070;
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
   private static final long MAX_TOKENS = 10_000;
   private static final BigDecimal MAX_COST = new BigDecimal("0.05");
   private static final String QUESTION =
       "Hi, my order A-1042 arrived with the lamp shade cracked. Can I get my money back?";
   private static final String USAGE = String.join(System.lineSeparator(),
-      "usage: Demo [--store <uri>] [--serve] [--no-color]",
+      "usage: Demo [--store <uri>] [--serve [--serve-for <seconds>]] [--no-color]",
       "  --store <uri>  where runs are recorded (default " + DEFAULT_STORE + ", recreated at every start;",
       "                 e.g. file:./runs-demo, sqlite:/tmp/demo.db, memory:)",
-      "  --serve        start the HTTP run viewer on the store (needs the runs-http module)",
+      "  --serve        start the HTTP run viewer on 127.0.0.1:" + SERVE_PORT + " (a free port if taken),",
+      "                 watch the demo live in a browser, keep serving until Ctrl-C",
+      "  --serve-for <seconds>  with --serve: stop serving that long after the demo ends",
       "  --no-color     plain output even on a colour terminal (NO_COLOR=1 does the same)");
 
   /** The command line. */
-  record Options(String storeUri, boolean storeGiven, boolean serve, boolean noColor, boolean help) {
+  record Options(String storeUri, boolean storeGiven, boolean serve, Optional<Duration> serveFor,
+      boolean noColor, boolean help) {
     static Options parse(String... args) {
       String store = DEFAULT_STORE;
       boolean given = false;
       boolean serve = false;
+      Optional<Duration> serveFor = Optional.empty();
       boolean noColor = false;
       boolean help = false;
       for (int i = 0; i < args.length; i++) {
@@ -91,6 +100,12 @@ public final class Demo {
             given = true;
           }
           case "--serve" -> serve = true;
+          case "--serve-for" -> {
+            if (i + 1 >= args.length || !args[i + 1].matches("\\d{1,6}")) {
+              throw new IllegalArgumentException("--serve-for needs a number of seconds, e.g. --serve-for 60");
+            }
+            serveFor = Optional.of(Duration.ofSeconds(Long.parseLong(args[++i])));
+          }
           case "--no-color" -> noColor = true;
           case "--help", "-h" -> help = true;
           default -> {
@@ -106,7 +121,10 @@ public final class Demo {
           }
         }
       }
-      return new Options(store, given, serve, noColor, help);
+      if (serveFor.isPresent() && !serve) {
+        throw new IllegalArgumentException("--serve-for only makes sense with --serve");
+      }
+      return new Options(store, given, serve, serveFor, noColor, help);
     }
   }
 
@@ -188,16 +206,23 @@ public final class Demo {
       try (RunStore store = RunStores.open(options.storeUri())) {
         out.println(t.dim("store: " + store.location() + (options.storeGiven() ? ""
             : " (the demo deletes and recreates this file each time it starts)")));
-        if (options.serve()) {
-          serve(store, out, t);
-        }
         SupportAgent agent = new SupportAgent();
         try (RunOrchestrator orchestrator = RunOrchestrator.builder(store)
                 .workflow(SupportAgent.NAME, SupportAgent.VERSION, agent)
                 .build();
             Timeline timeline = new Timeline(store, out, t, RUN_TIMEOUT)) {
           orchestrator.recoverInterrupted();
-          new Demo(store, orchestrator, agent, timeline, out, t).all();
+          RunsHttpServer server = options.serve() ? serve(orchestrator, out, t) : null;
+          try {
+            new Demo(store, orchestrator, agent, timeline, out, t).all();
+            if (server != null) {
+              keepServing(server, options.serveFor(), out, t);
+            }
+          } finally {
+            if (server != null) {
+              server.close();
+            }
+          }
         }
       }
       return 0;
@@ -217,15 +242,44 @@ public final class Demo {
   }
 
   /**
-   * Starts the HTTP run viewer on the store.
-   *
-   * <p><b>Place for runs-http.</b> Once the {@code runs-http} module is merged, start its server on
-   * {@code store} here, print its URL, and keep it serving after the demo's runs until Ctrl-C. Until
-   * then the option only says what it needs.
+   * Starts the HTTP run viewer on the orchestrator, on 127.0.0.1:{@value #SERVE_PORT} or a free port
+   * when that one is taken, and prints its URL so the demo can be watched live in a browser.
    */
-  private static void serve(RunStore store, PrintStream out, Terminal t) {
-    out.println(t.yellow("--serve needs the runs-http module, which this build does not include yet;"
-        + " continuing without the viewer (store " + store.location() + ")"));
+  private static RunsHttpServer serve(RunOrchestrator orchestrator, PrintStream out, Terminal t) {
+    RunsHttpServer server;
+    try {
+      server = RunsHttpServer.builder(orchestrator).port(SERVE_PORT).start();
+    } catch (UncheckedIOException portTaken) {
+      server = RunsHttpServer.builder(orchestrator).port(0).start();
+    }
+    out.println(t.bold("run viewer: " + server.uri()) + t.dim("  (open it in a browser; the runs"
+        + " below appear live)"));
+    return server;
+  }
+
+  /** Serves until Ctrl-C, or for {@code serveFor} when given. */
+  private static void keepServing(RunsHttpServer server, Optional<Duration> serveFor, PrintStream out,
+      Terminal t) {
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "demo-serve-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    out.println(t.bold("run viewer: " + server.uri()) + " - "
+        + serveFor.map(d -> "serving for " + d.toSeconds() + " s more").orElse("press Ctrl-C to stop"));
+    try {
+      if (serveFor.isPresent()) {
+        stop.await(serveFor.get().toMillis(), TimeUnit.MILLISECONDS);
+      } else {
+        stop.await();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the JVM is already exiting through the hook
+      }
+    }
   }
 
   /** Deletes the default database and its WAL files so that every demo starts empty. */

@@ -103,11 +103,19 @@ final class DemoTest {
   }
 
   @Test
-  void run_serve_saysWhatItNeedsAndStillRunsTheDemo() {
-    int code = demo(false, Map.of(), "--store", "memory:", "--serve");
+  void run_serve_startsTheViewer_andRunsTheDemo() {
+    int code = demo(false, Map.of(), "--store", "memory:", "--serve", "--serve-for", "0");
 
     assertThat(code).as("exit code; stderr: %s", err()).isZero();
-    assertThat(out()).contains("--serve needs the runs-http module");
+    assertThat(out()).containsPattern("run viewer: http://127\\.0\\.0\\.1:\\d+/")
+        .contains("serving for 0 s more")
+        .contains("Demo finished");
+  }
+
+  @Test
+  void run_serveForWithoutServe_exitsTwo() {
+    assertThat(demo(false, Map.of(), "--serve-for", "5")).isEqualTo(2);
+    assertThat(err()).contains("--serve-for only makes sense with --serve");
   }
 
   @Test
