@@ -51,6 +51,12 @@ final class DurableFs {
     return opener.open(file, Set.of(StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
   }
 
+  /** Opens a file for positional reads and writes, never following a symbolic link. */
+  FileChannel openReadWriter(Path file) throws IOException {
+    return opener.open(file, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+        LinkOption.NOFOLLOW_LINKS));
+  }
+
   /** Opens a file for appending, creating it, never following a symbolic link. */
   FileChannel openAppender(Path file) throws IOException {
     return opener.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE,

@@ -14,7 +14,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * which also keeps two stores opened on one directory in one JVM from tripping over each other),
  * then {@link FileChannel#lock()} for other processes. The lock file is opened for each hold and
  * closed when released: POSIX releases every lock a process holds on a file when any channel to it
- * is closed, which is harmless here because only the holder has the file open.
+ * is closed, which is harmless here because only the holder has the file open. A thread holds at
+ * most one lock file at a time (the locks are not reentrant), which rules out real deadlocks.
  */
 final class FileLocks {
   private static final ConcurrentHashMap<Path, Entry> ENTRIES = new ConcurrentHashMap<>();
@@ -81,7 +82,7 @@ final class FileLocks {
     try {
       ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           LinkOption.NOFOLLOW_LINKS);
-      ch.lock();
+      lockRetryingFalseDeadlocks(ch);
       return new Held(key, e, ch);
     } catch (IOException | RuntimeException | Error ex) {
       if (ch != null) {
@@ -94,6 +95,30 @@ final class FileLocks {
       e.jvm.unlock();
       deref(key, e);
       throw ex;
+    }
+  }
+
+  /**
+   * POSIX record locks belong to processes, not threads, so the kernel's deadlock check sees a
+   * cycle when thread 1 of process A holds run X's lock and waits for run Y's while a thread of
+   * process B holds Y and waits for X, although A's two threads are independent. Each thread here
+   * holds at most one lock file at a time, so no real cycle exists: back off briefly and retry.
+   */
+  private static void lockRetryingFalseDeadlocks(FileChannel ch) throws IOException {
+    long backoffNanos = 50_000;
+    while (true) {
+      try {
+        ch.lock();
+        return;
+      } catch (IOException e) {
+        String m = e.getMessage();
+        if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {
+          throw e;
+        }
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(
+          java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffNanos / 2, backoffNanos + 1));
+      backoffNanos = Math.min(backoffNanos * 2, 5_000_000);
     }
   }
 

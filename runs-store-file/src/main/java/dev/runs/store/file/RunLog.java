@@ -375,7 +375,7 @@ final class RunLog {
   private void cutTail(Scan s) throws IOException {
     long from = s.tornOffset;
     long bytes = s.size - from;
-    try (FileChannel src = fs.openWriter(file); FileChannel dst = fs.openAppender(broken)) {
+    try (FileChannel src = fs.openReadWriter(file); FileChannel dst = fs.openAppender(broken)) {
       ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(1, bytes)));
       long at = from;
       byte last = '\n';
@@ -402,8 +402,10 @@ final class RunLog {
     }
     fs.forceDirectory(dir);
     s.size = from;
-    log.warn("run {} - cut a torn tail off {}: {} bytes from byte offset {} (line {}): {}; the bytes"
-        + " were appended to {}", id, file, bytes, from, s.tornLine, s.tornReason, broken);
+    // the reason can quote bytes of the line, so it stays at debug like any payload detail
+    log.warn("run {} - cut a torn tail off {}: {} bytes from byte offset {} (line {}) were not a whole"
+        + " event; they were appended to {}", id, file, bytes, from, s.tornLine, broken);
+    log.debug("run {} - the torn tail at byte offset {}: {}", id, from, s.tornReason);
   }
 
   /** Adopts a scan unless a commit or another scan changed the view since it started. */
