@@ -50,8 +50,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -69,6 +73,7 @@ final class FileEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(FileEngine.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger WATCHERS = new AtomicInteger();
+  private static final AtomicInteger HELPERS = new AtomicInteger();
   /** Event logs kept open for writing at most; beyond it the least recently used are closed. */
   static final int MAX_OPEN_WRITERS = 256;
 
@@ -83,6 +88,8 @@ final class FileEngine implements StorageEngine {
   private final LinkedHashMap<RunId, RunLog> openWriters = new LinkedHashMap<>(16, 0.75f, true);
   private volatile boolean closed;
   private ScheduledExecutorService watcher;
+  /** Helper threads for commits that carry several runs; idle threads end after 30 s. */
+  private final ThreadPoolExecutor fanOut;
 
   private FileEngine(Layout layout, DurableFs fs, long pollMillis, String description) {
     this.layout = layout;
@@ -90,6 +97,13 @@ final class FileEngine implements StorageEngine {
     this.stages = new StageStore(fs);
     this.pollMillis = pollMillis;
     this.description = description;
+    int number = HELPERS.incrementAndGet();
+    AtomicInteger threads = new AtomicInteger();
+    this.fanOut = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+      Thread t = new Thread(r, "runs-file-commit-" + number + "-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
   /**
@@ -195,9 +209,14 @@ final class FileEngine implements StorageEngine {
     return layout;
   }
 
+  /**
+   * Eight lanes: runs are independent files, so lanes commit in parallel, and file systems merge
+   * concurrent forces into shared journal commits. Runs share a lane by hash; a lane's commit
+   * that carries several runs hands all but one to helper threads ({@link #commit}).
+   */
   @Override
   public int preferredCommitLanes() {
-    return 4;
+    return 8;
   }
 
   // ---- runs ---------------------------------------------------------------------------------------
@@ -473,25 +492,57 @@ final class FileEngine implements StorageEngine {
 
   // ---- appends and reads -----------------------------------------------------------------------
 
+  /**
+   * Commits each run's batch under that run's locks. Runs are independent, so when a lane brings
+   * several, all but the first go to helper threads: their forces then overlap (file systems merge
+   * concurrent forces into one journal commit) while every thread still holds a single lock file.
+   */
   @Override
   public void commit(List<RunBatch> batches) {
-    for (RunBatch b : batches) {
-      RunLog r;
-      try {
-        r = run(b.runId());
-      } catch (RuntimeException e) {
-        b.fail(e instanceof StoreIoException s ? s
-            : new StoreIoException("run " + b.runId() + ": " + e, e));
-        continue;
+    if (batches.size() == 1) {
+      commitOne(batches.get(0));
+      return;
+    }
+    List<Future<?>> helpers = new ArrayList<>(batches.size() - 1);
+    for (int i = 1; i < batches.size(); i++) {
+      RunBatch b = batches.get(i);
+      helpers.add(fanOut.submit(() -> commitOne(b)));
+    }
+    commitOne(batches.get(0));
+    boolean interrupted = false;
+    for (Future<?> f : helpers) {
+      while (true) {
+        try {
+          f.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          log.warn("file store {} - a commit helper failed", description, e.getCause());
+          break;
+        }
       }
-      if (r == null) {
-        b.plan(Optional.empty(), Map.of());
-        continue;
-      }
-      r.commit(b);
-      if (r.hasWriter()) {
-        boundOpenWriters(r);
-      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void commitOne(RunBatch b) {
+    RunLog r;
+    try {
+      r = run(b.runId());
+    } catch (RuntimeException e) {
+      b.fail(e instanceof StoreIoException s ? s : new StoreIoException("run " + b.runId() + ": " + e, e));
+      return;
+    }
+    if (r == null) {
+      b.plan(Optional.empty(), Map.of());
+      return;
+    }
+    r.commit(b);
+    if (r.hasWriter()) {
+      boundOpenWriters(r);
     }
   }
 
@@ -846,6 +897,7 @@ final class FileEngine implements StorageEngine {
       closed = true;
       w = watcher;
     }
+    fanOut.shutdown();
     if (w != null) {
       w.shutdownNow();
       try {

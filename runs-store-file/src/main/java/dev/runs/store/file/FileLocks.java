@@ -2,42 +2,58 @@ package dev.runs.store.file;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Exclusive locks on lock files, across threads and processes: a JVM-wide lock per file first
- * (so only one thread of this JVM ever holds a {@link java.nio.channels.FileLock} on a file,
- * which also keeps two stores opened on one directory in one JVM from tripping over each other),
- * then {@link FileChannel#lock()} for other processes. The lock file is opened for each hold and
- * closed when released: POSIX releases every lock a process holds on a file when any channel to it
- * is closed, which is harmless here because only the holder has the file open. A thread holds at
- * most one lock file at a time (the locks are not reentrant), which rules out real deadlocks.
+ * (so only one thread of this JVM ever holds a {@link FileLock} on a file, which also keeps two
+ * stores opened on one directory in one JVM from tripping over each other), then {@link
+ * FileChannel#lock()} for other processes.
+ *
+ * <p>One channel per lock file is kept open for the whole JVM and reused, so a lock costs one
+ * {@code fcntl} call and no open/close. POSIX releases every lock a process holds on a file when
+ * any descriptor of it is closed; a cached channel is therefore closed (to bound open files) only
+ * while its JVM-wide lock is held, when no thread of this JVM can hold the file's lock. A thread
+ * holds at most one lock file at a time (the locks are not reentrant), which rules out real
+ * deadlocks.
  */
 final class FileLocks {
+  /** Lock files kept open at most; beyond it idle ones are closed. */
+  static final int MAX_OPEN = 512;
+
   private static final ConcurrentHashMap<Path, Entry> ENTRIES = new ConcurrentHashMap<>();
+  private static final AtomicInteger OPEN = new AtomicInteger();
 
   private FileLocks() {}
 
   private static final class Entry {
     final ReentrantLock jvm = new ReentrantLock();
+    /** Threads holding or waiting; guarded by the map's compute. */
     int users;
+    /** Guarded by {@link #jvm}. */
+    FileChannel channel;
   }
 
   /** A held lock; close it to release. */
   static final class Held implements AutoCloseable {
     private final Path file;
     private final Entry entry;
-    private final FileChannel channel;
+    private final FileLock lock;
     private boolean released;
 
-    private Held(Path file, Entry entry, FileChannel channel) {
+    private Held(Path file, Entry entry, FileLock lock) {
       this.file = file;
       this.entry = entry;
-      this.channel = channel;
+      this.lock = lock;
     }
 
     /** Releases the process lock and the JVM lock. */
@@ -48,9 +64,10 @@ final class FileLocks {
       }
       released = true;
       try {
-        channel.close(); // releases the FileLock
+        lock.release();
       } catch (IOException e) {
-        // the kernel drops the lock with the descriptor in any case
+        // the descriptor is unusable: close it, which drops the lock in any case
+        closeChannel(entry);
       } finally {
         entry.jvm.unlock();
         deref(file, entry);
@@ -78,20 +95,15 @@ final class FileLocks {
       throw new IllegalStateException("this thread already holds the lock " + key);
     }
     e.jvm.lock();
-    FileChannel ch = null;
     try {
-      ch = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          LinkOption.NOFOLLOW_LINKS);
-      lockRetryingFalseDeadlocks(ch);
-      return new Held(key, e, ch);
-    } catch (IOException | RuntimeException | Error ex) {
-      if (ch != null) {
-        try {
-          ch.close();
-        } catch (IOException closing) {
-          ex.addSuppressed(closing);
-        }
+      if (e.channel == null || !e.channel.isOpen()) {
+        e.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+        OPEN.incrementAndGet();
       }
+      return new Held(key, e, lockRetryingFalseDeadlocks(e.channel));
+    } catch (IOException | RuntimeException | Error ex) {
+      closeChannel(e);
       e.jvm.unlock();
       deref(key, e);
       throw ex;
@@ -104,25 +116,65 @@ final class FileLocks {
    * process B holds Y and waits for X, although A's two threads are independent. Each thread here
    * holds at most one lock file at a time, so no real cycle exists: back off briefly and retry.
    */
-  private static void lockRetryingFalseDeadlocks(FileChannel ch) throws IOException {
+  private static FileLock lockRetryingFalseDeadlocks(FileChannel ch) throws IOException {
     long backoffNanos = 50_000;
     while (true) {
       try {
-        ch.lock();
-        return;
+        return ch.lock();
       } catch (IOException e) {
         String m = e.getMessage();
-        if (m == null || !m.toLowerCase(java.util.Locale.ROOT).contains("deadlock")) {
+        if (m == null || !m.toLowerCase(Locale.ROOT).contains("deadlock")) {
           throw e;
         }
       }
-      java.util.concurrent.locks.LockSupport.parkNanos(
-          java.util.concurrent.ThreadLocalRandom.current().nextLong(backoffNanos / 2, backoffNanos + 1));
+      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffNanos / 2, backoffNanos + 1));
       backoffNanos = Math.min(backoffNanos * 2, 5_000_000);
     }
   }
 
+  /** Closes an entry's channel; the caller holds its JVM lock. */
+  private static void closeChannel(Entry e) {
+    FileChannel ch = e.channel;
+    e.channel = null;
+    if (ch != null) {
+      OPEN.decrementAndGet();
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing more to release
+      }
+    }
+  }
+
   private static void deref(Path key, Entry e) {
-    ENTRIES.computeIfPresent(key, (k, v) -> v == e && --v.users == 0 ? null : v);
+    ENTRIES.computeIfPresent(key, (k, v) -> {
+      if (v == e) {
+        v.users--;
+      }
+      return v;
+    });
+    if (OPEN.get() > MAX_OPEN) {
+      trim();
+    }
+  }
+
+  /** Closes idle lock files until at most three quarters of {@link #MAX_OPEN} are open. */
+  private static void trim() {
+    for (Path key : ENTRIES.keySet()) {
+      if (OPEN.get() <= MAX_OPEN * 3 / 4) {
+        return;
+      }
+      ENTRIES.computeIfPresent(key, (k, v) -> {
+        if (v.users > 0 || !v.jvm.tryLock()) {
+          return v;
+        }
+        try {
+          closeChannel(v);
+        } finally {
+          v.jvm.unlock();
+        }
+        return null;
+      });
+    }
   }
 }

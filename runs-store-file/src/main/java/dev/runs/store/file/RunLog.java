@@ -210,6 +210,21 @@ final class RunLog {
    * is not a torn write and is reported, never cut.
    */
   private void ingestLocked() {
+    if (isLoaded()) {
+      long size;
+      try {
+        size = Files.size(file);
+      } catch (NoSuchFileException e) {
+        throw missingLog(e);
+      } catch (IOException e) {
+        throw new StoreIoException("run " + id + ": cannot read the size of " + file + ": " + e, e);
+      }
+      synchronized (this) {
+        if (size == length) {
+          return; // nobody appended since: the common case of a commit
+        }
+      }
+    }
     for (int attempt = 0; attempt < 100; attempt++) {
       Scan s;
       synchronized (this) {
