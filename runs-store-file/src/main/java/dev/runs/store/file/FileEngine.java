@@ -405,8 +405,7 @@ final class FileEngine implements StorageEngine {
         DurableFs.writeFully(ch, ByteBuffer.wrap(line), 0);
         fs.force(ch);
       }
-      fs.writeAtomically(runDir.resolve(Layout.RUN_JSON),
-          (record.toJson() + "\n").getBytes(StandardCharsets.UTF_8), false);
+      fs.writeAtomically(runDir.resolve(Layout.RUN_JSON), record.toJson().getBytes(StandardCharsets.UTF_8), false);
       RunLog r = new RunLog(id, record, runDir, fs);
       r.created(line.length, createdEvent);
       runs.put(id, r);
@@ -921,5 +920,6 @@ final class FileEngine implements StorageEngine {
     }
     runs.clear();
     triggers.clear();
+    FileLocks.release(layout.root);
   }
 }

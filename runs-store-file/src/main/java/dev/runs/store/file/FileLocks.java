@@ -158,23 +158,37 @@ final class FileLocks {
     }
   }
 
+  /** Closes the idle lock files below a directory (a store being closed). */
+  static void release(Path root) {
+    Path base = root.toAbsolutePath().normalize();
+    for (Path key : ENTRIES.keySet()) {
+      if (key.startsWith(base)) {
+        closeIdle(key);
+      }
+    }
+  }
+
+  private static void closeIdle(Path key) {
+    ENTRIES.computeIfPresent(key, (k, v) -> {
+      if (v.users > 0 || !v.jvm.tryLock()) {
+        return v;
+      }
+      try {
+        closeChannel(v);
+      } finally {
+        v.jvm.unlock();
+      }
+      return null;
+    });
+  }
+
   /** Closes idle lock files until at most three quarters of {@link #MAX_OPEN} are open. */
   private static void trim() {
     for (Path key : ENTRIES.keySet()) {
       if (OPEN.get() <= MAX_OPEN * 3 / 4) {
         return;
       }
-      ENTRIES.computeIfPresent(key, (k, v) -> {
-        if (v.users > 0 || !v.jvm.tryLock()) {
-          return v;
-        }
-        try {
-          closeChannel(v);
-        } finally {
-          v.jvm.unlock();
-        }
-        return null;
-      });
+      closeIdle(key);
     }
   }
 }

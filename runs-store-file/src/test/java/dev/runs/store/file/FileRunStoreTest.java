@@ -243,7 +243,7 @@ final class FileRunStoreTest {
       RunStore store = open();
       RunRecord r = store.create(record().namespace("acme/etl").build()).record();
       store.append(r.id(), List.of(EventDraft.of(EventTypes.RUN_STARTED), line(1), line(2)));
-      store.writeStage(r.id(), StageWrite.of("fetch")
+      StageManifest manifest = store.writeStage(r.id(), StageWrite.of("fetch")
           .withInput(Payload.of(Map.of("url", "u")))
           .withOutput(Payload.of(Map.of("rows", 1)))
           .withArtifact(StageArtifact.of("report.html", "report", "<h1/>".getBytes(StandardCharsets.UTF_8)))
@@ -266,7 +266,9 @@ final class FileRunStoreTest {
       assertThat(new TreeSet<>(files(root))).isEqualTo(expected);
 
       assertThat(RunRecord.fromJson(Files.readString(run.resolve("run.json")))).isEqualTo(r);
-      assertThat(Files.readString(run.resolve("run.json"))).isEqualTo(r.toJson() + "\n");
+      assertThat(Files.readString(run.resolve("run.json"))).isEqualTo(r.toJson());
+      assertThat(Layout.sha256Hex(Files.readAllBytes(attempt.resolve("manifest.json"))))
+          .isEqualTo(manifest.sha256());
 
       String ndjson = Files.readString(run.resolve("events.ndjson"));
       assertThat(ndjson).endsWith("\n");
@@ -280,8 +282,8 @@ final class FileRunStoreTest {
       }
       assertThat(JSON.readTree(lines[0]).get("type").asText()).isEqualTo("run.created");
       assertThat(JSON.readTree(lines[3]).get("payload").get("text").asText()).isEqualTo("line 2");
-      JsonNode manifest = JSON.readTree(Files.readString(attempt.resolve("manifest.json")));
-      assertThat(manifest.get("files").get(2).get("path").asText()).isEqualTo("artifacts/report.html");
+      JsonNode manifestJson = JSON.readTree(Files.readString(attempt.resolve("manifest.json")));
+      assertThat(manifestJson.get("files").get(2).get("path").asText()).isEqualTo("artifacts/report.html");
       JsonNode lease = JSON.readTree(Files.readString(root.resolve("leases").resolve(r.id().value().replace('/', '+') + ".json")));
       assertThat(lease.get("owner").asText()).isEqualTo("host-1");
       assertThat(Files.readString(root.resolve("documents/recommendations/rec-1.json"))).isEqualTo("{\"a\":1}");
