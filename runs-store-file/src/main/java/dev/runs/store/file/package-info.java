@@ -1,5 +1,8 @@
 /**
- * The {@code file:} store. Only the provider class is public; the engine and its helpers are
+ * The {@code file:} store: runs as a directory tree of plain files, one NDJSON event log per run
+ * ({@code runs/<namespace>/<local-id>/events.ndjson}), an immutable {@code run.json}, and stage
+ * attempts with hashed manifests, safe for several processes sharing the directory. Only {@link
+ * dev.runs.store.file.FileRunStoreProvider} is public; the engine and its helpers are
  * package-private.
  */
 package dev.runs.store.file;

@@ -1,0 +1,194 @@
+package dev.runs.store.file;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Exclusive locks on lock files, across threads and processes: a JVM-wide lock per file first
+ * (so only one thread of this JVM ever holds a {@link FileLock} on a file, which also keeps two
+ * stores opened on one directory in one JVM from tripping over each other), then {@link
+ * FileChannel#lock()} for other processes.
+ *
+ * <p>One channel per lock file is kept open for the whole JVM and reused, so a lock costs one
+ * {@code fcntl} call and no open/close. POSIX releases every lock a process holds on a file when
+ * any descriptor of it is closed; a cached channel is therefore closed (to bound open files) only
+ * while its JVM-wide lock is held, when no thread of this JVM can hold the file's lock. A thread
+ * holds at most one lock file at a time (the locks are not reentrant), which rules out real
+ * deadlocks.
+ */
+final class FileLocks {
+  /** Lock files kept open at most; beyond it idle ones are closed. */
+  static final int MAX_OPEN = 512;
+
+  private static final ConcurrentHashMap<Path, Entry> ENTRIES = new ConcurrentHashMap<>();
+  private static final AtomicInteger OPEN = new AtomicInteger();
+
+  private FileLocks() {}
+
+  private static final class Entry {
+    final ReentrantLock jvm = new ReentrantLock();
+    /** Threads holding or waiting; guarded by the map's compute. */
+    int users;
+    /** Guarded by {@link #jvm}. */
+    FileChannel channel;
+  }
+
+  /** A held lock; close it to release. */
+  static final class Held implements AutoCloseable {
+    private final Path file;
+    private final Entry entry;
+    private final FileLock lock;
+    private boolean released;
+
+    private Held(Path file, Entry entry, FileLock lock) {
+      this.file = file;
+      this.entry = entry;
+      this.lock = lock;
+    }
+
+    /** Releases the process lock and the JVM lock. */
+    @Override
+    public void close() {
+      if (released) {
+        return;
+      }
+      released = true;
+      try {
+        lock.release();
+      } catch (IOException e) {
+        // the descriptor is unusable: close it, which drops the lock in any case
+        closeChannel(entry);
+      } finally {
+        entry.jvm.unlock();
+        deref(file, entry);
+      }
+    }
+  }
+
+  /**
+   * Blocks until this thread holds the lock on {@code file} (created if missing).
+   *
+   * @param file the lock file
+   * @return the hold
+   * @throws IOException when the lock file cannot be opened or locked
+   * @throws IllegalStateException when this thread already holds it (locks are not reentrant)
+   */
+  static Held acquire(Path file) throws IOException {
+    Path key = file.toAbsolutePath().normalize();
+    Entry e = ENTRIES.compute(key, (k, v) -> {
+      Entry x = v == null ? new Entry() : v;
+      x.users++;
+      return x;
+    });
+    if (e.jvm.isHeldByCurrentThread()) {
+      deref(key, e);
+      throw new IllegalStateException("this thread already holds the lock " + key);
+    }
+    e.jvm.lock();
+    try {
+      if (e.channel == null || !e.channel.isOpen()) {
+        e.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+            LinkOption.NOFOLLOW_LINKS);
+        OPEN.incrementAndGet();
+      }
+      return new Held(key, e, lockRetryingFalseDeadlocks(e.channel));
+    } catch (IOException | RuntimeException | Error ex) {
+      closeChannel(e);
+      e.jvm.unlock();
+      deref(key, e);
+      throw ex;
+    }
+  }
+
+  /**
+   * POSIX record locks belong to processes, not threads, so the kernel's deadlock check sees a
+   * cycle when thread 1 of process A holds run X's lock and waits for run Y's while a thread of
+   * process B holds Y and waits for X, although A's two threads are independent. Each thread here
+   * holds at most one lock file at a time, so no real cycle exists: back off briefly and retry.
+   */
+  private static FileLock lockRetryingFalseDeadlocks(FileChannel ch) throws IOException {
+    long backoffNanos = 50_000;
+    while (true) {
+      try {
+        return ch.lock();
+      } catch (IOException e) {
+        String m = e.getMessage();
+        if (m == null || !m.toLowerCase(Locale.ROOT).contains("deadlock")) {
+          throw e;
+        }
+      }
+      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffNanos / 2, backoffNanos + 1));
+      backoffNanos = Math.min(backoffNanos * 2, 5_000_000);
+    }
+  }
+
+  /** Closes an entry's channel; the caller holds its JVM lock. */
+  private static void closeChannel(Entry e) {
+    FileChannel ch = e.channel;
+    e.channel = null;
+    if (ch != null) {
+      OPEN.decrementAndGet();
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing more to release
+      }
+    }
+  }
+
+  private static void deref(Path key, Entry e) {
+    ENTRIES.computeIfPresent(key, (k, v) -> {
+      if (v == e) {
+        v.users--;
+      }
+      return v;
+    });
+    if (OPEN.get() > MAX_OPEN) {
+      trim();
+    }
+  }
+
+  /** Closes the idle lock files below a directory (a store being closed). */
+  static void release(Path root) {
+    Path base = root.toAbsolutePath().normalize();
+    for (Path key : ENTRIES.keySet()) {
+      if (key.startsWith(base)) {
+        closeIdle(key);
+      }
+    }
+  }
+
+  private static void closeIdle(Path key) {
+    ENTRIES.computeIfPresent(key, (k, v) -> {
+      if (v.users > 0 || !v.jvm.tryLock()) {
+        return v;
+      }
+      try {
+        closeChannel(v);
+      } finally {
+        v.jvm.unlock();
+      }
+      return null;
+    });
+  }
+
+  /** Closes idle lock files until at most three quarters of {@link #MAX_OPEN} are open. */
+  private static void trim() {
+    for (Path key : ENTRIES.keySet()) {
+      if (OPEN.get() <= MAX_OPEN * 3 / 4) {
+        return;
+      }
+      closeIdle(key);
+    }
+  }
+}

@@ -1,0 +1,374 @@
+package dev.runs.store.file;
+
+import dev.runs.RunId;
+import dev.runs.StageExistsException;
+import dev.runs.StageManifest;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import dev.runs.StoreCorruptedException;
+import dev.runs.StoreIoException;
+import dev.runs.ValidationException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Stage attempts under {@code <run>/stages/<NN>-<stage-key>/attempt-<n>/}: input.json, output.json,
+ * artifacts and, last, manifest.json. An attempt directory is claimed (created) under the run's
+ * lock, which decides position and attempt number across processes; the files are then written
+ * outside the lock, each atomically. An attempt without a manifest is incomplete and not listed; a
+ * failed write removes its attempt directory.
+ */
+final class StageStore {
+  private static final Pattern STAGE_DIR = Pattern.compile("([0-9]{2,9})-([a-z0-9][a-z0-9._-]{0,63})");
+  private static final Pattern ATTEMPT_DIR = Pattern.compile("attempt-([1-9][0-9]{0,8})");
+
+  private final DurableFs fs;
+
+  StageStore(DurableFs fs) {
+    this.fs = fs;
+  }
+
+  private record Claim(int position, int attempt, Path stageDir, Path attemptDir, boolean newStageDir) {}
+
+  private record StageDir(int position, String key, Path path) {}
+
+  StageManifest write(RunLog run, StageWrite write, Instant now) {
+    Path stages = run.dir.resolve(Layout.STAGES);
+    Claim c = claim(run, stages, write);
+    try {
+      StageManifest m = StageManifest.compute(run.id, write, c.position(), c.attempt(), now);
+      for (StageWrite.StageFile f : write.files()) {
+        Path target = Layout.resolveRelative(c.attemptDir(), f.path());
+        fs.createDirectories(c.attemptDir(), target.getParent());
+        fs.writeAtomically(target, f.content(), false);
+      }
+      fs.writeAtomically(c.attemptDir().resolve(Layout.MANIFEST),
+          m.toJson().getBytes(StandardCharsets.UTF_8), false);
+      return m;
+    } catch (IOException | RuntimeException e) {
+      String cleanup = undo(stages, c, e);
+      if (e instanceof ValidationException v) {
+        throw v;
+      }
+      throw new StoreIoException("run " + run.id + ": writing stage '" + write.stageKey() + "' attempt "
+          + c.attempt() + " to " + c.attemptDir() + " failed (" + e + ")" + cleanup, e);
+    }
+  }
+
+  private Claim claim(RunLog run, Path stages, StageWrite write) {
+    FileLocks.Held held;
+    try {
+      held = FileLocks.acquire(run.lockFile);
+    } catch (IOException e) {
+      throw new StoreIoException("run " + run.id + ": cannot lock " + run.lockFile + ": " + e, e);
+    }
+    try {
+      fs.createDirectories(run.dir, stages);
+      List<StageDir> dirs = stageDirs(stages);
+      int maxPosition = 0;
+      StageDir existing = null;
+      for (StageDir d : dirs) {
+        maxPosition = Math.max(maxPosition, d.position());
+        if (d.key().equals(write.stageKey()) && (existing == null || d.position() < existing.position())) {
+          existing = d;
+        }
+      }
+      int position = existing != null ? existing.position() : maxPosition + 1;
+      Path stageDir = existing != null ? existing.path()
+          : Layout.resolveRelative(stages, StageManifest.directoryName(position, write.stageKey()));
+      boolean newStageDir = fs.createDirectories(stages, stageDir);
+      int maxAttempt = 0;
+      for (int a : attempts(stageDir)) {
+        maxAttempt = Math.max(maxAttempt, a);
+      }
+      int attempt = write.attempt().orElse(maxAttempt + 1);
+      Path attemptDir = Layout.resolveRelative(stageDir, "attempt-" + attempt);
+      try {
+        Files.createDirectory(attemptDir);
+      } catch (FileAlreadyExistsException e) {
+        throw new StageExistsException(run.id, write.stageKey(), attempt);
+      }
+      fs.forceDirectory(stageDir);
+      return new Claim(position, attempt, stageDir, attemptDir, newStageDir);
+    } catch (IOException e) {
+      throw new StoreIoException("run " + run.id + ": preparing stage '" + write.stageKey() + "' under "
+          + stages + " failed: " + e + "; nothing was written", e);
+    } finally {
+      held.close();
+    }
+  }
+
+  /** Removes what a failed write left; returns a note for the error message. */
+  private String undo(Path stages, Claim c, Exception e) {
+    try {
+      DurableFs.deleteTree(c.attemptDir());
+      boolean stageDirRemoved = false;
+      if (c.newStageDir()) {
+        try {
+          stageDirRemoved = Files.deleteIfExists(c.stageDir());
+        } catch (java.nio.file.DirectoryNotEmptyException another) {
+          // another attempt of the stage appeared meanwhile: keep the directory
+        }
+      }
+      fs.forceDirectory(stageDirRemoved ? stages : c.stageDir());
+      return "; the attempt directory was removed, nothing of it remains";
+    } catch (IOException | RuntimeException cleanup) {
+      e.addSuppressed(cleanup);
+      return "; removing the partial attempt also failed (" + cleanup + "): delete " + c.attemptDir()
+          + " by hand";
+    }
+  }
+
+  private static List<StageDir> stageDirs(Path stages) throws IOException {
+    List<StageDir> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(stages)) {
+      for (Path p : ds) {
+        Matcher m = STAGE_DIR.matcher(p.getFileName().toString());
+        if (m.matches() && isDirectory(p)) {
+          out.add(new StageDir(Integer.parseInt(m.group(1)), m.group(2), p));
+        }
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return out;
+    }
+    return out;
+  }
+
+  private static List<Integer> attempts(Path stageDir) throws IOException {
+    List<Integer> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(stageDir)) {
+      for (Path p : ds) {
+        Matcher m = ATTEMPT_DIR.matcher(p.getFileName().toString());
+        if (m.matches() && isDirectory(p)) {
+          out.add(Integer.parseInt(m.group(1)));
+        }
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return out;
+    }
+    return out;
+  }
+
+  private static boolean isDirectory(Path p) throws IOException {
+    BasicFileAttributes a = DurableFs.attributesOrNull(p);
+    return a != null && a.isDirectory();
+  }
+
+  List<StageManifest> list(RunLog run) {
+    Path stages = run.dir.resolve(Layout.STAGES);
+    List<StageManifest> out = new ArrayList<>();
+    try {
+      for (StageDir d : stageDirs(stages)) {
+        for (int attempt : attempts(d.path())) {
+          Path manifest = d.path().resolve("attempt-" + attempt).resolve(Layout.MANIFEST);
+          if (Files.isRegularFile(manifest, LinkOption.NOFOLLOW_LINKS)) {
+            out.add(readManifest(run.id, d, attempt, manifest));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreIoException("run " + run.id + ": listing stages under " + stages + " failed: " + e, e);
+    }
+    out.sort(Comparator.comparingInt(StageManifest::position).thenComparingInt(StageManifest::attempt));
+    return out;
+  }
+
+  private static StageManifest readManifest(RunId runId, StageDir d, int attempt, Path manifest)
+      throws IOException {
+    StageManifest m;
+    try {
+      m = StageManifest.fromJson(Files.readString(manifest, StandardCharsets.UTF_8));
+    } catch (ValidationException | IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
+      throw new StoreCorruptedException(manifest + " is not a valid stage manifest: " + e.getMessage()
+          + "; run verifyStage for details or restore the file", e);
+    }
+    if (!m.runId().equals(runId) || !m.stageKey().equals(d.key()) || m.position() != d.position()
+        || m.attempt() != attempt) {
+      throw new StoreCorruptedException(manifest + " describes run " + m.runId() + " stage '"
+          + m.stageKey() + "' position " + m.position() + " attempt " + m.attempt()
+          + " but lies in the directory of run " + runId + " stage '" + d.key() + "' position "
+          + d.position() + " attempt " + attempt);
+    }
+    return m;
+  }
+
+  /** @return the attempt directory, whether or not it has a manifest */
+  private static Path attemptDir(RunLog run, String stageKey, int attempt) throws IOException {
+    if (attempt < 1) {
+      throw noStage(run.id, stageKey, attempt);
+    }
+    for (StageDir d : stageDirs(run.dir.resolve(Layout.STAGES))) {
+      if (d.key().equals(stageKey)) {
+        Path a = d.path().resolve("attempt-" + attempt);
+        if (isDirectory(a)) {
+          return a;
+        }
+      }
+    }
+    throw noStage(run.id, stageKey, attempt);
+  }
+
+  private static StageDir stageDirOf(Path attemptDir) {
+    Path p = attemptDir.getParent();
+    Matcher m = STAGE_DIR.matcher(p.getFileName().toString());
+    if (!m.matches()) {
+      throw new IllegalStateException(p + " is not a stage directory");
+    }
+    return new StageDir(Integer.parseInt(m.group(1)), m.group(2), p);
+  }
+
+  private static int attemptOf(Path attemptDir) {
+    Matcher m = ATTEMPT_DIR.matcher(attemptDir.getFileName().toString());
+    if (!m.matches()) {
+      throw new IllegalStateException(attemptDir + " is not an attempt directory");
+    }
+    return Integer.parseInt(m.group(1));
+  }
+
+  private static ValidationException noStage(RunId id, String stageKey, int attempt) {
+    return new ValidationException("stage", "run " + id + " has no stage '" + stageKey + "' attempt " + attempt);
+  }
+
+  byte[] readFile(RunLog run, String stageKey, int attempt, String path) {
+    try {
+      Path dir = attemptDir(run, stageKey, attempt);
+      Path manifestFile = dir.resolve(Layout.MANIFEST);
+      if (!Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
+        throw new ValidationException("stage", "run " + run.id + " stage '" + stageKey + "' attempt "
+            + attempt + " is incomplete (no " + Layout.MANIFEST + "): it was being written when a"
+            + " process stopped");
+      }
+      StageManifest m = readManifest(run.id, stageDirOf(dir), attempt, manifestFile);
+      StageManifest.Entry entry = m.file(path).orElseThrow(() -> new ValidationException("path",
+          "stage '" + stageKey + "' attempt " + attempt + " of run " + run.id + " has no file '" + path + "'"));
+      Path target = Layout.resolveRelative(dir, path);
+      BasicFileAttributes a = DurableFs.attributesOrNull(target);
+      if (a == null || !a.isRegularFile()) {
+        throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
+            + ": " + target + " is listed in the manifest but missing");
+      }
+      if (a.size() != entry.size()) {
+        throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
+            + ": " + target + " is " + a.size() + " bytes but the manifest says " + entry.size());
+      }
+      byte[] bytes = Files.readAllBytes(target);
+      String sha = sha256(bytes);
+      if (bytes.length != entry.size() || !sha.equals(entry.sha256())) {
+        throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
+            + ": " + target + " has sha256 " + sha + " but the manifest says " + entry.sha256());
+      }
+      return bytes;
+    } catch (IOException e) {
+      throw new StoreIoException("run " + run.id + ": reading stage '" + stageKey + "' attempt " + attempt
+          + " file " + path + " failed: " + e, e);
+    }
+  }
+
+  StageVerification verify(RunLog run, String stageKey, int attempt) {
+    List<StageVerification.Problem> problems = new ArrayList<>();
+    try {
+      Path dir = attemptDir(run, stageKey, attempt);
+      Path manifestFile = dir.resolve(Layout.MANIFEST);
+      StageManifest m;
+      try {
+        if (!Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
+          problems.add(new StageVerification.Problem(Layout.MANIFEST,
+              StageVerification.Kind.MANIFEST_UNREADABLE, "missing: the attempt is incomplete"));
+          return new StageVerification(run.id, stageKey, attempt, problems);
+        }
+        m = readManifest(run.id, stageDirOf(dir), attempt, manifestFile);
+      } catch (StoreCorruptedException e) {
+        problems.add(new StageVerification.Problem(Layout.MANIFEST,
+            StageVerification.Kind.MANIFEST_UNREADABLE, e.getMessage()));
+        return new StageVerification(run.id, stageKey, attempt, problems);
+      }
+      Set<String> listed = new HashSet<>();
+      for (StageManifest.Entry e : m.files()) {
+        listed.add(e.path());
+        Path target;
+        try {
+          target = Layout.resolveRelative(dir, e.path());
+        } catch (ValidationException unsafe) {
+          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MANIFEST_UNREADABLE,
+              "the manifest lists an unsafe path: " + unsafe.getMessage()));
+          continue;
+        }
+        BasicFileAttributes a = DurableFs.attributesOrNull(target);
+        if (a == null || !a.isRegularFile()) {
+          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING,
+              "listed with " + e.size() + " bytes, not found"));
+        } else if (a.size() != e.size()) {
+          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
+              "manifest says " + e.size() + " bytes, found " + a.size()));
+        } else {
+          String sha = sha256(target);
+          if (!sha.equals(e.sha256())) {
+            problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
+                "manifest says sha256 " + e.sha256() + ", found " + sha));
+          }
+        }
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) files::iterator) {
+          if (p.equals(dir) || Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            continue;
+          }
+          String rel = dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
+          if (!rel.equals(Layout.MANIFEST) && !listed.contains(rel)) {
+            problems.add(new StageVerification.Problem(rel, StageVerification.Kind.UNLISTED,
+                "found " + Files.size(p) + " bytes, not in the manifest"));
+          }
+        }
+      }
+      return new StageVerification(run.id, stageKey, attempt, problems);
+    } catch (IOException e) {
+      throw new StoreIoException("run " + run.id + ": verifying stage '" + stageKey + "' attempt " + attempt
+          + " failed: " + e, e);
+    }
+  }
+
+  private static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(digest().digest(bytes));
+  }
+
+  private static String sha256(Path file) throws IOException {
+    MessageDigest d = digest();
+    byte[] buf = new byte[64 * 1024];
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        d.update(buf, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(d.digest());
+  }
+
+  private static MessageDigest digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+    }
+  }
+}
