@@ -1,0 +1,1047 @@
+package dev.runs.store.postgres;
+
+import dev.runs.CreateResult;
+import dev.runs.EventCodec;
+import dev.runs.EventStream;
+import dev.runs.Lease;
+import dev.runs.RunAlreadyExistsException;
+import dev.runs.RunChange;
+import dev.runs.RunEntry;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunStatus;
+import dev.runs.StageExistsException;
+import dev.runs.StageManifest;
+import dev.runs.StageVerification;
+import dev.runs.StageWrite;
+import dev.runs.StoreCorruptedException;
+import dev.runs.StoreIoException;
+import dev.runs.ValidationException;
+import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
+import dev.runs.spi.StorageEngine;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code postgres:} engine. One row per run in {@code runs} holds the record and the cached
+ * head of its log (last sequence, status, time); one row per event in {@code events}.
+ *
+ * <p><b>Appends.</b> A group commit is one transaction: it locks the run rows of the batch in id
+ * order ({@code SELECT ... ORDER BY id FOR NO KEY UPDATE}), loads the events already stored under
+ * the batch's idempotency keys, lets the core plan, inserts all new events with one array insert,
+ * moves the heads with one array update and queues one {@code pg_notify} per run, all sent only if
+ * the transaction commits. The row lock serializes writers of one run across every instance, so
+ * sequences stay gapless; writers of different runs do not wait for each other; the fixed lock
+ * order rules out deadlocks between instances. Serialization failures and deadlocks (which the
+ * lock order should prevent) are retried with a fresh plan; connection failures are not, because
+ * the outcome of an interrupted commit is unknown.
+ *
+ * <p>Prepared statements only; the schema name, validated as a plain identifier, is the one piece
+ * of SQL text not passed as a parameter.
+ */
+final class PostgresEngine implements StorageEngine {
+  private static final Logger log = LoggerFactory.getLogger(PostgresEngine.class);
+  private static final int READ_PAGE = 500;
+  private static final int MAX_ATTEMPTS = 8;
+  private static final long STAGE_LOCK_HIGH = 0x53544147L << 32;
+
+  private final ConnectionSource source;
+  private final String schema;
+  private final String where;
+  private final UnaryOperator<String> scrub;
+  private final PgChangeFeed feed;
+  private final int lanes;
+
+  private final String insertRun;
+  private final String insertEvent;
+  private final String insertEvents;
+  private final String notifyOne;
+  private final String notifyMany;
+  private final String lockHeads;
+  private final String knownKeys;
+  private final String updateHeads;
+  private final String selectRecord;
+  private final String selectRecordByTrigger;
+  private final String selectTriggerById;
+  private final String selectEntry;
+  private final String selectPage;
+  private final String selectExists;
+  private final String selectStages;
+  private final String insertStage;
+  private final String insertStageFile;
+  private final String selectManifest;
+  private final String selectStageFile;
+  private final String selectStageFiles;
+  private final String selectLease;
+  private final String insertLease;
+  private final String updateLease;
+  private final String deleteLease;
+  private final String expiredLeases;
+  private final String insertDocument;
+  private final String selectDocument;
+  private final String listPrefix;
+
+  /**
+   * @param source where connections come from; closed with the engine
+   * @param schema the validated schema name (already migrated)
+   * @param where the redacted location, for messages
+   * @param scrub removes credentials from driver messages
+   * @param pollMs fallback poll interval for changes by other instances, 0 for none
+   * @param lanes commit lanes to suggest to the core
+   */
+  PostgresEngine(ConnectionSource source, String schema, String where, UnaryOperator<String> scrub,
+      long pollMs, int lanes) {
+    this.source = source;
+    this.schema = schema;
+    this.where = where;
+    this.scrub = scrub;
+    this.lanes = lanes;
+    this.feed = new PgChangeFeed(source, schema, where, scrub, pollMs);
+    String s = PgSchema.quote(schema);
+    insertRun = "INSERT INTO " + s + ".runs (id, namespace, thread_key, trigger_id,"
+        + " recommendation_id, created_at, record, last_seq, status, updated_at)"
+        + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING";
+    insertEvent = "INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
+        + " VALUES (?, ?, ?, ?, ?, ?)";
+    insertEvents = "INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
+        + " SELECT * FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])";
+    notifyOne = "SELECT pg_notify(?, ?)";
+    notifyMany = "SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p";
+    lockHeads = "SELECT id, last_seq, status, updated_at FROM " + s + ".runs"
+        + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
+    knownKeys = "SELECT e.run_id, e.idem_key, e.body FROM " + s + ".events e"
+        + " JOIN unnest(?::text[], ?::text[]) AS k(run_id, idem_key)"
+        + " ON e.run_id = k.run_id AND e.idem_key = k.idem_key WHERE e.idem_key IS NOT NULL";
+    updateHeads = "UPDATE " + s + ".runs AS r SET last_seq = u.last_seq, status = u.status,"
+        + " updated_at = u.updated_at"
+        + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[])"
+        + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id";
+    selectRecord = "SELECT record FROM " + s + ".runs WHERE id = ?";
+    selectRecordByTrigger = "SELECT record FROM " + s + ".runs WHERE trigger_id = ?";
+    selectTriggerById = "SELECT trigger_id FROM " + s + ".runs WHERE id = ?";
+    selectEntry = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs WHERE id = ?";
+    selectPage = "SELECT body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+    selectExists = "SELECT 1 FROM " + s + ".runs WHERE id = ?";
+    selectStages = "SELECT stage_key, attempt, position, manifest FROM " + s + ".stages"
+        + " WHERE run_id = ? ORDER BY position, attempt";
+    insertStage = "INSERT INTO " + s + ".stages (run_id, stage_key, attempt, position, created_at,"
+        + " manifest) VALUES (?, ?, ?, ?, ?, ?)";
+    insertStageFile = "INSERT INTO " + s + ".stage_files (run_id, stage_key, attempt, path, content)"
+        + " VALUES (?, ?, ?, ?, ?)";
+    selectManifest = "SELECT manifest FROM " + s + ".stages WHERE run_id = ? AND stage_key = ?"
+        + " AND attempt = ?";
+    selectStageFile = "SELECT content FROM " + s + ".stage_files WHERE run_id = ? AND stage_key = ?"
+        + " AND attempt = ? AND path = ?";
+    selectStageFiles = "SELECT path, content FROM " + s + ".stage_files WHERE run_id = ?"
+        + " AND stage_key = ? AND attempt = ?";
+    selectLease = "SELECT owner, expires_at FROM " + s + ".leases WHERE run_id = ?";
+    insertLease = "INSERT INTO " + s + ".leases (run_id, owner, expires_at) VALUES (?, ?, ?)"
+        + " ON CONFLICT DO NOTHING";
+    updateLease = "UPDATE " + s + ".leases SET owner = ?, expires_at = ?"
+        + " WHERE run_id = ? AND owner = ? AND expires_at = ?";
+    deleteLease = "DELETE FROM " + s + ".leases WHERE run_id = ? AND owner = ? AND expires_at = ?";
+    expiredLeases = "SELECT run_id, owner, expires_at FROM " + s + ".leases"
+        + " WHERE expires_at <= ? ORDER BY expires_at, run_id LIMIT ?";
+    insertDocument = "INSERT INTO " + s + ".documents (collection, id, body) VALUES (?, ?, ?)"
+        + " ON CONFLICT DO NOTHING";
+    selectDocument = "SELECT body FROM " + s + ".documents WHERE collection = ? AND id = ?";
+    listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------
+
+  /** Work on a connection. */
+  @FunctionalInterface
+  interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  private <T> T withConnection(String what, SqlWork<T> work) {
+    Connection c = acquire(what);
+    boolean broken = false;
+    try {
+      return work.run(c);
+    } catch (SQLException e) {
+      broken = PgErrors.isBroken(c, e);
+      throw io(what, e);
+    } finally {
+      source.release(c, broken);
+    }
+  }
+
+  /**
+   * Runs work in a transaction; retries it (work included) after a serialization failure or a
+   * deadlock, which PostgreSQL guarantees rolled everything back.
+   */
+  private <T> T inTransaction(String what, SqlWork<T> work) {
+    for (int attempt = 1; ; attempt++) {
+      Connection c = acquire(what);
+      boolean broken = false;
+      boolean retry = false;
+      try {
+        c.setAutoCommit(false);
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException e) {
+        broken = !rollback(c) || PgErrors.isBroken(c, e);
+        if (PgErrors.isRetryable(e) && attempt < MAX_ATTEMPTS) {
+          log.debug("{} - {} hit {} ({}), retrying (attempt {})", where, what, e.getSQLState(),
+              scrub.apply(e.getMessage()), attempt + 1);
+          retry = true;
+        } else {
+          throw io(what, e);
+        }
+      } catch (RuntimeException | Error e) {
+        broken = !rollback(c);
+        throw e;
+      } finally {
+        source.release(c, broken);
+      }
+      if (retry) {
+        backoff(attempt);
+      }
+    }
+  }
+
+  private static void backoff(int attempt) {
+    long ms = Math.min(200, (1L << attempt)) + ThreadLocalRandom.current().nextLong(5);
+    try {
+      TimeUnit.MILLISECONDS.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private boolean rollback(Connection c) {
+    try {
+      c.rollback();
+      return true;
+    } catch (SQLException e) {
+      log.debug("{} - rollback failed", where, e);
+      return false;
+    }
+  }
+
+  private Connection acquire(String what) {
+    try {
+      return source.acquire();
+    } catch (SQLException e) {
+      throw io(what + " (connecting)", e);
+    }
+  }
+
+  private StoreIoException io(String what, SQLException e) {
+    return PgErrors.io(where, what, e, scrub);
+  }
+
+  private static OffsetDateTime ts(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  private RunRecord decodeRecord(RunId id, String json) {
+    try {
+      return RunRecord.fromJson(json);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(where + ": the record of run " + id
+          + " does not decode (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private RunEvent decodeEvent(String runId, String json) {
+    try {
+      return EventCodec.decode(json);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(where + ": an event of run " + runId
+          + " does not decode (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static RunStatus status(String wire) {
+    return RunStatus.fromWireName(wire);
+  }
+
+  // ---- runs --------------------------------------------------------------------------------------
+
+  @Override
+  public int preferredCommitLanes() {
+    return lanes;
+  }
+
+  @Override
+  public CreateResult create(RunRecord record, RunEvent createdEvent) {
+    String id = record.id().value();
+    CreateResult result = inTransaction("create run " + id, c -> {
+      source.noteOwnBackend(c);
+      int inserted;
+      try (PreparedStatement ps = c.prepareStatement(insertRun)) {
+        ps.setString(1, id);
+        ps.setString(2, record.namespace());
+        ps.setString(3, record.threadKey().orElse(null));
+        ps.setString(4, record.trigger().triggerId());
+        ps.setString(5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
+        ps.setObject(6, ts(record.createdAt()));
+        ps.setString(7, record.toJson());
+        ps.setString(8, RunStatus.CREATED.wireName());
+        ps.setObject(9, ts(createdEvent.time()));
+        inserted = ps.executeUpdate();
+      }
+      if (inserted == 1) {
+        try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
+          ps.setString(1, id);
+          ps.setLong(2, createdEvent.sequence());
+          ps.setString(3, createdEvent.type().name());
+          ps.setObject(4, ts(createdEvent.time()));
+          ps.setString(5, createdEvent.idempotencyKey().orElse(null));
+          ps.setString(6, EventCodec.encode(createdEvent));
+          ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement(notifyOne)) {
+          ps.setString(1, PgConfig.channel(schema));
+          ps.setString(2, PgChangeFeed.payload(id, 1, RunStatus.CREATED));
+          ps.executeQuery().close();
+        }
+        return new CreateResult(record, true);
+      }
+      // a run with this trigger or this id exists (the insert waited for it to commit)
+      try (PreparedStatement ps = c.prepareStatement(selectRecordByTrigger)) {
+        ps.setString(1, record.trigger().triggerId());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            String json = rs.getString(1);
+            return new CreateResult(decodeRecord(record.id(), json), false);
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement(selectTriggerById)) {
+        ps.setString(1, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            throw new RunAlreadyExistsException(record.id(), rs.getString(1));
+          }
+        }
+      }
+      throw new SQLException("run " + id + " was neither inserted nor found", "40001");
+    });
+    if (result.created()) {
+      feed.noteOwnHead(record.id(), 1);
+    }
+    return result;
+  }
+
+  @Override
+  public Optional<RunRecord> find(RunId id) {
+    return withConnection("read run " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectRecord)) {
+        ps.setString(1, id.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(decodeRecord(id, rs.getString(1))) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public Optional<RunRecord> findByTrigger(String triggerId) {
+    return withConnection("find run by trigger", c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectRecordByTrigger)) {
+        ps.setString(1, triggerId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.empty();
+          }
+          String json = rs.getString(1);
+          try {
+            return Optional.of(RunRecord.fromJson(json));
+          } catch (ValidationException e) {
+            throw new StoreCorruptedException(where + ": the record of the run created by a trigger"
+                + " does not decode (" + e.getMessage() + ")", e);
+          }
+        }
+      }
+    });
+  }
+
+  @Override
+  public Optional<RunEntry> entry(RunId id) {
+    return withConnection("read run " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectEntry)) {
+        ps.setString(1, id.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.empty();
+          }
+          return Optional.of(new RunEntry(decodeRecord(id, rs.getString(1)), status(rs.getString(2)),
+              rs.getLong(3), instant(rs, 4)));
+        }
+      }
+    });
+  }
+
+  // ---- appends -----------------------------------------------------------------------------------
+
+  /** A run whose head moved in a commit. */
+  private record Moved(RunId runId, long lastSequence) {}
+
+  @Override
+  public void commit(List<RunBatch> batches) {
+    if (batches.isEmpty()) {
+      return;
+    }
+    String[] ids = new String[batches.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = batches.get(i).runId().value();
+    }
+    String what = batches.size() == 1 ? "append to run " + ids[0] : "append to " + ids.length + " runs";
+    List<Moved> moved = inTransaction(what, c -> commitIn(c, batches, ids));
+    for (Moved m : moved) {
+      feed.noteOwnHead(m.runId(), m.lastSequence());
+    }
+  }
+
+  private List<Moved> commitIn(Connection c, List<RunBatch> batches, String[] ids) throws SQLException {
+    source.noteOwnBackend(c);
+    Map<String, RunHead> heads = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(lockHeads)) {
+      ps.setArray(1, c.createArrayOf("text", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          heads.put(rs.getString(1), new RunHead(rs.getLong(2), status(rs.getString(3)), instant(rs, 4)));
+        }
+      }
+    }
+    Map<String, Map<String, RunEvent>> known = loadKnownKeys(c, batches, heads);
+
+    List<String> runIds = new ArrayList<>();
+    List<Long> seqs = new ArrayList<>();
+    List<String> types = new ArrayList<>();
+    List<String> times = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    List<String> bodies = new ArrayList<>();
+    List<String> headIds = new ArrayList<>();
+    List<Long> headSeqs = new ArrayList<>();
+    List<String> headStatuses = new ArrayList<>();
+    List<String> headTimes = new ArrayList<>();
+    List<String> notices = new ArrayList<>();
+    List<Moved> moved = new ArrayList<>();
+    for (RunBatch b : batches) {
+      String id = b.runId().value();
+      RunHead head = heads.get(id);
+      List<RunEvent> toWrite = b.plan(Optional.ofNullable(head), known.getOrDefault(id, Map.of()));
+      if (toWrite.isEmpty()) {
+        continue;
+      }
+      for (RunEvent e : toWrite) {
+        runIds.add(id);
+        seqs.add(e.sequence());
+        types.add(e.type().name());
+        times.add(e.time().toString());
+        keys.add(e.idempotencyKey().orElse(null));
+        bodies.add(EventCodec.encode(e));
+      }
+      RunHead after = b.headAfter();
+      headIds.add(id);
+      headSeqs.add(after.lastSequence());
+      headStatuses.add(after.status().wireName());
+      headTimes.add(after.updatedAt().toString());
+      notices.add(PgChangeFeed.payload(id, after.lastSequence(), after.status()));
+      moved.add(new Moved(b.runId(), after.lastSequence()));
+    }
+    if (runIds.isEmpty()) {
+      return moved;
+    }
+    try (PreparedStatement ps = c.prepareStatement(insertEvents)) {
+      ps.setArray(1, c.createArrayOf("text", runIds.toArray()));
+      ps.setArray(2, c.createArrayOf("int8", seqs.toArray()));
+      ps.setArray(3, c.createArrayOf("text", types.toArray()));
+      ps.setArray(4, c.createArrayOf("text", times.toArray()));
+      ps.setArray(5, c.createArrayOf("text", keys.toArray()));
+      ps.setArray(6, c.createArrayOf("text", bodies.toArray()));
+      int n = ps.executeUpdate();
+      if (n != runIds.size()) {
+        throw new SQLException("inserted " + n + " of " + runIds.size() + " events", "XX000");
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement(updateHeads)) {
+      ps.setArray(1, c.createArrayOf("text", headIds.toArray()));
+      ps.setArray(2, c.createArrayOf("int8", headSeqs.toArray()));
+      ps.setArray(3, c.createArrayOf("text", headStatuses.toArray()));
+      ps.setArray(4, c.createArrayOf("text", headTimes.toArray()));
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement(notifyMany)) {
+      ps.setString(1, PgConfig.channel(schema));
+      ps.setArray(2, c.createArrayOf("text", notices.toArray()));
+      ps.executeQuery().close();
+    }
+    return moved;
+  }
+
+  private Map<String, Map<String, RunEvent>> loadKnownKeys(
+      Connection c, List<RunBatch> batches, Map<String, RunHead> heads) throws SQLException {
+    List<String> runIds = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    for (RunBatch b : batches) {
+      String id = b.runId().value();
+      if (!heads.containsKey(id)) {
+        continue;
+      }
+      for (String k : b.idempotencyKeys()) {
+        runIds.add(id);
+        keys.add(k);
+      }
+    }
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Map<String, RunEvent>> known = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(knownKeys)) {
+      ps.setArray(1, c.createArrayOf("text", runIds.toArray()));
+      ps.setArray(2, c.createArrayOf("text", keys.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          String runId = rs.getString(1);
+          known.computeIfAbsent(runId, k -> new HashMap<>())
+              .put(rs.getString(2), decodeEvent(runId, rs.getString(3)));
+        }
+      }
+    }
+    return known;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------
+
+  @Override
+  public EventStream read(RunId id, long afterSequence) {
+    List<RunEvent> first = page(id, afterSequence);
+    if (first.isEmpty() && !exists(id)) {
+      throw new RunNotFoundException(id);
+    }
+    return new PagedStream(id, first);
+  }
+
+  private boolean exists(RunId id) {
+    return withConnection("read run " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectExists)) {
+        ps.setString(1, id.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next();
+        }
+      }
+    });
+  }
+
+  private List<RunEvent> page(RunId id, long after) {
+    return withConnection("read events of run " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectPage)) {
+        ps.setString(1, id.value());
+        ps.setLong(2, after);
+        ps.setInt(3, READ_PAGE);
+        List<RunEvent> out = new ArrayList<>(READ_PAGE);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(decodeEvent(id.value(), rs.getString(1)));
+          }
+        }
+        return out;
+      }
+    });
+  }
+
+  /**
+   * Reads a run's log one page at a time by sequence, each page on a briefly borrowed connection,
+   * so a slow consumer never pins a connection and memory stays at one page. Committed events of
+   * a run always form a prefix 1..n (appends to a run are serialized by its row lock and commit
+   * whole), so paging by sequence never skips one.
+   */
+  private final class PagedStream implements EventStream {
+    private final RunId id;
+    private List<RunEvent> page;
+    private int index;
+    private long last;
+    private boolean done;
+    private boolean closed;
+
+    PagedStream(RunId id, List<RunEvent> first) {
+      this.id = id;
+      this.page = first;
+      this.done = first.size() < READ_PAGE;
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (closed) {
+        return false;
+      }
+      if (index < page.size()) {
+        return true;
+      }
+      if (done) {
+        return false;
+      }
+      page = page(id, last);
+      index = 0;
+      done = page.size() < READ_PAGE;
+      return !page.isEmpty();
+    }
+
+    @Override
+    public RunEvent next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      RunEvent e = page.get(index++);
+      last = e.sequence();
+      return e;
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      page = List.of();
+    }
+  }
+
+  @Override
+  public RunPage list(RunQuery query) {
+    ListQuery q = listQuery(query);
+    List<RunEntry> rows = withConnection("list runs", c -> {
+      try (PreparedStatement ps = c.prepareStatement(q.sql())) {
+        q.bind(c, ps);
+        List<RunEntry> out = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            String json = rs.getString(1);
+            RunRecord r;
+            try {
+              r = RunRecord.fromJson(json);
+            } catch (ValidationException e) {
+              throw new StoreCorruptedException(where + ": a run record does not decode ("
+                  + e.getMessage() + ")", e);
+            }
+            out.add(new RunEntry(r, status(rs.getString(2)), rs.getLong(3), instant(rs, 4)));
+          }
+        }
+        return out;
+      }
+    });
+    boolean more = rows.size() > query.limit();
+    List<RunEntry> page = more ? rows.subList(0, query.limit()) : rows;
+    Optional<String> cursor = more
+        ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
+        : Optional.empty();
+    return new RunPage(page, cursor);
+  }
+
+  /** A list query: SQL text (fixed shapes, one per filter combination) and its parameters. */
+  record ListQuery(String sql, List<Object> params) {
+    void bind(Connection c, PreparedStatement ps) throws SQLException {
+      for (int i = 0; i < params.size(); i++) {
+        Object p = params.get(i);
+        if (p instanceof String[] a) {
+          ps.setArray(i + 1, c.createArrayOf("text", a));
+        } else {
+          ps.setObject(i + 1, p);
+        }
+      }
+    }
+  }
+
+  /** Builds the SQL of a listing; package-private so tests can EXPLAIN it. */
+  ListQuery listQuery(RunQuery query) {
+    StringBuilder sql = new StringBuilder(listPrefix);
+    List<Object> params = new ArrayList<>();
+    List<String> conditions = new ArrayList<>();
+    query.namespace().ifPresent(ns -> {
+      conditions.add("namespace = ?");
+      params.add(ns);
+    });
+    query.threadKey().ifPresent(t -> {
+      conditions.add("thread_key = ?");
+      params.add(t);
+    });
+    if (!query.statuses().isEmpty()) {
+      List<String> wire = new ArrayList<>();
+      for (RunStatus st : query.statuses()) {
+        wire.add(st.wireName());
+      }
+      wire.sort(null);
+      if (wire.size() == 1) {
+        conditions.add("status = ?");
+        params.add(wire.get(0));
+      } else {
+        conditions.add("status = ANY (?)");
+        params.add(wire.toArray(new String[0]));
+      }
+    }
+    query.recommendationId().ifPresent(r -> {
+      conditions.add("recommendation_id = ?");
+      params.add(r);
+    });
+    query.createdFrom().ifPresent(t -> {
+      conditions.add("created_at >= ?");
+      params.add(ts(t));
+    });
+    query.createdBefore().ifPresent(t -> {
+      conditions.add("created_at < ?");
+      params.add(ts(t));
+    });
+    query.cursor().ifPresent(cur -> {
+      conditions.add("(created_at, id) < (?, ?)");
+      params.add(ts(cur.createdAt()));
+      params.add(cur.runId().value());
+    });
+    for (int i = 0; i < conditions.size(); i++) {
+      sql.append(i == 0 ? " WHERE " : " AND ").append(conditions.get(i));
+    }
+    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+    params.add(query.limit() + 1);
+    return new ListQuery(sql.toString(), params);
+  }
+
+  // ---- stages ------------------------------------------------------------------------------------
+
+  @Override
+  public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
+    return inTransaction("write stage " + write.stageKey() + " of run " + id, c -> {
+      // stage writers of one run take turns; appends to the run do not wait for them
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+        ps.setLong(1, STAGE_LOCK_HIGH | ((schema + "/" + id.value()).hashCode() & 0xffffffffL));
+        ps.executeQuery().close();
+      }
+      int position = 0;
+      int maxPosition = 0;
+      int maxAttempt = 0;
+      try (PreparedStatement ps = c.prepareStatement(selectStages)) {
+        ps.setString(1, id.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            int pos = rs.getInt(3);
+            maxPosition = Math.max(maxPosition, pos);
+            if (rs.getString(1).equals(write.stageKey())) {
+              position = pos;
+              maxAttempt = Math.max(maxAttempt, rs.getInt(2));
+              if (write.attempt().isPresent() && rs.getInt(2) == write.attempt().getAsInt()) {
+                throw new StageExistsException(id, write.stageKey(), write.attempt().getAsInt());
+              }
+            }
+          }
+        }
+      }
+      if (position == 0) {
+        position = maxPosition + 1;
+      }
+      int attempt = write.attempt().orElse(maxAttempt + 1);
+      StageManifest m = StageManifest.compute(id, write, position, attempt, now);
+      try (PreparedStatement ps = c.prepareStatement(insertStage)) {
+        ps.setString(1, id.value());
+        ps.setString(2, write.stageKey());
+        ps.setInt(3, attempt);
+        ps.setInt(4, position);
+        ps.setObject(5, ts(m.createdAt()));
+        ps.setString(6, m.toJson());
+        ps.executeUpdate();
+      } catch (SQLException e) {
+        if (PgErrors.FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
+          throw new RunNotFoundException(id);
+        }
+        if (PgErrors.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+          throw new StageExistsException(id, write.stageKey(), attempt);
+        }
+        throw e;
+      }
+      List<StageWrite.StageFile> files = write.files();
+      if (!files.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement(insertStageFile)) {
+          for (StageWrite.StageFile f : files) {
+            ps.setString(1, id.value());
+            ps.setString(2, write.stageKey());
+            ps.setInt(3, attempt);
+            ps.setString(4, f.path());
+            ps.setBytes(5, f.content());
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+      }
+      return m;
+    });
+  }
+
+  @Override
+  public List<StageManifest> stages(RunId id) {
+    return withConnection("read stages of run " + id, c -> {
+      List<StageManifest> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(selectStages)) {
+        ps.setString(1, id.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(decodeManifest(id, rs.getString(4)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private StageManifest decodeManifest(RunId id, String json) {
+    try {
+      return StageManifest.fromJson(json);
+    } catch (ValidationException | IllegalArgumentException e) {
+      throw new StoreCorruptedException(where + ": a stage manifest of run " + id
+          + " does not decode (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private StageManifest manifest(Connection c, RunId id, String stageKey, int attempt)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(selectManifest)) {
+      ps.setString(1, id.value());
+      ps.setString(2, stageKey);
+      ps.setInt(3, attempt);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new ValidationException("stage", "run " + id + " has no stage '" + stageKey
+              + "' attempt " + attempt);
+        }
+        return decodeManifest(id, rs.getString(1));
+      }
+    }
+  }
+
+  @Override
+  public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
+    return withConnection("read stage " + stageKey + " of run " + id, c -> {
+      StageManifest m = manifest(c, id, stageKey, attempt);
+      StageManifest.Entry entry = m.file(path).orElseThrow(() -> new ValidationException("path",
+          "stage '" + stageKey + "' attempt " + attempt + " of run " + id + " has no file '" + path + "'"));
+      byte[] content = null;
+      try (PreparedStatement ps = c.prepareStatement(selectStageFile)) {
+        ps.setString(1, id.value());
+        ps.setString(2, stageKey);
+        ps.setInt(3, attempt);
+        ps.setString(4, path);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            content = rs.getBytes(1);
+          }
+        }
+      }
+      if (content == null || content.length != entry.size() || !sha256(content).equals(entry.sha256())) {
+        throw new StoreCorruptedException(where + ": run " + id + " stage " + stageKey + " attempt "
+            + attempt + ": " + path + " does not match its manifest (size and sha256)");
+      }
+      return content;
+    });
+  }
+
+  @Override
+  public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
+    return withConnection("verify stage " + stageKey + " of run " + id, c -> {
+      StageManifest m = manifest(c, id, stageKey, attempt);
+      Map<String, byte[]> stored = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(selectStageFiles)) {
+        ps.setString(1, id.value());
+        ps.setString(2, stageKey);
+        ps.setInt(3, attempt);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            stored.put(rs.getString(1), rs.getBytes(2));
+          }
+        }
+      }
+      List<StageVerification.Problem> problems = new ArrayList<>();
+      for (StageManifest.Entry e : m.files()) {
+        byte[] content = stored.get(e.path());
+        if (content == null) {
+          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING,
+              "not stored"));
+        } else if (content.length != e.size()) {
+          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
+              "manifest says " + e.size() + " bytes, found " + content.length));
+        } else if (!sha256(content).equals(e.sha256())) {
+          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
+              "manifest says sha256 " + e.sha256()));
+        }
+      }
+      return new StageVerification(id, stageKey, attempt, problems);
+    });
+  }
+
+  private static String sha256(byte[] content) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
+  }
+
+  // ---- leases and documents ----------------------------------------------------------------------
+
+  @Override
+  public Optional<Lease> readLease(RunId id) {
+    return withConnection("read the lease of run " + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectLease)) {
+        ps.setString(1, id.value());
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(new Lease(id, rs.getString(1), instant(rs, 2))) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    return withConnection("swap the lease of run " + id, c -> {
+      if (expected.isEmpty() && replacement.isEmpty()) {
+        if (!existsOn(c, id)) {
+          throw new RunNotFoundException(id);
+        }
+        try (PreparedStatement ps = c.prepareStatement(selectLease)) {
+          ps.setString(1, id.value());
+          try (ResultSet rs = ps.executeQuery()) {
+            return !rs.next();
+          }
+        }
+      }
+      if (expected.isEmpty()) {
+        Lease next = replacement.get();
+        try (PreparedStatement ps = c.prepareStatement(insertLease)) {
+          ps.setString(1, id.value());
+          ps.setString(2, next.owner());
+          ps.setObject(3, ts(next.expiresAt()));
+          return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+          if (PgErrors.FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
+            throw new RunNotFoundException(id);
+          }
+          throw e;
+        }
+      }
+      Lease old = expected.get();
+      if (replacement.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement(deleteLease)) {
+          ps.setString(1, id.value());
+          ps.setString(2, old.owner());
+          ps.setObject(3, ts(old.expiresAt()));
+          return ps.executeUpdate() == 1;
+        }
+      }
+      Lease next = replacement.get();
+      try (PreparedStatement ps = c.prepareStatement(updateLease)) {
+        ps.setString(1, next.owner());
+        ps.setObject(2, ts(next.expiresAt()));
+        ps.setString(3, id.value());
+        ps.setString(4, old.owner());
+        ps.setObject(5, ts(old.expiresAt()));
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  private boolean existsOn(Connection c, RunId id) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(selectExists)) {
+      ps.setString(1, id.value());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  @Override
+  public List<Lease> expiredLeases(Instant now, int limit) {
+    return withConnection("find expired leases", c -> {
+      List<Lease> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(expiredLeases)) {
+        ps.setObject(1, ts(now));
+        ps.setInt(2, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new Lease(RunId.of(rs.getString(1)), rs.getString(2), instant(rs, 3)));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public boolean saveDocument(String collection, String id, String json) {
+    return withConnection("save document " + collection + "/" + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(insertDocument)) {
+        ps.setString(1, collection);
+        ps.setString(2, id);
+        ps.setString(3, json);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public Optional<String> findDocument(String collection, String id) {
+    return withConnection("read document " + collection + "/" + id, c -> {
+      try (PreparedStatement ps = c.prepareStatement(selectDocument)) {
+        ps.setString(1, collection);
+        ps.setString(2, id);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  // ---- watching and lifecycle --------------------------------------------------------------------
+
+  @Override
+  public void watchExternalChanges(Consumer<RunChange> sink) {
+    feed.start(sink);
+  }
+
+  @Override
+  public String describe() {
+    return where;
+  }
+
+  @Override
+  public void close() {
+    try {
+      feed.close();
+    } finally {
+      source.close();
+    }
+  }
+
+  /** For tests: the feed. */
+  PgChangeFeed feed() {
+    return feed;
+  }
+}
