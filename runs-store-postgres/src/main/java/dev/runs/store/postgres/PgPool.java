@@ -22,10 +22,11 @@ import org.slf4j.LoggerFactory;
 final class PgPool implements ConnectionSource {
   private static final Logger log = LoggerFactory.getLogger(PgPool.class);
   /** Idle longer than this, a connection is checked with a round trip before it is handed out. */
-  private static final long VALIDATE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(5);
+  static final long VALIDATE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final int VALIDATE_TIMEOUT_S = 5;
 
   private final PgConfig config;
+  private final long validateAfterNanos;
   private final org.postgresql.Driver driver = new org.postgresql.Driver();
   private final Semaphore permits;
   private final LinkedBlockingDeque<Idle> idle = new LinkedBlockingDeque<>();
@@ -38,7 +39,16 @@ final class PgPool implements ConnectionSource {
   private record Idle(Connection connection, long since) {}
 
   PgPool(PgConfig config) {
+    this(config, VALIDATE_AFTER_NANOS);
+  }
+
+  /**
+   * @param config the configuration
+   * @param validateAfterNanos idle time after which a connection is validated before reuse
+   */
+  PgPool(PgConfig config, long validateAfterNanos) {
     this.config = config;
+    this.validateAfterNanos = validateAfterNanos;
     this.permits = new Semaphore(config.poolSize, true);
   }
 
@@ -47,25 +57,23 @@ final class PgPool implements ConnectionSource {
     if (closed) {
       throw new IllegalStateException("store is closed: " + config.describe());
     }
-    boolean got;
     waiting.incrementAndGet();
     try {
-      got = permits.tryAcquire(config.poolTimeoutMs, TimeUnit.MILLISECONDS);
+      if (!permits.tryAcquire(config.poolTimeoutMs, TimeUnit.MILLISECONDS)) {
+        throw new StoreIoException("no connection to " + config.describe() + " became free within "
+            + config.poolTimeoutMs + " ms (" + state() + "); raise pool_size, or look for slow"
+            + " transactions or a server that stopped answering");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreIoException("interrupted while waiting for a connection to " + config.describe());
     } finally {
       waiting.decrementAndGet();
     }
-    if (!got) {
-      throw new StoreIoException("no connection to " + config.describe() + " became free within "
-          + config.poolTimeoutMs + " ms (" + state() + "); raise pool_size, or look for callers"
-          + " holding event streams or slow transactions");
-    }
     try {
       Idle i;
       while ((i = idle.pollFirst()) != null) {
-        if (System.nanoTime() - i.since() < VALIDATE_AFTER_NANOS || valid(i.connection())) {
+        if (System.nanoTime() - i.since() < validateAfterNanos || valid(i.connection())) {
           return i.connection();
         }
         discard(i.connection());

@@ -229,8 +229,12 @@ final class PgSchema {
    * @return the schema's version, 0 when it has no version table
    */
   static int version(Connection c, String schema) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-      ps.setString(1, quote(schema) + ".schema_version");
+    // an MVCC read of the catalogs, not to_regclass(): name lookups go through this session's
+    // catalog caches, which can still remember "no such schema" from before the lock was granted
+    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
+        + " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+        + " WHERE n.nspname = ? AND t.relname = 'schema_version')")) {
+      ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
         if (!rs.getBoolean(1)) {
@@ -245,4 +249,5 @@ final class PgSchema {
       return rs.getInt(1);
     }
   }
+
 }

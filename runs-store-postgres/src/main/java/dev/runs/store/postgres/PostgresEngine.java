@@ -105,6 +105,7 @@ final class PostgresEngine implements StorageEngine {
   private final String insertDocument;
   private final String selectDocument;
   private final String listPrefix;
+  private final String listBranchPrefix;
 
   /**
    * @param source where connections come from; closed with the engine
@@ -171,6 +172,7 @@ final class PostgresEngine implements StorageEngine {
         + " ON CONFLICT DO NOTHING";
     selectDocument = "SELECT body FROM " + s + ".documents WHERE collection = ? AND id = ?";
     listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
+    listBranchPrefix = "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
   }
 
   // ---- plumbing ----------------------------------------------------------------------------------
@@ -676,56 +678,80 @@ final class PostgresEngine implements StorageEngine {
     }
   }
 
-  /** Builds the SQL of a listing; package-private so tests can EXPLAIN it. */
+  /**
+   * Builds the SQL of a listing; package-private so tests can EXPLAIN it. Each filter has an index
+   * led by its column and followed by the listing order {@code (created_at DESC, id DESC)}, so a
+   * page is read in index order and stops after {@code limit + 1} rows. Several statuses become a
+   * {@code UNION ALL} of one ordered, limited branch per status, merged in order, because {@code
+   * status = ANY (...)} cannot walk the status index in listing order.
+   */
   ListQuery listQuery(RunQuery query) {
-    StringBuilder sql = new StringBuilder(listPrefix);
-    List<Object> params = new ArrayList<>();
     List<String> conditions = new ArrayList<>();
+    List<Object> common = new ArrayList<>();
     query.namespace().ifPresent(ns -> {
       conditions.add("namespace = ?");
-      params.add(ns);
+      common.add(ns);
     });
     query.threadKey().ifPresent(t -> {
       conditions.add("thread_key = ?");
-      params.add(t);
+      common.add(t);
     });
-    if (!query.statuses().isEmpty()) {
-      List<String> wire = new ArrayList<>();
-      for (RunStatus st : query.statuses()) {
-        wire.add(st.wireName());
-      }
-      wire.sort(null);
-      if (wire.size() == 1) {
-        conditions.add("status = ?");
-        params.add(wire.get(0));
-      } else {
-        conditions.add("status = ANY (?)");
-        params.add(wire.toArray(new String[0]));
-      }
-    }
     query.recommendationId().ifPresent(r -> {
       conditions.add("recommendation_id = ?");
-      params.add(r);
+      common.add(r);
     });
     query.createdFrom().ifPresent(t -> {
       conditions.add("created_at >= ?");
-      params.add(ts(t));
+      common.add(ts(t));
     });
     query.createdBefore().ifPresent(t -> {
       conditions.add("created_at < ?");
-      params.add(ts(t));
+      common.add(ts(t));
     });
     query.cursor().ifPresent(cur -> {
       conditions.add("(created_at, id) < (?, ?)");
-      params.add(ts(cur.createdAt()));
-      params.add(cur.runId().value());
+      common.add(ts(cur.createdAt()));
+      common.add(cur.runId().value());
     });
-    for (int i = 0; i < conditions.size(); i++) {
-      sql.append(i == 0 ? " WHERE " : " AND ").append(conditions.get(i));
+    List<String> statuses = new ArrayList<>();
+    for (RunStatus st : query.statuses()) {
+      statuses.add(st.wireName());
     }
-    sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
-    params.add(query.limit() + 1);
+    statuses.sort(null);
+    int fetch = query.limit() + 1;
+    List<Object> params = new ArrayList<>();
+    if (statuses.size() <= 1) {
+      List<String> where = new ArrayList<>(conditions);
+      params.addAll(common);
+      if (statuses.size() == 1) {
+        where.add("status = ?");
+        params.add(statuses.get(0));
+      }
+      params.add(fetch);
+      return new ListQuery(listPrefix + whereClause(where)
+          + " ORDER BY created_at DESC, id DESC LIMIT ?", params);
+    }
+    StringBuilder sql = new StringBuilder("SELECT record, status, last_seq, updated_at FROM (");
+    for (int i = 0; i < statuses.size(); i++) {
+      List<String> where = new ArrayList<>(conditions);
+      where.add("status = ?");
+      params.addAll(common);
+      params.add(statuses.get(i));
+      params.add(fetch);
+      sql.append(i == 0 ? "(" : " UNION ALL (").append(listBranchPrefix).append(whereClause(where))
+          .append(" ORDER BY created_at DESC, id DESC LIMIT ?)");
+    }
+    sql.append(") AS u ORDER BY created_at DESC, id DESC LIMIT ?");
+    params.add(fetch);
     return new ListQuery(sql.toString(), params);
+  }
+
+  private static String whereClause(List<String> conditions) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < conditions.size(); i++) {
+      sb.append(i == 0 ? " WHERE " : " AND ").append(conditions.get(i));
+    }
+    return sb.toString();
   }
 
   // ---- stages ------------------------------------------------------------------------------------
