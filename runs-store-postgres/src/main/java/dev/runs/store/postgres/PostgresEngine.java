@@ -79,12 +79,10 @@ final class PostgresEngine implements StorageEngine {
 
   private final String insertRun;
   private final String insertEvent;
-  private final String insertEvents;
+  private final String writeBatch;
   private final String notifyOne;
-  private final String notifyMany;
   private final String lockHeads;
   private final String knownKeys;
-  private final String updateHeads;
   private final String selectRecord;
   private final String selectRecordByTrigger;
   private final String selectTriggerById;
@@ -129,19 +127,21 @@ final class PostgresEngine implements StorageEngine {
         + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING";
     insertEvent = "INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
         + " VALUES (?, ?, ?, ?, ?, ?)";
-    insertEvents = "INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
-        + " SELECT * FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])";
     notifyOne = "SELECT pg_notify(?, ?)";
-    notifyMany = "SELECT pg_notify(?, p) FROM unnest(?::text[]) AS p";
+    // one round trip writes the events, moves the heads and queues the notices
+    writeBatch = "WITH ins AS (INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
+        + " SELECT * FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])),"
+        + " upd AS (UPDATE " + s + ".runs AS r SET last_seq = u.last_seq, status = u.status,"
+        + " updated_at = u.updated_at"
+        + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[])"
+        + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id"
+        + " RETURNING r.id, r.last_seq, r.status)"
+        + " SELECT pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) FROM upd";
     lockHeads = "SELECT id, last_seq, status, updated_at FROM " + s + ".runs"
         + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
     knownKeys = "SELECT e.run_id, e.idem_key, e.body FROM " + s + ".events e"
         + " JOIN unnest(?::text[], ?::text[]) AS k(run_id, idem_key)"
         + " ON e.run_id = k.run_id AND e.idem_key = k.idem_key WHERE e.idem_key IS NOT NULL";
-    updateHeads = "UPDATE " + s + ".runs AS r SET last_seq = u.last_seq, status = u.status,"
-        + " updated_at = u.updated_at"
-        + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[])"
-        + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id";
     selectRecord = "SELECT record FROM " + s + ".runs WHERE id = ?";
     selectRecordByTrigger = "SELECT record FROM " + s + ".runs WHERE trigger_id = ?";
     selectTriggerById = "SELECT trigger_id FROM " + s + ".runs WHERE id = ?";
@@ -453,7 +453,6 @@ final class PostgresEngine implements StorageEngine {
     List<Long> headSeqs = new ArrayList<>();
     List<String> headStatuses = new ArrayList<>();
     List<String> headTimes = new ArrayList<>();
-    List<String> notices = new ArrayList<>();
     List<Moved> moved = new ArrayList<>();
     for (RunBatch b : batches) {
       String id = b.runId().value();
@@ -475,35 +474,32 @@ final class PostgresEngine implements StorageEngine {
       headSeqs.add(after.lastSequence());
       headStatuses.add(after.status().wireName());
       headTimes.add(after.updatedAt().toString());
-      notices.add(PgChangeFeed.payload(id, after.lastSequence(), after.status()));
       moved.add(new Moved(b.runId(), after.lastSequence()));
     }
     if (runIds.isEmpty()) {
       return moved;
     }
-    try (PreparedStatement ps = c.prepareStatement(insertEvents)) {
+    try (PreparedStatement ps = c.prepareStatement(writeBatch)) {
       ps.setArray(1, c.createArrayOf("text", runIds.toArray()));
       ps.setArray(2, c.createArrayOf("int8", seqs.toArray()));
       ps.setArray(3, c.createArrayOf("text", types.toArray()));
       ps.setArray(4, c.createArrayOf("text", times.toArray()));
       ps.setArray(5, c.createArrayOf("text", keys.toArray()));
       ps.setArray(6, c.createArrayOf("text", bodies.toArray()));
-      int n = ps.executeUpdate();
-      if (n != runIds.size()) {
-        throw new SQLException("inserted " + n + " of " + runIds.size() + " events", "XX000");
+      ps.setArray(7, c.createArrayOf("text", headIds.toArray()));
+      ps.setArray(8, c.createArrayOf("int8", headSeqs.toArray()));
+      ps.setArray(9, c.createArrayOf("text", headStatuses.toArray()));
+      ps.setArray(10, c.createArrayOf("text", headTimes.toArray()));
+      ps.setString(11, PgConfig.channel(schema));
+      int movedHeads = 0;
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          movedHeads++;
+        }
       }
-    }
-    try (PreparedStatement ps = c.prepareStatement(updateHeads)) {
-      ps.setArray(1, c.createArrayOf("text", headIds.toArray()));
-      ps.setArray(2, c.createArrayOf("int8", headSeqs.toArray()));
-      ps.setArray(3, c.createArrayOf("text", headStatuses.toArray()));
-      ps.setArray(4, c.createArrayOf("text", headTimes.toArray()));
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement(notifyMany)) {
-      ps.setString(1, PgConfig.channel(schema));
-      ps.setArray(2, c.createArrayOf("text", notices.toArray()));
-      ps.executeQuery().close();
+      if (movedHeads != headIds.size()) {
+        throw new SQLException("moved " + movedHeads + " of " + headIds.size() + " run heads", "XX000");
+      }
     }
     return moved;
   }
