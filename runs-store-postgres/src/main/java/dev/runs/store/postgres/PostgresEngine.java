@@ -34,12 +34,16 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -69,6 +73,8 @@ final class PostgresEngine implements StorageEngine {
   private static final int READ_PAGE = 500;
   private static final int MAX_ATTEMPTS = 8;
   private static final long STAGE_LOCK_HIGH = 0x53544147L << 32;
+  private static final int MAX_KNOWN_HEADS = 10_000;
+  private static final long CONTENDED_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final ConnectionSource source;
   private final String schema;
@@ -76,10 +82,21 @@ final class PostgresEngine implements StorageEngine {
   private final UnaryOperator<String> scrub;
   private final PgChangeFeed feed;
   private final int lanes;
+  /** Heads this instance wrote last, for the fast path. */
+  private final Map<RunId, RunHead> knownHeads = new ConcurrentHashMap<>();
+  /** Runs another instance wrote recently, with the time until which they take the locking path. */
+  private final Map<RunId, Long> contended = new ConcurrentHashMap<>();
+  /** How long a run another instance wrote stays on the locking path (tests shorten it). */
+  volatile long contendedNanos = CONTENDED_NANOS;
+  /** Batches committed by the fast path, by the locking path, and sent from one to the other. */
+  final java.util.concurrent.atomic.AtomicLong fastBatches = new java.util.concurrent.atomic.AtomicLong();
+  final java.util.concurrent.atomic.AtomicLong lockedBatches = new java.util.concurrent.atomic.AtomicLong();
+  final java.util.concurrent.atomic.AtomicLong fellBack = new java.util.concurrent.atomic.AtomicLong();
 
   private final String insertRun;
   private final String insertEvent;
   private final String writeBatch;
+  private final String writeIfHeads;
   private final String notifyOne;
   private final String lockHeads;
   private final String knownKeys;
@@ -137,6 +154,20 @@ final class PostgresEngine implements StorageEngine {
         + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id"
         + " RETURNING r.id, r.last_seq, r.status)"
         + " SELECT pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) FROM upd";
+    // the fast path: heads move only where they are still what this instance last wrote
+    writeIfHeads = "WITH upd AS (UPDATE " + s + ".runs AS r SET last_seq = u.last_seq,"
+        + " status = u.status, updated_at = u.updated_at"
+        + " FROM unnest(?::text[], ?::int8[], ?::int8[], ?::text[], ?::timestamptz[])"
+        + " AS u(id, expected, last_seq, status, updated_at)"
+        + " WHERE r.id = u.id AND r.last_seq = u.expected"
+        + " RETURNING r.id, r.last_seq, r.status, u.expected),"
+        + " ins AS (INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
+        + " SELECT e.run_id, e.seq, e.type, e.time, e.idem_key, e.body"
+        + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])"
+        + " AS e(run_id, seq, type, time, idem_key, body)"
+        + " WHERE e.run_id IN (SELECT id FROM upd))"
+        + " SELECT upd.id, CASE WHEN upd.last_seq > upd.expected THEN"
+        + " pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) END FROM upd";
     lockHeads = "SELECT id, last_seq, status, updated_at FROM " + s + ".runs"
         + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
     knownKeys = "SELECT e.run_id, e.idem_key, e.body FROM " + s + ".events e"
@@ -191,6 +222,20 @@ final class PostgresEngine implements StorageEngine {
     } catch (SQLException e) {
       broken = PgErrors.isBroken(c, e);
       throw io(what, e);
+    } finally {
+      source.release(c, broken);
+    }
+  }
+
+  /** Like {@link #withConnection} but lets the caller handle the driver's exception. */
+  private <T> T withConnectionRaw(SqlWork<T> work) throws SQLException {
+    Connection c = acquire("append");
+    boolean broken = false;
+    try {
+      return work.run(c);
+    } catch (SQLException e) {
+      broken = PgErrors.isBroken(c, e);
+      throw e;
     } finally {
       source.release(c, broken);
     }
@@ -355,7 +400,7 @@ final class PostgresEngine implements StorageEngine {
       throw new SQLException("run " + id + " was neither inserted nor found", "40001");
     });
     if (result.created()) {
-      feed.noteOwnHead(record.id(), 1);
+      remember(List.of(new Moved(record.id(), new RunHead(1, RunStatus.CREATED, createdEvent.time()))));
     }
     return result;
   }
@@ -411,26 +456,190 @@ final class PostgresEngine implements StorageEngine {
 
   // ---- appends -----------------------------------------------------------------------------------
 
-  /** A run whose head moved in a commit. */
-  private record Moved(RunId runId, long lastSequence) {}
+  /** A run whose head is known after a commit. */
+  private record Moved(RunId runId, RunHead head) {}
 
+  /**
+   * The rows of one write: events, and the heads they move the runs to (with the head each run
+   * must still have, for the fast path).
+   */
+  private static final class Rows {
+    final List<String> runIds = new ArrayList<>();
+    final List<Long> seqs = new ArrayList<>();
+    final List<String> types = new ArrayList<>();
+    final List<String> times = new ArrayList<>();
+    final List<String> keys = new ArrayList<>();
+    final List<String> bodies = new ArrayList<>();
+    final List<String> headIds = new ArrayList<>();
+    final List<Long> expected = new ArrayList<>();
+    final List<Long> headSeqs = new ArrayList<>();
+    final List<String> headStatuses = new ArrayList<>();
+    final List<String> headTimes = new ArrayList<>();
+    final List<Moved> moved = new ArrayList<>();
+
+    void add(RunBatch b, RunHead before, List<RunEvent> toWrite, RunHead after) {
+      String id = b.runId().value();
+      for (RunEvent e : toWrite) {
+        runIds.add(id);
+        seqs.add(e.sequence());
+        types.add(e.type().name());
+        times.add(e.time().toString());
+        keys.add(e.idempotencyKey().orElse(null));
+        bodies.add(EventCodec.encode(e));
+      }
+      headIds.add(id);
+      expected.add(before.lastSequence());
+      headSeqs.add(after.lastSequence());
+      headStatuses.add(after.status().wireName());
+      headTimes.add(after.updatedAt().toString());
+      moved.add(new Moved(b.runId(), after));
+    }
+
+    void bindEvents(Connection c, PreparedStatement ps, int first) throws SQLException {
+      ps.setArray(first, c.createArrayOf("text", runIds.toArray()));
+      ps.setArray(first + 1, c.createArrayOf("int8", seqs.toArray()));
+      ps.setArray(first + 2, c.createArrayOf("text", types.toArray()));
+      ps.setArray(first + 3, c.createArrayOf("text", times.toArray()));
+      ps.setArray(first + 4, c.createArrayOf("text", keys.toArray()));
+      ps.setArray(first + 5, c.createArrayOf("text", bodies.toArray()));
+    }
+  }
+
+  /**
+   * Commits a group. Runs whose head this instance knows (it wrote them last) and that no other
+   * instance wrote recently take the fast path: planned on the known head and written by one
+   * auto-committed statement that moves each head only if it is still the known one. Everything
+   * else, and every run whose head turned out to have moved, takes the locking path.
+   */
   @Override
   public void commit(List<RunBatch> batches) {
     if (batches.isEmpty()) {
       return;
     }
-    String[] ids = new String[batches.size()];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = batches.get(i).runId().value();
+    long now = System.nanoTime();
+    Map<RunBatch, RunHead> fast = new java.util.TreeMap<>(Comparator.comparing(b -> b.runId().value()));
+    List<RunBatch> locked = new ArrayList<>();
+    for (RunBatch b : batches) {
+      Long until = contended.get(b.runId());
+      if (until != null && now - until > 0) {
+        contended.remove(b.runId());
+        until = null;
+      }
+      RunHead known = until == null ? knownHeads.get(b.runId()) : null;
+      if (known != null) {
+        fast.put(b, known);
+      } else {
+        locked.add(b);
+      }
     }
-    String what = batches.size() == 1 ? "append to run " + ids[0] : "append to " + ids.length + " runs";
-    List<Moved> moved = inTransaction(what, c -> commitIn(c, batches, ids));
-    for (Moved m : moved) {
-      feed.noteOwnHead(m.runId(), m.lastSequence());
+    boolean fastCommitted = false;
+    if (!fast.isEmpty()) {
+      List<RunBatch> missed = commitFast(fast);
+      fastCommitted = missed.size() < fast.size();
+      locked.addAll(missed);
+    }
+    if (locked.isEmpty()) {
+      return;
+    }
+    locked.sort(Comparator.comparing(b -> b.runId().value()));
+    String[] ids = new String[locked.size()];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = locked.get(i).runId().value();
+    }
+    String what = ids.length == 1 ? "append to run " + ids[0] : "append to " + ids.length + " runs";
+    try {
+      remember(inTransaction(what, c -> commitLocked(c, locked, ids)));
+      lockedBatches.addAndGet(locked.size());
+    } catch (RuntimeException e) {
+      if (!fastCommitted) {
+        throw e;
+      }
+      // the fast part is durable and acknowledged; only the rest failed
+      for (RunBatch b : locked) {
+        b.fail(e);
+      }
     }
   }
 
-  private List<Moved> commitIn(Connection c, List<RunBatch> batches, String[] ids) throws SQLException {
+  private void remember(List<Moved> moved) {
+    if (knownHeads.size() > MAX_KNOWN_HEADS) {
+      knownHeads.clear();
+    }
+    for (Moved m : moved) {
+      knownHeads.put(m.runId(), m.head());
+      feed.noteOwnHead(m.runId(), m.head().lastSequence());
+    }
+  }
+
+  /**
+   * The fast path: one auto-committed statement. Its {@code UPDATE} locks each run's row and
+   * moves the head only where {@code last_seq} is still the known one; events are inserted only
+   * for the runs it moved; notices go out for them. A run with nothing to write is "moved" to the
+   * same head, which proves the head (and so the refusals planned on it) current.
+   *
+   * @return the batches that must go the locking path (head moved, or the statement failed in a
+   *     way that guarantees nothing was written)
+   */
+  private List<RunBatch> commitFast(Map<RunBatch, RunHead> planned) {
+    List<RunBatch> batches = new ArrayList<>(planned.keySet());
+    Rows rows = new Rows();
+    for (RunBatch b : batches) {
+      RunHead before = planned.get(b);
+      List<RunEvent> toWrite = b.plan(Optional.of(before), Map.of());
+      rows.add(b, before, toWrite, toWrite.isEmpty() ? before : b.headAfter());
+    }
+    Set<String> moved = new HashSet<>();
+    try {
+      withConnectionRaw(c -> {
+        source.noteOwnBackend(c);
+        try (PreparedStatement ps = c.prepareStatement(writeIfHeads)) {
+          ps.setArray(1, c.createArrayOf("text", rows.headIds.toArray()));
+          ps.setArray(2, c.createArrayOf("int8", rows.expected.toArray()));
+          ps.setArray(3, c.createArrayOf("int8", rows.headSeqs.toArray()));
+          ps.setArray(4, c.createArrayOf("text", rows.headStatuses.toArray()));
+          ps.setArray(5, c.createArrayOf("text", rows.headTimes.toArray()));
+          rows.bindEvents(c, ps, 6);
+          ps.setString(12, PgConfig.channel(schema));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              moved.add(rs.getString(1));
+            }
+          }
+        }
+        return null;
+      });
+    } catch (SQLException e) {
+      String state = e.getSQLState();
+      if (PgErrors.UNIQUE_VIOLATION.equals(state) || PgErrors.isRetryable(e)) {
+        // an idempotency key already stored, or a lock conflict: nothing was written
+        log.debug("{} - fast commit of {} runs fell back ({})", where, batches.size(), state);
+        fellBack.addAndGet(batches.size());
+        return batches;
+      }
+      throw io("append to " + batches.size() + " runs", e);
+    }
+    List<RunBatch> missed = new ArrayList<>();
+    List<Moved> done = new ArrayList<>();
+    long until = System.nanoTime() + contendedNanos;
+    for (int i = 0; i < batches.size(); i++) {
+      RunBatch b = batches.get(i);
+      if (moved.contains(b.runId().value())) {
+        done.add(rows.moved.get(i));
+      } else {
+        // another instance wrote this run: lock it for a while instead of guessing its head
+        knownHeads.remove(b.runId());
+        contended.put(b.runId(), until);
+        missed.add(b);
+      }
+    }
+    remember(done);
+    fastBatches.addAndGet(done.size());
+    fellBack.addAndGet(missed.size());
+    return missed;
+  }
+
+  /** The locking path, inside a transaction. */
+  private List<Moved> commitLocked(Connection c, List<RunBatch> batches, String[] ids) throws SQLException {
     source.noteOwnBackend(c);
     Map<String, RunHead> heads = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(lockHeads)) {
@@ -442,66 +651,40 @@ final class PostgresEngine implements StorageEngine {
       }
     }
     Map<String, Map<String, RunEvent>> known = loadKnownKeys(c, batches, heads);
-
-    List<String> runIds = new ArrayList<>();
-    List<Long> seqs = new ArrayList<>();
-    List<String> types = new ArrayList<>();
-    List<String> times = new ArrayList<>();
-    List<String> keys = new ArrayList<>();
-    List<String> bodies = new ArrayList<>();
-    List<String> headIds = new ArrayList<>();
-    List<Long> headSeqs = new ArrayList<>();
-    List<String> headStatuses = new ArrayList<>();
-    List<String> headTimes = new ArrayList<>();
-    List<Moved> moved = new ArrayList<>();
+    Rows rows = new Rows();
+    List<Moved> unchanged = new ArrayList<>();
     for (RunBatch b : batches) {
-      String id = b.runId().value();
-      RunHead head = heads.get(id);
-      List<RunEvent> toWrite = b.plan(Optional.ofNullable(head), known.getOrDefault(id, Map.of()));
-      if (toWrite.isEmpty()) {
-        continue;
+      RunHead head = heads.get(b.runId().value());
+      List<RunEvent> toWrite = b.plan(Optional.ofNullable(head), known.getOrDefault(b.runId().value(), Map.of()));
+      if (!toWrite.isEmpty()) {
+        rows.add(b, head, toWrite, b.headAfter());
+      } else if (head != null) {
+        unchanged.add(new Moved(b.runId(), head));
       }
-      for (RunEvent e : toWrite) {
-        runIds.add(id);
-        seqs.add(e.sequence());
-        types.add(e.type().name());
-        times.add(e.time().toString());
-        keys.add(e.idempotencyKey().orElse(null));
-        bodies.add(EventCodec.encode(e));
-      }
-      RunHead after = b.headAfter();
-      headIds.add(id);
-      headSeqs.add(after.lastSequence());
-      headStatuses.add(after.status().wireName());
-      headTimes.add(after.updatedAt().toString());
-      moved.add(new Moved(b.runId(), after.lastSequence()));
     }
-    if (runIds.isEmpty()) {
-      return moved;
-    }
-    try (PreparedStatement ps = c.prepareStatement(writeBatch)) {
-      ps.setArray(1, c.createArrayOf("text", runIds.toArray()));
-      ps.setArray(2, c.createArrayOf("int8", seqs.toArray()));
-      ps.setArray(3, c.createArrayOf("text", types.toArray()));
-      ps.setArray(4, c.createArrayOf("text", times.toArray()));
-      ps.setArray(5, c.createArrayOf("text", keys.toArray()));
-      ps.setArray(6, c.createArrayOf("text", bodies.toArray()));
-      ps.setArray(7, c.createArrayOf("text", headIds.toArray()));
-      ps.setArray(8, c.createArrayOf("int8", headSeqs.toArray()));
-      ps.setArray(9, c.createArrayOf("text", headStatuses.toArray()));
-      ps.setArray(10, c.createArrayOf("text", headTimes.toArray()));
-      ps.setString(11, PgConfig.channel(schema));
-      int movedHeads = 0;
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          movedHeads++;
+    if (!rows.headIds.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(writeBatch)) {
+        rows.bindEvents(c, ps, 1);
+        ps.setArray(7, c.createArrayOf("text", rows.headIds.toArray()));
+        ps.setArray(8, c.createArrayOf("int8", rows.headSeqs.toArray()));
+        ps.setArray(9, c.createArrayOf("text", rows.headStatuses.toArray()));
+        ps.setArray(10, c.createArrayOf("text", rows.headTimes.toArray()));
+        ps.setString(11, PgConfig.channel(schema));
+        int movedHeads = 0;
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            movedHeads++;
+          }
+        }
+        if (movedHeads != rows.headIds.size()) {
+          throw new SQLException("moved " + movedHeads + " of " + rows.headIds.size() + " run heads",
+              "XX000");
         }
       }
-      if (movedHeads != headIds.size()) {
-        throw new SQLException("moved " + movedHeads + " of " + headIds.size() + " run heads", "XX000");
-      }
     }
-    return moved;
+    List<Moved> all = new ArrayList<>(rows.moved);
+    all.addAll(unchanged);
+    return all;
   }
 
   private Map<String, Map<String, RunEvent>> loadKnownKeys(

@@ -492,6 +492,66 @@ final class PostgresRunStoreTest {
     }
   }
 
+  @Test
+  void headMovedByAnotherInstance_isNeverTrusted() {
+    // A writes a run last and so knows its head; B moves it on; A's next appends must be decided
+    // on the head as it is, not as A last wrote it
+    RunStore b = open(PgTestDatabase.uri(schema, "poll_ms=0"));
+    PostgresEngine engineA = engine();
+    engineA.contendedNanos = 0; // try the fast path every time, so each stale head is caught there
+    RunStore a = dev.runs.spi.RunStoreFactory.create(engineA, StoreLocation.parse(PgTestDatabase.uri(schema)));
+    stores.add(a);
+    RunId id = a.create(record("stale")).record().id();
+    a.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+
+    b.append(id, line(1));
+    assertThat(a.append(id, List.of(line(2)), dev.runs.ExpectedSequence.of(3)).get(0).sequence())
+        .isEqualTo(4);
+
+    a.append(id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"x\"}}")));
+    b.append(id, List.of(EventDraft.of(EventTypes.RUN_RESUMED), line(3)));
+    assertThat(a.append(id, line(4)).sequence()).isEqualTo(8);
+
+    RunEvent keyed = b.append(id, EventDraft.of(EventTypes.CHECKPOINT_SAVED,
+        Payload.of(Map.of("checkpoint_id", "c1"))).withIdempotencyKey("once"));
+    assertThat(a.append(id, EventDraft.of(EventTypes.CHECKPOINT_SAVED,
+        Payload.of(Map.of("checkpoint_id", "c1"))).withIdempotencyKey("once"))).isEqualTo(keyed);
+
+    b.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    assertThatThrownBy(() -> a.append(id, line(5)))
+        .isInstanceOf(dev.runs.IllegalTransitionException.class).hasMessageContaining("completed");
+    assertThat(a.read(id, 0, 100)).extracting(RunEvent::sequence)
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+    assertThat(a.verify(id).ok()).isTrue();
+    assertThat(engineA.fellBack.get()).as("appends that found the head moved").isGreaterThanOrEqualTo(4);
+  }
+
+  /** An engine on the test schema (created by a store opened before), wrapped by the test. */
+  private PostgresEngine engine() {
+    PgConfig config = PgConfig.parse(StoreLocation.parse(PgTestDatabase.uri(schema)));
+    return new PostgresEngine(new PgPool(config), schema, config.describe(), config::scrub, 0, 1);
+  }
+
+  @Test
+  void appendsToARunThisInstanceOwns_takeTheFastPath() {
+    open(PgTestDatabase.uri(schema)).close();
+    PostgresEngine engine = engine();
+    RunStore s = dev.runs.spi.RunStoreFactory.create(engine, StoreLocation.parse(PgTestDatabase.uri(schema)));
+    stores.add(s);
+    RunId id = s.create(record("fast")).record().id();
+    s.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    for (int i = 0; i < 20; i++) {
+      s.append(id, line(i).withIdempotencyKey("k-" + i));
+    }
+    assertThat(s.append(id, line(99).withIdempotencyKey("k-3")).sequence()).isEqualTo(6);
+
+    assertThat(engine.fastBatches.get()).isEqualTo(21);
+    assertThat(engine.fellBack.get()).as("the repeated key").isEqualTo(1);
+    assertThat(engine.lockedBatches.get()).isEqualTo(1);
+    assertThat(s.read(id, 0, 100)).hasSize(22);
+    assertThat(s.verify(id).ok()).isTrue();
+  }
+
   // ---- the pool and the DataSource form ----------------------------------------------------------
 
   @Test
