@@ -60,9 +60,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  *
  * <p>The server is {@code RUNS_PG_URL} (default {@code postgres://postgres@127.0.0.1:5432/test});
- * each trial works in a fresh schema, dropped afterwards. The store runs with one commit lane
- * ({@code lanes} parameter, 0 = the store's default) so its effective batch size is the writer
- * count; each store trial prints the events per commit it reached (from the rows' {@code xmin}).
+ * each trial works in a fresh schema, dropped afterwards. The store runs with its default single
+ * commit lane ({@code -p lanes=N} tries others), so its effective batch size is the writer count;
+ * each store trial prints the events per commit it reached (from the rows' {@code xmin}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -85,7 +85,7 @@ public class PostgresAppendBenchmark {
   @State(Scope.Benchmark)
   public static class Store {
     /** Commit lanes; 0 lets the store choose. */
-    @Param({"1"})
+    @Param({"0"})
     public int lanes;
 
     RunStore store;

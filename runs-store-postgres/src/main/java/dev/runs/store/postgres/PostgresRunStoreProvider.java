@@ -42,6 +42,14 @@ import javax.sql.DataSource;
  * PostgresqlAlias}. See {@code docs/stores/postgres.md}.
  */
 public final class PostgresRunStoreProvider implements RunStoreProvider {
+  /**
+   * Commit lanes the store asks for unless {@link RunStoreOptions#commitLanes()} says otherwise:
+   * one. A transaction that notifies holds a database-wide lock from its commit's start until the
+   * commit is flushed, so notifying commits are serialized anyway; one lane gathers the largest
+   * group commits.
+   */
+  private static final int COMMIT_LANES = 1;
+
   /** Creates the provider; no work happens here. */
   public PostgresRunStoreProvider() {}
 
@@ -64,8 +72,7 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
     Objects.requireNonNull(location, "location");
     PgConfig config = PgConfig.parse(location);
     PgPool pool = new PgPool(config);
-    return start(pool, config.schema, location, config::scrub, config.pollMs,
-        commitLanes(config.poolSize));
+    return start(pool, config.schema, location, config::scrub, config.pollMs, COMMIT_LANES);
   }
 
   /**
@@ -89,11 +96,7 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
     PgConfig.checkSchema(schema, "postgres:datasource");
     StoreLocation location = StoreLocation.parse("postgres:datasource?schema=" + schema, options);
     return start(new DataSourceSource(dataSource), schema, location, UnaryOperator.identity(),
-        PgConfig.DEFAULT_POLL_MS, 4);
-  }
-
-  private static int commitLanes(int poolSize) {
-    return Math.max(1, Math.min(4, poolSize / 2));
+        PgConfig.DEFAULT_POLL_MS, COMMIT_LANES);
   }
 
   private static RunStore start(ConnectionSource source, String schema, StoreLocation location,
