@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.postgresql.PGConnection;
@@ -49,10 +48,8 @@ final class PgChangeFeed implements AutoCloseable {
   private final String channel;
   private final String pollSql;
   private final Map<RunId, Known> known = new ConcurrentHashMap<>();
-  private final AtomicLong notices = new AtomicLong();
   private volatile Consumer<RunChange> sink;
   private volatile boolean closed;
-  private volatile boolean listening;
   private Thread thread;
 
   /** The last head seen for a run and when it was last touched. */
@@ -94,16 +91,6 @@ final class PgChangeFeed implements AutoCloseable {
         (a, b) -> new Known(Math.max(a.lastSequence(), b.lastSequence()), now));
   }
 
-  /** @return true while the LISTEN session is up (for tests) */
-  boolean isListening() {
-    return listening;
-  }
-
-  /** @return notices received from other sessions (for tests) */
-  long noticesReceived() {
-    return notices.get();
-  }
-
   private void loop() {
     Connection c = null;
     long backoff = 250;
@@ -118,7 +105,6 @@ final class PgChangeFeed implements AutoCloseable {
           try (Statement st = c.createStatement()) {
             st.execute("LISTEN \"" + channel + "\"");
           }
-          listening = true;
           if (warned) {
             log.info("{} - listening for changes by other instances again", where);
             pollNow = true;
@@ -153,7 +139,6 @@ final class PgChangeFeed implements AutoCloseable {
           nextPoll = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pollMs);
         }
       } catch (SQLException | RuntimeException e) {
-        listening = false;
         if (closed) {
           break;
         }
@@ -168,7 +153,6 @@ final class PgChangeFeed implements AutoCloseable {
         c = null;
       }
     }
-    listening = false;
     close(c);
   }
 
@@ -192,7 +176,6 @@ final class PgChangeFeed implements AutoCloseable {
       log.debug("{} - ignoring malformed notice '{}'", where, p, e);
       return;
     }
-    notices.incrementAndGet();
     report(id, seq, status);
   }
 
