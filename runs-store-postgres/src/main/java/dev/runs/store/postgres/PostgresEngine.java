@@ -638,6 +638,10 @@ final class PostgresEngine implements StorageEngine {
       } else {
         // another instance wrote this run: lock it for a while instead of guessing its head
         knownHeads.remove(b.runId());
+        if (contended.size() >= MAX_KNOWN_HEADS) {
+          long now = System.nanoTime();
+          contended.values().removeIf(t -> now - t > 0);
+        }
         contended.put(b.runId(), until);
         missed.add(b);
       }
