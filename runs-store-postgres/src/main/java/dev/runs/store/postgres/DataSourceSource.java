@@ -13,8 +13,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Connections from a host's {@link DataSource} (typically its own pool): borrowed per statement
  * group or transaction and closed (given back) right after. The LISTEN session keeps one of them
- * for the store's lifetime. Backend pids of the sessions used for writes are remembered (the last
- * 256) so that the store's own notifications are not reported as changes by other instances.
+ * for the store's lifetime. Connections are switched to {@code READ COMMITTED} while the store
+ * holds them when the pool hands out another isolation level. Backend pids of the sessions used
+ * for writes are remembered (the last 256) so that the store's own notifications are not reported
+ * as changes by other instances.
  */
 final class DataSourceSource implements ConnectionSource {
   private static final Logger log = LoggerFactory.getLogger(DataSourceSource.class);
@@ -31,6 +33,8 @@ final class DataSourceSource implements ConnectionSource {
         }
       });
   private volatile boolean closed;
+  private volatile Boolean forceReadCommitted;
+  private volatile int hostIsolation = Connection.TRANSACTION_READ_COMMITTED;
 
   DataSourceSource(DataSource dataSource) {
     this.dataSource = dataSource;
@@ -45,6 +49,22 @@ final class DataSourceSource implements ConnectionSource {
     if (!c.getAutoCommit()) {
       c.setAutoCommit(true);
     }
+    Boolean force = forceReadCommitted;
+    if (force == null) {
+      // the store's transactions rely on READ COMMITTED (a fresh snapshot per statement after a
+      // row lock); look once at what the host's pool hands out
+      int level = c.getTransactionIsolation();
+      force = level != Connection.TRANSACTION_READ_COMMITTED;
+      hostIsolation = level;
+      forceReadCommitted = force;
+      if (force) {
+        log.info("the data source's connections are not READ COMMITTED; the store sets it on each"
+            + " connection it borrows");
+      }
+    }
+    if (force) {
+      c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+    }
     return c;
   }
 
@@ -54,6 +74,9 @@ final class DataSourceSource implements ConnectionSource {
       if (!connection.getAutoCommit()) {
         connection.rollback();
         connection.setAutoCommit(true);
+      }
+      if (Boolean.TRUE.equals(forceReadCommitted)) {
+        connection.setTransactionIsolation(hostIsolation);
       }
     } catch (SQLException e) {
       log.debug("resetting a data source connection failed", e);

@@ -631,6 +631,57 @@ final class PostgresRunStoreTest {
         .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("schema=Bad Schema");
   }
 
+  @Test
+  void dataSourceHandingOutRepeatableRead_transactionsStillRunReadCommitted() throws Exception {
+    PgConfig config = PgTestDatabase.config();
+    PGSimpleDataSource real = new PGSimpleDataSource();
+    real.setURL(config.jdbcUrl);
+    if (config.properties.getProperty("user") != null) {
+      real.setUser(config.properties.getProperty("user"));
+    }
+    if (config.properties.getProperty("password") != null) {
+      real.setPassword(config.properties.getProperty("password"));
+    }
+    real.setOptions("-c default_transaction_isolation=repeatable\\ read");
+    List<Integer> levelsAtBegin = java.util.Collections.synchronizedList(new ArrayList<>());
+    javax.sql.DataSource ds = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (p, m, args) -> {
+          Object r = invoke(m, real, args);
+          return m.getName().equals("getConnection") ? recording((Connection) r, levelsAtBegin) : r;
+        });
+    try (Connection c = real.getConnection()) {
+      assertThat(c.getTransactionIsolation()).isEqualTo(Connection.TRANSACTION_REPEATABLE_READ);
+    }
+    RunStore b = open(PgTestDatabase.uri(schema, "poll_ms=0"));
+    RunStore a = PostgresRunStoreProvider.open(ds, schema, RunStoreOptions.defaults());
+    stores.add(a);
+    RunId id = a.create(record("rr")).record().id();
+    a.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    RunEvent first = b.append(id, line(1).withIdempotencyKey("k"));
+
+    assertThat(a.append(id, line(2).withIdempotencyKey("k"))).isEqualTo(first);
+    assertThat(levelsAtBegin).isNotEmpty().containsOnly(Connection.TRANSACTION_READ_COMMITTED);
+  }
+
+  private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+    try {
+      return m.invoke(target, args);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      throw e.getCause();
+    }
+  }
+
+  /** A connection that records its isolation level whenever a transaction begins. */
+  private static Connection recording(Connection real, List<Integer> levels) {
+    return (Connection) java.lang.reflect.Proxy.newProxyInstance(PostgresRunStoreTest.class.getClassLoader(),
+        new Class<?>[] {Connection.class}, (p, m, args) -> {
+          if (m.getName().equals("setAutoCommit") && Boolean.FALSE.equals(args[0])) {
+            levels.add(real.getTransactionIsolation());
+          }
+          return invoke(m, real, args);
+        });
+  }
+
   private static int sessions(String applicationName) {
     try {
       return Integer.parseInt(query("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?",
