@@ -148,6 +148,8 @@ final class PgConfig {
     props.setProperty("loginTimeout", Long.toString(connectTimeout));
     props.setProperty("ApplicationName", location.parameter("application_name").orElse("runs"));
     props.setProperty("tcpKeepAlive", "true");
+    // the store's transactions rely on READ COMMITTED, whatever the database's default is
+    props.setProperty("options", "-c default_transaction_isolation=read\\ committed");
     location.parameter("sslmode").ifPresent(m -> {
       if (!SSL_MODES.contains(m)) {
         throw bad(where, "sslmode=" + m + " is not one of " + new java.util.TreeSet<>(SSL_MODES));

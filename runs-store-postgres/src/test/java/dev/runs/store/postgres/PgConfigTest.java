@@ -24,6 +24,8 @@ final class PgConfigTest {
     assertThat(c.properties.getProperty("password")).isEqualTo("s@cret+1");
     assertThat(c.properties.getProperty("sslmode")).isEqualTo("require");
     assertThat(c.properties.getProperty("ApplicationName")).isEqualTo("svc");
+    assertThat(c.properties.getProperty("options"))
+        .isEqualTo("-c default_transaction_isolation=read\\ committed");
     assertThat(c.schema).isEqualTo("my_runs");
     assertThat(c.poolSize).isEqualTo(4);
     assertThat(c.poolTimeoutMs).isEqualTo(500);
