@@ -1,0 +1,292 @@
+package dev.runs.store.postgres;
+
+import dev.runs.RunChange;
+import dev.runs.RunId;
+import dev.runs.RunStatus;
+import dev.runs.ValidationException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the core about changes committed by other instances. Every commit queues {@code
+ * pg_notify('runs_changes_<schema>', '<run_id>:<last_seq>:<status>')} inside its transaction, so
+ * the notice is sent if and only if the commit happens. One background thread keeps a dedicated
+ * connection in {@code LISTEN} and turns notices from other sessions into {@link RunChange} hints;
+ * the core then re-reads the run from the tables, so a lost notice costs latency, never an event.
+ *
+ * <p>Notices can be lost while the listening connection is down. As a fallback the thread also
+ * polls, every {@code poll_ms}, the heads of the runs this instance has written or heard about in
+ * the last ten minutes (at most {@value #MAX_WATCHED}), and after a reconnect it polls at once.
+ * Subscribers of the core additionally poll their own run's head.
+ */
+final class PgChangeFeed implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PgChangeFeed.class);
+  static final int MAX_WATCHED = 4096;
+  private static final long WATCH_FOR_NANOS = TimeUnit.MINUTES.toNanos(10);
+  private static final int WAIT_MS = 250;
+  private static final long MAX_BACKOFF_MS = 30_000;
+
+  private final ConnectionSource source;
+  private final String where;
+  private final UnaryOperator<String> scrub;
+  private final long pollMs;
+  private final String channel;
+  private final String pollSql;
+  private final Map<RunId, Known> known = new ConcurrentHashMap<>();
+  private volatile Consumer<RunChange> sink;
+  private volatile boolean closed;
+  private Thread thread;
+
+  /** The last head seen for a run and when it was last touched. */
+  private record Known(long lastSequence, long touched) {}
+
+  PgChangeFeed(ConnectionSource source, String schema, String where, UnaryOperator<String> scrub,
+      long pollMs) {
+    this.source = source;
+    this.where = where;
+    this.scrub = scrub;
+    this.pollMs = pollMs;
+    this.channel = PgConfig.channel(schema);
+    this.pollSql = "SELECT id, last_seq, status FROM " + PgSchema.quote(schema)
+        + ".runs WHERE id = ANY (?)";
+  }
+
+  /**
+   * @return the notice text for a run's head
+   */
+  static String payload(String runId, long lastSequence, RunStatus status) {
+    return runId + ":" + lastSequence + ":" + status.wireName();
+  }
+
+  /** Starts the listening thread; changes go to the sink. */
+  synchronized void start(Consumer<RunChange> changes) {
+    if (thread != null) {
+      throw new IllegalStateException("already watching");
+    }
+    this.sink = changes;
+    thread = new Thread(this::loop, "runs-pg-listen-" + channel);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Records a head this instance committed (its notice is not news, later ones are). */
+  void noteOwnHead(RunId id, long lastSequence) {
+    long now = System.nanoTime();
+    known.merge(id, new Known(lastSequence, now),
+        (a, b) -> new Known(Math.max(a.lastSequence(), b.lastSequence()), now));
+  }
+
+  private void loop() {
+    Connection c = null;
+    long backoff = 250;
+    boolean warned = false;
+    long nextPoll = System.nanoTime();
+    boolean pollNow = false;
+    while (!closed) {
+      if (c == null) {
+        try {
+          c = source.openDedicated();
+          c.setAutoCommit(true);
+          try (Statement st = c.createStatement()) {
+            st.execute("LISTEN \"" + channel + "\"");
+          }
+          if (warned) {
+            log.info("{} - listening for changes by other instances again", where);
+            pollNow = true;
+          }
+          warned = false;
+          backoff = 250;
+        } catch (SQLException | RuntimeException e) {
+          close(c);
+          c = null;
+          if (!warned) {
+            log.warn("{} - cannot listen for changes by other instances ({}); polling every {} ms"
+                + " and retrying", where, scrub.apply(e.getMessage()), pollMs);
+            warned = true;
+          } else {
+            log.debug("{} - listening still fails", where, e);
+          }
+          sleep(backoff);
+          backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+          continue;
+        }
+      }
+      try {
+        PGNotification[] got = c.unwrap(PGConnection.class).getNotifications(WAIT_MS);
+        if (got != null) {
+          for (PGNotification n : got) {
+            handle(n);
+          }
+        }
+        if (pollMs > 0 && (pollNow || System.nanoTime() - nextPoll >= 0)) {
+          poll(c);
+          pollNow = false;
+          nextPoll = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pollMs);
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (closed) {
+          break;
+        }
+        if (!warned) {
+          log.warn("{} - the connection listening for changes by other instances failed ({});"
+              + " reconnecting", where, scrub.apply(e.getMessage()));
+          warned = true;
+        } else {
+          log.debug("{} - listening failed again", where, e);
+        }
+        close(c);
+        c = null;
+      }
+    }
+    close(c);
+  }
+
+  private void handle(PGNotification n) {
+    if (!channel.equals(n.getName()) || source.isOwnBackend(n.getPID())) {
+      return;
+    }
+    String p = n.getParameter();
+    String[] parts = p.split(":");
+    RunId id;
+    long seq;
+    RunStatus status;
+    try {
+      if (parts.length != 3) {
+        throw new IllegalArgumentException("expected <run_id>:<last_seq>:<status>");
+      }
+      id = RunId.of(parts[0]);
+      seq = Long.parseLong(parts[1]);
+      status = RunStatus.fromWireName(parts[2]);
+    } catch (IllegalArgumentException | ValidationException e) {
+      log.debug("{} - ignoring malformed notice '{}'", where, p, e);
+      return;
+    }
+    report(id, seq, status);
+  }
+
+  /** Reports a head if it is newer than what this instance knows. */
+  private void report(RunId id, long seq, RunStatus status) {
+    long now = System.nanoTime();
+    boolean[] news = new boolean[1];
+    known.compute(id, (k, old) -> {
+      if (old == null || seq > old.lastSequence()) {
+        news[0] = true;
+        return new Known(seq, now);
+      }
+      return old;
+    });
+    if (news[0]) {
+      Consumer<RunChange> s = sink;
+      if (s != null && !closed) {
+        try {
+          s.accept(new RunChange(id, seq, status, seq == 1));
+        } catch (RuntimeException e) {
+          log.debug("{} - a change listener failed on run {}", where, id, e);
+        }
+      }
+    }
+  }
+
+  private void poll(Connection c) throws SQLException {
+    long now = System.nanoTime();
+    known.entrySet().removeIf(e -> now - e.getValue().touched() > WATCH_FOR_NANOS);
+    if (known.size() > MAX_WATCHED) {
+      List<Map.Entry<RunId, Known>> all = new ArrayList<>(known.entrySet());
+      all.sort(Comparator.comparingLong(e -> e.getValue().touched()));
+      for (int i = 0; i < all.size() - MAX_WATCHED; i++) {
+        known.remove(all.get(i).getKey());
+      }
+    }
+    if (known.isEmpty()) {
+      return;
+    }
+    String[] ids = known.keySet().stream().map(RunId::value).toArray(String[]::new);
+    try (PreparedStatement ps = c.prepareStatement(pollSql)) {
+      ps.setArray(1, c.createArrayOf("text", ids));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          RunId id = RunId.of(rs.getString(1));
+          long seq = rs.getLong(2);
+          Known k = known.get(id);
+          if (k != null && seq > k.lastSequence()) {
+            report(id, seq, RunStatus.fromWireName(rs.getString(3)));
+          }
+        }
+      }
+    }
+  }
+
+  private void sleep(long ms) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+    synchronized (this) {
+      while (!closed) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        try {
+          wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void close(Connection c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      if (!c.isClosed()) {
+        try (Statement st = c.createStatement()) {
+          // a host pool must not get back a session that keeps collecting notices
+          st.execute("UNLISTEN *");
+        }
+      }
+    } catch (SQLException e) {
+      log.debug("{} - UNLISTEN failed", where, e);
+    }
+    try {
+      c.close();
+    } catch (SQLException e) {
+      log.debug("{} - closing the listening connection failed", where, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      closed = true;
+      notifyAll();
+      t = thread;
+    }
+    if (t != null) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      if (t.isAlive()) {
+        log.warn("{} - the listening thread did not stop within 10 s", where);
+      }
+    }
+  }
+}

@@ -1,0 +1,253 @@
+package dev.runs.store.postgres;
+
+import dev.runs.StoreConfigurationException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store's tables in their own PostgreSQL schema, created and migrated on open. The version
+ * lives in {@code <schema>.schema_version}. Migration runs in one transaction under a
+ * transaction-scoped advisory lock keyed by the schema name, so instances opening a fresh database
+ * at the same moment take turns: the first creates everything, the others find the current
+ * version and go on. A database written by a newer version is refused before anything is touched.
+ */
+final class PgSchema {
+  private static final Logger log = LoggerFactory.getLogger(PgSchema.class);
+
+  /** The version this code writes and reads. */
+  static final int CURRENT_VERSION = 1;
+
+  /** Tables of version 1, for the "schema holds foreign tables" check. */
+  static final List<String> TABLES =
+      List.of("schema_version", "runs", "events", "stages", "stage_files", "leases", "documents");
+
+  private PgSchema() {}
+
+  /**
+   * The statements that bring a schema from version {@code n - 1} to {@code n}, by {@code n}.
+   * {@code %s} is the quoted schema name.
+   */
+  private static List<String> migration(int version) {
+    if (version == 1) {
+      return List.of(
+          "CREATE TABLE %s.schema_version ("
+              + " version integer PRIMARY KEY,"
+              + " description text NOT NULL,"
+              + " applied_at timestamptz NOT NULL DEFAULT now())",
+          // one row per run: the record (JSON text, written once) and the cached head of its log
+          "CREATE TABLE %s.runs ("
+              + " id text COLLATE \"C\" PRIMARY KEY,"
+              + " namespace text COLLATE \"C\" NOT NULL,"
+              + " thread_key text COLLATE \"C\","
+              + " trigger_id text COLLATE \"C\" NOT NULL,"
+              + " recommendation_id text COLLATE \"C\","
+              + " created_at timestamptz NOT NULL,"
+              + " record text NOT NULL,"
+              + " last_seq bigint NOT NULL CHECK (last_seq >= 1),"
+              + " status text NOT NULL,"
+              + " updated_at timestamptz NOT NULL,"
+              + " CONSTRAINT runs_trigger_id_key UNIQUE (trigger_id)"
+              + ") WITH (fillfactor = 80)",
+          "CREATE INDEX runs_created_idx ON %s.runs (created_at DESC, id DESC)",
+          "CREATE INDEX runs_namespace_idx ON %s.runs (namespace, created_at DESC, id DESC)",
+          "CREATE INDEX runs_thread_idx ON %s.runs (thread_key, created_at DESC, id DESC)"
+              + " WHERE thread_key IS NOT NULL",
+          "CREATE INDEX runs_status_idx ON %s.runs (status, created_at DESC, id DESC)",
+          "CREATE INDEX runs_recommendation_idx ON %s.runs (recommendation_id, created_at DESC, id DESC)"
+              + " WHERE recommendation_id IS NOT NULL",
+          // the log: one row per event, the envelope kept as its exact JSON text
+          "CREATE TABLE %s.events ("
+              + " run_id text COLLATE \"C\" NOT NULL,"
+              + " seq bigint NOT NULL,"
+              + " type text NOT NULL,"
+              + " time timestamptz NOT NULL,"
+              + " idem_key text COLLATE \"C\","
+              + " body text NOT NULL,"
+              + " PRIMARY KEY (run_id, seq))",
+          "CREATE UNIQUE INDEX events_idem_key_idx ON %s.events (run_id, idem_key)"
+              + " WHERE idem_key IS NOT NULL",
+          "CREATE TABLE %s.stages ("
+              + " run_id text COLLATE \"C\" NOT NULL REFERENCES %1$s.runs (id),"
+              + " stage_key text COLLATE \"C\" NOT NULL,"
+              + " attempt integer NOT NULL CHECK (attempt >= 1),"
+              + " position integer NOT NULL CHECK (position >= 1),"
+              + " created_at timestamptz NOT NULL,"
+              + " manifest text NOT NULL,"
+              + " PRIMARY KEY (run_id, stage_key, attempt))",
+          "CREATE TABLE %s.stage_files ("
+              + " run_id text COLLATE \"C\" NOT NULL,"
+              + " stage_key text COLLATE \"C\" NOT NULL,"
+              + " attempt integer NOT NULL,"
+              + " path text COLLATE \"C\" NOT NULL,"
+              + " content bytea NOT NULL,"
+              + " PRIMARY KEY (run_id, stage_key, attempt, path),"
+              + " FOREIGN KEY (run_id, stage_key, attempt)"
+              + "   REFERENCES %1$s.stages (run_id, stage_key, attempt))",
+          "CREATE TABLE %s.leases ("
+              + " run_id text COLLATE \"C\" PRIMARY KEY REFERENCES %1$s.runs (id),"
+              + " owner text NOT NULL,"
+              + " expires_at timestamptz NOT NULL)",
+          "CREATE INDEX leases_expires_idx ON %s.leases (expires_at, run_id)",
+          "CREATE TABLE %s.documents ("
+              + " collection text COLLATE \"C\" NOT NULL,"
+              + " id text COLLATE \"C\" NOT NULL,"
+              + " body text NOT NULL,"
+              + " created_at timestamptz NOT NULL DEFAULT now(),"
+              + " PRIMARY KEY (collection, id))");
+    }
+    throw new IllegalArgumentException("no migration to version " + version);
+  }
+
+  private static String description(int version) {
+    return version == 1 ? "runs, events, stages, leases, documents" : "version " + version;
+  }
+
+  /** @return the schema name quoted for SQL text (it is validated to a plain identifier) */
+  static String quote(String schema) {
+    return "\"" + schema + "\"";
+  }
+
+  /** Advisory lock key for migrating a schema: a constant high half, the name's hash below. */
+  static long migrationLockKey(String schema) {
+    return (0x52554E53L << 32) | (schema.hashCode() & 0xffffffffL);
+  }
+
+  /**
+   * Brings a schema to {@link #CURRENT_VERSION}, creating it when missing.
+   *
+   * @param c a connection (auto-commit; left in auto-commit)
+   * @param schema the validated schema name
+   * @param where the redacted location, for messages
+   * @return the version found before migrating (0 for a new schema)
+   * @throws StoreConfigurationException when the schema is newer than this code, or holds tables
+   *     that are not a runs store's (nothing modified)
+   */
+  static int migrate(Connection c, String schema, String where) throws SQLException {
+    int found = version(c, schema);
+    if (found == CURRENT_VERSION) {
+      return found;
+    }
+    refuseNewer(found, schema, where);
+    c.setAutoCommit(false);
+    boolean done = false;
+    try {
+      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+        ps.setLong(1, migrationLockKey(schema));
+        ps.executeQuery().close();
+      }
+      // another instance may have migrated while we waited for the lock
+      found = version(c, schema);
+      refuseNewer(found, schema, where);
+      if (found < CURRENT_VERSION) {
+        if (found == 0) {
+          createSchemaIfMissing(c, schema, where);
+        }
+        String q = quote(schema);
+        try (Statement st = c.createStatement()) {
+          for (int v = found + 1; v <= CURRENT_VERSION; v++) {
+            for (String sql : migration(v)) {
+              st.execute(String.format(sql, q));
+            }
+          }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+            "INSERT INTO " + q + ".schema_version (version, description) VALUES (?, ?)")) {
+          for (int v = found + 1; v <= CURRENT_VERSION; v++) {
+            ps.setInt(1, v);
+            ps.setString(2, description(v));
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+        log.info("{} - schema {} migrated from version {} to {}", where, schema, found, CURRENT_VERSION);
+      }
+      c.commit();
+      done = true;
+      return found;
+    } finally {
+      if (!done) {
+        try {
+          c.rollback();
+        } catch (SQLException e) {
+          log.debug("{} - rollback after a failed migration failed", where, e);
+        }
+      }
+      c.setAutoCommit(true);
+    }
+  }
+
+  private static void refuseNewer(int found, String schema, String where) {
+    if (found > CURRENT_VERSION) {
+      throw new StoreConfigurationException("schema '" + schema + "' of " + where
+          + " has version " + found + " but this version of runs-store-postgres reads and writes"
+          + " version " + CURRENT_VERSION + "; upgrade the library (nothing was modified)");
+    }
+  }
+
+  private static void createSchemaIfMissing(Connection c, String schema, String where)
+      throws SQLException {
+    boolean exists;
+    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        exists = rs.next();
+      }
+    }
+    if (!exists) {
+      try (Statement st = c.createStatement()) {
+        st.execute("CREATE SCHEMA IF NOT EXISTS " + quote(schema));
+      }
+      return;
+    }
+    List<String> clashes = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(
+        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE n.nspname = ? AND c.relname = ANY (?) ORDER BY 1")) {
+      ps.setString(1, schema);
+      ps.setArray(2, c.createArrayOf("text", TABLES.toArray()));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          clashes.add(rs.getString(1));
+        }
+      }
+    }
+    if (!clashes.isEmpty()) {
+      throw new StoreConfigurationException("schema '" + schema + "' of " + where
+          + " already holds " + clashes + " but no runs schema_version table, so it is not a runs"
+          + " store; choose another schema with ?schema=<name> (nothing was modified)");
+    }
+  }
+
+  /**
+   * @return the schema's version, 0 when it has no version table
+   */
+  static int version(Connection c, String schema) throws SQLException {
+    // an MVCC read of the catalogs, not to_regclass(): name lookups go through this session's
+    // catalog caches, which can still remember "no such schema" from before the lock was granted
+    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
+        + " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+        + " WHERE n.nspname = ? AND t.relname = 'schema_version')")) {
+      ps.setString(1, schema);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        if (!rs.getBoolean(1)) {
+          return 0;
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(version), 0) FROM "
+            + quote(schema) + ".schema_version");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+}
