@@ -35,6 +35,7 @@ public final class ConfigSnapshot {
 
   private ConfigSnapshot(ObjectNode node) {
     this.canonicalJson = JsonSupport.canonical(node);
+    JsonSupport.requireWellFormedUnicode(canonicalJson, "config");
     this.sha256 = Hashing.sha256Hex(canonicalJson);
   }
 

@@ -80,7 +80,9 @@ public final class Payload {
       throw new ValidationException("payload", "must be a JSON object but was " + node.getNodeType());
     }
     ObjectNode copy = ((ObjectNode) node).deepCopy();
-    return new Payload(JsonSupport.write(copy), copy);
+    String json = JsonSupport.write(copy);
+    JsonSupport.requireWellFormedUnicode(json, "payload");
+    return new Payload(json, copy);
   }
 
   /**
@@ -114,7 +116,9 @@ public final class Payload {
   }
 
   private static Payload fromTree(ObjectNode node) {
-    return new Payload(JsonSupport.write(node), node);
+    String json = JsonSupport.write(node);
+    JsonSupport.requireWellFormedUnicode(json, "payload");
+    return new Payload(json, node);
   }
 
   /** @return the compact JSON text */

@@ -47,6 +47,7 @@ public record RunQuery(
     Objects.requireNonNull(createdBefore, "createdBefore");
     Objects.requireNonNull(cursor, "cursor");
     Objects.requireNonNull(recommendationId, "recommendationId");
+    namespace.ifPresent(RunId::validateNamespace);
     statuses = statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ValidationException("limit", "must be 1 to " + MAX_LIMIT + " but was " + limit);

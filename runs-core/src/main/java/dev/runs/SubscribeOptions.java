@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param bufferSize how far a subscriber may fall behind: when more newer events than this wait
  *     and it has no outstanding demand, it is ended with {@link SlowSubscriberException} (default
  *     10,000); also the most events buffered in memory for it
- * @param followResumed when true the stream stays open after a terminal event and follows a later
- *     {@code run.resumed}; when false (default) it completes after the first terminal event
+ * @param followResumed when true the stream stays open after {@code run.failed}, {@code
+ *     run.cancelled} or {@code run.interrupted} and follows a later {@code run.resumed}, completing
+ *     only after {@code run.completed} (which is final); when false (default) it completes after the
+ *     first terminal event
  * @param pollInterval for changes made by other processes: how often the store is checked when
  *     nothing arrives (default 200 ms); changes made in this process arrive at once
  */

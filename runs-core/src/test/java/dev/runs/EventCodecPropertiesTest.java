@@ -43,7 +43,10 @@ final class EventCodecPropertiesTest {
 
   @Provide
   Arbitrary<RunEvent> events() {
-    Arbitrary<String> text = Arbitraries.strings().all().ofMaxLength(40);
+    // any Unicode text: every BMP character outside the surrogate block, plus pairs (emoji)
+    Arbitrary<String> text = Arbitraries.oneOf(
+        Arbitraries.strings().withCharRange('\u0000', '\ud7ff').withCharRange('\ue000', '\ufffd').ofMaxLength(40),
+        Arbitraries.of("\ud83d\ude00", "a\ud834\udd1eb", "\u00e9t\u00e9"));
     Arbitrary<Object> leaf = Arbitraries.oneOf(
         text.map(s -> (Object) s),
         Arbitraries.longs().map(l -> (Object) l),

@@ -60,6 +60,24 @@ final class StoreLimitsTest {
   }
 
   @Test
+  void unpairedSurrogates_areRefusedBeforeAnythingIsStored() {
+    assertThatThrownBy(() -> Payload.of("{\"text\":\"\\ud800\"}")).isInstanceOf(ValidationException.class)
+        .hasMessageContaining("surrogate");
+    assertThatThrownBy(() -> Payload.of(Map.of("text", "a\udc00b"))).isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> ConfigSnapshot.builder().prompt("\ud83d").build())
+        .isInstanceOf(ValidationException.class).hasMessageContaining("config");
+    assertThat(Payload.of(Map.of("text", "ok \ud83d\ude00")).text("text")).contains("ok \ud83d\ude00");
+  }
+
+  @Test
+  void runQuery_refusesBadNamespace_evenWithoutTheBuilder() {
+    assertThatThrownBy(() -> new RunQuery(java.util.Optional.of("../etc"), java.util.Optional.empty(),
+        java.util.Set.of(), java.util.Optional.empty(), java.util.Optional.empty(), 10,
+        java.util.Optional.empty(), java.util.Optional.empty()))
+        .isInstanceOf(ValidationException.class).hasMessageContaining("namespace");
+  }
+
+  @Test
   void stepAndPhaseEvents_needTheirEnvelopeFields() {
     try (RunStore store = RunStores.memory()) {
       RunId id = startedRun(store);

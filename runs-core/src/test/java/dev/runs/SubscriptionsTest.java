@@ -69,6 +69,33 @@ final class SubscriptionsTest {
   }
 
   @Test
+  @Timeout(60)
+  void followResumed_followsAResumedRun_andEndsAtCompleted() {
+    try (RunStore store = RunStores.memory()) {
+      RunId id = startedRun(store);
+      store.append(id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"x\"}}")));
+      List<String> types = new ArrayList<>();
+      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+        store.append(id, List.of(EventDraft.of(EventTypes.RUN_RESUMED), line(1)));
+        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      });
+      try (EventStream events = Subscriptions.iterate(
+          store.subscribe(id, 0, SubscribeOptions.DEFAULTS.withFollowResumed(true)))) {
+        while (events.hasNext()) {
+          types.add(events.next().type().name());
+        }
+      }
+      writer.join();
+      assertThat(types).containsExactly("run.created", "run.started", "run.failed", "run.resumed",
+          "console.line", "run.completed");
+      try (EventStream after = Subscriptions.iterate(
+          store.subscribe(id, 6, SubscribeOptions.DEFAULTS.withFollowResumed(true)))) {
+        assertThat(after.hasNext()).isFalse();
+      }
+    }
+  }
+
+  @Test
   void iterate_rejectsBadPrefetch() {
     try (RunStore store = RunStores.memory()) {
       assertThatThrownBy(() -> Subscriptions.iterate(store.subscribe(RunId.of("x"), 0), 0))

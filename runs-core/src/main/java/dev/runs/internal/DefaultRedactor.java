@@ -27,6 +27,19 @@ public final class DefaultRedactor implements Redactor {
     "xox", "eyj", "credential"
   };
 
+  /** The hints by their first character, for {@link #mayContainSecret}. */
+  private static final String[][] FIRST = new String[128][];
+
+  static {
+    for (String hint : HINTS) {
+      char f = hint.charAt(0);
+      String[] prev = FIRST[f];
+      String[] next = prev == null ? new String[1] : java.util.Arrays.copyOf(prev, prev.length + 1);
+      next[next.length - 1] = hint;
+      FIRST[f] = next;
+    }
+  }
+
   private static final Pattern SECRET_VALUES = Pattern.compile(
       "(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----"
           + "|(?i:bearer)\\s+[A-Za-z0-9._~+/=-]{8,}"
@@ -52,11 +65,19 @@ public final class DefaultRedactor implements Redactor {
     return Payload.of(copy);
   }
 
+  /** One pass, no allocation: at each position, compare the hints that start with its letter. */
   private static boolean mayContainSecret(String json) {
-    String lower = json.toLowerCase(Locale.ROOT);
-    for (String hint : HINTS) {
-      if (lower.contains(hint)) {
-        return true;
+    int n = json.length();
+    for (int i = 0; i < n; i++) {
+      char c = json.charAt(i);
+      char lower = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+      if (lower >= 128 || FIRST[lower] == null) {
+        continue;
+      }
+      for (String hint : FIRST[lower]) {
+        if (json.regionMatches(true, i, hint, 0, hint.length())) {
+          return true;
+        }
       }
     }
     return false;

@@ -146,6 +146,31 @@ public final class JsonSupport {
   }
 
   /**
+   * Refuses text with an unpaired UTF-16 surrogate (from a {@code "\\ud800"} escape or a broken
+   * Java string): such text cannot be written as UTF-8, so a store would keep something other than
+   * what it acknowledged.
+   *
+   * @param text JSON text
+   * @param field the field to name in the error
+   * @throws ValidationException at the first unpaired surrogate
+   */
+  public static void requireWellFormedUnicode(String text, String field) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c) && i + 1 < text.length()
+            && Character.isLowSurrogate(text.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        throw new dev.runs.ValidationException(field, String.format(
+            "contains an unpaired UTF-16 surrogate \\u%04x at character %d; JSON text must be valid"
+                + " Unicode", (int) c, i));
+      }
+    }
+  }
+
+  /**
    * Returns the nesting depth of a tree (a scalar is 0, {@code {}} is 1).
    *
    * @param node the tree

@@ -1,6 +1,7 @@
 package dev.runs.internal;
 
 import dev.runs.EventStream;
+import dev.runs.EventTypes;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -82,7 +83,9 @@ final class RunSubscription implements Flow.Subscription {
       synchronized (this) {
         knownHead = Math.max(knownHead, entry.lastSequence());
         liveBase = Math.max(afterSequence, entry.lastSequence());
-        if (entry.status().isTerminal() && !options.followResumed() && entry.lastSequence() <= afterSequence) {
+        boolean ended = entry.status() == dev.runs.RunStatus.COMPLETED
+            || (entry.status().isTerminal() && !options.followResumed());
+        if (ended && entry.lastSequence() <= afterSequence) {
           completeNow = true;
         }
         started = true;
@@ -258,7 +261,8 @@ final class RunSubscription implements Flow.Subscription {
         return;
       }
       delivered = e.sequence();
-      if (e.isTerminal() && !options.followResumed()) {
+      // completed is final: even a subscription following resumed runs ends there
+      if (e.isTerminal() && (!options.followResumed() || e.type().equals(EventTypes.RUN_COMPLETED))) {
         completeNow = true;
       }
     }
