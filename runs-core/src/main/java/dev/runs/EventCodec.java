@@ -40,7 +40,7 @@ public final class EventCodec {
    * @return the JSON text
    */
   public static String encode(RunEvent event) {
-    StringBuilder b = new StringBuilder(200 + event.payload().json().length());
+    StringBuilder b = new StringBuilder(384 + event.payload().json().length());
     CanonicalEventCodec.encode(event, b);
     return b.toString();
   }

@@ -29,9 +29,12 @@ public final class DefaultRedactor implements Redactor {
 
   /** The hints by their first character, for {@link #mayContainSecret}. */
   private static final String[][] FIRST = new String[128][];
+  /** Which (first, second) lowercase character pairs start a hint. */
+  private static final boolean[] PAIRS = new boolean[128 * 128];
 
   static {
     for (String hint : HINTS) {
+      PAIRS[(hint.charAt(0) << 7) | hint.charAt(1)] = true;
       char f = hint.charAt(0);
       String[] prev = FIRST[f];
       String[] next = prev == null ? new String[1] : java.util.Arrays.copyOf(prev, prev.length + 1);
@@ -65,22 +68,30 @@ public final class DefaultRedactor implements Redactor {
     return Payload.of(copy);
   }
 
-  /** One pass, no allocation: at each position, compare the hints that start with its letter. */
+  /**
+   * One pass, no allocation: a table of the hints' first two characters (lowercased) rules out
+   * almost every position with two array reads; only where a pair matches are the hints starting
+   * there compared.
+   */
   private static boolean mayContainSecret(String json) {
-    int n = json.length();
+    int n = json.length() - 1;
     for (int i = 0; i < n; i++) {
-      char c = json.charAt(i);
-      char lower = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
-      if (lower >= 128 || FIRST[lower] == null) {
+      int c1 = lower(json.charAt(i));
+      int c2 = lower(json.charAt(i + 1));
+      if (c1 >= 128 || c2 >= 128 || !PAIRS[(c1 << 7) | c2]) {
         continue;
       }
-      for (String hint : FIRST[lower]) {
+      for (String hint : FIRST[c1]) {
         if (json.regionMatches(true, i, hint, 0, hint.length())) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  private static int lower(char c) {
+    return c >= 'A' && c <= 'Z' ? c + 32 : c;
   }
 
   /** Redacts in place; returns true when anything changed. */

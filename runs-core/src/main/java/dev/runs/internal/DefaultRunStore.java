@@ -255,7 +255,8 @@ public final class DefaultRunStore implements RunStore {
       if (redacted != d.payload()) {
         d = d.withPayload(redacted);
       }
-      int bytes = redacted.utf8Length();
+      // UTF-8 needs at most 3 bytes per UTF-16 char: count exactly only when that could matter
+      int bytes = redacted.json().length() * 3L <= limits.maxPayloadBytes() ? 0 : redacted.utf8Length();
       if (bytes > limits.maxPayloadBytes()) {
         throw new LimitExceededException(context, "payload", "maxPayloadBytes",
             limits.maxPayloadBytes(), bytes);

@@ -1,6 +1,5 @@
 package dev.runs.internal;
 
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -8,15 +7,13 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * UUID version 7 generator (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter that
  * keeps ids from one generator strictly increasing within a millisecond (and across a clock that
- * steps back), then 62 random bits. Thread-safe and lock-free.
+ * steps back), then 62 random bits from {@link java.util.concurrent.ThreadLocalRandom} (ids must be
+ * unique, not unguessable). Thread-safe and lock-free.
  */
 public final class Uuid7 {
-  private static final SecureRandom SEED = new SecureRandom();
-
   private final Clock clock;
   /** Packed last issued (millis << 12 | counter). */
   private final AtomicLong last = new AtomicLong();
-  private final java.util.SplittableRandom random;
 
   /**
    * Creates a generator reading milliseconds from {@code clock}.
@@ -25,7 +22,6 @@ public final class Uuid7 {
    */
   public Uuid7(Clock clock) {
     this.clock = clock;
-    this.random = new java.util.SplittableRandom(SEED.nextLong());
   }
 
   /** @return a new UUIDv7, greater than every id this generator returned before */
@@ -46,10 +42,7 @@ public final class Uuid7 {
     long millis = packed >>> 12;
     long counter = packed & 0xFFF;
     long msb = (millis << 16) | (0x7L << 12) | counter;
-    long rand;
-    synchronized (random) {
-      rand = random.nextLong();
-    }
+    long rand = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     long lsb = (rand & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(msb, lsb);
   }
