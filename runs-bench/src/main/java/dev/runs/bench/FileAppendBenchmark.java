@@ -67,7 +67,7 @@ public class FileAppendBenchmark {
 
     @Setup(Level.Trial)
     public void open() {
-      dir = BenchFiles.scratch("file-append-");
+      dir = Bench.scratch("file-append-");
       store = RunStores.open("file:" + dir.resolve("store"));
       hot = BenchFiles.startedRun(store, "bench");
       RunEvent sample = store.append(BenchFiles.startedRun(store, "bench"), BenchFiles.EVENT);
@@ -77,7 +77,7 @@ public class FileAppendBenchmark {
     @TearDown(Level.Trial)
     public void close() {
       store.close();
-      BenchFiles.delete(dir);
+      Bench.delete(dir);
     }
   }
 
@@ -214,14 +214,14 @@ public class FileAppendBenchmark {
 
     @Setup(Level.Trial)
     public void open() {
-      dir = BenchFiles.scratch("file-append-nosync-");
+      dir = Bench.scratch("file-append-nosync-");
       store = RunStores.open("file:" + dir.resolve("store") + "?durability=none");
     }
 
     @TearDown(Level.Trial)
     public void close() {
       store.close();
-      BenchFiles.delete(dir);
+      Bench.delete(dir);
     }
   }
 

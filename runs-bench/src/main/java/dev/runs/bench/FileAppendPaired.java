@@ -49,7 +49,7 @@ public final class FileAppendPaired {
   public static void main(String[] args) throws Exception {
     double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 2;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
-    Path dir = BenchFiles.scratch("file-paired-");
+    Path dir = Bench.scratch("file-paired-");
     dev.runs.RunStoreOptions.Builder options = dev.runs.RunStoreOptions.builder();
     if (System.getProperty("lanes") != null) {
       options.commitLanes(Integer.getInteger("lanes"));
@@ -84,7 +84,7 @@ public final class FileAppendPaired {
       compare("pipelined 256", seconds, rounds, d -> pipelined(store, piped, 256, d), d -> raw(f, line, 256, d));
       f.close();
     } finally {
-      BenchFiles.delete(dir);
+      Bench.delete(dir);
     }
   }
 

@@ -51,7 +51,7 @@ public class FileReadBenchmark {
 
     @Setup(Level.Trial)
     public void fill() {
-      dir = BenchFiles.scratch("file-read-");
+      dir = Bench.scratch("file-read-");
       store = RunStores.open("file:" + dir.resolve("store") + "?durability=none");
       id = BenchFiles.startedRun(store, "bench");
       List<EventDraft> batch = new ArrayList<>();
@@ -59,8 +59,8 @@ public class FileReadBenchmark {
         batch.add(BenchFiles.EVENT);
       }
       List<CompletableFuture<List<RunEvent>>> pending = new ArrayList<>();
-      for (int written = 2; written < EVENTS; written += batch.size()) {
-        List<EventDraft> b = written + batch.size() > EVENTS ? batch.subList(0, EVENTS - written) : batch;
+      for (int written = 2; written < Bench.events(); written += batch.size()) {
+        List<EventDraft> b = written + batch.size() > Bench.events() ? batch.subList(0, Bench.events() - written) : batch;
         pending.add(store.appendAsync(id, b, ExpectedSequence.any()));
         if (pending.size() == 8) {
           pending.forEach(CompletableFuture::join);
@@ -68,15 +68,15 @@ public class FileReadBenchmark {
         }
       }
       pending.forEach(CompletableFuture::join);
-      if (store.entry(id).orElseThrow().lastSequence() != EVENTS) {
-        throw new IllegalStateException("expected " + EVENTS + " events");
+      if (store.entry(id).orElseThrow().lastSequence() != Bench.events()) {
+        throw new IllegalStateException("expected " + Bench.events() + " events");
       }
     }
 
     @TearDown(Level.Trial)
     public void close() {
       store.close();
-      BenchFiles.delete(dir);
+      Bench.delete(dir);
     }
   }
 
@@ -89,10 +89,10 @@ public class FileReadBenchmark {
 
     @Setup(Level.Trial)
     public void fill() {
-      dir = BenchFiles.scratch("file-list-");
+      dir = Bench.scratch("file-list-");
       uri = "file:" + dir.resolve("store") + "?durability=none";
       store = RunStores.open(uri);
-      for (int i = 0; i < RUNS; i++) {
+      for (int i = 0; i < Bench.listRuns(); i++) {
         String ns = "ns-" + (i % 10);
         if (i % 100 == 0) {
           BenchFiles.startedRun(store, ns);
@@ -108,7 +108,7 @@ public class FileReadBenchmark {
     @TearDown(Level.Trial)
     public void close() {
       store.close();
-      BenchFiles.delete(dir);
+      Bench.delete(dir);
     }
   }
 
@@ -140,7 +140,7 @@ public class FileReadBenchmark {
         n++;
       }
     }
-    if (n != EVENTS) {
+    if (n != Bench.events()) {
       throw new IllegalStateException("read " + n);
     }
     return n;

@@ -79,7 +79,7 @@ public class SqliteAppendBenchmark {
     /** Opens a new database and starts the shared run. */
     @Setup(Level.Trial)
     public void open() {
-      dir = SqliteBench.scratch("runs-append-");
+      dir = Bench.scratch("runs-append-");
       store = RunStores.open("sqlite:" + dir.resolve("bench.db") + "?durability=" + durability);
       hot = startedRun();
     }
@@ -94,7 +94,7 @@ public class SqliteAppendBenchmark {
     @TearDown(Level.Trial)
     public void close() {
       store.close();
-      SqliteBench.delete(dir);
+      Bench.delete(dir);
     }
   }
 
@@ -202,7 +202,7 @@ public class SqliteAppendBenchmark {
     /** Creates the schema through the store, then opens a plain connection. */
     @Setup(Level.Trial)
     public void open() throws SQLException {
-      dir = SqliteBench.scratch("runs-raw-");
+      dir = Bench.scratch("runs-raw-");
       Path db = dir.resolve("bench.db");
       RunId run = null;
       try (RunStore store = RunStores.open("sqlite:" + db)) {
@@ -256,7 +256,7 @@ public class SqliteAppendBenchmark {
       insert.close();
       control.close();
       connection.close();
-      SqliteBench.delete(dir);
+      Bench.delete(dir);
     }
   }
 

@@ -12,26 +12,19 @@ import dev.runs.ConfigSnapshot;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.UUID;
-import java.util.stream.Stream;
 
-/** What the SQLite benchmarks share: the event they write, scratch directories, records. */
+/** What the SQLite benchmarks share: the event they write and run records. */
 final class SqliteBench {
   private SqliteBench() {}
 
-  /** A console line whose JSON payload is exactly 300 bytes. */
-  static final Payload PAYLOAD = Payload.of(Map.of("stream", "stdout", "text", "x".repeat(271)));
+  static final Payload PAYLOAD = Bench.PAYLOAD;
 
-  static final EventDraft DRAFT = EventDraft.of(EventTypes.CONSOLE_LINE, PAYLOAD);
+  static final EventDraft DRAFT = Bench.EVENT;
 
   /**
    * The envelope the store writes for {@link #DRAFT}, for the raw-insert ceilings: the same row
@@ -50,28 +43,5 @@ final class SqliteBench {
   static RunRecord record() {
     return RunRecord.builder(WorkflowRef.of("bench", "1"), ConfigSnapshot.builder().model("acme", "m-1").build(),
         Trigger.of(TriggerSource.API, "bench-" + UUID.randomUUID())).build();
-  }
-
-  static Path scratch(String prefix) {
-    try {
-      String base = System.getProperty("runs.bench.dir");
-      return base == null ? Files.createTempDirectory(prefix)
-          : Files.createTempDirectory(Files.createDirectories(Path.of(base)), prefix);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static void delete(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -57,7 +57,7 @@ public final class SqlitePairedComparison {
     Slice run() throws Exception;
   }
 
-  private final Path dir = SqliteBench.scratch("runs-paired-");
+  private final Path dir = Bench.scratch("runs-paired-");
   private RunStore store;
   private Connection raw;
   private PreparedStatement insert;
@@ -117,7 +117,7 @@ public final class SqlitePairedComparison {
       control.close();
       raw.close();
     }
-    SqliteBench.delete(dir);
+    Bench.delete(dir);
   }
 
   private RunId startedRun() {

@@ -63,7 +63,7 @@ public class SqliteReadBenchmark {
   /** Writes the run (at durability normal, to fill it quickly), then reopens with the defaults. */
   @Setup(Level.Trial)
   public void fill() throws SQLException {
-    dir = SqliteBench.scratch("runs-read-");
+    dir = Bench.scratch("runs-read-");
     db = dir.resolve("bench.db");
     try (RunStore writer = RunStores.open("sqlite:" + db + "?durability=normal")) {
       run = writer.create(SqliteBench.record()).record().id();
@@ -73,7 +73,7 @@ public class SqliteReadBenchmark {
         batch.add(SqliteBench.DRAFT);
       }
       List<CompletableFuture<List<RunEvent>>> pending = new ArrayList<>();
-      int remaining = EVENTS - 2;
+      int remaining = Bench.events() - 2;
       while (remaining > 0) {
         List<EventDraft> drafts = remaining >= batch.size() ? batch : batch.subList(0, remaining);
         pending.add(writer.appendAsync(run, drafts, ExpectedSequence.any()));
@@ -83,8 +83,8 @@ public class SqliteReadBenchmark {
         }
       }
       pending.forEach(CompletableFuture::join);
-      if (writer.entry(run).orElseThrow().lastSequence() != EVENTS) {
-        throw new IllegalStateException("the run should hold " + EVENTS + " events");
+      if (writer.entry(run).orElseThrow().lastSequence() != Bench.events()) {
+        throw new IllegalStateException("the run should hold " + Bench.events() + " events");
       }
     }
     store = RunStores.open("sqlite:" + db);
@@ -98,7 +98,7 @@ public class SqliteReadBenchmark {
   public void close() throws SQLException {
     raw.close();
     store.close();
-    SqliteBench.delete(dir);
+    Bench.delete(dir);
   }
 
   @Benchmark
@@ -111,7 +111,7 @@ public class SqliteReadBenchmark {
         n++;
       }
     }
-    if (n != EVENTS) {
+    if (n != Bench.events()) {
       throw new IllegalStateException("read " + n + " events");
     }
     return n;

@@ -1,0 +1,84 @@
+package dev.runs.bench;
+
+import dev.runs.ConfigSnapshot;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunStore;
+import dev.runs.RunStores;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
+import dev.runs.WorkflowRef;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Listing one thread's runs among many: the list-view query of a chat or job UI. The store holds
+ * {@link Bench#runs()} runs (100,000 by default), 100 per thread key; each call lists
+ * the newest 50 runs of one thread. SQLite answers from an index; the file store scans its run
+ * directories (cached records), so its figure grows with the number of runs.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 1, time = 3)
+@Measurement(iterations = 3, time = 3)
+@State(Scope.Benchmark)
+public class ListByThreadBenchmark {
+  @Param({"sqlite", "file"})
+  public String store;
+
+  Path dir;
+  RunStore runs;
+  int threads;
+  int next;
+
+  /** Creates the runs (without fsync, to fill quickly), then reopens with the defaults. */
+  @Setup(Level.Trial)
+  public void fill() {
+    dir = Bench.scratch("list-by-thread-");
+    String uri = store.equals("sqlite") ? "sqlite:" + dir.resolve("runs.db") : "file:" + dir.resolve("runs");
+    String fast = uri + (store.equals("sqlite") ? "?durability=normal" : "?durability=none");
+    threads = Math.max(1, Bench.runs() / 100); // 100 runs per thread: 1,000 threads for 100,000 runs
+    try (RunStore writer = RunStores.open(fast)) {
+      for (int i = 0; i < Bench.runs(); i++) {
+        writer.create(RunRecord.builder(WorkflowRef.of("bench", "1"), ConfigSnapshot.empty(),
+                Trigger.of(TriggerSource.TEST, "list-" + i))
+            .namespace("bench").threadKey("thread-" + (i % threads)).build());
+      }
+    }
+    runs = RunStores.open(uri);
+    runs.list(RunQuery.builder().threadKey("thread-0").limit(1).build());
+  }
+
+  /** Closes and deletes the store. */
+  @TearDown(Level.Trial)
+  public void close() {
+    runs.close();
+    Bench.delete(dir);
+  }
+
+  /** @return the newest 50 runs of one thread */
+  @Benchmark
+  public RunPage listByThread() {
+    next = (next + 7) % threads;
+    RunPage page = runs.list(RunQuery.builder().threadKey("thread-" + next).limit(50).build());
+    if (page.runs().isEmpty()) {
+      throw new IllegalStateException("thread-" + next + " has no runs");
+    }
+    return page;
+  }
+}

@@ -1,0 +1,30 @@
+package dev.runs.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Runs every benchmark of the report once in the smoke profile (in-process, one short iteration,
+ * small data) so none of them rots, and checks that the report has a measured figure in every row.
+ * The figures themselves mean nothing here.
+ */
+final class BenchReportSmokeIT {
+  @Test
+  @Timeout(600)
+  void smokeProfile_runsEveryBenchmark_andFillsEveryRow() throws Exception {
+    String report = BenchReport.run(BenchReport.Profile.SMOKE);
+
+    assertThat(report).contains("| store | scenario | ours | ceiling");
+    assertThat(report).doesNotContain("not measured").doesNotContain("FAILED");
+    for (String scenario : new String[] {"durable append, 16 writers, own runs",
+        "one producer, 256 async appends in flight", "read a 1,000,000-event run",
+        "list one thread's newest 50 among 100,000 runs", "delivery p50 / p99 / max, 100 subscribers",
+        "with -Xmx64m (sqlite)", "with -Xmx64m (file)"}) {
+      assertThat(report).contains(scenario);
+    }
+    assertThat(report.lines().filter(l -> l.startsWith("| SQLite") || l.startsWith("| file")))
+        .allSatisfy(l -> assertThat(l.split("\\|")[3].trim()).as(l).isNotEqualTo("–"));
+  }
+}
