@@ -19,8 +19,9 @@ import java.util.concurrent.Flow;
  * seen returns the first event with that key instead of writing again.
  *
  * <p><b>Threads.</b> Implementations are thread-safe. Futures from {@code appendAsync} complete on
- * the store's commit thread: attach slow follow-up work with the {@code ...Async} methods of
- * {@link CompletableFuture}. After {@link #close()} every method throws {@link
+ * the thread that committed them (a store commit thread, or a blocking appender that committed a
+ * batch it was part of): attach slow follow-up work with the {@code ...Async} methods of {@link
+ * CompletableFuture}. After {@link #close()} every method throws {@link
  * IllegalStateException}.
  */
 public interface RunStore extends AutoCloseable {

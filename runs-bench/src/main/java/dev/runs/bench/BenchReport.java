@@ -66,6 +66,7 @@ public final class BenchReport {
       + "|FileReadBenchmark.read_1MEvents|ListByThreadBenchmark.listByThread)$";
   private static final String PEER = "dev.runs.bench.AxonAppendBenchmark.(appendSyncOwnAggregate"
       + "|appendSyncHotAggregate|appendBatch256)$";
+  private static final String SUBSCRIBERS = "dev.runs.bench.WritersWithSubscribersBenchmark.append$";
   private static final String POSTGRES = "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
       + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
 
@@ -108,7 +109,7 @@ public final class BenchReport {
       System.setProperty("runs.bench.listRuns", "100");
     }
     boolean postgres = postgresAnswers();
-    List<String> includes = new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER));
+    List<String> includes = new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS));
     if (postgres) {
       includes.add(POSTGRES);
     }
@@ -212,6 +213,13 @@ public final class BenchReport {
       rows.add(append("PostgreSQL", "durable append, 4 writers", s.get(pg + "store_w04"), s.get(pg + "ceiling_w04"), null, null));
       rows.add(append("PostgreSQL", "durable append, 16 writers", s.get(pg + "store_w16"), s.get(pg + "ceiling_w16"), null, 0.7));
     }
+    String ws = "WritersWithSubscribersBenchmark.append";
+    Double alone = s.get(ws + "[subscriber=none]");
+    Double stalled = s.get(ws + "[subscriber=stalled]");
+    rows.add(new Row("subscribe", "writer throughput with a stalled subscriber (ceiling = no subscriber)",
+        ev, stalled, alone, null, "unaffected", verdict(ratio(stalled, alone), 0.9)));
+    rows.add(new Row("subscribe", "writer throughput with an active subscriber (ceiling = no subscriber)",
+        ev, s.get(ws + "[subscriber=active]"), alone, null, "", ""));
     for (Map.Entry<String, DeliveryLatency.Result> e : latency.entrySet()) {
       DeliveryLatency.Result r = e.getValue();
       rows.add(new Row("subscribe", String.format(Locale.ROOT, "delivery p50 / p99 / max, %d subscriber%s, 10,000 events/s",
@@ -306,7 +314,7 @@ public final class BenchReport {
     b.append("| store | scenario | ours | ceiling | ours / ceiling | peer | ours / peer | target | verdict |\n");
     b.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
     for (Row r : rows) {
-      boolean latencyRow = r.group().equals("subscribe");
+      boolean latencyRow = r.unit().equals("µs");
       b.append("| ").append(r.group()).append(" | ").append(r.scenario()).append(" | ")
           .append(latencyRow ? fmt(r.ours()) + " µs p99" : fmt(r.ours()) + " " + r.unit()).append(" | ")
           .append(fmt(r.ceiling())).append(" | ").append(fmtRatio(ratio(r.ours(), r.ceiling()))).append(" | ")

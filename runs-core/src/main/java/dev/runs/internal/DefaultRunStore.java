@@ -186,7 +186,7 @@ public final class DefaultRunStore implements RunStore {
 
   @Override
   public List<RunEvent> append(RunId runId, List<EventDraft> drafts, ExpectedSequence expected) {
-    CompletableFuture<List<RunEvent>> f = appendAsync(runId, drafts, expected);
+    CompletableFuture<List<RunEvent>> f = submit(runId, drafts, expected, true);
     boolean interrupted = false;
     try {
       while (true) {
@@ -227,13 +227,18 @@ public final class DefaultRunStore implements RunStore {
   @Override
   public CompletableFuture<List<RunEvent>> appendAsync(
       RunId runId, List<EventDraft> drafts, ExpectedSequence expected) {
+    return submit(runId, drafts, expected, false);
+  }
+
+  private CompletableFuture<List<RunEvent>> submit(
+      RunId runId, List<EventDraft> drafts, ExpectedSequence expected, boolean callerWaits) {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(drafts, "drafts");
     Objects.requireNonNull(expected, "expected");
     checkOpen();
     List<EventDraft> prepared = prepare(runId, drafts);
     PendingAppend pending = new PendingAppend(runId, prepared, expected);
-    committer.submit(pending);
+    committer.submit(pending, callerWaits);
     return pending.future;
   }
 

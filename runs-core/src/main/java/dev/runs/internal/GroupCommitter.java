@@ -10,21 +10,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gathers concurrent appends into group commits. Each lane is one thread with one queue; a run
- * always maps to the same lane, so its appends stay in order and two lanes never commit the same
- * run. A lane takes the first waiting append, drains whatever else is waiting (up to the batch
- * limit), groups it by run, hands the whole batch to the engine in one commit, then completes each
- * caller's future with exactly its events. While a commit is in flight new appends queue up and
- * form the next batch: no timer, no added latency when idle.
+ * Gathers concurrent appends into group commits. Each lane has one queue and one commit at a time;
+ * a run always maps to the same lane, so its appends stay in order and two lanes never commit the
+ * same run. A committer drains whatever is waiting (up to the batch limit, in arrival order),
+ * groups it by run, hands the whole batch to the engine in one commit, then completes each caller's
+ * future with exactly its events. While a commit is in flight new appends queue up and form the
+ * next batch: no timer, no added latency when idle.
+ *
+ * <p>Who commits: each lane has a thread for asynchronous appends, and a <em>blocking</em> append
+ * that finds its lane idle commits on its own thread (leader/follower group commit) when the engine
+ * allows it ({@link StorageEngine#allowsCommitOnCallerThread()}) and the thread is not interrupted. That saves the
+ * two thread hand-offs (caller to commit thread and back) that otherwise cost a single writer as
+ * much as its fsync; appends arriving meanwhile queue behind it and the lane thread commits them.
+ * Only one commit per lane runs at a time, and batches are drained in arrival order, so order per
+ * run is kept whoever commits.
  */
 final class GroupCommitter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitter.class);
-  private static final PendingAppend STOP = new PendingAppend(null, List.of(), null);
 
   private final StorageEngine engine;
   private final Clock clock;
@@ -32,6 +41,7 @@ final class GroupCommitter {
   private final int maxBatchEvents;
   private final CommitListener listener;
   private final Lane[] lanes;
+  private final boolean callerMayCommit;
 
   GroupCommitter(
       StorageEngine engine, Clock clock, int laneCount, int maxBatchEvents, String name,
@@ -41,6 +51,7 @@ final class GroupCommitter {
     this.ids = new Uuid7(clock);
     this.maxBatchEvents = maxBatchEvents;
     this.listener = listener;
+    this.callerMayCommit = engine.allowsCommitOnCallerThread();
     this.lanes = new Lane[laneCount];
     for (int i = 0; i < laneCount; i++) {
       lanes[i] = new Lane();
@@ -51,19 +62,26 @@ final class GroupCommitter {
     }
   }
 
-  /** Told of each run's newly durable events, on the commit thread. */
+  /** Told of each run's newly durable events, on the thread that committed them. */
   interface CommitListener {
     void committed(RunId runId, dev.runs.spi.RunHead headAfter, List<RunEvent> written);
   }
 
-  void submit(PendingAppend a) {
-    lanes[Math.floorMod(a.runId.hashCode(), lanes.length)].queue.add(a);
+  /**
+   * Queues an append.
+   *
+   * @param a the append
+   * @param callerWaits true when the caller blocks until it is durable: it may then commit itself
+   */
+  void submit(PendingAppend a, boolean callerWaits) {
+    boolean lead = callerWaits && callerMayCommit && !Thread.currentThread().isInterrupted();
+    lanes[Math.floorMod(a.runId.hashCode(), lanes.length)].submit(a, lead);
   }
 
   /** Commits everything queued, then stops the lanes; appends arriving later fail. */
   void shutdown() {
     for (Lane lane : lanes) {
-      lane.queue.add(STOP);
+      lane.stop();
     }
     for (Lane lane : lanes) {
       try {
@@ -76,44 +94,93 @@ final class GroupCommitter {
   }
 
   private final class Lane implements Runnable {
-    final LinkedBlockingQueue<PendingAppend> queue = new LinkedBlockingQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    // guarded by lock
+    private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
+    private boolean committing;
+    private boolean stopping;
+    private boolean stopped;
     Thread thread;
 
-    @Override
-    public void run() {
+    void submit(PendingAppend a, boolean callerWaits) {
+      lock.lock();
+      try {
+        if (stopped) {
+          a.future.completeExceptionally(new IllegalStateException("store is closed"));
+          return;
+        }
+        queue.addLast(a);
+        if (committing) {
+          return; // the running commit hands the queue on when it ends
+        }
+        if (!callerWaits) {
+          work.signal();
+          return;
+        }
+        committing = true; // this caller leads: it commits on its own thread
+      } finally {
+        lock.unlock();
+      }
+      commitOneBatch();
+    }
+
+    void stop() {
+      lock.lock();
+      try {
+        stopping = true;
+        work.signal();
+      } finally {
+        lock.unlock();
+      }
+    }
+
+    /** Drains and commits one batch; the caller has set {@code committing}. */
+    private void commitOneBatch() {
       List<PendingAppend> taken = new ArrayList<>();
-      boolean stopping = false;
-      while (!stopping) {
-        PendingAppend first;
-        try {
-          first = queue.take();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-        if (first == STOP) {
-          break;
-        }
-        taken.clear();
-        taken.add(first);
-        int events = first.drafts.size();
-        PendingAppend next;
-        while (events < maxBatchEvents && (next = queue.poll()) != null) {
-          if (next == STOP) {
-            stopping = true;
-            break;
-          }
+      lock.lock();
+      try {
+        int events = 0;
+        while (!queue.isEmpty() && (taken.isEmpty() || events + queue.peekFirst().drafts.size() <= maxBatchEvents)) {
+          PendingAppend next = queue.pollFirst();
           taken.add(next);
           events += next.drafts.size();
         }
-        commit(taken);
+      } finally {
+        lock.unlock();
       }
-      // anything still queued arrived after close: refuse it
-      PendingAppend late;
-      while ((late = queue.poll()) != null) {
-        if (late != STOP) {
-          late.future.completeExceptionally(new IllegalStateException("store is closed"));
+      try {
+        commit(taken);
+      } finally {
+        lock.lock();
+        try {
+          committing = false;
+          if (!queue.isEmpty() || stopping) {
+            work.signal(); // the lane thread takes over what arrived meanwhile
+          }
+        } finally {
+          lock.unlock();
         }
+      }
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        lock.lock();
+        try {
+          while (committing || queue.isEmpty()) {
+            if (stopping && !committing && queue.isEmpty()) {
+              stopped = true;
+              return;
+            }
+            work.awaitUninterruptibly();
+          }
+          committing = true;
+        } finally {
+          lock.unlock();
+        }
+        commitOneBatch();
       }
     }
   }

@@ -74,6 +74,11 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   private record StoredStage(StageManifest manifest, Map<String, byte[]> files) {}
 
   @Override
+  public boolean allowsCommitOnCallerThread() {
+    return true;
+  }
+
+  @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
     synchronized (createLock) {
       RunId byTrigger = triggers.get(record.trigger().triggerId());

@@ -45,9 +45,17 @@ final class GroupCommitTest {
     volatile boolean holdFirst;
     volatile Set<RunId> failRuns = Set.of();
     volatile boolean throwOnCommit;
+    volatile boolean callerThreadCommits;
+    final java.util.Set<String> committingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override
+    public boolean allowsCommitOnCallerThread() {
+      return callerThreadCommits;
+    }
 
     @Override
     public void commit(List<RunBatch> batches) {
+      committingThreads.add(Thread.currentThread().getName());
       if (commits.incrementAndGet() == 1 && holdFirst) {
         firstCommitEntered.countDown();
         try {
@@ -118,6 +126,77 @@ final class GroupCommitTest {
       for (RunId id : runs) {
         assertThat(store.verify(id).ok()).isTrue();
       }
+    }
+  }
+
+  @Test
+  void blockingAppend_onAnIdleLane_commitsOnTheCallersThread_whenTheEngineAllowsIt() throws Exception {
+    ControlledEngine engine = new ControlledEngine();
+    engine.callerThreadCommits = true;
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      RunId id = startedRun(store);
+      engine.committingThreads.clear();
+      store.append(id, line(1));
+      assertThat(engine.committingThreads).containsExactly(Thread.currentThread().getName());
+
+      engine.committingThreads.clear();
+      store.appendAsync(id, line(2)).get(30, TimeUnit.SECONDS);
+      assertThat(engine.committingThreads).allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
+
+      engine.committingThreads.clear();
+      Thread.currentThread().interrupt();
+      try {
+        assertThat(store.append(id, line(3)).sequence()).isEqualTo(5);
+      } finally {
+        assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+      }
+      assertThat(engine.committingThreads).as("an interrupted caller does not commit itself")
+          .allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
+    }
+  }
+
+  @Test
+  void blockingAppend_commitsOnTheLaneThread_whenTheEngineDoesNotAllowCallerCommits() {
+    ControlledEngine engine = new ControlledEngine();
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      RunId id = startedRun(store);
+      engine.committingThreads.clear();
+      store.append(id, line(1));
+      assertThat(engine.committingThreads).allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
+    }
+  }
+
+  @Test
+  void mixedBlockingAndAsyncAppends_toOneRun_keepEachCallersOrder() throws Exception {
+    ControlledEngine engine = new ControlledEngine();
+    engine.callerThreadCommits = true;
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      RunId id = startedRun(store);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<CompletableFuture<List<Long>>> producers = new ArrayList<>();
+        for (int p = 0; p < 4; p++) {
+          int producer = p;
+          producers.add(CompletableFuture.supplyAsync(() -> {
+            List<CompletableFuture<RunEvent>> mine = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+              if ((i + producer) % 3 == 0) {
+                mine.add(CompletableFuture.completedFuture(store.append(id, line(i))));
+              } else {
+                mine.add(store.appendAsync(id, line(i)));
+              }
+            }
+            return mine.stream().map(f -> f.join().sequence()).toList();
+          }, pool));
+        }
+        for (CompletableFuture<List<Long>> f : producers) {
+          assertThat(f.get(60, TimeUnit.SECONDS)).isSorted().doesNotHaveDuplicates();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      assertThat(store.verify(id).ok()).isTrue();
+      assertThat(store.entry(id).orElseThrow().lastSequence()).isEqualTo(2 + 4 * 500);
     }
   }
 

@@ -258,6 +258,15 @@ final class SqliteEngine implements StorageEngine {
 
   // ---- runs --------------------------------------------------------------------------------------
 
+  /**
+   * Commits may run on an appending thread: writes go through sqlite-jdbc's native calls under a
+   * non-interruptible lock, so an interrupted caller cannot harm them.
+   */
+  @Override
+  public boolean allowsCommitOnCallerThread() {
+    return true;
+  }
+
   @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
     return write("creating run " + record.id(), tx -> {
