@@ -54,8 +54,8 @@ import org.sqlite.SQLiteConfig;
  * </ul>
  *
  * <p>Short profile: {@code java -jar runs-bench/target/benchmarks.jar SqliteAppend -f 1 -wi 1 -i 3
- * -r 5s}; with ratios: {@code java -cp runs-bench/target/benchmarks.jar
- * dev.runs.bench.SqliteBenchReport}. The database lives under {@code java.io.tmpdir} unless
+ * -r 5s}; with ratios beside the other stores and the peer: {@code java -cp
+ * runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport}. The database lives under {@code java.io.tmpdir} unless
  * {@code -Druns.bench.dir=...} names another directory (use the disk you deploy on).
  */
 @BenchmarkMode(Mode.Throughput)

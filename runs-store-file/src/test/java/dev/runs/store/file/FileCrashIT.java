@@ -65,7 +65,9 @@ final class FileCrashIT {
       try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), "crash", dir.toString(), id.value(), "r" + round)) {
         child.awaitLine("ready", Duration.ofSeconds(60));
         int start = child.lines().size();
-        child.await(ls -> ls.size() - start >= wanted, Duration.ofSeconds(120));
+        // kill after `wanted` lines, and only once at least one of them acknowledges an append
+        child.await(ls -> ls.size() - start >= wanted
+            && ls.subList(start, ls.size()).stream().anyMatch(l -> l.startsWith("ack ")), Duration.ofSeconds(120));
         child.kill();
         for (String line : child.lines()) {
           String[] f = line.split(" ");
