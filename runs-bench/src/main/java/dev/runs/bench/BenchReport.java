@@ -38,7 +38,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * java -cp runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport --profile long
  * </pre>
  *
- * <p>Profiles: {@code short} (default: one fork, 1 × 2 s warm-up, 3 × 2 s measurement), {@code
+ * <p>Profiles: {@code short} (default: one fork, 1 × 2 s warm-up, 2 × 2 s measurement), {@code
  * long} (two forks, 2 × 5 s, 5 × 5 s), {@code smoke} (in-process, one 0.2 s iteration, small data:
  * proves every benchmark still runs; its figures mean nothing and CI only checks the table is
  * complete). PostgreSQL rows run when {@code RUNS_PG_URL} (default {@code
@@ -137,7 +137,7 @@ public final class BenchReport {
       case SMOKE -> o.forks(0).warmupIterations(0).measurementIterations(1)
           .measurementTime(TimeValue.milliseconds(200));
       case SHORT -> o.forks(1).warmupIterations(1).warmupTime(TimeValue.seconds(2))
-          .measurementIterations(3).measurementTime(TimeValue.seconds(2));
+          .measurementIterations(2).measurementTime(TimeValue.seconds(2));
       case LONG -> o.forks(2).warmupIterations(2).warmupTime(TimeValue.seconds(5))
           .measurementIterations(5).measurementTime(TimeValue.seconds(5));
       default -> throw new IllegalStateException(profile.name());
