@@ -761,12 +761,9 @@ public abstract class OrchestratorContract {
       assertThat(store.lease(h.runId())).isEmpty();
     }
 
-    @Test
-    @DisplayName("a running run gets cancel_requested and ends cancelled at the next step boundary")
-    void cancel_running_endsAtNextStepBoundary() throws Exception {
-      CountDownLatch inStep = latch();
-      CountDownLatch release = latch();
-      RunOrchestrator o = orchestrator("w", ctx -> {
+    /** Step one signals {@code inStep} and waits for {@code release}; step two must never run. */
+    private Workflow stopsAfterStepOne(CountDownLatch inStep, CountDownLatch release) {
+      return ctx -> {
         ctx.step("one", String.class, () -> {
           inStep.countDown();
           await(release);
@@ -776,7 +773,15 @@ public abstract class OrchestratorContract {
           ran("two");
           return "never";
         });
-      });
+      };
+    }
+
+    @Test
+    @DisplayName("a running run gets cancel_requested and ends cancelled at the next step boundary")
+    void cancel_running_endsAtNextStepBoundary() throws Exception {
+      CountDownLatch inStep = latch();
+      CountDownLatch release = latch();
+      RunOrchestrator o = orchestrator("w", stopsAfterStepOne(inStep, release));
       RunHandle h = o.start(request("w").build());
       await(inStep);
 
@@ -797,17 +802,7 @@ public abstract class OrchestratorContract {
     void cancel_fromOtherInstance_seenThroughStore() throws Exception {
       CountDownLatch inStep = latch();
       CountDownLatch release = latch();
-      RunOrchestrator a = orchestrator("w", ctx -> {
-        ctx.step("one", String.class, () -> {
-          inStep.countDown();
-          await(release);
-          return "done";
-        });
-        return ctx.step("two", String.class, () -> {
-          ran("two");
-          return "never";
-        });
-      });
+      RunOrchestrator a = orchestrator("w", stopsAfterStepOne(inStep, release));
       RunOrchestrator b = orchestrator("w", ctx -> null);
       RunHandle h = a.start(request("w").build());
       await(inStep);
