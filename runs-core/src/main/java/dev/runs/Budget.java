@@ -2,10 +2,9 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.internal.JsonSupport;
+import dev.runs.internal.codec.BudgetJson;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.Iterator;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -98,11 +97,7 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
 
   /** @return the JSON form stored in the config snapshot */
   public ObjectNode toJson() {
-    ObjectNode o = JsonSupport.object();
-    maxTokens.ifPresent(v -> o.put("max_tokens", v));
-    maxCost.ifPresent(v -> o.put("max_cost", v));
-    maxWallTime.ifPresent(v -> o.put("max_wall_time_ms", v.toMillis()));
-    return o;
+    return BudgetJson.encode(this);
   }
 
   /**
@@ -128,39 +123,6 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
    * @throws ValidationException naming the malformed field
    */
   public static Budget fromJson(JsonNode node) {
-    if (!node.isObject()) {
-      throw new ValidationException("config.budget", "must be a JSON object such as "
-          + "{\"max_tokens\": 10000, \"max_cost\": 2.5, \"max_wall_time_ms\": 60000}");
-    }
-    OptionalLong tokens = OptionalLong.empty();
-    Optional<BigDecimal> cost = Optional.empty();
-    Optional<Duration> wall = Optional.empty();
-    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-      String f = it.next();
-      JsonNode v = node.get(f);
-      switch (f) {
-        case "max_tokens" -> {
-          if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new ValidationException("config.budget.max_tokens", "must be an integer");
-          }
-          tokens = OptionalLong.of(v.longValue());
-        }
-        case "max_cost" -> {
-          if (!v.isNumber()) {
-            throw new ValidationException("config.budget.max_cost", "must be a number");
-          }
-          cost = Optional.of(v.decimalValue());
-        }
-        case "max_wall_time_ms" -> {
-          if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw new ValidationException("config.budget.max_wall_time_ms", "must be an integer");
-          }
-          wall = Optional.of(Duration.ofMillis(v.longValue()));
-        }
-        default -> throw new ValidationException("config.budget." + f,
-            "is not a budget field; use max_tokens, max_cost or max_wall_time_ms");
-      }
-    }
-    return new Budget(tokens, cost, wall);
+    return BudgetJson.decode(node);
   }
 }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.internal.Hashing;
-import dev.runs.internal.JsonSupport;
-import dev.runs.internal.RecordJson;
+import dev.runs.internal.codec.RecordJson;
+import dev.runs.internal.support.JsonSupport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,7 +35,7 @@ public final class ConfigSnapshot {
 
   private ConfigSnapshot(ObjectNode node) {
     this.canonicalJson = JsonSupport.canonical(node);
-    JsonSupport.requireWellFormedUnicode(canonicalJson, "config");
+    Payload.requireWellFormedUnicode(canonicalJson, "config");
     this.sha256 = Hashing.sha256Hex(canonicalJson);
   }
 

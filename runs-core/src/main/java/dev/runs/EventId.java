@@ -1,6 +1,6 @@
 package dev.runs;
 
-import dev.runs.internal.Uuid7;
+import dev.runs.internal.support.Uuid7;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Objects;
@@ -21,7 +21,7 @@ public record EventId(String value) implements Comparable<EventId> {
    */
   public EventId {
     Objects.requireNonNull(value, "value");
-    if (!dev.runs.internal.CanonicalEventCodec.isCanonicalUuid(value)) {
+    if (!Uuid7.isCanonical(value)) {
       throw new ValidationException("event_id", "must be a canonical lowercase UUID such as "
           + "0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55 but was '" + abbreviate(value) + "'");
     }

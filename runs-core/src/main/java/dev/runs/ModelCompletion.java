@@ -1,7 +1,7 @@
 package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.runs.internal.RecordJson;
+import dev.runs.internal.codec.RecordJson;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Objects;

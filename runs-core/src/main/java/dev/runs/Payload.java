@@ -2,9 +2,8 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.internal.ApiBridge;
-import dev.runs.internal.JsonSupport;
-import dev.runs.internal.RecordJson;
+import dev.runs.internal.codec.RecordJson;
+import dev.runs.internal.support.JsonSupport;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
@@ -20,20 +19,6 @@ import java.util.Optional;
  */
 public final class Payload {
   private static final Payload EMPTY = new Payload("{}", null);
-
-  static {
-    ApiBridge.install(new ApiBridge.PayloadAccess() {
-      @Override
-      public ObjectNode tree(Payload payload) {
-        return payload.parsed();
-      }
-
-      @Override
-      public Payload trusted(String compactJson) {
-        return Payload.trusted(compactJson);
-      }
-    });
-  }
 
   private final String json;
   /** Parsed form when it was at hand at construction; never handed out without a copy. */
@@ -81,7 +66,7 @@ public final class Payload {
     }
     ObjectNode copy = ((ObjectNode) node).deepCopy();
     String json = JsonSupport.write(copy);
-    JsonSupport.requireWellFormedUnicode(json, "payload");
+    requireWellFormedUnicode(json, "payload");
     return new Payload(json, copy);
   }
 
@@ -110,15 +95,34 @@ public final class Payload {
     return fromTree((ObjectNode) RecordJson.toJson(value));
   }
 
-  /** Trusted text already known to be one compact JSON object (from the codec). */
+  /**
+   * Trusted text already known to be one compact JSON object: {@link EventCodec} hands this
+   * factory to the envelope codec, which checked the text's syntax without building a tree.
+   */
   static Payload trusted(String json) {
     return "{}".equals(json) ? EMPTY : new Payload(json, null);
   }
 
   private static Payload fromTree(ObjectNode node) {
     String json = JsonSupport.write(node);
-    JsonSupport.requireWellFormedUnicode(json, "payload");
+    requireWellFormedUnicode(json, "payload");
     return new Payload(json, node);
+  }
+
+  /**
+   * Refuses text with an unpaired UTF-16 surrogate (from a {@code "\\ud800"} escape or a broken
+   * Java string): such text cannot be written as UTF-8, so a store would keep something other than
+   * what it acknowledged.
+   *
+   * @throws ValidationException naming the field, at the first unpaired surrogate
+   */
+  static void requireWellFormedUnicode(String text, String field) {
+    int i = JsonSupport.firstUnpairedSurrogate(text);
+    if (i >= 0) {
+      throw new ValidationException(field, String.format(
+          "contains an unpaired UTF-16 surrogate \\u%04x at character %d; JSON text must be valid"
+              + " Unicode", (int) text.charAt(i), i));
+    }
   }
 
   /** @return the compact JSON text */
@@ -189,7 +193,10 @@ public final class Payload {
     return n;
   }
 
-  /** Shared, read-only parsed view; callers inside core must not mutate it. */
+  /**
+   * Shared, read-only parsed view for the fold ({@link RunState}, {@link RunSummary}) in this
+   * package; never handed out, and callers must not mutate it.
+   */
   ObjectNode parsed() {
     ObjectNode t = tree;
     if (t == null) {

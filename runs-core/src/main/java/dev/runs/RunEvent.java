@@ -1,6 +1,6 @@
 package dev.runs;
 
-import dev.runs.internal.Times;
+import dev.runs.internal.support.Times;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -26,7 +26,7 @@ public record RunId(String value) implements Comparable<RunId> {
   public static final int MAX_SEGMENTS = 8;
 
   private static final Clock UTC = Clock.systemUTC();
-  private static final dev.runs.internal.Uuid7 IDS = new dev.runs.internal.Uuid7(UTC);
+  private static final dev.runs.internal.support.Uuid7 IDS = new dev.runs.internal.support.Uuid7(UTC);
 
   /**
    * Validates the id.

@@ -1,7 +1,8 @@
 package dev.runs;
 
-import dev.runs.internal.Times;
+import dev.runs.internal.support.Times;
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.EnumSet;
@@ -145,8 +146,8 @@ public record RunQuery(
         if (bar < 0) {
           throw new IllegalArgumentException("no separator");
         }
-        return new Cursor(Times.parse(raw.substring(0, bar), "cursor"), RunId.of(raw.substring(bar + 1)));
-      } catch (IllegalArgumentException | ValidationException e) {
+        return new Cursor(Times.parse(raw.substring(0, bar)), RunId.of(raw.substring(bar + 1)));
+      } catch (IllegalArgumentException | DateTimeException | ValidationException e) {
         throw new ValidationException("cursor", "is not a cursor returned by a previous page");
       }
     }

@@ -1,7 +1,7 @@
 package dev.runs;
 
-import dev.runs.internal.RunRecordJson;
-import dev.runs.internal.Times;
+import dev.runs.internal.codec.RunRecordJson;
+import dev.runs.internal.support.Times;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;

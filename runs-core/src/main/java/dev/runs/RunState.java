@@ -2,7 +2,6 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.internal.ApiBridge;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collections;
@@ -242,7 +241,7 @@ public record RunState(
     }
 
     private static ObjectNode tree(RunEvent e) {
-      return ApiBridge.payloads().tree(e.payload());
+      return e.payload().parsed();
     }
 
     private static long longField(JsonNode n, String field) {

@@ -2,8 +2,7 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.internal.ApiBridge;
-import dev.runs.internal.RecordJson;
+import dev.runs.internal.codec.RecordJson;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -231,7 +230,7 @@ public record RunSummary(
     int executions = 0;
     for (RunEvent e : events) {
       String type = e.type().name();
-      ObjectNode p = ApiBridge.payloads().tree(e.payload());
+      ObjectNode p = e.payload().parsed();
       if (type.equals("run.started") || type.equals("run.resumed")) {
         executions++;
         execStart = e.time();

@@ -1,12 +1,8 @@
 package dev.runs;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.internal.Hashing;
-import dev.runs.internal.JsonSupport;
-import dev.runs.internal.Times;
-import java.io.IOException;
+import dev.runs.internal.codec.StageManifestJson;
+import dev.runs.internal.support.Times;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,24 +118,7 @@ public record StageManifest(
 
   /** @return the manifest's JSON text, exactly as written to {@code manifest.json} */
   public String toJson() {
-    ObjectNode o = JsonSupport.object();
-    o.put("schema", "runs.stage/1");
-    o.put("run_id", runId.value());
-    o.put("stage_key", stageKey);
-    o.put("position", position);
-    o.put("attempt", attempt);
-    o.put("status", status.wireName());
-    eventId.ifPresent(id -> o.put("event_id", id.value()));
-    o.put("created_at", Times.format(createdAt));
-    ArrayNode a = o.putArray("files");
-    for (Entry e : files) {
-      ObjectNode f = a.addObject();
-      f.put("path", e.path());
-      f.put("kind", e.kind());
-      f.put("size", e.size());
-      f.put("sha256", e.sha256());
-    }
-    return JsonSupport.write(o);
+    return StageManifestJson.encode(this);
   }
 
   /** @return sha256 of {@link #toJson()}, as carried by {@code stage.completed} */
@@ -155,34 +134,6 @@ public record StageManifest(
    * @throws ValidationException naming a missing or malformed field
    */
   public static StageManifest fromJson(String json) {
-    JsonNode n;
-    try {
-      n = JsonSupport.parse(json);
-    } catch (IOException e) {
-      throw new ValidationException("manifest", "is not valid JSON: " + e.getMessage());
-    }
-    List<Entry> entries = new ArrayList<>();
-    JsonNode files = n.get("files");
-    if (files == null || !files.isArray()) {
-      throw new ValidationException("manifest.files", "is required and must be an array");
-    }
-    for (JsonNode f : files) {
-      entries.add(new Entry(text(f, "path"), text(f, "kind"), f.path("size").asLong(-1),
-          text(f, "sha256")));
-    }
-    JsonNode ev = n.get("event_id");
-    return new StageManifest(RunId.of(text(n, "run_id")), text(n, "stage_key"),
-        n.path("position").asInt(0), n.path("attempt").asInt(0),
-        StageWrite.Status.valueOf(text(n, "status").toUpperCase(Locale.ROOT)),
-        ev != null && ev.isTextual() ? Optional.of(EventId.of(ev.textValue())) : Optional.empty(),
-        Times.parse(text(n, "created_at"), "manifest.created_at"), entries);
-  }
-
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new ValidationException("manifest." + field, "is required and must be a string");
-    }
-    return v.textValue();
+    return StageManifestJson.decode(json);
   }
 }

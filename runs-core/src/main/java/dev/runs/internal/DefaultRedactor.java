@@ -60,8 +60,7 @@ public final class DefaultRedactor implements Redactor {
     if (!mayContainSecret(json)) {
       return payload;
     }
-    ObjectNode tree = ApiBridge.payloads().tree(payload);
-    ObjectNode copy = tree.deepCopy();
+    ObjectNode copy = payload.toJsonNode();
     if (!redactNode(copy)) {
       return payload;
     }

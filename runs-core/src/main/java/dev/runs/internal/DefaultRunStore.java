@@ -28,10 +28,12 @@ import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreIoException;
+import dev.runs.StoreLimits;
 import dev.runs.StoreListener;
 import dev.runs.SubscribeOptions;
-import dev.runs.StoreLimits;
 import dev.runs.ValidationException;
+import dev.runs.internal.support.JsonSupport;
+import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoreLocation;
 import java.time.Duration;
@@ -266,7 +268,7 @@ public final class DefaultRunStore implements RunStore {
         throw new LimitExceededException(context, "payload", "maxPayloadBytes",
             limits.maxPayloadBytes(), bytes);
       }
-      ObjectNode tree = ApiBridge.payloads().tree(redacted);
+      ObjectNode tree = redacted.toJsonNode();
       int depth = JsonSupport.depth(tree);
       if (depth > limits.maxJsonDepth()) {
         throw new LimitExceededException(context, "payload", "maxJsonDepth",

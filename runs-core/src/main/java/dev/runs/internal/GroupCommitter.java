@@ -4,6 +4,7 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunsException;
 import dev.runs.StoreIoException;
+import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.StorageEngine;
 import java.time.Clock;
 import java.util.ArrayList;

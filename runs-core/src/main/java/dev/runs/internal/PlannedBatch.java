@@ -9,6 +9,7 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
+import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import java.time.Clock;

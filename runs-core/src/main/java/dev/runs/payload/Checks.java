@@ -3,7 +3,7 @@ package dev.runs.payload;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.EventType;
 import dev.runs.ValidationException;
-import dev.runs.internal.JsonSupport;
+import dev.runs.internal.support.JsonSupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;

@@ -47,7 +47,7 @@ import dev.runs.ToolCall;
 import dev.runs.ValidationException;
 import dev.runs.Workflow;
 import dev.runs.WorkflowException;
-import dev.runs.internal.JsonSupport;
+import dev.runs.internal.support.JsonSupport;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.runs.ValidationException;
-import dev.runs.internal.JsonSupport;
-import dev.runs.internal.RecordJson;
+import dev.runs.internal.codec.RecordJson;
+import dev.runs.internal.support.JsonSupport;
 
 /** Conversions between workflow values and the JSON recorded in events. */
 final class Json {

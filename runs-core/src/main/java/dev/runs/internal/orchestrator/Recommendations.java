@@ -9,8 +9,8 @@ import dev.runs.Recommendation;
 import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowRef;
-import dev.runs.internal.JsonSupport;
-import dev.runs.internal.Times;
+import dev.runs.internal.codec.JsonFields;
+import dev.runs.internal.support.JsonSupport;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +37,7 @@ final class Recommendations {
     o.put("status", status.wireName());
     ArrayNode b = o.putArray("blockers");
     blockers.forEach(b::add);
-    o.put("created_at", Times.format(createdAt));
+    o.put("created_at", JsonFields.time(createdAt, "created_at"));
     return Payload.of(o);
   }
 
@@ -58,7 +58,7 @@ final class Recommendations {
           config, config.sha256(), o.path("rationale").asText(""),
           src != null && src.isTextual() ? Optional.of(src.textValue()) : Optional.empty(),
           Recommendation.Status.valueOf(text(o, "status").toUpperCase(Locale.ROOT)), blockers,
-          Times.parse(text(o, "created_at"), "created_at"));
+          JsonFields.time(text(o, "created_at"), "created_at"));
     } catch (ValidationException | IllegalArgumentException e) {
       throw new StoreCorruptedException("document " + COLLECTION + "/" + id
           + " is not a readable recommendation: " + e.getMessage(), e);

@@ -1,4 +1,4 @@
-package dev.runs.internal;
+package dev.runs.internal.support;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * The one Jackson configuration Runs uses. Default typing stays off, so type hints such as
  * {@code @class} in a payload are plain data and never instantiate anything; only the tree model
  * and explicit record conversion are used. Read constraints are tightened below Jackson's
- * defaults; per-store limits ({@link dev.runs.StoreLimits}) are checked on top.
+ * defaults; per-store limits are checked on top.
  */
 public final class JsonSupport {
   /** Hard ceiling on nesting depth for any JSON Runs parses. */
@@ -146,15 +146,14 @@ public final class JsonSupport {
   }
 
   /**
-   * Refuses text with an unpaired UTF-16 surrogate (from a {@code "\\ud800"} escape or a broken
-   * Java string): such text cannot be written as UTF-8, so a store would keep something other than
-   * what it acknowledged.
+   * Finds an unpaired UTF-16 surrogate (from a {@code "\\ud800"} escape or a broken Java string):
+   * such text cannot be written as UTF-8, so a store would keep something other than what it
+   * acknowledged. Callers refuse such text naming their field.
    *
    * @param text JSON text
-   * @param field the field to name in the error
-   * @throws ValidationException at the first unpaired surrogate
+   * @return the index of the first unpaired surrogate, or -1 when the text is well-formed
    */
-  public static void requireWellFormedUnicode(String text, String field) {
+  public static int firstUnpairedSurrogate(String text) {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (Character.isSurrogate(c)) {
@@ -163,11 +162,10 @@ public final class JsonSupport {
           i++;
           continue;
         }
-        throw new dev.runs.ValidationException(field, String.format(
-            "contains an unpaired UTF-16 surrogate \\u%04x at character %d; JSON text must be valid"
-                + " Unicode", (int) c, i));
+        return i;
       }
     }
+    return -1;
   }
 
   /**

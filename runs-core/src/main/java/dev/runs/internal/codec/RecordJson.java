@@ -1,4 +1,4 @@
-package dev.runs.internal;
+package dev.runs.internal.codec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -95,7 +95,7 @@ public final class RecordJson {
       return NODES.textNode(e.name().toLowerCase(Locale.ROOT));
     }
     if (value instanceof Instant t) {
-      return NODES.textNode(Times.format(t));
+      return NODES.textNode(JsonFields.time(t, "time"));
     }
     if (value instanceof RunId r) {
       return NODES.textNode(r.value());
@@ -290,7 +290,7 @@ public final class RecordJson {
       if (!n.isTextual()) {
         throw new ValidationException(path, "must be an RFC 3339 time string");
       }
-      return Times.parse(n.textValue(), path);
+      return JsonFields.time(n.textValue(), path);
     }
     if (raw == RunId.class) {
       if (!n.isTextual()) {

@@ -1,4 +1,4 @@
-package dev.runs.internal;
+package dev.runs.internal.support;
 
 import java.time.Clock;
 import java.util.UUID;
@@ -45,5 +45,27 @@ public final class Uuid7 {
     long rand = java.util.concurrent.ThreadLocalRandom.current().nextLong();
     long lsb = (rand & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(msb, lsb);
+  }
+
+  /**
+   * @param s text
+   * @return true for a UUID in canonical lowercase text form (36 characters, hyphens at 8, 13, 18
+   *     and 23, lowercase hex digits elsewhere)
+   */
+  public static boolean isCanonical(String s) {
+    if (s.length() != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = s.charAt(i);
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') {
+          return false;
+        }
+      } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -1,12 +1,12 @@
-package dev.runs.internal;
+package dev.runs.internal.support;
 
 /**
  * A JSON syntax checker that allocates nothing: finds where a value ends, validating it (RFC 8259
- * grammar, no whitespace rules relaxed) on the way. Used by the canonical codec to accept a payload
+ * grammar, no whitespace rules relaxed) on the way. Used by the envelope codec to accept a payload
  * as text without building a tree. Nesting deeper than {@link JsonSupport#MAX_PARSE_DEPTH} is
  * refused like the general parser refuses it.
  */
-final class JsonSyntax {
+public final class JsonSyntax {
   private JsonSyntax() {}
 
   /**
@@ -14,7 +14,7 @@ final class JsonSyntax {
    * @param p where a value starts
    * @return the index just after the value, or -1 when it is not valid JSON
    */
-  static int skipValue(String s, int p) {
+  public static int skipValue(String s, int p) {
     return value(s, p, 0);
   }
 

@@ -1,13 +1,17 @@
-package dev.runs.internal;
+package dev.runs.internal.support;
 
-import dev.runs.ValidationException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 
-/** RFC 3339 times as Runs writes them: UTC, {@code Z}, exactly six fractional digits. */
+/**
+ * RFC 3339 times as Runs writes them: UTC, {@code Z}, exactly six fractional digits. Errors are the
+ * JDK's ({@link DateTimeException}); callers that read user input turn them into their own
+ * exception naming the field.
+ */
 public final class Times {
   private Times() {}
 
@@ -16,6 +20,7 @@ public final class Times {
    *
    * @param t the instant
    * @return the text
+   * @throws DateTimeException when the year is outside 0000-9999
    */
   public static String format(Instant t) {
     StringBuilder b = new StringBuilder(27);
@@ -28,7 +33,7 @@ public final class Times {
    *
    * @param t the instant
    * @param b where to append
-   * @throws ValidationException when the year is outside 0000-9999
+   * @throws DateTimeException when the year is outside 0000-9999
    */
   public static void formatTo(Instant t, StringBuilder b) {
     long seconds = t.getEpochSecond();
@@ -45,7 +50,7 @@ public final class Times {
     int month = (int) (mp < 10 ? mp + 3 : mp - 9);
     long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
     if (year < 0 || year > 9999) {
-      throw new ValidationException("time", "year " + year + " is outside 0000-9999");
+      throw new DateTimeException("year " + year + " is outside 0000-9999");
     }
     pad(b, (int) year, 4).append('-');
     pad(b, month, 2).append('-');
@@ -72,11 +77,10 @@ public final class Times {
    * microseconds.
    *
    * @param text the text
-   * @param field the field name for errors
    * @return the instant
-   * @throws ValidationException when the text is not RFC 3339
+   * @throws DateTimeParseException when the text is not RFC 3339; the message says what is expected
    */
-  public static Instant parse(String text, String field) {
+  public static Instant parse(String text) {
     Instant canonical = parseCanonical(text);
     if (canonical != null) {
       return canonical;
@@ -86,9 +90,10 @@ public final class Times {
           .toInstant()
           .truncatedTo(ChronoUnit.MICROS);
     } catch (DateTimeParseException e) {
-      throw new ValidationException(field,
+      throw new DateTimeParseException(
           "must be an RFC 3339 time such as 2026-11-29T20:26:58.123456Z but was '"
-              + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "'");
+              + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "'",
+          text, e.getErrorIndex(), e);
     }
   }
 
@@ -97,8 +102,11 @@ public final class Times {
    * every stored event's time has it, and the general parser costs about 1 microsecond per call,
    * a third of decoding an event. Returns null for anything else, including out-of-range fields,
    * so the general parser decides (and words the error).
+   *
+   * @param s the text
+   * @return the instant, or null when the text is not exactly in the canonical form
    */
-  static Instant parseCanonical(String s) {
+  public static Instant parseCanonical(String s) {
     if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
         || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
       return null;

@@ -1,4 +1,4 @@
-package dev.runs.internal;
+package dev.runs.internal.codec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +14,7 @@ import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowRef;
+import dev.runs.internal.support.JsonSupport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,7 +48,7 @@ public final class RunRecordJson {
     tr.put("source", r.trigger().source().wireName());
     tr.put("trigger_id", r.trigger().triggerId());
     r.trigger().actor().ifPresent(a -> tr.put("actor", a));
-    tr.put("time", Times.format(r.trigger().time()));
+    tr.put("time", JsonFields.time(r.trigger().time(), "trigger.time"));
     r.recommendation().ifPresent(rec -> {
       ObjectNode rn = o.putObject("recommendation");
       rn.put("recommendation_id", rec.recommendationId());
@@ -61,7 +62,7 @@ public final class RunRecordJson {
       l.sourceCheckpoint().ifPresent(c -> ln.put("source_checkpoint", c));
       ln.set("config_diff", diffToTree(l.configDiff()));
     });
-    o.put("created_at", Times.format(r.createdAt()));
+    o.put("created_at", JsonFields.time(r.createdAt(), "created_at"));
     return o;
   }
 
@@ -116,7 +117,7 @@ public final class RunRecordJson {
     }
     JsonNode tr = object(n, "trigger");
     Trigger trigger = new Trigger(TriggerSource.fromWireName(text(tr, "source")),
-        text(tr, "trigger_id"), optText(tr, "actor"), Times.parse(text(tr, "time"), "trigger.time"));
+        text(tr, "trigger_id"), optText(tr, "actor"), JsonFields.time(text(tr, "time"), "trigger.time"));
     Optional<RecommendationLink> rec = Optional.empty();
     JsonNode rn = n.get("recommendation");
     if (rn != null && rn.isObject()) {
@@ -131,7 +132,7 @@ public final class RunRecordJson {
           optText(lin, "source_checkpoint"), diffFromTree(lin.get("config_diff"))));
     }
     return new RunRecord(id, thread, labels, workflow, config, trigger, rec, lineage,
-        Times.parse(text(n, "created_at"), "created_at"));
+        JsonFields.time(text(n, "created_at"), "created_at"));
   }
 
   /**

@@ -1,0 +1,431 @@
+package dev.runs.internal.codec;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.runs.EventId;
+import dev.runs.EventType;
+import dev.runs.Payload;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.ValidationException;
+import dev.runs.internal.support.JsonSupport;
+import dev.runs.internal.support.JsonSyntax;
+import dev.runs.internal.support.Times;
+import dev.runs.internal.support.Uuid7;
+import java.io.IOException;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.function.Function;
+
+/**
+ * The JSON form of the event envelope, behind {@link dev.runs.EventCodec}. The hot path writes the
+ * canonical layout with a {@link StringBuilder} and reads back exactly that layout without a
+ * general JSON parser; anything else (other field order, escapes in envelope strings, unknown
+ * fields, whitespace) goes to the general Jackson path, so accepted inputs and error messages do
+ * not depend on which path ran. The payload is checked for JSON syntax by a small allocation-free
+ * validator and kept as text.
+ *
+ * <p>The caller hands in how a payload is made from text already known to be one compact JSON
+ * object ({@code Payload::trusted} in the API), so this class needs no private access to the API.
+ * Thread-safe.
+ */
+public final class EventJson {
+  private static final String PREFIX = "{\"schema\":\"runs.event/1\",\"event_id\":\"";
+  private static final ThreadLocal<RunId[]> LAST_RUN_ID = ThreadLocal.withInitial(() -> new RunId[1]);
+
+  private EventJson() {}
+
+  /**
+   * Appends the canonical JSON of an event (no newline).
+   *
+   * @param e the event
+   * @param b where to write
+   */
+  public static void encode(RunEvent e, StringBuilder b) {
+    b.append("{\"schema\":");
+    string(b, e.schema());
+    b.append(",\"event_id\":\"").append(e.eventId().value());
+    b.append("\",\"run_id\":\"").append(e.runId().value());
+    b.append("\",\"sequence\":").append(e.sequence());
+    b.append(",\"type\":\"").append(e.type().name());
+    b.append("\",\"time\":\"");
+    try {
+      Times.formatTo(e.time(), b);
+    } catch (DateTimeException outOfRange) {
+      throw new ValidationException("time", outOfRange.getMessage());
+    }
+    b.append('"');
+    if (e.stepId().isPresent()) {
+      b.append(",\"step_id\":\"").append(e.stepId().get()).append('"');
+    }
+    if (e.attempt().isPresent()) {
+      b.append(",\"attempt\":").append(e.attempt().getAsInt());
+    }
+    if (e.parentEventId().isPresent()) {
+      b.append(",\"parent_event_id\":\"").append(e.parentEventId().get().value()).append('"');
+    }
+    b.append(",\"source\":\"").append(e.source()).append('"');
+    if (e.idempotencyKey().isPresent()) {
+      b.append(",\"idempotency_key\":");
+      string(b, e.idempotencyKey().get());
+    }
+    b.append(",\"payload\":").append(e.payload().json());
+    for (Map.Entry<String, String> u : e.unknownFields().entrySet()) {
+      b.append(',');
+      string(b, u.getKey());
+      b.append(':').append(u.getValue());
+    }
+    b.append('}');
+  }
+
+  /** Writes a JSON string literal with the escapes Jackson uses. */
+  private static void string(StringBuilder b, String s) {
+    b.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> b.append("\\\"");
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        case '\b' -> b.append("\\b");
+        case '\f' -> b.append("\\f");
+        default -> {
+          if (c < 0x20) {
+            b.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    b.append('"');
+  }
+
+  /**
+   * Decodes one JSON object (surrounding whitespace allowed): the canonical layout directly,
+   * anything else with Jackson.
+   *
+   * @param json the text
+   * @param payloads makes a payload from text already known to be one compact JSON object
+   * @return the event
+   * @throws ValidationException when the text is not JSON, or a required field is missing or
+   *     malformed; the exception names the field
+   */
+  public static RunEvent decode(String json, Function<String, Payload> payloads) {
+    RunEvent fast = tryDecode(json, payloads);
+    return fast != null ? fast : decodeGeneral(json, payloads);
+  }
+
+  /** Reads the canonical layout; null when the line is not in it (the general parser decides). */
+  private static RunEvent tryDecode(String s, Function<String, Payload> payloads) {
+    if (!s.startsWith(PREFIX)) {
+      return null;
+    }
+    int p = PREFIX.length();
+    if (s.length() < p + 37 || s.charAt(p + 36) != '"') {
+      return null;
+    }
+    String eventId = s.substring(p, p + 36);
+    if (!Uuid7.isCanonical(eventId)) {
+      return null;
+    }
+    p += 37;
+    p = expect(s, p, ",\"run_id\":\"");
+    int end = plainStringEnd(s, p);
+    if (end < 0) {
+      return null;
+    }
+    String runId = s.substring(p, end);
+    p = expect(s, end + 1, ",\"sequence\":");
+    if (p < 0) {
+      return null;
+    }
+    long seq = 0;
+    int digits = 0;
+    while (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9' && digits < 18) {
+      seq = seq * 10 + (s.charAt(p) - '0');
+      p++;
+      digits++;
+    }
+    if (digits == 0 || (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9')) {
+      return null;
+    }
+    p = expect(s, p, ",\"type\":\"");
+    end = plainStringEnd(s, p);
+    if (end < 0) {
+      return null;
+    }
+    String type = s.substring(p, end);
+    p = expect(s, end + 1, ",\"time\":\"");
+    end = plainStringEnd(s, p);
+    if (end < 0) {
+      return null;
+    }
+    Instant time = Times.parseCanonical(s.substring(p, end));
+    if (time == null) {
+      return null;
+    }
+    p = end + 1;
+    String stepId = null;
+    int q = expect(s, p, ",\"step_id\":\"");
+    if (q > 0) {
+      end = plainStringEnd(s, q);
+      if (end < 0) {
+        return null;
+      }
+      stepId = s.substring(q, end);
+      p = end + 1;
+    }
+    int attempt = -1;
+    q = expect(s, p, ",\"attempt\":");
+    if (q > 0) {
+      int a = 0;
+      int d = 0;
+      while (q < s.length() && s.charAt(q) >= '0' && s.charAt(q) <= '9' && d < 9) {
+        a = a * 10 + (s.charAt(q) - '0');
+        q++;
+        d++;
+      }
+      if (d == 0) {
+        return null;
+      }
+      attempt = a;
+      p = q;
+    }
+    String parent = null;
+    q = expect(s, p, ",\"parent_event_id\":\"");
+    if (q > 0) {
+      if (s.length() < q + 37 || s.charAt(q + 36) != '"') {
+        return null;
+      }
+      parent = s.substring(q, q + 36);
+      if (!Uuid7.isCanonical(parent)) {
+        return null;
+      }
+      p = q + 37;
+    }
+    p = expect(s, p, ",\"source\":\"");
+    end = plainStringEnd(s, p);
+    if (end < 0) {
+      return null;
+    }
+    String source = s.substring(p, end);
+    p = end + 1;
+    String key = null;
+    q = expect(s, p, ",\"idempotency_key\":\"");
+    if (q > 0) {
+      end = plainStringEnd(s, q);
+      if (end < 0) {
+        return null;
+      }
+      key = s.substring(q, end);
+      p = end + 1;
+    }
+    p = expect(s, p, ",\"payload\":");
+    if (p < 0 || p >= s.length() || s.charAt(p) != '{') {
+      return null;
+    }
+    int payloadEnd = JsonSyntax.skipValue(s, p);
+    if (payloadEnd < 0 || payloadEnd != s.length() - 1 || s.charAt(payloadEnd) != '}') {
+      return null; // unknown fields, whitespace or damage: the general parser decides
+    }
+    String payload = s.substring(p, payloadEnd);
+    return new RunEvent(RunEvent.SCHEMA, new EventId(eventId), runId(runId), seq, EventType.of(type), time,
+        Optional.ofNullable(stepId), attempt < 0 ? OptionalInt.empty() : OptionalInt.of(attempt),
+        parent == null ? Optional.empty() : Optional.of(new EventId(parent)), source,
+        Optional.ofNullable(key), payloads.apply(payload), Map.of());
+  }
+
+  /** Reuses the previous RunId of this thread when the text repeats (reads are per run). */
+  private static RunId runId(String text) {
+    RunId[] last = LAST_RUN_ID.get();
+    RunId r = last[0];
+    if (r == null || !r.value().equals(text)) {
+      r = RunId.of(text);
+      last[0] = r;
+    }
+    return r;
+  }
+
+  /** Returns the position after {@code token} at {@code p}, or -1. */
+  private static int expect(String s, int p, String token) {
+    return p >= 0 && s.startsWith(token, p) ? p + token.length() : -1;
+  }
+
+  /** Index of the closing quote of a string without escapes starting at p, or -1. */
+  private static int plainStringEnd(String s, int p) {
+    if (p < 0) {
+      return -1;
+    }
+    for (int i = p; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '"') {
+        return i;
+      }
+      if (c == '\\' || c < 0x20) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  /** The general path: any field order, unknown fields kept, errors naming the field. */
+  private static RunEvent decodeGeneral(String json, Function<String, Payload> payloads) {
+    try (JsonParser p = JsonSupport.FACTORY.createParser(json)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new ValidationException("event", "must be a JSON object");
+      }
+      String schema = null;
+      String eventId = null;
+      String runId = null;
+      long sequence = -1;
+      String type = null;
+      String time = null;
+      String stepId = null;
+      Integer attempt = null;
+      String parent = null;
+      String source = null;
+      String idem = null;
+      String payload = null;
+      Map<String, String> unknown = null;
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        JsonToken v = p.nextToken();
+        switch (name) {
+          case "schema" -> schema = string(p, v, name);
+          case "event_id" -> eventId = string(p, v, name);
+          case "run_id" -> runId = string(p, v, name);
+          case "sequence" -> {
+            if (v != JsonToken.VALUE_NUMBER_INT) {
+              throw new ValidationException("sequence", "must be an integer");
+            }
+            sequence = p.getLongValue();
+          }
+          case "type" -> type = string(p, v, name);
+          case "time" -> time = string(p, v, name);
+          case "step_id" -> stepId = nullableString(p, v, name);
+          case "attempt" -> {
+            if (v == JsonToken.VALUE_NULL) {
+              attempt = null;
+            } else if (v != JsonToken.VALUE_NUMBER_INT) {
+              throw new ValidationException("attempt", "must be an integer");
+            } else {
+              attempt = p.getIntValue();
+            }
+          }
+          case "parent_event_id" -> parent = nullableString(p, v, name);
+          case "source" -> source = string(p, v, name);
+          case "idempotency_key" -> idem = nullableString(p, v, name);
+          case "payload" -> {
+            if (v != JsonToken.START_OBJECT) {
+              throw new ValidationException("payload", "must be a JSON object");
+            }
+            payload = rawValue(p, json);
+          }
+          default -> {
+            if (unknown == null) {
+              unknown = new LinkedHashMap<>();
+            }
+            unknown.put(name, rawValue(p, json));
+          }
+        }
+      }
+      if (t != JsonToken.END_OBJECT) {
+        throw new ValidationException("event", "is not a complete JSON object");
+      }
+      if (p.nextToken() != null) {
+        throw new ValidationException("event", "has content after the JSON object");
+      }
+      require(schema, "schema");
+      if (!schema.equals(RunEvent.SCHEMA)) {
+        throw new ValidationException("schema", "'" + schema + "' is not supported; this version reads "
+            + RunEvent.SCHEMA);
+      }
+      require(eventId, "event_id");
+      require(runId, "run_id");
+      if (sequence < 0) {
+        throw new ValidationException("sequence", "is required");
+      }
+      require(type, "type");
+      require(time, "time");
+      require(source, "source");
+      require(payload, "payload");
+      Instant instant = JsonFields.time(time, "time");
+      return new RunEvent(schema, EventId.of(eventId), RunId.of(runId), sequence,
+          EventType.of(type), instant, Optional.ofNullable(stepId),
+          attempt == null ? OptionalInt.empty() : OptionalInt.of(attempt),
+          parent == null ? Optional.empty() : Optional.of(EventId.of(parent)), source,
+          Optional.ofNullable(idem), payloads.apply(payload),
+          unknown == null ? Map.of() : unknown);
+    } catch (IOException e) {
+      throw new ValidationException("event", "is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static String string(JsonParser p, JsonToken v, String field) throws IOException {
+    if (v != JsonToken.VALUE_STRING) {
+      throw new ValidationException(field, "must be a string");
+    }
+    return p.getText();
+  }
+
+  private static String nullableString(JsonParser p, JsonToken v, String field) throws IOException {
+    return v == JsonToken.VALUE_NULL ? null : string(p, v, field);
+  }
+
+  private static void require(Object value, String field) {
+    if (value == null) {
+      throw new ValidationException(field, "is required");
+    }
+  }
+
+  /** Returns the exact text of the value at the current token, compacted if needed. */
+  private static String rawValue(JsonParser p, String source) throws IOException {
+    int start = (int) p.currentTokenLocation().getCharOffset();
+    JsonToken t = p.currentToken();
+    int end;
+    if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
+      p.skipChildren();
+      end = (int) p.currentTokenLocation().getCharOffset() + 1;
+    } else {
+      end = (int) p.currentLocation().getCharOffset();
+    }
+    String raw = source.substring(start, end);
+    return isCompact(raw) ? raw : JsonSupport.write(JsonSupport.parse(raw));
+  }
+
+  /** True when the text has no whitespace outside strings. */
+  private static boolean isCompact(String s) {
+    boolean inString = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (inString) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String firstLine(String m) {
+    if (m == null) {
+      return "";
+    }
+    int nl = m.indexOf('\n');
+    return nl < 0 ? m : m.substring(0, nl);
+  }
+}

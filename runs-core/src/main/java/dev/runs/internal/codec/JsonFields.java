@@ -1,0 +1,45 @@
+package dev.runs.internal.codec;
+
+import dev.runs.ValidationException;
+import dev.runs.internal.support.Times;
+import java.time.DateTimeException;
+import java.time.Instant;
+
+/**
+ * Field-level helpers shared by the codecs: times read and written with errors that name the field.
+ */
+public final class JsonFields {
+  private JsonFields() {}
+
+  /**
+   * Parses an RFC 3339 time.
+   *
+   * @param text the text
+   * @param field the field to name in the error
+   * @return the instant, truncated to microseconds
+   * @throws ValidationException naming the field when the text is not RFC 3339
+   */
+  public static Instant time(String text, String field) {
+    try {
+      return Times.parse(text);
+    } catch (DateTimeException e) {
+      throw new ValidationException(field, e.getMessage());
+    }
+  }
+
+  /**
+   * Formats a time as Runs writes it ({@code 2026-11-29T20:26:58.123456Z}).
+   *
+   * @param t the instant
+   * @param field the field to name in the error
+   * @return the text
+   * @throws ValidationException naming the field when the year is outside 0000-9999
+   */
+  public static String time(Instant t, String field) {
+    try {
+      return Times.format(t);
+    } catch (DateTimeException e) {
+      throw new ValidationException(field, e.getMessage());
+    }
+  }
+}
