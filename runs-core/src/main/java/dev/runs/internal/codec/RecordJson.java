@@ -183,7 +183,9 @@ public final class RecordJson {
     }
     try {
       Constructor<T> ctor = type.getDeclaredConstructor(types);
-      ctor.setAccessible(true); // like the accessors: records need not be public
+      // like the accessors: records need not be public; in a module that does not open the
+      // record's package to dev.runs.core only public records of exported packages work
+      ctor.trySetAccessible();
       return ctor.newInstance(args);
     } catch (InvocationTargetException e) {
       Throwable cause = e.getCause();
@@ -363,7 +365,7 @@ public final class RecordJson {
     return COMPONENTS.computeIfAbsent(type, t -> {
       RecordComponent[] comps = t.getRecordComponents();
       for (RecordComponent c : comps) {
-        c.getAccessor().setAccessible(true);
+        c.getAccessor().trySetAccessible();
       }
       return comps;
     });
