@@ -13,8 +13,12 @@ import java.util.Optional;
  * @param changes the changes in path order
  */
 public record ConfigDiff(List<Change> changes) {
-  /** No change. */
-  public static final ConfigDiff EMPTY = new ConfigDiff(List.of());
+  private static final ConfigDiff EMPTY = new ConfigDiff(List.of());
+
+  /** @return the diff with no change */
+  public static ConfigDiff empty() {
+    return EMPTY;
+  }
 
   /** Copies the list. */
   public ConfigDiff {

@@ -2,6 +2,7 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.payload.TokenUsage;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.Collections;
@@ -106,17 +107,6 @@ public record RunState(
    */
   public long count(EventType type) {
     return countsByType.getOrDefault(type.name(), 0L);
-  }
-
-  /** Token totals. @param inputTokens prompt tokens @param outputTokens completion tokens */
-  public record TokenUsage(long inputTokens, long outputTokens) {
-    /** No tokens. */
-    public static final TokenUsage ZERO = new TokenUsage(0, 0);
-
-    /** @return input plus output tokens */
-    public long total() {
-      return inputTokens + outputTokens;
-    }
   }
 
   /**
@@ -269,7 +259,7 @@ public record RunState(
       }
       return new RunState(runId, status, lastSequence, eventCount,
           Optional.ofNullable(open.peek()), steps, checkpoints, counts,
-          new TokenUsage(inputTokens, outputTokens), cost, Optional.ofNullable(first),
+          TokenUsage.of(inputTokens, outputTokens), cost, Optional.ofNullable(first),
           Optional.ofNullable(last));
     }
   }

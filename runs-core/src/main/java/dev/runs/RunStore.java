@@ -289,7 +289,7 @@ public interface RunStore extends AutoCloseable {
   Optional<Payload> findDocument(String collection, String id);
 
   /**
-   * Subscribes to a run's events after a sequence with {@link SubscribeOptions#DEFAULTS}.
+   * Subscribes to a run's events after a sequence with {@link SubscribeOptions#defaults()}.
    *
    * @param runId the run
    * @param afterSequence 0 for the whole log
@@ -297,7 +297,7 @@ public interface RunStore extends AutoCloseable {
    * @see #subscribe(RunId, long, SubscribeOptions)
    */
   default Flow.Publisher<RunEvent> subscribe(RunId runId, long afterSequence) {
-    return subscribe(runId, afterSequence, SubscribeOptions.DEFAULTS);
+    return subscribe(runId, afterSequence, SubscribeOptions.defaults());
   }
 
   /**

@@ -11,7 +11,7 @@ import java.util.OptionalInt;
  * @param clock stamps event times and record creation (default UTC system clock)
  * @param redactor applied to payloads and configs before writing (default {@link
  *     Redactor#defaults()})
- * @param limits size limits (default {@link StoreLimits#DEFAULTS})
+ * @param limits size limits (default {@link StoreLimits#defaults()})
  * @param maxBatchEvents most events one group commit gathers (default 4,096); one append larger
  *     than this still commits whole
  * @param commitLanes number of parallel commit threads; empty lets the store choose (SQLite uses
@@ -59,7 +59,7 @@ public record RunStoreOptions(
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
     private Redactor redactor = Redactor.defaults();
-    private StoreLimits limits = StoreLimits.DEFAULTS;
+    private StoreLimits limits = StoreLimits.defaults();
     private int maxBatchEvents = 4096;
     private OptionalInt commitLanes = OptionalInt.empty();
 

@@ -2,7 +2,9 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.internal.codec.RecordJson;
+import dev.runs.payload.ErrorInfo;
+import dev.runs.payload.TokenUsage;
+import dev.runs.internal.codec.RunSummaryJson;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,7 +55,7 @@ public record RunSummary(
     int executions,
     List<StepSummary> steps,
     Map<String, Long> countsByType,
-    RunState.TokenUsage usage,
+    TokenUsage usage,
     BigDecimal cost,
     List<ErrorSummary> errors,
     List<ArtifactSummary> artifacts,
@@ -111,25 +113,25 @@ public record RunSummary(
   }
 
   /**
-   * A failure the log records.
+   * A failure the log records: where it happened and the error the event carried. In JSON the
+   * error's fields sit beside the others: {@code {"event_type": "step.failed", "sequence": 7,
+   * "step_id": "fetch", "attempt": 1, "message": "timeout", "code": "http_504"}}.
    *
    * @param eventType the event that recorded it, e.g. {@code step.failed}
    * @param sequence that event's sequence
    * @param stepId its step
    * @param attempt its attempt
-   * @param message the error message
-   * @param code the error code
+   * @param error the error as the event recorded it (the {@code error} object of a {@code *.failed}
+   *     event, or the fields of an {@code error} event)
    */
   public record ErrorSummary(
-      String eventType, long sequence, Optional<String> stepId, OptionalInt attempt, String message,
-      Optional<String> code) {
+      String eventType, long sequence, Optional<String> stepId, OptionalInt attempt, ErrorInfo error) {
     /** Checks for nulls. */
     public ErrorSummary {
       Objects.requireNonNull(eventType, "eventType");
       Objects.requireNonNull(stepId, "stepId");
       Objects.requireNonNull(attempt, "attempt");
-      Objects.requireNonNull(message, "message");
-      Objects.requireNonNull(code, "code");
+      Objects.requireNonNull(error, "error");
     }
   }
 
@@ -188,7 +190,7 @@ public record RunSummary(
 
   /** @return the summary as JSON (snake_case keys), as carried by the final event */
   public Payload toPayload() {
-    return Payload.ofRecord(this);
+    return Payload.of(RunSummaryJson.encode(this));
   }
 
   /**
@@ -199,7 +201,7 @@ public record RunSummary(
    * @throws ValidationException naming a missing or malformed field
    */
   public static RunSummary fromJson(JsonNode json) {
-    return RecordJson.fromJson(json, RunSummary.class, "summary");
+    return RunSummaryJson.decode(json);
   }
 
   /**
@@ -334,7 +336,10 @@ public record RunSummary(
     String message = error != null && error.hasNonNull("message") ? error.get("message").asText() : "";
     Optional<String> code = error != null && error.hasNonNull("code")
         ? Optional.of(error.get("code").asText()) : Optional.empty();
-    errors.add(new ErrorSummary(e.type().name(), e.sequence(), e.stepId(), e.attempt(), message, code));
+    Optional<Boolean> retryable = error != null && error.path("retryable").isBoolean()
+        ? Optional.of(error.get("retryable").booleanValue()) : Optional.empty();
+    errors.add(new ErrorSummary(e.type().name(), e.sequence(), e.stepId(), e.attempt(),
+        new ErrorInfo(message, code, retryable)));
   }
 
   private static Optional<String> text(JsonNode n, String field) {

@@ -9,8 +9,12 @@ package dev.runs;
  * @param maxEventsPerAppend most events in one append call (default 10,000)
  */
 public record StoreLimits(int maxPayloadBytes, int maxJsonDepth, int maxEventsPerAppend) {
-  /** The defaults: 1 MiB, depth 64, 10,000 events. */
-  public static final StoreLimits DEFAULTS = new StoreLimits(1024 * 1024, 64, 10_000);
+  private static final StoreLimits DEFAULTS = new StoreLimits(1024 * 1024, 64, 10_000);
+
+  /** @return the defaults: 1 MiB, depth 64, 10,000 events */
+  public static StoreLimits defaults() {
+    return DEFAULTS;
+  }
 
   /** Validates the limits. */
   public StoreLimits {

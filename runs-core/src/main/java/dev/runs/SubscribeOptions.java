@@ -17,8 +17,13 @@ import java.util.Objects;
  *     nothing arrives (default 200 ms); changes made in this process arrive at once
  */
 public record SubscribeOptions(int bufferSize, boolean followResumed, Duration pollInterval) {
-  /** The defaults. */
-  public static final SubscribeOptions DEFAULTS = new SubscribeOptions(10_000, false, Duration.ofMillis(200));
+  private static final SubscribeOptions DEFAULTS =
+      new SubscribeOptions(10_000, false, Duration.ofMillis(200));
+
+  /** @return the defaults: a buffer of 10,000 events, not following resumes, polling every 200 ms */
+  public static SubscribeOptions defaults() {
+    return DEFAULTS;
+  }
 
   /** Validates the options. */
   public SubscribeOptions {

@@ -68,9 +68,8 @@ final class ArchitectureTest {
       entry("dev.runs.EventCodec", Set.of("dev.runs.internal.codec.EventJson")),
       entry("dev.runs.RunRecord", Set.of("dev.runs.internal.codec.RunRecordJson")),
       entry("dev.runs.Budget", Set.of("dev.runs.internal.codec.BudgetJson")),
-      entry("dev.runs.RunSummary", Set.of("dev.runs.internal.codec.RecordJson")),
+      entry("dev.runs.RunSummary", Set.of("dev.runs.internal.codec.RunSummaryJson")),
       entry("dev.runs.Payload", Set.of("dev.runs.internal.codec.RecordJson")),
-      entry("dev.runs.ModelCompletion", Set.of("dev.runs.internal.codec.RecordJson")),
       // sha256 (Hashing is being replaced by a public helper in dev.runs.spi)
       entry("dev.runs.StageManifest", Set.of(
           "dev.runs.internal.codec.StageManifestJson", "dev.runs.internal.Hashing")),

@@ -24,8 +24,8 @@ final class OrchestratorExampleTest {
               String summary = ctx.step("summarize", String.class, () -> {
                 ModelGeneration gen = ctx.model("acme", "small-1").param("temperature", 0.2).started();
                 String text = "The moon causes tides."; // call the model with page.text() here
-                gen.completed(ModelCompletion.of(812, 9).withCost(new BigDecimal("0.002"))
-                    .withFinishReason("stop").withOutput(text));
+                gen.completed(gen.completion().usage(812, 9).cost(new BigDecimal("0.002"))
+                    .finishReason("stop").output(text).build());
                 return text;
               });
               ctx.highlight("source", page.url());
@@ -46,7 +46,7 @@ final class OrchestratorExampleTest {
       // --- docs/orchestrator.md example: end
 
       assertThat(status).isEqualTo(RunStatus.COMPLETED);
-      assertThat(summary.usage().total()).isEqualTo(821);
+      assertThat(summary.usage().totalTokens()).isEqualTo(821);
       assertThat(summary.output().orElseThrow().get("summary").asText()).isEqualTo("The moon causes tides.");
       assertThat(summary.highlights().get("source").asText()).isEqualTo("https://example.org/tides");
       assertThat(orchestrator.events(run.runId(), 0, 100)).extracting(e -> e.type().name()).containsExactly(

@@ -3,6 +3,9 @@ package dev.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runs.payload.ErrorInfo;
+import dev.runs.payload.TokenUsage;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,18 +66,38 @@ final class RunSummaryTest {
     assertThat(s.steps()).containsExactly(
         new RunSummary.StepSummary("a", "step", "completed", 1, 3_000, false),
         new RunSummary.StepSummary("b", "step", "completed", 2, 5_000, false));
-    assertThat(s.usage()).isEqualTo(new RunState.TokenUsage(10, 5));
+    assertThat(s.usage()).isEqualTo(TokenUsage.of(10, 5));
     assertThat(s.cost()).isEqualByComparingTo("0.5");
-    assertThat(s.errors()).extracting(RunSummary.ErrorSummary::eventType, RunSummary.ErrorSummary::message)
+    assertThat(s.errors()).extracting(RunSummary.ErrorSummary::eventType, e -> e.error().message())
         .containsExactly(org.assertj.core.groups.Tuple.tuple("step.failed", "boom"),
             org.assertj.core.groups.Tuple.tuple("run.failed", "boom"));
-    assertThat(s.errors().get(0).code()).contains("x");
+    assertThat(s.errors().get(0).error().code()).contains("x");
     assertThat(s.errors().get(0).attempt()).hasValue(1);
     assertThat(s.artifacts()).containsExactly(new RunSummary.ArtifactSummary("artifacts/r.md",
         Optional.of("report"), OptionalInt.of(1), "ab", 3, Optional.of("report")));
     assertThat(s.highlights().get("best").asInt()).isEqualTo(9);
     assertThat(s.output().orElseThrow().asText()).isEqualTo("answer");
     assertThat(s.count(EventTypes.STEP_STARTED)).isEqualTo(3);
+  }
+
+  @Test
+  void toPayload_writesErrorFieldsBesideTheLocation_andReadsThemBack() {
+    add(0, EventTypes.RUN_CREATED);
+    add(1, EventTypes.RUN_STARTED);
+    add(2, EventTypes.STEP_STARTED, "a", 1, Map.of());
+    add(3, EventTypes.STEP_FAILED, "a", 1,
+        Map.of("error", Map.of("message", "boom", "code", "x", "retryable", true)));
+    add(4, EventTypes.RUN_FAILED, null, null, Map.of("error", Map.of("message", "boom")));
+
+    RunSummary s = RunSummary.from(record, events);
+    JsonNode json = s.toPayload().toJsonNode();
+
+    assertThat(s.errors().get(0).error())
+        .isEqualTo(new ErrorInfo("boom", Optional.of("x"), Optional.of(true)));
+    assertThat(json.get("errors").get(0).get("message").asText()).isEqualTo("boom");
+    assertThat(json.get("errors").get(0).get("code").asText()).isEqualTo("x");
+    assertThat(json.get("errors").get(0).has("error")).isFalse();
+    assertThat(RunSummary.fromJson(json)).isEqualTo(s);
   }
 
   @Test

@@ -14,7 +14,7 @@ final class StoreLimitsTest {
   @Test
   void tooManyEventsInOneAppend_isRefusedWithTheLimit() {
     RunStoreOptions options = RunStoreOptions.builder()
-        .limits(StoreLimits.DEFAULTS.withMaxEventsPerAppend(5)).build();
+        .limits(StoreLimits.defaults().withMaxEventsPerAppend(5)).build();
     try (RunStore store = RunStores.open("memory:", options)) {
       RunId id = startedRun(store);
       List<EventDraft> six = new ArrayList<>();
@@ -46,8 +46,8 @@ final class StoreLimitsTest {
 
   @Test
   void limits_validateTheirOwnRanges() {
-    assertThatThrownBy(() -> StoreLimits.DEFAULTS.withMaxPayloadBytes(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StoreLimits.DEFAULTS.withMaxJsonDepth(500)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StoreLimits.defaults().withMaxPayloadBytes(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StoreLimits.defaults().withMaxJsonDepth(500)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> RunStoreOptions.builder().commitLanes(0)).isInstanceOf(IllegalArgumentException.class);
   }
 

@@ -80,7 +80,7 @@ final class SubscriptionsTest {
         store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
       });
       try (EventStream events = Subscriptions.iterate(
-          store.subscribe(id, 0, SubscribeOptions.DEFAULTS.withFollowResumed(true)))) {
+          store.subscribe(id, 0, SubscribeOptions.defaults().withFollowResumed(true)))) {
         while (events.hasNext()) {
           types.add(events.next().type().name());
         }
@@ -89,7 +89,7 @@ final class SubscriptionsTest {
       assertThat(types).containsExactly("run.created", "run.started", "run.failed", "run.resumed",
           "console.line", "run.completed");
       try (EventStream after = Subscriptions.iterate(
-          store.subscribe(id, 6, SubscribeOptions.DEFAULTS.withFollowResumed(true)))) {
+          store.subscribe(id, 6, SubscribeOptions.defaults().withFollowResumed(true)))) {
         assertThat(after.hasNext()).isFalse();
       }
     }

@@ -2,7 +2,6 @@ package dev.runs.examples;
 
 import dev.runs.Budget;
 import dev.runs.ConfigSnapshot;
-import dev.runs.ModelCompletion;
 import dev.runs.ModelGeneration;
 import dev.runs.PreflightCheck;
 import dev.runs.PreflightIssue;
@@ -157,13 +156,14 @@ public final class AdvisorExample {
     String checkpoint = ctx.step("train", String.class, () -> {
       for (int epoch = 1; epoch <= epochs; epoch++) {
         ModelGeneration gen = ctx.model("acme", "base-7b").param("epoch", epoch).started();
-        gen.completed(ModelCompletion.of(400_000, 0).withCost(new BigDecimal("1.20")));
+        gen.completed(gen.completion().usage(400_000, 0).cost(new BigDecimal("1.20")).build());
       }
       return "ckpt-" + epochs + "ep";
     });
     return ctx.step("evaluate", Evaluation.class, () -> {
       ModelGeneration gen = ctx.model("acme", checkpoint).param("split", "validation").started();
-      gen.completed(ModelCompletion.of(120_000, 8_000).withCost(new BigDecimal("0.35")).withFinishReason("stop"));
+      gen.completed(gen.completion().usage(120_000, 8_000).cost(new BigDecimal("0.35"))
+          .finishReason("stop").build());
       return new Evaluation(checkpoint, 0.412, 0.871);
     });
   }

@@ -333,7 +333,7 @@ public final class Demo {
     out.println();
     out.println("answer: " + t.bold(s.output().map(o -> o.path("text").asText()).orElse("?")));
     out.println(String.format(Locale.ROOT, "budget used: %,d of %,d tokens, $%s of $%s",
-        s.usage().total(), MAX_TOKENS, s.cost().toPlainString(), MAX_COST.toPlainString()));
+        s.usage().totalTokens(), MAX_TOKENS, s.cost().toPlainString(), MAX_COST.toPlainString()));
     out.println("status: " + statusText(status));
     return run.runId();
   }
@@ -448,7 +448,7 @@ public final class Demo {
     runs.add(new DemoRun("rerun, temperature 0.7", run.runId(), RunStatus.COMPLETED));
 
     RunRecord rec = store.get(run.runId()).orElseThrow();
-    ConfigDiff diff = rec.lineage().map(Lineage::configDiff).orElse(ConfigDiff.EMPTY);
+    ConfigDiff diff = rec.lineage().map(Lineage::configDiff).orElse(ConfigDiff.empty());
     out.println();
     out.println("the diff recorded on the rerun's lineage (run " + run.runId().value() + "):");
     for (ConfigDiff.Change c : diff.changes()) {
@@ -517,12 +517,12 @@ public final class Demo {
       }
       long steps = s.steps().stream().filter(x -> x.kind().equals("step")).count();
       long events = s.countsByType().values().stream().mapToLong(Long::longValue).sum();
-      totalTokens += s.usage().total();
+      totalTokens += s.usage().totalTokens();
       totalCost = totalCost.add(s.cost());
       String status = String.format("%-10s", s.status().wireName());
       out.println(String.format(Locale.ROOT, "%-24s %-10s %s %5d %5d %6d %,7d %10s %6d ms",
           r.label(), shortId(r.id()), color(s.status(), status), s.executions(), steps, events,
-          s.usage().total(), s.cost().toPlainString(), s.durationMs()));
+          s.usage().totalTokens(), s.cost().toPlainString(), s.durationMs()));
     }
     out.println(t.dim(String.format(Locale.ROOT, "%-24s %-10s %-10s %5s %5s %6s %,7d %10s",
         "total", "", "", "", "", "", totalTokens, totalCost.toPlainString())));

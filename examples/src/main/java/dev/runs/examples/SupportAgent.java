@@ -2,7 +2,6 @@ package dev.runs.examples;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.GuardrailStage;
-import dev.runs.ModelCompletion;
 import dev.runs.ModelGeneration;
 import dev.runs.RunContext;
 import dev.runs.RunId;
@@ -11,6 +10,7 @@ import dev.runs.StepOptions;
 import dev.runs.Workflow;
 import dev.runs.WorkflowException;
 import dev.runs.payload.AgentInvoked;
+import dev.runs.payload.ModelGenerationCompleted;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -190,9 +190,10 @@ final class SupportAgent implements Workflow {
       gen.failed(e);
       throw e;
     }
-    ModelCompletion completion = ModelCompletion.of(reply.inputTokens(), reply.outputTokens())
-        .withCost(reply.cost()).withLatency(Duration.ofMillis(reply.latencyMs()))
-        .withFinishReason(reply.finishReason()).withOutput(reply.text());
+    ModelGenerationCompleted completion = gen.completion()
+        .usage(reply.inputTokens(), reply.outputTokens()).cost(reply.cost())
+        .latency(Duration.ofMillis(reply.latencyMs())).finishReason(reply.finishReason())
+        .output(reply.text()).build();
     gen.completed(completion);
     return reply;
   }

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventTypes;
 import dev.runs.GuardrailStage;
-import dev.runs.ModelCompletion;
 import dev.runs.ModelGeneration;
 import dev.runs.PreflightRefusedException;
 import dev.runs.RunContext;
@@ -61,7 +60,7 @@ final class HostUnitTestExample {
       String product = ctx.step("classify", String.class, () -> {
         ModelGeneration gen = ctx.model("acme", "small-1").param("temperature", 0).started();
         String label = ticket.contains("invoice") ? "billing" : "lamps"; // the model's answer
-        gen.completed(ModelCompletion.of(120, 2).withFinishReason("stop").withOutput(label));
+        gen.completed(gen.completion().usage(120, 2).finishReason("stop").output(label).build());
         return label;
       });
       String team = ctx.step("route", String.class,

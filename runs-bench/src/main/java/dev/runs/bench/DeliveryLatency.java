@@ -77,7 +77,7 @@ public final class DeliveryLatency {
       long firstMeasured = 3;
       for (int s = 0; s < subscribers; s++) {
         int index = s;
-        store.subscribe(id, 2, SubscribeOptions.DEFAULTS.withBufferSize(10_000_000))
+        store.subscribe(id, 2, SubscribeOptions.defaults().withBufferSize(10_000_000))
             .subscribe(new Flow.Subscriber<RunEvent>() {
               @Override
               public void onSubscribe(Flow.Subscription sub) {

@@ -60,7 +60,7 @@ public class WritersWithSubscribersBenchmark {
       return;
     }
     long initial = subscriber.equals("stalled") ? 1 : Long.MAX_VALUE;
-    store.subscribe(run, 0, SubscribeOptions.DEFAULTS.withBufferSize(10_000_000))
+    store.subscribe(run, 0, SubscribeOptions.defaults().withBufferSize(10_000_000))
         .subscribe(new Flow.Subscriber<>() {
           @Override
           public void onSubscribe(Flow.Subscription s) {

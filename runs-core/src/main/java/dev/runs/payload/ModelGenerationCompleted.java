@@ -1,6 +1,7 @@
 package dev.runs.payload;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.runs.EventPayload;
 import dev.runs.EventType;
 import dev.runs.EventTypes;
@@ -202,6 +203,14 @@ public record ModelGenerationCompleted(
     public Builder output(JsonNode value) {
       this.output = Checks.json(TYPE, "output", Checks.present(value, "output"));
       return this;
+    }
+
+    /**
+     * @param text what the model produced, as text
+     * @return this builder
+     */
+    public Builder output(String text) {
+      return output(TextNode.valueOf(Checks.present(text, "output").get()));
     }
 
     /** @return the payload */

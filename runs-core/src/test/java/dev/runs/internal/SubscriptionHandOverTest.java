@@ -105,7 +105,7 @@ final class SubscriptionHandOverTest {
       for (int i = 0; i < 50; i++) {
         long after = (long) (random.nextDouble() * head.get());
         Recorder r = new Recorder(after, 1 + random.nextInt(500));
-        store.subscribe(id, after, SubscribeOptions.DEFAULTS.withBufferSize(1_000_000)).subscribe(r);
+        store.subscribe(id, after, SubscribeOptions.defaults().withBufferSize(1_000_000)).subscribe(r);
         recorders.add(r);
         if (i % 5 == 0) {
           Thread.onSpinWait();
@@ -134,7 +134,7 @@ final class SubscriptionHandOverTest {
       RunId id = startedRun(store);
       Recorder stalled = new Recorder(0, 3);
       Recorder healthy = new Recorder(0, Long.MAX_VALUE);
-      store.subscribe(id, 0, SubscribeOptions.DEFAULTS.withBufferSize(100)).subscribe(new Flow.Subscriber<>() {
+      store.subscribe(id, 0, SubscribeOptions.defaults().withBufferSize(100)).subscribe(new Flow.Subscriber<>() {
         @Override public void onSubscribe(Flow.Subscription s) { stalled.sub = s; s.request(3); }
         @Override public void onNext(RunEvent e) { stalled.seen.add(e.sequence()); }
         @Override public void onError(Throwable t) { stalled.error.set(t); stalled.done.countDown(); }

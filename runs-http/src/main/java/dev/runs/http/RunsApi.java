@@ -502,7 +502,7 @@ final class RunsApi {
     ObjectNode usage = o.putObject("usage");
     usage.put("input_tokens", state.usage().inputTokens());
     usage.put("output_tokens", state.usage().outputTokens());
-    usage.put("total_tokens", state.usage().total());
+    usage.put("total_tokens", state.usage().totalTokens());
     o.put("cost", state.cost());
     o.putRawValue("record", Json.raw(record.toJson()));
     orchestrator.summary(id).ifPresent(s -> o.putRawValue("summary", Json.raw(s.toPayload().json())));

@@ -1,7 +1,6 @@
 package dev.runs.http;
 
 import dev.runs.GuardrailStage;
-import dev.runs.ModelCompletion;
 import dev.runs.ModelGeneration;
 import dev.runs.RunOrchestrator;
 import dev.runs.StepOptions;
@@ -52,7 +51,7 @@ final class DemoWorkflows {
         ctx.step("outline", String.class, () -> {
           ModelGeneration g = ctx.model("acme", "m-1").param("temperature", 0.2).started();
           sleep(tick);
-          g.completed(ModelCompletion.of(812, 164).withCost(new BigDecimal("0.0042")).withFinishReason("stop"));
+          g.completed(g.completion().usage(812, 164).cost(new BigDecimal("0.0042")).finishReason("stop").build());
           return "1. causes 2. cycles 3. records";
         });
         ctx.decision("route", "web", "the outline asks for sources");
@@ -68,7 +67,7 @@ final class DemoWorkflows {
       String report = ctx.step("write", String.class, () -> {
         ModelGeneration g = ctx.model("acme", "m-1").param("temperature", 0.7).started();
         sleep(tick);
-        g.completed(ModelCompletion.of(1530, 602).withCost(new BigDecimal("0.0121")).withFinishReason("stop"));
+        g.completed(g.completion().usage(1530, 602).cost(new BigDecimal("0.0121")).finishReason("stop").build());
         return "# Tides\n\nTides are caused by the moon (" + found + ").\n";
       });
       ctx.guardrail("toxicity", GuardrailStage.OUTPUT, true, Map.of("score", 0.01));

@@ -15,7 +15,6 @@ import dev.runs.EventTypes;
 import dev.runs.GuardrailStage;
 import dev.runs.IllegalTransitionException;
 import dev.runs.Lineage;
-import dev.runs.ModelCompletion;
 import dev.runs.ModelGeneration;
 import dev.runs.OrchestratorListener;
 import dev.runs.Payload;
@@ -526,8 +525,8 @@ public abstract class OrchestratorContract {
       RunOrchestrator o = orchestrator("agent", ctx -> {
         String plan = ctx.step("plan", String.class, () -> {
           ModelGeneration g = ctx.model("acme", "m-1").param("temperature", 0.2).route("region", "eu").started();
-          g.completed(ModelCompletion.of(100, 20).withCost(new BigDecimal("0.01")).withFinishReason("stop")
-              .withOutput("search tides"));
+          g.completed(g.completion().usage(100, 20).cost(new BigDecimal("0.01")).finishReason("stop")
+              .output("search tides").build());
           return "search tides";
         });
         String found = ctx.step("search", String.class,
@@ -1230,7 +1229,7 @@ public abstract class OrchestratorContract {
           ctx.step("call-" + i, String.class, () -> {
             ModelGeneration g = ctx.model("acme", "m-1").started();
             try {
-              g.completed(ModelCompletion.of(tokensEach, 0).withCost(new BigDecimal("0.10")));
+              g.completed(g.completion().usage(tokensEach, 0).cost(new BigDecimal("0.10")).build());
             } catch (BudgetExceededException e) {
               if (!swallow) {
                 throw e;

@@ -606,7 +606,7 @@ public abstract class RunStoreContract {
     @DisplayName("a payload over the size limit is refused with the limit named, and nothing is written")
     void append_payloadTooLarge_throwsLimitExceeded() {
       store.close();
-      store = newStore(dir, options().toBuilder().limits(StoreLimits.DEFAULTS.withMaxPayloadBytes(1000)).build());
+      store = newStore(dir, options().toBuilder().limits(StoreLimits.defaults().withMaxPayloadBytes(1000)).build());
       RunId id = startedRun();
       EventDraft big = EventDraft.of(EventTypes.CONSOLE_LINE,
           Payload.of(Map.of("stream", "stdout", "text", "x".repeat(2000))));
@@ -797,9 +797,9 @@ public abstract class RunStoreContract {
     @DisplayName("runs started from a recommendation are found by its id")
     void list_byRecommendation() {
       RunId a = store.create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-1",
-          "0".repeat(64), dev.runs.ConfigDiff.EMPTY)).build()).record().id();
+          "0".repeat(64), dev.runs.ConfigDiff.empty())).build()).record().id();
       store.create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-2",
-          "0".repeat(64), dev.runs.ConfigDiff.EMPTY)).build());
+          "0".repeat(64), dev.runs.ConfigDiff.empty())).build());
       store.create(record());
       assertThat(ids(RunQuery.builder().recommendationId("rec-1").build())).containsExactly(a);
       assertThat(store.get(a).orElseThrow().recommendation().orElseThrow().recommendationId()).isEqualTo("rec-1");
@@ -1020,7 +1020,7 @@ public abstract class RunStoreContract {
     void subscribe_slowSubscriber_endedWithResumeSequence() throws Exception {
       RunId id = startedRun();
       CollectingSubscriber sub = new CollectingSubscriber(1);
-      store.subscribe(id, 0, dev.runs.SubscribeOptions.DEFAULTS.withBufferSize(10)).subscribe(sub);
+      store.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withBufferSize(10)).subscribe(sub);
       sub.awaitCount(1, Duration.ofSeconds(30));
       for (int i = 0; i < 30; i++) {
         store.append(id, line(i));

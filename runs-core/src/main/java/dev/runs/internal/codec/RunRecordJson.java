@@ -157,7 +157,7 @@ public final class RunRecordJson {
    */
   public static ConfigDiff diffFromTree(JsonNode a) {
     if (a == null || !a.isArray()) {
-      return ConfigDiff.EMPTY;
+      return ConfigDiff.empty();
     }
     List<ConfigDiff.Change> out = new ArrayList<>();
     for (JsonNode c : a) {

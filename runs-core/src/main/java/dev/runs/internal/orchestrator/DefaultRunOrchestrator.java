@@ -531,7 +531,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       throw new PreflightRefusedException("replay of run " + runId + " from " + point, o.report());
     }
     RunRecord record = newRecord(request, o, Optional.of(new Lineage(runId, Lineage.Relation.REPLAY,
-        Optional.of(point.label()), ConfigDiff.EMPTY)));
+        Optional.of(point.label()), ConfigDiff.empty())));
     return launch(record, reuse);
   }
 

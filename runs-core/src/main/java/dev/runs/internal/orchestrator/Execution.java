@@ -17,7 +17,6 @@ import dev.runs.ExpectedSequence;
 import dev.runs.GuardrailStage;
 import dev.runs.IllegalTransitionException;
 import dev.runs.ModelCall;
-import dev.runs.ModelCompletion;
 import dev.runs.ModelGeneration;
 import dev.runs.Payload;
 import dev.runs.PhaseBody;
@@ -48,6 +47,8 @@ import dev.runs.ValidationException;
 import dev.runs.Workflow;
 import dev.runs.WorkflowException;
 import dev.runs.internal.support.JsonSupport;
+import dev.runs.payload.ModelGenerationCompleted;
+import dev.runs.payload.TokenUsage;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -59,6 +60,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -213,7 +215,7 @@ final class Execution implements RunContext, CancellationToken {
         }
       }
     }
-    meter = new BudgetMeter(budget, st.usage().total(), st.cost());
+    meter = new BudgetMeter(budget, st.usage().totalTokens(), st.cost());
   }
 
   /** Writes the final event, the cancel request winning over completion when recorded first. */
@@ -787,19 +789,33 @@ final class Execution implements RunContext, CancellationToken {
     }
 
     @Override
-    public RunEvent completed(ModelCompletion c) {
+    public ModelGenerationCompleted.Builder completion() {
+      ModelGenerationCompleted.Builder b = ModelGenerationCompleted.builder(call.provider, call.model);
+      if (!call.route.isEmpty()) {
+        b.route(call.route);
+      }
+      return b;
+    }
+
+    @Override
+    public RunEvent completed(ModelGenerationCompleted c) {
       Objects.requireNonNull(c, "completion");
+      if (!c.provider().equals(call.provider) || !c.model().equals(call.model)) {
+        throw new ValidationException("model generation " + started.eventId() + " of run " + runId,
+            "provider", "must be the started call's '" + call.provider + "' / '" + call.model
+                + "' but was '" + c.provider() + "' / '" + c.model() + "'; use completion()");
+      }
       end();
-      Map<String, Object> p = call.base();
-      p.put("usage", Map.of("input_tokens", c.inputTokens(), "output_tokens", c.outputTokens()));
-      c.cost().ifPresent(v -> p.put("cost", v));
-      p.put("latency_ms", c.latency().orElseGet(() -> Duration.between(t0, clock.instant())).toMillis());
-      c.finishReason().ifPresent(v -> p.put("finish_reason", v));
-      c.output().ifPresent(v -> p.put("output", v));
-      RunEvent e = scoped(EventDraft.of(EventTypes.MODEL_GENERATION_COMPLETED, Payload.of(p))
-          .withParent(started.eventId()).withSource(SOURCE));
+      ModelGenerationCompleted filled = new ModelGenerationCompleted(c.provider(), c.model(),
+          c.route().isPresent() || call.route.isEmpty() ? c.route() : Optional.of(call.route),
+          c.params(), c.usage(), c.cost(),
+          c.latencyMs().isPresent() ? c.latencyMs()
+              : OptionalLong.of(Duration.between(t0, clock.instant()).toMillis()),
+          c.finishReason(), c.output());
+      RunEvent e = scoped(EventDraft.of(filled).withParent(started.eventId()).withSource(SOURCE));
       if (e.sequence() > execStartSequence) {
-        meter.add(c.inputTokens(), c.outputTokens(), c.cost().orElse(BigDecimal.ZERO));
+        TokenUsage usage = c.usage().orElse(TokenUsage.of(0, 0));
+        meter.add(usage.inputTokens(), usage.outputTokens(), c.cost().orElse(BigDecimal.ZERO));
       }
       checkBudget();
       return e;

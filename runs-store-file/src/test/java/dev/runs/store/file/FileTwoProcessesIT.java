@@ -204,7 +204,7 @@ final class FileTwoProcessesIT {
   void subscription_receivesEveryEventAppendedByAnotherProcess() throws Exception {
     RunId id = startedRun();
     CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
-    store.subscribe(id, 0, SubscribeOptions.DEFAULTS.withPollInterval(Duration.ofMillis(50))).subscribe(sub);
+    store.subscribe(id, 0, SubscribeOptions.defaults().withPollInterval(Duration.ofMillis(50))).subscribe(sub);
     sub.awaitCount(2, Duration.ofSeconds(30));
     int count = 500;
     try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), "finish", dir.toString(), id.value(), String.valueOf(count))) {

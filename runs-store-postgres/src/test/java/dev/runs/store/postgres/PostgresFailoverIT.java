@@ -62,7 +62,7 @@ final class PostgresFailoverIT {
           Trigger.of(TriggerSource.TEST, "failover-" + UUID.randomUUID())).build()).record().id();
       b.append(id, EventDraft.of(EventTypes.RUN_STARTED));
       CollectingSubscriber tail = new CollectingSubscriber(Long.MAX_VALUE);
-      b.subscribe(id, 0, dev.runs.SubscribeOptions.DEFAULTS.withFollowResumed(true)).subscribe(tail);
+      b.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withFollowResumed(true)).subscribe(tail);
 
       child = ChildJvm.start("instance-a", PgTestDatabase.uri(schema), dir,
           "lease", "instance-a", Long.toString(TTL.toMillis()), Integer.toString(STEPS), id.value());

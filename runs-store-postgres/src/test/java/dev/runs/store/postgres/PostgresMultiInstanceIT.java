@@ -67,7 +67,7 @@ final class PostgresMultiInstanceIT {
         runs.add(id);
       }
       Map<RunId, CollectingSubscriber> tails = new LinkedHashMap<>();
-      SubscribeOptions options = SubscribeOptions.DEFAULTS.withPollInterval(Duration.ofHours(1));
+      SubscribeOptions options = SubscribeOptions.defaults().withPollInterval(Duration.ofHours(1));
       for (RunId id : runs) {
         CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
         store.subscribe(id, 0, options).subscribe(sub);

@@ -395,7 +395,7 @@ final class PostgresRunStoreTest {
     RunId id = a.create(record("tail")).record().id();
     a.append(id, EventDraft.of(EventTypes.RUN_STARTED));
     CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
-    b.subscribe(id, 0, dev.runs.SubscribeOptions.DEFAULTS.withPollInterval(Duration.ofMinutes(10)))
+    b.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withPollInterval(Duration.ofMinutes(10)))
         .subscribe(sub);
     sub.awaitCount(2, Duration.ofSeconds(30));
     for (int i = 0; i < 50; i++) {
