@@ -5,7 +5,7 @@ package dev.runs;
  * {@code run.started}, work events on a failed run that was not resumed. Nothing of the append was
  * written.
  */
-public final class IllegalTransitionException extends RunsException {
+public final class IllegalTransitionException extends ConflictException {
   private static final long serialVersionUID = 1L;
 
   private final RunId runId;

@@ -4,7 +4,7 @@ package dev.runs;
  * A run with this id already exists and was created by a different trigger. (A create repeating
  * the trigger id of an existing run is not an error: it returns that run.)
  */
-public final class RunAlreadyExistsException extends RunsException {
+public final class RunAlreadyExistsException extends ConflictException {
   private static final long serialVersionUID = 1L;
 
   private final RunId runId;

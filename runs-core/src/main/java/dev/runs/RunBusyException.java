@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * Another orchestrator instance holds the run's lease, so this one may not execute it now.
  */
-public final class RunBusyException extends RunsException {
+public final class RunBusyException extends ConflictException {
   private static final long serialVersionUID = 1L;
 
   private final transient Lease lease;

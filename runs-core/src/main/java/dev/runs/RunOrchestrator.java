@@ -65,7 +65,7 @@ public interface RunOrchestrator extends AutoCloseable {
    * @return a handle on the run
    * @throws PreflightRefusedException when the preflight has blockers (no trigger, unknown
    *     workflow...); nothing is written
-   * @throws IllegalStateException when the orchestrator is closed
+   * @throws StoreClosedException when the orchestrator is closed
    */
   RunHandle start(RunRequest request);
 

@@ -21,8 +21,8 @@ import java.util.concurrent.Flow;
  * <p><b>Threads.</b> Implementations are thread-safe. Futures from {@code appendAsync} complete on
  * the thread that committed them (a store commit thread, or a blocking appender that committed a
  * batch it was part of): attach slow follow-up work with the {@code ...Async} methods of {@link
- * CompletableFuture}. After {@link #close()} every method throws {@link
- * IllegalStateException}.
+ * CompletableFuture}. After {@link #close()} every method throws {@link StoreClosedException} (an
+ * {@link IllegalStateException}), and appends still queued fail with it.
  */
 public interface RunStore extends AutoCloseable {
 

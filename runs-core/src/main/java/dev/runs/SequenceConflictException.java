@@ -5,7 +5,7 @@ package dev.runs;
  * run's log: somebody else appended first. Nothing of the append was written; re-read the run and
  * decide again.
  */
-public final class SequenceConflictException extends RunsException {
+public final class SequenceConflictException extends ConflictException {
   private static final long serialVersionUID = 1L;
 
   private final RunId runId;

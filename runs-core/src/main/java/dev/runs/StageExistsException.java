@@ -3,7 +3,7 @@ package dev.runs;
 /**
  * A stage attempt was already written. Stage outputs are never overwritten: write a new attempt.
  */
-public final class StageExistsException extends RunsException {
+public final class StageExistsException extends ConflictException {
   private static final long serialVersionUID = 1L;
 
   /**

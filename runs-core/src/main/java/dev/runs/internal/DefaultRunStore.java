@@ -27,6 +27,7 @@ import dev.runs.RunsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreIoException;
 import dev.runs.StoreLimits;
 import dev.runs.StoreListener;
@@ -115,7 +116,7 @@ public final class DefaultRunStore implements RunStore {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("store is closed: " + location.redacted());
+      throw new StoreClosedException("store is closed: " + location.redacted());
     }
   }
 

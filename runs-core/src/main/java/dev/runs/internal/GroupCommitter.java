@@ -3,6 +3,7 @@ package dev.runs.internal;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunsException;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreIoException;
 import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.StorageEngine;
@@ -108,7 +109,7 @@ final class GroupCommitter {
       lock.lock();
       try {
         if (stopped) {
-          a.future.completeExceptionally(new IllegalStateException("store is closed"));
+          a.future.completeExceptionally(new StoreClosedException("store is closed"));
           return;
         }
         queue.addLast(a);

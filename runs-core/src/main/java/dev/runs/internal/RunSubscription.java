@@ -8,6 +8,7 @@ import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
 import dev.runs.RunsException;
 import dev.runs.SlowSubscriberException;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreIoException;
 import dev.runs.SubscribeOptions;
 import java.util.ArrayDeque;
@@ -159,7 +160,7 @@ final class RunSubscription implements Flow.Subscription {
   void storeClosed() {
     synchronized (this) {
       if (error == null && !finished) {
-        error = new IllegalStateException("store is closed; the subscription to run " + runId
+        error = new StoreClosedException("store is closed; the subscription to run " + runId
             + " ended after sequence " + delivered);
       }
     }

@@ -5,6 +5,7 @@ import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunStore;
+import dev.runs.StoreClosedException;
 import dev.runs.SubscribeOptions;
 import java.time.Duration;
 import java.util.List;
@@ -87,7 +88,7 @@ final class SubscriptionHub implements AutoCloseable {
             s.hint(e.lastSequence());
           }
         }
-      } catch (IllegalStateException closedStore) {
+      } catch (StoreClosedException closedStore) {
         // store closing; the hub closes the subscriptions
       } catch (RuntimeException ex) {
         log.debug("run {} - polling for new events failed", runId, ex);
@@ -97,7 +98,7 @@ final class SubscriptionHub implements AutoCloseable {
 
   void register(RunSubscription s) {
     if (closed) {
-      throw new IllegalStateException("store is closed");
+      throw new StoreClosedException("store is closed");
     }
     channels.compute(s.runId(), (id, ch) -> {
       Channel c = ch != null ? ch : new Channel(id);

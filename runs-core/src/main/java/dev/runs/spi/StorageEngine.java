@@ -26,7 +26,8 @@ import java.util.function.Consumer;
  * <p>Threads: {@link #commit(List)} is called by the core's commit lanes; two lanes never pass
  * batches of the same run at once, but with several lanes commits for different runs run in
  * parallel. Every other method may be called from any thread at any time, concurrently with
- * commits. Engines throw {@link dev.runs.StoreIoException} for medium failures, {@link
+ * commits. After {@link #close()} engines throw {@link dev.runs.StoreClosedException}. Engines
+ * throw {@link dev.runs.StoreIoException} for medium failures, {@link
  * dev.runs.StoreCorruptedException} for damaged data, {@link dev.runs.RunNotFoundException} for
  * unknown runs where stated.
  */

@@ -38,6 +38,7 @@ import dev.runs.RunSummary;
 import dev.runs.SnapshotMismatchException;
 import dev.runs.StageManifest;
 import dev.runs.StepOptions;
+import dev.runs.StoreClosedException;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.ValidationException;
@@ -507,7 +508,7 @@ public abstract class OrchestratorContract {
       RunOrchestrator o = orchestrator("greeter", ctx -> "hi");
       o.close();
       assertThatThrownBy(() -> o.start(request("greeter").build()))
-          .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+          .isInstanceOf(StoreClosedException.class).hasMessageContaining("closed");
       assertThat(store.list(RunQuery.all()).runs()).isEmpty();
     }
   }

@@ -32,6 +32,7 @@ import dev.runs.StageArtifact;
 import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
 import dev.runs.StageWrite;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreLimits;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
@@ -1148,15 +1149,15 @@ public abstract class RunStoreContract {
   @DisplayName("Lifecycle")
   class Lifecycle {
     @Test
-    @DisplayName("a closed store refuses every call with IllegalStateException")
+    @DisplayName("a closed store refuses every call with StoreClosedException, an IllegalStateException")
     void closed_refusesCalls() {
       RunId id = createRun();
       store.close();
-      assertThatThrownBy(() -> store.append(id, line(1))).isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("closed");
-      assertThatThrownBy(() -> store.get(id)).isInstanceOf(IllegalStateException.class);
-      assertThatThrownBy(() -> store.create(record())).isInstanceOf(IllegalStateException.class);
-      assertThatThrownBy(() -> store.list(RunQuery.all())).isInstanceOf(IllegalStateException.class);
+      assertThatThrownBy(() -> store.append(id, line(1))).isInstanceOf(StoreClosedException.class)
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+      assertThatThrownBy(() -> store.get(id)).isInstanceOf(StoreClosedException.class);
+      assertThatThrownBy(() -> store.create(record())).isInstanceOf(StoreClosedException.class);
+      assertThatThrownBy(() -> store.list(RunQuery.all())).isInstanceOf(StoreClosedException.class);
       store.close();
     }
 

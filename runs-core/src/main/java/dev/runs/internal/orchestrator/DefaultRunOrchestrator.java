@@ -41,6 +41,7 @@ import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
 import dev.runs.SnapshotMismatchException;
 import dev.runs.StageManifest;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.Trigger;
@@ -362,7 +363,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new IllegalStateException("run orchestrator " + instanceId
+      throw new StoreClosedException("run orchestrator " + instanceId
           + " is closed; build a new one to start runs");
     }
   }

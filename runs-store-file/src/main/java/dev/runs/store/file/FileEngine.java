@@ -21,6 +21,7 @@ import dev.runs.RunStatus;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
@@ -882,7 +883,7 @@ final class FileEngine implements StorageEngine {
 
   private void checkOpen() {
     if (closed) {
-      throw new IllegalStateException("store is closed: " + description);
+      throw new StoreClosedException("store is closed: " + description);
     }
   }
 

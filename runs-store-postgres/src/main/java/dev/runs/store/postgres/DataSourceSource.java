@@ -1,5 +1,6 @@
 package dev.runs.store.postgres;
 
+import dev.runs.StoreClosedException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Collections;
@@ -43,7 +44,7 @@ final class DataSourceSource implements ConnectionSource {
   @Override
   public Connection acquire() throws SQLException {
     if (closed) {
-      throw new IllegalStateException("store is closed");
+      throw new StoreClosedException("store is closed");
     }
     Connection c = dataSource.getConnection();
     if (!c.getAutoCommit()) {

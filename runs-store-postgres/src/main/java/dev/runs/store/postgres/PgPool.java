@@ -1,5 +1,6 @@
 package dev.runs.store.postgres;
 
+import dev.runs.StoreClosedException;
 import dev.runs.StoreIoException;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -55,7 +56,7 @@ final class PgPool implements ConnectionSource {
   @Override
   public Connection acquire() throws SQLException {
     if (closed) {
-      throw new IllegalStateException("store is closed: " + config.describe());
+      throw new StoreClosedException("store is closed: " + config.describe());
     }
     waiting.incrementAndGet();
     try {

@@ -1,5 +1,6 @@
 package dev.runs.store.sqlite;
 
+import dev.runs.StoreClosedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -70,13 +71,13 @@ final class ReadPool implements AutoCloseable {
 
   /**
    * @return an idle connection, a new one, or the next one released
-   * @throws IllegalStateException when the store is closed
+   * @throws StoreClosedException when the store is closed
    */
   Reader borrow() throws SQLException {
     synchronized (this) {
       while (true) {
         if (closed) {
-          throw new IllegalStateException("store is closed");
+          throw new StoreClosedException("store is closed");
         }
         Reader r = idle.pollFirst();
         if (r != null) {

@@ -19,6 +19,7 @@ import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
@@ -223,7 +224,7 @@ final class SqliteEngine implements StorageEngine {
     writeLock.lock();
     try {
       if (closed) {
-        throw new IllegalStateException("store is closed: " + settings.description());
+        throw new StoreClosedException("store is closed: " + settings.description());
       }
       Tx tx = new Tx();
       boolean done = false;
