@@ -20,6 +20,7 @@ import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.Sha256;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -296,7 +297,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
         "path", "stage '" + stageKey + "' attempt " + attempt + " of run " + id + " has no file '"
             + path + "'"));
     byte[] content = s.files().get(path);
-    if (content == null || !Hashing.sha256Hex(content).equals(entry.sha256())) {
+    if (content == null || !Sha256.hex(content).equals(entry.sha256())) {
       throw new StoreCorruptedException("run " + id + " stage " + stageKey + " attempt " + attempt
           + ": " + path + " does not match its manifest sha256");
     }
@@ -314,7 +315,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
       } else if (content.length != e.size()) {
         problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
             "manifest says " + e.size() + " bytes, found " + content.length));
-      } else if (!Hashing.sha256Hex(content).equals(e.sha256())) {
+      } else if (!Sha256.hex(content).equals(e.sha256())) {
         problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
             "manifest says sha256 " + e.sha256()));
       }

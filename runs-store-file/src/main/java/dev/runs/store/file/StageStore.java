@@ -8,6 +8,7 @@ import dev.runs.StageWrite;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
+import dev.runs.spi.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,13 +20,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -273,7 +271,7 @@ final class StageStore {
             + ": " + target + " is " + a.size() + " bytes but the manifest says " + entry.size());
       }
       byte[] bytes = Files.readAllBytes(target);
-      String sha = sha256(bytes);
+      String sha = Sha256.hex(bytes);
       if (bytes.length != entry.size() || !sha.equals(entry.sha256())) {
         throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
             + ": " + target + " has sha256 " + sha + " but the manifest says " + entry.sha256());
@@ -322,7 +320,10 @@ final class StageStore {
           problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
               "manifest says " + e.size() + " bytes, found " + a.size()));
         } else {
-          String sha = sha256(target);
+          String sha;
+          try (InputStream in = Files.newInputStream(target, LinkOption.NOFOLLOW_LINKS)) {
+            sha = Sha256.hex(in);
+          }
           if (!sha.equals(e.sha256())) {
             problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
                 "manifest says sha256 " + e.sha256() + ", found " + sha));
@@ -348,27 +349,4 @@ final class StageStore {
     }
   }
 
-  private static String sha256(byte[] bytes) {
-    return HexFormat.of().formatHex(digest().digest(bytes));
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest d = digest();
-    byte[] buf = new byte[64 * 1024];
-    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        d.update(buf, 0, n);
-      }
-    }
-    return HexFormat.of().formatHex(d.digest());
-  }
-
-  private static MessageDigest digest() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
-  }
 }

@@ -23,9 +23,8 @@ import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.Sha256;
 import dev.runs.spi.StorageEngine;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,7 +36,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -1075,7 +1073,7 @@ final class PostgresEngine implements StorageEngine {
           }
         }
       }
-      if (content == null || content.length != entry.size() || !sha256(content).equals(entry.sha256())) {
+      if (content == null || content.length != entry.size() || !Sha256.hex(content).equals(entry.sha256())) {
         throw new StoreCorruptedException(where + ": run " + id + " stage " + stageKey + " attempt "
             + attempt + ": " + path + " does not match its manifest (size and sha256)");
       }
@@ -1107,21 +1105,13 @@ final class PostgresEngine implements StorageEngine {
         } else if (content.length != e.size()) {
           problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
               "manifest says " + e.size() + " bytes, found " + content.length));
-        } else if (!sha256(content).equals(e.sha256())) {
+        } else if (!Sha256.hex(content).equals(e.sha256())) {
           problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
               "manifest says sha256 " + e.sha256()));
         }
       }
       return new StageVerification(id, stageKey, attempt, problems);
     });
-  }
-
-  private static String sha256(byte[] content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
   }
 
   // ---- leases and documents ----------------------------------------------------------------------

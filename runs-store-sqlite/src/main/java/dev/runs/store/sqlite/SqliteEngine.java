@@ -24,6 +24,7 @@ import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.Sha256;
 import dev.runs.spi.StorageEngine;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -698,7 +699,7 @@ final class SqliteEngine implements StorageEngine {
         throw new StoreCorruptedException(stageWhere(id, stageKey, attempt) + path + " has "
             + content.length + " bytes but its manifest says " + entry.size());
       }
-      if (!Sql.sha256Hex(content).equals(entry.sha256())) {
+      if (!Sha256.hex(content).equals(entry.sha256())) {
         throw new StoreCorruptedException(stageWhere(id, stageKey, attempt) + path
             + " does not match its manifest sha256 " + entry.sha256());
       }
@@ -747,9 +748,9 @@ final class SqliteEngine implements StorageEngine {
         } else if (content.length != e.size()) {
           problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
               "manifest says " + e.size() + " bytes, found " + content.length));
-        } else if (!Sql.sha256Hex(content).equals(e.sha256())) {
+        } else if (!Sha256.hex(content).equals(e.sha256())) {
           problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
-              "manifest says sha256 " + e.sha256() + ", found " + Sql.sha256Hex(content)));
+              "manifest says sha256 " + e.sha256() + ", found " + Sha256.hex(content)));
         }
       }
       for (String path : stored.keySet()) {
