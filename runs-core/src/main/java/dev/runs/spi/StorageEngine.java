@@ -113,15 +113,17 @@ public interface StorageEngine extends AutoCloseable {
   RunPage list(RunQuery query);
 
   /**
-   * Writes a stage attempt atomically: files first, manifest last (compute it with {@link
-   * StageManifest#compute}). Assigns the stage's position (existing key: its position; new key:
-   * one more than the highest) and the attempt (given, or one more than the highest).
+   * Writes a stage attempt atomically: files first, manifest last, so an attempt with a manifest
+   * is complete. The slot comes from {@link StageSlots}: while holding what keeps the run's other
+   * stage writers out (a lock, a transaction), feed it every stored attempt of the run, including
+   * attempts a failed write left without a manifest, and store {@link StageSlots#manifest}. Two
+   * writers, in this process or another, never get the same slot.
    *
    * @param id the run (exists)
-   * @param write the files
+   * @param write the files, redacted
    * @param now the write time
    * @return the manifest written
-   * @throws dev.runs.StageExistsException when the attempt exists
+   * @throws dev.runs.StageExistsException when the write names an attempt that exists
    */
   StageManifest writeStage(RunId id, StageWrite write, Instant now);
 
@@ -132,23 +134,32 @@ public interface StorageEngine extends AutoCloseable {
   List<StageManifest> stages(RunId id);
 
   /**
-   * Reads a stage file, checking size and sha256 against the manifest.
+   * Reads a stage file, checking size and sha256 against the manifest: find the attempt's
+   * manifest and return {@link StageIntegrity#read} over the stored bytes.
    *
    * @param id the run
-   * @param stageKey the stage
+   * @param stageKey the stage (valid)
    * @param attempt the attempt
-   * @param path relative path as listed in the manifest
+   * @param path relative path, already checked with {@link StageIntegrity#checkPath}
    * @return the bytes
+   * @throws dev.runs.ValidationException when the attempt ({@link StageIntegrity#noSuchAttempt})
+   *     or the file is unknown
+   * @throws dev.runs.StoreCorruptedException when the file is missing or differs from the
+   *     manifest, or the manifest cannot be decoded
    */
   byte[] readStageFile(RunId id, String stageKey, int attempt, String path);
 
   /**
-   * Re-hashes a stage attempt.
+   * Re-hashes a stage attempt: find its manifest and return {@link StageIntegrity#verify} over
+   * the stored files, or {@link StageIntegrity#unreadableManifest} when the manifest is missing or
+   * cannot be decoded.
    *
    * @param id the run
-   * @param stageKey the stage
+   * @param stageKey the stage (valid)
    * @param attempt the attempt
    * @return the problems found
+   * @throws dev.runs.ValidationException when the attempt is unknown ({@link
+   *     StageIntegrity#noSuchAttempt})
    */
   StageVerification verifyStage(RunId id, String stageKey, int attempt);
 
