@@ -23,6 +23,13 @@ import java.util.function.Consumer;
  * state-machine checks, idempotency, optimistic concurrency and group commit once for every store,
  * so an engine only persists and reads.
  *
+ * <p>The rules that are not about the medium are written once, outside the engines: sequences and
+ * idempotency are planned by {@link RunBatch}, stage positions and attempts by {@link StageSlots},
+ * stage file checks by {@link StageIntegrity}, hashes by {@link Sha256}, and the lease rules by
+ * the core, which asks the engine for one conditional write ({@link #compareAndSetLease}). A
+ * provider opens its engine through {@link RunStoreFactory#open}. Arguments the core passes are
+ * already validated and never null.
+ *
  * <p>Threads: {@link #commit(List)} is called by the core's commit lanes; two lanes never pass
  * batches of the same run at once, but with several lanes commits for different runs run in
  * parallel. Every other method may be called from any thread at any time, concurrently with
@@ -165,19 +172,38 @@ public interface StorageEngine extends AutoCloseable {
 
   /**
    * @param id a run
-   * @return its lease record, expired or not
+   * @return its lease record, expired or not; empty when it has none or the run does not exist
    */
   Optional<dev.runs.Lease> readLease(RunId id);
 
   /**
-   * Atomically replaces a run's lease if it is still what the caller read (compare-and-set; two
-   * leases are equal when owner and expiry are equal). The core builds acquire, renew and release
-   * on this.
+   * Conditionally writes a run's lease, the one write leases need. The core decides everything
+   * else: it reads the lease with {@link #readLease}, applies the lease rules (a free or expired
+   * lease may be taken, only the owner renews or releases, the new expiry is its clock plus the
+   * ttl) and asks for the swap; when the swap fails it reads again. The engine only makes the swap
+   * atomic against every other writer of the run's lease, in this process and in others. Two
+   * leases are the same when their owner and expiry (to the microsecond) are equal.
+   *
+   * <p>The core calls it only for a run that exists, never with both arguments empty, and with
+   * leases of {@code id}. Each of the three cases is one conditional write; a SQL engine runs one
+   * statement and returns whether it changed a row:
+   *
+   * <ul>
+   *   <li>{@code expected} empty: store {@code replacement} if the run has no lease ({@code INSERT
+   *       ... ON CONFLICT (run_id) DO NOTHING});
+   *   <li>{@code replacement} empty: remove the lease if it is {@code expected} ({@code DELETE
+   *       ... WHERE run_id = ? AND owner = ? AND expires_at = ?});
+   *   <li>both present: replace the lease if it is {@code expected} ({@code UPDATE ... SET owner =
+   *       ?, expires_at = ? WHERE run_id = ? AND owner = ? AND expires_at = ?}).
+   * </ul>
+   *
+   * <p>Durable on return when it returns true.
    *
    * @param id the run (exists)
-   * @param expected the lease the caller saw, or empty for none
-   * @param replacement the new lease, or empty to remove it
-   * @return true when the swap happened
+   * @param expected the lease the core read, or empty for none
+   * @param replacement the lease to store, or empty to remove it
+   * @return true when the stored lease was {@code expected} and now is {@code replacement}; false
+   *     when it was something else (nothing written)
    */
   boolean compareAndSetLease(RunId id, Optional<dev.runs.Lease> expected, Optional<dev.runs.Lease> replacement);
 

@@ -1105,18 +1105,8 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    // one statement per case, the expected values in its condition: atomic on its own
     return withConnection("swap the lease of run " + id, c -> {
-      if (expected.isEmpty() && replacement.isEmpty()) {
-        if (!existsOn(c, id)) {
-          throw new RunNotFoundException(id);
-        }
-        try (PreparedStatement ps = c.prepareStatement(selectLease)) {
-          ps.setString(1, id.value());
-          try (ResultSet rs = ps.executeQuery()) {
-            return !rs.next();
-          }
-        }
-      }
       if (expected.isEmpty()) {
         Lease next = replacement.get();
         try (PreparedStatement ps = c.prepareStatement(insertLease)) {
@@ -1150,15 +1140,6 @@ final class PostgresEngine implements StorageEngine {
         return ps.executeUpdate() == 1;
       }
     });
-  }
-
-  private boolean existsOn(Connection c, RunId id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(selectExists)) {
-      ps.setString(1, id.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
   }
 
   @Override

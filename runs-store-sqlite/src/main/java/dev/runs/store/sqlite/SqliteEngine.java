@@ -723,24 +723,8 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    // one statement per case, the expected values in its condition: atomic on its own
     return write("swapping the lease of run " + id, tx -> {
-      try (PreparedStatement p = writer.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-        p.setString(1, id.value());
-        try (ResultSet rs = p.executeQuery()) {
-          if (!rs.next()) {
-            throw new RunNotFoundException(id);
-          }
-        }
-      }
-      // one statement each, with the expected values in its WHERE clause: atomic on its own
-      if (expected.isEmpty() && replacement.isEmpty()) {
-        try (PreparedStatement p = writer.prepareStatement("SELECT 1 FROM leases WHERE run_id = ?")) {
-          p.setString(1, id.value());
-          try (ResultSet rs = p.executeQuery()) {
-            return !rs.next();
-          }
-        }
-      }
       if (expected.isEmpty()) {
         try (PreparedStatement p = writer.prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
             + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
