@@ -277,7 +277,8 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
     StoredStage s = stage(id, stageKey, attempt);
-    return StageIntegrity.read(s.manifest(), path, "memory store", StageIntegrity.Source.of(s.files()));
+    return StageIntegrity.read(s.manifest(), path, "memory store",
+        StageIntegrity.Source.of(s.files()));
   }
 
   @Override

@@ -189,8 +189,9 @@ public final class StageIntegrity {
    */
   public static StageVerification unreadableManifest(
       RunId runId, String stageKey, int attempt, String detail) {
+    Objects.requireNonNull(detail, "detail");
     return new StageVerification(runId, stageKey, attempt, List.of(new StageVerification.Problem(
-        MANIFEST, StageVerification.Kind.MANIFEST_UNREADABLE, Objects.requireNonNull(detail, "detail"))));
+        MANIFEST, StageVerification.Kind.MANIFEST_UNREADABLE, detail)));
   }
 
   /**

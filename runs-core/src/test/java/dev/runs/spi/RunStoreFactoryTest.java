@@ -36,7 +36,7 @@ final class RunStoreFactoryTest {
     })).isInstanceOf(StoreIoException.class).hasMessage("no medium");
   }
 
-  /** An engine that only opens and closes; {@code failure} is thrown when the store asks for lanes. */
+  /** An engine that only opens and closes; throws {@code failure} when asked for its lanes. */
   private static StorageEngine engine(AtomicInteger closes, RuntimeException failure) {
     return (StorageEngine) Proxy.newProxyInstance(StorageEngine.class.getClassLoader(),
         new Class<?>[] {StorageEngine.class}, (proxy, method, args) -> {

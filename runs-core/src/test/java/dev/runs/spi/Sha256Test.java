@@ -8,7 +8,8 @@ import java.security.MessageDigest;
 import org.junit.jupiter.api.Test;
 
 final class Sha256Test {
-  private static final String ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  private static final String ABC =
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
 
   @Test
   void hex_ofBytesTextAndStream_isTheLowercaseDigest() throws Exception {

@@ -27,7 +27,8 @@ final class StageIntegrityTest {
       .withInput(Payload.of(Map.of("a", 1)))
       .withArtifact(StageArtifact.of("one.txt", "text", bytes("one")))
       .withArtifact(StageArtifact.of("two.txt", "text", bytes("two")));
-  private static final StageManifest MANIFEST = StageManifest.compute(RUN, WRITE, 1, 1, Instant.EPOCH);
+  private static final StageManifest MANIFEST =
+      StageManifest.compute(RUN, WRITE, 1, 1, Instant.EPOCH);
 
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -55,11 +56,12 @@ final class StageIntegrityTest {
     files.put("artifacts/two.txt", bytes("two and more"));
     files.remove("input.json");
     StageIntegrity.Source source = StageIntegrity.Source.of(files);
-    assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "artifacts/one.txt", "test store", source))
+    assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "artifacts/one.txt", "test", source))
         .isInstanceOf(StoreCorruptedException.class)
-        .hasMessageContaining("test store").hasMessageContaining("run r1 stage 'train' attempt 1")
-        .hasMessageContaining("artifacts/one.txt").hasMessageContaining("sha256 " + Sha256.hex("ONE"));
-    assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "artifacts/two.txt", "test store", source))
+        .hasMessageContaining("test").hasMessageContaining("run r1 stage 'train' attempt 1")
+        .hasMessageContaining("artifacts/one.txt")
+        .hasMessageContaining("sha256 " + Sha256.hex("ONE"));
+    assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "artifacts/two.txt", "test", source))
         .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("has 12 bytes")
         .hasMessageContaining("says 3");
     assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "input.json", "test store", source))
@@ -131,8 +133,8 @@ final class StageIntegrityTest {
     StageIntegrity.checkPath("input.json");
     StageIntegrity.checkPath("output.json");
     StageIntegrity.checkPath("artifacts/report/a.html");
-    assertThatThrownBy(() -> StageIntegrity.checkPath("run.json")).isInstanceOf(ValidationException.class)
-        .hasMessageContaining("run.json");
+    assertThatThrownBy(() -> StageIntegrity.checkPath("run.json"))
+        .isInstanceOf(ValidationException.class).hasMessageContaining("run.json");
     assertThatThrownBy(() -> StageIntegrity.checkPath("artifacts/../../run.json"))
         .isInstanceOf(ValidationException.class);
   }

@@ -92,7 +92,8 @@ final class StageStore {
       Path stageDir = dirs.stream()
           .filter(d -> d.key().equals(write.stageKey()) && d.position() == position)
           .map(StageDir::path).findFirst()
-          .orElseGet(() -> Layout.resolveRelative(stages, StageManifest.directoryName(position, write.stageKey())));
+          .orElseGet(() -> Layout.resolveRelative(stages,
+              StageManifest.directoryName(position, write.stageKey())));
       boolean newStageDir = fs.createDirectories(stages, stageDir);
       for (int a : attempts(stageDir)) {
         slots.add(write.stageKey(), position, a);
