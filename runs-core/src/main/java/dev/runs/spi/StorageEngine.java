@@ -135,8 +135,8 @@ public interface StorageEngine extends AutoCloseable {
   StageManifest writeStage(RunId id, StageWrite write, Instant now);
 
   /**
-   * @param id the run
-   * @return manifests by position then attempt
+   * @param id the run (exists)
+   * @return manifests of complete attempts (those with a manifest), by position then attempt
    */
   List<StageManifest> stages(RunId id);
 
@@ -150,9 +150,11 @@ public interface StorageEngine extends AutoCloseable {
    * @param path relative path, already checked with {@link StageIntegrity#checkPath}
    * @return the bytes
    * @throws dev.runs.ValidationException when the attempt ({@link StageIntegrity#noSuchAttempt})
-   *     or the file is unknown
+   *     or the file is unknown, or the attempt has no manifest yet
    * @throws dev.runs.StoreCorruptedException when the file is missing or differs from the
    *     manifest, or the manifest cannot be decoded
+   * @throws dev.runs.RunNotFoundException may be thrown instead of {@code noSuchAttempt} when the
+   *     run is unknown (the core does not look the run up first)
    */
   byte[] readStageFile(RunId id, String stageKey, int attempt, String path);
 
@@ -167,6 +169,7 @@ public interface StorageEngine extends AutoCloseable {
    * @return the problems found
    * @throws dev.runs.ValidationException when the attempt is unknown ({@link
    *     StageIntegrity#noSuchAttempt})
+   * @throws dev.runs.RunNotFoundException may be thrown instead when the run is unknown
    */
   StageVerification verifyStage(RunId id, String stageKey, int attempt);
 
@@ -180,9 +183,10 @@ public interface StorageEngine extends AutoCloseable {
    * Conditionally writes a run's lease, the one write leases need. The core decides everything
    * else: it reads the lease with {@link #readLease}, applies the lease rules (a free or expired
    * lease may be taken, only the owner renews or releases, the new expiry is its clock plus the
-   * ttl) and asks for the swap; when the swap fails it reads again. The engine only makes the swap
-   * atomic against every other writer of the run's lease, in this process and in others. Two
-   * leases are the same when their owner and expiry (to the microsecond) are equal.
+   * ttl) and asks for the swap; when the swap fails, an acquire reads again and retries while a
+   * renew or release gives up. The engine only makes the swap atomic against every other writer of
+   * the run's lease, in this process and in others. Two leases are the same when their owner and
+   * expiry (to the microsecond) are equal.
    *
    * <p>The core calls it only for a run that exists, never with both arguments empty, and with
    * leases of {@code id}. Each of the three cases is one conditional write; a SQL engine runs one
