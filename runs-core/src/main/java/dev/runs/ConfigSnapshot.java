@@ -3,9 +3,9 @@ package dev.runs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.internal.Hashing;
 import dev.runs.internal.codec.RecordJson;
 import dev.runs.internal.support.JsonSupport;
+import dev.runs.spi.Sha256;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +36,7 @@ public final class ConfigSnapshot {
   private ConfigSnapshot(ObjectNode node) {
     this.canonicalJson = JsonSupport.canonical(node);
     Payload.requireWellFormedUnicode(canonicalJson, "config");
-    this.sha256 = Hashing.sha256Hex(canonicalJson);
+    this.sha256 = Sha256.hex(canonicalJson);
   }
 
   /** @return the empty config {@code {}} */

@@ -1,8 +1,8 @@
 package dev.runs;
 
-import dev.runs.internal.Hashing;
 import dev.runs.internal.codec.StageManifestJson;
 import dev.runs.internal.support.Times;
+import dev.runs.spi.Sha256;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +51,7 @@ public record StageManifest(
       if (size < 0) {
         throw new ValidationException("size", "must not be negative");
       }
-      if (!sha256.matches("[0-9a-f]{64}")) {
+      if (!Sha256.isHex(sha256)) {
         throw new ValidationException("sha256", "must be 64 lowercase hex digits");
       }
     }
@@ -86,7 +86,7 @@ public record StageManifest(
       RunId runId, StageWrite write, int position, int attempt, Instant createdAt) {
     List<Entry> entries = new ArrayList<>();
     for (StageWrite.StageFile f : write.files()) {
-      entries.add(new Entry(f.path(), f.kind(), f.content().length, Hashing.sha256Hex(f.content())));
+      entries.add(new Entry(f.path(), f.kind(), f.content().length, Sha256.hex(f.content())));
     }
     return new StageManifest(runId, write.stageKey(), position, attempt, write.status(),
         write.eventId(), createdAt, entries);
@@ -123,7 +123,7 @@ public record StageManifest(
 
   /** @return sha256 of {@link #toJson()}, as carried by {@code stage.completed} */
   public String sha256() {
-    return Hashing.sha256Hex(toJson());
+    return Sha256.hex(toJson());
   }
 
   /**

@@ -70,11 +70,8 @@ final class ArchitectureTest {
       entry("dev.runs.Budget", Set.of("dev.runs.internal.codec.BudgetJson")),
       entry("dev.runs.RunSummary", Set.of("dev.runs.internal.codec.RunSummaryJson")),
       entry("dev.runs.Payload", Set.of("dev.runs.internal.codec.RecordJson")),
-      // sha256 (Hashing is being replaced by a public helper in dev.runs.spi)
-      entry("dev.runs.StageManifest", Set.of(
-          "dev.runs.internal.codec.StageManifestJson", "dev.runs.internal.Hashing")),
-      entry("dev.runs.ConfigSnapshot", Set.of(
-          "dev.runs.internal.codec.RecordJson", "dev.runs.internal.Hashing")));
+      entry("dev.runs.StageManifest", Set.of("dev.runs.internal.codec.StageManifestJson")),
+      entry("dev.runs.ConfigSnapshot", Set.of("dev.runs.internal.codec.RecordJson")));
 
   private static JavaClasses core;
 

@@ -35,6 +35,7 @@ import dev.runs.SubscribeOptions;
 import dev.runs.ValidationException;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.internal.support.Uuid7;
+import dev.runs.spi.StageIntegrity;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoreLocation;
 import java.time.Duration;
@@ -386,7 +387,7 @@ public final class DefaultRunStore implements RunStore {
     Objects.requireNonNull(path, "path");
     checkOpen();
     StageWrite.checkStageKey(stageKey);
-    checkStagePath(path);
+    StageIntegrity.checkPath(path);
     return engine.readStageFile(runId, stageKey, attempt, path);
   }
 
@@ -397,17 +398,6 @@ public final class DefaultRunStore implements RunStore {
     checkOpen();
     StageWrite.checkStageKey(stageKey);
     return engine.verifyStage(runId, stageKey, attempt);
-  }
-
-  private static void checkStagePath(String path) {
-    if (path.equals("input.json") || path.equals("output.json")) {
-      return;
-    }
-    if (!path.startsWith("artifacts/")) {
-      throw new ValidationException("path", "'" + path
-          + "' must be input.json, output.json or artifacts/<name>");
-    }
-    dev.runs.StageArtifact.checkName(path.substring("artifacts/".length()));
   }
 
   // ---- leases and documents --------------------------------------------------------------------

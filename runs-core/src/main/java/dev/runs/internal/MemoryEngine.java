@@ -12,14 +12,13 @@ import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
-import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
-import dev.runs.StoreCorruptedException;
-import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.StageIntegrity;
+import dev.runs.spi.StageSlots;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -230,24 +229,11 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
       throw new RunNotFoundException(id);
     }
     synchronized (run.stages) {
-      int position = 0;
-      int maxPosition = 0;
-      int maxAttempt = 0;
+      StageSlots slots = StageSlots.of(id, write);
       for (StoredStage s : run.stages) {
-        maxPosition = Math.max(maxPosition, s.manifest().position());
-        if (s.manifest().stageKey().equals(write.stageKey())) {
-          position = s.manifest().position();
-          maxAttempt = Math.max(maxAttempt, s.manifest().attempt());
-          if (write.attempt().isPresent() && s.manifest().attempt() == write.attempt().getAsInt()) {
-            throw new StageExistsException(id, write.stageKey(), write.attempt().getAsInt());
-          }
-        }
+        slots.add(s.manifest());
       }
-      if (position == 0) {
-        position = maxPosition + 1;
-      }
-      int attempt = write.attempt().orElse(maxAttempt + 1);
-      StageManifest m = StageManifest.compute(id, write, position, attempt, now);
+      StageManifest m = slots.manifest(now);
       Map<String, byte[]> files = new HashMap<>();
       for (StageWrite.StageFile f : write.files()) {
         files.put(f.path(), f.content().clone());
@@ -285,41 +271,21 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
         }
       }
     }
-    throw new ValidationException("stage", "run " + id + " has no stage '" + stageKey
-        + "' attempt " + attempt);
+    throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
   }
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
     StoredStage s = stage(id, stageKey, attempt);
-    StageManifest.Entry entry = s.manifest().file(path).orElseThrow(() -> new ValidationException(
-        "path", "stage '" + stageKey + "' attempt " + attempt + " of run " + id + " has no file '"
-            + path + "'"));
-    byte[] content = s.files().get(path);
-    if (content == null || !Hashing.sha256Hex(content).equals(entry.sha256())) {
-      throw new StoreCorruptedException("run " + id + " stage " + stageKey + " attempt " + attempt
-          + ": " + path + " does not match its manifest sha256");
-    }
-    return content.clone();
+    return StageIntegrity.read(s.manifest(), path, "memory store",
+        StageIntegrity.Source.of(s.files()));
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
     StoredStage s = stage(id, stageKey, attempt);
-    List<StageVerification.Problem> problems = new ArrayList<>();
-    for (StageManifest.Entry e : s.manifest().files()) {
-      byte[] content = s.files().get(e.path());
-      if (content == null) {
-        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING, "not stored"));
-      } else if (content.length != e.size()) {
-        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
-            "manifest says " + e.size() + " bytes, found " + content.length));
-      } else if (!Hashing.sha256Hex(content).equals(e.sha256())) {
-        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
-            "manifest says sha256 " + e.sha256()));
-      }
-    }
-    return new StageVerification(id, stageKey, attempt, problems);
+    return StageIntegrity.verify(s.manifest(), s.files().keySet(), "memory store",
+        StageIntegrity.Source.of(s.files()));
   }
 
   @Override

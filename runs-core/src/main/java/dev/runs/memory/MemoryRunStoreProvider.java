@@ -22,7 +22,9 @@ public final class MemoryRunStoreProvider implements RunStoreProvider {
 
   @Override
   public RunStore open(StoreLocation location) {
-    location.requireKnownParameters(Set.of());
-    return RunStoreFactory.create(new MemoryEngine(location.redacted()), location);
+    return RunStoreFactory.open(location, l -> {
+      l.requireKnownParameters(Set.of());
+      return new MemoryEngine(l.redacted());
+    });
   }
 }

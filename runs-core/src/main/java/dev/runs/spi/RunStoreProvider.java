@@ -8,8 +8,9 @@ import dev.runs.RunStore;
  *
  * <p>Providers are stateless, have a public no-argument constructor and do no work in it, so
  * {@code new SqliteRunStoreProvider().open(StoreLocation.parse("sqlite:runs.db"))} works without
- * discovery. Most providers build an engine and return {@link RunStoreFactory#create(StorageEngine,
- * StoreLocation)}, which supplies the append path shared by every store.
+ * discovery. A provider names its scheme and opens its engine through {@link
+ * RunStoreFactory#open(StoreLocation, java.util.function.Function)}, which supplies the append path
+ * shared by every store and closes the engine if wrapping it fails.
  */
 public interface RunStoreProvider {
   /** @return the URI scheme handled, lowercase, e.g. {@code sqlite} */

@@ -23,6 +23,13 @@ import java.util.function.Consumer;
  * state-machine checks, idempotency, optimistic concurrency and group commit once for every store,
  * so an engine only persists and reads.
  *
+ * <p>The rules that are not about the medium are written once, outside the engines: sequences and
+ * idempotency are planned by {@link RunBatch}, stage positions and attempts by {@link StageSlots},
+ * stage file checks by {@link StageIntegrity}, hashes by {@link Sha256}, and the lease rules by
+ * the core, which asks the engine for one conditional write ({@link #compareAndSetLease}). A
+ * provider opens its engine through {@link RunStoreFactory#open}. Arguments the core passes are
+ * already validated and never null.
+ *
  * <p>Threads: {@link #commit(List)} is called by the core's commit lanes; two lanes never pass
  * batches of the same run at once, but with several lanes commits for different runs run in
  * parallel. Every other method may be called from any thread at any time, concurrently with
@@ -114,60 +121,94 @@ public interface StorageEngine extends AutoCloseable {
   RunPage list(RunQuery query);
 
   /**
-   * Writes a stage attempt atomically: files first, manifest last (compute it with {@link
-   * StageManifest#compute}). Assigns the stage's position (existing key: its position; new key:
-   * one more than the highest) and the attempt (given, or one more than the highest).
+   * Writes a stage attempt atomically: files first, manifest last, so an attempt with a manifest
+   * is complete. The slot comes from {@link StageSlots}: while holding what keeps the run's other
+   * stage writers out (a lock, a transaction), feed it every stored attempt of the run, including
+   * attempts a failed write left without a manifest, and store {@link StageSlots#manifest}. Two
+   * writers, in this process or another, never get the same slot.
    *
    * @param id the run (exists)
-   * @param write the files
+   * @param write the files, redacted
    * @param now the write time
    * @return the manifest written
-   * @throws dev.runs.StageExistsException when the attempt exists
+   * @throws dev.runs.StageExistsException when the write names an attempt that exists
    */
   StageManifest writeStage(RunId id, StageWrite write, Instant now);
 
   /**
-   * @param id the run
-   * @return manifests by position then attempt
+   * @param id the run (exists)
+   * @return manifests of complete attempts (those with a manifest), by position then attempt
    */
   List<StageManifest> stages(RunId id);
 
   /**
-   * Reads a stage file, checking size and sha256 against the manifest.
+   * Reads a stage file, checking size and sha256 against the manifest: find the attempt's
+   * manifest and return {@link StageIntegrity#read} over the stored bytes.
    *
    * @param id the run
-   * @param stageKey the stage
+   * @param stageKey the stage (valid)
    * @param attempt the attempt
-   * @param path relative path as listed in the manifest
+   * @param path relative path, already checked with {@link StageIntegrity#checkPath}
    * @return the bytes
+   * @throws dev.runs.ValidationException when the attempt ({@link StageIntegrity#noSuchAttempt})
+   *     or the file is unknown, or the attempt has no manifest yet
+   * @throws dev.runs.StoreCorruptedException when the file is missing or differs from the
+   *     manifest, or the manifest cannot be decoded
+   * @throws dev.runs.RunNotFoundException may be thrown instead of {@code noSuchAttempt} when the
+   *     run is unknown (the core does not look the run up first)
    */
   byte[] readStageFile(RunId id, String stageKey, int attempt, String path);
 
   /**
-   * Re-hashes a stage attempt.
+   * Re-hashes a stage attempt: find its manifest and return {@link StageIntegrity#verify} over
+   * the stored files, or {@link StageIntegrity#unreadableManifest} when the manifest is missing or
+   * cannot be decoded.
    *
    * @param id the run
-   * @param stageKey the stage
+   * @param stageKey the stage (valid)
    * @param attempt the attempt
    * @return the problems found
+   * @throws dev.runs.ValidationException when the attempt is unknown ({@link
+   *     StageIntegrity#noSuchAttempt})
+   * @throws dev.runs.RunNotFoundException may be thrown instead when the run is unknown
    */
   StageVerification verifyStage(RunId id, String stageKey, int attempt);
 
   /**
    * @param id a run
-   * @return its lease record, expired or not
+   * @return its lease record, expired or not; empty when it has none or the run does not exist
    */
   Optional<dev.runs.Lease> readLease(RunId id);
 
   /**
-   * Atomically replaces a run's lease if it is still what the caller read (compare-and-set; two
-   * leases are equal when owner and expiry are equal). The core builds acquire, renew and release
-   * on this.
+   * Conditionally writes a run's lease, the one write leases need. The core decides everything
+   * else: it reads the lease with {@link #readLease}, applies the lease rules (a free or expired
+   * lease may be taken, only the owner renews or releases, the new expiry is its clock plus the
+   * ttl) and asks for the swap; when the swap fails, an acquire reads again and retries while a
+   * renew or release gives up. The engine only makes the swap atomic against every other writer of
+   * the run's lease, in this process and in others. Two leases are the same when their owner and
+   * expiry (to the microsecond) are equal.
+   *
+   * <p>The core calls it only for a run that exists, never with both arguments empty, and with
+   * leases of {@code id}. Each of the three cases is one conditional write; a SQL engine runs one
+   * statement and returns whether it changed a row:
+   *
+   * <ul>
+   *   <li>{@code expected} empty: store {@code replacement} if the run has no lease ({@code INSERT
+   *       ... ON CONFLICT (run_id) DO NOTHING});
+   *   <li>{@code replacement} empty: remove the lease if it is {@code expected} ({@code DELETE
+   *       ... WHERE run_id = ? AND owner = ? AND expires_at = ?});
+   *   <li>both present: replace the lease if it is {@code expected} ({@code UPDATE ... SET owner =
+   *       ?, expires_at = ? WHERE run_id = ? AND owner = ? AND expires_at = ?}).
+   * </ul>
+   *
+   * <p>Durable on return when it returns true.
    *
    * @param id the run (exists)
-   * @param expected the lease the caller saw, or empty for none
-   * @param replacement the new lease, or empty to remove it
-   * @return true when the swap happened
+   * @param expected the lease the core read, or empty for none
+   * @param replacement the lease to store, or empty to remove it
+   * @return true when the stored lease was {@code expected} and now is {@code replacement}; false
+   *     when it was something else (nothing written)
    */
   boolean compareAndSetLease(RunId id, Optional<dev.runs.Lease> expected, Optional<dev.runs.Lease> replacement);
 

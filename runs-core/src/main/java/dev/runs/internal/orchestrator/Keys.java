@@ -1,7 +1,7 @@
 package dev.runs.internal.orchestrator;
 
 import dev.runs.EventDraft;
-import dev.runs.internal.Hashing;
+import dev.runs.spi.Sha256;
 
 /**
  * Deterministic idempotency keys of orchestrator events. A key names what the event stands for
@@ -51,6 +51,6 @@ final class Keys {
     if (key.length() <= EventDraft.MAX_IDEMPOTENCY_KEY_LENGTH) {
       return key;
     }
-    return key.substring(0, 100) + "#" + Hashing.sha256Hex(key);
+    return key.substring(0, 100) + "#" + Sha256.hex(key);
   }
 }

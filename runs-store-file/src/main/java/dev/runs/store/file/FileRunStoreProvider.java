@@ -57,7 +57,7 @@ public final class FileRunStoreProvider implements RunStoreProvider {
    */
   @Override
   public RunStore open(StoreLocation location) {
-    return RunStoreFactory.create(openEngine(location, ChannelOpener.DEFAULT), location);
+    return RunStoreFactory.open(location, l -> openEngine(l, ChannelOpener.DEFAULT));
   }
 
   static FileEngine openEngine(StoreLocation location, ChannelOpener opener) {

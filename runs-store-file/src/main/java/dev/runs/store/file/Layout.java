@@ -2,11 +2,8 @@ package dev.runs.store.file;
 
 import dev.runs.RunId;
 import dev.runs.ValidationException;
-import java.nio.charset.StandardCharsets;
+import dev.runs.spi.Sha256;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 
 /**
@@ -66,7 +63,7 @@ final class Layout {
 
   /** @return the trigger index file of a trigger id: its sha256, so any text is a safe name */
   Path triggerFile(String triggerId) {
-    return triggers.resolve(sha256Hex(triggerId.getBytes(StandardCharsets.UTF_8)) + ".json");
+    return triggers.resolve(Sha256.hex(triggerId) + ".json");
   }
 
   /** @return the lease file: the run id with '/' written as '+' (never part of an id) */
@@ -90,7 +87,7 @@ final class Layout {
     }
     String name = SAFE_DOCUMENT_ID.matcher(id).matches()
         ? id
-        : "~" + sha256Hex(id.getBytes(StandardCharsets.UTF_8));
+        : "~" + Sha256.hex(id);
     Path dir = inside(documents, documents.resolve(collection));
     return inside(dir, dir.resolve(name + ".json"));
   }
@@ -133,14 +130,6 @@ final class Layout {
       throw new ValidationException("path", p + " is not inside " + base);
     }
     return n;
-  }
-
-  static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
   }
 
   private static String printable(String s) {

@@ -8,6 +8,8 @@ import dev.runs.StageWrite;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
+import dev.runs.spi.StageIntegrity;
+import dev.runs.spi.StageSlots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -19,15 +21,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -85,24 +83,22 @@ final class StageStore {
     }
     try {
       fs.createDirectories(run.dir, stages);
+      StageSlots slots = StageSlots.of(run.id, write);
       List<StageDir> dirs = stageDirs(stages);
-      int maxPosition = 0;
-      StageDir existing = null;
       for (StageDir d : dirs) {
-        maxPosition = Math.max(maxPosition, d.position());
-        if (d.key().equals(write.stageKey()) && (existing == null || d.position() < existing.position())) {
-          existing = d;
-        }
+        slots.addStage(d.key(), d.position());
       }
-      int position = existing != null ? existing.position() : maxPosition + 1;
-      Path stageDir = existing != null ? existing.path()
-          : Layout.resolveRelative(stages, StageManifest.directoryName(position, write.stageKey()));
+      int position = slots.position();
+      Path stageDir = dirs.stream()
+          .filter(d -> d.key().equals(write.stageKey()) && d.position() == position)
+          .map(StageDir::path).findFirst()
+          .orElseGet(() -> Layout.resolveRelative(stages,
+              StageManifest.directoryName(position, write.stageKey())));
       boolean newStageDir = fs.createDirectories(stages, stageDir);
-      int maxAttempt = 0;
       for (int a : attempts(stageDir)) {
-        maxAttempt = Math.max(maxAttempt, a);
+        slots.add(write.stageKey(), position, a);
       }
-      int attempt = write.attempt().orElse(maxAttempt + 1);
+      int attempt = slots.attempt();
       Path attemptDir = Layout.resolveRelative(stageDir, "attempt-" + attempt);
       try {
         Files.createDirectory(attemptDir);
@@ -216,7 +212,7 @@ final class StageStore {
   /** @return the attempt directory, whether or not it has a manifest */
   private static Path attemptDir(RunLog run, String stageKey, int attempt) throws IOException {
     if (attempt < 1) {
-      throw noStage(run.id, stageKey, attempt);
+      throw StageIntegrity.noSuchAttempt(run.id, stageKey, attempt);
     }
     for (StageDir d : stageDirs(run.dir.resolve(Layout.STAGES))) {
       if (d.key().equals(stageKey)) {
@@ -226,7 +222,7 @@ final class StageStore {
         }
       }
     }
-    throw noStage(run.id, stageKey, attempt);
+    throw StageIntegrity.noSuchAttempt(run.id, stageKey, attempt);
   }
 
   private static StageDir stageDirOf(Path attemptDir) {
@@ -246,10 +242,6 @@ final class StageStore {
     return Integer.parseInt(m.group(1));
   }
 
-  private static ValidationException noStage(RunId id, String stageKey, int attempt) {
-    return new ValidationException("stage", "run " + id + " has no stage '" + stageKey + "' attempt " + attempt);
-  }
-
   byte[] readFile(RunLog run, String stageKey, int attempt, String path) {
     try {
       Path dir = attemptDir(run, stageKey, attempt);
@@ -260,25 +252,7 @@ final class StageStore {
             + " process stopped");
       }
       StageManifest m = readManifest(run.id, stageDirOf(dir), attempt, manifestFile);
-      StageManifest.Entry entry = m.file(path).orElseThrow(() -> new ValidationException("path",
-          "stage '" + stageKey + "' attempt " + attempt + " of run " + run.id + " has no file '" + path + "'"));
-      Path target = Layout.resolveRelative(dir, path);
-      BasicFileAttributes a = DurableFs.attributesOrNull(target);
-      if (a == null || !a.isRegularFile()) {
-        throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
-            + ": " + target + " is listed in the manifest but missing");
-      }
-      if (a.size() != entry.size()) {
-        throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
-            + ": " + target + " is " + a.size() + " bytes but the manifest says " + entry.size());
-      }
-      byte[] bytes = Files.readAllBytes(target);
-      String sha = sha256(bytes);
-      if (bytes.length != entry.size() || !sha.equals(entry.sha256())) {
-        throw new StoreCorruptedException("run " + run.id + " stage '" + stageKey + "' attempt " + attempt
-            + ": " + target + " has sha256 " + sha + " but the manifest says " + entry.sha256());
-      }
-      return bytes;
+      return StageIntegrity.read(m, path, dir.toString(), p -> open(dir, p));
     } catch (IOException e) {
       throw new StoreIoException("run " + run.id + ": reading stage '" + stageKey + "' attempt " + attempt
           + " file " + path + " failed: " + e, e);
@@ -286,89 +260,45 @@ final class StageStore {
   }
 
   StageVerification verify(RunLog run, String stageKey, int attempt) {
-    List<StageVerification.Problem> problems = new ArrayList<>();
     try {
       Path dir = attemptDir(run, stageKey, attempt);
       Path manifestFile = dir.resolve(Layout.MANIFEST);
       StageManifest m;
+      if (!Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
+        return StageIntegrity.unreadableManifest(run.id, stageKey, attempt,
+            "missing: the attempt is incomplete");
+      }
       try {
-        if (!Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
-          problems.add(new StageVerification.Problem(Layout.MANIFEST,
-              StageVerification.Kind.MANIFEST_UNREADABLE, "missing: the attempt is incomplete"));
-          return new StageVerification(run.id, stageKey, attempt, problems);
-        }
         m = readManifest(run.id, stageDirOf(dir), attempt, manifestFile);
       } catch (StoreCorruptedException e) {
-        problems.add(new StageVerification.Problem(Layout.MANIFEST,
-            StageVerification.Kind.MANIFEST_UNREADABLE, e.getMessage()));
-        return new StageVerification(run.id, stageKey, attempt, problems);
+        return StageIntegrity.unreadableManifest(run.id, stageKey, attempt, e.getMessage());
       }
-      Set<String> listed = new HashSet<>();
-      for (StageManifest.Entry e : m.files()) {
-        listed.add(e.path());
-        Path target;
-        try {
-          target = Layout.resolveRelative(dir, e.path());
-        } catch (ValidationException unsafe) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MANIFEST_UNREADABLE,
-              "the manifest lists an unsafe path: " + unsafe.getMessage()));
-          continue;
-        }
-        BasicFileAttributes a = DurableFs.attributesOrNull(target);
-        if (a == null || !a.isRegularFile()) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING,
-              "listed with " + e.size() + " bytes, not found"));
-        } else if (a.size() != e.size()) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
-              "manifest says " + e.size() + " bytes, found " + a.size()));
-        } else {
-          String sha = sha256(target);
-          if (!sha.equals(e.sha256())) {
-            problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
-                "manifest says sha256 " + e.sha256() + ", found " + sha));
-          }
-        }
-      }
+      List<String> stored = new ArrayList<>();
       try (Stream<Path> files = Files.walk(dir)) {
         for (Path p : (Iterable<Path>) files::iterator) {
-          if (p.equals(dir) || Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            continue;
-          }
-          String rel = dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-          if (!rel.equals(Layout.MANIFEST) && !listed.contains(rel)) {
-            problems.add(new StageVerification.Problem(rel, StageVerification.Kind.UNLISTED,
-                "found " + Files.size(p) + " bytes, not in the manifest"));
+          if (!p.equals(dir) && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            stored.add(dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/"));
           }
         }
       }
-      return new StageVerification(run.id, stageKey, attempt, problems);
+      return StageIntegrity.verify(m, stored, dir.toString(), p -> open(dir, p));
     } catch (IOException e) {
       throw new StoreIoException("run " + run.id + ": verifying stage '" + stageKey + "' attempt " + attempt
           + " failed: " + e, e);
     }
   }
 
-  private static String sha256(byte[] bytes) {
-    return HexFormat.of().formatHex(digest().digest(bytes));
-  }
-
-  private static String sha256(Path file) throws IOException {
-    MessageDigest d = digest();
-    byte[] buf = new byte[64 * 1024];
-    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-      int n;
-      while ((n = in.read(buf)) > 0) {
-        d.update(buf, 0, n);
-      }
+  /** @return the stored file as a stream, or empty when no regular file lies at the path */
+  private static Optional<InputStream> open(Path attemptDir, String path) throws IOException {
+    Path target = Layout.resolveRelative(attemptDir, path);
+    BasicFileAttributes a = DurableFs.attributesOrNull(target);
+    if (a == null || !a.isRegularFile()) {
+      return Optional.empty();
     }
-    return HexFormat.of().formatHex(d.digest());
-  }
-
-  private static MessageDigest digest() {
     try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
+      return Optional.of(Files.newInputStream(target, LinkOption.NOFOLLOW_LINKS));
+    } catch (NoSuchFileException removed) {
+      return Optional.empty();
     }
   }
 }

@@ -18,6 +18,7 @@ import dev.runs.StageManifest;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import dev.runs.testkit.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,7 +63,8 @@ final class FileCrashIT {
     for (int round = 0; round < KILLS; round++) {
       int before = acked.size();
       int wanted = 1 + random.nextInt(400);
-      try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), "crash", dir.toString(), id.value(), "r" + round)) {
+      try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), "crash", dir.toString(),
+          id.value(), "r" + round)) {
         child.awaitLine("ready", Duration.ofSeconds(60));
         int start = child.lines().size();
         // kill after `wanted` lines, and only once at least one of them acknowledges an append

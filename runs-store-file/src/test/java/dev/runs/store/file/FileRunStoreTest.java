@@ -32,6 +32,7 @@ import dev.runs.TriggerSource;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowRef;
 import dev.runs.spi.RunStoreFactory;
+import dev.runs.spi.Sha256;
 import dev.runs.spi.StoreLocation;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -260,14 +261,14 @@ final class FileRunStoreTest {
           attempt.resolve("input.json"), attempt.resolve("output.json"),
           attempt.resolve("artifacts/report.html"), attempt.resolve("artifacts/plots/loss.png"),
           attempt.resolve("manifest.json"),
-          root.resolve("triggers").resolve(Layout.sha256Hex(r.trigger().triggerId().getBytes(StandardCharsets.UTF_8)) + ".json"),
+          root.resolve("triggers").resolve(Sha256.hex(r.trigger().triggerId()) + ".json"),
           root.resolve("leases").resolve(r.id().value().replace('/', '+') + ".json"),
           root.resolve("documents/recommendations/rec-1.json")));
       assertThat(new TreeSet<>(files(root))).isEqualTo(expected);
 
       assertThat(RunRecord.fromJson(Files.readString(run.resolve("run.json")))).isEqualTo(r);
       assertThat(Files.readString(run.resolve("run.json"))).isEqualTo(r.toJson());
-      assertThat(Layout.sha256Hex(Files.readAllBytes(attempt.resolve("manifest.json"))))
+      assertThat(Sha256.hex(Files.readAllBytes(attempt.resolve("manifest.json"))))
           .isEqualTo(manifest.sha256());
 
       String ndjson = Files.readString(run.resolve("events.ndjson"));

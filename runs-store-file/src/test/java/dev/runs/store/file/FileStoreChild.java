@@ -17,9 +17,11 @@ import dev.runs.StageWrite;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import dev.runs.testkit.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,17 +34,17 @@ import java.util.concurrent.Future;
 
 /**
  * The other process of the integration tests: opens the store given on the command line and
- * prints what it did, one line per fact, ending each line with " ." so that a line cut by SIGKILL
- * is recognized. Modes:
+ * prints what it did, one line per fact ({@link ChildJvm} never shows a line cut by SIGKILL).
+ * Modes:
  *
  * <ul>
  *   <li>{@code crash <dir> <runId> <tag>}: appends forever from several threads (single appends,
  *       batches of 5 and of 2,000, pipelined asynchronous appends), writes stages and creates
  *       runs; prints
- *       {@code ack <seq> <text> .}, {@code stage <key> <attempt> .} and {@code run <id> .} once
+ *       {@code ack <seq> <text>}, {@code stage <key> <attempt>} and {@code run <id>} once
  *       each is acknowledged;
  *   <li>{@code append <dir> <count> <tag> <runId>...}: after "go" on stdin, appends count events to
- *       each run (one thread per run), printing {@code ack <runId> <seq> <text> .};
+ *       each run (one thread per run), printing {@code ack <runId> <seq> <text>};
  *   <li>{@code finish <dir> <runId> <count>}: after "go", appends count events then run.completed;
  *   <li>{@code create <dir> <triggerId>}: after "go", creates a run with that trigger from 4 threads;
  *   <li>{@code lease <dir> <runId> <owner>}: after "go", tries to acquire the run's lease.
@@ -50,6 +52,18 @@ import java.util.concurrent.Future;
  */
 final class FileStoreChild {
   private FileStoreChild() {}
+
+  /**
+   * Starts a child in its own JVM.
+   *
+   * @param logDir where its stderr file goes
+   * @param args the mode and its arguments
+   * @return the running child
+   */
+  static ChildJvm start(Path logDir, String... args) {
+    return ChildJvm.builder(FileStoreChild.class).args(args)
+        .jvmOptions("-Xmx256m", "-XX:TieredStopAtLevel=1").stderrDirectory(logDir).start();
+  }
 
   public static void main(String[] args) throws Exception {
     String mode = args[0];
@@ -68,7 +82,7 @@ final class FileStoreChild {
 
   static void say(String line) {
     synchronized (System.out) {
-      System.out.println(line + " .");
+      System.out.println(line);
       System.out.flush();
     }
   }

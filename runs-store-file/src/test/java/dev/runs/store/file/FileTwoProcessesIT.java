@@ -18,6 +18,7 @@ import dev.runs.SubscribeOptions;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import dev.runs.testkit.ChildJvm;
 import dev.runs.testkit.CollectingSubscriber;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ final class FileTwoProcessesIT {
     List<RunId> ids = List.of(startedRun(), startedRun(), startedRun());
     List<String> args = new ArrayList<>(List.of("append", dir.toString(), String.valueOf(count), "child"));
     ids.forEach(i -> args.add(i.value()));
-    try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), args.toArray(new String[0]))) {
+    try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), args.toArray(new String[0]))) {
       child.awaitLine("ready", Duration.ofSeconds(60));
       ExecutorService pool = Executors.newFixedThreadPool(ids.size());
       try {
@@ -105,7 +106,7 @@ final class FileTwoProcessesIT {
       } finally {
         pool.shutdownNow();
       }
-      child.awaitExit(Duration.ofSeconds(240));
+      child.awaitSuccess(Duration.ofSeconds(240));
 
       Map<String, Long> childAcks = new HashMap<>();
       for (String line : child.lines()) {
@@ -146,7 +147,8 @@ final class FileTwoProcessesIT {
   @Timeout(120)
   void twoProcesses_sameTrigger_createOneRun() throws Exception {
     String trigger = "double-click-" + System.nanoTime();
-    try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), "create", dir.toString(), trigger)) {
+    try (ChildJvm child =
+        FileStoreChild.start(tmp.resolve("logs"), "create", dir.toString(), trigger)) {
       child.awaitLine("ready", Duration.ofSeconds(60));
       ExecutorService pool = Executors.newFixedThreadPool(4);
       List<CreateResult> results = new ArrayList<>();
@@ -163,7 +165,7 @@ final class FileTwoProcessesIT {
       } finally {
         pool.shutdownNow();
       }
-      child.awaitExit(Duration.ofSeconds(60));
+      child.awaitSuccess(Duration.ofSeconds(60));
       Set<String> ids = new HashSet<>();
       int created = 0;
       for (CreateResult r : results) {
@@ -187,11 +189,12 @@ final class FileTwoProcessesIT {
   @Timeout(120)
   void twoProcesses_leaseRace_oneWins() throws Exception {
     RunId id = startedRun();
-    try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), "lease", dir.toString(), id.value(), "child")) {
+    try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), "lease", dir.toString(),
+        id.value(), "child")) {
       child.awaitLine("ready", Duration.ofSeconds(60));
       child.send("go");
       boolean parent = store.acquireLease(id, "parent", Duration.ofMinutes(5)).isPresent();
-      child.awaitExit(Duration.ofSeconds(60));
+      child.awaitSuccess(Duration.ofSeconds(60));
       boolean childWon = child.lines().contains("lease true");
       assertThat(child.lines()).containsAnyOf("lease true", "lease false");
       assertThat(parent ^ childWon).as("exactly one owner wins").isTrue();
@@ -207,11 +210,12 @@ final class FileTwoProcessesIT {
     store.subscribe(id, 0, SubscribeOptions.defaults().withPollInterval(Duration.ofMillis(50))).subscribe(sub);
     sub.awaitCount(2, Duration.ofSeconds(30));
     int count = 500;
-    try (ChildJvm child = ChildJvm.start(tmp.resolve("logs"), "finish", dir.toString(), id.value(), String.valueOf(count))) {
+    try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), "finish", dir.toString(),
+        id.value(), String.valueOf(count))) {
       child.awaitLine("ready", Duration.ofSeconds(60));
       child.send("go");
       sub.awaitDone(Duration.ofSeconds(90));
-      child.awaitExit(Duration.ofSeconds(60));
+      child.awaitSuccess(Duration.ofSeconds(60));
     }
     assertThat(sub.error()).isNull();
     assertThat(sub.completed()).isTrue();

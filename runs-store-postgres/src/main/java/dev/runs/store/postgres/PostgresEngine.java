@@ -23,9 +23,9 @@ import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.StageIntegrity;
+import dev.runs.spi.StageSlots;
 import dev.runs.spi.StorageEngine;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -37,7 +37,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
@@ -957,35 +956,22 @@ final class PostgresEngine implements StorageEngine {
         ps.setLong(1, STAGE_LOCK_HIGH | ((schema + "/" + id.value()).hashCode() & 0xffffffffL));
         ps.executeQuery().close();
       }
-      int position = 0;
-      int maxPosition = 0;
-      int maxAttempt = 0;
+      StageSlots slots = StageSlots.of(id, write);
       try (PreparedStatement ps = c.prepareStatement(selectStages)) {
         ps.setString(1, id.value());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            int pos = rs.getInt(3);
-            maxPosition = Math.max(maxPosition, pos);
-            if (rs.getString(1).equals(write.stageKey())) {
-              position = pos;
-              maxAttempt = Math.max(maxAttempt, rs.getInt(2));
-              if (write.attempt().isPresent() && rs.getInt(2) == write.attempt().getAsInt()) {
-                throw new StageExistsException(id, write.stageKey(), write.attempt().getAsInt());
-              }
-            }
+            slots.add(rs.getString(1), rs.getInt(3), rs.getInt(2));
           }
         }
       }
-      if (position == 0) {
-        position = maxPosition + 1;
-      }
-      int attempt = write.attempt().orElse(maxAttempt + 1);
-      StageManifest m = StageManifest.compute(id, write, position, attempt, now);
+      StageManifest m = slots.manifest(now);
+      int attempt = m.attempt();
       try (PreparedStatement ps = c.prepareStatement(insertStage)) {
         ps.setString(1, id.value());
         ps.setString(2, write.stageKey());
         ps.setInt(3, attempt);
-        ps.setInt(4, position);
+        ps.setInt(4, m.position());
         ps.setObject(5, ts(m.createdAt()));
         ps.setString(6, m.toJson());
         ps.executeUpdate();
@@ -1041,7 +1027,7 @@ final class PostgresEngine implements StorageEngine {
     }
   }
 
-  private StageManifest manifest(Connection c, RunId id, String stageKey, int attempt)
+  private String manifestJson(Connection c, RunId id, String stageKey, int attempt)
       throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(selectManifest)) {
       ps.setString(1, id.value());
@@ -1049,10 +1035,9 @@ final class PostgresEngine implements StorageEngine {
       ps.setInt(3, attempt);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
-          throw new ValidationException("stage", "run " + id + " has no stage '" + stageKey
-              + "' attempt " + attempt);
+          throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
         }
-        return decodeManifest(id, rs.getString(1));
+        return rs.getString(1);
       }
     }
   }
@@ -1060,10 +1045,8 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
     return withConnection("read stage " + stageKey + " of run " + id, c -> {
-      StageManifest m = manifest(c, id, stageKey, attempt);
-      StageManifest.Entry entry = m.file(path).orElseThrow(() -> new ValidationException("path",
-          "stage '" + stageKey + "' attempt " + attempt + " of run " + id + " has no file '" + path + "'"));
-      byte[] content = null;
+      StageManifest m = decodeManifest(id, manifestJson(c, id, stageKey, attempt));
+      Map<String, byte[]> stored = new HashMap<>();
       try (PreparedStatement ps = c.prepareStatement(selectStageFile)) {
         ps.setString(1, id.value());
         ps.setString(2, stageKey);
@@ -1071,22 +1054,25 @@ final class PostgresEngine implements StorageEngine {
         ps.setString(4, path);
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
-            content = rs.getBytes(1);
+            byte[] b = rs.getBytes(1);
+            stored.put(path, b == null ? new byte[0] : b);
           }
         }
       }
-      if (content == null || content.length != entry.size() || !sha256(content).equals(entry.sha256())) {
-        throw new StoreCorruptedException(where + ": run " + id + " stage " + stageKey + " attempt "
-            + attempt + ": " + path + " does not match its manifest (size and sha256)");
-      }
-      return content;
+      return StageIntegrity.read(m, path, where, StageIntegrity.Source.of(stored));
     });
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
     return withConnection("verify stage " + stageKey + " of run " + id, c -> {
-      StageManifest m = manifest(c, id, stageKey, attempt);
+      String json = manifestJson(c, id, stageKey, attempt);
+      StageManifest m;
+      try {
+        m = StageManifest.fromJson(json);
+      } catch (ValidationException | IllegalArgumentException e) {
+        return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
+      }
       Map<String, byte[]> stored = new HashMap<>();
       try (PreparedStatement ps = c.prepareStatement(selectStageFiles)) {
         ps.setString(1, id.value());
@@ -1094,34 +1080,13 @@ final class PostgresEngine implements StorageEngine {
         ps.setInt(3, attempt);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            stored.put(rs.getString(1), rs.getBytes(2));
+            byte[] b = rs.getBytes(2);
+            stored.put(rs.getString(1), b == null ? new byte[0] : b);
           }
         }
       }
-      List<StageVerification.Problem> problems = new ArrayList<>();
-      for (StageManifest.Entry e : m.files()) {
-        byte[] content = stored.get(e.path());
-        if (content == null) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING,
-              "not stored"));
-        } else if (content.length != e.size()) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
-              "manifest says " + e.size() + " bytes, found " + content.length));
-        } else if (!sha256(content).equals(e.sha256())) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
-              "manifest says sha256 " + e.sha256()));
-        }
-      }
-      return new StageVerification(id, stageKey, attempt, problems);
+      return StageIntegrity.verify(m, stored.keySet(), where, StageIntegrity.Source.of(stored));
     });
-  }
-
-  private static String sha256(byte[] content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK has no SHA-256", e);
-    }
   }
 
   // ---- leases and documents ----------------------------------------------------------------------
@@ -1140,18 +1105,8 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    // one statement per case, the expected values in its condition: atomic on its own
     return withConnection("swap the lease of run " + id, c -> {
-      if (expected.isEmpty() && replacement.isEmpty()) {
-        if (!existsOn(c, id)) {
-          throw new RunNotFoundException(id);
-        }
-        try (PreparedStatement ps = c.prepareStatement(selectLease)) {
-          ps.setString(1, id.value());
-          try (ResultSet rs = ps.executeQuery()) {
-            return !rs.next();
-          }
-        }
-      }
       if (expected.isEmpty()) {
         Lease next = replacement.get();
         try (PreparedStatement ps = c.prepareStatement(insertLease)) {
@@ -1185,15 +1140,6 @@ final class PostgresEngine implements StorageEngine {
         return ps.executeUpdate() == 1;
       }
     });
-  }
-
-  private boolean existsOn(Connection c, RunId id) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(selectExists)) {
-      ps.setString(1, id.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next();
-      }
-    }
   }
 
   @Override

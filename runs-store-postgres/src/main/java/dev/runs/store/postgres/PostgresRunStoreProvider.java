@@ -101,20 +101,16 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
 
   private static RunStore start(ConnectionSource source, String schema, StoreLocation location,
       UnaryOperator<String> scrub, long pollMs, int lanes) {
-    String where = location.redacted();
-    PostgresEngine engine = null;
-    try {
-      migrate(source, schema, where, scrub);
-      engine = new PostgresEngine(source, schema, where, scrub, pollMs, lanes);
-      return RunStoreFactory.create(engine, location);
-    } catch (RuntimeException | Error e) {
-      if (engine != null) {
-        engine.close();
-      } else {
+    return RunStoreFactory.open(location, l -> {
+      String where = l.redacted();
+      try {
+        migrate(source, schema, where, scrub);
+        return new PostgresEngine(source, schema, where, scrub, pollMs, lanes);
+      } catch (RuntimeException | Error e) {
         source.close();
+        throw e;
       }
-      throw e;
-    }
+    });
   }
 
   private static void migrate(ConnectionSource source, String schema, String where,

@@ -16,6 +16,7 @@ import dev.runs.RunStores;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import dev.runs.testkit.ChildJvm;
 import dev.runs.testkit.CollectingSubscriber;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,7 +65,7 @@ final class PostgresFailoverIT {
       CollectingSubscriber tail = new CollectingSubscriber(Long.MAX_VALUE);
       b.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withFollowResumed(true)).subscribe(tail);
 
-      child = ChildJvm.start("instance-a", PgTestDatabase.uri(schema), dir,
+      child = StoreChildProcess.start("instance-a", PgTestDatabase.uri(schema), dir,
           "lease", "instance-a", Long.toString(TTL.toMillis()), Integer.toString(STEPS), id.value());
       child.awaitLine("READY"::equals, Duration.ofSeconds(60));
       child.send("GO");

@@ -14,6 +14,7 @@ import dev.runs.SubscribeOptions;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import dev.runs.testkit.ChildJvm;
 import dev.runs.testkit.CollectingSubscriber;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +83,7 @@ final class PostgresMultiInstanceIT {
       runs.forEach(r -> args.add(r.value()));
       for (int c = 0; c < CHILDREN; c++) {
         args.set(1, Integer.toString(c));
-        children.add(ChildJvm.start("writer-" + c, PgTestDatabase.uri(schema), dir,
+        children.add(StoreChildProcess.start("writer-" + c, PgTestDatabase.uri(schema), dir,
             args.toArray(new String[0])));
       }
       for (ChildJvm child : children) {

@@ -8,10 +8,12 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import dev.runs.testkit.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,6 +44,20 @@ import java.util.concurrent.TimeUnit;
  */
 final class StoreChildProcess {
   private StoreChildProcess() {}
+
+  /**
+   * Starts an instance in its own JVM.
+   *
+   * @param name the instance's name, for messages and its stderr file
+   * @param storeUri the store to open, passed in the environment
+   * @param dir where its stderr file goes
+   * @param args the mode and its arguments
+   * @return the running child
+   */
+  static ChildJvm start(String name, String storeUri, Path dir, String... args) {
+    return ChildJvm.builder(StoreChildProcess.class).name(name).args(args)
+        .env("RUNS_CHILD_STORE_URI", storeUri).stderrDirectory(dir).start();
+  }
 
   public static void main(String[] args) throws Exception {
     String uri = System.getenv("RUNS_CHILD_STORE_URI");

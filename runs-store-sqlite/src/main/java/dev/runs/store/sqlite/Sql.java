@@ -2,14 +2,11 @@ package dev.runs.store.sqlite;
 
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.HexFormat;
 
-/** Small helpers: time columns, hashing and turning driver errors into the store's exceptions. */
+/** Small helpers: time columns and turning driver errors into the store's exceptions. */
 final class Sql {
   /** SQLite's primary result codes used here. */
   static final int SQLITE_BUSY = 5;
@@ -37,14 +34,6 @@ final class Sql {
    */
   static Instant instant(long micros) {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
-  }
-
-  static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
   }
 
   static void execute(java.sql.Connection c, String sql) throws SQLException {

@@ -15,7 +15,6 @@ import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
-import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
@@ -25,6 +24,8 @@ import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.StageIntegrity;
+import dev.runs.spi.StageSlots;
 import dev.runs.spi.StorageEngine;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -34,7 +35,6 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -569,30 +569,18 @@ final class SqliteEngine implements StorageEngine {
           }
         }
       }
-      int maxPosition = 0;
-      int position = 0;
-      int maxAttempt = 0;
+      StageSlots slots = StageSlots.of(id, write);
       try (PreparedStatement p = writer.prepareStatement(
           "SELECT stage_key, position, attempt FROM stages WHERE run_id = ?")) {
         p.setString(1, id.value());
         try (ResultSet rs = p.executeQuery()) {
           while (rs.next()) {
-            maxPosition = Math.max(maxPosition, rs.getInt(2));
-            if (rs.getString(1).equals(write.stageKey())) {
-              position = rs.getInt(2);
-              maxAttempt = Math.max(maxAttempt, rs.getInt(3));
-              if (write.attempt().isPresent() && rs.getInt(3) == write.attempt().getAsInt()) {
-                throw new StageExistsException(id, write.stageKey(), write.attempt().getAsInt());
-              }
-            }
+            slots.add(rs.getString(1), rs.getInt(2), rs.getInt(3));
           }
         }
       }
-      if (position == 0) {
-        position = maxPosition + 1;
-      }
-      int attempt = write.attempt().orElse(maxAttempt + 1);
-      StageManifest m = StageManifest.compute(id, write, position, attempt, now);
+      StageManifest m = slots.manifest(now);
+      int attempt = m.attempt();
       try (PreparedStatement p = writer.prepareStatement("INSERT INTO stage_files (run_id, stage_key,"
           + " attempt, path, kind, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
         List<StageWrite.StageFile> files = write.files();
@@ -616,7 +604,7 @@ final class SqliteEngine implements StorageEngine {
         p.setString(1, id.value());
         p.setString(2, write.stageKey());
         p.setInt(3, attempt);
-        p.setInt(4, position);
+        p.setInt(4, m.position());
         p.setString(5, write.status().wireName());
         p.setLong(6, Sql.micros(m.createdAt()));
         p.setString(7, m.toJson());
@@ -665,66 +653,43 @@ final class SqliteEngine implements StorageEngine {
     }
   }
 
-  private static ValidationException noStage(RunId id, String stageKey, int attempt) {
-    return new ValidationException("stage", "run " + id + " has no stage '" + stageKey + "' attempt "
-        + attempt);
-  }
-
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
     return read("reading " + path + " of stage " + stageKey + " of run " + id, r -> {
       String json = manifestJson(r, id, stageKey, attempt)
-          .orElseThrow(() -> noStage(id, stageKey, attempt));
+          .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
       StageManifest m = decodeManifest(id, stageKey, attempt, json);
-      StageManifest.Entry entry = m.file(path).orElseThrow(() -> new ValidationException("path",
-          "stage '" + stageKey + "' attempt " + attempt + " of run " + id + " has no file '" + path + "'"));
       PreparedStatement p = r.prepare("SELECT content FROM stage_files WHERE run_id = ? AND stage_key = ?"
           + " AND attempt = ? AND path = ?");
       p.setString(1, id.value());
       p.setString(2, stageKey);
       p.setInt(3, attempt);
       p.setString(4, path);
-      byte[] content;
+      Map<String, byte[]> stored = new HashMap<>();
       try (ResultSet rs = p.executeQuery()) {
-        if (!rs.next()) {
-          throw new StoreCorruptedException(stageWhere(id, stageKey, attempt) + path
-              + " is listed in the manifest but not stored");
+        if (rs.next()) {
+          byte[] b = rs.getBytes(1);
+          stored.put(path, b == null ? new byte[0] : b);
         }
-        content = rs.getBytes(1);
       }
-      if (content == null) {
-        content = new byte[0];
-      }
-      if (content.length != entry.size()) {
-        throw new StoreCorruptedException(stageWhere(id, stageKey, attempt) + path + " has "
-            + content.length + " bytes but its manifest says " + entry.size());
-      }
-      if (!Sql.sha256Hex(content).equals(entry.sha256())) {
-        throw new StoreCorruptedException(stageWhere(id, stageKey, attempt) + path
-            + " does not match its manifest sha256 " + entry.sha256());
-      }
-      return content;
+      return StageIntegrity.read(m, path, stageFilesWhere(), StageIntegrity.Source.of(stored));
     });
   }
 
-  private String stageWhere(RunId id, String stageKey, int attempt) {
-    return "sqlite store '" + settings.description() + "', table stage_files (run " + id + " stage "
-        + stageKey + " attempt " + attempt + "): ";
+  private String stageFilesWhere() {
+    return "sqlite store '" + settings.description() + "', table stage_files";
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
     return read("verifying stage " + stageKey + " of run " + id, r -> {
       String json = manifestJson(r, id, stageKey, attempt)
-          .orElseThrow(() -> noStage(id, stageKey, attempt));
-      List<StageVerification.Problem> problems = new ArrayList<>();
+          .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
       StageManifest m;
       try {
         m = StageManifest.fromJson(json);
       } catch (RuntimeException e) {
-        problems.add(new StageVerification.Problem("manifest.json",
-            StageVerification.Kind.MANIFEST_UNREADABLE, e.getMessage()));
-        return new StageVerification(id, stageKey, attempt, problems);
+        return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
       }
       Map<String, byte[]> stored = new HashMap<>();
       PreparedStatement p = r.prepare(
@@ -738,28 +703,8 @@ final class SqliteEngine implements StorageEngine {
           stored.put(rs.getString(1), b == null ? new byte[0] : b);
         }
       }
-      Set<String> listed = new HashSet<>();
-      for (StageManifest.Entry e : m.files()) {
-        listed.add(e.path());
-        byte[] content = stored.get(e.path());
-        if (content == null) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING,
-              "listed in the manifest, not stored"));
-        } else if (content.length != e.size()) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
-              "manifest says " + e.size() + " bytes, found " + content.length));
-        } else if (!Sql.sha256Hex(content).equals(e.sha256())) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
-              "manifest says sha256 " + e.sha256() + ", found " + Sql.sha256Hex(content)));
-        }
-      }
-      for (String path : stored.keySet()) {
-        if (!listed.contains(path)) {
-          problems.add(new StageVerification.Problem(path, StageVerification.Kind.UNLISTED,
-              "stored but not listed in the manifest"));
-        }
-      }
-      return new StageVerification(id, stageKey, attempt, problems);
+      return StageIntegrity.verify(m, stored.keySet(), stageFilesWhere(),
+          StageIntegrity.Source.of(stored));
     });
   }
 
@@ -779,24 +724,8 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    // one statement per case, the expected values in its condition: atomic on its own
     return write("swapping the lease of run " + id, tx -> {
-      try (PreparedStatement p = writer.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-        p.setString(1, id.value());
-        try (ResultSet rs = p.executeQuery()) {
-          if (!rs.next()) {
-            throw new RunNotFoundException(id);
-          }
-        }
-      }
-      // one statement each, with the expected values in its WHERE clause: atomic on its own
-      if (expected.isEmpty() && replacement.isEmpty()) {
-        try (PreparedStatement p = writer.prepareStatement("SELECT 1 FROM leases WHERE run_id = ?")) {
-          p.setString(1, id.value());
-          try (ResultSet rs = p.executeQuery()) {
-            return !rs.next();
-          }
-        }
-      }
       if (expected.isEmpty()) {
         try (PreparedStatement p = writer.prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
             + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {

@@ -40,13 +40,6 @@ public final class SqliteRunStoreProvider implements RunStoreProvider {
 
   @Override
   public RunStore open(StoreLocation location) {
-    SqliteSettings settings = SqliteSettings.from(location);
-    SqliteEngine engine = SqliteEngine.open(settings);
-    try {
-      return RunStoreFactory.create(engine, location);
-    } catch (RuntimeException e) {
-      engine.close();
-      throw e;
-    }
+    return RunStoreFactory.open(location, l -> SqliteEngine.open(SqliteSettings.from(l)));
   }
 }

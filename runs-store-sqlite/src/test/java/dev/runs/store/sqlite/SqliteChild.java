@@ -6,10 +6,12 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import dev.runs.testkit.ChildJvm;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -34,6 +36,19 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SqliteChild {
   private SqliteChild() {}
+
+  /**
+   * Starts a child in its own JVM.
+   *
+   * @param workDir where its stderr file goes
+   * @param args the mode and its arguments
+   * @return the running child
+   */
+  static ChildJvm start(Path workDir, String... args) {
+    return ChildJvm.builder(SqliteChild.class).args(args)
+        .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+        .stderrDirectory(workDir).start();
+  }
 
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);

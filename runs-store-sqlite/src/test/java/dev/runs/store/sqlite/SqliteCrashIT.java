@@ -9,6 +9,7 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import dev.runs.testkit.ChildJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,34 +56,34 @@ final class SqliteCrashIT {
       int acksWanted = 1 + random.nextInt(400);
       long killAfterMillis = random.nextInt(1500);
       int acksThisRound = 0;
-      try (ChildJvm child = ChildJvm.start(dir, "crash", db.toString(), run.value(), "4",
+      try (ChildJvm child = SqliteChild.start(dir, "crash", db.toString(), run.value(), "4",
           Long.toString(seed + kill * 1000L))) {
         long deadline = System.nanoTime() + killAfterMillis * 1_000_000L;
         while (true) {
           if (!waitForAcks && System.nanoTime() >= deadline) {
             break;
           }
-          String line = child.poll(Duration.ofMillis(waitForAcks ? 60_000 : 5));
-          if (line == null) {
+          Optional<String> line = child.pollLine(Duration.ofMillis(waitForAcks ? 60_000 : 5));
+          if (line.isEmpty()) {
+            if (child.outputEnded()) {
+              throw new AssertionError(context + ": the child exited on its own; stderr:\n"
+                  + child.stderr());
+            }
             if (waitForAcks) {
               throw new AssertionError(context + ": the child acknowledged nothing for 60 s; stderr:\n"
                   + child.stderr());
             }
             continue;
           }
-          if (line.equals(ChildJvm.END)) {
-            throw new AssertionError(context + ": the child exited on its own; stderr:\n" + child.stderr());
-          }
-          acksThisRound += record(acknowledged, line);
+          acksThisRound += record(acknowledged, line.get());
           if (waitForAcks && acksThisRound >= acksWanted) {
             break;
           }
         }
         child.kill();
-        // lines the child printed before it died were acknowledged too
-        String line;
-        while (!(line = child.poll(Duration.ofSeconds(30))).equals(ChildJvm.END)) {
-          acksThisRound += record(acknowledged, line);
+        // lines the child printed before it died were acknowledged too (kill() read them all)
+        for (Optional<String> line; (line = child.pollLine(Duration.ofSeconds(30))).isPresent(); ) {
+          acksThisRound += record(acknowledged, line.get());
         }
       }
       if (acksThisRound > 0) {

@@ -11,6 +11,7 @@ import dev.runs.RunId;
 import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import dev.runs.testkit.ChildJvm;
 import dev.runs.testkit.CollectingSubscriber;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,9 +51,9 @@ final class SqliteTwoProcessesIT {
       RunId hot = store.create(Fixtures.record().build()).record().id();
       store.append(hot, EventDraft.of(EventTypes.RUN_STARTED));
       List<Long> acknowledged = new ArrayList<>();
-      try (ChildJvm child = ChildJvm.start(dir, "append", db.toString(), hot.value(),
+      try (ChildJvm child = SqliteChild.start(dir, "append", db.toString(), hot.value(),
           Integer.toString(THREADS), Integer.toString(PER_THREAD), "child")) {
-        child.expect("READY", Duration.ofSeconds(60));
+        child.awaitLine("READY", Duration.ofSeconds(60));
         child.send("go");
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
@@ -73,9 +74,9 @@ final class SqliteTwoProcessesIT {
         } finally {
           pool.shutdownNow();
         }
-        child.expect("DONE", Duration.ofSeconds(240));
-        assertThat(child.waitForExit(Duration.ofSeconds(60))).as("child exit code; stderr:\n%s", child.stderr())
-            .isZero();
+        child.awaitLine("DONE", Duration.ofSeconds(240));
+        assertThat(child.awaitExit(Duration.ofSeconds(60)))
+            .as("child exit code; stderr:\n%s", child.stderr()).isZero();
       }
 
       List<RunEvent> events = all(store, hot);
@@ -114,10 +115,11 @@ final class SqliteTwoProcessesIT {
       store.subscribe(id, 0).subscribe(sub);
       sub.awaitCount(2, Duration.ofSeconds(30));
 
-      try (ChildJvm child = ChildJvm.start(dir, "finish", db.toString(), id.value(), Integer.toString(count))) {
-        child.expect("DONE", Duration.ofSeconds(240));
-        assertThat(child.waitForExit(Duration.ofSeconds(60))).as("child exit code; stderr:\n%s", child.stderr())
-            .isZero();
+      try (ChildJvm child =
+          SqliteChild.start(dir, "finish", db.toString(), id.value(), Integer.toString(count))) {
+        child.awaitLine("DONE", Duration.ofSeconds(240));
+        assertThat(child.awaitExit(Duration.ofSeconds(60)))
+            .as("child exit code; stderr:\n%s", child.stderr()).isZero();
       }
 
       sub.awaitDone(Duration.ofSeconds(60));
