@@ -90,11 +90,11 @@ final class ApiRequestTest {
 
   @Test
   void negotiate_picksByQualityThenOrder() {
-    assertThat(RunsApi.negotiate("")).hasToString("JSON");
-    assertThat(RunsApi.negotiate("text/event-stream")).hasToString("SSE");
-    assertThat(RunsApi.negotiate("application/json;q=0.5, application/x-ndjson")).hasToString("NDJSON");
-    assertThat(RunsApi.negotiate("text/event-stream;q=0, */*")).hasToString("JSON");
-    assertThatThrownBy(() -> RunsApi.negotiate("text/html, image/png"))
+    assertThat(EventsResource.negotiate("")).hasToString("JSON");
+    assertThat(EventsResource.negotiate("text/event-stream")).hasToString("SSE");
+    assertThat(EventsResource.negotiate("application/json;q=0.5, application/x-ndjson")).hasToString("NDJSON");
+    assertThat(EventsResource.negotiate("text/event-stream;q=0, */*")).hasToString("JSON");
+    assertThatThrownBy(() -> EventsResource.negotiate("text/html, image/png"))
         .isInstanceOfSatisfying(ProblemException.class,
             p -> assertThat(p.type()).isEqualTo(ProblemType.NOT_ACCEPTABLE));
   }

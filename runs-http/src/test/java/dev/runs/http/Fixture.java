@@ -78,7 +78,7 @@ final class Fixture implements AutoCloseable {
   }
 
   static String path(RunId id) {
-    return RunsApi.runPath(id);
+    return Links.runPath(id);
   }
 
   JsonNode getJson(String path) {

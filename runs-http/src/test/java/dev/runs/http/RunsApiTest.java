@@ -77,7 +77,7 @@ final class RunsApiTest {
       assertThat(b.path("status").asText()).isIn("queued", "running", "completed");
       assertThat(b.path("record").path("trigger").path("source").asText()).isEqualTo("ui");
       assertThat(b.path("record").path("config").path("inputs").path("topic").asText()).isEqualTo("tides");
-      assertThat(r.header("Location")).contains(RunsApi.runPath(RunId.of(id)));
+      assertThat(r.header("Location")).contains(Links.runPath(RunId.of(id)));
       assertThat(r.header("Location").orElseThrow()).contains("%2F").doesNotContain("acme/lab");
       assertThat(b.path("links").path("events").asText()).endsWith("/events");
     }
@@ -537,7 +537,7 @@ final class RunsApiTest {
           + " \"trigger_id\": \"rp-1\", \"trigger_source\": \"ui\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       RunId replay = RunId.of(r.json().path("run_id").asText());
-      assertThat(r.header("Location")).contains(RunsApi.runPath(replay));
+      assertThat(r.header("Location")).contains(Links.runPath(replay));
       JsonNode lineage = r.json().path("record").path("lineage");
       assertThat(lineage.path("parent_run_id").asText()).isEqualTo(source.value());
       assertThat(lineage.path("relation").asText()).isEqualTo("replay");
@@ -758,14 +758,14 @@ final class RunsApiTest {
 
   @Test
   void encodeSegment_percentEncodesEverythingButUnreserved() {
-    assertThat(RunsApi.encodeSegment("acme/etl/0190-x_y.z~")).isEqualTo("acme%2Fetl%2F0190-x_y.z~");
-    assertThat(RunsApi.encodeSegment("a b/é")).isEqualTo("a%20b%2F%C3%A9");
+    assertThat(Links.encodeSegment("acme/etl/0190-x_y.z~")).isEqualTo("acme%2Fetl%2F0190-x_y.z~");
+    assertThat(Links.encodeSegment("a b/é")).isEqualTo("a%20b%2F%C3%A9");
   }
 
   @Test
   void contentType_byExtension() {
-    assertThat(RunsApi.contentType("plots/loss.PNG")).isEqualTo("image/png");
-    assertThat(RunsApi.contentType("data")).isEqualTo("application/octet-stream");
+    assertThat(StagesResource.contentType("plots/loss.PNG")).isEqualTo("image/png");
+    assertThat(StagesResource.contentType("data")).isEqualTo("application/octet-stream");
   }
 
   private static JsonNode readTree(String json) {

@@ -1,0 +1,102 @@
+package dev.runs.http;
+
+import static dev.runs.http.Links.runPath;
+import static dev.runs.http.Responses.json;
+import static dev.runs.http.Responses.launched;
+import static dev.runs.http.TriggerFields.trigger;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.ReplayPoint;
+import dev.runs.RunHandle;
+import dev.runs.RunId;
+import dev.runs.RunOrchestrator;
+import dev.runs.RunStatus;
+import dev.runs.Trigger;
+import dev.runs.ValidationException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What a caller can do to a run: {@code POST /runs/{id}/cancel}, {@code resume}, {@code replay}
+ * and {@code rerun}, each from an action with its trigger. Thread-safe.
+ */
+final class RunActionsResource {
+  private static final Set<String> TRIGGER_FIELDS = Set.of("trigger_id", "trigger_source", "actor");
+  private static final Set<String> CANCEL_FIELDS = Set.of("reason", "trigger_id", "trigger_source", "actor");
+  private static final Set<String> REPLAY_FIELDS = Set.of("from", "trigger_id", "trigger_source", "actor");
+  private static final Set<String> RERUN_FIELDS = Set.of("overrides", "trigger_id", "trigger_source", "actor");
+
+  private final RunOrchestrator orchestrator;
+  private final long maxBodyBytes;
+
+  RunActionsResource(RunOrchestrator orchestrator, long maxBodyBytes) {
+    this.orchestrator = orchestrator;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  /** {@code POST /runs/{id}/cancel}: asks the run to stop, with a reason. */
+  ApiResponse cancel(ApiRequest req, RunId id) {
+    new QueryParams(req, Set.of());
+    JsonBody body = JsonBody.read(req, maxBodyBytes, CANCEL_FIELDS, false);
+    String reason = body.text("reason").orElse("cancelled over HTTP");
+    Optional<Trigger> trigger = trigger(body, req, false);
+    if (trigger.isPresent()) {
+      Trigger t = trigger.get();
+      reason += " (" + t.source().wireName() + " trigger " + t.triggerId()
+          + t.actor().map(a -> " by " + a).orElse("") + ")";
+    } else if (req.principal().isPresent()) {
+      reason += " (by " + req.principal().get() + ")";
+    }
+    RunStatus status = orchestrator.cancel(id, reason);
+    ObjectNode o = Json.object();
+    o.put("run_id", id.value());
+    o.put("status", status.wireName());
+    o.set("links", Links.ofRun(id));
+    return json(200, o, Map.of());
+  }
+
+  /** {@code POST /runs/{id}/resume}: executes a failed or interrupted run again. */
+  ApiResponse resume(ApiRequest req, RunId id) {
+    new QueryParams(req, Set.of());
+    JsonBody body = JsonBody.read(req, maxBodyBytes, TRIGGER_FIELDS, true);
+    Trigger trigger = trigger(body, req, true).orElseThrow();
+    RunHandle handle = orchestrator.resume(id, trigger);
+    return json(200, launched(orchestrator, handle), Map.of("Location", runPath(id)));
+  }
+
+  /** {@code POST /runs/{id}/replay}: a new run from a checkpoint or step of this one. */
+  ApiResponse replay(ApiRequest req, RunId id) {
+    new QueryParams(req, Set.of());
+    JsonBody body = JsonBody.read(req, maxBodyBytes, REPLAY_FIELDS, true);
+    ReplayPoint point;
+    try {
+      point = ReplayPoint.parse(body.text("from").orElse("start"));
+    } catch (ValidationException e) {
+      throw ProblemException.validation("from", e.rule());
+    }
+    Trigger trigger = trigger(body, req, true).orElseThrow();
+    RunHandle handle = orchestrator.replay(id, point, trigger);
+    return json(handle.created() ? 201 : 200, launched(orchestrator, handle),
+        Map.of("Location", runPath(handle.runId())));
+  }
+
+  /** {@code POST /runs/{id}/rerun}: a new run with config overrides. */
+  ApiResponse rerun(ApiRequest req, RunId id) {
+    new QueryParams(req, Set.of());
+    JsonBody body = JsonBody.read(req, maxBodyBytes, RERUN_FIELDS, true);
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    body.object("overrides").ifPresent(o -> o.properties().forEach(e -> overrides.put(e.getKey(), e.getValue())));
+    for (String pointer : overrides.keySet()) {
+      if (!pointer.startsWith("/")) {
+        throw ProblemException.validation("overrides." + pointer, "must be a JSON Pointer such as"
+            + " /model/params/temperature");
+      }
+    }
+    Trigger trigger = trigger(body, req, true).orElseThrow();
+    RunHandle handle = orchestrator.rerun(id, overrides, trigger);
+    return json(handle.created() ? 201 : 200, launched(orchestrator, handle),
+        Map.of("Location", runPath(handle.runId())));
+  }
+}

@@ -1,0 +1,149 @@
+package dev.runs.http;
+
+import static dev.runs.http.Links.runPath;
+import static dev.runs.http.Responses.json;
+import static dev.runs.http.Responses.launched;
+import static dev.runs.http.TriggerFields.trigger;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.Budget;
+import dev.runs.ConfigSnapshot;
+import dev.runs.RunEntry;
+import dev.runs.RunHandle;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunOrchestrator;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunRequest;
+import dev.runs.RunState;
+import dev.runs.RunStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The runs: {@code GET /runs} lists them, {@code POST /runs} starts one (optionally answering with
+ * its event stream), {@code POST /runs/preflight} checks a start without making it, and {@code
+ * GET /runs/{id}} shows one. Thread-safe.
+ */
+final class RunsResource {
+  private static final Set<String> START_FIELDS = Set.of("workflow", "config", "budget", "trigger_id",
+      "trigger_source", "actor", "namespace", "thread_key", "labels", "recommendation_id", "run_id");
+  private static final Set<String> LIST_PARAMS = Set.of("namespace", "thread", "status", "created_from",
+      "created_before", "limit", "cursor", "recommendation_id");
+
+  private final RunOrchestrator orchestrator;
+  private final long maxBodyBytes;
+  private final WorkflowsResource workflows;
+  private final EventsResource events;
+
+  RunsResource(RunOrchestrator orchestrator, long maxBodyBytes, WorkflowsResource workflows,
+      EventsResource events) {
+    this.orchestrator = orchestrator;
+    this.maxBodyBytes = maxBodyBytes;
+    this.workflows = workflows;
+    this.events = events;
+  }
+
+  /** {@code GET /runs}: a page of runs, newest first, filtered by the query. */
+  ApiResponse list(ApiRequest req) {
+    QueryParams q = new QueryParams(req, LIST_PARAMS);
+    RunQuery.Builder b = RunQuery.builder();
+    List<String> ns = q.all("namespace");
+    if (ns.size() > 1) {
+      throw ProblemException.validation("namespace", "must be given once but was given " + ns.size() + " times");
+    }
+    if (ns.size() == 1) {
+      b.namespace(ns.get(0));
+    }
+    q.text("thread").ifPresent(b::threadKey);
+    for (String value : q.all("status")) {
+      for (String name : value.split(",")) {
+        if (!name.isBlank()) {
+          b.status(RunStatus.fromWireName(name.strip()));
+        }
+      }
+    }
+    q.time("created_from").ifPresent(b::createdFrom);
+    q.time("created_before").ifPresent(b::createdBefore);
+    q.longValue("limit", 1, RunQuery.MAX_LIMIT).ifPresent(l -> b.limit(l.intValue()));
+    q.text("cursor").ifPresent(b::cursor);
+    q.text("recommendation_id").ifPresent(b::recommendationId);
+    RunPage page = orchestrator.list(b.build());
+    ObjectNode o = Json.object();
+    ArrayNode runs = o.putArray("runs");
+    for (RunEntry e : page.runs()) {
+      runs.add(Json.entry(e));
+    }
+    page.nextCursor().ifPresent(c -> o.put("next_cursor", c));
+    return json(200, o, Map.of());
+  }
+
+  /** {@code POST /runs}: starts a run, or finds the run its trigger id already started. */
+  ApiResponse create(ApiRequest req) {
+    QueryParams q = new QueryParams(req, Set.of("stream"));
+    boolean stream = q.bool("stream").orElse(false);
+    JsonBody body = JsonBody.read(req, maxBodyBytes, START_FIELDS, true);
+    RunRequest request = runRequest(body, req, true);
+    RunHandle handle = orchestrator.start(request);
+    int status = handle.created() ? 201 : 200;
+    Map<String, String> headers = Map.of("Location", runPath(handle.runId()));
+    if (stream) {
+      return events.sse(status, headers, handle.runId(), 0);
+    }
+    return json(status, launched(orchestrator, handle), headers);
+  }
+
+  /** {@code POST /runs/preflight}: the report a start would get, without starting. */
+  ApiResponse preflight(ApiRequest req) {
+    new QueryParams(req, Set.of());
+    JsonBody body = JsonBody.read(req, maxBodyBytes, START_FIELDS, true);
+    RunRequest request = runRequest(body, req, false);
+    return json(200, Json.preflight(orchestrator.preflight(request)), Map.of());
+  }
+
+  private RunRequest runRequest(JsonBody body, ApiRequest req, boolean triggerRequired) {
+    RunRequest.Builder b = RunRequest.builder();
+    if (body.has("workflow")) {
+      b.workflow(workflows.resolve(body));
+    } else if (triggerRequired) {
+      throw ProblemException.validation("workflow", "is required, e.g. {\"name\": \"greeter\", \"version\": \"1\"}"
+          + " (GET /workflows lists them)");
+    }
+    body.object("config").ifPresent(c -> b.config(ConfigSnapshot.of(c)));
+    body.object("budget").ifPresent(n -> b.budget(Budget.fromJson(n)));
+    trigger(body, req, triggerRequired).ifPresent(b::trigger);
+    body.text("namespace").ifPresent(b::namespace);
+    body.text("thread_key").ifPresent(b::threadKey);
+    body.stringMap("labels").forEach(b::label);
+    body.text("recommendation_id").ifPresent(b::recommendationId);
+    body.text("run_id").ifPresent(v -> b.runId(RunId.of(v)));
+    return b.build();
+  }
+
+  /** {@code GET /runs/{id}}: the run's status, counts, usage, record and summary. */
+  ApiResponse get(ApiRequest req, RunId id) {
+    new QueryParams(req, Set.of());
+    RunRecord record = orchestrator.get(id).orElseThrow(() -> new RunNotFoundException(id));
+    RunState state = orchestrator.state(id);
+    ObjectNode o = Json.object();
+    o.put("run_id", id.value());
+    o.put("status", state.status().wireName());
+    o.put("last_sequence", state.lastSequence());
+    o.put("event_count", state.eventCount());
+    state.currentStep().ifPresent(c -> o.put("current_step", c));
+    state.lastEventTime().ifPresent(t -> o.put("updated_at", Json.time(t)));
+    ObjectNode usage = o.putObject("usage");
+    usage.put("input_tokens", state.usage().inputTokens());
+    usage.put("output_tokens", state.usage().outputTokens());
+    usage.put("total_tokens", state.usage().totalTokens());
+    o.put("cost", state.cost());
+    o.putRawValue("record", Json.raw(record.toJson()));
+    orchestrator.summary(id).ifPresent(s -> o.putRawValue("summary", Json.raw(s.toPayload().json())));
+    o.set("links", Links.ofRun(id));
+    return json(200, o, Map.of());
+  }
+}

@@ -1,0 +1,101 @@
+package dev.runs.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.runs.EventDraft;
+import dev.runs.EventTypes;
+import dev.runs.RunEntry;
+import dev.runs.RunId;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunStatus;
+import dev.runs.ValidationException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Listing runs: filters, cursor paging, recommendation links. The contract's {@code Listing} group
+ * binds these tests to the store under test.
+ */
+abstract class RunStoreListingKit extends RunStoreKit {
+  RunStoreListingKit(RunStoreContract contract) {
+    super(contract);
+  }
+
+  @Test
+  @DisplayName("filters by namespace, thread, status and time, newest first")
+  void list_filters() {
+    RunId a = store().create(recordBuilder().namespace("acme/etl").threadKey("t1").build()).record().id();
+    RunId b = store().create(recordBuilder().namespace("acme/etl").threadKey("t2").build()).record().id();
+    Instant afterB = clock().instant();
+    RunId c = store().create(recordBuilder().namespace("other").threadKey("t1").build()).record().id();
+    RunId d = store().create(recordBuilder().threadKey("t1").build()).record().id();
+    store().append(b, EventDraft.of(EventTypes.RUN_STARTED));
+    store().append(c, List.of(EventDraft.of(EventTypes.RUN_STARTED), EventDraft.of(EventTypes.RUN_COMPLETED)));
+
+    assertThat(ids(RunQuery.all())).containsExactly(d, c, b, a);
+    assertThat(ids(RunQuery.builder().namespace("acme/etl").build())).containsExactly(b, a);
+    assertThat(ids(RunQuery.builder().namespace("").build())).containsExactly(d);
+    assertThat(ids(RunQuery.builder().threadKey("t1").build())).containsExactly(d, c, a);
+    assertThat(ids(RunQuery.builder().status(RunStatus.RUNNING).build())).containsExactly(b);
+    assertThat(ids(RunQuery.builder().status(RunStatus.CREATED, RunStatus.COMPLETED).build()))
+        .containsExactly(d, c, a);
+    assertThat(ids(RunQuery.builder().createdFrom(afterB).build())).containsExactly(d, c);
+    assertThat(ids(RunQuery.builder().createdBefore(afterB).build())).containsExactly(b, a);
+    assertThat(ids(RunQuery.builder().namespace("acme/etl").threadKey("t1").build())).containsExactly(a);
+    RunEntry entry = store().list(RunQuery.builder().status(RunStatus.COMPLETED).build()).runs().get(0);
+    assertThat(entry.lastSequence()).isEqualTo(3);
+  }
+
+  private List<RunId> ids(RunQuery q) {
+    return store().list(q).runs().stream().map(RunEntry::id).toList();
+  }
+
+  @Test
+  @DisplayName("cursor paging visits every run once, newest first")
+  void list_cursorPaging() {
+    List<RunId> created = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      created.add(store().create(recordBuilder().namespace("page").build()).record().id());
+    }
+    List<RunId> seen = new ArrayList<>();
+    Optional<String> cursor = Optional.empty();
+    int pages = 0;
+    do {
+      RunQuery.Builder q = RunQuery.builder().namespace("page").limit(10);
+      cursor.ifPresent(q::cursor);
+      RunPage page = store().list(q.build());
+      page.runs().forEach(e -> seen.add(e.id()));
+      cursor = page.nextCursor();
+      pages++;
+    } while (cursor.isPresent());
+    assertThat(pages).isEqualTo(3);
+    List<RunId> newestFirst = new ArrayList<>(created);
+    java.util.Collections.reverse(newestFirst);
+    assertThat(seen).containsExactlyElementsOf(newestFirst);
+  }
+
+  @Test
+  @DisplayName("runs started from a recommendation are found by its id")
+  void list_byRecommendation() {
+    RunId a = store().create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-1",
+        "0".repeat(64), dev.runs.ConfigDiff.empty())).build()).record().id();
+    store().create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-2",
+        "0".repeat(64), dev.runs.ConfigDiff.empty())).build());
+    store().create(record());
+    assertThat(ids(RunQuery.builder().recommendationId("rec-1").build())).containsExactly(a);
+    assertThat(store().get(a).orElseThrow().recommendation().orElseThrow().recommendationId()).isEqualTo("rec-1");
+  }
+
+  @Test
+  @DisplayName("a malformed cursor is refused")
+  void list_badCursor_refused() {
+    assertThatThrownBy(() -> RunQuery.builder().cursor("not-a-cursor!").build())
+        .isInstanceOf(ValidationException.class).hasMessageContaining("cursor");
+  }
+}
