@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param limit the limit, at least 0
  * @param actual the amount used when the limit was crossed, at least 0
  */
-public record BudgetExceeded(Dimension dimension, BigDecimal limit, BigDecimal actual)
+public record BudgetExceeded(
+    Dimension dimension, @NonNegative BigDecimal limit, @NonNegative BigDecimal actual)
     implements EventPayload {
 
   private static final String TYPE = EventTypes.BUDGET_EXCEEDED.name();
