@@ -103,9 +103,10 @@ final class Taxonomy {
    * @param nonNegative whether a number must be at least 0
    * @param allowed the values an enum allows, in declaration order; empty for any
    * @param component the record component it comes from
+   * @param value the component's Java type, or the type an optional holds
    */
   record Field(String path, Kind kind, boolean required, boolean checked, boolean nonNegative,
-      List<String> allowed, RecordComponent component) {}
+      List<String> allowed, RecordComponent component, Class<?> value) {}
 
   /**
    * One appendable core type.
@@ -215,7 +216,7 @@ final class Taxonomy {
         throw new IllegalStateException("@CheckedWhenPresent on " + where(record, c)
             + ", which is not optional: it is always checked");
       }
-      out.add(new Field(path, kind, required, checked, nonNegative, allowed(value), c));
+      out.add(new Field(path, kind, required, checked, nonNegative, allowed(value), c, value));
       if (value.isRecord()) {
         addFields(value, path + ".", required, checked, out);
       }
