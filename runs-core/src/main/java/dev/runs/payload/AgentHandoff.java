@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param toAgent the agent taking over
  * @param reason why, e.g. the triage decision
  */
-public record AgentHandoff(String fromAgent, String toAgent, Optional<String> reason)
+public record AgentHandoff(
+    @NonBlank String fromAgent, @NonBlank String toAgent, Optional<String> reason)
     implements EventPayload {
 
   /** Checks the components. */

@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param agent the agent's name
  * @param input free-form JSON the agent was given; copied, never shared
  */
-public record AgentInvoked(String agent, Optional<JsonNode> input) implements EventPayload {
+public record AgentInvoked(@NonBlank String agent, Optional<JsonNode> input)
+    implements EventPayload {
 
   /** Checks the components and copies the input. */
   public AgentInvoked {

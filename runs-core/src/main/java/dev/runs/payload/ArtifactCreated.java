@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param size its size in bytes, at least 0
  * @param kind what it is, e.g. {@code report}, {@code image}, {@code dataset}
  */
-public record ArtifactCreated(String path, String sha256, long size, Optional<String> kind)
+public record ArtifactCreated(
+    @NonBlank String path, @NonBlank String sha256, @NonNegative long size, Optional<String> kind)
     implements EventPayload {
 
   /** Checks the components. */

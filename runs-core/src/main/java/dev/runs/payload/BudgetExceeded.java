@@ -15,10 +15,12 @@ import java.util.Objects;
  * {@code cost}, milliseconds for {@code wall_time}.
  *
  * @param dimension which budget: {@code tokens}, {@code cost} or {@code wall_time}
- * @param limit the limit, at least 0
- * @param actual the amount used when the limit was crossed, at least 0
+ * @param limit the limit, at least 0, in the dimension's unit (tokens, the budget's currency or
+ *     milliseconds)
+ * @param actual the amount used when the limit was crossed, at least 0, in the same unit
  */
-public record BudgetExceeded(Dimension dimension, BigDecimal limit, BigDecimal actual)
+public record BudgetExceeded(
+    Dimension dimension, @NonNegative BigDecimal limit, @NonNegative BigDecimal actual)
     implements EventPayload {
 
   private static final String TYPE = EventTypes.BUDGET_EXCEEDED.name();

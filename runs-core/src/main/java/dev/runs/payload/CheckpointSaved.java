@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param stateSha256 sha256 of the saved state, to prove a replay starts from the same state
  * @param label a display label, e.g. {@code after planning}
  */
-public record CheckpointSaved(String checkpointId, Optional<String> stateSha256, Optional<String> label)
+public record CheckpointSaved(
+    @NonBlank String checkpointId, Optional<String> stateSha256, Optional<String> label)
     implements EventPayload {
 
   /** Checks the components. */

@@ -11,7 +11,7 @@ import java.util.Objects;
  * @param stream which stream, e.g. {@code stdout}, {@code stderr}, {@code log}
  * @param text the line without its line terminator; may be empty
  */
-public record ConsoleLine(String stream, String text) implements EventPayload {
+public record ConsoleLine(@NonBlank String stream, String text) implements EventPayload {
 
   /** The standard output stream name. */
   public static final String STDOUT = "stdout";

@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param value free-form JSON of the chosen value; copied, never shared
  * @param rationale why, for people
  */
-public record DecisionRecorded(String decision, Optional<JsonNode> value, Optional<String> rationale)
+public record DecisionRecorded(
+    @NonBlank String decision, Optional<JsonNode> value, Optional<String> rationale)
     implements EventPayload {
 
   /** Checks the components and copies the value. */

@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param details free-form JSON context; copied, never shared
  */
 public record ErrorRecorded(
-    String code, String message, Optional<Boolean> retryable, Optional<JsonNode> details)
+    @NonBlank String code, String message, Optional<Boolean> retryable, Optional<JsonNode> details)
     implements EventPayload {
 
   /** Checks the components and copies the details. */

@@ -18,7 +18,8 @@ import java.util.Optional;
  * @param verdict its outcome: {@code passed} or {@code tripped}
  * @param details free-form JSON about the check (scores, matched rules); copied, never shared
  */
-public record GuardrailChecked(String name, Stage stage, Verdict verdict, Optional<JsonNode> details)
+public record GuardrailChecked(
+    @NonBlank String name, Stage stage, Verdict verdict, Optional<JsonNode> details)
     implements EventPayload {
 
   /** What a guardrail checked; written in lowercase. */

@@ -34,13 +34,13 @@ import java.util.OptionalLong;
  * @param output free-form JSON of what the model produced (text, messages, tool calls); copied
  */
 public record ModelGenerationCompleted(
-    String provider,
-    String model,
+    @NonBlank String provider,
+    @NonBlank String model,
     Optional<JsonNode> route,
     Optional<JsonNode> params,
-    Optional<TokenUsage> usage,
-    Optional<BigDecimal> cost,
-    OptionalLong latencyMs,
+    @CheckedWhenPresent Optional<TokenUsage> usage,
+    @CheckedWhenPresent @NonNegative Optional<BigDecimal> cost,
+    @CheckedWhenPresent(anyNumber = true) @NonNegative OptionalLong latencyMs,
     Optional<String> finishReason,
     Optional<JsonNode> output) implements EventPayload {
 

@@ -21,12 +21,13 @@ import java.util.OptionalLong;
  * @param latencyMs how long the call took until it failed, in whole milliseconds, at least 0
  */
 public record ModelGenerationFailed(
-    String provider,
-    String model,
+    @NonBlank String provider,
+    @NonBlank String model,
     ErrorInfo error,
-    Optional<TokenUsage> usage,
-    Optional<BigDecimal> cost,
-    OptionalLong latencyMs) implements EventPayload {
+    @CheckedWhenPresent Optional<TokenUsage> usage,
+    @CheckedWhenPresent @NonNegative Optional<BigDecimal> cost,
+    @CheckedWhenPresent(anyNumber = true) @NonNegative OptionalLong latencyMs)
+    implements EventPayload {
 
   private static final String TYPE = EventTypes.MODEL_GENERATION_FAILED.name();
 

@@ -17,7 +17,10 @@ import java.util.Optional;
  * @param route free-form JSON routing metadata (gateway, region, deployment, fallback...); copied
  */
 public record ModelGenerationStarted(
-    String provider, String model, Optional<JsonNode> params, Optional<JsonNode> route)
+    @NonBlank String provider,
+    @NonBlank String model,
+    Optional<JsonNode> params,
+    Optional<JsonNode> route)
     implements EventPayload {
 
   /** Checks the components and copies the JSON values. */

@@ -13,7 +13,8 @@ import java.util.OptionalLong;
  *
  * @param durationMs how long the phase took in whole milliseconds, at least 0
  */
-public record PhaseCompleted(OptionalLong durationMs) implements EventPayload {
+@Envelope(stepId = true)
+public record PhaseCompleted(@NonNegative OptionalLong durationMs) implements EventPayload {
 
   /** Checks the components. */
   public PhaseCompleted {

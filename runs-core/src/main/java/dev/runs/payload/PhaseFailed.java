@@ -11,6 +11,7 @@ import java.util.Objects;
  *
  * @param error what went wrong; {@code error.message} is required
  */
+@Envelope(stepId = true)
 public record PhaseFailed(ErrorInfo error) implements EventPayload {
 
   /** Checks the components. */

@@ -12,6 +12,7 @@ import java.util.Optional;
  *
  * @param reason why, e.g. {@code cached} or {@code disabled by config}
  */
+@Envelope(stepId = true)
 public record PhaseSkipped(Optional<String> reason) implements EventPayload {
 
   /** Checks the components. */

@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param name a display name for the phase
  */
+@Envelope(stepId = true)
 public record PhaseStarted(Optional<String> name) implements EventPayload {
 
   /** Checks the components. */

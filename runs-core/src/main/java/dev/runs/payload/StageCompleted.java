@@ -15,7 +15,8 @@ import java.util.Objects;
  * @param attempt the stage attempt, at least 0 (stores number attempts from 1)
  * @param manifestSha256 sha256 of the attempt's {@code manifest.json} ({@link StageManifest#sha256()})
  */
-public record StageCompleted(String stageKey, int attempt, String manifestSha256)
+public record StageCompleted(
+    @NonBlank String stageKey, @NonNegative int attempt, @NonBlank String manifestSha256)
     implements EventPayload {
 
   /** Checks the components. */

@@ -23,11 +23,12 @@ import java.util.OptionalLong;
  * @param outputRef where the output lives, e.g. {@code stage:search/1/output.json} or a URI
  * @param durationMs how long the attempt took in whole milliseconds, at least 0
  */
+@Envelope(stepId = true, attempt = true)
 public record StepCompleted(
     Optional<JsonNode> output,
     Optional<String> outputSha256,
     Optional<String> outputRef,
-    OptionalLong durationMs) implements EventPayload {
+    @NonNegative OptionalLong durationMs) implements EventPayload {
 
   /** Checks the components and copies the output. */
   public StepCompleted {

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param error what went wrong; {@code error.message} is required, {@code error.retryable} says
  *     whether another attempt may succeed
  */
+@Envelope(stepId = true, attempt = true)
 public record StepFailed(ErrorInfo error) implements EventPayload {
 
   /** Checks the components. */

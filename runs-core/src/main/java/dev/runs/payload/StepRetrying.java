@@ -18,7 +18,9 @@ import java.util.OptionalLong;
  * @param delayMs how long the runner waits before it, in whole milliseconds, at least 0
  * @param error why the previous attempt failed
  */
-public record StepRetrying(int nextAttempt, OptionalLong delayMs, Optional<ErrorInfo> error)
+@Envelope(stepId = true, attempt = true)
+public record StepRetrying(
+    int nextAttempt, @NonNegative OptionalLong delayMs, Optional<ErrorInfo> error)
     implements EventPayload {
 
   /**

@@ -12,6 +12,7 @@ import java.util.Optional;
  *
  * @param reason why, e.g. {@code output cached} or {@code condition false}
  */
+@Envelope(stepId = true)
 public record StepSkipped(Optional<String> reason) implements EventPayload {
 
   /** Checks the components. */

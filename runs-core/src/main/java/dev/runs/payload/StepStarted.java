@@ -13,6 +13,7 @@ import java.util.Optional;
  *
  * @param input free-form JSON the step starts from; copied, never shared
  */
+@Envelope(stepId = true, attempt = true)
 public record StepStarted(Optional<JsonNode> input) implements EventPayload {
 
   /** Copies the input. */

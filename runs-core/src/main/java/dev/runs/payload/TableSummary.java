@@ -19,7 +19,10 @@ import java.util.OptionalLong;
  *     shared
  */
 public record TableSummary(
-    String table, OptionalLong rows, OptionalLong columns, Optional<JsonNode> details)
+    @NonBlank String table,
+    @NonNegative OptionalLong rows,
+    @NonNegative OptionalLong columns,
+    Optional<JsonNode> details)
     implements EventPayload {
 
   /** Checks the components and copies the details. */

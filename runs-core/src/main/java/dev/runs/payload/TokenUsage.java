@@ -6,7 +6,7 @@ package dev.runs.payload;
  * @param inputTokens tokens sent to the model (prompt), at least 0
  * @param outputTokens tokens the model produced (completion), at least 0
  */
-public record TokenUsage(long inputTokens, long outputTokens) {
+public record TokenUsage(@NonNegative long inputTokens, @NonNegative long outputTokens) {
 
   /** Checks that both counts are non-negative. */
   public TokenUsage {

@@ -18,7 +18,10 @@ import java.util.OptionalLong;
  * @param latencyMs how long the call took in whole milliseconds, at least 0
  */
 public record ToolCallCompleted(
-    String toolName, Optional<String> toolVersion, Optional<JsonNode> result, OptionalLong latencyMs)
+    @NonBlank String toolName,
+    Optional<String> toolVersion,
+    Optional<JsonNode> result,
+    @NonNegative OptionalLong latencyMs)
     implements EventPayload {
 
   /** Checks the components and copies the result. */

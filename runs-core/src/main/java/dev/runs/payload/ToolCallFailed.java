@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param toolName the tool's name
  * @param error what went wrong; {@code error.message} is required
  */
-public record ToolCallFailed(String toolName, ErrorInfo error) implements EventPayload {
+public record ToolCallFailed(@NonBlank String toolName, ErrorInfo error) implements EventPayload {
 
   /** Checks the components. */
   public ToolCallFailed {

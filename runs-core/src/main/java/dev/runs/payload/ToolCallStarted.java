@@ -17,7 +17,7 @@ import java.util.Optional;
  * @param arguments free-form JSON arguments of the call; copied, never shared
  */
 public record ToolCallStarted(
-    String toolName, Optional<String> toolVersion, Optional<JsonNode> arguments)
+    @NonBlank String toolName, Optional<String> toolVersion, Optional<JsonNode> arguments)
     implements EventPayload {
 
   /** Checks the components and copies the arguments. */

@@ -15,8 +15,11 @@ import java.util.OptionalLong;
  * @param checks how many checks ran, at least 0
  * @param failures how many of them failed, at least 0
  */
-public record ValidationSummary(String name, boolean passed, OptionalLong checks, OptionalLong failures)
-    implements EventPayload {
+public record ValidationSummary(
+    @NonBlank String name,
+    boolean passed,
+    @NonNegative OptionalLong checks,
+    @NonNegative OptionalLong failures) implements EventPayload {
 
   /** Checks the components. */
   public ValidationSummary {
