@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.EventType;
 import dev.runs.EventTypes;
+import dev.runs.internal.codec.RecordJson;
 import dev.runs.payload.AgentHandoff;
 import dev.runs.payload.AgentInvoked;
 import dev.runs.payload.ArtifactCreated;

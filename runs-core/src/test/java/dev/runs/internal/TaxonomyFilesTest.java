@@ -3,6 +3,7 @@ package dev.runs.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.runs.internal.codec.RecordJson;
 import dev.runs.ValidationException;
 import dev.runs.internal.Taxonomy.Entry;
 import dev.runs.payload.NonBlank;
