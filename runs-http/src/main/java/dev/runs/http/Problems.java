@@ -12,6 +12,7 @@ import dev.runs.SequenceConflictException;
 import dev.runs.SnapshotMismatchException;
 import dev.runs.StageExistsException;
 import dev.runs.StoreCorruptedException;
+import dev.runs.StoreClosedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import java.util.LinkedHashMap;
@@ -90,8 +91,7 @@ final class Problems {
       type = ProblemType.UNAVAILABLE;
       headers.put("Retry-After", "5");
       log.warn("{} {} - the store failed: {}", request.method(), request.path(), failure.getMessage());
-    } else if (failure instanceof IllegalStateException && failure.getMessage() != null
-        && failure.getMessage().contains("closed")) {
+    } else if (failure instanceof StoreClosedException) {
       type = ProblemType.UNAVAILABLE;
     } else if (failure instanceof RunsException) {
       type = ProblemType.INTERNAL;

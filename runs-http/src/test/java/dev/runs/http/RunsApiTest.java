@@ -359,6 +359,15 @@ final class RunsApiTest {
     }
 
     @Test
+    void get_afterTheStoreClosed_answers503ServiceUnavailable() {
+      RunId id = completedResearchRun();
+      f.store.close();
+      Http.Response r = f.http.get(Fixture.path(id));
+      assertThat(r.status()).as(r.text()).isEqualTo(503);
+      assertThat(r.json().path("title").asText()).isEqualTo("Service unavailable");
+    }
+
+    @Test
     void get_runningRun_hasNoSummaryYet_andItsCurrentStep() {
       RunId id = f.startRun("gated");
       f.awaitStatus(id, RunStatus.RUNNING);

@@ -1,6 +1,5 @@
 package dev.runs.testkit;
 
-import static dev.runs.testkit.OrchestratorContract.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +13,7 @@ import dev.runs.RunOrchestrator;
 import dev.runs.RunStatus;
 import dev.runs.RunSummary;
 import dev.runs.StageManifest;
+import dev.runs.spi.Sha256;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -86,9 +86,9 @@ abstract class OrchestratorAgentWorkflowsKit extends OrchestratorKit {
     assertThat(ev.get(13).payload().text("verdict")).contains("tripped");
     assertThat(ev.get(15).payload().text("stream")).contains("stderr");
     StageManifest manifest = store().stages(id).get(0);
-    assertThat(ev.get(17).payload().text("sha256")).contains(sha256(report));
+    assertThat(ev.get(17).payload().text("sha256")).contains(Sha256.hex(report));
     assertThat(ev.get(17).payload().text("path")).contains("artifacts/report.md");
-    assertThat(ev.get(18).payload().text("sha256")).contains(sha256(table));
+    assertThat(ev.get(18).payload().text("sha256")).contains(Sha256.hex(table));
     assertThat(ev.get(19).payload().text("manifest_sha256")).contains(manifest.sha256());
     assertThat(ev.get(20).payload().text("output")).contains(manifest.sha256());
     assertThat(store().readArtifact(id, "report", manifest.attempt(), "report.md")).isEqualTo(report);

@@ -13,7 +13,6 @@ import dev.runs.RunStoreOptions;
 import dev.runs.RunStores;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -60,28 +59,19 @@ public abstract class OrchestratorCrashContract {
   @DisplayName("a child killed mid-step is marked interrupted by recovery and resumed; completed steps ran once")
   void killedMidStep_recoveredAndResumed_completedStepsRanOnce() throws Exception {
     Path markers = Files.createDirectories(dir.resolve("markers"));
-    Path log = dir.resolve("child.log");
     String uri = storeUri(dir);
     String triggerId = "crash-" + UUID.randomUUID();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        CrashChild.class.getName(), uri, markers.toString(), triggerId)
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    try {
+    try (ChildJvm child = ChildJvm.builder(CrashChild.class).args(uri, markers.toString(), triggerId)
+        .name("crash-child").stderrDirectory(dir).start()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!Files.exists(markers.resolve(CrashWorkflow.REACHED)) && child.isAlive()) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("the child did not reach step two within 120 s; its output:\n" + read(log));
+          throw new AssertionError("the child did not reach step two within 120 s; " + child.describe());
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
-      assertThat(child.isAlive()).as("child alive; its output:\n%s", read(log)).isTrue();
-      child.destroyForcibly(); // SIGKILL on POSIX: no shutdown hooks, no final event
-      assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child exits after SIGKILL").isTrue();
-    } finally {
-      if (child.isAlive()) {
-        child.destroyForcibly();
-      }
+      assertThat(child.isAlive()).as("child alive; %s", child.describe()).isTrue();
+      child.kill(); // SIGKILL on POSIX: no shutdown hooks, no final event
     }
 
     // the recovering instance's clock runs an hour ahead, so the dead child's lease has expired
@@ -111,14 +101,6 @@ public abstract class OrchestratorCrashContract {
       assertThat(events.stream().filter(e -> e.type().equals(EventTypes.RUN_INTERRUPTED)).findFirst()
           .orElseThrow().payload().text("owner").orElseThrow()).startsWith("crash-child-");
       RunAssertions.assertThatRun(store, id).isGapless().hasStatus(RunStatus.COMPLETED);
-    }
-  }
-
-  private static String read(Path log) {
-    try {
-      return Files.exists(log) ? Files.readString(log) : "(no output)";
-    } catch (IOException e) {
-      return "(unreadable: " + e + ")";
     }
   }
 }

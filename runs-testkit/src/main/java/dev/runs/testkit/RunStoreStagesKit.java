@@ -1,6 +1,5 @@
 package dev.runs.testkit;
 
-import static dev.runs.testkit.RunStoreContract.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +11,7 @@ import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
 import dev.runs.StageWrite;
 import dev.runs.ValidationException;
+import dev.runs.spi.Sha256;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +44,7 @@ abstract class RunStoreStagesKit extends RunStoreKit {
     assertThat(m.directoryName()).isEqualTo("01-fetch");
     assertThat(m.files()).extracting(StageManifest.Entry::path)
         .containsExactly("input.json", "output.json", "artifacts/report.html", "artifacts/plots/loss.png");
-    assertThat(m.file("artifacts/report.html").orElseThrow().sha256()).isEqualTo(sha256(report));
+    assertThat(m.file("artifacts/report.html").orElseThrow().sha256()).isEqualTo(Sha256.hex(report));
     assertThat(m.file("artifacts/plots/loss.png").orElseThrow().size()).isEqualTo(png.length);
     assertThat(store().readArtifact(id, "fetch", 1, "report.html")).isEqualTo(report);
     assertThat(store().readArtifact(id, "fetch", 1, "plots/loss.png")).isEqualTo(png);
