@@ -15,6 +15,8 @@
 module dev.runs.core {
   requires transitive com.fasterxml.jackson.databind;
   requires org.slf4j;
+  // @NullMarked and @Nullable are read at compile time and by users' tools; nothing at run time
+  requires static org.jspecify;
 
   exports dev.runs;
   exports dev.runs.payload;

@@ -62,7 +62,9 @@ final class EventsResource {
     QueryParams q = new QueryParams(req, Set.of("after", "limit"));
     long after = q.longValue("after", 0, Long.MAX_VALUE).orElse(0L);
     Optional<Long> limit = q.longValue("limit", 1, Integer.MAX_VALUE);
-    orchestrator.get(id).orElseThrow(() -> new RunNotFoundException(id));
+    if (orchestrator.get(id).isEmpty()) {
+      throw new RunNotFoundException(id);
+    }
     Format format = negotiate(req.header("Accept").orElse(""));
     if (format == Format.SSE) {
       if (limit.isPresent()) {

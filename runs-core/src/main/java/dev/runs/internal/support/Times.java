@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RFC 3339 times as Runs writes them: UTC, {@code Z}, exactly six fractional digits. Errors are the
@@ -106,7 +107,7 @@ public final class Times {
    * @param s the text
    * @return the instant, or null when the text is not exactly in the canonical form
    */
-  public static Instant parseCanonical(String s) {
+  public static @Nullable Instant parseCanonical(String s) {
     if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
         || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
       return null;

@@ -5,4 +5,7 @@
  * may use it without forming an import loop; its errors are the JDK's, and callers turn them into
  * Runs exceptions naming their field.
  */
+@NullMarked
 package dev.runs.internal.support;
+
+import org.jspecify.annotations.NullMarked;
