@@ -3,14 +3,12 @@ package dev.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.seeded.Cases;
+import dev.runs.seeded.SeededProperty;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 final class ConfigSnapshotTest {
@@ -76,8 +74,9 @@ final class ConfigSnapshotTest {
     assertThatThrownBy(() -> ConfigSnapshot.parse("{")).isInstanceOf(ValidationException.class);
   }
 
-  @Property(tries = 200)
-  void hash_ignoresKeyOrder(@ForAll("configs") Map<String, Object> config) {
+  @SeededProperty(cases = 200)
+  void hash_ignoresKeyOrder(Cases cases) {
+    Map<String, Object> config = config(cases);
     Map<String, Object> reversed = new LinkedHashMap<>();
     List<String> keys = new java.util.ArrayList<>(config.keySet());
     java.util.Collections.reverse(keys);
@@ -88,17 +87,14 @@ final class ConfigSnapshotTest {
     assertThat(ConfigSnapshot.parse(ConfigSnapshot.of(config).json())).isEqualTo(ConfigSnapshot.of(config));
   }
 
-  @Provide
-  Arbitrary<Map<String, Object>> configs() {
-    Arbitrary<Object> leaf = Arbitraries.oneOf(
-        Arbitraries.strings().ofMaxLength(8).map(s -> (Object) s),
-        Arbitraries.integers().map(i -> (Object) i),
-        Arbitraries.doubles().between(-1e6, 1e6).map(d -> (Object) d),
-        Arbitraries.of(true, false).map(b -> (Object) b));
-    Arbitrary<Object> nested = Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(5), leaf)
-        .ofMaxSize(4).map(m -> (Object) m);
-    return Arbitraries.maps(Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(6),
-        Arbitraries.oneOf(leaf, nested)).ofMaxSize(8)
-        .map(m -> (Map<String, Object>) new LinkedHashMap<>(m));
+  /** Up to 8 entries: strings, ints, doubles, booleans and maps of them one level deep. */
+  private static Map<String, Object> config(Cases cases) {
+    Supplier<Object> leaf = () -> cases.oneOf(
+        () -> cases.string(0, 8, cases::anyChar),
+        cases::anyInt,
+        () -> cases.doubleBetween(-1e6, 1e6),
+        cases::bool);
+    Supplier<Object> nested = () -> cases.map(4, () -> cases.alpha(1, 5), leaf);
+    return cases.map(8, () -> cases.alpha(1, 6), () -> cases.oneOf(leaf, nested));
   }
 }

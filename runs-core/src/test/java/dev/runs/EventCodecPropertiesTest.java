@@ -1,23 +1,26 @@
 package dev.runs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.seeded.Cases;
+import dev.runs.seeded.SeededProperty;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.function.Supplier;
 
 final class EventCodecPropertiesTest {
-  @Property(tries = 300)
-  void decodeOfEncode_isIdentity(@ForAll("events") RunEvent event) {
+  /** Envelope field names that an unknown field cannot take. */
+  private static final List<String> RESERVED =
+      List.of("schema", "sequence", "type", "time", "source", "payload", "attempt");
+
+  @SeededProperty(cases = 300)
+  void decodeOfEncode_isIdentity(Cases cases) {
+    RunEvent event = event(cases);
     String line = EventCodec.encode(event);
     assertThat(line).doesNotContain("\n");
     RunEvent back = EventCodec.decode(line);
@@ -26,53 +29,65 @@ final class EventCodecPropertiesTest {
   }
 
   /** A leading space makes the canonical fast path decline, so the general parser reads it. */
-  @Property(tries = 300)
-  void fastPathAndGeneralParser_agree(@ForAll("events") RunEvent event) {
+  @SeededProperty(cases = 300)
+  void fastPathAndGeneralParser_agree(Cases cases) {
+    RunEvent event = event(cases);
     String line = EventCodec.encode(event);
     assertThat(EventCodec.decode(" " + line)).isEqualTo(EventCodec.decode(line));
   }
 
-  @Property(tries = 300)
-  void damagedLines_areRefusedByBothPaths(@ForAll("events") RunEvent event,
-      @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 400) int cut) {
+  @SeededProperty(cases = 300)
+  void damagedLines_areRefusedByBothPaths(Cases cases) {
+    RunEvent event = event(cases);
+    int cut = cases.intBetween(1, 400);
     String line = EventCodec.encode(event);
     String torn = line.substring(0, Math.max(1, line.length() - Math.min(cut, line.length() - 1)));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventCodec.decode(torn))
+    assertThatThrownBy(() -> EventCodec.decode(torn))
         .isInstanceOf(ValidationException.class);
   }
 
-  @Provide
-  Arbitrary<RunEvent> events() {
-    // any Unicode text: every BMP character outside the surrogate block, plus pairs (emoji)
-    Arbitrary<String> text = Arbitraries.oneOf(
-        Arbitraries.strings().withCharRange('\u0000', '\ud7ff').withCharRange('\ue000', '\ufffd').ofMaxLength(40),
-        Arbitraries.of("\ud83d\ude00", "a\ud834\udd1eb", "\u00e9t\u00e9"));
-    Arbitrary<Object> leaf = Arbitraries.oneOf(
-        text.map(s -> (Object) s),
-        Arbitraries.longs().map(l -> (Object) l),
-        Arbitraries.bigDecimals().between(new java.math.BigDecimal("-1e9"), new java.math.BigDecimal("1e9"))
-            .ofScale(4).map(d -> (Object) d),
-        Arbitraries.of(true, false).map(b -> (Object) b));
-    Arbitrary<Object> list = leaf.list().ofMaxSize(4).map(l -> (Object) l);
-    Arbitrary<Map<String, Object>> payload = Arbitraries.maps(text, Arbitraries.oneOf(leaf, list))
-        .ofMaxSize(6).map(LinkedHashMap::new);
-    Arbitrary<Optional<String>> step = Arbitraries.of("plan", "plan/search", "build:1", "a.b/c-d_e@2")
-        .optional();
-    Arbitrary<Long> seq = Arbitraries.longs().between(1, Long.MAX_VALUE);
-    Arbitrary<Instant> time = Arbitraries.longs().between(0, 253_402_300_799L).map(Instant::ofEpochSecond)
-        .flatMap(i -> Arbitraries.integers().between(0, 999_999_999).map(i::plusNanos));
-    Arbitrary<EventType> type = Arbitraries.oneOf(Arbitraries.of(EventTypes.all()),
-        Arbitraries.of("x.acme.score", "x.a.b.c").map(EventType::of));
-    return Combinators.combine(seq, time, step, payload, type, Arbitraries.integers().between(1, 99).optional(),
-            text.filter(s -> !s.isEmpty() && s.chars().noneMatch(c -> c < 0x20 || c == 0x7f)).optional())
-        .as((s, t, st, p, ty, att, key) -> new RunEvent(RunEvent.SCHEMA, EventId.random(),
-            RunId.of("ns/run-1"), s, ty, t, st,
-            att.map(OptionalInt::of).orElse(OptionalInt.empty()),
-            Optional.empty(), "host", key, Payload.of(p), Map.of()));
+  /**
+   * Any event: Unicode text (emoji included), longs, decimals, booleans and lists in the payload,
+   * every registered type and some custom ones, every sequence, times from 1970 to 9999.
+   */
+  private static RunEvent event(Cases cases) {
+    Supplier<String> text = () -> cases.oneOf(
+        () -> cases.string(0, 40, cases::anyChar),
+        () -> cases.oneOf(List.of("\ud83d\ude00", "a\ud834\udd1eb", "\u00e9t\u00e9")));
+    Supplier<Object> leaf = () -> cases.oneOf(
+        text::get, cases::anyLong, () -> cases.decimal(1_000_000_000L, 4), cases::bool);
+    Supplier<Object> list = () -> cases.list(4, leaf);
+    Map<String, Object> payload = cases.map(6, text, () -> cases.oneOf(leaf, list));
+    Optional<String> step =
+        cases.optional(() -> cases.oneOf(List.of("plan", "plan/search", "build:1", "a.b/c-d_e@2")));
+    long seq = cases.longBetween(1, Long.MAX_VALUE);
+    Instant time = Instant.ofEpochSecond(cases.longBetween(0, 253_402_300_799L))
+        .plusNanos(cases.intBetween(0, 999_999_999));
+    EventType type = cases.bool()
+        ? cases.oneOf(List.copyOf(EventTypes.all()))
+        : EventType.of(cases.oneOf(List.of("x.acme.score", "x.a.b.c")));
+    OptionalInt attempt = cases.bool() ? OptionalInt.of(cases.intBetween(1, 99)) : OptionalInt.empty();
+    Optional<String> key = cases.optional(() -> {
+      String k;
+      do {
+        k = text.get();
+      } while (k.isEmpty() || k.chars().anyMatch(c -> c < 0x20 || c == 0x7f));
+      return k;
+    });
+    return new RunEvent(RunEvent.SCHEMA, EventId.random(), RunId.of("ns/run-1"), seq, type, time,
+        step, attempt, Optional.empty(), "host", key, Payload.of(new LinkedHashMap<>(payload)),
+        Map.of());
   }
 
-  @Property(tries = 50)
-  void unknownFields_surviveARoundTrip(@ForAll("fieldNames") List<String> names) {
+  @SeededProperty(cases = 50)
+  void unknownFields_surviveARoundTrip(Cases cases) {
+    List<String> names = cases.uniqueList(4, () -> {
+      String n;
+      do {
+        n = cases.string(1, 8, () -> cases.charBetween('a', 'z'));
+      } while (RESERVED.contains(n));
+      return n;
+    });
     RunEvent base = new RunEvent(RunEvent.SCHEMA, EventId.random(), RunId.of("r"), 1, EventTypes.RUN_CREATED,
         Instant.EPOCH, Optional.empty(), OptionalInt.empty(), Optional.empty(), "store", Optional.empty(),
         Payload.empty(), Map.of());
@@ -85,13 +100,5 @@ final class EventCodecPropertiesTest {
     RunEvent e = EventCodec.decode(line.toString());
     assertThat(e.unknownFields()).containsOnlyKeys(names);
     assertThat(EventCodec.decode(EventCodec.encode(e))).isEqualTo(e);
-  }
-
-  @Provide
-  Arbitrary<List<String>> fieldNames() {
-    return Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(8)
-        .filter(s -> !List.of("schema", "sequence", "type", "time", "source", "payload", "attempt")
-            .contains(s))
-        .list().uniqueElements().ofMaxSize(4);
   }
 }

@@ -47,14 +47,15 @@ final class ModuleDescriptorTest {
   }
 
   @Test
-  void requires_jacksonTransitively_andSlf4j() {
+  void requires_jacksonTransitively_slf4j_andJSpecifyOnlyAtCompileTime() {
     Map<String, Set<ModuleDescriptor.Requires.Modifier>> requires = descriptor.requires().stream()
         .collect(Collectors.toMap(ModuleDescriptor.Requires::name, ModuleDescriptor.Requires::modifiers));
     assertThat(requires.get("com.fasterxml.jackson.databind"))
         .contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE);
     assertThat(requires).containsKey("org.slf4j");
+    assertThat(requires.get("org.jspecify")).contains(ModuleDescriptor.Requires.Modifier.STATIC);
     assertThat(requires.keySet()).containsExactlyInAnyOrder(
-        "java.base", "com.fasterxml.jackson.databind", "org.slf4j");
+        "java.base", "com.fasterxml.jackson.databind", "org.slf4j", "org.jspecify");
   }
 
   @Test

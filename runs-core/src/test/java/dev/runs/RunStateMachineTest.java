@@ -3,17 +3,14 @@ package dev.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.seeded.Cases;
+import dev.runs.seeded.SeededProperty;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
 final class RunStateMachineTest {
@@ -48,8 +45,9 @@ final class RunStateMachineTest {
   }
 
   /** Applies random types, keeping those the machine accepts: the accepted log's fold matches. */
-  @Property(tries = 500)
-  void randomSequences_neverReachIllegalStatus_andReplayToSameState(@ForAll("typeLists") List<EventType> attempts) {
+  @SeededProperty(cases = 500)
+  void randomSequences_neverReachIllegalStatus_andReplayToSameState(Cases cases) {
+    List<EventType> attempts = typeList(cases);
     List<RunEvent> accepted = new ArrayList<>();
     accepted.add(event(1, EventTypes.RUN_CREATED));
     RunStatus status = RunStatus.CREATED;
@@ -76,8 +74,9 @@ final class RunStateMachineTest {
     assertThat(first.eventCount()).isEqualTo(accepted.size());
   }
 
-  @Property(tries = 200)
-  void fold_refusesLogsTheMachineWouldRefuse(@ForAll("typeLists") List<EventType> types) {
+  @SeededProperty(cases = 200)
+  void fold_refusesLogsTheMachineWouldRefuse(Cases cases) {
+    List<EventType> types = typeList(cases);
     List<RunEvent> log = new ArrayList<>();
     log.add(event(1, EventTypes.RUN_CREATED));
     for (EventType t : types) {
@@ -109,9 +108,8 @@ final class RunStateMachineTest {
         .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("belongs to run");
   }
 
-  @Provide
-  Arbitrary<List<EventType>> typeLists() {
-    return Arbitraries.of(TYPES).list().ofMaxSize(30);
+  private static List<EventType> typeList(Cases cases) {
+    return cases.list(30, () -> cases.oneOf(TYPES));
   }
 
   private static RunEvent event(long seq, EventType type) {

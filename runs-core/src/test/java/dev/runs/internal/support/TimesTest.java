@@ -3,16 +3,13 @@ package dev.runs.internal.support;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.seeded.Cases;
+import dev.runs.seeded.SeededProperty;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.CharRange;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 /** The hand-written parse of the canonical form agrees with the general RFC 3339 parser. */
@@ -25,18 +22,19 @@ final class TimesTest {
         .truncatedTo(ChronoUnit.MICROS);
   }
 
-  @Property
-  void parse_formattedInstant_roundTripsAndMatchesGeneralParser(
-      @ForAll @LongRange(min = -62_167_219_200L, max = 253_402_300_799L) long second,
-      @ForAll @IntRange(min = 0, max = 999_999) int micros) {
+  @SeededProperty(cases = 1000)
+  void parse_formattedInstant_roundTripsAndMatchesGeneralParser(Cases cases) {
+    long second = cases.longBetween(-62_167_219_200L, 253_402_300_799L);
+    int micros = cases.intBetween(0, 999_999);
     Instant t = Instant.ofEpochSecond(Math.max(FIRST, Math.min(LAST, second)), micros * 1000L);
     String text = Times.format(t);
     assertThat(Times.parse(text)).isEqualTo(t).isEqualTo(general(text));
   }
 
-  @Property
-  void parse_canonicalShapeWithAnyCharacterChanged_agreesWithGeneralParser(
-      @ForAll @IntRange(min = 0, max = 26) int position, @ForAll @CharRange(from = ' ', to = '~') char c) {
+  @SeededProperty(cases = 1000)
+  void parse_canonicalShapeWithAnyCharacterChanged_agreesWithGeneralParser(Cases cases) {
+    int position = cases.intBetween(0, 26);
+    char c = cases.charBetween(' ', '~');
     StringBuilder b = new StringBuilder("2024-02-29T23:59:59.999999Z");
     b.setCharAt(position, c);
     String text = b.toString();
