@@ -1,5 +1,11 @@
 package dev.runs.store.postgres;
 
+import static dev.runs.store.postgres.PgCodec.decodeEvent;
+import static dev.runs.store.postgres.PgCodec.decodeRecord;
+import static dev.runs.store.postgres.PgCodec.instant;
+import static dev.runs.store.postgres.PgCodec.status;
+import static dev.runs.store.postgres.PgCodec.ts;
+
 import dev.runs.CreateResult;
 import dev.runs.EventCodec;
 import dev.runs.EventStream;
@@ -19,7 +25,6 @@ import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreCorruptedException;
-import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
@@ -31,8 +36,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -43,7 +46,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -80,7 +82,6 @@ import org.slf4j.LoggerFactory;
 final class PostgresEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(PostgresEngine.class);
   private static final int READ_PAGE = 500;
-  private static final int MAX_ATTEMPTS = 8;
   private static final long STAGE_LOCK_HIGH = 0x53544147L << 32;
   private static final int MAX_KNOWN_HEADS = 10_000;
   private static final long CONTENDED_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -88,8 +89,8 @@ final class PostgresEngine implements StorageEngine {
   private final ConnectionSource source;
   private final String schema;
   private final String where;
-  private final UnaryOperator<String> scrub;
   private final PgChangeFeed feed;
+  private final PgTx tx;
   private final int lanes;
   /** Heads this instance wrote last, for the fast path. */
   private final Map<RunId, RunHead> knownHeads = new ConcurrentHashMap<>();
@@ -144,8 +145,8 @@ final class PostgresEngine implements StorageEngine {
     this.source = source;
     this.schema = schema;
     this.where = where;
-    this.scrub = scrub;
     this.lanes = lanes;
+    this.tx = new PgTx(source, where, scrub);
     this.feed = new PgChangeFeed(source, schema, where, scrub, pollMs);
     String s = PgSchema.quote(schema);
     insertRun = "INSERT INTO " + s + ".runs (id, namespace, thread_key, trigger_id,"
@@ -215,137 +216,6 @@ final class PostgresEngine implements StorageEngine {
     listBranchPrefix = "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
   }
 
-  // ---- plumbing ----------------------------------------------------------------------------------
-
-  /** Work on a connection. */
-  @FunctionalInterface
-  interface SqlWork<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  private <T> T withConnection(String what, SqlWork<T> work) {
-    Connection c = acquire(what);
-    boolean broken = false;
-    try {
-      return work.run(c);
-    } catch (SQLException e) {
-      broken = PgErrors.isBroken(c, e);
-      throw io(what, e);
-    } finally {
-      source.release(c, broken);
-    }
-  }
-
-  /** Like {@link #withConnection} but lets the caller handle the driver's exception. */
-  private <T> T withConnectionRaw(SqlWork<T> work) throws SQLException {
-    Connection c = acquire("append");
-    boolean broken = false;
-    try {
-      return work.run(c);
-    } catch (SQLException e) {
-      broken = PgErrors.isBroken(c, e);
-      throw e;
-    } finally {
-      source.release(c, broken);
-    }
-  }
-
-  /**
-   * Runs work in a transaction; retries it (work included) after a serialization failure or a
-   * deadlock, which PostgreSQL guarantees rolled everything back.
-   */
-  private <T> T inTransaction(String what, SqlWork<T> work) {
-    for (int attempt = 1; ; attempt++) {
-      Connection c = acquire(what);
-      boolean broken = false;
-      boolean retry = false;
-      try {
-        c.setAutoCommit(false);
-        T result = work.run(c);
-        c.commit();
-        return result;
-      } catch (SQLException e) {
-        broken = !rollback(c) || PgErrors.isBroken(c, e);
-        if (PgErrors.isRetryable(e) && attempt < MAX_ATTEMPTS) {
-          log.debug("{} - {} hit {} ({}), retrying (attempt {})", where, what, e.getSQLState(),
-              scrub.apply(e.getMessage()), attempt + 1);
-          retry = true;
-        } else {
-          throw io(what, e);
-        }
-      } catch (RuntimeException | Error e) {
-        broken = !rollback(c);
-        throw e;
-      } finally {
-        source.release(c, broken);
-      }
-      if (retry) {
-        backoff(attempt);
-      }
-    }
-  }
-
-  private static void backoff(int attempt) {
-    long ms = Math.min(200, (1L << attempt)) + ThreadLocalRandom.current().nextLong(5);
-    try {
-      TimeUnit.MILLISECONDS.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private boolean rollback(Connection c) {
-    try {
-      c.rollback();
-      return true;
-    } catch (SQLException e) {
-      log.debug("{} - rollback failed", where, e);
-      return false;
-    }
-  }
-
-  private Connection acquire(String what) {
-    try {
-      return source.acquire();
-    } catch (SQLException e) {
-      throw io(what + " (connecting)", e);
-    }
-  }
-
-  private StoreIoException io(String what, SQLException e) {
-    return PgErrors.io(where, what, e, scrub);
-  }
-
-  private static OffsetDateTime ts(Instant t) {
-    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
-  }
-
-  private static Instant instant(ResultSet rs, int column) throws SQLException {
-    return rs.getObject(column, OffsetDateTime.class).toInstant();
-  }
-
-  private RunRecord decodeRecord(RunId id, String json) {
-    try {
-      return RunRecord.fromJson(json);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException(where + ": the record of run " + id
-          + " does not decode (" + e.getMessage() + ")", e);
-    }
-  }
-
-  private RunEvent decodeEvent(String runId, String json) {
-    try {
-      return EventCodec.decode(json);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException(where + ": an event of run " + runId
-          + " does not decode (" + e.getMessage() + ")", e);
-    }
-  }
-
-  private static RunStatus status(String wire) {
-    return RunStatus.fromWireName(wire);
-  }
-
   // ---- runs --------------------------------------------------------------------------------------
 
   @Override
@@ -356,8 +226,8 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
     String id = record.id().value();
-    CreateResult result = inTransaction("create run " + id, c -> {
-      source.noteOwnBackend(c);
+    CreateResult result = tx.inTransaction("create run " + id, c -> {
+      tx.noteOwnBackend(c);
       int inserted;
       try (PreparedStatement ps = c.prepareStatement(insertRun)) {
         ps.setString(1, id);
@@ -394,7 +264,7 @@ final class PostgresEngine implements StorageEngine {
         try (ResultSet rs = ps.executeQuery()) {
           if (rs.next()) {
             String json = rs.getString(1);
-            return new CreateResult(decodeRecord(record.id(), json), false);
+            return new CreateResult(decodeRecord(where, record.id(), json), false);
           }
         }
       }
@@ -416,11 +286,11 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public Optional<RunRecord> find(RunId id) {
-    return withConnection("read run " + id, c -> {
+    return tx.withConnection("read run " + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(selectRecord)) {
         ps.setString(1, id.value());
         try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(decodeRecord(id, rs.getString(1))) : Optional.empty();
+          return rs.next() ? Optional.of(decodeRecord(where, id, rs.getString(1))) : Optional.empty();
         }
       }
     });
@@ -428,7 +298,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public Optional<RunRecord> findByTrigger(String triggerId) {
-    return withConnection("find run by trigger", c -> {
+    return tx.withConnection("find run by trigger", c -> {
       try (PreparedStatement ps = c.prepareStatement(selectRecordByTrigger)) {
         ps.setString(1, triggerId);
         try (ResultSet rs = ps.executeQuery()) {
@@ -449,14 +319,14 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public Optional<RunEntry> entry(RunId id) {
-    return withConnection("read run " + id, c -> {
+    return tx.withConnection("read run " + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(selectEntry)) {
         ps.setString(1, id.value());
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             return Optional.empty();
           }
-          return Optional.of(new RunEntry(decodeRecord(id, rs.getString(1)), status(rs.getString(2)),
+          return Optional.of(new RunEntry(decodeRecord(where, id, rs.getString(1)), status(rs.getString(2)),
               rs.getLong(3), instant(rs, 4)));
         }
       }
@@ -557,7 +427,7 @@ final class PostgresEngine implements StorageEngine {
     }
     String what = ids.length == 1 ? "append to run " + ids[0] : "append to " + ids.length + " runs";
     try {
-      remember(inTransaction(what, c -> commitLocked(c, locked, ids)));
+      remember(tx.inTransaction(what, c -> commitLocked(c, locked, ids)));
       lockedBatches.addAndGet(locked.size());
     } catch (RuntimeException e) {
       if (!fastCommitted) {
@@ -599,8 +469,8 @@ final class PostgresEngine implements StorageEngine {
     }
     Set<String> moved = new HashSet<>();
     try {
-      withConnectionRaw(c -> {
-        source.noteOwnBackend(c);
+      tx.withConnectionRaw(c -> {
+        tx.noteOwnBackend(c);
         try (PreparedStatement ps = c.prepareStatement(writeIfHeads)) {
           ps.setArray(1, c.createArrayOf("text", rows.headIds.toArray()));
           ps.setArray(2, c.createArrayOf("int8", rows.expected.toArray()));
@@ -625,7 +495,7 @@ final class PostgresEngine implements StorageEngine {
         fellBack.addAndGet(batches.size());
         return batches;
       }
-      throw io("append to " + batches.size() + " runs", e);
+      throw tx.io("append to " + batches.size() + " runs", e);
     }
     List<RunBatch> missed = new ArrayList<>();
     List<Moved> done = new ArrayList<>();
@@ -653,7 +523,7 @@ final class PostgresEngine implements StorageEngine {
 
   /** The locking path, inside a transaction. */
   private List<Moved> commitLocked(Connection c, List<RunBatch> batches, String[] ids) throws SQLException {
-    source.noteOwnBackend(c);
+    tx.noteOwnBackend(c);
     Map<String, RunHead> heads = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(lockHeads)) {
       ps.setArray(1, c.createArrayOf("text", ids));
@@ -725,7 +595,7 @@ final class PostgresEngine implements StorageEngine {
         while (rs.next()) {
           String runId = rs.getString(1);
           known.computeIfAbsent(runId, k -> new HashMap<>())
-              .put(rs.getString(2), decodeEvent(runId, rs.getString(3)));
+              .put(rs.getString(2), decodeEvent(where, runId, rs.getString(3)));
         }
       }
     }
@@ -744,7 +614,7 @@ final class PostgresEngine implements StorageEngine {
   }
 
   private boolean exists(RunId id) {
-    return withConnection("read run " + id, c -> {
+    return tx.withConnection("read run " + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(selectExists)) {
         ps.setString(1, id.value());
         try (ResultSet rs = ps.executeQuery()) {
@@ -755,7 +625,7 @@ final class PostgresEngine implements StorageEngine {
   }
 
   private List<RunEvent> page(RunId id, long after) {
-    return withConnection("read events of run " + id, c -> {
+    return tx.withConnection("read events of run " + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(selectPage)) {
         ps.setString(1, id.value());
         ps.setLong(2, after);
@@ -763,7 +633,7 @@ final class PostgresEngine implements StorageEngine {
         List<RunEvent> out = new ArrayList<>(READ_PAGE);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            out.add(decodeEvent(id.value(), rs.getString(1)));
+            out.add(decodeEvent(where, id.value(), rs.getString(1)));
           }
         }
         return out;
@@ -828,7 +698,7 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public RunPage list(RunQuery query) {
     ListQuery q = listQuery(query);
-    List<RunEntry> rows = withConnection("list runs", c -> {
+    List<RunEntry> rows = tx.withConnection("list runs", c -> {
       try (PreparedStatement ps = c.prepareStatement(q.sql())) {
         q.bind(c, ps);
         List<RunEntry> out = new ArrayList<>();
@@ -950,7 +820,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
-    return inTransaction("write stage " + write.stageKey() + " of run " + id, c -> {
+    return tx.inTransaction("write stage " + write.stageKey() + " of run " + id, c -> {
       // stage writers of one run take turns; appends to the run do not wait for them
       try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
         ps.setLong(1, STAGE_LOCK_HIGH | ((schema + "/" + id.value()).hashCode() & 0xffffffffL));
@@ -1004,7 +874,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public List<StageManifest> stages(RunId id) {
-    return withConnection("read stages of run " + id, c -> {
+    return tx.withConnection("read stages of run " + id, c -> {
       List<StageManifest> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(selectStages)) {
         ps.setString(1, id.value());
@@ -1044,7 +914,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
-    return withConnection("read stage " + stageKey + " of run " + id, c -> {
+    return tx.withConnection("read stage " + stageKey + " of run " + id, c -> {
       StageManifest m = decodeManifest(id, manifestJson(c, id, stageKey, attempt));
       Map<String, byte[]> stored = new HashMap<>();
       try (PreparedStatement ps = c.prepareStatement(selectStageFile)) {
@@ -1065,7 +935,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
-    return withConnection("verify stage " + stageKey + " of run " + id, c -> {
+    return tx.withConnection("verify stage " + stageKey + " of run " + id, c -> {
       String json = manifestJson(c, id, stageKey, attempt);
       StageManifest m;
       try {
@@ -1093,7 +963,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public Optional<Lease> readLease(RunId id) {
-    return withConnection("read the lease of run " + id, c -> {
+    return tx.withConnection("read the lease of run " + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(selectLease)) {
         ps.setString(1, id.value());
         try (ResultSet rs = ps.executeQuery()) {
@@ -1106,7 +976,7 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     // one statement per case, the expected values in its condition: atomic on its own
-    return withConnection("swap the lease of run " + id, c -> {
+    return tx.withConnection("swap the lease of run " + id, c -> {
       if (expected.isEmpty()) {
         Lease next = replacement.get();
         try (PreparedStatement ps = c.prepareStatement(insertLease)) {
@@ -1144,7 +1014,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
-    return withConnection("find expired leases", c -> {
+    return tx.withConnection("find expired leases", c -> {
       List<Lease> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(expiredLeases)) {
         ps.setObject(1, ts(now));
@@ -1161,7 +1031,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public boolean saveDocument(String collection, String id, String json) {
-    return withConnection("save document " + collection + "/" + id, c -> {
+    return tx.withConnection("save document " + collection + "/" + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(insertDocument)) {
         ps.setString(1, collection);
         ps.setString(2, id);
@@ -1173,7 +1043,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public Optional<String> findDocument(String collection, String id) {
-    return withConnection("read document " + collection + "/" + id, c -> {
+    return tx.withConnection("read document " + collection + "/" + id, c -> {
       try (PreparedStatement ps = c.prepareStatement(selectDocument)) {
         ps.setString(1, collection);
         ps.setString(2, id);
