@@ -91,6 +91,8 @@ final class PostgresEngine implements StorageEngine {
   private final String where;
   private final PgChangeFeed feed;
   private final PgTx tx;
+  private final PgLeases leases;
+  private final PgDocuments documents;
   private final int lanes;
   /** Heads this instance wrote last, for the fast path. */
   private final Map<RunId, RunHead> knownHeads = new ConcurrentHashMap<>();
@@ -122,13 +124,6 @@ final class PostgresEngine implements StorageEngine {
   private final String selectManifest;
   private final String selectStageFile;
   private final String selectStageFiles;
-  private final String selectLease;
-  private final String insertLease;
-  private final String updateLease;
-  private final String deleteLease;
-  private final String expiredLeases;
-  private final String insertDocument;
-  private final String selectDocument;
   private final String listPrefix;
   private final String listBranchPrefix;
 
@@ -149,6 +144,8 @@ final class PostgresEngine implements StorageEngine {
     this.tx = new PgTx(source, where, scrub);
     this.feed = new PgChangeFeed(source, schema, where, scrub, pollMs);
     String s = PgSchema.quote(schema);
+    leases = new PgLeases(tx, s);
+    documents = new PgDocuments(tx, s);
     insertRun = "INSERT INTO " + s + ".runs (id, namespace, thread_key, trigger_id,"
         + " recommendation_id, created_at, record, last_seq, status, updated_at)"
         + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING";
@@ -201,17 +198,6 @@ final class PostgresEngine implements StorageEngine {
         + " AND attempt = ? AND path = ?";
     selectStageFiles = "SELECT path, content FROM " + s + ".stage_files WHERE run_id = ?"
         + " AND stage_key = ? AND attempt = ?";
-    selectLease = "SELECT owner, expires_at FROM " + s + ".leases WHERE run_id = ?";
-    insertLease = "INSERT INTO " + s + ".leases (run_id, owner, expires_at) VALUES (?, ?, ?)"
-        + " ON CONFLICT DO NOTHING";
-    updateLease = "UPDATE " + s + ".leases SET owner = ?, expires_at = ?"
-        + " WHERE run_id = ? AND owner = ? AND expires_at = ?";
-    deleteLease = "DELETE FROM " + s + ".leases WHERE run_id = ? AND owner = ? AND expires_at = ?";
-    expiredLeases = "SELECT run_id, owner, expires_at FROM " + s + ".leases"
-        + " WHERE expires_at <= ? ORDER BY expires_at, run_id LIMIT ?";
-    insertDocument = "INSERT INTO " + s + ".documents (collection, id, body) VALUES (?, ?, ?)"
-        + " ON CONFLICT DO NOTHING";
-    selectDocument = "SELECT body FROM " + s + ".documents WHERE collection = ? AND id = ?";
     listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
     listBranchPrefix = "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
   }
@@ -963,95 +949,27 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public Optional<Lease> readLease(RunId id) {
-    return tx.withConnection("read the lease of run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectLease)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(new Lease(id, rs.getString(1), instant(rs, 2))) : Optional.empty();
-        }
-      }
-    });
+    return leases.readLease(id);
   }
 
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
-    // one statement per case, the expected values in its condition: atomic on its own
-    return tx.withConnection("swap the lease of run " + id, c -> {
-      if (expected.isEmpty()) {
-        Lease next = replacement.get();
-        try (PreparedStatement ps = c.prepareStatement(insertLease)) {
-          ps.setString(1, id.value());
-          ps.setString(2, next.owner());
-          ps.setObject(3, ts(next.expiresAt()));
-          return ps.executeUpdate() == 1;
-        } catch (SQLException e) {
-          if (PgErrors.FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
-            throw new RunNotFoundException(id);
-          }
-          throw e;
-        }
-      }
-      Lease old = expected.get();
-      if (replacement.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement(deleteLease)) {
-          ps.setString(1, id.value());
-          ps.setString(2, old.owner());
-          ps.setObject(3, ts(old.expiresAt()));
-          return ps.executeUpdate() == 1;
-        }
-      }
-      Lease next = replacement.get();
-      try (PreparedStatement ps = c.prepareStatement(updateLease)) {
-        ps.setString(1, next.owner());
-        ps.setObject(2, ts(next.expiresAt()));
-        ps.setString(3, id.value());
-        ps.setString(4, old.owner());
-        ps.setObject(5, ts(old.expiresAt()));
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return leases.compareAndSetLease(id, expected, replacement);
   }
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
-    return tx.withConnection("find expired leases", c -> {
-      List<Lease> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(expiredLeases)) {
-        ps.setObject(1, ts(now));
-        ps.setInt(2, limit);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(new Lease(RunId.of(rs.getString(1)), rs.getString(2), instant(rs, 3)));
-          }
-        }
-      }
-      return out;
-    });
+    return leases.expiredLeases(now, limit);
   }
 
   @Override
   public boolean saveDocument(String collection, String id, String json) {
-    return tx.withConnection("save document " + collection + "/" + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(insertDocument)) {
-        ps.setString(1, collection);
-        ps.setString(2, id);
-        ps.setString(3, json);
-        return ps.executeUpdate() == 1;
-      }
-    });
+    return documents.saveDocument(collection, id, json);
   }
 
   @Override
   public Optional<String> findDocument(String collection, String id) {
-    return tx.withConnection("read document " + collection + "/" + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectDocument)) {
-        ps.setString(1, collection);
-        ps.setString(2, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-        }
-      }
-    });
+    return documents.findDocument(collection, id);
   }
 
   // ---- watching and lifecycle --------------------------------------------------------------------
