@@ -20,7 +20,6 @@ import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
-import dev.runs.StageExistsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
@@ -28,8 +27,6 @@ import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
-import dev.runs.spi.StageIntegrity;
-import dev.runs.spi.StageSlots;
 import dev.runs.spi.StorageEngine;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -82,7 +79,6 @@ import org.slf4j.LoggerFactory;
 final class PostgresEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(PostgresEngine.class);
   private static final int READ_PAGE = 500;
-  private static final long STAGE_LOCK_HIGH = 0x53544147L << 32;
   private static final int MAX_KNOWN_HEADS = 10_000;
   private static final long CONTENDED_NANOS = TimeUnit.SECONDS.toNanos(5);
 
@@ -93,6 +89,7 @@ final class PostgresEngine implements StorageEngine {
   private final PgTx tx;
   private final PgLeases leases;
   private final PgDocuments documents;
+  private final PgStages stages;
   private final int lanes;
   /** Heads this instance wrote last, for the fast path. */
   private final Map<RunId, RunHead> knownHeads = new ConcurrentHashMap<>();
@@ -118,12 +115,6 @@ final class PostgresEngine implements StorageEngine {
   private final String selectEntry;
   private final String selectPage;
   private final String selectExists;
-  private final String selectStages;
-  private final String insertStage;
-  private final String insertStageFile;
-  private final String selectManifest;
-  private final String selectStageFile;
-  private final String selectStageFiles;
   private final String listPrefix;
   private final String listBranchPrefix;
 
@@ -146,6 +137,7 @@ final class PostgresEngine implements StorageEngine {
     String s = PgSchema.quote(schema);
     leases = new PgLeases(tx, s);
     documents = new PgDocuments(tx, s);
+    stages = new PgStages(tx, schema, s);
     insertRun = "INSERT INTO " + s + ".runs (id, namespace, thread_key, trigger_id,"
         + " recommendation_id, created_at, record, last_seq, status, updated_at)"
         + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING";
@@ -186,18 +178,6 @@ final class PostgresEngine implements StorageEngine {
     selectEntry = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs WHERE id = ?";
     selectPage = "SELECT body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
     selectExists = "SELECT 1 FROM " + s + ".runs WHERE id = ?";
-    selectStages = "SELECT stage_key, attempt, position, manifest FROM " + s + ".stages"
-        + " WHERE run_id = ? ORDER BY position, attempt";
-    insertStage = "INSERT INTO " + s + ".stages (run_id, stage_key, attempt, position, created_at,"
-        + " manifest) VALUES (?, ?, ?, ?, ?, ?)";
-    insertStageFile = "INSERT INTO " + s + ".stage_files (run_id, stage_key, attempt, path, content)"
-        + " VALUES (?, ?, ?, ?, ?)";
-    selectManifest = "SELECT manifest FROM " + s + ".stages WHERE run_id = ? AND stage_key = ?"
-        + " AND attempt = ?";
-    selectStageFile = "SELECT content FROM " + s + ".stage_files WHERE run_id = ? AND stage_key = ?"
-        + " AND attempt = ? AND path = ?";
-    selectStageFiles = "SELECT path, content FROM " + s + ".stage_files WHERE run_id = ?"
-        + " AND stage_key = ? AND attempt = ?";
     listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
     listBranchPrefix = "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
   }
@@ -806,143 +786,22 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
-    return tx.inTransaction("write stage " + write.stageKey() + " of run " + id, c -> {
-      // stage writers of one run take turns; appends to the run do not wait for them
-      try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
-        ps.setLong(1, STAGE_LOCK_HIGH | ((schema + "/" + id.value()).hashCode() & 0xffffffffL));
-        ps.executeQuery().close();
-      }
-      StageSlots slots = StageSlots.of(id, write);
-      try (PreparedStatement ps = c.prepareStatement(selectStages)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            slots.add(rs.getString(1), rs.getInt(3), rs.getInt(2));
-          }
-        }
-      }
-      StageManifest m = slots.manifest(now);
-      int attempt = m.attempt();
-      try (PreparedStatement ps = c.prepareStatement(insertStage)) {
-        ps.setString(1, id.value());
-        ps.setString(2, write.stageKey());
-        ps.setInt(3, attempt);
-        ps.setInt(4, m.position());
-        ps.setObject(5, ts(m.createdAt()));
-        ps.setString(6, m.toJson());
-        ps.executeUpdate();
-      } catch (SQLException e) {
-        if (PgErrors.FOREIGN_KEY_VIOLATION.equals(e.getSQLState())) {
-          throw new RunNotFoundException(id);
-        }
-        if (PgErrors.UNIQUE_VIOLATION.equals(e.getSQLState())) {
-          throw new StageExistsException(id, write.stageKey(), attempt);
-        }
-        throw e;
-      }
-      List<StageWrite.StageFile> files = write.files();
-      if (!files.isEmpty()) {
-        try (PreparedStatement ps = c.prepareStatement(insertStageFile)) {
-          for (StageWrite.StageFile f : files) {
-            ps.setString(1, id.value());
-            ps.setString(2, write.stageKey());
-            ps.setInt(3, attempt);
-            ps.setString(4, f.path());
-            ps.setBytes(5, f.content());
-            ps.addBatch();
-          }
-          ps.executeBatch();
-        }
-      }
-      return m;
-    });
+    return stages.writeStage(id, write, now);
   }
 
   @Override
   public List<StageManifest> stages(RunId id) {
-    return tx.withConnection("read stages of run " + id, c -> {
-      List<StageManifest> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(selectStages)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(decodeManifest(id, rs.getString(4)));
-          }
-        }
-      }
-      return out;
-    });
-  }
-
-  private StageManifest decodeManifest(RunId id, String json) {
-    try {
-      return StageManifest.fromJson(json);
-    } catch (ValidationException | IllegalArgumentException e) {
-      throw new StoreCorruptedException(where + ": a stage manifest of run " + id
-          + " does not decode (" + e.getMessage() + ")", e);
-    }
-  }
-
-  private String manifestJson(Connection c, RunId id, String stageKey, int attempt)
-      throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(selectManifest)) {
-      ps.setString(1, id.value());
-      ps.setString(2, stageKey);
-      ps.setInt(3, attempt);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
-        }
-        return rs.getString(1);
-      }
-    }
+    return stages.stages(id);
   }
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
-    return tx.withConnection("read stage " + stageKey + " of run " + id, c -> {
-      StageManifest m = decodeManifest(id, manifestJson(c, id, stageKey, attempt));
-      Map<String, byte[]> stored = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(selectStageFile)) {
-        ps.setString(1, id.value());
-        ps.setString(2, stageKey);
-        ps.setInt(3, attempt);
-        ps.setString(4, path);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            byte[] b = rs.getBytes(1);
-            stored.put(path, b == null ? new byte[0] : b);
-          }
-        }
-      }
-      return StageIntegrity.read(m, path, where, StageIntegrity.Source.of(stored));
-    });
+    return stages.readStageFile(id, stageKey, attempt, path);
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
-    return tx.withConnection("verify stage " + stageKey + " of run " + id, c -> {
-      String json = manifestJson(c, id, stageKey, attempt);
-      StageManifest m;
-      try {
-        m = StageManifest.fromJson(json);
-      } catch (ValidationException | IllegalArgumentException e) {
-        return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
-      }
-      Map<String, byte[]> stored = new HashMap<>();
-      try (PreparedStatement ps = c.prepareStatement(selectStageFiles)) {
-        ps.setString(1, id.value());
-        ps.setString(2, stageKey);
-        ps.setInt(3, attempt);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            byte[] b = rs.getBytes(2);
-            stored.put(rs.getString(1), b == null ? new byte[0] : b);
-          }
-        }
-      }
-      return StageIntegrity.verify(m, stored.keySet(), where, StageIntegrity.Source.of(stored));
-    });
+    return stages.verifyStage(id, stageKey, attempt);
   }
 
   // ---- leases and documents ----------------------------------------------------------------------
