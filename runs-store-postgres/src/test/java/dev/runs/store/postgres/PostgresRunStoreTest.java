@@ -498,7 +498,7 @@ final class PostgresRunStoreTest {
     // on the head as it is, not as A last wrote it
     RunStore b = open(PgTestDatabase.uri(schema, "poll_ms=0"));
     PostgresEngine engineA = engine();
-    engineA.contendedNanos = 0; // try the fast path every time, so each stale head is caught there
+    engineA.heads.contendedNanos = 0; // try the fast path every time, so each stale head is caught there
     RunStore a = dev.runs.spi.RunStoreFactory.create(engineA, StoreLocation.parse(PgTestDatabase.uri(schema)));
     stores.add(a);
     RunId id = a.create(record("stale")).record().id();
@@ -523,7 +523,7 @@ final class PostgresRunStoreTest {
     assertThat(a.read(id, 0, 100)).extracting(RunEvent::sequence)
         .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     assertThat(a.verify(id).ok()).isTrue();
-    assertThat(engineA.fellBack.get()).as("appends that found the head moved").isGreaterThanOrEqualTo(4);
+    assertThat(engineA.appends.fellBack.get()).as("appends that found the head moved").isGreaterThanOrEqualTo(4);
   }
 
   /** An engine on the test schema (created by a store opened before), wrapped by the test. */
@@ -545,9 +545,9 @@ final class PostgresRunStoreTest {
     }
     assertThat(s.append(id, line(99).withIdempotencyKey("k-3")).sequence()).isEqualTo(6);
 
-    assertThat(engine.fastBatches.get()).isEqualTo(21);
-    assertThat(engine.fellBack.get()).as("the repeated key").isEqualTo(1);
-    assertThat(engine.lockedBatches.get()).isEqualTo(1);
+    assertThat(engine.appends.fastBatches.get()).isEqualTo(21);
+    assertThat(engine.appends.fellBack.get()).as("the repeated key").isEqualTo(1);
+    assertThat(engine.appends.lockedBatches.get()).isEqualTo(1);
     assertThat(s.read(id, 0, 100)).hasSize(22);
     assertThat(s.verify(id).ok()).isTrue();
   }
