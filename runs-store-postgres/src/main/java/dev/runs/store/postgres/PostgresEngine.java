@@ -62,7 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 final class PostgresEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(PostgresEngine.class);
-  private static final int READ_PAGE = 500;
 
   private final ConnectionSource source;
   private final String schema;
@@ -72,6 +71,7 @@ final class PostgresEngine implements StorageEngine {
   private final PgLeases leases;
   private final PgDocuments documents;
   private final PgStages stages;
+  private final PgEventReader reader;
   private final int lanes;
   /** The heads this instance wrote last, shared by creates and appends (tests shorten a setting). */
   final PgKnownHeads heads;
@@ -85,8 +85,6 @@ final class PostgresEngine implements StorageEngine {
   private final String selectRecordByTrigger;
   private final String selectTriggerById;
   private final String selectEntry;
-  private final String selectPage;
-  private final String selectExists;
   private final String listPrefix;
   private final String listBranchPrefix;
 
@@ -110,6 +108,7 @@ final class PostgresEngine implements StorageEngine {
     leases = new PgLeases(tx, s);
     documents = new PgDocuments(tx, s);
     stages = new PgStages(tx, schema, s);
+    reader = new PgEventReader(tx, s);
     heads = new PgKnownHeads(feed);
     appends = new PgAppends(tx, schema, s, heads);
     insertRun = "INSERT INTO " + s + ".runs (id, namespace, thread_key, trigger_id,"
@@ -122,8 +121,6 @@ final class PostgresEngine implements StorageEngine {
     selectRecordByTrigger = "SELECT record FROM " + s + ".runs WHERE trigger_id = ?";
     selectTriggerById = "SELECT trigger_id FROM " + s + ".runs WHERE id = ?";
     selectEntry = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs WHERE id = ?";
-    selectPage = "SELECT body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
-    selectExists = "SELECT 1 FROM " + s + ".runs WHERE id = ?";
     listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
     listBranchPrefix = "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
   }
@@ -256,93 +253,7 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public EventStream read(RunId id, long afterSequence) {
-    List<RunEvent> first = page(id, afterSequence);
-    if (first.isEmpty() && !exists(id)) {
-      throw new RunNotFoundException(id);
-    }
-    return new PagedStream(id, first);
-  }
-
-  private boolean exists(RunId id) {
-    return tx.withConnection("read run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectExists)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
-  }
-
-  private List<RunEvent> page(RunId id, long after) {
-    return tx.withConnection("read events of run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectPage)) {
-        ps.setString(1, id.value());
-        ps.setLong(2, after);
-        ps.setInt(3, READ_PAGE);
-        List<RunEvent> out = new ArrayList<>(READ_PAGE);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(decodeEvent(where, id.value(), rs.getString(1)));
-          }
-        }
-        return out;
-      }
-    });
-  }
-
-  /**
-   * Reads a run's log one page at a time by sequence, each page on a briefly borrowed connection,
-   * so a slow consumer never pins a connection and memory stays at one page. Committed events of
-   * a run always form a prefix 1..n (appends to a run are serialized by its row lock and commit
-   * whole), so paging by sequence never skips one.
-   */
-  private final class PagedStream implements EventStream {
-    private final RunId id;
-    private List<RunEvent> page;
-    private int index;
-    private long last;
-    private boolean done;
-    private boolean closed;
-
-    PagedStream(RunId id, List<RunEvent> first) {
-      this.id = id;
-      this.page = first;
-      this.done = first.size() < READ_PAGE;
-    }
-
-    @Override
-    public boolean hasNext() {
-      if (closed) {
-        return false;
-      }
-      if (index < page.size()) {
-        return true;
-      }
-      if (done) {
-        return false;
-      }
-      page = page(id, last);
-      index = 0;
-      done = page.size() < READ_PAGE;
-      return !page.isEmpty();
-    }
-
-    @Override
-    public RunEvent next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      RunEvent e = page.get(index++);
-      last = e.sequence();
-      return e;
-    }
-
-    @Override
-    public void close() {
-      closed = true;
-      page = List.of();
-    }
+    return reader.read(id, afterSequence);
   }
 
   @Override
