@@ -1,92 +1,62 @@
 package dev.runs.store.postgres;
 
-import static dev.runs.store.postgres.PgCodec.decodeEvent;
-import static dev.runs.store.postgres.PgCodec.decodeRecord;
-import static dev.runs.store.postgres.PgCodec.instant;
-import static dev.runs.store.postgres.PgCodec.status;
-import static dev.runs.store.postgres.PgCodec.ts;
-
 import dev.runs.CreateResult;
-import dev.runs.EventCodec;
 import dev.runs.EventStream;
 import dev.runs.Lease;
-import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunChange;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
-import dev.runs.RunNotFoundException;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
-import dev.runs.RunStatus;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
-import dev.runs.StoreCorruptedException;
-import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
-import dev.runs.store.postgres.PgKnownHeads.Moved;
-import dev.runs.spi.RunHead;
 import dev.runs.spi.StorageEngine;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The {@code postgres:} engine. One row per run in {@code runs} holds the record and the cached
- * head of its log (last sequence, status, time); one row per event in {@code events}.
+ * The {@code postgres:} engine: the {@link StorageEngine} the core wraps, delegating each group of
+ * the SPI to the class that owns its tables.
  *
- * <p>Appends are committed by {@link PgAppends}: a fast path for runs whose head this instance
- * wrote last ({@link PgKnownHeads}), a locking path for the rest.
+ * <ul>
+ *   <li>{@link PgRunIndex}: the {@code runs} table, one row per run with its record and the cached
+ *       head of its log (last sequence, status, time): create, look up, list;
+ *   <li>{@link PgAppends}: group commits to the {@code events} table, a fast path for runs whose
+ *       head this instance wrote last ({@link PgKnownHeads}), a locking path for the rest;
+ *   <li>{@link PgEventReader}: a run's events, paged by sequence;
+ *   <li>{@link PgStages}, {@link PgLeases}, {@link PgDocuments}: stage attempts with their files,
+ *       run leases, documents;
+ *   <li>{@link PgChangeFeed}: changes committed by other instances;
+ *   <li>{@link PgTx}: connections, transactions, retries and error mapping, shared by all of them.
+ * </ul>
  *
  * <p>Prepared statements only; the schema name, validated as a plain identifier, is the one piece
  * of SQL text not passed as a parameter.
+ *
+ * <p>Thread-safe as the SPI requires: every part is, and this class holds only final references.
  */
 final class PostgresEngine implements StorageEngine {
-  private static final Logger log = LoggerFactory.getLogger(PostgresEngine.class);
-
   private final ConnectionSource source;
-  private final String schema;
   private final String where;
-  private final PgChangeFeed feed;
-  private final PgTx tx;
-  private final PgLeases leases;
-  private final PgDocuments documents;
-  private final PgStages stages;
-  private final PgEventReader reader;
   private final int lanes;
+  private final PgChangeFeed feed;
   /** The heads this instance wrote last, shared by creates and appends (tests shorten a setting). */
   final PgKnownHeads heads;
+  /** Runs (tests build its list queries). */
+  final PgRunIndex runs;
   /** Appends (tests read its counters). */
   final PgAppends appends;
-
-  private final String insertRun;
-  private final String insertEvent;
-  private final String notifyOne;
-  private final String selectRecord;
-  private final String selectRecordByTrigger;
-  private final String selectTriggerById;
-  private final String selectEntry;
-  private final String listPrefix;
-  private final String listBranchPrefix;
+  private final PgEventReader reader;
+  private final PgStages stages;
+  private final PgLeases leases;
+  private final PgDocuments documents;
 
   /**
    * @param source where connections come from; closed with the engine
@@ -99,30 +69,18 @@ final class PostgresEngine implements StorageEngine {
   PostgresEngine(ConnectionSource source, String schema, String where, UnaryOperator<String> scrub,
       long pollMs, int lanes) {
     this.source = source;
-    this.schema = schema;
     this.where = where;
     this.lanes = lanes;
-    this.tx = new PgTx(source, where, scrub);
+    PgTx tx = new PgTx(source, where, scrub);
     this.feed = new PgChangeFeed(source, schema, where, scrub, pollMs);
     String s = PgSchema.quote(schema);
+    heads = new PgKnownHeads(feed);
+    runs = new PgRunIndex(tx, schema, s, heads);
+    appends = new PgAppends(tx, schema, s, heads);
+    reader = new PgEventReader(tx, s);
+    stages = new PgStages(tx, schema, s);
     leases = new PgLeases(tx, s);
     documents = new PgDocuments(tx, s);
-    stages = new PgStages(tx, schema, s);
-    reader = new PgEventReader(tx, s);
-    heads = new PgKnownHeads(feed);
-    appends = new PgAppends(tx, schema, s, heads);
-    insertRun = "INSERT INTO " + s + ".runs (id, namespace, thread_key, trigger_id,"
-        + " recommendation_id, created_at, record, last_seq, status, updated_at)"
-        + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING";
-    insertEvent = "INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
-        + " VALUES (?, ?, ?, ?, ?, ?)";
-    notifyOne = "SELECT pg_notify(?, ?)";
-    selectRecord = "SELECT record FROM " + s + ".runs WHERE id = ?";
-    selectRecordByTrigger = "SELECT record FROM " + s + ".runs WHERE trigger_id = ?";
-    selectTriggerById = "SELECT trigger_id FROM " + s + ".runs WHERE id = ?";
-    selectEntry = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs WHERE id = ?";
-    listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
-    listBranchPrefix = "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
   }
 
   // ---- runs --------------------------------------------------------------------------------------
@@ -134,112 +92,27 @@ final class PostgresEngine implements StorageEngine {
 
   @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
-    String id = record.id().value();
-    CreateResult result = tx.inTransaction("create run " + id, c -> {
-      tx.noteOwnBackend(c);
-      int inserted;
-      try (PreparedStatement ps = c.prepareStatement(insertRun)) {
-        ps.setString(1, id);
-        ps.setString(2, record.namespace());
-        ps.setString(3, record.threadKey().orElse(null));
-        ps.setString(4, record.trigger().triggerId());
-        ps.setString(5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
-        ps.setObject(6, ts(record.createdAt()));
-        ps.setString(7, record.toJson());
-        ps.setString(8, RunStatus.CREATED.wireName());
-        ps.setObject(9, ts(createdEvent.time()));
-        inserted = ps.executeUpdate();
-      }
-      if (inserted == 1) {
-        try (PreparedStatement ps = c.prepareStatement(insertEvent)) {
-          ps.setString(1, id);
-          ps.setLong(2, createdEvent.sequence());
-          ps.setString(3, createdEvent.type().name());
-          ps.setObject(4, ts(createdEvent.time()));
-          ps.setString(5, createdEvent.idempotencyKey().orElse(null));
-          ps.setString(6, EventCodec.encode(createdEvent));
-          ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement(notifyOne)) {
-          ps.setString(1, PgConfig.channel(schema));
-          ps.setString(2, PgChangeFeed.payload(id, 1, RunStatus.CREATED));
-          ps.executeQuery().close();
-        }
-        return new CreateResult(record, true);
-      }
-      // a run with this trigger or this id exists (the insert waited for it to commit)
-      try (PreparedStatement ps = c.prepareStatement(selectRecordByTrigger)) {
-        ps.setString(1, record.trigger().triggerId());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            String json = rs.getString(1);
-            return new CreateResult(decodeRecord(where, record.id(), json), false);
-          }
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement(selectTriggerById)) {
-        ps.setString(1, id);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            throw new RunAlreadyExistsException(record.id(), rs.getString(1));
-          }
-        }
-      }
-      throw new SQLException("run " + id + " was neither inserted nor found", "40001");
-    });
-    if (result.created()) {
-      heads.remember(List.of(new Moved(record.id(), new RunHead(1, RunStatus.CREATED, createdEvent.time()))));
-    }
-    return result;
+    return runs.create(record, createdEvent);
   }
 
   @Override
   public Optional<RunRecord> find(RunId id) {
-    return tx.withConnection("read run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectRecord)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next() ? Optional.of(decodeRecord(where, id, rs.getString(1))) : Optional.empty();
-        }
-      }
-    });
+    return runs.find(id);
   }
 
   @Override
   public Optional<RunRecord> findByTrigger(String triggerId) {
-    return tx.withConnection("find run by trigger", c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectRecordByTrigger)) {
-        ps.setString(1, triggerId);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.empty();
-          }
-          String json = rs.getString(1);
-          try {
-            return Optional.of(RunRecord.fromJson(json));
-          } catch (ValidationException e) {
-            throw new StoreCorruptedException(where + ": the record of the run created by a trigger"
-                + " does not decode (" + e.getMessage() + ")", e);
-          }
-        }
-      }
-    });
+    return runs.findByTrigger(triggerId);
   }
 
   @Override
   public Optional<RunEntry> entry(RunId id) {
-    return tx.withConnection("read run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectEntry)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          if (!rs.next()) {
-            return Optional.empty();
-          }
-          return Optional.of(new RunEntry(decodeRecord(where, id, rs.getString(1)), status(rs.getString(2)),
-              rs.getLong(3), instant(rs, 4)));
-        }
-      }
-    });
+    return runs.entry(id);
+  }
+
+  @Override
+  public RunPage list(RunQuery query) {
+    return runs.list(query);
   }
 
   // ---- appends -----------------------------------------------------------------------------------
@@ -254,127 +127,6 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public EventStream read(RunId id, long afterSequence) {
     return reader.read(id, afterSequence);
-  }
-
-  @Override
-  public RunPage list(RunQuery query) {
-    ListQuery q = listQuery(query);
-    List<RunEntry> rows = tx.withConnection("list runs", c -> {
-      try (PreparedStatement ps = c.prepareStatement(q.sql())) {
-        q.bind(c, ps);
-        List<RunEntry> out = new ArrayList<>();
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            String json = rs.getString(1);
-            RunRecord r;
-            try {
-              r = RunRecord.fromJson(json);
-            } catch (ValidationException e) {
-              throw new StoreCorruptedException(where + ": a run record does not decode ("
-                  + e.getMessage() + ")", e);
-            }
-            out.add(new RunEntry(r, status(rs.getString(2)), rs.getLong(3), instant(rs, 4)));
-          }
-        }
-        return out;
-      }
-    });
-    boolean more = rows.size() > query.limit();
-    List<RunEntry> page = more ? rows.subList(0, query.limit()) : rows;
-    Optional<String> cursor = more
-        ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-        : Optional.empty();
-    return new RunPage(page, cursor);
-  }
-
-  /** A list query: SQL text (fixed shapes, one per filter combination) and its parameters. */
-  record ListQuery(String sql, List<Object> params) {
-    void bind(Connection c, PreparedStatement ps) throws SQLException {
-      for (int i = 0; i < params.size(); i++) {
-        Object p = params.get(i);
-        if (p instanceof String[] a) {
-          ps.setArray(i + 1, c.createArrayOf("text", a));
-        } else {
-          ps.setObject(i + 1, p);
-        }
-      }
-    }
-  }
-
-  /**
-   * Builds the SQL of a listing; package-private so tests can EXPLAIN it. Each filter has an index
-   * led by its column and followed by the listing order {@code (created_at DESC, id DESC)}, so a
-   * page is read in index order and stops after {@code limit + 1} rows. Several statuses become a
-   * {@code UNION ALL} of one ordered, limited branch per status, merged in order, because {@code
-   * status = ANY (...)} cannot walk the status index in listing order.
-   */
-  ListQuery listQuery(RunQuery query) {
-    List<String> conditions = new ArrayList<>();
-    List<Object> common = new ArrayList<>();
-    query.namespace().ifPresent(ns -> {
-      conditions.add("namespace = ?");
-      common.add(ns);
-    });
-    query.threadKey().ifPresent(t -> {
-      conditions.add("thread_key = ?");
-      common.add(t);
-    });
-    query.recommendationId().ifPresent(r -> {
-      conditions.add("recommendation_id = ?");
-      common.add(r);
-    });
-    query.createdFrom().ifPresent(t -> {
-      conditions.add("created_at >= ?");
-      common.add(ts(t));
-    });
-    query.createdBefore().ifPresent(t -> {
-      conditions.add("created_at < ?");
-      common.add(ts(t));
-    });
-    query.cursor().ifPresent(cur -> {
-      conditions.add("(created_at, id) < (?, ?)");
-      common.add(ts(cur.createdAt()));
-      common.add(cur.runId().value());
-    });
-    List<String> statuses = new ArrayList<>();
-    for (RunStatus st : query.statuses()) {
-      statuses.add(st.wireName());
-    }
-    statuses.sort(null);
-    int fetch = query.limit() + 1;
-    List<Object> params = new ArrayList<>();
-    if (statuses.size() <= 1) {
-      List<String> where = new ArrayList<>(conditions);
-      params.addAll(common);
-      if (statuses.size() == 1) {
-        where.add("status = ?");
-        params.add(statuses.get(0));
-      }
-      params.add(fetch);
-      return new ListQuery(listPrefix + whereClause(where)
-          + " ORDER BY created_at DESC, id DESC LIMIT ?", params);
-    }
-    StringBuilder sql = new StringBuilder("SELECT record, status, last_seq, updated_at FROM (");
-    for (int i = 0; i < statuses.size(); i++) {
-      List<String> where = new ArrayList<>(conditions);
-      where.add("status = ?");
-      params.addAll(common);
-      params.add(statuses.get(i));
-      params.add(fetch);
-      sql.append(i == 0 ? "(" : " UNION ALL (").append(listBranchPrefix).append(whereClause(where))
-          .append(" ORDER BY created_at DESC, id DESC LIMIT ?)");
-    }
-    sql.append(") AS u ORDER BY created_at DESC, id DESC LIMIT ?");
-    params.add(fetch);
-    return new ListQuery(sql.toString(), params);
-  }
-
-  private static String whereClause(List<String> conditions) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < conditions.size(); i++) {
-      sb.append(i == 0 ? " WHERE " : " AND ").append(conditions.get(i));
-    }
-    return sb.toString();
   }
 
   // ---- stages ------------------------------------------------------------------------------------

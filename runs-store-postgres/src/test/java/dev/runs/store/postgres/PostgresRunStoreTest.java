@@ -322,7 +322,7 @@ final class PostgresRunStoreTest {
     shapes.put("runs_created_idx  ", RunQuery.builder().createdFrom(t).createdBefore(t.plusSeconds(600)).build());
     try (Connection c = PgTestDatabase.connect()) {
       for (Map.Entry<String, RunQuery> e : shapes.entrySet()) {
-        PostgresEngine.ListQuery lq = engine.listQuery(e.getValue());
+        PgRunIndex.ListQuery lq = engine.runs.listQuery(e.getValue());
         String plan = explain(c, lq.sql(), ps -> lq.bind(c, ps));
         assertThat(plan).as("plan of %s for %s", lq.sql(), e.getValue())
             .contains(e.getKey().trim()).doesNotContain("Seq Scan");
