@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +35,7 @@ final class DataSourceSource implements ConnectionSource {
         }
       });
   private volatile boolean closed;
-  private volatile Boolean forceReadCommitted;
+  private volatile @Nullable Boolean forceReadCommitted;
   private volatile int hostIsolation = Connection.TRANSACTION_READ_COMMITTED;
 
   DataSourceSource(DataSource dataSource) {

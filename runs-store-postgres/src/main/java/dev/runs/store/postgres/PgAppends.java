@@ -57,9 +57,11 @@ final class PgAppends {
   private final PgTx tx;
   private final String schema;
   private final PgKnownHeads heads;
-  /** Batches committed by the fast path, by the locking path, and sent from one to the other. */
+  /** Batches committed by the fast path. */
   final AtomicLong fastBatches = new AtomicLong();
+  /** Batches committed by the locking path. */
   final AtomicLong lockedBatches = new AtomicLong();
+  /** Batches the fast path sent to the locking path. */
   final AtomicLong fellBack = new AtomicLong();
 
   private final String writeBatch;
@@ -218,14 +220,16 @@ final class PgAppends {
   private List<RunBatch> commitFast(Map<RunBatch, RunHead> planned) {
     List<RunBatch> batches = new ArrayList<>(planned.keySet());
     Rows rows = new Rows();
-    for (RunBatch b : batches) {
-      RunHead before = planned.get(b);
+    for (Map.Entry<RunBatch, RunHead> p : planned.entrySet()) {
+      RunBatch b = p.getKey();
+      RunHead before = p.getValue();
       List<RunEvent> toWrite = b.plan(Optional.of(before), Map.of());
       rows.add(b, before, toWrite, toWrite.isEmpty() ? before : b.headAfter());
     }
-    Set<String> moved = new HashSet<>();
+    Set<String> moved;
     try {
-      tx.withConnectionRaw(c -> {
+      moved = tx.withConnectionRaw(c -> {
+        Set<String> out = new HashSet<>();
         tx.noteOwnBackend(c);
         try (PreparedStatement ps = c.prepareStatement(writeIfHeads)) {
           ps.setArray(1, c.createArrayOf("text", rows.headIds.toArray()));
@@ -237,11 +241,11 @@ final class PgAppends {
           ps.setString(12, PgConfig.channel(schema));
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-              moved.add(rs.getString(1));
+              out.add(rs.getString(1));
             }
           }
         }
-        return null;
+        return out;
       });
     } catch (SQLException e) {
       String state = e.getSQLState();
@@ -291,6 +295,11 @@ final class PgAppends {
       RunHead head = heads.get(b.runId().value());
       List<RunEvent> toWrite = b.plan(Optional.ofNullable(head), known.getOrDefault(b.runId().value(), Map.of()));
       if (!toWrite.isEmpty()) {
+        if (head == null) {
+          // plan refuses every append to a run that does not exist
+          throw new IllegalStateException("planned events for run " + b.runId()
+              + ", which does not exist");
+        }
         rows.add(b, head, toWrite, b.headAfter());
       } else if (head != null) {
         unchanged.add(new Moved(b.runId(), head));

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -48,9 +49,9 @@ final class PgChangeFeed implements AutoCloseable {
   private final String channel;
   private final String pollSql;
   private final Map<RunId, Known> known = new ConcurrentHashMap<>();
-  private volatile Consumer<RunChange> sink;
+  private volatile @Nullable Consumer<RunChange> sink;
   private volatile boolean closed;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   /** The last head seen for a run and when it was last touched. */
   private record Known(long lastSequence, long touched) {}
@@ -161,7 +162,7 @@ final class PgChangeFeed implements AutoCloseable {
       return;
     }
     String p = n.getParameter();
-    String[] parts = p.split(":");
+    String[] parts = p.split(":", -1);
     RunId id;
     long seq;
     RunStatus status;
@@ -249,7 +250,7 @@ final class PgChangeFeed implements AutoCloseable {
     }
   }
 
-  private void close(Connection c) {
+  private void close(@Nullable Connection c) {
     if (c == null) {
       return;
     }

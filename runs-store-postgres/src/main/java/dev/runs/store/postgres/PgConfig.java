@@ -7,6 +7,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code postgres://user[:password]@host[:port]/database?schema=runs&...} URI turned into what
@@ -34,10 +35,10 @@ final class PgConfig {
   final long poolTimeoutMs;
   final long pollMs;
   private final String description;
-  private final String password;
+  private final @Nullable String password;
 
   private PgConfig(String jdbcUrl, Properties properties, String schema, int poolSize,
-      long poolTimeoutMs, long pollMs, String description, String password) {
+      long poolTimeoutMs, long pollMs, String description, @Nullable String password) {
     this.jdbcUrl = jdbcUrl;
     this.properties = properties;
     this.schema = schema;

@@ -93,7 +93,7 @@ final class PostgresMultiInstanceIT {
         child.send("GO");
       }
       for (ChildJvm child : children) {
-        child.awaitLine("DONE"::equals, Duration.ofSeconds(240));
+        child.awaitLine("DONE"::equals, Duration.ofMinutes(4));
         assertThat(child.awaitExit(Duration.ofSeconds(60))).as("exit code of %s", child).isZero();
       }
 
@@ -123,7 +123,7 @@ final class PostgresMultiInstanceIT {
           if (!line.startsWith("ACK ")) {
             continue;
           }
-          String[] p = line.split(" ");
+          String[] p = line.split(" ", -1);
           RunEvent stored = logs.get(RunId.of(p[1])).get(Integer.parseInt(p[2]) - 1);
           assertThat(stored.eventId().value()).as(line).isEqualTo(p[3]);
           assertThat(stored.idempotencyKey().orElse("-")).as(line).isEqualTo(p[4]);
