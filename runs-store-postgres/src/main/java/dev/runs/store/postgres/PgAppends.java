@@ -32,21 +32,21 @@ import org.slf4j.LoggerFactory;
  * <p><b>Locking path.</b> A group commit is one transaction: it locks the run rows of the batch in
  * id order ({@code SELECT ... ORDER BY id FOR NO KEY UPDATE}), loads the events already stored
  * under the batch's idempotency keys, lets the core plan, then one statement inserts all new
- * events, moves the heads and queues the notices. The row lock serializes writers of one run
- * across every instance, so sequences stay gapless; writers of different runs do not wait for each
- * other; the fixed lock order rules out deadlocks between instances. Serialization failures and
- * deadlocks are retried with a fresh plan ({@link PgTx#inTransaction}); connection failures are
- * not, because the outcome of an interrupted commit is unknown.
+ * events, moves the heads and queues the notices. The row lock serializes writers of one run across
+ * every instance, so sequences stay gapless; writers of different runs do not wait for each other;
+ * the fixed lock order rules out deadlocks between instances. Serialization failures and deadlocks
+ * are retried with a fresh plan ({@link PgTx#inTransaction}); connection failures are not, because
+ * the outcome of an interrupted commit is unknown.
  *
  * <p><b>Fast path.</b> For a run whose head this instance wrote last ({@link PgKnownHeads}; the
- * usual case: the instance that executes a run is the one appending to it), the batch is planned
- * on that head and written by one auto-committed statement whose {@code UPDATE} locks the run's
- * row and moves the head only if {@code last_seq} is still the one planned on; the events are
- * inserted only for the runs it moved. A run with nothing to write is "moved" to the same head,
- * which proves the head, and so any refusal planned on it, current. A run whose head had moved is
- * re-planned on the locking path and stays there for a few seconds; a repeated idempotency key
- * (the unique index refuses the whole statement, so nothing is written) sends the group there too.
- * Same guarantees, one round trip instead of three.
+ * usual case: the instance that executes a run is the one appending to it), the batch is planned on
+ * that head and written by one auto-committed statement whose {@code UPDATE} locks the run's row
+ * and moves the head only if {@code last_seq} is still the one planned on; the events are inserted
+ * only for the runs it moved. A run with nothing to write is "moved" to the same head, which proves
+ * the head, and so any refusal planned on it, current. A run whose head had moved is re-planned on
+ * the locking path and stays there for a few seconds; a repeated idempotency key (the unique index
+ * refuses the whole statement, so nothing is written) sends the group there too. Same guarantees,
+ * one round trip instead of three.
  *
  * <p>Thread-safe: the core's commit lanes call {@link #commit} concurrently, never with batches of
  * the same run at once; the shared state is in {@link PgKnownHeads} and atomic counters.
@@ -57,10 +57,13 @@ final class PgAppends {
   private final PgTx tx;
   private final String schema;
   private final PgKnownHeads heads;
+
   /** Batches committed by the fast path. */
   final AtomicLong fastBatches = new AtomicLong();
+
   /** Batches committed by the locking path. */
   final AtomicLong lockedBatches = new AtomicLong();
+
   /** Batches the fast path sent to the locking path. */
   final AtomicLong fellBack = new AtomicLong();
 
@@ -80,38 +83,52 @@ final class PgAppends {
     this.schema = schema;
     this.heads = heads;
     // one round trip writes the events, moves the heads and queues the notices
-    writeBatch = "WITH ins AS (INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
-        + " SELECT * FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])),"
-        + " upd AS (UPDATE " + s + ".runs AS r SET last_seq = u.last_seq, status = u.status,"
-        + " updated_at = u.updated_at"
-        + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[])"
-        + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id"
-        + " RETURNING r.id, r.last_seq, r.status)"
-        + " SELECT pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) FROM upd";
+    writeBatch =
+        "WITH ins AS (INSERT INTO "
+            + s
+            + ".events (run_id, seq, type, time, idem_key, body) SELECT * FROM unnest(?::text[],"
+            + " ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])), upd AS (UPDATE "
+            + s
+            + ".runs AS r SET last_seq = u.last_seq, status = u.status,"
+            + " updated_at = u.updated_at"
+            + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[])"
+            + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id"
+            + " RETURNING r.id, r.last_seq, r.status)"
+            + " SELECT pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) FROM upd";
     // the fast path: heads move only where they are still what this instance last wrote
-    writeIfHeads = "WITH upd AS (UPDATE " + s + ".runs AS r SET last_seq = u.last_seq,"
-        + " status = u.status, updated_at = u.updated_at"
-        + " FROM unnest(?::text[], ?::int8[], ?::int8[], ?::text[], ?::timestamptz[])"
-        + " AS u(id, expected, last_seq, status, updated_at)"
-        + " WHERE r.id = u.id AND r.last_seq = u.expected"
-        + " RETURNING r.id, r.last_seq, r.status, u.expected),"
-        + " ins AS (INSERT INTO " + s + ".events (run_id, seq, type, time, idem_key, body)"
-        + " SELECT e.run_id, e.seq, e.type, e.time, e.idem_key, e.body"
-        + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])"
-        + " AS e(run_id, seq, type, time, idem_key, body)"
-        + " WHERE e.run_id IN (SELECT id FROM upd))"
-        + " SELECT upd.id, CASE WHEN upd.last_seq > upd.expected THEN"
-        + " pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) END FROM upd";
-    lockHeads = "SELECT id, last_seq, status, updated_at FROM " + s + ".runs"
-        + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
-    knownKeys = "SELECT e.run_id, e.idem_key, e.body FROM " + s + ".events e"
-        + " JOIN unnest(?::text[], ?::text[]) AS k(run_id, idem_key)"
-        + " ON e.run_id = k.run_id AND e.idem_key = k.idem_key WHERE e.idem_key IS NOT NULL";
+    writeIfHeads =
+        "WITH upd AS (UPDATE "
+            + s
+            + ".runs AS r SET last_seq = u.last_seq,"
+            + " status = u.status, updated_at = u.updated_at"
+            + " FROM unnest(?::text[], ?::int8[], ?::int8[], ?::text[], ?::timestamptz[])"
+            + " AS u(id, expected, last_seq, status, updated_at)"
+            + " WHERE r.id = u.id AND r.last_seq = u.expected"
+            + " RETURNING r.id, r.last_seq, r.status, u.expected),"
+            + " ins AS (INSERT INTO "
+            + s
+            + ".events (run_id, seq, type, time, idem_key, body) SELECT e.run_id, e.seq, e.type,"
+            + " e.time, e.idem_key, e.body FROM unnest(?::text[], ?::int8[], ?::text[],"
+            + " ?::timestamptz[], ?::text[], ?::text[]) AS e(run_id, seq, type, time, idem_key,"
+            + " body) WHERE e.run_id IN (SELECT id FROM upd)) SELECT upd.id, CASE WHEN upd.last_seq"
+            + " > upd.expected THEN pg_notify(?, upd.id || ':' || upd.last_seq || ':' ||"
+            + " upd.status) END FROM upd";
+    lockHeads =
+        "SELECT id, last_seq, status, updated_at FROM "
+            + s
+            + ".runs"
+            + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
+    knownKeys =
+        "SELECT e.run_id, e.idem_key, e.body FROM "
+            + s
+            + ".events e"
+            + " JOIN unnest(?::text[], ?::text[]) AS k(run_id, idem_key)"
+            + " ON e.run_id = k.run_id AND e.idem_key = k.idem_key WHERE e.idem_key IS NOT NULL";
   }
 
   /**
-   * The rows of one write: events, and the heads they move the runs to (with the head each run
-   * must still have, for the fast path).
+   * The rows of one write: events, and the heads they move the runs to (with the head each run must
+   * still have, for the fast path).
    */
   private static final class Rows {
     final List<String> runIds = new ArrayList<>();
@@ -169,7 +186,8 @@ final class PgAppends {
       return;
     }
     long now = System.nanoTime();
-    Map<RunBatch, RunHead> fast = new java.util.TreeMap<>(Comparator.comparing(b -> b.runId().value()));
+    Map<RunBatch, RunHead> fast =
+        new java.util.TreeMap<>(Comparator.comparing(b -> b.runId().value()));
     List<RunBatch> locked = new ArrayList<>();
     for (RunBatch b : batches) {
       RunHead known = heads.fastHead(b.runId(), now);
@@ -209,13 +227,13 @@ final class PgAppends {
   }
 
   /**
-   * The fast path: one auto-committed statement. Its {@code UPDATE} locks each run's row and
-   * moves the head only where {@code last_seq} is still the known one; events are inserted only
-   * for the runs it moved; notices go out for them. A run with nothing to write is "moved" to the
-   * same head, which proves the head (and so the refusals planned on it) current.
+   * The fast path: one auto-committed statement. Its {@code UPDATE} locks each run's row and moves
+   * the head only where {@code last_seq} is still the known one; events are inserted only for the
+   * runs it moved; notices go out for them. A run with nothing to write is "moved" to the same
+   * head, which proves the head (and so the refusals planned on it) current.
    *
-   * @return the batches that must go the locking path (head moved, or the statement failed in a
-   *     way that guarantees nothing was written)
+   * @return the batches that must go the locking path (head moved, or the statement failed in a way
+   *     that guarantees nothing was written)
    */
   private List<RunBatch> commitFast(Map<RunBatch, RunHead> planned) {
     List<RunBatch> batches = new ArrayList<>(planned.keySet());
@@ -228,25 +246,27 @@ final class PgAppends {
     }
     Set<String> moved;
     try {
-      moved = tx.withConnectionRaw(c -> {
-        Set<String> out = new HashSet<>();
-        tx.noteOwnBackend(c);
-        try (PreparedStatement ps = c.prepareStatement(writeIfHeads)) {
-          ps.setArray(1, c.createArrayOf("text", rows.headIds.toArray()));
-          ps.setArray(2, c.createArrayOf("int8", rows.expected.toArray()));
-          ps.setArray(3, c.createArrayOf("int8", rows.headSeqs.toArray()));
-          ps.setArray(4, c.createArrayOf("text", rows.headStatuses.toArray()));
-          ps.setArray(5, c.createArrayOf("text", rows.headTimes.toArray()));
-          rows.bindEvents(c, ps, 6);
-          ps.setString(12, PgConfig.channel(schema));
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              out.add(rs.getString(1));
-            }
-          }
-        }
-        return out;
-      });
+      moved =
+          tx.withConnectionRaw(
+              c -> {
+                Set<String> out = new HashSet<>();
+                tx.noteOwnBackend(c);
+                try (PreparedStatement ps = c.prepareStatement(writeIfHeads)) {
+                  ps.setArray(1, c.createArrayOf("text", rows.headIds.toArray()));
+                  ps.setArray(2, c.createArrayOf("int8", rows.expected.toArray()));
+                  ps.setArray(3, c.createArrayOf("int8", rows.headSeqs.toArray()));
+                  ps.setArray(4, c.createArrayOf("text", rows.headStatuses.toArray()));
+                  ps.setArray(5, c.createArrayOf("text", rows.headTimes.toArray()));
+                  rows.bindEvents(c, ps, 6);
+                  ps.setString(12, PgConfig.channel(schema));
+                  try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                      out.add(rs.getString(1));
+                    }
+                  }
+                }
+                return out;
+              });
     } catch (SQLException e) {
       String state = e.getSQLState();
       if (PgErrors.UNIQUE_VIOLATION.equals(state) || PgErrors.isRetryable(e)) {
@@ -277,14 +297,16 @@ final class PgAppends {
   }
 
   /** The locking path, inside a transaction. */
-  private List<Moved> commitLocked(Connection c, List<RunBatch> batches, String[] ids) throws SQLException {
+  private List<Moved> commitLocked(Connection c, List<RunBatch> batches, String[] ids)
+      throws SQLException {
     tx.noteOwnBackend(c);
     Map<String, RunHead> heads = new HashMap<>();
     try (PreparedStatement ps = c.prepareStatement(lockHeads)) {
       ps.setArray(1, c.createArrayOf("text", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          heads.put(rs.getString(1), new RunHead(rs.getLong(2), status(rs.getString(3)), instant(rs, 4)));
+          heads.put(
+              rs.getString(1), new RunHead(rs.getLong(2), status(rs.getString(3)), instant(rs, 4)));
         }
       }
     }
@@ -293,12 +315,13 @@ final class PgAppends {
     List<Moved> unchanged = new ArrayList<>();
     for (RunBatch b : batches) {
       RunHead head = heads.get(b.runId().value());
-      List<RunEvent> toWrite = b.plan(Optional.ofNullable(head), known.getOrDefault(b.runId().value(), Map.of()));
+      List<RunEvent> toWrite =
+          b.plan(Optional.ofNullable(head), known.getOrDefault(b.runId().value(), Map.of()));
       if (!toWrite.isEmpty()) {
         if (head == null) {
           // plan refuses every append to a run that does not exist
-          throw new IllegalStateException("planned events for run " + b.runId()
-              + ", which does not exist");
+          throw new IllegalStateException(
+              "planned events for run " + b.runId() + ", which does not exist");
         }
         rows.add(b, head, toWrite, b.headAfter());
       } else if (head != null) {
@@ -320,8 +343,8 @@ final class PgAppends {
           }
         }
         if (movedHeads != rows.headIds.size()) {
-          throw new SQLException("moved " + movedHeads + " of " + rows.headIds.size() + " run heads",
-              "XX000");
+          throw new SQLException(
+              "moved " + movedHeads + " of " + rows.headIds.size() + " run heads", "XX000");
         }
       }
     }
@@ -354,7 +377,8 @@ final class PgAppends {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           String runId = rs.getString(1);
-          known.computeIfAbsent(runId, k -> new HashMap<>())
+          known
+              .computeIfAbsent(runId, k -> new HashMap<>())
               .put(rs.getString(2), decodeEvent(tx.where(), runId, rs.getString(3)));
         }
       }

@@ -15,8 +15,8 @@ import java.time.ZoneOffset;
 
 /**
  * Conversions between stored columns and values: times as {@code timestamptz}, statuses by wire
- * name, and records and events from their JSON text, where text that does not decode is reported
- * as a {@link StoreCorruptedException} naming the store and the run.
+ * name, and records and events from their JSON text, where text that does not decode is reported as
+ * a {@link StoreCorruptedException} naming the store and the run.
  *
  * <p>Stateless and thread-safe.
  */
@@ -60,8 +60,8 @@ final class PgCodec {
     try {
       return RunRecord.fromJson(json);
     } catch (ValidationException e) {
-      throw new StoreCorruptedException(where + ": the record of run " + id
-          + " does not decode (" + e.getMessage() + ")", e);
+      throw new StoreCorruptedException(
+          where + ": the record of run " + id + " does not decode (" + e.getMessage() + ")", e);
     }
   }
 
@@ -76,8 +76,8 @@ final class PgCodec {
     try {
       return EventCodec.decode(json);
     } catch (ValidationException e) {
-      throw new StoreCorruptedException(where + ": an event of run " + runId
-          + " does not decode (" + e.getMessage() + ")", e);
+      throw new StoreCorruptedException(
+          where + ": an event of run " + runId + " does not decode (" + e.getMessage() + ")", e);
     }
   }
 }

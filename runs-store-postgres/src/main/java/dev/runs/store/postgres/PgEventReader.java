@@ -16,8 +16,8 @@ import java.util.NoSuchElementException;
  * Reads a run's events from the {@code events} table in pages of {@value #READ_PAGE} by sequence,
  * so any log is read in bounded memory and no connection is held between pages.
  *
- * <p>Thread-safe: it holds only final fields; each page borrows its own connection. The streams
- * it opens are for one thread at a time.
+ * <p>Thread-safe: it holds only final fields; each page borrows its own connection. The streams it
+ * opens are for one thread at a time.
  */
 final class PgEventReader {
   private static final int READ_PAGE = 500;
@@ -32,7 +32,8 @@ final class PgEventReader {
    */
   PgEventReader(PgTx tx, String s) {
     this.tx = tx;
-    selectPage = "SELECT body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+    selectPage =
+        "SELECT body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
     selectExists = "SELECT 1 FROM " + s + ".runs WHERE id = ?";
   }
 
@@ -46,37 +47,41 @@ final class PgEventReader {
   }
 
   private boolean exists(RunId id) {
-    return tx.withConnection("read run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectExists)) {
-        ps.setString(1, id.value());
-        try (ResultSet rs = ps.executeQuery()) {
-          return rs.next();
-        }
-      }
-    });
+    return tx.withConnection(
+        "read run " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(selectExists)) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next();
+            }
+          }
+        });
   }
 
   private List<RunEvent> page(RunId id, long after) {
-    return tx.withConnection("read events of run " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(selectPage)) {
-        ps.setString(1, id.value());
-        ps.setLong(2, after);
-        ps.setInt(3, READ_PAGE);
-        List<RunEvent> out = new ArrayList<>(READ_PAGE);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            out.add(decodeEvent(tx.where(), id.value(), rs.getString(1)));
+    return tx.withConnection(
+        "read events of run " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(selectPage)) {
+            ps.setString(1, id.value());
+            ps.setLong(2, after);
+            ps.setInt(3, READ_PAGE);
+            List<RunEvent> out = new ArrayList<>(READ_PAGE);
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                out.add(decodeEvent(tx.where(), id.value(), rs.getString(1)));
+              }
+            }
+            return out;
           }
-        }
-        return out;
-      }
-    });
+        });
   }
 
   /**
    * Reads a run's log one page at a time by sequence, each page on a briefly borrowed connection,
-   * so a slow consumer never pins a connection and memory stays at one page. Committed events of
-   * a run always form a prefix 1..n (appends to a run are serialized by its row lock and commit
+   * so a slow consumer never pins a connection and memory stays at one page. Committed events of a
+   * run always form a prefix 1..n (appends to a run are serialized by its row lock and commit
    * whole), so paging by sequence never skips one.
    */
   private final class PagedStream implements EventStream {

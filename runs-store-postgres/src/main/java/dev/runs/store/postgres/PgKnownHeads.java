@@ -11,22 +11,25 @@ import org.jspecify.annotations.Nullable;
 /**
  * What the fast path of {@link PgAppends} plans on: the heads this instance wrote last, and the
  * runs another instance wrote recently, which take the locking path for a few seconds instead of
- * trusting a head that may have moved. Every head remembered is also passed to the change feed,
- * so it does not report this instance's own writes as news. Both maps are bounded: the heads are
+ * trusting a head that may have moved. Every head remembered is also passed to the change feed, so
+ * it does not report this instance's own writes as news. Both maps are bounded: the heads are
  * dropped all at once when there are too many, the contended runs are pruned of expired entries.
  *
- * <p>Thread-safe: concurrent maps and a volatile setting; a head read here is only a guess that
- * the conditional write of the fast path confirms or refutes.
+ * <p>Thread-safe: concurrent maps and a volatile setting; a head read here is only a guess that the
+ * conditional write of the fast path confirms or refutes.
  */
 final class PgKnownHeads {
   private static final int MAX_KNOWN_HEADS = 10_000;
   private static final long CONTENDED_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final PgChangeFeed feed;
+
   /** Heads this instance wrote last, for the fast path. */
   private final Map<RunId, RunHead> knownHeads = new ConcurrentHashMap<>();
+
   /** Runs another instance wrote recently, with the time until which they take the locking path. */
   private final Map<RunId, Long> contended = new ConcurrentHashMap<>();
+
   /** How long a run another instance wrote stays on the locking path (tests shorten it). */
   volatile long contendedNanos = CONTENDED_NANOS;
 
@@ -38,7 +41,9 @@ final class PgKnownHeads {
    */
   record Moved(RunId runId, RunHead head) {}
 
-  /** @param feed told about every head this instance writes */
+  /**
+   * @param feed told about every head this instance writes
+   */
   PgKnownHeads(PgChangeFeed feed) {
     this.feed = feed;
   }
@@ -46,8 +51,8 @@ final class PgKnownHeads {
   /**
    * @param id a run
    * @param now {@link System#nanoTime()} at the start of the commit
-   * @return the head to plan a fast-path write on, or null when the run must take the locking
-   *     path (its head is unknown here, or another instance wrote it recently)
+   * @return the head to plan a fast-path write on, or null when the run must take the locking path
+   *     (its head is unknown here, or another instance wrote it recently)
    */
   @Nullable RunHead fastHead(RunId id, long now) {
     Long until = contended.get(id);
@@ -73,7 +78,9 @@ final class PgKnownHeads {
     }
   }
 
-  /** @return until when ({@link System#nanoTime()}) a run found contended now stays contended */
+  /**
+   * @return until when ({@link System#nanoTime()}) a run found contended now stays contended
+   */
   long contendedUntil() {
     return System.nanoTime() + contendedNanos;
   }

@@ -48,7 +48,9 @@ final class PgTx {
     this.scrub = scrub;
   }
 
-  /** @return the redacted location, for messages */
+  /**
+   * @return the redacted location, for messages
+   */
   String where() {
     return where;
   }
@@ -125,8 +127,13 @@ final class PgTx {
       } catch (SQLException e) {
         broken = !rollback(c) || PgErrors.isBroken(c, e);
         if (PgErrors.isRetryable(e) && attempt < MAX_ATTEMPTS) {
-          log.debug("{} - {} hit {} ({}), retrying (attempt {})", where, what, e.getSQLState(),
-              scrub.apply(e.getMessage()), attempt + 1);
+          log.debug(
+              "{} - {} hit {} ({}), retrying (attempt {})",
+              where,
+              what,
+              e.getSQLState(),
+              scrub.apply(e.getMessage()),
+              attempt + 1);
           retry = true;
         } else {
           throw io(what, e);

@@ -47,12 +47,18 @@ final class PostgresEngine implements StorageEngine {
   private final String where;
   private final int lanes;
   private final PgChangeFeed feed;
-  /** The heads this instance wrote last, shared by creates and appends (tests shorten a setting). */
+
+  /**
+   * The heads this instance wrote last, shared by creates and appends (tests shorten a setting).
+   */
   final PgKnownHeads heads;
+
   /** Runs (tests build its list queries). */
   final PgRunIndex runs;
+
   /** Appends (tests read its counters). */
   final PgAppends appends;
+
   private final PgEventReader reader;
   private final PgStages stages;
   private final PgLeases leases;
@@ -66,8 +72,13 @@ final class PostgresEngine implements StorageEngine {
    * @param pollMs fallback poll interval for changes by other instances, 0 for none
    * @param lanes commit lanes to suggest to the core
    */
-  PostgresEngine(ConnectionSource source, String schema, String where, UnaryOperator<String> scrub,
-      long pollMs, int lanes) {
+  PostgresEngine(
+      ConnectionSource source,
+      String schema,
+      String where,
+      UnaryOperator<String> scrub,
+      long pollMs,
+      int lanes) {
     this.source = source;
     this.where = where;
     this.lanes = lanes;
@@ -83,7 +94,8 @@ final class PostgresEngine implements StorageEngine {
     documents = new PgDocuments(tx, s);
   }
 
-  // ---- runs --------------------------------------------------------------------------------------
+  // ---- runs
+  // --------------------------------------------------------------------------------------
 
   @Override
   public int preferredCommitLanes() {
@@ -115,21 +127,24 @@ final class PostgresEngine implements StorageEngine {
     return runs.list(query);
   }
 
-  // ---- appends -----------------------------------------------------------------------------------
+  // ---- appends
+  // -----------------------------------------------------------------------------------
 
   @Override
   public void commit(List<RunBatch> batches) {
     appends.commit(batches);
   }
 
-  // ---- reads -------------------------------------------------------------------------------------
+  // ---- reads
+  // -------------------------------------------------------------------------------------
 
   @Override
   public EventStream read(RunId id, long afterSequence) {
     return reader.read(id, afterSequence);
   }
 
-  // ---- stages ------------------------------------------------------------------------------------
+  // ---- stages
+  // ------------------------------------------------------------------------------------
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
@@ -151,7 +166,8 @@ final class PostgresEngine implements StorageEngine {
     return stages.verifyStage(id, stageKey, attempt);
   }
 
-  // ---- leases and documents ----------------------------------------------------------------------
+  // ---- leases and documents
+  // ----------------------------------------------------------------------
 
   @Override
   public Optional<Lease> readLease(RunId id) {
@@ -159,7 +175,8 @@ final class PostgresEngine implements StorageEngine {
   }
 
   @Override
-  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+  public boolean compareAndSetLease(
+      RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     return leases.compareAndSetLease(id, expected, replacement);
   }
 
@@ -178,7 +195,8 @@ final class PostgresEngine implements StorageEngine {
     return documents.findDocument(collection, id);
   }
 
-  // ---- watching and lifecycle --------------------------------------------------------------------
+  // ---- watching and lifecycle
+  // --------------------------------------------------------------------
 
   @Override
   public void watchExternalChanges(Consumer<RunChange> sink) {
