@@ -13,6 +13,9 @@ import java.util.Map;
  * never wait for the writer nor for each other; a reader holds a connection only for one query
  * (one page of events, one lookup), so a handful serves any number of threads and no reader pins
  * an old snapshot of the database.
+ *
+ * <p>Thread safety: safe for use by any thread; a borrowed {@link Reader} is confined to the
+ * borrowing thread until released. {@link #read} borrows, runs and releases in one call.
  */
 final class ReadPool implements AutoCloseable {
   /** Opens a read connection. */
@@ -58,13 +61,25 @@ final class ReadPool implements AutoCloseable {
     }
   }
 
+  /** Work on a read connection. */
+  interface Work<T> {
+    /**
+     * @param r the borrowed connection, for this call only
+     * @return the result of the work
+     * @throws SQLException when a query fails
+     */
+    T run(Reader r) throws SQLException;
+  }
+
+  private final SqliteSettings settings;
   private final Opener opener;
   private final int max;
   private final ArrayDeque<Reader> idle = new ArrayDeque<>();
   private int open;
   private boolean closed;
 
-  ReadPool(Opener opener, int max) {
+  ReadPool(SqliteSettings settings, Opener opener, int max) {
+    this.settings = settings;
     this.opener = opener;
     this.max = max;
   }
@@ -119,6 +134,32 @@ final class ReadPool implements AutoCloseable {
       open--;
     }
     r.close();
+  }
+
+  /**
+   * Runs work on a borrowed connection and releases it.
+   *
+   * @param what what is attempted, for messages
+   * @param work the work
+   * @param <T> its result type
+   * @return its result
+   * @throws StoreClosedException when the store is closed
+   * @throws dev.runs.StoreIoException when a query fails
+   */
+  <T> T read(String what, Work<T> work) {
+    Reader r;
+    try {
+      r = borrow();
+    } catch (SQLException e) {
+      throw Sql.translate(settings, what, e);
+    }
+    try {
+      return work.run(r);
+    } catch (SQLException e) {
+      throw Sql.translate(settings, what, e);
+    } finally {
+      release(r);
+    }
   }
 
   @Override

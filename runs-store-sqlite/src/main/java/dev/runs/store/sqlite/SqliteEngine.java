@@ -18,7 +18,6 @@ import dev.runs.RunsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
-import dev.runs.StoreClosedException;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
@@ -37,11 +36,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,13 +47,13 @@ import org.sqlite.SQLiteOpenMode;
 /**
  * The {@code sqlite:} engine: one database file in WAL mode.
  *
- * <p><b>Writes</b> go through one connection guarded by a lock; every write transaction starts
- * with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock from its first statement and
- * writers in other processes wait (up to {@code busy_timeout_ms}) instead of failing half way. A
- * group commit is one transaction for all its runs: heads and idempotency keys are read inside it,
+ * <p><b>Writes</b> go through the one connection of {@link WriteConnection}, guarded by a lock;
+ * every write transaction starts with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock
+ * from its first statement and writers in other processes wait (up to {@code busy_timeout_ms})
+ * instead of failing half way. A group commit is one transaction for all its runs: heads and idempotency keys are read inside it,
  * so the plan is correct even when another process appended in between.
  *
- * <p><b>Reads</b> use a small pool of read-only connections and see every committed transaction,
+ * <p><b>Reads</b> use a small pool of read-only connections ({@link ReadPool}) and see every committed transaction,
  * from this process or another: nothing is cached but immutable data.
  */
 final class SqliteEngine implements StorageEngine {
@@ -65,19 +61,10 @@ final class SqliteEngine implements StorageEngine {
   private static final int READ_CONNECTIONS = 4;
 
   private final SqliteSettings settings;
-  private final ReentrantLock writeLock = new ReentrantLock();
-  private final Connection writer;
+  private final WriteConnection writes;
   private final ReadPool readers;
-  /** change_seq values committed by this engine and not yet passed by the watcher. */
-  private final NavigableSet<Long> ownChanges = new ConcurrentSkipListSet<>();
-  private volatile ChangeWatcher watcher;
-  private volatile boolean closed;
 
-  // write statements, used under writeLock only
-  private final PreparedStatement begin;
-  private final PreparedStatement commit;
-  private final PreparedStatement rollback;
-  private final PreparedStatement nextChange;
+  // write statements, used inside writes.write only
   private final PreparedStatement selectHead;
   private final PreparedStatement selectByKey;
   private final PreparedStatement insertEvent;
@@ -89,26 +76,22 @@ final class SqliteEngine implements StorageEngine {
 
   private SqliteEngine(SqliteSettings settings, Connection writer) throws SQLException {
     this.settings = settings;
-    this.writer = writer;
-    this.readers = new ReadPool(() -> connect(settings, true), READ_CONNECTIONS);
-    begin = writer.prepareStatement("BEGIN IMMEDIATE");
-    commit = writer.prepareStatement("COMMIT");
-    rollback = writer.prepareStatement("ROLLBACK");
-    nextChange = writer.prepareStatement("SELECT coalesce(max(change_seq), 0) + 1 FROM runs");
-    selectHead = writer.prepareStatement("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
-    selectByKey = writer.prepareStatement(
+    this.writes = new WriteConnection(settings, writer);
+    this.readers = new ReadPool(settings, () -> connect(settings, true), READ_CONNECTIONS);
+    selectHead = writes.prepare("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
+    selectByKey = writes.prepare(
         "SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
-    insertEvent = writer.prepareStatement("INSERT INTO events (run_id, seq, event_id, type, idem_key,"
+    insertEvent = writes.prepare("INSERT INTO events (run_id, seq, event_id, type, idem_key,"
         + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
-    updateHead = writer.prepareStatement(
+    updateHead = writes.prepare(
         "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
-    updateHeadAndStatus = writer.prepareStatement(
+    updateHeadAndStatus = writes.prepare(
         "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id = ?");
-    insertRun = writer.prepareStatement("INSERT INTO runs (id, namespace, thread_key, trigger_id,"
+    insertRun = writes.prepare("INSERT INTO runs (id, namespace, thread_key, trigger_id,"
         + " recommendation_id, created_at, record_json, last_seq, status, updated_at, created_change,"
         + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
-    selectRecordByTrigger = writer.prepareStatement("SELECT record_json FROM runs WHERE trigger_id = ?");
-    selectTriggerById = writer.prepareStatement("SELECT trigger_id FROM runs WHERE id = ?");
+    selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
+    selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
   }
 
   /**
@@ -178,82 +161,13 @@ final class SqliteEngine implements StorageEngine {
     return c.createConnection("jdbc:sqlite:" + settings.file());
   }
 
-  private static void closeQuietly(Connection c) {
+  static void closeQuietly(Connection c) {
     if (c != null) {
       try {
         c.close();
       } catch (SQLException ignored) {
         // already failing
       }
-    }
-  }
-
-  // ---- write transactions ------------------------------------------------------------------------
-
-  /** Work inside a write transaction. */
-  private interface TxWork<T> {
-    T run(Tx tx) throws SQLException;
-  }
-
-  /** The state of one write transaction. */
-  private final class Tx {
-    private long change = -1;
-    private boolean rollback;
-
-    /** @return this transaction's change number, for the runs it touches */
-    long change() throws SQLException {
-      if (change < 0) {
-        try (ResultSet rs = nextChange.executeQuery()) {
-          rs.next();
-          change = rs.getLong(1);
-        }
-        if (watcher != null) {
-          ownChanges.add(change); // so the watcher does not report this engine's own commits
-        }
-      }
-      return change;
-    }
-
-    /** Ends the transaction with a rollback instead of a commit (nothing was written). */
-    void rollbackOnly() {
-      rollback = true;
-    }
-  }
-
-  private <T> T write(String what, TxWork<T> work) {
-    writeLock.lock();
-    try {
-      if (closed) {
-        throw new StoreClosedException("store is closed: " + settings.description());
-      }
-      Tx tx = new Tx();
-      boolean done = false;
-      try {
-        begin.execute();
-        T result = work.run(tx);
-        (tx.rollback ? rollback : commit).execute();
-        done = true;
-        return result;
-      } finally {
-        if (!done) {
-          rollbackQuietly();
-          if (tx.change >= 0) {
-            ownChanges.remove(tx.change);
-          }
-        }
-      }
-    } catch (SQLException e) {
-      throw Sql.translate(settings, what, e);
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  private void rollbackQuietly() {
-    try {
-      rollback.execute();
-    } catch (SQLException ignored) {
-      // no transaction was active, or the connection is gone: SQLite rolled back itself
     }
   }
 
@@ -270,7 +184,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
-    return write("creating run " + record.id(), tx -> {
+    return writes.write("creating run " + record.id(), tx -> {
       selectRecordByTrigger.setString(1, record.trigger().triggerId());
       try (ResultSet rs = selectRecordByTrigger.executeQuery()) {
         if (rs.next()) {
@@ -332,7 +246,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public Optional<RunRecord> find(RunId id) {
-    return read("reading run " + id, r -> {
+    return readers.read("reading run " + id, r -> {
       PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE id = ?");
       p.setString(1, id.value());
       try (ResultSet rs = p.executeQuery()) {
@@ -343,7 +257,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public Optional<RunRecord> findByTrigger(String triggerId) {
-    return read("finding the run of trigger " + triggerId, r -> {
+    return readers.read("finding the run of trigger " + triggerId, r -> {
       PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
       p.setString(1, triggerId);
       try (ResultSet rs = p.executeQuery()) {
@@ -355,7 +269,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public Optional<RunEntry> entry(RunId id) {
-    return read("reading run " + id, r -> {
+    return readers.read("reading run " + id, r -> {
       PreparedStatement p = r.prepare(
           "SELECT record_json, status, last_seq, updated_at FROM runs WHERE id = ?");
       p.setString(1, id.value());
@@ -382,7 +296,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public void commit(List<RunBatch> batches) {
-    write("committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"), tx -> {
+    writes.write("committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"), tx -> {
       boolean wrote = false;
       for (RunBatch b : batches) {
         Optional<RunHead> head = loadHead(b.runId());
@@ -473,29 +387,6 @@ final class SqliteEngine implements StorageEngine {
     }
   }
 
-  // ---- reads -------------------------------------------------------------------------------------
-
-  /** Work on a read connection. */
-  private interface ReadWork<T> {
-    T run(ReadPool.Reader r) throws SQLException;
-  }
-
-  private <T> T read(String what, ReadWork<T> work) {
-    ReadPool.Reader r;
-    try {
-      r = readers.borrow();
-    } catch (SQLException e) {
-      throw Sql.translate(settings, what, e);
-    }
-    try {
-      return work.run(r);
-    } catch (SQLException e) {
-      throw Sql.translate(settings, what, e);
-    } finally {
-      readers.release(r);
-    }
-  }
-
   private static final String PAGE_SQL =
       "SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
 
@@ -509,7 +400,7 @@ final class SqliteEngine implements StorageEngine {
   }
 
   private boolean exists(RunId id) {
-    return read("reading run " + id, r -> {
+    return readers.read("reading run " + id, r -> {
       PreparedStatement p = r.prepare("SELECT 1 FROM runs WHERE id = ?");
       p.setString(1, id.value());
       try (ResultSet rs = p.executeQuery()) {
@@ -519,7 +410,7 @@ final class SqliteEngine implements StorageEngine {
   }
 
   private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
-    read("reading events of run " + id, r -> {
+    readers.read("reading events of run " + id, r -> {
       PreparedStatement p = r.prepare(PAGE_SQL);
       p.setString(1, id.value());
       p.setLong(2, after);
@@ -537,7 +428,7 @@ final class SqliteEngine implements StorageEngine {
   @Override
   public RunPage list(RunQuery query) {
     ListQuery q = ListQuery.of(query);
-    return read("listing runs", r -> {
+    return readers.read("listing runs", r -> {
       List<RunEntry> entries = new ArrayList<>();
       try (PreparedStatement p = r.connection.prepareStatement(q.sql())) {
         q.bind(p);
@@ -560,8 +451,8 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
-    return write("writing stage " + write.stageKey() + " of run " + id, tx -> {
-      try (PreparedStatement p = writer.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
+    return writes.write("writing stage " + write.stageKey() + " of run " + id, tx -> {
+      try (PreparedStatement p = tx.connection().prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
         p.setString(1, id.value());
         try (ResultSet rs = p.executeQuery()) {
           if (!rs.next()) {
@@ -570,7 +461,7 @@ final class SqliteEngine implements StorageEngine {
         }
       }
       StageSlots slots = StageSlots.of(id, write);
-      try (PreparedStatement p = writer.prepareStatement(
+      try (PreparedStatement p = tx.connection().prepareStatement(
           "SELECT stage_key, position, attempt FROM stages WHERE run_id = ?")) {
         p.setString(1, id.value());
         try (ResultSet rs = p.executeQuery()) {
@@ -581,7 +472,7 @@ final class SqliteEngine implements StorageEngine {
       }
       StageManifest m = slots.manifest(now);
       int attempt = m.attempt();
-      try (PreparedStatement p = writer.prepareStatement("INSERT INTO stage_files (run_id, stage_key,"
+      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO stage_files (run_id, stage_key,"
           + " attempt, path, kind, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
         List<StageWrite.StageFile> files = write.files();
         for (int i = 0; i < files.size(); i++) {
@@ -599,7 +490,7 @@ final class SqliteEngine implements StorageEngine {
         }
       }
       // the manifest row last: an attempt with a manifest is complete (and all of it commits at once)
-      try (PreparedStatement p = writer.prepareStatement("INSERT INTO stages (run_id, stage_key, attempt,"
+      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO stages (run_id, stage_key, attempt,"
           + " position, status, created_at, manifest_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
         p.setString(1, id.value());
         p.setString(2, write.stageKey());
@@ -616,7 +507,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public List<StageManifest> stages(RunId id) {
-    return read("listing stages of run " + id, r -> {
+    return readers.read("listing stages of run " + id, r -> {
       PreparedStatement p = r.prepare(
           "SELECT stage_key, attempt, manifest_json FROM stages WHERE run_id = ? ORDER BY position, attempt");
       p.setString(1, id.value());
@@ -655,7 +546,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
-    return read("reading " + path + " of stage " + stageKey + " of run " + id, r -> {
+    return readers.read("reading " + path + " of stage " + stageKey + " of run " + id, r -> {
       String json = manifestJson(r, id, stageKey, attempt)
           .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
       StageManifest m = decodeManifest(id, stageKey, attempt, json);
@@ -682,7 +573,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
-    return read("verifying stage " + stageKey + " of run " + id, r -> {
+    return readers.read("verifying stage " + stageKey + " of run " + id, r -> {
       String json = manifestJson(r, id, stageKey, attempt)
           .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
       StageManifest m;
@@ -712,7 +603,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public Optional<Lease> readLease(RunId id) {
-    return read("reading the lease of run " + id, r -> {
+    return readers.read("reading the lease of run " + id, r -> {
       PreparedStatement p = r.prepare("SELECT owner, expires_at FROM leases WHERE run_id = ?");
       p.setString(1, id.value());
       try (ResultSet rs = p.executeQuery()) {
@@ -725,9 +616,9 @@ final class SqliteEngine implements StorageEngine {
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     // one statement per case, the expected values in its condition: atomic on its own
-    return write("swapping the lease of run " + id, tx -> {
+    return writes.write("swapping the lease of run " + id, tx -> {
       if (expected.isEmpty()) {
-        try (PreparedStatement p = writer.prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
+        try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
             + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
           p.setString(1, id.value());
           p.setString(2, replacement.get().owner());
@@ -736,7 +627,7 @@ final class SqliteEngine implements StorageEngine {
         }
       }
       if (replacement.isEmpty()) {
-        try (PreparedStatement p = writer.prepareStatement(
+        try (PreparedStatement p = tx.connection().prepareStatement(
             "DELETE FROM leases WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
           p.setString(1, id.value());
           p.setString(2, expected.get().owner());
@@ -744,7 +635,7 @@ final class SqliteEngine implements StorageEngine {
           return p.executeUpdate() == 1;
         }
       }
-      try (PreparedStatement p = writer.prepareStatement("UPDATE leases SET owner = ?, expires_at = ?"
+      try (PreparedStatement p = tx.connection().prepareStatement("UPDATE leases SET owner = ?, expires_at = ?"
           + " WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
         p.setString(1, replacement.get().owner());
         p.setLong(2, Sql.micros(replacement.get().expiresAt()));
@@ -758,7 +649,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
-    return read("listing expired leases", r -> {
+    return readers.read("listing expired leases", r -> {
       PreparedStatement p = r.prepare("SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
           + " ORDER BY expires_at, run_id LIMIT ?");
       p.setLong(1, Sql.micros(now));
@@ -775,8 +666,8 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public boolean saveDocument(String collection, String id, String json) {
-    return write("saving document " + collection + "/" + id, tx -> {
-      try (PreparedStatement p = writer.prepareStatement("INSERT INTO documents (collection, id, json)"
+    return writes.write("saving document " + collection + "/" + id, tx -> {
+      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO documents (collection, id, json)"
           + " VALUES (?, ?, ?) ON CONFLICT (collection, id) DO NOTHING")) {
         p.setString(1, collection);
         p.setString(2, id);
@@ -788,7 +679,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public Optional<String> findDocument(String collection, String id) {
-    return read("reading document " + collection + "/" + id, r -> {
+    return readers.read("reading document " + collection + "/" + id, r -> {
       PreparedStatement p = r.prepare("SELECT json FROM documents WHERE collection = ? AND id = ?");
       p.setString(1, collection);
       p.setString(2, id);
@@ -802,23 +693,7 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public void watchExternalChanges(Consumer<RunChange> sink) {
-    writeLock.lock();
-    try {
-      if (closed || watcher != null) {
-        return;
-      }
-      Connection c = connect(settings, true);
-      try {
-        watcher = new ChangeWatcher(c, settings, ownChanges, sink);
-      } catch (SQLException | RuntimeException e) {
-        closeQuietly(c);
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw Sql.translate(settings, "starting the watch for other processes' commits", e);
-    } finally {
-      writeLock.unlock();
-    }
+    writes.watch(() -> connect(settings, true), sink);
   }
 
   /**
@@ -828,17 +703,7 @@ final class SqliteEngine implements StorageEngine {
    * @return its value as text
    */
   String pragma(String name) {
-    if (!name.matches("[a-z_]+")) {
-      throw new IllegalArgumentException("not a pragma name: " + name);
-    }
-    writeLock.lock();
-    try (java.sql.Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + name)) {
-      return rs.next() ? rs.getString(1) : "";
-    } catch (SQLException e) {
-      throw Sql.translate(settings, "reading PRAGMA " + name, e);
-    } finally {
-      writeLock.unlock();
-    }
+    return writes.pragma(name);
   }
 
   @Override
@@ -848,37 +713,8 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public void close() {
-    ChangeWatcher w;
-    writeLock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      w = watcher;
-    } finally {
-      writeLock.unlock();
-    }
-    if (w != null) {
-      w.close();
-    }
-    readers.close();
-    writeLock.lock();
-    try {
-      for (PreparedStatement p : new PreparedStatement[] {begin, commit, rollback, nextChange, selectHead, selectByKey, insertEvent,
-          updateHead, updateHeadAndStatus, insertRun, selectRecordByTrigger, selectTriggerById}) {
-        try {
-          p.close();
-        } catch (SQLException ignored) {
-          // closing anyway
-        }
-      }
-      writer.close();
+    if (writes.close(readers::close)) {
       log.info("sqlite store {} closed", settings.description());
-    } catch (SQLException e) {
-      throw Sql.translate(settings, "closing " + settings.file(), e);
-    } finally {
-      writeLock.unlock();
     }
   }
 }
