@@ -63,6 +63,7 @@ final class SqliteEngine implements StorageEngine {
   private final SqliteSettings settings;
   private final WriteConnection writes;
   private final ReadPool readers;
+  private final Documents documents;
 
   // write statements, used inside writes.write only
   private final PreparedStatement selectHead;
@@ -92,6 +93,7 @@ final class SqliteEngine implements StorageEngine {
         + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
     selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
     selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
+    documents = new Documents(writes, readers);
   }
 
   /**
@@ -666,27 +668,12 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public boolean saveDocument(String collection, String id, String json) {
-    return writes.write("saving document " + collection + "/" + id, tx -> {
-      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO documents (collection, id, json)"
-          + " VALUES (?, ?, ?) ON CONFLICT (collection, id) DO NOTHING")) {
-        p.setString(1, collection);
-        p.setString(2, id);
-        p.setString(3, json);
-        return p.executeUpdate() == 1;
-      }
-    });
+    return documents.save(collection, id, json);
   }
 
   @Override
   public Optional<String> findDocument(String collection, String id) {
-    return readers.read("reading document " + collection + "/" + id, r -> {
-      PreparedStatement p = r.prepare("SELECT json FROM documents WHERE collection = ? AND id = ?");
-      p.setString(1, collection);
-      p.setString(2, id);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    });
+    return documents.find(collection, id);
   }
 
   // ---- watching and lifecycle --------------------------------------------------------------------
