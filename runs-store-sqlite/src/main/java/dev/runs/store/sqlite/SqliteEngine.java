@@ -63,6 +63,7 @@ final class SqliteEngine implements StorageEngine {
   private final SqliteSettings settings;
   private final WriteConnection writes;
   private final ReadPool readers;
+  private final Leases leases;
   private final Documents documents;
 
   // write statements, used inside writes.write only
@@ -93,6 +94,7 @@ final class SqliteEngine implements StorageEngine {
         + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
     selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
     selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
+    leases = new Leases(writes, readers);
     documents = new Documents(writes, readers);
   }
 
@@ -601,69 +603,21 @@ final class SqliteEngine implements StorageEngine {
     });
   }
 
-  // ---- leases and documents ----------------------------------------------------------------------
+  // ---- leases and documents ---------------------------------------------------------------------
 
   @Override
   public Optional<Lease> readLease(RunId id) {
-    return readers.read("reading the lease of run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT owner, expires_at FROM leases WHERE run_id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(new Lease(id, rs.getString(1), Sql.instant(rs.getLong(2))))
-            : Optional.empty();
-      }
-    });
+    return leases.read(id);
   }
 
   @Override
   public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
-    // one statement per case, the expected values in its condition: atomic on its own
-    return writes.write("swapping the lease of run " + id, tx -> {
-      if (expected.isEmpty()) {
-        try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
-            + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
-          p.setString(1, id.value());
-          p.setString(2, replacement.get().owner());
-          p.setLong(3, Sql.micros(replacement.get().expiresAt()));
-          return p.executeUpdate() == 1;
-        }
-      }
-      if (replacement.isEmpty()) {
-        try (PreparedStatement p = tx.connection().prepareStatement(
-            "DELETE FROM leases WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
-          p.setString(1, id.value());
-          p.setString(2, expected.get().owner());
-          p.setLong(3, Sql.micros(expected.get().expiresAt()));
-          return p.executeUpdate() == 1;
-        }
-      }
-      try (PreparedStatement p = tx.connection().prepareStatement("UPDATE leases SET owner = ?, expires_at = ?"
-          + " WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
-        p.setString(1, replacement.get().owner());
-        p.setLong(2, Sql.micros(replacement.get().expiresAt()));
-        p.setString(3, id.value());
-        p.setString(4, expected.get().owner());
-        p.setLong(5, Sql.micros(expected.get().expiresAt()));
-        return p.executeUpdate() == 1;
-      }
-    });
+    return leases.compareAndSet(id, expected, replacement);
   }
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
-    return readers.read("listing expired leases", r -> {
-      PreparedStatement p = r.prepare("SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
-          + " ORDER BY expires_at, run_id LIMIT ?");
-      p.setLong(1, Sql.micros(now));
-      p.setInt(2, limit);
-      List<Lease> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Lease(RunId.of(rs.getString(1)), rs.getString(2), Sql.instant(rs.getLong(3))));
-        }
-      }
-      return out;
-    });
+    return leases.expired(now, limit);
   }
 
   @Override
