@@ -23,8 +23,6 @@ import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
-import dev.runs.spi.StageIntegrity;
-import dev.runs.spi.StageSlots;
 import dev.runs.spi.StorageEngine;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -63,6 +61,7 @@ final class SqliteEngine implements StorageEngine {
   private final SqliteSettings settings;
   private final WriteConnection writes;
   private final ReadPool readers;
+  private final Stages stages;
   private final Leases leases;
   private final Documents documents;
 
@@ -94,6 +93,7 @@ final class SqliteEngine implements StorageEngine {
         + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
     selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
     selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
+    stages = new Stages(settings, writes, readers);
     leases = new Leases(writes, readers);
     documents = new Documents(writes, readers);
   }
@@ -451,156 +451,26 @@ final class SqliteEngine implements StorageEngine {
     });
   }
 
-  // ---- stages ------------------------------------------------------------------------------------
+  // ---- stages ----------------------------------------------------------------------------------
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
-    return writes.write("writing stage " + write.stageKey() + " of run " + id, tx -> {
-      try (PreparedStatement p = tx.connection().prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-        p.setString(1, id.value());
-        try (ResultSet rs = p.executeQuery()) {
-          if (!rs.next()) {
-            throw new RunNotFoundException(id);
-          }
-        }
-      }
-      StageSlots slots = StageSlots.of(id, write);
-      try (PreparedStatement p = tx.connection().prepareStatement(
-          "SELECT stage_key, position, attempt FROM stages WHERE run_id = ?")) {
-        p.setString(1, id.value());
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            slots.add(rs.getString(1), rs.getInt(2), rs.getInt(3));
-          }
-        }
-      }
-      StageManifest m = slots.manifest(now);
-      int attempt = m.attempt();
-      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO stage_files (run_id, stage_key,"
-          + " attempt, path, kind, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        List<StageWrite.StageFile> files = write.files();
-        for (int i = 0; i < files.size(); i++) {
-          StageWrite.StageFile f = files.get(i);
-          StageManifest.Entry entry = m.files().get(i);
-          p.setString(1, id.value());
-          p.setString(2, write.stageKey());
-          p.setInt(3, attempt);
-          p.setString(4, f.path());
-          p.setString(5, f.kind());
-          p.setLong(6, entry.size());
-          p.setString(7, entry.sha256());
-          p.setBytes(8, f.content());
-          p.executeUpdate();
-        }
-      }
-      // the manifest row last: an attempt with a manifest is complete (and all of it commits at once)
-      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO stages (run_id, stage_key, attempt,"
-          + " position, status, created_at, manifest_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-        p.setString(1, id.value());
-        p.setString(2, write.stageKey());
-        p.setInt(3, attempt);
-        p.setInt(4, m.position());
-        p.setString(5, write.status().wireName());
-        p.setLong(6, Sql.micros(m.createdAt()));
-        p.setString(7, m.toJson());
-        p.executeUpdate();
-      }
-      return m;
-    });
+    return stages.write(id, write, now);
   }
 
   @Override
   public List<StageManifest> stages(RunId id) {
-    return readers.read("listing stages of run " + id, r -> {
-      PreparedStatement p = r.prepare(
-          "SELECT stage_key, attempt, manifest_json FROM stages WHERE run_id = ? ORDER BY position, attempt");
-      p.setString(1, id.value());
-      List<StageManifest> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(decodeManifest(id, rs.getString(1), rs.getInt(2), rs.getString(3)));
-        }
-      }
-      return out;
-    });
-  }
-
-  private StageManifest decodeManifest(RunId id, String stageKey, int attempt, String json) {
-    try {
-      return StageManifest.fromJson(json);
-    } catch (RuntimeException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table stages (run "
-          + id + " stage " + stageKey + " attempt " + attempt + "): the manifest cannot be decoded: "
-          + e.getMessage(), e);
-    }
-  }
-
-  /** @return the manifest JSON, or empty when the attempt does not exist */
-  private Optional<String> manifestJson(ReadPool.Reader r, RunId id, String stageKey, int attempt)
-      throws SQLException {
-    PreparedStatement p = r.prepare(
-        "SELECT manifest_json FROM stages WHERE run_id = ? AND stage_key = ? AND attempt = ?");
-    p.setString(1, id.value());
-    p.setString(2, stageKey);
-    p.setInt(3, attempt);
-    try (ResultSet rs = p.executeQuery()) {
-      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-    }
+    return stages.list(id);
   }
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
-    return readers.read("reading " + path + " of stage " + stageKey + " of run " + id, r -> {
-      String json = manifestJson(r, id, stageKey, attempt)
-          .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
-      StageManifest m = decodeManifest(id, stageKey, attempt, json);
-      PreparedStatement p = r.prepare("SELECT content FROM stage_files WHERE run_id = ? AND stage_key = ?"
-          + " AND attempt = ? AND path = ?");
-      p.setString(1, id.value());
-      p.setString(2, stageKey);
-      p.setInt(3, attempt);
-      p.setString(4, path);
-      Map<String, byte[]> stored = new HashMap<>();
-      try (ResultSet rs = p.executeQuery()) {
-        if (rs.next()) {
-          byte[] b = rs.getBytes(1);
-          stored.put(path, b == null ? new byte[0] : b);
-        }
-      }
-      return StageIntegrity.read(m, path, stageFilesWhere(), StageIntegrity.Source.of(stored));
-    });
-  }
-
-  private String stageFilesWhere() {
-    return "sqlite store '" + settings.description() + "', table stage_files";
+    return stages.readFile(id, stageKey, attempt, path);
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
-    return readers.read("verifying stage " + stageKey + " of run " + id, r -> {
-      String json = manifestJson(r, id, stageKey, attempt)
-          .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
-      StageManifest m;
-      try {
-        m = StageManifest.fromJson(json);
-      } catch (RuntimeException e) {
-        return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
-      }
-      Map<String, byte[]> stored = new HashMap<>();
-      PreparedStatement p = r.prepare(
-          "SELECT path, content FROM stage_files WHERE run_id = ? AND stage_key = ? AND attempt = ?");
-      p.setString(1, id.value());
-      p.setString(2, stageKey);
-      p.setInt(3, attempt);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          byte[] b = rs.getBytes(2);
-          stored.put(rs.getString(1), b == null ? new byte[0] : b);
-        }
-      }
-      return StageIntegrity.verify(m, stored.keySet(), stageFilesWhere(),
-          StageIntegrity.Source.of(stored));
-    });
+    return stages.verify(id, stageKey, attempt);
   }
 
   // ---- leases and documents ---------------------------------------------------------------------
