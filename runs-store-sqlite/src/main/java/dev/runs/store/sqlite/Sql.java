@@ -2,7 +2,9 @@ package dev.runs.store.sqlite;
 
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.sql.Statement;
 import java.time.Instant;
 
@@ -39,6 +41,22 @@ final class Sql {
   static void execute(java.sql.Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
+    }
+  }
+
+  /**
+   * Binds a text parameter that may be absent.
+   *
+   * @param p the statement
+   * @param i the parameter index
+   * @param value the text, or null for SQL NULL
+   * @throws SQLException when binding fails
+   */
+  static void setNullable(PreparedStatement p, int i, String value) throws SQLException {
+    if (value == null) {
+      p.setNull(i, Types.VARCHAR);
+    } else {
+      p.setString(i, value);
     }
   }
 

@@ -61,16 +61,12 @@ final class SqliteEngine implements StorageEngine {
   private final SqliteSettings settings;
   private final WriteConnection writes;
   private final ReadPool readers;
+  private final EventLog events;
   private final Stages stages;
   private final Leases leases;
   private final Documents documents;
 
   // write statements, used inside writes.write only
-  private final PreparedStatement selectHead;
-  private final PreparedStatement selectByKey;
-  private final PreparedStatement insertEvent;
-  private final PreparedStatement updateHead;
-  private final PreparedStatement updateHeadAndStatus;
   private final PreparedStatement insertRun;
   private final PreparedStatement selectRecordByTrigger;
   private final PreparedStatement selectTriggerById;
@@ -79,15 +75,7 @@ final class SqliteEngine implements StorageEngine {
     this.settings = settings;
     this.writes = new WriteConnection(settings, writer);
     this.readers = new ReadPool(settings, () -> connect(settings, true), READ_CONNECTIONS);
-    selectHead = writes.prepare("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
-    selectByKey = writes.prepare(
-        "SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
-    insertEvent = writes.prepare("INSERT INTO events (run_id, seq, event_id, type, idem_key,"
-        + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
-    updateHead = writes.prepare(
-        "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
-    updateHeadAndStatus = writes.prepare(
-        "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id = ?");
+    events = new EventLog(settings, writes, readers);
     insertRun = writes.prepare("INSERT INTO runs (id, namespace, thread_key, trigger_id,"
         + " recommendation_id, created_at, record_json, last_seq, status, updated_at, created_change,"
         + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
@@ -206,9 +194,9 @@ final class SqliteEngine implements StorageEngine {
       long change = tx.change();
       insertRun.setString(1, record.id().value());
       insertRun.setString(2, record.namespace());
-      setNullable(insertRun, 3, record.threadKey().orElse(null));
+      Sql.setNullable(insertRun, 3, record.threadKey().orElse(null));
       insertRun.setString(4, record.trigger().triggerId());
-      setNullable(insertRun, 5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
+      Sql.setNullable(insertRun, 5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
       insertRun.setLong(6, Sql.micros(record.createdAt()));
       insertRun.setString(7, record.toJson());
       insertRun.setString(8, RunStatus.CREATED.wireName());
@@ -216,27 +204,9 @@ final class SqliteEngine implements StorageEngine {
       insertRun.setLong(10, change);
       insertRun.setLong(11, change);
       insertRun.executeUpdate();
-      bindEvent(createdEvent);
-      insertEvent.executeUpdate();
+      events.insert(createdEvent);
       return new CreateResult(record, true);
     });
-  }
-
-  private static void setNullable(PreparedStatement p, int i, String value) throws SQLException {
-    if (value == null) {
-      p.setNull(i, Types.VARCHAR);
-    } else {
-      p.setString(i, value);
-    }
-  }
-
-  private void bindEvent(RunEvent e) throws SQLException {
-    insertEvent.setString(1, e.runId().value());
-    insertEvent.setLong(2, e.sequence());
-    insertEvent.setString(3, e.eventId().value());
-    insertEvent.setString(4, e.type().name());
-    setNullable(insertEvent, 5, e.idempotencyKey().orElse(null));
-    insertEvent.setString(6, EventCodec.encode(e));
   }
 
   private RunRecord decodeRecord(String json, String which) {
@@ -300,107 +270,12 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public void commit(List<RunBatch> batches) {
-    writes.write("committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"), tx -> {
-      boolean wrote = false;
-      for (RunBatch b : batches) {
-        Optional<RunHead> head = loadHead(b.runId());
-        Map<String, RunEvent> known = head.isPresent() ? loadKnown(b) : Map.of();
-        List<RunEvent> toWrite = b.plan(head, known);
-        if (toWrite.isEmpty()) {
-          continue;
-        }
-        long expected = head.orElseThrow().lastSequence();
-        for (RunEvent e : toWrite) {
-          if (e.sequence() != ++expected) {
-            throw new IllegalStateException("planner produced sequence " + e.sequence() + " for run "
-                + b.runId() + " where " + expected + " was next");
-          }
-          bindEvent(e);
-          insertEvent.addBatch();
-        }
-        RunHead after = b.headAfter();
-        long change = tx.change();
-        if (after.status() == head.get().status()) {
-          updateHead.setLong(1, after.lastSequence());
-          updateHead.setLong(2, Sql.micros(after.updatedAt()));
-          updateHead.setLong(3, change);
-          updateHead.setString(4, b.runId().value());
-          updateHead.addBatch();
-        } else {
-          updateHeadAndStatus.setLong(1, after.lastSequence());
-          updateHeadAndStatus.setLong(2, Sql.micros(after.updatedAt()));
-          updateHeadAndStatus.setLong(3, change);
-          updateHeadAndStatus.setString(4, after.status().wireName());
-          updateHeadAndStatus.setString(5, b.runId().value());
-          updateHeadAndStatus.addBatch();
-        }
-        wrote = true;
-      }
-      if (wrote) {
-        try {
-          insertEvent.executeBatch();
-          updateHead.executeBatch();
-          updateHeadAndStatus.executeBatch();
-        } finally {
-          insertEvent.clearBatch();
-          updateHead.clearBatch();
-          updateHeadAndStatus.clearBatch();
-        }
-      } else {
-        tx.rollbackOnly(); // every append was refused or already known: nothing to make durable
-      }
-      return null;
-    });
+    events.commit(batches);
   }
-
-  private Optional<RunHead> loadHead(RunId id) throws SQLException {
-    selectHead.setString(1, id.value());
-    try (ResultSet rs = selectHead.executeQuery()) {
-      if (!rs.next()) {
-        return Optional.empty();
-      }
-      return Optional.of(new RunHead(rs.getLong(1), RunStatus.fromWireName(rs.getString(2)),
-          Sql.instant(rs.getLong(3))));
-    }
-  }
-
-  private Map<String, RunEvent> loadKnown(RunBatch b) throws SQLException {
-    Set<String> keys = b.idempotencyKeys();
-    if (keys.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, RunEvent> known = new HashMap<>();
-    selectByKey.setString(1, b.runId().value());
-    for (String key : keys) {
-      selectByKey.setString(2, key);
-      try (ResultSet rs = selectByKey.executeQuery()) {
-        if (rs.next()) {
-          known.put(key, decodeEvent(rs.getString(1), b.runId()));
-        }
-      }
-    }
-    return known;
-  }
-
-  private RunEvent decodeEvent(String json, RunId runId) {
-    try {
-      return EventCodec.decode(json);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table events (run "
-          + runId + "): a stored envelope cannot be decoded: " + e.getMessage(), e);
-    }
-  }
-
-  private static final String PAGE_SQL =
-      "SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
 
   @Override
   public EventStream read(RunId id, long afterSequence) {
-    PagedEventStream stream = new PagedEventStream(this::fetchPage, id, afterSequence);
-    if (!stream.prefetch() && !exists(id)) {
-      throw new RunNotFoundException(id);
-    }
-    return stream;
+    return events.read(id, afterSequence, this::exists);
   }
 
   private boolean exists(RunId id) {
@@ -410,22 +285,6 @@ final class SqliteEngine implements StorageEngine {
       try (ResultSet rs = p.executeQuery()) {
         return rs.next();
       }
-    });
-  }
-
-  private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
-    readers.read("reading events of run " + id, r -> {
-      PreparedStatement p = r.prepare(PAGE_SQL);
-      p.setString(1, id.value());
-      p.setLong(2, after);
-      p.setInt(3, limit);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          seqs.add(rs.getLong(1));
-          envelopes.add(rs.getString(2));
-        }
-      }
-      return null;
     });
   }
 
