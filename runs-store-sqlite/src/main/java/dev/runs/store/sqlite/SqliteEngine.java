@@ -1,41 +1,28 @@
 package dev.runs.store.sqlite;
 
 import dev.runs.CreateResult;
-import dev.runs.EventCodec;
 import dev.runs.EventStream;
 import dev.runs.Lease;
-import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunChange;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
-import dev.runs.RunNotFoundException;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
-import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreConfigurationException;
-import dev.runs.StoreCorruptedException;
-import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
-import dev.runs.spi.RunHead;
 import dev.runs.spi.StorageEngine;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,16 +30,28 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteOpenMode;
 
 /**
- * The {@code sqlite:} engine: one database file in WAL mode.
+ * The {@code sqlite:} engine: one database file in WAL mode. This class opens the database and
+ * wires the parts; each {@link StorageEngine} method delegates to the part that owns its tables:
+ *
+ * <ul>
+ *   <li>{@link RunIndex}: creating, finding and listing runs ({@code runs});
+ *   <li>{@link EventLog}: group commits and event reads ({@code events} and the run heads);
+ *   <li>{@link Stages}: stage attempts ({@code stages}, {@code stage_files});
+ *   <li>{@link Leases} and {@link Documents}: {@code leases} and {@code documents}.
+ * </ul>
  *
  * <p><b>Writes</b> go through the one connection of {@link WriteConnection}, guarded by a lock;
  * every write transaction starts with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock
  * from its first statement and writers in other processes wait (up to {@code busy_timeout_ms})
- * instead of failing half way. A group commit is one transaction for all its runs: heads and idempotency keys are read inside it,
- * so the plan is correct even when another process appended in between.
+ * instead of failing half way. A group commit is one transaction for all its runs: heads and
+ * idempotency keys are read inside it, so the plan is correct even when another process appended
+ * in between.
  *
- * <p><b>Reads</b> use a small pool of read-only connections ({@link ReadPool}) and see every committed transaction,
- * from this process or another: nothing is cached but immutable data.
+ * <p><b>Reads</b> use a small pool of read-only connections ({@link ReadPool}) and see every
+ * committed transaction, from this process or another: nothing is cached but immutable data.
+ *
+ * <p>Thread safety: safe for use by any thread, as {@link StorageEngine} requires; the parts
+ * share the write connection's lock and the read pool and hold no other mutable state.
  */
 final class SqliteEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(SqliteEngine.class);
@@ -62,25 +61,17 @@ final class SqliteEngine implements StorageEngine {
   private final WriteConnection writes;
   private final ReadPool readers;
   private final EventLog events;
+  private final RunIndex runs;
   private final Stages stages;
   private final Leases leases;
   private final Documents documents;
-
-  // write statements, used inside writes.write only
-  private final PreparedStatement insertRun;
-  private final PreparedStatement selectRecordByTrigger;
-  private final PreparedStatement selectTriggerById;
 
   private SqliteEngine(SqliteSettings settings, Connection writer) throws SQLException {
     this.settings = settings;
     this.writes = new WriteConnection(settings, writer);
     this.readers = new ReadPool(settings, () -> connect(settings, true), READ_CONNECTIONS);
     events = new EventLog(settings, writes, readers);
-    insertRun = writes.prepare("INSERT INTO runs (id, namespace, thread_key, trigger_id,"
-        + " recommendation_id, created_at, record_json, last_seq, status, updated_at, created_change,"
-        + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
-    selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
-    selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
+    runs = new RunIndex(settings, writes, readers, events);
     stages = new Stages(settings, writes, readers);
     leases = new Leases(writes, readers);
     documents = new Documents(writes, readers);
@@ -163,7 +154,7 @@ final class SqliteEngine implements StorageEngine {
     }
   }
 
-  // ---- runs --------------------------------------------------------------------------------------
+  // ---- runs (RunIndex) --------------------------------------------------------------------------
 
   /**
    * Commits may run on an appending thread: writes go through sqlite-jdbc's native calls under a
@@ -176,97 +167,30 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
-    return writes.write("creating run " + record.id(), tx -> {
-      selectRecordByTrigger.setString(1, record.trigger().triggerId());
-      try (ResultSet rs = selectRecordByTrigger.executeQuery()) {
-        if (rs.next()) {
-          tx.rollbackOnly();
-          return new CreateResult(decodeRecord(rs.getString(1), "trigger " + record.trigger().triggerId()),
-              false);
-        }
-      }
-      selectTriggerById.setString(1, record.id().value());
-      try (ResultSet rs = selectTriggerById.executeQuery()) {
-        if (rs.next()) {
-          throw new RunAlreadyExistsException(record.id(), rs.getString(1));
-        }
-      }
-      long change = tx.change();
-      insertRun.setString(1, record.id().value());
-      insertRun.setString(2, record.namespace());
-      Sql.setNullable(insertRun, 3, record.threadKey().orElse(null));
-      insertRun.setString(4, record.trigger().triggerId());
-      Sql.setNullable(insertRun, 5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
-      insertRun.setLong(6, Sql.micros(record.createdAt()));
-      insertRun.setString(7, record.toJson());
-      insertRun.setString(8, RunStatus.CREATED.wireName());
-      insertRun.setLong(9, Sql.micros(createdEvent.time()));
-      insertRun.setLong(10, change);
-      insertRun.setLong(11, change);
-      insertRun.executeUpdate();
-      events.insert(createdEvent);
-      return new CreateResult(record, true);
-    });
-  }
-
-  private RunRecord decodeRecord(String json, String which) {
-    try {
-      return RunRecord.fromJson(json);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table runs ("
-          + which + "): the stored record cannot be decoded: " + e.getMessage(), e);
-    }
+    return runs.create(record, createdEvent);
   }
 
   @Override
   public Optional<RunRecord> find(RunId id) {
-    return readers.read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(decodeRecord(rs.getString(1), "run " + id)) : Optional.empty();
-      }
-    });
+    return runs.find(id);
   }
 
   @Override
   public Optional<RunRecord> findByTrigger(String triggerId) {
-    return readers.read("finding the run of trigger " + triggerId, r -> {
-      PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
-      p.setString(1, triggerId);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(decodeRecord(rs.getString(1), "trigger " + triggerId))
-            : Optional.empty();
-      }
-    });
+    return runs.findByTrigger(triggerId);
   }
 
   @Override
   public Optional<RunEntry> entry(RunId id) {
-    return readers.read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare(
-          "SELECT record_json, status, last_seq, updated_at FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(toEntry(rs)) : Optional.empty();
-      }
-    });
+    return runs.entry(id);
   }
 
-  private RunEntry toEntry(ResultSet rs) throws SQLException {
-    RunRecord record = decodeRecord(rs.getString(1), "a run");
-    String status = rs.getString(2);
-    RunStatus s;
-    try {
-      s = RunStatus.fromWireName(status);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table runs (run "
-          + record.id() + "): unknown cached status '" + status + "'", e);
-    }
-    return new RunEntry(record, s, rs.getLong(3), Sql.instant(rs.getLong(4)));
+  @Override
+  public RunPage list(RunQuery query) {
+    return runs.list(query);
   }
 
-  // ---- appends -----------------------------------------------------------------------------------
+  // ---- events (EventLog) ------------------------------------------------------------------------
 
   @Override
   public void commit(List<RunBatch> batches) {
@@ -275,42 +199,10 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public EventStream read(RunId id, long afterSequence) {
-    return events.read(id, afterSequence, this::exists);
+    return events.read(id, afterSequence, runs::exists);
   }
 
-  private boolean exists(RunId id) {
-    return readers.read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT 1 FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next();
-      }
-    });
-  }
-
-  @Override
-  public RunPage list(RunQuery query) {
-    ListQuery q = ListQuery.of(query);
-    return readers.read("listing runs", r -> {
-      List<RunEntry> entries = new ArrayList<>();
-      try (PreparedStatement p = r.connection.prepareStatement(q.sql())) {
-        q.bind(p);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            entries.add(toEntry(rs));
-          }
-        }
-      }
-      boolean more = entries.size() > query.limit();
-      List<RunEntry> page = more ? entries.subList(0, query.limit()) : entries;
-      Optional<String> cursor = more
-          ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-          : Optional.empty();
-      return new RunPage(List.copyOf(page), cursor);
-    });
-  }
-
-  // ---- stages ----------------------------------------------------------------------------------
+  // ---- stages -----------------------------------------------------------------------------------
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
@@ -359,7 +251,7 @@ final class SqliteEngine implements StorageEngine {
     return documents.find(collection, id);
   }
 
-  // ---- watching and lifecycle --------------------------------------------------------------------
+  // ---- watching and lifecycle -------------------------------------------------------------------
 
   @Override
   public void watchExternalChanges(Consumer<RunChange> sink) {
