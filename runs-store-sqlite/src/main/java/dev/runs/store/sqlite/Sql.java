@@ -2,6 +2,7 @@ package dev.runs.store.sqlite;
 
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -38,7 +39,7 @@ final class Sql {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
   }
 
-  static void execute(java.sql.Connection c, String sql) throws SQLException {
+  static void execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
     }
@@ -57,6 +58,21 @@ final class Sql {
       p.setNull(i, Types.VARCHAR);
     } else {
       p.setString(i, value);
+    }
+  }
+
+  /**
+   * Closes a connection on a path that is already failing, ignoring a second error.
+   *
+   * @param c the connection, or null when none was opened
+   */
+  static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already failing
+      }
     }
   }
 

@@ -109,7 +109,7 @@ final class SqliteEngine implements StorageEngine {
           settings.durability().name().toLowerCase(java.util.Locale.ROOT), settings.busyTimeoutMillis());
       return engine;
     } catch (SQLException | RuntimeException e) {
-      closeQuietly(w);
+      Sql.closeQuietly(w);
       if (created) {
         DatabaseFile.deleteCreated(settings.file());
       }
@@ -142,16 +142,6 @@ final class SqliteEngine implements StorageEngine {
       c.setReadOnly(true);
     }
     return c.createConnection("jdbc:sqlite:" + settings.file());
-  }
-
-  static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // already failing
-      }
-    }
   }
 
   // ---- runs (RunIndex) --------------------------------------------------------------------------

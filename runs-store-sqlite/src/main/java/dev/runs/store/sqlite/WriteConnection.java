@@ -187,7 +187,7 @@ final class WriteConnection {
       try {
         watcher = new ChangeWatcher(c, settings, ownChanges, sink);
       } catch (SQLException | RuntimeException e) {
-        SqliteEngine.closeQuietly(c);
+        Sql.closeQuietly(c);
         throw e;
       }
     } catch (SQLException e) {
