@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.NavigableSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,8 +60,9 @@ final class ChangeWatcher implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    timer.scheduleWithFixedDelay(this::poll, settings.pollMillis(), settings.pollMillis(),
-        TimeUnit.MILLISECONDS);
+    // the task ends with shutdownNow in close(), and poll() handles its own failures
+    ScheduledFuture<?> unused = timer.scheduleWithFixedDelay(this::poll, settings.pollMillis(),
+        settings.pollMillis(), TimeUnit.MILLISECONDS);
   }
 
   private long dataVersion() throws SQLException {

@@ -120,7 +120,7 @@ final class EventLog {
       } else {
         tx.rollbackOnly(); // every append was refused or already known: nothing to make durable
       }
-      return null;
+      return wrote; // unused: work has a result, and null is not one
     });
   }
 
@@ -214,7 +214,7 @@ final class EventLog {
           envelopes.add(rs.getString(2));
         }
       }
-      return null;
+      return seqs.size(); // unused: the page is in the lists
     });
   }
 }

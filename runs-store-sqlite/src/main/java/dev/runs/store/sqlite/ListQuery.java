@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL of a {@link RunQuery}. Every filter is an equality or range on the leading column of an
@@ -29,7 +30,7 @@ final class ListQuery {
     int limit = q.limit() + 1; // one more tells whether there is a next page
     List<Object> args = new ArrayList<>();
     if (q.statuses().size() <= 1) {
-      String status = q.statuses().isEmpty() ? null : q.statuses().iterator().next().wireName();
+      @Nullable String status = q.statuses().isEmpty() ? null : q.statuses().iterator().next().wireName();
       String sql = "SELECT " + COLUMNS + " FROM runs" + where(q, status, args) + ORDER;
       args.add(limit);
       return new ListQuery(sql, args);
@@ -47,7 +48,7 @@ final class ListQuery {
     return new ListQuery(sql.toString(), args);
   }
 
-  private static String where(RunQuery q, String status, List<Object> args) {
+  private static String where(RunQuery q, @Nullable String status, List<Object> args) {
     List<String> terms = new ArrayList<>();
     q.namespace().ifPresent(v -> {
       terms.add("namespace = ?");

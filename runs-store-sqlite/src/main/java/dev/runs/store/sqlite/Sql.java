@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.sql.Statement;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /** Small helpers: time columns and turning driver errors into the store's exceptions. */
 final class Sql {
@@ -53,7 +54,7 @@ final class Sql {
    * @param value the text, or null for SQL NULL
    * @throws SQLException when binding fails
    */
-  static void setNullable(PreparedStatement p, int i, String value) throws SQLException {
+  static void setNullable(PreparedStatement p, int i, @Nullable String value) throws SQLException {
     if (value == null) {
       p.setNull(i, Types.VARCHAR);
     } else {
@@ -66,7 +67,7 @@ final class Sql {
    *
    * @param c the connection, or null when none was opened
    */
-  static void closeQuietly(Connection c) {
+  static void closeQuietly(@Nullable Connection c) {
     if (c != null) {
       try {
         c.close();
@@ -91,23 +92,18 @@ final class Sql {
    */
   static StoreIoException translate(SqliteSettings settings, String what, SQLException e) {
     String prefix = "sqlite store '" + settings.description() + "': " + what + " failed: ";
-    switch (code(e)) {
-      case SQLITE_BUSY, SQLITE_LOCKED:
-        return new StoreIoException(prefix + "the database stayed locked by another connection for"
+    return switch (code(e)) {
+      case SQLITE_BUSY, SQLITE_LOCKED -> new StoreIoException(prefix + "the database stayed locked by another connection for"
             + " more than busy_timeout_ms=" + settings.busyTimeoutMillis() + "; another process holds"
             + " a long write transaction, or raise busy_timeout_ms (" + e.getMessage() + ")", e);
-      case SQLITE_CORRUPT, SQLITE_NOTADB:
-        return new StoreCorruptedException(prefix + "the database file " + settings.file()
+      case SQLITE_CORRUPT, SQLITE_NOTADB -> new StoreCorruptedException(prefix + "the database file " + settings.file()
             + " is damaged (" + e.getMessage() + "); restore it from a backup or check it with"
             + " sqlite3 '" + settings.file() + "' 'PRAGMA integrity_check'", e);
-      case SQLITE_FULL:
-        return new StoreIoException(prefix + "the disk holding " + settings.file() + " is full ("
+      case SQLITE_FULL -> new StoreIoException(prefix + "the disk holding " + settings.file() + " is full ("
             + e.getMessage() + ")", e);
-      case SQLITE_READONLY:
-        return new StoreIoException(prefix + "the database " + settings.file()
+      case SQLITE_READONLY -> new StoreIoException(prefix + "the database " + settings.file()
             + " became read-only (" + e.getMessage() + ")", e);
-      default:
-        return new StoreIoException(prefix + e.getMessage(), e);
-    }
+      default -> new StoreIoException(prefix + e.getMessage(), e);
+    };
   }
 }

@@ -12,6 +12,7 @@ import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The store's one write connection and its write transactions. Every write runs in {@link
@@ -36,7 +37,7 @@ final class WriteConnection {
   /** change_seq values committed by this engine and not yet passed by the watcher. */
   private final NavigableSet<Long> ownChanges = new ConcurrentSkipListSet<>();
 
-  private volatile ChangeWatcher watcher;
+  private volatile @Nullable ChangeWatcher watcher;
   private volatile boolean closed;
 
   /** Every statement prepared on the connection, in order, closed with it. */

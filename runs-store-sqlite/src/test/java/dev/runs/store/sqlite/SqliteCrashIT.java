@@ -82,8 +82,10 @@ final class SqliteCrashIT {
         }
         child.kill();
         // lines the child printed before it died were acknowledged too (kill() read them all)
-        for (Optional<String> line; (line = child.pollLine(Duration.ofSeconds(30))).isPresent(); ) {
-          acksThisRound += record(acknowledged, line.get());
+        Optional<String> printed = child.pollLine(Duration.ofSeconds(30));
+        while (printed.isPresent()) {
+          acksThisRound += record(acknowledged, printed.get());
+          printed = child.pollLine(Duration.ofSeconds(30));
         }
       }
       if (acksThisRound > 0) {
@@ -99,7 +101,7 @@ final class SqliteCrashIT {
   }
 
   private static int record(Map<String, Ack> acknowledged, String line) {
-    String[] f = line.split(" ");
+    String[] f = line.split(" ", -1);
     if (f.length != 4 || !f[0].equals("ACK")) {
       throw new AssertionError("unexpected child output: " + line);
     }

@@ -74,7 +74,7 @@ final class SqliteTwoProcessesIT {
         } finally {
           pool.shutdownNow();
         }
-        child.awaitLine("DONE", Duration.ofSeconds(240));
+        child.awaitLine("DONE", Duration.ofMinutes(4));
         assertThat(child.awaitExit(Duration.ofSeconds(60)))
             .as("child exit code; stderr:\n%s", child.stderr()).isZero();
       }
@@ -117,13 +117,13 @@ final class SqliteTwoProcessesIT {
 
       try (ChildJvm child =
           SqliteChild.start(dir, "finish", db.toString(), id.value(), Integer.toString(count))) {
-        child.awaitLine("DONE", Duration.ofSeconds(240));
+        child.awaitLine("DONE", Duration.ofMinutes(4));
         assertThat(child.awaitExit(Duration.ofSeconds(60)))
             .as("child exit code; stderr:\n%s", child.stderr()).isZero();
       }
 
       sub.awaitDone(Duration.ofSeconds(60));
-      long last = count + 3;
+      long last = count + 3L;
       List<Long> expected = new ArrayList<>();
       for (long s = 1; s <= last; s++) {
         expected.add(s);
