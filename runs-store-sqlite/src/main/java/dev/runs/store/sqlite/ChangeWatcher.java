@@ -41,6 +41,16 @@ final class ChangeWatcher implements AutoCloseable {
   private long dataVersion;
   private long lastChange;
 
+  /**
+   * Starts polling at once, from the latest change in the database.
+   *
+   * @param connection a read connection of its own, closed by {@link #close()}
+   * @param settings the store: poll interval and messages
+   * @param ownChanges change numbers this engine committed, which are not reported (shared with the
+   *     engine's writes; passed numbers are removed here)
+   * @param sink receives the changes, on the watcher's thread
+   * @throws SQLException when the first reads fail
+   */
   ChangeWatcher(Connection connection, SqliteSettings settings, NavigableSet<Long> ownChanges,
       Consumer<RunChange> sink) throws SQLException {
     this.connection = connection;

@@ -122,7 +122,11 @@ final class DatabaseFile {
     }
   }
 
-  /** Removes a database file this process just created, with SQLite's companions. */
+  /**
+   * Removes a database file this process just created, with SQLite's companions.
+   *
+   * @param file the database file
+   */
   static void deleteCreated(Path file) {
     for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
       try {

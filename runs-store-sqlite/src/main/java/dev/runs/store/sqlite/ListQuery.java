@@ -26,6 +26,10 @@ final class ListQuery {
     this.args = args;
   }
 
+  /**
+   * @param q the query
+   * @return its SQL and arguments, asking for one row more than the page to tell a next page
+   */
   static ListQuery of(RunQuery q) {
     int limit = q.limit() + 1; // one more tells whether there is a next page
     List<Object> args = new ArrayList<>();
@@ -92,6 +96,12 @@ final class ListQuery {
     return args;
   }
 
+  /**
+   * Binds the arguments to a statement prepared from {@link #sql()}.
+   *
+   * @param p the statement
+   * @throws SQLException when binding fails
+   */
   void bind(PreparedStatement p) throws SQLException {
     for (int i = 0; i < args.size(); i++) {
       Object a = args.get(i);

@@ -20,14 +20,21 @@ import java.util.Map;
 final class ReadPool implements AutoCloseable {
   /** Opens a read connection. */
   interface Opener {
+    /**
+     * @return a new connection
+     * @throws SQLException when it cannot be opened
+     */
     Connection open() throws SQLException;
   }
 
   /** A read connection with its prepared statements. Confined to the borrowing thread. */
   static final class Reader {
+    /** The connection, for statements not worth keeping prepared (closed by their user). */
     final Connection connection;
+
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
+    /** @param connection an open read connection, closed by {@link #close()} */
     Reader(Connection connection) {
       this.connection = connection;
     }
@@ -35,6 +42,7 @@ final class ReadPool implements AutoCloseable {
     /**
      * @param sql a query
      * @return its prepared statement, prepared once per connection
+     * @throws SQLException when it cannot be prepared
      */
     PreparedStatement prepare(String sql) throws SQLException {
       PreparedStatement p = statements.get(sql);
@@ -45,6 +53,7 @@ final class ReadPool implements AutoCloseable {
       return p;
     }
 
+    /** Closes the statements and the connection, ignoring errors. */
     void close() {
       for (PreparedStatement p : statements.values()) {
         try {
@@ -78,6 +87,11 @@ final class ReadPool implements AutoCloseable {
   private int open;
   private boolean closed;
 
+  /**
+   * @param settings the store, for messages
+   * @param opener opens a connection when none is idle
+   * @param max most connections open at once
+   */
   ReadPool(SqliteSettings settings, Opener opener, int max) {
     this.settings = settings;
     this.opener = opener;
@@ -87,6 +101,7 @@ final class ReadPool implements AutoCloseable {
   /**
    * @return an idle connection, a new one, or the next one released
    * @throws StoreClosedException when the store is closed
+   * @throws SQLException when a new connection cannot be opened
    */
   Reader borrow() throws SQLException {
     synchronized (this) {

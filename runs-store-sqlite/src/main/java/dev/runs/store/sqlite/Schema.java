@@ -144,6 +144,7 @@ final class Schema {
    * @param where the redacted URI, for messages
    * @return 0 for an empty database
    * @throws StoreConfigurationException for a database of another application or a newer version
+   * @throws SQLException when reading fails
    */
   int installedVersion(Connection c, String where) throws SQLException {
     List<String> tables = new ArrayList<>();
@@ -187,6 +188,7 @@ final class Schema {
    * @param c the write connection (autocommit mode)
    * @param where the redacted URI, for messages
    * @return the version found before migrating
+   * @throws SQLException when a statement fails; the transaction is rolled back
    */
   int migrate(Connection c, String where) throws SQLException {
     if (installedVersion(c, where) == latest()) {

@@ -12,14 +12,30 @@ import org.jspecify.annotations.Nullable;
 
 /** Small helpers: time columns and turning driver errors into the store's exceptions. */
 final class Sql {
-  /** SQLite's primary result codes used here. */
+  // SQLite's primary result codes used here
+
+  /** The database file is locked by another connection. */
   static final int SQLITE_BUSY = 5;
+
+  /** A table is locked by another statement of the same connection. */
   static final int SQLITE_LOCKED = 6;
+
+  /** A write was attempted on a read-only database. */
   static final int SQLITE_READONLY = 8;
+
+  /** The operating system reported an I/O error. */
   static final int SQLITE_IOERR = 10;
+
+  /** The database file is damaged. */
   static final int SQLITE_CORRUPT = 11;
+
+  /** The disk is full. */
   static final int SQLITE_FULL = 13;
+
+  /** The database file cannot be opened. */
   static final int SQLITE_CANTOPEN = 14;
+
+  /** The file is not a database. */
   static final int SQLITE_NOTADB = 26;
 
   private Sql() {}
@@ -40,6 +56,13 @@ final class Sql {
     return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
   }
 
+  /**
+   * Runs one statement without a result.
+   *
+   * @param c the connection
+   * @param sql the statement
+   * @throws SQLException when it fails
+   */
   static void execute(Connection c, String sql) throws SQLException {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
@@ -77,7 +100,10 @@ final class Sql {
     }
   }
 
-  /** @return SQLite's primary result code of a driver error */
+  /**
+   * @param e a driver error
+   * @return SQLite's primary result code of the error
+   */
   static int code(SQLException e) {
     return e.getErrorCode() & 0xff;
   }

@@ -132,6 +132,15 @@ final class SqliteEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Opens a connection to the (existing) database file with the store's busy timeout and
+   * durability.
+   *
+   * @param settings the store
+   * @param readOnly true for a read-only connection
+   * @return the connection
+   * @throws SQLException when it cannot be opened
+   */
   static Connection connect(SqliteSettings settings, boolean readOnly) throws SQLException {
     SQLiteConfig c = new SQLiteConfig();
     c.resetOpenMode(SQLiteOpenMode.CREATE); // the file exists: DatabaseFile made sure of it

@@ -20,7 +20,10 @@ record SqliteSettings(Path file, Durability durability, int busyTimeoutMillis, l
   /** The parameters a {@code sqlite:} URI accepts. */
   static final Set<String> PARAMETERS = Set.of("durability", "busy_timeout_ms", "poll_ms");
 
+  /** {@code busy_timeout_ms} when the URI has none. */
   static final int DEFAULT_BUSY_TIMEOUT_MILLIS = 10_000;
+
+  /** {@code poll_ms} when the URI has none. */
   static final long DEFAULT_POLL_MILLIS = 200;
 
   /** The {@code durability} parameter: SQLite's {@code synchronous} setting in WAL mode. */
@@ -31,6 +34,12 @@ record SqliteSettings(Path file, Durability durability, int busyTimeoutMillis, l
     NORMAL
   }
 
+  /**
+   * @param location the parsed URI
+   * @return its settings
+   * @throws StoreConfigurationException when a parameter is unknown or out of range, or the path
+   *     names no file
+   */
   static SqliteSettings from(StoreLocation location) {
     location.requireKnownParameters(PARAMETERS);
     String d = location.choice("durability", Set.of("full", "normal"), "full");
