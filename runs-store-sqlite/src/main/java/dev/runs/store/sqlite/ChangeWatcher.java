@@ -51,32 +51,43 @@ final class ChangeWatcher implements AutoCloseable {
    * @param sink receives the changes, on the watcher's thread
    * @throws SQLException when the first reads fail
    */
-  ChangeWatcher(Connection connection, SqliteSettings settings, NavigableSet<Long> ownChanges,
-      Consumer<RunChange> sink) throws SQLException {
+  ChangeWatcher(
+      Connection connection,
+      SqliteSettings settings,
+      NavigableSet<Long> ownChanges,
+      Consumer<RunChange> sink)
+      throws SQLException {
     this.connection = connection;
     this.settings = settings;
     this.ownChanges = ownChanges;
     this.sink = sink;
-    this.changed = connection.prepareStatement("SELECT id, last_seq, status, created_change, change_seq"
-        + " FROM runs WHERE change_seq > ? ORDER BY change_seq LIMIT " + PAGE);
+    this.changed =
+        connection.prepareStatement(
+            "SELECT id, last_seq, status, created_change, change_seq"
+                + " FROM runs WHERE change_seq > ? ORDER BY change_seq LIMIT "
+                + PAGE);
     this.dataVersion = dataVersion();
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery("SELECT coalesce(max(change_seq), 0) FROM runs")) {
       rs.next();
       this.lastChange = rs.getLong(1);
     }
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "runs-sqlite-watch-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "runs-sqlite-watch-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     // the task ends with shutdownNow in close(), and poll() handles its own failures
-    ScheduledFuture<?> unused = timer.scheduleWithFixedDelay(this::poll, settings.pollMillis(),
-        settings.pollMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> unused =
+        timer.scheduleWithFixedDelay(
+            this::poll, settings.pollMillis(), settings.pollMillis(), TimeUnit.MILLISECONDS);
   }
 
   private long dataVersion() throws SQLException {
-    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA data_version")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -102,8 +113,12 @@ final class ChangeWatcher implements AutoCloseable {
             if (ownChanges.contains(change)) {
               continue;
             }
-            sink.accept(new RunChange(RunId.of(rs.getString(1)), rs.getLong(2),
-                RunStatus.fromWireName(rs.getString(3)), rs.getLong(4) > lastChange));
+            sink.accept(
+                new RunChange(
+                    RunId.of(rs.getString(1)),
+                    rs.getLong(2),
+                    RunStatus.fromWireName(rs.getString(3)),
+                    rs.getLong(4) > lastChange));
           }
         }
         lastChange = seen;
@@ -111,11 +126,16 @@ final class ChangeWatcher implements AutoCloseable {
       } while (rows == PAGE && !Thread.currentThread().isInterrupted());
     } catch (SQLException | RuntimeException e) {
       if (warned.compareAndSet(false, true)) {
-        log.warn("sqlite store {} - checking for changes by other processes failed (further failures"
-            + " are logged at debug)", settings.description(), e);
+        log.warn(
+            "sqlite store {} - checking for changes by other processes failed (further failures"
+                + " are logged at debug)",
+            settings.description(),
+            e);
       } else {
-        log.debug("sqlite store {} - checking for changes by other processes failed",
-            settings.description(), e);
+        log.debug(
+            "sqlite store {} - checking for changes by other processes failed",
+            settings.description(),
+            e);
       }
     }
   }
@@ -126,7 +146,9 @@ final class ChangeWatcher implements AutoCloseable {
     timer.shutdownNow();
     try {
       if (!timer.awaitTermination(10, TimeUnit.SECONDS)) {
-        log.warn("sqlite store {} - the change watcher did not stop within 10 s", settings.description());
+        log.warn(
+            "sqlite store {} - the change watcher did not stop within 10 s",
+            settings.description());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -135,7 +157,8 @@ final class ChangeWatcher implements AutoCloseable {
       changed.close();
       connection.close();
     } catch (SQLException e) {
-      log.debug("sqlite store {} - closing the watcher connection failed", settings.description(), e);
+      log.debug(
+          "sqlite store {} - closing the watcher connection failed", settings.description(), e);
     }
   }
 }

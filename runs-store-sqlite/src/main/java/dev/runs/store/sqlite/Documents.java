@@ -31,15 +31,20 @@ final class Documents {
    * @return false when the id already exists in the collection (nothing written)
    */
   boolean save(String collection, String id, String json) {
-    return writes.write("saving document " + collection + "/" + id, tx -> {
-      try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO documents (collection, id, json)"
-          + " VALUES (?, ?, ?) ON CONFLICT (collection, id) DO NOTHING")) {
-        p.setString(1, collection);
-        p.setString(2, id);
-        p.setString(3, json);
-        return p.executeUpdate() == 1;
-      }
-    });
+    return writes.write(
+        "saving document " + collection + "/" + id,
+        tx -> {
+          try (PreparedStatement p =
+              tx.connection()
+                  .prepareStatement(
+                      "INSERT INTO documents (collection, id, json)"
+                          + " VALUES (?, ?, ?) ON CONFLICT (collection, id) DO NOTHING")) {
+            p.setString(1, collection);
+            p.setString(2, id);
+            p.setString(3, json);
+            return p.executeUpdate() == 1;
+          }
+        });
   }
 
   /**
@@ -48,13 +53,16 @@ final class Documents {
    * @return the document's JSON text
    */
   Optional<String> find(String collection, String id) {
-    return readers.read("reading document " + collection + "/" + id, r -> {
-      PreparedStatement p = r.prepare("SELECT json FROM documents WHERE collection = ? AND id = ?");
-      p.setString(1, collection);
-      p.setString(2, id);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    });
+    return readers.read(
+        "reading document " + collection + "/" + id,
+        r -> {
+          PreparedStatement p =
+              r.prepare("SELECT json FROM documents WHERE collection = ? AND id = ?");
+          p.setString(1, collection);
+          p.setString(2, id);
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+          }
+        });
   }
 }

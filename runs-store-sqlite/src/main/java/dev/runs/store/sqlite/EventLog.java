@@ -53,75 +53,86 @@ final class EventLog {
     this.writes = writes;
     this.readers = readers;
     selectHead = writes.prepare("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
-    selectByKey = writes.prepare(
-        "SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
-    insertEvent = writes.prepare("INSERT INTO events (run_id, seq, event_id, type, idem_key,"
-        + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
-    updateHead = writes.prepare(
-        "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
-    updateHeadAndStatus = writes.prepare(
-        "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id = ?");
+    selectByKey = writes.prepare("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
+    insertEvent =
+        writes.prepare(
+            "INSERT INTO events (run_id, seq, event_id, type, idem_key,"
+                + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
+    updateHead =
+        writes.prepare("UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
+    updateHeadAndStatus =
+        writes.prepare(
+            "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id ="
+                + " ?");
   }
 
   /**
-   * Makes the batches durable in one write transaction (see {@link RunBatch}): each run's head
-   * and known idempotency keys are read inside it, the planned events inserted and the heads
-   * updated; when nothing is to be written the transaction is rolled back.
+   * Makes the batches durable in one write transaction (see {@link RunBatch}): each run's head and
+   * known idempotency keys are read inside it, the planned events inserted and the heads updated;
+   * when nothing is to be written the transaction is rolled back.
    *
    * @param batches one per run
    */
   void commit(List<RunBatch> batches) {
-    writes.write("committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"), tx -> {
-      boolean wrote = false;
-      for (RunBatch b : batches) {
-        Optional<RunHead> head = loadHead(b.runId());
-        Map<String, RunEvent> known = head.isPresent() ? loadKnown(b) : Map.of();
-        List<RunEvent> toWrite = b.plan(head, known);
-        if (toWrite.isEmpty()) {
-          continue;
-        }
-        long expected = head.orElseThrow().lastSequence();
-        for (RunEvent e : toWrite) {
-          if (e.sequence() != ++expected) {
-            throw new IllegalStateException("planner produced sequence " + e.sequence() + " for run "
-                + b.runId() + " where " + expected + " was next");
+    writes.write(
+        "committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"),
+        tx -> {
+          boolean wrote = false;
+          for (RunBatch b : batches) {
+            Optional<RunHead> head = loadHead(b.runId());
+            Map<String, RunEvent> known = head.isPresent() ? loadKnown(b) : Map.of();
+            List<RunEvent> toWrite = b.plan(head, known);
+            if (toWrite.isEmpty()) {
+              continue;
+            }
+            long expected = head.orElseThrow().lastSequence();
+            for (RunEvent e : toWrite) {
+              if (e.sequence() != ++expected) {
+                throw new IllegalStateException(
+                    "planner produced sequence "
+                        + e.sequence()
+                        + " for run "
+                        + b.runId()
+                        + " where "
+                        + expected
+                        + " was next");
+              }
+              bindEvent(e);
+              insertEvent.addBatch();
+            }
+            RunHead after = b.headAfter();
+            long change = tx.change();
+            if (after.status() == head.get().status()) {
+              updateHead.setLong(1, after.lastSequence());
+              updateHead.setLong(2, Sql.micros(after.updatedAt()));
+              updateHead.setLong(3, change);
+              updateHead.setString(4, b.runId().value());
+              updateHead.addBatch();
+            } else {
+              updateHeadAndStatus.setLong(1, after.lastSequence());
+              updateHeadAndStatus.setLong(2, Sql.micros(after.updatedAt()));
+              updateHeadAndStatus.setLong(3, change);
+              updateHeadAndStatus.setString(4, after.status().wireName());
+              updateHeadAndStatus.setString(5, b.runId().value());
+              updateHeadAndStatus.addBatch();
+            }
+            wrote = true;
           }
-          bindEvent(e);
-          insertEvent.addBatch();
-        }
-        RunHead after = b.headAfter();
-        long change = tx.change();
-        if (after.status() == head.get().status()) {
-          updateHead.setLong(1, after.lastSequence());
-          updateHead.setLong(2, Sql.micros(after.updatedAt()));
-          updateHead.setLong(3, change);
-          updateHead.setString(4, b.runId().value());
-          updateHead.addBatch();
-        } else {
-          updateHeadAndStatus.setLong(1, after.lastSequence());
-          updateHeadAndStatus.setLong(2, Sql.micros(after.updatedAt()));
-          updateHeadAndStatus.setLong(3, change);
-          updateHeadAndStatus.setString(4, after.status().wireName());
-          updateHeadAndStatus.setString(5, b.runId().value());
-          updateHeadAndStatus.addBatch();
-        }
-        wrote = true;
-      }
-      if (wrote) {
-        try {
-          insertEvent.executeBatch();
-          updateHead.executeBatch();
-          updateHeadAndStatus.executeBatch();
-        } finally {
-          insertEvent.clearBatch();
-          updateHead.clearBatch();
-          updateHeadAndStatus.clearBatch();
-        }
-      } else {
-        tx.rollbackOnly(); // every append was refused or already known: nothing to make durable
-      }
-      return wrote; // unused: work has a result, and null is not one
-    });
+          if (wrote) {
+            try {
+              insertEvent.executeBatch();
+              updateHead.executeBatch();
+              updateHeadAndStatus.executeBatch();
+            } finally {
+              insertEvent.clearBatch();
+              updateHead.clearBatch();
+              updateHeadAndStatus.clearBatch();
+            }
+          } else {
+            tx.rollbackOnly(); // every append was refused or already known: nothing to make durable
+          }
+          return wrote; // unused: work has a result, and null is not one
+        });
   }
 
   private Optional<RunHead> loadHead(RunId id) throws SQLException {
@@ -130,8 +141,9 @@ final class EventLog {
       if (!rs.next()) {
         return Optional.empty();
       }
-      return Optional.of(new RunHead(rs.getLong(1), RunStatus.fromWireName(rs.getString(2)),
-          Sql.instant(rs.getLong(3))));
+      return Optional.of(
+          new RunHead(
+              rs.getLong(1), RunStatus.fromWireName(rs.getString(2)), Sql.instant(rs.getLong(3))));
     }
   }
 
@@ -157,8 +169,14 @@ final class EventLog {
     try {
       return EventCodec.decode(json);
     } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table events (run "
-          + runId + "): a stored envelope cannot be decoded: " + e.getMessage(), e);
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + settings.description()
+              + "', table events (run "
+              + runId
+              + "): a stored envelope cannot be decoded: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -203,18 +221,20 @@ final class EventLog {
   }
 
   private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
-    readers.read("reading events of run " + id, r -> {
-      PreparedStatement p = r.prepare(PAGE_SQL);
-      p.setString(1, id.value());
-      p.setLong(2, after);
-      p.setInt(3, limit);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          seqs.add(rs.getLong(1));
-          envelopes.add(rs.getString(2));
-        }
-      }
-      return seqs.size(); // unused: the page is in the lists
-    });
+    readers.read(
+        "reading events of run " + id,
+        r -> {
+          PreparedStatement p = r.prepare(PAGE_SQL);
+          p.setString(1, id.value());
+          p.setLong(2, after);
+          p.setInt(3, limit);
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              seqs.add(rs.getLong(1));
+              envelopes.add(rs.getString(2));
+            }
+          }
+          return seqs.size(); // unused: the page is in the lists
+        });
   }
 }

@@ -35,19 +35,22 @@ final class Leases {
    * @return its lease record, expired or not; empty when it has none or the run does not exist
    */
   Optional<Lease> read(RunId id) {
-    return readers.read("reading the lease of run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT owner, expires_at FROM leases WHERE run_id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(new Lease(id, rs.getString(1), Sql.instant(rs.getLong(2))))
-            : Optional.empty();
-      }
-    });
+    return readers.read(
+        "reading the lease of run " + id,
+        r -> {
+          PreparedStatement p = r.prepare("SELECT owner, expires_at FROM leases WHERE run_id = ?");
+          p.setString(1, id.value());
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next()
+                ? Optional.of(new Lease(id, rs.getString(1), Sql.instant(rs.getLong(2))))
+                : Optional.empty();
+          }
+        });
   }
 
   /**
-   * Swaps a run's lease if it is {@code expected}: one conditional statement per case, so the
-   * swap is atomic against every other writer, in this process and in others.
+   * Swaps a run's lease if it is {@code expected}: one conditional statement per case, so the swap
+   * is atomic against every other writer, in this process and in others.
    *
    * @param id the run (exists)
    * @param expected the lease read before, or empty for none
@@ -56,35 +59,45 @@ final class Leases {
    */
   boolean compareAndSet(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     // one statement per case, the expected values in its condition: atomic on its own
-    return writes.write("swapping the lease of run " + id, tx -> {
-      if (expected.isEmpty()) {
-        try (PreparedStatement p = tx.connection().prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
-            + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
-          p.setString(1, id.value());
-          p.setString(2, replacement.get().owner());
-          p.setLong(3, Sql.micros(replacement.get().expiresAt()));
-          return p.executeUpdate() == 1;
-        }
-      }
-      if (replacement.isEmpty()) {
-        try (PreparedStatement p = tx.connection().prepareStatement(
-            "DELETE FROM leases WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
-          p.setString(1, id.value());
-          p.setString(2, expected.get().owner());
-          p.setLong(3, Sql.micros(expected.get().expiresAt()));
-          return p.executeUpdate() == 1;
-        }
-      }
-      try (PreparedStatement p = tx.connection().prepareStatement("UPDATE leases SET owner = ?, expires_at = ?"
-          + " WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
-        p.setString(1, replacement.get().owner());
-        p.setLong(2, Sql.micros(replacement.get().expiresAt()));
-        p.setString(3, id.value());
-        p.setString(4, expected.get().owner());
-        p.setLong(5, Sql.micros(expected.get().expiresAt()));
-        return p.executeUpdate() == 1;
-      }
-    });
+    return writes.write(
+        "swapping the lease of run " + id,
+        tx -> {
+          if (expected.isEmpty()) {
+            try (PreparedStatement p =
+                tx.connection()
+                    .prepareStatement(
+                        "INSERT INTO leases (run_id, owner, expires_at)"
+                            + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
+              p.setString(1, id.value());
+              p.setString(2, replacement.get().owner());
+              p.setLong(3, Sql.micros(replacement.get().expiresAt()));
+              return p.executeUpdate() == 1;
+            }
+          }
+          if (replacement.isEmpty()) {
+            try (PreparedStatement p =
+                tx.connection()
+                    .prepareStatement(
+                        "DELETE FROM leases WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
+              p.setString(1, id.value());
+              p.setString(2, expected.get().owner());
+              p.setLong(3, Sql.micros(expected.get().expiresAt()));
+              return p.executeUpdate() == 1;
+            }
+          }
+          try (PreparedStatement p =
+              tx.connection()
+                  .prepareStatement(
+                      "UPDATE leases SET owner = ?, expires_at = ?"
+                          + " WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
+            p.setString(1, replacement.get().owner());
+            p.setLong(2, Sql.micros(replacement.get().expiresAt()));
+            p.setString(3, id.value());
+            p.setString(4, expected.get().owner());
+            p.setLong(5, Sql.micros(expected.get().expiresAt()));
+            return p.executeUpdate() == 1;
+          }
+        });
   }
 
   /**
@@ -93,18 +106,24 @@ final class Leases {
    * @return leases with {@code expiresAt <= now}, oldest expiry first
    */
   List<Lease> expired(Instant now, int limit) {
-    return readers.read("listing expired leases", r -> {
-      PreparedStatement p = r.prepare("SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
-          + " ORDER BY expires_at, run_id LIMIT ?");
-      p.setLong(1, Sql.micros(now));
-      p.setInt(2, limit);
-      List<Lease> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Lease(RunId.of(rs.getString(1)), rs.getString(2), Sql.instant(rs.getLong(3))));
-        }
-      }
-      return out;
-    });
+    return readers.read(
+        "listing expired leases",
+        r -> {
+          PreparedStatement p =
+              r.prepare(
+                  "SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
+                      + " ORDER BY expires_at, run_id LIMIT ?");
+          p.setLong(1, Sql.micros(now));
+          p.setInt(2, limit);
+          List<Lease> out = new ArrayList<>();
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              out.add(
+                  new Lease(
+                      RunId.of(rs.getString(1)), rs.getString(2), Sql.instant(rs.getLong(3))));
+            }
+          }
+          return out;
+        });
   }
 }

@@ -90,19 +90,38 @@ final class PagedEventStream implements EventStream {
     envelopes.set(index, null);
     index++;
     if (seq != last + 1) {
-      throw new StoreCorruptedException("table events, run " + runId + ": sequence " + seq
-          + " follows " + last + "; the log has a gap (check the database with PRAGMA integrity_check)");
+      throw new StoreCorruptedException(
+          "table events, run "
+              + runId
+              + ": sequence "
+              + seq
+              + " follows "
+              + last
+              + "; the log has a gap (check the database with PRAGMA integrity_check)");
     }
     RunEvent e;
     try {
       e = EventCodec.decode(json);
     } catch (ValidationException ex) {
-      throw new StoreCorruptedException("table events, run " + runId + " sequence " + seq
-          + ": the stored envelope cannot be decoded: " + ex.getMessage(), ex);
+      throw new StoreCorruptedException(
+          "table events, run "
+              + runId
+              + " sequence "
+              + seq
+              + ": the stored envelope cannot be decoded: "
+              + ex.getMessage(),
+          ex);
     }
     if (e.sequence() != seq || !e.runId().equals(runId)) {
-      throw new StoreCorruptedException("table events, run " + runId + " sequence " + seq
-          + ": the stored envelope says run " + e.runId() + " sequence " + e.sequence());
+      throw new StoreCorruptedException(
+          "table events, run "
+              + runId
+              + " sequence "
+              + seq
+              + ": the stored envelope says run "
+              + e.runId()
+              + " sequence "
+              + e.sequence());
     }
     last = seq;
     return e;

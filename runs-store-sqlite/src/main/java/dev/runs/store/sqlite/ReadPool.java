@@ -10,9 +10,9 @@ import java.util.Map;
 
 /**
  * A few read-only connections, opened on demand and shared by every reader. In WAL mode readers
- * never wait for the writer nor for each other; a reader holds a connection only for one query
- * (one page of events, one lookup), so a handful serves any number of threads and no reader pins
- * an old snapshot of the database.
+ * never wait for the writer nor for each other; a reader holds a connection only for one query (one
+ * page of events, one lookup), so a handful serves any number of threads and no reader pins an old
+ * snapshot of the database.
  *
  * <p>Thread safety: safe for use by any thread; a borrowed {@link Reader} is confined to the
  * borrowing thread until released. {@link #read} borrows, runs and releases in one call.
@@ -34,7 +34,9 @@ final class ReadPool implements AutoCloseable {
 
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    /** @param connection an open read connection, closed by {@link #close()} */
+    /**
+     * @param connection an open read connection, closed by {@link #close()}
+     */
     Reader(Connection connection) {
       this.connection = connection;
     }

@@ -51,9 +51,11 @@ final class RunIndex {
     this.writes = writes;
     this.readers = readers;
     this.events = events;
-    insertRun = writes.prepare("INSERT INTO runs (id, namespace, thread_key, trigger_id,"
-        + " recommendation_id, created_at, record_json, last_seq, status, updated_at, created_change,"
-        + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
+    insertRun =
+        writes.prepare(
+            "INSERT INTO runs (id, namespace, thread_key, trigger_id, recommendation_id,"
+                + " created_at, record_json, last_seq, status, updated_at, created_change,"
+                + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
     selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
     selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
   }
@@ -68,45 +70,54 @@ final class RunIndex {
    * @throws RunAlreadyExistsException when the run id is taken by another trigger
    */
   CreateResult create(RunRecord record, RunEvent createdEvent) {
-    return writes.write("creating run " + record.id(), tx -> {
-      selectRecordByTrigger.setString(1, record.trigger().triggerId());
-      try (ResultSet rs = selectRecordByTrigger.executeQuery()) {
-        if (rs.next()) {
-          tx.rollbackOnly();
-          return new CreateResult(decodeRecord(rs.getString(1), "trigger " + record.trigger().triggerId()),
-              false);
-        }
-      }
-      selectTriggerById.setString(1, record.id().value());
-      try (ResultSet rs = selectTriggerById.executeQuery()) {
-        if (rs.next()) {
-          throw new RunAlreadyExistsException(record.id(), rs.getString(1));
-        }
-      }
-      long change = tx.change();
-      insertRun.setString(1, record.id().value());
-      insertRun.setString(2, record.namespace());
-      Sql.setNullable(insertRun, 3, record.threadKey().orElse(null));
-      insertRun.setString(4, record.trigger().triggerId());
-      Sql.setNullable(insertRun, 5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
-      insertRun.setLong(6, Sql.micros(record.createdAt()));
-      insertRun.setString(7, record.toJson());
-      insertRun.setString(8, RunStatus.CREATED.wireName());
-      insertRun.setLong(9, Sql.micros(createdEvent.time()));
-      insertRun.setLong(10, change);
-      insertRun.setLong(11, change);
-      insertRun.executeUpdate();
-      events.insert(createdEvent);
-      return new CreateResult(record, true);
-    });
+    return writes.write(
+        "creating run " + record.id(),
+        tx -> {
+          selectRecordByTrigger.setString(1, record.trigger().triggerId());
+          try (ResultSet rs = selectRecordByTrigger.executeQuery()) {
+            if (rs.next()) {
+              tx.rollbackOnly();
+              return new CreateResult(
+                  decodeRecord(rs.getString(1), "trigger " + record.trigger().triggerId()), false);
+            }
+          }
+          selectTriggerById.setString(1, record.id().value());
+          try (ResultSet rs = selectTriggerById.executeQuery()) {
+            if (rs.next()) {
+              throw new RunAlreadyExistsException(record.id(), rs.getString(1));
+            }
+          }
+          long change = tx.change();
+          insertRun.setString(1, record.id().value());
+          insertRun.setString(2, record.namespace());
+          Sql.setNullable(insertRun, 3, record.threadKey().orElse(null));
+          insertRun.setString(4, record.trigger().triggerId());
+          Sql.setNullable(
+              insertRun, 5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
+          insertRun.setLong(6, Sql.micros(record.createdAt()));
+          insertRun.setString(7, record.toJson());
+          insertRun.setString(8, RunStatus.CREATED.wireName());
+          insertRun.setLong(9, Sql.micros(createdEvent.time()));
+          insertRun.setLong(10, change);
+          insertRun.setLong(11, change);
+          insertRun.executeUpdate();
+          events.insert(createdEvent);
+          return new CreateResult(record, true);
+        });
   }
 
   private RunRecord decodeRecord(String json, String which) {
     try {
       return RunRecord.fromJson(json);
     } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table runs ("
-          + which + "): the stored record cannot be decoded: " + e.getMessage(), e);
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + settings.description()
+              + "', table runs ("
+              + which
+              + "): the stored record cannot be decoded: "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -115,13 +126,17 @@ final class RunIndex {
    * @return its record
    */
   Optional<RunRecord> find(RunId id) {
-    return readers.read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(decodeRecord(rs.getString(1), "run " + id)) : Optional.empty();
-      }
-    });
+    return readers.read(
+        "reading run " + id,
+        r -> {
+          PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE id = ?");
+          p.setString(1, id.value());
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next()
+                ? Optional.of(decodeRecord(rs.getString(1), "run " + id))
+                : Optional.empty();
+          }
+        });
   }
 
   /**
@@ -129,14 +144,17 @@ final class RunIndex {
    * @return the record of the run it created
    */
   Optional<RunRecord> findByTrigger(String triggerId) {
-    return readers.read("finding the run of trigger " + triggerId, r -> {
-      PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
-      p.setString(1, triggerId);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(decodeRecord(rs.getString(1), "trigger " + triggerId))
-            : Optional.empty();
-      }
-    });
+    return readers.read(
+        "finding the run of trigger " + triggerId,
+        r -> {
+          PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
+          p.setString(1, triggerId);
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next()
+                ? Optional.of(decodeRecord(rs.getString(1), "trigger " + triggerId))
+                : Optional.empty();
+          }
+        });
   }
 
   /**
@@ -144,14 +162,16 @@ final class RunIndex {
    * @return its record and head
    */
   Optional<RunEntry> entry(RunId id) {
-    return readers.read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare(
-          "SELECT record_json, status, last_seq, updated_at FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(toEntry(rs)) : Optional.empty();
-      }
-    });
+    return readers.read(
+        "reading run " + id,
+        r -> {
+          PreparedStatement p =
+              r.prepare("SELECT record_json, status, last_seq, updated_at FROM runs WHERE id = ?");
+          p.setString(1, id.value());
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next() ? Optional.of(toEntry(rs)) : Optional.empty();
+          }
+        });
   }
 
   private RunEntry toEntry(ResultSet rs) throws SQLException {
@@ -161,8 +181,15 @@ final class RunIndex {
     try {
       s = RunStatus.fromWireName(status);
     } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table runs (run "
-          + record.id() + "): unknown cached status '" + status + "'", e);
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + settings.description()
+              + "', table runs (run "
+              + record.id()
+              + "): unknown cached status '"
+              + status
+              + "'",
+          e);
     }
     return new RunEntry(record, s, rs.getLong(3), Sql.instant(rs.getLong(4)));
   }
@@ -175,23 +202,26 @@ final class RunIndex {
    */
   RunPage list(RunQuery query) {
     ListQuery q = ListQuery.of(query);
-    return readers.read("listing runs", r -> {
-      List<RunEntry> entries = new ArrayList<>();
-      try (PreparedStatement p = r.connection.prepareStatement(q.sql())) {
-        q.bind(p);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            entries.add(toEntry(rs));
+    return readers.read(
+        "listing runs",
+        r -> {
+          List<RunEntry> entries = new ArrayList<>();
+          try (PreparedStatement p = r.connection.prepareStatement(q.sql())) {
+            q.bind(p);
+            try (ResultSet rs = p.executeQuery()) {
+              while (rs.next()) {
+                entries.add(toEntry(rs));
+              }
+            }
           }
-        }
-      }
-      boolean more = entries.size() > query.limit();
-      List<RunEntry> page = more ? entries.subList(0, query.limit()) : entries;
-      Optional<String> cursor = more
-          ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-          : Optional.empty();
-      return new RunPage(List.copyOf(page), cursor);
-    });
+          boolean more = entries.size() > query.limit();
+          List<RunEntry> page = more ? entries.subList(0, query.limit()) : entries;
+          Optional<String> cursor =
+              more
+                  ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
+                  : Optional.empty();
+          return new RunPage(List.copyOf(page), cursor);
+        });
   }
 
   /**
@@ -199,12 +229,14 @@ final class RunIndex {
    * @return whether the run exists
    */
   boolean exists(RunId id) {
-    return readers.read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT 1 FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next();
-      }
-    });
+    return readers.read(
+        "reading run " + id,
+        r -> {
+          PreparedStatement p = r.prepare("SELECT 1 FROM runs WHERE id = ?");
+          p.setString(1, id.value());
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next();
+          }
+        });
   }
 }

@@ -5,8 +5,8 @@ import dev.runs.StoreIoException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.sql.Statement;
+import java.sql.Types;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
@@ -53,7 +53,8 @@ final class Sql {
    * @return the instant
    */
   static Instant instant(long micros) {
-    return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
+    return Instant.ofEpochSecond(
+        Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
   }
 
   /**
@@ -119,16 +120,42 @@ final class Sql {
   static StoreIoException translate(SqliteSettings settings, String what, SQLException e) {
     String prefix = "sqlite store '" + settings.description() + "': " + what + " failed: ";
     return switch (code(e)) {
-      case SQLITE_BUSY, SQLITE_LOCKED -> new StoreIoException(prefix + "the database stayed locked by another connection for"
-            + " more than busy_timeout_ms=" + settings.busyTimeoutMillis() + "; another process holds"
-            + " a long write transaction, or raise busy_timeout_ms (" + e.getMessage() + ")", e);
-      case SQLITE_CORRUPT, SQLITE_NOTADB -> new StoreCorruptedException(prefix + "the database file " + settings.file()
-            + " is damaged (" + e.getMessage() + "); restore it from a backup or check it with"
-            + " sqlite3 '" + settings.file() + "' 'PRAGMA integrity_check'", e);
-      case SQLITE_FULL -> new StoreIoException(prefix + "the disk holding " + settings.file() + " is full ("
-            + e.getMessage() + ")", e);
-      case SQLITE_READONLY -> new StoreIoException(prefix + "the database " + settings.file()
-            + " became read-only (" + e.getMessage() + ")", e);
+      case SQLITE_BUSY, SQLITE_LOCKED ->
+          new StoreIoException(
+              prefix
+                  + "the database stayed locked by another connection for"
+                  + " more than busy_timeout_ms="
+                  + settings.busyTimeoutMillis()
+                  + "; another process holds"
+                  + " a long write transaction, or raise busy_timeout_ms ("
+                  + e.getMessage()
+                  + ")",
+              e);
+      case SQLITE_CORRUPT, SQLITE_NOTADB ->
+          new StoreCorruptedException(
+              prefix
+                  + "the database file "
+                  + settings.file()
+                  + " is damaged ("
+                  + e.getMessage()
+                  + "); restore it from a backup or check it with"
+                  + " sqlite3 '"
+                  + settings.file()
+                  + "' 'PRAGMA integrity_check'",
+              e);
+      case SQLITE_FULL ->
+          new StoreIoException(
+              prefix + "the disk holding " + settings.file() + " is full (" + e.getMessage() + ")",
+              e);
+      case SQLITE_READONLY ->
+          new StoreIoException(
+              prefix
+                  + "the database "
+                  + settings.file()
+                  + " became read-only ("
+                  + e.getMessage()
+                  + ")",
+              e);
       default -> new StoreIoException(prefix + e.getMessage(), e);
     };
   }

@@ -41,17 +41,16 @@ import org.sqlite.SQLiteOpenMode;
  * </ul>
  *
  * <p><b>Writes</b> go through the one connection of {@link WriteConnection}, guarded by a lock;
- * every write transaction starts with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock
- * from its first statement and writers in other processes wait (up to {@code busy_timeout_ms})
- * instead of failing half way. A group commit is one transaction for all its runs: heads and
- * idempotency keys are read inside it, so the plan is correct even when another process appended
- * in between.
+ * every write transaction starts with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock from
+ * its first statement and writers in other processes wait (up to {@code busy_timeout_ms}) instead
+ * of failing half way. A group commit is one transaction for all its runs: heads and idempotency
+ * keys are read inside it, so the plan is correct even when another process appended in between.
  *
  * <p><b>Reads</b> use a small pool of read-only connections ({@link ReadPool}) and see every
  * committed transaction, from this process or another: nothing is cached but immutable data.
  *
- * <p>Thread safety: safe for use by any thread, as {@link StorageEngine} requires; the parts
- * share the write connection's lock and the read pool and hold no other mutable state.
+ * <p>Thread safety: safe for use by any thread, as {@link StorageEngine} requires; the parts share
+ * the write connection's lock and the read pool and hold no other mutable state.
  */
 final class SqliteEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(SqliteEngine.class);
@@ -96,17 +95,28 @@ final class SqliteEngine implements StorageEngine {
         mode = rs.next() ? rs.getString(1) : "?";
       }
       if (!"wal".equalsIgnoreCase(mode)) {
-        throw new StoreConfigurationException("sqlite store '" + settings.description()
-            + "': cannot switch " + settings.file() + " to WAL mode (journal_mode is " + mode
-            + "); the file system may not support shared memory (network file systems do not)");
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + settings.description()
+                + "': cannot switch "
+                + settings.file()
+                + " to WAL mode (journal_mode is "
+                + mode
+                + "); the file system may not support shared memory (network file systems do not)");
       }
       Sql.execute(w, "PRAGMA journal_size_limit = 67108864");
       int from = Schema.RUNS.migrate(w, settings.description());
       SqliteEngine engine = new SqliteEngine(settings, w);
-      log.info("sqlite store {} opened: {} (schema version {}{}, durability {}, busy timeout {} ms)",
-          settings.description(), settings.file(), Schema.RUNS.latest(),
-          from == Schema.RUNS.latest() ? "" : from == 0 ? ", new database" : ", migrated from " + from,
-          settings.durability().name().toLowerCase(java.util.Locale.ROOT), settings.busyTimeoutMillis());
+      log.info(
+          "sqlite store {} opened: {} (schema version {}{}, durability {}, busy timeout {} ms)",
+          settings.description(),
+          settings.file(),
+          Schema.RUNS.latest(),
+          from == Schema.RUNS.latest()
+              ? ""
+              : from == 0 ? ", new database" : ", migrated from " + from,
+          settings.durability().name().toLowerCase(java.util.Locale.ROOT),
+          settings.busyTimeoutMillis());
       return engine;
     } catch (SQLException | RuntimeException e) {
       Sql.closeQuietly(w);
@@ -119,14 +129,28 @@ final class SqliteEngine implements StorageEngine {
       SQLException se = (SQLException) e;
       int code = Sql.code(se);
       if (code == Sql.SQLITE_NOTADB) {
-        throw new StoreConfigurationException("sqlite store '" + settings.description() + "': "
-            + settings.file() + " is not a SQLite database (" + se.getMessage()
-            + "); it was left unchanged", se);
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + settings.description()
+                + "': "
+                + settings.file()
+                + " is not a SQLite database ("
+                + se.getMessage()
+                + "); it was left unchanged",
+            se);
       }
       if (code == Sql.SQLITE_CANTOPEN || code == Sql.SQLITE_READONLY) {
-        throw new StoreConfigurationException("sqlite store '" + settings.description()
-            + "': cannot open " + settings.file() + " for writing; is the file or its directory "
-            + settings.file().getParent() + " read-only? (" + se.getMessage() + ")", se);
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + settings.description()
+                + "': cannot open "
+                + settings.file()
+                + " for writing; is the file or its directory "
+                + settings.file().getParent()
+                + " read-only? ("
+                + se.getMessage()
+                + ")",
+            se);
       }
       throw Sql.translate(settings, "opening " + settings.file(), se);
     }
@@ -145,8 +169,10 @@ final class SqliteEngine implements StorageEngine {
     SQLiteConfig c = new SQLiteConfig();
     c.resetOpenMode(SQLiteOpenMode.CREATE); // the file exists: DatabaseFile made sure of it
     c.setBusyTimeout(settings.busyTimeoutMillis());
-    c.setSynchronous(settings.durability() == SqliteSettings.Durability.FULL
-        ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+    c.setSynchronous(
+        settings.durability() == SqliteSettings.Durability.FULL
+            ? SQLiteConfig.SynchronousMode.FULL
+            : SQLiteConfig.SynchronousMode.NORMAL);
     if (readOnly) {
       c.setReadOnly(true);
     }
@@ -231,7 +257,8 @@ final class SqliteEngine implements StorageEngine {
   }
 
   @Override
-  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+  public boolean compareAndSetLease(
+      RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     return leases.compareAndSet(id, expected, replacement);
   }
 

@@ -14,8 +14,8 @@ import java.util.Set;
  * @param pollMillis how often the database is checked for commits by other processes
  * @param description the redacted URI, for messages and logs
  */
-record SqliteSettings(Path file, Durability durability, int busyTimeoutMillis, long pollMillis,
-    String description) {
+record SqliteSettings(
+    Path file, Durability durability, int busyTimeoutMillis, long pollMillis, String description) {
 
   /** The parameters a {@code sqlite:} URI accepts. */
   static final Set<String> PARAMETERS = Set.of("durability", "busy_timeout_ms", "poll_ms");
@@ -28,9 +28,15 @@ record SqliteSettings(Path file, Durability durability, int busyTimeoutMillis, l
 
   /** The {@code durability} parameter: SQLite's {@code synchronous} setting in WAL mode. */
   enum Durability {
-    /** {@code synchronous=FULL}: the WAL is synced at every commit; an acknowledged event survives power loss. */
+    /**
+     * {@code synchronous=FULL}: the WAL is synced at every commit; an acknowledged event survives
+     * power loss.
+     */
     FULL,
-    /** {@code synchronous=NORMAL}: synced at checkpoints only; power loss may drop the last commits, never corrupts. */
+    /**
+     * {@code synchronous=NORMAL}: synced at checkpoints only; power loss may drop the last commits,
+     * never corrupts.
+     */
     NORMAL
   }
 
@@ -43,15 +49,24 @@ record SqliteSettings(Path file, Durability durability, int busyTimeoutMillis, l
   static SqliteSettings from(StoreLocation location) {
     location.requireKnownParameters(PARAMETERS);
     String d = location.choice("durability", Set.of("full", "normal"), "full");
-    long busy = location.longParameter("busy_timeout_ms", 0, Integer.MAX_VALUE, DEFAULT_BUSY_TIMEOUT_MILLIS);
+    long busy =
+        location.longParameter(
+            "busy_timeout_ms", 0, Integer.MAX_VALUE, DEFAULT_BUSY_TIMEOUT_MILLIS);
     long poll = location.longParameter("poll_ms", 10, 3_600_000, DEFAULT_POLL_MILLIS);
     Path path = location.path();
     if (path.getFileName() == null) {
-      throw new StoreConfigurationException("store URI '" + location.redacted()
-          + "' names no database file; use for example sqlite:runs.db or sqlite:/var/lib/app/runs.db");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + location.redacted()
+              + "' names no database file; use for example sqlite:runs.db or"
+              + " sqlite:/var/lib/app/runs.db");
     }
     Path file = path.toAbsolutePath().normalize();
-    return new SqliteSettings(file, d.equals("full") ? Durability.FULL : Durability.NORMAL,
-        (int) busy, poll, location.redacted());
+    return new SqliteSettings(
+        file,
+        d.equals("full") ? Durability.FULL : Durability.NORMAL,
+        (int) busy,
+        poll,
+        location.redacted());
   }
 }

@@ -15,9 +15,9 @@ import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The store's one write connection and its write transactions. Every write runs in {@link
- * #write}: under one lock, inside a transaction started with {@code BEGIN IMMEDIATE}, so it holds
- * SQLite's write lock from its first statement and writers in other processes wait (up to {@code
+ * The store's one write connection and its write transactions. Every write runs in {@link #write}:
+ * under one lock, inside a transaction started with {@code BEGIN IMMEDIATE}, so it holds SQLite's
+ * write lock from its first statement and writers in other processes wait (up to {@code
  * busy_timeout_ms}) instead of failing half way. A transaction that touches runs takes a change
  * number ({@link Tx#change()}), which the {@link ChangeWatcher} started here uses to tell this
  * engine's own commits from other processes' commits.
@@ -25,9 +25,9 @@ import org.jspecify.annotations.Nullable;
  * <p>It also owns the statements prepared on the write connection ({@link #prepare}), closes them
  * with the connection, and refuses writes once closed.
  *
- * <p>Thread safety: safe for use by any thread. The connection, its statements and a {@link Tx}
- * are used only by the thread holding the lock, that is inside {@link #write} (or {@link
- * #pragma}); statements from {@link #prepare} must be used only there too.
+ * <p>Thread safety: safe for use by any thread. The connection, its statements and a {@link Tx} are
+ * used only by the thread holding the lock, that is inside {@link #write} (or {@link #pragma});
+ * statements from {@link #prepare} must be used only there too.
  */
 final class WriteConnection {
   private final SqliteSettings settings;
@@ -119,7 +119,9 @@ final class WriteConnection {
       rollback = true;
     }
 
-    /** @return the write connection, for statements prepared and closed within the transaction */
+    /**
+     * @return the write connection, for statements prepared and closed within the transaction
+     */
     Connection connection() {
       return connection;
     }
