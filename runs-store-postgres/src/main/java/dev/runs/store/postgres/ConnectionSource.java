@@ -5,8 +5,8 @@ import java.sql.SQLException;
 
 /**
  * Where the engine gets connections: the built-in pool of the URI form, or a host's {@link
- * javax.sql.DataSource}. The engine holds a connection only for one statement group or
- * transaction and gives it back with {@link #release}.
+ * javax.sql.DataSource}. The engine holds a connection only for one statement group or transaction
+ * and gives it back with {@link #release}.
  */
 interface ConnectionSource extends AutoCloseable {
   /**

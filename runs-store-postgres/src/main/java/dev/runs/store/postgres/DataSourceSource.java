@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,26 +16,27 @@ import org.slf4j.LoggerFactory;
  * Connections from a host's {@link DataSource} (typically its own pool): borrowed per statement
  * group or transaction and closed (given back) right after. The LISTEN session keeps one of them
  * for the store's lifetime. Connections are switched to {@code READ COMMITTED} while the store
- * holds them when the pool hands out another isolation level. Backend pids of the sessions used
- * for writes are remembered (the last 256) so that the store's own notifications are not reported
- * as changes by other instances.
+ * holds them when the pool hands out another isolation level. Backend pids of the sessions used for
+ * writes are remembered (the last 256) so that the store's own notifications are not reported as
+ * changes by other instances.
  */
 final class DataSourceSource implements ConnectionSource {
   private static final Logger log = LoggerFactory.getLogger(DataSourceSource.class);
   private static final int REMEMBERED_PIDS = 256;
 
   private final DataSource dataSource;
-  private final Map<Integer, Boolean> pids = Collections.synchronizedMap(
-      new LinkedHashMap<>(64, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
+  private final Map<Integer, Boolean> pids =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(64, 0.75f, true) {
+            private static final long serialVersionUID = 1L;
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
-          return size() > REMEMBERED_PIDS;
-        }
-      });
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, Boolean> eldest) {
+              return size() > REMEMBERED_PIDS;
+            }
+          });
   private volatile boolean closed;
-  private volatile Boolean forceReadCommitted;
+  private volatile @Nullable Boolean forceReadCommitted;
   private volatile int hostIsolation = Connection.TRANSACTION_READ_COMMITTED;
 
   DataSourceSource(DataSource dataSource) {
@@ -59,8 +61,9 @@ final class DataSourceSource implements ConnectionSource {
       hostIsolation = level;
       forceReadCommitted = force;
       if (force) {
-        log.info("the data source's connections are not READ COMMITTED; the store sets it on each"
-            + " connection it borrows");
+        log.info(
+            "the data source's connections are not READ COMMITTED; the store sets it on each"
+                + " connection it borrows");
       }
     }
     if (force) {

@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -48,22 +49,26 @@ final class PgChangeFeed implements AutoCloseable {
   private final String channel;
   private final String pollSql;
   private final Map<RunId, Known> known = new ConcurrentHashMap<>();
-  private volatile Consumer<RunChange> sink;
+  private volatile @Nullable Consumer<RunChange> sink;
   private volatile boolean closed;
-  private Thread thread;
+  private @Nullable Thread thread;
 
   /** The last head seen for a run and when it was last touched. */
   private record Known(long lastSequence, long touched) {}
 
-  PgChangeFeed(ConnectionSource source, String schema, String where, UnaryOperator<String> scrub,
+  PgChangeFeed(
+      ConnectionSource source,
+      String schema,
+      String where,
+      UnaryOperator<String> scrub,
       long pollMs) {
     this.source = source;
     this.where = where;
     this.scrub = scrub;
     this.pollMs = pollMs;
     this.channel = PgConfig.channel(schema);
-    this.pollSql = "SELECT id, last_seq, status FROM " + PgSchema.quote(schema)
-        + ".runs WHERE id = ANY (?)";
+    this.pollSql =
+        "SELECT id, last_seq, status FROM " + PgSchema.quote(schema) + ".runs WHERE id = ANY (?)";
   }
 
   /**
@@ -87,7 +92,9 @@ final class PgChangeFeed implements AutoCloseable {
   /** Records a head this instance committed (its notice is not news, later ones are). */
   void noteOwnHead(RunId id, long lastSequence) {
     long now = System.nanoTime();
-    known.merge(id, new Known(lastSequence, now),
+    known.merge(
+        id,
+        new Known(lastSequence, now),
         (a, b) -> new Known(Math.max(a.lastSequence(), b.lastSequence()), now));
   }
 
@@ -115,8 +122,12 @@ final class PgChangeFeed implements AutoCloseable {
           close(c);
           c = null;
           if (!warned) {
-            log.warn("{} - cannot listen for changes by other instances ({}); polling every {} ms"
-                + " and retrying", where, scrub.apply(e.getMessage()), pollMs);
+            log.warn(
+                "{} - cannot listen for changes by other instances ({}); polling every {} ms"
+                    + " and retrying",
+                where,
+                scrub.apply(e.getMessage()),
+                pollMs);
             warned = true;
           } else {
             log.debug("{} - listening still fails", where, e);
@@ -143,8 +154,11 @@ final class PgChangeFeed implements AutoCloseable {
           break;
         }
         if (!warned) {
-          log.warn("{} - the connection listening for changes by other instances failed ({});"
-              + " reconnecting", where, scrub.apply(e.getMessage()));
+          log.warn(
+              "{} - the connection listening for changes by other instances failed ({});"
+                  + " reconnecting",
+              where,
+              scrub.apply(e.getMessage()));
           warned = true;
         } else {
           log.debug("{} - listening failed again", where, e);
@@ -161,7 +175,7 @@ final class PgChangeFeed implements AutoCloseable {
       return;
     }
     String p = n.getParameter();
-    String[] parts = p.split(":");
+    String[] parts = p.split(":", -1);
     RunId id;
     long seq;
     RunStatus status;
@@ -183,13 +197,15 @@ final class PgChangeFeed implements AutoCloseable {
   private void report(RunId id, long seq, RunStatus status) {
     long now = System.nanoTime();
     boolean[] news = new boolean[1];
-    known.compute(id, (k, old) -> {
-      if (old == null || seq > old.lastSequence()) {
-        news[0] = true;
-        return new Known(seq, now);
-      }
-      return old;
-    });
+    known.compute(
+        id,
+        (k, old) -> {
+          if (old == null || seq > old.lastSequence()) {
+            news[0] = true;
+            return new Known(seq, now);
+          }
+          return old;
+        });
     if (news[0]) {
       Consumer<RunChange> s = sink;
       if (s != null && !closed) {
@@ -249,7 +265,7 @@ final class PgChangeFeed implements AutoCloseable {
     }
   }
 
-  private void close(Connection c) {
+  private void close(@Nullable Connection c) {
     if (c == null) {
       return;
     }

@@ -7,6 +7,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Properties;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code postgres://user[:password]@host[:port]/database?schema=runs&...} URI turned into what
@@ -21,8 +22,17 @@ final class PgConfig {
   static final long DEFAULT_CONNECT_TIMEOUT_S = 10;
   static final long DEFAULT_POLL_MS = 1_000;
 
-  static final Set<String> PARAMETERS = Set.of("schema", "pool_size", "pool_timeout_ms",
-      "connect_timeout_s", "poll_ms", "sslmode", "application_name", "user", "password");
+  static final Set<String> PARAMETERS =
+      Set.of(
+          "schema",
+          "pool_size",
+          "pool_timeout_ms",
+          "connect_timeout_s",
+          "poll_ms",
+          "sslmode",
+          "application_name",
+          "user",
+          "password");
 
   private static final Set<String> SSL_MODES =
       Set.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
@@ -34,10 +44,17 @@ final class PgConfig {
   final long poolTimeoutMs;
   final long pollMs;
   private final String description;
-  private final String password;
+  private final @Nullable String password;
 
-  private PgConfig(String jdbcUrl, Properties properties, String schema, int poolSize,
-      long poolTimeoutMs, long pollMs, String description, String password) {
+  private PgConfig(
+      String jdbcUrl,
+      Properties properties,
+      String schema,
+      int poolSize,
+      long poolTimeoutMs,
+      long pollMs,
+      String description,
+      @Nullable String password) {
     this.jdbcUrl = jdbcUrl;
     this.properties = properties;
     this.schema = schema;
@@ -60,8 +77,11 @@ final class PgConfig {
     location.requireKnownParameters(PARAMETERS);
     String target = location.target();
     if (!target.startsWith("//")) {
-      throw bad(where, "must name a server: " + location.scheme()
-          + "://user[:password]@host[:port]/database?schema=runs");
+      throw bad(
+          where,
+          "must name a server: "
+              + location.scheme()
+              + "://user[:password]@host[:port]/database?schema=runs");
     }
     String rest = target.substring(2);
     int slash = rest.indexOf('/');
@@ -101,7 +121,8 @@ final class PgConfig {
       portText = colon < 0 ? null : authority.substring(colon + 1);
     }
     if (host.isEmpty() || !host.matches("\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._-]+")) {
-      throw bad(where, "has no valid host; use " + location.scheme() + "://user@host:5432/database");
+      throw bad(
+          where, "has no valid host; use " + location.scheme() + "://user@host:5432/database");
     }
     int port = 5432;
     if (portText != null) {
@@ -116,7 +137,8 @@ final class PgConfig {
     }
     database = percentDecode(database, where, "database");
     if (database.isEmpty()) {
-      throw bad(where, "names no database; use " + location.scheme() + "://user@host:5432/database");
+      throw bad(
+          where, "names no database; use " + location.scheme() + "://user@host:5432/database");
     }
     if (database.contains("/") || database.chars().anyMatch(c -> c < 0x20)) {
       throw bad(where, "has an invalid database name");
@@ -143,24 +165,35 @@ final class PgConfig {
     if (password != null) {
       props.setProperty("password", password);
     }
-    long connectTimeout = location.longParameter("connect_timeout_s", 1, 3600, DEFAULT_CONNECT_TIMEOUT_S);
+    long connectTimeout =
+        location.longParameter("connect_timeout_s", 1, 3600, DEFAULT_CONNECT_TIMEOUT_S);
     props.setProperty("connectTimeout", Long.toString(connectTimeout));
     props.setProperty("loginTimeout", Long.toString(connectTimeout));
     props.setProperty("ApplicationName", location.parameter("application_name").orElse("runs"));
     props.setProperty("tcpKeepAlive", "true");
     // the store's transactions rely on READ COMMITTED, whatever the database's default is
     props.setProperty("options", "-c default_transaction_isolation=read\\ committed");
-    location.parameter("sslmode").ifPresent(m -> {
-      if (!SSL_MODES.contains(m)) {
-        throw bad(where, "sslmode=" + m + " is not one of " + new java.util.TreeSet<>(SSL_MODES));
-      }
-      props.setProperty("sslmode", m);
-    });
+    location
+        .parameter("sslmode")
+        .ifPresent(
+            m -> {
+              if (!SSL_MODES.contains(m)) {
+                throw bad(
+                    where, "sslmode=" + m + " is not one of " + new java.util.TreeSet<>(SSL_MODES));
+              }
+              props.setProperty("sslmode", m);
+            });
     int poolSize = (int) location.longParameter("pool_size", 1, 500, DEFAULT_POOL_SIZE);
-    long poolTimeout = location.longParameter("pool_timeout_ms", 1, 3_600_000, DEFAULT_POOL_TIMEOUT_MS);
+    long poolTimeout =
+        location.longParameter("pool_timeout_ms", 1, 3_600_000, DEFAULT_POOL_TIMEOUT_MS);
     long pollMs = location.longParameter("poll_ms", 0, 3_600_000, DEFAULT_POLL_MS);
-    String jdbcUrl = "jdbc:postgresql://" + host + ":" + port + "/"
-        + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
+    String jdbcUrl =
+        "jdbc:postgresql://"
+            + host
+            + ":"
+            + port
+            + "/"
+            + URLEncoder.encode(database, StandardCharsets.UTF_8).replace("+", "%20");
     return new PgConfig(jdbcUrl, props, schema, poolSize, poolTimeout, pollMs, where, password);
   }
 
@@ -170,12 +203,22 @@ final class PgConfig {
    */
   static String checkSchema(String schema, String where) {
     if (!schema.matches("[a-z_][a-z0-9_]{0,47}")) {
-      throw bad(where, "schema=" + schema + " is not a plain PostgreSQL identifier: use 1 to 48 of"
-          + " a-z, 0-9 and '_', not starting with a digit");
+      throw bad(
+          where,
+          "schema="
+              + schema
+              + " is not a plain PostgreSQL identifier: use 1 to 48 of"
+              + " a-z, 0-9 and '_', not starting with a digit");
     }
-    if (schema.startsWith("pg_") || schema.equals("information_schema") || schema.equals("public")) {
-      throw bad(where, "schema=" + schema + " is reserved or shared; give the store its own schema,"
-          + " e.g. schema=runs");
+    if (schema.startsWith("pg_")
+        || schema.equals("information_schema")
+        || schema.equals("public")) {
+      throw bad(
+          where,
+          "schema="
+              + schema
+              + " is reserved or shared; give the store its own schema,"
+              + " e.g. schema=runs");
     }
     return schema;
   }
@@ -211,7 +254,9 @@ final class PgConfig {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  /** @return the redacted URI, for messages and logs */
+  /**
+   * @return the redacted URI, for messages and logs
+   */
   String describe() {
     return description;
   }
@@ -232,7 +277,9 @@ final class PgConfig {
     return message;
   }
 
-  /** @return the notification channel of a schema */
+  /**
+   * @return the notification channel of a schema
+   */
   static String channel(String schema) {
     return "runs_changes_" + schema;
   }

@@ -14,16 +14,23 @@ final class PgErrors {
 
   private PgErrors() {}
 
-  /** @return true for failures after which PostgreSQL rolled back and a retry may succeed */
+  /**
+   * @return true for failures after which PostgreSQL rolled back and a retry may succeed
+   */
   static boolean isRetryable(SQLException e) {
     String state = e.getSQLState();
     return SERIALIZATION_FAILURE.equals(state) || DEADLOCK_DETECTED.equals(state);
   }
 
-  /** @return true when the connection should not be reused */
+  /**
+   * @return true when the connection should not be reused
+   */
   static boolean isBroken(Connection c, SQLException e) {
     String state = e.getSQLState();
-    if (state == null || state.startsWith("08") || state.startsWith("57P") || state.startsWith("53")
+    if (state == null
+        || state.startsWith("08")
+        || state.startsWith("57P")
+        || state.startsWith("53")
         || state.startsWith("XX")) {
       return true;
     }
@@ -39,13 +46,16 @@ final class PgErrors {
    * @param what the operation, e.g. {@code append to run r1}
    * @param e the driver's exception
    * @param scrub removes credentials from the driver's message
-   * @return a {@link StoreIoException} naming the store, the operation, the SQLState and a next step
+   * @return a {@link StoreIoException} naming the store, the operation, the SQLState and a next
+   *     step
    */
-  static StoreIoException io(String where, String what, SQLException e, UnaryOperator<String> scrub) {
+  static StoreIoException io(
+      String where, String what, SQLException e, UnaryOperator<String> scrub) {
     String state = e.getSQLState();
     String hint;
     if (state == null || state.startsWith("08")) {
-      hint = "; check that the PostgreSQL server is running and reachable at the URI's host and port";
+      hint =
+          "; check that the PostgreSQL server is running and reachable at the URI's host and port";
     } else if (state.startsWith("28")) {
       hint = "; check the user name and password (or the server's pg_hba.conf)";
     } else if (state.equals("3D000")) {
@@ -57,7 +67,16 @@ final class PgErrors {
     } else {
       hint = "";
     }
-    return new StoreIoException(where + ": " + what + " failed: " + scrub.apply(e.getMessage())
-        + " (SQLState " + state + ")" + hint, e);
+    return new StoreIoException(
+        where
+            + ": "
+            + what
+            + " failed: "
+            + scrub.apply(e.getMessage())
+            + " (SQLState "
+            + state
+            + ")"
+            + hint,
+        e);
   }
 }

@@ -22,8 +22,10 @@ import org.slf4j.LoggerFactory;
  */
 final class PgPool implements ConnectionSource {
   private static final Logger log = LoggerFactory.getLogger(PgPool.class);
+
   /** Idle longer than this, a connection is checked with a round trip before it is handed out. */
   static final long VALIDATE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   private static final int VALIDATE_TIMEOUT_S = 5;
 
   private final PgConfig config;
@@ -61,13 +63,20 @@ final class PgPool implements ConnectionSource {
     waiting.incrementAndGet();
     try {
       if (!permits.tryAcquire(config.poolTimeoutMs, TimeUnit.MILLISECONDS)) {
-        throw new StoreIoException("no connection to " + config.describe() + " became free within "
-            + config.poolTimeoutMs + " ms (" + state() + "); raise pool_size, or look for slow"
-            + " transactions or a server that stopped answering");
+        throw new StoreIoException(
+            "no connection to "
+                + config.describe()
+                + " became free within "
+                + config.poolTimeoutMs
+                + " ms ("
+                + state()
+                + "); raise pool_size, or look for slow"
+                + " transactions or a server that stopped answering");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new StoreIoException("interrupted while waiting for a connection to " + config.describe());
+      throw new StoreIoException(
+          "interrupted while waiting for a connection to " + config.describe());
     } finally {
       waiting.decrementAndGet();
     }
@@ -107,7 +116,8 @@ final class PgPool implements ConnectionSource {
     } catch (SQLException e) {
       log.debug("{} - cannot read the backend pid of a new connection", config.describe(), e);
     }
-    log.debug("{} - opened connection {} of at most {}", config.describe(), open.get(), config.poolSize);
+    log.debug(
+        "{} - opened connection {} of at most {}", config.describe(), open.get(), config.poolSize);
     return c;
   }
 
@@ -168,11 +178,20 @@ final class PgPool implements ConnectionSource {
     // the pool knows its connections from the moment it opens them
   }
 
-  /** @return e.g. {@code 10 of 10 in use, 0 idle, 3 waiting} */
+  /**
+   * @return e.g. {@code 10 of 10 in use, 0 idle, 3 waiting}
+   */
   String state() {
     int o = open.get();
     int i = idle.size();
-    return (o - i) + " of " + config.poolSize + " in use, " + i + " idle, " + waiting.get() + " waiting";
+    return (o - i)
+        + " of "
+        + config.poolSize
+        + " in use, "
+        + i
+        + " idle, "
+        + waiting.get()
+        + " waiting";
   }
 
   private void drainIdle() {

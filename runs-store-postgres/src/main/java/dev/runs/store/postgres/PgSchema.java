@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * The store's tables in their own PostgreSQL schema, created and migrated on open. The version
  * lives in {@code <schema>.schema_version}. Migration runs in one transaction under a
  * transaction-scoped advisory lock keyed by the schema name, so instances opening a fresh database
- * at the same moment take turns: the first creates everything, the others find the current
- * version and go on. A database written by a newer version is refused before anything is touched.
+ * at the same moment take turns: the first creates everything, the others find the current version
+ * and go on. A database written by a newer version is refused before anything is touched.
  */
 final class PgSchema {
   private static final Logger log = LoggerFactory.getLogger(PgSchema.class);
@@ -60,8 +60,8 @@ final class PgSchema {
           "CREATE INDEX runs_thread_idx ON %s.runs (thread_key, created_at DESC, id DESC)"
               + " WHERE thread_key IS NOT NULL",
           "CREATE INDEX runs_status_idx ON %s.runs (status, created_at DESC, id DESC)",
-          "CREATE INDEX runs_recommendation_idx ON %s.runs (recommendation_id, created_at DESC, id DESC)"
-              + " WHERE recommendation_id IS NOT NULL",
+          "CREATE INDEX runs_recommendation_idx ON %s.runs (recommendation_id, created_at DESC, id"
+              + " DESC) WHERE recommendation_id IS NOT NULL",
           // the log: one row per event, the envelope kept as its exact JSON text
           "CREATE TABLE %s.events ("
               + " run_id text COLLATE \"C\" NOT NULL,"
@@ -109,7 +109,9 @@ final class PgSchema {
     return version == 1 ? "runs, events, stages, leases, documents" : "version " + version;
   }
 
-  /** @return the schema name quoted for SQL text (it is validated to a plain identifier) */
+  /**
+   * @return the schema name quoted for SQL text (it is validated to a plain identifier)
+   */
   static String quote(String schema) {
     return "\"" + schema + "\"";
   }
@@ -157,8 +159,9 @@ final class PgSchema {
             }
           }
         }
-        try (PreparedStatement ps = c.prepareStatement(
-            "INSERT INTO " + q + ".schema_version (version, description) VALUES (?, ?)")) {
+        try (PreparedStatement ps =
+            c.prepareStatement(
+                "INSERT INTO " + q + ".schema_version (version, description) VALUES (?, ?)")) {
           for (int v = found + 1; v <= CURRENT_VERSION; v++) {
             ps.setInt(1, v);
             ps.setString(2, description(v));
@@ -166,7 +169,8 @@ final class PgSchema {
           }
           ps.executeBatch();
         }
-        log.info("{} - schema {} migrated from version {} to {}", where, schema, found, CURRENT_VERSION);
+        log.info(
+            "{} - schema {} migrated from version {} to {}", where, schema, found, CURRENT_VERSION);
       }
       c.commit();
       done = true;
@@ -185,16 +189,25 @@ final class PgSchema {
 
   private static void refuseNewer(int found, String schema, String where) {
     if (found > CURRENT_VERSION) {
-      throw new StoreConfigurationException("schema '" + schema + "' of " + where
-          + " has version " + found + " but this version of runs-store-postgres reads and writes"
-          + " version " + CURRENT_VERSION + "; upgrade the library (nothing was modified)");
+      throw new StoreConfigurationException(
+          "schema '"
+              + schema
+              + "' of "
+              + where
+              + " has version "
+              + found
+              + " but this version of runs-store-postgres reads and writes"
+              + " version "
+              + CURRENT_VERSION
+              + "; upgrade the library (nothing was modified)");
     }
   }
 
   private static void createSchemaIfMissing(Connection c, String schema, String where)
       throws SQLException {
     boolean exists;
-    try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
       ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         exists = rs.next();
@@ -207,9 +220,10 @@ final class PgSchema {
       return;
     }
     List<String> clashes = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE n.nspname = ? AND c.relname = ANY (?) ORDER BY 1")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE n.nspname = ? AND c.relname = ANY (?) ORDER BY 1")) {
       ps.setString(1, schema);
       ps.setArray(2, c.createArrayOf("text", TABLES.toArray()));
       try (ResultSet rs = ps.executeQuery()) {
@@ -219,9 +233,15 @@ final class PgSchema {
       }
     }
     if (!clashes.isEmpty()) {
-      throw new StoreConfigurationException("schema '" + schema + "' of " + where
-          + " already holds " + clashes + " but no runs schema_version table, so it is not a runs"
-          + " store; choose another schema with ?schema=<name> (nothing was modified)");
+      throw new StoreConfigurationException(
+          "schema '"
+              + schema
+              + "' of "
+              + where
+              + " already holds "
+              + clashes
+              + " but no runs schema_version table, so it is not a runs"
+              + " store; choose another schema with ?schema=<name> (nothing was modified)");
     }
   }
 
@@ -231,9 +251,11 @@ final class PgSchema {
   static int version(Connection c, String schema) throws SQLException {
     // an MVCC read of the catalogs, not to_regclass(): name lookups go through this session's
     // catalog caches, which can still remember "no such schema" from before the lock was granted
-    try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
-        + " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
-        + " WHERE n.nspname = ? AND t.relname = 'schema_version')")) {
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class t"
+                + " JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace"
+                + " WHERE n.nspname = ? AND t.relname = 'schema_version')")) {
       ps.setString(1, schema);
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -242,12 +264,12 @@ final class PgSchema {
         }
       }
     }
-    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(max(version), 0) FROM "
-            + quote(schema) + ".schema_version");
+    try (PreparedStatement ps =
+            c.prepareStatement(
+                "SELECT coalesce(max(version), 0) FROM " + quote(schema) + ".schema_version");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
       return rs.getInt(1);
     }
   }
-
 }

@@ -29,10 +29,10 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p>URI parameters: {@code schema} (default {@code runs}), {@code pool_size} (10), {@code
- * pool_timeout_ms} (30000), {@code connect_timeout_s} (10), {@code poll_ms} (1000, 0 to disable
- * the fallback poll for changes by other instances), {@code sslmode}, {@code application_name}
- * (runs), and {@code user}/{@code password} as an alternative to the user-info part. Credentials
- * never appear in messages or logs.
+ * pool_timeout_ms} (30000), {@code connect_timeout_s} (10), {@code poll_ms} (1000, 0 to disable the
+ * fallback poll for changes by other instances), {@code sslmode}, {@code application_name} (runs),
+ * and {@code user}/{@code password} as an alternative to the user-info part. Credentials never
+ * appear in messages or logs.
  *
  * <p>On open the store creates its schema and tables, or migrates them, under an advisory lock, so
  * instances may open a fresh database at the same time; a schema written by a newer version is
@@ -95,26 +95,38 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
     Objects.requireNonNull(options, "options");
     PgConfig.checkSchema(schema, "postgres:datasource");
     StoreLocation location = StoreLocation.parse("postgres:datasource?schema=" + schema, options);
-    return start(new DataSourceSource(dataSource), schema, location, UnaryOperator.identity(),
-        PgConfig.DEFAULT_POLL_MS, COMMIT_LANES);
+    return start(
+        new DataSourceSource(dataSource),
+        schema,
+        location,
+        UnaryOperator.identity(),
+        PgConfig.DEFAULT_POLL_MS,
+        COMMIT_LANES);
   }
 
-  private static RunStore start(ConnectionSource source, String schema, StoreLocation location,
-      UnaryOperator<String> scrub, long pollMs, int lanes) {
-    return RunStoreFactory.open(location, l -> {
-      String where = l.redacted();
-      try {
-        migrate(source, schema, where, scrub);
-        return new PostgresEngine(source, schema, where, scrub, pollMs, lanes);
-      } catch (RuntimeException | Error e) {
-        source.close();
-        throw e;
-      }
-    });
+  private static RunStore start(
+      ConnectionSource source,
+      String schema,
+      StoreLocation location,
+      UnaryOperator<String> scrub,
+      long pollMs,
+      int lanes) {
+    return RunStoreFactory.open(
+        location,
+        l -> {
+          String where = l.redacted();
+          try {
+            migrate(source, schema, where, scrub);
+            return new PostgresEngine(source, schema, where, scrub, pollMs, lanes);
+          } catch (RuntimeException | Error e) {
+            source.close();
+            throw e;
+          }
+        });
   }
 
-  private static void migrate(ConnectionSource source, String schema, String where,
-      UnaryOperator<String> scrub) {
+  private static void migrate(
+      ConnectionSource source, String schema, String where, UnaryOperator<String> scrub) {
     Connection c;
     try {
       c = source.acquire();
@@ -132,11 +144,12 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
     }
   }
 
-  private static RuntimeException openFailure(String where, String what, SQLException e,
-      UnaryOperator<String> scrub) {
+  private static RuntimeException openFailure(
+      String where, String what, SQLException e, UnaryOperator<String> scrub) {
     StoreIoException io = PgErrors.io(where, what, e, scrub);
     String state = e.getSQLState();
-    if (state != null && (state.startsWith("28") || state.equals("3D000") || state.equals("42501"))) {
+    if (state != null
+        && (state.startsWith("28") || state.equals("3D000") || state.equals("42501"))) {
       // wrong credentials, database or privileges: the configuration, not the medium, is at fault
       return new StoreConfigurationException(io.getMessage(), e);
     }
@@ -144,8 +157,8 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
   }
 
   /**
-   * The same store under the {@code postgresql:} scheme, so that {@code
-   * postgresql://user@host/db} opens it too. Registered beside the main provider.
+   * The same store under the {@code postgresql:} scheme, so that {@code postgresql://user@host/db}
+   * opens it too. Registered beside the main provider.
    */
   public static final class PostgresqlAlias implements RunStoreProvider {
     private final PostgresRunStoreProvider delegate = new PostgresRunStoreProvider();

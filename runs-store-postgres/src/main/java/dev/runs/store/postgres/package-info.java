@@ -5,4 +5,7 @@
  * dev.runs.store.postgres.PostgresRunStoreProvider} (and its {@code postgresql:} alias) is public;
  * the engine, the connection pool and the migrations are package-private.
  */
+@NullMarked
 package dev.runs.store.postgres;
+
+import org.jspecify.annotations.NullMarked;

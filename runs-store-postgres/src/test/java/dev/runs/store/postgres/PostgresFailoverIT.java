@@ -59,14 +59,30 @@ final class PostgresFailoverIT {
   @Timeout(180)
   void killedLeaseHolder_leaseExpires_otherInstanceTakesOverAndFinishes() throws Exception {
     try (RunStore b = RunStores.open(PgTestDatabase.uri(schema))) {
-      RunId id = b.create(RunRecord.builder(WorkflowRef.of("failover", "1"), ConfigSnapshot.empty(),
-          Trigger.of(TriggerSource.TEST, "failover-" + UUID.randomUUID())).build()).record().id();
+      RunId id =
+          b.create(
+                  RunRecord.builder(
+                          WorkflowRef.of("failover", "1"),
+                          ConfigSnapshot.empty(),
+                          Trigger.of(TriggerSource.TEST, "failover-" + UUID.randomUUID()))
+                      .build())
+              .record()
+              .id();
       b.append(id, EventDraft.of(EventTypes.RUN_STARTED));
       CollectingSubscriber tail = new CollectingSubscriber(Long.MAX_VALUE);
-      b.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withFollowResumed(true)).subscribe(tail);
+      b.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withFollowResumed(true))
+          .subscribe(tail);
 
-      child = StoreChildProcess.start("instance-a", PgTestDatabase.uri(schema), dir,
-          "lease", "instance-a", Long.toString(TTL.toMillis()), Integer.toString(STEPS), id.value());
+      child =
+          StoreChildProcess.start(
+              "instance-a",
+              PgTestDatabase.uri(schema),
+              dir,
+              "lease",
+              "instance-a",
+              Long.toString(TTL.toMillis()),
+              Integer.toString(STEPS),
+              id.value());
       child.awaitLine("READY"::equals, Duration.ofSeconds(60));
       child.send("GO");
       child.awaitLine("LEASED"::equals, Duration.ofSeconds(60));
@@ -93,9 +109,13 @@ final class PostgresFailoverIT {
 
       // recovery: interrupted, resumed, then the steps A did not complete
       assertThat(b.entry(id).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
-      b.append(id, List.of(
-          EventDraft.of(EventTypes.RUN_INTERRUPTED, Payload.of(Map.of("reason", "lease of instance-a expired"))),
-          EventDraft.of(EventTypes.RUN_RESUMED)));
+      b.append(
+          id,
+          List.of(
+              EventDraft.of(
+                  EventTypes.RUN_INTERRUPTED,
+                  Payload.of(Map.of("reason", "lease of instance-a expired"))),
+              EventDraft.of(EventTypes.RUN_RESUMED)));
       var state = b.state(id);
       int completedByA = 0;
       for (int k = 1; k <= STEPS; k++) {
@@ -106,10 +126,15 @@ final class PostgresFailoverIT {
           continue;
         }
         int attempt = s.map(x -> x.attempt() + 1).orElse(1);
-        b.append(id, List.of(
-            EventDraft.of(EventTypes.STEP_STARTED).withStep(step).withAttempt(attempt),
-            EventDraft.of(EventTypes.STEP_COMPLETED, Payload.of(Map.of("output", Map.of("step", step,
-                "by", "instance-b")))).withStep(step).withAttempt(attempt)));
+        b.append(
+            id,
+            List.of(
+                EventDraft.of(EventTypes.STEP_STARTED).withStep(step).withAttempt(attempt),
+                EventDraft.of(
+                        EventTypes.STEP_COMPLETED,
+                        Payload.of(Map.of("output", Map.of("step", step, "by", "instance-b"))))
+                    .withStep(step)
+                    .withAttempt(attempt)));
       }
       b.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
       b.releaseLease(id, "instance-b");
@@ -121,9 +146,13 @@ final class PostgresFailoverIT {
       }
       for (int k = 1; k <= STEPS; k++) {
         String step = "s" + k;
-        assertThat(events).filteredOn(e -> e.type().equals(EventTypes.STEP_COMPLETED)
-                && e.stepId().equals(Optional.of(step)))
-            .as("completions of %s", step).hasSize(1);
+        assertThat(events)
+            .filteredOn(
+                e ->
+                    e.type().equals(EventTypes.STEP_COMPLETED)
+                        && e.stepId().equals(Optional.of(step)))
+            .as("completions of %s", step)
+            .hasSize(1);
       }
       assertThat(b.state(id).status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(b.verify(id).ok()).isTrue();

@@ -61,8 +61,13 @@ final class PostgresMultiInstanceIT {
     try (RunStore store = RunStores.open(PgTestDatabase.uri(schema, "poll_ms=0"))) {
       List<RunId> runs = new ArrayList<>();
       for (int i = 0; i < RUNS; i++) {
-        RunRecord r = RunRecord.builder(WorkflowRef.of("multi", "1"), ConfigSnapshot.empty(),
-            Trigger.of(TriggerSource.TEST, "multi-" + UUID.randomUUID())).namespace("multi").build();
+        RunRecord r =
+            RunRecord.builder(
+                    WorkflowRef.of("multi", "1"),
+                    ConfigSnapshot.empty(),
+                    Trigger.of(TriggerSource.TEST, "multi-" + UUID.randomUUID()))
+                .namespace("multi")
+                .build();
         RunId id = store.create(r).record().id();
         store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
         runs.add(id);
@@ -78,13 +83,15 @@ final class PostgresMultiInstanceIT {
         sub.awaitCount(2, Duration.ofSeconds(30));
       }
 
-      List<String> args = new ArrayList<>(List.of("append", "0", Integer.toString(PER_RUN),
-          Integer.toString(THREADS)));
+      List<String> args =
+          new ArrayList<>(
+              List.of("append", "0", Integer.toString(PER_RUN), Integer.toString(THREADS)));
       runs.forEach(r -> args.add(r.value()));
       for (int c = 0; c < CHILDREN; c++) {
         args.set(1, Integer.toString(c));
-        children.add(StoreChildProcess.start("writer-" + c, PgTestDatabase.uri(schema), dir,
-            args.toArray(new String[0])));
+        children.add(
+            StoreChildProcess.start(
+                "writer-" + c, PgTestDatabase.uri(schema), dir, args.toArray(new String[0])));
       }
       for (ChildJvm child : children) {
         child.awaitLine("READY"::equals, Duration.ofSeconds(60));
@@ -93,7 +100,7 @@ final class PostgresMultiInstanceIT {
         child.send("GO");
       }
       for (ChildJvm child : children) {
-        child.awaitLine("DONE"::equals, Duration.ofSeconds(240));
+        child.awaitLine("DONE"::equals, Duration.ofMinutes(4));
         assertThat(child.awaitExit(Duration.ofSeconds(60))).as("exit code of %s", child).isZero();
       }
 
@@ -106,11 +113,14 @@ final class PostgresMultiInstanceIT {
         logs.put(id, events);
         assertThat(events).as("events of %s", id).hasSize(expectedPerRun);
         for (int i = 0; i < events.size(); i++) {
-          assertThat(events.get(i).sequence()).as("sequence at index %d of %s", i, id).isEqualTo(i + 1);
+          assertThat(events.get(i).sequence())
+              .as("sequence at index %d of %s", i, id)
+              .isEqualTo(i + 1);
         }
         Set<String> keys = new HashSet<>();
         for (RunEvent e : events) {
-          e.idempotencyKey().ifPresent(k -> assertThat(keys.add(k)).as("key %s in %s once", k, id).isTrue());
+          e.idempotencyKey()
+              .ifPresent(k -> assertThat(keys.add(k)).as("key %s in %s once", k, id).isTrue());
         }
         assertThat(keys).hasSize(CHILDREN * PER_RUN + PER_RUN);
         assertThat(store.verify(id).ok()).isTrue();
@@ -123,7 +133,7 @@ final class PostgresMultiInstanceIT {
           if (!line.startsWith("ACK ")) {
             continue;
           }
-          String[] p = line.split(" ");
+          String[] p = line.split(" ", -1);
           RunEvent stored = logs.get(RunId.of(p[1])).get(Integer.parseInt(p[2]) - 1);
           assertThat(stored.eventId().value()).as(line).isEqualTo(p[3]);
           assertThat(stored.idempotencyKey().orElse("-")).as(line).isEqualTo(p[4]);

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Failover between instances: instance A (a child JVM) runs a multi-step workflow on PostgreSQL
- * and is killed with SIGKILL mid-step; instance B (this JVM) recovers the run as interrupted,
- * resumes and completes it, and every completed step ran exactly once overall.
+ * Failover between instances: instance A (a child JVM) runs a multi-step workflow on PostgreSQL and
+ * is killed with SIGKILL mid-step; instance B (this JVM) recovers the run as interrupted, resumes
+ * and completes it, and every completed step ran exactly once overall.
  */
 @ExtendWith(RequiresPostgres.class)
 final class PostgresOrchestratorFailoverIT extends OrchestratorCrashContract {

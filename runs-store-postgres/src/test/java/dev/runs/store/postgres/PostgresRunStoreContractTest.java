@@ -12,8 +12,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The whole conformance suite against PostgreSQL. Every test gets its own schema (the suite
- * expects an empty store per test; a reopen uses the same schema), all dropped at the end.
+ * The whole conformance suite against PostgreSQL. Every test gets its own schema (the suite expects
+ * an empty store per test; a reopen uses the same schema), all dropped at the end.
  */
 @ExtendWith(RequiresPostgres.class)
 final class PostgresRunStoreContractTest extends RunStoreContract {

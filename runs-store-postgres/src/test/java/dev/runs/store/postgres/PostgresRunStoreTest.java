@@ -49,10 +49,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * What is particular to PostgreSQL: schema creation and migration, concurrent first opens,
- * refusal of newer schemas and foreign tables, credentials in messages, index use of the
- * listing queries, notifications between instances and the poll that backs them up, the pool,
- * and the {@link javax.sql.DataSource} form. Each test works in its own schema.
+ * What is particular to PostgreSQL: schema creation and migration, concurrent first opens, refusal
+ * of newer schemas and foreign tables, credentials in messages, index use of the listing queries,
+ * notifications between instances and the poll that backs them up, the pool, and the {@link
+ * javax.sql.DataSource} form. Each test works in its own schema.
  */
 @ExtendWith(RequiresPostgres.class)
 @Timeout(120)
@@ -89,12 +89,17 @@ final class PostgresRunStoreTest {
   }
 
   private static RunRecord record(String namespace) {
-    return RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, "t-" + UUID.randomUUID())).namespace(namespace).build();
+    return RunRecord.builder(
+            WorkflowRef.of("w", "1"),
+            ConfigSnapshot.empty(),
+            Trigger.of(TriggerSource.TEST, "t-" + UUID.randomUUID()))
+        .namespace(namespace)
+        .build();
   }
 
   private static EventDraft line(int n) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "line " + n)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "line " + n)));
   }
 
   private static void await(String what, Duration timeout, BooleanSupplier condition) {
@@ -113,7 +118,8 @@ final class PostgresRunStoreTest {
   }
 
   private static List<String> query(String sql, Object... params) throws SQLException {
-    try (Connection c = PgTestDatabase.connect(); PreparedStatement ps = c.prepareStatement(sql)) {
+    try (Connection c = PgTestDatabase.connect();
+        PreparedStatement ps = c.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         ps.setObject(i + 1, params[i]);
       }
@@ -128,16 +134,19 @@ final class PostgresRunStoreTest {
   }
 
   private static void execute(String sql) throws SQLException {
-    try (Connection c = PgTestDatabase.connect(); Statement st = c.createStatement()) {
+    try (Connection c = PgTestDatabase.connect();
+        Statement st = c.createStatement()) {
       st.execute(sql);
     }
   }
 
   private List<String> tables(String s) throws SQLException {
-    return query("SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", s);
+    return query(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", s);
   }
 
-  // ---- schema and migration ----------------------------------------------------------------------
+  // ---- schema and migration
+  // ----------------------------------------------------------------------
 
   @Test
   void open_freshSchema_createsTablesAtCurrentVersion() throws Exception {
@@ -159,7 +168,8 @@ final class PostgresRunStoreTest {
     RunStore second = open(PgTestDatabase.uri(schema));
 
     assertThat(second.get(id)).isPresent();
-    assertThat(query("SELECT count(*) FROM \"" + schema + "\".schema_version")).containsExactly("1");
+    assertThat(query("SELECT count(*) FROM \"" + schema + "\".schema_version"))
+        .containsExactly("1");
   }
 
   @Test
@@ -170,10 +180,12 @@ final class PostgresRunStoreTest {
     try {
       List<Future<RunStore>> opened = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        opened.add(pool.submit(() -> {
-          barrier.await(30, TimeUnit.SECONDS);
-          return RunStores.open(PgTestDatabase.uri(schema));
-        }));
+        opened.add(
+            pool.submit(
+                () -> {
+                  barrier.await(30, TimeUnit.SECONDS);
+                  return RunStores.open(PgTestDatabase.uri(schema));
+                }));
       }
       for (Future<RunStore> f : opened) {
         stores.add(f.get(60, TimeUnit.SECONDS));
@@ -181,7 +193,8 @@ final class PostgresRunStoreTest {
     } finally {
       pool.shutdownNow();
     }
-    assertThat(query("SELECT count(*) FROM \"" + schema + "\".schema_version")).containsExactly("1");
+    assertThat(query("SELECT count(*) FROM \"" + schema + "\".schema_version"))
+        .containsExactly("1");
     RunId id = stores.get(0).create(record("race")).record().id();
     assertThat(stores.get(3).get(id)).isPresent();
   }
@@ -192,7 +205,10 @@ final class PostgresRunStoreTest {
     RunId id = s.create(record("old")).record().id();
     s.close();
     stores.remove(s);
-    execute("INSERT INTO \"" + schema + "\".schema_version (version, description) VALUES (99, 'future')");
+    execute(
+        "INSERT INTO \""
+            + schema
+            + "\".schema_version (version, description) VALUES (99, 'future')");
     byte[] before = PgTestDatabase.dump(schema);
 
     assertThatThrownBy(() -> open(PgTestDatabase.uri(schema)))
@@ -232,11 +248,13 @@ final class PostgresRunStoreTest {
         .hasMessageContaining("create the database");
   }
 
-  // ---- credentials -------------------------------------------------------------------------------
+  // ---- credentials
+  // -------------------------------------------------------------------------------
 
   private static String withPassword(String uri, String password) {
     // postgres://user@host... -> postgres://user:password@host...
-    return uri.replaceFirst("^(postgres(?:ql)?://)([^:@/]+)(?::[^@/]*)?@", "$1$2:" + password + "@");
+    return uri.replaceFirst(
+        "^(postgres(?:ql)?://)([^:@/]+)(?::[^@/]*)?@", "$1$2:" + password + "@");
   }
 
   private static void assertChainOmits(Throwable t, String secret) {
@@ -249,11 +267,13 @@ final class PostgresRunStoreTest {
   @Test
   void open_unreachableServer_messageOmitsPassword() {
     String secret = "pw-" + UUID.randomUUID();
-    String uri = "postgres://alice:" + secret + "@127.0.0.1:1/test?connect_timeout_s=2&schema=" + schema;
+    String uri =
+        "postgres://alice:" + secret + "@127.0.0.1:1/test?connect_timeout_s=2&schema=" + schema;
 
     Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> open(uri));
 
-    assertThat(t).isInstanceOf(StoreIoException.class)
+    assertThat(t)
+        .isInstanceOf(StoreIoException.class)
         .hasMessageContaining("postgres://alice:***@127.0.0.1:1/test")
         .hasMessageContaining("reachable");
     assertChainOmits(t, secret);
@@ -277,11 +297,13 @@ final class PostgresRunStoreTest {
 
   /** The password test needs a URI with a user-info part (the default has one). */
   private static void assumeUserInfo() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(PgTestDatabase.URL.matches("^postgres(ql)?://[^/@]+@.*"),
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        PgTestDatabase.URL.matches("^postgres(ql)?://[^/@]+@.*"),
         "RUNS_PG_URL has no user name to add a password to");
   }
 
-  // ---- listing uses indexes ----------------------------------------------------------------------
+  // ---- listing uses indexes
+  // ----------------------------------------------------------------------
 
   @Test
   void listQueries_useTheirIndexes() throws Exception {
@@ -289,56 +311,86 @@ final class PostgresRunStoreTest {
     s.create(record("seed"));
     String q = "\"" + schema + "\"";
     // 20,000 runs: 50 namespaces, 1,000 threads, statuses mostly completed, a few recommendations
-    execute("INSERT INTO " + q + ".runs (id, namespace, thread_key, trigger_id, recommendation_id,"
-        + " created_at, record, last_seq, status, updated_at)"
-        + " SELECT 'ns' || (i % 50) || '/r' || i, 'ns' || (i % 50), 'th-' || (i % 1000), 'trig-' || i,"
-        + " CASE WHEN i % 500 = 0 THEN 'rec-' || (i % 7) END,"
-        + " timestamptz '2026-01-01' + i * interval '1 second', '{}', 1,"
-        + " CASE WHEN i % 100 = 0 THEN 'running' WHEN i % 100 = 1 THEN 'failed' ELSE 'completed' END,"
-        + " now() FROM generate_series(1, 20000) AS i");
-    execute("INSERT INTO " + q + ".leases (run_id, owner, expires_at)"
-        + " SELECT id, 'host', created_at + interval '1 hour' FROM " + q + ".runs");
-    execute("INSERT INTO " + q + ".events (run_id, seq, type, time, idem_key, body)"
-        + " SELECT id, 1, 'run.created', created_at, 'k-' || id, '{}' FROM " + q + ".runs"
-        + " WHERE id LIKE 'ns%'");
+    execute(
+        "INSERT INTO "
+            + q
+            + ".runs (id, namespace, thread_key, trigger_id, recommendation_id, created_at, record,"
+            + " last_seq, status, updated_at) SELECT 'ns' || (i % 50) || '/r' || i, 'ns' || (i %"
+            + " 50), 'th-' || (i % 1000), 'trig-' || i, CASE WHEN i % 500 = 0 THEN 'rec-' || (i %"
+            + " 7) END, timestamptz '2026-01-01' + i * interval '1 second', '{}', 1, CASE WHEN i %"
+            + " 100 = 0 THEN 'running' WHEN i % 100 = 1 THEN 'failed' ELSE 'completed' END, now()"
+            + " FROM generate_series(1, 20000) AS i");
+    execute(
+        "INSERT INTO "
+            + q
+            + ".leases (run_id, owner, expires_at)"
+            + " SELECT id, 'host', created_at + interval '1 hour' FROM "
+            + q
+            + ".runs");
+    execute(
+        "INSERT INTO "
+            + q
+            + ".events (run_id, seq, type, time, idem_key, body)"
+            + " SELECT id, 1, 'run.created', created_at, 'k-' || id, '{}' FROM "
+            + q
+            + ".runs"
+            + " WHERE id LIKE 'ns%'");
     execute("ANALYZE " + q + ".runs");
     execute("ANALYZE " + q + ".leases");
     execute("ANALYZE " + q + ".events");
 
-    PostgresEngine engine = new PostgresEngine(new PgPool(PgTestDatabase.config()), schema,
-        "test", m -> m, 0, 1);
+    PostgresEngine engine =
+        new PostgresEngine(new PgPool(PgTestDatabase.config()), schema, "test", m -> m, 0, 1);
     Instant t = Instant.parse("2026-01-01T03:00:00Z");
-    RunQuery.Cursor cursor = new RunQuery.Cursor(Instant.parse("2026-01-01T04:00:00Z"), RunId.of("ns1/r99"));
+    RunQuery.Cursor cursor =
+        new RunQuery.Cursor(Instant.parse("2026-01-01T04:00:00Z"), RunId.of("ns1/r99"));
     String cursorText = cursor.encode();
     Map<String, RunQuery> shapes = new java.util.LinkedHashMap<>();
     shapes.put("runs_created_idx", RunQuery.builder().limit(50).build());
     shapes.put("runs_created_idx ", RunQuery.builder().cursor(cursorText).build());
     shapes.put("runs_namespace_idx", RunQuery.builder().namespace("ns7").build());
-    shapes.put("runs_namespace_idx ", RunQuery.builder().namespace("ns7").cursor(cursorText).build());
+    shapes.put(
+        "runs_namespace_idx ", RunQuery.builder().namespace("ns7").cursor(cursorText).build());
     shapes.put("runs_thread_idx", RunQuery.builder().threadKey("th-42").build());
     shapes.put("runs_status_idx", RunQuery.builder().status(RunStatus.RUNNING).build());
-    shapes.put("runs_status_idx ", RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
+    shapes.put(
+        "runs_status_idx ", RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
     shapes.put("runs_recommendation_idx", RunQuery.builder().recommendationId("rec-3").build());
-    shapes.put("runs_created_idx  ", RunQuery.builder().createdFrom(t).createdBefore(t.plusSeconds(600)).build());
+    shapes.put(
+        "runs_created_idx  ",
+        RunQuery.builder().createdFrom(t).createdBefore(t.plusSeconds(600)).build());
     try (Connection c = PgTestDatabase.connect()) {
       for (Map.Entry<String, RunQuery> e : shapes.entrySet()) {
-        PostgresEngine.ListQuery lq = engine.listQuery(e.getValue());
+        PgRunIndex.ListQuery lq = engine.runs.listQuery(e.getValue());
         String plan = explain(c, lq.sql(), ps -> lq.bind(c, ps));
-        assertThat(plan).as("plan of %s for %s", lq.sql(), e.getValue())
-            .contains(e.getKey().trim()).doesNotContain("Seq Scan");
+        assertThat(plan)
+            .as("plan of %s for %s", lq.sql(), e.getValue())
+            .contains(e.getKey().trim())
+            .doesNotContain("Seq Scan");
       }
-      String leases = explain(c, "SELECT run_id, owner, expires_at FROM " + q + ".leases"
-          + " WHERE expires_at <= ? ORDER BY expires_at, run_id LIMIT ?", ps -> {
-            ps.setObject(1, java.time.OffsetDateTime.parse("2026-01-01T02:00:00Z"));
-            ps.setInt(2, 100);
-          });
+      String leases =
+          explain(
+              c,
+              "SELECT run_id, owner, expires_at FROM "
+                  + q
+                  + ".leases"
+                  + " WHERE expires_at <= ? ORDER BY expires_at, run_id LIMIT ?",
+              ps -> {
+                ps.setObject(1, java.time.OffsetDateTime.parse("2026-01-01T02:00:00Z"));
+                ps.setInt(2, 100);
+              });
       assertThat(leases).contains("leases_expires_idx").doesNotContain("Seq Scan");
-      String keys = explain(c, "SELECT e.run_id, e.idem_key, e.body FROM " + q + ".events e"
-          + " JOIN unnest(?::text[], ?::text[]) AS k(run_id, idem_key)"
-          + " ON e.run_id = k.run_id AND e.idem_key = k.idem_key WHERE e.idem_key IS NOT NULL", ps -> {
-            ps.setArray(1, c.createArrayOf("text", new String[] {"ns1/r1", "ns2/r2"}));
-            ps.setArray(2, c.createArrayOf("text", new String[] {"k-ns1/r1", "k-ns2/r2"}));
-          });
+      String keys =
+          explain(
+              c,
+              "SELECT e.run_id, e.idem_key, e.body FROM "
+                  + q
+                  + ".events e JOIN unnest(?::text[], ?::text[]) AS k(run_id, idem_key) ON e.run_id"
+                  + " = k.run_id AND e.idem_key = k.idem_key WHERE e.idem_key IS NOT NULL",
+              ps -> {
+                ps.setArray(1, c.createArrayOf("text", new String[] {"ns1/r1", "ns2/r2"}));
+                ps.setArray(2, c.createArrayOf("text", new String[] {"k-ns1/r1", "k-ns2/r2"}));
+              });
       assertThat(keys).contains("events_idem_key_idx").doesNotContain("Seq Scan");
     }
     engine.close();
@@ -362,7 +414,8 @@ final class PostgresRunStoreTest {
     }
   }
 
-  // ---- instances and notifications ---------------------------------------------------------------
+  // ---- instances and notifications
+  // ---------------------------------------------------------------
 
   @Test
   void twoInstances_watcherSeesOtherInstancesChangesOnce_andNotItsOwnTwice() {
@@ -376,16 +429,21 @@ final class PostgresRunStoreTest {
     RunId otherRun = b.create(record("other")).record().id();
     b.append(otherRun, List.of(EventDraft.of(EventTypes.RUN_STARTED), line(1)));
 
-    await("A to see B's append", Duration.ofSeconds(30), () -> seenByA.stream()
-        .anyMatch(c -> c.runId().equals(otherRun) && c.lastSequence() == 3));
-    assertThat(seenByA).filteredOn(c -> c.runId().equals(otherRun))
+    await(
+        "A to see B's append",
+        Duration.ofSeconds(30),
+        () -> seenByA.stream().anyMatch(c -> c.runId().equals(otherRun) && c.lastSequence() == 3));
+    assertThat(seenByA)
+        .filteredOn(c -> c.runId().equals(otherRun))
         .extracting(RunChange::lastSequence, RunChange::status, RunChange::created)
         .containsSubsequence(
             org.assertj.core.groups.Tuple.tuple(1L, RunStatus.CREATED, true),
             org.assertj.core.groups.Tuple.tuple(3L, RunStatus.RUNNING, false));
     // notices arrive in commit order: A's own notices came before B's, and were not reported
-    assertThat(seenByA).filteredOn(c -> c.runId().equals(ownRun))
-        .extracting(RunChange::lastSequence).containsExactly(1L, 2L);
+    assertThat(seenByA)
+        .filteredOn(c -> c.runId().equals(ownRun))
+        .extracting(RunChange::lastSequence)
+        .containsExactly(1L, 2L);
   }
 
   @Test
@@ -395,7 +453,8 @@ final class PostgresRunStoreTest {
     RunId id = a.create(record("tail")).record().id();
     a.append(id, EventDraft.of(EventTypes.RUN_STARTED));
     CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
-    b.subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withPollInterval(Duration.ofMinutes(10)))
+    b.subscribe(
+            id, 0, dev.runs.SubscribeOptions.defaults().withPollInterval(Duration.ofMinutes(10)))
         .subscribe(sub);
     sub.awaitCount(2, Duration.ofSeconds(30));
     for (int i = 0; i < 50; i++) {
@@ -424,30 +483,51 @@ final class PostgresRunStoreTest {
     try (Connection c = PgTestDatabase.connect()) {
       c.setAutoCommit(false);
       RunEvent e3 = a.read(id, 0, 10).get(1);
-      String body = dev.runs.EventCodec.encode(new RunEvent(e3.schema(), dev.runs.EventId.random(), id, 3,
-          EventTypes.CONSOLE_LINE, e3.time(), java.util.Optional.empty(), java.util.OptionalInt.empty(),
-          java.util.Optional.empty(), "test", java.util.Optional.empty(),
-          Payload.of(Map.of("stream", "stdout", "text", "sneaky")), Map.of()));
-      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + q + ".runs WHERE id = ? FOR UPDATE")) {
+      String body =
+          dev.runs.EventCodec.encode(
+              new RunEvent(
+                  e3.schema(),
+                  dev.runs.EventId.random(),
+                  id,
+                  3,
+                  EventTypes.CONSOLE_LINE,
+                  e3.time(),
+                  java.util.Optional.empty(),
+                  java.util.OptionalInt.empty(),
+                  java.util.Optional.empty(),
+                  "test",
+                  java.util.Optional.empty(),
+                  Payload.of(Map.of("stream", "stdout", "text", "sneaky")),
+                  Map.of()));
+      try (PreparedStatement ps =
+          c.prepareStatement("SELECT 1 FROM " + q + ".runs WHERE id = ? FOR UPDATE")) {
         ps.setString(1, id.value());
         ps.executeQuery().close();
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + q + ".events (run_id, seq, type,"
-          + " time, body) VALUES (?, 3, 'console.line', now(), ?)")) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO "
+                  + q
+                  + ".events (run_id, seq, type,"
+                  + " time, body) VALUES (?, 3, 'console.line', now(), ?)")) {
         ps.setString(1, id.value());
         ps.setString(2, body);
         ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement("UPDATE " + q + ".runs SET last_seq = 3 WHERE id = ?")) {
+      try (PreparedStatement ps =
+          c.prepareStatement("UPDATE " + q + ".runs SET last_seq = 3 WHERE id = ?")) {
         ps.setString(1, id.value());
         ps.executeUpdate();
       }
       c.commit();
     }
 
-    await("the poll to report sequence 3", Duration.ofSeconds(30),
+    await(
+        "the poll to report sequence 3",
+        Duration.ofSeconds(30),
         () -> seen.stream().anyMatch(c -> c.runId().equals(id) && c.lastSequence() == 3));
-    assertThat(a.read(id, 2, 10)).extracting(e -> e.payload().text("text").orElseThrow())
+    assertThat(a.read(id, 2, 10))
+        .extracting(e -> e.payload().text("text").orElseThrow())
         .containsExactly("sneaky");
   }
 
@@ -467,11 +547,15 @@ final class PostgresRunStoreTest {
       for (int t = 0; t < 8; t++) {
         RunStore s = t % 2 == 0 ? a : b;
         int thread = t;
-        done.add(pool.submit(() -> {
-          for (int i = 0; i < 100; i++) {
-            s.append(runs.get(i % runs.size()), line(thread * 1000 + i).withIdempotencyKey("k-" + (i % 37)));
-          }
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 100; i++) {
+                    s.append(
+                        runs.get(i % runs.size()),
+                        line(thread * 1000 + i).withIdempotencyKey("k-" + (i % 37)));
+                  }
+                }));
       }
       for (Future<?> f : done) {
         f.get(60, TimeUnit.SECONDS);
@@ -485,8 +569,12 @@ final class PostgresRunStoreTest {
         assertThat(events.get(i).sequence()).isEqualTo(i + 1);
       }
       // 37 keys spread over 5 runs: each key stored once per run it was used in
-      assertThat(events.stream().filter(e -> e.idempotencyKey().isPresent())
-          .map(e -> e.idempotencyKey().get()).distinct().count())
+      assertThat(
+              events.stream()
+                  .filter(e -> e.idempotencyKey().isPresent())
+                  .map(e -> e.idempotencyKey().get())
+                  .distinct()
+                  .count())
           .isEqualTo(events.stream().filter(e -> e.idempotencyKey().isPresent()).count());
       assertThat(a.verify(id).ok()).isTrue();
     }
@@ -498,8 +586,11 @@ final class PostgresRunStoreTest {
     // on the head as it is, not as A last wrote it
     RunStore b = open(PgTestDatabase.uri(schema, "poll_ms=0"));
     PostgresEngine engineA = engine();
-    engineA.contendedNanos = 0; // try the fast path every time, so each stale head is caught there
-    RunStore a = dev.runs.spi.RunStoreFactory.create(engineA, StoreLocation.parse(PgTestDatabase.uri(schema)));
+    engineA.heads.contendedNanos =
+        0; // try the fast path every time, so each stale head is caught there
+    RunStore a =
+        dev.runs.spi.RunStoreFactory.create(
+            engineA, StoreLocation.parse(PgTestDatabase.uri(schema)));
     stores.add(a);
     RunId id = a.create(record("stale")).record().id();
     a.append(id, EventDraft.of(EventTypes.RUN_STARTED));
@@ -508,22 +599,35 @@ final class PostgresRunStoreTest {
     assertThat(a.append(id, List.of(line(2)), dev.runs.ExpectedSequence.of(3)).get(0).sequence())
         .isEqualTo(4);
 
-    a.append(id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"x\"}}")));
+    a.append(
+        id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"x\"}}")));
     b.append(id, List.of(EventDraft.of(EventTypes.RUN_RESUMED), line(3)));
     assertThat(a.append(id, line(4)).sequence()).isEqualTo(8);
 
-    RunEvent keyed = b.append(id, EventDraft.of(EventTypes.CHECKPOINT_SAVED,
-        Payload.of(Map.of("checkpoint_id", "c1"))).withIdempotencyKey("once"));
-    assertThat(a.append(id, EventDraft.of(EventTypes.CHECKPOINT_SAVED,
-        Payload.of(Map.of("checkpoint_id", "c1"))).withIdempotencyKey("once"))).isEqualTo(keyed);
+    RunEvent keyed =
+        b.append(
+            id,
+            EventDraft.of(EventTypes.CHECKPOINT_SAVED, Payload.of(Map.of("checkpoint_id", "c1")))
+                .withIdempotencyKey("once"));
+    assertThat(
+            a.append(
+                id,
+                EventDraft.of(
+                        EventTypes.CHECKPOINT_SAVED, Payload.of(Map.of("checkpoint_id", "c1")))
+                    .withIdempotencyKey("once")))
+        .isEqualTo(keyed);
 
     b.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
     assertThatThrownBy(() -> a.append(id, line(5)))
-        .isInstanceOf(dev.runs.IllegalTransitionException.class).hasMessageContaining("completed");
-    assertThat(a.read(id, 0, 100)).extracting(RunEvent::sequence)
+        .isInstanceOf(dev.runs.IllegalTransitionException.class)
+        .hasMessageContaining("completed");
+    assertThat(a.read(id, 0, 100))
+        .extracting(RunEvent::sequence)
         .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
     assertThat(a.verify(id).ok()).isTrue();
-    assertThat(engineA.fellBack.get()).as("appends that found the head moved").isGreaterThanOrEqualTo(4);
+    assertThat(engineA.appends.fellBack.get())
+        .as("appends that found the head moved")
+        .isGreaterThanOrEqualTo(4);
   }
 
   /** An engine on the test schema (created by a store opened before), wrapped by the test. */
@@ -536,7 +640,9 @@ final class PostgresRunStoreTest {
   void appendsToARunThisInstanceOwns_takeTheFastPath() {
     open(PgTestDatabase.uri(schema)).close();
     PostgresEngine engine = engine();
-    RunStore s = dev.runs.spi.RunStoreFactory.create(engine, StoreLocation.parse(PgTestDatabase.uri(schema)));
+    RunStore s =
+        dev.runs.spi.RunStoreFactory.create(
+            engine, StoreLocation.parse(PgTestDatabase.uri(schema)));
     stores.add(s);
     RunId id = s.create(record("fast")).record().id();
     s.append(id, EventDraft.of(EventTypes.RUN_STARTED));
@@ -545,19 +651,21 @@ final class PostgresRunStoreTest {
     }
     assertThat(s.append(id, line(99).withIdempotencyKey("k-3")).sequence()).isEqualTo(6);
 
-    assertThat(engine.fastBatches.get()).isEqualTo(21);
-    assertThat(engine.fellBack.get()).as("the repeated key").isEqualTo(1);
-    assertThat(engine.lockedBatches.get()).isEqualTo(1);
+    assertThat(engine.appends.fastBatches.get()).isEqualTo(21);
+    assertThat(engine.appends.fellBack.get()).as("the repeated key").isEqualTo(1);
+    assertThat(engine.appends.lockedBatches.get()).isEqualTo(1);
     assertThat(s.read(id, 0, 100)).hasSize(22);
     assertThat(s.verify(id).ok()).isTrue();
   }
 
-  // ---- the pool and the DataSource form ----------------------------------------------------------
+  // ---- the pool and the DataSource form
+  // ----------------------------------------------------------
 
   @Test
   void pool_exhausted_timesOutShowingItsState() throws Exception {
-    PgConfig config = PgConfig.parse(StoreLocation.parse(PgTestDatabase.uri(schema,
-        "pool_size=1", "pool_timeout_ms=200")));
+    PgConfig config =
+        PgConfig.parse(
+            StoreLocation.parse(PgTestDatabase.uri(schema, "pool_size=1", "pool_timeout_ms=200")));
     PgPool pool = new PgPool(config);
     Connection held = pool.acquire();
     try {
@@ -567,7 +675,8 @@ final class PostgresRunStoreTest {
           .hasMessageContaining("within 200 ms")
           .hasMessageContaining("1 of 1 in use, 0 idle, 1 waiting")
           .hasMessageContaining("pool_size");
-      assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+      assertThat(System.nanoTime() - start)
+          .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
     } finally {
       pool.release(held, false);
       pool.close();
@@ -582,16 +691,20 @@ final class PostgresRunStoreTest {
       int pid = c.unwrap(org.postgresql.PGConnection.class).getBackendPID();
       pool.release(c, false);
       assertThat(query("SELECT pg_terminate_backend(?)", pid)).containsExactly("t");
-      await("the backend to go", Duration.ofSeconds(30), () -> {
-        try {
-          return query("SELECT 1 FROM pg_stat_activity WHERE pid = ?", pid).isEmpty();
-        } catch (SQLException e) {
-          throw new IllegalStateException(e);
-        }
-      });
+      await(
+          "the backend to go",
+          Duration.ofSeconds(30),
+          () -> {
+            try {
+              return query("SELECT 1 FROM pg_stat_activity WHERE pid = ?", pid).isEmpty();
+            } catch (SQLException e) {
+              throw new IllegalStateException(e);
+            }
+          });
 
       Connection again = pool.acquire();
-      try (Statement st = again.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
+      try (Statement st = again.createStatement();
+          ResultSet rs = st.executeQuery("SELECT 1")) {
         assertThat(rs.next()).isTrue();
       }
       assertThat(again.unwrap(org.postgresql.PGConnection.class).getBackendPID()).isNotEqualTo(pid);
@@ -627,8 +740,10 @@ final class PostgresRunStoreTest {
       s.close();
     }
     await("every session to be given back", Duration.ofSeconds(30), () -> sessions(app) == 0);
-    assertThatThrownBy(() -> PostgresRunStoreProvider.open(ds, "Bad Schema", RunStoreOptions.defaults()))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("schema=Bad Schema");
+    assertThatThrownBy(
+            () -> PostgresRunStoreProvider.open(ds, "Bad Schema", RunStoreOptions.defaults()))
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("schema=Bad Schema");
   }
 
   @Test
@@ -644,11 +759,17 @@ final class PostgresRunStoreTest {
     }
     real.setOptions("-c default_transaction_isolation=repeatable\\ read");
     List<Integer> levelsAtBegin = java.util.Collections.synchronizedList(new ArrayList<>());
-    javax.sql.DataSource ds = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
-        getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (p, m, args) -> {
-          Object r = invoke(m, real, args);
-          return m.getName().equals("getConnection") ? recording((Connection) r, levelsAtBegin) : r;
-        });
+    javax.sql.DataSource ds =
+        (javax.sql.DataSource)
+            java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class},
+                (p, m, args) -> {
+                  Object r = invoke(m, real, args);
+                  return m.getName().equals("getConnection")
+                      ? recording((Connection) r, levelsAtBegin)
+                      : r;
+                });
     try (Connection c = real.getConnection()) {
       assertThat(c.getTransactionIsolation()).isEqualTo(Connection.TRANSACTION_REPEATABLE_READ);
     }
@@ -663,7 +784,8 @@ final class PostgresRunStoreTest {
     assertThat(levelsAtBegin).isNotEmpty().containsOnly(Connection.TRANSACTION_READ_COMMITTED);
   }
 
-  private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args) throws Throwable {
+  private static Object invoke(java.lang.reflect.Method m, Object target, Object[] args)
+      throws Throwable {
     try {
       return m.invoke(target, args);
     } catch (java.lang.reflect.InvocationTargetException e) {
@@ -673,19 +795,23 @@ final class PostgresRunStoreTest {
 
   /** A connection that records its isolation level whenever a transaction begins. */
   private static Connection recording(Connection real, List<Integer> levels) {
-    return (Connection) java.lang.reflect.Proxy.newProxyInstance(PostgresRunStoreTest.class.getClassLoader(),
-        new Class<?>[] {Connection.class}, (p, m, args) -> {
-          if (m.getName().equals("setAutoCommit") && Boolean.FALSE.equals(args[0])) {
-            levels.add(real.getTransactionIsolation());
-          }
-          return invoke(m, real, args);
-        });
+    return (Connection)
+        java.lang.reflect.Proxy.newProxyInstance(
+            PostgresRunStoreTest.class.getClassLoader(),
+            new Class<?>[] {Connection.class},
+            (p, m, args) -> {
+              if (m.getName().equals("setAutoCommit") && Boolean.FALSE.equals(args[0])) {
+                levels.add(real.getTransactionIsolation());
+              }
+              return invoke(m, real, args);
+            });
   }
 
   private static int sessions(String applicationName) {
     try {
-      return Integer.parseInt(query("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?",
-          applicationName).get(0));
+      return Integer.parseInt(
+          query("SELECT count(*) FROM pg_stat_activity WHERE application_name = ?", applicationName)
+              .get(0));
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }

@@ -30,13 +30,23 @@ final class RequiresPostgres implements ExecutionCondition {
       return ConditionEvaluationResult.enabled("PostgreSQL answers at " + where());
     }
     if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      throw new IllegalStateException("PostgreSQL at " + where() + " is unreachable (" + why
-          + ") and CI=true, so the PostgreSQL tests fail instead of skipping; start the server"
-          + " (pg_ctlcluster --skip-systemctl-redirect <version> main start) or set RUNS_PG_URL");
+      throw new IllegalStateException(
+          "PostgreSQL at "
+              + where()
+              + " is unreachable ("
+              + why
+              + ") and CI=true, so the PostgreSQL tests fail instead of skipping; start the server"
+              + " (pg_ctlcluster --skip-systemctl-redirect <version> main start) or set"
+              + " RUNS_PG_URL");
     }
-    String line = "PostgreSQL tests skipped: " + where() + " is unreachable (" + why + "). To run"
-        + " them, start PostgreSQL there or set RUNS_PG_URL=postgres://user@host:5432/db"
-        + " (under CI=true they fail instead).";
+    String line =
+        "PostgreSQL tests skipped: "
+            + where()
+            + " is unreachable ("
+            + why
+            + "). To run"
+            + " them, start PostgreSQL there or set RUNS_PG_URL=postgres://user@host:5432/db"
+            + " (under CI=true they fail instead).";
     synchronized (LOCK) {
       if (!told) {
         System.err.println(line);

@@ -55,8 +55,12 @@ final class StoreChildProcess {
    * @return the running child
    */
   static ChildJvm start(String name, String storeUri, Path dir, String... args) {
-    return ChildJvm.builder(StoreChildProcess.class).name(name).args(args)
-        .env("RUNS_CHILD_STORE_URI", storeUri).stderrDirectory(dir).start();
+    return ChildJvm.builder(StoreChildProcess.class)
+        .name(name)
+        .args(args)
+        .env("RUNS_CHILD_STORE_URI", storeUri)
+        .stderrDirectory(dir)
+        .start();
   }
 
   public static void main(String[] args) throws Exception {
@@ -65,7 +69,8 @@ final class StoreChildProcess {
     try (RunStore store = RunStores.open(uri)) {
       out.println("READY");
       out.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       if (in.readLine() == null) {
         return;
       }
@@ -79,7 +84,8 @@ final class StoreChildProcess {
   }
 
   private static EventDraft line(String text) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
   }
 
   private static void append(RunStore store, PrintStream out, String[] args) throws Exception {
@@ -103,28 +109,38 @@ final class StoreChildProcess {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int first = t;
-        done.add(pool.submit(() -> {
-          for (int i = first; i < tasks.size(); i += threads) {
-            Task task = tasks.get(i);
-            List<EventDraft> drafts = new ArrayList<>();
-            drafts.add(line("child " + child + " j " + task.j()).withIdempotencyKey("u-c" + child + "-j" + task.j()));
-            drafts.add(line("shared j " + task.j()).withIdempotencyKey("s-j" + task.j()));
-            if (task.j() % 5 == 0) {
-              drafts.add(line("child " + child + " keyless j " + task.j()));
-            }
-            List<RunEvent> acked = store.append(task.run(), drafts);
-            StringBuilder sb = new StringBuilder();
-            for (RunEvent e : acked) {
-              sb.append("ACK ").append(e.runId().value()).append(' ').append(e.sequence()).append(' ')
-                  .append(e.eventId().value()).append(' ').append(e.idempotencyKey().orElse("-"))
-                  .append('\n');
-            }
-            synchronized (out) {
-              out.print(sb);
-            }
-          }
-          return null;
-        }));
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = first; i < tasks.size(); i += threads) {
+                    Task task = tasks.get(i);
+                    List<EventDraft> drafts = new ArrayList<>();
+                    drafts.add(
+                        line("child " + child + " j " + task.j())
+                            .withIdempotencyKey("u-c" + child + "-j" + task.j()));
+                    drafts.add(line("shared j " + task.j()).withIdempotencyKey("s-j" + task.j()));
+                    if (task.j() % 5 == 0) {
+                      drafts.add(line("child " + child + " keyless j " + task.j()));
+                    }
+                    List<RunEvent> acked = store.append(task.run(), drafts);
+                    StringBuilder sb = new StringBuilder();
+                    for (RunEvent e : acked) {
+                      sb.append("ACK ")
+                          .append(e.runId().value())
+                          .append(' ')
+                          .append(e.sequence())
+                          .append(' ')
+                          .append(e.eventId().value())
+                          .append(' ')
+                          .append(e.idempotencyKey().orElse("-"))
+                          .append('\n');
+                    }
+                    synchronized (out) {
+                      out.print(sb);
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get(5, TimeUnit.MINUTES);
@@ -158,12 +174,22 @@ final class StoreChildProcess {
         System.exit(4);
       }
       String step = "s" + k;
-      store.append(run, EventDraft.of(EventTypes.STEP_STARTED).withStep(step).withAttempt(1)
-          .withIdempotencyKey("start-" + step + "-1"));
+      store.append(
+          run,
+          EventDraft.of(EventTypes.STEP_STARTED)
+              .withStep(step)
+              .withAttempt(1)
+              .withIdempotencyKey("start-" + step + "-1"));
       Thread.sleep(100); // the step's work
-      RunEvent done = store.append(run, EventDraft.of(EventTypes.STEP_COMPLETED,
-              Payload.of(Map.of("output", Map.of("step", step, "by", owner))))
-          .withStep(step).withAttempt(1).withIdempotencyKey("done-" + step));
+      RunEvent done =
+          store.append(
+              run,
+              EventDraft.of(
+                      EventTypes.STEP_COMPLETED,
+                      Payload.of(Map.of("output", Map.of("step", step, "by", owner))))
+                  .withStep(step)
+                  .withAttempt(1)
+                  .withIdempotencyKey("done-" + step));
       out.println("STEP " + step + " DONE " + done.sequence());
       out.flush();
     }

@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.util.NavigableSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,31 +41,53 @@ final class ChangeWatcher implements AutoCloseable {
   private long dataVersion;
   private long lastChange;
 
-  ChangeWatcher(Connection connection, SqliteSettings settings, NavigableSet<Long> ownChanges,
-      Consumer<RunChange> sink) throws SQLException {
+  /**
+   * Starts polling at once, from the latest change in the database.
+   *
+   * @param connection a read connection of its own, closed by {@link #close()}
+   * @param settings the store: poll interval and messages
+   * @param ownChanges change numbers this engine committed, which are not reported (shared with the
+   *     engine's writes; passed numbers are removed here)
+   * @param sink receives the changes, on the watcher's thread
+   * @throws SQLException when the first reads fail
+   */
+  ChangeWatcher(
+      Connection connection,
+      SqliteSettings settings,
+      NavigableSet<Long> ownChanges,
+      Consumer<RunChange> sink)
+      throws SQLException {
     this.connection = connection;
     this.settings = settings;
     this.ownChanges = ownChanges;
     this.sink = sink;
-    this.changed = connection.prepareStatement("SELECT id, last_seq, status, created_change, change_seq"
-        + " FROM runs WHERE change_seq > ? ORDER BY change_seq LIMIT " + PAGE);
+    this.changed =
+        connection.prepareStatement(
+            "SELECT id, last_seq, status, created_change, change_seq"
+                + " FROM runs WHERE change_seq > ? ORDER BY change_seq LIMIT "
+                + PAGE);
     this.dataVersion = dataVersion();
     try (Statement s = connection.createStatement();
         ResultSet rs = s.executeQuery("SELECT coalesce(max(change_seq), 0) FROM runs")) {
       rs.next();
       this.lastChange = rs.getLong(1);
     }
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "runs-sqlite-watch-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    timer.scheduleWithFixedDelay(this::poll, settings.pollMillis(), settings.pollMillis(),
-        TimeUnit.MILLISECONDS);
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "runs-sqlite-watch-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    // the task ends with shutdownNow in close(), and poll() handles its own failures
+    ScheduledFuture<?> unused =
+        timer.scheduleWithFixedDelay(
+            this::poll, settings.pollMillis(), settings.pollMillis(), TimeUnit.MILLISECONDS);
   }
 
   private long dataVersion() throws SQLException {
-    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+    try (Statement s = connection.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA data_version")) {
       rs.next();
       return rs.getLong(1);
     }
@@ -90,8 +113,12 @@ final class ChangeWatcher implements AutoCloseable {
             if (ownChanges.contains(change)) {
               continue;
             }
-            sink.accept(new RunChange(RunId.of(rs.getString(1)), rs.getLong(2),
-                RunStatus.fromWireName(rs.getString(3)), rs.getLong(4) > lastChange));
+            sink.accept(
+                new RunChange(
+                    RunId.of(rs.getString(1)),
+                    rs.getLong(2),
+                    RunStatus.fromWireName(rs.getString(3)),
+                    rs.getLong(4) > lastChange));
           }
         }
         lastChange = seen;
@@ -99,11 +126,16 @@ final class ChangeWatcher implements AutoCloseable {
       } while (rows == PAGE && !Thread.currentThread().isInterrupted());
     } catch (SQLException | RuntimeException e) {
       if (warned.compareAndSet(false, true)) {
-        log.warn("sqlite store {} - checking for changes by other processes failed (further failures"
-            + " are logged at debug)", settings.description(), e);
+        log.warn(
+            "sqlite store {} - checking for changes by other processes failed (further failures"
+                + " are logged at debug)",
+            settings.description(),
+            e);
       } else {
-        log.debug("sqlite store {} - checking for changes by other processes failed",
-            settings.description(), e);
+        log.debug(
+            "sqlite store {} - checking for changes by other processes failed",
+            settings.description(),
+            e);
       }
     }
   }
@@ -114,7 +146,9 @@ final class ChangeWatcher implements AutoCloseable {
     timer.shutdownNow();
     try {
       if (!timer.awaitTermination(10, TimeUnit.SECONDS)) {
-        log.warn("sqlite store {} - the change watcher did not stop within 10 s", settings.description());
+        log.warn(
+            "sqlite store {} - the change watcher did not stop within 10 s",
+            settings.description());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -123,7 +157,8 @@ final class ChangeWatcher implements AutoCloseable {
       changed.close();
       connection.close();
     } catch (SQLException e) {
-      log.debug("sqlite store {} - closing the watcher connection failed", settings.description(), e);
+      log.debug(
+          "sqlite store {} - closing the watcher connection failed", settings.description(), e);
     }
   }
 }

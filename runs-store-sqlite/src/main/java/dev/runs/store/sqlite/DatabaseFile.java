@@ -41,44 +41,73 @@ final class DatabaseFile {
         existing = existing.getParent();
       }
       if (existing != null && !Files.isDirectory(existing)) {
-        throw new StoreConfigurationException(prefix(where) + "directory " + dir
-            + " cannot exist: " + existing + " is a file, not a directory; choose another path");
+        throw new StoreConfigurationException(
+            prefix(where)
+                + "directory "
+                + dir
+                + " cannot exist: "
+                + existing
+                + " is a file, not a directory; choose another path");
       }
-      throw new StoreConfigurationException(prefix(where) + "directory " + dir
-          + " does not exist; create it first (the store does not create directories)");
+      throw new StoreConfigurationException(
+          prefix(where)
+              + "directory "
+              + dir
+              + " does not exist; create it first (the store does not create directories)");
     }
     if (!Files.isDirectory(dir)) {
-      throw new StoreConfigurationException(prefix(where) + dir
-          + " is a file, not a directory; choose another path for the database");
+      throw new StoreConfigurationException(
+          prefix(where)
+              + dir
+              + " is a file, not a directory; choose another path for the database");
     }
     if (Files.isDirectory(file)) {
-      throw new StoreConfigurationException(prefix(where) + file
-          + " is a directory, not a database file; name a file such as " + file.resolve("runs.db"));
+      throw new StoreConfigurationException(
+          prefix(where)
+              + file
+              + " is a directory, not a database file; name a file such as "
+              + file.resolve("runs.db"));
     }
     if (Files.exists(file)) {
       if (!Files.isRegularFile(file)) {
         throw new StoreConfigurationException(prefix(where) + file + " is not a regular file");
       }
       if (!Files.isReadable(file)) {
-        throw new StoreConfigurationException(prefix(where) + "database file " + file
-            + " is not readable by this process; check its permissions");
+        throw new StoreConfigurationException(
+            prefix(where)
+                + "database file "
+                + file
+                + " is not readable by this process; check its permissions");
       }
       checkHeader(file, where);
       if (!Files.isWritable(file)) {
-        throw new StoreConfigurationException(prefix(where) + "database file " + file
-            + " is read-only; the store needs to write it (check its permissions)");
+        throw new StoreConfigurationException(
+            prefix(where)
+                + "database file "
+                + file
+                + " is read-only; the store needs to write it (check its permissions)");
       }
       if (!Files.isWritable(dir)) {
-        throw new StoreConfigurationException(prefix(where) + "directory " + dir
-            + " is read-only; SQLite needs to create " + file.getFileName() + "-wal and "
-            + file.getFileName() + "-shm next to the database (check its permissions)");
+        throw new StoreConfigurationException(
+            prefix(where)
+                + "directory "
+                + dir
+                + " is read-only; SQLite needs to create "
+                + file.getFileName()
+                + "-wal and "
+                + file.getFileName()
+                + "-shm next to the database (check its permissions)");
       }
       return false;
     }
     if (!Files.isWritable(dir)) {
-      throw new StoreConfigurationException(prefix(where) + "directory " + dir
-          + " is read-only; cannot create the database file " + file.getFileName()
-          + " (check its permissions or choose another directory)");
+      throw new StoreConfigurationException(
+          prefix(where)
+              + "directory "
+              + dir
+              + " is read-only; cannot create the database file "
+              + file.getFileName()
+              + " (check its permissions or choose another directory)");
     }
     try {
       Files.createFile(file);
@@ -87,12 +116,26 @@ final class DatabaseFile {
       // another process created it meanwhile: check it like any existing file
       return prepare(file, where);
     } catch (AccessDeniedException | NoSuchFileException e) {
-      throw new StoreConfigurationException(prefix(where) + "directory " + dir
-          + " is read-only for this process; cannot create the database file "
-          + file.getFileName() + " (" + e.getClass().getSimpleName() + ")", e);
+      throw new StoreConfigurationException(
+          prefix(where)
+              + "directory "
+              + dir
+              + " is read-only for this process; cannot create the database file "
+              + file.getFileName()
+              + " ("
+              + e.getClass().getSimpleName()
+              + ")",
+          e);
     } catch (IOException e) {
-      throw new StoreConfigurationException(prefix(where) + "cannot create the database file " + file
-          + " in directory " + dir + " (read-only or full?): " + e, e);
+      throw new StoreConfigurationException(
+          prefix(where)
+              + "cannot create the database file "
+              + file
+              + " in directory "
+              + dir
+              + " (read-only or full?): "
+              + e,
+          e);
     }
   }
 
@@ -116,13 +159,19 @@ final class DatabaseFile {
       return; // an empty file is an empty database
     }
     if (n < HEADER.length || !Arrays.equals(head, HEADER)) {
-      throw new StoreConfigurationException(prefix(where) + file + " is not a SQLite database"
-          + " (it does not start with the SQLite header); it was left unchanged - point the URI at"
-          + " a new or existing database file");
+      throw new StoreConfigurationException(
+          prefix(where)
+              + file
+              + " is not a SQLite database (it does not start with the SQLite header); it was left"
+              + " unchanged - point the URI at a new or existing database file");
     }
   }
 
-  /** Removes a database file this process just created, with SQLite's companions. */
+  /**
+   * Removes a database file this process just created, with SQLite's companions.
+   *
+   * @param file the database file
+   */
   static void deleteCreated(Path file) {
     for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
       try {

@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SQL of a {@link RunQuery}. Every filter is an equality or range on the leading column of an
@@ -25,11 +26,16 @@ final class ListQuery {
     this.args = args;
   }
 
+  /**
+   * @param q the query
+   * @return its SQL and arguments, asking for one row more than the page to tell a next page
+   */
   static ListQuery of(RunQuery q) {
     int limit = q.limit() + 1; // one more tells whether there is a next page
     List<Object> args = new ArrayList<>();
     if (q.statuses().size() <= 1) {
-      String status = q.statuses().isEmpty() ? null : q.statuses().iterator().next().wireName();
+      @Nullable String status =
+          q.statuses().isEmpty() ? null : q.statuses().iterator().next().wireName();
       String sql = "SELECT " + COLUMNS + " FROM runs" + where(q, status, args) + ORDER;
       args.add(limit);
       return new ListQuery(sql, args);
@@ -37,8 +43,13 @@ final class ListQuery {
     StringBuilder sql = new StringBuilder("SELECT * FROM (");
     String sep = "";
     for (RunStatus s : q.statuses()) {
-      sql.append(sep).append("SELECT * FROM (SELECT ").append(COLUMNS).append(" FROM runs")
-          .append(where(q, s.wireName(), args)).append(ORDER).append(')');
+      sql.append(sep)
+          .append("SELECT * FROM (SELECT ")
+          .append(COLUMNS)
+          .append(" FROM runs")
+          .append(where(q, s.wireName(), args))
+          .append(ORDER)
+          .append(')');
       args.add(limit);
       sep = " UNION ALL ";
     }
@@ -47,50 +58,72 @@ final class ListQuery {
     return new ListQuery(sql.toString(), args);
   }
 
-  private static String where(RunQuery q, String status, List<Object> args) {
+  private static String where(RunQuery q, @Nullable String status, List<Object> args) {
     List<String> terms = new ArrayList<>();
-    q.namespace().ifPresent(v -> {
-      terms.add("namespace = ?");
-      args.add(v);
-    });
-    q.threadKey().ifPresent(v -> {
-      terms.add("thread_key = ?");
-      args.add(v);
-    });
+    q.namespace()
+        .ifPresent(
+            v -> {
+              terms.add("namespace = ?");
+              args.add(v);
+            });
+    q.threadKey()
+        .ifPresent(
+            v -> {
+              terms.add("thread_key = ?");
+              args.add(v);
+            });
     if (status != null) {
       terms.add("status = ?");
       args.add(status);
     }
-    q.recommendationId().ifPresent(v -> {
-      terms.add("recommendation_id = ?");
-      args.add(v);
-    });
-    q.createdFrom().ifPresent(v -> {
-      terms.add("created_at >= ?");
-      args.add(Sql.micros(v));
-    });
-    q.createdBefore().ifPresent(v -> {
-      terms.add("created_at < ?");
-      args.add(Sql.micros(v));
-    });
-    q.cursor().ifPresent(c -> {
-      terms.add("(created_at, id) < (?, ?)");
-      args.add(Sql.micros(c.createdAt()));
-      args.add(c.runId().value());
-    });
+    q.recommendationId()
+        .ifPresent(
+            v -> {
+              terms.add("recommendation_id = ?");
+              args.add(v);
+            });
+    q.createdFrom()
+        .ifPresent(
+            v -> {
+              terms.add("created_at >= ?");
+              args.add(Sql.micros(v));
+            });
+    q.createdBefore()
+        .ifPresent(
+            v -> {
+              terms.add("created_at < ?");
+              args.add(Sql.micros(v));
+            });
+    q.cursor()
+        .ifPresent(
+            c -> {
+              terms.add("(created_at, id) < (?, ?)");
+              args.add(Sql.micros(c.createdAt()));
+              args.add(c.runId().value());
+            });
     return terms.isEmpty() ? "" : " WHERE " + String.join(" AND ", terms);
   }
 
-  /** @return the SQL text */
+  /**
+   * @return the SQL text
+   */
   String sql() {
     return sql;
   }
 
-  /** @return the arguments, in order */
+  /**
+   * @return the arguments, in order
+   */
   List<Object> args() {
     return args;
   }
 
+  /**
+   * Binds the arguments to a statement prepared from {@link #sql()}.
+   *
+   * @param p the statement
+   * @throws SQLException when binding fails
+   */
   void bind(PreparedStatement p) throws SQLException {
     for (int i = 0; i < args.size(); i++) {
       Object a = args.get(i);

@@ -17,6 +17,7 @@ import java.util.NoSuchElementException;
  * log's length, and an open stream holds no connection or snapshot.
  */
 final class PagedEventStream implements EventStream {
+  /** Rows per page. */
   static final int PAGE = 1000;
 
   /** Fetches the stored envelopes after a sequence. */
@@ -39,13 +40,22 @@ final class PagedEventStream implements EventStream {
   private long last;
   private boolean closed;
 
+  /**
+   * @param source fetches pages
+   * @param runId the run
+   * @param after the sequence to read after, 0 for all
+   */
   PagedEventStream(PageSource source, RunId runId, long after) {
     this.source = source;
     this.runId = runId;
     this.last = after;
   }
 
-  /** Loads the first page now; lets the caller check the run exists when it is empty. */
+  /**
+   * Loads the first page now; lets the caller check the run exists when it is empty.
+   *
+   * @return true when the first page has events
+   */
   boolean prefetch() {
     fill();
     return !envelopes.isEmpty();
@@ -80,19 +90,38 @@ final class PagedEventStream implements EventStream {
     envelopes.set(index, null);
     index++;
     if (seq != last + 1) {
-      throw new StoreCorruptedException("table events, run " + runId + ": sequence " + seq
-          + " follows " + last + "; the log has a gap (check the database with PRAGMA integrity_check)");
+      throw new StoreCorruptedException(
+          "table events, run "
+              + runId
+              + ": sequence "
+              + seq
+              + " follows "
+              + last
+              + "; the log has a gap (check the database with PRAGMA integrity_check)");
     }
     RunEvent e;
     try {
       e = EventCodec.decode(json);
     } catch (ValidationException ex) {
-      throw new StoreCorruptedException("table events, run " + runId + " sequence " + seq
-          + ": the stored envelope cannot be decoded: " + ex.getMessage(), ex);
+      throw new StoreCorruptedException(
+          "table events, run "
+              + runId
+              + " sequence "
+              + seq
+              + ": the stored envelope cannot be decoded: "
+              + ex.getMessage(),
+          ex);
     }
     if (e.sequence() != seq || !e.runId().equals(runId)) {
-      throw new StoreCorruptedException("table events, run " + runId + " sequence " + seq
-          + ": the stored envelope says run " + e.runId() + " sequence " + e.sequence());
+      throw new StoreCorruptedException(
+          "table events, run "
+              + runId
+              + " sequence "
+              + seq
+              + ": the stored envelope says run "
+              + e.runId()
+              + " sequence "
+              + e.sequence());
     }
     last = seq;
     return e;

@@ -33,87 +33,97 @@ final class Schema {
     }
   }
 
-  private static final List<String> V1 = List.of(
-      """
-      CREATE TABLE schema_version (
-        version INTEGER NOT NULL PRIMARY KEY,
-        description TEXT NOT NULL,
-        applied_at TEXT NOT NULL
-      )""",
-      // one row per run: the immutable record, its list columns, and the cached head of its log
-      // (last_seq/status/updated_at always equal the fold of its events: both change in one
-      // transaction). change_seq orders commits for the external-change watcher.
-      """
-      CREATE TABLE runs (
-        id TEXT NOT NULL PRIMARY KEY,
-        namespace TEXT NOT NULL,
-        thread_key TEXT,
-        trigger_id TEXT NOT NULL UNIQUE,
-        recommendation_id TEXT,
-        created_at INTEGER NOT NULL,
-        record_json TEXT NOT NULL,
-        last_seq INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        updated_at INTEGER NOT NULL,
-        created_change INTEGER NOT NULL,
-        change_seq INTEGER NOT NULL
-      )""",
-      "CREATE INDEX runs_by_created ON runs (created_at, id)",
-      "CREATE INDEX runs_by_namespace ON runs (namespace, created_at, id)",
-      "CREATE INDEX runs_by_thread ON runs (thread_key, created_at, id) WHERE thread_key IS NOT NULL",
-      "CREATE INDEX runs_by_status ON runs (status, created_at, id)",
-      "CREATE INDEX runs_by_recommendation ON runs (recommendation_id, created_at, id)"
-          + " WHERE recommendation_id IS NOT NULL",
-      "CREATE INDEX runs_by_change ON runs (change_seq)",
-      // the log: clustered by run and sequence, so reading a run is one range scan
-      """
-      CREATE TABLE events (
-        run_id TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        event_id TEXT NOT NULL,
-        type TEXT NOT NULL,
-        idem_key TEXT,
-        envelope TEXT NOT NULL,
-        PRIMARY KEY (run_id, seq)
-      ) WITHOUT ROWID""",
-      "CREATE UNIQUE INDEX events_by_idem_key ON events (run_id, idem_key) WHERE idem_key IS NOT NULL",
-      """
-      CREATE TABLE leases (
-        run_id TEXT NOT NULL PRIMARY KEY,
-        owner TEXT NOT NULL,
-        expires_at INTEGER NOT NULL
-      )""",
-      "CREATE INDEX leases_by_expiry ON leases (expires_at, run_id)",
-      """
-      CREATE TABLE documents (
-        collection TEXT NOT NULL,
-        id TEXT NOT NULL,
-        json TEXT NOT NULL,
-        PRIMARY KEY (collection, id)
-      ) WITHOUT ROWID""",
-      """
-      CREATE TABLE stages (
-        run_id TEXT NOT NULL,
-        stage_key TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        position INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        manifest_json TEXT NOT NULL,
-        PRIMARY KEY (run_id, stage_key, attempt)
-      )""",
-      """
-      CREATE TABLE stage_files (
-        run_id TEXT NOT NULL,
-        stage_key TEXT NOT NULL,
-        attempt INTEGER NOT NULL,
-        path TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        size INTEGER NOT NULL,
-        sha256 TEXT NOT NULL,
-        content BLOB NOT NULL,
-        PRIMARY KEY (run_id, stage_key, attempt, path)
-      )""");
+  private static final List<String> V1 =
+      List.of(
+          """
+          CREATE TABLE schema_version (
+            version INTEGER NOT NULL PRIMARY KEY,
+            description TEXT NOT NULL,
+            applied_at TEXT NOT NULL
+          )\
+          """,
+          // one row per run: the immutable record, its list columns, and the cached head of its log
+          // (last_seq/status/updated_at always equal the fold of its events: both change in one
+          // transaction). change_seq orders commits for the external-change watcher.
+          """
+          CREATE TABLE runs (
+            id TEXT NOT NULL PRIMARY KEY,
+            namespace TEXT NOT NULL,
+            thread_key TEXT,
+            trigger_id TEXT NOT NULL UNIQUE,
+            recommendation_id TEXT,
+            created_at INTEGER NOT NULL,
+            record_json TEXT NOT NULL,
+            last_seq INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            updated_at INTEGER NOT NULL,
+            created_change INTEGER NOT NULL,
+            change_seq INTEGER NOT NULL
+          )\
+          """,
+          "CREATE INDEX runs_by_created ON runs (created_at, id)",
+          "CREATE INDEX runs_by_namespace ON runs (namespace, created_at, id)",
+          "CREATE INDEX runs_by_thread ON runs (thread_key, created_at, id) WHERE thread_key IS NOT"
+              + " NULL",
+          "CREATE INDEX runs_by_status ON runs (status, created_at, id)",
+          "CREATE INDEX runs_by_recommendation ON runs (recommendation_id, created_at, id)"
+              + " WHERE recommendation_id IS NOT NULL",
+          "CREATE INDEX runs_by_change ON runs (change_seq)",
+          // the log: clustered by run and sequence, so reading a run is one range scan
+          """
+          CREATE TABLE events (
+            run_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            event_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            idem_key TEXT,
+            envelope TEXT NOT NULL,
+            PRIMARY KEY (run_id, seq)
+          ) WITHOUT ROWID\
+          """,
+          "CREATE UNIQUE INDEX events_by_idem_key ON events (run_id, idem_key) WHERE idem_key IS"
+              + " NOT NULL",
+          """
+          CREATE TABLE leases (
+            run_id TEXT NOT NULL PRIMARY KEY,
+            owner TEXT NOT NULL,
+            expires_at INTEGER NOT NULL
+          )\
+          """,
+          "CREATE INDEX leases_by_expiry ON leases (expires_at, run_id)",
+          """
+          CREATE TABLE documents (
+            collection TEXT NOT NULL,
+            id TEXT NOT NULL,
+            json TEXT NOT NULL,
+            PRIMARY KEY (collection, id)
+          ) WITHOUT ROWID\
+          """,
+          """
+          CREATE TABLE stages (
+            run_id TEXT NOT NULL,
+            stage_key TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            manifest_json TEXT NOT NULL,
+            PRIMARY KEY (run_id, stage_key, attempt)
+          )\
+          """,
+          """
+          CREATE TABLE stage_files (
+            run_id TEXT NOT NULL,
+            stage_key TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            content BLOB NOT NULL,
+            PRIMARY KEY (run_id, stage_key, attempt, path)
+          )\
+          """);
 
   /** The schema this version of the store writes. */
   static final Schema RUNS = new Schema(List.of(new Migration(1, "initial schema", V1)));
@@ -132,7 +142,9 @@ final class Schema {
     this.migrations = List.copyOf(migrations);
   }
 
-  /** @return the version this schema migrates to */
+  /**
+   * @return the version this schema migrates to
+   */
   int latest() {
     return migrations.size();
   }
@@ -144,12 +156,15 @@ final class Schema {
    * @param where the redacted URI, for messages
    * @return 0 for an empty database
    * @throws StoreConfigurationException for a database of another application or a newer version
+   * @throws SQLException when reading fails
    */
   int installedVersion(Connection c, String where) throws SQLException {
     List<String> tables = new ArrayList<>();
     try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'"
-            + " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")) {
+        ResultSet rs =
+            s.executeQuery(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    + " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")) {
       while (rs.next()) {
         tables.add(rs.getString(1));
       }
@@ -158,9 +173,14 @@ final class Schema {
       return 0;
     }
     if (!tables.contains("schema_version")) {
-      throw new StoreConfigurationException("sqlite store '" + where + "': the file is a SQLite"
-          + " database of another application (tables " + abbreviate(tables) + ", no schema_version"
-          + " table); it was left unchanged - point the URI at a new file or a Runs database");
+      throw new StoreConfigurationException(
+          "sqlite store '"
+              + where
+              + "': the file is a SQLite"
+              + " database of another application (tables "
+              + abbreviate(tables)
+              + ", no schema_version"
+              + " table); it was left unchanged - point the URI at a new file or a Runs database");
     }
     int version;
     try (Statement s = c.createStatement();
@@ -168,15 +188,25 @@ final class Schema {
       rs.next();
       version = rs.getInt(1);
       if (rs.wasNull()) {
-        throw new StoreConfigurationException("sqlite store '" + where + "': the schema_version"
-            + " table is empty, so the schema version is unknown; it was left unchanged");
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + where
+                + "': the schema_version"
+                + " table is empty, so the schema version is unknown; it was left unchanged");
       }
     }
     if (version > latest()) {
-      throw new StoreConfigurationException("sqlite store '" + where + "': the database has schema"
-          + " version " + version + ", written by a newer version of Runs; this version supports"
-          + " schema versions up to " + latest() + ". Upgrade runs-store-sqlite to open it;"
-          + " nothing was modified");
+      throw new StoreConfigurationException(
+          "sqlite store '"
+              + where
+              + "': the database has schema"
+              + " version "
+              + version
+              + ", written by a newer version of Runs; this version supports"
+              + " schema versions up to "
+              + latest()
+              + ". Upgrade runs-store-sqlite to open it;"
+              + " nothing was modified");
     }
     return version;
   }
@@ -187,6 +217,7 @@ final class Schema {
    * @param c the write connection (autocommit mode)
    * @param where the redacted URI, for messages
    * @return the version found before migrating
+   * @throws SQLException when a statement fails; the transaction is rolled back
    */
   int migrate(Connection c, String where) throws SQLException {
     if (installedVersion(c, where) == latest()) {
@@ -202,8 +233,9 @@ final class Schema {
             s.execute(sql);
           }
         }
-        try (PreparedStatement p = c.prepareStatement(
-            "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
+        try (PreparedStatement p =
+            c.prepareStatement(
+                "INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)")) {
           p.setInt(1, m.version());
           p.setString(2, m.description());
           p.setString(3, Instant.now().toString());
@@ -225,7 +257,8 @@ final class Schema {
   }
 
   private static String abbreviate(List<String> tables) {
-    return tables.size() <= 5 ? tables.toString()
+    return tables.size() <= 5
+        ? tables.toString()
         : tables.subList(0, 5) + " and " + (tables.size() - 5) + " more";
   }
 }

@@ -1,47 +1,28 @@
 package dev.runs.store.sqlite;
 
 import dev.runs.CreateResult;
-import dev.runs.EventCodec;
 import dev.runs.EventStream;
 import dev.runs.Lease;
-import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunChange;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
-import dev.runs.RunNotFoundException;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
-import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
-import dev.runs.StoreClosedException;
 import dev.runs.StoreConfigurationException;
-import dev.runs.StoreCorruptedException;
-import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
-import dev.runs.spi.RunHead;
-import dev.runs.spi.StageIntegrity;
-import dev.runs.spi.StageSlots;
 import dev.runs.spi.StorageEngine;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.NavigableSet;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,66 +30,50 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteOpenMode;
 
 /**
- * The {@code sqlite:} engine: one database file in WAL mode.
+ * The {@code sqlite:} engine: one database file in WAL mode. This class opens the database and
+ * wires the parts; each {@link StorageEngine} method delegates to the part that owns its tables:
  *
- * <p><b>Writes</b> go through one connection guarded by a lock; every write transaction starts
- * with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock from its first statement and
- * writers in other processes wait (up to {@code busy_timeout_ms}) instead of failing half way. A
- * group commit is one transaction for all its runs: heads and idempotency keys are read inside it,
- * so the plan is correct even when another process appended in between.
+ * <ul>
+ *   <li>{@link RunIndex}: creating, finding and listing runs ({@code runs});
+ *   <li>{@link EventLog}: group commits and event reads ({@code events} and the run heads);
+ *   <li>{@link Stages}: stage attempts ({@code stages}, {@code stage_files});
+ *   <li>{@link Leases} and {@link Documents}: {@code leases} and {@code documents}.
+ * </ul>
  *
- * <p><b>Reads</b> use a small pool of read-only connections and see every committed transaction,
- * from this process or another: nothing is cached but immutable data.
+ * <p><b>Writes</b> go through the one connection of {@link WriteConnection}, guarded by a lock;
+ * every write transaction starts with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock from
+ * its first statement and writers in other processes wait (up to {@code busy_timeout_ms}) instead
+ * of failing half way. A group commit is one transaction for all its runs: heads and idempotency
+ * keys are read inside it, so the plan is correct even when another process appended in between.
+ *
+ * <p><b>Reads</b> use a small pool of read-only connections ({@link ReadPool}) and see every
+ * committed transaction, from this process or another: nothing is cached but immutable data.
+ *
+ * <p>Thread safety: safe for use by any thread, as {@link StorageEngine} requires; the parts share
+ * the write connection's lock and the read pool and hold no other mutable state.
  */
 final class SqliteEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(SqliteEngine.class);
   private static final int READ_CONNECTIONS = 4;
 
   private final SqliteSettings settings;
-  private final ReentrantLock writeLock = new ReentrantLock();
-  private final Connection writer;
+  private final WriteConnection writes;
   private final ReadPool readers;
-  /** change_seq values committed by this engine and not yet passed by the watcher. */
-  private final NavigableSet<Long> ownChanges = new ConcurrentSkipListSet<>();
-  private volatile ChangeWatcher watcher;
-  private volatile boolean closed;
-
-  // write statements, used under writeLock only
-  private final PreparedStatement begin;
-  private final PreparedStatement commit;
-  private final PreparedStatement rollback;
-  private final PreparedStatement nextChange;
-  private final PreparedStatement selectHead;
-  private final PreparedStatement selectByKey;
-  private final PreparedStatement insertEvent;
-  private final PreparedStatement updateHead;
-  private final PreparedStatement updateHeadAndStatus;
-  private final PreparedStatement insertRun;
-  private final PreparedStatement selectRecordByTrigger;
-  private final PreparedStatement selectTriggerById;
+  private final EventLog events;
+  private final RunIndex runs;
+  private final Stages stages;
+  private final Leases leases;
+  private final Documents documents;
 
   private SqliteEngine(SqliteSettings settings, Connection writer) throws SQLException {
     this.settings = settings;
-    this.writer = writer;
-    this.readers = new ReadPool(() -> connect(settings, true), READ_CONNECTIONS);
-    begin = writer.prepareStatement("BEGIN IMMEDIATE");
-    commit = writer.prepareStatement("COMMIT");
-    rollback = writer.prepareStatement("ROLLBACK");
-    nextChange = writer.prepareStatement("SELECT coalesce(max(change_seq), 0) + 1 FROM runs");
-    selectHead = writer.prepareStatement("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
-    selectByKey = writer.prepareStatement(
-        "SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
-    insertEvent = writer.prepareStatement("INSERT INTO events (run_id, seq, event_id, type, idem_key,"
-        + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
-    updateHead = writer.prepareStatement(
-        "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
-    updateHeadAndStatus = writer.prepareStatement(
-        "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id = ?");
-    insertRun = writer.prepareStatement("INSERT INTO runs (id, namespace, thread_key, trigger_id,"
-        + " recommendation_id, created_at, record_json, last_seq, status, updated_at, created_change,"
-        + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
-    selectRecordByTrigger = writer.prepareStatement("SELECT record_json FROM runs WHERE trigger_id = ?");
-    selectTriggerById = writer.prepareStatement("SELECT trigger_id FROM runs WHERE id = ?");
+    this.writes = new WriteConnection(settings, writer);
+    this.readers = new ReadPool(settings, () -> connect(settings, true), READ_CONNECTIONS);
+    events = new EventLog(settings, writes, readers);
+    runs = new RunIndex(settings, writes, readers, events);
+    stages = new Stages(settings, writes, readers);
+    leases = new Leases(writes, readers);
+    documents = new Documents(writes, readers);
   }
 
   /**
@@ -130,20 +95,31 @@ final class SqliteEngine implements StorageEngine {
         mode = rs.next() ? rs.getString(1) : "?";
       }
       if (!"wal".equalsIgnoreCase(mode)) {
-        throw new StoreConfigurationException("sqlite store '" + settings.description()
-            + "': cannot switch " + settings.file() + " to WAL mode (journal_mode is " + mode
-            + "); the file system may not support shared memory (network file systems do not)");
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + settings.description()
+                + "': cannot switch "
+                + settings.file()
+                + " to WAL mode (journal_mode is "
+                + mode
+                + "); the file system may not support shared memory (network file systems do not)");
       }
       Sql.execute(w, "PRAGMA journal_size_limit = 67108864");
       int from = Schema.RUNS.migrate(w, settings.description());
       SqliteEngine engine = new SqliteEngine(settings, w);
-      log.info("sqlite store {} opened: {} (schema version {}{}, durability {}, busy timeout {} ms)",
-          settings.description(), settings.file(), Schema.RUNS.latest(),
-          from == Schema.RUNS.latest() ? "" : from == 0 ? ", new database" : ", migrated from " + from,
-          settings.durability().name().toLowerCase(java.util.Locale.ROOT), settings.busyTimeoutMillis());
+      log.info(
+          "sqlite store {} opened: {} (schema version {}{}, durability {}, busy timeout {} ms)",
+          settings.description(),
+          settings.file(),
+          Schema.RUNS.latest(),
+          from == Schema.RUNS.latest()
+              ? ""
+              : from == 0 ? ", new database" : ", migrated from " + from,
+          settings.durability().name().toLowerCase(java.util.Locale.ROOT),
+          settings.busyTimeoutMillis());
       return engine;
     } catch (SQLException | RuntimeException e) {
-      closeQuietly(w);
+      Sql.closeQuietly(w);
       if (created) {
         DatabaseFile.deleteCreated(settings.file());
       }
@@ -153,111 +129,57 @@ final class SqliteEngine implements StorageEngine {
       SQLException se = (SQLException) e;
       int code = Sql.code(se);
       if (code == Sql.SQLITE_NOTADB) {
-        throw new StoreConfigurationException("sqlite store '" + settings.description() + "': "
-            + settings.file() + " is not a SQLite database (" + se.getMessage()
-            + "); it was left unchanged", se);
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + settings.description()
+                + "': "
+                + settings.file()
+                + " is not a SQLite database ("
+                + se.getMessage()
+                + "); it was left unchanged",
+            se);
       }
       if (code == Sql.SQLITE_CANTOPEN || code == Sql.SQLITE_READONLY) {
-        throw new StoreConfigurationException("sqlite store '" + settings.description()
-            + "': cannot open " + settings.file() + " for writing; is the file or its directory "
-            + settings.file().getParent() + " read-only? (" + se.getMessage() + ")", se);
+        throw new StoreConfigurationException(
+            "sqlite store '"
+                + settings.description()
+                + "': cannot open "
+                + settings.file()
+                + " for writing; is the file or its directory "
+                + settings.file().getParent()
+                + " read-only? ("
+                + se.getMessage()
+                + ")",
+            se);
       }
       throw Sql.translate(settings, "opening " + settings.file(), se);
     }
   }
 
+  /**
+   * Opens a connection to the (existing) database file with the store's busy timeout and
+   * durability.
+   *
+   * @param settings the store
+   * @param readOnly true for a read-only connection
+   * @return the connection
+   * @throws SQLException when it cannot be opened
+   */
   static Connection connect(SqliteSettings settings, boolean readOnly) throws SQLException {
     SQLiteConfig c = new SQLiteConfig();
     c.resetOpenMode(SQLiteOpenMode.CREATE); // the file exists: DatabaseFile made sure of it
     c.setBusyTimeout(settings.busyTimeoutMillis());
-    c.setSynchronous(settings.durability() == SqliteSettings.Durability.FULL
-        ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+    c.setSynchronous(
+        settings.durability() == SqliteSettings.Durability.FULL
+            ? SQLiteConfig.SynchronousMode.FULL
+            : SQLiteConfig.SynchronousMode.NORMAL);
     if (readOnly) {
       c.setReadOnly(true);
     }
     return c.createConnection("jdbc:sqlite:" + settings.file());
   }
 
-  private static void closeQuietly(Connection c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (SQLException ignored) {
-        // already failing
-      }
-    }
-  }
-
-  // ---- write transactions ------------------------------------------------------------------------
-
-  /** Work inside a write transaction. */
-  private interface TxWork<T> {
-    T run(Tx tx) throws SQLException;
-  }
-
-  /** The state of one write transaction. */
-  private final class Tx {
-    private long change = -1;
-    private boolean rollback;
-
-    /** @return this transaction's change number, for the runs it touches */
-    long change() throws SQLException {
-      if (change < 0) {
-        try (ResultSet rs = nextChange.executeQuery()) {
-          rs.next();
-          change = rs.getLong(1);
-        }
-        if (watcher != null) {
-          ownChanges.add(change); // so the watcher does not report this engine's own commits
-        }
-      }
-      return change;
-    }
-
-    /** Ends the transaction with a rollback instead of a commit (nothing was written). */
-    void rollbackOnly() {
-      rollback = true;
-    }
-  }
-
-  private <T> T write(String what, TxWork<T> work) {
-    writeLock.lock();
-    try {
-      if (closed) {
-        throw new StoreClosedException("store is closed: " + settings.description());
-      }
-      Tx tx = new Tx();
-      boolean done = false;
-      try {
-        begin.execute();
-        T result = work.run(tx);
-        (tx.rollback ? rollback : commit).execute();
-        done = true;
-        return result;
-      } finally {
-        if (!done) {
-          rollbackQuietly();
-          if (tx.change >= 0) {
-            ownChanges.remove(tx.change);
-          }
-        }
-      }
-    } catch (SQLException e) {
-      throw Sql.translate(settings, what, e);
-    } finally {
-      writeLock.unlock();
-    }
-  }
-
-  private void rollbackQuietly() {
-    try {
-      rollback.execute();
-    } catch (SQLException ignored) {
-      // no transaction was active, or the connection is gone: SQLite rolled back itself
-    }
-  }
-
-  // ---- runs --------------------------------------------------------------------------------------
+  // ---- runs (RunIndex) --------------------------------------------------------------------------
 
   /**
    * Commits may run on an appending thread: writes go through sqlite-jdbc's native calls under a
@@ -270,555 +192,96 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
-    return write("creating run " + record.id(), tx -> {
-      selectRecordByTrigger.setString(1, record.trigger().triggerId());
-      try (ResultSet rs = selectRecordByTrigger.executeQuery()) {
-        if (rs.next()) {
-          tx.rollbackOnly();
-          return new CreateResult(decodeRecord(rs.getString(1), "trigger " + record.trigger().triggerId()),
-              false);
-        }
-      }
-      selectTriggerById.setString(1, record.id().value());
-      try (ResultSet rs = selectTriggerById.executeQuery()) {
-        if (rs.next()) {
-          throw new RunAlreadyExistsException(record.id(), rs.getString(1));
-        }
-      }
-      long change = tx.change();
-      insertRun.setString(1, record.id().value());
-      insertRun.setString(2, record.namespace());
-      setNullable(insertRun, 3, record.threadKey().orElse(null));
-      insertRun.setString(4, record.trigger().triggerId());
-      setNullable(insertRun, 5, record.recommendation().map(r -> r.recommendationId()).orElse(null));
-      insertRun.setLong(6, Sql.micros(record.createdAt()));
-      insertRun.setString(7, record.toJson());
-      insertRun.setString(8, RunStatus.CREATED.wireName());
-      insertRun.setLong(9, Sql.micros(createdEvent.time()));
-      insertRun.setLong(10, change);
-      insertRun.setLong(11, change);
-      insertRun.executeUpdate();
-      bindEvent(createdEvent);
-      insertEvent.executeUpdate();
-      return new CreateResult(record, true);
-    });
-  }
-
-  private static void setNullable(PreparedStatement p, int i, String value) throws SQLException {
-    if (value == null) {
-      p.setNull(i, Types.VARCHAR);
-    } else {
-      p.setString(i, value);
-    }
-  }
-
-  private void bindEvent(RunEvent e) throws SQLException {
-    insertEvent.setString(1, e.runId().value());
-    insertEvent.setLong(2, e.sequence());
-    insertEvent.setString(3, e.eventId().value());
-    insertEvent.setString(4, e.type().name());
-    setNullable(insertEvent, 5, e.idempotencyKey().orElse(null));
-    insertEvent.setString(6, EventCodec.encode(e));
-  }
-
-  private RunRecord decodeRecord(String json, String which) {
-    try {
-      return RunRecord.fromJson(json);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table runs ("
-          + which + "): the stored record cannot be decoded: " + e.getMessage(), e);
-    }
+    return runs.create(record, createdEvent);
   }
 
   @Override
   public Optional<RunRecord> find(RunId id) {
-    return read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(decodeRecord(rs.getString(1), "run " + id)) : Optional.empty();
-      }
-    });
+    return runs.find(id);
   }
 
   @Override
   public Optional<RunRecord> findByTrigger(String triggerId) {
-    return read("finding the run of trigger " + triggerId, r -> {
-      PreparedStatement p = r.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
-      p.setString(1, triggerId);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(decodeRecord(rs.getString(1), "trigger " + triggerId))
-            : Optional.empty();
-      }
-    });
+    return runs.findByTrigger(triggerId);
   }
 
   @Override
   public Optional<RunEntry> entry(RunId id) {
-    return read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare(
-          "SELECT record_json, status, last_seq, updated_at FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(toEntry(rs)) : Optional.empty();
-      }
-    });
-  }
-
-  private RunEntry toEntry(ResultSet rs) throws SQLException {
-    RunRecord record = decodeRecord(rs.getString(1), "a run");
-    String status = rs.getString(2);
-    RunStatus s;
-    try {
-      s = RunStatus.fromWireName(status);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table runs (run "
-          + record.id() + "): unknown cached status '" + status + "'", e);
-    }
-    return new RunEntry(record, s, rs.getLong(3), Sql.instant(rs.getLong(4)));
-  }
-
-  // ---- appends -----------------------------------------------------------------------------------
-
-  @Override
-  public void commit(List<RunBatch> batches) {
-    write("committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"), tx -> {
-      boolean wrote = false;
-      for (RunBatch b : batches) {
-        Optional<RunHead> head = loadHead(b.runId());
-        Map<String, RunEvent> known = head.isPresent() ? loadKnown(b) : Map.of();
-        List<RunEvent> toWrite = b.plan(head, known);
-        if (toWrite.isEmpty()) {
-          continue;
-        }
-        long expected = head.orElseThrow().lastSequence();
-        for (RunEvent e : toWrite) {
-          if (e.sequence() != ++expected) {
-            throw new IllegalStateException("planner produced sequence " + e.sequence() + " for run "
-                + b.runId() + " where " + expected + " was next");
-          }
-          bindEvent(e);
-          insertEvent.addBatch();
-        }
-        RunHead after = b.headAfter();
-        long change = tx.change();
-        if (after.status() == head.get().status()) {
-          updateHead.setLong(1, after.lastSequence());
-          updateHead.setLong(2, Sql.micros(after.updatedAt()));
-          updateHead.setLong(3, change);
-          updateHead.setString(4, b.runId().value());
-          updateHead.addBatch();
-        } else {
-          updateHeadAndStatus.setLong(1, after.lastSequence());
-          updateHeadAndStatus.setLong(2, Sql.micros(after.updatedAt()));
-          updateHeadAndStatus.setLong(3, change);
-          updateHeadAndStatus.setString(4, after.status().wireName());
-          updateHeadAndStatus.setString(5, b.runId().value());
-          updateHeadAndStatus.addBatch();
-        }
-        wrote = true;
-      }
-      if (wrote) {
-        try {
-          insertEvent.executeBatch();
-          updateHead.executeBatch();
-          updateHeadAndStatus.executeBatch();
-        } finally {
-          insertEvent.clearBatch();
-          updateHead.clearBatch();
-          updateHeadAndStatus.clearBatch();
-        }
-      } else {
-        tx.rollbackOnly(); // every append was refused or already known: nothing to make durable
-      }
-      return null;
-    });
-  }
-
-  private Optional<RunHead> loadHead(RunId id) throws SQLException {
-    selectHead.setString(1, id.value());
-    try (ResultSet rs = selectHead.executeQuery()) {
-      if (!rs.next()) {
-        return Optional.empty();
-      }
-      return Optional.of(new RunHead(rs.getLong(1), RunStatus.fromWireName(rs.getString(2)),
-          Sql.instant(rs.getLong(3))));
-    }
-  }
-
-  private Map<String, RunEvent> loadKnown(RunBatch b) throws SQLException {
-    Set<String> keys = b.idempotencyKeys();
-    if (keys.isEmpty()) {
-      return Map.of();
-    }
-    Map<String, RunEvent> known = new HashMap<>();
-    selectByKey.setString(1, b.runId().value());
-    for (String key : keys) {
-      selectByKey.setString(2, key);
-      try (ResultSet rs = selectByKey.executeQuery()) {
-        if (rs.next()) {
-          known.put(key, decodeEvent(rs.getString(1), b.runId()));
-        }
-      }
-    }
-    return known;
-  }
-
-  private RunEvent decodeEvent(String json, RunId runId) {
-    try {
-      return EventCodec.decode(json);
-    } catch (ValidationException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table events (run "
-          + runId + "): a stored envelope cannot be decoded: " + e.getMessage(), e);
-    }
-  }
-
-  // ---- reads -------------------------------------------------------------------------------------
-
-  /** Work on a read connection. */
-  private interface ReadWork<T> {
-    T run(ReadPool.Reader r) throws SQLException;
-  }
-
-  private <T> T read(String what, ReadWork<T> work) {
-    ReadPool.Reader r;
-    try {
-      r = readers.borrow();
-    } catch (SQLException e) {
-      throw Sql.translate(settings, what, e);
-    }
-    try {
-      return work.run(r);
-    } catch (SQLException e) {
-      throw Sql.translate(settings, what, e);
-    } finally {
-      readers.release(r);
-    }
-  }
-
-  private static final String PAGE_SQL =
-      "SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
-
-  @Override
-  public EventStream read(RunId id, long afterSequence) {
-    PagedEventStream stream = new PagedEventStream(this::fetchPage, id, afterSequence);
-    if (!stream.prefetch() && !exists(id)) {
-      throw new RunNotFoundException(id);
-    }
-    return stream;
-  }
-
-  private boolean exists(RunId id) {
-    return read("reading run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT 1 FROM runs WHERE id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next();
-      }
-    });
-  }
-
-  private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
-    read("reading events of run " + id, r -> {
-      PreparedStatement p = r.prepare(PAGE_SQL);
-      p.setString(1, id.value());
-      p.setLong(2, after);
-      p.setInt(3, limit);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          seqs.add(rs.getLong(1));
-          envelopes.add(rs.getString(2));
-        }
-      }
-      return null;
-    });
+    return runs.entry(id);
   }
 
   @Override
   public RunPage list(RunQuery query) {
-    ListQuery q = ListQuery.of(query);
-    return read("listing runs", r -> {
-      List<RunEntry> entries = new ArrayList<>();
-      try (PreparedStatement p = r.connection.prepareStatement(q.sql())) {
-        q.bind(p);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            entries.add(toEntry(rs));
-          }
-        }
-      }
-      boolean more = entries.size() > query.limit();
-      List<RunEntry> page = more ? entries.subList(0, query.limit()) : entries;
-      Optional<String> cursor = more
-          ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-          : Optional.empty();
-      return new RunPage(List.copyOf(page), cursor);
-    });
+    return runs.list(query);
   }
 
-  // ---- stages ------------------------------------------------------------------------------------
+  // ---- events (EventLog) ------------------------------------------------------------------------
+
+  @Override
+  public void commit(List<RunBatch> batches) {
+    events.commit(batches);
+  }
+
+  @Override
+  public EventStream read(RunId id, long afterSequence) {
+    return events.read(id, afterSequence, runs::exists);
+  }
+
+  // ---- stages -----------------------------------------------------------------------------------
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
-    return write("writing stage " + write.stageKey() + " of run " + id, tx -> {
-      try (PreparedStatement p = writer.prepareStatement("SELECT 1 FROM runs WHERE id = ?")) {
-        p.setString(1, id.value());
-        try (ResultSet rs = p.executeQuery()) {
-          if (!rs.next()) {
-            throw new RunNotFoundException(id);
-          }
-        }
-      }
-      StageSlots slots = StageSlots.of(id, write);
-      try (PreparedStatement p = writer.prepareStatement(
-          "SELECT stage_key, position, attempt FROM stages WHERE run_id = ?")) {
-        p.setString(1, id.value());
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            slots.add(rs.getString(1), rs.getInt(2), rs.getInt(3));
-          }
-        }
-      }
-      StageManifest m = slots.manifest(now);
-      int attempt = m.attempt();
-      try (PreparedStatement p = writer.prepareStatement("INSERT INTO stage_files (run_id, stage_key,"
-          + " attempt, path, kind, size, sha256, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-        List<StageWrite.StageFile> files = write.files();
-        for (int i = 0; i < files.size(); i++) {
-          StageWrite.StageFile f = files.get(i);
-          StageManifest.Entry entry = m.files().get(i);
-          p.setString(1, id.value());
-          p.setString(2, write.stageKey());
-          p.setInt(3, attempt);
-          p.setString(4, f.path());
-          p.setString(5, f.kind());
-          p.setLong(6, entry.size());
-          p.setString(7, entry.sha256());
-          p.setBytes(8, f.content());
-          p.executeUpdate();
-        }
-      }
-      // the manifest row last: an attempt with a manifest is complete (and all of it commits at once)
-      try (PreparedStatement p = writer.prepareStatement("INSERT INTO stages (run_id, stage_key, attempt,"
-          + " position, status, created_at, manifest_json) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-        p.setString(1, id.value());
-        p.setString(2, write.stageKey());
-        p.setInt(3, attempt);
-        p.setInt(4, m.position());
-        p.setString(5, write.status().wireName());
-        p.setLong(6, Sql.micros(m.createdAt()));
-        p.setString(7, m.toJson());
-        p.executeUpdate();
-      }
-      return m;
-    });
+    return stages.write(id, write, now);
   }
 
   @Override
   public List<StageManifest> stages(RunId id) {
-    return read("listing stages of run " + id, r -> {
-      PreparedStatement p = r.prepare(
-          "SELECT stage_key, attempt, manifest_json FROM stages WHERE run_id = ? ORDER BY position, attempt");
-      p.setString(1, id.value());
-      List<StageManifest> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(decodeManifest(id, rs.getString(1), rs.getInt(2), rs.getString(3)));
-        }
-      }
-      return out;
-    });
-  }
-
-  private StageManifest decodeManifest(RunId id, String stageKey, int attempt, String json) {
-    try {
-      return StageManifest.fromJson(json);
-    } catch (RuntimeException e) {
-      throw new StoreCorruptedException("sqlite store '" + settings.description() + "', table stages (run "
-          + id + " stage " + stageKey + " attempt " + attempt + "): the manifest cannot be decoded: "
-          + e.getMessage(), e);
-    }
-  }
-
-  /** @return the manifest JSON, or empty when the attempt does not exist */
-  private Optional<String> manifestJson(ReadPool.Reader r, RunId id, String stageKey, int attempt)
-      throws SQLException {
-    PreparedStatement p = r.prepare(
-        "SELECT manifest_json FROM stages WHERE run_id = ? AND stage_key = ? AND attempt = ?");
-    p.setString(1, id.value());
-    p.setString(2, stageKey);
-    p.setInt(3, attempt);
-    try (ResultSet rs = p.executeQuery()) {
-      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-    }
+    return stages.list(id);
   }
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
-    return read("reading " + path + " of stage " + stageKey + " of run " + id, r -> {
-      String json = manifestJson(r, id, stageKey, attempt)
-          .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
-      StageManifest m = decodeManifest(id, stageKey, attempt, json);
-      PreparedStatement p = r.prepare("SELECT content FROM stage_files WHERE run_id = ? AND stage_key = ?"
-          + " AND attempt = ? AND path = ?");
-      p.setString(1, id.value());
-      p.setString(2, stageKey);
-      p.setInt(3, attempt);
-      p.setString(4, path);
-      Map<String, byte[]> stored = new HashMap<>();
-      try (ResultSet rs = p.executeQuery()) {
-        if (rs.next()) {
-          byte[] b = rs.getBytes(1);
-          stored.put(path, b == null ? new byte[0] : b);
-        }
-      }
-      return StageIntegrity.read(m, path, stageFilesWhere(), StageIntegrity.Source.of(stored));
-    });
-  }
-
-  private String stageFilesWhere() {
-    return "sqlite store '" + settings.description() + "', table stage_files";
+    return stages.readFile(id, stageKey, attempt, path);
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
-    return read("verifying stage " + stageKey + " of run " + id, r -> {
-      String json = manifestJson(r, id, stageKey, attempt)
-          .orElseThrow(() -> StageIntegrity.noSuchAttempt(id, stageKey, attempt));
-      StageManifest m;
-      try {
-        m = StageManifest.fromJson(json);
-      } catch (RuntimeException e) {
-        return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
-      }
-      Map<String, byte[]> stored = new HashMap<>();
-      PreparedStatement p = r.prepare(
-          "SELECT path, content FROM stage_files WHERE run_id = ? AND stage_key = ? AND attempt = ?");
-      p.setString(1, id.value());
-      p.setString(2, stageKey);
-      p.setInt(3, attempt);
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          byte[] b = rs.getBytes(2);
-          stored.put(rs.getString(1), b == null ? new byte[0] : b);
-        }
-      }
-      return StageIntegrity.verify(m, stored.keySet(), stageFilesWhere(),
-          StageIntegrity.Source.of(stored));
-    });
+    return stages.verify(id, stageKey, attempt);
   }
 
-  // ---- leases and documents ----------------------------------------------------------------------
+  // ---- leases and documents ---------------------------------------------------------------------
 
   @Override
   public Optional<Lease> readLease(RunId id) {
-    return read("reading the lease of run " + id, r -> {
-      PreparedStatement p = r.prepare("SELECT owner, expires_at FROM leases WHERE run_id = ?");
-      p.setString(1, id.value());
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(new Lease(id, rs.getString(1), Sql.instant(rs.getLong(2))))
-            : Optional.empty();
-      }
-    });
+    return leases.read(id);
   }
 
   @Override
-  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
-    // one statement per case, the expected values in its condition: atomic on its own
-    return write("swapping the lease of run " + id, tx -> {
-      if (expected.isEmpty()) {
-        try (PreparedStatement p = writer.prepareStatement("INSERT INTO leases (run_id, owner, expires_at)"
-            + " VALUES (?, ?, ?) ON CONFLICT (run_id) DO NOTHING")) {
-          p.setString(1, id.value());
-          p.setString(2, replacement.get().owner());
-          p.setLong(3, Sql.micros(replacement.get().expiresAt()));
-          return p.executeUpdate() == 1;
-        }
-      }
-      if (replacement.isEmpty()) {
-        try (PreparedStatement p = writer.prepareStatement(
-            "DELETE FROM leases WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
-          p.setString(1, id.value());
-          p.setString(2, expected.get().owner());
-          p.setLong(3, Sql.micros(expected.get().expiresAt()));
-          return p.executeUpdate() == 1;
-        }
-      }
-      try (PreparedStatement p = writer.prepareStatement("UPDATE leases SET owner = ?, expires_at = ?"
-          + " WHERE run_id = ? AND owner = ? AND expires_at = ?")) {
-        p.setString(1, replacement.get().owner());
-        p.setLong(2, Sql.micros(replacement.get().expiresAt()));
-        p.setString(3, id.value());
-        p.setString(4, expected.get().owner());
-        p.setLong(5, Sql.micros(expected.get().expiresAt()));
-        return p.executeUpdate() == 1;
-      }
-    });
+  public boolean compareAndSetLease(
+      RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+    return leases.compareAndSet(id, expected, replacement);
   }
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
-    return read("listing expired leases", r -> {
-      PreparedStatement p = r.prepare("SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
-          + " ORDER BY expires_at, run_id LIMIT ?");
-      p.setLong(1, Sql.micros(now));
-      p.setInt(2, limit);
-      List<Lease> out = new ArrayList<>();
-      try (ResultSet rs = p.executeQuery()) {
-        while (rs.next()) {
-          out.add(new Lease(RunId.of(rs.getString(1)), rs.getString(2), Sql.instant(rs.getLong(3))));
-        }
-      }
-      return out;
-    });
+    return leases.expired(now, limit);
   }
 
   @Override
   public boolean saveDocument(String collection, String id, String json) {
-    return write("saving document " + collection + "/" + id, tx -> {
-      try (PreparedStatement p = writer.prepareStatement("INSERT INTO documents (collection, id, json)"
-          + " VALUES (?, ?, ?) ON CONFLICT (collection, id) DO NOTHING")) {
-        p.setString(1, collection);
-        p.setString(2, id);
-        p.setString(3, json);
-        return p.executeUpdate() == 1;
-      }
-    });
+    return documents.save(collection, id, json);
   }
 
   @Override
   public Optional<String> findDocument(String collection, String id) {
-    return read("reading document " + collection + "/" + id, r -> {
-      PreparedStatement p = r.prepare("SELECT json FROM documents WHERE collection = ? AND id = ?");
-      p.setString(1, collection);
-      p.setString(2, id);
-      try (ResultSet rs = p.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-      }
-    });
+    return documents.find(collection, id);
   }
 
-  // ---- watching and lifecycle --------------------------------------------------------------------
+  // ---- watching and lifecycle -------------------------------------------------------------------
 
   @Override
   public void watchExternalChanges(Consumer<RunChange> sink) {
-    writeLock.lock();
-    try {
-      if (closed || watcher != null) {
-        return;
-      }
-      Connection c = connect(settings, true);
-      try {
-        watcher = new ChangeWatcher(c, settings, ownChanges, sink);
-      } catch (SQLException | RuntimeException e) {
-        closeQuietly(c);
-        throw e;
-      }
-    } catch (SQLException e) {
-      throw Sql.translate(settings, "starting the watch for other processes' commits", e);
-    } finally {
-      writeLock.unlock();
-    }
+    writes.watch(() -> connect(settings, true), sink);
   }
 
   /**
@@ -828,17 +291,7 @@ final class SqliteEngine implements StorageEngine {
    * @return its value as text
    */
   String pragma(String name) {
-    if (!name.matches("[a-z_]+")) {
-      throw new IllegalArgumentException("not a pragma name: " + name);
-    }
-    writeLock.lock();
-    try (java.sql.Statement s = writer.createStatement(); ResultSet rs = s.executeQuery("PRAGMA " + name)) {
-      return rs.next() ? rs.getString(1) : "";
-    } catch (SQLException e) {
-      throw Sql.translate(settings, "reading PRAGMA " + name, e);
-    } finally {
-      writeLock.unlock();
-    }
+    return writes.pragma(name);
   }
 
   @Override
@@ -848,37 +301,8 @@ final class SqliteEngine implements StorageEngine {
 
   @Override
   public void close() {
-    ChangeWatcher w;
-    writeLock.lock();
-    try {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      w = watcher;
-    } finally {
-      writeLock.unlock();
-    }
-    if (w != null) {
-      w.close();
-    }
-    readers.close();
-    writeLock.lock();
-    try {
-      for (PreparedStatement p : new PreparedStatement[] {begin, commit, rollback, nextChange, selectHead, selectByKey, insertEvent,
-          updateHead, updateHeadAndStatus, insertRun, selectRecordByTrigger, selectTriggerById}) {
-        try {
-          p.close();
-        } catch (SQLException ignored) {
-          // closing anyway
-        }
-      }
-      writer.close();
+    if (writes.close(readers::close)) {
       log.info("sqlite store {} closed", settings.description());
-    } catch (SQLException e) {
-      throw Sql.translate(settings, "closing " + settings.file(), e);
-    } finally {
-      writeLock.unlock();
     }
   }
 }

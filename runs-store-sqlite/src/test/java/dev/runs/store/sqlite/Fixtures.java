@@ -22,29 +22,36 @@ final class Fixtures {
   private Fixtures() {}
 
   static RunRecord.Builder record() {
-    return RunRecord.builder(WorkflowRef.of("sqlite-test", "1"),
+    return RunRecord.builder(
+        WorkflowRef.of("sqlite-test", "1"),
         ConfigSnapshot.builder().model("acme", "m-1").build(),
         Trigger.of(TriggerSource.TEST, "sqlite-" + UUID.randomUUID(), "test"));
   }
 
   static EventDraft line(String text) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
   }
 
-  /** @return a plain connection to the file, outside the store */
+  /**
+   * @return a plain connection to the file, outside the store
+   */
   static Connection raw(Path db) throws SQLException {
     return DriverManager.getConnection("jdbc:sqlite:" + db);
   }
 
   static long queryLong(Path db, String sql) throws SQLException {
-    try (Connection c = raw(db); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+    try (Connection c = raw(db);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
       rs.next();
       return rs.getLong(1);
     }
   }
 
   static void update(Path db, String sql) throws SQLException {
-    try (Connection c = raw(db); Statement s = c.createStatement()) {
+    try (Connection c = raw(db);
+        Statement s = c.createStatement()) {
       s.executeUpdate(sql);
     }
   }

@@ -45,9 +45,11 @@ final class SqliteChild {
    * @return the running child
    */
   static ChildJvm start(Path workDir, String... args) {
-    return ChildJvm.builder(SqliteChild.class).args(args)
+    return ChildJvm.builder(SqliteChild.class)
+        .args(args)
         .jvmOptions("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
-        .stderrDirectory(workDir).start();
+        .stderrDirectory(workDir)
+        .start();
   }
 
   public static void main(String[] args) throws Exception {
@@ -56,7 +58,8 @@ final class SqliteChild {
     try (RunStore store = RunStores.open("sqlite:" + args[1])) {
       RunId run = RunId.of(args[2]);
       switch (mode) {
-        case "append" -> append(store, run, Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5], out);
+        case "append" ->
+            append(store, run, Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5], out);
         case "crash" -> crash(store, run, Integer.parseInt(args[3]), Long.parseLong(args[4]), out);
         case "finish" -> finish(store, run, Integer.parseInt(args[3]), out);
         default -> throw new IllegalArgumentException("unknown mode " + mode);
@@ -64,7 +67,8 @@ final class SqliteChild {
     }
   }
 
-  private static void append(RunStore store, RunId run, int threads, int perThread, String prefix, PrintStream out)
+  private static void append(
+      RunStore store, RunId run, int threads, int perThread, String prefix, PrintStream out)
       throws Exception {
     out.println("READY");
     out.flush();
@@ -74,12 +78,14 @@ final class SqliteChild {
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        futures.add(pool.submit(() -> {
-          for (int i = 0; i < perThread; i++) {
-            store.append(run, Fixtures.line(prefix + "-" + thread + "-" + i));
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perThread; i++) {
+                    store.append(run, Fixtures.line(prefix + "-" + thread + "-" + i));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -91,27 +97,32 @@ final class SqliteChild {
     out.flush();
   }
 
-  private static void crash(RunStore store, RunId run, int threads, long seed, PrintStream out) throws Exception {
+  private static void crash(RunStore store, RunId run, int threads, long seed, PrintStream out)
+      throws Exception {
     AtomicLong batches = new AtomicLong();
     String process = Long.toString(ProcessHandle.current().pid());
     List<Thread> workers = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       Random random = new Random(seed + t);
-      Thread w = new Thread(() -> {
-        while (true) {
-          String batch = process + "." + batches.incrementAndGet();
-          int size = 1 + random.nextInt(5);
-          List<EventDraft> drafts = new ArrayList<>(size);
-          for (int i = 0; i < size; i++) {
-            drafts.add(Fixtures.line(batch + "/" + i + "/" + size));
-          }
-          List<RunEvent> written = store.append(run, drafts);
-          synchronized (out) {
-            out.println("ACK " + batch + " " + size + " " + written.get(size - 1).sequence());
-            out.flush();
-          }
-        }
-      }, "crash-writer-" + t);
+      Thread w =
+          new Thread(
+              () -> {
+                while (true) {
+                  String batch = process + "." + batches.incrementAndGet();
+                  int size = 1 + random.nextInt(5);
+                  List<EventDraft> drafts = new ArrayList<>(size);
+                  for (int i = 0; i < size; i++) {
+                    drafts.add(Fixtures.line(batch + "/" + i + "/" + size));
+                  }
+                  List<RunEvent> written = store.append(run, drafts);
+                  synchronized (out) {
+                    out.println(
+                        "ACK " + batch + " " + size + " " + written.get(size - 1).sequence());
+                    out.flush();
+                  }
+                }
+              },
+              "crash-writer-" + t);
       w.start();
       workers.add(w);
     }

@@ -56,8 +56,9 @@ final class SqliteCrashIT {
       int acksWanted = 1 + random.nextInt(400);
       long killAfterMillis = random.nextInt(1500);
       int acksThisRound = 0;
-      try (ChildJvm child = SqliteChild.start(dir, "crash", db.toString(), run.value(), "4",
-          Long.toString(seed + kill * 1000L))) {
+      try (ChildJvm child =
+          SqliteChild.start(
+              dir, "crash", db.toString(), run.value(), "4", Long.toString(seed + kill * 1000L))) {
         long deadline = System.nanoTime() + killAfterMillis * 1_000_000L;
         while (true) {
           if (!waitForAcks && System.nanoTime() >= deadline) {
@@ -66,12 +67,14 @@ final class SqliteCrashIT {
           Optional<String> line = child.pollLine(Duration.ofMillis(waitForAcks ? 60_000 : 5));
           if (line.isEmpty()) {
             if (child.outputEnded()) {
-              throw new AssertionError(context + ": the child exited on its own; stderr:\n"
-                  + child.stderr());
+              throw new AssertionError(
+                  context + ": the child exited on its own; stderr:\n" + child.stderr());
             }
             if (waitForAcks) {
-              throw new AssertionError(context + ": the child acknowledged nothing for 60 s; stderr:\n"
-                  + child.stderr());
+              throw new AssertionError(
+                  context
+                      + ": the child acknowledged nothing for 60 s; stderr:\n"
+                      + child.stderr());
             }
             continue;
           }
@@ -82,8 +85,10 @@ final class SqliteCrashIT {
         }
         child.kill();
         // lines the child printed before it died were acknowledged too (kill() read them all)
-        for (Optional<String> line; (line = child.pollLine(Duration.ofSeconds(30))).isPresent(); ) {
-          acksThisRound += record(acknowledged, line.get());
+        Optional<String> printed = child.pollLine(Duration.ofSeconds(30));
+        while (printed.isPresent()) {
+          acksThisRound += record(acknowledged, printed.get());
+          printed = child.pollLine(Duration.ofSeconds(30));
         }
       }
       if (acksThisRound > 0) {
@@ -91,15 +96,18 @@ final class SqliteCrashIT {
       }
       lastStored[0] = check(db, run, acknowledged, context);
     }
-    System.out.printf("crash test (seed %d): %d kills, %d while acknowledging, %d batches acknowledged,"
-        + " %d events stored%n", seed, KILLS, killsAfterAcks, acknowledged.size(), lastStored[0]);
-    assertThat(killsAfterAcks).as("kills that interrupted a child that had acknowledged batches")
+    System.out.printf(
+        "crash test (seed %d): %d kills, %d while acknowledging, %d batches acknowledged,"
+            + " %d events stored%n",
+        seed, KILLS, killsAfterAcks, acknowledged.size(), lastStored[0]);
+    assertThat(killsAfterAcks)
+        .as("kills that interrupted a child that had acknowledged batches")
         .isGreaterThanOrEqualTo(KILLS / 3);
     assertThat(acknowledged).hasSizeGreaterThan(100);
   }
 
   private static int record(Map<String, Ack> acknowledged, String line) {
-    String[] f = line.split(" ");
+    String[] f = line.split(" ", -1);
     if (f.length != 4 || !f[0].equals("ACK")) {
       throw new AssertionError("unexpected child output: " + line);
     }
@@ -114,13 +122,17 @@ final class SqliteCrashIT {
         s.forEachRemaining(events::add);
       }
       for (int i = 0; i < events.size(); i++) {
-        assertThat(events.get(i).sequence()).as("%s: sequence at index %d", context, i).isEqualTo(i + 1);
+        assertThat(events.get(i).sequence())
+            .as("%s: sequence at index %d", context, i)
+            .isEqualTo(i + 1);
       }
       // every stored batch is whole and contiguous: batch/i/size at consecutive sequences
       Map<String, List<RunEvent>> batches = new HashMap<>();
       for (RunEvent e : events.subList(2, events.size())) {
         String text = e.payload().text("text").orElseThrow();
-        batches.computeIfAbsent(text.substring(0, text.indexOf('/')), k -> new ArrayList<>()).add(e);
+        batches
+            .computeIfAbsent(text.substring(0, text.indexOf('/')), k -> new ArrayList<>())
+            .add(e);
       }
       for (Map.Entry<String, List<RunEvent>> b : batches.entrySet()) {
         List<RunEvent> parts = b.getValue();
@@ -129,20 +141,24 @@ final class SqliteCrashIT {
         assertThat(parts).as("%s: events of batch %s", context, b.getKey()).hasSize(size);
         for (int i = 0; i < size; i++) {
           assertThat(parts.get(i).payload().text("text").orElseThrow())
-              .as("%s: part %d of batch %s", context, i, b.getKey()).isEqualTo(b.getKey() + "/" + i + "/" + size);
+              .as("%s: part %d of batch %s", context, i, b.getKey())
+              .isEqualTo(b.getKey() + "/" + i + "/" + size);
           assertThat(parts.get(i).sequence()).isEqualTo(parts.get(0).sequence() + i);
         }
       }
       for (Map.Entry<String, Ack> a : acknowledged.entrySet()) {
         Ack ack = a.getValue();
-        assertThat(ack.lastSequence()).as("%s: acknowledged batch %s is stored", context, a.getKey())
+        assertThat(ack.lastSequence())
+            .as("%s: acknowledged batch %s is stored", context, a.getKey())
             .isLessThanOrEqualTo(events.size());
         RunEvent last = events.get((int) ack.lastSequence() - 1);
         assertThat(last.payload().text("text").orElseThrow())
             .as("%s: the event at the acknowledged sequence %d", context, ack.lastSequence())
             .isEqualTo(a.getKey() + "/" + (ack.size() - 1) + "/" + ack.size());
       }
-      assertThat(store.verify(run).problems()).as("%s: cached head equals the fold", context).isEmpty();
+      assertThat(store.verify(run).problems())
+          .as("%s: cached head equals the fold", context)
+          .isEmpty();
       return events.size();
     }
   }

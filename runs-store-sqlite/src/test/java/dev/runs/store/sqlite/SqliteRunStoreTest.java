@@ -96,7 +96,8 @@ final class SqliteRunStoreTest {
     return id;
   }
 
-  private static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+  private static void await(BooleanSupplier condition, Duration timeout, String what)
+      throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -110,7 +111,9 @@ final class SqliteRunStoreTest {
     Map<String, byte[]> files = new TreeMap<>();
     try (Stream<Path> s = Files.list(directory)) {
       for (Path p : (Iterable<Path>) s::iterator) {
-        files.put(p.getFileName().toString(), Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0]);
+        files.put(
+            p.getFileName().toString(),
+            Files.isRegularFile(p) ? Files.readAllBytes(p) : new byte[0]);
       }
     }
     return files;
@@ -123,7 +126,8 @@ final class SqliteRunStoreTest {
     }
   }
 
-  // ---- URIs and parameters -----------------------------------------------------------------------
+  // ---- URIs and parameters
+  // -----------------------------------------------------------------------
 
   @Test
   void open_absoluteAndTripleSlashUris_nameTheSameFile() {
@@ -146,13 +150,16 @@ final class SqliteRunStoreTest {
 
   @Test
   void open_durabilityParameter_setsSynchronousLevel() {
-    SqliteEngine full = SqliteEngine.open(SqliteSettings.from(StoreLocation.parse("sqlite:" + db())));
+    SqliteEngine full =
+        SqliteEngine.open(SqliteSettings.from(StoreLocation.parse("sqlite:" + db())));
     open.add(full);
     assertThat(full.pragma("synchronous")).isEqualTo("2"); // FULL
     assertThat(full.pragma("journal_mode")).isEqualTo("wal");
     assertThat(full.pragma("busy_timeout")).isEqualTo("10000");
-    SqliteEngine normal = SqliteEngine.open(SqliteSettings.from(
-        StoreLocation.parse("sqlite:" + db() + "?durability=normal&busy_timeout_ms=1234")));
+    SqliteEngine normal =
+        SqliteEngine.open(
+            SqliteSettings.from(
+                StoreLocation.parse("sqlite:" + db() + "?durability=normal&busy_timeout_ms=1234")));
     open.add(normal);
     assertThat(normal.pragma("synchronous")).isEqualTo("1"); // NORMAL
     assertThat(normal.pragma("busy_timeout")).isEqualTo("1234");
@@ -165,32 +172,42 @@ final class SqliteRunStoreTest {
         .hasMessageContaining("unknown parameter 'durabilty'")
         .hasMessageContaining("busy_timeout_ms");
     assertThatThrownBy(() -> open("sqlite:" + db() + "?durability=sometimes"))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("durability=sometimes");
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("durability=sometimes");
     assertThatThrownBy(() -> open("sqlite:" + db() + "?busy_timeout_ms=soon"))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("busy_timeout_ms=soon");
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("busy_timeout_ms=soon");
     assertThatThrownBy(() -> open("sqlite:" + db() + "?poll_ms=0"))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("poll_ms=0");
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("poll_ms=0");
     assertThatThrownBy(() -> open("sqlite:"))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("no path");
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("no path");
     assertThat(db()).doesNotExist();
   }
 
-  // ---- schema ------------------------------------------------------------------------------------
+  // ---- schema
+  // ------------------------------------------------------------------------------------
 
   @Test
   void open_newFile_createsCurrentSchemaInWalMode() throws Exception {
     open().close();
-    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(Schema.RUNS.latest());
-    try (Connection c = raw(db()); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
+        .isEqualTo(Schema.RUNS.latest());
+    try (Connection c = raw(db());
+        Statement s = c.createStatement();
+        ResultSet rs =
+            s.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
       List<String> tables = new ArrayList<>();
       while (rs.next()) {
         tables.add(rs.getString(1));
       }
-      assertThat(tables).contains("runs", "events", "leases", "documents", "stages", "stage_files",
-          "schema_version");
+      assertThat(tables)
+          .contains(
+              "runs", "events", "leases", "documents", "stages", "stage_files", "schema_version");
     }
-    try (Connection c = raw(db()); Statement s = c.createStatement();
+    try (Connection c = raw(db());
+        Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
       rs.next();
       assertThat(rs.getString(1)).isEqualTo("wal");
@@ -208,10 +225,14 @@ final class SqliteRunStoreTest {
   @Test
   void migrate_appliesNewerMigrationsOnceInOneTransaction() throws Exception {
     open().close();
-    Schema v2 = new Schema(List.of(
-        new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
-        new Schema.Migration(2, "add a table", List.of("CREATE TABLE extra (x INTEGER)",
-            "INSERT INTO extra VALUES (42)"))));
+    Schema v2 =
+        new Schema(
+            List.of(
+                new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
+                new Schema.Migration(
+                    2,
+                    "add a table",
+                    List.of("CREATE TABLE extra (x INTEGER)", "INSERT INTO extra VALUES (42)"))));
     try (Connection c = raw(db())) {
       assertThat(v2.migrate(c, "test")).isEqualTo(1);
       assertThat(v2.migrate(c, "test")).isEqualTo(2);
@@ -223,24 +244,33 @@ final class SqliteRunStoreTest {
   @Test
   void migrate_failingStep_leavesDatabaseAtPreviousVersion() throws Exception {
     open().close();
-    Schema broken = new Schema(List.of(
-        new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
-        new Schema.Migration(2, "half", List.of("CREATE TABLE half_done (x INTEGER)",
-            "ALTER TABLE no_such_table ADD COLUMN y INTEGER"))));
+    Schema broken =
+        new Schema(
+            List.of(
+                new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
+                new Schema.Migration(
+                    2,
+                    "half",
+                    List.of(
+                        "CREATE TABLE half_done (x INTEGER)",
+                        "ALTER TABLE no_such_table ADD COLUMN y INTEGER"))));
     try (Connection c = raw(db())) {
       assertThatThrownBy(() -> broken.migrate(c, "test")).isInstanceOf(SQLException.class);
     }
     assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(1);
-    assertThat(queryLong(db(), "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")).isZero();
+    assertThat(queryLong(db(), "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'"))
+        .isZero();
     RunStore store = open();
     assertThat(store.create(record().build()).created()).isTrue();
   }
 
-  // ---- query plans -------------------------------------------------------------------------------
+  // ---- query plans
+  // -------------------------------------------------------------------------------
 
   private List<String> plan(String sql, List<Object> args) throws SQLException {
     List<String> lines = new ArrayList<>();
-    try (Connection c = raw(db()); PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
+    try (Connection c = raw(db());
+        PreparedStatement p = c.prepareStatement("EXPLAIN QUERY PLAN " + sql)) {
       for (int i = 0; i < args.size(); i++) {
         p.setObject(i + 1, args.get(i));
       }
@@ -263,16 +293,20 @@ final class SqliteRunStoreTest {
     RunStore store = open();
     RunRecord r = store.create(record().namespace("acme/etl").threadKey("t1").build()).record();
     for (int i = 0; i < 50; i++) {
-      store.create(record().namespace(i % 2 == 0 ? "acme/etl" : "other").threadKey("t" + (i % 5)).build());
+      store.create(
+          record().namespace(i % 2 == 0 ? "acme/etl" : "other").threadKey("t" + (i % 5)).build());
     }
     String cursor = RunQuery.Cursor.after(r).encode();
-    Map<String, RunQuery.Builder> filters = Map.of(
-        "runs_by_namespace", RunQuery.builder().namespace("acme/etl"),
-        "runs_by_thread", RunQuery.builder().threadKey("t1"),
-        "runs_by_status", RunQuery.builder().status(RunStatus.RUNNING),
-        "runs_by_recommendation", RunQuery.builder().recommendationId("rec-1"),
-        "runs_by_created", RunQuery.builder().createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
-            .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
+    Map<String, RunQuery.Builder> filters =
+        Map.of(
+            "runs_by_namespace", RunQuery.builder().namespace("acme/etl"),
+            "runs_by_thread", RunQuery.builder().threadKey("t1"),
+            "runs_by_status", RunQuery.builder().status(RunStatus.RUNNING),
+            "runs_by_recommendation", RunQuery.builder().recommendationId("rec-1"),
+            "runs_by_created",
+                RunQuery.builder()
+                    .createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
+                    .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
     for (Map.Entry<String, RunQuery.Builder> f : filters.entrySet()) {
       for (boolean withCursor : new boolean[] {false, true}) {
         RunQuery.Builder b = f.getValue();
@@ -280,20 +314,30 @@ final class SqliteRunStoreTest {
           b.cursor(cursor);
         }
         List<String> plan = plan(b.build());
-        assertThat(plan).as("plan of %s (cursor: %s)", f.getKey(), withCursor)
-            .anySatisfy(line -> assertThat(line).startsWith("SEARCH runs USING INDEX " + f.getKey()))
+        assertThat(plan)
+            .as("plan of %s (cursor: %s)", f.getKey(), withCursor)
+            .anySatisfy(
+                line -> assertThat(line).startsWith("SEARCH runs USING INDEX " + f.getKey()))
             .noneSatisfy(line -> assertThat(line).contains("SCAN runs"))
             .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
       }
     }
     List<String> all = plan(RunQuery.builder().cursor(cursor).build());
-    assertThat(all).as("plan of an unfiltered page").singleElement().asString()
+    assertThat(all)
+        .as("plan of an unfiltered page")
+        .singleElement()
+        .asString()
         .startsWith("SEARCH runs USING INDEX runs_by_created");
     List<String> noCursor = plan(RunQuery.all());
-    assertThat(noCursor).as("plan of the first unfiltered page: an ordered index walk stopping at the limit")
-        .singleElement().asString().isEqualTo("SCAN runs USING INDEX runs_by_created");
-    List<String> statuses = plan(RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
-    assertThat(statuses).as("plan of two statuses: one bounded index search per status")
+    assertThat(noCursor)
+        .as("plan of the first unfiltered page: an ordered index walk stopping at the limit")
+        .singleElement()
+        .asString()
+        .isEqualTo("SCAN runs USING INDEX runs_by_created");
+    List<String> statuses =
+        plan(RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
+    assertThat(statuses)
+        .as("plan of two statuses: one bounded index search per status")
         .filteredOn(line -> line.contains("runs"))
         .hasSize(2)
         .allSatisfy(line -> assertThat(line).startsWith("SEARCH runs USING INDEX runs_by_status"));
@@ -302,17 +346,32 @@ final class SqliteRunStoreTest {
   @Test
   void readPageAndAppendLookups_useThePrimaryKeyAndIdempotencyIndex() throws Exception {
     open().close();
-    assertThat(plan("SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-        List.of("r", 0L, 1000)))
-        .singleElement().asString().startsWith("SEARCH events USING PRIMARY KEY (run_id=? AND seq>?)");
-    assertThat(plan("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?", List.of("r", "k")))
-        .singleElement().asString().contains("INDEX events_by_idem_key (run_id=? AND idem_key=?)");
-    assertThat(plan("SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
-        + " ORDER BY expires_at, run_id LIMIT ?", List.of(0L, 10)))
-        .singleElement().asString().contains("INDEX leases_by_expiry");
+    assertThat(
+            plan(
+                "SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT"
+                    + " ?",
+                List.of("r", 0L, 1000)))
+        .singleElement()
+        .asString()
+        .startsWith("SEARCH events USING PRIMARY KEY (run_id=? AND seq>?)");
+    assertThat(
+            plan(
+                "SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?", List.of("r", "k")))
+        .singleElement()
+        .asString()
+        .contains("INDEX events_by_idem_key (run_id=? AND idem_key=?)");
+    assertThat(
+            plan(
+                "SELECT run_id, owner, expires_at FROM leases WHERE expires_at <= ?"
+                    + " ORDER BY expires_at, run_id LIMIT ?",
+                List.of(0L, 10)))
+        .singleElement()
+        .asString()
+        .contains("INDEX leases_by_expiry");
   }
 
-  // ---- group commit ------------------------------------------------------------------------------
+  // ---- group commit
+  // ------------------------------------------------------------------------------
 
   /** A batch whose plan the test decides: lets the engine be driven past the core's checks. */
   private static final class ScriptedBatch implements RunBatch {
@@ -343,9 +402,21 @@ final class SqliteRunStoreTest {
       Instant now = Instant.now();
       List<RunEvent> out = new ArrayList<>();
       for (String key : keys) { // ignores `known` on purpose
-        out.add(new RunEvent(RunEvent.SCHEMA, EventId.of(java.util.UUID.randomUUID()), runId, ++seq,
-            EventTypes.CONSOLE_LINE, now, Optional.empty(), OptionalInt.empty(), Optional.empty(), "test",
-            Optional.of(key), Payload.of(Map.of("stream", "stdout", "text", key)), Map.of()));
+        out.add(
+            new RunEvent(
+                RunEvent.SCHEMA,
+                EventId.of(java.util.UUID.randomUUID()),
+                runId,
+                ++seq,
+                EventTypes.CONSOLE_LINE,
+                now,
+                Optional.empty(),
+                OptionalInt.empty(),
+                Optional.empty(),
+                "test",
+                Optional.of(key),
+                Payload.of(Map.of("stream", "stdout", "text", key)),
+                Map.of()));
       }
       after = new RunHead(seq, head.get().status(), now);
       return out;
@@ -368,7 +439,8 @@ final class SqliteRunStoreTest {
     RunId a = startedRun(store);
     RunId b = startedRun(store);
     store.append(b, line("b").withIdempotencyKey("taken"));
-    SqliteEngine engine = SqliteEngine.open(SqliteSettings.from(StoreLocation.parse("sqlite:" + db())));
+    SqliteEngine engine =
+        SqliteEngine.open(SqliteSettings.from(StoreLocation.parse("sqlite:" + db())));
     open.add(engine);
 
     ScriptedBatch fine = new ScriptedBatch(a, List.of("a1", "a2"));
@@ -379,11 +451,13 @@ final class SqliteRunStoreTest {
 
     assertThat(fine.seenHead).isPresent();
     assertThat(store.entry(a).orElseThrow().lastSequence()).isEqualTo(2);
-    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + a.value() + "'")).isEqualTo(2);
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + a.value() + "'"))
+        .isEqualTo(2);
     assertThat(store.verify(a).ok()).isTrue();
     assertThat(store.verify(b).ok()).isTrue();
 
-    engine.commit(List.of(new ScriptedBatch(a, List.of("a1", "a2")), new ScriptedBatch(b, List.of("b2"))));
+    engine.commit(
+        List.of(new ScriptedBatch(a, List.of("a1", "a2")), new ScriptedBatch(b, List.of("b2"))));
     assertThat(store.entry(a).orElseThrow().lastSequence()).isEqualTo(4);
     assertThat(store.entry(b).orElseThrow().lastSequence()).isEqualTo(4);
   }
@@ -393,11 +467,17 @@ final class SqliteRunStoreTest {
     RunStore store = open();
     Random random = new Random(7);
     Payload reason = Payload.of(Map.of("reason", "test"));
-    List<EventDraft> lifecycle = List.of(EventDraft.of(EventTypes.RUN_QUEUED), EventDraft.of(EventTypes.RUN_STARTED),
-        EventDraft.of(EventTypes.RUN_CANCEL_REQUESTED, reason), EventDraft.of(EventTypes.RUN_CANCELLED, reason),
-        EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"boom\"}}")),
-        EventDraft.of(EventTypes.RUN_INTERRUPTED, reason), EventDraft.of(EventTypes.RUN_RESUMED),
-        EventDraft.of(EventTypes.RUN_COMPLETED), line("work"));
+    List<EventDraft> lifecycle =
+        List.of(
+            EventDraft.of(EventTypes.RUN_QUEUED),
+            EventDraft.of(EventTypes.RUN_STARTED),
+            EventDraft.of(EventTypes.RUN_CANCEL_REQUESTED, reason),
+            EventDraft.of(EventTypes.RUN_CANCELLED, reason),
+            EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"boom\"}}")),
+            EventDraft.of(EventTypes.RUN_INTERRUPTED, reason),
+            EventDraft.of(EventTypes.RUN_RESUMED),
+            EventDraft.of(EventTypes.RUN_COMPLETED),
+            line("work"));
     for (int run = 0; run < 10; run++) {
       RunId id = store.create(record().build()).record().id();
       for (int step = 0; step < 30; step++) {
@@ -412,8 +492,10 @@ final class SqliteRunStoreTest {
         }
         RunVerification v = store.verify(id);
         assertThat(v.problems()).as("run %d step %d", run, step).isEmpty();
-        assertThat(store.list(RunQuery.builder().status(v.foldedStatus()).limit(1000).build()).runs())
-            .extracting(e -> e.id()).contains(id);
+        assertThat(
+                store.list(RunQuery.builder().status(v.foldedStatus()).limit(1000).build()).runs())
+            .extracting(e -> e.id())
+            .contains(id);
       }
     }
   }
@@ -422,16 +504,19 @@ final class SqliteRunStoreTest {
   void verify_tamperedCachedStatus_reportsTheDifference() throws Exception {
     RunStore store = open();
     RunId id = startedRun(store);
-    update(db(), "UPDATE runs SET status = 'completed', last_seq = 5 WHERE id = '" + id.value() + "'");
+    update(
+        db(), "UPDATE runs SET status = 'completed', last_seq = 5 WHERE id = '" + id.value() + "'");
 
     RunVerification v = store.verify(id);
     assertThat(v.ok()).isFalse();
-    assertThat(v.problems()).anySatisfy(p -> assertThat(p).contains("cached status completed")
-        .contains("fold to running"));
+    assertThat(v.problems())
+        .anySatisfy(
+            p -> assertThat(p).contains("cached status completed").contains("fold to running"));
     assertThat(v.problems()).anySatisfy(p -> assertThat(p).contains("cached last sequence 5"));
   }
 
-  // ---- reads -------------------------------------------------------------------------------------
+  // ---- reads
+  // -------------------------------------------------------------------------------------
 
   @Test
   void read_acrossPages_isInOrderAndCloseReleasesTheStream() {
@@ -463,13 +548,19 @@ final class SqliteRunStoreTest {
     RunStore store = open();
     RunId id = startedRun(store);
     store.append(id, line("fine"));
-    update(db(), "UPDATE events SET envelope = '{\"schema\":' WHERE run_id = '" + id.value() + "' AND seq = 3");
+    update(
+        db(),
+        "UPDATE events SET envelope = '{\"schema\":' WHERE run_id = '"
+            + id.value()
+            + "' AND seq = 3");
 
     try (EventStream s = store.read(id, 0)) {
       s.next();
       s.next();
-      assertThatThrownBy(s::next).isInstanceOf(StoreCorruptedException.class)
-          .hasMessageContaining(id.value()).hasMessageContaining("sequence 3");
+      assertThatThrownBy(s::next)
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining(id.value())
+          .hasMessageContaining("sequence 3");
     }
   }
 
@@ -486,7 +577,8 @@ final class SqliteRunStoreTest {
     a.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
     assertThat(b.entry(id).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
     assertThatThrownBy(() -> b.append(id, line("late")))
-        .isInstanceOf(dev.runs.IllegalTransitionException.class).hasMessageContaining("completed");
+        .isInstanceOf(dev.runs.IllegalTransitionException.class)
+        .hasMessageContaining("completed");
   }
 
   @Test
@@ -495,7 +587,8 @@ final class SqliteRunStoreTest {
     RunStore b = open();
     RunRecord r = record().build();
     assertThat(a.create(r).created()).isTrue();
-    assertThat(b.create(RunRecord.builder(r.workflow(), r.config(), r.trigger()).build()).created()).isFalse();
+    assertThat(b.create(RunRecord.builder(r.workflow(), r.config(), r.trigger()).build()).created())
+        .isFalse();
     a.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
     assertThat(b.append(r.id(), line("b")).sequence()).isEqualTo(3);
     assertThat(a.append(r.id(), line("a")).sequence()).isEqualTo(4);
@@ -504,7 +597,8 @@ final class SqliteRunStoreTest {
     assertThat(b.lease(r.id()).orElseThrow().owner()).isEqualTo("host-a");
   }
 
-  // ---- external changes --------------------------------------------------------------------------
+  // ---- external changes
+  // --------------------------------------------------------------------------
 
   @Test
   void watch_reportsCommitsOfAnotherStoreButNotOwnCommitsTwice() throws Exception {
@@ -514,31 +608,51 @@ final class SqliteRunStoreTest {
     watched.watch(seen::add);
 
     RunId foreign = other.create(record().build()).record().id();
-    await(() -> seen.stream().anyMatch(c -> c.runId().equals(foreign) && c.created()), Duration.ofSeconds(10),
+    await(
+        () -> seen.stream().anyMatch(c -> c.runId().equals(foreign) && c.created()),
+        Duration.ofSeconds(10),
         "the creation by another store");
     other.append(foreign, List.of(EventDraft.of(EventTypes.RUN_STARTED), line("1"), line("2")));
-    await(() -> seen.stream().anyMatch(c -> c.runId().equals(foreign) && c.lastSequence() == 4
-        && c.status() == RunStatus.RUNNING && !c.created()), Duration.ofSeconds(10), "the append by another store");
+    await(
+        () ->
+            seen.stream()
+                .anyMatch(
+                    c ->
+                        c.runId().equals(foreign)
+                            && c.lastSequence() == 4
+                            && c.status() == RunStatus.RUNNING
+                            && !c.created()),
+        Duration.ofSeconds(10),
+        "the append by another store");
 
     RunId own = startedRun(watched);
     watched.append(own, line("mine"));
-    await(() -> seen.stream().filter(c -> c.runId().equals(own)).count() >= 3, Duration.ofSeconds(10),
+    await(
+        () -> seen.stream().filter(c -> c.runId().equals(own)).count() >= 3,
+        Duration.ofSeconds(10),
         "the core's notices of our own commits");
-    // a commit by the other store after ours: once the watcher reports it, it has passed our commits
+    // a commit by the other store after ours: once the watcher reports it, it has passed our
+    // commits
     RunId marker = other.create(record().build()).record().id();
-    await(() -> seen.stream().anyMatch(c -> c.runId().equals(marker)), Duration.ofSeconds(10), "the marker");
-    assertThat(seen.stream().filter(c -> c.runId().equals(own))).extracting(RunChange::lastSequence)
+    await(
+        () -> seen.stream().anyMatch(c -> c.runId().equals(marker)),
+        Duration.ofSeconds(10),
+        "the marker");
+    assertThat(seen.stream().filter(c -> c.runId().equals(own)))
+        .extracting(RunChange::lastSequence)
         .containsExactly(1L, 2L, 3L);
   }
 
-  // ---- locks -------------------------------------------------------------------------------------
+  // ---- locks
+  // -------------------------------------------------------------------------------------
 
   @Test
   void append_whileAnotherConnectionHoldsTheWriteLock_waitsThenCommits() throws Exception {
     RunStore store = open();
     RunId id = startedRun(store);
     CompletableFuture<RunEvent> pending;
-    try (Connection holder = raw(db()); Statement s = holder.createStatement()) {
+    try (Connection holder = raw(db());
+        Statement s = holder.createStatement()) {
       s.execute("BEGIN IMMEDIATE");
       pending = store.appendAsync(id, line("waits"));
       Thread.sleep(300); // the other writer's long transaction
@@ -552,12 +666,14 @@ final class SqliteRunStoreTest {
   void append_lockHeldPastBusyTimeout_failsWithTimeoutNamedAndWritesNothing() throws Exception {
     RunStore store = open("sqlite:" + db() + "?busy_timeout_ms=100");
     RunId id = startedRun(store);
-    try (Connection holder = raw(db()); Statement s = holder.createStatement()) {
+    try (Connection holder = raw(db());
+        Statement s = holder.createStatement()) {
       s.execute("BEGIN IMMEDIATE");
       CompletableFuture<RunEvent> pending = store.appendAsync(id, line("refused"));
       assertThatThrownBy(() -> pending.get(10, TimeUnit.SECONDS))
           .isInstanceOf(ExecutionException.class)
-          .cause().isInstanceOf(StoreIoException.class)
+          .cause()
+          .isInstanceOf(StoreIoException.class)
           .hasMessageContaining("busy_timeout_ms=100");
       s.execute("ROLLBACK");
     }
@@ -566,35 +682,49 @@ final class SqliteRunStoreTest {
     assertThat(store.verify(id).ok()).isTrue();
   }
 
-  // ---- stages ------------------------------------------------------------------------------------
+  // ---- stages
+  // ------------------------------------------------------------------------------------
 
   @Test
   void readStageFile_tamperedContent_isDetectedBySha256() throws Exception {
     RunStore store = open();
     RunId id = startedRun(store);
-    store.writeStage(id, StageWrite.of("fetch")
-        .withArtifact(StageArtifact.of("a.txt", "text", "hello".getBytes(StandardCharsets.UTF_8)))
-        .withArtifact(StageArtifact.of("b.txt", "text", "world".getBytes(StandardCharsets.UTF_8))));
-    update(db(), "UPDATE stage_files SET content = CAST('jello' AS BLOB) WHERE path = 'artifacts/a.txt'");
-    update(db(), "UPDATE stage_files SET content = CAST('worlds' AS BLOB) WHERE path = 'artifacts/b.txt'");
+    store.writeStage(
+        id,
+        StageWrite.of("fetch")
+            .withArtifact(
+                StageArtifact.of("a.txt", "text", "hello".getBytes(StandardCharsets.UTF_8)))
+            .withArtifact(
+                StageArtifact.of("b.txt", "text", "world".getBytes(StandardCharsets.UTF_8))));
+    update(
+        db(),
+        "UPDATE stage_files SET content = CAST('jello' AS BLOB) WHERE path = 'artifacts/a.txt'");
+    update(
+        db(),
+        "UPDATE stage_files SET content = CAST('worlds' AS BLOB) WHERE path = 'artifacts/b.txt'");
 
     assertThatThrownBy(() -> store.readArtifact(id, "fetch", 1, "a.txt"))
-        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("sha256")
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("sha256")
         .hasMessageContaining("artifacts/a.txt");
     assertThatThrownBy(() -> store.readArtifact(id, "fetch", 1, "b.txt"))
-        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("6 bytes");
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("6 bytes");
     StageVerification v = store.verifyStage(id, "fetch", 1);
-    assertThat(v.problems()).extracting(StageVerification.Problem::kind)
-        .containsExactlyInAnyOrder(StageVerification.Kind.HASH_MISMATCH, StageVerification.Kind.SIZE_MISMATCH);
+    assertThat(v.problems())
+        .extracting(StageVerification.Problem::kind)
+        .containsExactlyInAnyOrder(
+            StageVerification.Kind.HASH_MISMATCH, StageVerification.Kind.SIZE_MISMATCH);
   }
 
-  // ---- lifecycle ---------------------------------------------------------------------------------
+  // ---- lifecycle
+  // ---------------------------------------------------------------------------------
 
   @Test
   void close_closesEveryConnection() throws Exception {
     RunStore store = open("sqlite:" + db() + "?poll_ms=10");
     RunId id = startedRun(store);
-    store.watch(c -> { });
+    store.watch(c -> {});
     store.subscribe(id, 0).subscribe(new dev.runs.testkit.CollectingSubscriber(Long.MAX_VALUE));
     try (EventStream s = store.read(id, 0)) {
       s.next();
@@ -603,11 +733,12 @@ final class SqliteRunStoreTest {
     store.close();
     // SQLite removes the WAL when the last connection to the file closes
     assertThat(dir.resolve("runs.db-wal")).doesNotExist();
-    assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("runs-sqlite-watch-")
-        && t.isAlive());
+    assertThat(Thread.getAllStackTraces().keySet())
+        .noneMatch(t -> t.getName().startsWith("runs-sqlite-watch-") && t.isAlive());
   }
 
-  // ---- bad paths ---------------------------------------------------------------------------------
+  // ---- bad paths
+  // ---------------------------------------------------------------------------------
 
   @Test
   void open_fileThatIsNotADatabase_isRefusedAndLeftUnchanged() throws Exception {
@@ -617,8 +748,10 @@ final class SqliteRunStoreTest {
     Files.write(db(), garbage);
     Map<String, byte[]> before = snapshot(dir);
 
-    assertThatThrownBy(this::open).isInstanceOf(StoreConfigurationException.class)
-        .hasMessageContaining("is not a SQLite database").hasMessageContaining(db().toString());
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("is not a SQLite database")
+        .hasMessageContaining(db().toString());
 
     assertSameFiles(before, snapshot(dir));
   }
@@ -628,8 +761,10 @@ final class SqliteRunStoreTest {
     update(db(), "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
     Map<String, byte[]> before = snapshot(dir);
 
-    assertThatThrownBy(this::open).isInstanceOf(StoreConfigurationException.class)
-        .hasMessageContaining("another application").hasMessageContaining("customers");
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining("another application")
+        .hasMessageContaining("customers");
 
     assertSameFiles(before, snapshot(dir));
   }
@@ -639,23 +774,28 @@ final class SqliteRunStoreTest {
     RunStore store = open();
     RunId id = startedRun(store);
     store.close();
-    update(db(), "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', 'x')");
+    update(
+        db(),
+        "INSERT INTO schema_version (version, description, applied_at) VALUES (99, 'future', 'x')");
     Map<String, byte[]> before = snapshot(dir);
 
-    assertThatThrownBy(this::open).isInstanceOf(StoreConfigurationException.class)
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreConfigurationException.class)
         .hasMessageContaining("schema version 99")
         .hasMessageContaining("up to " + Schema.RUNS.latest())
         .hasMessageContaining("nothing was modified");
 
     assertSameFiles(before, snapshot(dir));
-    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + id.value() + "'")).isEqualTo(2);
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + id.value() + "'"))
+        .isEqualTo(2);
   }
 
   @Test
   void open_missingDirectory_isRefusedAndNotCreated() {
     Path missing = dir.resolve("no/such/dir/runs.db");
 
-    assertThatThrownBy(() -> open("sqlite:" + missing)).isInstanceOf(StoreConfigurationException.class)
+    assertThatThrownBy(() -> open("sqlite:" + missing))
+        .isInstanceOf(StoreConfigurationException.class)
         .hasMessageContaining("directory " + missing.getParent() + " does not exist");
 
     assertThat(dir.resolve("no")).doesNotExist();
@@ -666,15 +806,18 @@ final class SqliteRunStoreTest {
     Path file = Files.writeString(dir.resolve("plain.txt"), "text");
 
     assertThatThrownBy(() -> open("sqlite:" + file.resolve("runs.db")))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining(file + " is a file, not a directory");
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining(file + " is a file, not a directory");
     assertThatThrownBy(() -> open("sqlite:" + file.resolve("sub/runs.db")))
-        .isInstanceOf(StoreConfigurationException.class).hasMessageContaining(file + " is a file, not a directory");
+        .isInstanceOf(StoreConfigurationException.class)
+        .hasMessageContaining(file + " is a file, not a directory");
     assertThat(Files.readString(file)).isEqualTo("text");
   }
 
   @Test
   void open_directoryAsDatabasePath_isRefused() {
-    assertThatThrownBy(() -> open("sqlite:" + dir)).isInstanceOf(StoreConfigurationException.class)
+    assertThatThrownBy(() -> open("sqlite:" + dir))
+        .isInstanceOf(StoreConfigurationException.class)
         .hasMessageContaining("is a directory, not a database file");
   }
 
@@ -696,8 +839,9 @@ final class SqliteRunStoreTest {
     Path proc = Path.of("/proc");
     try {
       Files.createFile(proc.resolve("runs-probe"));
-      throw new AssertionError("neither a chmod 555 directory nor /proc refuses new files for this user;"
-          + " this test cannot build a read-only directory here");
+      throw new AssertionError(
+          "neither a chmod 555 directory nor /proc refuses new files for this user;"
+              + " this test cannot build a read-only directory here");
     } catch (IOException refused) {
       return proc;
     }
@@ -708,7 +852,8 @@ final class SqliteRunStoreTest {
     Path ro = readOnlyDirectory();
     Path target = ro.resolve("runs-" + System.nanoTime() + ".db");
     try {
-      assertThatThrownBy(() -> open("sqlite:" + target)).isInstanceOf(StoreConfigurationException.class)
+      assertThatThrownBy(() -> open("sqlite:" + target))
+          .isInstanceOf(StoreConfigurationException.class)
           .hasMessageContaining("directory " + ro)
           .hasMessageContaining("read-only");
 

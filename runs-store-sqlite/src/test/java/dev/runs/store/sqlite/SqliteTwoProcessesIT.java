@@ -28,7 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Two JVMs on one database file: appends interleave without loss, and subscribers see the other's events. */
+/**
+ * Two JVMs on one database file: appends interleave without loss, and subscribers see the other's
+ * events.
+ */
 @Timeout(300)
 final class SqliteTwoProcessesIT {
   private static final int THREADS = 4;
@@ -51,8 +54,15 @@ final class SqliteTwoProcessesIT {
       RunId hot = store.create(Fixtures.record().build()).record().id();
       store.append(hot, EventDraft.of(EventTypes.RUN_STARTED));
       List<Long> acknowledged = new ArrayList<>();
-      try (ChildJvm child = SqliteChild.start(dir, "append", db.toString(), hot.value(),
-          Integer.toString(THREADS), Integer.toString(PER_THREAD), "child")) {
+      try (ChildJvm child =
+          SqliteChild.start(
+              dir,
+              "append",
+              db.toString(),
+              hot.value(),
+              Integer.toString(THREADS),
+              Integer.toString(PER_THREAD),
+              "child")) {
         child.awaitLine("READY", Duration.ofSeconds(60));
         child.send("go");
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
@@ -60,13 +70,18 @@ final class SqliteTwoProcessesIT {
           List<Future<List<Long>>> futures = new ArrayList<>();
           for (int t = 0; t < THREADS; t++) {
             int thread = t;
-            futures.add(pool.submit(() -> {
-              List<Long> seqs = new ArrayList<>();
-              for (int i = 0; i < PER_THREAD; i++) {
-                seqs.add(store.append(hot, Fixtures.line("parent-" + thread + "-" + i)).sequence());
-              }
-              return seqs;
-            }));
+            futures.add(
+                pool.submit(
+                    () -> {
+                      List<Long> seqs = new ArrayList<>();
+                      for (int i = 0; i < PER_THREAD; i++) {
+                        seqs.add(
+                            store
+                                .append(hot, Fixtures.line("parent-" + thread + "-" + i))
+                                .sequence());
+                      }
+                      return seqs;
+                    }));
           }
           for (Future<List<Long>> f : futures) {
             acknowledged.addAll(f.get(240, TimeUnit.SECONDS));
@@ -74,9 +89,10 @@ final class SqliteTwoProcessesIT {
         } finally {
           pool.shutdownNow();
         }
-        child.awaitLine("DONE", Duration.ofSeconds(240));
+        child.awaitLine("DONE", Duration.ofMinutes(4));
         assertThat(child.awaitExit(Duration.ofSeconds(60)))
-            .as("child exit code; stderr:\n%s", child.stderr()).isZero();
+            .as("child exit code; stderr:\n%s", child.stderr())
+            .isZero();
       }
 
       List<RunEvent> events = all(store, hot);
@@ -95,7 +111,8 @@ final class SqliteTwoProcessesIT {
       assertThat(fromChild).isEqualTo(THREADS * PER_THREAD);
       assertThat(new HashSet<>(acknowledged)).hasSize(THREADS * PER_THREAD);
       for (long seq : acknowledged) {
-        assertThat(events.get((int) seq - 1).payload().text("text").orElseThrow()).startsWith("parent-");
+        assertThat(events.get((int) seq - 1).payload().text("text").orElseThrow())
+            .startsWith("parent-");
       }
       assertThat(store.verify(hot).ok()).isTrue();
       assertThat(store.entry(hot).orElseThrow().lastSequence()).isEqualTo(total);
@@ -117,13 +134,14 @@ final class SqliteTwoProcessesIT {
 
       try (ChildJvm child =
           SqliteChild.start(dir, "finish", db.toString(), id.value(), Integer.toString(count))) {
-        child.awaitLine("DONE", Duration.ofSeconds(240));
+        child.awaitLine("DONE", Duration.ofMinutes(4));
         assertThat(child.awaitExit(Duration.ofSeconds(60)))
-            .as("child exit code; stderr:\n%s", child.stderr()).isZero();
+            .as("child exit code; stderr:\n%s", child.stderr())
+            .isZero();
       }
 
       sub.awaitDone(Duration.ofSeconds(60));
-      long last = count + 3;
+      long last = count + 3L;
       List<Long> expected = new ArrayList<>();
       for (long s = 1; s <= last; s++) {
         expected.add(s);
@@ -132,9 +150,14 @@ final class SqliteTwoProcessesIT {
       assertThat(sub.completed()).isTrue();
       assertThat(sub.sequences()).containsExactlyElementsOf(expected);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (changes.stream().noneMatch(c -> c.runId().equals(id) && c.lastSequence() == last
-          && c.status() == RunStatus.COMPLETED)) {
-        assertThat(System.nanoTime()).as("a store-wide watcher is told of the other process's last commit")
+      while (changes.stream()
+          .noneMatch(
+              c ->
+                  c.runId().equals(id)
+                      && c.lastSequence() == last
+                      && c.status() == RunStatus.COMPLETED)) {
+        assertThat(System.nanoTime())
+            .as("a store-wide watcher is told of the other process's last commit")
             .isLessThan(deadline);
         Thread.sleep(10);
       }

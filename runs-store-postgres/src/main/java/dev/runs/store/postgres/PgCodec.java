@@ -1,0 +1,83 @@
+package dev.runs.store.postgres;
+
+import dev.runs.EventCodec;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunRecord;
+import dev.runs.RunStatus;
+import dev.runs.StoreCorruptedException;
+import dev.runs.ValidationException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+
+/**
+ * Conversions between stored columns and values: times as {@code timestamptz}, statuses by wire
+ * name, and records and events from their JSON text, where text that does not decode is reported as
+ * a {@link StoreCorruptedException} naming the store and the run.
+ *
+ * <p>Stateless and thread-safe.
+ */
+final class PgCodec {
+  private PgCodec() {}
+
+  /**
+   * @param t an instant
+   * @return it as a {@code timestamptz} parameter
+   */
+  static OffsetDateTime ts(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
+  }
+
+  /**
+   * @param rs a result set on a row
+   * @param column a {@code timestamptz} column, not null
+   * @return its value
+   * @throws SQLException when the column cannot be read
+   */
+  static Instant instant(ResultSet rs, int column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  /**
+   * @param wire a stored status
+   * @return the status
+   */
+  static RunStatus status(String wire) {
+    return RunStatus.fromWireName(wire);
+  }
+
+  /**
+   * @param where the redacted location, for messages
+   * @param id the run
+   * @param json its stored record
+   * @return the record
+   * @throws StoreCorruptedException when the text does not decode
+   */
+  static RunRecord decodeRecord(String where, RunId id, String json) {
+    try {
+      return RunRecord.fromJson(json);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(
+          where + ": the record of run " + id + " does not decode (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /**
+   * @param where the redacted location, for messages
+   * @param runId the run
+   * @param json a stored event
+   * @return the event
+   * @throws StoreCorruptedException when the text does not decode
+   */
+  static RunEvent decodeEvent(String where, String runId, String json) {
+    try {
+      return EventCodec.decode(json);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(
+          where + ": an event of run " + runId + " does not decode (" + e.getMessage() + ")", e);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+package dev.runs.store.sqlite;
+
+import dev.runs.EventCodec;
+import dev.runs.EventStream;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunStatus;
+import dev.runs.StoreCorruptedException;
+import dev.runs.ValidationException;
+import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The {@code events} table and the head columns of {@code runs} that appends move: group commits
+ * ({@link #commit}) and paged reads ({@link #read}). A group commit is one write transaction for
+ * all its runs; heads and idempotency keys are read inside it, so the plan is correct even when
+ * another process appended in between.
+ *
+ * <p>Thread safety: safe for use by any thread; commits are write transactions of the {@link
+ * WriteConnection} and use its statements prepared here only inside them; reads borrow a {@link
+ * ReadPool} connection per page.
+ */
+final class EventLog {
+  private final SqliteSettings settings;
+  private final WriteConnection writes;
+  private final ReadPool readers;
+
+  // write statements, used inside writes.write only
+  private final PreparedStatement selectHead;
+  private final PreparedStatement selectByKey;
+  private final PreparedStatement insertEvent;
+  private final PreparedStatement updateHead;
+  private final PreparedStatement updateHeadAndStatus;
+
+  /**
+   * @param settings the store, for messages
+   * @param writes the write connection, on which the append statements are prepared
+   * @param readers the read connections
+   * @throws SQLException when a statement cannot be prepared
+   */
+  EventLog(SqliteSettings settings, WriteConnection writes, ReadPool readers) throws SQLException {
+    this.settings = settings;
+    this.writes = writes;
+    this.readers = readers;
+    selectHead = writes.prepare("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
+    selectByKey = writes.prepare("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
+    insertEvent =
+        writes.prepare(
+            "INSERT INTO events (run_id, seq, event_id, type, idem_key,"
+                + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
+    updateHead =
+        writes.prepare("UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
+    updateHeadAndStatus =
+        writes.prepare(
+            "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id ="
+                + " ?");
+  }
+
+  /**
+   * Makes the batches durable in one write transaction (see {@link RunBatch}): each run's head and
+   * known idempotency keys are read inside it, the planned events inserted and the heads updated;
+   * when nothing is to be written the transaction is rolled back.
+   *
+   * @param batches one per run
+   */
+  void commit(List<RunBatch> batches) {
+    writes.write(
+        "committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"),
+        tx -> {
+          boolean wrote = false;
+          for (RunBatch b : batches) {
+            Optional<RunHead> head = loadHead(b.runId());
+            Map<String, RunEvent> known = head.isPresent() ? loadKnown(b) : Map.of();
+            List<RunEvent> toWrite = b.plan(head, known);
+            if (toWrite.isEmpty()) {
+              continue;
+            }
+            long expected = head.orElseThrow().lastSequence();
+            for (RunEvent e : toWrite) {
+              if (e.sequence() != ++expected) {
+                throw new IllegalStateException(
+                    "planner produced sequence "
+                        + e.sequence()
+                        + " for run "
+                        + b.runId()
+                        + " where "
+                        + expected
+                        + " was next");
+              }
+              bindEvent(e);
+              insertEvent.addBatch();
+            }
+            RunHead after = b.headAfter();
+            long change = tx.change();
+            if (after.status() == head.get().status()) {
+              updateHead.setLong(1, after.lastSequence());
+              updateHead.setLong(2, Sql.micros(after.updatedAt()));
+              updateHead.setLong(3, change);
+              updateHead.setString(4, b.runId().value());
+              updateHead.addBatch();
+            } else {
+              updateHeadAndStatus.setLong(1, after.lastSequence());
+              updateHeadAndStatus.setLong(2, Sql.micros(after.updatedAt()));
+              updateHeadAndStatus.setLong(3, change);
+              updateHeadAndStatus.setString(4, after.status().wireName());
+              updateHeadAndStatus.setString(5, b.runId().value());
+              updateHeadAndStatus.addBatch();
+            }
+            wrote = true;
+          }
+          if (wrote) {
+            try {
+              insertEvent.executeBatch();
+              updateHead.executeBatch();
+              updateHeadAndStatus.executeBatch();
+            } finally {
+              insertEvent.clearBatch();
+              updateHead.clearBatch();
+              updateHeadAndStatus.clearBatch();
+            }
+          } else {
+            tx.rollbackOnly(); // every append was refused or already known: nothing to make durable
+          }
+          return wrote; // unused: work has a result, and null is not one
+        });
+  }
+
+  private Optional<RunHead> loadHead(RunId id) throws SQLException {
+    selectHead.setString(1, id.value());
+    try (ResultSet rs = selectHead.executeQuery()) {
+      if (!rs.next()) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new RunHead(
+              rs.getLong(1), RunStatus.fromWireName(rs.getString(2)), Sql.instant(rs.getLong(3))));
+    }
+  }
+
+  private Map<String, RunEvent> loadKnown(RunBatch b) throws SQLException {
+    Set<String> keys = b.idempotencyKeys();
+    if (keys.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, RunEvent> known = new HashMap<>();
+    selectByKey.setString(1, b.runId().value());
+    for (String key : keys) {
+      selectByKey.setString(2, key);
+      try (ResultSet rs = selectByKey.executeQuery()) {
+        if (rs.next()) {
+          known.put(key, decodeEvent(rs.getString(1), b.runId()));
+        }
+      }
+    }
+    return known;
+  }
+
+  private RunEvent decodeEvent(String json, RunId runId) {
+    try {
+      return EventCodec.decode(json);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + settings.description()
+              + "', table events (run "
+              + runId
+              + "): a stored envelope cannot be decoded: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Inserts one event row; inside a write transaction only (a run's first event, with its run row).
+   *
+   * @param e the event
+   * @throws SQLException when the insert fails
+   */
+  void insert(RunEvent e) throws SQLException {
+    bindEvent(e);
+    insertEvent.executeUpdate();
+  }
+
+  private void bindEvent(RunEvent e) throws SQLException {
+    insertEvent.setString(1, e.runId().value());
+    insertEvent.setLong(2, e.sequence());
+    insertEvent.setString(3, e.eventId().value());
+    insertEvent.setString(4, e.type().name());
+    Sql.setNullable(insertEvent, 5, e.idempotencyKey().orElse(null));
+    insertEvent.setString(6, EventCodec.encode(e));
+  }
+
+  private static final String PAGE_SQL =
+      "SELECT seq, envelope FROM events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+
+  /**
+   * Opens a lazy reader of a run's events after a sequence ({@link PagedEventStream}).
+   *
+   * @param id the run
+   * @param afterSequence 0 for all
+   * @param runExists asked only when no event follows {@code afterSequence}
+   * @return the events in order
+   * @throws RunNotFoundException when the run does not exist
+   */
+  EventStream read(RunId id, long afterSequence, Predicate<RunId> runExists) {
+    PagedEventStream stream = new PagedEventStream(this::fetchPage, id, afterSequence);
+    if (!stream.prefetch() && !runExists.test(id)) {
+      throw new RunNotFoundException(id);
+    }
+    return stream;
+  }
+
+  private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
+    readers.read(
+        "reading events of run " + id,
+        r -> {
+          PreparedStatement p = r.prepare(PAGE_SQL);
+          p.setString(1, id.value());
+          p.setLong(2, after);
+          p.setInt(3, limit);
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              seqs.add(rs.getLong(1));
+              envelopes.add(rs.getString(2));
+            }
+          }
+          return seqs.size(); // unused: the page is in the lists
+        });
+  }
+}
