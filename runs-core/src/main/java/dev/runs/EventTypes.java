@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The core event taxonomy. Each constant's javadoc links the record of {@code dev.runs.payload}
@@ -136,7 +137,7 @@ public final class EventTypes {
     return Collections.unmodifiableMap(BY_NAME);
   }
 
-  static EventType byName(String name) {
+  static @Nullable EventType byName(String name) {
     return BY_NAME.get(name);
   }
 }

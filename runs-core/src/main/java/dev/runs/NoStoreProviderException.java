@@ -19,7 +19,20 @@ public final class NoStoreProviderException extends StoreConfigurationException 
    * @param scheme the scheme that was asked for
    * @param availableSchemes the schemes that providers on the class path handle
    * @param message the full message
-   * @param cause a provider's loading failure that may explain the absence, or {@code null}
+   */
+  public NoStoreProviderException(String scheme, List<String> availableSchemes, String message) {
+    super(message);
+    this.scheme = scheme;
+    this.availableSchemes = List.copyOf(availableSchemes);
+  }
+
+  /**
+   * Creates the exception with the cause that may explain the absence.
+   *
+   * @param scheme the scheme that was asked for
+   * @param availableSchemes the schemes that providers on the class path handle
+   * @param message the full message
+   * @param cause a provider's loading failure that may explain the absence
    */
   public NoStoreProviderException(
       String scheme, List<String> availableSchemes, String message, Throwable cause) {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The body of an event: an immutable JSON object, kept as compact JSON text in the order its
@@ -22,9 +23,9 @@ public final class Payload {
 
   private final String json;
   /** Parsed form when it was at hand at construction; never handed out without a copy. */
-  private volatile ObjectNode tree;
+  private volatile @Nullable ObjectNode tree;
 
-  private Payload(String json, ObjectNode tree) {
+  private Payload(String json, @Nullable ObjectNode tree) {
     this.json = json;
     this.tree = tree;
   }

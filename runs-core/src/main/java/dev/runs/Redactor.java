@@ -30,6 +30,7 @@ public interface Redactor {
    * @param config the snapshot
    * @return the redacted snapshot, or the same instance when unchanged
    */
+  @SuppressWarnings("ReferenceEquality") // identity is the contract: the same instance = unchanged
   default ConfigSnapshot redact(ConfigSnapshot config) {
     Payload p = Payload.of(config.toJsonNode());
     Payload r = redact(p);

@@ -91,7 +91,7 @@ public record RunEvent(
 
   @Override
   public String toString() {
-    return "RunEvent[" + runId + "#" + sequence + " " + type + (stepId.map(s -> " step=" + s).orElse(""))
+    return "RunEvent[" + runId + "#" + sequence + " " + type + stepId.map(s -> " step=" + s).orElse("")
         + " " + payload.json() + "]";
   }
 }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one entry point hosts, the HTTP adapter and CLIs use to run workflows: explicit starts with
@@ -254,10 +255,10 @@ public interface RunOrchestrator extends AutoCloseable {
   final class Builder {
     private final RunStore store;
     private final Map<WorkflowRef, Workflow> workflows = new LinkedHashMap<>();
-    private Executor executor;
+    private @Nullable Executor executor;
     private int maxConcurrentRuns = 8;
     private Clock clock = Clock.systemUTC();
-    private String instanceId;
+    private @Nullable String instanceId;
     private Duration leaseTtl = Duration.ofSeconds(30);
     private Duration closeTimeout = Duration.ofSeconds(30);
     private final List<PreflightCheck> checks = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A run's record: written once at creation and never changed. Its status is not here: it is the
@@ -113,7 +114,7 @@ public record RunRecord(
 
   /** Builds a {@link RunRecord}. Not thread-safe; each setter fails fast on bad input. */
   public static final class Builder {
-    private RunId id;
+    private @Nullable RunId id;
     private String namespace = "";
     private Optional<String> threadKey = Optional.empty();
     private final Map<String, String> labels = new LinkedHashMap<>();
@@ -122,7 +123,7 @@ public record RunRecord(
     private final Trigger trigger;
     private Optional<RecommendationLink> recommendation = Optional.empty();
     private Optional<Lineage> lineage = Optional.empty();
-    private Instant createdAt;
+    private @Nullable Instant createdAt;
 
     private Builder(WorkflowRef workflow, ConfigSnapshot config, Trigger trigger) {
       this.workflow = Objects.requireNonNull(workflow, "workflow");

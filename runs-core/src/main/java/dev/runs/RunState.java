@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fold of a run's events: its status and what its log says so far. Computed by {@link
@@ -115,7 +116,7 @@ public record RunState(
    */
   public static final class Folder {
     private final RunId runId;
-    private RunStatus status;
+    private @Nullable RunStatus status;
     private long lastSequence;
     private long eventCount;
     private final java.util.ArrayDeque<String> open = new java.util.ArrayDeque<>();
@@ -125,8 +126,8 @@ public record RunState(
     private long inputTokens;
     private long outputTokens;
     private BigDecimal cost = BigDecimal.ZERO;
-    private Instant first;
-    private Instant last;
+    private @Nullable Instant first;
+    private @Nullable Instant last;
 
     /**
      * Starts an empty fold.
@@ -204,30 +205,27 @@ public record RunState(
       StepState prev = steps.get(id);
       int attempt = e.attempt().orElse(prev == null ? 1 : prev.attempt());
       switch (verb) {
-        case "started":
+        case "started" -> {
           steps.put(id, new StepState(id, attempt, StepState.Status.STARTED, Optional.empty()));
           open.remove(id);
           open.push(id);
-          break;
-        case "completed":
+        }
+        case "completed" -> {
           steps.put(id, new StepState(id, attempt, StepState.Status.COMPLETED, Optional.of(e)));
           open.remove(id);
-          break;
-        case "failed":
-          steps.put(id, new StepState(id, attempt, StepState.Status.FAILED, Optional.empty()));
-          open.remove(id);
-          break;
-        case "retrying":
-          steps.put(id, new StepState(id, attempt, StepState.Status.RETRYING, Optional.empty()));
-          open.remove(id);
-          break;
-        case "skipped":
-          steps.put(id, new StepState(id, attempt, StepState.Status.SKIPPED, Optional.empty()));
-          open.remove(id);
-          break;
-        default:
-          break;
+        }
+        case "failed" -> close(id, attempt, StepState.Status.FAILED);
+        case "retrying" -> close(id, attempt, StepState.Status.RETRYING);
+        case "skipped" -> close(id, attempt, StepState.Status.SKIPPED);
+        default -> {
+          // other step verbs (a newer version's) change nothing
+        }
       }
+    }
+
+    private void close(String id, int attempt, StepState.Status status) {
+      steps.put(id, new StepState(id, attempt, status, Optional.empty()));
+      open.remove(id);
     }
 
     private static ObjectNode tree(RunEvent e) {

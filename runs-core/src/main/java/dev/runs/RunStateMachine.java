@@ -1,6 +1,7 @@
 package dev.runs;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The run state machine: which event types a run accepts in each status, and the status they lead
@@ -64,38 +65,31 @@ public final class RunStateMachine {
    * @param type the event type
    * @return the status after, or {@code null} when illegal
    */
-  static RunStatus nextOrNull(RunStatus current, EventType type) {
+  static @Nullable RunStatus nextOrNull(RunStatus current, EventType type) {
     String t = type.name();
     if (!t.startsWith("run.")) {
       return current.acceptsWork() ? current : null;
     }
-    switch (t) {
-      case "run.queued":
-        return current == RunStatus.CREATED ? RunStatus.QUEUED : null;
-      case "run.started":
-        return current == RunStatus.CREATED || current == RunStatus.QUEUED ? RunStatus.RUNNING : null;
-      case "run.cancel_requested":
-        return current == RunStatus.RUNNING ? RunStatus.CANCEL_REQUESTED : null;
-      case "run.cancelled":
-        return current == RunStatus.CREATED || current == RunStatus.QUEUED
-            || current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-            || current == RunStatus.INTERRUPTED ? RunStatus.CANCELLED : null;
-      case "run.completed":
-        return current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-            ? RunStatus.COMPLETED : null;
-      case "run.failed":
-        return current == RunStatus.CREATED || current == RunStatus.QUEUED
-            || current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-            || current == RunStatus.INTERRUPTED ? RunStatus.FAILED : null;
-      case "run.interrupted":
-        return current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-            ? RunStatus.INTERRUPTED : null;
-      case "run.resumed":
-        return current.isResumable() ? RunStatus.RUNNING : null;
-      default:
-        // run.created again, or an unknown run.* type from a newer version: not a legal append
-        return null;
-    }
+    return switch (t) {
+      case "run.queued" -> current == RunStatus.CREATED ? RunStatus.QUEUED : null;
+      case "run.started" ->
+          current == RunStatus.CREATED || current == RunStatus.QUEUED ? RunStatus.RUNNING : null;
+      case "run.cancel_requested" ->
+          current == RunStatus.RUNNING ? RunStatus.CANCEL_REQUESTED : null;
+      case "run.cancelled" -> current == RunStatus.CREATED || current == RunStatus.QUEUED
+          || current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
+          || current == RunStatus.INTERRUPTED ? RunStatus.CANCELLED : null;
+      case "run.completed" -> current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
+          ? RunStatus.COMPLETED : null;
+      case "run.failed" -> current == RunStatus.CREATED || current == RunStatus.QUEUED
+          || current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
+          || current == RunStatus.INTERRUPTED ? RunStatus.FAILED : null;
+      case "run.interrupted" -> current == RunStatus.RUNNING
+          || current == RunStatus.CANCEL_REQUESTED ? RunStatus.INTERRUPTED : null;
+      case "run.resumed" -> current.isResumable() ? RunStatus.RUNNING : null;
+      // run.created again, or an unknown run.* type from a newer version: not a legal append
+      default -> null;
+    };
   }
 
   /**

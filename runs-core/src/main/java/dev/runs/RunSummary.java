@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a run did, built from its events only ({@link #from(RunRecord, List)}): how long it ran,
@@ -296,7 +297,7 @@ public record RunSummary(
     int attempts;
     long durationMs;
     boolean reused;
-    Instant attemptStart;
+    @Nullable Instant attemptStart;
 
     StepAcc(String id, String kind) {
       this.id = id;

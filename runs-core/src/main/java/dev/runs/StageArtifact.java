@@ -12,6 +12,8 @@ import java.util.Objects;
  * @param kind what it is, e.g. {@code report}, {@code table}, {@code image}
  * @param content the bytes (copied)
  */
+// equals, hashCode and the accessor are overridden: content is copied in and out, compared by value
+@SuppressWarnings("ArrayRecordComponent")
 public record StageArtifact(String name, String kind, byte[] content) {
   /** Maximum length of an artifact name. */
   public static final int MAX_NAME_LENGTH = 200;
@@ -94,7 +96,8 @@ public record StageArtifact(String name, String kind, byte[] content) {
 
   private static String clean(String s) {
     StringBuilder b = new StringBuilder();
-    for (char c : s.toCharArray()) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
       b.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
     }
     return b.toString();

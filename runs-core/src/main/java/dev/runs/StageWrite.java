@@ -153,6 +153,8 @@ public record StageWrite(
    * @param kind {@code input}, {@code output} or the artifact's kind
    * @param content the bytes; do not modify
    */
+  // a carrier from the core to a store's write, not a value: no copies on the write path
+  @SuppressWarnings("ArrayRecordComponent")
   public record StageFile(String path, String kind, byte[] content) {}
 
   /**

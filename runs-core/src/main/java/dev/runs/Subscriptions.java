@@ -7,6 +7,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Ways to consume a run's events without writing a {@link Flow.Subscriber}: a blocking iterator,
@@ -76,7 +77,7 @@ public final class Subscriptions {
   private static final class CallbackSubscriber implements Flow.Subscriber<RunEvent> {
     private final Consumer<RunEvent> onEvent;
     private final Consumer<Throwable> onEnd;
-    private volatile Flow.Subscription subscription;
+    private volatile Flow.@Nullable Subscription subscription;
     private volatile boolean cancelled;
 
     CallbackSubscriber(Consumer<RunEvent> onEvent, Consumer<Throwable> onEnd) {
@@ -123,9 +124,9 @@ public final class Subscriptions {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<RunEvent> queue = new ArrayDeque<>();
-    private Flow.Subscription subscription;
+    private Flow.@Nullable Subscription subscription;
     private boolean ended;
-    private Throwable error;
+    private @Nullable Throwable error;
     private boolean closed;
     private int consumedSinceRequest;
 
@@ -206,7 +207,7 @@ public final class Subscriptions {
         throw new NoSuchElementException();
       }
       RunEvent e;
-      Flow.Subscription s;
+      Flow.@Nullable Subscription s;
       boolean request = false;
       lock.lock();
       try {
@@ -218,7 +219,7 @@ public final class Subscriptions {
       } finally {
         lock.unlock();
       }
-      if (request) {
+      if (request && s != null) {
         int n;
         lock.lock();
         try {

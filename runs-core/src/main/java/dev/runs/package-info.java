@@ -7,4 +7,7 @@
  * with durable steps, cancel, resume, replay, rerun, budgets and summaries, and the exceptions, all
  * unchecked and rooted at {@link dev.runs.RunsException}.
  */
+@NullMarked
 package dev.runs;
+
+import org.jspecify.annotations.NullMarked;

@@ -189,7 +189,7 @@ final class EventSchemaTest {
     String line = appendedLine(s);
     String broken = edit(line, o -> {
       ObjectNode parent = (ObjectNode) o.get("payload");
-      String[] parts = path.split("\\.");
+      String[] parts = path.split("\\.", -1);
       for (int i = 0; i < parts.length - 1; i++) {
         parent = (ObjectNode) parent.get(parts[i]);
       }
@@ -206,7 +206,7 @@ final class EventSchemaTest {
     String line = appendedLine(s);
     ObjectNode tree = parse(line);
     ObjectNode parent = (ObjectNode) tree.get("payload");
-    String[] parts = path.split("\\.");
+    String[] parts = path.split("\\.", -1);
     for (int i = 0; i < parts.length - 1; i++) {
       parent = (ObjectNode) parent.get(parts[i]);
     }

@@ -71,7 +71,7 @@ final class ReadmeQuickStartTest {
 
   private static String normalize(String code) {
     StringBuilder b = new StringBuilder();
-    for (String line : code.split("\n")) {
+    for (String line : code.split("\n", -1)) {
       String t = line.strip();
       if (!t.isEmpty()) {
         b.append(t).append('\n');

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link Redactor}: masks fields named like secrets and secret-shaped substrings. A
@@ -132,7 +133,7 @@ public final class DefaultRedactor implements Redactor {
     return changed;
   }
 
-  private static String maskText(String text) {
+  private static @Nullable String maskText(String text) {
     if (!mayContainSecret(text)) {
       return null;
     }

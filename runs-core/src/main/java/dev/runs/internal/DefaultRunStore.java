@@ -200,7 +200,7 @@ public final class DefaultRunStore implements RunStore {
           // the append is already queued and will be committed; wait for its outcome
           interrupted = true;
         } catch (ExecutionException e) {
-          throw unwrap(e.getCause());
+          throw unwrap(e.getCause() == null ? e : e.getCause());
         }
       }
     } finally {
@@ -261,7 +261,9 @@ public final class DefaultRunStore implements RunStore {
       String context = "run " + runId + " event " + (i + 1) + " of " + drafts.size() + " (" + d.type() + ")";
       PayloadRules.checkAppendable(context, d.type());
       Payload redacted = options.redactor().redact(d.payload());
-      if (redacted != d.payload()) {
+      @SuppressWarnings("ReferenceEquality") // a redactor returns the same instance when unchanged
+      boolean changed = redacted != d.payload();
+      if (changed) {
         d = d.withPayload(redacted);
       }
       // UTF-8 needs at most 3 bytes per UTF-16 char: count exactly only when that could matter

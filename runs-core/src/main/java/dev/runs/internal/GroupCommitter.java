@@ -17,6 +17,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers concurrent appends into group commits. Each lane has one queue and one commit at a time;
@@ -56,11 +57,8 @@ final class GroupCommitter {
     this.callerMayCommit = engine.allowsCommitOnCallerThread();
     this.lanes = new Lane[laneCount];
     for (int i = 0; i < laneCount; i++) {
-      lanes[i] = new Lane();
-      Thread t = new Thread(lanes[i], "runs-commit-" + name + "-" + i);
-      t.setDaemon(true);
-      lanes[i].thread = t;
-      t.start();
+      lanes[i] = new Lane("runs-commit-" + name + "-" + i);
+      lanes[i].thread.start();
     }
   }
 
@@ -103,7 +101,12 @@ final class GroupCommitter {
     private boolean committing;
     private boolean stopping;
     private boolean stopped;
-    Thread thread;
+    final Thread thread;
+
+    Lane(String threadName) {
+      thread = new Thread(this, threadName);
+      thread.setDaemon(true);
+    }
 
     void submit(PendingAppend a, boolean callerWaits) {
       lock.lock();
@@ -220,7 +223,7 @@ final class GroupCommitter {
     }
   }
 
-  private static void finish(PlannedBatch b, RuntimeException batchError) {
+  private static void finish(PlannedBatch b, @Nullable RuntimeException batchError) {
     for (PendingAppend a : b.appends()) {
       if (a.error != null) {
         a.future.completeExceptionally(a.error);

@@ -29,6 +29,7 @@ import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code memory:} engine: everything in the heap, nothing survives {@code close()}. Each run
@@ -59,10 +60,13 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
     RunStatus status;
     Instant updatedAt;
     final List<StoredStage> stages = new ArrayList<>();
-    Lease lease;
+    @Nullable Lease lease;
 
-    MemRun(RunRecord record) {
+    MemRun(RunRecord record, RunEvent createdEvent) {
       this.record = record;
+      this.events.add(createdEvent);
+      this.status = RunStatus.CREATED;
+      this.updatedAt = createdEvent.time();
     }
 
     synchronized RunHead head() {
@@ -81,19 +85,15 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   public CreateResult create(RunRecord record, RunEvent createdEvent) {
     synchronized (createLock) {
       RunId byTrigger = triggers.get(record.trigger().triggerId());
-      if (byTrigger != null) {
-        return new CreateResult(runs.get(byTrigger).record, false);
+      MemRun sameTrigger = byTrigger == null ? null : runs.get(byTrigger);
+      if (sameTrigger != null) {
+        return new CreateResult(sameTrigger.record, false);
       }
       MemRun existing = runs.get(record.id());
       if (existing != null) {
         throw new RunAlreadyExistsException(record.id(), existing.record.trigger().triggerId());
       }
-      MemRun run = new MemRun(record);
-      synchronized (run) {
-        run.events.add(createdEvent);
-        run.status = RunStatus.CREATED;
-        run.updatedAt = createdEvent.time();
-      }
+      MemRun run = new MemRun(record, createdEvent);
       runs.put(record.id(), run);
       triggers.put(record.trigger().triggerId(), record.id());
       return new CreateResult(record, true);

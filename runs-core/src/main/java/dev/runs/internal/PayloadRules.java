@@ -9,6 +9,7 @@ import dev.runs.ValidationException;
 import dev.runs.internal.Taxonomy.Field;
 import dev.runs.internal.Taxonomy.Kind;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The payload and envelope rules of the core taxonomy, checked on every append: required fields
@@ -148,7 +149,7 @@ public final class PayloadRules {
     };
   }
 
-  private static JsonNode at(JsonNode root, String path) {
+  private static @Nullable JsonNode at(JsonNode root, String path) {
     JsonNode n = root;
     int start = 0;
     while (n != null) {

@@ -6,6 +6,7 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /** One caller's append waiting for its group commit. */
 final class PendingAppend {
@@ -15,9 +16,9 @@ final class PendingAppend {
   final CompletableFuture<List<RunEvent>> future = new CompletableFuture<>();
   final long enqueuedNanos = System.nanoTime();
   /** Set by planning: the events to hand back (new or earlier ones with the same key). */
-  List<RunEvent> result;
+  @Nullable List<RunEvent> result;
   /** Set by planning when this append is refused. */
-  RuntimeException error;
+  @Nullable RuntimeException error;
 
   PendingAppend(RunId runId, List<EventDraft> drafts, ExpectedSequence expected) {
     this.runId = runId;

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** The core's side of {@link RunBatch}: all pending appends of one run in one group commit. */
 final class PlannedBatch implements RunBatch {
@@ -28,9 +29,9 @@ final class PlannedBatch implements RunBatch {
   private final List<PendingAppend> appends = new ArrayList<>();
   private final Clock clock;
   private final Uuid7 ids;
-  private RunHead headAfter;
+  private @Nullable RunHead headAfter;
   private List<RunEvent> written = List.of();
-  private RuntimeException failure;
+  private @Nullable RuntimeException failure;
   private boolean planned;
 
   PlannedBatch(RunId runId, Clock clock, Uuid7 ids) {
@@ -183,7 +184,7 @@ final class PlannedBatch implements RunBatch {
     this.failure = error;
   }
 
-  RuntimeException failure() {
+  @Nullable RuntimeException failure() {
     return failure;
   }
 
@@ -196,7 +197,7 @@ final class PlannedBatch implements RunBatch {
     return written;
   }
 
-  RunHead headAfterOrNull() {
+  @Nullable RunHead headAfterOrNull() {
     return headAfter;
   }
 }

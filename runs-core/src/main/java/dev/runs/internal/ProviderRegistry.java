@@ -125,8 +125,9 @@ public final class ProviderRegistry {
         m.append(". ").append(loadFailures.size())
             .append(" provider(s) failed to load; the first failure is the cause");
       }
-      throw new NoStoreProviderException(scheme, schemes(), m.toString(),
-          loadFailures.isEmpty() ? null : loadFailures.get(0));
+      throw loadFailures.isEmpty()
+          ? new NoStoreProviderException(scheme, schemes(), m.toString())
+          : new NoStoreProviderException(scheme, schemes(), m.toString(), loadFailures.get(0));
     }
     if (found.size() > 1) {
       StringBuilder m = new StringBuilder("several run store providers claim scheme '")

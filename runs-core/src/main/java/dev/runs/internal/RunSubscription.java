@@ -14,9 +14,11 @@ import dev.runs.SubscribeOptions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One subscriber's view of one run. The source of truth is the store: {@code knownHead} is the
@@ -47,7 +49,7 @@ final class RunSubscription implements Flow.Subscription {
   private long liveBase;
   private boolean started;
   private boolean completeNow;
-  private Throwable error;
+  private @Nullable Throwable error;
   private boolean finished;
 
   RunSubscription(
@@ -205,7 +207,7 @@ final class RunSubscription implements Flow.Subscription {
 
   private void drain() {
     while (true) {
-      RunEvent next = null;
+      @Nullable RunEvent next = null;
       boolean read = false;
       Throwable fail = null;
       boolean complete = false;
@@ -249,7 +251,7 @@ final class RunSubscription implements Flow.Subscription {
         }
         continue;
       }
-      deliver(next);
+      deliver(Objects.requireNonNull(next, "a non-empty buffer gave an event"));
     }
   }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Live delivery for {@link RunStore#subscribe}. Each run with subscribers has a channel. The commit
@@ -70,8 +71,8 @@ final class SubscriptionHub implements AutoCloseable {
   private final class Channel {
     final RunId runId;
     final CopyOnWriteArrayList<RunSubscription> subs = new CopyOnWriteArrayList<>();
-    ScheduledFuture<?> poll;
-    Duration pollInterval;
+    @Nullable ScheduledFuture<?> poll;
+    @Nullable Duration pollInterval;
 
     Channel(RunId runId) {
       this.runId = runId;

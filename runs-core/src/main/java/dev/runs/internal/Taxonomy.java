@@ -58,6 +58,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The core taxonomy as data, derived from the payload records of {@code dev.runs.payload}: which
@@ -179,7 +180,7 @@ final class Taxonomy {
    * @param type a type
    * @return its entry, or null for {@code run.created} and types outside the core taxonomy
    */
-  static Entry entry(EventType type) {
+  static @Nullable Entry entry(EventType type) {
     return ENTRIES.get(type.name());
   }
 

@@ -6,4 +6,7 @@
  * depend on {@code dev.runs}, {@code dev.runs.payload} and {@code dev.runs.spi} only. The API
  * reaches this package only through static entry points (an architecture test lists them).
  */
+@NullMarked
 package dev.runs.internal;
+
+import org.jspecify.annotations.NullMarked;

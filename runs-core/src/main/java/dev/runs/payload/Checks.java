@@ -10,13 +10,14 @@ import java.math.BigDecimal;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /** Validation and copying shared by the payload records. */
 final class Checks {
   private Checks() {}
 
   /** A validation failure; {@code context} (the event type) may be null for a nested shape. */
-  static ValidationException fail(String context, String field, String rule) {
+  static ValidationException fail(@Nullable String context, String field, String rule) {
     return context == null
         ? new ValidationException(field, rule)
         : new ValidationException(context, field, rule);
@@ -36,7 +37,7 @@ final class Checks {
   }
 
   /** Refuses a negative count. */
-  static long nonNegative(String context, String field, long value) {
+  static long nonNegative(@Nullable String context, String field, long value) {
     if (value < 0) {
       throw fail(context, field, "must not be negative but was " + value);
     }
@@ -44,7 +45,7 @@ final class Checks {
   }
 
   /** Refuses a negative count when present. */
-  static OptionalLong nonNegative(String context, String field, OptionalLong value) {
+  static OptionalLong nonNegative(@Nullable String context, String field, OptionalLong value) {
     Objects.requireNonNull(value, field);
     if (value.isPresent()) {
       nonNegative(context, field, value.getAsLong());
@@ -56,7 +57,7 @@ final class Checks {
    * Refuses a negative amount and gives it a scale of at least 0, so that it equals what a
    * payload reads back ({@code 1E+2} is written as {@code 100} and read as {@code 100}).
    */
-  static BigDecimal nonNegative(String context, String field, BigDecimal value) {
+  static BigDecimal nonNegative(@Nullable String context, String field, BigDecimal value) {
     if (value.signum() < 0) {
       throw fail(context, field,
           "must not be negative but was " + value.toPlainString());
@@ -65,7 +66,7 @@ final class Checks {
   }
 
   /** As {@link #nonNegative(String, String, BigDecimal)} when present. */
-  static Optional<BigDecimal> nonNegative(String context, String field, Optional<BigDecimal> value) {
+  static Optional<BigDecimal> nonNegative(@Nullable String context, String field, Optional<BigDecimal> value) {
     Objects.requireNonNull(value, field);
     return value.map(v -> nonNegative(context, field, v));
   }

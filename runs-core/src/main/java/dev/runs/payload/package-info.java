@@ -15,4 +15,7 @@
  * and the annotations {@link dev.runs.payload.NonBlank}, {@link dev.runs.payload.NonNegative},
  * {@link dev.runs.payload.CheckedWhenPresent} and {@link dev.runs.payload.Envelope}.
  */
+@NullMarked
 package dev.runs.payload;
+
+import org.jspecify.annotations.NullMarked;

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks stored stage files against their manifest, the same way in every store: an engine finds
@@ -111,7 +112,11 @@ public final class StageIntegrity {
       throw new StoreCorruptedException(context + " has sha256 " + m.sha256()
           + " but the manifest says " + entry.sha256());
     }
-    return m.content();
+    byte[] content = m.content();
+    if (content == null) {
+      throw new IllegalStateException(context + ": measured without keeping the bytes");
+    }
+    return content;
   }
 
   /**
@@ -228,7 +233,9 @@ public final class StageIntegrity {
     StageArtifact.checkName(path.substring("artifacts/".length()));
   }
 
-  private record Measured(long size, String sha256, byte[] content) {}
+  // a private result carrier, never compared
+  @SuppressWarnings("ArrayRecordComponent")
+  private record Measured(long size, String sha256, byte @Nullable [] content) {}
 
   /**
    * Reads a stream to its end, counting and hashing; keeps the bytes when {@code keep >= 0}, at

@@ -77,7 +77,7 @@ public final class StoreLocation {
     String target = q < 0 ? rest : rest.substring(0, q);
     Map<String, String> params = new LinkedHashMap<>();
     if (q >= 0 && q + 1 < rest.length()) {
-      for (String pair : rest.substring(q + 1).split("&")) {
+      for (String pair : rest.substring(q + 1).split("&", -1)) {
         if (pair.isEmpty()) {
           continue;
         }

@@ -8,4 +8,7 @@
  * dev.runs.spi.StageIntegrity}) and hashing ({@link dev.runs.spi.Sha256}). Users of stores never
  * need this package.
  */
+@NullMarked
 package dev.runs.spi;
+
+import org.jspecify.annotations.NullMarked;

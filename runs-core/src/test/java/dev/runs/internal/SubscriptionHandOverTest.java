@@ -112,7 +112,7 @@ final class SubscriptionHandOverTest {
         }
       }
       writer.get(120, TimeUnit.SECONDS);
-      long last = total + 3;
+      long last = total + 3L;
       for (Recorder r : recorders) {
         assertThat(r.done.await(60, TimeUnit.SECONDS)).as("subscriber after %d finished", r.after).isTrue();
         assertThat(r.error.get()).isNull();

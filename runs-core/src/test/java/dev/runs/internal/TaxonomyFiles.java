@@ -303,7 +303,7 @@ final class TaxonomyFiles {
   }
 
   private static boolean selects(String selector, String type) {
-    for (String s : selector.split("\\s+")) {
+    for (String s : selector.split("\\s+", -1)) {
       if (s.endsWith(".*") ? type.startsWith(s.substring(0, s.length() - 1)) : type.equals(s)) {
         return true;
       }
@@ -315,10 +315,14 @@ final class TaxonomyFiles {
     boolean envelope = entries.stream().anyMatch(Entry::needsStep);
     StringBuilder out = new StringBuilder();
     out.append(envelope
-        ? "| type | record | envelope | field | kind | required | meaning |\n"
-            + "| --- | --- | --- | --- | --- | --- | --- |\n"
-        : "| type | record | field | kind | required | meaning |\n"
-            + "| --- | --- | --- | --- | --- | --- |\n");
+        ? """
+            | type | record | envelope | field | kind | required | meaning |
+            | --- | --- | --- | --- | --- | --- | --- |
+            """
+        : """
+            | type | record | field | kind | required | meaning |
+            | --- | --- | --- | --- | --- | --- |
+            """);
     for (Entry e : entries) {
       boolean first = true;
       for (Field f : e.fields()) {
@@ -377,7 +381,7 @@ final class TaxonomyFiles {
       throw new IllegalStateException(record.getName() + " has no @param for " + c.getName());
     }
     List<String> clauses = new ArrayList<>();
-    for (String clause : markdown(text, record).split(";\\s*")) {
+    for (String clause : markdown(text, record).split(";\\s*", -1)) {
       if (!clause.startsWith("copied")) {
         clauses.add(clause);
       }
@@ -406,7 +410,7 @@ final class TaxonomyFiles {
     int end = text.lastIndexOf("*/", decl.start());
     int start = text.lastIndexOf("/**", end);
     StringBuilder doc = new StringBuilder();
-    for (String line : text.substring(start + 3, end).split("\n")) {
+    for (String line : text.substring(start + 3, end).split("\n", -1)) {
       doc.append(line.replaceFirst("^\\s*\\*? ?", "")).append('\n');
     }
     Map<String, String> out = new LinkedHashMap<>();

@@ -97,7 +97,7 @@ final class TaxonomyFilesTest {
 
     assertThat(checked).as("annotated components of " + s.type() + " and its nested records")
         .hasSameSizeAs(Taxonomy.entry(s.type()).fields().stream()
-            .filter(f -> f.nonNegative() || f.kind() == Taxonomy.Kind.NAME && f.allowed().isEmpty())
+            .filter(f -> f.nonNegative() || (f.kind() == Taxonomy.Kind.NAME && f.allowed().isEmpty()))
             .toList());
   }
 

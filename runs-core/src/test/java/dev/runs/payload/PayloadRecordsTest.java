@@ -467,7 +467,7 @@ final class PayloadRecordsTest {
 
   private static ObjectNode parentOf(ObjectNode root, String path) {
     ObjectNode n = root;
-    String[] parts = path.split("\\.");
+    String[] parts = path.split("\\.", -1);
     for (int i = 0; i < parts.length - 1; i++) {
       n = (ObjectNode) n.get(parts[i]);
     }
@@ -490,7 +490,8 @@ final class PayloadRecordsTest {
 
   private static String snake(String name) {
     StringBuilder b = new StringBuilder();
-    for (char c : name.toCharArray()) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
       if (Character.isUpperCase(c)) {
         b.append('_').append(Character.toLowerCase(c));
       } else {

@@ -40,25 +40,22 @@ final class RunStoreFactoryTest {
   private static StorageEngine engine(AtomicInteger closes, RuntimeException failure) {
     return (StorageEngine) Proxy.newProxyInstance(StorageEngine.class.getClassLoader(),
         new Class<?>[] {StorageEngine.class}, (proxy, method, args) -> {
-          switch (method.getName()) {
-            case "preferredCommitLanes":
+          return switch (method.getName()) {
+            case "preferredCommitLanes" -> {
               if (failure != null) {
                 throw failure;
               }
-              return 1;
-            case "allowsCommitOnCallerThread":
-              return false;
-            case "watchExternalChanges":
-              return null;
-            case "close":
+              yield 1;
+            }
+            case "allowsCommitOnCallerThread" -> false;
+            case "watchExternalChanges" -> null;
+            case "close" -> {
               closes.incrementAndGet();
-              return null;
-            case "describe":
-            case "toString":
-              return "test engine";
-            default:
-              throw new UnsupportedOperationException(method.getName());
-          }
+              yield null;
+            }
+            case "describe", "toString" -> "test engine";
+            default -> throw new UnsupportedOperationException(method.getName());
+          };
         });
   }
 }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The JSON form of the event envelope, behind {@link dev.runs.EventCodec}. The hot path writes the
@@ -56,7 +57,7 @@ public final class EventJson {
     try {
       Times.formatTo(e.time(), b);
     } catch (DateTimeException outOfRange) {
-      throw new ValidationException("time", outOfRange.getMessage());
+      throw new ValidationException("time", firstLine(outOfRange.getMessage()));
     }
     b.append('"');
     if (e.stepId().isPresent()) {
@@ -123,7 +124,7 @@ public final class EventJson {
   }
 
   /** Reads the canonical layout; null when the line is not in it (the general parser decides). */
-  private static RunEvent tryDecode(String s, Function<String, Payload> payloads) {
+  private static @Nullable RunEvent tryDecode(String s, Function<String, Payload> payloads) {
     if (!s.startsWith(PREFIX)) {
       return null;
     }
@@ -172,7 +173,7 @@ public final class EventJson {
       return null;
     }
     p = end + 1;
-    String stepId = null;
+    @Nullable String stepId = null;
     int q = expect(s, p, ",\"step_id\":\"");
     if (q > 0) {
       end = plainStringEnd(s, q);
@@ -198,7 +199,7 @@ public final class EventJson {
       attempt = a;
       p = q;
     }
-    String parent = null;
+    @Nullable String parent = null;
     q = expect(s, p, ",\"parent_event_id\":\"");
     if (q > 0) {
       if (s.length() < q + 37 || s.charAt(q + 36) != '"') {
@@ -217,7 +218,7 @@ public final class EventJson {
     }
     String source = s.substring(p, end);
     p = end + 1;
-    String key = null;
+    @Nullable String key = null;
     q = expect(s, p, ",\"idempotency_key\":\"");
     if (q > 0) {
       end = plainStringEnd(s, q);
@@ -281,19 +282,19 @@ public final class EventJson {
       if (p.nextToken() != JsonToken.START_OBJECT) {
         throw new ValidationException("event", "must be a JSON object");
       }
-      String schema = null;
-      String eventId = null;
-      String runId = null;
+      @Nullable String schema = null;
+      @Nullable String eventId = null;
+      @Nullable String runId = null;
       long sequence = -1;
-      String type = null;
-      String time = null;
-      String stepId = null;
-      Integer attempt = null;
-      String parent = null;
-      String source = null;
-      String idem = null;
-      String payload = null;
-      Map<String, String> unknown = null;
+      @Nullable String type = null;
+      @Nullable String time = null;
+      @Nullable String stepId = null;
+      @Nullable Integer attempt = null;
+      @Nullable String parent = null;
+      @Nullable String source = null;
+      @Nullable String idem = null;
+      @Nullable String payload = null;
+      @Nullable Map<String, String> unknown = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
@@ -343,26 +344,26 @@ public final class EventJson {
       if (p.nextToken() != null) {
         throw new ValidationException("event", "has content after the JSON object");
       }
-      require(schema, "schema");
-      if (!schema.equals(RunEvent.SCHEMA)) {
-        throw new ValidationException("schema", "'" + schema + "' is not supported; this version reads "
+      String schemaText = require(schema, "schema");
+      if (!schemaText.equals(RunEvent.SCHEMA)) {
+        throw new ValidationException("schema", "'" + schemaText + "' is not supported; this version reads "
             + RunEvent.SCHEMA);
       }
-      require(eventId, "event_id");
-      require(runId, "run_id");
+      String eventIdText = require(eventId, "event_id");
+      String runIdText = require(runId, "run_id");
       if (sequence < 0) {
         throw new ValidationException("sequence", "is required");
       }
-      require(type, "type");
-      require(time, "time");
-      require(source, "source");
-      require(payload, "payload");
-      Instant instant = JsonFields.time(time, "time");
-      return new RunEvent(schema, EventId.of(eventId), RunId.of(runId), sequence,
-          EventType.of(type), instant, Optional.ofNullable(stepId),
+      String typeText = require(type, "type");
+      String timeText = require(time, "time");
+      String sourceText = require(source, "source");
+      String payloadText = require(payload, "payload");
+      Instant instant = JsonFields.time(timeText, "time");
+      return new RunEvent(schemaText, EventId.of(eventIdText), RunId.of(runIdText), sequence,
+          EventType.of(typeText), instant, Optional.ofNullable(stepId),
           attempt == null ? OptionalInt.empty() : OptionalInt.of(attempt),
-          parent == null ? Optional.empty() : Optional.of(EventId.of(parent)), source,
-          Optional.ofNullable(idem), payloads.apply(payload),
+          parent == null ? Optional.empty() : Optional.of(EventId.of(parent)), sourceText,
+          Optional.ofNullable(idem), payloads.apply(payloadText),
           unknown == null ? Map.of() : unknown);
     } catch (IOException e) {
       throw new ValidationException("event", "is not valid JSON: " + firstLine(e.getMessage()));
@@ -376,14 +377,15 @@ public final class EventJson {
     return p.getText();
   }
 
-  private static String nullableString(JsonParser p, JsonToken v, String field) throws IOException {
+  private static @Nullable String nullableString(JsonParser p, JsonToken v, String field) throws IOException {
     return v == JsonToken.VALUE_NULL ? null : string(p, v, field);
   }
 
-  private static void require(Object value, String field) {
+  private static String require(@Nullable String value, String field) {
     if (value == null) {
       throw new ValidationException(field, "is required");
     }
+    return value;
   }
 
   /** Returns the exact text of the value at the current token, compacted if needed. */
@@ -421,7 +423,7 @@ public final class EventJson {
     return true;
   }
 
-  private static String firstLine(String m) {
+  private static String firstLine(@Nullable String m) {
     if (m == null) {
       return "";
     }

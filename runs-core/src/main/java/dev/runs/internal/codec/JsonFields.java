@@ -23,7 +23,7 @@ public final class JsonFields {
     try {
       return Times.parse(text);
     } catch (DateTimeException e) {
-      throw new ValidationException(field, e.getMessage());
+      throw new ValidationException(field, String.valueOf(e.getMessage()));
     }
   }
 
@@ -39,7 +39,7 @@ public final class JsonFields {
     try {
       return Times.format(t);
     } catch (DateTimeException e) {
-      throw new ValidationException(field, e.getMessage());
+      throw new ValidationException(field, String.valueOf(e.getMessage()));
     }
   }
 }

@@ -28,6 +28,7 @@ import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Converts records to JSON objects and back without Jackson data binding: component names become
@@ -49,10 +50,16 @@ public final class RecordJson {
    * components.
    *
    * @param value the value
-   * @return its JSON tree
+   * @return its JSON tree; JSON null for {@code null} and for an empty {@code Optional}
    * @throws IllegalArgumentException for an unsupported type
    */
-  public static JsonNode toJson(Object value) {
+  public static JsonNode toJson(@Nullable Object value) {
+    JsonNode n = toJsonOrAbsent(value);
+    return n == null ? NullNode.getInstance() : n;
+  }
+
+  /** As {@link #toJson}, but null for an empty {@code Optional}: the caller leaves it out. */
+  private static @Nullable JsonNode toJsonOrAbsent(@Nullable Object value) {
     if (value == null) {
       return NullNode.getInstance();
     }
@@ -104,7 +111,7 @@ public final class RecordJson {
       return NODES.textNode(e.value());
     }
     if (value instanceof Optional<?> o) {
-      return o.isPresent() ? toJson(o.get()) : null;
+      return o.isPresent() ? toJsonOrAbsent(o.get()) : null;
     }
     if (value instanceof OptionalInt o) {
       return o.isPresent() ? NODES.numberNode(o.getAsInt()) : null;
@@ -113,7 +120,7 @@ public final class RecordJson {
       return o.isPresent() ? NODES.numberNode(o.getAsLong()) : null;
     }
     if (value instanceof OptionalDouble o) {
-      return o.isPresent() ? toJson(o.getAsDouble()) : null;
+      return o.isPresent() ? toJsonOrAbsent(o.getAsDouble()) : null;
     }
     if (value instanceof Map<?, ?> m) {
       ObjectNode out = NODES.objectNode();
@@ -121,7 +128,7 @@ public final class RecordJson {
         if (!(e.getKey() instanceof String key)) {
           throw new IllegalArgumentException("map keys must be strings, got " + e.getKey());
         }
-        JsonNode v = toJson(e.getValue());
+        JsonNode v = toJsonOrAbsent(e.getValue());
         out.set(key, v == null ? NullNode.getInstance() : v);
       }
       return out;
@@ -129,13 +136,13 @@ public final class RecordJson {
     if (value instanceof Collection<?> c) {
       ArrayNode out = NODES.arrayNode();
       for (Object item : c) {
-        JsonNode v = toJson(item);
+        JsonNode v = toJsonOrAbsent(item);
         out.add(v == null ? NullNode.getInstance() : v);
       }
       return out;
     }
     if (value instanceof Object[] array) {
-      return toJson(List.of(array));
+      return toJsonOrAbsent(java.util.Arrays.asList(array));
     }
     if (value.getClass().isRecord()) {
       ObjectNode out = NODES.objectNode();
@@ -146,7 +153,7 @@ public final class RecordJson {
         } catch (IllegalAccessException | InvocationTargetException e) {
           throw new IllegalStateException("cannot read " + c.getName() + " of " + value.getClass(), e);
         }
-        JsonNode n = toJson(v);
+        JsonNode n = toJsonOrAbsent(v);
         if (n != null && !(v == null)) {
           out.set(snake(c.getName()), n);
         }

@@ -24,7 +24,7 @@ public final class RunSummaryJson {
    * @return its JSON object
    */
   public static ObjectNode encode(RunSummary s) {
-    ObjectNode o = (ObjectNode) RecordJson.toJson(s);
+    ObjectNode o = (ObjectNode) RecordJson.toJson(s); // a record: always an object
     for (JsonNode entry : o.path("errors")) {
       ObjectNode e = (ObjectNode) entry;
       JsonNode error = e.remove(ERROR);

@@ -10,4 +10,7 @@
  * components (the typed payloads, summaries, host records) go through {@code RecordJson}. Classes
  * here may use the API's public types; the API reaches them only through those entry points.
  */
+@NullMarked
 package dev.runs.internal.codec;
+
+import org.jspecify.annotations.NullMarked;

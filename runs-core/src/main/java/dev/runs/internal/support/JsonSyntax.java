@@ -34,22 +34,15 @@ public final class JsonSyntax {
       return -1;
     }
     char c = s.charAt(p);
-    switch (c) {
-      case '{':
-        return object(s, p + 1, depth + 1);
-      case '[':
-        return array(s, p + 1, depth + 1);
-      case '"':
-        return string(s, p + 1);
-      case 't':
-        return s.startsWith("true", p) ? p + 4 : -1;
-      case 'f':
-        return s.startsWith("false", p) ? p + 5 : -1;
-      case 'n':
-        return s.startsWith("null", p) ? p + 4 : -1;
-      default:
-        return number(s, p);
-    }
+    return switch (c) {
+      case '{' -> object(s, p + 1, depth + 1);
+      case '[' -> array(s, p + 1, depth + 1);
+      case '"' -> string(s, p + 1);
+      case 't' -> s.startsWith("true", p) ? p + 4 : -1;
+      case 'f' -> s.startsWith("false", p) ? p + 5 : -1;
+      case 'n' -> s.startsWith("null", p) ? p + 4 : -1;
+      default -> number(s, p);
+    };
   }
 
   private static int object(String s, int p, int depth) {
