@@ -6,6 +6,7 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -105,6 +106,23 @@ public record RunQuery(
     Cursor c = cursor.get();
     int byTime = r.createdAt().compareTo(c.createdAt());
     return byTime < 0 || (byTime == 0 && r.id().compareTo(c.runId()) < 0);
+  }
+
+  /**
+   * Cuts the matches a store read in listing order (newest first, after the cursor) to this
+   * query's page: a store reads up to {@code limit() + 1} of them, and the one past the limit tells
+   * that there is a next page, whose cursor is after the page's last run. For stores, so that every
+   * store pages alike.
+   *
+   * @param matches the matching runs in listing order, at least {@code limit() + 1} when more exist
+   * @return the page: at most {@code limit()} runs, and a cursor when more followed
+   */
+  public RunPage page(List<RunEntry> matches) {
+    if (matches.size() <= limit) {
+      return new RunPage(matches, Optional.empty());
+    }
+    List<RunEntry> page = matches.subList(0, limit);
+    return new RunPage(page, Optional.of(Cursor.after(page.get(limit - 1).record()).encode()));
   }
 
   /**

@@ -214,12 +214,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
     }
     matches.sort(Comparator.comparing((RunEntry e) -> e.record().createdAt())
         .thenComparing(e -> e.record().id()).reversed());
-    boolean more = matches.size() > query.limit();
-    List<RunEntry> page = more ? matches.subList(0, query.limit()) : matches;
-    Optional<String> cursor = more
-        ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-        : Optional.empty();
-    return new RunPage(page, cursor);
+    return query.page(matches);
   }
 
   @Override

@@ -241,13 +241,7 @@ final class PgRunIndex {
                 return out;
               }
             });
-    boolean more = rows.size() > query.limit();
-    List<RunEntry> page = more ? rows.subList(0, query.limit()) : rows;
-    Optional<String> cursor =
-        more
-            ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-            : Optional.empty();
-    return new RunPage(page, cursor);
+    return query.page(rows);
   }
 
   /** A list query: SQL text (fixed shapes, one per filter combination) and its parameters. */

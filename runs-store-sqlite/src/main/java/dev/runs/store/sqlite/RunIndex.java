@@ -214,13 +214,7 @@ final class RunIndex {
               }
             }
           }
-          boolean more = entries.size() > query.limit();
-          List<RunEntry> page = more ? entries.subList(0, query.limit()) : entries;
-          Optional<String> cursor =
-              more
-                  ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-                  : Optional.empty();
-          return new RunPage(List.copyOf(page), cursor);
+          return query.page(entries);
         });
   }
 
