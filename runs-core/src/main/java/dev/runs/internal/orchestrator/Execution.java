@@ -87,18 +87,15 @@ final class Execution implements RunContext, CancellationToken {
     RESUME
   }
 
-  /** An output the replay source recorded. */
-  record Reused(JsonNode output, RunId sourceRun, EventId sourceEvent) {}
-
   private record Scope(String path, int attempt) {}
 
-  private final DefaultRunOrchestrator orchestrator;
+  private final ExecutionEnvironment env;
   private final RunStore store;
   private final RunRecord record;
   private final RunId runId;
   private final Workflow workflow;
   private final Mode mode;
-  private final Map<String, Reused> replaySource;
+  private final Map<String, ReusedOutput> replaySource;
   private final Clock clock;
   private final Budget budget;
   final CompletableFuture<RunStatus> done = new CompletableFuture<>();
@@ -127,16 +124,16 @@ final class Execution implements RunContext, CancellationToken {
   private final Deque<Scope> scopes = new ConcurrentLinkedDeque<>();
   private final Map<String, Long> emitCounters = new ConcurrentHashMap<>();
 
-  Execution(DefaultRunOrchestrator orchestrator, RunRecord record, Workflow workflow, Mode mode,
-      Map<String, Reused> replaySource) {
-    this.orchestrator = orchestrator;
-    this.store = orchestrator.store();
+  Execution(ExecutionEnvironment env, RunRecord record, Workflow workflow, Mode mode,
+      Map<String, ReusedOutput> replaySource) {
+    this.env = env;
+    this.store = env.store();
     this.record = record;
     this.runId = record.id();
     this.workflow = workflow;
     this.mode = mode;
     this.replaySource = Map.copyOf(replaySource);
-    this.clock = orchestrator.clock();
+    this.clock = env.clock();
     Budget b;
     try {
       b = Budget.fromConfig(record.config()).orElse(Budget.none());
@@ -161,7 +158,7 @@ final class Execution implements RunContext, CancellationToken {
       if (mode == Mode.FRESH) {
         try {
           store.append(runId, EventDraft.of(EventTypes.RUN_STARTED,
-                  Payload.of(Map.of("owner", orchestrator.instanceId())))
+                  Payload.of(Map.of("owner", env.instanceId())))
               .withSource(SOURCE).withIdempotencyKey(Keys.STARTED));
         } catch (IllegalTransitionException e) {
           status = currentStatus();
@@ -170,7 +167,7 @@ final class Execution implements RunContext, CancellationToken {
         }
       }
       load();
-      orchestrator.notifyListeners(l -> l.runStarted(runId, record.workflow(), execution));
+      env.listeners().notify(l -> l.runStarted(runId, record.workflow(), execution));
       log.debug("run {} - execution {} started on {}", runId, execution, Thread.currentThread().getName());
       Object output = null;
       Throwable failure = null;
@@ -186,7 +183,7 @@ final class Execution implements RunContext, CancellationToken {
     } catch (RuntimeException e) {
       storeFailure = e;
     } finally {
-      orchestrator.executionEnded(this, status, storeFailure, Duration.between(t0, clock.instant()));
+      env.ended().executionEnded(this, status, storeFailure, Duration.between(t0, clock.instant()));
     }
   }
 
@@ -195,7 +192,7 @@ final class Execution implements RunContext, CancellationToken {
     if (!begun.compareAndSet(false, true)) {
       return false;
     }
-    orchestrator.executionEnded(this, status, null, Duration.ZERO);
+    env.ended().executionEnded(this, status, null, Duration.ZERO);
     return true;
   }
 
@@ -240,18 +237,18 @@ final class Execution implements RunContext, CancellationToken {
       } else if (budgetFailure != null || failure instanceof BudgetExceededException) {
         BudgetExceededException b = budgetFailure != null ? budgetFailure : (BudgetExceededException) failure;
         type = EventTypes.RUN_FAILED;
-        fields.put("error", error(b, "budget_exceeded"));
+        fields.put("error", ErrorJson.of(b, "budget_exceeded"));
         fields.put("reason", "budget_exceeded");
       } else if (failure != null) {
         type = EventTypes.RUN_FAILED;
-        fields.put("error", error(failure, null));
+        fields.put("error", ErrorJson.of(failure, null));
         fields.put("reason", failure instanceof StepFailedException ? "step_failed" : "workflow_error");
       } else {
         type = EventTypes.RUN_COMPLETED;
       }
       Optional<JsonNode> out = type.equals(EventTypes.RUN_COMPLETED) && output != null
           ? Optional.of(Json.lenient(output)) : Optional.empty();
-      Payload payload = orchestrator.terminalPayload(record, e, type, fields, out, reduced);
+      Payload payload = env.terminals().of(record, type, fields, out, reduced);
       EventDraft draft = EventDraft.of(type, payload).withSource(SOURCE)
           .withIdempotencyKey(Keys.end(execution));
       try {
@@ -289,20 +286,6 @@ final class Execution implements RunContext, CancellationToken {
       }
     }
     return reason != null ? reason : "cancel requested";
-  }
-
-  static Map<String, Object> error(Throwable t, String code) {
-    Map<String, Object> err = new LinkedHashMap<>();
-    err.put("message", StepFailedExceptionText.describe(t));
-    if (code != null) {
-      err.put("code", code);
-    } else if (t instanceof WorkflowException we) {
-      err.put("code", we.code());
-    } else if (t instanceof StepFailedException sf && sf.getCause() instanceof WorkflowException we) {
-      err.put("code", we.code());
-    }
-    err.put("type", t.getClass().getName());
-    return err;
   }
 
   // ---- signals from the orchestrator -------------------------------------------------------------
@@ -436,7 +419,7 @@ final class Execution implements RunContext, CancellationToken {
     try {
       RunEvent e = store.append(runId, d);
       Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-      orchestrator.notifyListeners(l -> l.appended(runId, d.type(), latency));
+      env.listeners().notify(l -> l.appended(runId, d.type(), latency));
       return e;
     } catch (IllegalTransitionException e) {
       endedElsewhere = true;
@@ -537,7 +520,7 @@ final class Execution implements RunContext, CancellationToken {
       log.debug("run {} - step {} already completed, returning its recorded output", runId, path);
       return Json.read(rec, outputType, "step " + path + " output");
     }
-    Reused reused = replaySource.get(path);
+    ReusedOutput reused = replaySource.get(path);
     if (reused != null) {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("output", reused.output());
@@ -602,7 +585,7 @@ final class Execution implements RunContext, CancellationToken {
             .withAttempt(attempt).withSource(SOURCE)
             .withIdempotencyKey(Keys.step(path, attempt, "completed")));
         int a = attempt;
-        orchestrator.notifyListeners(l -> l.stepFinished(runId, path, a, took, true));
+        env.listeners().notify(l -> l.stepFinished(runId, path, a, took, true));
         return out;
       }
       boolean cancel = failure instanceof RunCancelledException || (!(failure instanceof BudgetExceededException)
@@ -611,7 +594,7 @@ final class Execution implements RunContext, CancellationToken {
       boolean retryable = !cancel && !budgetHit && !(failure instanceof Error)
           && !(failure instanceof ValidationException)
           && !(failure instanceof WorkflowException we && !we.retryable());
-      Map<String, Object> err = error(failure, cancel ? "cancelled" : budgetHit ? "budget_exceeded" : null);
+      Map<String, Object> err = ErrorJson.of(failure, cancel ? "cancelled" : budgetHit ? "budget_exceeded" : null);
       err.put("retryable", retryable);
       if (!endedElsewhere && !leaseLost) {
         append(EventDraft.of(EventTypes.STEP_FAILED, Payload.of(Map.of("error", err))).withStep(path)
@@ -619,7 +602,7 @@ final class Execution implements RunContext, CancellationToken {
             .withIdempotencyKey(Keys.step(path, attempt, "failed")));
       }
       int a = attempt;
-      orchestrator.notifyListeners(l -> l.stepFinished(runId, path, a, took, false));
+      env.listeners().notify(l -> l.stepFinished(runId, path, a, took, false));
       if (cancel) {
         throw failure instanceof RunCancelledException rce ? rce : cancelled();
       }
@@ -684,7 +667,7 @@ final class Execution implements RunContext, CancellationToken {
       scopes.pop();
       if (!already && !endedElsewhere && !leaseLost) {
         try {
-          append(EventDraft.of(EventTypes.PHASE_FAILED, Payload.of(Map.of("error", error(t,
+          append(EventDraft.of(EventTypes.PHASE_FAILED, Payload.of(Map.of("error", ErrorJson.of(t,
                   t instanceof RunCancelledException ? "cancelled" : null)))).withStep(path)
               .withSource(SOURCE).withIdempotencyKey(Keys.phase(path, execution, "failed")));
         } catch (RunsException suppressed) {
@@ -826,7 +809,7 @@ final class Execution implements RunContext, CancellationToken {
       Objects.requireNonNull(error, "error");
       end();
       Map<String, Object> p = call.base();
-      p.put("error", error(error, null));
+      p.put("error", ErrorJson.of(error, null));
       p.put("latency_ms", Duration.between(t0, clock.instant()).toMillis());
       return scoped(EventDraft.of(EventTypes.MODEL_GENERATION_FAILED, Payload.of(p))
           .withParent(started.eventId()).withSource(SOURCE));
@@ -889,7 +872,7 @@ final class Execution implements RunContext, CancellationToken {
       public RunEvent failed(Throwable error) {
         Objects.requireNonNull(error, "error");
         Map<String, Object> q = base();
-        q.put("error", error(error, null));
+        q.put("error", ErrorJson.of(error, null));
         q.put("latency_ms", Duration.between(t0, clock.instant()).toMillis());
         return scoped(EventDraft.of(EventTypes.TOOL_CALL_FAILED, Payload.of(q))
             .withParent(started.eventId()).withSource(SOURCE));
@@ -1038,7 +1021,7 @@ final class Execution implements RunContext, CancellationToken {
               + " and no longer accepts events from this execution");
         }
         Duration latency = Duration.ofNanos(System.nanoTime() - t0);
-        orchestrator.notifyListeners(l -> l.appended(runId, EventTypes.STAGE_COMPLETED, latency));
+        env.listeners().notify(l -> l.appended(runId, EventTypes.STAGE_COMPLETED, latency));
         return m;
       }
     };
@@ -1058,13 +1041,5 @@ final class Execution implements RunContext, CancellationToken {
   @Override
   public String toString() {
     return "Execution[" + runId + " #" + execution + "]";
-  }
-
-  /** Keeps the exception text helper in one place. */
-  private static final class StepFailedExceptionText {
-    static String describe(Throwable t) {
-      String m = t.getMessage();
-      return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
-    }
   }
 }
