@@ -140,8 +140,11 @@ final class LeaseKeeper {
           }
           case CREATED, QUEUED -> {
             Map<String, Object> fields = new LinkedHashMap<>();
-            fields.put("error", Map.of("message", "owner " + expired.owner()
-                + " stopped renewing its lease before starting the run", "code", "lease_expired"));
+            Map<String, Object> error = new LinkedHashMap<>(); // Map.of's order varies by JVM
+            error.put("message", "owner " + expired.owner()
+                + " stopped renewing its lease before starting the run");
+            error.put("code", "lease_expired");
+            fields.put("error", error);
             fields.put("reason", "lease_expired");
             draft = EventDraft.of(EventTypes.RUN_FAILED, env.terminals().of(e.record(),
                 EventTypes.RUN_FAILED, fields, Optional.empty(), false));
