@@ -7,6 +7,7 @@ import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.payload.TokenUsage;
+import dev.runs.payload.BudgetExceeded;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
@@ -91,11 +92,9 @@ final class BudgetGuard {
     if (failure != null) {
       return failure;
     }
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("dimension", x.dimension());
-    p.put("limit", x.limit());
-    p.put("actual", x.actual());
-    events.append(EventDraft.of(EventTypes.BUDGET_EXCEEDED, Payload.of(p))
+    BudgetExceeded payload = new BudgetExceeded(
+        BudgetExceeded.Dimension.fromWireName(x.dimension()), x.limit(), x.actual());
+    events.append(EventDraft.of(payload)
         .withSource(ExecutionEnvironment.SOURCE)
         .withIdempotencyKey(Keys.budget(x.dimension(), execution)));
     BudgetExceededException f = new BudgetExceededException(runId, x.dimension(), x.limit(),

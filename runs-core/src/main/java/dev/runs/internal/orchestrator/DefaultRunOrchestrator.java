@@ -37,6 +37,7 @@ import dev.runs.StoreIoException;
 import dev.runs.Trigger;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowRef;
+import dev.runs.payload.RunCancelRequested;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -188,8 +189,8 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
         }
         case RUNNING -> {
           try {
-            store.append(runId, EventDraft.of(EventTypes.RUN_CANCEL_REQUESTED,
-                Payload.of(Map.of("reason", reason))).withSource(SOURCE));
+            store.append(runId,
+                EventDraft.of(RunCancelRequested.of(reason)).withSource(SOURCE));
           } catch (IllegalTransitionException raced) {
             continue;
           }

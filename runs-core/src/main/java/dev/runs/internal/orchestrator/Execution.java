@@ -23,6 +23,7 @@ import dev.runs.SequenceConflictException;
 import dev.runs.StepFailedException;
 import dev.runs.ValidationException;
 import dev.runs.Workflow;
+import dev.runs.payload.RunStarted;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,8 +121,7 @@ final class Execution {
     try {
       if (mode == Mode.FRESH) {
         try {
-          store.append(runId, EventDraft.of(EventTypes.RUN_STARTED,
-                  Payload.of(Map.of("owner", env.instanceId())))
+          store.append(runId, EventDraft.of(RunStarted.of(env.instanceId()))
               .withSource(SOURCE).withIdempotencyKey(Keys.STARTED));
         } catch (IllegalTransitionException e) {
           status = currentStatus();

@@ -23,6 +23,11 @@ import dev.runs.StepOptions;
 import dev.runs.ToolBody;
 import dev.runs.ToolCall;
 import dev.runs.ValidationException;
+import dev.runs.payload.AgentHandoff;
+import dev.runs.payload.CheckpointSaved;
+import dev.runs.payload.ConsoleLine;
+import dev.runs.payload.DecisionRecorded;
+import dev.runs.payload.GuardrailChecked;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -129,46 +134,57 @@ final class ExecutionContext implements RunContext {
 
   @Override
   public RunEvent handoff(String fromAgent, String toAgent, String reason) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("from_agent", Objects.requireNonNull(fromAgent, "fromAgent"));
-    p.put("to_agent", Objects.requireNonNull(toAgent, "toAgent"));
-    p.put("reason", Objects.requireNonNull(reason, "reason"));
-    return events.emit(EventTypes.AGENT_HANDOFF, p);
+    Objects.requireNonNull(fromAgent, "fromAgent");
+    Objects.requireNonNull(toAgent, "toAgent");
+    Objects.requireNonNull(reason, "reason");
+    return events.emit(AgentHandoff.of(fromAgent, toAgent, reason));
   }
 
   @Override
   public RunEvent guardrail(String name, GuardrailStage stage, boolean passed, Object details) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("name", Objects.requireNonNull(name, "name"));
-    p.put("stage", Objects.requireNonNull(stage, "stage").wireName());
-    p.put("verdict", passed ? "passed" : "tripped");
-    if (details != null) {
-      p.put("details", Json.lenient(details));
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(stage, "stage");
+    JsonNode json = details == null ? null : Json.lenient(details);
+    if (json != null && json.isNull()) {
+      // GuardrailChecked leaves empty details out; the log has always said "details":null
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("name", name);
+      p.put("stage", stage.wireName());
+      p.put("verdict", passed ? "passed" : "tripped");
+      p.put("details", json);
+      return events.emit(EventTypes.GUARDRAIL_CHECKED, p);
     }
-    return events.emit(EventTypes.GUARDRAIL_CHECKED, p);
+    return events.emit(new GuardrailChecked(name, GuardrailChecked.Stage.fromWireName(
+        stage.wireName()), passed ? GuardrailChecked.Verdict.PASSED
+        : GuardrailChecked.Verdict.TRIPPED, Optional.ofNullable(json)));
   }
 
   @Override
   public RunEvent console(String stream, String text) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("stream", Objects.requireNonNull(stream, "stream"));
-    p.put("text", Objects.requireNonNull(text, "text"));
-    return events.emit(EventTypes.CONSOLE_LINE, p);
+    Objects.requireNonNull(stream, "stream");
+    Objects.requireNonNull(text, "text");
+    return events.emit(ConsoleLine.of(stream, text));
   }
 
   @Override
   public RunEvent decision(String name, Object value, String rationale) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("decision", Objects.requireNonNull(name, "name"));
-    p.put("value", Json.lenient(value));
-    p.put("rationale", Objects.requireNonNull(rationale, "rationale"));
-    return events.emit(EventTypes.DECISION_RECORDED, p);
+    Objects.requireNonNull(name, "name");
+    JsonNode json = Json.lenient(value);
+    Objects.requireNonNull(rationale, "rationale");
+    if (json.isNull()) {
+      // DecisionRecorded leaves an empty value out; the log has always said "value":null
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("decision", name);
+      p.put("value", json);
+      p.put("rationale", rationale);
+      return events.emit(EventTypes.DECISION_RECORDED, p);
+    }
+    return events.emit(DecisionRecorded.of(name, json, rationale));
   }
 
   @Override
   public RunEvent checkpoint(String id) {
-    return events.emit(EventTypes.CHECKPOINT_SAVED,
-        Map.of("checkpoint_id", Objects.requireNonNull(id, "id")));
+    return events.emit(CheckpointSaved.of(Objects.requireNonNull(id, "id")));
   }
 
   @Override
@@ -198,6 +214,7 @@ final class ExecutionContext implements RunContext {
     return events.scoped(draft);
   }
 
+  /** A map: the highlight type has no payload record. */
   @Override
   public RunEvent highlight(String key, Object value) {
     Map<String, Object> p = new LinkedHashMap<>();

@@ -21,6 +21,7 @@ import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.Workflow;
 import dev.runs.WorkflowRef;
+import dev.runs.payload.RunQueued;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -99,7 +100,7 @@ final class Launcher {
     Execution ex = new Execution(env, stored, workflow, Execution.Mode.FRESH, reuse);
     active.put(ex);
     try {
-      store.append(id, EventDraft.of(EventTypes.RUN_QUEUED).withSource(ExecutionEnvironment.SOURCE)
+      store.append(id, EventDraft.of(RunQueued.of()).withSource(ExecutionEnvironment.SOURCE)
           .withIdempotencyKey(Keys.QUEUED));
     } catch (RuntimeException e) {
       active.remove(ex);

@@ -11,6 +11,7 @@ import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
 import dev.runs.RunStore;
 import dev.runs.SequenceConflictException;
+import dev.runs.payload.RunInterrupted;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -133,10 +134,7 @@ final class LeaseKeeper {
         EventDraft draft;
         switch (e.status()) {
           case RUNNING, CANCEL_REQUESTED -> {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("reason", "lease_expired");
-            p.put("owner", expired.owner());
-            draft = EventDraft.of(EventTypes.RUN_INTERRUPTED, Payload.of(p));
+            draft = EventDraft.of(RunInterrupted.of("lease_expired", expired.owner()));
           }
           case CREATED, QUEUED -> {
             Map<String, Object> fields = new LinkedHashMap<>();

@@ -11,6 +11,7 @@ import dev.runs.RunId;
 import dev.runs.ValidationException;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.payload.ModelGenerationCompleted;
+import dev.runs.payload.ModelGenerationStarted;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,14 +74,17 @@ final class ModelCallRecorder implements ModelCall {
   public ModelGeneration started() {
     stop.throwIfCancelled();
     budget.throwIfExceeded();
-    Map<String, Object> p = base();
-    if (!params.isEmpty()) {
-      p.put("params", params);
-    }
-    RunEvent started = events.emit(EventTypes.MODEL_GENERATION_STARTED, p);
+    RunEvent started = events.emit(new ModelGenerationStarted(provider, model,
+        params.isEmpty() ? Optional.empty() : Optional.of(params),
+        route.isEmpty() ? Optional.empty() : Optional.of(route)));
     return new Generation(started, clock.instant());
   }
 
+  /**
+   * The fields {@code model.generation.failed} starts with. That event stays a map: {@link
+   * dev.runs.payload.ModelGenerationFailed} has no {@code route}, and its {@code error} no {@code
+   * type}.
+   */
   private Map<String, Object> base() {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("provider", provider);

@@ -9,6 +9,7 @@ import dev.runs.StageArtifact;
 import dev.runs.StageManifest;
 import dev.runs.StageWrite;
 import dev.runs.StageWriter;
+import dev.runs.payload.StageCompleted;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +71,7 @@ final class StageRecorder implements StageWriter {
       if (!f.path().startsWith("artifacts/")) {
         continue;
       }
+      // a map: ArtifactCreated has no stage_key or stage_attempt
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("path", f.path());
       p.put("sha256", f.sha256());
@@ -80,11 +82,8 @@ final class StageRecorder implements StageWriter {
       drafts.add(events.inScope(EventDraft.of(EventTypes.ARTIFACT_CREATED, Payload.of(p)))
           .withIdempotencyKey(Keys.stage(key, m.attempt(), "artifact:" + f.path())));
     }
-    Map<String, Object> done = new LinkedHashMap<>();
-    done.put("stage_key", key);
-    done.put("attempt", m.attempt());
-    done.put("manifest_sha256", m.sha256());
-    drafts.add(events.inScope(EventDraft.of(EventTypes.STAGE_COMPLETED, Payload.of(done)))
+    StageCompleted done = StageCompleted.of(key, m.attempt(), m.sha256());
+    drafts.add(events.inScope(EventDraft.of(done))
         .withIdempotencyKey(Keys.stage(key, m.attempt(), "completed")));
     events.appendAll(drafts, EventTypes.STAGE_COMPLETED);
     return m;

@@ -18,6 +18,12 @@ import dev.runs.StepOptions;
 import dev.runs.StepState;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowException;
+import dev.runs.payload.ErrorInfo;
+import dev.runs.payload.PhaseCompleted;
+import dev.runs.payload.PhaseStarted;
+import dev.runs.payload.StepCompleted;
+import dev.runs.payload.StepRetrying;
+import dev.runs.payload.StepStarted;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,7 +132,7 @@ final class StepRunner {
       if (n > 1) {
         boundary();
       }
-      events.append(EventDraft.of(EventTypes.STEP_STARTED).withStep(path).withAttempt(attempt)
+      events.append(EventDraft.of(StepStarted.of()).withStep(path).withAttempt(attempt)
           .withSource(SOURCE).withIdempotencyKey(Keys.step(path, attempt, "started")));
       Instant t0 = clock.instant();
       T out = null;
@@ -156,10 +162,7 @@ final class StepRunner {
       }
       int a = attempt;
       if (failure == null) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("output", json);
-        p.put("duration_ms", took.toMillis());
-        events.append(EventDraft.of(EventTypes.STEP_COMPLETED, Payload.of(p)).withStep(path)
+        events.append(completed(json, took.toMillis()).withStep(path)
             .withAttempt(attempt).withSource(SOURCE)
             .withIdempotencyKey(Keys.step(path, attempt, "completed")));
         env.listeners().notify(l -> l.stepFinished(runId, path, a, took, true));
@@ -193,18 +196,34 @@ final class StepRunner {
         throw new StepFailedException(runId, path, attempt, failure);
       }
       Duration delay = options.delayAfter(n);
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("next_attempt", attempt + 1);
-      p.put("delay_ms", delay.toMillis());
-      p.put("error", Map.of("message", err.get("message")));
-      events.append(EventDraft.of(EventTypes.STEP_RETRYING, Payload.of(p)).withStep(path)
+      StepRetrying retrying = StepRetrying.of(attempt + 1, delay,
+          ErrorInfo.of(ErrorJson.describe(failure)));
+      events.append(EventDraft.of(retrying).withStep(path)
           .withAttempt(attempt).withSource(SOURCE)
           .withIdempotencyKey(Keys.step(path, attempt, "retrying")));
       stop.waitFor(delay);
     }
   }
 
-  /** Records a replay source's output as this run's, without running the step. */
+  /**
+   * The {@code step.completed} of a step that ran. Typed, except for a JSON {@code null} output:
+   * {@link StepCompleted} leaves an empty output out, while the log has always said {@code
+   * "output":null}, so that one stays a map.
+   */
+  private static EventDraft completed(JsonNode output, long durationMs) {
+    if (output.isNull()) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("output", output);
+      p.put("duration_ms", durationMs);
+      return EventDraft.of(EventTypes.STEP_COMPLETED, Payload.of(p));
+    }
+    return EventDraft.of(StepCompleted.builder().output(output).durationMs(durationMs).build());
+  }
+
+  /**
+   * Records a replay source's output as this run's, without running the step. A map: {@link
+   * StepCompleted} has no {@code reused_from} field.
+   */
   private <T> T reuse(String path, ReusedOutput reused, Class<T> outputType) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("output", reused.output());
@@ -224,7 +243,7 @@ final class StepRunner {
     String path = events.path(id);
     boolean already = completedPhases.contains(path);
     if (!already) {
-      events.append(EventDraft.of(EventTypes.PHASE_STARTED, Payload.of(Map.of("name", id)))
+      events.append(EventDraft.of(PhaseStarted.of(id))
           .withStep(path).withSource(SOURCE)
           .withIdempotencyKey(Keys.phase(path, execution, "started")));
     }
@@ -248,8 +267,7 @@ final class StepRunner {
     }
     events.leave();
     if (!already) {
-      events.append(EventDraft.of(EventTypes.PHASE_COMPLETED,
-              Payload.of(Map.of("duration_ms", Duration.between(t0, clock.instant()).toMillis())))
+      events.append(EventDraft.of(PhaseCompleted.of(Duration.between(t0, clock.instant())))
           .withStep(path).withSource(SOURCE)
           .withIdempotencyKey(Keys.phase(path, execution, "completed")));
     }

@@ -7,6 +7,11 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.ToolBody;
 import dev.runs.ToolCall;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runs.payload.ToolCallCompleted;
+import dev.runs.payload.ToolCallStarted;
+import java.util.OptionalLong;
+import java.util.Optional;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,11 +45,18 @@ final class ToolCallRecorder implements ToolCall {
     this.events = Objects.requireNonNull(events, "events");
     this.name = Objects.requireNonNull(name, "name");
     this.version = Objects.requireNonNull(version, "version");
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("tool_name", name);
-    p.put("tool_version", version);
-    p.put("arguments", Json.lenient(arguments));
-    this.started = events.emit(EventTypes.TOOL_CALL_STARTED, p);
+    JsonNode args = Json.lenient(arguments);
+    if (args.isNull()) {
+      // ToolCallStarted leaves empty arguments out; the log has always said "arguments":null
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("tool_name", name);
+      p.put("tool_version", version);
+      p.put("arguments", args);
+      this.started = events.emit(EventTypes.TOOL_CALL_STARTED, p);
+    } else {
+      this.started = events.emit(
+          new ToolCallStarted(name, Optional.of(version), Optional.of(args)));
+    }
     this.t0 = clock.instant();
   }
 
@@ -69,11 +81,14 @@ final class ToolCallRecorder implements ToolCall {
     return started;
   }
 
-  private Map<String, Object> end() {
+  private void end() {
     if (!ended.compareAndSet(false, true)) {
       throw new IllegalStateException("tool call " + started.eventId() + " of run " + runId
           + " already ended");
     }
+  }
+
+  private Map<String, Object> base() {
     Map<String, Object> q = new LinkedHashMap<>();
     q.put("tool_name", name);
     q.put("tool_version", version);
@@ -82,17 +97,33 @@ final class ToolCallRecorder implements ToolCall {
 
   @Override
   public RunEvent completed(Object result) {
-    Map<String, Object> q = end();
-    q.put("result", Json.lenient(result));
-    q.put("latency_ms", Duration.between(t0, clock.instant()).toMillis());
-    return events.scoped(EventDraft.of(EventTypes.TOOL_CALL_COMPLETED, Payload.of(q))
-        .withParent(started.eventId()).withSource(SOURCE));
+    end();
+    JsonNode json = Json.lenient(result);
+    long latencyMs = Duration.between(t0, clock.instant()).toMillis();
+    EventDraft draft;
+    if (json.isNull()) {
+      // ToolCallCompleted leaves an empty result out; the log has always said "result":null
+      Map<String, Object> q = base();
+      q.put("result", json);
+      q.put("latency_ms", latencyMs);
+      draft = EventDraft.of(EventTypes.TOOL_CALL_COMPLETED, Payload.of(q));
+    } else {
+      draft = EventDraft.of(new ToolCallCompleted(name, Optional.of(version), Optional.of(json),
+          OptionalLong.of(latencyMs)));
+    }
+    return events.scoped(draft.withParent(started.eventId()).withSource(SOURCE));
   }
+
+  /**
+   * A map: {@link dev.runs.payload.ToolCallFailed} has no {@code tool_version} or {@code
+   * latency_ms}, and its {@code error} no {@code type}.
+   */
 
   @Override
   public RunEvent failed(Throwable error) {
     Objects.requireNonNull(error, "error");
-    Map<String, Object> q = end();
+    end();
+    Map<String, Object> q = base();
     q.put("error", ErrorJson.of(error, null));
     q.put("latency_ms", Duration.between(t0, clock.instant()).toMillis());
     return events.scoped(EventDraft.of(EventTypes.TOOL_CALL_FAILED, Payload.of(q))
