@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The executions this orchestrator runs, by run id, and what happens when one ends: the lease is
@@ -38,7 +39,7 @@ final class ActiveExecutions implements ExecutionEnded {
   }
 
   /** @return the run's execution here, or {@code null} */
-  Execution get(RunId id) {
+  @Nullable Execution get(RunId id) {
     return active.get(id);
   }
 
@@ -48,7 +49,7 @@ final class ActiveExecutions implements ExecutionEnded {
   }
 
   /** @return the execution already registered for the run, or {@code null} after registering */
-  Execution putIfAbsent(Execution ex) {
+  @Nullable Execution putIfAbsent(Execution ex) {
     return active.putIfAbsent(ex.runId(), ex);
   }
 
@@ -69,7 +70,10 @@ final class ActiveExecutions implements ExecutionEnded {
 
   @Override
   public void executionEnded(
-      Execution ex, RunStatus status, RuntimeException failure, Duration took) {
+      Execution ex,
+      @Nullable RunStatus status,
+      @Nullable RuntimeException failure,
+      Duration took) {
     RunId id = ex.runId();
     if (failure != null) {
       active.remove(id, ex);

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One execution's budget: adds the usage of model generations recorded during it to the run's
@@ -31,7 +32,7 @@ final class BudgetGuard {
   private final long startSequence;
   private final int execution;
   private final EventScope events;
-  private volatile BudgetExceededException failure;
+  private volatile @Nullable BudgetExceededException failure;
 
   /**
    * @param meter the run's totals when this execution started
@@ -51,7 +52,7 @@ final class BudgetGuard {
   }
 
   /** @return the failure once a limit was crossed, or {@code null} */
-  BudgetExceededException failure() {
+  @Nullable BudgetExceededException failure() {
     return failure;
   }
 
@@ -89,8 +90,9 @@ final class BudgetGuard {
   }
 
   private synchronized BudgetExceededException exceed(BudgetMeter.Exceeded x) {
-    if (failure != null) {
-      return failure;
+    BudgetExceededException earlier = failure;
+    if (earlier != null) {
+      return earlier;
     }
     BudgetExceeded payload = new BudgetExceeded(
         BudgetExceeded.Dimension.fromWireName(x.dimension()), x.limit(), x.actual());

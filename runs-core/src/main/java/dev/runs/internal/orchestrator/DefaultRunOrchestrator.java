@@ -58,6 +58,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link RunOrchestrator}, over the public {@link RunStore} API only. A façade: it
@@ -74,7 +75,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
   private final RunStore store;
   private final Clock clock;
   private final String instanceId;
-  private final ExecutorService ownedPool;
+  private final @Nullable ExecutorService ownedPool;
   private final Preflight preflight;
   private final ExecutionEnvironment env;
   private final ActiveExecutions active;
@@ -389,8 +390,9 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       }
     }
     leases.shutdown();
-    if (ownedPool != null) {
-      ownedPool.shutdownNow();
+    ExecutorService pool = ownedPool;
+    if (pool != null) {
+      pool.shutdownNow();
     }
     log.info("run orchestrator {} closed", instanceId);
   }

@@ -38,6 +38,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs derived from an existing one: {@code resume} (the same run, a new execution), {@code
@@ -74,18 +75,18 @@ final class Derivations {
   // ---- resume --------------------------------------------------------------------------------
 
   /** See {@link dev.runs.RunOrchestrator#resume}. */
-  RunHandle resume(RunId runId, Trigger trigger) {
+  RunHandle resume(RunId runId, @Nullable Trigger trigger) {
     RunStore store = env.store();
     String instanceId = env.instanceId();
     RunRecord record = store.get(runId).orElseThrow(() -> new RunNotFoundException(runId));
-    refuseUnlessRunnable("resume of run " + runId, record.workflow(), trigger);
+    Trigger by = refuseUnlessRunnable("resume of run " + runId, record.workflow(), trigger);
     Execution running = active.get(runId);
     if (running != null) {
       return launcher.handle(running, record, false);
     }
     RunEntry e = store.entry(runId).orElseThrow(() -> new RunNotFoundException(runId));
     if (!e.status().isResumable()) {
-      if (resumedBy(runId, trigger.triggerId())) {
+      if (resumedBy(runId, by.triggerId())) {
         return launcher.existingHandle(record);
       }
       throw new IllegalTransitionException(runId, e.status(), EventTypes.RUN_RESUMED.name());
@@ -95,8 +96,9 @@ final class Derivations {
       throw new RunBusyException(
           store.lease(runId).orElseThrow(() -> new RunNotFoundException(runId)));
     }
-    Execution ex = new Execution(env, record, workflows.get(record.workflow()),
-        Execution.Mode.RESUME, Map.of());
+    Workflow workflow = Objects.requireNonNull(workflows.get(record.workflow()),
+        "refuseUnlessRunnable checked the workflow");
+    Execution ex = new Execution(env, record, workflow, Execution.Mode.RESUME, Map.of());
     Execution other = active.putIfAbsent(ex);
     if (other != null) {
       return launcher.handle(other, record, false);
@@ -105,11 +107,11 @@ final class Derivations {
     try {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("reason", "resume");
-      p.put("trigger", triggerJson(trigger));
+      p.put("trigger", triggerJson(by));
       p.put("owner", instanceId);
       resumed = store.append(runId, EventDraft.of(EventTypes.RUN_RESUMED, Payload.of(p))
           .withSource(ExecutionEnvironment.SOURCE)
-          .withIdempotencyKey(Keys.resume(trigger.triggerId())));
+          .withIdempotencyKey(Keys.resume(by.triggerId())));
     } catch (RuntimeException x) {
       active.remove(ex);
       store.releaseLease(runId, instanceId);
@@ -120,12 +122,13 @@ final class Derivations {
       store.releaseLease(runId, instanceId);
       return launcher.existingHandle(record);
     }
-    log.debug("run {} - resumed by trigger {}", runId, trigger.triggerId());
+    log.debug("run {} - resumed by trigger {}", runId, by.triggerId());
     launcher.submit(ex, record);
     return launcher.handle(ex, record, true);
   }
 
-  private void refuseUnlessRunnable(String what, WorkflowRef workflow, Trigger trigger) {
+  /** @return the trigger, which is then known to be present */
+  private Trigger refuseUnlessRunnable(String what, WorkflowRef workflow, @Nullable Trigger trigger) {
     List<PreflightIssue> blockers = new ArrayList<>();
     if (trigger == null) {
       blockers.add(new PreflightIssue("trigger_missing",
@@ -139,6 +142,7 @@ final class Derivations {
       throw new PreflightRefusedException(what,
           new PreflightReport(blockers, List.of(), Optional.empty()));
     }
+    return Objects.requireNonNull(trigger, "trigger");
   }
 
   private boolean resumedBy(RunId runId, String triggerId) {
@@ -170,7 +174,7 @@ final class Derivations {
   // ---- replay and rerun ----------------------------------------------------------------------
 
   /** See {@link dev.runs.RunOrchestrator#replay}. */
-  RunHandle replay(RunId runId, ReplayPoint point, Trigger trigger) {
+  RunHandle replay(RunId runId, ReplayPoint point, @Nullable Trigger trigger) {
     RunStore store = env.store();
     RunRecord source = store.get(runId).orElseThrow(() -> new RunNotFoundException(runId));
     if (trigger != null) {
@@ -191,7 +195,7 @@ final class Derivations {
   }
 
   /** See {@link dev.runs.RunOrchestrator#rerun}. */
-  RunHandle rerun(RunId runId, Map<String, ?> overrides, Trigger trigger) {
+  RunHandle rerun(RunId runId, Map<String, ?> overrides, @Nullable Trigger trigger) {
     RunStore store = env.store();
     RunRecord source = store.get(runId).orElseThrow(() -> new RunNotFoundException(runId));
     ConfigSnapshot changed = source.config().withOverrides(overrides);
@@ -213,7 +217,7 @@ final class Derivations {
   }
 
   private static RunRequest derivedRequest(
-      RunRecord source, ConfigSnapshot config, Trigger trigger) {
+      RunRecord source, ConfigSnapshot config, @Nullable Trigger trigger) {
     RunRequest.Builder b = RunRequest.builder().workflow(source.workflow()).config(config);
     if (trigger != null) {
       b.trigger(trigger);

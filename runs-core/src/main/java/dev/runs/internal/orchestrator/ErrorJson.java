@@ -4,6 +4,7 @@ import dev.runs.StepFailedException;
 import dev.runs.WorkflowException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code error} object the orchestrator writes into failure events: {@code message}, an
@@ -20,7 +21,7 @@ final class ErrorJson {
    * @param code the code to write, or {@code null} to take a {@link WorkflowException}'s code
    * @return a new mutable map: {@code message}, {@code code} when known, {@code type}
    */
-  static Map<String, Object> of(Throwable t, String code) {
+  static Map<String, Object> of(Throwable t, @Nullable String code) {
     Map<String, Object> err = new LinkedHashMap<>();
     err.put("message", describe(t));
     if (code != null) {

@@ -36,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One execution of a run (its first start or a resume), from start to final event: writes {@code
@@ -75,8 +76,6 @@ final class Execution {
 
   private volatile int execution = 1;
   private long execStartSequence;
-  // set by load(), read by finish(), both on the executor thread
-  private BudgetGuard budgetGuard;
 
   /**
    * @param workflow the registered workflow to run
@@ -116,8 +115,8 @@ final class Execution {
       return;
     }
     Instant t0 = clock.instant();
-    RunStatus status = null;
-    RuntimeException storeFailure = null;
+    @Nullable RunStatus status = null;
+    @Nullable RuntimeException storeFailure = null;
     try {
       if (mode == Mode.FRESH) {
         try {
@@ -133,8 +132,8 @@ final class Execution {
       env.listeners().notify(l -> l.runStarted(runId, record.workflow(), execution));
       log.debug("run {} - execution {} started on {}", runId, execution,
           Thread.currentThread().getName());
-      Object output = null;
-      Throwable failure = null;
+      @Nullable Object output = null;
+      @Nullable Throwable failure = null;
       try {
         output = workflow.run(context);
       } catch (Throwable t) {
@@ -143,7 +142,7 @@ final class Execution {
           log.error("run {} - workflow threw {}", runId, t.toString(), t);
         }
       }
-      status = finish(output, failure);
+      status = finish(output, failure, context.budgetGuard());
     } catch (RuntimeException e) {
       storeFailure = e;
     } finally {
@@ -167,7 +166,7 @@ final class Execution {
     execStartSequence = st.lastSequence();
     Instant startedAt = clock.instant();
     EventScope events = new EventScope(env, runId, stop);
-    budgetGuard = new BudgetGuard(runId,
+    BudgetGuard budgetGuard = new BudgetGuard(runId,
         new BudgetMeter(budget, st.usage().totalTokens(), st.cost()), clock, startedAt,
         execStartSequence, execution, events);
     StepRunner steps = new StepRunner(env, runId, execution, st, replaySource, events, stop,
@@ -176,7 +175,8 @@ final class Execution {
   }
 
   /** Writes the final event, the cancel request winning over completion when recorded first. */
-  private RunStatus finish(Object output, Throwable failure) {
+  private RunStatus finish(
+      @Nullable Object output, @Nullable Throwable failure, BudgetGuard budgetGuard) {
     if (stop.ownershipLost()) {
       return currentStatus();
     }
@@ -190,16 +190,17 @@ final class Execution {
       EventType type;
       Map<String, Object> fields = new LinkedHashMap<>();
       BudgetExceededException budgetFailure = budgetGuard.failure();
+      if (budgetFailure == null && failure instanceof BudgetExceededException thrown) {
+        budgetFailure = thrown;
+      }
       if (s == RunStatus.CANCEL_REQUESTED || failure instanceof RunCancelledException
           || (failure != null && stop.localReason() != null)) {
         type = EventTypes.RUN_CANCELLED;
         fields.put("reason", failure instanceof RunCancelledException rce && s == RunStatus.RUNNING
             ? rce.reason() : cancelReason());
-      } else if (budgetFailure != null || failure instanceof BudgetExceededException) {
-        BudgetExceededException b = budgetFailure != null
-            ? budgetFailure : (BudgetExceededException) failure;
+      } else if (budgetFailure != null) {
         type = EventTypes.RUN_FAILED;
-        fields.put("error", ErrorJson.of(b, "budget_exceeded"));
+        fields.put("error", ErrorJson.of(budgetFailure, "budget_exceeded"));
         fields.put("reason", "budget_exceeded");
       } else if (failure != null) {
         type = EventTypes.RUN_FAILED;

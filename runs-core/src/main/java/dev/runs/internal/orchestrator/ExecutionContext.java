@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link RunContext} a workflow receives for one execution: hands steps and phases to the
@@ -62,6 +63,11 @@ final class ExecutionContext implements RunContext {
     this.stop = Objects.requireNonNull(stop, "stop");
     this.budget = Objects.requireNonNull(budget, "budget");
     this.steps = Objects.requireNonNull(steps, "steps");
+  }
+
+  /** @return this execution's budget guard, which the final event consults */
+  BudgetGuard budgetGuard() {
+    return budget;
   }
 
   @Override
@@ -100,12 +106,13 @@ final class ExecutionContext implements RunContext {
   }
 
   @Override
-  public <T> T step(String id, Class<T> outputType, StepBody<T> body) {
+  public <T> @Nullable T step(String id, Class<T> outputType, StepBody<T> body) {
     return steps.step(id, outputType, StepOptions.defaults(), body);
   }
 
   @Override
-  public <T> T step(String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
+  public <T> @Nullable T step(
+      String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
     return steps.step(id, outputType, options, body);
   }
 

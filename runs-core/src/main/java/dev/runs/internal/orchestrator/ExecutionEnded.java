@@ -2,6 +2,7 @@ package dev.runs.internal.orchestrator;
 
 import dev.runs.RunStatus;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Told once per {@link Execution} when it ends, on the thread that ended it. Implementations must
@@ -16,5 +17,8 @@ interface ExecutionEnded {
    * @param took how long the execution ran
    */
   void executionEnded(
-      Execution execution, RunStatus status, RuntimeException storeFailure, Duration took);
+      Execution execution,
+      @Nullable RunStatus status,
+      @Nullable RuntimeException storeFailure,
+      Duration took);
 }

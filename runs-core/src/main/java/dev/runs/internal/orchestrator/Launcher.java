@@ -86,13 +86,16 @@ final class Launcher {
    */
   RunHandle launch(RunRecord record, Map<String, ReusedOutput> reuse) {
     RunStore store = env.store();
+    Workflow workflow = workflows.get(record.workflow());
+    if (workflow == null) { // preflight refuses such requests
+      throw new IllegalStateException("workflow " + record.workflow() + " is not registered");
+    }
     CreateResult created = store.create(record);
     if (!created.created()) {
       return existingHandle(created.record());
     }
     RunRecord stored = created.record();
     RunId id = stored.id();
-    Workflow workflow = workflows.get(stored.workflow());
     Optional<Lease> lease = store.acquireLease(id, env.instanceId(), leaseTtl);
     if (lease.isEmpty()) {
       throw new RunBusyException(store.lease(id).orElseThrow());
@@ -119,7 +122,9 @@ final class Launcher {
     } catch (RejectedExecutionException e) {
       log.warn("run {} - the executor refused it; failing the run", record.id(), e);
       RunStore store = env.store();
-      store.entry(record.id()).orElseThrow(() -> new RunNotFoundException(record.id()));
+      if (store.entry(record.id()).isEmpty()) {
+        throw new RunNotFoundException(record.id());
+      }
       Map<String, Object> fields = new LinkedHashMap<>();
       fields.put("error", ErrorJson.of(e, "executor_rejected"));
       fields.put("reason", "executor_rejected");

@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.concurrent.ScheduledFuture;
 
 /**
  * Keeps the leases of this orchestrator's executions: renews them every third of their lifetime on
@@ -41,6 +42,7 @@ final class LeaseKeeper {
   private final Duration leaseTtl;
   private final ActiveExecutions active;
   private final ScheduledThreadPoolExecutor timer;
+  private final ScheduledFuture<?> renewal;
   private final AtomicBoolean warned = new AtomicBoolean();
 
   /**
@@ -60,11 +62,12 @@ final class LeaseKeeper {
     k.setRemoveOnCancelPolicy(true);
     this.timer = k;
     long period = Math.max(100, leaseTtl.toMillis() / 3);
-    timer.scheduleAtFixedRate(this::renewAll, period, period, TimeUnit.MILLISECONDS);
+    this.renewal = timer.scheduleAtFixedRate(this::renewAll, period, period, TimeUnit.MILLISECONDS);
   }
 
   /** Stops renewing; leases of executions still running then expire. */
   void shutdown() {
+    renewal.cancel(false);
     timer.shutdownNow();
   }
 

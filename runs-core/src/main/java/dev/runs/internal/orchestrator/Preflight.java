@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Objects;
 
 /** The built-in preflight checks followed by the host's. Stateless apart from its inputs. */
 final class Preflight {
@@ -114,7 +115,7 @@ final class Preflight {
               + " wall time (set RunRequest.Builder.budget)");
         }
       } catch (ValidationException e) {
-        f.blocker("budget_invalid", e.getMessage());
+        f.blocker("budget_invalid", Objects.requireNonNullElse(e.getMessage(), e.toString()));
       }
     }
     checkRecord(request, normalized, f);
@@ -152,7 +153,7 @@ final class Preflight {
       request.labels().forEach(b::label);
       b.build();
     } catch (ValidationException e) {
-      f.blocker("request_invalid", e.getMessage());
+      f.blocker("request_invalid", Objects.requireNonNullElse(e.getMessage(), e.toString()));
     }
   }
 }

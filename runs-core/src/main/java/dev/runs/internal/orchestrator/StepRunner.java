@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs an execution's durable steps and phases: checks the stop signal and the budget at each
@@ -106,7 +107,7 @@ final class StepRunner {
   }
 
   /** See {@link dev.runs.RunContext#step(String, Class, StepOptions, StepBody)}. */
-  <T> T step(String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
+  <T> @Nullable T step(String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
     Objects.requireNonNull(outputType, "outputType");
     Objects.requireNonNull(options, "options");
     Objects.requireNonNull(body, "body");
@@ -135,8 +136,8 @@ final class StepRunner {
       events.append(EventDraft.of(StepStarted.of()).withStep(path).withAttempt(attempt)
           .withSource(SOURCE).withIdempotencyKey(Keys.step(path, attempt, "started")));
       Instant t0 = clock.instant();
-      T out = null;
-      Throwable failure = null;
+      @Nullable T out = null;
+      @Nullable Throwable caught = null;
       events.enter(path, attempt);
       if (options.interruptOnCancel()) {
         stop.armInterrupt();
@@ -144,7 +145,7 @@ final class StepRunner {
       try {
         out = body.run();
       } catch (Throwable t) {
-        failure = t;
+        caught = t;
       } finally {
         events.leave();
         if (options.interruptOnCancel()) {
@@ -152,22 +153,24 @@ final class StepRunner {
         }
       }
       Duration took = Duration.between(t0, clock.instant());
-      JsonNode json = null;
-      if (failure == null) {
+      @Nullable JsonNode json = null;
+      if (caught == null) {
         try {
           json = Json.strict(out, "step " + path + " output");
         } catch (ValidationException e) {
-          failure = e;
+          caught = e;
         }
       }
       int a = attempt;
-      if (failure == null) {
+      if (json != null) {
         events.append(completed(json, took.toMillis()).withStep(path)
             .withAttempt(attempt).withSource(SOURCE)
             .withIdempotencyKey(Keys.step(path, attempt, "completed")));
         env.listeners().notify(l -> l.stepFinished(runId, path, a, took, true));
         return out;
       }
+      // json is null only when the body or the output conversion failed
+      Throwable failure = Objects.requireNonNull(caught, "caught");
       boolean cancel = failure instanceof RunCancelledException
           || (!(failure instanceof BudgetExceededException) && stop.isCancelledNow());
       boolean budgetHit = failure instanceof BudgetExceededException;
@@ -224,7 +227,7 @@ final class StepRunner {
    * Records a replay source's output as this run's, without running the step. A map: {@link
    * StepCompleted} has no {@code reused_from} field.
    */
-  private <T> T reuse(String path, ReusedOutput reused, Class<T> outputType) {
+  private <T> @Nullable T reuse(String path, ReusedOutput reused, Class<T> outputType) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("output", reused.output());
     p.put("duration_ms", 0);

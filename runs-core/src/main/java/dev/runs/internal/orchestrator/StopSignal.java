@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Why an execution should stop, and the means to wake it: a cancel asked for through this
@@ -33,12 +34,12 @@ final class StopSignal implements CancellationToken {
   private final RunId runId;
   private final CountDownLatch latch = new CountDownLatch(1);
   private final Object interruptLock = new Object();
-  private volatile String localReason;
+  private volatile @Nullable String localReason;
   private volatile boolean storeCancelRequested;
   private volatile boolean leaseLost;
   private volatile boolean endedElsewhere;
   private volatile long lastStoreCheck = System.nanoTime() - STORE_CHECK_INTERVAL_NANOS;
-  private Thread interruptible;
+  private @Nullable Thread interruptible;
   private boolean interruptSent;
 
   StopSignal(RunStore store, RunId runId) {
@@ -84,7 +85,7 @@ final class StopSignal implements CancellationToken {
   }
 
   /** @return the reason of a cancel asked for through this instance, or {@code null} */
-  String localReason() {
+  @Nullable String localReason() {
     return localReason;
   }
 
@@ -95,9 +96,10 @@ final class StopSignal implements CancellationToken {
   private void wake() {
     latch.countDown();
     synchronized (interruptLock) {
-      if (interruptible != null && !interruptSent) {
+      Thread t = interruptible;
+      if (t != null && !interruptSent) {
         interruptSent = true;
-        interruptible.interrupt();
+        t.interrupt();
       }
     }
   }
