@@ -14,9 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The executions this orchestrator runs, by run id, and what happens when one ends: the lease is
@@ -38,7 +38,9 @@ final class ActiveExecutions implements ExecutionEnded {
     this.listeners = Objects.requireNonNull(listeners, "listeners");
   }
 
-  /** @return the run's execution here, or {@code null} */
+  /**
+   * @return the run's execution here, or {@code null}
+   */
   @Nullable Execution get(RunId id) {
     return active.get(id);
   }
@@ -48,7 +50,9 @@ final class ActiveExecutions implements ExecutionEnded {
     active.put(ex.runId(), ex);
   }
 
-  /** @return the execution already registered for the run, or {@code null} after registering */
+  /**
+   * @return the execution already registered for the run, or {@code null} after registering
+   */
   @Nullable Execution putIfAbsent(Execution ex) {
     return active.putIfAbsent(ex.runId(), ex);
   }
@@ -58,27 +62,31 @@ final class ActiveExecutions implements ExecutionEnded {
     active.remove(ex.runId(), ex);
   }
 
-  /** @return a live view of the registered executions */
+  /**
+   * @return a live view of the registered executions
+   */
   Collection<Execution> all() {
     return active.values();
   }
 
-  /** @return whether no execution is registered */
+  /**
+   * @return whether no execution is registered
+   */
   boolean isEmpty() {
     return active.isEmpty();
   }
 
   @Override
   public void executionEnded(
-      Execution ex,
-      @Nullable RunStatus status,
-      @Nullable RuntimeException failure,
-      Duration took) {
+      Execution ex, @Nullable RunStatus status, @Nullable RuntimeException failure, Duration took) {
     RunId id = ex.runId();
     if (failure != null) {
       active.remove(id, ex);
-      log.warn("run {} - execution stopped by a store failure; its lease is kept so that it expires"
-          + " and recoverInterrupted() marks the run interrupted", id, failure);
+      log.warn(
+          "run {} - execution stopped by a store failure; its lease is kept so that it expires"
+              + " and recoverInterrupted() marks the run interrupted",
+          id,
+          failure);
       ex.done.completeExceptionally(failure);
       return;
     }

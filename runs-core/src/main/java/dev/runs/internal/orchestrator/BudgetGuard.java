@@ -2,18 +2,14 @@ package dev.runs.internal.orchestrator;
 
 import dev.runs.BudgetExceededException;
 import dev.runs.EventDraft;
-import dev.runs.EventTypes;
-import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
-import dev.runs.payload.TokenUsage;
 import dev.runs.payload.BudgetExceeded;
+import dev.runs.payload.TokenUsage;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -40,8 +36,14 @@ final class BudgetGuard {
    * @param startSequence the run's last sequence when this execution started
    * @param execution this execution's number, for the event's idempotency key
    */
-  BudgetGuard(RunId runId, BudgetMeter meter, Clock clock, Instant startedAt, long startSequence,
-      int execution, EventScope events) {
+  BudgetGuard(
+      RunId runId,
+      BudgetMeter meter,
+      Clock clock,
+      Instant startedAt,
+      long startSequence,
+      int execution,
+      EventScope events) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.meter = Objects.requireNonNull(meter, "meter");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -51,7 +53,9 @@ final class BudgetGuard {
     this.events = Objects.requireNonNull(events, "events");
   }
 
-  /** @return the failure once a limit was crossed, or {@code null} */
+  /**
+   * @return the failure once a limit was crossed, or {@code null}
+   */
   @Nullable BudgetExceededException failure() {
     return failure;
   }
@@ -94,13 +98,15 @@ final class BudgetGuard {
     if (earlier != null) {
       return earlier;
     }
-    BudgetExceeded payload = new BudgetExceeded(
-        BudgetExceeded.Dimension.fromWireName(x.dimension()), x.limit(), x.actual());
-    events.append(EventDraft.of(payload)
-        .withSource(ExecutionEnvironment.SOURCE)
-        .withIdempotencyKey(Keys.budget(x.dimension(), execution)));
-    BudgetExceededException f = new BudgetExceededException(runId, x.dimension(), x.limit(),
-        x.actual());
+    BudgetExceeded payload =
+        new BudgetExceeded(
+            BudgetExceeded.Dimension.fromWireName(x.dimension()), x.limit(), x.actual());
+    events.append(
+        EventDraft.of(payload)
+            .withSource(ExecutionEnvironment.SOURCE)
+            .withIdempotencyKey(Keys.budget(x.dimension(), execution)));
+    BudgetExceededException f =
+        new BudgetExceededException(runId, x.dimension(), x.limit(), x.actual());
     failure = f;
     return f;
   }

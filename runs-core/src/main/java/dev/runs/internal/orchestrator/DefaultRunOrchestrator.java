@@ -56,9 +56,9 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link RunOrchestrator}, over the public {@link RunStore} API only. A façade: it
@@ -101,29 +101,43 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       this.ownedPool = null;
     } else {
       AtomicInteger threads = new AtomicInteger();
-      ThreadPoolExecutor pool = new ThreadPoolExecutor(settings.maxConcurrentRuns(),
-          settings.maxConcurrentRuns(), 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r,
-                "runs-orchestrator-" + number + "-worker-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              settings.maxConcurrentRuns(),
+              settings.maxConcurrentRuns(),
+              60,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              r -> {
+                Thread t =
+                    new Thread(
+                        r, "runs-orchestrator-" + number + "-worker-" + threads.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
       pool.allowCoreThreadTimeOut(true);
       executor = pool;
       this.ownedPool = pool;
     }
     Listeners listeners = new Listeners(settings.listeners());
     this.active = new ActiveExecutions(store, instanceId, listeners);
-    this.env = new ExecutionEnvironment(store, clock, instanceId, listeners,
-        new TerminalPayloads(store, clock), active);
+    this.env =
+        new ExecutionEnvironment(
+            store, clock, instanceId, listeners, new TerminalPayloads(store, clock), active);
     this.launcher = new Launcher(env, settings.workflows(), settings.leaseTtl(), executor, active);
-    this.preflight = new Preflight(store, settings.workflows().keySet(), settings.checks(),
-        this::recommendation);
-    this.derivations = new Derivations(env, settings.workflows(), settings.leaseTtl(), preflight,
-        launcher, active);
+    this.preflight =
+        new Preflight(
+            store, settings.workflows().keySet(), settings.checks(), this::recommendation);
+    this.derivations =
+        new Derivations(
+            env, settings.workflows(), settings.leaseTtl(), preflight, launcher, active);
     this.leases = new LeaseKeeper(env, settings.leaseTtl(), active, number);
-    log.info("run orchestrator {} started on {}: workflows {}, lease ttl {}", instanceId,
-        store.location(), settings.workflows().keySet(), settings.leaseTtl());
+    log.info(
+        "run orchestrator {} started on {}: workflows {}, lease ttl {}",
+        instanceId,
+        store.location(),
+        settings.workflows().keySet(),
+        settings.leaseTtl());
   }
 
   // ---- preflight and start -------------------------------------------------------------------
@@ -146,8 +160,9 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
     }
     Preflight.Outcome o = preflight.run(request);
     if (!o.report().ready()) {
-      throw new PreflightRefusedException("start of " + request.workflow()
-          .map(WorkflowRef::toString).orElse("(no workflow)"), o.report());
+      throw new PreflightRefusedException(
+          "start of " + request.workflow().map(WorkflowRef::toString).orElse("(no workflow)"),
+          o.report());
     }
     RunRecord record = launcher.newRecord(request, o, Optional.empty());
     return launcher.launch(record, Map.of());
@@ -155,8 +170,8 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
 
   private void checkOpen() {
     if (closed.get()) {
-      throw new StoreClosedException("run orchestrator " + instanceId
-          + " is closed; build a new one to start runs");
+      throw new StoreClosedException(
+          "run orchestrator " + instanceId + " is closed; build a new one to start runs");
     }
   }
 
@@ -172,10 +187,12 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
         case CREATED, QUEUED -> {
           Map<String, Object> fields = new LinkedHashMap<>();
           fields.put("reason", reason);
-          Payload p = env.terminals().of(e.record(), EventTypes.RUN_CANCELLED, fields,
-              Optional.empty(), false);
+          Payload p =
+              env.terminals()
+                  .of(e.record(), EventTypes.RUN_CANCELLED, fields, Optional.empty(), false);
           try {
-            store.append(runId,
+            store.append(
+                runId,
                 List.of(EventDraft.of(EventTypes.RUN_CANCELLED, p).withSource(SOURCE)),
                 ExpectedSequence.of(e.lastSequence()));
           } catch (SequenceConflictException | IllegalTransitionException raced) {
@@ -190,8 +207,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
         }
         case RUNNING -> {
           try {
-            store.append(runId,
-                EventDraft.of(RunCancelRequested.of(reason)).withSource(SOURCE));
+            store.append(runId, EventDraft.of(RunCancelRequested.of(reason)).withSource(SOURCE));
           } catch (IllegalTransitionException raced) {
             continue;
           }
@@ -208,8 +224,11 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
         }
       }
     }
-    throw new StoreIoException("run " + runId + ": its status kept changing during 1000 attempts"
-        + " to cancel it; try again");
+    throw new StoreIoException(
+        "run "
+            + runId
+            + ": its status kept changing during 1000 attempts"
+            + " to cancel it; try again");
   }
 
   private void stopLocal(RunId runId, String reason) {
@@ -244,7 +263,8 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
     return derivations.rerun(runId, overrides, trigger);
   }
 
-  // ---- recommendations and provenance --------------------------------------------------------------
+  // ---- recommendations and provenance
+  // --------------------------------------------------------------
 
   @Override
   public Recommendation recommend(RecommendationRequest request) {
@@ -264,19 +284,37 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
     } catch (ValidationException e) {
       blockers.add("budget_invalid");
     }
-    Recommendation.Status status = blockers.isEmpty() ? Recommendation.Status.READY
-        : Recommendation.Status.BLOCKED;
-    store.saveDocument(Recommendations.COLLECTION, id, Recommendations.toPayload(id, request.workflow(),
-        config, request.rationale(), request.sourceRef(), status, blockers, clock.instant()));
+    Recommendation.Status status =
+        blockers.isEmpty() ? Recommendation.Status.READY : Recommendation.Status.BLOCKED;
+    store.saveDocument(
+        Recommendations.COLLECTION,
+        id,
+        Recommendations.toPayload(
+            id,
+            request.workflow(),
+            config,
+            request.rationale(),
+            request.sourceRef(),
+            status,
+            blockers,
+            clock.instant()));
     log.debug("recommendation {} stored for {} ({})", id, request.workflow(), status.wireName());
-    return recommendation(id).orElseThrow(() -> new StoreIoException("recommendation " + id
-        + " was saved but cannot be read back from " + store.location()));
+    return recommendation(id)
+        .orElseThrow(
+            () ->
+                new StoreIoException(
+                    "recommendation "
+                        + id
+                        + " was saved but cannot be read back from "
+                        + store.location()));
   }
 
   @Override
   public Optional<Recommendation> recommendation(String id) {
     Objects.requireNonNull(id, "id");
-    return store.findDocument(Recommendations.COLLECTION, id).map(p -> Recommendations.fromPayload(id, p));
+    return store
+        .findDocument(Recommendations.COLLECTION, id)
+        .map(p -> Recommendations.fromPayload(id, p));
   }
 
   @Override
@@ -296,13 +334,17 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
 
   @Override
   public Provenance provenance(RunId runId) {
-    RunRecord r = store.get(Objects.requireNonNull(runId, "runId"))
-        .orElseThrow(() -> new RunNotFoundException(runId));
-    Optional<Recommendation> rec = r.recommendation().flatMap(l -> recommendation(l.recommendationId()));
+    RunRecord r =
+        store
+            .get(Objects.requireNonNull(runId, "runId"))
+            .orElseThrow(() -> new RunNotFoundException(runId));
+    Optional<Recommendation> rec =
+        r.recommendation().flatMap(l -> recommendation(l.recommendationId()));
     return new Provenance(r.id(), r.workflow(), r.trigger(), r.recommendation(), rec, r.lineage());
   }
 
-  // ---- reads ---------------------------------------------------------------------------------------
+  // ---- reads
+  // ---------------------------------------------------------------------------------------
 
   @Override
   public Optional<RunRecord> get(RunId runId) {
@@ -360,6 +402,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
   public Set<WorkflowRef> workflows() {
     return settings.workflows().keySet();
   }
+
   // ---- leases, recovery and close ------------------------------------------------------------
 
   @Override
@@ -384,8 +427,10 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       }
       if (!active.awaitAll(timeout)) {
         for (Execution ex : active.all()) {
-          log.warn("run {} - still running after close; its lease will expire and"
-              + " recoverInterrupted() on another instance will mark it interrupted", ex.runId());
+          log.warn(
+              "run {} - still running after close; its lease will expire and"
+                  + " recoverInterrupted() on another instance will mark it interrupted",
+              ex.runId());
         }
       }
     }

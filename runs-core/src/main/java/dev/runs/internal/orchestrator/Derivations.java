@@ -36,16 +36,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Runs derived from an existing one: {@code resume} (the same run, a new execution), {@code
- * replay} (a new run with the same config snapshot, reusing the source's step outputs recorded
- * before a point) and {@code rerun} (a new run with changed parameters and the diff recorded).
- * Thread-safe: its state is final; concurrent derivations of one run are settled by the store's
- * lease, trigger ids and idempotency keys.
+ * Runs derived from an existing one: {@code resume} (the same run, a new execution), {@code replay}
+ * (a new run with the same config snapshot, reusing the source's step outputs recorded before a
+ * point) and {@code rerun} (a new run with changed parameters and the diff recorded). Thread-safe:
+ * its state is final; concurrent derivations of one run are settled by the store's lease, trigger
+ * ids and idempotency keys.
  */
 final class Derivations {
   private static final Logger log = LoggerFactory.getLogger(Derivations.class);
@@ -96,8 +96,9 @@ final class Derivations {
       throw new RunBusyException(
           store.lease(runId).orElseThrow(() -> new RunNotFoundException(runId)));
     }
-    Workflow workflow = Objects.requireNonNull(workflows.get(record.workflow()),
-        "refuseUnlessRunnable checked the workflow");
+    Workflow workflow =
+        Objects.requireNonNull(
+            workflows.get(record.workflow()), "refuseUnlessRunnable checked the workflow");
     Execution ex = new Execution(env, record, workflow, Execution.Mode.RESUME, Map.of());
     Execution other = active.putIfAbsent(ex);
     if (other != null) {
@@ -109,9 +110,12 @@ final class Derivations {
       p.put("reason", "resume");
       p.put("trigger", triggerJson(by));
       p.put("owner", instanceId);
-      resumed = store.append(runId, EventDraft.of(EventTypes.RUN_RESUMED, Payload.of(p))
-          .withSource(ExecutionEnvironment.SOURCE)
-          .withIdempotencyKey(Keys.resume(by.triggerId())));
+      resumed =
+          store.append(
+              runId,
+              EventDraft.of(EventTypes.RUN_RESUMED, Payload.of(p))
+                  .withSource(ExecutionEnvironment.SOURCE)
+                  .withIdempotencyKey(Keys.resume(by.triggerId())));
     } catch (RuntimeException x) {
       active.remove(ex);
       store.releaseLease(runId, instanceId);
@@ -127,20 +131,30 @@ final class Derivations {
     return launcher.handle(ex, record, true);
   }
 
-  /** @return the trigger, which is then known to be present */
-  private Trigger refuseUnlessRunnable(String what, WorkflowRef workflow, @Nullable Trigger trigger) {
+  /**
+   * @return the trigger, which is then known to be present
+   */
+  private Trigger refuseUnlessRunnable(
+      String what, WorkflowRef workflow, @Nullable Trigger trigger) {
     List<PreflightIssue> blockers = new ArrayList<>();
     if (trigger == null) {
-      blockers.add(new PreflightIssue("trigger_missing",
-          "a resume needs an explicit action: pass a trigger with a unique trigger id"));
+      blockers.add(
+          new PreflightIssue(
+              "trigger_missing",
+              "a resume needs an explicit action: pass a trigger with a unique trigger id"));
     }
     if (!workflows.containsKey(workflow)) {
-      blockers.add(new PreflightIssue("workflow_not_registered", "workflow " + workflow
-          + " is not registered with this orchestrator; registered: " + workflows.keySet()));
+      blockers.add(
+          new PreflightIssue(
+              "workflow_not_registered",
+              "workflow "
+                  + workflow
+                  + " is not registered with this orchestrator; registered: "
+                  + workflows.keySet()));
     }
     if (!blockers.isEmpty()) {
-      throw new PreflightRefusedException(what,
-          new PreflightReport(blockers, List.of(), Optional.empty()));
+      throw new PreflightRefusedException(
+          what, new PreflightReport(blockers, List.of(), Optional.empty()));
     }
     return Objects.requireNonNull(trigger, "trigger");
   }
@@ -160,8 +174,8 @@ final class Derivations {
   }
 
   /**
-   * The resume's trigger as written today. A map: the typed {@code RunResumed} has no {@code
-   * owner} field, so the whole {@code run.resumed} payload stays a map.
+   * The resume's trigger as written today. A map: the typed {@code RunResumed} has no {@code owner}
+   * field, so the whole {@code run.resumed} payload stays a map.
    */
   private static Map<String, Object> triggerJson(Trigger t) {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -189,8 +203,16 @@ final class Derivations {
     if (!o.report().ready()) {
       throw new PreflightRefusedException("replay of run " + runId + " from " + point, o.report());
     }
-    RunRecord record = launcher.newRecord(request, o, Optional.of(new Lineage(runId,
-        Lineage.Relation.REPLAY, Optional.of(point.label()), ConfigDiff.empty())));
+    RunRecord record =
+        launcher.newRecord(
+            request,
+            o,
+            Optional.of(
+                new Lineage(
+                    runId,
+                    Lineage.Relation.REPLAY,
+                    Optional.of(point.label()),
+                    ConfigDiff.empty())));
     return launcher.launch(record, reuse);
   }
 
@@ -211,8 +233,11 @@ final class Derivations {
       throw new PreflightRefusedException("rerun of run " + runId, o.report());
     }
     ConfigDiff diff = source.config().diff(o.report().normalizedConfig().orElseThrow());
-    RunRecord record = launcher.newRecord(request, o, Optional.of(new Lineage(runId,
-        Lineage.Relation.RERUN, Optional.empty(), diff)));
+    RunRecord record =
+        launcher.newRecord(
+            request,
+            o,
+            Optional.of(new Lineage(runId, Lineage.Relation.RERUN, Optional.empty(), diff)));
     return launcher.launch(record, Map.of());
   }
 
@@ -250,35 +275,51 @@ final class Derivations {
         } else if (type.equals("step.completed") && e.stepId().isPresent()) {
           completions.add(e);
         } else if (type.equals("checkpoint.saved")) {
-          e.payload().text("checkpoint_id")
+          e.payload()
+              .text("checkpoint_id")
               .ifPresent(c -> checkpoints.putIfAbsent(c, e.sequence()));
         }
       }
     }
-    long cutoff = switch (point.kind()) {
-      case START -> 0;
-      case STEP -> {
-        Long seq = firstStart.get(point.id().get());
-        if (seq == null) {
-          throw new ValidationException("replay_point", "step '" + point.id().get()
-              + "' never started in run " + id + "; its steps are " + firstStart.keySet());
-        }
-        yield seq;
-      }
-      case CHECKPOINT -> {
-        Long seq = checkpoints.get(point.id().get());
-        if (seq == null) {
-          throw new ValidationException("replay_point", "checkpoint '" + point.id().get()
-              + "' was never saved in run " + id + "; its checkpoints are " + checkpoints.keySet());
-        }
-        yield seq;
-      }
-    };
+    long cutoff =
+        switch (point.kind()) {
+          case START -> 0;
+          case STEP -> {
+            Long seq = firstStart.get(point.id().get());
+            if (seq == null) {
+              throw new ValidationException(
+                  "replay_point",
+                  "step '"
+                      + point.id().get()
+                      + "' never started in run "
+                      + id
+                      + "; its steps are "
+                      + firstStart.keySet());
+            }
+            yield seq;
+          }
+          case CHECKPOINT -> {
+            Long seq = checkpoints.get(point.id().get());
+            if (seq == null) {
+              throw new ValidationException(
+                  "replay_point",
+                  "checkpoint '"
+                      + point.id().get()
+                      + "' was never saved in run "
+                      + id
+                      + "; its checkpoints are "
+                      + checkpoints.keySet());
+            }
+            yield seq;
+          }
+        };
     Map<String, ReusedOutput> reuse = new LinkedHashMap<>();
     for (RunEvent c : completions) {
       if (c.sequence() < cutoff) {
-        reuse.putIfAbsent(c.stepId().get(), new ReusedOutput(
-            c.payload().get("output").orElse(NullNode.getInstance()), id, c.eventId()));
+        reuse.putIfAbsent(
+            c.stepId().get(),
+            new ReusedOutput(
+                c.payload().get("output").orElse(NullNode.getInstance()), id, c.eventId()));
       }
     }
     return reuse;
@@ -286,8 +327,8 @@ final class Derivations {
 
   private static void verifySnapshot(RunRecord source, RunEvent first) {
     if (!first.type().equals(EventTypes.RUN_CREATED)) {
-      throw new StoreCorruptedException("run " + source.id() + ": its first event is "
-          + first.type() + ", not run.created");
+      throw new StoreCorruptedException(
+          "run " + source.id() + ": its first event is " + first.type() + ", not run.created");
     }
     Optional<String> recorded = first.payload().text("config_sha256");
     String actual = source.config().sha256();

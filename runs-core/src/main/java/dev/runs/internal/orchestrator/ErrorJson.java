@@ -28,14 +28,17 @@ final class ErrorJson {
       err.put("code", code);
     } else if (t instanceof WorkflowException we) {
       err.put("code", we.code());
-    } else if (t instanceof StepFailedException sf && sf.getCause() instanceof WorkflowException we) {
+    } else if (t instanceof StepFailedException sf
+        && sf.getCause() instanceof WorkflowException we) {
       err.put("code", we.code());
     }
     err.put("type", t.getClass().getName());
     return err;
   }
 
-  /** @return the failure's message, or its simple class name when it has none */
+  /**
+   * @return the failure's message, or its simple class name when it has none
+   */
   static String describe(Throwable t) {
     String m = t.getMessage();
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;

@@ -24,8 +24,8 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * append into a {@link RunCancelledException} once the run has ended elsewhere.
  *
  * <p>Thread-safe: the workflow may emit from threads of its own, so the scope stack and the
- * counters are concurrent collections. Scopes pushed on one thread are seen by all; workflows
- * that run steps in parallel get the innermost scope of whichever pushed last, as before.
+ * counters are concurrent collections. Scopes pushed on one thread are seen by all; workflows that
+ * run steps in parallel get the innermost scope of whichever pushed last, as before.
  */
 final class EventScope {
   /** A step (attempt at least 1) or a phase (attempt 0) that events are written in. */
@@ -101,8 +101,11 @@ final class EventScope {
 
   private RunCancelledException refused(IllegalTransitionException e) {
     stop.endedElsewhere();
-    return new RunCancelledException(runId, "the run is " + e.currentStatus().wireName()
-        + " and no longer accepts events from this execution");
+    return new RunCancelledException(
+        runId,
+        "the run is "
+            + e.currentStatus().wireName()
+            + " and no longer accepts events from this execution");
   }
 
   /** Appends an emitted event: adds the enclosing scope and a deterministic key where unset. */
@@ -133,7 +136,9 @@ final class EventScope {
     return scoped(EventDraft.of(type, Payload.of(fields)).withSource(ExecutionEnvironment.SOURCE));
   }
 
-  /** @return the draft with the orchestrator source and the enclosing scope, without a key */
+  /**
+   * @return the draft with the orchestrator source and the enclosing scope, without a key
+   */
   EventDraft inScope(EventDraft d) {
     EventDraft out = d.withSource(ExecutionEnvironment.SOURCE);
     Scope s = scopes.peek();

@@ -34,9 +34,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * One execution of a run (its first start or a resume), from start to final event: writes {@code
@@ -81,7 +81,11 @@ final class Execution {
    * @param workflow the registered workflow to run
    * @param replaySource outputs a replay reuses from its source run, by step path
    */
-  Execution(ExecutionEnvironment env, RunRecord record, Workflow workflow, Mode mode,
+  Execution(
+      ExecutionEnvironment env,
+      RunRecord record,
+      Workflow workflow,
+      Mode mode,
       Map<String, ReusedOutput> replaySource) {
     this.env = Objects.requireNonNull(env, "env");
     this.store = env.store();
@@ -102,7 +106,9 @@ final class Execution {
     this.budget = b;
   }
 
-  /** @return the run this executes */
+  /**
+   * @return the run this executes
+   */
   RunId runId() {
     return runId;
   }
@@ -120,8 +126,11 @@ final class Execution {
     try {
       if (mode == Mode.FRESH) {
         try {
-          store.append(runId, EventDraft.of(RunStarted.of(env.instanceId()))
-              .withSource(SOURCE).withIdempotencyKey(Keys.STARTED));
+          store.append(
+              runId,
+              EventDraft.of(RunStarted.of(env.instanceId()))
+                  .withSource(SOURCE)
+                  .withIdempotencyKey(Keys.STARTED));
         } catch (IllegalTransitionException e) {
           status = currentStatus();
           log.debug("run {} - not started: it is {}", runId, status.wireName());
@@ -130,7 +139,10 @@ final class Execution {
       }
       ExecutionContext context = load();
       env.listeners().notify(l -> l.runStarted(runId, record.workflow(), execution));
-      log.debug("run {} - execution {} started on {}", runId, execution,
+      log.debug(
+          "run {} - execution {} started on {}",
+          runId,
+          execution,
           Thread.currentThread().getName());
       @Nullable Object output = null;
       @Nullable Throwable failure = null;
@@ -166,11 +178,17 @@ final class Execution {
     execStartSequence = st.lastSequence();
     Instant startedAt = clock.instant();
     EventScope events = new EventScope(env, runId, stop);
-    BudgetGuard budgetGuard = new BudgetGuard(runId,
-        new BudgetMeter(budget, st.usage().totalTokens(), st.cost()), clock, startedAt,
-        execStartSequence, execution, events);
-    StepRunner steps = new StepRunner(env, runId, execution, st, replaySource, events, stop,
-        budgetGuard);
+    BudgetGuard budgetGuard =
+        new BudgetGuard(
+            runId,
+            new BudgetMeter(budget, st.usage().totalTokens(), st.cost()),
+            clock,
+            startedAt,
+            execStartSequence,
+            execution,
+            events);
+    StepRunner steps =
+        new StepRunner(env, runId, execution, st, replaySource, events, stop, budgetGuard);
     return new ExecutionContext(env, record, budget, execution, events, stop, budgetGuard, steps);
   }
 
@@ -193,11 +211,15 @@ final class Execution {
       if (budgetFailure == null && failure instanceof BudgetExceededException thrown) {
         budgetFailure = thrown;
       }
-      if (s == RunStatus.CANCEL_REQUESTED || failure instanceof RunCancelledException
+      if (s == RunStatus.CANCEL_REQUESTED
+          || failure instanceof RunCancelledException
           || (failure != null && stop.localReason() != null)) {
         type = EventTypes.RUN_CANCELLED;
-        fields.put("reason", failure instanceof RunCancelledException rce && s == RunStatus.RUNNING
-            ? rce.reason() : cancelReason());
+        fields.put(
+            "reason",
+            failure instanceof RunCancelledException rce && s == RunStatus.RUNNING
+                ? rce.reason()
+                : cancelReason());
       } else if (budgetFailure != null) {
         type = EventTypes.RUN_FAILED;
         fields.put("error", ErrorJson.of(budgetFailure, "budget_exceeded"));
@@ -205,19 +227,22 @@ final class Execution {
       } else if (failure != null) {
         type = EventTypes.RUN_FAILED;
         fields.put("error", ErrorJson.of(failure, null));
-        fields.put("reason",
-            failure instanceof StepFailedException ? "step_failed" : "workflow_error");
+        fields.put(
+            "reason", failure instanceof StepFailedException ? "step_failed" : "workflow_error");
       } else {
         type = EventTypes.RUN_COMPLETED;
       }
-      Optional<JsonNode> out = type.equals(EventTypes.RUN_COMPLETED) && output != null
-          ? Optional.of(Json.lenient(output)) : Optional.empty();
+      Optional<JsonNode> out =
+          type.equals(EventTypes.RUN_COMPLETED) && output != null
+              ? Optional.of(Json.lenient(output))
+              : Optional.empty();
       Payload payload = env.terminals().of(record, type, fields, out, reduced);
-      EventDraft draft = EventDraft.of(type, payload).withSource(SOURCE)
-          .withIdempotencyKey(Keys.end(execution));
+      EventDraft draft =
+          EventDraft.of(type, payload).withSource(SOURCE).withIdempotencyKey(Keys.end(execution));
       try {
         store.append(runId, List.of(draft), ExpectedSequence.of(e.lastSequence()));
-        return type.equals(EventTypes.RUN_COMPLETED) ? RunStatus.COMPLETED
+        return type.equals(EventTypes.RUN_COMPLETED)
+            ? RunStatus.COMPLETED
             : type.equals(EventTypes.RUN_FAILED) ? RunStatus.FAILED : RunStatus.CANCELLED;
       } catch (SequenceConflictException | IllegalTransitionException conflict) {
         if (i >= 1000) {
@@ -233,7 +258,9 @@ final class Execution {
   }
 
   private RunStatus currentStatus() {
-    return store.entry(runId).map(RunEntry::status)
+    return store
+        .entry(runId)
+        .map(RunEntry::status)
         .orElseThrow(() -> new RunNotFoundException(runId));
   }
 
@@ -271,7 +298,9 @@ final class Execution {
     stop.observedStatus(status);
   }
 
-  /** @return whether {@link #run()} or {@link #endBeforeStart} was called */
+  /**
+   * @return whether {@link #run()} or {@link #endBeforeStart} was called
+   */
   boolean hasBegun() {
     return begun.get();
   }

@@ -53,8 +53,15 @@ final class ExecutionContext implements RunContext {
   private final BudgetGuard budget;
   private final StepRunner steps;
 
-  ExecutionContext(ExecutionEnvironment env, RunRecord record, Budget budgetLimits, int execution,
-      EventScope events, StopSignal stop, BudgetGuard budget, StepRunner steps) {
+  ExecutionContext(
+      ExecutionEnvironment env,
+      RunRecord record,
+      Budget budgetLimits,
+      int execution,
+      EventScope events,
+      StopSignal stop,
+      BudgetGuard budget,
+      StepRunner steps) {
     this.env = Objects.requireNonNull(env, "env");
     this.record = Objects.requireNonNull(record, "record");
     this.budgetLimits = Objects.requireNonNull(budgetLimits, "budgetLimits");
@@ -65,7 +72,9 @@ final class ExecutionContext implements RunContext {
     this.steps = Objects.requireNonNull(steps, "steps");
   }
 
-  /** @return this execution's budget guard, which the final event consults */
+  /**
+   * @return this execution's budget guard, which the final event consults
+   */
   BudgetGuard budgetGuard() {
     return budget;
   }
@@ -123,8 +132,14 @@ final class ExecutionContext implements RunContext {
 
   @Override
   public ModelCall model(String provider, String model) {
-    return new ModelCallRecorder(record.id(), env.clock(), events, stop, budget,
-        Objects.requireNonNull(provider, "provider"), Objects.requireNonNull(model, "model"));
+    return new ModelCallRecorder(
+        record.id(),
+        env.clock(),
+        events,
+        stop,
+        budget,
+        Objects.requireNonNull(provider, "provider"),
+        Objects.requireNonNull(model, "model"));
   }
 
   @Override
@@ -161,9 +176,12 @@ final class ExecutionContext implements RunContext {
       p.put("details", json);
       return events.emit(EventTypes.GUARDRAIL_CHECKED, p);
     }
-    return events.emit(new GuardrailChecked(name, GuardrailChecked.Stage.fromWireName(
-        stage.wireName()), passed ? GuardrailChecked.Verdict.PASSED
-        : GuardrailChecked.Verdict.TRIPPED, Optional.ofNullable(json)));
+    return events.emit(
+        new GuardrailChecked(
+            name,
+            GuardrailChecked.Stage.fromWireName(stage.wireName()),
+            passed ? GuardrailChecked.Verdict.PASSED : GuardrailChecked.Verdict.TRIPPED,
+            Optional.ofNullable(json)));
   }
 
   @Override
@@ -198,8 +216,12 @@ final class ExecutionContext implements RunContext {
   public RunEvent custom(String xType, Object payload) {
     EventType type = EventType.of(Objects.requireNonNull(xType, "xType"));
     if (!type.isCustom()) {
-      throw new ValidationException("type", "'" + xType + "' is not a host-defined type; custom"
-          + " events are x.<namespace>.<name>, e.g. x.acme.score");
+      throw new ValidationException(
+          "type",
+          "'"
+              + xType
+              + "' is not a host-defined type; custom"
+              + " events are x.<namespace>.<name>, e.g. x.acme.score");
     }
     JsonNode json = Json.strict(payload, "payload");
     return events.scoped(EventDraft.of(type, Payload.of(json)).withSource(SOURCE));
@@ -215,8 +237,11 @@ final class ExecutionContext implements RunContext {
   public RunEvent emit(EventDraft draft) {
     Objects.requireNonNull(draft, "draft");
     if (draft.type().isLifecycle()) {
-      throw new ValidationException("type", "'" + draft.type()
-          + "' is a lifecycle event; the orchestrator writes run.* events itself");
+      throw new ValidationException(
+          "type",
+          "'"
+              + draft.type()
+              + "' is a lifecycle event; the orchestrator writes run.* events itself");
     }
     return events.scoped(draft);
   }

@@ -53,8 +53,8 @@ final class Json {
       return type.cast(node.deepCopy());
     }
     if (JsonNode.class.isAssignableFrom(type)) {
-      throw new ValidationException(field, "recorded " + node.getNodeType()
-          + " cannot be read as " + type.getSimpleName());
+      throw new ValidationException(
+          field, "recorded " + node.getNodeType() + " cannot be read as " + type.getSimpleName());
     }
     if (type.isRecord()) {
       return type.cast(RecordJson.fromJson(node, type.asSubclass(Record.class), field));
@@ -68,11 +68,12 @@ final class Json {
     try {
       return JsonSupport.MAPPER.treeToValue(node, type);
     } catch (JsonProcessingException e) {
-      throw new ValidationException(field, "recorded output cannot be read as "
-          + type.getName() + ": " + e.getOriginalMessage());
+      throw new ValidationException(
+          field,
+          "recorded output cannot be read as " + type.getName() + ": " + e.getOriginalMessage());
     } catch (IllegalArgumentException e) {
-      throw new ValidationException(field, "recorded output cannot be read as "
-          + type.getName() + ": " + e.getMessage());
+      throw new ValidationException(
+          field, "recorded output cannot be read as " + type.getName() + ": " + e.getMessage());
     }
   }
 }

@@ -35,8 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts executions: creates a run record, takes its lease, writes {@code run.queued} and hands
- * the execution to the executor; and builds handles, for new runs and for runs that exist already
+ * Starts executions: creates a run record, takes its lease, writes {@code run.queued} and hands the
+ * execution to the executor; and builds handles, for new runs and for runs that exist already
  * (which complete when the run next ends). Thread-safe: its state is final, and the registry and
  * store it uses are thread-safe.
  */
@@ -65,22 +65,27 @@ final class Launcher {
   /** Builds the record of a new run from a request that passed preflight. */
   RunRecord newRecord(RunRequest request, Preflight.Outcome o, Optional<Lineage> lineage) {
     ConfigSnapshot config = o.report().normalizedConfig().orElseThrow();
-    RunRecord.Builder b = RunRecord.builder(request.workflow().orElseThrow(), config,
-        request.trigger().orElseThrow());
+    RunRecord.Builder b =
+        RunRecord.builder(
+            request.workflow().orElseThrow(), config, request.trigger().orElseThrow());
     request.runId().ifPresent(b::id);
     request.namespace().ifPresent(b::namespace);
     request.threadKey().ifPresent(b::threadKey);
     request.labels().forEach(b::label);
-    o.recommendation().ifPresent(rec -> b.recommendation(
-        new RecommendationLink(rec.id(), rec.configSha256(), rec.config().diff(config))));
+    o.recommendation()
+        .ifPresent(
+            rec ->
+                b.recommendation(
+                    new RecommendationLink(
+                        rec.id(), rec.configSha256(), rec.config().diff(config))));
     lineage.ifPresent(b::lineage);
     b.createdAt(env.clock().instant());
     return b.build();
   }
 
   /**
-   * Creates the run and starts its first execution; a run that exists already (same trigger)
-   * gets a handle instead.
+   * Creates the run and starts its first execution; a run that exists already (same trigger) gets a
+   * handle instead.
    *
    * @param reuse recorded step outputs a replay reuses, by step path
    */
@@ -103,13 +108,19 @@ final class Launcher {
     Execution ex = new Execution(env, stored, workflow, Execution.Mode.FRESH, reuse);
     active.put(ex);
     try {
-      store.append(id, EventDraft.of(RunQueued.of()).withSource(ExecutionEnvironment.SOURCE)
-          .withIdempotencyKey(Keys.QUEUED));
+      store.append(
+          id,
+          EventDraft.of(RunQueued.of())
+              .withSource(ExecutionEnvironment.SOURCE)
+              .withIdempotencyKey(Keys.QUEUED));
     } catch (RuntimeException e) {
       active.remove(ex);
       throw e;
     }
-    log.debug("run {} - created and queued ({} by trigger {})", id, stored.workflow(),
+    log.debug(
+        "run {} - created and queued ({} by trigger {})",
+        id,
+        stored.workflow(),
         stored.trigger().triggerId());
     submit(ex, stored);
     return new Handle(id, true, ex.done, stored);
@@ -129,9 +140,13 @@ final class Launcher {
       fields.put("error", ErrorJson.of(e, "executor_rejected"));
       fields.put("reason", "executor_rejected");
       try {
-        store.append(record.id(), EventDraft.of(EventTypes.RUN_FAILED,
-            env.terminals().of(record, EventTypes.RUN_FAILED, fields, Optional.empty(), false))
-            .withSource(ExecutionEnvironment.SOURCE));
+        store.append(
+            record.id(),
+            EventDraft.of(
+                    EventTypes.RUN_FAILED,
+                    env.terminals()
+                        .of(record, EventTypes.RUN_FAILED, fields, Optional.empty(), false))
+                .withSource(ExecutionEnvironment.SOURCE));
       } catch (IllegalTransitionException ignored) {
         // ended meanwhile (cancelled): nothing to do
       }
@@ -139,12 +154,16 @@ final class Launcher {
     }
   }
 
-  /** @return a handle for a new execution */
+  /**
+   * @return a handle for a new execution
+   */
   RunHandle handle(Execution ex, RunRecord record, boolean created) {
     return new Handle(record.id(), created, ex.done, record);
   }
 
-  /** @return a handle on a run that exists already */
+  /**
+   * @return a handle on a run that exists already
+   */
   RunHandle existingHandle(RunRecord record) {
     Execution ex = active.get(record.id());
     if (ex != null) {
@@ -161,31 +180,34 @@ final class Launcher {
       return CompletableFuture.completedFuture(e.status());
     }
     CompletableFuture<RunStatus> f = new CompletableFuture<>();
-    store.subscribe(id, e.lastSequence()).subscribe(new Flow.Subscriber<>() {
-      @Override
-      public void onSubscribe(Flow.Subscription s) {
-        s.request(Long.MAX_VALUE);
-      }
+    store
+        .subscribe(id, e.lastSequence())
+        .subscribe(
+            new Flow.Subscriber<>() {
+              @Override
+              public void onSubscribe(Flow.Subscription s) {
+                s.request(Long.MAX_VALUE);
+              }
 
-      @Override
-      public void onNext(RunEvent item) {
-        if (item.isTerminal()) {
-          f.complete(statusOf(item.type()));
-        }
-      }
+              @Override
+              public void onNext(RunEvent item) {
+                if (item.isTerminal()) {
+                  f.complete(statusOf(item.type()));
+                }
+              }
 
-      @Override
-      public void onError(Throwable t) {
-        f.completeExceptionally(t);
-      }
+              @Override
+              public void onError(Throwable t) {
+                f.completeExceptionally(t);
+              }
 
-      @Override
-      public void onComplete() {
-        if (!f.isDone()) {
-          f.complete(store.entry(id).map(RunEntry::status).orElse(RunStatus.FAILED));
-        }
-      }
-    });
+              @Override
+              public void onComplete() {
+                if (!f.isDone()) {
+                  f.complete(store.entry(id).map(RunEntry::status).orElse(RunStatus.FAILED));
+                }
+              }
+            });
     return f;
   }
 

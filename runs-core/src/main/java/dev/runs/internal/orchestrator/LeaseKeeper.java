@@ -5,7 +5,6 @@ import dev.runs.EventTypes;
 import dev.runs.ExpectedSequence;
 import dev.runs.IllegalTransitionException;
 import dev.runs.Lease;
-import dev.runs.Payload;
 import dev.runs.RunEntry;
 import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
@@ -21,18 +20,18 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * Keeps the leases of this orchestrator's executions: renews them every third of their lifetime on
- * a thread of its own, tells an execution when its lease was lost or its run was cancelled or
- * ended elsewhere, and marks the runs of owners that stopped renewing (interrupted when they had
- * started, failed when they had not). Thread-safe: the renewal thread and callers of {@link
+ * a thread of its own, tells an execution when its lease was lost or its run was cancelled or ended
+ * elsewhere, and marks the runs of owners that stopped renewing (interrupted when they had started,
+ * failed when they had not). Thread-safe: the renewal thread and callers of {@link
  * #recoverInterrupted()} share only the thread-safe registry and store.
  */
 final class LeaseKeeper {
@@ -54,11 +53,14 @@ final class LeaseKeeper {
     this.env = Objects.requireNonNull(env, "env");
     this.leaseTtl = Objects.requireNonNull(leaseTtl, "leaseTtl");
     this.active = Objects.requireNonNull(active, "active");
-    ScheduledThreadPoolExecutor k = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "runs-orchestrator-" + number + "-leases");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor k =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "runs-orchestrator-" + number + "-leases");
+              t.setDaemon(true);
+              return t;
+            });
     k.setRemoveOnCancelPolicy(true);
     this.timer = k;
     long period = Math.max(100, leaseTtl.toMillis() / 3);
@@ -79,8 +81,10 @@ final class LeaseKeeper {
         Optional<Lease> renewed = store.renewLease(id, env.instanceId(), leaseTtl);
         if (renewed.isEmpty()) {
           if (!ex.done.isDone()) {
-            log.warn("run {} - this instance lost its lease; the execution stops without writing"
-                + " a final event", id);
+            log.warn(
+                "run {} - this instance lost its lease; the execution stops without writing"
+                    + " a final event",
+                id);
             ex.leaseLost();
           }
           continue;
@@ -142,27 +146,36 @@ final class LeaseKeeper {
           case CREATED, QUEUED -> {
             Map<String, Object> fields = new LinkedHashMap<>();
             Map<String, Object> error = new LinkedHashMap<>(); // Map.of's order varies by JVM
-            error.put("message", "owner " + expired.owner()
-                + " stopped renewing its lease before starting the run");
+            error.put(
+                "message",
+                "owner " + expired.owner() + " stopped renewing its lease before starting the run");
             error.put("code", "lease_expired");
             fields.put("error", error);
             fields.put("reason", "lease_expired");
-            draft = EventDraft.of(EventTypes.RUN_FAILED, env.terminals().of(e.record(),
-                EventTypes.RUN_FAILED, fields, Optional.empty(), false));
+            draft =
+                EventDraft.of(
+                    EventTypes.RUN_FAILED,
+                    env.terminals()
+                        .of(e.record(), EventTypes.RUN_FAILED, fields, Optional.empty(), false));
           }
           default -> {
             return false; // already ended; the lease was stale
           }
         }
         try {
-          store.append(id, List.of(draft.withSource(ExecutionEnvironment.SOURCE)),
+          store.append(
+              id,
+              List.of(draft.withSource(ExecutionEnvironment.SOURCE)),
               ExpectedSequence.of(e.lastSequence()));
         } catch (SequenceConflictException | IllegalTransitionException raced) {
           continue;
         }
-        log.info("run {} - marked {}: owner {} stopped renewing its lease (expired {})", id,
+        log.info(
+            "run {} - marked {}: owner {} stopped renewing its lease (expired {})",
+            id,
             draft.type().equals(EventTypes.RUN_INTERRUPTED) ? "interrupted" : "failed",
-            expired.owner(), expired.expiresAt());
+            expired.owner(),
+            expired.expiresAt());
         return true;
       }
       return false;

@@ -25,8 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One model call of a workflow, from its parameters to its end: writes {@code
  * model.generation.started}, then {@code .completed} (adding the usage to the budget) or {@code
- * .failed}, as a child of the start. Not thread-safe while the workflow sets parameters; the
- * {@link ModelGeneration} it returns may be ended from any thread, once.
+ * .failed}, as a child of the start. Not thread-safe while the workflow sets parameters; the {@link
+ * ModelGeneration} it returns may be ended from any thread, once.
  */
 final class ModelCallRecorder implements ModelCall {
   private static final String SOURCE = ExecutionEnvironment.SOURCE;
@@ -41,8 +41,14 @@ final class ModelCallRecorder implements ModelCall {
   private final ObjectNode params = JsonSupport.object();
   private final ObjectNode route = JsonSupport.object();
 
-  ModelCallRecorder(RunId runId, Clock clock, EventScope events, StopSignal stop,
-      BudgetGuard budget, String provider, String model) {
+  ModelCallRecorder(
+      RunId runId,
+      Clock clock,
+      EventScope events,
+      StopSignal stop,
+      BudgetGuard budget,
+      String provider,
+      String model) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.events = Objects.requireNonNull(events, "events");
@@ -74,9 +80,13 @@ final class ModelCallRecorder implements ModelCall {
   public ModelGeneration started() {
     stop.throwIfCancelled();
     budget.throwIfExceeded();
-    RunEvent started = events.emit(new ModelGenerationStarted(provider, model,
-        params.isEmpty() ? Optional.empty() : Optional.of(params),
-        route.isEmpty() ? Optional.empty() : Optional.of(route)));
+    RunEvent started =
+        events.emit(
+            new ModelGenerationStarted(
+                provider,
+                model,
+                params.isEmpty() ? Optional.empty() : Optional.of(params),
+                route.isEmpty() ? Optional.empty() : Optional.of(route)));
     return new Generation(started, clock.instant());
   }
 
@@ -113,8 +123,8 @@ final class ModelCallRecorder implements ModelCall {
 
     private void end() {
       if (!ended.compareAndSet(false, true)) {
-        throw new IllegalStateException("model generation " + started.eventId() + " of run "
-            + runId + " already ended");
+        throw new IllegalStateException(
+            "model generation " + started.eventId() + " of run " + runId + " already ended");
       }
     }
 
@@ -131,19 +141,35 @@ final class ModelCallRecorder implements ModelCall {
     public RunEvent completed(ModelGenerationCompleted c) {
       Objects.requireNonNull(c, "completion");
       if (!c.provider().equals(provider) || !c.model().equals(model)) {
-        throw new ValidationException("model generation " + started.eventId() + " of run " + runId,
-            "provider", "must be the started call's '" + provider + "' / '" + model
-                + "' but was '" + c.provider() + "' / '" + c.model() + "'; use completion()");
+        throw new ValidationException(
+            "model generation " + started.eventId() + " of run " + runId,
+            "provider",
+            "must be the started call's '"
+                + provider
+                + "' / '"
+                + model
+                + "' but was '"
+                + c.provider()
+                + "' / '"
+                + c.model()
+                + "'; use completion()");
       }
       end();
-      ModelGenerationCompleted filled = new ModelGenerationCompleted(c.provider(), c.model(),
-          c.route().isPresent() || route.isEmpty() ? c.route() : Optional.of(route),
-          c.params(), c.usage(), c.cost(),
-          c.latencyMs().isPresent() ? c.latencyMs()
-              : OptionalLong.of(Duration.between(t0, clock.instant()).toMillis()),
-          c.finishReason(), c.output());
-      RunEvent e = events.scoped(EventDraft.of(filled).withParent(started.eventId())
-          .withSource(SOURCE));
+      ModelGenerationCompleted filled =
+          new ModelGenerationCompleted(
+              c.provider(),
+              c.model(),
+              c.route().isPresent() || route.isEmpty() ? c.route() : Optional.of(route),
+              c.params(),
+              c.usage(),
+              c.cost(),
+              c.latencyMs().isPresent()
+                  ? c.latencyMs()
+                  : OptionalLong.of(Duration.between(t0, clock.instant()).toMillis()),
+              c.finishReason(),
+              c.output());
+      RunEvent e =
+          events.scoped(EventDraft.of(filled).withParent(started.eventId()).withSource(SOURCE));
       budget.add(e, c.usage(), c.cost());
       budget.check();
       return e;
@@ -156,8 +182,10 @@ final class ModelCallRecorder implements ModelCall {
       Map<String, Object> p = base();
       p.put("error", ErrorJson.of(error, null));
       p.put("latency_ms", Duration.between(t0, clock.instant()).toMillis());
-      return events.scoped(EventDraft.of(EventTypes.MODEL_GENERATION_FAILED, Payload.of(p))
-          .withParent(started.eventId()).withSource(SOURCE));
+      return events.scoped(
+          EventDraft.of(EventTypes.MODEL_GENERATION_FAILED, Payload.of(p))
+              .withParent(started.eventId())
+              .withSource(SOURCE));
     }
   }
 }

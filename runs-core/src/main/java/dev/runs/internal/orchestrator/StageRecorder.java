@@ -79,12 +79,16 @@ final class StageRecorder implements StageWriter {
       p.put("kind", f.kind());
       p.put("stage_key", key);
       p.put("stage_attempt", m.attempt());
-      drafts.add(events.inScope(EventDraft.of(EventTypes.ARTIFACT_CREATED, Payload.of(p)))
-          .withIdempotencyKey(Keys.stage(key, m.attempt(), "artifact:" + f.path())));
+      drafts.add(
+          events
+              .inScope(EventDraft.of(EventTypes.ARTIFACT_CREATED, Payload.of(p)))
+              .withIdempotencyKey(Keys.stage(key, m.attempt(), "artifact:" + f.path())));
     }
     StageCompleted done = StageCompleted.of(key, m.attempt(), m.sha256());
-    drafts.add(events.inScope(EventDraft.of(done))
-        .withIdempotencyKey(Keys.stage(key, m.attempt(), "completed")));
+    drafts.add(
+        events
+            .inScope(EventDraft.of(done))
+            .withIdempotencyKey(Keys.stage(key, m.attempt(), "completed")));
     events.appendAll(drafts, EventTypes.STAGE_COMPLETED);
     return m;
   }

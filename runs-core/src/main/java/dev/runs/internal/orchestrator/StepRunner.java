@@ -33,15 +33,15 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Runs an execution's durable steps and phases: checks the stop signal and the budget at each
  * boundary, returns the recorded output of a step completed earlier (by this run, or by a replay's
- * source run) without running it again, numbers attempts across executions, retries with the
- * step's delays, and writes {@code step.*} and {@code phase.*} events.
+ * source run) without running it again, numbers attempts across executions, retries with the step's
+ * delays, and writes {@code step.*} and {@code phase.*} events.
  *
  * <p>Thread-safe: the workflow may run steps from threads of its own, so the recorded outputs,
  * attempts and ids are concurrent collections.
@@ -67,8 +67,14 @@ final class StepRunner {
    * @param state the run's state when this execution started: its recorded steps and phases
    * @param replaySource outputs a replay reuses from its source run, by step path
    */
-  StepRunner(ExecutionEnvironment env, RunId runId, int execution, RunState state,
-      Map<String, ReusedOutput> replaySource, EventScope events, StopSignal stop,
+  StepRunner(
+      ExecutionEnvironment env,
+      RunId runId,
+      int execution,
+      RunState state,
+      Map<String, ReusedOutput> replaySource,
+      EventScope events,
+      StopSignal stop,
       BudgetGuard budget) {
     this.env = Objects.requireNonNull(env, "env");
     this.clock = env.clock();
@@ -113,8 +119,13 @@ final class StepRunner {
     Objects.requireNonNull(body, "body");
     String path = events.path(id);
     if (!usedStepIds.add(path)) {
-      throw new IllegalStateException("run " + runId + ": step '" + path
-          + "' ran twice in one execution; step ids must be unique (add an index, e.g. fetch-2)");
+      throw new IllegalStateException(
+          "run "
+              + runId
+              + ": step '"
+              + path
+              + "' ran twice in one execution; step ids must be unique (add an index, e.g."
+              + " fetch-2)");
     }
     boundary();
     JsonNode rec = recorded.get(path);
@@ -133,8 +144,12 @@ final class StepRunner {
       if (n > 1) {
         boundary();
       }
-      events.append(EventDraft.of(StepStarted.of()).withStep(path).withAttempt(attempt)
-          .withSource(SOURCE).withIdempotencyKey(Keys.step(path, attempt, "started")));
+      events.append(
+          EventDraft.of(StepStarted.of())
+              .withStep(path)
+              .withAttempt(attempt)
+              .withSource(SOURCE)
+              .withIdempotencyKey(Keys.step(path, attempt, "started")));
       Instant t0 = clock.instant();
       @Nullable T out = null;
       @Nullable Throwable caught = null;
@@ -163,27 +178,37 @@ final class StepRunner {
       }
       int a = attempt;
       if (json != null) {
-        events.append(completed(json, took.toMillis()).withStep(path)
-            .withAttempt(attempt).withSource(SOURCE)
-            .withIdempotencyKey(Keys.step(path, attempt, "completed")));
+        events.append(
+            completed(json, took.toMillis())
+                .withStep(path)
+                .withAttempt(attempt)
+                .withSource(SOURCE)
+                .withIdempotencyKey(Keys.step(path, attempt, "completed")));
         env.listeners().notify(l -> l.stepFinished(runId, path, a, took, true));
         return out;
       }
       // json is null only when the body or the output conversion failed
       Throwable failure = Objects.requireNonNull(caught, "caught");
-      boolean cancel = failure instanceof RunCancelledException
-          || (!(failure instanceof BudgetExceededException) && stop.isCancelledNow());
+      boolean cancel =
+          failure instanceof RunCancelledException
+              || (!(failure instanceof BudgetExceededException) && stop.isCancelledNow());
       boolean budgetHit = failure instanceof BudgetExceededException;
-      boolean retryable = !cancel && !budgetHit && !(failure instanceof Error)
-          && !(failure instanceof ValidationException)
-          && !(failure instanceof WorkflowException we && !we.retryable());
-      Map<String, Object> err = ErrorJson.of(failure,
-          cancel ? "cancelled" : budgetHit ? "budget_exceeded" : null);
+      boolean retryable =
+          !cancel
+              && !budgetHit
+              && !(failure instanceof Error)
+              && !(failure instanceof ValidationException)
+              && !(failure instanceof WorkflowException we && !we.retryable());
+      Map<String, Object> err =
+          ErrorJson.of(failure, cancel ? "cancelled" : budgetHit ? "budget_exceeded" : null);
       err.put("retryable", retryable);
       if (!stop.ownershipLost()) {
-        events.append(EventDraft.of(EventTypes.STEP_FAILED, Payload.of(Map.of("error", err)))
-            .withStep(path).withAttempt(attempt).withSource(SOURCE)
-            .withIdempotencyKey(Keys.step(path, attempt, "failed")));
+        events.append(
+            EventDraft.of(EventTypes.STEP_FAILED, Payload.of(Map.of("error", err)))
+                .withStep(path)
+                .withAttempt(attempt)
+                .withSource(SOURCE)
+                .withIdempotencyKey(Keys.step(path, attempt, "failed")));
       }
       env.listeners().notify(l -> l.stepFinished(runId, path, a, took, false));
       if (cancel) {
@@ -199,11 +224,14 @@ final class StepRunner {
         throw new StepFailedException(runId, path, attempt, failure);
       }
       Duration delay = options.delayAfter(n);
-      StepRetrying retrying = StepRetrying.of(attempt + 1, delay,
-          ErrorInfo.of(ErrorJson.describe(failure)));
-      events.append(EventDraft.of(retrying).withStep(path)
-          .withAttempt(attempt).withSource(SOURCE)
-          .withIdempotencyKey(Keys.step(path, attempt, "retrying")));
+      StepRetrying retrying =
+          StepRetrying.of(attempt + 1, delay, ErrorInfo.of(ErrorJson.describe(failure)));
+      events.append(
+          EventDraft.of(retrying)
+              .withStep(path)
+              .withAttempt(attempt)
+              .withSource(SOURCE)
+              .withIdempotencyKey(Keys.step(path, attempt, "retrying")));
       stop.waitFor(delay);
     }
   }
@@ -235,8 +263,12 @@ final class StepRunner {
     from.put("run_id", reused.sourceRun().value());
     from.put("event_id", reused.sourceEvent().value());
     p.put("reused_from", from);
-    events.append(EventDraft.of(EventTypes.STEP_COMPLETED, Payload.of(p)).withStep(path)
-        .withAttempt(1).withSource(SOURCE).withIdempotencyKey(Keys.reused(path)));
+    events.append(
+        EventDraft.of(EventTypes.STEP_COMPLETED, Payload.of(p))
+            .withStep(path)
+            .withAttempt(1)
+            .withSource(SOURCE)
+            .withIdempotencyKey(Keys.reused(path)));
     return Json.read(reused.output(), outputType, "step " + path + " output");
   }
 
@@ -246,9 +278,11 @@ final class StepRunner {
     String path = events.path(id);
     boolean already = completedPhases.contains(path);
     if (!already) {
-      events.append(EventDraft.of(PhaseStarted.of(id))
-          .withStep(path).withSource(SOURCE)
-          .withIdempotencyKey(Keys.phase(path, execution, "started")));
+      events.append(
+          EventDraft.of(PhaseStarted.of(id))
+              .withStep(path)
+              .withSource(SOURCE)
+              .withIdempotencyKey(Keys.phase(path, execution, "started")));
     }
     Instant t0 = clock.instant();
     events.enter(path, 0);
@@ -258,10 +292,17 @@ final class StepRunner {
       events.leave();
       if (!already && !stop.ownershipLost()) {
         try {
-          events.append(EventDraft.of(EventTypes.PHASE_FAILED, Payload.of(Map.of("error",
-                  ErrorJson.of(t, t instanceof RunCancelledException ? "cancelled" : null))))
-              .withStep(path).withSource(SOURCE)
-              .withIdempotencyKey(Keys.phase(path, execution, "failed")));
+          events.append(
+              EventDraft.of(
+                      EventTypes.PHASE_FAILED,
+                      Payload.of(
+                          Map.of(
+                              "error",
+                              ErrorJson.of(
+                                  t, t instanceof RunCancelledException ? "cancelled" : null))))
+                  .withStep(path)
+                  .withSource(SOURCE)
+                  .withIdempotencyKey(Keys.phase(path, execution, "failed")));
         } catch (RunsException suppressed) {
           t.addSuppressed(suppressed);
         }
@@ -270,9 +311,11 @@ final class StepRunner {
     }
     events.leave();
     if (!already) {
-      events.append(EventDraft.of(PhaseCompleted.of(Duration.between(t0, clock.instant())))
-          .withStep(path).withSource(SOURCE)
-          .withIdempotencyKey(Keys.phase(path, execution, "completed")));
+      events.append(
+          EventDraft.of(PhaseCompleted.of(Duration.between(t0, clock.instant())))
+              .withStep(path)
+              .withSource(SOURCE)
+              .withIdempotencyKey(Keys.phase(path, execution, "completed")));
     }
   }
 }

@@ -12,16 +12,16 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * Why an execution should stop, and the means to wake it: a cancel asked for through this
- * instance (or its close), a cancel request or end found in the store, or the loss of the run's
- * lease. It is the workflow's {@link CancellationToken}; it wakes a retry delay early, and
- * interrupts a step's thread when the step asked for that ({@link
- * dev.runs.StepOptions#interruptOnCancel()}). The store is read at most every 50 ms for polls.
+ * Why an execution should stop, and the means to wake it: a cancel asked for through this instance
+ * (or its close), a cancel request or end found in the store, or the loss of the run's lease. It is
+ * the workflow's {@link CancellationToken}; it wakes a retry delay early, and interrupts a step's
+ * thread when the step asked for that ({@link dev.runs.StepOptions#interruptOnCancel()}). The store
+ * is read at most every 50 ms for polls.
  *
  * <p>Thread-safe: the flags are volatile and only ever go from unset to set; the interruptible
  * thread is guarded by a lock so that an interrupt never reaches a thread after its step ended.
@@ -79,12 +79,16 @@ final class StopSignal implements CancellationToken {
     endedElsewhere = true;
   }
 
-  /** @return whether the run is no longer this execution's to end: lease lost or ended elsewhere */
+  /**
+   * @return whether the run is no longer this execution's to end: lease lost or ended elsewhere
+   */
   boolean ownershipLost() {
     return leaseLost || endedElsewhere;
   }
 
-  /** @return the reason of a cancel asked for through this instance, or {@code null} */
+  /**
+   * @return the reason of a cancel asked for through this instance, or {@code null}
+   */
   @Nullable String localReason() {
     return localReason;
   }
@@ -156,7 +160,9 @@ final class StopSignal implements CancellationToken {
     }
   }
 
-  /** @return the exception that tells the workflow why it stops */
+  /**
+   * @return the exception that tells the workflow why it stops
+   */
   RunCancelledException cancelled() {
     if (leaseLost) {
       return new RunCancelledException(runId, "this instance lost the run's lease");
@@ -170,8 +176,8 @@ final class StopSignal implements CancellationToken {
 
   private void checkStore() {
     lastStoreCheck = System.nanoTime();
-    RunStatus s = store.entry(runId).map(RunEntry::status)
-        .orElseThrow(() -> new RunNotFoundException(runId));
+    RunStatus s =
+        store.entry(runId).map(RunEntry::status).orElseThrow(() -> new RunNotFoundException(runId));
     if (s == RunStatus.CANCEL_REQUESTED) {
       storeCancelRequested = true;
     } else if (s != RunStatus.RUNNING) {

@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * run.cancelled}): the event's own fields plus the {@link RunSummary} of the log that ends with it.
  * Stateless apart from the store and clock it reads; thread-safe.
  *
- * <p>Final payloads stay maps: when the summary makes the event too large it is cut down and
- * marked {@code summary_truncated}, a field the typed {@code Run*} records do not have.
+ * <p>Final payloads stay maps: when the summary makes the event too large it is cut down and marked
+ * {@code summary_truncated}, a field the typed {@code Run*} records do not have.
  */
 final class TerminalPayloads {
   private static final Logger log = LoggerFactory.getLogger(TerminalPayloads.class);
@@ -64,16 +64,40 @@ final class TerminalPayloads {
       }
       Instant now = clock.instant();
       Instant last = events.isEmpty() ? now : events.get(events.size() - 1).time();
-      events.add(new RunEvent(RunEvent.SCHEMA, EventId.of(UUID.randomUUID().toString()),
-          record.id(), events.size() + 1L, type, now.isBefore(last) ? last : now,
-          Optional.empty(), OptionalInt.empty(), Optional.empty(), ExecutionEnvironment.SOURCE,
-          Optional.empty(), Payload.of(p), Map.of()));
+      events.add(
+          new RunEvent(
+              RunEvent.SCHEMA,
+              EventId.of(UUID.randomUUID().toString()),
+              record.id(),
+              events.size() + 1L,
+              type,
+              now.isBefore(last) ? last : now,
+              Optional.empty(),
+              OptionalInt.empty(),
+              Optional.empty(),
+              ExecutionEnvironment.SOURCE,
+              Optional.empty(),
+              Payload.of(p),
+              Map.of()));
       RunSummary summary = RunSummary.from(record, events).withOutput(output);
       if (reduced) {
-        summary = new RunSummary(summary.runId(), summary.workflow(), summary.status(),
-            summary.startedAt(), summary.endedAt(), summary.durationMs(), summary.executions(),
-            List.of(), summary.countsByType(), summary.usage(), summary.cost(), List.of(), List.of(),
-            Map.of(), Optional.empty());
+        summary =
+            new RunSummary(
+                summary.runId(),
+                summary.workflow(),
+                summary.status(),
+                summary.startedAt(),
+                summary.endedAt(),
+                summary.durationMs(),
+                summary.executions(),
+                List.of(),
+                summary.countsByType(),
+                summary.usage(),
+                summary.cost(),
+                List.of(),
+                List.of(),
+                Map.of(),
+                Optional.empty());
         p.put("summary_truncated", true);
       }
       p.put("summary", summary.toPayload().toJsonNode());

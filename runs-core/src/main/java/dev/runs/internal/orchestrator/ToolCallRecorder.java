@@ -1,5 +1,6 @@
 package dev.runs.internal.orchestrator;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.EventDraft;
 import dev.runs.EventTypes;
 import dev.runs.Payload;
@@ -7,17 +8,16 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.ToolBody;
 import dev.runs.ToolCall;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.payload.ToolCallCompleted;
 import dev.runs.payload.ToolCallStarted;
-import java.util.OptionalLong;
-import java.util.Optional;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -38,8 +38,8 @@ final class ToolCallRecorder implements ToolCall {
   private final AtomicBoolean ended = new AtomicBoolean();
 
   /** Writes {@code tool.call.started}. */
-  ToolCallRecorder(RunId runId, Clock clock, EventScope events, String name, String version,
-      Object arguments) {
+  ToolCallRecorder(
+      RunId runId, Clock clock, EventScope events, String name, String version, Object arguments) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.events = Objects.requireNonNull(events, "events");
@@ -54,8 +54,8 @@ final class ToolCallRecorder implements ToolCall {
       p.put("arguments", args);
       this.started = events.emit(EventTypes.TOOL_CALL_STARTED, p);
     } else {
-      this.started = events.emit(
-          new ToolCallStarted(name, Optional.of(version), Optional.of(args)));
+      this.started =
+          events.emit(new ToolCallStarted(name, Optional.of(version), Optional.of(args)));
     }
     this.t0 = clock.instant();
   }
@@ -83,8 +83,8 @@ final class ToolCallRecorder implements ToolCall {
 
   private void end() {
     if (!ended.compareAndSet(false, true)) {
-      throw new IllegalStateException("tool call " + started.eventId() + " of run " + runId
-          + " already ended");
+      throw new IllegalStateException(
+          "tool call " + started.eventId() + " of run " + runId + " already ended");
     }
   }
 
@@ -108,8 +108,10 @@ final class ToolCallRecorder implements ToolCall {
       q.put("latency_ms", latencyMs);
       draft = EventDraft.of(EventTypes.TOOL_CALL_COMPLETED, Payload.of(q));
     } else {
-      draft = EventDraft.of(new ToolCallCompleted(name, Optional.of(version), Optional.of(json),
-          OptionalLong.of(latencyMs)));
+      draft =
+          EventDraft.of(
+              new ToolCallCompleted(
+                  name, Optional.of(version), Optional.of(json), OptionalLong.of(latencyMs)));
     }
     return events.scoped(draft.withParent(started.eventId()).withSource(SOURCE));
   }
@@ -118,7 +120,6 @@ final class ToolCallRecorder implements ToolCall {
    * A map: {@link dev.runs.payload.ToolCallFailed} has no {@code tool_version} or {@code
    * latency_ms}, and its {@code error} no {@code type}.
    */
-
   @Override
   public RunEvent failed(Throwable error) {
     Objects.requireNonNull(error, "error");
@@ -126,7 +127,9 @@ final class ToolCallRecorder implements ToolCall {
     Map<String, Object> q = base();
     q.put("error", ErrorJson.of(error, null));
     q.put("latency_ms", Duration.between(t0, clock.instant()).toMillis());
-    return events.scoped(EventDraft.of(EventTypes.TOOL_CALL_FAILED, Payload.of(q))
-        .withParent(started.eventId()).withSource(SOURCE));
+    return events.scoped(
+        EventDraft.of(EventTypes.TOOL_CALL_FAILED, Payload.of(q))
+            .withParent(started.eventId())
+            .withSource(SOURCE));
   }
 }
