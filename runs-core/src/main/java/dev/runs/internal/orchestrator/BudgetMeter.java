@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Keeps a run's running totals against its budget. A limit is crossed when the total goes above
- * it; reaching it exactly is allowed. Thread-safe.
+ * Keeps a run's running totals against its budget. A limit is crossed when the total goes above it;
+ * reaching it exactly is allowed. Thread-safe.
  */
 final class BudgetMeter {
   /** Which limit was crossed, by how much. */
@@ -43,15 +43,21 @@ final class BudgetMeter {
    */
   synchronized Optional<Exceeded> check(Duration elapsed) {
     if (budget.maxTokens().isPresent() && tokens > budget.maxTokens().getAsLong()) {
-      return Optional.of(new Exceeded("tokens", BigDecimal.valueOf(budget.maxTokens().getAsLong()),
-          BigDecimal.valueOf(tokens)));
+      return Optional.of(
+          new Exceeded(
+              "tokens",
+              BigDecimal.valueOf(budget.maxTokens().getAsLong()),
+              BigDecimal.valueOf(tokens)));
     }
     if (budget.maxCost().isPresent() && cost.compareTo(budget.maxCost().get()) > 0) {
       return Optional.of(new Exceeded("cost", budget.maxCost().get(), cost));
     }
     if (budget.maxWallTime().isPresent() && elapsed.compareTo(budget.maxWallTime().get()) > 0) {
-      return Optional.of(new Exceeded("wall_time", BigDecimal.valueOf(budget.maxWallTime().get().toMillis()),
-          BigDecimal.valueOf(elapsed.toMillis())));
+      return Optional.of(
+          new Exceeded(
+              "wall_time",
+              BigDecimal.valueOf(budget.maxWallTime().get().toMillis()),
+              BigDecimal.valueOf(elapsed.toMillis())));
     }
     return Optional.empty();
   }

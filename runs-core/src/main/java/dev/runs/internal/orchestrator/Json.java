@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.runs.ValidationException;
 import dev.runs.internal.codec.RecordJson;
 import dev.runs.internal.support.JsonSupport;
+import org.jspecify.annotations.Nullable;
 
 /** Conversions between workflow values and the JSON recorded in events. */
 final class Json {
@@ -17,7 +18,7 @@ final class Json {
    *
    * @throws ValidationException naming {@code field} for an unsupported value
    */
-  static JsonNode strict(Object value, String field) {
+  static JsonNode strict(@Nullable Object value, String field) {
     try {
       JsonNode n = RecordJson.toJson(value);
       return n == null ? NullNode.getInstance() : n;
@@ -27,7 +28,7 @@ final class Json {
   }
 
   /** Converts a value, falling back to its {@code toString()} when it has no JSON form. */
-  static JsonNode lenient(Object value) {
+  static JsonNode lenient(@Nullable Object value) {
     try {
       JsonNode n = RecordJson.toJson(value);
       return n == null ? NullNode.getInstance() : n;
@@ -41,7 +42,7 @@ final class Json {
    *
    * @throws ValidationException when the JSON does not fit the type
    */
-  static <T> T read(JsonNode node, Class<T> type, String field) {
+  static <T> @Nullable T read(@Nullable JsonNode node, Class<T> type, String field) {
     if (type == Void.class) {
       return null;
     }
@@ -52,8 +53,8 @@ final class Json {
       return type.cast(node.deepCopy());
     }
     if (JsonNode.class.isAssignableFrom(type)) {
-      throw new ValidationException(field, "recorded " + node.getNodeType()
-          + " cannot be read as " + type.getSimpleName());
+      throw new ValidationException(
+          field, "recorded " + node.getNodeType() + " cannot be read as " + type.getSimpleName());
     }
     if (type.isRecord()) {
       return type.cast(RecordJson.fromJson(node, type.asSubclass(Record.class), field));
@@ -67,11 +68,12 @@ final class Json {
     try {
       return JsonSupport.MAPPER.treeToValue(node, type);
     } catch (JsonProcessingException e) {
-      throw new ValidationException(field, "recorded output cannot be read as "
-          + type.getName() + ": " + e.getOriginalMessage());
+      throw new ValidationException(
+          field,
+          "recorded output cannot be read as " + type.getName() + ": " + e.getOriginalMessage());
     } catch (IllegalArgumentException e) {
-      throw new ValidationException(field, "recorded output cannot be read as "
-          + type.getName() + ": " + e.getMessage());
+      throw new ValidationException(
+          field, "recorded output cannot be read as " + type.getName() + ": " + e.getMessage());
     }
   }
 }

@@ -4,9 +4,9 @@ import dev.runs.EventDraft;
 import dev.runs.spi.Sha256;
 
 /**
- * Deterministic idempotency keys of orchestrator events. A key names what the event stands for
- * (a step attempt's start, a resume by one trigger, the end of one execution), so an execution
- * that repeats work gets the first event back instead of writing a second one.
+ * Deterministic idempotency keys of orchestrator events. A key names what the event stands for (a
+ * step attempt's start, a resume by one trigger, the end of one execution), so an execution that
+ * repeats work gets the first event back instead of writing a second one.
  */
 final class Keys {
   private Keys() {}

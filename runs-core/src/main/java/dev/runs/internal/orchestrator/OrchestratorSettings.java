@@ -55,7 +55,9 @@ public record OrchestratorSettings(
     listeners = List.copyOf(listeners);
   }
 
-  /** @return host name and process id, e.g. {@code worker-3:4711} */
+  /**
+   * @return host name and process id, e.g. {@code worker-3:4711}
+   */
   public static String defaultInstanceId() {
     String host;
     try {

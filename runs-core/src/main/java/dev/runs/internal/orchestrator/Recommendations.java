@@ -23,8 +23,15 @@ final class Recommendations {
 
   private Recommendations() {}
 
-  static Payload toPayload(String id, WorkflowRef workflow, ConfigSnapshot config, String rationale,
-      Optional<String> sourceRef, Recommendation.Status status, List<String> blockers, Instant createdAt) {
+  static Payload toPayload(
+      String id,
+      WorkflowRef workflow,
+      ConfigSnapshot config,
+      String rationale,
+      Optional<String> sourceRef,
+      Recommendation.Status status,
+      List<String> blockers,
+      Instant createdAt) {
     ObjectNode o = JsonSupport.object();
     o.put("schema", "runs.recommendation/1");
     o.put("id", id);
@@ -54,14 +61,25 @@ final class Recommendations {
       List<String> blockers = new ArrayList<>();
       o.path("blockers").forEach(n -> blockers.add(n.asText()));
       JsonNode src = o.get("source_ref");
-      return new Recommendation(text(o, "id"), WorkflowRef.of(text(wf, "name"), text(wf, "version")),
-          config, config.sha256(), o.path("rationale").asText(""),
+      return new Recommendation(
+          text(o, "id"),
+          WorkflowRef.of(text(wf, "name"), text(wf, "version")),
+          config,
+          config.sha256(),
+          o.path("rationale").asText(""),
           src != null && src.isTextual() ? Optional.of(src.textValue()) : Optional.empty(),
-          Recommendation.Status.valueOf(text(o, "status").toUpperCase(Locale.ROOT)), blockers,
+          Recommendation.Status.valueOf(text(o, "status").toUpperCase(Locale.ROOT)),
+          blockers,
           JsonFields.time(text(o, "created_at"), "created_at"));
     } catch (ValidationException | IllegalArgumentException e) {
-      throw new StoreCorruptedException("document " + COLLECTION + "/" + id
-          + " is not a readable recommendation: " + e.getMessage(), e);
+      throw new StoreCorruptedException(
+          "document "
+              + COLLECTION
+              + "/"
+              + id
+              + " is not a readable recommendation: "
+              + e.getMessage(),
+          e);
     }
   }
 

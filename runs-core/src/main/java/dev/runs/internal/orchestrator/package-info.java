@@ -4,4 +4,7 @@
  * the public {@link dev.runs.RunStore} API only. <b>Not API</b>: anything here may change in any
  * release.
  */
+@NullMarked
 package dev.runs.internal.orchestrator;
+
+import org.jspecify.annotations.NullMarked;

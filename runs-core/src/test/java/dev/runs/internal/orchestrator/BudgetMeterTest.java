@@ -24,11 +24,17 @@ final class BudgetMeterTest {
 
   @Test
   void costAndWallTime_areChecked_tokensFirst() {
-    BudgetMeter m = new BudgetMeter(Budget.none().withMaxCost(new BigDecimal("1.00"))
-        .withMaxWallTime(Duration.ofSeconds(10)), 0, new BigDecimal("0.95"));
+    BudgetMeter m =
+        new BudgetMeter(
+            Budget.none()
+                .withMaxCost(new BigDecimal("1.00"))
+                .withMaxWallTime(Duration.ofSeconds(10)),
+            0,
+            new BigDecimal("0.95"));
     assertThat(m.check(Duration.ofSeconds(10))).isEmpty();
     assertThat(m.check(Duration.ofSeconds(11)).orElseThrow().dimension()).isEqualTo("wall_time");
-    assertThat(m.check(Duration.ofSeconds(11)).orElseThrow().actual()).isEqualByComparingTo("11000");
+    assertThat(m.check(Duration.ofSeconds(11)).orElseThrow().actual())
+        .isEqualByComparingTo("11000");
 
     m.add(0, 0, new BigDecimal("0.10"));
 

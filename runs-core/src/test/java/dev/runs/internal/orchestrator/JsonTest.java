@@ -22,25 +22,35 @@ final class JsonTest {
     assertThat(Json.read(Json.strict(42, "out"), Integer.class, "out")).isEqualTo(42);
     Map<?, ?> map = Json.read(Json.strict(Map.of("k", 1), "out"), Map.class, "out");
     assertThat(map.get("k")).isEqualTo(1);
-    assertThat(Json.read(Json.strict(Map.of("k", 1), "out"), ObjectNode.class, "out").get("k").asInt()).isEqualTo(1);
+    assertThat(
+            Json.read(Json.strict(Map.of("k", 1), "out"), ObjectNode.class, "out").get("k").asInt())
+        .isEqualTo(1);
     assertThat(Json.read(NullNode.getInstance(), String.class, "out")).isNull();
-    assertThat(Json.read(NullNode.getInstance(), JsonNode.class, "out")).isEqualTo(NullNode.getInstance());
+    assertThat(Json.read(NullNode.getInstance(), JsonNode.class, "out"))
+        .isEqualTo(NullNode.getInstance());
     assertThat(Json.read(Json.strict(1, "out"), Void.class, "out")).isNull();
   }
 
   @Test
   void mismatchedOutputs_andUnsupportedValues_nameTheField() {
     assertThatThrownBy(() -> Json.read(Json.strict(5, "out"), String.class, "step a output"))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("step a output");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("step a output");
     assertThatThrownBy(() -> Json.read(Json.strict("x", "out"), Page.class, "step a output"))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("step a output");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("step a output");
     assertThatThrownBy(() -> Json.strict(new Object(), "step b output"))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("step b output");
-    assertThat(Json.lenient(new Object() {
-      @Override
-      public String toString() {
-        return "opaque";
-      }
-    }).asText()).isEqualTo("opaque");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("step b output");
+    assertThat(
+            Json.lenient(
+                    new Object() {
+                      @Override
+                      public String toString() {
+                        return "opaque";
+                      }
+                    })
+                .asText())
+        .isEqualTo("opaque");
   }
 }

@@ -36,7 +36,9 @@ final class PreflightTest {
   }
 
   private static RunRequest.Builder ok() {
-    return RunRequest.builder().workflow("w", "1").trigger(Trigger.of(TriggerSource.UI, "click-1"))
+    return RunRequest.builder()
+        .workflow("w", "1")
+        .trigger(Trigger.of(TriggerSource.UI, "click-1"))
         .budget(Budget.none().withMaxTokens(10));
   }
 
@@ -46,27 +48,36 @@ final class PreflightTest {
 
     assertThat(r.ready()).isTrue();
     assertThat(r.warnings()).isEmpty();
-    assertThat(r.normalizedConfig().orElseThrow().json()).isEqualTo("{\"budget\":{\"max_tokens\":10}}");
+    assertThat(r.normalizedConfig().orElseThrow().json())
+        .isEqualTo("{\"budget\":{\"max_tokens\":10}}");
   }
 
   @Test
   void everyMissingPart_isABlocker() {
-    PreflightReport r = preflight(List.of(), Optional.empty())
-        .run(RunRequest.builder().recommendationId("rec-9").build()).report();
+    PreflightReport r =
+        preflight(List.of(), Optional.empty())
+            .run(RunRequest.builder().recommendationId("rec-9").build())
+            .report();
 
-    assertThat(r.blockers()).extracting(PreflightIssue::code)
+    assertThat(r.blockers())
+        .extracting(PreflightIssue::code)
         .containsExactly("trigger_missing", "workflow_missing", "recommendation_not_found");
     assertThat(r.hasWarning("budget_missing")).isTrue();
   }
 
   @Test
   void hostChecks_seeTheNormalizedRequest_andThrowingChecksBlock() {
-    PreflightCheck sees = (req, f) -> f.warning("saw_budget",
-        req.config().orElseThrow().at("/budget/max_tokens").orElseThrow().asText());
-    PreflightCheck throwing = (req, f) -> {
-      throw new IllegalStateException("quota service down");
-    };
-    PreflightReport r = preflight(List.of(sees, throwing), Optional.empty()).run(ok().build()).report();
+    PreflightCheck sees =
+        (req, f) ->
+            f.warning(
+                "saw_budget",
+                req.config().orElseThrow().at("/budget/max_tokens").orElseThrow().asText());
+    PreflightCheck throwing =
+        (req, f) -> {
+          throw new IllegalStateException("quota service down");
+        };
+    PreflightReport r =
+        preflight(List.of(sees, throwing), Optional.empty()).run(ok().build()).report();
 
     assertThat(r.warnings()).containsExactly(new PreflightIssue("saw_budget", "10"));
     assertThat(r.blockers()).extracting(PreflightIssue::code).containsExactly("check_failed");
@@ -75,16 +86,32 @@ final class PreflightTest {
 
   @Test
   void blockedRecommendation_blocks_andATakenRunIdBlocks() {
-    Recommendation blocked = new Recommendation("rec-1", wf, ConfigSnapshot.empty(),
-        ConfigSnapshot.empty().sha256(), "why", Optional.empty(), Recommendation.Status.BLOCKED,
-        List.of("needs_approval"), Instant.EPOCH);
-    RunRecord taken = store.create(RunRecord.builder(wf, ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.API, "other")).build()).record();
+    Recommendation blocked =
+        new Recommendation(
+            "rec-1",
+            wf,
+            ConfigSnapshot.empty(),
+            ConfigSnapshot.empty().sha256(),
+            "why",
+            Optional.empty(),
+            Recommendation.Status.BLOCKED,
+            List.of("needs_approval"),
+            Instant.EPOCH);
+    RunRecord taken =
+        store
+            .create(
+                RunRecord.builder(
+                        wf, ConfigSnapshot.empty(), Trigger.of(TriggerSource.API, "other"))
+                    .build())
+            .record();
 
-    PreflightReport r = preflight(List.of(), Optional.of(blocked))
-        .run(ok().recommendationId("rec-1").runId(taken.id()).build()).report();
+    PreflightReport r =
+        preflight(List.of(), Optional.of(blocked))
+            .run(ok().recommendationId("rec-1").runId(taken.id()).build())
+            .report();
 
-    assertThat(r.blockers()).extracting(PreflightIssue::code)
+    assertThat(r.blockers())
+        .extracting(PreflightIssue::code)
         .containsExactly("recommendation_blocked", "run_id_taken");
     assertThat(r.blockers().get(0).message()).contains("needs_approval");
   }
