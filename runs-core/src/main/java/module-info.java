@@ -15,8 +15,9 @@
 module dev.runs.core {
   requires transitive com.fasterxml.jackson.databind;
   requires org.slf4j;
-  // @NullMarked and @Nullable are read at compile time and by users' tools; nothing at run time
-  requires static org.jspecify;
+  // @NullMarked and @Nullable are read at compile time and by users' tools, nothing at run time;
+  // transitive because the API's signatures carry them
+  requires static transitive org.jspecify;
 
   exports dev.runs;
   exports dev.runs.payload;

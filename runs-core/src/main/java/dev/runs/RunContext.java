@@ -2,6 +2,7 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a {@link Workflow} gets for one execution of a run: the run's record and frozen config, its
@@ -101,7 +102,8 @@ public interface RunContext {
    * @return the result
    * @throws Exception what the call throws, after {@code tool.call.failed} is written
    */
-  <T> T tool(String name, String version, Object arguments, ToolBody<T> fn) throws Exception;
+  <T> T tool(String name, String version, @Nullable Object arguments, ToolBody<T> fn)
+      throws Exception;
 
   /**
    * Writes {@code tool.call.started} and returns a handle to end the call with, for calls that do
@@ -112,7 +114,7 @@ public interface RunContext {
    * @param arguments the arguments
    * @return the call in flight
    */
-  ToolCall toolCall(String name, String version, Object arguments);
+  ToolCall toolCall(String name, String version, @Nullable Object arguments);
 
   /**
    * Writes {@code agent.handoff}.

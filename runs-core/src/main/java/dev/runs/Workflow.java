@@ -1,5 +1,7 @@
 package dev.runs;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A host's workflow: the code a run executes. Register it with {@link
  * RunOrchestrator.Builder#workflow(String, String, Workflow)}; the orchestrator calls {@link
@@ -22,5 +24,5 @@ public interface Workflow {
    * @throws Exception any failure ends the run {@code failed}; a {@link RunCancelledException}
    *     ends it {@code cancelled}
    */
-  Object run(RunContext ctx) throws Exception;
+  @Nullable Object run(RunContext ctx) throws Exception;
 }

@@ -5,4 +5,7 @@
  * dev.runs.examples.PipelineExample}, {@link dev.runs.examples.StagesExample}, {@link
  * dev.runs.examples.AdvisorExample}); each is run by a smoke test. Not API.
  */
+@NullMarked
 package dev.runs.examples;
+
+import org.jspecify.annotations.NullMarked;

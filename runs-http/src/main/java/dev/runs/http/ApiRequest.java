@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request as the API sees it, independent of the server that received it: method, raw path and
@@ -37,8 +38,8 @@ final class ApiRequest implements Authenticator.Request {
   private final Map<String, List<String>> headers;
   private final BodySource body;
   private Optional<String> principal = Optional.empty();
-  private List<String> segments;
-  private Map<String, List<String>> query;
+  private @Nullable List<String> segments;
+  private @Nullable Map<String, List<String>> query;
 
   ApiRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers,
       BodySource body) {
@@ -143,7 +144,7 @@ final class ApiRequest implements Authenticator.Request {
     if (query == null) {
       Map<String, List<String>> q = new LinkedHashMap<>();
       if (!rawQuery.isEmpty()) {
-        for (String pair : rawQuery.split("&")) {
+        for (String pair : rawQuery.split("&", -1)) {
           if (pair.isEmpty()) {
             continue;
           }

@@ -25,6 +25,8 @@ sealed interface ApiResponse permits ApiResponse.Full, ApiResponse.Streamed {
    * @param headers the headers
    * @param body the body, empty for none
    */
+  // an immutable carrier from a resource to the server, never compared: the body is not copied
+  @SuppressWarnings("ArrayRecordComponent")
   record Full(int status, Map<String, String> headers, byte[] body) implements ApiResponse {
     public Full {
       headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));

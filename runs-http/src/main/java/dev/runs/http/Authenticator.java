@@ -101,7 +101,7 @@ public interface Authenticator {
      */
     default Optional<String> cookie(String name) {
       for (String header : headers("Cookie")) {
-        for (String pair : header.split(";")) {
+        for (String pair : header.split(";", -1)) {
           int eq = pair.indexOf('=');
           if (eq > 0 && pair.substring(0, eq).strip().equals(name)) {
             return Optional.of(pair.substring(eq + 1).strip());

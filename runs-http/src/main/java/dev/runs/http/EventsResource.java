@@ -146,9 +146,9 @@ final class EventsResource {
     }
     record Range(String type, double q, int order) {}
     List<Range> ranges = new ArrayList<>();
-    String[] parts = accept.split(",");
+    String[] parts = accept.split(",", -1);
     for (int i = 0; i < parts.length; i++) {
-      String[] p = parts[i].split(";");
+      String[] p = parts[i].split(";", -1);
       String type = p[0].strip().toLowerCase(Locale.ROOT);
       double qv = 1.0;
       for (int j = 1; j < p.length; j++) {
@@ -168,14 +168,18 @@ final class EventsResource {
     ranges.sort(Comparator.comparingDouble(Range::q).reversed().thenComparingInt(Range::order));
     for (Range r : ranges) {
       switch (r.type()) {
-        case SSE:
+        case SSE -> {
           return Format.SSE;
-        case NDJSON, "application/ndjson", "application/jsonl", "application/jsonlines":
+        }
+        case NDJSON, "application/ndjson", "application/jsonl", "application/jsonlines" -> {
           return Format.NDJSON;
-        case JSON, "application/*", "*/*":
+        }
+        case JSON, "application/*", "*/*" -> {
           return Format.JSON;
-        default:
-          break;
+        }
+        default -> {
+          // not one we serve: try the next range
+        }
       }
     }
     ObjectNode ext = Json.object();

@@ -38,7 +38,7 @@ final class Problems {
     ObjectNode ext = Json.object();
     Map<String, String> headers = new LinkedHashMap<>();
     ProblemType type;
-    String detail = failure.getMessage();
+    String detail = String.valueOf(failure.getMessage());
     if (failure instanceof ProblemException p) {
       type = p.type();
       ext.setAll(p.extensions());

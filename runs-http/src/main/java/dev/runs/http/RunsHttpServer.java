@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The HTTP and Server-Sent Events API over a {@link RunOrchestrator}, with the run viewer at
@@ -61,7 +62,7 @@ public final class RunsHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final RunsApi api;
   private final JdkTransport transport;
-  private final ExecutorService ownedExecutor;
+  private final @Nullable ExecutorService ownedExecutor;
   private final InetSocketAddress address;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -196,7 +197,7 @@ public final class RunsHttpServer implements AutoCloseable {
     private Optional<Authenticator> authenticator = Optional.empty();
     private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     private Duration heartbeat = DEFAULT_HEARTBEAT;
-    private Executor executor;
+    private @Nullable Executor executor;
 
     private Builder(RunOrchestrator orchestrator) {
       this.orchestrator = Objects.requireNonNull(orchestrator, "orchestrator");

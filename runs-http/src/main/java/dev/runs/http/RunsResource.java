@@ -61,7 +61,7 @@ final class RunsResource {
     }
     q.text("thread").ifPresent(b::threadKey);
     for (String value : q.all("status")) {
-      for (String name : value.split(",")) {
+      for (String name : value.split(",", -1)) {
         if (!name.isBlank()) {
           b.status(RunStatus.fromWireName(name.strip()));
         }

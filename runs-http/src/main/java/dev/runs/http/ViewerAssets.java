@@ -19,6 +19,8 @@ final class ViewerAssets {
       + " img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none';"
       + " frame-ancestors 'none'";
 
+  // a private carrier, never compared
+  @SuppressWarnings("ArrayRecordComponent")
   private record Asset(String contentType, byte[] bytes) {}
 
   private final Map<String, Asset> assets = new LinkedHashMap<>();

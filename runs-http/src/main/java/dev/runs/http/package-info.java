@@ -9,4 +9,7 @@
  * that {@code JdkTransport} adapts to {@code com.sun.net.httpserver}. Endpoints, problem types and
  * SSE semantics are described in {@code docs/http.md}.
  */
+@NullMarked
 package dev.runs.http;
+
+import org.jspecify.annotations.NullMarked;

@@ -34,6 +34,7 @@ final class Http {
   }
 
   /** A complete response. */
+  @SuppressWarnings("ArrayRecordComponent") // a test carrier, never compared
   record Response(int status, HttpHeaders headers, byte[] body) {
     String text() {
       return new String(body, StandardCharsets.UTF_8);

@@ -99,7 +99,7 @@ final class SseStreamTest {
     // the run goes on while nobody listens
     f.gate.release();
     assertThat(f.awaitTerminal(id)).isEqualTo(RunStatus.COMPLETED);
-    Waits.until(() -> f.server.address() != null && openStreams() == 0 ? true : null, WAIT,
+    Waits.until(() -> (f.server.address() != null && openStreams() == 0) ? true : null, WAIT,
         "the server to notice the disconnect");
     try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(lastId))) {
       List<Http.Message> rest = readToEnd(sse);

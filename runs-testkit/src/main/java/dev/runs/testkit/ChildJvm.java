@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Java program in a child JVM, for crash and multi-process tests: started with this JVM's
@@ -79,7 +80,7 @@ public final class ChildJvm implements AutoCloseable {
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx256m"));
     private final Map<String, String> environment = new LinkedHashMap<>();
     private String name;
-    private Path stderrDirectory;
+    private @Nullable Path stderrDirectory;
 
     private Builder(Class<?> mainClass) {
       this.mainClass = mainClass;

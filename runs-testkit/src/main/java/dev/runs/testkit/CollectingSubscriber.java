@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Flow.Subscriber} for tests: requests a fixed number of events up front (or everything),
@@ -17,8 +18,8 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
   private final long initialRequest;
   private final List<RunEvent> events = new ArrayList<>();
   private final CountDownLatch done = new CountDownLatch(1);
-  private volatile Flow.Subscription subscription;
-  private volatile Throwable error;
+  private volatile Flow.@Nullable Subscription subscription;
+  private volatile @Nullable Throwable error;
   private volatile boolean completed;
 
   /**
@@ -60,12 +61,20 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
    * @param n more events to request
    */
   public void request(long n) {
-    subscription.request(n);
+    subscribed().request(n);
   }
 
   /** Cancels the subscription. */
   public void cancel() {
-    subscription.cancel();
+    subscribed().cancel();
+  }
+
+  private Flow.Subscription subscribed() {
+    Flow.@Nullable Subscription s = subscription;
+    if (s == null) {
+      throw new IllegalStateException("not subscribed yet: pass this subscriber to subscribe first");
+    }
+    return s;
   }
 
   /** @return a copy of the events received so far */
@@ -84,8 +93,8 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
     return out;
   }
 
-  /** @return the error that ended the stream, or {@code null} */
-  public Throwable error() {
+  /** @return the error that ended the stream, or {@code null} (read as {@code isNull()}) */
+  public @Nullable Throwable error() {
     return error;
   }
 

@@ -73,6 +73,7 @@ abstract class OrchestratorResumingKit extends OrchestratorKit {
 
   @Test
   @DisplayName("a completed run cannot be resumed; a resume needs a trigger; nothing is written")
+  @SuppressWarnings("NullAway") // passes null on purpose: the refusal names the trigger
   void resume_refusals() throws Exception {
     RunOrchestrator o = orchestrator("greeter", ctx -> "hi");
     RunHandle h = o.start(request("greeter").build());

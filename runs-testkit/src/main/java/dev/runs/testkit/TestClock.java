@@ -60,7 +60,7 @@ public final class TestClock extends Clock {
   @Override
   public Instant instant() {
     if (tick.isZero()) {
-      return now.get();
+      return Objects.requireNonNull(now.get(), "now");
     }
     return now.getAndUpdate(t -> t.plus(tick));
   }

@@ -80,14 +80,18 @@ final class ActiveExecutions implements ExecutionEnded {
   public void executionEnded(
       Execution ex, @Nullable RunStatus status, @Nullable RuntimeException failure, Duration took) {
     RunId id = ex.runId();
-    if (failure != null) {
+    if (failure != null || status == null) {
+      // a store failure, or an Error that escaped the execution before it had a status
       active.remove(id, ex);
       log.warn(
           "run {} - execution stopped by a store failure; its lease is kept so that it expires"
               + " and recoverInterrupted() marks the run interrupted",
           id,
           failure);
-      ex.done.completeExceptionally(failure);
+      ex.done.completeExceptionally(
+          failure != null
+              ? failure
+              : new IllegalStateException("run " + id + " - execution ended without a status"));
       return;
     }
     if (status != RunStatus.RUNNING && status != RunStatus.CANCEL_REQUESTED) {

@@ -115,12 +115,18 @@ final class ExecutionContext implements RunContext {
   }
 
   @Override
-  public <T> @Nullable T step(String id, Class<T> outputType, StepBody<T> body) {
+  // a step without output returns null from its body (StepBody<Void>): T is the caller's type and
+  // may be nullable; NullAway does not check generic nullness outside its JSpecify mode
+  @SuppressWarnings("NullAway")
+  public <T> T step(String id, Class<T> outputType, StepBody<T> body) {
     return steps.step(id, outputType, StepOptions.defaults(), body);
   }
 
   @Override
-  public <T> @Nullable T step(
+  // a step without output returns null from its body (StepBody<Void>): T is the caller's type and
+  // may be nullable; NullAway does not check generic nullness outside its JSpecify mode
+  @SuppressWarnings("NullAway")
+  public <T> T step(
       String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
     return steps.step(id, outputType, options, body);
   }
@@ -143,14 +149,14 @@ final class ExecutionContext implements RunContext {
   }
 
   @Override
-  public <T> T tool(String name, String version, Object arguments, ToolBody<T> fn)
+  public <T> T tool(String name, String version, @Nullable Object arguments, ToolBody<T> fn)
       throws Exception {
     Objects.requireNonNull(fn, "fn");
     return ToolCallRecorder.run(toolCall(name, version, arguments), fn);
   }
 
   @Override
-  public ToolCall toolCall(String name, String version, Object arguments) {
+  public ToolCall toolCall(String name, String version, @Nullable Object arguments) {
     return new ToolCallRecorder(record.id(), env.clock(), events, name, version, arguments);
   }
 

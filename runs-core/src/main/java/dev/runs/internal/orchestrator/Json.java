@@ -20,18 +20,16 @@ final class Json {
    */
   static JsonNode strict(@Nullable Object value, String field) {
     try {
-      JsonNode n = RecordJson.toJson(value);
-      return n == null ? NullNode.getInstance() : n;
+      return RecordJson.toJson(value);
     } catch (IllegalArgumentException e) {
-      throw new ValidationException(field, e.getMessage());
+      throw new ValidationException(field, String.valueOf(e.getMessage()));
     }
   }
 
   /** Converts a value, falling back to its {@code toString()} when it has no JSON form. */
   static JsonNode lenient(@Nullable Object value) {
     try {
-      JsonNode n = RecordJson.toJson(value);
-      return n == null ? NullNode.getInstance() : n;
+      return RecordJson.toJson(value);
     } catch (IllegalArgumentException | ValidationException e) {
       return TextNode.valueOf(String.valueOf(value));
     }

@@ -19,6 +19,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One tool call of a workflow: {@code tool.call.started} when created, then {@code .completed} or
@@ -39,7 +40,7 @@ final class ToolCallRecorder implements ToolCall {
 
   /** Writes {@code tool.call.started}. */
   ToolCallRecorder(
-      RunId runId, Clock clock, EventScope events, String name, String version, Object arguments) {
+      RunId runId, Clock clock, EventScope events, String name, String version, @Nullable Object arguments) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.events = Objects.requireNonNull(events, "events");

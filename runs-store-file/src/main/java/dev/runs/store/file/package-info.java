@@ -5,4 +5,7 @@
  * dev.runs.store.file.FileRunStoreProvider} is public; the engine and its helpers are
  * package-private.
  */
+@NullMarked
 package dev.runs.store.file;
+
+import org.jspecify.annotations.NullMarked;
