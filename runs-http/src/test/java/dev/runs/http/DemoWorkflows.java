@@ -39,7 +39,7 @@ final class DemoWorkflows {
    * Registers {@code research@1}, {@code gated@1}, {@code slow@1} and {@code flaky@1}.
    *
    * @param b the builder
-   * @param gate what runs of the {@code gated} workflow wait for
+   * @param gate what runs of the gate-keeping workflow (the second one) wait for
    * @param tick how long each step of {@code slow} and the model call of {@code research} take
    * @return the builder
    */
