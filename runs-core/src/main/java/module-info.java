@@ -1,7 +1,7 @@
 /**
- * Runs core: the public API ({@code dev.runs}), the typed event payloads ({@code
- * dev.runs.payload}) and the storage SPI ({@code dev.runs.spi}). Everything else (the default
- * store, the orchestrator, the codecs, the in-memory store) is implementation and not exported.
+ * Runs core: the public API ({@code dev.runs}), the typed event payloads ({@code dev.runs.payload})
+ * and the storage SPI ({@code dev.runs.spi}). Everything else (the default store, the orchestrator,
+ * the codecs, the in-memory store) is implementation and not exported.
  *
  * <p>Jackson's tree model ({@code JsonNode}) appears in the API, so databind is required
  * transitively. Stores are found with {@link java.util.ServiceLoader} through {@link

@@ -24,12 +24,14 @@ import java.util.OptionalLong;
  * @param maxCost most cost, in the unit the host reports model costs in
  * @param maxWallTime longest execution
  */
-public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optional<Duration> maxWallTime) {
+public record Budget(
+    OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optional<Duration> maxWallTime) {
 
   /** Where a budget lives in a config snapshot. */
   public static final String CONFIG_POINTER = "/budget";
 
-  private static final Budget NONE = new Budget(OptionalLong.empty(), Optional.empty(), Optional.empty());
+  private static final Budget NONE =
+      new Budget(OptionalLong.empty(), Optional.empty(), Optional.empty());
 
   /**
    * Validates the limits and normalizes the cost's scale.
@@ -41,17 +43,17 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
     Objects.requireNonNull(maxCost, "maxCost");
     Objects.requireNonNull(maxWallTime, "maxWallTime");
     if (maxTokens.isPresent() && maxTokens.getAsLong() < 0) {
-      throw new ValidationException("budget.max_tokens", "must not be negative but was "
-          + maxTokens.getAsLong());
+      throw new ValidationException(
+          "budget.max_tokens", "must not be negative but was " + maxTokens.getAsLong());
     }
     if (maxCost.isPresent() && maxCost.get().signum() < 0) {
-      throw new ValidationException("budget.max_cost", "must not be negative but was "
-          + maxCost.get().toPlainString());
+      throw new ValidationException(
+          "budget.max_cost", "must not be negative but was " + maxCost.get().toPlainString());
     }
     maxCost = maxCost.map(Budget::plain);
     if (maxWallTime.isPresent() && maxWallTime.get().isNegative()) {
-      throw new ValidationException("budget.max_wall_time", "must not be negative but was "
-          + maxWallTime.get());
+      throw new ValidationException(
+          "budget.max_wall_time", "must not be negative but was " + maxWallTime.get());
     }
   }
 
@@ -61,7 +63,9 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
     return s.scale() < 0 ? s.setScale(0) : s;
   }
 
-  /** @return a budget without limits */
+  /**
+   * @return a budget without limits
+   */
   public static Budget none() {
     return NONE;
   }
@@ -79,7 +83,8 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
    * @return a copy with the cost limit set
    */
   public Budget withMaxCost(BigDecimal value) {
-    return new Budget(maxTokens, Optional.of(Objects.requireNonNull(value, "maxCost")), maxWallTime);
+    return new Budget(
+        maxTokens, Optional.of(Objects.requireNonNull(value, "maxCost")), maxWallTime);
   }
 
   /**
@@ -87,15 +92,20 @@ public record Budget(OptionalLong maxTokens, Optional<BigDecimal> maxCost, Optio
    * @return a copy with the wall time limit set
    */
   public Budget withMaxWallTime(Duration value) {
-    return new Budget(maxTokens, maxCost, Optional.of(Objects.requireNonNull(value, "maxWallTime")));
+    return new Budget(
+        maxTokens, maxCost, Optional.of(Objects.requireNonNull(value, "maxWallTime")));
   }
 
-  /** @return true when no limit is set */
+  /**
+   * @return true when no limit is set
+   */
   public boolean isUnlimited() {
     return maxTokens.isEmpty() && maxCost.isEmpty() && maxWallTime.isEmpty();
   }
 
-  /** @return the JSON form stored in the config snapshot */
+  /**
+   * @return the JSON form stored in the config snapshot
+   */
   public ObjectNode toJson() {
     return BudgetJson.encode(this);
   }

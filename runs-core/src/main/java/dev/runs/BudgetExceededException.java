@@ -24,32 +24,48 @@ public final class BudgetExceededException extends RunsException {
    * @param limit the limit (milliseconds for wall time)
    * @param actual what the run reached
    */
-  public BudgetExceededException(RunId runId, String dimension, BigDecimal limit, BigDecimal actual) {
-    super("run " + runId + " exceeded its " + dimension + " budget: " + actual.toPlainString()
-        + " > limit " + limit.toPlainString()
-        + " (rerun it with a larger /budget to continue)");
+  public BudgetExceededException(
+      RunId runId, String dimension, BigDecimal limit, BigDecimal actual) {
+    super(
+        "run "
+            + runId
+            + " exceeded its "
+            + dimension
+            + " budget: "
+            + actual.toPlainString()
+            + " > limit "
+            + limit.toPlainString()
+            + " (rerun it with a larger /budget to continue)");
     this.runId = Objects.requireNonNull(runId, "runId");
     this.dimension = Objects.requireNonNull(dimension, "dimension");
     this.limit = limit;
     this.actual = actual;
   }
 
-  /** @return the run */
+  /**
+   * @return the run
+   */
   public RunId runId() {
     return runId;
   }
 
-  /** @return {@code tokens}, {@code cost} or {@code wall_time} */
+  /**
+   * @return {@code tokens}, {@code cost} or {@code wall_time}
+   */
   public String dimension() {
     return dimension;
   }
 
-  /** @return the limit */
+  /**
+   * @return the limit
+   */
   public BigDecimal limit() {
     return limit;
   }
 
-  /** @return what the run reached */
+  /**
+   * @return what the run reached
+   */
   public BigDecimal actual() {
     return actual;
   }

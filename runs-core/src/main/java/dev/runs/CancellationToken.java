@@ -2,9 +2,9 @@ package dev.runs;
 
 /**
  * Tells a running workflow that its run should stop: a cancel was requested (by any instance
- * sharing the store), the orchestrator is closing, or this instance lost the run's lease. Cancellation
- * is cooperative: the orchestrator checks it before every step; long-running code should call
- * {@link #throwIfCancelled()} at safe points. Thread-safe.
+ * sharing the store), the orchestrator is closing, or this instance lost the run's lease.
+ * Cancellation is cooperative: the orchestrator checks it before every step; long-running code
+ * should call {@link #throwIfCancelled()} at safe points. Thread-safe.
  */
 public interface CancellationToken {
   /**

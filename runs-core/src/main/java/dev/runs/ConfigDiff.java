@@ -7,15 +7,17 @@ import java.util.Optional;
 
 /**
  * The difference between two config snapshots, as JSON Pointer paths (RFC 6901) with their old and
- * new values. Produced by {@link ConfigSnapshot#diff(ConfigSnapshot)}; recorded on a rerun's lineage
- * and on a run started from a recommendation.
+ * new values. Produced by {@link ConfigSnapshot#diff(ConfigSnapshot)}; recorded on a rerun's
+ * lineage and on a run started from a recommendation.
  *
  * @param changes the changes in path order
  */
 public record ConfigDiff(List<Change> changes) {
   private static final ConfigDiff EMPTY = new ConfigDiff(List.of());
 
-  /** @return the diff with no change */
+  /**
+   * @return the diff with no change
+   */
   public static ConfigDiff empty() {
     return EMPTY;
   }
@@ -25,7 +27,9 @@ public record ConfigDiff(List<Change> changes) {
     changes = List.copyOf(changes);
   }
 
-  /** @return true when the snapshots are equal */
+  /**
+   * @return true when the snapshots are equal
+   */
   public boolean isEmpty() {
     return changes.isEmpty();
   }
@@ -48,7 +52,8 @@ public record ConfigDiff(List<Change> changes) {
    * @param oldValue the value before (absent for {@code ADDED})
    * @param newValue the value after (absent for {@code REMOVED})
    */
-  public record Change(String path, Op op, Optional<JsonNode> oldValue, Optional<JsonNode> newValue) {
+  public record Change(
+      String path, Op op, Optional<JsonNode> oldValue, Optional<JsonNode> newValue) {
     /** Validates and copies the values. */
     public Change {
       Objects.requireNonNull(path, "path");
@@ -56,18 +61,25 @@ public record ConfigDiff(List<Change> changes) {
       oldValue = oldValue.map(JsonNode::deepCopy);
       newValue = newValue.map(JsonNode::deepCopy);
       if ((op == Op.ADDED) != oldValue.isEmpty() || (op == Op.REMOVED) != newValue.isEmpty()) {
-        throw new IllegalArgumentException(op + " at " + path
-            + ": ADDED has only a new value, REMOVED only an old one, CHANGED both");
+        throw new IllegalArgumentException(
+            op
+                + " at "
+                + path
+                + ": ADDED has only a new value, REMOVED only an old one, CHANGED both");
       }
     }
 
-    /** @return a copy of the old value */
+    /**
+     * @return a copy of the old value
+     */
     @Override
     public Optional<JsonNode> oldValue() {
       return oldValue.map(JsonNode::deepCopy);
     }
 
-    /** @return a copy of the new value */
+    /**
+     * @return a copy of the new value
+     */
     @Override
     public Optional<JsonNode> newValue() {
       return newValue.map(JsonNode::deepCopy);

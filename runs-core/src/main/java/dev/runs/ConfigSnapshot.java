@@ -15,11 +15,11 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * The frozen configuration of a run: the resolved prompt render, model and parameters, policy,
- * tool definitions with their versions, and inputs — everything needed to run it again the same
- * way. Stored as canonical JSON (keys sorted at every level, compact, numbers in plain form) with
- * the sha256 of that text, so the same logical config always has the same hash whatever the key
- * order or whitespace it was written with.
+ * The frozen configuration of a run: the resolved prompt render, model and parameters, policy, tool
+ * definitions with their versions, and inputs — everything needed to run it again the same way.
+ * Stored as canonical JSON (keys sorted at every level, compact, numbers in plain form) with the
+ * sha256 of that text, so the same logical config always has the same hash whatever the key order
+ * or whitespace it was written with.
  *
  * <p>Conventional top-level keys, set by the {@link Builder}: {@code prompt}, {@code model} ({@code
  * provider}, {@code name}, {@code params}), {@code policy}, {@code tools} (list of {@code name},
@@ -39,7 +39,9 @@ public final class ConfigSnapshot {
     this.sha256 = Sha256.hex(canonicalJson);
   }
 
-  /** @return the empty config {@code {}} */
+  /**
+   * @return the empty config {@code {}}
+   */
   public static ConfigSnapshot empty() {
     return EMPTY;
   }
@@ -54,7 +56,8 @@ public final class ConfigSnapshot {
   public static ConfigSnapshot of(JsonNode node) {
     Objects.requireNonNull(node, "node");
     if (!node.isObject()) {
-      throw new ValidationException("config", "must be a JSON object but was " + node.getNodeType());
+      throw new ValidationException(
+          "config", "must be a JSON object but was " + node.getNodeType());
     }
     return new ConfigSnapshot((ObjectNode) node);
   }
@@ -85,22 +88,30 @@ public final class ConfigSnapshot {
     return of(RecordJson.toJson(config));
   }
 
-  /** @return a builder for the conventional layout */
+  /**
+   * @return a builder for the conventional layout
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return the canonical JSON text */
+  /**
+   * @return the canonical JSON text
+   */
   public String json() {
     return canonicalJson;
   }
 
-  /** @return lowercase hex sha256 of {@link #json()} in UTF-8 */
+  /**
+   * @return lowercase hex sha256 of {@link #json()} in UTF-8
+   */
   public String sha256() {
     return sha256;
   }
 
-  /** @return a new tree of the config; changing it does not change the snapshot */
+  /**
+   * @return a new tree of the config; changing it does not change the snapshot
+   */
   public ObjectNode toJsonNode() {
     try {
       return (ObjectNode) JsonSupport.parse(canonicalJson);
@@ -143,8 +154,13 @@ public final class ConfigSnapshot {
           child = parent.putObject(tokens.get(i));
         }
         if (!child.isObject()) {
-          throw new ValidationException("overrides." + pointer, "crosses '"
-              + tokens.get(i) + "', which is a " + child.getNodeType() + ", not an object");
+          throw new ValidationException(
+              "overrides." + pointer,
+              "crosses '"
+                  + tokens.get(i)
+                  + "', which is a "
+                  + child.getNodeType()
+                  + ", not an object");
         }
         parent = (ObjectNode) child;
       }
@@ -186,7 +202,8 @@ public final class ConfigSnapshot {
         if (av == null) {
           out.add(new ConfigDiff.Change(p, ConfigDiff.Op.ADDED, Optional.empty(), Optional.of(bv)));
         } else if (bv == null) {
-          out.add(new ConfigDiff.Change(p, ConfigDiff.Op.REMOVED, Optional.of(av), Optional.empty()));
+          out.add(
+              new ConfigDiff.Change(p, ConfigDiff.Op.REMOVED, Optional.of(av), Optional.empty()));
         } else {
           diff(p, av, bv, out);
         }
@@ -201,12 +218,14 @@ public final class ConfigSnapshot {
         diff(path + "/" + i, aa.get(i), bb.get(i), out);
       }
       for (int i = common; i < aa.size(); i++) {
-        out.add(new ConfigDiff.Change(path + "/" + i, ConfigDiff.Op.REMOVED, Optional.of(aa.get(i)),
-            Optional.empty()));
+        out.add(
+            new ConfigDiff.Change(
+                path + "/" + i, ConfigDiff.Op.REMOVED, Optional.of(aa.get(i)), Optional.empty()));
       }
       for (int i = common; i < bb.size(); i++) {
-        out.add(new ConfigDiff.Change(path + "/" + i, ConfigDiff.Op.ADDED, Optional.empty(),
-            Optional.of(bb.get(i))));
+        out.add(
+            new ConfigDiff.Change(
+                path + "/" + i, ConfigDiff.Op.ADDED, Optional.empty(), Optional.of(bb.get(i))));
       }
       return;
     }
@@ -216,15 +235,19 @@ public final class ConfigSnapshot {
   private static String checkPointer(String pointer) {
     Objects.requireNonNull(pointer, "pointer");
     if (!pointer.isEmpty() && !pointer.startsWith("/")) {
-      throw new ValidationException("pointer", "'" + pointer
-          + "' must be a JSON Pointer starting with '/', e.g. /model/params/temperature");
+      throw new ValidationException(
+          "pointer",
+          "'"
+              + pointer
+              + "' must be a JSON Pointer starting with '/', e.g. /model/params/temperature");
     }
     for (int i = 0; i < pointer.length(); i++) {
       if (pointer.charAt(i) == '~') {
         char next = i + 1 < pointer.length() ? pointer.charAt(i + 1) : ' ';
         if (next != '0' && next != '1') {
-          throw new ValidationException("pointer", "'" + pointer
-              + "' has '~' not followed by 0 or 1 (write ~0 for '~' and ~1 for '/')");
+          throw new ValidationException(
+              "pointer",
+              "'" + pointer + "' has '~' not followed by 0 or 1 (write ~0 for '~' and ~1 for '/')");
         }
       }
     }
@@ -258,9 +281,7 @@ public final class ConfigSnapshot {
     return "ConfigSnapshot[sha256=" + sha256 + "]";
   }
 
-  /**
-   * Builds a config in the conventional layout. Not thread-safe; each setter fails fast.
-   */
+  /** Builds a config in the conventional layout. Not thread-safe; each setter fails fast. */
   public static final class Builder {
     private final ObjectNode root = JsonSupport.object();
 
@@ -361,10 +382,11 @@ public final class ConfigSnapshot {
       return (ObjectNode) n;
     }
 
-    /** @return the frozen snapshot */
+    /**
+     * @return the frozen snapshot
+     */
     public ConfigSnapshot build() {
       return new ConfigSnapshot(root.deepCopy());
     }
   }
-
 }

@@ -3,8 +3,8 @@ package dev.runs;
 /**
  * The request is well-formed but collides with what the store holds now: another writer appended
  * first ({@link SequenceConflictException}), the run id or stage attempt is taken ({@link
- * RunAlreadyExistsException}, {@link StageExistsException}), another instance holds the run's
- * lease ({@link RunBusyException}), or the run's status refuses the event ({@link
+ * RunAlreadyExistsException}, {@link StageExistsException}), another instance holds the run's lease
+ * ({@link RunBusyException}), or the run's status refuses the event ({@link
  * IllegalTransitionException}). Nothing was written. Re-read the run and decide again; sending the
  * same request unchanged succeeds only where the subclass says so (a busy run after its lease
  * expires). Over HTTP these are {@code 409 Conflict}.

@@ -13,8 +13,8 @@ import java.nio.charset.StandardCharsets;
  * time as RFC 3339 UTC with six fractional digits. Absent optional fields are left out.
  *
  * <p>Decoding accepts the fields in any order, keeps unknown top-level fields, and refuses a
- * missing or malformed required field with a {@link ValidationException} naming it. The JSON
- * Schema of the envelope is the class-path resource {@value #SCHEMA_RESOURCE}.
+ * missing or malformed required field with a {@link ValidationException} naming it. The JSON Schema
+ * of the envelope is the class-path resource {@value #SCHEMA_RESOURCE}.
  *
  * <p>All methods are static and thread-safe.
  */

@@ -12,7 +12,8 @@ import java.util.OptionalInt;
  * draft.
  *
  * <pre>{@code
- * EventDraft d = EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "hi")))
+ * EventDraft d = EventDraft.of(EventTypes.CONSOLE_LINE,
+ *         Payload.of(Map.of("stream", "stdout", "text", "hi")))
  *     .withStep("build/compile")
  *     .withIdempotencyKey("compile-line-1");
  * }</pre>
@@ -36,8 +37,10 @@ public record EventDraft(
 
   /** Source used when none is set. */
   public static final String DEFAULT_SOURCE = "host";
+
   /** Maximum length of a step id. */
   public static final int MAX_STEP_ID_LENGTH = 200;
+
   /** Maximum length of an idempotency key. */
   public static final int MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 
@@ -70,8 +73,14 @@ public record EventDraft(
    * @return the draft, source {@code host}
    */
   public static EventDraft of(EventType type, Payload payload) {
-    return new EventDraft(type, payload, Optional.empty(), OptionalInt.empty(), Optional.empty(),
-        DEFAULT_SOURCE, Optional.empty());
+    return new EventDraft(
+        type,
+        payload,
+        Optional.empty(),
+        OptionalInt.empty(),
+        Optional.empty(),
+        DEFAULT_SOURCE,
+        Optional.empty());
   }
 
   /**
@@ -111,8 +120,8 @@ public record EventDraft(
    * @return a copy with the step set
    */
   public EventDraft withStep(String newStepId) {
-    return new EventDraft(type, payload, Optional.of(newStepId), attempt, parentEventId, source,
-        idempotencyKey);
+    return new EventDraft(
+        type, payload, Optional.of(newStepId), attempt, parentEventId, source, idempotencyKey);
   }
 
   /**
@@ -120,8 +129,8 @@ public record EventDraft(
    * @return a copy with the attempt set
    */
   public EventDraft withAttempt(int newAttempt) {
-    return new EventDraft(type, payload, stepId, OptionalInt.of(newAttempt), parentEventId, source,
-        idempotencyKey);
+    return new EventDraft(
+        type, payload, stepId, OptionalInt.of(newAttempt), parentEventId, source, idempotencyKey);
   }
 
   /**
@@ -129,8 +138,8 @@ public record EventDraft(
    * @return a copy with the causation link set
    */
   public EventDraft withParent(EventId parent) {
-    return new EventDraft(type, payload, stepId, attempt, Optional.of(parent), source,
-        idempotencyKey);
+    return new EventDraft(
+        type, payload, stepId, attempt, Optional.of(parent), source, idempotencyKey);
   }
 
   /**
@@ -138,8 +147,7 @@ public record EventDraft(
    * @return a copy with the source set
    */
   public EventDraft withSource(String newSource) {
-    return new EventDraft(type, payload, stepId, attempt, parentEventId, newSource,
-        idempotencyKey);
+    return new EventDraft(type, payload, stepId, attempt, parentEventId, newSource, idempotencyKey);
   }
 
   /**
@@ -155,8 +163,7 @@ public record EventDraft(
    * @return a copy with the payload replaced
    */
   public EventDraft withPayload(Payload newPayload) {
-    return new EventDraft(type, newPayload, stepId, attempt, parentEventId, source,
-        idempotencyKey);
+    return new EventDraft(type, newPayload, stepId, attempt, parentEventId, source, idempotencyKey);
   }
 
   static void checkStepId(String stepId) {
@@ -164,55 +171,85 @@ public record EventDraft(
       throw new ValidationException("step_id", "must not be empty");
     }
     if (stepId.length() > MAX_STEP_ID_LENGTH) {
-      throw new ValidationException("step_id",
+      throw new ValidationException(
+          "step_id",
           "must be at most " + MAX_STEP_ID_LENGTH + " characters but has " + stepId.length());
     }
     if (stepId.startsWith("/") || stepId.endsWith("/") || stepId.contains("//")) {
-      throw new ValidationException("step_id",
+      throw new ValidationException(
+          "step_id",
           "'" + stepId + "' must be segments separated by single '/' (no leading or trailing '/')");
     }
     for (int i = 0; i < stepId.length(); i++) {
       char c = stepId.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '-' || c == '_' || c == '.' || c == ':' || c == '@' || c == '/';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || c == '.'
+              || c == ':'
+              || c == '@'
+              || c == '/';
       if (!ok) {
-        throw new ValidationException("step_id", "character '" + printable(c) + "' at index " + i
-            + " is not allowed in '" + stepId.replaceAll("\\p{Cntrl}", "?")
-            + "' (allowed: letters, digits, '-', '_', '.', ':', '@', and '/' between segments)");
+        throw new ValidationException(
+            "step_id",
+            "character '"
+                + printable(c)
+                + "' at index "
+                + i
+                + " is not allowed in '"
+                + stepId.replaceAll("\\p{Cntrl}", "?")
+                + "' (allowed: letters, digits, '-', '_', '.', ':', '@', and '/' between"
+                + " segments)");
       }
     }
   }
 
   static void checkSource(String source) {
     if (source.isEmpty() || source.length() > 64) {
-      throw new ValidationException("source", "must be 1 to 64 characters but has " + source.length());
+      throw new ValidationException(
+          "source", "must be 1 to 64 characters but has " + source.length());
     }
     for (int i = 0; i < source.length(); i++) {
       char c = source.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-          || c == '.' || c == ':';
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || c == '.'
+              || c == ':';
       if (!ok || (i == 0 && !(c >= 'a' && c <= 'z'))) {
-        throw new ValidationException("source", "'" + source.replaceAll("\\p{Cntrl}", "?")
-            + "' must start with a-z and use only a-z, 0-9, '-', '_', '.', ':'");
+        throw new ValidationException(
+            "source",
+            "'"
+                + source.replaceAll("\\p{Cntrl}", "?")
+                + "' must start with a-z and use only a-z, 0-9, '-', '_', '.', ':'");
       }
     }
   }
 
   static void checkIdempotencyKey(String key) {
     if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
-      throw new ValidationException("idempotency_key", "must be 1 to "
-          + MAX_IDEMPOTENCY_KEY_LENGTH + " characters but has " + key.length());
+      throw new ValidationException(
+          "idempotency_key",
+          "must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters but has " + key.length());
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
       if (c < 0x20 || c == 0x7f) {
-        throw new ValidationException("idempotency_key",
+        throw new ValidationException(
+            "idempotency_key",
             "must not contain control characters (found " + printable(c) + " at index " + i + ")");
       }
     }
   }
 
   private static String printable(char c) {
-    return c < 0x20 || c == 0x7f || c > 0x7e ? String.format("\\u%04x", (int) c) : String.valueOf(c);
+    return c < 0x20 || c == 0x7f || c > 0x7e
+        ? String.format("\\u%04x", (int) c)
+        : String.valueOf(c);
   }
 }

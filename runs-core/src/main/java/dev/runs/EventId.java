@@ -22,8 +22,12 @@ public record EventId(String value) implements Comparable<EventId> {
   public EventId {
     Objects.requireNonNull(value, "value");
     if (!Uuid7.isCanonical(value)) {
-      throw new ValidationException("event_id", "must be a canonical lowercase UUID such as "
-          + "0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55 but was '" + abbreviate(value) + "'");
+      throw new ValidationException(
+          "event_id",
+          "must be a canonical lowercase UUID such as "
+              + "0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55 but was '"
+              + abbreviate(value)
+              + "'");
     }
   }
 
@@ -49,7 +53,9 @@ public record EventId(String value) implements Comparable<EventId> {
     return new EventId(uuid.toString());
   }
 
-  /** @return a new UUIDv7 event id from the system clock */
+  /**
+   * @return a new UUIDv7 event id from the system clock
+   */
   public static EventId random() {
     return of(IDS.next());
   }

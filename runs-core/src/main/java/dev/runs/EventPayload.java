@@ -6,15 +6,19 @@ package dev.runs;
  * Component names become snake_case JSON keys.
  */
 public interface EventPayload {
-  /** @return the event type this payload belongs to */
+  /**
+   * @return the event type this payload belongs to
+   */
   EventType type();
 
-  /** @return this payload as JSON (the default converts the record's components) */
+  /**
+   * @return this payload as JSON (the default converts the record's components)
+   */
   default Payload toPayload() {
     if (this instanceof Record r) {
       return Payload.ofRecord(r);
     }
-    throw new IllegalStateException(getClass().getName()
-        + " is not a record; override toPayload() to build its JSON");
+    throw new IllegalStateException(
+        getClass().getName() + " is not a record; override toPayload() to build its JSON");
   }
 }

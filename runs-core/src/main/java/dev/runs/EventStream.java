@@ -15,10 +15,13 @@ public interface EventStream extends Iterator<RunEvent>, AutoCloseable {
   @Override
   void close();
 
-  /** @return a sequential stream over the remaining events that closes this one when closed */
+  /**
+   * @return a sequential stream over the remaining events that closes this one when closed
+   */
   default Stream<RunEvent> stream() {
     return StreamSupport.stream(
-            Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED | Spliterator.NONNULL), false)
+            Spliterators.spliteratorUnknownSize(this, Spliterator.ORDERED | Spliterator.NONNULL),
+            false)
         .onClose(this::close);
   }
 

@@ -7,8 +7,8 @@ import java.util.Objects;
  * type {@code x.<namespace>.<name>} such as {@code x.acme.score}. The core types are the constants
  * of {@link EventTypes}.
  *
- * <p>Syntax: 1 to 8 segments separated by {@code .}, each starting with a lowercase letter and
- * made of lowercase letters, digits and {@code _}; at most 128 characters. Appends accept only core
+ * <p>Syntax: 1 to 8 segments separated by {@code .}, each starting with a lowercase letter and made
+ * of lowercase letters, digits and {@code _}; at most 128 characters. Appends accept only core
  * types and {@code x.*} types (with at least a namespace and a name); reading accepts any type that
  * is syntactically valid, so logs written by a newer version stay readable.
  *
@@ -40,17 +40,23 @@ public record EventType(String name) {
     return core != null ? core : new EventType(name);
   }
 
-  /** @return true for a type in the core taxonomy */
+  /**
+   * @return true for a type in the core taxonomy
+   */
   public boolean isCore() {
     return EventTypes.byName(name) != null;
   }
 
-  /** @return true for a host-defined {@code x.<namespace>.<name>} type */
+  /**
+   * @return true for a host-defined {@code x.<namespace>.<name>} type
+   */
   public boolean isCustom() {
     return name.startsWith("x.") && name.indexOf('.', 2) > 0;
   }
 
-  /** @return true for {@code run.*} lifecycle types */
+  /**
+   * @return true for {@code run.*} lifecycle types
+   */
   public boolean isLifecycle() {
     return name.startsWith("run.");
   }
@@ -65,8 +71,8 @@ public record EventType(String name) {
       throw new ValidationException("type", "must not be empty");
     }
     if (name.length() > MAX_LENGTH) {
-      throw new ValidationException("type",
-          "must be at most " + MAX_LENGTH + " characters but has " + name.length());
+      throw new ValidationException(
+          "type", "must be at most " + MAX_LENGTH + " characters but has " + name.length());
     }
     int segments = 1;
     boolean segmentStart = true;
@@ -81,12 +87,14 @@ public record EventType(String name) {
         continue;
       }
       if (segmentStart && !(c >= 'a' && c <= 'z')) {
-        throw new ValidationException("type", "'" + name
-            + "' must be lowercase dotted: each segment starts with a letter a-z");
+        throw new ValidationException(
+            "type",
+            "'" + name + "' must be lowercase dotted: each segment starts with a letter a-z");
       }
       if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-        throw new ValidationException("type", "'" + name
-            + "' must be lowercase dotted: only a-z, 0-9, '_' and '.' are allowed");
+        throw new ValidationException(
+            "type",
+            "'" + name + "' must be lowercase dotted: only a-z, 0-9, '_' and '.' are allowed");
       }
       segmentStart = false;
     }

@@ -13,11 +13,14 @@ public record ExpectedSequence(long value) {
   /** Validates the value. */
   public ExpectedSequence {
     if (value < -1) {
-      throw new IllegalArgumentException("expected sequence must be -1 (any) or >= 0 but was " + value);
+      throw new IllegalArgumentException(
+          "expected sequence must be -1 (any) or >= 0 but was " + value);
     }
   }
 
-  /** @return no expectation: append after whatever is there */
+  /**
+   * @return no expectation: append after whatever is there
+   */
   public static ExpectedSequence any() {
     return ANY;
   }
@@ -33,7 +36,9 @@ public record ExpectedSequence(long value) {
     return new ExpectedSequence(lastSequence);
   }
 
-  /** @return true when no expectation is set */
+  /**
+   * @return true when no expectation is set
+   */
   public boolean isAny() {
     return value < 0;
   }

@@ -9,7 +9,9 @@ public enum GuardrailStage {
   /** The output side. */
   OUTPUT;
 
-  /** @return the lowercase JSON name */
+  /**
+   * @return the lowercase JSON name
+   */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }

@@ -20,9 +20,15 @@ public final class IllegalTransitionException extends ConflictException {
    * @param refusedType the type of the refused event
    */
   public IllegalTransitionException(RunId runId, RunStatus currentStatus, String refusedType) {
-    super("run " + runId + " is " + currentStatus.wireName() + ": an event of type '"
-        + refusedType + "' is not allowed in that status; nothing was written"
-        + hint(currentStatus));
+    super(
+        "run "
+            + runId
+            + " is "
+            + currentStatus.wireName()
+            + ": an event of type '"
+            + refusedType
+            + "' is not allowed in that status; nothing was written"
+            + hint(currentStatus));
     this.runId = runId;
     this.currentStatus = currentStatus;
     this.refusedType = refusedType;
@@ -38,17 +44,23 @@ public final class IllegalTransitionException extends ConflictException {
     return "";
   }
 
-  /** @return the run */
+  /**
+   * @return the run
+   */
   public RunId runId() {
     return runId;
   }
 
-  /** @return the status the run was in */
+  /**
+   * @return the status the run was in
+   */
   public RunStatus currentStatus() {
     return currentStatus;
   }
 
-  /** @return the type of the refused event */
+  /**
+   * @return the type of the refused event
+   */
   public String refusedType() {
     return refusedType;
   }

@@ -36,7 +36,8 @@ public final class LimitExceededException extends ValidationException {
    * @param maximum the configured maximum
    * @param actual the value seen
    */
-  public LimitExceededException(String context, String field, String limit, long maximum, long actual) {
+  public LimitExceededException(
+      String context, String field, String limit, long maximum, long actual) {
     super(context, field, rule(limit, maximum, actual));
     this.limit = limit;
     this.maximum = maximum;
@@ -44,21 +45,31 @@ public final class LimitExceededException extends ValidationException {
   }
 
   private static String rule(String limit, long maximum, long actual) {
-    return limit + " is " + maximum + " but got " + actual
+    return limit
+        + " is "
+        + maximum
+        + " but got "
+        + actual
         + " (raise it with RunStoreOptions.builder().limits(...) if this is intended)";
   }
 
-  /** @return the name of the limit, e.g. {@code maxPayloadBytes} */
+  /**
+   * @return the name of the limit, e.g. {@code maxPayloadBytes}
+   */
   public String limit() {
     return limit;
   }
 
-  /** @return the configured maximum */
+  /**
+   * @return the configured maximum
+   */
   public long maximum() {
     return maximum;
   }
 
-  /** @return the value seen */
+  /**
+   * @return the value seen
+   */
   public long actual() {
     return actual;
   }

@@ -13,7 +13,10 @@ import java.util.Optional;
  * @param configDiff for a rerun, the changes from the parent's config (empty for a replay)
  */
 public record Lineage(
-    RunId parentRunId, Relation relation, Optional<String> sourceCheckpoint, ConfigDiff configDiff) {
+    RunId parentRunId,
+    Relation relation,
+    Optional<String> sourceCheckpoint,
+    ConfigDiff configDiff) {
 
   /** How a run was derived. */
   public enum Relation {
@@ -22,7 +25,9 @@ public record Lineage(
     /** Changed parameters, executed from the start. */
     RERUN;
 
-    /** @return the lowercase JSON name */
+    /**
+     * @return the lowercase JSON name
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }

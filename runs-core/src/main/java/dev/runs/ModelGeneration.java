@@ -16,27 +16,29 @@ import dev.runs.payload.ModelGenerationCompleted;
  * <p>Implementations are safe to use from the thread that runs the step.
  */
 public interface ModelGeneration {
-  /** @return the {@code model.generation.started} event */
+  /**
+   * @return the {@code model.generation.started} event
+   */
   RunEvent startedEvent();
 
   /**
-   * Starts the {@code model.generation.completed} payload of this call: its provider and model,
-   * and its route when the call had one, are filled in.
+   * Starts the {@code model.generation.completed} payload of this call: its provider and model, and
+   * its route when the call had one, are filled in.
    *
    * @return a new builder
    */
   ModelGenerationCompleted.Builder completion();
 
   /**
-   * Writes {@code model.generation.completed}. The payload's provider and model must be the
-   * call's; a payload without a route gets the call's route, one without a latency the time
-   * since {@link #startedEvent()}.
+   * Writes {@code model.generation.completed}. The payload's provider and model must be the call's;
+   * a payload without a route gets the call's route, one without a latency the time since {@link
+   * #startedEvent()}.
    *
    * @param completion usage, cost, latency, finish reason, output (see {@link #completion()})
    * @return the event
    * @throws ValidationException when the provider or model differs from the started call's
-   * @throws BudgetExceededException when this call's usage crosses the run's budget (the event
-   *     and {@code budget.exceeded} are written first)
+   * @throws BudgetExceededException when this call's usage crosses the run's budget (the event and
+   *     {@code budget.exceeded} are written first)
    * @throws IllegalStateException when the generation already ended
    */
   RunEvent completed(ModelGenerationCompleted completion);

@@ -3,9 +3,8 @@ package dev.runs;
 import java.util.List;
 
 /**
- * No {@link dev.runs.spi.RunStoreProvider} on the class path handles the scheme of a store URI.
- * The message lists the schemes that were found and the artifact that provides the asked-for
- * scheme.
+ * No {@link dev.runs.spi.RunStoreProvider} on the class path handles the scheme of a store URI. The
+ * message lists the schemes that were found and the artifact that provides the asked-for scheme.
  */
 public final class NoStoreProviderException extends StoreConfigurationException {
   private static final long serialVersionUID = 1L;
@@ -41,12 +40,16 @@ public final class NoStoreProviderException extends StoreConfigurationException 
     this.availableSchemes = List.copyOf(availableSchemes);
   }
 
-  /** @return the scheme that was asked for */
+  /**
+   * @return the scheme that was asked for
+   */
   public String scheme() {
     return scheme;
   }
 
-  /** @return the schemes that providers on the class path handle */
+  /**
+   * @return the schemes that providers on the class path handle
+   */
   public List<String> availableSchemes() {
     return availableSchemes;
   }

@@ -36,7 +36,8 @@ public interface OrchestratorListener {
    * @param latency how long the attempt took, on the orchestrator's clock
    * @param succeeded true for {@code step.completed}, false for {@code step.failed}
    */
-  default void stepFinished(RunId runId, String stepId, int attempt, Duration latency, boolean succeeded) {}
+  default void stepFinished(
+      RunId runId, String stepId, int attempt, Duration latency, boolean succeeded) {}
 
   /**
    * The orchestrator appended an event and the store acknowledged it.

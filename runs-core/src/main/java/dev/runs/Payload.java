@@ -11,9 +11,9 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The body of an event: an immutable JSON object, kept as compact JSON text in the order its
- * fields were given. Build one from JSON text, a Jackson tree, a map or a record (component names
- * become snake_case keys); read it back as text, as a fresh tree, or field by field.
+ * The body of an event: an immutable JSON object, kept as compact JSON text in the order its fields
+ * were given. Build one from JSON text, a Jackson tree, a map or a record (component names become
+ * snake_case keys); read it back as text, as a fresh tree, or field by field.
  *
  * <p>Instances are immutable and thread-safe. {@link #toJsonNode()} returns a new tree each time,
  * so callers may change what they get.
@@ -22,6 +22,7 @@ public final class Payload {
   private static final Payload EMPTY = new Payload("{}", null);
 
   private final String json;
+
   /** Parsed form when it was at hand at construction; never handed out without a copy. */
   private volatile @Nullable ObjectNode tree;
 
@@ -30,7 +31,9 @@ public final class Payload {
     this.tree = tree;
   }
 
-  /** @return the empty object {@code {}} */
+  /**
+   * @return the empty object {@code {}}
+   */
   public static Payload empty() {
     return EMPTY;
   }
@@ -63,7 +66,8 @@ public final class Payload {
   public static Payload of(JsonNode node) {
     Objects.requireNonNull(node, "node");
     if (!node.isObject()) {
-      throw new ValidationException("payload", "must be a JSON object but was " + node.getNodeType());
+      throw new ValidationException(
+          "payload", "must be a JSON object but was " + node.getNodeType());
     }
     ObjectNode copy = ((ObjectNode) node).deepCopy();
     String json = JsonSupport.write(copy);
@@ -97,8 +101,8 @@ public final class Payload {
   }
 
   /**
-   * Trusted text already known to be one compact JSON object: {@link EventCodec} hands this
-   * factory to the envelope codec, which checked the text's syntax without building a tree.
+   * Trusted text already known to be one compact JSON object: {@link EventCodec} hands this factory
+   * to the envelope codec, which checked the text's syntax without building a tree.
    */
   static Payload trusted(String json) {
     return "{}".equals(json) ? EMPTY : new Payload(json, null);
@@ -120,18 +124,25 @@ public final class Payload {
   static void requireWellFormedUnicode(String text, String field) {
     int i = JsonSupport.firstUnpairedSurrogate(text);
     if (i >= 0) {
-      throw new ValidationException(field, String.format(
-          "contains an unpaired UTF-16 surrogate \\u%04x at character %d; JSON text must be valid"
-              + " Unicode", (int) text.charAt(i), i));
+      throw new ValidationException(
+          field,
+          String.format(
+              "contains an unpaired UTF-16 surrogate \\u%04x at character %d; JSON text must be"
+                  + " valid Unicode",
+              (int) text.charAt(i), i));
     }
   }
 
-  /** @return the compact JSON text */
+  /**
+   * @return the compact JSON text
+   */
   public String json() {
     return json;
   }
 
-  /** @return a new Jackson tree of this payload; changing it does not change the payload */
+  /**
+   * @return a new Jackson tree of this payload; changing it does not change the payload
+   */
   public ObjectNode toJsonNode() {
     return parsed().deepCopy();
   }
@@ -170,12 +181,16 @@ public final class Payload {
     return RecordJson.fromJson(parsed(), type, "payload");
   }
 
-  /** @return true for {@code {}} */
+  /**
+   * @return true for {@code {}}
+   */
   public boolean isEmpty() {
     return "{}".equals(json);
   }
 
-  /** @return the length of the JSON text in UTF-8 bytes */
+  /**
+   * @return the length of the JSON text in UTF-8 bytes
+   */
   public int utf8Length() {
     int n = 0;
     for (int i = 0; i < json.length(); i++) {
@@ -204,7 +219,8 @@ public final class Payload {
       try {
         t = (ObjectNode) JsonSupport.parse(json);
       } catch (IOException | ClassCastException e) {
-        throw new StoreCorruptedException("stored payload is not a JSON object: " + firstLine(e), e);
+        throw new StoreCorruptedException(
+            "stored payload is not a JSON object: " + firstLine(e), e);
       }
       tree = t;
     }

@@ -1,10 +1,9 @@
 package dev.runs;
 
 /**
- * A host-registered preflight check, run by {@link RunOrchestrator#preflight(RunRequest)} after
- * the built-in ones and before every start, replay and rerun. Report findings through {@link
- * Findings}; a check that throws is reported as the blocker {@code check_failed}. Checks must be
- * thread-safe.
+ * A host-registered preflight check, run by {@link RunOrchestrator#preflight(RunRequest)} after the
+ * built-in ones and before every start, replay and rerun. Report findings through {@link Findings};
+ * a check that throws is reported as the blocker {@code check_failed}. Checks must be thread-safe.
  *
  * <pre>{@code
  * PreflightCheck quota = (request, findings) -> {

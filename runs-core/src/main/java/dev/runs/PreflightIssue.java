@@ -18,8 +18,9 @@ public record PreflightIssue(String code, String message) {
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(message, "message");
     if (!code.matches("[a-z][a-z0-9_]{0,63}")) {
-      throw new ValidationException("preflight.code", "'" + code
-          + "' must be lowercase snake case, 1 to 64 characters, e.g. budget_missing");
+      throw new ValidationException(
+          "preflight.code",
+          "'" + code + "' must be lowercase snake case, 1 to 64 characters, e.g. budget_missing");
     }
   }
 

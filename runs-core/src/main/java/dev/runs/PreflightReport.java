@@ -20,7 +20,9 @@ import java.util.Optional;
  * @param normalizedConfig the config the run would be created with, when it could be built
  */
 public record PreflightReport(
-    List<PreflightIssue> blockers, List<PreflightIssue> warnings, Optional<ConfigSnapshot> normalizedConfig) {
+    List<PreflightIssue> blockers,
+    List<PreflightIssue> warnings,
+    Optional<ConfigSnapshot> normalizedConfig) {
 
   /** Copies the lists. */
   public PreflightReport {
@@ -29,7 +31,9 @@ public record PreflightReport(
     Objects.requireNonNull(normalizedConfig, "normalizedConfig");
   }
 
-  /** @return true when there is no blocker */
+  /**
+   * @return true when there is no blocker
+   */
   public boolean ready() {
     return blockers.isEmpty();
   }
@@ -52,6 +56,7 @@ public record PreflightReport(
 
   @Override
   public String toString() {
-    return (ready() ? "ready" : "blocked by " + blockers) + (warnings.isEmpty() ? "" : ", warnings " + warnings);
+    return (ready() ? "ready" : "blocked by " + blockers)
+        + (warnings.isEmpty() ? "" : ", warnings " + warnings);
   }
 }

@@ -4,9 +4,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a run came from: the explicit action that created it, the recommendation it followed
- * (the link recorded on the run and the stored recommendation itself), and the run it was derived
- * from by replay or rerun.
+ * Where a run came from: the explicit action that created it, the recommendation it followed (the
+ * link recorded on the run and the stored recommendation itself), and the run it was derived from
+ * by replay or rerun.
  *
  * @param runId the run
  * @param workflow its workflow

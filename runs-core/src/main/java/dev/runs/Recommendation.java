@@ -40,7 +40,9 @@ public record Recommendation(
     /** Starts referencing it are refused with the blocker {@code recommendation_blocked}. */
     BLOCKED;
 
-    /** @return the lowercase JSON name */
+    /**
+     * @return the lowercase JSON name
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -63,17 +65,28 @@ public record Recommendation(
     Objects.requireNonNull(createdAt, "createdAt");
     blockers = List.copyOf(blockers);
     if ((status == Status.BLOCKED) == blockers.isEmpty()) {
-      throw new IllegalArgumentException("recommendation " + id
-          + ": status BLOCKED needs blocker codes and READY none, but status is " + status
-          + " with blockers " + blockers);
+      throw new IllegalArgumentException(
+          "recommendation "
+              + id
+              + ": status BLOCKED needs blocker codes and READY none, but status is "
+              + status
+              + " with blockers "
+              + blockers);
     }
     if (!config.sha256().equals(configSha256)) {
-      throw new IllegalArgumentException("recommendation " + id + ": configSha256 " + configSha256
-          + " is not the hash of its config " + config.sha256());
+      throw new IllegalArgumentException(
+          "recommendation "
+              + id
+              + ": configSha256 "
+              + configSha256
+              + " is not the hash of its config "
+              + config.sha256());
     }
   }
 
-  /** @return true when runs may be started from it */
+  /**
+   * @return true when runs may be started from it
+   */
   public boolean isReady() {
     return status == Status.READY;
   }

@@ -113,9 +113,12 @@ public record RecommendationRequest(
       return this;
     }
 
-    /** @return the request */
+    /**
+     * @return the request
+     */
     public RecommendationRequest build() {
-      return new RecommendationRequest(id, workflow, config, budget, rationale, sourceRef, blockers);
+      return new RecommendationRequest(
+          id, workflow, config, budget, rationale, sourceRef, blockers);
     }
   }
 }

@@ -7,9 +7,9 @@ import dev.runs.internal.DefaultRedactor;
  * append-only, so a secret that reaches it stays there: redaction happens in the append path, in
  * the caller's thread, before validation and before the store sees the data.
  *
- * <p>{@link #defaults()} masks common secret shapes; {@link #none()} turns redaction off; hosts
- * can supply their own or chain one after the default with {@link #andThen(Redactor)}.
- * Implementations must be thread-safe and should be fast: they run for every event.
+ * <p>{@link #defaults()} masks common secret shapes; {@link #none()} turns redaction off; hosts can
+ * supply their own or chain one after the default with {@link #andThen(Redactor)}. Implementations
+ * must be thread-safe and should be fast: they run for every event.
  */
 @FunctionalInterface
 public interface Redactor {
@@ -47,12 +47,12 @@ public interface Redactor {
 
   /**
    * The default redactor. It masks the value of any field whose name looks like a secret ({@code
-   * password}, {@code passwd}, {@code secret}, {@code api_key}/{@code apikey}, {@code
-   * access_key}, {@code private_key}, {@code client_secret}, {@code authorization}, {@code
-   * credentials}, {@code token} and names ending in {@code _token} such as {@code access_token};
-   * not {@code max_tokens} or {@code input_tokens}), and inside any string it masks bearer tokens,
-   * PEM private key blocks, JWTs, and API keys shaped like {@code sk-...}, {@code AKIA...}, {@code
-   * ghp_...} and {@code xox?-...}.
+   * password}, {@code passwd}, {@code secret}, {@code api_key}/{@code apikey}, {@code access_key},
+   * {@code private_key}, {@code client_secret}, {@code authorization}, {@code credentials}, {@code
+   * token} and names ending in {@code _token} such as {@code access_token}; not {@code max_tokens}
+   * or {@code input_tokens}), and inside any string it masks bearer tokens, PEM private key blocks,
+   * JWTs, and API keys shaped like {@code sk-...}, {@code AKIA...}, {@code ghp_...} and {@code
+   * xox?-...}.
    *
    * @return the default redactor
    */
@@ -60,7 +60,9 @@ public interface Redactor {
     return DefaultRedactor.INSTANCE;
   }
 
-  /** @return a redactor that changes nothing */
+  /**
+   * @return a redactor that changes nothing
+   */
   static Redactor none() {
     return payload -> payload;
   }

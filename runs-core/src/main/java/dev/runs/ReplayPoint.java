@@ -11,7 +11,8 @@ import java.util.Optional;
  * <ul>
  *   <li>{@link #start()}: nothing is reused;
  *   <li>{@link #step(String)}: reuse the steps completed before that step first started;
- *   <li>{@link #checkpoint(String)}: reuse the steps completed before that {@code checkpoint.saved}.
+ *   <li>{@link #checkpoint(String)}: reuse the steps completed before that {@code
+ *       checkpoint.saved}.
  * </ul>
  *
  * @param kind which kind of point
@@ -43,12 +44,14 @@ public record ReplayPoint(Kind kind, Optional<String> id) {
       throw new ValidationException("replay_point", "the start takes no id");
     }
     if (kind != Kind.START && (id.isEmpty() || id.get().isBlank())) {
-      throw new ValidationException("replay_point", kind.name().toLowerCase(Locale.ROOT)
-          + " needs a non-blank id");
+      throw new ValidationException(
+          "replay_point", kind.name().toLowerCase(Locale.ROOT) + " needs a non-blank id");
     }
   }
 
-  /** @return the beginning of the run */
+  /**
+   * @return the beginning of the run
+   */
   public static ReplayPoint start() {
     return START_POINT;
   }
@@ -66,8 +69,8 @@ public record ReplayPoint(Kind kind, Optional<String> id) {
    * @return the point of that checkpoint
    */
   public static ReplayPoint checkpoint(String checkpointId) {
-    return new ReplayPoint(Kind.CHECKPOINT,
-        Optional.of(Objects.requireNonNull(checkpointId, "checkpointId")));
+    return new ReplayPoint(
+        Kind.CHECKPOINT, Optional.of(Objects.requireNonNull(checkpointId, "checkpointId")));
   }
 
   /**
@@ -88,8 +91,9 @@ public record ReplayPoint(Kind kind, Optional<String> id) {
     if (label.startsWith("checkpoint:")) {
       return checkpoint(label.substring(11));
     }
-    throw new ValidationException("replay_point", "'" + label
-        + "' must be start, step:<step id> or checkpoint:<checkpoint id>");
+    throw new ValidationException(
+        "replay_point",
+        "'" + label + "' must be start, step:<step id> or checkpoint:<checkpoint id>");
   }
 
   /**

@@ -20,18 +20,26 @@ public final class RunCancelledException extends RunsException {
    * @param reason why it stops, e.g. the reason given to {@code cancel}
    */
   public RunCancelledException(RunId runId, String reason) {
-    super("run " + runId + " was cancelled: " + reason
-        + " (let this exception propagate; the run ends cancelled and can be resumed)");
+    super(
+        "run "
+            + runId
+            + " was cancelled: "
+            + reason
+            + " (let this exception propagate; the run ends cancelled and can be resumed)");
     this.runId = Objects.requireNonNull(runId, "runId");
     this.reason = Objects.requireNonNull(reason, "reason");
   }
 
-  /** @return the run */
+  /**
+   * @return the run
+   */
   public RunId runId() {
     return runId;
   }
 
-  /** @return why the run stops */
+  /**
+   * @return why the run stops
+   */
   public String reason() {
     return reason;
   }

@@ -7,9 +7,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a {@link Workflow} gets for one execution of a run: the run's record and frozen config, its
  * budget, a cancellation token, durable steps, and emitters for the event taxonomy. Every event
- * written through the context has source {@code orchestrator}, carries the enclosing step path
- * and attempt, and has a deterministic idempotency key, so an execution that repeats work (a
- * resume) never writes an event twice.
+ * written through the context has source {@code orchestrator}, carries the enclosing step path and
+ * attempt, and has a deterministic idempotency key, so an execution that repeats work (a resume)
+ * never writes an event twice.
  *
  * <p><b>Steps.</b> {@link #step(String, Class, StepBody)} is the unit of durability: {@code
  * step.started}, then {@code step.completed} with the output as JSON, or {@code step.failed}. A
@@ -22,22 +22,34 @@ import org.jspecify.annotations.Nullable;
  * be used from that thread; {@link #cancellation()} may be shared with any thread.
  */
 public interface RunContext {
-  /** @return the run */
+  /**
+   * @return the run
+   */
   RunId runId();
 
-  /** @return the run's record */
+  /**
+   * @return the run's record
+   */
   RunRecord record();
 
-  /** @return the run's frozen config snapshot */
+  /**
+   * @return the run's frozen config snapshot
+   */
   ConfigSnapshot config();
 
-  /** @return the run's budget, {@link Budget#none()} when it has none */
+  /**
+   * @return the run's budget, {@link Budget#none()} when it has none
+   */
   Budget budget();
 
-  /** @return the execution number of the run: 1, then 2 after the first resume, and so on */
+  /**
+   * @return the execution number of the run: 1, then 2 after the first resume, and so on
+   */
   int attempt();
 
-  /** @return the token telling the workflow to stop */
+  /**
+   * @return the token telling the workflow to stop
+   */
   CancellationToken cancellation();
 
   /**

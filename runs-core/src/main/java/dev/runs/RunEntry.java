@@ -19,7 +19,9 @@ public record RunEntry(RunRecord record, RunStatus status, long lastSequence, In
     Objects.requireNonNull(updatedAt, "updatedAt");
   }
 
-  /** @return the run id */
+  /**
+   * @return the run id
+   */
   public RunId id() {
     return record.id();
   }

@@ -27,8 +27,8 @@ import java.util.OptionalInt;
  * @param source who emitted it: {@code orchestrator}, {@code host}, {@code engine}, {@code http}...
  * @param idempotencyKey the key a repeated append is recognised by
  * @param payload the type-specific body
- * @param unknownFields top-level fields this version does not know, name to raw JSON text, kept
- *     so that a newer writer's fields survive a read-write cycle
+ * @param unknownFields top-level fields this version does not know, name to raw JSON text, kept so
+ *     that a newer writer's fields survive a read-write cycle
  */
 public record RunEvent(
     String schema,
@@ -79,19 +79,30 @@ public record RunEvent(
     }
     EventDraft.checkSource(source);
     idempotencyKey.ifPresent(EventDraft::checkIdempotencyKey);
-    unknownFields = unknownFields.isEmpty()
-        ? Map.of()
-        : Collections.unmodifiableMap(new LinkedHashMap<>(unknownFields));
+    unknownFields =
+        unknownFields.isEmpty()
+            ? Map.of()
+            : Collections.unmodifiableMap(new LinkedHashMap<>(unknownFields));
   }
 
-  /** @return true when this event ends a run's execution (completed, failed, cancelled, interrupted) */
+  /**
+   * @return true when this event ends a run's execution (completed, failed, cancelled, interrupted)
+   */
   public boolean isTerminal() {
     return RunStateMachine.isTerminalType(type);
   }
 
   @Override
   public String toString() {
-    return "RunEvent[" + runId + "#" + sequence + " " + type + stepId.map(s -> " step=" + s).orElse("")
-        + " " + payload.json() + "]";
+    return "RunEvent["
+        + runId
+        + "#"
+        + sequence
+        + " "
+        + type
+        + stepId.map(s -> " step=" + s).orElse("")
+        + " "
+        + payload.json()
+        + "]";
   }
 }

@@ -3,11 +3,13 @@ package dev.runs;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A handle on a run that was started, resumed, replayed or rerun, or on the existing run a
- * repeated trigger id pointed at.
+ * A handle on a run that was started, resumed, replayed or rerun, or on the existing run a repeated
+ * trigger id pointed at.
  */
 public interface RunHandle {
-  /** @return the run */
+  /**
+   * @return the run
+   */
   RunId runId();
 
   /**
@@ -27,6 +29,8 @@ public interface RunHandle {
    */
   CompletableFuture<RunStatus> completion();
 
-  /** @return the run's record */
+  /**
+   * @return the run's record
+   */
   RunRecord record();
 }

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The id of a run: an optional namespace prefix followed by a local id, separated by {@code /},
- * such as {@code acme/etl/0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55}. New ids use a time-ordered
- * UUIDv7 as the local part.
+ * such as {@code acme/etl/0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55}. New ids use a time-ordered UUIDv7
+ * as the local part.
  *
  * <p>Ids are safe as file paths and in SQL: 1 to {@value #MAX_LENGTH} characters; segments of
  * lowercase ASCII letters, digits, {@code -}, {@code _} and {@code .}, each starting with a letter
@@ -26,7 +26,8 @@ public record RunId(String value) implements Comparable<RunId> {
   public static final int MAX_SEGMENTS = 8;
 
   private static final Clock UTC = Clock.systemUTC();
-  private static final dev.runs.internal.support.Uuid7 IDS = new dev.runs.internal.support.Uuid7(UTC);
+  private static final dev.runs.internal.support.Uuid7 IDS =
+      new dev.runs.internal.support.Uuid7(UTC);
 
   /**
    * Validates the id.
@@ -49,7 +50,9 @@ public record RunId(String value) implements Comparable<RunId> {
     return new RunId(value);
   }
 
-  /** @return a new id with no namespace: a UUIDv7 */
+  /**
+   * @return a new id with no namespace: a UUIDv7
+   */
   public static RunId random() {
     return new RunId(IDS.next().toString());
   }
@@ -85,23 +88,31 @@ public record RunId(String value) implements Comparable<RunId> {
     return namespace;
   }
 
-  /** @return the namespace part (everything before the last {@code /}), or empty for none */
+  /**
+   * @return the namespace part (everything before the last {@code /}), or empty for none
+   */
   public String namespace() {
     int slash = value.lastIndexOf('/');
     return slash < 0 ? "" : value.substring(0, slash);
   }
 
-  /** @return the local part (after the last {@code /}) */
+  /**
+   * @return the local part (after the last {@code /})
+   */
   public String localId() {
     return value.substring(value.lastIndexOf('/') + 1);
   }
 
-  /** @return the segments of the id, namespace segments first */
+  /**
+   * @return the segments of the id, namespace segments first
+   */
   public List<String> segments() {
     return List.of(value.split("/", -1));
   }
 
-  /** @return the namespace, if the id has one */
+  /**
+   * @return the namespace, if the id has one
+   */
   public Optional<String> namespaceIfAny() {
     String ns = namespace();
     return ns.isEmpty() ? Optional.empty() : Optional.of(ns);
@@ -122,8 +133,8 @@ public record RunId(String value) implements Comparable<RunId> {
       throw new ValidationException(field, "must not be empty");
     }
     if (value.length() > MAX_LENGTH) {
-      throw new ValidationException(field,
-          "must be at most " + MAX_LENGTH + " characters but has " + value.length());
+      throw new ValidationException(
+          field, "must be at most " + MAX_LENGTH + " characters but has " + value.length());
     }
     if (value.charAt(0) == '/' || value.charAt(value.length() - 1) == '/') {
       throw new ValidationException(field, "must not start or end with '/' in '" + value + "'");
@@ -141,22 +152,30 @@ public record RunId(String value) implements Comparable<RunId> {
         continue;
       }
       if (c == '\\') {
-        throw new ValidationException(field, "must not contain a backslash: '" + printable(value) + "'");
+        throw new ValidationException(
+            field, "must not contain a backslash: '" + printable(value) + "'");
       }
       if (c == 0) {
         throw new ValidationException(field, "must not contain a NUL character");
       }
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-          || c == '.';
+      boolean ok =
+          (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
       if (!ok) {
-        throw new ValidationException(field, "character '" + printable(String.valueOf(c))
-            + "' at index " + i + " is not allowed in '" + printable(value)
-            + "' (allowed: lowercase letters, digits, '-', '_', '.', and '/' between segments)");
+        throw new ValidationException(
+            field,
+            "character '"
+                + printable(String.valueOf(c))
+                + "' at index "
+                + i
+                + " is not allowed in '"
+                + printable(value)
+                + "' (allowed: lowercase letters, digits, '-', '_', '.', and '/' between"
+                + " segments)");
       }
     }
     if (segments > maxSegments) {
-      throw new ValidationException(field,
-          "must have at most " + maxSegments + " segments but has " + segments);
+      throw new ValidationException(
+          field, "must have at most " + maxSegments + " segments but has " + segments);
     }
   }
 
@@ -166,13 +185,14 @@ public record RunId(String value) implements Comparable<RunId> {
     }
     String segment = value.substring(start, end);
     if (segment.equals(".") || segment.equals("..")) {
-      throw new ValidationException(field,
-          "must not contain a '" + segment + "' segment: '" + value + "'");
+      throw new ValidationException(
+          field, "must not contain a '" + segment + "' segment: '" + value + "'");
     }
     char first = segment.charAt(0);
     if (!((first >= 'a' && first <= 'z') || (first >= '0' && first <= '9'))) {
-      throw new ValidationException(field, "segment '" + printable(segment)
-          + "' must start with a lowercase letter or digit");
+      throw new ValidationException(
+          field,
+          "segment '" + printable(segment) + "' must start with a lowercase letter or digit");
     }
   }
 

@@ -16,7 +16,9 @@ public final class RunNotFoundException extends RunsException {
     this.runId = runId;
   }
 
-  /** @return the run that was asked for */
+  /**
+   * @return the run that was asked for
+   */
   public RunId runId() {
     return runId;
   }

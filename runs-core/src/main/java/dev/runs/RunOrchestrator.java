@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  * RunStatus status = run.completion().join();
  * }</pre>
  *
- * <p>Thread-safe. Workflows run on the orchestrator's executor; every method may be called from
- * any thread. {@link #close()} stops this instance but leaves the store open.
+ * <p>Thread-safe. Workflows run on the orchestrator's executor; every method may be called from any
+ * thread. {@link #close()} stops this instance but leaves the store open.
  */
 public interface RunOrchestrator extends AutoCloseable {
 
@@ -77,8 +77,8 @@ public interface RunOrchestrator extends AutoCloseable {
    *
    * @param runId the run
    * @param reason why, recorded in the events
-   * @return the status after the request: {@code cancelled}, {@code cancel_requested}, or the
-   *     final status the run had already reached
+   * @return the status after the request: {@code cancelled}, {@code cancel_requested}, or the final
+   *     status the run had already reached
    * @throws RunNotFoundException when the run does not exist
    */
   RunStatus cancel(RunId runId, String reason);
@@ -228,15 +228,17 @@ public interface RunOrchestrator extends AutoCloseable {
    */
   byte[] readStageFile(RunId runId, String stageKey, int attempt, String path);
 
-  /** @return the registered workflows */
+  /**
+   * @return the registered workflows
+   */
   Set<WorkflowRef> workflows();
 
   /**
    * Marks runs whose owner died: each run with an expired lease that is still running (or
-   * cancel-requested) gets {@code run.interrupted} (reason {@code lease_expired}, the old owner);
-   * a queued run whose owner died before starting it ends {@code failed} (reason {@code
-   * lease_expired}). The lease is then released, so the run can be resumed. Call it at start-up
-   * and from time to time.
+   * cancel-requested) gets {@code run.interrupted} (reason {@code lease_expired}, the old owner); a
+   * queued run whose owner died before starting it ends {@code failed} (reason {@code
+   * lease_expired}). The lease is then released, so the run can be resumed. Call it at start-up and
+   * from time to time.
    *
    * @return the runs marked
    */
@@ -307,15 +309,16 @@ public interface RunOrchestrator extends AutoCloseable {
      */
     public Builder maxConcurrentRuns(int value) {
       if (value < 1 || value > 10_000) {
-        throw new IllegalArgumentException("maxConcurrentRuns must be 1 to 10,000 but was " + value);
+        throw new IllegalArgumentException(
+            "maxConcurrentRuns must be 1 to 10,000 but was " + value);
       }
       this.maxConcurrentRuns = value;
       return this;
     }
 
     /**
-     * @param value the clock for durations, wall time budgets and recommendation times (default
-     *     UTC system clock); event times come from the store's clock
+     * @param value the clock for durations, wall time budgets and recommendation times (default UTC
+     *     system clock); event times come from the store's clock
      * @return this builder
      */
     public Builder clock(Clock value) {
@@ -380,12 +383,22 @@ public interface RunOrchestrator extends AutoCloseable {
       return this;
     }
 
-    /** @return the orchestrator, ready to start runs */
+    /**
+     * @return the orchestrator, ready to start runs
+     */
     public RunOrchestrator build() {
-      return new DefaultRunOrchestrator(new OrchestratorSettings(store, workflows,
-          Optional.ofNullable(executor), maxConcurrentRuns, clock,
-          instanceId != null ? instanceId : OrchestratorSettings.defaultInstanceId(), leaseTtl,
-          closeTimeout, checks, listeners));
+      return new DefaultRunOrchestrator(
+          new OrchestratorSettings(
+              store,
+              workflows,
+              Optional.ofNullable(executor),
+              maxConcurrentRuns,
+              clock,
+              instanceId != null ? instanceId : OrchestratorSettings.defaultInstanceId(),
+              leaseTtl,
+              closeTimeout,
+              checks,
+              listeners));
     }
   }
 }

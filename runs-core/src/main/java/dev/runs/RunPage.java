@@ -8,8 +8,8 @@ import java.util.Optional;
  * One page of a run listing.
  *
  * @param runs the runs, newest first
- * @param nextCursor pass to {@link RunQuery.Builder#cursor(String)} for the next page; empty on
- *     the last page
+ * @param nextCursor pass to {@link RunQuery.Builder#cursor(String)} for the next page; empty on the
+ *     last page
  */
 public record RunPage(List<RunEntry> runs, Optional<String> nextCursor) {
   /** Copies the list. */

@@ -12,8 +12,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which runs to list: filters by namespace, thread key, status and creation time, a page size,
- * and a cursor from the previous page. Runs are ordered newest first by creation time, then by id
+ * Which runs to list: filters by namespace, thread key, status and creation time, a page size, and
+ * a cursor from the previous page. Runs are ordered newest first by creation time, then by id
  * descending. Build with {@link #builder()}.
  *
  * @param namespace exact namespace (the run id prefix); empty string for runs without one
@@ -37,6 +37,7 @@ public record RunQuery(
 
   /** Default page size. */
   public static final int DEFAULT_LIMIT = 50;
+
   /** Largest page size. */
   public static final int MAX_LIMIT = 1000;
 
@@ -56,12 +57,16 @@ public record RunQuery(
     }
   }
 
-  /** @return a query for all runs, first page of {@value #DEFAULT_LIMIT} */
+  /**
+   * @return a query for all runs, first page of {@value #DEFAULT_LIMIT}
+   */
   public static RunQuery all() {
     return builder().build();
   }
 
-  /** @return a new builder */
+  /**
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -83,8 +88,10 @@ public record RunQuery(
     if (!statuses.isEmpty() && !statuses.contains(entry.status())) {
       return false;
     }
-    if (recommendationId.isPresent() && !r.recommendation()
-        .map(l -> l.recommendationId().equals(recommendationId.get())).orElse(false)) {
+    if (recommendationId.isPresent()
+        && !r.recommendation()
+            .map(l -> l.recommendationId().equals(recommendationId.get()))
+            .orElse(false)) {
       return false;
     }
     if (createdFrom.isPresent() && r.createdAt().isBefore(createdFrom.get())) {
@@ -109,9 +116,9 @@ public record RunQuery(
   }
 
   /**
-   * Cuts the matches a store read in listing order (newest first, after the cursor) to this
-   * query's page: a store reads up to {@code limit() + 1} of them, and the one past the limit tells
-   * that there is a next page, whose cursor is after the page's last run. For stores, so that every
+   * Cuts the matches a store read in listing order (newest first, after the cursor) to this query's
+   * page: a store reads up to {@code limit() + 1} of them, and the one past the limit tells that
+   * there is a next page, whose cursor is after the page's last run. For stores, so that every
    * store pages alike.
    *
    * @param matches the matching runs in listing order, at least {@code limit() + 1} when more exist
@@ -146,10 +153,14 @@ public record RunQuery(
       return new Cursor(last.createdAt(), last.id());
     }
 
-    /** @return the opaque text form handed to clients */
+    /**
+     * @return the opaque text form handed to clients
+     */
     public String encode() {
       String raw = Times.format(createdAt) + "|" + runId.value();
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
     }
 
     /**
@@ -261,9 +272,18 @@ public record RunQuery(
       return this;
     }
 
-    /** @return the query */
+    /**
+     * @return the query
+     */
     public RunQuery build() {
-      return new RunQuery(namespace, threadKey, statuses, createdFrom, createdBefore, limit, cursor,
+      return new RunQuery(
+          namespace,
+          threadKey,
+          statuses,
+          createdFrom,
+          createdBefore,
+          limit,
+          cursor,
           recommendationId);
     }
   }

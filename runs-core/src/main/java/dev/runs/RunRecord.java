@@ -51,20 +51,24 @@ public record RunRecord(
     Objects.requireNonNull(createdAt, "createdAt");
     threadKey.ifPresent(t -> Trigger.checkText("thread_key", t, 200));
     if (labels.size() > MAX_LABELS) {
-      throw new ValidationException("labels", "at most " + MAX_LABELS + " labels but got " + labels.size());
+      throw new ValidationException(
+          "labels", "at most " + MAX_LABELS + " labels but got " + labels.size());
     }
     for (Map.Entry<String, String> e : labels.entrySet()) {
       checkLabelKey(e.getKey());
       Objects.requireNonNull(e.getValue(), "label value");
       if (e.getValue().length() > 500) {
-        throw new ValidationException("labels." + e.getKey(), "value must be at most 500 characters");
+        throw new ValidationException(
+            "labels." + e.getKey(), "value must be at most 500 characters");
       }
     }
     labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     createdAt = Times.micros(createdAt);
   }
 
-  /** @return the namespace: the run id's prefix, empty for none */
+  /**
+   * @return the namespace: the run id's prefix, empty for none
+   */
   public String namespace() {
     return id.namespace();
   }
@@ -81,7 +85,9 @@ public record RunRecord(
     return new Builder(workflow, config, trigger);
   }
 
-  /** @return this record as one JSON object (snake_case), the form stores keep */
+  /**
+   * @return this record as one JSON object (snake_case), the form stores keep
+   */
   public String toJson() {
     return RunRecordJson.encode(this);
   }
@@ -104,10 +110,14 @@ public record RunRecord(
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'
+      if (!((c >= 'a' && c <= 'z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '_'
+          || c == '.'
           || c == '/')) {
-        throw new ValidationException("labels", "key '" + key
-            + "' may use only a-z, 0-9, '-', '_', '.', '/'");
+        throw new ValidationException(
+            "labels", "key '" + key + "' may use only a-z, 0-9, '-', '_', '.', '/'");
       }
     }
   }
@@ -201,11 +211,21 @@ public record RunRecord(
       return this;
     }
 
-    /** @return the record */
+    /**
+     * @return the record
+     */
     public RunRecord build() {
       RunId runId = id != null ? id : RunId.random(namespace);
-      return new RunRecord(runId, threadKey, labels, workflow, config, trigger, recommendation,
-          lineage, createdAt != null ? createdAt : Instant.now());
+      return new RunRecord(
+          runId,
+          threadKey,
+          labels,
+          workflow,
+          config,
+          trigger,
+          recommendation,
+          lineage,
+          createdAt != null ? createdAt : Instant.now());
     }
   }
 
@@ -216,8 +236,8 @@ public record RunRecord(
    * @return the copy
    */
   public RunRecord withCreatedAt(Instant time) {
-    return new RunRecord(id, threadKey, labels, workflow, config, trigger, recommendation, lineage,
-        time);
+    return new RunRecord(
+        id, threadKey, labels, workflow, config, trigger, recommendation, lineage, time);
   }
 
   /**
@@ -227,7 +247,7 @@ public record RunRecord(
    * @return the copy
    */
   public RunRecord withConfig(ConfigSnapshot newConfig) {
-    return new RunRecord(id, threadKey, labels, workflow, newConfig, trigger, recommendation,
-        lineage, createdAt);
+    return new RunRecord(
+        id, threadKey, labels, workflow, newConfig, trigger, recommendation, lineage, createdAt);
   }
 }

@@ -57,12 +57,16 @@ public record RunRequest(
     labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
   }
 
-  /** @return a new builder */
+  /**
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return a builder holding this request's values */
+  /**
+   * @return a builder holding this request's values
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.workflow = workflow;
@@ -82,8 +86,16 @@ public record RunRequest(
    * @return a copy with the config replaced
    */
   public RunRequest withConfig(ConfigSnapshot newConfig) {
-    return new RunRequest(workflow, Optional.of(newConfig), trigger, namespace, threadKey, labels,
-        budget, recommendationId, runId);
+    return new RunRequest(
+        workflow,
+        Optional.of(newConfig),
+        trigger,
+        namespace,
+        threadKey,
+        labels,
+        budget,
+        recommendationId,
+        runId);
   }
 
   /** Builds a {@link RunRequest}. Not thread-safe; each setter fails fast on malformed input. */
@@ -191,10 +203,12 @@ public record RunRequest(
       return this;
     }
 
-    /** @return the request */
+    /**
+     * @return the request
+     */
     public RunRequest build() {
-      return new RunRequest(workflow, config, trigger, namespace, threadKey, labels, budget,
-          recommendationId, runId);
+      return new RunRequest(
+          workflow, config, trigger, namespace, threadKey, labels, budget, recommendationId, runId);
     }
   }
 }

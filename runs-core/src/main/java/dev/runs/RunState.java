@@ -146,12 +146,23 @@ public record RunState(
      */
     public void accept(RunEvent e) {
       if (!e.runId().equals(runId)) {
-        throw new StoreCorruptedException("event " + e.eventId() + " belongs to run " + e.runId()
-            + " but was found in the log of run " + runId);
+        throw new StoreCorruptedException(
+            "event "
+                + e.eventId()
+                + " belongs to run "
+                + e.runId()
+                + " but was found in the log of run "
+                + runId);
       }
       if (e.sequence() != lastSequence + 1) {
-        throw new StoreCorruptedException("run " + runId + ": expected sequence "
-            + (lastSequence + 1) + " but found " + e.sequence() + " (the log has a gap or a duplicate)");
+        throw new StoreCorruptedException(
+            "run "
+                + runId
+                + ": expected sequence "
+                + (lastSequence + 1)
+                + " but found "
+                + e.sequence()
+                + " (the log has a gap or a duplicate)");
       }
       RunStatus next;
       if (status == null) {
@@ -162,9 +173,17 @@ public record RunState(
         next = RunStateMachine.nextOrNull(status, e.type());
       }
       if (next == null) {
-        throw new StoreCorruptedException("run " + runId + " event #" + e.sequence() + " ("
-            + e.type() + ") is not allowed in status "
-            + (status == null ? "(none: the first event must be run.created)" : status.wireName()));
+        throw new StoreCorruptedException(
+            "run "
+                + runId
+                + " event #"
+                + e.sequence()
+                + " ("
+                + e.type()
+                + ") is not allowed in status "
+                + (status == null
+                    ? "(none: the first event must be run.created)"
+                    : status.wireName()));
       }
       status = next;
       lastSequence = e.sequence();
@@ -237,12 +256,16 @@ public record RunState(
       return v != null && v.canConvertToLong() ? v.longValue() : 0;
     }
 
-    /** @return the status so far, empty before the first event */
+    /**
+     * @return the status so far, empty before the first event
+     */
     public Optional<RunStatus> status() {
       return Optional.ofNullable(status);
     }
 
-    /** @return the sequence of the last event folded, 0 for none */
+    /**
+     * @return the sequence of the last event folded, 0 for none
+     */
     public long lastSequence() {
       return lastSequence;
     }
@@ -253,11 +276,21 @@ public record RunState(
      */
     public RunState snapshot() {
       if (status == null) {
-        throw new IllegalStateException("run " + runId + " has no events; the first is run.created");
+        throw new IllegalStateException(
+            "run " + runId + " has no events; the first is run.created");
       }
-      return new RunState(runId, status, lastSequence, eventCount,
-          Optional.ofNullable(open.peek()), steps, checkpoints, counts,
-          TokenUsage.of(inputTokens, outputTokens), cost, Optional.ofNullable(first),
+      return new RunState(
+          runId,
+          status,
+          lastSequence,
+          eventCount,
+          Optional.ofNullable(open.peek()),
+          steps,
+          checkpoints,
+          counts,
+          TokenUsage.of(inputTokens, outputTokens),
+          cost,
+          Optional.ofNullable(first),
           Optional.ofNullable(last));
     }
   }

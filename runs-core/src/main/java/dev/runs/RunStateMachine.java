@@ -37,7 +37,9 @@ public final class RunStateMachine {
    */
   public static Optional<RunStatus> next(Optional<RunStatus> current, EventType type) {
     if (current.isEmpty()) {
-      return type.equals(EventTypes.RUN_CREATED) ? Optional.of(RunStatus.CREATED) : Optional.empty();
+      return type.equals(EventTypes.RUN_CREATED)
+          ? Optional.of(RunStatus.CREATED)
+          : Optional.empty();
     }
     RunStatus next = nextOrNull(current.get(), type);
     return Optional.ofNullable(next);
@@ -76,16 +78,30 @@ public final class RunStateMachine {
           current == RunStatus.CREATED || current == RunStatus.QUEUED ? RunStatus.RUNNING : null;
       case "run.cancel_requested" ->
           current == RunStatus.RUNNING ? RunStatus.CANCEL_REQUESTED : null;
-      case "run.cancelled" -> current == RunStatus.CREATED || current == RunStatus.QUEUED
-          || current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-          || current == RunStatus.INTERRUPTED ? RunStatus.CANCELLED : null;
-      case "run.completed" -> current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-          ? RunStatus.COMPLETED : null;
-      case "run.failed" -> current == RunStatus.CREATED || current == RunStatus.QUEUED
-          || current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
-          || current == RunStatus.INTERRUPTED ? RunStatus.FAILED : null;
-      case "run.interrupted" -> current == RunStatus.RUNNING
-          || current == RunStatus.CANCEL_REQUESTED ? RunStatus.INTERRUPTED : null;
+      case "run.cancelled" ->
+          current == RunStatus.CREATED
+                  || current == RunStatus.QUEUED
+                  || current == RunStatus.RUNNING
+                  || current == RunStatus.CANCEL_REQUESTED
+                  || current == RunStatus.INTERRUPTED
+              ? RunStatus.CANCELLED
+              : null;
+      case "run.completed" ->
+          current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
+              ? RunStatus.COMPLETED
+              : null;
+      case "run.failed" ->
+          current == RunStatus.CREATED
+                  || current == RunStatus.QUEUED
+                  || current == RunStatus.RUNNING
+                  || current == RunStatus.CANCEL_REQUESTED
+                  || current == RunStatus.INTERRUPTED
+              ? RunStatus.FAILED
+              : null;
+      case "run.interrupted" ->
+          current == RunStatus.RUNNING || current == RunStatus.CANCEL_REQUESTED
+              ? RunStatus.INTERRUPTED
+              : null;
       case "run.resumed" -> current.isResumable() ? RunStatus.RUNNING : null;
       // run.created again, or an unknown run.* type from a newer version: not a legal append
       default -> null;
@@ -98,7 +114,9 @@ public final class RunStateMachine {
    */
   public static boolean isTerminalType(EventType type) {
     String t = type.name();
-    return t.equals("run.completed") || t.equals("run.failed") || t.equals("run.cancelled")
+    return t.equals("run.completed")
+        || t.equals("run.failed")
+        || t.equals("run.cancelled")
         || t.equals("run.interrupted");
   }
 }

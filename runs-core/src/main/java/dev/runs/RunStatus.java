@@ -3,8 +3,8 @@ package dev.runs;
 import java.util.Locale;
 
 /**
- * The status of a run. It is never written on its own: it is the fold of the run's lifecycle
- * events through {@link RunStateMachine}.
+ * The status of a run. It is never written on its own: it is the fold of the run's lifecycle events
+ * through {@link RunStateMachine}.
  *
  * <pre>
  * created -&gt; queued -&gt; running -&gt; completed | failed | cancelled
@@ -33,7 +33,9 @@ public enum RunStatus {
   /** Its process died while it ran; can be resumed. */
   INTERRUPTED;
 
-  /** @return the lowercase name used in JSON and URIs, e.g. {@code cancel_requested} */
+  /**
+   * @return the lowercase name used in JSON and URIs, e.g. {@code cancel_requested}
+   */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -51,25 +53,32 @@ public enum RunStatus {
         return s;
       }
     }
-    throw new ValidationException("status", "unknown run status '" + wireName
-        + "'; expected one of created, queued, running, cancel_requested, completed, failed,"
-        + " cancelled, interrupted");
+    throw new ValidationException(
+        "status",
+        "unknown run status '"
+            + wireName
+            + "'; expected one of created, queued, running, cancel_requested, completed, failed,"
+            + " cancelled, interrupted");
   }
 
   /**
-   * @return true when the run is not executing and will not continue on its own: completed,
-   *     failed, cancelled or interrupted
+   * @return true when the run is not executing and will not continue on its own: completed, failed,
+   *     cancelled or interrupted
    */
   public boolean isTerminal() {
     return this == COMPLETED || this == FAILED || this == CANCELLED || this == INTERRUPTED;
   }
 
-  /** @return true for failed, cancelled and interrupted: {@code run.resumed} may follow */
+  /**
+   * @return true for failed, cancelled and interrupted: {@code run.resumed} may follow
+   */
   public boolean isResumable() {
     return this == FAILED || this == CANCELLED || this == INTERRUPTED;
   }
 
-  /** @return true while work events (steps, model calls, console lines...) may be appended */
+  /**
+   * @return true while work events (steps, model calls, console lines...) may be appended
+   */
   public boolean acceptsWork() {
     return !isTerminal();
   }

@@ -7,9 +7,9 @@ import java.util.concurrent.Flow;
 
 /**
  * A store of runs: records written once, an append-only event log per run, stage outputs with
- * manifests. Open one with {@link RunStores#open(String)}; stores differ in their medium
- * ({@code memory:}, {@code sqlite:}, {@code file:}, {@code postgres:}), never in behaviour, which
- * the conformance suite in {@code runs-testkit} pins down.
+ * manifests. Open one with {@link RunStores#open(String)}; stores differ in their medium ({@code
+ * memory:}, {@code sqlite:}, {@code file:}, {@code postgres:}), never in behaviour, which the
+ * conformance suite in {@code runs-testkit} pins down.
  *
  * <p><b>Appends.</b> Every append is validated (envelope, taxonomy payload rules, limits), redacted
  * and checked against the run state machine and the optional expected sequence; then concurrent
@@ -204,7 +204,8 @@ public interface RunStore extends AutoCloseable {
   byte[] readStageFile(RunId runId, String stageKey, int attempt, String path);
 
   /**
-   * Reads an artifact; same as {@code readStageFile(runId, stageKey, attempt, "artifacts/" + name)}.
+   * Reads an artifact; same as {@code readStageFile(runId, stageKey, attempt, "artifacts/" +
+   * name)}.
    *
    * @param runId the run
    * @param stageKey the stage
@@ -301,15 +302,16 @@ public interface RunStore extends AutoCloseable {
   }
 
   /**
-   * Subscribes to a run's events: first the stored events after {@code afterSequence}
-   * (catch-up), then new ones as they become durable (live), with no gap and no duplicate at the
-   * hand-over. Delivery follows demand ({@code request(n)}); undelivered events wait in a bounded
-   * buffer per subscriber (events beyond it are read again from the store, so memory stays
-   * bounded). A subscriber that has stopped requesting while more than {@link
-   * SubscribeOptions#bufferSize()} newer events wait is ended with {@link SlowSubscriberException}
-   * carrying the sequence to resubscribe after; writers and other subscribers never wait for it. The stream completes after the run's terminal event (unless
-   * {@link SubscribeOptions#followResumed()}). Each {@code subscribe} call on the publisher starts
-   * an independent subscription. Signals are delivered on a store thread, one at a time.
+   * Subscribes to a run's events: first the stored events after {@code afterSequence} (catch-up),
+   * then new ones as they become durable (live), with no gap and no duplicate at the hand-over.
+   * Delivery follows demand ({@code request(n)}); undelivered events wait in a bounded buffer per
+   * subscriber (events beyond it are read again from the store, so memory stays bounded). A
+   * subscriber that has stopped requesting while more than {@link SubscribeOptions#bufferSize()}
+   * newer events wait is ended with {@link SlowSubscriberException} carrying the sequence to
+   * resubscribe after; writers and other subscribers never wait for it. The stream completes after
+   * the run's terminal event (unless {@link SubscribeOptions#followResumed()}). Each {@code
+   * subscribe} call on the publisher starts an independent subscription. Signals are delivered on a
+   * store thread, one at a time.
    *
    * @param runId the run
    * @param afterSequence 0 for the whole log
@@ -326,12 +328,12 @@ public interface RunStore extends AutoCloseable {
    */
   Registration watch(StoreListener listener);
 
-  /** @return the store's location with credentials redacted, e.g. {@code sqlite:runs.db} */
+  /**
+   * @return the store's location with credentials redacted, e.g. {@code sqlite:runs.db}
+   */
   String location();
 
-  /**
-   * Commits what is queued, stops the commit threads and releases the medium. Idempotent.
-   */
+  /** Commits what is queued, stops the commit threads and releases the medium. Idempotent. */
   @Override
   void close();
 

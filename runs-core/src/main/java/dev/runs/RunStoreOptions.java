@@ -18,7 +18,11 @@ import java.util.OptionalInt;
  *     one, stores with independent per-run files more)
  */
 public record RunStoreOptions(
-    Clock clock, Redactor redactor, StoreLimits limits, int maxBatchEvents, OptionalInt commitLanes) {
+    Clock clock,
+    Redactor redactor,
+    StoreLimits limits,
+    int maxBatchEvents,
+    OptionalInt commitLanes) {
 
   /** Validates the options. */
   public RunStoreOptions {
@@ -27,24 +31,32 @@ public record RunStoreOptions(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(commitLanes, "commitLanes");
     if (maxBatchEvents < 1 || maxBatchEvents > 1_000_000) {
-      throw new IllegalArgumentException("maxBatchEvents must be 1 to 1,000,000 but was " + maxBatchEvents);
+      throw new IllegalArgumentException(
+          "maxBatchEvents must be 1 to 1,000,000 but was " + maxBatchEvents);
     }
     if (commitLanes.isPresent() && (commitLanes.getAsInt() < 1 || commitLanes.getAsInt() > 64)) {
-      throw new IllegalArgumentException("commitLanes must be 1 to 64 but was " + commitLanes.getAsInt());
+      throw new IllegalArgumentException(
+          "commitLanes must be 1 to 64 but was " + commitLanes.getAsInt());
     }
   }
 
-  /** @return the defaults */
+  /**
+   * @return the defaults
+   */
   public static RunStoreOptions defaults() {
     return builder().build();
   }
 
-  /** @return a builder starting from the defaults */
+  /**
+   * @return a builder starting from the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return a builder starting from these options */
+  /**
+   * @return a builder starting from these options
+   */
   public Builder toBuilder() {
     Builder b = new Builder();
     b.clock = clock;
@@ -98,7 +110,8 @@ public record RunStoreOptions(
      */
     public Builder maxBatchEvents(int value) {
       if (value < 1 || value > 1_000_000) {
-        throw new IllegalArgumentException("maxBatchEvents must be 1 to 1,000,000 but was " + value);
+        throw new IllegalArgumentException(
+            "maxBatchEvents must be 1 to 1,000,000 but was " + value);
       }
       this.maxBatchEvents = value;
       return this;
@@ -116,7 +129,9 @@ public record RunStoreOptions(
       return this;
     }
 
-    /** @return the options */
+    /**
+     * @return the options
+     */
     public RunStoreOptions build() {
       return new RunStoreOptions(clock, redactor, limits, maxBatchEvents, commitLanes);
     }

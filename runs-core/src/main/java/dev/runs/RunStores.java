@@ -64,20 +64,23 @@ public final class RunStores {
   }
 
   /**
-   * Opens a store choosing among explicit providers (no discovery); for tests and containers
-   * that manage their own plug-ins.
+   * Opens a store choosing among explicit providers (no discovery); for tests and containers that
+   * manage their own plug-ins.
    *
    * @param uri the store URI
    * @param options the options
    * @param providers the candidates
    * @return the open store
    */
-  public static RunStore open(String uri, RunStoreOptions options, List<RunStoreProvider> providers) {
+  public static RunStore open(
+      String uri, RunStoreOptions options, List<RunStoreProvider> providers) {
     StoreLocation location = StoreLocation.parse(uri, options);
     return ProviderRegistry.of(providers).find(location.scheme()).open(location);
   }
 
-  /** @return a new, empty, private in-memory store */
+  /**
+   * @return a new, empty, private in-memory store
+   */
   public static RunStore memory() {
     return open("memory:");
   }

@@ -2,9 +2,9 @@ package dev.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.internal.codec.RunSummaryJson;
 import dev.runs.payload.ErrorInfo;
 import dev.runs.payload.TokenUsage;
-import dev.runs.internal.codec.RunSummaryJson;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,9 +21,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a run did, built from its events only ({@link #from(RunRecord, List)}): how long it ran,
- * each step's attempts and duration, event counts by type, token usage and cost, errors,
- * artifacts, host highlights and the workflow's output. The orchestrator writes it into the {@code
- * summary} field of the run's final event ({@code run.completed}, {@code run.failed} or {@code
+ * each step's attempts and duration, event counts by type, token usage and cost, errors, artifacts,
+ * host highlights and the workflow's output. The orchestrator writes it into the {@code summary}
+ * field of the run's final event ({@code run.completed}, {@code run.failed} or {@code
  * run.cancelled}); {@link RunOrchestrator#summary(RunId)} reads it back.
  *
  * <p>Lists are capped so the summary fits in one event: the first {@value #MAX_STEPS} steps, the
@@ -65,10 +65,13 @@ public record RunSummary(
 
   /** Most steps listed. */
   public static final int MAX_STEPS = 1000;
+
   /** Most errors listed. */
   public static final int MAX_ERRORS = 100;
+
   /** Most artifacts listed. */
   public static final int MAX_ARTIFACTS = 1000;
+
   /** The event type that carries host highlights. */
   public static final String HIGHLIGHT_TYPE = "x.runs.highlight";
 
@@ -126,7 +129,11 @@ public record RunSummary(
    *     event, or the fields of an {@code error} event)
    */
   public record ErrorSummary(
-      String eventType, long sequence, Optional<String> stepId, OptionalInt attempt, ErrorInfo error) {
+      String eventType,
+      long sequence,
+      Optional<String> stepId,
+      OptionalInt attempt,
+      ErrorInfo error) {
     /** Checks for nulls. */
     public ErrorSummary {
       Objects.requireNonNull(eventType, "eventType");
@@ -147,7 +154,11 @@ public record RunSummary(
    * @param kind what it is
    */
   public record ArtifactSummary(
-      String path, Optional<String> stageKey, OptionalInt stageAttempt, String sha256, long size,
+      String path,
+      Optional<String> stageKey,
+      OptionalInt stageAttempt,
+      String sha256,
+      long size,
       Optional<String> kind) {
     /** Checks for nulls. */
     public ArtifactSummary {
@@ -159,7 +170,9 @@ public record RunSummary(
     }
   }
 
-  /** @return {@link #durationMs()} as a duration */
+  /**
+   * @return {@link #durationMs()} as a duration
+   */
   public Duration duration() {
     return Duration.ofMillis(durationMs);
   }
@@ -185,11 +198,27 @@ public record RunSummary(
    * @return a copy with the output set
    */
   public RunSummary withOutput(Optional<JsonNode> newOutput) {
-    return new RunSummary(runId, workflow, status, startedAt, endedAt, durationMs, executions, steps,
-        countsByType, usage, cost, errors, artifacts, highlights, newOutput);
+    return new RunSummary(
+        runId,
+        workflow,
+        status,
+        startedAt,
+        endedAt,
+        durationMs,
+        executions,
+        steps,
+        countsByType,
+        usage,
+        cost,
+        errors,
+        artifacts,
+        highlights,
+        newOutput);
   }
 
-  /** @return the summary as JSON (snake_case keys), as carried by the final event */
+  /**
+   * @return the summary as JSON (snake_case keys), as carried by the final event
+   */
   public Payload toPayload() {
     return Payload.of(RunSummaryJson.encode(this));
   }
@@ -218,7 +247,8 @@ public record RunSummary(
     Objects.requireNonNull(record, "record");
     Objects.requireNonNull(events, "events");
     if (events.isEmpty()) {
-      throw new IllegalArgumentException("run " + record.id() + ": a summary needs at least run.created");
+      throw new IllegalArgumentException(
+          "run " + record.id() + ": a summary needs at least run.created");
     }
     RunState state = RunState.fold(record.id(), events);
     Map<String, StepAcc> steps = new LinkedHashMap<>();
@@ -256,15 +286,25 @@ public record RunSummary(
         foldStep(steps, e, type, p);
       }
       switch (type) {
-        case "step.failed", "phase.failed", "run.failed", "model.generation.failed",
-            "tool.call.failed" -> addError(errors, e, p.get("error"));
+        case "step.failed",
+            "phase.failed",
+            "run.failed",
+            "model.generation.failed",
+            "tool.call.failed" ->
+            addError(errors, e, p.get("error"));
         case "error" -> addError(errors, e, p);
         case "artifact.created" -> {
           if (artifacts.size() < MAX_ARTIFACTS) {
-            artifacts.add(new ArtifactSummary(p.path("path").asText(""), text(p, "stage_key"),
-                p.hasNonNull("stage_attempt") ? OptionalInt.of(p.get("stage_attempt").asInt())
-                    : OptionalInt.empty(),
-                p.path("sha256").asText(""), p.path("size").asLong(0), text(p, "kind")));
+            artifacts.add(
+                new ArtifactSummary(
+                    p.path("path").asText(""),
+                    text(p, "stage_key"),
+                    p.hasNonNull("stage_attempt")
+                        ? OptionalInt.of(p.get("stage_attempt").asInt())
+                        : OptionalInt.empty(),
+                    p.path("sha256").asText(""),
+                    p.path("size").asLong(0),
+                    text(p, "kind")));
           }
         }
         default -> {
@@ -284,10 +324,22 @@ public record RunSummary(
       }
       stepList.add(new StepSummary(a.id, a.kind, a.status, a.attempts, a.durationMs, a.reused));
     }
-    return new RunSummary(record.id(), record.workflow(), state.status(),
-        Optional.ofNullable(startedAt), Optional.ofNullable(state.status().isTerminal() ? endedAt : null),
-        activeMs, executions, stepList, state.countsByType(), state.usage(), state.cost(), errors,
-        artifacts, highlights, output);
+    return new RunSummary(
+        record.id(),
+        record.workflow(),
+        state.status(),
+        Optional.ofNullable(startedAt),
+        Optional.ofNullable(state.status().isTerminal() ? endedAt : null),
+        activeMs,
+        executions,
+        stepList,
+        state.countsByType(),
+        state.usage(),
+        state.cost(),
+        errors,
+        artifacts,
+        highlights,
+        output);
   }
 
   private static final class StepAcc {
@@ -326,7 +378,7 @@ public record RunSummary(
         }
       }
       case "retrying" -> a.status = verb;
-      default -> { }
+      default -> {}
     }
   }
 
@@ -334,13 +386,23 @@ public record RunSummary(
     if (errors.size() >= MAX_ERRORS) {
       return;
     }
-    String message = error != null && error.hasNonNull("message") ? error.get("message").asText() : "";
-    Optional<String> code = error != null && error.hasNonNull("code")
-        ? Optional.of(error.get("code").asText()) : Optional.empty();
-    Optional<Boolean> retryable = error != null && error.path("retryable").isBoolean()
-        ? Optional.of(error.get("retryable").booleanValue()) : Optional.empty();
-    errors.add(new ErrorSummary(e.type().name(), e.sequence(), e.stepId(), e.attempt(),
-        new ErrorInfo(message, code, retryable)));
+    String message =
+        error != null && error.hasNonNull("message") ? error.get("message").asText() : "";
+    Optional<String> code =
+        error != null && error.hasNonNull("code")
+            ? Optional.of(error.get("code").asText())
+            : Optional.empty();
+    Optional<Boolean> retryable =
+        error != null && error.path("retryable").isBoolean()
+            ? Optional.of(error.get("retryable").booleanValue())
+            : Optional.empty();
+    errors.add(
+        new ErrorSummary(
+            e.type().name(),
+            e.sequence(),
+            e.stepId(),
+            e.attempt(),
+            new ErrorInfo(message, code, retryable)));
   }
 
   private static Optional<String> text(JsonNode n, String field) {

@@ -29,7 +29,9 @@ public record RunVerification(
     problems = List.copyOf(problems);
   }
 
-  /** @return true when the cache equals the fold */
+  /**
+   * @return true when the cache equals the fold
+   */
   public boolean ok() {
     return problems.isEmpty();
   }

@@ -1,8 +1,8 @@
 package dev.runs;
 
 /**
- * Root of every exception Runs throws on purpose. All are unchecked; catch a subclass to handle
- * one failure kind, or this class to handle them all.
+ * Root of every exception Runs throws on purpose. All are unchecked; catch a subclass to handle one
+ * failure kind, or this class to handle them all.
  */
 public class RunsException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -20,19 +20,28 @@ public final class SlowSubscriberException extends RunsException {
    * @param bufferSize the buffer that overflowed
    */
   public SlowSubscriberException(RunId runId, long lastDeliveredSequence, int bufferSize) {
-    super("subscriber of run " + runId + " fell more than " + bufferSize
-        + " events behind and was ended; subscribe again after sequence " + lastDeliveredSequence
-        + " to continue without a gap");
+    super(
+        "subscriber of run "
+            + runId
+            + " fell more than "
+            + bufferSize
+            + " events behind and was ended; subscribe again after sequence "
+            + lastDeliveredSequence
+            + " to continue without a gap");
     this.runId = runId;
     this.lastDeliveredSequence = lastDeliveredSequence;
   }
 
-  /** @return the run */
+  /**
+   * @return the run
+   */
   public RunId runId() {
     return runId;
   }
 
-  /** @return the sequence to resubscribe after */
+  /**
+   * @return the sequence to resubscribe after
+   */
   public long lastDeliveredSequence() {
     return lastDeliveredSequence;
   }

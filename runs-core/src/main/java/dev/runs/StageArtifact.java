@@ -38,13 +38,17 @@ public record StageArtifact(String name, String kind, byte[] content) {
     return new StageArtifact(name, kind, content);
   }
 
-  /** @return a copy of the bytes */
+  /**
+   * @return a copy of the bytes
+   */
   @Override
   public byte[] content() {
     return content.clone();
   }
 
-  /** @return the size in bytes */
+  /**
+   * @return the size in bytes
+   */
   public int size() {
     return content.length;
   }
@@ -68,27 +72,39 @@ public record StageArtifact(String name, String kind, byte[] content) {
       throw new ValidationException(field, "must be at most " + MAX_NAME_LENGTH + " characters");
     }
     if (name.startsWith("/") || name.endsWith("/")) {
-      throw new ValidationException(field, "'" + clean(name) + "' must be relative, without a leading or trailing '/'");
+      throw new ValidationException(
+          field, "'" + clean(name) + "' must be relative, without a leading or trailing '/'");
     }
     for (String segment : name.split("/", -1)) {
       if (segment.isEmpty()) {
         throw new ValidationException(field, "'" + clean(name) + "' has an empty segment");
       }
       if (segment.equals(".") || segment.equals("..")) {
-        throw new ValidationException(field, "'" + clean(name) + "' must not contain '" + segment + "'");
+        throw new ValidationException(
+            field, "'" + clean(name) + "' must not contain '" + segment + "'");
       }
       char first = segment.charAt(0);
       if (!Character.isLetterOrDigit(first) || first > 0x7f) {
-        throw new ValidationException(field, "segment '" + clean(segment)
-            + "' must start with an ASCII letter or digit");
+        throw new ValidationException(
+            field, "segment '" + clean(segment) + "' must start with an ASCII letter or digit");
       }
       for (int i = 0; i < segment.length(); i++) {
         char c = segment.charAt(i);
-        boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-            || c == '-' || c == '_' || c == '.';
+        boolean ok =
+            (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
+                || c == '-'
+                || c == '_'
+                || c == '.';
         if (!ok) {
-          throw new ValidationException(field, "'" + clean(name) + "' contains '" + clean(String.valueOf(c))
-              + "'; allowed: letters, digits, '-', '_', '.', and '/' between segments");
+          throw new ValidationException(
+              field,
+              "'"
+                  + clean(name)
+                  + "' contains '"
+                  + clean(String.valueOf(c))
+                  + "'; allowed: letters, digits, '-', '_', '.', and '/' between segments");
         }
       }
     }
@@ -105,7 +121,9 @@ public record StageArtifact(String name, String kind, byte[] content) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof StageArtifact a && a.name.equals(name) && a.kind.equals(kind)
+    return o instanceof StageArtifact a
+        && a.name.equals(name)
+        && a.kind.equals(kind)
         && Arrays.equals(a.content, content);
   }
 

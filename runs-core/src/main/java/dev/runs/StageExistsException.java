@@ -14,8 +14,15 @@ public final class StageExistsException extends ConflictException {
    * @param attempt the attempt that exists
    */
   public StageExistsException(RunId runId, String stageKey, int attempt) {
-    super("run " + runId + ": stage '" + stageKey + "' attempt " + attempt
-        + " already exists and is never overwritten; write attempt " + (attempt + 1)
-        + " or leave the attempt unset to get the next one");
+    super(
+        "run "
+            + runId
+            + ": stage '"
+            + stageKey
+            + "' attempt "
+            + attempt
+            + " already exists and is never overwritten; write attempt "
+            + (attempt + 1)
+            + " or leave the attempt unset to get the next one");
   }
 }

@@ -88,11 +88,20 @@ public record StageManifest(
     for (StageWrite.StageFile f : write.files()) {
       entries.add(new Entry(f.path(), f.kind(), f.content().length, Sha256.hex(f.content())));
     }
-    return new StageManifest(runId, write.stageKey(), position, attempt, write.status(),
-        write.eventId(), createdAt, entries);
+    return new StageManifest(
+        runId,
+        write.stageKey(),
+        position,
+        attempt,
+        write.status(),
+        write.eventId(),
+        createdAt,
+        entries);
   }
 
-  /** @return the stage directory name, {@code <NN>-<stage-key>} such as {@code 01-fetch} */
+  /**
+   * @return the stage directory name, {@code <NN>-<stage-key>} such as {@code 01-fetch}
+   */
   public String directoryName() {
     return directoryName(position, stageKey);
   }
@@ -116,12 +125,16 @@ public record StageManifest(
     return files.stream().filter(e -> e.path().equals(path)).findFirst();
   }
 
-  /** @return the manifest's JSON text, exactly as written to {@code manifest.json} */
+  /**
+   * @return the manifest's JSON text, exactly as written to {@code manifest.json}
+   */
   public String toJson() {
     return StageManifestJson.encode(this);
   }
 
-  /** @return sha256 of {@link #toJson()}, as carried by {@code stage.completed} */
+  /**
+   * @return sha256 of {@link #toJson()}, as carried by {@code stage.completed}
+   */
   public String sha256() {
     return Sha256.hex(toJson());
   }

@@ -19,7 +19,9 @@ public record StageVerification(RunId runId, String stageKey, int attempt, List<
     problems = List.copyOf(problems);
   }
 
-  /** @return true when every file is present with its recorded size and sha256 */
+  /**
+   * @return true when every file is present with its recorded size and sha256
+   */
   public boolean ok() {
     return problems.isEmpty();
   }

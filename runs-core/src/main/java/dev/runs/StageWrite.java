@@ -40,7 +40,9 @@ public record StageWrite(
     /** It failed; what it wrote is kept for inspection. */
     FAILED;
 
-    /** @return the lowercase JSON name */
+    /**
+     * @return the lowercase JSON name
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -56,14 +58,15 @@ public record StageWrite(
     Objects.requireNonNull(output, "output");
     checkStageKey(stageKey);
     if (attempt.isPresent() && attempt.getAsInt() < 1) {
-      throw new ValidationException("stage.attempt", "must be at least 1 but was " + attempt.getAsInt());
+      throw new ValidationException(
+          "stage.attempt", "must be at least 1 but was " + attempt.getAsInt());
     }
     artifacts = List.copyOf(artifacts);
     Set<String> names = new HashSet<>();
     for (StageArtifact a : artifacts) {
       if (!names.add(a.name())) {
-        throw new ValidationException("artifact.name", "'" + a.name() + "' appears twice in stage "
-            + stageKey);
+        throw new ValidationException(
+            "artifact.name", "'" + a.name() + "' appears twice in stage " + stageKey);
       }
     }
   }
@@ -75,8 +78,14 @@ public record StageWrite(
    * @return the write
    */
   public static StageWrite of(String stageKey) {
-    return new StageWrite(stageKey, OptionalInt.empty(), Status.COMPLETED, Optional.empty(),
-        Optional.empty(), Optional.empty(), List.of());
+    return new StageWrite(
+        stageKey,
+        OptionalInt.empty(),
+        Status.COMPLETED,
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        List.of());
   }
 
   /**
@@ -84,7 +93,8 @@ public record StageWrite(
    * @return a copy with the input set
    */
   public StageWrite withInput(Payload value) {
-    return new StageWrite(stageKey, attempt, status, eventId, Optional.of(value), output, artifacts);
+    return new StageWrite(
+        stageKey, attempt, status, eventId, Optional.of(value), output, artifacts);
   }
 
   /**
@@ -110,7 +120,8 @@ public record StageWrite(
    * @return a copy with the attempt set
    */
   public StageWrite withAttempt(int value) {
-    return new StageWrite(stageKey, OptionalInt.of(value), status, eventId, input, output, artifacts);
+    return new StageWrite(
+        stageKey, OptionalInt.of(value), status, eventId, input, output, artifacts);
   }
 
   /**
@@ -136,10 +147,14 @@ public record StageWrite(
    */
   public List<StageFile> files() {
     List<StageFile> files = new ArrayList<>();
-    input.ifPresent(p -> files.add(new StageFile("input.json", "input",
-        p.json().getBytes(StandardCharsets.UTF_8))));
-    output.ifPresent(p -> files.add(new StageFile("output.json", "output",
-        p.json().getBytes(StandardCharsets.UTF_8))));
+    input.ifPresent(
+        p ->
+            files.add(
+                new StageFile("input.json", "input", p.json().getBytes(StandardCharsets.UTF_8))));
+    output.ifPresent(
+        p ->
+            files.add(
+                new StageFile("output.json", "output", p.json().getBytes(StandardCharsets.UTF_8))));
     for (StageArtifact a : artifacts) {
       files.add(new StageFile("artifacts/" + a.name(), a.kind(), a.contentUnsafe()));
     }
@@ -165,15 +180,23 @@ public record StageWrite(
    */
   public static void checkStageKey(String key) {
     if (key.isEmpty() || key.length() > 64) {
-      throw new ValidationException("stage_key", "must be 1 to 64 characters but has " + key.length());
+      throw new ValidationException(
+          "stage_key", "must be 1 to 64 characters but has " + key.length());
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-          || (c == '.' && i > 0);
+      boolean ok =
+          (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9')
+              || c == '-'
+              || c == '_'
+              || (c == '.' && i > 0);
       if (!ok || (i == 0 && !((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))) {
-        throw new ValidationException("stage_key", "'" + key.replaceAll("\\p{Cntrl}", "?")
-            + "' must start with a-z or 0-9 and use only a-z, 0-9, '-', '_', '.'");
+        throw new ValidationException(
+            "stage_key",
+            "'"
+                + key.replaceAll("\\p{Cntrl}", "?")
+                + "' must start with a-z or 0-9 and use only a-z, 0-9, '-', '_', '.'");
       }
     }
   }

@@ -23,8 +23,17 @@ public final class StepFailedException extends RunsException {
    * @param cause its failure
    */
   public StepFailedException(RunId runId, String stepId, int attempt, Throwable cause) {
-    super("run " + runId + " step '" + stepId + "' failed on attempt " + attempt + ": "
-        + describe(cause) + " (resume the run to try the step again)", cause);
+    super(
+        "run "
+            + runId
+            + " step '"
+            + stepId
+            + "' failed on attempt "
+            + attempt
+            + ": "
+            + describe(cause)
+            + " (resume the run to try the step again)",
+        cause);
     this.runId = Objects.requireNonNull(runId, "runId");
     this.stepId = Objects.requireNonNull(stepId, "stepId");
     this.attempt = attempt;
@@ -35,17 +44,23 @@ public final class StepFailedException extends RunsException {
     return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
   }
 
-  /** @return the run */
+  /**
+   * @return the run
+   */
   public RunId runId() {
     return runId;
   }
 
-  /** @return the step path, e.g. {@code build/compile} */
+  /**
+   * @return the step path, e.g. {@code build/compile}
+   */
   public String stepId() {
     return stepId;
   }
 
-  /** @return the attempt that failed last */
+  /**
+   * @return the attempt that failed last
+   */
   public int attempt() {
     return attempt;
   }

@@ -8,7 +8,8 @@ import java.util.Objects;
  * whether a cancel interrupts its thread.
  *
  * <pre>{@code
- * ctx.step("fetch", Page.class, StepOptions.retry(3, Duration.ofMillis(200)).withInterruptOnCancel(true),
+ * ctx.step("fetch", Page.class,
+ *     StepOptions.retry(3, Duration.ofMillis(200)).withInterruptOnCancel(true),
  *     () -> client.fetch(url));
  * }</pre>
  *
@@ -28,8 +29,8 @@ public record StepOptions(
   /**
    * Validates the options.
    *
-   * @throws IllegalArgumentException for attempts below 1, a negative backoff or a multiplier
-   *     below 1
+   * @throws IllegalArgumentException for attempts below 1, a negative backoff or a multiplier below
+   *     1
    */
   public StepOptions {
     Objects.requireNonNull(backoff, "backoff");
@@ -40,12 +41,14 @@ public record StepOptions(
       throw new IllegalArgumentException("backoff must not be negative but was " + backoff);
     }
     if (!(backoffMultiplier >= 1.0) || Double.isInfinite(backoffMultiplier)) {
-      throw new IllegalArgumentException("backoffMultiplier must be a finite number >= 1 but was "
-          + backoffMultiplier);
+      throw new IllegalArgumentException(
+          "backoffMultiplier must be a finite number >= 1 but was " + backoffMultiplier);
     }
   }
 
-  /** @return one attempt, no interrupt on cancel */
+  /**
+   * @return one attempt, no interrupt on cancel
+   */
   public static StepOptions defaults() {
     return DEFAULTS;
   }
@@ -83,7 +86,8 @@ public record StepOptions(
    */
   public Duration delayAfter(int failedAttempts) {
     if (failedAttempts < 1) {
-      throw new IllegalArgumentException("failedAttempts must be at least 1 but was " + failedAttempts);
+      throw new IllegalArgumentException(
+          "failedAttempts must be at least 1 but was " + failedAttempts);
     }
     double millis = backoff.toMillis() * Math.pow(backoffMultiplier, failedAttempts - 1);
     if (millis >= MAX_BACKOFF.toMillis()) {

@@ -38,7 +38,9 @@ public record StepState(String stepId, int attempt, Status status, Optional<RunE
     }
   }
 
-  /** @return true when the step's latest attempt completed */
+  /**
+   * @return true when the step's latest attempt completed
+   */
   public boolean isCompleted() {
     return status == Status.COMPLETED;
   }

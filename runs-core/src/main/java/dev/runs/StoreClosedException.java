@@ -2,8 +2,8 @@ package dev.runs;
 
 /**
  * A store was used after it was closed: a call on a closed {@link RunStore}, an append still queued
- * when it closed, a subscription it ended by closing, or a call on a closed {@link
- * RunOrchestrator} (which stops using its store when closed). Open a new store or orchestrator.
+ * when it closed, a subscription it ended by closing, or a call on a closed {@link RunOrchestrator}
+ * (which stops using its store when closed). Open a new store or orchestrator.
  *
  * <p>Using a closed resource is a programming error, so this extends the JDK's {@link
  * IllegalStateException} (as house style asks for "store is closed") rather than {@link

@@ -1,9 +1,9 @@
 package dev.runs;
 
 /**
- * Stored data is not what the store wrote: a damaged line in the middle of a log, an artifact
- * whose sha256 does not match its manifest, a record that cannot be decoded. The message names
- * the file or table, and where known the line and byte offset. Nothing is repaired silently.
+ * Stored data is not what the store wrote: a damaged line in the middle of a log, an artifact whose
+ * sha256 does not match its manifest, a record that cannot be decoded. The message names the file
+ * or table, and where known the line and byte offset. Nothing is repaired silently.
  */
 public class StoreCorruptedException extends StoreIoException {
   private static final long serialVersionUID = 1L;

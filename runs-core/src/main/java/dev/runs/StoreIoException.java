@@ -1,9 +1,9 @@
 package dev.runs;
 
 /**
- * A store could not read or write its medium (file system, database). The cause is kept. Whether
- * an operation that failed this way took effect is stated by the method that threw it; an append
- * that fails with this exception was not acknowledged.
+ * A store could not read or write its medium (file system, database). The cause is kept. Whether an
+ * operation that failed this way took effect is stated by the method that threw it; an append that
+ * fails with this exception was not acknowledged.
  */
 public class StoreIoException extends RunsException {
   private static final long serialVersionUID = 1L;

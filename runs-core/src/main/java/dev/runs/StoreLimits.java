@@ -11,7 +11,9 @@ package dev.runs;
 public record StoreLimits(int maxPayloadBytes, int maxJsonDepth, int maxEventsPerAppend) {
   private static final StoreLimits DEFAULTS = new StoreLimits(1024 * 1024, 64, 10_000);
 
-  /** @return the defaults: 1 MiB, depth 64, 10,000 events */
+  /**
+   * @return the defaults: 1 MiB, depth 64, 10,000 events
+   */
   public static StoreLimits defaults() {
     return DEFAULTS;
   }
@@ -19,7 +21,8 @@ public record StoreLimits(int maxPayloadBytes, int maxJsonDepth, int maxEventsPe
   /** Validates the limits. */
   public StoreLimits {
     if (maxPayloadBytes < 2 || maxPayloadBytes > 64 * 1024 * 1024) {
-      throw new IllegalArgumentException("maxPayloadBytes must be 2 to 64 MiB but was " + maxPayloadBytes);
+      throw new IllegalArgumentException(
+          "maxPayloadBytes must be 2 to 64 MiB but was " + maxPayloadBytes);
     }
     if (maxJsonDepth < 1 || maxJsonDepth > 200) {
       throw new IllegalArgumentException("maxJsonDepth must be 1 to 200 but was " + maxJsonDepth);

@@ -56,8 +56,8 @@ public final class Subscriptions {
 
   /**
    * Calls {@code onEvent} for every event, then {@code onEnd} once with {@code null} when the
-   * stream completed or with the error that ended it. Callbacks run on a store delivery thread,
-   * one at a time; keep them short. Closing the returned handle cancels.
+   * stream completed or with the error that ended it. Callbacks run on a store delivery thread, one
+   * at a time; keep them short. Closing the returned handle cancels.
    *
    * @param publisher the events
    * @param onEvent called per event
@@ -156,10 +156,11 @@ public final class Subscriptions {
 
     @Override
     public void onError(Throwable throwable) {
-      signal(() -> {
-        error = throwable;
-        ended = true;
-      });
+      signal(
+          () -> {
+            error = throwable;
+            ended = true;
+          });
     }
 
     @Override

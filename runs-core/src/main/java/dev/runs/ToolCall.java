@@ -6,7 +6,9 @@ package dev.runs;
  * parent is {@link #startedEvent()}.
  */
 public interface ToolCall {
-  /** @return the {@code tool.call.started} event */
+  /**
+   * @return the {@code tool.call.started} event
+   */
   RunEvent startedEvent();
 
   /**

@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param actor who acted (user name, service account)
  * @param time when the action happened
  */
-public record Trigger(TriggerSource source, String triggerId, Optional<String> actor, Instant time) {
+public record Trigger(
+    TriggerSource source, String triggerId, Optional<String> actor, Instant time) {
   /** Maximum length of a trigger id. */
   public static final int MAX_ID_LENGTH = 200;
 
@@ -58,13 +59,14 @@ public record Trigger(TriggerSource source, String triggerId, Optional<String> a
       throw new ValidationException(field, "must not be blank");
     }
     if (value.length() > max) {
-      throw new ValidationException(field, "must be at most " + max + " characters but has "
-          + value.length());
+      throw new ValidationException(
+          field, "must be at most " + max + " characters but has " + value.length());
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c < 0x20 || c == 0x7f) {
-        throw new ValidationException(field, "must not contain control characters (index " + i + ")");
+        throw new ValidationException(
+            field, "must not contain control characters (index " + i + ")");
       }
     }
   }

@@ -15,7 +15,9 @@ public enum TriggerSource {
   /** A test. */
   TEST;
 
-  /** @return the lowercase JSON name */
+  /**
+   * @return the lowercase JSON name
+   */
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
   }
@@ -31,7 +33,7 @@ public enum TriggerSource {
         return s;
       }
     }
-    throw new ValidationException("trigger.source",
-        "must be one of ui, api, cli, schedule, test but was '" + wireName + "'");
+    throw new ValidationException(
+        "trigger.source", "must be one of ui, api, cli, schedule, test but was '" + wireName + "'");
   }
 }

@@ -26,7 +26,8 @@ public class ValidationException extends RunsException {
   /**
    * Creates the exception with a context prefix, for example the run and event position.
    *
-   * @param context where the input came from, e.g. {@code "run acme/1 event #3 (tool.call.completed)"}
+   * @param context where the input came from, e.g. {@code "run acme/1 event #3
+   *     (tool.call.completed)"}
    * @param field the offending field, as a dotted path
    * @param rule the rule it broke
    */
@@ -36,12 +37,16 @@ public class ValidationException extends RunsException {
     this.rule = rule;
   }
 
-  /** @return the offending field as a dotted path, e.g. {@code payload.tool_name} */
+  /**
+   * @return the offending field as a dotted path, e.g. {@code payload.tool_name}
+   */
   public String field() {
     return field;
   }
 
-  /** @return the rule that was broken */
+  /**
+   * @return the rule that was broken
+   */
   public String rule() {
     return rule;
   }

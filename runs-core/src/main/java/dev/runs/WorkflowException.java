@@ -4,8 +4,8 @@ import java.util.Objects;
 
 /**
  * A failure a workflow throws on purpose, with an error code and a retry hint. Recorded in {@code
- * step.failed} and {@code run.failed} as {@code error.code} and {@code error.retryable}; a step does
- * not retry a failure marked not retryable.
+ * step.failed} and {@code run.failed} as {@code error.code} and {@code error.retryable}; a step
+ * does not retry a failure marked not retryable.
  */
 public class WorkflowException extends RunsException {
   private static final long serialVersionUID = 1L;
@@ -40,12 +40,16 @@ public class WorkflowException extends RunsException {
     this.retryable = retryable;
   }
 
-  /** @return the error code */
+  /**
+   * @return the error code
+   */
   public String code() {
     return code;
   }
 
-  /** @return whether trying again may succeed */
+  /**
+   * @return whether trying again may succeed
+   */
   public boolean retryable() {
     return retryable;
   }

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Architecture rules. "The API does not depend on internal packages" is enforced where it matters
  * to users: no public or protected signature of an API or SPI type (supertypes, fields, method and
- * constructor parameters, return types, type arguments) mentions an internal type, so nothing a user
- * or a store author can write may depend on one.
+ * constructor parameters, return types, type arguments) mentions an internal type, so nothing a
+ * user or a store author can write may depend on one.
  *
  * <p>Inside, the packages form no import loop. The API reaches the implementation only through the
  * static entry points listed in {@link #ENTRY_POINTS} (as Caffeine's {@code Caffeine.newBuilder()}
@@ -47,103 +47,128 @@ final class ArchitectureTest {
   private static final String SUPPORT = "dev.runs.internal.support..";
 
   /**
-   * Every permitted dependency of an API type on the implementation (outside the leaf helpers):
-   * API top-level class to the implementation classes its static factories and {@code
-   * toJson}/{@code fromJson} methods delegate to. Names are strings so that a removed class only
-   * leaves a stale entry here. A new entry is a design decision: prefer delegating through an
-   * existing one.
+   * Every permitted dependency of an API type on the implementation (outside the leaf helpers): API
+   * top-level class to the implementation classes its static factories and {@code toJson}/{@code
+   * fromJson} methods delegate to. Names are strings so that a removed class only leaves a stale
+   * entry here. A new entry is a design decision: prefer delegating through an existing one.
    */
-  private static final Map<String, Set<String>> ENTRY_POINTS = Map.ofEntries(
-      // RunStores.open(uri): provider discovery
-      entry("dev.runs.RunStores", Set.of("dev.runs.internal.ProviderRegistry")),
-      // RunStoreFactory.create(engine, location): the shared append path every store wraps
-      entry("dev.runs.spi.RunStoreFactory", Set.of("dev.runs.internal.DefaultRunStore")),
-      // Redactor.defaults()
-      entry("dev.runs.Redactor", Set.of("dev.runs.internal.DefaultRedactor")),
-      // RunOrchestrator.builder()...build()
-      entry("dev.runs.RunOrchestrator", Set.of(
-          "dev.runs.internal.orchestrator.DefaultRunOrchestrator",
-          "dev.runs.internal.orchestrator.OrchestratorSettings")),
-      // JSON forms: the codec behind encode/decode, toJson/fromJson, of(record)/as(type)
-      entry("dev.runs.EventCodec", Set.of("dev.runs.internal.codec.EventJson")),
-      entry("dev.runs.RunRecord", Set.of("dev.runs.internal.codec.RunRecordJson")),
-      entry("dev.runs.Budget", Set.of("dev.runs.internal.codec.BudgetJson")),
-      entry("dev.runs.RunSummary", Set.of("dev.runs.internal.codec.RunSummaryJson")),
-      entry("dev.runs.Payload", Set.of("dev.runs.internal.codec.RecordJson")),
-      entry("dev.runs.StageManifest", Set.of("dev.runs.internal.codec.StageManifestJson")),
-      entry("dev.runs.ConfigSnapshot", Set.of("dev.runs.internal.codec.RecordJson")));
+  private static final Map<String, Set<String>> ENTRY_POINTS =
+      Map.ofEntries(
+          // RunStores.open(uri): provider discovery
+          entry("dev.runs.RunStores", Set.of("dev.runs.internal.ProviderRegistry")),
+          // RunStoreFactory.create(engine, location): the shared append path every store wraps
+          entry("dev.runs.spi.RunStoreFactory", Set.of("dev.runs.internal.DefaultRunStore")),
+          // Redactor.defaults()
+          entry("dev.runs.Redactor", Set.of("dev.runs.internal.DefaultRedactor")),
+          // RunOrchestrator.builder()...build()
+          entry(
+              "dev.runs.RunOrchestrator",
+              Set.of(
+                  "dev.runs.internal.orchestrator.DefaultRunOrchestrator",
+                  "dev.runs.internal.orchestrator.OrchestratorSettings")),
+          // JSON forms: the codec behind encode/decode, toJson/fromJson, of(record)/as(type)
+          entry("dev.runs.EventCodec", Set.of("dev.runs.internal.codec.EventJson")),
+          entry("dev.runs.RunRecord", Set.of("dev.runs.internal.codec.RunRecordJson")),
+          entry("dev.runs.Budget", Set.of("dev.runs.internal.codec.BudgetJson")),
+          entry("dev.runs.RunSummary", Set.of("dev.runs.internal.codec.RunSummaryJson")),
+          entry("dev.runs.Payload", Set.of("dev.runs.internal.codec.RecordJson")),
+          entry("dev.runs.StageManifest", Set.of("dev.runs.internal.codec.StageManifestJson")),
+          entry("dev.runs.ConfigSnapshot", Set.of("dev.runs.internal.codec.RecordJson")));
 
   private static JavaClasses core;
 
   @BeforeAll
   static void importCore() {
-    core = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("dev.runs");
+    core =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.runs");
   }
 
   @Test
   void publicApiAndSpiSignatures_exposeNoInternalType() {
-    classes().that().resideInAnyPackage("dev.runs", "dev.runs.spi", "dev.runs.payload", "dev.runs.memory")
-        .and().arePublic()
+    classes()
+        .that()
+        .resideInAnyPackage("dev.runs", "dev.runs.spi", "dev.runs.payload", "dev.runs.memory")
+        .and()
+        .arePublic()
         .should(exposeNoInternalTypes())
         .check(core);
   }
 
   @Test
   void core_dependsOnNoStore() {
-    noClasses().that().resideInAPackage("dev.runs..")
-        .should().dependOnClassesThat().resideInAnyPackage(
+    noClasses()
+        .that()
+        .resideInAPackage("dev.runs..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
             "dev.runs.store..", "org.sqlite..", "org.postgresql..", "java.sql..", "javax.sql..")
         .check(core);
   }
 
   @Test
   void internal_isNotUsedBySpiImplementersThroughSubclassing() {
-    classes().that().resideInAPackage("dev.runs.internal..").and().arePublic()
-        .should().haveModifier(JavaModifier.FINAL).orShould().beInterfaces()
+    classes()
+        .that()
+        .resideInAPackage("dev.runs.internal..")
+        .and()
+        .arePublic()
+        .should()
+        .haveModifier(JavaModifier.FINAL)
+        .orShould()
+        .beInterfaces()
         .check(core);
   }
 
   @Test
   void packages_formNoImportLoop_apartFromTheListedEntryPoints() {
-    slices().assignedFrom(LAYERS)
-        .should().beFreeOfCycles()
+    slices()
+        .assignedFrom(LAYERS)
+        .should()
+        .beFreeOfCycles()
         .ignoreDependency(inApi(), isEntryPointOfApi())
         .check(core);
   }
 
   @Test
   void api_reachesTheImplementationOnlyThroughTheListedEntryPoints() {
-    classes().that().resideInAnyPackage(API.toArray(String[]::new))
+    classes()
+        .that()
+        .resideInAnyPackage(API.toArray(String[]::new))
         .should(dependOnInternalOnlyThroughEntryPoints())
         .check(core);
   }
 
   @Test
   void supportPackage_isALeaf() {
-    noClasses().that().resideInAPackage(SUPPORT)
-        .should().dependOnClassesThat(resideInAPackage("dev.runs..").and(not(resideInAPackage(SUPPORT))))
+    noClasses()
+        .that()
+        .resideInAPackage(SUPPORT)
+        .should()
+        .dependOnClassesThat(resideInAPackage("dev.runs..").and(not(resideInAPackage(SUPPORT))))
         .because("the leaf helpers must be usable from every package without an import loop")
         .check(core);
   }
 
   /** API packages are one slice; every other package of dev.runs is its own. */
-  private static final SliceAssignment LAYERS = new SliceAssignment() {
-    @Override
-    public SliceIdentifier getIdentifierOf(JavaClass c) {
-      String p = c.getPackageName();
-      if (API.contains(p)) {
-        return SliceIdentifier.of("api");
-      }
-      return p.startsWith("dev.runs.") ? SliceIdentifier.of(p) : SliceIdentifier.ignore();
-    }
+  private static final SliceAssignment LAYERS =
+      new SliceAssignment() {
+        @Override
+        public SliceIdentifier getIdentifierOf(JavaClass c) {
+          String p = c.getPackageName();
+          if (API.contains(p)) {
+            return SliceIdentifier.of("api");
+          }
+          return p.startsWith("dev.runs.") ? SliceIdentifier.of(p) : SliceIdentifier.ignore();
+        }
 
-    @Override
-    public String getDescription() {
-      return "the API (" + String.join(", ", API) + ") and each package of dev.runs.internal";
-    }
-  };
+        @Override
+        public String getDescription() {
+          return "the API (" + String.join(", ", API) + ") and each package of dev.runs.internal";
+        }
+      };
 
   private static DescribedPredicate<JavaClass> inApi() {
     return DescribedPredicate.describe("in the API", c -> API.contains(c.getPackageName()));
@@ -151,7 +176,8 @@ final class ArchitectureTest {
 
   /** Matches an implementation class that some API class may use; the origin is checked apart. */
   private static DescribedPredicate<JavaClass> isEntryPointOfApi() {
-    return DescribedPredicate.describe("a listed entry point",
+    return DescribedPredicate.describe(
+        "a listed entry point",
         c -> ENTRY_POINTS.values().stream().anyMatch(s -> s.contains(topLevel(c).getName())));
   }
 
@@ -163,10 +189,15 @@ final class ArchitectureTest {
         for (Dependency d : c.getDirectDependenciesFromSelf()) {
           JavaClass target = d.getTargetClass();
           String pkg = target.getPackageName();
-          if (pkg.startsWith("dev.runs.internal") && !pkg.startsWith("dev.runs.internal.support")
+          if (pkg.startsWith("dev.runs.internal")
+              && !pkg.startsWith("dev.runs.internal.support")
               && !allowed.contains(topLevel(target).getName())) {
-            events.add(SimpleConditionEvent.violated(c, d.getDescription()
-                + " - not a listed entry point of " + topLevel(c).getName()));
+            events.add(
+                SimpleConditionEvent.violated(
+                    c,
+                    d.getDescription()
+                        + " - not a listed entry point of "
+                        + topLevel(c).getName()));
           }
         }
       }
@@ -202,7 +233,9 @@ final class ArchitectureTest {
         }
         for (JavaClass t : involved) {
           if (t.getPackageName().startsWith("dev.runs.internal")) {
-            events.add(SimpleConditionEvent.violated(c, c.getName() + " exposes internal type " + t.getName()));
+            events.add(
+                SimpleConditionEvent.violated(
+                    c, c.getName() + " exposes internal type " + t.getName()));
           }
         }
       }

@@ -14,32 +14,45 @@ import org.junit.jupiter.api.Test;
 final class ConfigSnapshotTest {
   @Test
   void sameLogicalConfig_sameHash_whateverKeyOrderOrWhitespace() {
-    ConfigSnapshot a = ConfigSnapshot.parse("{\"model\":{\"name\":\"m\",\"params\":{\"t\":0.5,\"k\":1}},\"prompt\":\"hi\"}");
-    ConfigSnapshot b = ConfigSnapshot.parse("{ \"prompt\" : \"hi\",\n \"model\": {\"params\": {\"k\": 1.0, \"t\": 0.50}, \"name\": \"m\"} }");
+    ConfigSnapshot a =
+        ConfigSnapshot.parse(
+            "{\"model\":{\"name\":\"m\",\"params\":{\"t\":0.5,\"k\":1}},\"prompt\":\"hi\"}");
+    ConfigSnapshot b =
+        ConfigSnapshot.parse(
+            "{ \"prompt\" : \"hi\",\n"
+                + " \"model\": {\"params\": {\"k\": 1.0, \"t\": 0.50}, \"name\": \"m\"} }");
     assertThat(a.sha256()).isEqualTo(b.sha256()).hasSize(64);
     assertThat(a).isEqualTo(b);
-    assertThat(a.json()).isEqualTo("{\"model\":{\"name\":\"m\",\"params\":{\"k\":1,\"t\":0.5}},\"prompt\":\"hi\"}");
+    assertThat(a.json())
+        .isEqualTo("{\"model\":{\"name\":\"m\",\"params\":{\"k\":1,\"t\":0.5}},\"prompt\":\"hi\"}");
     assertThat(ConfigSnapshot.parse("{\"prompt\":\"hi!\"}").sha256()).isNotEqualTo(a.sha256());
   }
 
   @Test
   void builder_buildsConventionalLayout() {
-    ConfigSnapshot c = ConfigSnapshot.builder()
-        .prompt("Summarise {doc}")
-        .model("acme", "m-1").param("temperature", 0.2)
-        .policy("max_tool_calls", 5)
-        .tool("search", "2.1", Map.of("description", "web search"))
-        .input("doc", "report.pdf")
-        .build();
-    assertThat(c.at("/model/params/temperature").orElseThrow().decimalValue()).isEqualByComparingTo("0.2");
+    ConfigSnapshot c =
+        ConfigSnapshot.builder()
+            .prompt("Summarise {doc}")
+            .model("acme", "m-1")
+            .param("temperature", 0.2)
+            .policy("max_tool_calls", 5)
+            .tool("search", "2.1", Map.of("description", "web search"))
+            .input("doc", "report.pdf")
+            .build();
+    assertThat(c.at("/model/params/temperature").orElseThrow().decimalValue())
+        .isEqualByComparingTo("0.2");
     assertThat(c.at("/tools/0/version").orElseThrow().asText()).isEqualTo("2.1");
     assertThat(c.at("/nope")).isEmpty();
   }
 
   @Test
   void withOverrides_andDiff_recordAddedRemovedChanged() {
-    ConfigSnapshot base = ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2)
-        .param("top_p", 0.9).build();
+    ConfigSnapshot base =
+        ConfigSnapshot.builder()
+            .model("acme", "m-1")
+            .param("temperature", 0.2)
+            .param("top_p", 0.9)
+            .build();
     Map<String, Object> overrides = new LinkedHashMap<>();
     overrides.put("/model/params/temperature", 0.7);
     overrides.put("/model/params/top_p", null);
@@ -48,9 +61,11 @@ final class ConfigSnapshotTest {
     ConfigSnapshot changed = base.withOverrides(overrides);
 
     ConfigDiff diff = base.diff(changed);
-    assertThat(diff.changes()).extracting(c -> c.op() + " " + c.path()).containsExactly(
-        "ADDED /model/params/seed", "CHANGED /model/params/temperature",
-        "REMOVED /model/params/top_p", "ADDED /policy");
+    assertThat(diff.changes())
+        .extracting(c -> c.op() + " " + c.path())
+        .containsExactly(
+            "ADDED /model/params/seed", "CHANGED /model/params/temperature",
+            "REMOVED /model/params/top_p", "ADDED /policy");
     ConfigDiff.Change t = diff.changes().get(1);
     assertThat(t.oldValue().orElseThrow().decimalValue()).isEqualByComparingTo("0.2");
     assertThat(t.newValue().orElseThrow().decimalValue()).isEqualByComparingTo("0.7");
@@ -61,11 +76,14 @@ final class ConfigSnapshotTest {
   void withOverrides_badPointers_areRefused() {
     ConfigSnapshot base = ConfigSnapshot.builder().prompt("p").build();
     assertThatThrownBy(() -> base.withOverrides(Map.of("model", 1)))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("JSON Pointer");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("JSON Pointer");
     assertThatThrownBy(() -> base.withOverrides(Map.of("/prompt/x", 1)))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("not an object");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("not an object");
     assertThatThrownBy(() -> base.withOverrides(Map.of("/a~2", 1)))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("~");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("~");
   }
 
   @Test
@@ -84,16 +102,19 @@ final class ConfigSnapshotTest {
       reversed.put(k, config.get(k));
     }
     assertThat(ConfigSnapshot.of(reversed).sha256()).isEqualTo(ConfigSnapshot.of(config).sha256());
-    assertThat(ConfigSnapshot.parse(ConfigSnapshot.of(config).json())).isEqualTo(ConfigSnapshot.of(config));
+    assertThat(ConfigSnapshot.parse(ConfigSnapshot.of(config).json()))
+        .isEqualTo(ConfigSnapshot.of(config));
   }
 
   /** Up to 8 entries: strings, ints, doubles, booleans and maps of them one level deep. */
   private static Map<String, Object> config(Cases cases) {
-    Supplier<Object> leaf = () -> cases.oneOf(
-        () -> cases.string(0, 8, cases::anyChar),
-        cases::anyInt,
-        () -> cases.doubleBetween(-1e6, 1e6),
-        cases::bool);
+    Supplier<Object> leaf =
+        () ->
+            cases.oneOf(
+                () -> cases.string(0, 8, cases::anyChar),
+                cases::anyInt,
+                () -> cases.doubleBetween(-1e6, 1e6),
+                cases::bool);
     Supplier<Object> nested = () -> cases.map(4, () -> cases.alpha(1, 5), leaf);
     return cases.map(8, () -> cases.alpha(1, 6), () -> cases.oneOf(leaf, nested));
   }

@@ -42,8 +42,7 @@ final class EventCodecPropertiesTest {
     int cut = cases.intBetween(1, 400);
     String line = EventCodec.encode(event);
     String torn = line.substring(0, Math.max(1, line.length() - Math.min(cut, line.length() - 1)));
-    assertThatThrownBy(() -> EventCodec.decode(torn))
-        .isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> EventCodec.decode(torn)).isInstanceOf(ValidationException.class);
   }
 
   /**
@@ -51,46 +50,80 @@ final class EventCodecPropertiesTest {
    * every registered type and some custom ones, every sequence, times from 1970 to 9999.
    */
   private static RunEvent event(Cases cases) {
-    Supplier<String> text = () -> cases.oneOf(
-        () -> cases.string(0, 40, cases::anyChar),
-        () -> cases.oneOf(List.of("\ud83d\ude00", "a\ud834\udd1eb", "\u00e9t\u00e9")));
-    Supplier<Object> leaf = () -> cases.oneOf(
-        text, cases::anyLong, () -> cases.decimal(1_000_000_000L, 4), cases::bool);
+    Supplier<String> text =
+        () ->
+            cases.oneOf(
+                () -> cases.string(0, 40, cases::anyChar),
+                () -> cases.oneOf(List.of("\ud83d\ude00", "a\ud834\udd1eb", "\u00e9t\u00e9")));
+    Supplier<Object> leaf =
+        () ->
+            cases.oneOf(text, cases::anyLong, () -> cases.decimal(1_000_000_000L, 4), cases::bool);
     Supplier<Object> list = () -> cases.list(4, leaf);
     Map<String, Object> payload = cases.map(6, text, () -> cases.oneOf(leaf, list));
     Optional<String> step =
         cases.optional(() -> cases.oneOf(List.of("plan", "plan/search", "build:1", "a.b/c-d_e@2")));
     long seq = cases.longBetween(1, Long.MAX_VALUE);
-    Instant time = Instant.ofEpochSecond(cases.longBetween(0, 253_402_300_799L))
-        .plusNanos(cases.intBetween(0, 999_999_999));
-    EventType type = cases.bool()
-        ? cases.oneOf(List.copyOf(EventTypes.all()))
-        : EventType.of(cases.oneOf(List.of("x.acme.score", "x.a.b.c")));
-    OptionalInt attempt = cases.bool() ? OptionalInt.of(cases.intBetween(1, 99)) : OptionalInt.empty();
-    Optional<String> key = cases.optional(() -> {
-      String k;
-      do {
-        k = text.get();
-      } while (k.isEmpty() || k.chars().anyMatch(c -> c < 0x20 || c == 0x7f));
-      return k;
-    });
-    return new RunEvent(RunEvent.SCHEMA, EventId.random(), RunId.of("ns/run-1"), seq, type, time,
-        step, attempt, Optional.empty(), "host", key, Payload.of(new LinkedHashMap<>(payload)),
+    Instant time =
+        Instant.ofEpochSecond(cases.longBetween(0, 253_402_300_799L))
+            .plusNanos(cases.intBetween(0, 999_999_999));
+    EventType type =
+        cases.bool()
+            ? cases.oneOf(List.copyOf(EventTypes.all()))
+            : EventType.of(cases.oneOf(List.of("x.acme.score", "x.a.b.c")));
+    OptionalInt attempt =
+        cases.bool() ? OptionalInt.of(cases.intBetween(1, 99)) : OptionalInt.empty();
+    Optional<String> key =
+        cases.optional(
+            () -> {
+              String k;
+              do {
+                k = text.get();
+              } while (k.isEmpty() || k.chars().anyMatch(c -> c < 0x20 || c == 0x7f));
+              return k;
+            });
+    return new RunEvent(
+        RunEvent.SCHEMA,
+        EventId.random(),
+        RunId.of("ns/run-1"),
+        seq,
+        type,
+        time,
+        step,
+        attempt,
+        Optional.empty(),
+        "host",
+        key,
+        Payload.of(new LinkedHashMap<>(payload)),
         Map.of());
   }
 
   @SeededProperty(cases = 50)
   void unknownFields_surviveARoundTrip(Cases cases) {
-    List<String> names = cases.uniqueList(4, () -> {
-      String n;
-      do {
-        n = cases.string(1, 8, () -> cases.charBetween('a', 'z'));
-      } while (RESERVED.contains(n));
-      return n;
-    });
-    RunEvent base = new RunEvent(RunEvent.SCHEMA, EventId.random(), RunId.of("r"), 1, EventTypes.RUN_CREATED,
-        Instant.EPOCH, Optional.empty(), OptionalInt.empty(), Optional.empty(), "store", Optional.empty(),
-        Payload.empty(), Map.of());
+    List<String> names =
+        cases.uniqueList(
+            4,
+            () -> {
+              String n;
+              do {
+                n = cases.string(1, 8, () -> cases.charBetween('a', 'z'));
+              } while (RESERVED.contains(n));
+              return n;
+            });
+    RunEvent base =
+        new RunEvent(
+            RunEvent.SCHEMA,
+            EventId.random(),
+            RunId.of("r"),
+            1,
+            EventTypes.RUN_CREATED,
+            Instant.EPOCH,
+            Optional.empty(),
+            OptionalInt.empty(),
+            Optional.empty(),
+            "store",
+            Optional.empty(),
+            Payload.empty(),
+            Map.of());
     StringBuilder line = new StringBuilder(EventCodec.encode(base));
     line.setLength(line.length() - 1);
     for (String n : names) {

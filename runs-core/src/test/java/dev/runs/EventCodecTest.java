@@ -11,23 +11,38 @@ import org.junit.jupiter.api.Test;
 
 final class EventCodecTest {
   private static RunEvent sample() {
-    return new RunEvent(RunEvent.SCHEMA, EventId.of("0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55"),
-        RunId.of("acme/etl/r1"), 7, EventTypes.TOOL_CALL_COMPLETED,
-        Instant.parse("2026-11-29T20:26:58.123456789Z"), Optional.of("plan/search"), OptionalInt.of(2),
-        Optional.of(EventId.of("0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a54")), "engine", Optional.of("k-1"),
-        Payload.of("{\"tool_name\":\"search\",\"result\":{\"hits\":[1,2,3],\"score\":0.50}}"), Map.of());
+    return new RunEvent(
+        RunEvent.SCHEMA,
+        EventId.of("0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55"),
+        RunId.of("acme/etl/r1"),
+        7,
+        EventTypes.TOOL_CALL_COMPLETED,
+        Instant.parse("2026-11-29T20:26:58.123456789Z"),
+        Optional.of("plan/search"),
+        OptionalInt.of(2),
+        Optional.of(EventId.of("0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a54")),
+        "engine",
+        Optional.of("k-1"),
+        Payload.of("{\"tool_name\":\"search\",\"result\":{\"hits\":[1,2,3],\"score\":0.50}}"),
+        Map.of());
   }
 
   @Test
   void encode_hasStableFieldOrderSnakeCaseAndMicroseconds() {
     String json = EventCodec.encode(sample());
-    assertThat(json).isEqualTo("{\"schema\":\"runs.event/1\","
-        + "\"event_id\":\"0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55\",\"run_id\":\"acme/etl/r1\","
-        + "\"sequence\":7,\"type\":\"tool.call.completed\",\"time\":\"2026-11-29T20:26:58.123456Z\","
-        + "\"step_id\":\"plan/search\",\"attempt\":2,"
-        + "\"parent_event_id\":\"0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a54\",\"source\":\"engine\","
-        + "\"idempotency_key\":\"k-1\","
-        + "\"payload\":{\"tool_name\":\"search\",\"result\":{\"hits\":[1,2,3],\"score\":0.50}}}");
+    assertThat(json)
+        .isEqualTo(
+            "{\"schema\":\"runs.event/1\","
+                + "\"event_id\":\"0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a55\","
+                + "\"run_id\":\"acme/etl/r1\","
+                + "\"sequence\":7,\"type\":\"tool.call.completed\","
+                + "\"time\":\"2026-11-29T20:26:58.123456Z\","
+                + "\"step_id\":\"plan/search\",\"attempt\":2,"
+                + "\"parent_event_id\":\"0190a5c3-7b1e-7cc1-9e0a-3f6c2d1b4a54\","
+                + "\"source\":\"engine\","
+                + "\"idempotency_key\":\"k-1\","
+                + "\"payload\":{\"tool_name\":\"search\","
+                + "\"result\":{\"hits\":[1,2,3],\"score\":0.50}}}");
   }
 
   @Test
@@ -39,8 +54,11 @@ final class EventCodecTest {
 
   @Test
   void decode_keepsUnknownFields_andWritesThemBack() {
-    String withExtra = EventCodec.encode(sample()).replace("\"source\":\"engine\"",
-        "\"trace\":{\"span\":\"abc\",\"depth\":2},\"source\":\"engine\"");
+    String withExtra =
+        EventCodec.encode(sample())
+            .replace(
+                "\"source\":\"engine\"",
+                "\"trace\":{\"span\":\"abc\",\"depth\":2},\"source\":\"engine\"");
     RunEvent e = EventCodec.decode(withExtra);
     assertThat(e.unknownFields()).containsEntry("trace", "{\"span\":\"abc\",\"depth\":2}");
     assertThat(EventCodec.encode(e)).endsWith(",\"trace\":{\"span\":\"abc\",\"depth\":2}}");
@@ -49,9 +67,11 @@ final class EventCodecTest {
 
   @Test
   void decode_acceptsAnyFieldOrderWhitespaceAndOffsets() {
-    String json = "{ \"payload\" : { \"a\" : 1 },\n \"source\":\"host\", \"time\":\"2026-11-29T21:26:58.5+01:00\","
-        + "\"type\":\"x.acme.thing\",\"sequence\":1,\"run_id\":\"r\","
-        + "\"event_id\":\"0190A5C3-7B1E-7CC1-9E0A-3F6C2D1B4A55\",\"schema\":\"runs.event/1\"}";
+    String json =
+        "{ \"payload\" : { \"a\" : 1 },\n"
+            + " \"source\":\"host\", \"time\":\"2026-11-29T21:26:58.5+01:00\","
+            + "\"type\":\"x.acme.thing\",\"sequence\":1,\"run_id\":\"r\","
+            + "\"event_id\":\"0190A5C3-7B1E-7CC1-9E0A-3F6C2D1B4A55\",\"schema\":\"runs.event/1\"}";
     RunEvent e = EventCodec.decode(json);
     assertThat(e.time()).isEqualTo(Instant.parse("2026-11-29T20:26:58.500Z"));
     assertThat(e.payload().json()).isEqualTo("{\"a\":1}");
@@ -63,20 +83,32 @@ final class EventCodecTest {
   void decode_missingOrMalformedFields_nameTheField() {
     String good = EventCodec.encode(sample());
     assertThatThrownBy(() -> EventCodec.decode(good.replace("\"run_id\":\"acme/etl/r1\",", "")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("run_id");
-    assertThatThrownBy(() -> EventCodec.decode(good.replace("\"sequence\":7", "\"sequence\":\"7\"")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("sequence");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("run_id");
+    assertThatThrownBy(
+            () -> EventCodec.decode(good.replace("\"sequence\":7", "\"sequence\":\"7\"")))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("sequence");
     assertThatThrownBy(() -> EventCodec.decode(good.replace("\"sequence\":7", "\"sequence\":0")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("sequence");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("sequence");
     assertThatThrownBy(() -> EventCodec.decode(good.replace("runs.event/1", "runs.event/2")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("schema");
-    assertThatThrownBy(() -> EventCodec.decode(good.replace("2026-11-29T20:26:58.123456Z", "yesterday")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("time");
-    assertThatThrownBy(() -> EventCodec.decode(good.replace("{\"tool_name\"", "[{\"tool_name\"")
-        .replace("0.50}}}", "0.50}}]}")))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("payload");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("schema");
+    assertThatThrownBy(
+            () -> EventCodec.decode(good.replace("2026-11-29T20:26:58.123456Z", "yesterday")))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("time");
+    assertThatThrownBy(
+            () ->
+                EventCodec.decode(
+                    good.replace("{\"tool_name\"", "[{\"tool_name\"")
+                        .replace("0.50}}}", "0.50}}]}")))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("payload");
     assertThatThrownBy(() -> EventCodec.decode(good.substring(0, good.length() - 5)))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("JSON");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("JSON");
     assertThatThrownBy(() -> EventCodec.decode(good + "{}"))
         .isInstanceOf(ValidationException.class);
     assertThatThrownBy(() -> EventCodec.decode("[]")).isInstanceOf(ValidationException.class);
@@ -84,8 +116,11 @@ final class EventCodecTest {
 
   @Test
   void decode_duplicateTopLevelField_isRefused() {
-    String dup = EventCodec.encode(sample()).replace("\"source\":\"engine\"", "\"source\":\"engine\",\"source\":\"x\"");
-    assertThatThrownBy(() -> EventCodec.decode(dup)).isInstanceOf(ValidationException.class)
+    String dup =
+        EventCodec.encode(sample())
+            .replace("\"source\":\"engine\"", "\"source\":\"engine\",\"source\":\"x\"");
+    assertThatThrownBy(() -> EventCodec.decode(dup))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("source");
   }
 }

@@ -48,8 +48,9 @@ final class EventSchemaTest {
   static void load() throws IOException {
     try (InputStream in = EventCodec.class.getResourceAsStream(EventCodec.SCHEMA_RESOURCE)) {
       assertThat(in).as(EventCodec.SCHEMA_RESOURCE + " on the class path").isNotNull();
-      schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
-          .getSchema(in, InputFormat.JSON);
+      schema =
+          SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12)
+              .getSchema(in, InputFormat.JSON);
     }
     store = RunStores.memory();
   }
@@ -64,8 +65,9 @@ final class EventSchemaTest {
   }
 
   static Stream<Arguments> requiredFields() {
-    return samples().flatMap(s -> PayloadRules.requiredFields(s.type()).stream()
-        .map(path -> Arguments.of(s, path)));
+    return samples()
+        .flatMap(
+            s -> PayloadRules.requiredFields(s.type()).stream().map(path -> Arguments.of(s, path)));
   }
 
   // ---- real events validate ---------------------------------------------------------------------
@@ -93,15 +95,29 @@ final class EventSchemaTest {
 
   @Test
   void eventsWithEveryOptionalEnvelopeField_validate() {
-    RunRecord record = RunRecord.builder(WorkflowRef.of("etl", "2.1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.API, "req-" + UUID.randomUUID(), "svc")).namespace("acme/etl").build();
+    RunRecord record =
+        RunRecord.builder(
+                WorkflowRef.of("etl", "2.1"),
+                ConfigSnapshot.empty(),
+                Trigger.of(TriggerSource.API, "req-" + UUID.randomUUID(), "svc"))
+            .namespace("acme/etl")
+            .build();
     RunId run = store.create(record).record().id();
-    List<RunEvent> events = store.append(run, List.of(
-        EventDraft.of(EventTypes.RUN_STARTED).withSource("orchestrator"),
-        EventDraft.of(ToolCallStarted.of("search")).withStep("plan/search:1@v2").withAttempt(3)
-            .withIdempotencyKey("call 1 \u00e9\u4e2d")));
-    RunEvent done = store.append(run, EventDraft.of(ToolCallCompleted.of("search"))
-        .withParent(events.get(1).eventId()).withSource("engine"));
+    List<RunEvent> events =
+        store.append(
+            run,
+            List.of(
+                EventDraft.of(EventTypes.RUN_STARTED).withSource("orchestrator"),
+                EventDraft.of(ToolCallStarted.of("search"))
+                    .withStep("plan/search:1@v2")
+                    .withAttempt(3)
+                    .withIdempotencyKey("call 1 \u00e9\u4e2d")));
+    RunEvent done =
+        store.append(
+            run,
+            EventDraft.of(ToolCallCompleted.of("search"))
+                .withParent(events.get(1).eventId())
+                .withSource("engine"));
     RunEvent custom = store.append(run, EventDraft.of("x.acme.score", Map.of("value", 0.93)));
 
     assertThat(run.value()).startsWith("acme/etl/");
@@ -118,7 +134,8 @@ final class EventSchemaTest {
     String withExtra = edit(line, o -> o.putObject("trace").put("span_id", "abc"));
 
     assertValid(withExtra);
-    assertThat(EventCodec.encode(EventCodec.decode(withExtra))).contains("\"trace\":{\"span_id\":\"abc\"}");
+    assertThat(EventCodec.encode(EventCodec.decode(withExtra)))
+        .contains("\"trace\":{\"span_id\":\"abc\"}");
   }
 
   @Test
@@ -133,7 +150,8 @@ final class EventSchemaTest {
     String broken = edit(realLine(), o -> o.remove("run_id"));
 
     assertInvalid(broken, "run_id");
-    assertThatThrownBy(() -> EventCodec.decode(broken)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> EventCodec.decode(broken))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("run_id");
   }
 
@@ -142,7 +160,8 @@ final class EventSchemaTest {
     String broken = edit(realLine(), o -> o.put("sequence", 0));
 
     assertInvalid(broken, "sequence");
-    assertThatThrownBy(() -> EventCodec.decode(broken)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> EventCodec.decode(broken))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("sequence");
   }
 
@@ -151,7 +170,8 @@ final class EventSchemaTest {
     String broken = edit(realLine(), o -> o.put("type", "Console.Line"));
 
     assertInvalid(broken, "type");
-    assertThatThrownBy(() -> EventCodec.decode(broken)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> EventCodec.decode(broken))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("type");
   }
 
@@ -187,14 +207,17 @@ final class EventSchemaTest {
   @MethodSource("requiredFields")
   void missingRequiredPayloadField_fails(Sample s, String path) {
     String line = appendedLine(s);
-    String broken = edit(line, o -> {
-      ObjectNode parent = (ObjectNode) o.get("payload");
-      String[] parts = path.split("\\.", -1);
-      for (int i = 0; i < parts.length - 1; i++) {
-        parent = (ObjectNode) parent.get(parts[i]);
-      }
-      parent.remove(parts[parts.length - 1]);
-    });
+    String broken =
+        edit(
+            line,
+            o -> {
+              ObjectNode parent = (ObjectNode) o.get("payload");
+              String[] parts = path.split("\\.", -1);
+              for (int i = 0; i < parts.length - 1; i++) {
+                parent = (ObjectNode) parent.get(parts[i]);
+              }
+              parent.remove(parts[parts.length - 1]);
+            });
 
     assertValid(line);
     assertInvalid(broken, path.substring(path.lastIndexOf('.') + 1));
@@ -218,11 +241,15 @@ final class EventSchemaTest {
     String blank = write(tree);
     Payload blankPayload = Payload.of(tree.get("payload"));
 
-    Throwable byAppend = catchThrowable(() -> {
-      RunId run = PayloadSamples.newRun(store);
-      store.append(run, PayloadSamples.withPrelude(
-          PayloadSamples.draft(s.full()).withPayload(blankPayload)));
-    });
+    Throwable byAppend =
+        catchThrowable(
+            () -> {
+              RunId run = PayloadSamples.newRun(store);
+              store.append(
+                  run,
+                  PayloadSamples.withPrelude(
+                      PayloadSamples.draft(s.full()).withPayload(blankPayload)));
+            });
 
     if (byAppend == null) {
       assertValid(blank);
@@ -254,30 +281,45 @@ final class EventSchemaTest {
   @Test
   void guardrailVerdictAndBudgetDimension_areEnumerated() {
     RunId run = PayloadSamples.newRun(store);
-    List<RunEvent> events = store.append(run, List.of(EventDraft.of(EventTypes.RUN_STARTED),
-        EventDraft.of(PayloadSamples.all().stream()
-            .filter(s -> s.type().equals(EventTypes.GUARDRAIL_CHECKED)).findFirst().orElseThrow()
-            .full())));
+    List<RunEvent> events =
+        store.append(
+            run,
+            List.of(
+                EventDraft.of(EventTypes.RUN_STARTED),
+                EventDraft.of(
+                    PayloadSamples.all().stream()
+                        .filter(s -> s.type().equals(EventTypes.GUARDRAIL_CHECKED))
+                        .findFirst()
+                        .orElseThrow()
+                        .full())));
     String line = EventCodec.encode(events.get(1));
 
     assertValid(line);
-    assertInvalid(edit(line, o -> ((ObjectNode) o.get("payload")).put("verdict", "maybe")), "verdict");
+    assertInvalid(
+        edit(line, o -> ((ObjectNode) o.get("payload")).put("verdict", "maybe")), "verdict");
     assertInvalid(edit(line, o -> ((ObjectNode) o.get("payload")).put("stage", "middle")), "stage");
   }
 
   @Test
   void negativeUsageOrCost_failsForModelTypes() {
-    String line = appendedLine(PayloadSamples.all().stream()
-        .filter(s -> s.type().equals(EventTypes.MODEL_GENERATION_COMPLETED)).findFirst().orElseThrow());
+    String line =
+        appendedLine(
+            PayloadSamples.all().stream()
+                .filter(s -> s.type().equals(EventTypes.MODEL_GENERATION_COMPLETED))
+                .findFirst()
+                .orElseThrow());
 
     assertInvalid(edit(line, o -> ((ObjectNode) o.get("payload")).put("cost", -1)), "cost");
-    assertInvalid(edit(line, o -> ((ObjectNode) o.get("payload").get("usage"))
-        .put("input_tokens", -5)), "input_tokens");
-    assertInvalid(edit(line, o -> ((ObjectNode) o.get("payload").get("usage"))
-        .put("output_tokens", 1.5)), "output_tokens");
+    assertInvalid(
+        edit(line, o -> ((ObjectNode) o.get("payload").get("usage")).put("input_tokens", -5)),
+        "input_tokens");
+    assertInvalid(
+        edit(line, o -> ((ObjectNode) o.get("payload").get("usage")).put("output_tokens", 1.5)),
+        "output_tokens");
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------
+  // ---- helpers
+  // ------------------------------------------------------------------------------------
 
   private static void assertValid(String line) {
     List<Error> errors = schema.validate(line, InputFormat.JSON);
@@ -297,16 +339,20 @@ final class EventSchemaTest {
   /** A real console.line event of a fresh run, encoded. */
   private static String realLine() {
     RunId run = PayloadSamples.newRun(store);
-    List<RunEvent> events = store.append(run, List.of(EventDraft.of(EventTypes.RUN_STARTED),
-        EventDraft.of(ConsoleLine.stdout("hello")).withStep("build").withAttempt(1)));
+    List<RunEvent> events =
+        store.append(
+            run,
+            List.of(
+                EventDraft.of(EventTypes.RUN_STARTED),
+                EventDraft.of(ConsoleLine.stdout("hello")).withStep("build").withAttempt(1)));
     return EventCodec.encode(events.get(1));
   }
 
   /** The sample's full payload appended to a fresh run, encoded. */
   private static String appendedLine(Sample s) {
     RunId run = PayloadSamples.newRun(store);
-    List<RunEvent> events = store.append(run, PayloadSamples.withPrelude(
-        PayloadSamples.draft(s.full())));
+    List<RunEvent> events =
+        store.append(run, PayloadSamples.withPrelude(PayloadSamples.draft(s.full())));
     return EventCodec.encode(events.get(events.size() - 1));
   }
 

@@ -23,10 +23,21 @@ final class EventTypeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "Tool.call", "tool..call", ".tool", "tool.", "tool-call", "tool.1call",
-      "a.b.c.d.e.f.g.h.i", "tool call"})
+  @ValueSource(
+      strings = {
+        "",
+        "Tool.call",
+        "tool..call",
+        ".tool",
+        "tool.",
+        "tool-call",
+        "tool.1call",
+        "a.b.c.d.e.f.g.h.i",
+        "tool call"
+      })
   void of_malformed_isRefused(String name) {
-    assertThatThrownBy(() -> EventType.of(name)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> EventType.of(name))
+        .isInstanceOf(ValidationException.class)
         .satisfies(e -> assertThat(((ValidationException) e).field()).isEqualTo("type"));
   }
 }

@@ -25,7 +25,8 @@ final class ModuleDescriptorTest {
 
   @BeforeAll
   static void readDescriptor() throws IOException, URISyntaxException {
-    Path classes = Path.of(RunStores.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path classes =
+        Path.of(RunStores.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     try (InputStream in = Files.newInputStream(classes.resolve("module-info.class"))) {
       descriptor = ModuleDescriptor.read(in);
     }
@@ -48,22 +49,29 @@ final class ModuleDescriptorTest {
 
   @Test
   void requires_jacksonTransitively_slf4j_andJSpecifyOnlyAtCompileTime() {
-    Map<String, Set<ModuleDescriptor.Requires.Modifier>> requires = descriptor.requires().stream()
-        .collect(Collectors.toMap(ModuleDescriptor.Requires::name, ModuleDescriptor.Requires::modifiers));
+    Map<String, Set<ModuleDescriptor.Requires.Modifier>> requires =
+        descriptor.requires().stream()
+            .collect(
+                Collectors.toMap(
+                    ModuleDescriptor.Requires::name, ModuleDescriptor.Requires::modifiers));
     assertThat(requires.get("com.fasterxml.jackson.databind"))
         .contains(ModuleDescriptor.Requires.Modifier.TRANSITIVE);
     assertThat(requires).containsKey("org.slf4j");
     assertThat(requires.get("org.jspecify")).contains(ModuleDescriptor.Requires.Modifier.STATIC);
-    assertThat(requires.keySet()).containsExactlyInAnyOrder(
-        "java.base", "com.fasterxml.jackson.databind", "org.slf4j", "org.jspecify");
+    assertThat(requires.keySet())
+        .containsExactlyInAnyOrder(
+            "java.base", "com.fasterxml.jackson.databind", "org.slf4j", "org.jspecify");
   }
 
   @Test
   void usesTheProviderSpi_andProvidesTheMemoryStore() {
     assertThat(descriptor.uses()).containsExactly(RunStoreProvider.class.getName());
-    assertThat(descriptor.provides()).singleElement().satisfies(p -> {
-      assertThat(p.service()).isEqualTo(RunStoreProvider.class.getName());
-      assertThat(p.providers()).containsExactly("dev.runs.memory.MemoryRunStoreProvider");
-    });
+    assertThat(descriptor.provides())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.service()).isEqualTo(RunStoreProvider.class.getName());
+              assertThat(p.providers()).containsExactly("dev.runs.memory.MemoryRunStoreProvider");
+            });
   }
 }

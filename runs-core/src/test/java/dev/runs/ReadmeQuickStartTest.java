@@ -23,14 +23,22 @@ final class ReadmeQuickStartTest {
     try {
       // quickstart:start
       try (RunStore store = RunStores.open("memory:");
-          RunOrchestrator runs = RunOrchestrator.builder(store)
-              .workflow("hello", "1", ctx -> ctx.step("greet", String.class, () -> "hello, runs"))
-              .build()) {
-        RunHandle run = runs.start(RunRequest.builder()
-            .workflow("hello", "1")
-            .config(ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2).build())
-            .trigger(Trigger.of(TriggerSource.CLI, "quickstart-1", "me"))
-            .build());
+          RunOrchestrator runs =
+              RunOrchestrator.builder(store)
+                  .workflow(
+                      "hello", "1", ctx -> ctx.step("greet", String.class, () -> "hello, runs"))
+                  .build()) {
+        RunHandle run =
+            runs.start(
+                RunRequest.builder()
+                    .workflow("hello", "1")
+                    .config(
+                        ConfigSnapshot.builder()
+                            .model("acme", "m-1")
+                            .param("temperature", 0.2)
+                            .build())
+                    .trigger(Trigger.of(TriggerSource.CLI, "quickstart-1", "me"))
+                    .build());
         System.out.println(run.completion().join()); // COMPLETED
       }
       // quickstart:end
@@ -44,8 +52,11 @@ final class ReadmeQuickStartTest {
   void readme_showsThisCode() throws IOException {
     String readme = Files.readString(repoRoot().resolve("README.md"));
     String test = Files.readString(Path.of("src/test/java/dev/runs/ReadmeQuickStartTest.java"));
-    assertThat(normalize(between(readme, "<!-- quickstart:start -->", "<!-- quickstart:end -->")
-        .replace("```java", "").replace("```", "")))
+    assertThat(
+            normalize(
+                between(readme, "<!-- quickstart:start -->", "<!-- quickstart:end -->")
+                    .replace("```java", "")
+                    .replace("```", "")))
         .isEqualTo(normalize(between(test, "// quickstart:" + "start", "// quickstart:" + "end")));
   }
 

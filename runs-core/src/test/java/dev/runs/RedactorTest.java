@@ -11,10 +11,23 @@ final class RedactorTest {
 
   @Test
   void secretFieldNames_areMasked_butTokenCountsAreNot() {
-    Payload p = Payload.of(Map.of(
-        "password", "p", "api_key", "k", "Client-Secret", "s", "access_token", "t",
-        "max_tokens", 100, "usage", Map.of("input_tokens", 5, "output_tokens", 6),
-        "nested", List.of(Map.of("Authorization", "Basic abc"))));
+    Payload p =
+        Payload.of(
+            Map.of(
+                "password",
+                "p",
+                "api_key",
+                "k",
+                "Client-Secret",
+                "s",
+                "access_token",
+                "t",
+                "max_tokens",
+                100,
+                "usage",
+                Map.of("input_tokens", 5, "output_tokens", 6),
+                "nested",
+                List.of(Map.of("Authorization", "Basic abc"))));
     var out = r.redact(p).toJsonNode();
     assertThat(out.get("password").asText()).isEqualTo(Redactor.MASK);
     assertThat(out.get("api_key").asText()).isEqualTo(Redactor.MASK);
@@ -28,14 +41,24 @@ final class RedactorTest {
   @Test
   void secretShapesInsideText_areMasked() {
     String pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----";
-    Payload p = Payload.of(Map.of("text",
-        "curl -H 'Authorization: Bearer abcdefghijklmnop' key sk-ABCDEFGHIJKLMNOPQRST id AKIAABCDEFGHIJKLMNOP "
-            + "gh ghp_abcdefghijklmnopqrstuvwxyz0123456789 jwt eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4 "
-            + pem));
+    Payload p =
+        Payload.of(
+            Map.of(
+                "text",
+                "curl -H 'Authorization: Bearer abcdefghijklmnop' key sk-ABCDEFGHIJKLMNOPQRST id"
+                    + " AKIAABCDEFGHIJKLMNOP gh ghp_abcdefghijklmnopqrstuvwxyz0123456789 jwt"
+                    + " eyJhbGciOiJIUzI1.eyJzdWIiOiIxMjM0.SflKxwRJSMeKKF2QT4 "
+                    + pem));
     String text = r.redact(p).text("text").orElseThrow();
-    assertThat(text).doesNotContain("abcdefghijklmnop").doesNotContain("sk-ABCDEFGH")
-        .doesNotContain("AKIAABCD").doesNotContain("ghp_abc").doesNotContain("SflKxw").doesNotContain("MIIEow")
-        .contains("Bearer " + Redactor.MASK).contains("curl -H");
+    assertThat(text)
+        .doesNotContain("abcdefghijklmnop")
+        .doesNotContain("sk-ABCDEFGH")
+        .doesNotContain("AKIAABCD")
+        .doesNotContain("ghp_abc")
+        .doesNotContain("SflKxw")
+        .doesNotContain("MIIEow")
+        .contains("Bearer " + Redactor.MASK)
+        .contains("curl -H");
   }
 
   @Test
@@ -50,10 +73,15 @@ final class RedactorTest {
   void configSnapshots_areRedactedToo_andChaining() {
     ConfigSnapshot c = ConfigSnapshot.builder().param("api_key", "sk-ABCDEFGHIJKLMNOPQRST").build();
     assertThat(r.redact(c).json()).doesNotContain("sk-ABCD").contains(Redactor.MASK);
-    Redactor custom = r.andThen(p -> p.json().contains("internal-host")
-        ? Payload.of(p.json().replace("internal-host", "[HOST]")) : p);
+    Redactor custom =
+        r.andThen(
+            p ->
+                p.json().contains("internal-host")
+                    ? Payload.of(p.json().replace("internal-host", "[HOST]"))
+                    : p);
     assertThat(custom.redact(Payload.of(Map.of("url", "http://internal-host/x"))).text("url"))
         .contains("http://[HOST]/x");
-    assertThat(Redactor.none().redact(Payload.of(Map.of("password", "p"))).text("password")).contains("p");
+    assertThat(Redactor.none().redact(Payload.of(Map.of("password", "p"))).text("password"))
+        .contains("p");
   }
 }

@@ -9,8 +9,12 @@ import org.junit.jupiter.api.Test;
 final class ReplayPointTest {
   @Test
   void labels_parseBack() {
-    for (ReplayPoint p : new ReplayPoint[] {ReplayPoint.start(), ReplayPoint.step("build/compile"),
-        ReplayPoint.checkpoint("after:search")}) {
+    for (ReplayPoint p :
+        new ReplayPoint[] {
+          ReplayPoint.start(),
+          ReplayPoint.step("build/compile"),
+          ReplayPoint.checkpoint("after:search")
+        }) {
       assertThat(ReplayPoint.parse(p.label())).isEqualTo(p);
     }
     assertThat(ReplayPoint.step("a").label()).isEqualTo("step:a");
@@ -20,7 +24,8 @@ final class ReplayPointTest {
 
   @Test
   void malformedPoints_areValidationErrors() {
-    assertThatThrownBy(() -> ReplayPoint.parse("middle")).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> ReplayPoint.parse("middle"))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("checkpoint:<checkpoint id>");
     assertThatThrownBy(() -> ReplayPoint.step(" ")).isInstanceOf(ValidationException.class);
     assertThatThrownBy(() -> new ReplayPoint(ReplayPoint.Kind.START, Optional.of("x")))

@@ -17,7 +17,8 @@ final class RunIdTest {
       ids.add(RunId.random().value());
     }
     assertThat(ids).isSorted().doesNotHaveDuplicates();
-    assertThat(ids.get(0)).matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
+    assertThat(ids.get(0))
+        .matches("[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
   }
 
   @Test
@@ -37,8 +38,25 @@ final class RunIdTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"", "/a", "a/", "a//b", "a/./b", "a/../b", "..", ".", "A", "a b", "a\\b",
-      "a\u0000b", "-a", "a/_b", "é", "a;drop table runs"})
+  @ValueSource(
+      strings = {
+        "",
+        "/a",
+        "a/",
+        "a//b",
+        "a/./b",
+        "a/../b",
+        "..",
+        ".",
+        "A",
+        "a b",
+        "a\\b",
+        "a\u0000b",
+        "-a",
+        "a/_b",
+        "é",
+        "a;drop table runs"
+      })
   void of_invalidIds_areRefusedWithTheRule(String value) {
     assertThatThrownBy(() -> RunId.of(value))
         .isInstanceOf(ValidationException.class)
@@ -48,14 +66,17 @@ final class RunIdTest {
   @Test
   void of_tooLongOrTooDeep_isRefused() {
     assertThatThrownBy(() -> RunId.of("a".repeat(RunId.MAX_LENGTH + 1)))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("at most " + RunId.MAX_LENGTH);
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("at most " + RunId.MAX_LENGTH);
     assertThatThrownBy(() -> RunId.of("a/b/c/d/e/f/g/h/i"))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("segments");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("segments");
   }
 
   @Test
   void validateNamespace_refusesBadPrefix() {
-    assertThatThrownBy(() -> RunId.random("Acme")).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> RunId.random("Acme"))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("namespace");
   }
 }

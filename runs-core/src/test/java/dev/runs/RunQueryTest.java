@@ -15,11 +15,14 @@ final class RunQueryTest {
   private static List<RunEntry> entries(int n) {
     List<RunEntry> out = new ArrayList<>();
     for (int i = n; i >= 1; i--) {
-      RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-              Trigger.of(TriggerSource.TEST, "t" + i))
-          .id(RunId.of("run-" + i))
-          .createdAt(T0.plusSeconds(i))
-          .build();
+      RunRecord r =
+          RunRecord.builder(
+                  WorkflowRef.of("w", "1"),
+                  ConfigSnapshot.empty(),
+                  Trigger.of(TriggerSource.TEST, "t" + i))
+              .id(RunId.of("run-" + i))
+              .createdAt(T0.plusSeconds(i))
+              .build();
       out.add(new RunEntry(r, RunStatus.CREATED, 1, r.createdAt()));
     }
     return out;
@@ -44,11 +47,14 @@ final class RunQueryTest {
     List<RunEntry> four = entries(4);
     RunPage page = query.page(four);
 
-    assertThat(page.runs()).extracting(e -> e.record().id().value())
+    assertThat(page.runs())
+        .extracting(e -> e.record().id().value())
         .containsExactly("run-4", "run-3", "run-2");
     assertThat(page.nextCursor()).isPresent();
     RunQuery next = RunQuery.builder().limit(3).cursor(page.nextCursor().get()).build();
-    assertThat(four).filteredOn(e -> next.afterCursor(e.record()))
-        .extracting(e -> e.record().id().value()).containsExactly("run-1");
+    assertThat(four)
+        .filteredOn(e -> next.afterCursor(e.record()))
+        .extracting(e -> e.record().id().value())
+        .containsExactly("run-1");
   }
 }

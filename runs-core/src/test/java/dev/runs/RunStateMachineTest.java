@@ -15,11 +15,20 @@ import org.junit.jupiter.api.Test;
 
 final class RunStateMachineTest {
   private static final RunId RUN = RunId.of("r");
-  private static final List<EventType> TYPES = List.of(
-      EventTypes.RUN_QUEUED, EventTypes.RUN_STARTED, EventTypes.RUN_CANCEL_REQUESTED,
-      EventTypes.RUN_CANCELLED, EventTypes.RUN_INTERRUPTED, EventTypes.RUN_RESUMED,
-      EventTypes.RUN_COMPLETED, EventTypes.RUN_FAILED, EventTypes.RUN_CREATED,
-      EventTypes.CONSOLE_LINE, EventTypes.STEP_STARTED, EventType.of("x.acme.thing"));
+  private static final List<EventType> TYPES =
+      List.of(
+          EventTypes.RUN_QUEUED,
+          EventTypes.RUN_STARTED,
+          EventTypes.RUN_CANCEL_REQUESTED,
+          EventTypes.RUN_CANCELLED,
+          EventTypes.RUN_INTERRUPTED,
+          EventTypes.RUN_RESUMED,
+          EventTypes.RUN_COMPLETED,
+          EventTypes.RUN_FAILED,
+          EventTypes.RUN_CREATED,
+          EventTypes.CONSOLE_LINE,
+          EventTypes.STEP_STARTED,
+          EventType.of("x.acme.thing"));
 
   @Test
   void happyPath() {
@@ -28,20 +37,27 @@ final class RunStateMachineTest {
     s = RunStateMachine.apply(RUN, s, EventTypes.RUN_STARTED);
     s = RunStateMachine.apply(RUN, s, EventTypes.CONSOLE_LINE);
     s = RunStateMachine.apply(RUN, s, EventTypes.RUN_CANCEL_REQUESTED);
-    assertThat(RunStateMachine.apply(RUN, s, EventTypes.RUN_COMPLETED)).isEqualTo(RunStatus.COMPLETED);
-    assertThat(RunStateMachine.apply(RUN, s, EventTypes.RUN_CANCELLED)).isEqualTo(RunStatus.CANCELLED);
+    assertThat(RunStateMachine.apply(RUN, s, EventTypes.RUN_COMPLETED))
+        .isEqualTo(RunStatus.COMPLETED);
+    assertThat(RunStateMachine.apply(RUN, s, EventTypes.RUN_CANCELLED))
+        .isEqualTo(RunStatus.CANCELLED);
   }
 
   @Test
   void illegal_namesStatusAndType() {
-    assertThatThrownBy(() -> RunStateMachine.apply(RUN, RunStatus.COMPLETED, EventTypes.RUN_RESUMED))
-        .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
-          assertThat(e.currentStatus()).isEqualTo(RunStatus.COMPLETED);
-          assertThat(e.refusedType()).isEqualTo("run.resumed");
-        })
-        .hasMessageContaining("completed").hasMessageContaining("run.resumed");
+    assertThatThrownBy(
+            () -> RunStateMachine.apply(RUN, RunStatus.COMPLETED, EventTypes.RUN_RESUMED))
+        .isInstanceOfSatisfying(
+            IllegalTransitionException.class,
+            e -> {
+              assertThat(e.currentStatus()).isEqualTo(RunStatus.COMPLETED);
+              assertThat(e.refusedType()).isEqualTo("run.resumed");
+            })
+        .hasMessageContaining("completed")
+        .hasMessageContaining("run.resumed");
     assertThat(RunStateMachine.next(Optional.empty(), EventTypes.RUN_STARTED)).isEmpty();
-    assertThat(RunStateMachine.next(Optional.of(RunStatus.RUNNING), EventTypes.RUN_CREATED)).isEmpty();
+    assertThat(RunStateMachine.next(Optional.of(RunStatus.RUNNING), EventTypes.RUN_CREATED))
+        .isEmpty();
   }
 
   /** Applies random types, keeping those the machine accepts: the accepted log's fold matches. */
@@ -101,11 +117,15 @@ final class RunStateMachineTest {
 
   @Test
   void fold_refusesGapsAndForeignEvents() {
-    List<RunEvent> gap = List.of(event(1, EventTypes.RUN_CREATED), event(3, EventTypes.RUN_STARTED));
-    assertThatThrownBy(() -> RunState.fold(RUN, gap)).isInstanceOf(StoreCorruptedException.class)
+    List<RunEvent> gap =
+        List.of(event(1, EventTypes.RUN_CREATED), event(3, EventTypes.RUN_STARTED));
+    assertThatThrownBy(() -> RunState.fold(RUN, gap))
+        .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("expected sequence 2");
-    assertThatThrownBy(() -> RunState.fold(RunId.of("other"), List.of(event(1, EventTypes.RUN_CREATED))))
-        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("belongs to run");
+    assertThatThrownBy(
+            () -> RunState.fold(RunId.of("other"), List.of(event(1, EventTypes.RUN_CREATED))))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("belongs to run");
   }
 
   private static List<EventType> typeList(Cases cases) {
@@ -122,8 +142,19 @@ final class RunStateMachineTest {
     } else if (type.equals(EventTypes.CONSOLE_LINE)) {
       p = Payload.of(Map.of("stream", "stdout", "text", "x"));
     }
-    return new RunEvent(RunEvent.SCHEMA, EventId.random(), RUN, seq, type,
-        Instant.parse("2026-01-01T00:00:00Z").plusSeconds(seq), step, attempt, Optional.empty(), "host",
-        Optional.empty(), p, Map.of());
+    return new RunEvent(
+        RunEvent.SCHEMA,
+        EventId.random(),
+        RUN,
+        seq,
+        type,
+        Instant.parse("2026-01-01T00:00:00Z").plusSeconds(seq),
+        step,
+        attempt,
+        Optional.empty(),
+        "host",
+        Optional.empty(),
+        p,
+        Map.of());
   }
 }

@@ -43,10 +43,12 @@ final class RunStoresTest {
   @Test
   void unknownScheme_listsWhatWasFound_andTheArtifactToAdd() {
     assertThatThrownBy(() -> RunStores.open("sqlite:runs.db"))
-        .isInstanceOfSatisfying(NoStoreProviderException.class, e -> {
-          assertThat(e.scheme()).isEqualTo("sqlite");
-          assertThat(e.availableSchemes()).contains("memory");
-        })
+        .isInstanceOfSatisfying(
+            NoStoreProviderException.class,
+            e -> {
+              assertThat(e.scheme()).isEqualTo("sqlite");
+              assertThat(e.availableSchemes()).contains("memory");
+            })
         .hasMessageContaining("dev.runs:runs-store-sqlite")
         .hasMessageContaining("memory");
     assertThatThrownBy(() -> RunStores.open("mongo://x"))
@@ -56,7 +58,8 @@ final class RunStoresTest {
 
   @Test
   void twoProvidersForOneScheme_isAnErrorNamingBoth() {
-    List<RunStoreProvider> providers = List.of(new MemoryRunStoreProvider(), new OtherMemoryProvider());
+    List<RunStoreProvider> providers =
+        List.of(new MemoryRunStoreProvider(), new OtherMemoryProvider());
     assertThatThrownBy(() -> RunStores.open("memory:", RunStoreOptions.defaults(), providers))
         .isInstanceOf(StoreConfigurationException.class)
         .hasMessageContaining(MemoryRunStoreProvider.class.getName())
@@ -69,10 +72,11 @@ final class RunStoresTest {
       throws IOException {
     Path services = dir.resolve("META-INF/services");
     Files.createDirectories(services);
-    Files.writeString(services.resolve(RunStoreProvider.class.getName()),
+    Files.writeString(
+        services.resolve(RunStoreProvider.class.getName()),
         OtherMemoryProvider.class.getName() + "\ncom.example.MissingProvider\n");
-    try (URLClassLoader loader = new URLClassLoader(new URL[] {dir.toUri().toURL()},
-        RunStoresTest.class.getClassLoader())) {
+    try (URLClassLoader loader =
+        new URLClassLoader(new URL[] {dir.toUri().toURL()}, RunStoresTest.class.getClassLoader())) {
       assertThatThrownBy(() -> RunStores.open("memory:", RunStoreOptions.defaults(), loader))
           .isInstanceOf(StoreConfigurationException.class)
           .hasMessageContaining(OtherMemoryProvider.class.getName());

@@ -21,13 +21,16 @@ final class StepOptionsTest {
 
   @Test
   void invalidOptions_areRefused() {
-    assertThatThrownBy(() -> StepOptions.retry(0, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> StepOptions.retry(0, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxAttempts");
-    assertThatThrownBy(() -> StepOptions.retry(2, Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StepOptions.retry(2, Duration.ofMillis(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> StepOptions.defaults().withBackoffMultiplier(0.5))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> StepOptions.defaults().withBackoffMultiplier(Double.NaN))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StepOptions.defaults().delayAfter(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StepOptions.defaults().delayAfter(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

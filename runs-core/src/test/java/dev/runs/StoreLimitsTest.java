@@ -13,8 +13,8 @@ final class StoreLimitsTest {
 
   @Test
   void tooManyEventsInOneAppend_isRefusedWithTheLimit() {
-    RunStoreOptions options = RunStoreOptions.builder()
-        .limits(StoreLimits.defaults().withMaxEventsPerAppend(5)).build();
+    RunStoreOptions options =
+        RunStoreOptions.builder().limits(StoreLimits.defaults().withMaxEventsPerAppend(5)).build();
     try (RunStore store = RunStores.open("memory:", options)) {
       RunId id = startedRun(store);
       List<EventDraft> six = new ArrayList<>();
@@ -22,10 +22,12 @@ final class StoreLimitsTest {
         six.add(EventDraft.of("x.t.e", Map.of("i", i)));
       }
       assertThatThrownBy(() -> store.append(id, six))
-          .isInstanceOfSatisfying(LimitExceededException.class, e -> {
-            assertThat(e.limit()).isEqualTo("maxEventsPerAppend");
-            assertThat(e.actual()).isEqualTo(6);
-          });
+          .isInstanceOfSatisfying(
+              LimitExceededException.class,
+              e -> {
+                assertThat(e.limit()).isEqualTo("maxEventsPerAppend");
+                assertThat(e.actual()).isEqualTo(6);
+              });
       assertThat(store.append(id, six.subList(0, 5))).hasSize(5);
     }
   }
@@ -34,11 +36,13 @@ final class StoreLimitsTest {
   void emptyAppend_andNullDraft_areRefused() {
     try (RunStore store = RunStores.memory()) {
       RunId id = startedRun(store);
-      assertThatThrownBy(() -> store.append(id, List.of())).isInstanceOf(ValidationException.class)
+      assertThatThrownBy(() -> store.append(id, List.of()))
+          .isInstanceOf(ValidationException.class)
           .hasMessageContaining("at least one event");
       List<EventDraft> withNull = new ArrayList<>();
       withNull.add(null);
-      assertThatThrownBy(() -> store.append(id, withNull)).isInstanceOf(NullPointerException.class)
+      assertThatThrownBy(() -> store.append(id, withNull))
+          .isInstanceOf(NullPointerException.class)
           .hasMessageContaining("drafts[0]");
       assertThat(store.state(id).lastSequence()).isEqualTo(2);
     }
@@ -46,52 +50,94 @@ final class StoreLimitsTest {
 
   @Test
   void limits_validateTheirOwnRanges() {
-    assertThatThrownBy(() -> StoreLimits.defaults().withMaxPayloadBytes(0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StoreLimits.defaults().withMaxJsonDepth(500)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> RunStoreOptions.builder().commitLanes(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StoreLimits.defaults().withMaxPayloadBytes(0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> StoreLimits.defaults().withMaxJsonDepth(500))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> RunStoreOptions.builder().commitLanes(0))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void jsonNestedBeyondTheParserCeiling_isRefusedAtParse() {
     String deep = "[".repeat(300) + "]".repeat(300);
-    assertThatThrownBy(() -> Payload.of("{\"a\":" + deep + "}")).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> Payload.of("{\"a\":" + deep + "}"))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("payload");
-    assertThatThrownBy(() -> ConfigSnapshot.parse("{\"a\":" + deep + "}")).isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> ConfigSnapshot.parse("{\"a\":" + deep + "}"))
+        .isInstanceOf(ValidationException.class);
   }
 
   @Test
   void unpairedSurrogates_areRefusedBeforeAnythingIsStored() {
-    assertThatThrownBy(() -> Payload.of("{\"text\":\"\\ud800\"}")).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> Payload.of("{\"text\":\"\\ud800\"}"))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("surrogate");
-    assertThatThrownBy(() -> Payload.of(Map.of("text", "a\udc00b"))).isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> Payload.of(Map.of("text", "a\udc00b")))
+        .isInstanceOf(ValidationException.class);
     assertThatThrownBy(() -> ConfigSnapshot.builder().prompt("\ud83d").build())
-        .isInstanceOf(ValidationException.class).hasMessageContaining("config");
-    assertThat(Payload.of(Map.of("text", "ok \ud83d\ude00")).text("text")).contains("ok \ud83d\ude00");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("config");
+    assertThat(Payload.of(Map.of("text", "ok \ud83d\ude00")).text("text"))
+        .contains("ok \ud83d\ude00");
   }
 
   @Test
   void runQuery_refusesBadNamespace_evenWithoutTheBuilder() {
-    assertThatThrownBy(() -> new RunQuery(java.util.Optional.of("../etc"), java.util.Optional.empty(),
-        java.util.Set.of(), java.util.Optional.empty(), java.util.Optional.empty(), 10,
-        java.util.Optional.empty(), java.util.Optional.empty()))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("namespace");
+    assertThatThrownBy(
+            () ->
+                new RunQuery(
+                    java.util.Optional.of("../etc"),
+                    java.util.Optional.empty(),
+                    java.util.Set.of(),
+                    java.util.Optional.empty(),
+                    java.util.Optional.empty(),
+                    10,
+                    java.util.Optional.empty(),
+                    java.util.Optional.empty()))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("namespace");
   }
 
   @Test
   void stepAndPhaseEvents_needTheirEnvelopeFields() {
     try (RunStore store = RunStores.memory()) {
       RunId id = startedRun(store);
-      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.STEP_STARTED).withAttempt(1)))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("step_id");
-      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.STEP_STARTED).withStep("s")))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("attempt");
-      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.GUARDRAIL_CHECKED,
-          Payload.of(Map.of("name", "pii", "stage", "middle", "verdict", "passed")))))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("payload.stage")
+      assertThatThrownBy(
+              () -> store.append(id, EventDraft.of(EventTypes.STEP_STARTED).withAttempt(1)))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("step_id");
+      assertThatThrownBy(
+              () -> store.append(id, EventDraft.of(EventTypes.STEP_STARTED).withStep("s")))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("attempt");
+      assertThatThrownBy(
+              () ->
+                  store.append(
+                      id,
+                      EventDraft.of(
+                          EventTypes.GUARDRAIL_CHECKED,
+                          Payload.of(
+                              Map.of("name", "pii", "stage", "middle", "verdict", "passed")))))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("payload.stage")
           .hasMessageContaining("input");
-      assertThatThrownBy(() -> store.append(id, EventDraft.of(EventTypes.MODEL_GENERATION_COMPLETED,
-          Payload.of(Map.of("provider", "p", "model", "m", "usage", Map.of("input_tokens", -1))))))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("usage.input_tokens");
+      assertThatThrownBy(
+              () ->
+                  store.append(
+                      id,
+                      EventDraft.of(
+                          EventTypes.MODEL_GENERATION_COMPLETED,
+                          Payload.of(
+                              Map.of(
+                                  "provider",
+                                  "p",
+                                  "model",
+                                  "m",
+                                  "usage",
+                                  Map.of("input_tokens", -1))))))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("usage.input_tokens");
       assertThat(store.state(id).lastSequence()).isEqualTo(2);
     }
   }

@@ -15,18 +15,19 @@ import org.junit.jupiter.api.Timeout;
 
 final class SubscriptionsTest {
 
-
   @Test
   @Timeout(60)
   void iterate_blocksForLiveEvents_andEndsAfterTerminal() throws Exception {
     try (RunStore store = RunStores.memory()) {
       RunId id = startedRun(store);
-      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-        for (int i = 0; i < 1000; i++) {
-          store.append(id, line(i));
-        }
-        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
-      });
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                for (int i = 0; i < 1000; i++) {
+                  store.append(id, line(i));
+                }
+                store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+              });
       List<Long> seqs = new ArrayList<>();
       try (EventStream events = Subscriptions.iterate(store.subscribe(id, 0), 7)) {
         while (events.hasNext()) {
@@ -55,8 +56,9 @@ final class SubscriptionsTest {
       RunId id = startedRun(store);
       List<Long> seqs = new CopyOnWriteArrayList<>();
       CompletableFuture<Throwable> end = new CompletableFuture<>();
-      RunStore.Registration handle = Subscriptions.forEach(store.subscribe(id, 0),
-          e -> seqs.add(e.sequence()), t -> end.complete(t));
+      RunStore.Registration handle =
+          Subscriptions.forEach(
+              store.subscribe(id, 0), e -> seqs.add(e.sequence()), t -> end.complete(t));
       try {
         store.append(id, line(1));
         store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
@@ -73,23 +75,34 @@ final class SubscriptionsTest {
   void followResumed_followsAResumedRun_andEndsAtCompleted() {
     try (RunStore store = RunStores.memory()) {
       RunId id = startedRun(store);
-      store.append(id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"x\"}}")));
+      store.append(
+          id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"x\"}}")));
       List<String> types = new ArrayList<>();
-      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-        store.append(id, List.of(EventDraft.of(EventTypes.RUN_RESUMED), line(1)));
-        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
-      });
-      try (EventStream events = Subscriptions.iterate(
-          store.subscribe(id, 0, SubscribeOptions.defaults().withFollowResumed(true)))) {
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                store.append(id, List.of(EventDraft.of(EventTypes.RUN_RESUMED), line(1)));
+                store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+              });
+      try (EventStream events =
+          Subscriptions.iterate(
+              store.subscribe(id, 0, SubscribeOptions.defaults().withFollowResumed(true)))) {
         while (events.hasNext()) {
           types.add(events.next().type().name());
         }
       }
       writer.join();
-      assertThat(types).containsExactly("run.created", "run.started", "run.failed", "run.resumed",
-          "console.line", "run.completed");
-      try (EventStream after = Subscriptions.iterate(
-          store.subscribe(id, 6, SubscribeOptions.defaults().withFollowResumed(true)))) {
+      assertThat(types)
+          .containsExactly(
+              "run.created",
+              "run.started",
+              "run.failed",
+              "run.resumed",
+              "console.line",
+              "run.completed");
+      try (EventStream after =
+          Subscriptions.iterate(
+              store.subscribe(id, 6, SubscribeOptions.defaults().withFollowResumed(true)))) {
         assertThat(after.hasNext()).isFalse();
       }
     }

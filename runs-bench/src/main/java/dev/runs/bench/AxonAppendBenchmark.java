@@ -30,19 +30,18 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The peer's durable append throughput: Axon Framework 4's JDBC event storage engine on a SQLite
- * file in WAL mode with {@code synchronous=FULL} (see {@link AxonPeer} and
- * {@code docs/benchmarks-peer.md}). Scores are events per second.
+ * file in WAL mode with {@code synchronous=FULL} (see {@link AxonPeer} and {@code
+ * docs/benchmarks-peer.md}). Scores are events per second.
  *
  * <ul>
  *   <li>{@code appendSyncOwnAggregate}: {@code threads} writers, each appending one event at a time
  *       to its own aggregate (one run each), each append returning only after its commit.
- *   <li>{@code appendSyncHotAggregate}: {@code threads} writers appending one event at a time to one
- *       shared aggregate the way Axon's repositories do in one JVM: the aggregate's lock, the
+ *   <li>{@code appendSyncHotAggregate}: {@code threads} writers appending one event at a time to
+ *       one shared aggregate the way Axon's repositories do in one JVM: the aggregate's lock, the
  *       cached last sequence number, a retry if the store refuses it.
- *   <li>{@code appendSyncHotAggregateOptimistic}: the same without the lock, with Axon's
- *       optimistic sequence numbers only: read the last sequence, append after it, retry on a
- *       duplicate-key conflict. The {@code conflicts} counter of both is the rate of refused
- *       appends.
+ *   <li>{@code appendSyncHotAggregateOptimistic}: the same without the lock, with Axon's optimistic
+ *       sequence numbers only: read the last sequence, append after it, retry on a duplicate-key
+ *       conflict. The {@code conflicts} counter of both is the rate of refused appends.
  *   <li>{@code appendBatch256}: one producer appending 256 events per unit of work (one publish,
  *       one transaction) to one aggregate.
  * </ul>
@@ -66,7 +65,8 @@ public class AxonAppendBenchmark {
 
   /**
    * Whether write transactions queue in process for SQLite's write lock (the default, Axon's best
-   * on SQLite); {@code -jvmArgsAppend -Daxon.writeQueue=false} measures SQLite's busy handler instead.
+   * on SQLite); {@code -jvmArgsAppend -Daxon.writeQueue=false} measures SQLite's busy handler
+   * instead.
    */
   static final boolean WRITE_QUEUE = !"false".equals(System.getProperty("axon.writeQueue"));
 
@@ -80,6 +80,7 @@ public class AxonAppendBenchmark {
     private Path dir;
     AxonPeer peer;
     private ExecutorService pool;
+
     /** Per writer: the next sequence number of its own aggregate. */
     long[] next;
 
@@ -89,11 +90,14 @@ public class AxonAppendBenchmark {
       dir = Files.createTempDirectory("axon-bench");
       peer = AxonPeer.open(dir.resolve("axon.db"), WRITE_QUEUE);
       AtomicInteger counter = new AtomicInteger();
-      pool = Executors.newFixedThreadPool(threads, r -> {
-        Thread t = new Thread(r, "axon-writer-" + counter.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+      pool =
+          Executors.newFixedThreadPool(
+              threads,
+              r -> {
+                Thread t = new Thread(r, "axon-writer-" + counter.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
       next = new long[threads];
     }
 
@@ -108,11 +112,13 @@ public class AxonAppendBenchmark {
       List<Future<Long>> writers = new ArrayList<>(threads);
       for (int w = 0; w < threads; w++) {
         int writer = w;
-        writers.add(pool.submit(() -> {
-          start.countDown();
-          start.await(); // every writer starts together, each on its own thread
-          return work.run(writer, share);
-        }));
+        writers.add(
+            pool.submit(
+                () -> {
+                  start.countDown();
+                  start.await(); // every writer starts together, each on its own thread
+                  return work.run(writer, share);
+                }));
       }
       long sum = 0;
       for (Future<Long> f : writers) {
@@ -191,13 +197,14 @@ public class AxonAppendBenchmark {
   @Benchmark
   @OperationsPerInvocation(EVENTS_PER_ROUND)
   public long appendSyncOwnAggregate(Writers w) {
-    return w.round((writer, events) -> {
-      String aggregate = "run-" + writer;
-      for (int k = 0; k < events; k++) {
-        w.next[writer] = w.peer.append(aggregate, w.next[writer], 1);
-      }
-      return events;
-    });
+    return w.round(
+        (writer, events) -> {
+          String aggregate = "run-" + writer;
+          for (int k = 0; k < events; k++) {
+            w.next[writer] = w.peer.append(aggregate, w.next[writer], 1);
+          }
+          return events;
+        });
   }
 
   /**
@@ -212,21 +219,23 @@ public class AxonAppendBenchmark {
   @Benchmark
   @OperationsPerInvocation(EVENTS_PER_ROUND)
   public long appendSyncHotAggregate(Writers w, Conflicts c) {
-    long conflicts = w.round((writer, events) -> {
-      long met = 0;
-      for (int k = 0; k < events; k++) {
-        met += w.peer.appendLocked("run-hot");
-      }
-      return met;
-    });
+    long conflicts =
+        w.round(
+            (writer, events) -> {
+              long met = 0;
+              for (int k = 0; k < events; k++) {
+                met += w.peer.appendLocked("run-hot");
+              }
+              return met;
+            });
     c.conflicts += conflicts;
     return conflicts;
   }
 
   /**
    * Each writer appends its share one event at a time to the one hot aggregate with no lock: read
-   * the last sequence number, append after it, retry on conflict (see
-   * {@link AxonPeer#appendWithRetry}); what appenders in several processes would do.
+   * the last sequence number, append after it, retry on conflict (see {@link
+   * AxonPeer#appendWithRetry}); what appenders in several processes would do.
    *
    * @param w the writers
    * @param c the conflict counter
@@ -235,13 +244,15 @@ public class AxonAppendBenchmark {
   @Benchmark
   @OperationsPerInvocation(EVENTS_PER_ROUND)
   public long appendSyncHotAggregateOptimistic(Writers w, Conflicts c) {
-    long conflicts = w.round((writer, events) -> {
-      long met = 0;
-      for (int k = 0; k < events; k++) {
-        met += w.peer.appendWithRetry("run-hot");
-      }
-      return met;
-    });
+    long conflicts =
+        w.round(
+            (writer, events) -> {
+              long met = 0;
+              for (int k = 0; k < events; k++) {
+                met += w.peer.appendWithRetry("run-hot");
+              }
+              return met;
+            });
     c.conflicts += conflicts;
     return conflicts;
   }

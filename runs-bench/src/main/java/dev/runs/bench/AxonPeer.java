@@ -40,21 +40,21 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The peer of the comparison: Axon Framework 4's {@link JdbcEventStorageEngine} behind an
- * {@link EmbeddedEventStore}, on one SQLite database file with the durability of Runs' SQLite store
- * (WAL, {@code synchronous=FULL}), one reused connection per thread.
+ * The peer of the comparison: Axon Framework 4's {@link JdbcEventStorageEngine} behind an {@link
+ * EmbeddedEventStore}, on one SQLite database file with the durability of Runs' SQLite store (WAL,
+ * {@code synchronous=FULL}), one reused connection per thread.
  *
- * <p>Stock Axon 4.13 does not run on SQLite; this class holds the smallest set of fixes that makes it
- * run, each explained in {@code docs/benchmarks-peer.md}: a table factory with an {@code INTEGER}
- * (rowid) global index and {@code BLOB} payloads, five statements rewritten from {@code min()/max()}
- * to {@code ORDER BY … LIMIT 1}, a duplicate-key resolver that reads SQLite's result codes, and
- * per-thread connections whose {@code close()} is a no-op until this peer closes. It is tuned as a
- * careful user would: a transaction per unit of work, write transactions queued in process for
- * SQLite's single write lock, and Axon's per-aggregate lock for a shared aggregate.
+ * <p>Stock Axon 4.13 does not run on SQLite; this class holds the smallest set of fixes that makes
+ * it run, each explained in {@code docs/benchmarks-peer.md}: a table factory with an {@code
+ * INTEGER} (rowid) global index and {@code BLOB} payloads, five statements rewritten from {@code
+ * min()/max()} to {@code ORDER BY … LIMIT 1}, a duplicate-key resolver that reads SQLite's result
+ * codes, and per-thread connections whose {@code close()} is a no-op until this peer closes. It is
+ * tuned as a careful user would: a transaction per unit of work, write transactions queued in
+ * process for SQLite's single write lock, and Axon's per-aggregate lock for a shared aggregate.
  *
  * <p>Each append is one Axon publish of one or more domain events (one JDBC batch in one
- * transaction, one commit). Sequence numbers are the caller's, as in Axon: a duplicate
- * (aggregate, sequence) is refused by the unique index and surfaces as {@link ConcurrencyException}.
+ * transaction, one commit). Sequence numbers are the caller's, as in Axon: a duplicate (aggregate,
+ * sequence) is refused by the unique index and surfaces as {@link ConcurrencyException}.
  */
 final class AxonPeer implements AutoCloseable {
   /** Aggregate type written with every event (Axon's {@code type} column). */
@@ -67,20 +67,26 @@ final class AxonPeer implements AutoCloseable {
   private static final int BUSY_TIMEOUT_MILLIS = 60_000;
 
   /** Text of every console line: with the other fields the JSON payload is about 300 bytes. */
-  private static final String TEXT = ("step 7/12 tool.call.completed search(query=\"event sourcing on sqlite\")"
-      + " returned 20 results in 412 ms; first: 'Group commit in embedded databases' ").repeat(2)
-      .substring(0, 262);
+  private static final String TEXT =
+      ("step 7/12 tool.call.completed search(query=\"event sourcing on sqlite\")"
+              + " returned 20 results in 412 ms; first: 'Group commit in embedded databases' ")
+          .repeat(2)
+          .substring(0, 262);
 
   private final Path database;
   private final String url;
   private final Queue<Connection> opened = new ConcurrentLinkedQueue<>();
   private final ThreadLocal<Connection> rawConnection = new ThreadLocal<>();
   private final ThreadLocal<Connection> wrappedConnection = new ThreadLocal<>();
+
   /** Per thread: [0] transaction nesting depth, [1] 1 when a nested transaction rolled back. */
   private final ThreadLocal<int[]> transactionState = ThreadLocal.withInitial(() -> new int[2]);
+
   private final ThreadConnectionTransactions transactions = new ThreadConnectionTransactions();
+
   /** Taken around each write transaction when writers queue in process (SQLite has one writer). */
   private final ReentrantLock writeLock = new ReentrantLock(true);
+
   private final boolean queueWriters;
   private final PessimisticLockFactory aggregateLocks = PessimisticLockFactory.usingDefaults();
   private final Map<String, Long> cachedNext = new ConcurrentHashMap<>();
@@ -96,21 +102,22 @@ final class AxonPeer implements AutoCloseable {
     this.queueWriters = queueWriters;
     this.url = "jdbc:sqlite:" + database.toAbsolutePath();
     JacksonSerializer serializer = JacksonSerializer.defaultSerializer();
-    this.engine = JdbcEventStorageEngine.builder()
-        .connectionProvider(this::connection)
-        .transactionManager(transactions)
-        .eventSerializer(serializer)
-        .snapshotSerializer(serializer)
-        .persistenceExceptionResolver(AxonPeer::isDuplicateKey)
-        .batchSize(READ_BATCH_SIZE)
-        // events are never deleted, so a short page is the last one: saves one query per read
-        .finalAggregateBatchPredicate(batch -> batch.size() < READ_BATCH_SIZE)
-        .lastSequenceNumberFor(AxonPeer::lastSequenceNumberFor)
-        .createTailToken(AxonPeer::createTailToken)
-        .createHeadToken(AxonPeer::createHeadToken)
-        .createTokenAt(AxonPeer::createTokenAt)
-        .fetchTrackedEvents(AxonPeer::fetchTrackedEvents)
-        .build();
+    this.engine =
+        JdbcEventStorageEngine.builder()
+            .connectionProvider(this::connection)
+            .transactionManager(transactions)
+            .eventSerializer(serializer)
+            .snapshotSerializer(serializer)
+            .persistenceExceptionResolver(AxonPeer::isDuplicateKey)
+            .batchSize(READ_BATCH_SIZE)
+            // events are never deleted, so a short page is the last one: saves one query per read
+            .finalAggregateBatchPredicate(batch -> batch.size() < READ_BATCH_SIZE)
+            .lastSequenceNumberFor(AxonPeer::lastSequenceNumberFor)
+            .createTailToken(AxonPeer::createTailToken)
+            .createHeadToken(AxonPeer::createHeadToken)
+            .createTokenAt(AxonPeer::createTokenAt)
+            .fetchTrackedEvents(AxonPeer::fetchTrackedEvents)
+            .build();
     this.store = EmbeddedEventStore.builder().storageEngine(engine).build();
   }
 
@@ -129,7 +136,8 @@ final class AxonPeer implements AutoCloseable {
    *
    * @param database the database file; its directory must exist
    * @param queueWriters whether write transactions queue in this process for SQLite's single write
-   *     lock (the tuned setting) instead of waiting in SQLite's busy handler, which sleeps and polls
+   *     lock (the tuned setting) instead of waiting in SQLite's busy handler, which sleeps and
+   *     polls
    * @return the peer, to be closed
    */
   static AxonPeer open(Path database, boolean queueWriters) {
@@ -145,12 +153,16 @@ final class AxonPeer implements AutoCloseable {
     return peer;
   }
 
-  /** @return the database file */
+  /**
+   * @return the database file
+   */
   Path database() {
     return database;
   }
 
-  /** @return the storage engine, for tests of the rewritten statements */
+  /**
+   * @return the storage engine, for tests of the rewritten statements
+   */
   JdbcEventStorageEngine engine() {
     return engine;
   }
@@ -170,8 +182,9 @@ final class AxonPeer implements AutoCloseable {
     List<DomainEventMessage<ConsoleLine>> events = new ArrayList<>(count);
     for (int k = 0; k < count; k++) {
       long sequence = firstSequence + k;
-      events.add(new GenericDomainEventMessage<>(AGGREGATE_TYPE, aggregate, sequence,
-          new ConsoleLine("stdout", TEXT, sequence)));
+      events.add(
+          new GenericDomainEventMessage<>(
+              AGGREGATE_TYPE, aggregate, sequence, new ConsoleLine("stdout", TEXT, sequence)));
     }
     store.publish(events);
     return firstSequence + count;
@@ -330,7 +343,9 @@ final class AxonPeer implements AutoCloseable {
     return rawConnection.get();
   }
 
-  /** SQLite's answer to a duplicate (aggregate, sequence) or event id: a UNIQUE or PRIMARY KEY code. */
+  /**
+   * SQLite's answer to a duplicate (aggregate, sequence) or event id: a UNIQUE or PRIMARY KEY code.
+   */
   static boolean isDuplicateKey(Exception exception) {
     for (Throwable t = exception; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof SQLiteException e) {
@@ -347,39 +362,77 @@ final class AxonPeer implements AutoCloseable {
   // The five statements below replace Axon's min()/max() queries, whose NULL result on an empty
   // range sqlite-jdbc cannot read as a Long; "no row" reads as null instead.
 
-  private static PreparedStatement lastSequenceNumberFor(Connection c, EventSchema s, String aggregate)
-      throws SQLException {
-    PreparedStatement st = c.prepareStatement("SELECT " + s.sequenceNumberColumn() + " FROM "
-        + s.domainEventTable() + " WHERE " + s.aggregateIdentifierColumn() + " = ? ORDER BY "
-        + s.sequenceNumberColumn() + " DESC LIMIT 1");
+  private static PreparedStatement lastSequenceNumberFor(
+      Connection c, EventSchema s, String aggregate) throws SQLException {
+    PreparedStatement st =
+        c.prepareStatement(
+            "SELECT "
+                + s.sequenceNumberColumn()
+                + " FROM "
+                + s.domainEventTable()
+                + " WHERE "
+                + s.aggregateIdentifierColumn()
+                + " = ? ORDER BY "
+                + s.sequenceNumberColumn()
+                + " DESC LIMIT 1");
     st.setString(1, aggregate);
     return st;
   }
 
-  private static PreparedStatement createTailToken(Connection c, EventSchema s) throws SQLException {
-    return c.prepareStatement("SELECT " + s.globalIndexColumn() + " - 1 FROM " + s.domainEventTable()
-        + " ORDER BY " + s.globalIndexColumn() + " ASC LIMIT 1");
+  private static PreparedStatement createTailToken(Connection c, EventSchema s)
+      throws SQLException {
+    return c.prepareStatement(
+        "SELECT "
+            + s.globalIndexColumn()
+            + " - 1 FROM "
+            + s.domainEventTable()
+            + " ORDER BY "
+            + s.globalIndexColumn()
+            + " ASC LIMIT 1");
   }
 
-  private static PreparedStatement createHeadToken(Connection c, EventSchema s) throws SQLException {
-    return c.prepareStatement("SELECT " + s.globalIndexColumn() + " FROM " + s.domainEventTable()
-        + " ORDER BY " + s.globalIndexColumn() + " DESC LIMIT 1");
+  private static PreparedStatement createHeadToken(Connection c, EventSchema s)
+      throws SQLException {
+    return c.prepareStatement(
+        "SELECT "
+            + s.globalIndexColumn()
+            + " FROM "
+            + s.domainEventTable()
+            + " ORDER BY "
+            + s.globalIndexColumn()
+            + " DESC LIMIT 1");
   }
 
   private static PreparedStatement createTokenAt(Connection c, EventSchema s, Instant at)
       throws SQLException {
-    PreparedStatement st = c.prepareStatement("SELECT " + s.globalIndexColumn() + " - 1 FROM "
-        + s.domainEventTable() + " WHERE " + s.timestampColumn() + " >= ? ORDER BY "
-        + s.globalIndexColumn() + " ASC LIMIT 1");
+    PreparedStatement st =
+        c.prepareStatement(
+            "SELECT "
+                + s.globalIndexColumn()
+                + " - 1 FROM "
+                + s.domainEventTable()
+                + " WHERE "
+                + s.timestampColumn()
+                + " >= ? ORDER BY "
+                + s.globalIndexColumn()
+                + " ASC LIMIT 1");
     st.setString(1, DateTimeUtils.formatInstant(at));
     return st;
   }
 
   private static PreparedStatement fetchTrackedEvents(Connection c, EventSchema s, long index)
       throws SQLException {
-    PreparedStatement st = c.prepareStatement("SELECT " + s.globalIndexColumn() + " FROM "
-        + s.domainEventTable() + " WHERE " + s.globalIndexColumn() + " > ? ORDER BY "
-        + s.globalIndexColumn() + " ASC LIMIT 1");
+    PreparedStatement st =
+        c.prepareStatement(
+            "SELECT "
+                + s.globalIndexColumn()
+                + " FROM "
+                + s.domainEventTable()
+                + " WHERE "
+                + s.globalIndexColumn()
+                + " > ? ORDER BY "
+                + s.globalIndexColumn()
+                + " ASC LIMIT 1");
     st.setLong(1, index);
     return st;
   }
@@ -415,8 +468,8 @@ final class AxonPeer implements AutoCloseable {
 
   /**
    * Transactions on the calling thread's connection: the outermost one turns auto-commit off and
-   * commits at its end, nested ones join it (a nested rollback makes the whole one roll back). Without this, sqlite-jdbc would commit
-   * each row of a JDBC batch on its own.
+   * commits at its end, nested ones join it (a nested rollback makes the whole one roll back).
+   * Without this, sqlite-jdbc would commit each row of a JDBC batch on its own.
    */
   private final class ThreadConnectionTransactions implements TransactionManager {
     /** Writes (appends, snapshots, schema) queue for the single writer when writers are queued. */

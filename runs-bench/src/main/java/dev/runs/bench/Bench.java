@@ -19,7 +19,10 @@ import java.util.stream.Stream;
 final class Bench {
   private Bench() {}
 
-  /** A console line whose JSON payload is exactly 300 bytes: the event every append benchmark writes. */
+  /**
+   * A console line whose JSON payload is exactly 300 bytes: the event every append benchmark
+   * writes.
+   */
   static final Payload PAYLOAD = Payload.of(Map.of("stream", "stdout", "text", "x".repeat(271)));
 
   /** The draft of that event. */
@@ -31,7 +34,8 @@ final class Bench {
    */
   static Path scratch(String prefix) {
     try {
-      Path base = Path.of(System.getProperty("runs.bench.dir", System.getProperty("java.io.tmpdir")));
+      Path base =
+          Path.of(System.getProperty("runs.bench.dir", System.getProperty("java.io.tmpdir")));
       return Files.createTempDirectory(Files.createDirectories(base), prefix);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -56,17 +60,25 @@ final class Bench {
     }
   }
 
-  /** @return events in the big run the read benchmarks read ({@code runs.bench.events}, default 1,000,000) */
+  /**
+   * @return events in the big run the read benchmarks read ({@code runs.bench.events}, default
+   *     1,000,000)
+   */
   static int events() {
     return Integer.getInteger("runs.bench.events", 1_000_000);
   }
 
-  /** @return runs in the store the list benchmark lists ({@code runs.bench.runs}, default 100,000) */
+  /**
+   * @return runs in the store the list benchmark lists ({@code runs.bench.runs}, default 100,000)
+   */
   static int runs() {
     return Integer.getInteger("runs.bench.runs", 100_000);
   }
 
-  /** @return runs in the file store's listing benchmarks ({@code runs.bench.listRuns}, default 10,000) */
+  /**
+   * @return runs in the file store's listing benchmarks ({@code runs.bench.listRuns}, default
+   *     10,000)
+   */
   static int listRuns() {
     return Integer.getInteger("runs.bench.listRuns", 10_000);
   }

@@ -18,8 +18,17 @@ final class BenchFiles {
   static final EventDraft EVENT = Bench.EVENT;
 
   static RunId startedRun(RunStore store, String namespace) {
-    RunId id = store.create(RunRecord.builder(WorkflowRef.of("bench", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, "bench-" + UUID.randomUUID())).namespace(namespace).build()).record().id();
+    RunId id =
+        store
+            .create(
+                RunRecord.builder(
+                        WorkflowRef.of("bench", "1"),
+                        ConfigSnapshot.empty(),
+                        Trigger.of(TriggerSource.TEST, "bench-" + UUID.randomUUID()))
+                    .namespace(namespace)
+                    .build())
+            .record()
+            .id();
     store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
     return id;
   }

@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * bench/results/latest.md}.
  *
  * <pre>
- * mvn -q -pl runs-bench -am package exec:exec -DskipTests                 # short profile, under 10 min
+ * mvn -q -pl runs-bench -am package exec:exec -DskipTests   # short profile, under 10 min
  * java -cp runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport --profile long
  * </pre>
  *
@@ -49,26 +49,43 @@ public final class BenchReport {
 
   /** How long and how precisely to measure. */
   enum Profile {
-    SMOKE, SHORT, LONG
+    SMOKE,
+    SHORT,
+    LONG
   }
 
   /** One row: our figure beside the ceiling and the peer for the same work. */
-  record Row(String group, String scenario, String unit, Double ours, Double ceiling, Double peer,
-      String target, String verdict) {}
+  record Row(
+      String group,
+      String scenario,
+      String unit,
+      Double ours,
+      Double ceiling,
+      Double peer,
+      String target,
+      String verdict) {}
 
-  private static final String APPEND_SQLITE = "dev.runs.bench.SqliteAppendBenchmark.(storeOwnRun01|storeOwnRun04"
-      + "|storeOwnRun16|storeHotRun04|storeHotRun16|storePipelined256|rawTx001|rawTx004|rawTx016|rawTx256"
-      + "|rawSpreadTx04|rawSpreadTx16)$";
-  private static final String APPEND_FILE = "dev.runs.bench.FileAppendBenchmark.(append_ownRun_1|append_ownRun_4"
-      + "|append_ownRun_16|append_hotRun_4|append_hotRun_16|append_pipelined256|raw_ownFile_1|raw_ownFile_4"
-      + "|raw_ownFile_16|raw_groupOf_4|raw_groupOf_16|raw_groupOf_256)$";
-  private static final String READS = "dev.runs.bench.(SqliteReadBenchmark.(storeReadRun|rawSelect)"
-      + "|FileReadBenchmark.read_1MEvents|ListByThreadBenchmark.listByThread)$";
-  private static final String PEER = "dev.runs.bench.AxonAppendBenchmark.(appendSyncOwnAggregate"
-      + "|appendSyncHotAggregate|appendBatch256)$";
-  private static final String SUBSCRIBERS = "dev.runs.bench.WritersWithSubscribersBenchmark.append$";
-  private static final String POSTGRES = "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
-      + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
+  private static final String APPEND_SQLITE =
+      "dev.runs.bench.SqliteAppendBenchmark.(storeOwnRun01|storeOwnRun04"
+          + "|storeOwnRun16|storeHotRun04|storeHotRun16|storePipelined256"
+          + "|rawTx001|rawTx004|rawTx016|rawTx256"
+          + "|rawSpreadTx04|rawSpreadTx16)$";
+  private static final String APPEND_FILE =
+      "dev.runs.bench.FileAppendBenchmark.(append_ownRun_1|append_ownRun_4"
+          + "|append_ownRun_16|append_hotRun_4|append_hotRun_16|append_pipelined256"
+          + "|raw_ownFile_1|raw_ownFile_4"
+          + "|raw_ownFile_16|raw_groupOf_4|raw_groupOf_16|raw_groupOf_256)$";
+  private static final String READS =
+      "dev.runs.bench.(SqliteReadBenchmark.(storeReadRun|rawSelect)"
+          + "|FileReadBenchmark.read_1MEvents|ListByThreadBenchmark.listByThread)$";
+  private static final String PEER =
+      "dev.runs.bench.AxonAppendBenchmark.(appendSyncOwnAggregate"
+          + "|appendSyncHotAggregate|appendBatch256)$";
+  private static final String SUBSCRIBERS =
+      "dev.runs.bench.WritersWithSubscribersBenchmark.append$";
+  private static final String POSTGRES =
+      "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
+          + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
 
   /**
    * Runs the report.
@@ -83,8 +100,11 @@ public final class BenchReport {
       switch (args[i]) {
         case "--profile" -> profile = Profile.valueOf(args[++i].toUpperCase(Locale.ROOT));
         case "--out" -> out = Path.of(args[++i]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: BenchReport [--profile smoke|short|long] [--out <file>]");
+        default ->
+            throw new IllegalArgumentException(
+                "unknown argument "
+                    + args[i]
+                    + "; usage: BenchReport [--profile smoke|short|long] [--out <file>]");
       }
     }
     String table = run(profile);
@@ -109,7 +129,8 @@ public final class BenchReport {
       System.setProperty("runs.bench.listRuns", "100");
     }
     boolean postgres = postgresAnswers();
-    List<String> includes = new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS));
+    List<String> includes =
+        new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS));
     if (postgres) {
       includes.add(POSTGRES);
     }
@@ -118,7 +139,9 @@ public final class BenchReport {
     double seconds = profile == Profile.SMOKE ? 0.3 : profile == Profile.SHORT ? 3 : 10;
     DeliveryLatency.measure("memory:", 1, 10_000, Math.min(1, seconds)); // warm-up
     for (int subscribers : new int[] {1, 100}) {
-      latency.put("memory:" + subscribers, DeliveryLatency.measure("memory:", subscribers, 10_000, seconds));
+      latency.put(
+          "memory:" + subscribers,
+          DeliveryLatency.measure("memory:", subscribers, 10_000, seconds));
     }
     Map<String, String> heap = new TreeMap<>();
     for (String kind : List.of("sqlite", "file")) {
@@ -128,18 +151,31 @@ public final class BenchReport {
     return render(profile, rows, started, Duration.between(started, Instant.now()), postgres);
   }
 
-  private static Map<String, Double> runJmh(Profile profile, List<String> includes) throws RunnerException {
-    ChainedOptionsBuilder o = new OptionsBuilder().shouldFailOnError(true).param("durability", "full");
+  private static Map<String, Double> runJmh(Profile profile, List<String> includes)
+      throws RunnerException {
+    ChainedOptionsBuilder o =
+        new OptionsBuilder().shouldFailOnError(true).param("durability", "full");
     for (String include : includes) {
       o.include(include);
     }
     switch (profile) {
-      case SMOKE -> o.forks(0).warmupIterations(0).measurementIterations(1)
-          .measurementTime(TimeValue.milliseconds(200));
-      case SHORT -> o.forks(1).warmupIterations(1).warmupTime(TimeValue.seconds(2))
-          .measurementIterations(2).measurementTime(TimeValue.seconds(2));
-      case LONG -> o.forks(2).warmupIterations(2).warmupTime(TimeValue.seconds(5))
-          .measurementIterations(5).measurementTime(TimeValue.seconds(5));
+      case SMOKE ->
+          o.forks(0)
+              .warmupIterations(0)
+              .measurementIterations(1)
+              .measurementTime(TimeValue.milliseconds(200));
+      case SHORT ->
+          o.forks(1)
+              .warmupIterations(1)
+              .warmupTime(TimeValue.seconds(2))
+              .measurementIterations(2)
+              .measurementTime(TimeValue.seconds(2));
+      case LONG ->
+          o.forks(2)
+              .warmupIterations(2)
+              .warmupTime(TimeValue.seconds(5))
+              .measurementIterations(5)
+              .measurementTime(TimeValue.seconds(5));
       default -> throw new IllegalStateException(profile.name());
     }
     if (profile != Profile.SMOKE) {
@@ -161,81 +197,262 @@ public final class BenchReport {
     return scores;
   }
 
-  private static List<Row> rows(Map<String, Double> s, Map<String, DeliveryLatency.Result> latency,
-      Map<String, String> heap, boolean postgres) {
+  private static List<Row> rows(
+      Map<String, Double> s,
+      Map<String, DeliveryLatency.Result> latency,
+      Map<String, String> heap,
+      boolean postgres) {
     List<Row> rows = new ArrayList<>();
     String sq = "SqliteAppendBenchmark.";
     String ax = "AxonAppendBenchmark.";
     String ev = "events/s";
-    rows.add(append("SQLite", "durable append, 1 writer", s.get(sq + "storeOwnRun01"), s.get(sq + "rawTx001"),
-        s.get(ax + "appendSyncOwnAggregate[threads=1]"), null));
-    rows.add(append("SQLite", "durable append, 4 writers, own runs", s.get(sq + "storeOwnRun04"),
-        s.get(sq + "rawSpreadTx04"), s.get(ax + "appendSyncOwnAggregate[threads=4]"), null));
-    rows.add(append("SQLite", "durable append, 16 writers, own runs", s.get(sq + "storeOwnRun16"),
-        s.get(sq + "rawSpreadTx16"), s.get(ax + "appendSyncOwnAggregate[threads=16]"), 0.7));
-    rows.add(append("SQLite", "durable append, 4 writers, one hot run", s.get(sq + "storeHotRun04"),
-        s.get(sq + "rawTx004"), s.get(ax + "appendSyncHotAggregate[threads=4]"), null));
-    rows.add(append("SQLite", "durable append, 16 writers, one hot run", s.get(sq + "storeHotRun16"),
-        s.get(sq + "rawTx016"), s.get(ax + "appendSyncHotAggregate[threads=16]"), 0.7));
+    rows.add(
+        append(
+            "SQLite",
+            "durable append, 1 writer",
+            s.get(sq + "storeOwnRun01"),
+            s.get(sq + "rawTx001"),
+            s.get(ax + "appendSyncOwnAggregate[threads=1]"),
+            null));
+    rows.add(
+        append(
+            "SQLite",
+            "durable append, 4 writers, own runs",
+            s.get(sq + "storeOwnRun04"),
+            s.get(sq + "rawSpreadTx04"),
+            s.get(ax + "appendSyncOwnAggregate[threads=4]"),
+            null));
+    rows.add(
+        append(
+            "SQLite",
+            "durable append, 16 writers, own runs",
+            s.get(sq + "storeOwnRun16"),
+            s.get(sq + "rawSpreadTx16"),
+            s.get(ax + "appendSyncOwnAggregate[threads=16]"),
+            0.7));
+    rows.add(
+        append(
+            "SQLite",
+            "durable append, 4 writers, one hot run",
+            s.get(sq + "storeHotRun04"),
+            s.get(sq + "rawTx004"),
+            s.get(ax + "appendSyncHotAggregate[threads=4]"),
+            null));
+    rows.add(
+        append(
+            "SQLite",
+            "durable append, 16 writers, one hot run",
+            s.get(sq + "storeHotRun16"),
+            s.get(sq + "rawTx016"),
+            s.get(ax + "appendSyncHotAggregate[threads=16]"),
+            0.7));
     Double own16 = s.get(sq + "storeOwnRun16");
     Double perEvent = s.get(sq + "rawTx001");
-    rows.add(new Row("SQLite", "16 writers vs one transaction per event (ceiling = raw 1 row/tx)", ev, own16,
-        perEvent, null, ">= 20x", verdict(ratio(own16, perEvent), 20)));
+    rows.add(
+        new Row(
+            "SQLite",
+            "16 writers vs one transaction per event (ceiling = raw 1 row/tx)",
+            ev,
+            own16,
+            perEvent,
+            null,
+            ">= 20x",
+            verdict(ratio(own16, perEvent), 20)));
     Double pipe = s.get(sq + "storePipelined256");
-    rows.add(new Row("SQLite", "one producer, 256 async appends in flight", ev, pipe, s.get(sq + "rawTx256"),
-        s.get(ax + "appendBatch256"), ">= 250,000/s, >= 2x peer", absolute(pipe, 250_000)));
+    rows.add(
+        new Row(
+            "SQLite",
+            "one producer, 256 async appends in flight",
+            ev,
+            pipe,
+            s.get(sq + "rawTx256"),
+            s.get(ax + "appendBatch256"),
+            ">= 250,000/s, >= 2x peer",
+            absolute(pipe, 250_000)));
     Double read = s.get("SqliteReadBenchmark.storeReadRun");
-    rows.add(new Row("SQLite", "read a 1,000,000-event run", ev, read, s.get("SqliteReadBenchmark.rawSelect"),
-        null, ">= 500,000/s", absolute(read, 500_000)));
-    rows.add(new Row("SQLite", "list one thread's newest 50 among 100,000 runs", "µs/call",
-        s.get("ListByThreadBenchmark.listByThread[store=sqlite]"), null, null, "", ""));
+    rows.add(
+        new Row(
+            "SQLite",
+            "read a 1,000,000-event run",
+            ev,
+            read,
+            s.get("SqliteReadBenchmark.rawSelect"),
+            null,
+            ">= 500,000/s",
+            absolute(read, 500_000)));
+    rows.add(
+        new Row(
+            "SQLite",
+            "list one thread's newest 50 among 100,000 runs",
+            "µs/call",
+            s.get("ListByThreadBenchmark.listByThread[store=sqlite]"),
+            null,
+            null,
+            "",
+            ""));
     String fa = "FileAppendBenchmark.";
-    rows.add(append("file", "durable append, 1 writer", s.get(fa + "append_ownRun_1"), s.get(fa + "raw_ownFile_1"), null, 0.8));
-    rows.add(append("file", "durable append, 4 writers, own runs", s.get(fa + "append_ownRun_4"),
-        s.get(fa + "raw_ownFile_4"), null, 0.8));
-    rows.add(append("file", "durable append, 16 writers, own runs", s.get(fa + "append_ownRun_16"),
-        s.get(fa + "raw_ownFile_16"), null, 0.8));
-    rows.add(append("file", "durable append, 4 writers, one hot run", s.get(fa + "append_hotRun_4"),
-        s.get(fa + "raw_groupOf_4"), null, 0.8));
-    rows.add(append("file", "durable append, 16 writers, one hot run", s.get(fa + "append_hotRun_16"),
-        s.get(fa + "raw_groupOf_16"), null, 0.8));
+    rows.add(
+        append(
+            "file",
+            "durable append, 1 writer",
+            s.get(fa + "append_ownRun_1"),
+            s.get(fa + "raw_ownFile_1"),
+            null,
+            0.8));
+    rows.add(
+        append(
+            "file",
+            "durable append, 4 writers, own runs",
+            s.get(fa + "append_ownRun_4"),
+            s.get(fa + "raw_ownFile_4"),
+            null,
+            0.8));
+    rows.add(
+        append(
+            "file",
+            "durable append, 16 writers, own runs",
+            s.get(fa + "append_ownRun_16"),
+            s.get(fa + "raw_ownFile_16"),
+            null,
+            0.8));
+    rows.add(
+        append(
+            "file",
+            "durable append, 4 writers, one hot run",
+            s.get(fa + "append_hotRun_4"),
+            s.get(fa + "raw_groupOf_4"),
+            null,
+            0.8));
+    rows.add(
+        append(
+            "file",
+            "durable append, 16 writers, one hot run",
+            s.get(fa + "append_hotRun_16"),
+            s.get(fa + "raw_groupOf_16"),
+            null,
+            0.8));
     Double filePipe = s.get(fa + "append_pipelined256");
-    rows.add(new Row("file", "one producer, 256 async appends in flight", ev, filePipe, s.get(fa + "raw_groupOf_256"),
-        null, ">= 500,000/s", absolute(filePipe, 500_000)));
+    rows.add(
+        new Row(
+            "file",
+            "one producer, 256 async appends in flight",
+            ev,
+            filePipe,
+            s.get(fa + "raw_groupOf_256"),
+            null,
+            ">= 500,000/s",
+            absolute(filePipe, 500_000)));
     Double fileRead = s.get("FileReadBenchmark.read_1MEvents");
-    rows.add(new Row("file", "read a 1,000,000-event run", ev, fileRead, null, null, ">= 1,000,000/s",
-        absolute(fileRead, 1_000_000)));
-    rows.add(new Row("file", "list one thread's newest 50 among 100,000 runs", "µs/call",
-        s.get("ListByThreadBenchmark.listByThread[store=file]"), null, null, "", "scans run directories"));
+    rows.add(
+        new Row(
+            "file",
+            "read a 1,000,000-event run",
+            ev,
+            fileRead,
+            null,
+            null,
+            ">= 1,000,000/s",
+            absolute(fileRead, 1_000_000)));
+    rows.add(
+        new Row(
+            "file",
+            "list one thread's newest 50 among 100,000 runs",
+            "µs/call",
+            s.get("ListByThreadBenchmark.listByThread[store=file]"),
+            null,
+            null,
+            "",
+            "scans run directories"));
     if (postgres) {
       String pg = "PostgresAppendBenchmark.";
-      rows.add(append("PostgreSQL", "durable append, 1 writer", s.get(pg + "store_w01"), s.get(pg + "ceiling_w01"), null, null));
-      rows.add(append("PostgreSQL", "durable append, 4 writers", s.get(pg + "store_w04"), s.get(pg + "ceiling_w04"), null, null));
-      rows.add(append("PostgreSQL", "durable append, 16 writers", s.get(pg + "store_w16"), s.get(pg + "ceiling_w16"), null, 0.7));
+      rows.add(
+          append(
+              "PostgreSQL",
+              "durable append, 1 writer",
+              s.get(pg + "store_w01"),
+              s.get(pg + "ceiling_w01"),
+              null,
+              null));
+      rows.add(
+          append(
+              "PostgreSQL",
+              "durable append, 4 writers",
+              s.get(pg + "store_w04"),
+              s.get(pg + "ceiling_w04"),
+              null,
+              null));
+      rows.add(
+          append(
+              "PostgreSQL",
+              "durable append, 16 writers",
+              s.get(pg + "store_w16"),
+              s.get(pg + "ceiling_w16"),
+              null,
+              0.7));
     }
     String ws = "WritersWithSubscribersBenchmark.append";
     Double alone = s.get(ws + "[subscriber=none]");
     Double stalled = s.get(ws + "[subscriber=stalled]");
-    rows.add(new Row("subscribe", "writer throughput with a stalled subscriber (ceiling = no subscriber)",
-        ev, stalled, alone, null, "unaffected", verdict(ratio(stalled, alone), 0.9)));
-    rows.add(new Row("subscribe", "writer throughput with an active subscriber (ceiling = no subscriber)",
-        ev, s.get(ws + "[subscriber=active]"), alone, null, "", ""));
+    rows.add(
+        new Row(
+            "subscribe",
+            "writer throughput with a stalled subscriber (ceiling = no subscriber)",
+            ev,
+            stalled,
+            alone,
+            null,
+            "unaffected",
+            verdict(ratio(stalled, alone), 0.9)));
+    rows.add(
+        new Row(
+            "subscribe",
+            "writer throughput with an active subscriber (ceiling = no subscriber)",
+            ev,
+            s.get(ws + "[subscriber=active]"),
+            alone,
+            null,
+            "",
+            ""));
     for (Map.Entry<String, DeliveryLatency.Result> e : latency.entrySet()) {
       DeliveryLatency.Result r = e.getValue();
-      rows.add(new Row("subscribe", String.format(Locale.ROOT, "delivery p50 / p99 / max, %d subscriber%s, 10,000 events/s",
-          r.subscribers(), r.subscribers() == 1 ? "" : "s"), "µs", r.p99Micros(), null, null,
-          r.subscribers() == 100 ? "p99 < 2,000 µs" : "",
-          String.format(Locale.ROOT, "p50 %.0f, p99 %.0f, max %.0f%s", r.p50Micros(), r.p99Micros(), r.maxMicros(),
-              r.subscribers() == 100 ? (r.p99Micros() < 2000 ? " — met" : " — missed") : "")));
+      rows.add(
+          new Row(
+              "subscribe",
+              String.format(
+                  Locale.ROOT,
+                  "delivery p50 / p99 / max, %d subscriber%s, 10,000 events/s",
+                  r.subscribers(),
+                  r.subscribers() == 1 ? "" : "s"),
+              "µs",
+              r.p99Micros(),
+              null,
+              null,
+              r.subscribers() == 100 ? "p99 < 2,000 µs" : "",
+              String.format(
+                  Locale.ROOT,
+                  "p50 %.0f, p99 %.0f, max %.0f%s",
+                  r.p50Micros(),
+                  r.p99Micros(),
+                  r.maxMicros(),
+                  r.subscribers() == 100 ? (r.p99Micros() < 2000 ? " — met" : " — missed") : "")));
     }
     for (Map.Entry<String, String> e : heap.entrySet()) {
-      rows.add(new Row("memory", "read a 1,000,000-event run with -Xmx64m (" + e.getKey() + ")", "MB peak heap",
-          peakHeap(e.getValue()), null, null, "read succeeds", e.getValue().contains("heap-check") ? "succeeded" : "FAILED: " + e.getValue()));
+      rows.add(
+          new Row(
+              "memory",
+              "read a 1,000,000-event run with -Xmx64m (" + e.getKey() + ")",
+              "MB peak heap",
+              peakHeap(e.getValue()),
+              null,
+              null,
+              "read succeeds",
+              e.getValue().contains("heap-check") ? "succeeded" : "FAILED: " + e.getValue()));
     }
     return rows;
   }
 
-  private static Row append(String group, String scenario, Double ours, Double ceiling, Double peer, Double target) {
+  private static Row append(
+      String group, String scenario, Double ours, Double ceiling, Double peer, Double target) {
     String t = target == null ? "" : String.format(Locale.ROOT, ">= %.1fx ceiling", target);
     if (peer != null) {
       t = t.isEmpty() ? ">= 2x peer" : t + ", >= 2x peer";
@@ -265,9 +482,11 @@ public final class BenchReport {
     return m.find() ? Double.valueOf(m.group(1)) : null;
   }
 
-  private static String heapCheck(String kind, Profile profile) throws IOException, InterruptedException {
+  private static String heapCheck(String kind, Profile profile)
+      throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path")));
+    List<String> cmd =
+        new ArrayList<>(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path")));
     cmd.add("-Druns.bench.events=" + Bench.events());
     if (System.getProperty("runs.bench.dir") != null) {
       cmd.add("-Druns.bench.dir=" + System.getProperty("runs.bench.dir"));
@@ -275,7 +494,8 @@ public final class BenchReport {
     cmd.addAll(List.of(HeapCheck.class.getName(), kind));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     StringBuilder output = new StringBuilder();
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         output.append(line).append('\n');
@@ -289,43 +509,76 @@ public final class BenchReport {
 
   private static boolean postgresAnswers() {
     String url = System.getenv("RUNS_PG_URL");
-    URI uri = URI.create(url == null || url.isBlank() ? "postgres://postgres@127.0.0.1:5432/test" : url.trim());
+    URI uri =
+        URI.create(
+            url == null || url.isBlank() ? "postgres://postgres@127.0.0.1:5432/test" : url.trim());
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort()), 2000);
+      s.connect(
+          new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort()), 2000);
       return true;
     } catch (IOException e) {
       return false;
     }
   }
 
-  private static String render(Profile profile, List<Row> rows, Instant started, Duration took, boolean postgres) {
+  private static String render(
+      Profile profile, List<Row> rows, Instant started, Duration took, boolean postgres) {
     StringBuilder b = new StringBuilder();
     b.append("# Benchmark report\n\n");
-    b.append(String.format(Locale.ROOT, "Profile `%s`, run %s, took %d min %d s. Machine: %s.%n%n",
-        profile.name().toLowerCase(Locale.ROOT), started, took.toMinutes(), took.toSecondsPart(), machine()));
+    b.append(
+        String.format(
+            Locale.ROOT,
+            "Profile `%s`, run %s, took %d min %d s. Machine: %s.%n%n",
+            profile.name().toLowerCase(Locale.ROOT),
+            started,
+            took.toMinutes(),
+            took.toSecondsPart(),
+            machine()));
     if (profile == Profile.SMOKE) {
-      b.append("**Smoke profile: every benchmark ran once on small data; these figures mean nothing.**\n\n");
+      b.append(
+          "**Smoke profile: every benchmark ran once on small data; these figures mean"
+              + " nothing.**\n\n");
     }
-    b.append("Ours, the ceiling (the raw driver or file API doing the same writes with the same batch size"
-        + " and durability) and the peer (Axon Framework 4.13's JDBC event store on SQLite, WAL,"
-        + " synchronous=FULL) ran side by side in this one run. Ratios are ours / ceiling and ours / peer."
-        + " On a shared 2-core machine with a noisy disk, single figures swing by 2-3x between runs; the"
-        + " ratios are steadier.\n\n");
-    b.append("| store | scenario | ours | ceiling | ours / ceiling | peer | ours / peer | target | verdict |\n");
+    b.append(
+        "Ours, the ceiling (the raw driver or file API doing the same writes with the same batch"
+            + " size and durability) and the peer (Axon Framework 4.13's JDBC event store on"
+            + " SQLite, WAL, synchronous=FULL) ran side by side in this one run. Ratios are ours /"
+            + " ceiling and ours / peer. On a shared 2-core machine with a noisy disk, single"
+            + " figures swing by 2-3x between runs; the ratios are steadier.\n\n");
+    b.append(
+        "| store | scenario | ours | ceiling | ours / ceiling | peer | ours / peer | target |"
+            + " verdict |\n");
     b.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
     for (Row r : rows) {
       boolean latencyRow = r.unit().equals("µs");
-      b.append("| ").append(r.group()).append(" | ").append(r.scenario()).append(" | ")
-          .append(latencyRow ? fmt(r.ours()) + " µs p99" : fmt(r.ours()) + " " + r.unit()).append(" | ")
-          .append(fmt(r.ceiling())).append(" | ").append(fmtRatio(ratio(r.ours(), r.ceiling()))).append(" | ")
-          .append(fmt(r.peer())).append(" | ").append(fmtRatio(ratio(r.ours(), r.peer()))).append(" | ")
-          .append(r.target()).append(" | ").append(r.verdict()).append(" |\n");
+      b.append("| ")
+          .append(r.group())
+          .append(" | ")
+          .append(r.scenario())
+          .append(" | ")
+          .append(latencyRow ? fmt(r.ours()) + " µs p99" : fmt(r.ours()) + " " + r.unit())
+          .append(" | ")
+          .append(fmt(r.ceiling()))
+          .append(" | ")
+          .append(fmtRatio(ratio(r.ours(), r.ceiling())))
+          .append(" | ")
+          .append(fmt(r.peer()))
+          .append(" | ")
+          .append(fmtRatio(ratio(r.ours(), r.peer())))
+          .append(" | ")
+          .append(r.target())
+          .append(" | ")
+          .append(r.verdict())
+          .append(" |\n");
     }
     if (!postgres) {
       b.append("\nPostgreSQL rows were not run: no server answered at RUNS_PG_URL.\n");
     }
-    b.append("\nRerun: `mvn -q -pl runs-bench -am package exec:exec -DskipTests` (short profile), or "
-        + "`java -cp runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport --profile long`.\n");
+    b.append(
+        "\n"
+            + "Rerun: `mvn -q -pl runs-bench -am package exec:exec -DskipTests` (short profile), or"
+            + " `java -cp runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport --profile"
+            + " long`.\n");
     return b.toString();
   }
 
@@ -333,7 +586,9 @@ public final class BenchReport {
     if (v == null) {
       return "–";
     }
-    return v >= 100 ? String.format(Locale.ROOT, "%,.0f", v) : String.format(Locale.ROOT, "%.2f", v);
+    return v >= 100
+        ? String.format(Locale.ROOT, "%,.0f", v)
+        : String.format(Locale.ROOT, "%.2f", v);
   }
 
   private static String fmtRatio(Double r) {
@@ -343,17 +598,28 @@ public final class BenchReport {
   private static String machine() {
     String cpu = "unknown CPU";
     try {
-      cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-          .findFirst().map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+      cpu =
+          Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+              .filter(l -> l.startsWith("model name"))
+              .findFirst()
+              .map(l -> l.substring(l.indexOf(':') + 1).trim())
+              .orElse(cpu);
     } catch (IOException | RuntimeException e) {
       // not Linux: leave it unknown
     }
     long mem = 0;
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
       mem = os.getTotalMemorySize() / (1024L * 1024 * 1024);
     }
-    return String.format(Locale.ROOT, "%d cores (%s), %d GiB RAM, %s %s, Java %s",
-        Runtime.getRuntime().availableProcessors(), cpu, mem, System.getProperty("os.name"),
-        System.getProperty("os.version"), System.getProperty("java.version"));
+    return String.format(
+        Locale.ROOT,
+        "%d cores (%s), %d GiB RAM, %s %s, Java %s",
+        Runtime.getRuntime().availableProcessors(),
+        cpu,
+        mem,
+        System.getProperty("os.name"),
+        System.getProperty("os.version"),
+        System.getProperty("java.version"));
   }
 }

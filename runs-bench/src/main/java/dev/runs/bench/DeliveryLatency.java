@@ -41,12 +41,28 @@ public final class DeliveryLatency {
   private DeliveryLatency() {}
 
   /** One measured configuration. */
-  public record Result(int subscribers, int eventsPerSecond, long deliveries, double p50Micros,
-      double p99Micros, double maxMicros, long slowSubscribers) {
-    /** @return a table row */
+  public record Result(
+      int subscribers,
+      int eventsPerSecond,
+      long deliveries,
+      double p50Micros,
+      double p99Micros,
+      double maxMicros,
+      long slowSubscribers) {
+    /**
+     * @return a table row
+     */
     public String row() {
-      return String.format(Locale.ROOT, "| %,d | %,d | %,d | %.0f µs | %.0f µs | %.0f µs | %d |",
-          subscribers, eventsPerSecond, deliveries, p50Micros, p99Micros, maxMicros, slowSubscribers);
+      return String.format(
+          Locale.ROOT,
+          "| %,d | %,d | %,d | %.0f µs | %.0f µs | %.0f µs | %d |",
+          subscribers,
+          eventsPerSecond,
+          deliveries,
+          p50Micros,
+          p99Micros,
+          maxMicros,
+          slowSubscribers);
     }
   }
 
@@ -69,53 +85,60 @@ public final class DeliveryLatency {
     CountDownLatch done = new CountDownLatch(subscribers);
     long[] slow = new long[1];
     try (RunStore store = RunStores.open(uri)) {
-      RunRecord r = RunRecord.builder(WorkflowRef.of("latency", "1"), ConfigSnapshot.empty(),
-          Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
+      RunRecord r =
+          RunRecord.builder(
+                  WorkflowRef.of("latency", "1"),
+                  ConfigSnapshot.empty(),
+                  Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
+              .build();
       store.create(r);
       RunId id = r.id();
       store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
       long firstMeasured = 3;
       for (int s = 0; s < subscribers; s++) {
         int index = s;
-        store.subscribe(id, 2, SubscribeOptions.defaults().withBufferSize(10_000_000))
-            .subscribe(new Flow.Subscriber<RunEvent>() {
-              @Override
-              public void onSubscribe(Flow.Subscription sub) {
-                sub.request(Long.MAX_VALUE);
-              }
+        store
+            .subscribe(id, 2, SubscribeOptions.defaults().withBufferSize(10_000_000))
+            .subscribe(
+                new Flow.Subscriber<RunEvent>() {
+                  @Override
+                  public void onSubscribe(Flow.Subscription sub) {
+                    sub.request(Long.MAX_VALUE);
+                  }
 
-              @Override
-              public void onNext(RunEvent e) {
-                long now = System.nanoTime();
-                long seq = e.sequence();
-                if (seq < firstMeasured || seq >= firstMeasured + events) {
-                  return;
-                }
-                long ack = ackNanos.get((int) seq);
-                while (ack == 0) {
-                  Thread.onSpinWait(); // the ack callback runs just before delivery is scheduled
-                  ack = ackNanos.get((int) seq);
-                }
-                long latency = Math.max(0, now - ack);
-                histogram.incrementAndGet((int) Math.min(BUCKETS - 1, latency / 1000));
-                if (latency > maxNanos[index]) {
-                  maxNanos[index] = latency;
-                }
-              }
+                  @Override
+                  public void onNext(RunEvent e) {
+                    long now = System.nanoTime();
+                    long seq = e.sequence();
+                    if (seq < firstMeasured || seq >= firstMeasured + events) {
+                      return;
+                    }
+                    long ack = ackNanos.get((int) seq);
+                    while (ack == 0) {
+                      Thread
+                          .onSpinWait(); // the ack callback runs just before delivery is scheduled
+                      ack = ackNanos.get((int) seq);
+                    }
+                    long latency = Math.max(0, now - ack);
+                    histogram.incrementAndGet((int) Math.min(BUCKETS - 1, latency / 1000));
+                    if (latency > maxNanos[index]) {
+                      maxNanos[index] = latency;
+                    }
+                  }
 
-              @Override
-              public void onError(Throwable t) {
-                synchronized (slow) {
-                  slow[0]++;
-                }
-                done.countDown();
-              }
+                  @Override
+                  public void onError(Throwable t) {
+                    synchronized (slow) {
+                      slow[0]++;
+                    }
+                    done.countDown();
+                  }
 
-              @Override
-              public void onComplete() {
-                done.countDown();
-              }
-            });
+                  @Override
+                  public void onComplete() {
+                    done.countDown();
+                  }
+                });
       }
       String text = "x".repeat(250);
       long start = System.nanoTime();
@@ -127,13 +150,19 @@ public final class DeliveryLatency {
         if (wait > 0) {
           LockSupport.parkNanos(wait);
         }
-        pending.add(store.appendAsync(id, EventDraft.of(EventTypes.CONSOLE_LINE,
-                Payload.of(Map.of("stream", "stdout", "text", text, "i", i))))
-            .whenComplete((e, t) -> {
-              if (e != null) {
-                ackNanos.set((int) e.sequence(), System.nanoTime());
-              }
-            }));
+        pending.add(
+            store
+                .appendAsync(
+                    id,
+                    EventDraft.of(
+                        EventTypes.CONSOLE_LINE,
+                        Payload.of(Map.of("stream", "stdout", "text", text, "i", i))))
+                .whenComplete(
+                    (e, t) -> {
+                      if (e != null) {
+                        ackNanos.set((int) e.sequence(), System.nanoTime());
+                      }
+                    }));
         if (pending.size() > 10_000) {
           pending.subList(0, 5_000).forEach(CompletableFuture::join);
           pending.subList(0, 5_000).clear();
@@ -153,8 +182,14 @@ public final class DeliveryLatency {
     for (long m : maxNanos) {
       max = Math.max(max, m);
     }
-    return new Result(subscribers, eventsPerSecond, total, percentile(histogram, total, 0.50),
-        percentile(histogram, total, 0.99), max / 1000.0, slow[0]);
+    return new Result(
+        subscribers,
+        eventsPerSecond,
+        total,
+        percentile(histogram, total, 0.50),
+        percentile(histogram, total, 0.99),
+        max / 1000.0,
+        slow[0]);
   }
 
   private static double percentile(AtomicLongArray h, long total, double q) {

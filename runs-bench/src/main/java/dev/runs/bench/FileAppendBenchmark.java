@@ -39,11 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@code append_ownRun_N}: N threads, each appending one event at a time (blocking) to its
- *       own run; ceiling {@code raw_ownFile_N}: N threads, each writing one line and forcing its own
- *       file.
+ *       own run; ceiling {@code raw_ownFile_N}: N threads, each writing one line and forcing its
+ *       own file.
  *   <li>{@code append_hotRun_N}: N threads appending to one run; the store can at best put the N
- *       waiting events into one commit, so the ceiling is {@code raw_groupOf_N}: one thread writing N
- *       lines per force.
+ *       waiting events into one commit, so the ceiling is {@code raw_groupOf_N}: one thread writing
+ *       N lines per force.
  *   <li>{@code append_pipelined256}: one producer keeping 256 {@code appendAsync} in flight on one
  *       run; ceiling {@code raw_groupOf_256}.
  *   <li>{@code append_pipelined256_durabilityNone}: the same without fsync, which shows what the
@@ -52,7 +52,9 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class FileAppendBenchmark {
@@ -103,8 +105,12 @@ public class FileAppendBenchmark {
 
     @Setup(Level.Trial)
     public void open(Store s) throws IOException {
-      channel = FileChannel.open(s.dir.resolve("raw-" + UUID.randomUUID() + ".ndjson"),
-          StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      channel =
+          FileChannel.open(
+              s.dir.resolve("raw-" + UUID.randomUUID() + ".ndjson"),
+              StandardOpenOption.CREATE_NEW,
+              StandardOpenOption.WRITE,
+              StandardOpenOption.APPEND);
       one = lines(s.line, 1);
       group4 = lines(s.line, 4);
       group16 = lines(s.line, 16);
@@ -168,7 +174,8 @@ public class FileAppendBenchmark {
     }
   }
 
-  // ---- the store ---------------------------------------------------------------------------------
+  // ---- the store
+  // ---------------------------------------------------------------------------------
 
   @Benchmark
   @Threads(1)
@@ -240,7 +247,8 @@ public class FileAppendBenchmark {
     return p.next(s.store);
   }
 
-  // ---- the ceilings --------------------------------------------------------------------------------
+  // ---- the ceilings
+  // --------------------------------------------------------------------------------
 
   @Benchmark
   @Threads(1)

@@ -23,13 +23,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Store against ceiling, measured in alternating windows: on a shared machine the disk and CPU
- * load drift over minutes, so {@link FileAppendBenchmark}'s store and ceiling benchmarks, run
- * minutes apart, can see different machines. Here each scenario alternates a window of the store
- * and a window of its ceiling, several rounds, and reports medians and the median per-round ratio.
+ * Store against ceiling, measured in alternating windows: on a shared machine the disk and CPU load
+ * drift over minutes, so {@link FileAppendBenchmark}'s store and ceiling benchmarks, run minutes
+ * apart, can see different machines. Here each scenario alternates a window of the store and a
+ * window of its ceiling, several rounds, and reports medians and the median per-round ratio.
  *
  * <pre>
- * java -cp runs-bench/target/benchmarks.jar dev.runs.bench.FileAppendPaired [seconds per window] [rounds]
+ * java -cp runs-bench/target/benchmarks.jar dev.runs.bench.FileAppendPaired \
+ *     [seconds per window] [rounds]
  * </pre>
  */
 public final class FileAppendPaired {
@@ -57,8 +58,15 @@ public final class FileAppendPaired {
     try (RunStore store = RunStores.open("file:" + dir.resolve("store"), options.build())) {
       RunEvent sample = store.append(BenchFiles.startedRun(store, "bench"), BenchFiles.EVENT);
       byte[] line = (EventCodec.encode(sample) + "\n").getBytes(StandardCharsets.UTF_8);
-      System.out.printf(Locale.ROOT, "%-24s %14s %14s %8s   (events/s, medians of %d rounds of %.1f s each)%n",
-          "scenario", "store", "ceiling", "ratio", rounds, seconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%-24s %14s %14s %8s   (events/s, medians of %d rounds of %.1f s each)%n",
+          "scenario",
+          "store",
+          "ceiling",
+          "ratio",
+          rounds,
+          seconds);
       for (int n : new int[] {1, 4, 16}) {
         List<RunId> runs = new ArrayList<>();
         List<FileChannel> files = new ArrayList<>();
@@ -66,7 +74,10 @@ public final class FileAppendPaired {
           runs.add(BenchFiles.startedRun(store, "bench"));
           files.add(rawFile(dir));
         }
-        compare("own run x" + n, seconds, rounds,
+        compare(
+            "own run x" + n,
+            seconds,
+            rounds,
             d -> threads(n, i -> blocking(store, runs.get(i), d)),
             d -> threads(n, i -> raw(files.get(i), line, 1, d)));
         closeAll(files);
@@ -74,14 +85,22 @@ public final class FileAppendPaired {
       for (int n : new int[] {4, 16}) {
         RunId hot = BenchFiles.startedRun(store, "bench");
         FileChannel f = rawFile(dir);
-        compare("hot run x" + n, seconds, rounds,
+        compare(
+            "hot run x" + n,
+            seconds,
+            rounds,
             d -> threads(n, i -> blocking(store, hot, d)),
             d -> raw(f, line, n, d));
         f.close();
       }
       RunId piped = BenchFiles.startedRun(store, "bench");
       FileChannel f = rawFile(dir);
-      compare("pipelined 256", seconds, rounds, d -> pipelined(store, piped, 256, d), d -> raw(f, line, 256, d));
+      compare(
+          "pipelined 256",
+          seconds,
+          rounds,
+          d -> pipelined(store, piped, 256, d),
+          d -> raw(f, line, 256, d));
       f.close();
     } finally {
       Bench.delete(dir);
@@ -103,8 +122,14 @@ public final class FileAppendPaired {
         r[round] = storeRate / ceilingRate;
       }
     }
-    System.out.printf(Locale.ROOT, "%-24s %14.0f %14.0f %8.2f   ratios %s%n", name, median(s), median(c),
-        median(r), Arrays.toString(Arrays.stream(r).map(x -> Math.round(x * 100) / 100.0).toArray()));
+    System.out.printf(
+        Locale.ROOT,
+        "%-24s %14.0f %14.0f %8.2f   ratios %s%n",
+        name,
+        median(s),
+        median(c),
+        median(r),
+        Arrays.toString(Arrays.stream(r).map(x -> Math.round(x * 100) / 100.0).toArray()));
   }
 
   private static double median(double[] values) {
@@ -123,15 +148,17 @@ public final class FileAppendPaired {
     List<Throwable> errors = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       int index = i;
-      Thread t = new Thread(() -> {
-        try {
-          total.add(body.run(index));
-        } catch (Throwable e) {
-          synchronized (errors) {
-            errors.add(e);
-          }
-        }
-      });
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  total.add(body.run(index));
+                } catch (Throwable e) {
+                  synchronized (errors) {
+                    errors.add(e);
+                  }
+                }
+              });
       ts.add(t);
       t.start();
     }
@@ -170,7 +197,8 @@ public final class FileAppendPaired {
     return n;
   }
 
-  private static long raw(FileChannel ch, byte[] line, int perForce, long deadline) throws IOException {
+  private static long raw(FileChannel ch, byte[] line, int perForce, long deadline)
+      throws IOException {
     ByteBuffer lines = ByteBuffer.allocate(line.length * perForce);
     for (int i = 0; i < perForce; i++) {
       lines.put(line);
@@ -190,8 +218,11 @@ public final class FileAppendPaired {
 
   private static FileChannel rawFile(Path dir) {
     try {
-      return FileChannel.open(dir.resolve("raw-" + System.nanoTime() + ".ndjson"), StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      return FileChannel.open(
+          dir.resolve("raw-" + System.nanoTime() + ".ndjson"),
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -35,7 +35,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * carry 300 bytes of payload, ~520 bytes per line) and listing among 10,000 runs (milliseconds per
  * call), warm (records and heads cached) and right after opening the store (every run.json read).
  */
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class FileReadBenchmark {
@@ -60,7 +62,10 @@ public class FileReadBenchmark {
       }
       List<CompletableFuture<List<RunEvent>>> pending = new ArrayList<>();
       for (int written = 2; written < Bench.events(); written += batch.size()) {
-        List<EventDraft> b = written + batch.size() > Bench.events() ? batch.subList(0, Bench.events() - written) : batch;
+        List<EventDraft> b =
+            written + batch.size() > Bench.events()
+                ? batch.subList(0, Bench.events() - written)
+                : batch;
         pending.add(store.appendAsync(id, b, ExpectedSequence.any()));
         if (pending.size() == 8) {
           pending.forEach(CompletableFuture::join);
@@ -80,7 +85,9 @@ public class FileReadBenchmark {
     }
   }
 
-  /** A store holding {@value #RUNS} runs in 10 namespaces; 1 in 100 is running, the rest created. */
+  /**
+   * A store holding {@value #RUNS} runs in 10 namespaces; 1 in 100 is running, the rest created.
+   */
   @State(Scope.Benchmark)
   public static class ManyRuns {
     Path dir;
@@ -97,9 +104,13 @@ public class FileReadBenchmark {
         if (i % 100 == 0) {
           BenchFiles.startedRun(store, ns);
         } else {
-          store.create(dev.runs.RunRecord.builder(dev.runs.WorkflowRef.of("bench", "1"),
-              dev.runs.ConfigSnapshot.empty(), dev.runs.Trigger.of(dev.runs.TriggerSource.TEST,
-                  "bench-" + i)).namespace(ns).build());
+          store.create(
+              dev.runs.RunRecord.builder(
+                      dev.runs.WorkflowRef.of("bench", "1"),
+                      dev.runs.ConfigSnapshot.empty(),
+                      dev.runs.Trigger.of(dev.runs.TriggerSource.TEST, "bench-" + i))
+                  .namespace(ns)
+                  .build());
         }
       }
       store.list(RunQuery.all());

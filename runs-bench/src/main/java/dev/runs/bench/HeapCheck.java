@@ -37,7 +37,8 @@ public final class HeapCheck {
     int events = Bench.events();
     Path dir = Bench.scratch("heap-check-");
     try {
-      String uri = kind.equals("file") ? "file:" + dir.resolve("runs") : "sqlite:" + dir.resolve("runs.db");
+      String uri =
+          kind.equals("file") ? "file:" + dir.resolve("runs") : "sqlite:" + dir.resolve("runs.db");
       String fill = uri + (kind.equals("file") ? "?durability=none" : "?durability=normal");
       RunId id;
       try (RunStore writer = RunStores.open(fill)) {
@@ -67,7 +68,8 @@ public final class HeapCheck {
       heap.forEach(MemoryPoolMXBean::resetPeakUsage);
       long start = System.nanoTime();
       long n = 0;
-      try (RunStore reader = RunStores.open(uri); EventStream s = reader.read(id, 0)) {
+      try (RunStore reader = RunStores.open(uri);
+          EventStream s = reader.read(id, 0)) {
         while (s.hasNext()) {
           if (s.next().sequence() != ++n) {
             throw new IllegalStateException("sequence " + n + " missing");
@@ -82,8 +84,14 @@ public final class HeapCheck {
       if (n != events) {
         throw new IllegalStateException("read " + n + " of " + events + " events");
       }
-      System.out.printf(Locale.ROOT, "heap-check store=%s events=%d seconds=%.2f peak_heap_mb=%.1f max_heap_mb=%.0f%n",
-          kind, n, seconds, peak / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0);
+      System.out.printf(
+          Locale.ROOT,
+          "heap-check store=%s events=%d seconds=%.2f peak_heap_mb=%.1f max_heap_mb=%.0f%n",
+          kind,
+          n,
+          seconds,
+          peak / 1048576.0,
+          Runtime.getRuntime().maxMemory() / 1048576.0);
     } finally {
       Bench.delete(dir);
     }

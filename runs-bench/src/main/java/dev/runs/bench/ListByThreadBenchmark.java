@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Listing one thread's runs among many: the list-view query of a chat or job UI. The store holds
- * {@link Bench#runs()} runs (100,000 by default), 100 per thread key; each call lists
- * the newest 50 runs of one thread. SQLite answers from an index; the file store scans its run
- * directories (cached records), so its figure grows with the number of runs.
+ * {@link Bench#runs()} runs (100,000 by default), 100 per thread key; each call lists the newest 50
+ * runs of one thread. SQLite answers from an index; the file store scans its run directories
+ * (cached records), so its figure grows with the number of runs.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -50,14 +50,21 @@ public class ListByThreadBenchmark {
   @Setup(Level.Trial)
   public void fill() {
     dir = Bench.scratch("list-by-thread-");
-    String uri = store.equals("sqlite") ? "sqlite:" + dir.resolve("runs.db") : "file:" + dir.resolve("runs");
+    String uri =
+        store.equals("sqlite") ? "sqlite:" + dir.resolve("runs.db") : "file:" + dir.resolve("runs");
     String fast = uri + (store.equals("sqlite") ? "?durability=normal" : "?durability=none");
-    threads = Math.max(1, Bench.runs() / 100); // 100 runs per thread: 1,000 threads for 100,000 runs
+    threads =
+        Math.max(1, Bench.runs() / 100); // 100 runs per thread: 1,000 threads for 100,000 runs
     try (RunStore writer = RunStores.open(fast)) {
       for (int i = 0; i < Bench.runs(); i++) {
-        writer.create(RunRecord.builder(WorkflowRef.of("bench", "1"), ConfigSnapshot.empty(),
-                Trigger.of(TriggerSource.TEST, "list-" + i))
-            .namespace("bench").threadKey("thread-" + (i % threads)).build());
+        writer.create(
+            RunRecord.builder(
+                    WorkflowRef.of("bench", "1"),
+                    ConfigSnapshot.empty(),
+                    Trigger.of(TriggerSource.TEST, "list-" + i))
+                .namespace("bench")
+                .threadKey("thread-" + (i % threads))
+                .build());
       }
     }
     runs = RunStores.open(uri);
@@ -71,7 +78,9 @@ public class ListByThreadBenchmark {
     Bench.delete(dir);
   }
 
-  /** @return the newest 50 runs of one thread */
+  /**
+   * @return the newest 50 runs of one thread
+   */
   @Benchmark
   public RunPage listByThread() {
     next = (next + 7) % threads;

@@ -54,9 +54,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       its own run through {@code RunStore.append} (validation, redaction, state machine, group
  *       commit, the run-row lock, the head update and the notification included).
  *   <li>{@code ceiling_wNN}: raw JDBC into the same {@code events} table, same row shape and body
- *       size, with the batch size the store's group commit reaches with NN writers: one
- *       connection inserts NN rows per transaction ({@code addBatch}/{@code executeBatch}, then
- *       {@code commit}) and nothing else. Scores count rows.
+ *       size, with the batch size the store's group commit reaches with NN writers: one connection
+ *       inserts NN rows per transaction ({@code addBatch}/{@code executeBatch}, then {@code
+ *       commit}) and nothing else. Scores count rows.
  * </ul>
  *
  * <p>The server is {@code RUNS_PG_URL} (default {@code postgres://postgres@127.0.0.1:5432/test});
@@ -78,8 +78,9 @@ public class PostgresAppendBenchmark {
   }
 
   /** The text of every appended line: about 100 bytes, like a console line. */
-  static final String TEXT = "step 3/7: fetched 1,024 rows from the source table in 12 ms; "
-      + "validating against schema v2 now";
+  static final String TEXT =
+      "step 3/7: fetched 1,024 rows from the source table in 12 ms; "
+          + "validating against schema v2 now";
 
   /** The store, on a fresh schema per trial. */
   @State(Scope.Benchmark)
@@ -98,14 +99,24 @@ public class PostgresAppendBenchmark {
       if (lanes > 0) {
         options.commitLanes(lanes);
       }
-      store = RunStores.open(URL + (URL.contains("?") ? "&" : "?") + "schema=" + schema
-          + "&pool_size=20", options.build());
+      store =
+          RunStores.open(
+              URL + (URL.contains("?") ? "&" : "?") + "schema=" + schema + "&pool_size=20",
+              options.build());
     }
 
     RunId newRun() {
-      RunId id = store.create(dev.runs.RunRecord.builder(WorkflowRef.of("bench", "1"),
-          ConfigSnapshot.empty(), Trigger.of(TriggerSource.TEST, "bench-" + UUID.randomUUID()))
-          .namespace("bench").build()).record().id();
+      RunId id =
+          store
+              .create(
+                  dev.runs.RunRecord.builder(
+                          WorkflowRef.of("bench", "1"),
+                          ConfigSnapshot.empty(),
+                          Trigger.of(TriggerSource.TEST, "bench-" + UUID.randomUUID()))
+                      .namespace("bench")
+                      .build())
+              .record()
+              .id();
       store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
       return id;
     }
@@ -114,11 +125,17 @@ public class PostgresAppendBenchmark {
     public void close() throws SQLException {
       store.close();
       // each event row carries the id of the transaction that inserted it
-      try (Connection c = connect(); Statement st = c.createStatement();
-          java.sql.ResultSet rs = st.executeQuery("SELECT count(*), count(DISTINCT xmin::text)"
-              + " FROM \"" + schema + "\".events WHERE type = 'console.line'")) {
+      try (Connection c = connect();
+          Statement st = c.createStatement();
+          java.sql.ResultSet rs =
+              st.executeQuery(
+                  "SELECT count(*), count(DISTINCT xmin::text)"
+                      + " FROM \""
+                      + schema
+                      + "\".events WHERE type = 'console.line'")) {
         rs.next();
-        System.out.printf("%n[postgres] %d events in %d commits: %.1f events per commit%n",
+        System.out.printf(
+            "%n[postgres] %d events in %d commits: %.1f events per commit%n",
             rs.getLong(1), rs.getLong(2), rs.getLong(1) / (double) Math.max(1, rs.getLong(2)));
       }
       dropSchema(schema);
@@ -134,7 +151,9 @@ public class PostgresAppendBenchmark {
     @Setup(Level.Trial)
     public void create(Store s) {
       run = s.newRun();
-      draft = EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", TEXT)));
+      draft =
+          EventDraft.of(
+              EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", TEXT)));
     }
   }
 
@@ -156,7 +175,8 @@ public class PostgresAppendBenchmark {
     return s.store.append(w.run, w.draft);
   }
 
-  // ---- the ceiling -------------------------------------------------------------------------------
+  // ---- the ceiling
+  // -------------------------------------------------------------------------------
 
   /** Raw JDBC on one connection into a fresh copy of the store's schema. */
   @State(Scope.Thread)
@@ -177,12 +197,28 @@ public class PostgresAppendBenchmark {
       connection.setAutoCommit(false);
       runId = "bench/" + UUID.randomUUID();
       Instant now = Instant.now();
-      RunEvent sample = new RunEvent(RunEvent.SCHEMA, EventId.random(), RunId.of(runId), 1,
-          EventTypes.CONSOLE_LINE, now, Optional.empty(), OptionalInt.empty(), Optional.empty(),
-          "host", Optional.empty(), Payload.of(Map.of("stream", "stdout", "text", TEXT)), Map.of());
+      RunEvent sample =
+          new RunEvent(
+              RunEvent.SCHEMA,
+              EventId.random(),
+              RunId.of(runId),
+              1,
+              EventTypes.CONSOLE_LINE,
+              now,
+              Optional.empty(),
+              OptionalInt.empty(),
+              Optional.empty(),
+              "host",
+              Optional.empty(),
+              Payload.of(Map.of("stream", "stdout", "text", TEXT)),
+              Map.of());
       body = EventCodec.encode(sample);
-      insert = connection.prepareStatement("INSERT INTO \"" + schema + "\".events"
-          + " (run_id, seq, type, time, idem_key, body) VALUES (?, ?, ?, ?, ?, ?)");
+      insert =
+          connection.prepareStatement(
+              "INSERT INTO \""
+                  + schema
+                  + "\".events"
+                  + " (run_id, seq, type, time, idem_key, body) VALUES (?, ?, ?, ?, ?, ?)");
     }
 
     void batch(int rows) throws SQLException {
@@ -226,7 +262,8 @@ public class PostgresAppendBenchmark {
     r.batch(16);
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   static Connection connect() throws SQLException {
     // postgres://user[:password]@host[:port]/db?... -> JDBC URL and properties
@@ -250,7 +287,8 @@ public class PostgresAppendBenchmark {
   }
 
   static void dropSchema(String schema) throws SQLException {
-    try (Connection c = connect(); Statement st = c.createStatement()) {
+    try (Connection c = connect();
+        Statement st = c.createStatement()) {
       st.execute("DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE");
     }
   }

@@ -34,8 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.sqlite.SQLiteConfig;
 
 /**
- * Durable append throughput of the {@code sqlite:} store, in events per second, beside the
- * ceilings of the medium. Every event carries a 300-byte JSON payload.
+ * Durable append throughput of the {@code sqlite:} store, in events per second, beside the ceilings
+ * of the medium. Every event carries a 300-byte JSON payload.
  *
  * <ul>
  *   <li>{@code storeOwnRunNN}: NN threads, each appending one event at a time to its own run and
@@ -55,12 +55,15 @@ import org.sqlite.SQLiteConfig;
  *
  * <p>Short profile: {@code java -jar runs-bench/target/benchmarks.jar SqliteAppend -f 1 -wi 1 -i 3
  * -r 5s}; with ratios beside the other stores and the peer: {@code java -cp
- * runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport}. The database lives under {@code java.io.tmpdir} unless
- * {@code -Druns.bench.dir=...} names another directory (use the disk you deploy on).
+ * runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport}. The database lives under {@code
+ * java.io.tmpdir} unless {@code -Druns.bench.dir=...} names another directory (use the disk you
+ * deploy on).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 public class SqliteAppendBenchmark {
@@ -174,12 +177,15 @@ public class SqliteAppendBenchmark {
   @Threads(1)
   public void storePipelined256(Store s, Pipeline p) throws InterruptedException {
     p.slots.acquire();
-    s.store.appendAsync(p.id, SqliteBench.DRAFT).whenComplete((e, t) -> {
-      if (t != null) {
-        p.failure.compareAndSet(null, t);
-      }
-      p.slots.release();
-    });
+    s.store
+        .appendAsync(p.id, SqliteBench.DRAFT)
+        .whenComplete(
+            (e, t) -> {
+              if (t != null) {
+                p.failure.compareAndSet(null, t);
+              }
+              p.slots.release();
+            });
   }
 
   /** Raw sqlite-jdbc on a database with the store's schema: the medium's ceiling. */
@@ -219,11 +225,15 @@ public class SqliteAppendBenchmark {
       SQLiteConfig config = new SQLiteConfig();
       config.setBusyTimeout(10_000);
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-      config.setSynchronous(durability.equals("full") ? SQLiteConfig.SynchronousMode.FULL
-          : SQLiteConfig.SynchronousMode.NORMAL);
+      config.setSynchronous(
+          durability.equals("full")
+              ? SQLiteConfig.SynchronousMode.FULL
+              : SQLiteConfig.SynchronousMode.NORMAL);
       connection = config.createConnection("jdbc:sqlite:" + db);
-      insert = connection.prepareStatement("INSERT INTO events (run_id, seq, event_id, type, idem_key,"
-          + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
+      insert =
+          connection.prepareStatement(
+              "INSERT INTO events (run_id, seq, event_id, type, idem_key,"
+                  + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
       control = connection.createStatement();
     }
 

@@ -1,5 +1,6 @@
 package dev.runs.bench;
 
+import dev.runs.ConfigSnapshot;
 import dev.runs.EventCodec;
 import dev.runs.EventDraft;
 import dev.runs.EventId;
@@ -8,7 +9,6 @@ import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunRecord;
-import dev.runs.ConfigSnapshot;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
@@ -35,13 +35,28 @@ final class SqliteBench {
    * @return the envelope JSON
    */
   static String envelope(RunId runId, long sequence) {
-    return EventCodec.encode(new RunEvent(RunEvent.SCHEMA, EventId.of(UUID.randomUUID()), runId, sequence,
-        EventTypes.CONSOLE_LINE, Instant.now(), Optional.empty(), OptionalInt.empty(), Optional.empty(),
-        EventDraft.DEFAULT_SOURCE, Optional.empty(), PAYLOAD, Map.of()));
+    return EventCodec.encode(
+        new RunEvent(
+            RunEvent.SCHEMA,
+            EventId.of(UUID.randomUUID()),
+            runId,
+            sequence,
+            EventTypes.CONSOLE_LINE,
+            Instant.now(),
+            Optional.empty(),
+            OptionalInt.empty(),
+            Optional.empty(),
+            EventDraft.DEFAULT_SOURCE,
+            Optional.empty(),
+            PAYLOAD,
+            Map.of()));
   }
 
   static RunRecord record() {
-    return RunRecord.builder(WorkflowRef.of("bench", "1"), ConfigSnapshot.builder().model("acme", "m-1").build(),
-        Trigger.of(TriggerSource.API, "bench-" + UUID.randomUUID())).build();
+    return RunRecord.builder(
+            WorkflowRef.of("bench", "1"),
+            ConfigSnapshot.builder().model("acme", "m-1").build(),
+            Trigger.of(TriggerSource.API, "bench-" + UUID.randomUUID()))
+        .build();
   }
 }

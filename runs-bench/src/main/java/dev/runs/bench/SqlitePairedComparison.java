@@ -30,10 +30,10 @@ import org.sqlite.SQLiteConfig;
 /**
  * The SQLite store's ratios to its ceilings, measured in pairs: the store's workload and its
  * ceiling alternate in short slices (1.5 s for appends, one full pass for reads), several rounds,
- * and the median of the per-round ratios is reported. On a shared machine the disk's fsync
- * latency drifts by several times within minutes, so two JMH runs minutes apart do not give a
- * meaningful ratio; interleaving cancels the drift. The workloads are those of {@link
- * SqliteAppendBenchmark} and {@link SqliteReadBenchmark}.
+ * and the median of the per-round ratios is reported. On a shared machine the disk's fsync latency
+ * drifts by several times within minutes, so two JMH runs minutes apart do not give a meaningful
+ * ratio; interleaving cancels the drift. The workloads are those of {@link SqliteAppendBenchmark}
+ * and {@link SqliteReadBenchmark}.
  *
  * <pre>{@code
  * java -cp runs-bench/target/benchmarks.jar dev.runs.bench.SqlitePairedComparison [rounds]
@@ -103,8 +103,10 @@ public final class SqlitePairedComparison {
     config.setJournalMode(SQLiteConfig.JournalMode.WAL);
     config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
     raw = config.createConnection("jdbc:sqlite:" + rawDb);
-    insert = raw.prepareStatement("INSERT INTO events (run_id, seq, event_id, type, idem_key, envelope)"
-        + " VALUES (?, ?, ?, ?, ?, ?)");
+    insert =
+        raw.prepareStatement(
+            "INSERT INTO events (run_id, seq, event_id, type, idem_key, envelope)"
+                + " VALUES (?, ?, ?, ?, ?, ?)");
     control = raw.createStatement();
   }
 
@@ -133,12 +135,26 @@ public final class SqlitePairedComparison {
     }
     RunId hot = startedRun();
     RunId pipelined = startedRun();
-    System.out.printf(Locale.ROOT, "SQLite store vs ceilings, durability full, %d rounds per pair (first is warm-up)%n",
+    System.out.printf(
+        Locale.ROOT,
+        "SQLite store vs ceilings, durability full, %d rounds per pair (first is warm-up)%n",
         rounds);
     pair("1 writer / raw 1 row per tx", writers(own.subList(0, 1)), rawTx(1, 1), rounds);
-    pair("4 writers, own runs / raw 1 row of each of 4 runs per tx", writers(own.subList(0, 4)), rawTx(4, 4), rounds);
-    pair("4 writers, hot run / raw 4 rows of 1 run per tx", writers(List.of(hot, hot, hot, hot)), rawTx(4, 1), rounds);
-    pair("16 writers, own runs / raw 1 row of each of 16 runs per tx", writers(own), rawTx(16, 16), rounds);
+    pair(
+        "4 writers, own runs / raw 1 row of each of 4 runs per tx",
+        writers(own.subList(0, 4)),
+        rawTx(4, 4),
+        rounds);
+    pair(
+        "4 writers, hot run / raw 4 rows of 1 run per tx",
+        writers(List.of(hot, hot, hot, hot)),
+        rawTx(4, 1),
+        rounds);
+    pair(
+        "16 writers, own runs / raw 1 row of each of 16 runs per tx",
+        writers(own),
+        rawTx(16, 16),
+        rounds);
     List<RunId> hot16 = new ArrayList<>();
     for (int i = 0; i < 16; i++) {
       hot16.add(hot);
@@ -146,12 +162,23 @@ public final class SqlitePairedComparison {
     pair("16 writers, hot run / raw 16 rows of 1 run per tx", writers(hot16), rawTx(16, 1), rounds);
     pair("16 writers, own runs / raw one tx per event", writers(own), rawTx(1, 1), rounds);
     pair("16 writers, hot run / raw one tx per event", writers(hot16), rawTx(1, 1), rounds);
-    pair("pipelined 256 in flight / raw 256 rows of 1 run per tx", pipeline(pipelined), rawTx(256, 1), rounds);
-    pair("pipelined 256 in flight / raw one tx per event", pipeline(pipelined), rawTx(1, 1), rounds);
+    pair(
+        "pipelined 256 in flight / raw 256 rows of 1 run per tx",
+        pipeline(pipelined),
+        rawTx(256, 1),
+        rounds);
+    pair(
+        "pipelined 256 in flight / raw one tx per event", pipeline(pipelined), rawTx(1, 1), rounds);
     RunId big = fill();
-    pair("read 1,000,000 events / raw SELECT of the same rows, no decoding", read(big), rawRead(big, false),
+    pair(
+        "read 1,000,000 events / raw SELECT of the same rows, no decoding",
+        read(big),
+        rawRead(big, false),
         Math.max(3, rounds - 2));
-    pair("read 1,000,000 events / raw SELECT + EventCodec.decode per row", read(big), rawRead(big, true),
+    pair(
+        "read 1,000,000 events / raw SELECT + EventCodec.decode per row",
+        read(big),
+        rawRead(big, true),
         Math.max(3, rounds - 2));
   }
 
@@ -175,8 +202,14 @@ public final class SqlitePairedComparison {
         ratios[r - 1] = x.rate() / y.rate();
       }
     }
-    System.out.printf(Locale.ROOT, "  %-64s %,10.0f / %,10.0f events/s = %5.2fx (rounds %.2f..%.2f)%n", name,
-        median(a), median(b), median(ratios), Arrays.stream(ratios).min().orElse(0),
+    System.out.printf(
+        Locale.ROOT,
+        "  %-64s %,10.0f / %,10.0f events/s = %5.2fx (rounds %.2f..%.2f)%n",
+        name,
+        median(a),
+        median(b),
+        median(ratios),
+        Arrays.stream(ratios).min().orElse(0),
         Arrays.stream(ratios).max().orElse(0));
   }
 
@@ -195,16 +228,18 @@ public final class SqlitePairedComparison {
       long deadline = start + SLICE_NANOS;
       List<Thread> threads = new ArrayList<>();
       for (RunId id : runs) {
-        Thread t = new Thread(() -> {
-          try {
-            while (System.nanoTime() < deadline) {
-              store.append(id, SqliteBench.DRAFT);
-              events.incrementAndGet();
-            }
-          } catch (RuntimeException e) {
-            failure.compareAndSet(null, e);
-          }
-        });
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    while (System.nanoTime() < deadline) {
+                      store.append(id, SqliteBench.DRAFT);
+                      events.incrementAndGet();
+                    }
+                  } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                  }
+                });
         t.start();
         threads.add(t);
       }
@@ -226,12 +261,15 @@ public final class SqlitePairedComparison {
       long events = 0;
       while (System.nanoTime() - start < SLICE_NANOS) {
         slots.acquire();
-        store.appendAsync(id, SqliteBench.DRAFT).whenComplete((e, t) -> {
-          if (t != null) {
-            failure.compareAndSet(null, t);
-          }
-          slots.release();
-        });
+        store
+            .appendAsync(id, SqliteBench.DRAFT)
+            .whenComplete(
+                (e, t) -> {
+                  if (t != null) {
+                    failure.compareAndSet(null, t);
+                  }
+                  slots.release();
+                });
         events++;
       }
       slots.acquire(256);
@@ -277,8 +315,9 @@ public final class SqlitePairedComparison {
     }
     List<CompletableFuture<List<RunEvent>>> pending = new ArrayList<>();
     for (int remaining = READ_EVENTS - 2; remaining > 0; remaining -= 1000) {
-      pending.add(store.appendAsync(id, remaining >= 1000 ? batch : batch.subList(0, remaining),
-          ExpectedSequence.any()));
+      pending.add(
+          store.appendAsync(
+              id, remaining >= 1000 ? batch : batch.subList(0, remaining), ExpectedSequence.any()));
       if (pending.size() >= 16) {
         pending.remove(0).join();
       }
@@ -313,12 +352,16 @@ public final class SqlitePairedComparison {
       SQLiteConfig config = new SQLiteConfig();
       config.setReadOnly(true);
       try (Connection c = config.createConnection("jdbc:sqlite:" + dir.resolve("store.db"));
-          PreparedStatement p = c.prepareStatement("SELECT seq, envelope FROM events WHERE run_id = ? ORDER BY seq")) {
+          PreparedStatement p =
+              c.prepareStatement(
+                  "SELECT seq, envelope FROM events WHERE run_id = ? ORDER BY seq")) {
         p.setString(1, id.value());
         try (ResultSet rs = p.executeQuery()) {
           while (rs.next()) {
             String envelope = rs.getString(2);
-            check += rs.getLong(1) + (decode ? EventCodec.decode(envelope).sequence() : envelope.length());
+            check +=
+                rs.getLong(1)
+                    + (decode ? EventCodec.decode(envelope).sequence() : envelope.length());
             n++;
           }
         }

@@ -41,12 +41,14 @@ import org.sqlite.SQLiteConfig;
  * ceiling of the medium, the same rows read as text through one raw sqlite-jdbc query without
  * decoding.
  *
- * <p>Short profile: {@code java -jar runs-bench/target/benchmarks.jar SqliteRead -f 1 -wi 1 -i 3
- * -r 5s}. Filling the run takes a while before the first iteration.
+ * <p>Short profile: {@code java -jar runs-bench/target/benchmarks.jar SqliteRead -f 1 -wi 1 -i 3 -r
+ * 5s}. Filling the run takes a while before the first iteration.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 1, time = 5)
 @Measurement(iterations = 3, time = 5)
 @Threads(1)
@@ -121,8 +123,8 @@ public class SqliteReadBenchmark {
   @OperationsPerInvocation(EVENTS)
   public long rawSelect(Blackhole bh) throws SQLException {
     long n = 0;
-    try (PreparedStatement p = raw.prepareStatement(
-        "SELECT seq, envelope FROM events WHERE run_id = ? ORDER BY seq")) {
+    try (PreparedStatement p =
+        raw.prepareStatement("SELECT seq, envelope FROM events WHERE run_id = ? ORDER BY seq")) {
       p.setString(1, run.value());
       try (ResultSet rs = p.executeQuery()) {
         while (rs.next()) {

@@ -60,25 +60,27 @@ public class WritersWithSubscribersBenchmark {
       return;
     }
     long initial = subscriber.equals("stalled") ? 1 : Long.MAX_VALUE;
-    store.subscribe(run, 0, SubscribeOptions.defaults().withBufferSize(10_000_000))
-        .subscribe(new Flow.Subscriber<>() {
-          @Override
-          public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            s.request(initial);
-          }
+    store
+        .subscribe(run, 0, SubscribeOptions.defaults().withBufferSize(10_000_000))
+        .subscribe(
+            new Flow.Subscriber<>() {
+              @Override
+              public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                s.request(initial);
+              }
 
-          @Override
-          public void onNext(RunEvent item) {}
+              @Override
+              public void onNext(RunEvent item) {}
 
-          @Override
-          public void onError(Throwable t) {
-            throw new IllegalStateException("the subscriber was ended: " + t, t);
-          }
+              @Override
+              public void onError(Throwable t) {
+                throw new IllegalStateException("the subscriber was ended: " + t, t);
+              }
 
-          @Override
-          public void onComplete() {}
-        });
+              @Override
+              public void onComplete() {}
+            });
   }
 
   /** Waits for what is in flight and closes the store. */
@@ -93,7 +95,9 @@ public class WritersWithSubscribersBenchmark {
     store.close();
   }
 
-  /** @return the oldest append once 256 are in flight */
+  /**
+   * @return the oldest append once 256 are in flight
+   */
   @Benchmark
   public Object append() {
     Object done = null;

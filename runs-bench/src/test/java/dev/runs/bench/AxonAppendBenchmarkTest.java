@@ -14,18 +14,21 @@ import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
-/** Smoke run: every benchmark method and parameter for one short iteration, so none of them rots. */
+/**
+ * Smoke run: every benchmark method and parameter for one short iteration, so none of them rots.
+ */
 final class AxonAppendBenchmarkTest {
   @Test
   void everyScenario_runsOneShortIteration_andAppendsEvents() throws RunnerException {
-    Options options = new OptionsBuilder()
-        .include(Pattern.quote(AxonAppendBenchmark.class.getName()) + "\\.")
-        .warmupIterations(0)
-        .measurementIterations(1)
-        .measurementTime(TimeValue.seconds(1))
-        .forks(0)
-        .shouldFailOnError(true)
-        .build();
+    Options options =
+        new OptionsBuilder()
+            .include(Pattern.quote(AxonAppendBenchmark.class.getName()) + "\\.")
+            .warmupIterations(0)
+            .measurementIterations(1)
+            .measurementTime(TimeValue.seconds(1))
+            .forks(0)
+            .shouldFailOnError(true)
+            .build();
 
     Collection<RunResult> results = new Runner(options).run();
 
@@ -40,10 +43,17 @@ final class AxonAppendBenchmarkTest {
         assertThat(r.getSecondaryResults()).containsKey("conflicts");
       }
     }
-    assertThat(runs).containsExactlyInAnyOrder("appendBatch256",
-        "appendSyncHotAggregate@1", "appendSyncHotAggregate@4", "appendSyncHotAggregate@16",
-        "appendSyncHotAggregateOptimistic@1", "appendSyncHotAggregateOptimistic@4",
-        "appendSyncHotAggregateOptimistic@16",
-        "appendSyncOwnAggregate@1", "appendSyncOwnAggregate@4", "appendSyncOwnAggregate@16");
+    assertThat(runs)
+        .containsExactlyInAnyOrder(
+            "appendBatch256",
+            "appendSyncHotAggregate@1",
+            "appendSyncHotAggregate@4",
+            "appendSyncHotAggregate@16",
+            "appendSyncHotAggregateOptimistic@1",
+            "appendSyncHotAggregateOptimistic@4",
+            "appendSyncHotAggregateOptimistic@16",
+            "appendSyncOwnAggregate@1",
+            "appendSyncOwnAggregate@4",
+            "appendSyncOwnAggregate@16");
   }
 }

@@ -32,8 +32,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The peer really stores and reads back events on SQLite, so the benchmark measures real work. */
 final class AxonPeerTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private Path db() {
     return dir.resolve("axon.db");
@@ -49,15 +48,19 @@ final class AxonPeerTest {
       List<DomainEventMessage<?>> a = peer.read("run-a");
 
       assertThat(a).hasSize(257);
-      assertThat(a).extracting(DomainEventMessage::getSequenceNumber)
+      assertThat(a)
+          .extracting(DomainEventMessage::getSequenceNumber)
           .containsExactlyElementsOf(sequences(0, 257));
       assertThat(a).extracting(DomainEventMessage::getAggregateIdentifier).containsOnly("run-a");
       assertThat(a).extracting(DomainEventMessage::getType).containsOnly(AxonPeer.AGGREGATE_TYPE);
-      assertThat(a.get(42).getPayload()).isInstanceOfSatisfying(AxonPeer.ConsoleLine.class, line -> {
-        assertThat(line.stream()).isEqualTo("stdout");
-        assertThat(line.i()).isEqualTo(42);
-        assertThat(line.text()).hasSize(262);
-      });
+      assertThat(a.get(42).getPayload())
+          .isInstanceOfSatisfying(
+              AxonPeer.ConsoleLine.class,
+              line -> {
+                assertThat(line.stream()).isEqualTo("stdout");
+                assertThat(line.i()).isEqualTo(42);
+                assertThat(line.text()).hasSize(262);
+              });
       assertThat(peer.read("run-b")).hasSize(3);
       assertThat(peer.read("run-none")).isEmpty();
       assertThat(peer.lastSequence("run-a")).contains(256L);
@@ -70,9 +73,11 @@ final class AxonPeerTest {
       peer.append("run-a", 0, 10);
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
-        PreparedStatement st = c.prepareStatement("SELECT count(*), min(length(payload)),"
-            + " max(length(payload)), min(payloadType) FROM DomainEventEntry"
-            + " WHERE aggregateIdentifier = 'run-a'");
+        PreparedStatement st =
+            c.prepareStatement(
+                "SELECT count(*), min(length(payload)),"
+                    + " max(length(payload)), min(payloadType) FROM DomainEventEntry"
+                    + " WHERE aggregateIdentifier = 'run-a'");
         ResultSet rs = st.executeQuery()) {
       rs.next();
       assertThat(rs.getInt(1)).isEqualTo(10);
@@ -100,11 +105,13 @@ final class AxonPeerTest {
       peer.append("run-a", 10, 1);
 
       // rows 5..9 of this batch are free, row 10 is taken: the whole batch is one transaction
-      assertThatThrownBy(() -> peer.append("run-a", 5, 10)).isInstanceOf(ConcurrencyException.class);
+      assertThatThrownBy(() -> peer.append("run-a", 5, 10))
+          .isInstanceOf(ConcurrencyException.class);
       assertThatThrownBy(() -> peer.append("run-a", 0, 1))
           .isInstanceOf(AggregateStreamCreationException.class);
 
-      assertThat(peer.read("run-a")).extracting(DomainEventMessage::getSequenceNumber)
+      assertThat(peer.read("run-a"))
+          .extracting(DomainEventMessage::getSequenceNumber)
           .containsExactly(0L, 1L, 2L, 3L, 4L, 10L);
       assertThat(peer.append("run-a", 5, 5)).isEqualTo(10); // the connection is still usable
     }
@@ -118,42 +125,52 @@ final class AxonPeerTest {
 
   @ParameterizedTest(name = "queueWriters={0}")
   @ValueSource(booleans = {true, false})
-  void sharedAggregate_concurrentWriters_gaplessAndNothingLost(boolean queueWriters) throws Exception {
+  void sharedAggregate_concurrentWriters_gaplessAndNothingLost(boolean queueWriters)
+      throws Exception {
     int writers = 4;
     int each = 20;
     try (AxonPeer peer = AxonPeer.open(db(), queueWriters)) {
-      int lockedConflicts = concurrently(writers, () -> {
-        int conflicts = 0;
-        for (int k = 0; k < each; k++) {
-          conflicts += peer.appendLocked("locked");
-        }
-        return conflicts;
-      });
-      concurrently(writers, () -> {
-        int conflicts = 0;
-        for (int k = 0; k < each; k++) {
-          conflicts += peer.appendWithRetry("optimistic");
-        }
-        return conflicts;
-      });
+      int lockedConflicts =
+          concurrently(
+              writers,
+              () -> {
+                int conflicts = 0;
+                for (int k = 0; k < each; k++) {
+                  conflicts += peer.appendLocked("locked");
+                }
+                return conflicts;
+              });
+      concurrently(
+          writers,
+          () -> {
+            int conflicts = 0;
+            for (int k = 0; k < each; k++) {
+              conflicts += peer.appendWithRetry("optimistic");
+            }
+            return conflicts;
+          });
 
       assertThat(lockedConflicts).isZero(); // the aggregate lock serializes them in this JVM
-      assertThat(peer.read("locked")).extracting(DomainEventMessage::getSequenceNumber)
+      assertThat(peer.read("locked"))
+          .extracting(DomainEventMessage::getSequenceNumber)
           .containsExactlyElementsOf(sequences(0, writers * each));
-      assertThat(peer.read("optimistic")).extracting(DomainEventMessage::getSequenceNumber)
+      assertThat(peer.read("optimistic"))
+          .extracting(DomainEventMessage::getSequenceNumber)
           .containsExactlyElementsOf(sequences(0, writers * each));
     }
   }
 
   @Test
   void appendLocked_anotherProcessAppended_conflictsOnceThenAppendsAfterIt() {
-    try (AxonPeer one = AxonPeer.open(db(), true); AxonPeer other = AxonPeer.open(db(), true)) {
+    try (AxonPeer one = AxonPeer.open(db(), true);
+        AxonPeer other = AxonPeer.open(db(), true)) {
       assertThat(one.appendLocked("run-a")).isZero(); // 0; one caches 1 as next
       assertThat(other.appendLocked("run-a")).isZero(); // reads 0 as last, appends 1
 
       assertThat(one.appendLocked("run-a")).isEqualTo(1); // 1 is taken: re-read, append 2
 
-      assertThat(one.read("run-a")).extracting(DomainEventMessage::getSequenceNumber)
+      assertThat(one.read("run-a"))
+          .extracting(DomainEventMessage::getSequenceNumber)
           .containsExactly(0L, 1L, 2L);
     }
   }
@@ -189,12 +206,16 @@ final class AxonPeerTest {
       assertThat(index(engine.createHeadToken())).isEqualTo(5);
       assertThat(index(engine.createTokenAt(Instant.EPOCH))).isZero();
       assertThat(engine.createTokenAt(Instant.now().plusSeconds(3600)))
-          .extracting(AxonPeerTest::index).isEqualTo(5L); // nothing at or after: the head
+          .extracting(AxonPeerTest::index)
+          .isEqualTo(5L); // nothing at or after: the head
       try (Stream<? extends TrackedEventMessage<?>> all = engine.readEvents(null, false)) {
-        assertThat(all.map(e -> ((DomainEventMessage<?>) e).getAggregateIdentifier())
-            .collect(Collectors.toList())).containsExactly("run-a", "run-a", "run-a", "run-b", "run-b");
+        assertThat(
+                all.map(e -> ((DomainEventMessage<?>) e).getAggregateIdentifier())
+                    .collect(Collectors.toList()))
+            .containsExactly("run-a", "run-a", "run-a", "run-b", "run-b");
       }
-      try (Stream<? extends TrackedEventMessage<?>> after = engine.readEvents(engine.createHeadToken(), false)) {
+      try (Stream<? extends TrackedEventMessage<?>> after =
+          engine.readEvents(engine.createHeadToken(), false)) {
         assertThat(after).isEmpty();
       }
     }

@@ -18,10 +18,16 @@ final class BenchReportSmokeIT {
 
     assertThat(report).contains("| store | scenario | ours | ceiling");
     assertThat(report).doesNotContain("not measured").doesNotContain("FAILED");
-    for (String scenario : new String[] {"durable append, 16 writers, own runs",
-        "one producer, 256 async appends in flight", "read a 1,000,000-event run",
-        "list one thread's newest 50 among 100,000 runs", "delivery p50 / p99 / max, 100 subscribers",
-        "with -Xmx64m (sqlite)", "with -Xmx64m (file)"}) {
+    for (String scenario :
+        new String[] {
+          "durable append, 16 writers, own runs",
+          "one producer, 256 async appends in flight",
+          "read a 1,000,000-event run",
+          "list one thread's newest 50 among 100,000 runs",
+          "delivery p50 / p99 / max, 100 subscribers",
+          "with -Xmx64m (sqlite)",
+          "with -Xmx64m (file)"
+        }) {
       assertThat(report).contains(scenario);
     }
     assertThat(report.lines().filter(l -> l.startsWith("| SQLite") || l.startsWith("| file")))

@@ -15,8 +15,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The default {@link Redactor}: masks fields named like secrets and secret-shaped substrings. A
- * cheap scan of the JSON text skips payloads that cannot contain a secret, so the common case
- * costs one pass over the text and no parsing.
+ * cheap scan of the JSON text skips payloads that cannot contain a secret, so the common case costs
+ * one pass over the text and no parsing.
  */
 public final class DefaultRedactor implements Redactor {
   /** The shared instance. */
@@ -24,12 +24,25 @@ public final class DefaultRedactor implements Redactor {
 
   /** Lowercase fragments at least one of which every secret we mask contains. */
   private static final String[] HINTS = {
-    "pass", "secret", "token", "api", "key", "auth", "bearer", "-----begin", "sk-", "akia", "ghp_",
-    "xox", "eyj", "credential"
+    "pass",
+    "secret",
+    "token",
+    "api",
+    "key",
+    "auth",
+    "bearer",
+    "-----begin",
+    "sk-",
+    "akia",
+    "ghp_",
+    "xox",
+    "eyj",
+    "credential"
   };
 
   /** The hints by their first character, for {@link #mayContainSecret}. */
   private static final String[][] FIRST = new String[128][];
+
   /** Which (first, second) lowercase character pairs start a hint. */
   private static final boolean[] PAIRS = new boolean[128 * 128];
 
@@ -44,14 +57,15 @@ public final class DefaultRedactor implements Redactor {
     }
   }
 
-  private static final Pattern SECRET_VALUES = Pattern.compile(
-      "(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----"
-          + "|(?i:bearer)\\s+[A-Za-z0-9._~+/=-]{8,}"
-          + "|\\bsk-[A-Za-z0-9_-]{16,}"
-          + "|\\bAKIA[0-9A-Z]{16}\\b"
-          + "|\\bgh[pousr]_[A-Za-z0-9]{30,}"
-          + "|\\bxox[abprs]-[A-Za-z0-9-]{10,}"
-          + "|\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
+  private static final Pattern SECRET_VALUES =
+      Pattern.compile(
+          "(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?-----END [A-Z0-9 ]*PRIVATE KEY-----"
+              + "|(?i:bearer)\\s+[A-Za-z0-9._~+/=-]{8,}"
+              + "|\\bsk-[A-Za-z0-9_-]{16,}"
+              + "|\\bAKIA[0-9A-Z]{16}\\b"
+              + "|\\bgh[pousr]_[A-Za-z0-9]{30,}"
+              + "|\\bxox[abprs]-[A-Za-z0-9-]{10,}"
+              + "|\\beyJ[A-Za-z0-9_-]{8,}\\.eyJ[A-Za-z0-9_-]{8,}\\.[A-Za-z0-9_-]{8,}");
 
   private DefaultRedactor() {}
 
@@ -102,8 +116,10 @@ public final class DefaultRedactor implements Redactor {
       o.fieldNames().forEachRemaining(names::add);
       for (String name : names) {
         JsonNode v = o.get(name);
-        if (isSecretName(name) && !(v.isTextual() && Redactor.MASK.equals(v.textValue()))
-            && !v.isNull() && !v.isBoolean()) {
+        if (isSecretName(name)
+            && !(v.isTextual() && Redactor.MASK.equals(v.textValue()))
+            && !v.isNull()
+            && !v.isBoolean()) {
           o.put(name, Redactor.MASK);
           changed = true;
         } else if (v.isTextual()) {
@@ -144,9 +160,10 @@ public final class DefaultRedactor implements Redactor {
     StringBuilder b = new StringBuilder();
     do {
       String hit = m.group();
-      String replacement = hit.regionMatches(true, 0, "bearer", 0, 6)
-          ? hit.substring(0, 6) + " " + Redactor.MASK
-          : Redactor.MASK;
+      String replacement =
+          hit.regionMatches(true, 0, "bearer", 0, 6)
+              ? hit.substring(0, 6) + " " + Redactor.MASK
+              : Redactor.MASK;
       m.appendReplacement(b, Matcher.quoteReplacement(replacement));
     } while (m.find());
     m.appendTail(b);
@@ -161,10 +178,17 @@ public final class DefaultRedactor implements Redactor {
    */
   static boolean isSecretName(String name) {
     String n = name.toLowerCase(Locale.ROOT).replace("-", "").replace("_", "");
-    if (n.contains("password") || n.contains("passwd") || n.contains("secret")
-        || n.contains("apikey") || n.contains("accesskey") || n.contains("privatekey")
-        || n.contains("credential") || n.equals("authorization") || n.equals("auth")
-        || n.equals("cookie") || n.equals("setcookie")) {
+    if (n.contains("password")
+        || n.contains("passwd")
+        || n.contains("secret")
+        || n.contains("apikey")
+        || n.contains("accesskey")
+        || n.contains("privatekey")
+        || n.contains("credential")
+        || n.equals("authorization")
+        || n.equals("auth")
+        || n.equals("cookie")
+        || n.equals("setcookie")) {
       return true;
     }
     return n.equals("token") || (n.endsWith("token") && !n.endsWith("tokens"));

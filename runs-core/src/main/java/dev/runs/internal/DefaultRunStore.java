@@ -58,6 +58,14 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link RunStore} every store module returns: the append path (validation, redaction, limits,
  * state machine, idempotency, expected sequence, group commit) over a {@link StorageEngine}.
+ *
+ * <p>Longer than our ~500-line guide on purpose: it is the one gate between the public API and an
+ * engine, so each of {@code RunStore}'s methods checks its arguments, the open state and the
+ * store's rules here, in one place, before the engine sees anything. The heavy parts live elsewhere
+ * ({@link GroupCommitter}, {@link PlannedBatch}, {@link SubscriptionHub}, the SPI's {@code
+ * StageSlots} and {@code StageIntegrity}); what remains is a few lines per method.
+ *
+ * <p>Thread-safe.
  */
 public final class DefaultRunStore implements RunStore {
   private static final Logger log = LoggerFactory.getLogger(DefaultRunStore.class);
@@ -86,13 +94,23 @@ public final class DefaultRunStore implements RunStore {
     this.ids = new Uuid7(options.clock());
     int lanes = options.commitLanes().orElse(Math.max(1, engine.preferredCommitLanes()));
     this.hub = new SubscriptionHub(this);
-    this.committer = new GroupCommitter(engine, options.clock(), lanes, options.maxBatchEvents(),
-        location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(), this::committed);
-    engine.watchExternalChanges(change -> {
-      hub.externalChange(change);
-      publish(change);
-    });
-    log.info("run store opened: {} ({} commit lane{})", location.redacted(), lanes,
+    this.committer =
+        new GroupCommitter(
+            engine,
+            options.clock(),
+            lanes,
+            options.maxBatchEvents(),
+            location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(),
+            this::committed);
+    engine.watchExternalChanges(
+        change -> {
+          hub.externalChange(change);
+          publish(change);
+        });
+    log.info(
+        "run store opened: {} ({} commit lane{})",
+        location.redacted(),
+        lanes,
         lanes == 1 ? "" : "s");
   }
 
@@ -107,7 +125,11 @@ public final class DefaultRunStore implements RunStore {
         l.onChange(change);
       } catch (RuntimeException e) {
         if (listenerWarned.compareAndSet(false, true)) {
-          log.warn("store listener {} failed on {} (further failures are logged at debug)", l, change, e);
+          log.warn(
+              "store listener {} failed on {} (further failures are logged at debug)",
+              l,
+              change,
+              e);
         } else {
           log.debug("store listener {} failed on {}", l, change, e);
         }
@@ -121,14 +143,17 @@ public final class DefaultRunStore implements RunStore {
     }
   }
 
-  // ---- runs --------------------------------------------------------------------------------------
+  // ---- runs
+  // --------------------------------------------------------------------------------------
 
   @Override
   public CreateResult create(RunRecord record) {
     Objects.requireNonNull(record, "record");
     checkOpen();
-    RunRecord stored = record.withConfig(options.redactor().redact(record.config()))
-        .withCreatedAt(options.clock().instant());
+    RunRecord stored =
+        record
+            .withConfig(options.redactor().redact(record.config()))
+            .withCreatedAt(options.clock().instant());
     ObjectNode payload = JsonSupport.object();
     ObjectNode wf = payload.putObject("workflow");
     wf.put("name", stored.workflow().name());
@@ -138,15 +163,30 @@ public final class DefaultRunStore implements RunStore {
     trig.put("source", stored.trigger().source().wireName());
     trig.put("trigger_id", stored.trigger().triggerId());
     stored.trigger().actor().ifPresent(a -> trig.put("actor", a));
-    stored.lineage().ifPresent(l -> {
-      ObjectNode lin = payload.putObject("lineage");
-      lin.put("parent_run_id", l.parentRunId().value());
-      lin.put("relation", l.relation().wireName());
-    });
+    stored
+        .lineage()
+        .ifPresent(
+            l -> {
+              ObjectNode lin = payload.putObject("lineage");
+              lin.put("parent_run_id", l.parentRunId().value());
+              lin.put("relation", l.relation().wireName());
+            });
     stored.recommendation().ifPresent(r -> payload.put("recommendation_id", r.recommendationId()));
-    RunEvent created = new RunEvent(RunEvent.SCHEMA, EventId.of(ids.next()), stored.id(), 1,
-        EventTypes.RUN_CREATED, stored.createdAt(), Optional.empty(), OptionalInt.empty(),
-        Optional.empty(), "store", Optional.empty(), Payload.of(payload), java.util.Map.of());
+    RunEvent created =
+        new RunEvent(
+            RunEvent.SCHEMA,
+            EventId.of(ids.next()),
+            stored.id(),
+            1,
+            EventTypes.RUN_CREATED,
+            stored.createdAt(),
+            Optional.empty(),
+            OptionalInt.empty(),
+            Optional.empty(),
+            "store",
+            Optional.empty(),
+            Payload.of(payload),
+            java.util.Map.of());
     CreateResult result = engine.create(stored, created);
     if (result.created()) {
       log.debug("run {} - created by trigger {}", stored.id(), stored.trigger().triggerId());
@@ -176,7 +216,8 @@ public final class DefaultRunStore implements RunStore {
     return engine.entry(id);
   }
 
-  // ---- appends -----------------------------------------------------------------------------------
+  // ---- appends
+  // -----------------------------------------------------------------------------------
 
   @Override
   public RunEvent append(RunId runId, EventDraft draft) {
@@ -252,13 +293,14 @@ public final class DefaultRunStore implements RunStore {
       throw new ValidationException("run " + runId, "events", "an append needs at least one event");
     }
     if (drafts.size() > limits.maxEventsPerAppend()) {
-      throw new LimitExceededException("events", "maxEventsPerAppend", limits.maxEventsPerAppend(),
-          drafts.size());
+      throw new LimitExceededException(
+          "events", "maxEventsPerAppend", limits.maxEventsPerAppend(), drafts.size());
     }
     List<EventDraft> out = new ArrayList<>(drafts.size());
     for (int i = 0; i < drafts.size(); i++) {
       EventDraft d = Objects.requireNonNull(drafts.get(i), "drafts[" + i + "]");
-      String context = "run " + runId + " event " + (i + 1) + " of " + drafts.size() + " (" + d.type() + ")";
+      String context =
+          "run " + runId + " event " + (i + 1) + " of " + drafts.size() + " (" + d.type() + ")";
       PayloadRules.checkAppendable(context, d.type());
       Payload redacted = options.redactor().redact(d.payload());
       @SuppressWarnings("ReferenceEquality") // a redactor returns the same instance when unchanged
@@ -267,16 +309,17 @@ public final class DefaultRunStore implements RunStore {
         d = d.withPayload(redacted);
       }
       // UTF-8 needs at most 3 bytes per UTF-16 char: count exactly only when that could matter
-      int bytes = redacted.json().length() * 3L <= limits.maxPayloadBytes() ? 0 : redacted.utf8Length();
+      int bytes =
+          redacted.json().length() * 3L <= limits.maxPayloadBytes() ? 0 : redacted.utf8Length();
       if (bytes > limits.maxPayloadBytes()) {
-        throw new LimitExceededException(context, "payload", "maxPayloadBytes",
-            limits.maxPayloadBytes(), bytes);
+        throw new LimitExceededException(
+            context, "payload", "maxPayloadBytes", limits.maxPayloadBytes(), bytes);
       }
       ObjectNode tree = redacted.toJsonNode();
       int depth = JsonSupport.depth(tree);
       if (depth > limits.maxJsonDepth()) {
-        throw new LimitExceededException(context, "payload", "maxJsonDepth",
-            limits.maxJsonDepth(), depth);
+        throw new LimitExceededException(
+            context, "payload", "maxJsonDepth", limits.maxJsonDepth(), depth);
       }
       PayloadRules.check(context, d, tree);
       out.add(d);
@@ -284,7 +327,8 @@ public final class DefaultRunStore implements RunStore {
     return out;
   }
 
-  // ---- reads -------------------------------------------------------------------------------------
+  // ---- reads
+  // -------------------------------------------------------------------------------------
 
   @Override
   public EventStream read(RunId runId, long afterSequence) {
@@ -334,15 +378,26 @@ public final class DefaultRunStore implements RunStore {
     RunState state = state(runId);
     List<String> problems = new ArrayList<>();
     if (entry.status() != state.status()) {
-      problems.add("cached status " + entry.status().wireName() + " but the events fold to "
-          + state.status().wireName());
+      problems.add(
+          "cached status "
+              + entry.status().wireName()
+              + " but the events fold to "
+              + state.status().wireName());
     }
     if (entry.lastSequence() != state.lastSequence()) {
-      problems.add("cached last sequence " + entry.lastSequence() + " but the log ends at "
-          + state.lastSequence());
+      problems.add(
+          "cached last sequence "
+              + entry.lastSequence()
+              + " but the log ends at "
+              + state.lastSequence());
     }
-    return new RunVerification(runId, entry.status(), state.status(), entry.lastSequence(),
-        state.lastSequence(), problems);
+    return new RunVerification(
+        runId,
+        entry.status(),
+        state.status(),
+        entry.lastSequence(),
+        state.lastSequence(),
+        problems);
   }
 
   @Override
@@ -352,7 +407,8 @@ public final class DefaultRunStore implements RunStore {
     return engine.list(query);
   }
 
-  // ---- stages ------------------------------------------------------------------------------------
+  // ---- stages
+  // ------------------------------------------------------------------------------------
 
   @Override
   public StageManifest writeStage(RunId runId, StageWrite write) {
@@ -411,7 +467,9 @@ public final class DefaultRunStore implements RunStore {
     for (int i = 0; i < 100; i++) {
       Optional<Lease> current = engine.readLease(runId);
       Instant now = options.clock().instant();
-      if (current.isPresent() && !current.get().owner().equals(owner) && !current.get().isExpired(now)) {
+      if (current.isPresent()
+          && !current.get().owner().equals(owner)
+          && !current.get().isExpired(now)) {
         return Optional.empty();
       }
       Lease next = new Lease(runId, owner, now.plus(ttl));
@@ -419,7 +477,8 @@ public final class DefaultRunStore implements RunStore {
         return Optional.of(next);
       }
     }
-    throw new StoreIoException("run " + runId + ": lease kept changing under 100 attempts to acquire it");
+    throw new StoreIoException(
+        "run " + runId + ": lease kept changing under 100 attempts to acquire it");
   }
 
   @Override
@@ -430,7 +489,9 @@ public final class DefaultRunStore implements RunStore {
       return Optional.empty();
     }
     Lease next = new Lease(runId, owner, options.clock().instant().plus(ttl));
-    return engine.compareAndSetLease(runId, current, Optional.of(next)) ? Optional.of(next) : Optional.empty();
+    return engine.compareAndSetLease(runId, current, Optional.of(next))
+        ? Optional.of(next)
+        : Optional.empty();
   }
 
   @Override
@@ -484,12 +545,12 @@ public final class DefaultRunStore implements RunStore {
     checkOpen();
     Payload redacted = options.redactor().redact(json);
     if (redacted.utf8Length() > limits.maxPayloadBytes()) {
-      throw new LimitExceededException("document", "maxPayloadBytes", limits.maxPayloadBytes(),
-          redacted.utf8Length());
+      throw new LimitExceededException(
+          "document", "maxPayloadBytes", limits.maxPayloadBytes(), redacted.utf8Length());
     }
     if (!engine.saveDocument(collection, id, redacted.json())) {
-      throw new ValidationException("document", collection + "/" + id
-          + " already exists; documents are immutable");
+      throw new ValidationException(
+          "document", collection + "/" + id + " already exists; documents are immutable");
     }
   }
 
@@ -504,18 +565,20 @@ public final class DefaultRunStore implements RunStore {
     Objects.requireNonNull(collection, "collection");
     Objects.requireNonNull(id, "id");
     if (!collection.matches("[a-z0-9_-]{1,64}")) {
-      throw new ValidationException("collection", "'" + collection
-          + "' must be 1 to 64 of a-z, 0-9, '_', '-'");
+      throw new ValidationException(
+          "collection", "'" + collection + "' must be 1 to 64 of a-z, 0-9, '_', '-'");
     }
     if (id.isEmpty() || id.length() > 200 || id.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
       throw new ValidationException("document id", "must be 1 to 200 printable characters");
     }
   }
 
-  // ---- watching and lifecycle --------------------------------------------------------------------
+  // ---- watching and lifecycle
+  // --------------------------------------------------------------------
 
   @Override
-  public Flow.Publisher<RunEvent> subscribe(RunId runId, long afterSequence, SubscribeOptions options) {
+  public Flow.Publisher<RunEvent> subscribe(
+      RunId runId, long afterSequence, SubscribeOptions options) {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(options, "options");
     checkAfter(afterSequence);

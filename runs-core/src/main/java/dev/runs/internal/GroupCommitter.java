@@ -8,16 +8,16 @@ import dev.runs.StoreIoException;
 import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.StorageEngine;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ArrayDeque;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Gathers concurrent appends into group commits. Each lane has one queue and one commit at a time;
@@ -29,11 +29,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Who commits: each lane has a thread for asynchronous appends, and a <em>blocking</em> append
  * that finds its lane idle commits on its own thread (leader/follower group commit) when the engine
- * allows it ({@link StorageEngine#allowsCommitOnCallerThread()}) and the thread is not interrupted. That saves the
- * two thread hand-offs (caller to commit thread and back) that otherwise cost a single writer as
- * much as its fsync; appends arriving meanwhile queue behind it and the lane thread commits them.
- * Only one commit per lane runs at a time, and batches are drained in arrival order, so order per
- * run is kept whoever commits.
+ * allows it ({@link StorageEngine#allowsCommitOnCallerThread()}) and the thread is not interrupted.
+ * That saves the two thread hand-offs (caller to commit thread and back) that otherwise cost a
+ * single writer as much as its fsync; appends arriving meanwhile queue behind it and the lane
+ * thread commits them. Only one commit per lane runs at a time, and batches are drained in arrival
+ * order, so order per run is kept whoever commits.
  */
 final class GroupCommitter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitter.class);
@@ -47,7 +47,11 @@ final class GroupCommitter {
   private final boolean callerMayCommit;
 
   GroupCommitter(
-      StorageEngine engine, Clock clock, int laneCount, int maxBatchEvents, String name,
+      StorageEngine engine,
+      Clock clock,
+      int laneCount,
+      int maxBatchEvents,
+      String name,
       CommitListener listener) {
     this.engine = engine;
     this.clock = clock;
@@ -146,7 +150,8 @@ final class GroupCommitter {
       lock.lock();
       try {
         int events = 0;
-        while (!queue.isEmpty() && (taken.isEmpty() || events + queue.peekFirst().drafts.size() <= maxBatchEvents)) {
+        while (!queue.isEmpty()
+            && (taken.isEmpty() || events + queue.peekFirst().drafts.size() <= maxBatchEvents)) {
           PendingAppend next = queue.pollFirst();
           taken.add(next);
           events += next.drafts.size();
@@ -200,8 +205,10 @@ final class GroupCommitter {
     try {
       engine.commit(List.copyOf(batches));
     } catch (RuntimeException e) {
-      commitError = e instanceof RunsException ? e
-          : new StoreIoException("commit to " + engine.describe() + " failed: " + e, e);
+      commitError =
+          e instanceof RunsException
+              ? e
+              : new StoreIoException("commit to " + engine.describe() + " failed: " + e, e);
       log.debug("group commit of {} appends to {} failed", taken.size(), engine.describe(), e);
     } catch (Error e) {
       commitError = new StoreIoException("commit to " + engine.describe() + " failed: " + e, e);
@@ -228,8 +235,10 @@ final class GroupCommitter {
       if (a.error != null) {
         a.future.completeExceptionally(a.error);
       } else if (batchError != null || a.result == null) {
-        a.future.completeExceptionally(batchError != null ? batchError
-            : new StoreIoException("the store did not plan this append (engine bug)"));
+        a.future.completeExceptionally(
+            batchError != null
+                ? batchError
+                : new StoreIoException("the store did not plan this append (engine bug)"));
       } else {
         List<RunEvent> r = a.result;
         a.future.complete(r);

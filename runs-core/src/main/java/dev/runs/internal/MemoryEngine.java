@@ -33,8 +33,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code memory:} engine: everything in the heap, nothing survives {@code close()}. Each run
- * has its own monitor, so unrelated runs never contend; readers copy events out in small pages so
- * a reader never holds a run's lock while the caller works.
+ * has its own monitor, so unrelated runs never contend; readers copy events out in small pages so a
+ * reader never holds a run's lock while the caller works.
  */
 public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   private static final int READ_PAGE = 256;
@@ -43,6 +43,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   private final Map<RunId, MemRun> runs = new ConcurrentHashMap<>();
   private final Map<String, RunId> triggers = new ConcurrentHashMap<>();
   private final Map<String, String> documents = new ConcurrentHashMap<>();
+
   /** Guards creation so id and trigger uniqueness are decided together. */
   private final Object createLock = new Object();
 
@@ -144,8 +145,8 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
         }
         for (RunEvent e : toWrite) {
           if (e.sequence() != run.events.size() + 1) {
-            throw new IllegalStateException("planner produced sequence " + e.sequence()
-                + " after " + run.events.size());
+            throw new IllegalStateException(
+                "planner produced sequence " + e.sequence() + " after " + run.events.size());
           }
           run.events.add(e);
           e.idempotencyKey().ifPresent(k -> run.byKey.put(k, e));
@@ -212,8 +213,10 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
         matches.add(e);
       }
     }
-    matches.sort(Comparator.comparing((RunEntry e) -> e.record().createdAt())
-        .thenComparing(e -> e.record().id()).reversed());
+    matches.sort(
+        Comparator.comparing((RunEntry e) -> e.record().createdAt())
+            .thenComparing(e -> e.record().id())
+            .reversed());
     return query.page(matches);
   }
 
@@ -249,7 +252,9 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
       for (StoredStage s : run.stages) {
         out.add(s.manifest());
       }
-      out.sort(Comparator.comparingInt(StageManifest::position).thenComparingInt(StageManifest::attempt));
+      out.sort(
+          Comparator.comparingInt(StageManifest::position)
+              .thenComparingInt(StageManifest::attempt));
       return out;
     }
   }
@@ -272,15 +277,15 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
     StoredStage s = stage(id, stageKey, attempt);
-    return StageIntegrity.read(s.manifest(), path, "memory store",
-        StageIntegrity.Source.of(s.files()));
+    return StageIntegrity.read(
+        s.manifest(), path, "memory store", StageIntegrity.Source.of(s.files()));
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
     StoredStage s = stage(id, stageKey, attempt);
-    return StageIntegrity.verify(s.manifest(), s.files().keySet(), "memory store",
-        StageIntegrity.Source.of(s.files()));
+    return StageIntegrity.verify(
+        s.manifest(), s.files().keySet(), "memory store", StageIntegrity.Source.of(s.files()));
   }
 
   @Override
@@ -295,7 +300,8 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   }
 
   @Override
-  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+  public boolean compareAndSetLease(
+      RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     MemRun run = runs.get(id);
     if (run == null) {
       throw new RunNotFoundException(id);

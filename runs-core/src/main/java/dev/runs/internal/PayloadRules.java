@@ -32,7 +32,9 @@ public final class PayloadRules {
    */
   public static void checkAppendable(String context, EventType type) {
     if (type.equals(EventTypes.RUN_CREATED)) {
-      throw new ValidationException(context, "type",
+      throw new ValidationException(
+          context,
+          "type",
           "run.created is written by the store when the run is created; it cannot be appended");
     }
     if (type.isCore()) {
@@ -40,14 +42,22 @@ public final class PayloadRules {
     }
     if (type.name().startsWith("x.")) {
       if (!type.isCustom()) {
-        throw new ValidationException(context, "type", "'" + type
-            + "' is a custom type without a name; use x.<namespace>.<name>, e.g. x.acme.score");
+        throw new ValidationException(
+            context,
+            "type",
+            "'"
+                + type
+                + "' is a custom type without a name; use x.<namespace>.<name>, e.g. x.acme.score");
       }
       return;
     }
-    throw new ValidationException(context, "type", "'" + type
-        + "' is not a core type; host-defined types must be x.<namespace>.<name>"
-        + " (see EventTypes for the core taxonomy)");
+    throw new ValidationException(
+        context,
+        "type",
+        "'"
+            + type
+            + "' is not a core type; host-defined types must be x.<namespace>.<name>"
+            + " (see EventTypes for the core taxonomy)");
   }
 
   /**
@@ -64,20 +74,26 @@ public final class PayloadRules {
       return;
     }
     if (rule.needsStep() && draft.stepId().isEmpty()) {
-      throw new ValidationException(context, "step_id", "is required for " + draft.type()
-          + " (set it with EventDraft.withStep)");
+      throw new ValidationException(
+          context,
+          "step_id",
+          "is required for " + draft.type() + " (set it with EventDraft.withStep)");
     }
     if (rule.needsAttempt() && draft.attempt().isEmpty()) {
-      throw new ValidationException(context, "attempt", "is required for " + draft.type()
-          + " (set it with EventDraft.withAttempt; 1 on first execution)");
+      throw new ValidationException(
+          context,
+          "attempt",
+          "is required for "
+              + draft.type()
+              + " (set it with EventDraft.withAttempt; 1 on first execution)");
     }
     for (Field f : rule.checkedFields()) {
       JsonNode v = at(payload, f.path());
       String name = "payload." + f.path();
       if (v == null || v.isNull()) {
         if (f.required()) {
-          throw new ValidationException(context, name, "is required for " + draft.type()
-              + " (" + describe(f) + ")");
+          throw new ValidationException(
+              context, name, "is required for " + draft.type() + " (" + describe(f) + ")");
         }
         continue;
       }
@@ -90,8 +106,14 @@ public final class PayloadRules {
             throw new ValidationException(context, name, "must not be empty");
           }
           if (!f.allowed().isEmpty() && !f.allowed().contains(v.textValue())) {
-            throw new ValidationException(context, name, "must be one of " + new java.util.TreeSet<>(f.allowed())
-                + " but was '" + v.textValue() + "'");
+            throw new ValidationException(
+                context,
+                name,
+                "must be one of "
+                    + new java.util.TreeSet<>(f.allowed())
+                    + " but was '"
+                    + v.textValue()
+                    + "'");
           }
         }
         case INTEGER -> {

@@ -15,8 +15,10 @@ final class PendingAppend {
   final ExpectedSequence expected;
   final CompletableFuture<List<RunEvent>> future = new CompletableFuture<>();
   final long enqueuedNanos = System.nanoTime();
+
   /** Set by planning: the events to hand back (new or earlier ones with the same key). */
   @Nullable List<RunEvent> result;
+
   /** Set by planning when this append is refused. */
   @Nullable RuntimeException error;
 

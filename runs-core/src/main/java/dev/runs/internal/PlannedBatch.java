@@ -128,8 +128,21 @@ final class PlannedBatch implements RunBatch {
           RunStatus next = dev.runs.RunStateMachine.apply(runId, st, d.type());
           st = next;
           s++;
-          RunEvent e = new RunEvent(RunEvent.SCHEMA, EventId.of(ids.next()), runId, s, d.type(), now,
-              d.stepId(), d.attempt(), d.parentEventId(), d.source(), key, d.payload(), Map.of());
+          RunEvent e =
+              new RunEvent(
+                  RunEvent.SCHEMA,
+                  EventId.of(ids.next()),
+                  runId,
+                  s,
+                  d.type(),
+                  now,
+                  d.stepId(),
+                  d.attempt(),
+                  d.parentEventId(),
+                  d.source(),
+                  key,
+                  d.payload(),
+                  Map.of());
           fresh.add(e);
           result.add(e);
           if (key.isPresent()) {
@@ -174,7 +187,8 @@ final class PlannedBatch implements RunBatch {
   @Override
   public RunHead headAfter() {
     if (headAfter == null) {
-      throw new IllegalStateException("headAfter() is only defined after plan() on an existing run");
+      throw new IllegalStateException(
+          "headAfter() is only defined after plan() on an existing run");
     }
     return headAfter;
   }
@@ -192,7 +206,9 @@ final class PlannedBatch implements RunBatch {
     return planned;
   }
 
-  /** @return the events the last plan() decided to write */
+  /**
+   * @return the events the last plan() decided to write
+   */
   List<RunEvent> written() {
     return written;
   }

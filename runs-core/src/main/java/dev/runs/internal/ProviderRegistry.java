@@ -7,7 +7,6 @@ import java.net.URL;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collections;
-
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
@@ -19,20 +18,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The providers found on a class loader, by scheme. Discovery happens once per class loader;
- * providers that fail to load are logged once and their errors kept as the cause of a later
- * "no provider" error. Two providers for one scheme are an error naming both classes and jars when
- * that scheme is asked for (and only then, so an unrelated duplicate cannot break other stores).
+ * providers that fail to load are logged once and their errors kept as the cause of a later "no
+ * provider" error. Two providers for one scheme are an error naming both classes and jars when that
+ * scheme is asked for (and only then, so an unrelated duplicate cannot break other stores).
  */
 public final class ProviderRegistry {
   private static final Logger log = LoggerFactory.getLogger(ProviderRegistry.class);
 
   /** Artifact that provides each known scheme, for the "no provider" message. */
-  private static final Map<String, String> ARTIFACTS = Map.of(
-      "memory", "dev.runs:runs-core",
-      "sqlite", "dev.runs:runs-store-sqlite",
-      "file", "dev.runs:runs-store-file",
-      "postgres", "dev.runs:runs-store-postgres",
-      "postgresql", "dev.runs:runs-store-postgres");
+  private static final Map<String, String> ARTIFACTS =
+      Map.of(
+          "memory", "dev.runs:runs-core",
+          "sqlite", "dev.runs:runs-store-sqlite",
+          "file", "dev.runs:runs-store-file",
+          "postgres", "dev.runs:runs-store-postgres",
+          "postgresql", "dev.runs:runs-store-postgres");
 
   private static final Map<ClassLoader, ProviderRegistry> CACHE =
       Collections.synchronizedMap(new WeakHashMap<>());
@@ -87,8 +87,10 @@ public final class ProviderRegistry {
         map.computeIfAbsent(p.scheme(), k -> new ArrayList<>()).add(p);
       } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
         failures.add(e);
-        log.warn("run store provider {} could not be instantiated and is ignored: {}",
-            safeTypeName(handle), e.toString());
+        log.warn(
+            "run store provider {} could not be instantiated and is ignored: {}",
+            safeTypeName(handle),
+            e.toString());
       }
     }
     log.debug("run store providers found: {}", map.keySet());
@@ -113,16 +115,23 @@ public final class ProviderRegistry {
     List<RunStoreProvider> found = byScheme.get(scheme);
     if (found == null || found.isEmpty()) {
       String artifact = ARTIFACTS.get(scheme);
-      StringBuilder m = new StringBuilder("no run store provider for scheme '").append(scheme)
-          .append(":' on the class path; found ")
-          .append(byScheme.isEmpty() ? "none" : "schemes " + schemes());
+      StringBuilder m =
+          new StringBuilder("no run store provider for scheme '")
+              .append(scheme)
+              .append(":' on the class path; found ")
+              .append(byScheme.isEmpty() ? "none" : "schemes " + schemes());
       if (artifact != null) {
-        m.append(". Add the dependency ").append(artifact).append(" to use ").append(scheme).append(':');
+        m.append(". Add the dependency ")
+            .append(artifact)
+            .append(" to use ")
+            .append(scheme)
+            .append(':');
       } else {
         m.append(". Known schemes are memory:, sqlite:, file: and postgres:");
       }
       if (!loadFailures.isEmpty()) {
-        m.append(". ").append(loadFailures.size())
+        m.append(". ")
+            .append(loadFailures.size())
             .append(" provider(s) failed to load; the first failure is the cause");
       }
       throw loadFailures.isEmpty()
@@ -130,13 +139,17 @@ public final class ProviderRegistry {
           : new NoStoreProviderException(scheme, schemes(), m.toString(), loadFailures.get(0));
     }
     if (found.size() > 1) {
-      StringBuilder m = new StringBuilder("several run store providers claim scheme '")
-          .append(scheme).append(":': ");
+      StringBuilder m =
+          new StringBuilder("several run store providers claim scheme '")
+              .append(scheme)
+              .append(":': ");
       for (int i = 0; i < found.size(); i++) {
         if (i > 0) {
           m.append(", ");
         }
-        m.append(found.get(i).getClass().getName()).append(" (from ").append(origin(found.get(i).getClass()))
+        m.append(found.get(i).getClass().getName())
+            .append(" (from ")
+            .append(origin(found.get(i).getClass()))
             .append(')');
       }
       m.append(". Keep exactly one of them on the class path.");
@@ -145,7 +158,9 @@ public final class ProviderRegistry {
     return found.get(0);
   }
 
-  /** @return the schemes with at least one provider, sorted */
+  /**
+   * @return the schemes with at least one provider, sorted
+   */
   public List<String> schemes() {
     return List.copyOf(byScheme.keySet());
   }
@@ -159,5 +174,4 @@ public final class ProviderRegistry {
       return "unknown location";
     }
   }
-
 }

@@ -45,15 +45,20 @@ final class RunSubscription implements Flow.Subscription {
   private final ArrayDeque<RunEvent> buffer = new ArrayDeque<>();
   private long delivered;
   private long knownHead;
+
   /** Events up to here existed when the subscription started: catching up on them is not lag. */
   private long liveBase;
+
   private boolean started;
   private boolean completeNow;
   private @Nullable Throwable error;
   private boolean finished;
 
   RunSubscription(
-      SubscriptionHub hub, RunId runId, long afterSequence, SubscribeOptions options,
+      SubscriptionHub hub,
+      RunId runId,
+      long afterSequence,
+      SubscribeOptions options,
       Flow.Subscriber<? super RunEvent> subscriber) {
     this.hub = hub;
     this.runId = runId;
@@ -86,8 +91,9 @@ final class RunSubscription implements Flow.Subscription {
       synchronized (this) {
         knownHead = Math.max(knownHead, entry.lastSequence());
         liveBase = Math.max(afterSequence, entry.lastSequence());
-        boolean ended = entry.status() == dev.runs.RunStatus.COMPLETED
-            || (entry.status().isTerminal() && !options.followResumed());
+        boolean ended =
+            entry.status() == dev.runs.RunStatus.COMPLETED
+                || (entry.status().isTerminal() && !options.followResumed());
         if (ended && entry.lastSequence() <= afterSequence) {
           completeNow = true;
         }
@@ -162,8 +168,12 @@ final class RunSubscription implements Flow.Subscription {
   void storeClosed() {
     synchronized (this) {
       if (error == null && !finished) {
-        error = new StoreClosedException("store is closed; the subscription to run " + runId
-            + " ended after sequence " + delivered);
+        error =
+            new StoreClosedException(
+                "store is closed; the subscription to run "
+                    + runId
+                    + " ended after sequence "
+                    + delivered);
       }
     }
     schedule();
@@ -171,8 +181,8 @@ final class RunSubscription implements Flow.Subscription {
 
   /**
    * Ends the subscription when the subscriber is the one not keeping up: more than {@code
-   * bufferSize} events appeared since it joined that it has not taken, and it has no demand left.
-   * A subscriber with outstanding demand is never cut off for our own delivery delays (a starved
+   * bufferSize} events appeared since it joined that it has not taken, and it has no demand left. A
+   * subscriber with outstanding demand is never cut off for our own delivery delays (a starved
    * delivery thread, a store read): it keeps receiving, and memory stays bounded because events
    * beyond the buffer are read again from the store.
    */
@@ -259,13 +269,20 @@ final class RunSubscription implements Flow.Subscription {
     synchronized (this) {
       if (e.sequence() != delivered + 1) {
         // cannot happen: the buffer is kept contiguous after delivered
-        error = new IllegalStateException("run " + runId + ": expected sequence " + (delivered + 1)
-            + " but the buffer held " + e.sequence());
+        error =
+            new IllegalStateException(
+                "run "
+                    + runId
+                    + ": expected sequence "
+                    + (delivered + 1)
+                    + " but the buffer held "
+                    + e.sequence());
         return;
       }
       delivered = e.sequence();
       // completed is final: even a subscription following resumed runs ends there
-      if (e.isTerminal() && (!options.followResumed() || e.type().equals(EventTypes.RUN_COMPLETED))) {
+      if (e.isTerminal()
+          && (!options.followResumed() || e.type().equals(EventTypes.RUN_COMPLETED))) {
         completeNow = true;
       }
     }
@@ -294,9 +311,17 @@ final class RunSubscription implements Flow.Subscription {
     } catch (RunsException | IllegalStateException e) {
       synchronized (this) {
         if (error == null) {
-          error = e instanceof IllegalStateException ? e
-              : new StoreIoException("run " + runId + ": reading events after " + from + " failed: "
-                  + e.getMessage(), e);
+          error =
+              e instanceof IllegalStateException
+                  ? e
+                  : new StoreIoException(
+                      "run "
+                          + runId
+                          + ": reading events after "
+                          + from
+                          + " failed: "
+                          + e.getMessage(),
+                      e);
         }
       }
       return true;

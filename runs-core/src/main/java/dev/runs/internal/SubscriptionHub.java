@@ -20,16 +20,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Live delivery for {@link RunStore#subscribe}. Each run with subscribers has a channel. The commit
  * path hands the channel the events it just made durable (no store read needed); changes made by
- * other processes arrive as hints (from the engine, or from a poll of the run's head every
- * {@link SubscribeOptions#pollInterval()}), after which subscribers read the missing events from
- * the store. Subscriptions deliver on a shared pool, never on the commit thread.
+ * other processes arrive as hints (from the engine, or from a poll of the run's head every {@link
+ * SubscribeOptions#pollInterval()}), after which subscribers read the missing events from the
+ * store. Subscriptions deliver on a shared pool, never on the commit thread.
  */
 final class SubscriptionHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SubscriptionHub.class);
@@ -43,18 +43,26 @@ final class SubscriptionHub implements AutoCloseable {
 
   SubscriptionHub(RunStore store) {
     this.store = store;
-    this.delivery = new ForkJoinPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-        pool -> {
-          ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-          t.setName("runs-deliver-" + THREADS.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }, null, true);
-    ScheduledThreadPoolExecutor p = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "runs-poll-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.delivery =
+        new ForkJoinPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()),
+            pool -> {
+              ForkJoinWorkerThread t =
+                  ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+              t.setName("runs-deliver-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            null,
+            true);
+    ScheduledThreadPoolExecutor p =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "runs-poll-" + THREADS.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     p.setRemoveOnCancelPolicy(true);
     this.poller = p;
   }
@@ -101,33 +109,37 @@ final class SubscriptionHub implements AutoCloseable {
     if (closed) {
       throw new StoreClosedException("store is closed");
     }
-    channels.compute(s.runId(), (id, ch) -> {
-      Channel c = ch != null ? ch : new Channel(id);
-      c.subs.add(s);
-      Duration interval = s.options().pollInterval();
-      if (c.poll == null || interval.compareTo(c.pollInterval) < 0) {
-        if (c.poll != null) {
-          c.poll.cancel(false);
-        }
-        c.pollInterval = interval;
-        long ms = Math.max(1, interval.toMillis());
-        c.poll = poller.scheduleWithFixedDelay(c::poll, ms, ms, TimeUnit.MILLISECONDS);
-      }
-      return c;
-    });
+    channels.compute(
+        s.runId(),
+        (id, ch) -> {
+          Channel c = ch != null ? ch : new Channel(id);
+          c.subs.add(s);
+          Duration interval = s.options().pollInterval();
+          if (c.poll == null || interval.compareTo(c.pollInterval) < 0) {
+            if (c.poll != null) {
+              c.poll.cancel(false);
+            }
+            c.pollInterval = interval;
+            long ms = Math.max(1, interval.toMillis());
+            c.poll = poller.scheduleWithFixedDelay(c::poll, ms, ms, TimeUnit.MILLISECONDS);
+          }
+          return c;
+        });
   }
 
   void unregister(RunSubscription s) {
-    channels.computeIfPresent(s.runId(), (id, c) -> {
-      c.subs.remove(s);
-      if (c.subs.isEmpty()) {
-        if (c.poll != null) {
-          c.poll.cancel(false);
-        }
-        return null;
-      }
-      return c;
-    });
+    channels.computeIfPresent(
+        s.runId(),
+        (id, c) -> {
+          c.subs.remove(s);
+          if (c.subs.isEmpty()) {
+            if (c.poll != null) {
+              c.poll.cancel(false);
+            }
+            return null;
+          }
+          return c;
+        });
   }
 
   /** Called on the commit thread with events that just became durable. */

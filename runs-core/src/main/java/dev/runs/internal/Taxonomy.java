@@ -62,12 +62,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The core taxonomy as data, derived from the payload records of {@code dev.runs.payload}: which
- * record carries each appendable core type, the envelope fields it needs ({@link Envelope}) and
- * its payload fields, one per record component (snake_case, nested records flattened to dotted
- * paths), with the JSON kind the component's Java type gives and the marks {@link NonBlank},
- * {@link NonNegative} and {@link CheckedWhenPresent}. {@link PayloadRules} checks appends against
- * it; tests regenerate the JSON Schema's payload rules and the tables of {@code docs/events.md}
- * from it. Immutable and thread-safe.
+ * record carries each appendable core type, the envelope fields it needs ({@link Envelope}) and its
+ * payload fields, one per record component (snake_case, nested records flattened to dotted paths),
+ * with the JSON kind the component's Java type gives and the marks {@link NonBlank}, {@link
+ * NonNegative} and {@link CheckedWhenPresent}. {@link PayloadRules} checks appends against it;
+ * tests regenerate the JSON Schema's payload rules and the tables of {@code docs/events.md} from
+ * it. Immutable and thread-safe.
  *
  * <p>A field is <em>required</em> when its component and every record component above it are not
  * optional; it is <em>checked</em> by the store when each of them is either not optional or marked
@@ -107,8 +107,15 @@ final class Taxonomy {
    * @param component the record component it comes from
    * @param value the component's Java type, or the type an optional holds
    */
-  record Field(String path, Kind kind, boolean required, boolean checked, boolean nonNegative,
-      List<String> allowed, RecordComponent component, Class<?> value) {}
+  record Field(
+      String path,
+      Kind kind,
+      boolean required,
+      boolean checked,
+      boolean nonNegative,
+      List<String> allowed,
+      RecordComponent component,
+      Class<?> value) {}
 
   /**
    * One appendable core type.
@@ -120,8 +127,13 @@ final class Taxonomy {
    * @param fields every payload field, parents before their nested fields, in component order
    * @param checkedFields the fields an append checks, in the same order
    */
-  record Entry(EventType type, Class<? extends Record> record, boolean needsStep,
-      boolean needsAttempt, List<Field> fields, List<Field> checkedFields) {}
+  record Entry(
+      EventType type,
+      Class<? extends Record> record,
+      boolean needsStep,
+      boolean needsAttempt,
+      List<Field> fields,
+      List<Field> checkedFields) {}
 
   private static final Map<String, Entry> ENTRIES = new LinkedHashMap<>();
 
@@ -161,17 +173,25 @@ final class Taxonomy {
     add(EventTypes.DECISION_RECORDED, DecisionRecorded.class);
     add(EventTypes.BUDGET_EXCEEDED, BudgetExceeded.class);
     add(EventTypes.ERROR, ErrorRecorded.class);
-    List<String> appendable = EventTypes.all().stream().map(EventType::name)
-        .filter(n -> !n.equals(EventTypes.RUN_CREATED.name())).toList();
+    List<String> appendable =
+        EventTypes.all().stream()
+            .map(EventType::name)
+            .filter(n -> !n.equals(EventTypes.RUN_CREATED.name()))
+            .toList();
     if (!appendable.equals(List.copyOf(ENTRIES.keySet()))) {
-      throw new IllegalStateException("Taxonomy lists " + ENTRIES.keySet()
-          + " but the appendable core types are " + appendable);
+      throw new IllegalStateException(
+          "Taxonomy lists "
+              + ENTRIES.keySet()
+              + " but the appendable core types are "
+              + appendable);
     }
   }
 
   private Taxonomy() {}
 
-  /** @return every appendable core type, in taxonomy order */
+  /**
+   * @return every appendable core type, in taxonomy order
+   */
   static List<Entry> entries() {
     return List.copyOf(ENTRIES.values());
   }
@@ -188,19 +208,32 @@ final class Taxonomy {
     Envelope envelope = record.getAnnotation(Envelope.class);
     List<Field> fields = new ArrayList<>();
     addFields(record, "", true, true, fields);
-    ENTRIES.put(type.name(), new Entry(type, record, envelope != null && envelope.stepId(),
-        envelope != null && envelope.attempt(), List.copyOf(fields),
-        fields.stream().filter(Field::checked).toList()));
+    ENTRIES.put(
+        type.name(),
+        new Entry(
+            type,
+            record,
+            envelope != null && envelope.stepId(),
+            envelope != null && envelope.attempt(),
+            List.copyOf(fields),
+            fields.stream().filter(Field::checked).toList()));
   }
 
-  private static void addFields(Class<?> record, String prefix, boolean parentRequired,
-      boolean parentChecked, List<Field> out) {
+  private static void addFields(
+      Class<?> record,
+      String prefix,
+      boolean parentRequired,
+      boolean parentChecked,
+      List<Field> out) {
     for (RecordComponent c : record.getRecordComponents()) {
       String path = prefix + RecordJson.snake(c.getName());
       Type type = c.getGenericType();
       Class<?> raw = raw(type);
-      boolean optional = raw == Optional.class || raw == OptionalLong.class
-          || raw == OptionalInt.class || raw == OptionalDouble.class;
+      boolean optional =
+          raw == Optional.class
+              || raw == OptionalLong.class
+              || raw == OptionalInt.class
+              || raw == OptionalDouble.class;
       Class<?> value = valueClass(raw, type);
       CheckedWhenPresent whenPresent = c.getAnnotation(CheckedWhenPresent.class);
       boolean required = parentRequired && !optional;
@@ -211,12 +244,14 @@ final class Taxonomy {
       }
       boolean nonNegative = c.isAnnotationPresent(NonNegative.class);
       if (nonNegative && kind != Kind.INTEGER && kind != Kind.NUMBER) {
-        throw new IllegalStateException("@NonNegative on " + where(record, c)
-            + ", which is not a number");
+        throw new IllegalStateException(
+            "@NonNegative on " + where(record, c) + ", which is not a number");
       }
       if (whenPresent != null && !optional) {
-        throw new IllegalStateException("@CheckedWhenPresent on " + where(record, c)
-            + ", which is not optional: it is always checked");
+        throw new IllegalStateException(
+            "@CheckedWhenPresent on "
+                + where(record, c)
+                + ", which is not optional: it is always checked");
       }
       out.add(new Field(path, kind, required, checked, nonNegative, allowed(value), c, value));
       if (value.isRecord()) {
@@ -228,8 +263,8 @@ final class Taxonomy {
   private static Kind kind(Class<?> value, RecordComponent c) {
     boolean nonBlank = c.isAnnotationPresent(NonBlank.class);
     if (nonBlank && value != String.class) {
-      throw new IllegalStateException("@NonBlank on " + where(c.getDeclaringRecord(), c)
-          + ", which is not a string");
+      throw new IllegalStateException(
+          "@NonBlank on " + where(c.getDeclaringRecord(), c) + ", which is not a string");
     }
     if (value == String.class) {
       return nonBlank ? Kind.NAME : Kind.TEXT;
@@ -240,7 +275,9 @@ final class Taxonomy {
     if (value == boolean.class || value == Boolean.class) {
       return Kind.BOOLEAN;
     }
-    if (value == int.class || value == Integer.class || value == long.class
+    if (value == int.class
+        || value == Integer.class
+        || value == long.class
         || value == Long.class) {
       return Kind.INTEGER;
     }
@@ -256,8 +293,11 @@ final class Taxonomy {
     if (value == JsonNode.class) {
       return Kind.ANY;
     }
-    throw new IllegalStateException("no JSON kind for " + where(c.getDeclaringRecord(), c)
-        + " of type " + c.getGenericType().getTypeName());
+    throw new IllegalStateException(
+        "no JSON kind for "
+            + where(c.getDeclaringRecord(), c)
+            + " of type "
+            + c.getGenericType().getTypeName());
   }
 
   private static List<String> allowed(Class<?> value) {

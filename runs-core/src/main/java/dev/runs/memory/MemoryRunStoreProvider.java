@@ -22,9 +22,11 @@ public final class MemoryRunStoreProvider implements RunStoreProvider {
 
   @Override
   public RunStore open(StoreLocation location) {
-    return RunStoreFactory.open(location, l -> {
-      l.requireKnownParameters(Set.of());
-      return new MemoryEngine(l.redacted());
-    });
+    return RunStoreFactory.open(
+        location,
+        l -> {
+          l.requireKnownParameters(Set.of());
+          return new MemoryEngine(l.redacted());
+        });
   }
 }

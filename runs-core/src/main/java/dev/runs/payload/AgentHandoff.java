@@ -45,7 +45,9 @@ public record AgentHandoff(
     return new AgentHandoff(fromAgent, toAgent, Checks.present(reason, "reason"));
   }
 
-  /** @return {@link EventTypes#AGENT_HANDOFF} */
+  /**
+   * @return {@link EventTypes#AGENT_HANDOFF}
+   */
   @Override
   public EventType type() {
     return EventTypes.AGENT_HANDOFF;

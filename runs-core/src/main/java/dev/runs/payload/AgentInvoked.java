@@ -40,13 +40,17 @@ public record AgentInvoked(@NonBlank String agent, Optional<JsonNode> input)
     return new AgentInvoked(agent, Checks.present(input, "input"));
   }
 
-  /** @return a copy of the input; changing it does not change this record */
+  /**
+   * @return a copy of the input; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> input() {
     return Checks.copy(input);
   }
 
-  /** @return {@link EventTypes#AGENT_INVOKED} */
+  /**
+   * @return {@link EventTypes#AGENT_INVOKED}
+   */
   @Override
   public EventType type() {
     return EventTypes.AGENT_INVOKED;

@@ -50,7 +50,9 @@ public record ArtifactCreated(
     return new ArtifactCreated(file.path(), file.sha256(), file.size(), Optional.of(file.kind()));
   }
 
-  /** @return {@link EventTypes#ARTIFACT_CREATED} */
+  /**
+   * @return {@link EventTypes#ARTIFACT_CREATED}
+   */
   @Override
   public EventType type() {
     return EventTypes.ARTIFACT_CREATED;

@@ -11,8 +11,8 @@ import java.util.Objects;
 
 /**
  * {@code budget.exceeded}: a run crossed one of its budget limits. The unit of {@code limit} and
- * {@code actual} follows the dimension: tokens for {@code tokens}, the budget's currency for
- * {@code cost}, milliseconds for {@code wall_time}.
+ * {@code actual} follows the dimension: tokens for {@code tokens}, the budget's currency for {@code
+ * cost}, milliseconds for {@code wall_time}.
  *
  * @param dimension which budget: {@code tokens}, {@code cost} or {@code wall_time}
  * @param limit the limit, at least 0, in the dimension's unit (tokens, the budget's currency or
@@ -34,7 +34,9 @@ public record BudgetExceeded(
     /** Elapsed time since the run started, in milliseconds. */
     WALL_TIME;
 
-    /** @return the JSON value: {@code tokens}, {@code cost} or {@code wall_time} */
+    /**
+     * @return the JSON value: {@code tokens}, {@code cost} or {@code wall_time}
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -50,8 +52,8 @@ public record BudgetExceeded(
           return d;
         }
       }
-      throw new ValidationException(TYPE, "dimension",
-          "must be one of [tokens, cost, wall_time] but was '" + wireName + "'");
+      throw new ValidationException(
+          TYPE, "dimension", "must be one of [tokens, cost, wall_time] but was '" + wireName + "'");
     }
   }
 
@@ -70,7 +72,8 @@ public record BudgetExceeded(
    * @return the payload
    */
   public static BudgetExceeded tokens(long limit, long actual) {
-    return new BudgetExceeded(Dimension.TOKENS, BigDecimal.valueOf(limit), BigDecimal.valueOf(actual));
+    return new BudgetExceeded(
+        Dimension.TOKENS, BigDecimal.valueOf(limit), BigDecimal.valueOf(actual));
   }
 
   /**
@@ -90,11 +93,15 @@ public record BudgetExceeded(
   public static BudgetExceeded wallTime(Duration limit, Duration actual) {
     Objects.requireNonNull(limit, "limit");
     Objects.requireNonNull(actual, "actual");
-    return new BudgetExceeded(Dimension.WALL_TIME, BigDecimal.valueOf(limit.toMillis()),
+    return new BudgetExceeded(
+        Dimension.WALL_TIME,
+        BigDecimal.valueOf(limit.toMillis()),
         BigDecimal.valueOf(actual.toMillis()));
   }
 
-  /** @return {@link EventTypes#BUDGET_EXCEEDED} */
+  /**
+   * @return {@link EventTypes#BUDGET_EXCEEDED}
+   */
   @Override
   public EventType type() {
     return EventTypes.BUDGET_EXCEEDED;

@@ -39,11 +39,13 @@ public record CheckpointSaved(
    * @return the payload, without label
    */
   public static CheckpointSaved of(String checkpointId, String stateSha256) {
-    return new CheckpointSaved(checkpointId, Checks.present(stateSha256, "stateSha256"),
-        Optional.empty());
+    return new CheckpointSaved(
+        checkpointId, Checks.present(stateSha256, "stateSha256"), Optional.empty());
   }
 
-  /** @return {@link EventTypes#CHECKPOINT_SAVED} */
+  /**
+   * @return {@link EventTypes#CHECKPOINT_SAVED}
+   */
   @Override
   public EventType type() {
     return EventTypes.CHECKPOINT_SAVED;

@@ -54,27 +54,27 @@ final class Checks {
   }
 
   /**
-   * Refuses a negative amount and gives it a scale of at least 0, so that it equals what a
-   * payload reads back ({@code 1E+2} is written as {@code 100} and read as {@code 100}).
+   * Refuses a negative amount and gives it a scale of at least 0, so that it equals what a payload
+   * reads back ({@code 1E+2} is written as {@code 100} and read as {@code 100}).
    */
   static BigDecimal nonNegative(@Nullable String context, String field, BigDecimal value) {
     if (value.signum() < 0) {
-      throw fail(context, field,
-          "must not be negative but was " + value.toPlainString());
+      throw fail(context, field, "must not be negative but was " + value.toPlainString());
     }
     return value.scale() < 0 ? value.setScale(0) : value;
   }
 
   /** As {@link #nonNegative(String, String, BigDecimal)} when present. */
-  static Optional<BigDecimal> nonNegative(@Nullable String context, String field, Optional<BigDecimal> value) {
+  static Optional<BigDecimal> nonNegative(
+      @Nullable String context, String field, Optional<BigDecimal> value) {
     Objects.requireNonNull(value, field);
     return value.map(v -> nonNegative(context, field, v));
   }
 
   /**
    * Copies free-form JSON into the form a payload reads back: written as JSON text and parsed
-   * again, so numbers get the node types the parser gives them and the record equals itself after
-   * a round trip. A JSON {@code null} counts as absent.
+   * again, so numbers get the node types the parser gives them and the record equals itself after a
+   * round trip. A JSON {@code null} counts as absent.
    */
   static Optional<JsonNode> json(String context, String field, Optional<JsonNode> value) {
     Objects.requireNonNull(value, field);

@@ -15,6 +15,7 @@ public record ConsoleLine(@NonBlank String stream, String text) implements Event
 
   /** The standard output stream name. */
   public static final String STDOUT = "stdout";
+
   /** The standard error stream name. */
   public static final String STDERR = "stderr";
 
@@ -50,7 +51,9 @@ public record ConsoleLine(@NonBlank String stream, String text) implements Event
     return new ConsoleLine(STDERR, text);
   }
 
-  /** @return {@link EventTypes#CONSOLE_LINE} */
+  /**
+   * @return {@link EventTypes#CONSOLE_LINE}
+   */
   @Override
   public EventType type() {
     return EventTypes.CONSOLE_LINE;

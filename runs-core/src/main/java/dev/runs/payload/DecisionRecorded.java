@@ -41,17 +41,21 @@ public record DecisionRecorded(
    * @return the payload
    */
   public static DecisionRecorded of(String decision, JsonNode value, String rationale) {
-    return new DecisionRecorded(decision, Checks.present(value, "value"),
-        Checks.present(rationale, "rationale"));
+    return new DecisionRecorded(
+        decision, Checks.present(value, "value"), Checks.present(rationale, "rationale"));
   }
 
-  /** @return a copy of the value; changing it does not change this record */
+  /**
+   * @return a copy of the value; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> value() {
     return Checks.copy(value);
   }
 
-  /** @return {@link EventTypes#DECISION_RECORDED} */
+  /**
+   * @return {@link EventTypes#DECISION_RECORDED}
+   */
   @Override
   public EventType type() {
     return EventTypes.DECISION_RECORDED;

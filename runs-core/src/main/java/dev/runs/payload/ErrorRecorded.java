@@ -50,13 +50,17 @@ public record ErrorRecorded(
     return of(info.code().orElseThrow(), info.message());
   }
 
-  /** @return a copy of the details; changing it does not change this record */
+  /**
+   * @return a copy of the details; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> details() {
     return Checks.copy(details);
   }
 
-  /** @return {@link EventTypes#ERROR} */
+  /**
+   * @return {@link EventTypes#ERROR}
+   */
   @Override
   public EventType type() {
     return EventTypes.ERROR;

@@ -29,7 +29,9 @@ public record GuardrailChecked(
     /** The output of a model or agent. */
     OUTPUT;
 
-    /** @return the JSON value, {@code input} or {@code output} */
+    /**
+     * @return the JSON value, {@code input} or {@code output}
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -45,7 +47,9 @@ public record GuardrailChecked(
           return s;
         }
       }
-      throw new ValidationException(EventTypes.GUARDRAIL_CHECKED.name(), "stage",
+      throw new ValidationException(
+          EventTypes.GUARDRAIL_CHECKED.name(),
+          "stage",
           "must be one of [input, output] but was '" + wireName + "'");
     }
   }
@@ -57,7 +61,9 @@ public record GuardrailChecked(
     /** The guardrail stopped the content. */
     TRIPPED;
 
-    /** @return the JSON value, {@code passed} or {@code tripped} */
+    /**
+     * @return the JSON value, {@code passed} or {@code tripped}
+     */
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
     }
@@ -73,7 +79,9 @@ public record GuardrailChecked(
           return v;
         }
       }
-      throw new ValidationException(EventTypes.GUARDRAIL_CHECKED.name(), "verdict",
+      throw new ValidationException(
+          EventTypes.GUARDRAIL_CHECKED.name(),
+          "verdict",
           "must be one of [passed, tripped] but was '" + wireName + "'");
     }
   }
@@ -108,18 +116,24 @@ public record GuardrailChecked(
     return new GuardrailChecked(name, stage, verdict, Checks.present(details, "details"));
   }
 
-  /** @return true when the guardrail stopped the content */
+  /**
+   * @return true when the guardrail stopped the content
+   */
   public boolean tripped() {
     return verdict == Verdict.TRIPPED;
   }
 
-  /** @return a copy of the details; changing it does not change this record */
+  /**
+   * @return a copy of the details; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> details() {
     return Checks.copy(details);
   }
 
-  /** @return {@link EventTypes#GUARDRAIL_CHECKED} */
+  /**
+   * @return {@link EventTypes#GUARDRAIL_CHECKED}
+   */
   @Override
   public EventType type() {
     return EventTypes.GUARDRAIL_CHECKED;

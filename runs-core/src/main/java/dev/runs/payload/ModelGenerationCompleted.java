@@ -42,7 +42,8 @@ public record ModelGenerationCompleted(
     @CheckedWhenPresent @NonNegative Optional<BigDecimal> cost,
     @CheckedWhenPresent(anyNumber = true) @NonNegative OptionalLong latencyMs,
     Optional<String> finishReason,
-    Optional<JsonNode> output) implements EventPayload {
+    Optional<JsonNode> output)
+    implements EventPayload {
 
   private static final String TYPE = EventTypes.MODEL_GENERATION_COMPLETED.name();
 
@@ -81,25 +82,33 @@ public record ModelGenerationCompleted(
     return new Builder(provider, model);
   }
 
-  /** @return a copy of the routing metadata; changing it does not change this record */
+  /**
+   * @return a copy of the routing metadata; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> route() {
     return Checks.copy(route);
   }
 
-  /** @return a copy of the parameters; changing it does not change this record */
+  /**
+   * @return a copy of the parameters; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> params() {
     return Checks.copy(params);
   }
 
-  /** @return a copy of the output; changing it does not change this record */
+  /**
+   * @return a copy of the output; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> output() {
     return Checks.copy(output);
   }
 
-  /** @return {@link EventTypes#MODEL_GENERATION_COMPLETED} */
+  /**
+   * @return {@link EventTypes#MODEL_GENERATION_COMPLETED}
+   */
   @Override
   public EventType type() {
     return EventTypes.MODEL_GENERATION_COMPLETED;
@@ -213,10 +222,12 @@ public record ModelGenerationCompleted(
       return output(TextNode.valueOf(Checks.present(text, "output").get()));
     }
 
-    /** @return the payload */
+    /**
+     * @return the payload
+     */
     public ModelGenerationCompleted build() {
-      return new ModelGenerationCompleted(provider, model, route, params, usage, cost, latencyMs,
-          finishReason, output);
+      return new ModelGenerationCompleted(
+          provider, model, route, params, usage, cost, latencyMs, finishReason, output);
     }
   }
 }

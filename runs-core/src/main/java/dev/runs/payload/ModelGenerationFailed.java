@@ -50,11 +50,13 @@ public record ModelGenerationFailed(
    * @return the payload, without usage, cost or latency
    */
   public static ModelGenerationFailed of(String provider, String model, ErrorInfo error) {
-    return new ModelGenerationFailed(provider, model, error, Optional.empty(), Optional.empty(),
-        OptionalLong.empty());
+    return new ModelGenerationFailed(
+        provider, model, error, Optional.empty(), Optional.empty(), OptionalLong.empty());
   }
 
-  /** @return {@link EventTypes#MODEL_GENERATION_FAILED} */
+  /**
+   * @return {@link EventTypes#MODEL_GENERATION_FAILED}
+   */
   @Override
   public EventType type() {
     return EventTypes.MODEL_GENERATION_FAILED;

@@ -49,23 +49,29 @@ public record ModelGenerationStarted(
    * @return the payload, without route
    */
   public static ModelGenerationStarted of(String provider, String model, JsonNode params) {
-    return new ModelGenerationStarted(provider, model, Checks.present(params, "params"),
-        Optional.empty());
+    return new ModelGenerationStarted(
+        provider, model, Checks.present(params, "params"), Optional.empty());
   }
 
-  /** @return a copy of the parameters; changing it does not change this record */
+  /**
+   * @return a copy of the parameters; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> params() {
     return Checks.copy(params);
   }
 
-  /** @return a copy of the routing metadata; changing it does not change this record */
+  /**
+   * @return a copy of the routing metadata; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> route() {
     return Checks.copy(route);
   }
 
-  /** @return {@link EventTypes#MODEL_GENERATION_STARTED} */
+  /**
+   * @return {@link EventTypes#MODEL_GENERATION_STARTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.MODEL_GENERATION_STARTED;

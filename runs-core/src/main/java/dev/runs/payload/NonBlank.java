@@ -7,10 +7,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a string component whose payload field must contain a character other than white space
- * (the kind <em>name</em> in {@code docs/events.md}). The record's constructor refuses a blank
- * value; for a component the store checks (a required one, or one marked {@link
- * CheckedWhenPresent}) an append refuses it too, and the JSON Schema says so.
+ * Marks a string component whose payload field must contain a character other than white space (the
+ * kind <em>name</em> in {@code docs/events.md}). The record's constructor refuses a blank value;
+ * for a component the store checks (a required one, or one marked {@link CheckedWhenPresent}) an
+ * append refuses it too, and the JSON Schema says so.
  *
  * <p>The store, the JSON Schema and the tables of {@code docs/events.md} read this annotation on
  * the core records of this package only.

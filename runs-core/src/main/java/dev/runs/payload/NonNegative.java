@@ -7,9 +7,9 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Marks a number component whose payload field must be at least 0. The record's constructor
- * refuses a negative value; for a component the store checks (a required one, or one marked
- * {@link CheckedWhenPresent}) an append refuses it too, and the JSON Schema says so.
+ * Marks a number component whose payload field must be at least 0. The record's constructor refuses
+ * a negative value; for a component the store checks (a required one, or one marked {@link
+ * CheckedWhenPresent}) an append refuses it too, and the JSON Schema says so.
  *
  * <p>The store, the JSON Schema and the tables of {@code docs/events.md} read this annotation on
  * the core records of this package only.

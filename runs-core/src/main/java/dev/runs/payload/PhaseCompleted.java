@@ -21,7 +21,9 @@ public record PhaseCompleted(@NonNegative OptionalLong durationMs) implements Ev
     Checks.nonNegative(EventTypes.PHASE_COMPLETED.name(), "duration_ms", durationMs);
   }
 
-  /** @return a payload without a duration */
+  /**
+   * @return a payload without a duration
+   */
   public static PhaseCompleted of() {
     return new PhaseCompleted(OptionalLong.empty());
   }
@@ -35,7 +37,9 @@ public record PhaseCompleted(@NonNegative OptionalLong durationMs) implements Ev
     return new PhaseCompleted(OptionalLong.of(duration.toMillis()));
   }
 
-  /** @return {@link EventTypes#PHASE_COMPLETED} */
+  /**
+   * @return {@link EventTypes#PHASE_COMPLETED}
+   */
   @Override
   public EventType type() {
     return EventTypes.PHASE_COMPLETED;

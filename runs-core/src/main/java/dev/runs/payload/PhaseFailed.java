@@ -35,7 +35,9 @@ public record PhaseFailed(ErrorInfo error) implements EventPayload {
     return new PhaseFailed(ErrorInfo.of(message));
   }
 
-  /** @return {@link EventTypes#PHASE_FAILED} */
+  /**
+   * @return {@link EventTypes#PHASE_FAILED}
+   */
   @Override
   public EventType type() {
     return EventTypes.PHASE_FAILED;

@@ -20,7 +20,9 @@ public record PhaseSkipped(Optional<String> reason) implements EventPayload {
     Objects.requireNonNull(reason, "reason");
   }
 
-  /** @return a payload without a reason */
+  /**
+   * @return a payload without a reason
+   */
   public static PhaseSkipped of() {
     return new PhaseSkipped(Optional.empty());
   }
@@ -33,7 +35,9 @@ public record PhaseSkipped(Optional<String> reason) implements EventPayload {
     return new PhaseSkipped(Checks.present(reason, "reason"));
   }
 
-  /** @return {@link EventTypes#PHASE_SKIPPED} */
+  /**
+   * @return {@link EventTypes#PHASE_SKIPPED}
+   */
   @Override
   public EventType type() {
     return EventTypes.PHASE_SKIPPED;

@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code phase.started}: a phase (a group of steps, e.g. {@code build} or {@code plan}) began.
- * The draft needs the envelope {@code step_id}, the phase's path: {@code
+ * {@code phase.started}: a phase (a group of steps, e.g. {@code build} or {@code plan}) began. The
+ * draft needs the envelope {@code step_id}, the phase's path: {@code
  * EventDraft.of(PhaseStarted.of("Build")).withStep("build")}.
  *
  * @param name a display name for the phase
@@ -21,7 +21,9 @@ public record PhaseStarted(Optional<String> name) implements EventPayload {
     Objects.requireNonNull(name, "name");
   }
 
-  /** @return a payload without a display name */
+  /**
+   * @return a payload without a display name
+   */
   public static PhaseStarted of() {
     return new PhaseStarted(Optional.empty());
   }
@@ -34,7 +36,9 @@ public record PhaseStarted(Optional<String> name) implements EventPayload {
     return new PhaseStarted(Checks.present(name, "name"));
   }
 
-  /** @return {@link EventTypes#PHASE_STARTED} */
+  /**
+   * @return {@link EventTypes#PHASE_STARTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.PHASE_STARTED;

@@ -39,7 +39,9 @@ public record RunCancelRequested(String reason, Optional<Trigger> trigger) imple
     return new RunCancelRequested(reason, Checks.present(trigger, "trigger"));
   }
 
-  /** @return {@link EventTypes#RUN_CANCEL_REQUESTED} */
+  /**
+   * @return {@link EventTypes#RUN_CANCEL_REQUESTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_CANCEL_REQUESTED;

@@ -39,13 +39,17 @@ public record RunCancelled(String reason, Optional<JsonNode> summary) implements
     return new RunCancelled(reason, Checks.present(summary, "summary"));
   }
 
-  /** @return a copy of the summary; changing it does not change this record */
+  /**
+   * @return a copy of the summary; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> summary() {
     return Checks.copy(summary);
   }
 
-  /** @return {@link EventTypes#RUN_CANCELLED} */
+  /**
+   * @return {@link EventTypes#RUN_CANCELLED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_CANCELLED;

@@ -20,7 +20,9 @@ public record RunCompleted(Optional<JsonNode> summary) implements EventPayload {
     summary = Checks.json(EventTypes.RUN_COMPLETED.name(), "summary", summary);
   }
 
-  /** @return a payload without a summary */
+  /**
+   * @return a payload without a summary
+   */
   public static RunCompleted of() {
     return new RunCompleted(Optional.empty());
   }
@@ -33,13 +35,17 @@ public record RunCompleted(Optional<JsonNode> summary) implements EventPayload {
     return new RunCompleted(Checks.present(summary, "summary"));
   }
 
-  /** @return a copy of the summary; changing it does not change this record */
+  /**
+   * @return a copy of the summary; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> summary() {
     return Checks.copy(summary);
   }
 
-  /** @return {@link EventTypes#RUN_COMPLETED} */
+  /**
+   * @return {@link EventTypes#RUN_COMPLETED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_COMPLETED;

@@ -40,13 +40,17 @@ public record RunFailed(ErrorInfo error, Optional<String> reason, Optional<JsonN
     return of(ErrorInfo.of(message));
   }
 
-  /** @return a copy of the summary; changing it does not change this record */
+  /**
+   * @return a copy of the summary; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> summary() {
     return Checks.copy(summary);
   }
 
-  /** @return {@link EventTypes#RUN_FAILED} */
+  /**
+   * @return {@link EventTypes#RUN_FAILED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_FAILED;

@@ -38,7 +38,9 @@ public record RunInterrupted(String reason, Optional<String> owner) implements E
     return new RunInterrupted(reason, Checks.present(owner, "owner"));
   }
 
-  /** @return {@link EventTypes#RUN_INTERRUPTED} */
+  /**
+   * @return {@link EventTypes#RUN_INTERRUPTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_INTERRUPTED;

@@ -18,7 +18,9 @@ public record RunQueued(Optional<String> reason) implements EventPayload {
     Objects.requireNonNull(reason, "reason");
   }
 
-  /** @return a payload without a reason */
+  /**
+   * @return a payload without a reason
+   */
   public static RunQueued of() {
     return new RunQueued(Optional.empty());
   }
@@ -31,7 +33,9 @@ public record RunQueued(Optional<String> reason) implements EventPayload {
     return new RunQueued(Checks.present(reason, "reason"));
   }
 
-  /** @return {@link EventTypes#RUN_QUEUED} */
+  /**
+   * @return {@link EventTypes#RUN_QUEUED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_QUEUED;

@@ -8,13 +8,14 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code run.resumed}: the same run continues after a failure, a cancel or an interruption
- * (status failed, cancelled or interrupted &rarr; running).
+ * {@code run.resumed}: the same run continues after a failure, a cancel or an interruption (status
+ * failed, cancelled or interrupted &rarr; running).
  *
  * @param trigger the explicit action that resumed it
  * @param reason why, for people
  */
-public record RunResumed(Optional<Trigger> trigger, Optional<String> reason) implements EventPayload {
+public record RunResumed(Optional<Trigger> trigger, Optional<String> reason)
+    implements EventPayload {
 
   /** Checks the components. */
   public RunResumed {
@@ -22,7 +23,9 @@ public record RunResumed(Optional<Trigger> trigger, Optional<String> reason) imp
     Objects.requireNonNull(reason, "reason");
   }
 
-  /** @return a payload without a trigger or a reason */
+  /**
+   * @return a payload without a trigger or a reason
+   */
   public static RunResumed of() {
     return new RunResumed(Optional.empty(), Optional.empty());
   }
@@ -44,7 +47,9 @@ public record RunResumed(Optional<Trigger> trigger, Optional<String> reason) imp
     return new RunResumed(Checks.present(trigger, "trigger"), Checks.present(reason, "reason"));
   }
 
-  /** @return {@link EventTypes#RUN_RESUMED} */
+  /**
+   * @return {@link EventTypes#RUN_RESUMED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_RESUMED;

@@ -18,7 +18,9 @@ public record RunStarted(Optional<String> owner) implements EventPayload {
     Objects.requireNonNull(owner, "owner");
   }
 
-  /** @return a payload without an owner */
+  /**
+   * @return a payload without an owner
+   */
   public static RunStarted of() {
     return new RunStarted(Optional.empty());
   }
@@ -31,7 +33,9 @@ public record RunStarted(Optional<String> owner) implements EventPayload {
     return new RunStarted(Checks.present(owner, "owner"));
   }
 
-  /** @return {@link EventTypes#RUN_STARTED} */
+  /**
+   * @return {@link EventTypes#RUN_STARTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.RUN_STARTED;

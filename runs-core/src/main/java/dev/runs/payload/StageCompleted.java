@@ -13,7 +13,8 @@ import java.util.Objects;
  *
  * @param stageKey the stage, e.g. {@code fetch}
  * @param attempt the stage attempt, at least 0 (stores number attempts from 1)
- * @param manifestSha256 sha256 of the attempt's {@code manifest.json} ({@link StageManifest#sha256()})
+ * @param manifestSha256 sha256 of the attempt's {@code manifest.json} ({@link
+ *     StageManifest#sha256()})
  */
 public record StageCompleted(
     @NonBlank String stageKey, @NonNegative int attempt, @NonBlank String manifestSha256)
@@ -49,7 +50,9 @@ public record StageCompleted(
     return new StageCompleted(manifest.stageKey(), manifest.attempt(), manifest.sha256());
   }
 
-  /** @return {@link EventTypes#STAGE_COMPLETED} */
+  /**
+   * @return {@link EventTypes#STAGE_COMPLETED}
+   */
   @Override
   public EventType type() {
     return EventTypes.STAGE_COMPLETED;

@@ -28,7 +28,8 @@ public record StepCompleted(
     Optional<JsonNode> output,
     Optional<String> outputSha256,
     Optional<String> outputRef,
-    @NonNegative OptionalLong durationMs) implements EventPayload {
+    @NonNegative OptionalLong durationMs)
+    implements EventPayload {
 
   /** Checks the components and copies the output. */
   public StepCompleted {
@@ -38,10 +39,12 @@ public record StepCompleted(
     Checks.nonNegative(EventTypes.STEP_COMPLETED.name(), "duration_ms", durationMs);
   }
 
-  /** @return a payload with no fields */
+  /**
+   * @return a payload with no fields
+   */
   public static StepCompleted of() {
-    return new StepCompleted(Optional.empty(), Optional.empty(), Optional.empty(),
-        OptionalLong.empty());
+    return new StepCompleted(
+        Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.empty());
   }
 
   /**
@@ -49,22 +52,28 @@ public record StepCompleted(
    * @return the payload, with only the output
    */
   public static StepCompleted of(JsonNode output) {
-    return new StepCompleted(Checks.present(output, "output"), Optional.empty(), Optional.empty(),
-        OptionalLong.empty());
+    return new StepCompleted(
+        Checks.present(output, "output"), Optional.empty(), Optional.empty(), OptionalLong.empty());
   }
 
-  /** @return a builder with no field set */
+  /**
+   * @return a builder with no field set
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** @return a copy of the output; changing it does not change this record */
+  /**
+   * @return a copy of the output; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> output() {
     return Checks.copy(output);
   }
 
-  /** @return {@link EventTypes#STEP_COMPLETED} */
+  /**
+   * @return {@link EventTypes#STEP_COMPLETED}
+   */
   @Override
   public EventType type() {
     return EventTypes.STEP_COMPLETED;
@@ -84,8 +93,8 @@ public record StepCompleted(
      * @return this builder
      */
     public Builder output(JsonNode value) {
-      this.output = Checks.json(EventTypes.STEP_COMPLETED.name(), "output",
-          Checks.present(value, "output"));
+      this.output =
+          Checks.json(EventTypes.STEP_COMPLETED.name(), "output", Checks.present(value, "output"));
       return this;
     }
 
@@ -112,8 +121,9 @@ public record StepCompleted(
      * @return this builder
      */
     public Builder durationMs(long millis) {
-      this.durationMs = OptionalLong.of(
-          Checks.nonNegative(EventTypes.STEP_COMPLETED.name(), "duration_ms", millis));
+      this.durationMs =
+          OptionalLong.of(
+              Checks.nonNegative(EventTypes.STEP_COMPLETED.name(), "duration_ms", millis));
       return this;
     }
 
@@ -125,7 +135,9 @@ public record StepCompleted(
       return durationMs(Objects.requireNonNull(duration, "duration").toMillis());
     }
 
-    /** @return the payload */
+    /**
+     * @return the payload
+     */
     public StepCompleted build() {
       return new StepCompleted(output, outputSha256, outputRef, durationMs);
     }

@@ -36,7 +36,9 @@ public record StepFailed(ErrorInfo error) implements EventPayload {
     return new StepFailed(ErrorInfo.of(message));
   }
 
-  /** @return {@link EventTypes#STEP_FAILED} */
+  /**
+   * @return {@link EventTypes#STEP_FAILED}
+   */
   @Override
   public EventType type() {
     return EventTypes.STEP_FAILED;

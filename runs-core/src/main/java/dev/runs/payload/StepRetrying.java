@@ -31,7 +31,9 @@ public record StepRetrying(
   public StepRetrying {
     Objects.requireNonNull(error, "error");
     if (nextAttempt < 1) {
-      throw new ValidationException(EventTypes.STEP_RETRYING.name(), "next_attempt",
+      throw new ValidationException(
+          EventTypes.STEP_RETRYING.name(),
+          "next_attempt",
           "must be at least 1 but was " + nextAttempt);
     }
     Checks.nonNegative(EventTypes.STEP_RETRYING.name(), "delay_ms", delayMs);
@@ -53,11 +55,13 @@ public record StepRetrying(
    */
   public static StepRetrying of(int nextAttempt, Duration delay, ErrorInfo error) {
     Objects.requireNonNull(delay, "delay");
-    return new StepRetrying(nextAttempt, OptionalLong.of(delay.toMillis()),
-        Checks.present(error, "error"));
+    return new StepRetrying(
+        nextAttempt, OptionalLong.of(delay.toMillis()), Checks.present(error, "error"));
   }
 
-  /** @return {@link EventTypes#STEP_RETRYING} */
+  /**
+   * @return {@link EventTypes#STEP_RETRYING}
+   */
   @Override
   public EventType type() {
     return EventTypes.STEP_RETRYING;

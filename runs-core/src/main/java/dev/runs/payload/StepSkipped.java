@@ -7,8 +7,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code step.skipped}: a step was not executed. The draft needs the envelope {@code step_id}
- * (set with {@code EventDraft.withStep}); an attempt is not needed.
+ * {@code step.skipped}: a step was not executed. The draft needs the envelope {@code step_id} (set
+ * with {@code EventDraft.withStep}); an attempt is not needed.
  *
  * @param reason why, e.g. {@code output cached} or {@code condition false}
  */
@@ -20,7 +20,9 @@ public record StepSkipped(Optional<String> reason) implements EventPayload {
     Objects.requireNonNull(reason, "reason");
   }
 
-  /** @return a payload without a reason */
+  /**
+   * @return a payload without a reason
+   */
   public static StepSkipped of() {
     return new StepSkipped(Optional.empty());
   }
@@ -33,7 +35,9 @@ public record StepSkipped(Optional<String> reason) implements EventPayload {
     return new StepSkipped(Checks.present(reason, "reason"));
   }
 
-  /** @return {@link EventTypes#STEP_SKIPPED} */
+  /**
+   * @return {@link EventTypes#STEP_SKIPPED}
+   */
   @Override
   public EventType type() {
     return EventTypes.STEP_SKIPPED;

@@ -21,7 +21,9 @@ public record StepStarted(Optional<JsonNode> input) implements EventPayload {
     input = Checks.json(EventTypes.STEP_STARTED.name(), "input", input);
   }
 
-  /** @return a payload without input */
+  /**
+   * @return a payload without input
+   */
   public static StepStarted of() {
     return new StepStarted(Optional.empty());
   }
@@ -34,13 +36,17 @@ public record StepStarted(Optional<JsonNode> input) implements EventPayload {
     return new StepStarted(Checks.present(input, "input"));
   }
 
-  /** @return a copy of the input; changing it does not change this record */
+  /**
+   * @return a copy of the input; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> input() {
     return Checks.copy(input);
   }
 
-  /** @return {@link EventTypes#STEP_STARTED} */
+  /**
+   * @return {@link EventTypes#STEP_STARTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.STEP_STARTED;

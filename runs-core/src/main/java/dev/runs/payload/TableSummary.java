@@ -9,8 +9,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * {@code table.summary}: the run produced or changed a table (a data set, a query result, a
- * sheet).
+ * {@code table.summary}: the run produced or changed a table (a data set, a query result, a sheet).
  *
  * @param table the table's name, e.g. {@code customers_clean}
  * @param rows how many rows it has, at least 0
@@ -41,16 +40,21 @@ public record TableSummary(
    * @return the payload, without details
    */
   public static TableSummary of(String table, long rows, long columns) {
-    return new TableSummary(table, OptionalLong.of(rows), OptionalLong.of(columns), Optional.empty());
+    return new TableSummary(
+        table, OptionalLong.of(rows), OptionalLong.of(columns), Optional.empty());
   }
 
-  /** @return a copy of the details; changing it does not change this record */
+  /**
+   * @return a copy of the details; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> details() {
     return Checks.copy(details);
   }
 
-  /** @return {@link EventTypes#TABLE_SUMMARY} */
+  /**
+   * @return {@link EventTypes#TABLE_SUMMARY}
+   */
   @Override
   public EventType type() {
     return EventTypes.TABLE_SUMMARY;

@@ -23,7 +23,9 @@ public record TokenUsage(@NonNegative long inputTokens, @NonNegative long output
     return new TokenUsage(inputTokens, outputTokens);
   }
 
-  /** @return input plus output tokens */
+  /**
+   * @return input plus output tokens
+   */
   public long totalTokens() {
     return Math.addExact(inputTokens, outputTokens);
   }

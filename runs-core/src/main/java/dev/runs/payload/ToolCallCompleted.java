@@ -38,7 +38,8 @@ public record ToolCallCompleted(
    * @return the payload, with no optional field
    */
   public static ToolCallCompleted of(String toolName) {
-    return new ToolCallCompleted(toolName, Optional.empty(), Optional.empty(), OptionalLong.empty());
+    return new ToolCallCompleted(
+        toolName, Optional.empty(), Optional.empty(), OptionalLong.empty());
   }
 
   /**
@@ -47,17 +48,21 @@ public record ToolCallCompleted(
    * @return the payload, without version or latency
    */
   public static ToolCallCompleted of(String toolName, JsonNode result) {
-    return new ToolCallCompleted(toolName, Optional.empty(), Checks.present(result, "result"),
-        OptionalLong.empty());
+    return new ToolCallCompleted(
+        toolName, Optional.empty(), Checks.present(result, "result"), OptionalLong.empty());
   }
 
-  /** @return a copy of the result; changing it does not change this record */
+  /**
+   * @return a copy of the result; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> result() {
     return Checks.copy(result);
   }
 
-  /** @return {@link EventTypes#TOOL_CALL_COMPLETED} */
+  /**
+   * @return {@link EventTypes#TOOL_CALL_COMPLETED}
+   */
   @Override
   public EventType type() {
     return EventTypes.TOOL_CALL_COMPLETED;

@@ -6,8 +6,8 @@ import dev.runs.EventTypes;
 import java.util.Objects;
 
 /**
- * {@code tool.call.failed}: a tool call failed. Point it at its {@link ToolCallStarted} with
- * {@code EventDraft.withParent}.
+ * {@code tool.call.failed}: a tool call failed. Point it at its {@link ToolCallStarted} with {@code
+ * EventDraft.withParent}.
  *
  * @param toolName the tool's name
  * @param error what went wrong; {@code error.message} is required
@@ -39,7 +39,9 @@ public record ToolCallFailed(@NonBlank String toolName, ErrorInfo error) impleme
     return new ToolCallFailed(toolName, ErrorInfo.of(message));
   }
 
-  /** @return {@link EventTypes#TOOL_CALL_FAILED} */
+  /**
+   * @return {@link EventTypes#TOOL_CALL_FAILED}
+   */
   @Override
   public EventType type() {
     return EventTypes.TOOL_CALL_FAILED;

@@ -8,8 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@code tool.call.started}: an agent called a tool (a function, an API, a sub-process). Its
- * {@link ToolCallCompleted} or {@link ToolCallFailed} should point back at it with {@code
+ * {@code tool.call.started}: an agent called a tool (a function, an API, a sub-process). Its {@link
+ * ToolCallCompleted} or {@link ToolCallFailed} should point back at it with {@code
  * EventDraft.withParent}.
  *
  * @param toolName the tool's name, e.g. {@code web_search}
@@ -45,13 +45,17 @@ public record ToolCallStarted(
     return new ToolCallStarted(toolName, Optional.empty(), Checks.present(arguments, "arguments"));
   }
 
-  /** @return a copy of the arguments; changing it does not change this record */
+  /**
+   * @return a copy of the arguments; changing it does not change this record
+   */
   @Override
   public Optional<JsonNode> arguments() {
     return Checks.copy(arguments);
   }
 
-  /** @return {@link EventTypes#TOOL_CALL_STARTED} */
+  /**
+   * @return {@link EventTypes#TOOL_CALL_STARTED}
+   */
   @Override
   public EventType type() {
     return EventTypes.TOOL_CALL_STARTED;

@@ -19,7 +19,8 @@ public record ValidationSummary(
     @NonBlank String name,
     boolean passed,
     @NonNegative OptionalLong checks,
-    @NonNegative OptionalLong failures) implements EventPayload {
+    @NonNegative OptionalLong failures)
+    implements EventPayload {
 
   /** Checks the components. */
   public ValidationSummary {
@@ -45,11 +46,13 @@ public record ValidationSummary(
    * @return the payload; it passed when no check failed
    */
   public static ValidationSummary of(String name, long checks, long failures) {
-    return new ValidationSummary(name, failures == 0, OptionalLong.of(checks),
-        OptionalLong.of(failures));
+    return new ValidationSummary(
+        name, failures == 0, OptionalLong.of(checks), OptionalLong.of(failures));
   }
 
-  /** @return {@link EventTypes#VALIDATION_SUMMARY} */
+  /**
+   * @return {@link EventTypes#VALIDATION_SUMMARY}
+   */
   @Override
   public EventType type() {
     return EventTypes.VALIDATION_SUMMARY;

@@ -9,11 +9,11 @@
  * the field. The envelope fields some types need ({@code step_id}, {@code attempt}) are set on the
  * {@link dev.runs.EventDraft}, not here.
  *
- * <p>The records are the one source of the taxonomy's payload rules: the store's append checks,
- * the JSON Schema's payload rules and the tables of {@code docs/events.md} are derived from their
- * components (a component that is not optional is required; its Java type gives the JSON kind)
- * and the annotations {@link dev.runs.payload.NonBlank}, {@link dev.runs.payload.NonNegative},
- * {@link dev.runs.payload.CheckedWhenPresent} and {@link dev.runs.payload.Envelope}.
+ * <p>The records are the one source of the taxonomy's payload rules: the store's append checks, the
+ * JSON Schema's payload rules and the tables of {@code docs/events.md} are derived from their
+ * components (a component that is not optional is required; its Java type gives the JSON kind) and
+ * the annotations {@link dev.runs.payload.NonBlank}, {@link dev.runs.payload.NonNegative}, {@link
+ * dev.runs.payload.CheckedWhenPresent} and {@link dev.runs.payload.Envelope}.
  */
 @NullMarked
 package dev.runs.payload;

@@ -29,10 +29,14 @@ import java.util.Set;
  * failed. Not thread-safe: one engine thread handles a batch.
  */
 public interface RunBatch {
-  /** @return the run */
+  /**
+   * @return the run
+   */
   RunId runId();
 
-  /** @return the idempotency keys the drafts of this batch carry; look these up before planning */
+  /**
+   * @return the idempotency keys the drafts of this batch carry; look these up before planning
+   */
   Set<String> idempotencyKeys();
 
   /**
@@ -46,7 +50,9 @@ public interface RunBatch {
    */
   List<RunEvent> plan(Optional<RunHead> head, Map<String, RunEvent> known);
 
-  /** @return the head after the planned events; call after {@link #plan} */
+  /**
+   * @return the head after the planned events; call after {@link #plan}
+   */
   RunHead headAfter();
 
   /**

@@ -30,18 +30,20 @@ public final class RunStoreFactory {
    * added to it as suppressed), so a failed open leaves nothing open.
    *
    * @param location the location and options the store is opened with
-   * @param opener opens the engine for the location, on the calling thread; it reads and checks
-   *     the location's parameters, throws {@link dev.runs.StoreConfigurationException} for an
-   *     unusable location and {@link dev.runs.StoreIoException} when the medium fails, and when
-   *     it throws has released whatever it had opened
+   * @param opener opens the engine for the location, on the calling thread; it reads and checks the
+   *     location's parameters, throws {@link dev.runs.StoreConfigurationException} for an unusable
+   *     location and {@link dev.runs.StoreIoException} when the medium fails, and when it throws
+   *     has released whatever it had opened
    * @return the store; closing it closes the engine
    */
   public static RunStore open(
       StoreLocation location, Function<? super StoreLocation, ? extends StorageEngine> opener) {
     Objects.requireNonNull(location, "location");
     Objects.requireNonNull(opener, "opener");
-    StorageEngine engine = Objects.requireNonNull(opener.apply(location),
-        () -> "the engine opener for " + location.redacted() + " returned null");
+    StorageEngine engine =
+        Objects.requireNonNull(
+            opener.apply(location),
+            () -> "the engine opener for " + location.redacted() + " returned null");
     try {
       return create(engine, location);
     } catch (RuntimeException | Error e) {

@@ -9,9 +9,9 @@ import java.util.HexFormat;
 import java.util.Objects;
 
 /**
- * SHA-256 as Runs writes it everywhere: 64 lowercase hex digits. Stage manifests, config
- * snapshots and store-internal names (such as the file store's trigger index) all hash through
- * this class, so a hash computed by one store or by the core always matches another's.
+ * SHA-256 as Runs writes it everywhere: 64 lowercase hex digits. Stage manifests, config snapshots
+ * and store-internal names (such as the file store's trigger index) all hash through this class, so
+ * a hash computed by one store or by the core always matches another's.
  *
  * <p>Stateless and thread-safe; every call uses its own {@link MessageDigest}.
  */
@@ -21,8 +21,8 @@ public final class Sha256 {
   private Sha256() {}
 
   /**
-   * Starts a digest, for content hashed piece by piece while it is written or read; finish it
-   * with {@link #hex(MessageDigest)}.
+   * Starts a digest, for content hashed piece by piece while it is written or read; finish it with
+   * {@link #hex(MessageDigest)}.
    *
    * @return a new SHA-256 digest, owned by the caller (not thread-safe)
    */

@@ -29,8 +29,8 @@ import org.jspecify.annotations.Nullable;
  * another size or another sha256, and phrases the errors. {@link StorageEngine#readStageFile} and
  * {@link StorageEngine#verifyStage} are meant to be a lookup plus one call here.
  *
- * <p>Stateless and thread-safe. Each call reads the files it checks once, in bounded memory
- * (except the bytes {@link #read} returns).
+ * <p>Stateless and thread-safe. Each call reads the files it checks once, in bounded memory (except
+ * the bytes {@link #read} returns).
  */
 public final class StageIntegrity {
   /** The name of the manifest file of an attempt, as problems about the manifest report it. */
@@ -43,8 +43,8 @@ public final class StageIntegrity {
   /**
    * Byte access to the stored files of one stage attempt.
    *
-   * <p>Called on the thread that called {@link #read} or {@link #verify}, once per listed file;
-   * the stream returned is read to its end and closed by the caller.
+   * <p>Called on the thread that called {@link #read} or {@link #verify}, once per listed file; the
+   * stream returned is read to its end and closed by the caller.
    */
   @FunctionalInterface
   public interface Source {
@@ -80,8 +80,8 @@ public final class StageIntegrity {
    * @return the content, whose size and sha256 match the manifest
    * @throws ValidationException when the manifest lists no such file
    * @throws StoreCorruptedException when the file is missing or differs from the manifest; the
-   *     message names the run, stage, attempt and path and says "missing", the sizes in "bytes",
-   *     or both sha256 values
+   *     message names the run, stage, attempt and path and says "missing", the sizes in "bytes", or
+   *     both sha256 values
    * @throws StoreIoException when the source fails
    */
   public static byte[] read(StageManifest manifest, String path, String where, Source source) {
@@ -89,11 +89,32 @@ public final class StageIntegrity {
     Objects.requireNonNull(path, "path");
     Objects.requireNonNull(where, "where");
     Objects.requireNonNull(source, "source");
-    StageManifest.Entry entry = manifest.file(path).orElseThrow(() -> new ValidationException(
-        "path", "stage '" + manifest.stageKey() + "' attempt " + manifest.attempt() + " of run "
-            + manifest.runId() + " has no file '" + path + "'"));
-    String context = where + ": run " + manifest.runId() + " stage '" + manifest.stageKey()
-        + "' attempt " + manifest.attempt() + ": " + path;
+    StageManifest.Entry entry =
+        manifest
+            .file(path)
+            .orElseThrow(
+                () ->
+                    new ValidationException(
+                        "path",
+                        "stage '"
+                            + manifest.stageKey()
+                            + "' attempt "
+                            + manifest.attempt()
+                            + " of run "
+                            + manifest.runId()
+                            + " has no file '"
+                            + path
+                            + "'"));
+    String context =
+        where
+            + ": run "
+            + manifest.runId()
+            + " stage '"
+            + manifest.stageKey()
+            + "' attempt "
+            + manifest.attempt()
+            + ": "
+            + path;
     Measured m;
     try {
       Optional<InputStream> in = source.open(path);
@@ -105,12 +126,12 @@ public final class StageIntegrity {
       throw new StoreIoException(context + ": reading failed: " + e, e);
     }
     if (m.size() != entry.size()) {
-      throw new StoreCorruptedException(context + " has " + m.size()
-          + " bytes but the manifest says " + entry.size());
+      throw new StoreCorruptedException(
+          context + " has " + m.size() + " bytes but the manifest says " + entry.size());
     }
     if (!m.sha256().equals(entry.sha256())) {
-      throw new StoreCorruptedException(context + " has sha256 " + m.sha256()
-          + " but the manifest says " + entry.sha256());
+      throw new StoreCorruptedException(
+          context + " has sha256 " + m.sha256() + " but the manifest says " + entry.sha256());
     }
     byte[] content = m.content();
     if (content == null) {
@@ -146,41 +167,63 @@ public final class StageIntegrity {
       try {
         checkPath(e.path());
       } catch (ValidationException unsafe) {
-        problems.add(new StageVerification.Problem(e.path(),
-            StageVerification.Kind.MANIFEST_UNREADABLE,
-            "the manifest lists an unsafe path: " + unsafe.getMessage()));
+        problems.add(
+            new StageVerification.Problem(
+                e.path(),
+                StageVerification.Kind.MANIFEST_UNREADABLE,
+                "the manifest lists an unsafe path: " + unsafe.getMessage()));
         continue;
       }
       Measured m;
       try {
         Optional<InputStream> in = source.open(e.path());
         if (in.isEmpty()) {
-          problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.MISSING,
-              "listed in the manifest with " + e.size() + " bytes, not stored"));
+          problems.add(
+              new StageVerification.Problem(
+                  e.path(),
+                  StageVerification.Kind.MISSING,
+                  "listed in the manifest with " + e.size() + " bytes, not stored"));
           continue;
         }
         m = measure(in.get(), -1);
       } catch (IOException io) {
-        throw new StoreIoException(where + ": run " + manifest.runId() + ": verifying stage '"
-            + manifest.stageKey() + "' attempt " + manifest.attempt() + " failed reading "
-            + e.path() + ": " + io, io);
+        throw new StoreIoException(
+            where
+                + ": run "
+                + manifest.runId()
+                + ": verifying stage '"
+                + manifest.stageKey()
+                + "' attempt "
+                + manifest.attempt()
+                + " failed reading "
+                + e.path()
+                + ": "
+                + io,
+            io);
       }
       if (m.size() != e.size()) {
-        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.SIZE_MISMATCH,
-            "manifest says " + e.size() + " bytes, found " + m.size()));
+        problems.add(
+            new StageVerification.Problem(
+                e.path(),
+                StageVerification.Kind.SIZE_MISMATCH,
+                "manifest says " + e.size() + " bytes, found " + m.size()));
       } else if (!m.sha256().equals(e.sha256())) {
-        problems.add(new StageVerification.Problem(e.path(), StageVerification.Kind.HASH_MISMATCH,
-            "manifest says sha256 " + e.sha256() + ", found " + m.sha256()));
+        problems.add(
+            new StageVerification.Problem(
+                e.path(),
+                StageVerification.Kind.HASH_MISMATCH,
+                "manifest says sha256 " + e.sha256() + ", found " + m.sha256()));
       }
     }
     for (String path : new TreeSet<>(storedPaths)) {
       if (!listed.contains(path) && !path.equals(MANIFEST)) {
-        problems.add(new StageVerification.Problem(path, StageVerification.Kind.UNLISTED,
-            "stored but not listed in the manifest"));
+        problems.add(
+            new StageVerification.Problem(
+                path, StageVerification.Kind.UNLISTED, "stored but not listed in the manifest"));
       }
     }
-    return new StageVerification(manifest.runId(), manifest.stageKey(), manifest.attempt(),
-        problems);
+    return new StageVerification(
+        manifest.runId(), manifest.stageKey(), manifest.attempt(), problems);
   }
 
   /**
@@ -195,13 +238,18 @@ public final class StageIntegrity {
   public static StageVerification unreadableManifest(
       RunId runId, String stageKey, int attempt, String detail) {
     Objects.requireNonNull(detail, "detail");
-    return new StageVerification(runId, stageKey, attempt, List.of(new StageVerification.Problem(
-        MANIFEST, StageVerification.Kind.MANIFEST_UNREADABLE, detail)));
+    return new StageVerification(
+        runId,
+        stageKey,
+        attempt,
+        List.of(
+            new StageVerification.Problem(
+                MANIFEST, StageVerification.Kind.MANIFEST_UNREADABLE, detail)));
   }
 
   /**
-   * The error for a stage attempt that does not exist (or, in stores that show it, has no
-   * manifest yet).
+   * The error for a stage attempt that does not exist (or, in stores that show it, has no manifest
+   * yet).
    *
    * @param runId the run
    * @param stageKey the stage
@@ -209,14 +257,14 @@ public final class StageIntegrity {
    * @return the exception to throw
    */
   public static ValidationException noSuchAttempt(RunId runId, String stageKey, int attempt) {
-    return new ValidationException("stage", "run " + runId + " has no stage '" + stageKey
-        + "' attempt " + attempt);
+    return new ValidationException(
+        "stage", "run " + runId + " has no stage '" + stageKey + "' attempt " + attempt);
   }
 
   /**
    * Checks the relative path of a stage file: {@code input.json}, {@code output.json} or {@code
-   * artifacts/<name>} with a valid {@linkplain StageArtifact#checkName artifact name}. Such a
-   * path never leaves its attempt's directory.
+   * artifacts/<name>} with a valid {@linkplain StageArtifact#checkName artifact name}. Such a path
+   * never leaves its attempt's directory.
    *
    * @param path the path
    * @throws ValidationException naming the path when it is anything else
@@ -227,8 +275,8 @@ public final class StageIntegrity {
       return;
     }
     if (!path.startsWith("artifacts/")) {
-      throw new ValidationException("path", "'" + path
-          + "' must be input.json, output.json or artifacts/<name>");
+      throw new ValidationException(
+          "path", "'" + path + "' must be input.json, output.json or artifacts/<name>");
     }
     StageArtifact.checkName(path.substring("artifacts/".length()));
   }
@@ -244,8 +292,8 @@ public final class StageIntegrity {
   private static Measured measure(InputStream in, long keep) throws IOException {
     try (InputStream stream = in) {
       MessageDigest digest = Sha256.newDigest();
-      ByteArrayOutputStream kept = keep >= 0
-          ? new ByteArrayOutputStream((int) Math.min(keep, 1 << 16)) : null;
+      ByteArrayOutputStream kept =
+          keep >= 0 ? new ByteArrayOutputStream((int) Math.min(keep, 1 << 16)) : null;
       long limit = Math.min(keep, MAX_FILE_BYTES);
       byte[] buffer = new byte[64 * 1024];
       long size = 0;

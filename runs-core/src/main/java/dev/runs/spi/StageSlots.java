@@ -10,9 +10,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Numbers a stage write the way every store must: the stage's position among the run's stages
- * and the attempt's number. An engine feeds in what it has stored for the run, then asks for the
- * slot, all while holding whatever lock or transaction keeps other writers of the run out:
+ * Numbers a stage write the way every store must: the stage's position among the run's stages and
+ * the attempt's number. An engine feeds in what it has stored for the run, then asks for the slot,
+ * all while holding whatever lock or transaction keeps other writers of the run out:
  *
  * <pre>{@code
  * StageSlots slots = StageSlots.of(runId, write);
@@ -22,12 +22,12 @@ import java.util.Set;
  * StageManifest manifest = slots.manifest(now); // or position() and attempt()
  * }</pre>
  *
- * <p>The rule: a key that is already stored keeps its position (the lowest one recorded, should
- * a damaged store hold two), a new key takes one more than the highest position recorded (1 for
- * the first stage). The attempt is the write's own number, refused with {@link
- * StageExistsException} when that attempt of the key was recorded, or else one more than the
- * highest attempt of the key recorded (1 for the first). Attempts left without a manifest by a
- * failed write count as taken if the engine records them, so they are never overwritten.
+ * <p>The rule: a key that is already stored keeps its position (the lowest one recorded, should a
+ * damaged store hold two), a new key takes one more than the highest position recorded (1 for the
+ * first stage). The attempt is the write's own number, refused with {@link StageExistsException}
+ * when that attempt of the key was recorded, or else one more than the highest attempt of the key
+ * recorded (1 for the first). Attempts left without a manifest by a failed write count as taken if
+ * the engine records them, so they are never overwritten.
  *
  * <p>Not thread-safe: one instance serves one write on one thread.
  */
@@ -69,8 +69,8 @@ public final class StageSlots {
   public StageSlots add(String stageKey, int position, int attempt) {
     addStage(stageKey, position);
     if (attempt < 1) {
-      throw new IllegalArgumentException("run " + runId + " stage '" + stageKey + "': attempt "
-          + attempt + " is below 1");
+      throw new IllegalArgumentException(
+          "run " + runId + " stage '" + stageKey + "': attempt " + attempt + " is below 1");
     }
     if (stageKey.equals(write.stageKey())) {
       attempts.add(attempt);
@@ -90,8 +90,8 @@ public final class StageSlots {
   }
 
   /**
-   * Records that a stage holds a position, whether or not any attempt of it is stored: for
-   * engines that keep stages apart from attempts, such as the file store's stage directories.
+   * Records that a stage holds a position, whether or not any attempt of it is stored: for engines
+   * that keep stages apart from attempts, such as the file store's stage directories.
    *
    * @param stageKey the stage key
    * @param position its position
@@ -101,8 +101,8 @@ public final class StageSlots {
   public StageSlots addStage(String stageKey, int position) {
     Objects.requireNonNull(stageKey, "stageKey");
     if (position < 1) {
-      throw new IllegalArgumentException("run " + runId + " stage '" + stageKey + "': position "
-          + position + " is below 1");
+      throw new IllegalArgumentException(
+          "run " + runId + " stage '" + stageKey + "': position " + position + " is below 1");
     }
     maxPosition = Math.max(maxPosition, position);
     if (stageKey.equals(write.stageKey()) && (keyPosition == 0 || position < keyPosition)) {

@@ -25,10 +25,10 @@ import java.util.function.Consumer;
  *
  * <p>The rules that are not about the medium are written once, outside the engines: sequences and
  * idempotency are planned by {@link RunBatch}, stage positions and attempts by {@link StageSlots},
- * stage file checks by {@link StageIntegrity}, hashes by {@link Sha256}, and the lease rules by
- * the core, which asks the engine for one conditional write ({@link #compareAndSetLease}). A
- * provider opens its engine through {@link RunStoreFactory#open}. Arguments the core passes are
- * already validated and never null.
+ * stage file checks by {@link StageIntegrity}, hashes by {@link Sha256}, and the lease rules by the
+ * core, which asks the engine for one conditional write ({@link #compareAndSetLease}). A provider
+ * opens its engine through {@link RunStoreFactory#open}. Arguments the core passes are already
+ * validated and never null.
  *
  * <p>Threads: {@link #commit(List)} is called by the core's commit lanes; two lanes never pass
  * batches of the same run at once, but with several lanes commits for different runs run in
@@ -53,10 +53,10 @@ public interface StorageEngine extends AutoCloseable {
   /**
    * Whether {@link #commit(List)} may run on an appending caller's thread. When true, a blocking
    * append that finds no commit in progress commits its batch itself instead of handing it to a
-   * commit thread and waiting to be woken, which saves two thread switches per commit. Return
-   * true only if a commit cannot be harmed by the calling thread's state, in particular by an
-   * interrupt: {@link java.nio.channels.FileChannel} closes itself when the thread using it is
-   * interrupted, so engines writing through file channels keep the default, false.
+   * commit thread and waiting to be woken, which saves two thread switches per commit. Return true
+   * only if a commit cannot be harmed by the calling thread's state, in particular by an interrupt:
+   * {@link java.nio.channels.FileChannel} closes itself when the thread using it is interrupted, so
+   * engines writing through file channels keep the default, false.
    *
    * @return true to allow commits on callers' threads
    */
@@ -67,8 +67,7 @@ public interface StorageEngine extends AutoCloseable {
   /**
    * Atomically creates a run: stores the record and its first event. If a run with the record's
    * trigger id exists, returns it with {@code created == false} and writes nothing; if the id is
-   * taken by another trigger, throws {@link dev.runs.RunAlreadyExistsException}. Durable on
-   * return.
+   * taken by another trigger, throws {@link dev.runs.RunAlreadyExistsException}. Durable on return.
    *
    * @param record the record
    * @param createdEvent the {@code run.created} event, sequence 1
@@ -121,8 +120,8 @@ public interface StorageEngine extends AutoCloseable {
   RunPage list(RunQuery query);
 
   /**
-   * Writes a stage attempt atomically: files first, manifest last, so an attempt with a manifest
-   * is complete. The slot comes from {@link StageSlots}: while holding what keeps the run's other
+   * Writes a stage attempt atomically: files first, manifest last, so an attempt with a manifest is
+   * complete. The slot comes from {@link StageSlots}: while holding what keeps the run's other
    * stage writers out (a lock, a transaction), feed it every stored attempt of the run, including
    * attempts a failed write left without a manifest, and store {@link StageSlots#manifest}. Two
    * writers, in this process or another, never get the same slot.
@@ -142,26 +141,26 @@ public interface StorageEngine extends AutoCloseable {
   List<StageManifest> stages(RunId id);
 
   /**
-   * Reads a stage file, checking size and sha256 against the manifest: find the attempt's
-   * manifest and return {@link StageIntegrity#read} over the stored bytes.
+   * Reads a stage file, checking size and sha256 against the manifest: find the attempt's manifest
+   * and return {@link StageIntegrity#read} over the stored bytes.
    *
    * @param id the run
    * @param stageKey the stage (valid)
    * @param attempt the attempt
    * @param path relative path, already checked with {@link StageIntegrity#checkPath}
    * @return the bytes
-   * @throws dev.runs.ValidationException when the attempt ({@link StageIntegrity#noSuchAttempt})
-   *     or the file is unknown, or the attempt has no manifest yet
-   * @throws dev.runs.StoreCorruptedException when the file is missing or differs from the
-   *     manifest, or the manifest cannot be decoded
+   * @throws dev.runs.ValidationException when the attempt ({@link StageIntegrity#noSuchAttempt}) or
+   *     the file is unknown, or the attempt has no manifest yet
+   * @throws dev.runs.StoreCorruptedException when the file is missing or differs from the manifest,
+   *     or the manifest cannot be decoded
    * @throws dev.runs.RunNotFoundException may be thrown instead of {@code noSuchAttempt} when the
    *     run is unknown (the core does not look the run up first)
    */
   byte[] readStageFile(RunId id, String stageKey, int attempt, String path);
 
   /**
-   * Re-hashes a stage attempt: find its manifest and return {@link StageIntegrity#verify} over
-   * the stored files, or {@link StageIntegrity#unreadableManifest} when the manifest is missing or
+   * Re-hashes a stage attempt: find its manifest and return {@link StageIntegrity#verify} over the
+   * stored files, or {@link StageIntegrity#unreadableManifest} when the manifest is missing or
    * cannot be decoded.
    *
    * @param id the run
@@ -196,8 +195,8 @@ public interface StorageEngine extends AutoCloseable {
    * <ul>
    *   <li>{@code expected} empty: store {@code replacement} if the run has no lease ({@code INSERT
    *       ... ON CONFLICT (run_id) DO NOTHING});
-   *   <li>{@code replacement} empty: remove the lease if it is {@code expected} ({@code DELETE
-   *       ... WHERE run_id = ? AND owner = ? AND expires_at = ?});
+   *   <li>{@code replacement} empty: remove the lease if it is {@code expected} ({@code DELETE ...
+   *       WHERE run_id = ? AND owner = ? AND expires_at = ?});
    *   <li>both present: replace the lease if it is {@code expected} ({@code UPDATE ... SET owner =
    *       ?, expires_at = ? WHERE run_id = ? AND owner = ? AND expires_at = ?}).
    * </ul>
@@ -210,7 +209,8 @@ public interface StorageEngine extends AutoCloseable {
    * @return true when the stored lease was {@code expected} and now is {@code replacement}; false
    *     when it was something else (nothing written)
    */
-  boolean compareAndSetLease(RunId id, Optional<dev.runs.Lease> expected, Optional<dev.runs.Lease> replacement);
+  boolean compareAndSetLease(
+      RunId id, Optional<dev.runs.Lease> expected, Optional<dev.runs.Lease> replacement);
 
   /**
    * @param now the current time
@@ -245,7 +245,9 @@ public interface StorageEngine extends AutoCloseable {
    */
   default void watchExternalChanges(Consumer<RunChange> sink) {}
 
-  /** @return a description for messages, e.g. the redacted URI */
+  /**
+   * @return a description for messages, e.g. the redacted URI
+   */
   String describe();
 
   /** Releases the medium. Called once, after the last commit. */

@@ -17,9 +17,9 @@ import java.util.TreeSet;
 
 /**
  * A parsed store URI: {@code scheme:rest?key=value&...}, plus the options the store was opened
- * with. The text after the scheme and before {@code ?} is kept as is ({@link #target()}); the
- * query is decoded into parameters. {@link #redacted()} hides a password in a user-info part and
- * the values of parameters named like {@code password}, {@code secret} or {@code token}.
+ * with. The text after the scheme and before {@code ?} is kept as is ({@link #target()}); the query
+ * is decoded into parameters. {@link #redacted()} hides a password in a user-info part and the
+ * values of parameters named like {@code password}, {@code secret} or {@code token}.
  *
  * <p>Immutable and thread-safe.
  */
@@ -31,7 +31,11 @@ public final class StoreLocation {
   private final RunStoreOptions options;
 
   private StoreLocation(
-      String uri, String scheme, String target, Map<String, String> parameters, RunStoreOptions options) {
+      String uri,
+      String scheme,
+      String target,
+      Map<String, String> parameters,
+      RunStoreOptions options) {
     this.uri = uri;
     this.scheme = scheme;
     this.target = target;
@@ -63,14 +67,16 @@ public final class StoreLocation {
     Objects.requireNonNull(options, "options");
     int colon = uri.indexOf(':');
     if (colon <= 0) {
-      throw new StoreConfigurationException("store URI '" + redact(uri)
-          + "' has no scheme; use for example memory:, sqlite:runs.db, file:./runs or"
-          + " postgres://host/db");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + redact(uri)
+              + "' has no scheme; use for example memory:, sqlite:runs.db, file:./runs or"
+              + " postgres://host/db");
     }
     String scheme = uri.substring(0, colon).toLowerCase(Locale.ROOT);
     if (!scheme.matches("[a-z][a-z0-9+.-]*")) {
-      throw new StoreConfigurationException("store URI '" + redact(uri) + "' has an invalid scheme '"
-          + scheme + "'");
+      throw new StoreConfigurationException(
+          "store URI '" + redact(uri) + "' has an invalid scheme '" + scheme + "'");
     }
     String rest = uri.substring(colon + 1);
     int q = rest.indexOf('?');
@@ -85,8 +91,8 @@ public final class StoreLocation {
         String key = decode(eq < 0 ? pair : pair.substring(0, eq), uri);
         String value = eq < 0 ? "" : decode(pair.substring(eq + 1), uri);
         if (params.put(key, value) != null) {
-          throw new StoreConfigurationException("store URI '" + redact(uri)
-              + "' sets parameter '" + key + "' twice");
+          throw new StoreConfigurationException(
+              "store URI '" + redact(uri) + "' sets parameter '" + key + "' twice");
         }
       }
     }
@@ -97,22 +103,29 @@ public final class StoreLocation {
     try {
       return URLDecoder.decode(s, StandardCharsets.UTF_8);
     } catch (IllegalArgumentException e) {
-      throw new StoreConfigurationException("store URI '" + redact(uri) + "' has a malformed query: "
-          + e.getMessage());
+      throw new StoreConfigurationException(
+          "store URI '" + redact(uri) + "' has a malformed query: " + e.getMessage());
     }
   }
 
-  /** @return the scheme, lowercase */
+  /**
+   * @return the scheme, lowercase
+   */
   public String scheme() {
     return scheme;
   }
 
-  /** @return the part between the scheme's colon and the query, e.g. {@code runs.db} or {@code //host/db} */
+  /**
+   * @return the part between the scheme's colon and the query, e.g. {@code runs.db} or {@code
+   *     //host/db}
+   */
   public String target() {
     return target;
   }
 
-  /** @return the query parameters, decoded, in URI order */
+  /**
+   * @return the query parameters, decoded, in URI order
+   */
   public Map<String, String> parameters() {
     return parameters;
   }
@@ -125,12 +138,16 @@ public final class StoreLocation {
     return Optional.ofNullable(parameters.get(name));
   }
 
-  /** @return the options the store is opened with */
+  /**
+   * @return the options the store is opened with
+   */
   public RunStoreOptions options() {
     return options;
   }
 
-  /** @return the original URI text; may contain credentials, never log it */
+  /**
+   * @return the original URI text; may contain credentials, never log it
+   */
   public String uri() {
     return uri;
   }
@@ -144,8 +161,15 @@ public final class StoreLocation {
   public void requireKnownParameters(Set<String> known) {
     for (String key : parameters.keySet()) {
       if (!known.contains(key)) {
-        throw new StoreConfigurationException("store URI '" + redacted() + "' has unknown parameter '"
-            + key + "'; " + scheme + ": accepts " + (known.isEmpty() ? "no parameters" : new TreeSet<>(known)));
+        throw new StoreConfigurationException(
+            "store URI '"
+                + redacted()
+                + "' has unknown parameter '"
+                + key
+                + "'; "
+                + scheme
+                + ": accepts "
+                + (known.isEmpty() ? "no parameters" : new TreeSet<>(known)));
       }
     }
   }
@@ -165,8 +189,15 @@ public final class StoreLocation {
       return defaultValue;
     }
     if (!allowed.contains(v)) {
-      throw new StoreConfigurationException("store URI '" + redacted() + "': " + name + "=" + v
-          + " is not one of " + new TreeSet<>(allowed));
+      throw new StoreConfigurationException(
+          "store URI '"
+              + redacted()
+              + "': "
+              + name
+              + "="
+              + v
+              + " is not one of "
+              + new TreeSet<>(allowed));
     }
     return v;
   }
@@ -193,8 +224,17 @@ public final class StoreLocation {
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new StoreConfigurationException("store URI '" + redacted() + "': " + name + "=" + v
-          + " must be an integer from " + min + " to " + max);
+      throw new StoreConfigurationException(
+          "store URI '"
+              + redacted()
+              + "': "
+              + name
+              + "="
+              + v
+              + " must be an integer from "
+              + min
+              + " to "
+              + max);
     }
   }
 
@@ -209,29 +249,37 @@ public final class StoreLocation {
     if (t.startsWith("///")) {
       t = t.substring(2);
     } else if (t.startsWith("//")) {
-      throw new StoreConfigurationException("store URI '" + redacted()
-          + "' names a host; use " + scheme + ":/absolute/path or " + scheme + ":relative/path");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + redacted()
+              + "' names a host; use "
+              + scheme
+              + ":/absolute/path or "
+              + scheme
+              + ":relative/path");
     }
     if (t.isEmpty()) {
-      throw new StoreConfigurationException("store URI '" + redacted() + "' has no path; use for example "
-          + scheme + ":./runs");
+      throw new StoreConfigurationException(
+          "store URI '" + redacted() + "' has no path; use for example " + scheme + ":./runs");
     }
     try {
       return Path.of(t);
     } catch (InvalidPathException e) {
-      throw new StoreConfigurationException("store URI '" + redacted() + "' has an invalid path: "
-          + e.getMessage());
+      throw new StoreConfigurationException(
+          "store URI '" + redacted() + "' has an invalid path: " + e.getMessage());
     }
   }
 
-  /** @return the URI with credentials hidden, safe for logs and messages */
+  /**
+   * @return the URI with credentials hidden, safe for logs and messages
+   */
   public String redacted() {
     return redact(uri);
   }
 
   /**
-   * Hides credentials in a URI: the password of a user-info part and the values of parameters
-   * whose names contain password, secret, token or key.
+   * Hides credentials in a URI: the password of a user-info part and the values of parameters whose
+   * names contain password, secret, token or key.
    *
    * @param uri a URI
    * @return the URI with secrets replaced by {@code ***}

@@ -46,7 +46,8 @@ final class GroupCommitTest {
     volatile Set<RunId> failRuns = Set.of();
     volatile boolean throwOnCommit;
     volatile boolean callerThreadCommits;
-    final java.util.Set<String> committingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    final java.util.Set<String> committingThreads =
+        java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Override
     public boolean allowsCommitOnCallerThread() {
@@ -78,26 +79,91 @@ final class GroupCommitTest {
       delegate.commit(ok);
     }
 
-    @Override public CreateResult create(RunRecord r, RunEvent e) { return delegate.create(r, e); }
-    @Override public Optional<RunRecord> find(RunId id) { return delegate.find(id); }
-    @Override public Optional<RunRecord> findByTrigger(String t) { return delegate.findByTrigger(t); }
-    @Override public Optional<RunEntry> entry(RunId id) { return delegate.entry(id); }
-    @Override public EventStream read(RunId id, long after) { return delegate.read(id, after); }
-    @Override public RunPage list(RunQuery q) { return delegate.list(q); }
-    @Override public StageManifest writeStage(RunId id, StageWrite w, Instant now) { return delegate.writeStage(id, w, now); }
-    @Override public List<StageManifest> stages(RunId id) { return delegate.stages(id); }
-    @Override public byte[] readStageFile(RunId id, String k, int a, String p) { return delegate.readStageFile(id, k, a, p); }
-    @Override public StageVerification verifyStage(RunId id, String k, int a) { return delegate.verifyStage(id, k, a); }
-    @Override public Optional<Lease> readLease(RunId id) { return delegate.readLease(id); }
-    @Override public boolean compareAndSetLease(RunId id, Optional<Lease> e, Optional<Lease> r) { return delegate.compareAndSetLease(id, e, r); }
-    @Override public List<Lease> expiredLeases(Instant now, int limit) { return delegate.expiredLeases(now, limit); }
-    @Override public boolean saveDocument(String c, String id, String json) { return delegate.saveDocument(c, id, json); }
-    @Override public Optional<String> findDocument(String c, String id) { return delegate.findDocument(c, id); }
-    @Override public String describe() { return "controlled:"; }
-    @Override public void close() { delegate.close(); }
+    @Override
+    public CreateResult create(RunRecord r, RunEvent e) {
+      return delegate.create(r, e);
+    }
+
+    @Override
+    public Optional<RunRecord> find(RunId id) {
+      return delegate.find(id);
+    }
+
+    @Override
+    public Optional<RunRecord> findByTrigger(String t) {
+      return delegate.findByTrigger(t);
+    }
+
+    @Override
+    public Optional<RunEntry> entry(RunId id) {
+      return delegate.entry(id);
+    }
+
+    @Override
+    public EventStream read(RunId id, long after) {
+      return delegate.read(id, after);
+    }
+
+    @Override
+    public RunPage list(RunQuery q) {
+      return delegate.list(q);
+    }
+
+    @Override
+    public StageManifest writeStage(RunId id, StageWrite w, Instant now) {
+      return delegate.writeStage(id, w, now);
+    }
+
+    @Override
+    public List<StageManifest> stages(RunId id) {
+      return delegate.stages(id);
+    }
+
+    @Override
+    public byte[] readStageFile(RunId id, String k, int a, String p) {
+      return delegate.readStageFile(id, k, a, p);
+    }
+
+    @Override
+    public StageVerification verifyStage(RunId id, String k, int a) {
+      return delegate.verifyStage(id, k, a);
+    }
+
+    @Override
+    public Optional<Lease> readLease(RunId id) {
+      return delegate.readLease(id);
+    }
+
+    @Override
+    public boolean compareAndSetLease(RunId id, Optional<Lease> e, Optional<Lease> r) {
+      return delegate.compareAndSetLease(id, e, r);
+    }
+
+    @Override
+    public List<Lease> expiredLeases(Instant now, int limit) {
+      return delegate.expiredLeases(now, limit);
+    }
+
+    @Override
+    public boolean saveDocument(String c, String id, String json) {
+      return delegate.saveDocument(c, id, json);
+    }
+
+    @Override
+    public Optional<String> findDocument(String c, String id) {
+      return delegate.findDocument(c, id);
+    }
+
+    @Override
+    public String describe() {
+      return "controlled:";
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
   }
-
-
 
   @Test
   void appendsQueuedDuringACommit_areGatheredIntoOneCommit() throws Exception {
@@ -130,7 +196,8 @@ final class GroupCommitTest {
   }
 
   @Test
-  void blockingAppend_onAnIdleLane_commitsOnTheCallersThread_whenTheEngineAllowsIt() throws Exception {
+  void blockingAppend_onAnIdleLane_commitsOnTheCallersThread_whenTheEngineAllowsIt()
+      throws Exception {
     ControlledEngine engine = new ControlledEngine();
     engine.callerThreadCommits = true;
     try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
@@ -141,7 +208,8 @@ final class GroupCommitTest {
 
       engine.committingThreads.clear();
       store.appendAsync(id, line(2)).get(30, TimeUnit.SECONDS);
-      assertThat(engine.committingThreads).allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
+      assertThat(engine.committingThreads)
+          .allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
 
       engine.committingThreads.clear();
       Thread.currentThread().interrupt();
@@ -150,7 +218,8 @@ final class GroupCommitTest {
       } finally {
         assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
       }
-      assertThat(engine.committingThreads).as("an interrupted caller does not commit itself")
+      assertThat(engine.committingThreads)
+          .as("an interrupted caller does not commit itself")
           .allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
     }
   }
@@ -162,7 +231,8 @@ final class GroupCommitTest {
       RunId id = startedRun(store);
       engine.committingThreads.clear();
       store.append(id, line(1));
-      assertThat(engine.committingThreads).allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
+      assertThat(engine.committingThreads)
+          .allSatisfy(t -> assertThat(t).startsWith("runs-commit-"));
     }
   }
 
@@ -172,22 +242,26 @@ final class GroupCommitTest {
     engine.callerThreadCommits = true;
     try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
       RunId id = startedRun(store);
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(4);
       try {
         List<CompletableFuture<List<Long>>> producers = new ArrayList<>();
         for (int p = 0; p < 4; p++) {
           int producer = p;
-          producers.add(CompletableFuture.supplyAsync(() -> {
-            List<CompletableFuture<RunEvent>> mine = new ArrayList<>();
-            for (int i = 0; i < 500; i++) {
-              if ((i + producer) % 3 == 0) {
-                mine.add(CompletableFuture.completedFuture(store.append(id, line(i))));
-              } else {
-                mine.add(store.appendAsync(id, line(i)));
-              }
-            }
-            return mine.stream().map(f -> f.join().sequence()).toList();
-          }, pool));
+          producers.add(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    List<CompletableFuture<RunEvent>> mine = new ArrayList<>();
+                    for (int i = 0; i < 500; i++) {
+                      if ((i + producer) % 3 == 0) {
+                        mine.add(CompletableFuture.completedFuture(store.append(id, line(i))));
+                      } else {
+                        mine.add(store.appendAsync(id, line(i)));
+                      }
+                    }
+                    return mine.stream().map(f -> f.join().sequence()).toList();
+                  },
+                  pool));
         }
         for (CompletableFuture<List<Long>> f : producers) {
           assertThat(f.get(60, TimeUnit.SECONDS)).isSorted().doesNotHaveDuplicates();
@@ -208,7 +282,8 @@ final class GroupCommitTest {
       RunId bad = startedRun(store);
       engine.failRuns = Set.of(bad);
       assertThat(store.append(good, line(1)).sequence()).isEqualTo(3);
-      assertThatThrownBy(() -> store.append(bad, line(1))).isInstanceOf(StoreIoException.class)
+      assertThatThrownBy(() -> store.append(bad, line(1)))
+          .isInstanceOf(StoreIoException.class)
           .hasMessageContaining("could not be forced");
       assertThat(store.entry(bad).orElseThrow().lastSequence()).isEqualTo(2);
     }
@@ -220,7 +295,8 @@ final class GroupCommitTest {
     try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
       RunId id = startedRun(store);
       engine.throwOnCommit = true;
-      assertThatThrownBy(() -> store.append(id, line(1))).isInstanceOf(StoreIoException.class)
+      assertThatThrownBy(() -> store.append(id, line(1)))
+          .isInstanceOf(StoreIoException.class)
           .hasMessageContaining("disk on fire");
       engine.throwOnCommit = false;
       assertThat(store.append(id, line(2)).sequence()).isEqualTo(3);
@@ -229,8 +305,10 @@ final class GroupCommitTest {
 
   @Test
   void clockSteppingBack_keepsEventTimesNonDecreasing() {
-    dev.runs.testsupport.ManualClock clock = new dev.runs.testsupport.ManualClock(Instant.parse("2026-01-01T00:00:10Z"));
-    try (RunStore store = dev.runs.RunStores.open("memory:", RunStoreOptions.builder().clock(clock).build())) {
+    dev.runs.testsupport.ManualClock clock =
+        new dev.runs.testsupport.ManualClock(Instant.parse("2026-01-01T00:00:10Z"));
+    try (RunStore store =
+        dev.runs.RunStores.open("memory:", RunStoreOptions.builder().clock(clock).build())) {
       RunId id = startedRun(store);
       clock.set(Instant.parse("2026-01-01T00:00:05Z"));
       RunEvent e = store.append(id, line(1));

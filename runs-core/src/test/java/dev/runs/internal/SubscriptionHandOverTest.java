@@ -70,7 +70,6 @@ final class SubscriptionHandOverTest {
     }
   }
 
-
   @Test
   @Timeout(180)
   void subscribersJoiningDuringFullSpeedWrites_getEveryLaterEventOnceInOrder() throws Exception {
@@ -78,34 +77,43 @@ final class SubscriptionHandOverTest {
     try (RunStore store = RunStores.memory()) {
       RunId id = startedRun(store);
       AtomicLong head = new AtomicLong(2);
-      CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-        List<CompletableFuture<List<RunEvent>>> inFlight = new ArrayList<>();
-        for (int i = 0; i < total; i += 50) {
-          List<EventDraft> batch = new ArrayList<>(50);
-          for (int j = 0; j < 50; j++) {
-            batch.add(EventDraft.of(EventTypes.CONSOLE_LINE,
-                Payload.of(Map.of("stream", "stdout", "text", "e" + (i + j)))));
-          }
-          inFlight.add(store.appendAsync(id, batch, ExpectedSequence.any())
-              .whenComplete((r, t) -> {
-                if (r != null) {
-                  head.accumulateAndGet(r.get(r.size() - 1).sequence(), Math::max);
+      CompletableFuture<Void> writer =
+          CompletableFuture.runAsync(
+              () -> {
+                List<CompletableFuture<List<RunEvent>>> inFlight = new ArrayList<>();
+                for (int i = 0; i < total; i += 50) {
+                  List<EventDraft> batch = new ArrayList<>(50);
+                  for (int j = 0; j < 50; j++) {
+                    batch.add(
+                        EventDraft.of(
+                            EventTypes.CONSOLE_LINE,
+                            Payload.of(Map.of("stream", "stdout", "text", "e" + (i + j)))));
+                  }
+                  inFlight.add(
+                      store
+                          .appendAsync(id, batch, ExpectedSequence.any())
+                          .whenComplete(
+                              (r, t) -> {
+                                if (r != null) {
+                                  head.accumulateAndGet(r.get(r.size() - 1).sequence(), Math::max);
+                                }
+                              }));
+                  if (inFlight.size() >= 64) {
+                    inFlight.remove(0).join();
+                  }
                 }
-              }));
-          if (inFlight.size() >= 64) {
-            inFlight.remove(0).join();
-          }
-        }
-        inFlight.forEach(CompletableFuture::join);
-        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
-      });
+                inFlight.forEach(CompletableFuture::join);
+                store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+              });
 
       Random random = new Random(42);
       List<Recorder> recorders = new ArrayList<>();
       for (int i = 0; i < 50; i++) {
         long after = (long) (random.nextDouble() * head.get());
         Recorder r = new Recorder(after, 1 + random.nextInt(500));
-        store.subscribe(id, after, SubscribeOptions.defaults().withBufferSize(1_000_000)).subscribe(r);
+        store
+            .subscribe(id, after, SubscribeOptions.defaults().withBufferSize(1_000_000))
+            .subscribe(r);
         recorders.add(r);
         if (i % 5 == 0) {
           Thread.onSpinWait();
@@ -114,13 +122,22 @@ final class SubscriptionHandOverTest {
       writer.get(120, TimeUnit.SECONDS);
       long last = total + 3L;
       for (Recorder r : recorders) {
-        assertThat(r.done.await(60, TimeUnit.SECONDS)).as("subscriber after %d finished", r.after).isTrue();
+        assertThat(r.done.await(60, TimeUnit.SECONDS))
+            .as("subscriber after %d finished", r.after)
+            .isTrue();
         assertThat(r.error.get()).isNull();
         assertThat(r.seen).as("subscriber after %d", r.after).hasSize((int) (last - r.after));
         for (int k = 0; k < r.seen.size(); k++) {
           if (r.seen.get(k) != r.after + 1 + k) {
-            throw new AssertionError("subscriber after " + r.after + " got " + r.seen.get(k)
-                + " at position " + k + " instead of " + (r.after + 1 + k));
+            throw new AssertionError(
+                "subscriber after "
+                    + r.after
+                    + " got "
+                    + r.seen.get(k)
+                    + " at position "
+                    + k
+                    + " instead of "
+                    + (r.after + 1 + k));
           }
         }
       }
@@ -134,15 +151,38 @@ final class SubscriptionHandOverTest {
       RunId id = startedRun(store);
       Recorder stalled = new Recorder(0, 3);
       Recorder healthy = new Recorder(0, Long.MAX_VALUE);
-      store.subscribe(id, 0, SubscribeOptions.defaults().withBufferSize(100)).subscribe(new Flow.Subscriber<>() {
-        @Override public void onSubscribe(Flow.Subscription s) { stalled.sub = s; s.request(3); }
-        @Override public void onNext(RunEvent e) { stalled.seen.add(e.sequence()); }
-        @Override public void onError(Throwable t) { stalled.error.set(t); stalled.done.countDown(); }
-        @Override public void onComplete() { stalled.done.countDown(); }
-      });
+      store
+          .subscribe(id, 0, SubscribeOptions.defaults().withBufferSize(100))
+          .subscribe(
+              new Flow.Subscriber<>() {
+                @Override
+                public void onSubscribe(Flow.Subscription s) {
+                  stalled.sub = s;
+                  s.request(3);
+                }
+
+                @Override
+                public void onNext(RunEvent e) {
+                  stalled.seen.add(e.sequence());
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  stalled.error.set(t);
+                  stalled.done.countDown();
+                }
+
+                @Override
+                public void onComplete() {
+                  stalled.done.countDown();
+                }
+              });
       store.subscribe(id, 0).subscribe(healthy);
       for (int i = 0; i < 1000; i++) {
-        store.append(id, EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "x"))));
+        store.append(
+            id,
+            EventDraft.of(
+                EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "x"))));
       }
       assertThat(stalled.done.await(30, TimeUnit.SECONDS)).isTrue();
       assertThat(stalled.error.get()).isInstanceOf(SlowSubscriberException.class);

@@ -33,28 +33,37 @@ import java.util.stream.Collectors;
 final class TaxonomyFiles {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-  private static final Pattern TABLE = Pattern.compile(
-      "(<!-- generated from the payload records: ([^>]*?) -->\n)(.*?)(<!-- end generated -->)",
-      Pattern.DOTALL);
+  private static final Pattern TABLE =
+      Pattern.compile(
+          "(<!-- generated from the payload records: ([^>]*?) -->\n)(.*?)(<!-- end generated -->)",
+          Pattern.DOTALL);
 
   private final Path moduleDir;
 
-  /** @param moduleDir the {@code runs-core} directory */
+  /**
+   * @param moduleDir the {@code runs-core} directory
+   */
   TaxonomyFiles(Path moduleDir) {
     this.moduleDir = moduleDir;
   }
 
-  /** @return the checked-in JSON Schema */
+  /**
+   * @return the checked-in JSON Schema
+   */
   Path schemaFile() {
     return moduleDir.resolve("src/main/resources/dev/runs/schema/runs-event-1.schema.json");
   }
 
-  /** @return the checked-in event reference */
+  /**
+   * @return the checked-in event reference
+   */
   Path eventsDocFile() {
     return moduleDir.resolveSibling("docs").resolve("events.md");
   }
 
-  /** @return the source of {@code EventTypes} */
+  /**
+   * @return the source of {@code EventTypes}
+   */
   Path eventTypesSource() {
     return moduleDir.resolve("src/main/java/dev/runs/EventTypes.java");
   }
@@ -75,28 +84,41 @@ final class TaxonomyFiles {
     Map<String, JsonNode> defs = new LinkedHashMap<>();
     Set<String> envelopeRefs = new HashSet<>();
     collectRefs(root.path("properties"), envelopeRefs);
-    root.path("$defs").properties().forEach(e -> {
-      if (envelopeRefs.contains(e.getKey())) {
-        defs.put(e.getKey(), e.getValue());
-      }
-    });
-    ObjectNode name = NODES.objectNode()
-        .put("description", "A non-empty string with at least one non-space character.")
-        .put("type", "string").put("pattern", "\\S");
+    root.path("$defs")
+        .properties()
+        .forEach(
+            e -> {
+              if (envelopeRefs.contains(e.getKey())) {
+                defs.put(e.getKey(), e.getValue());
+              }
+            });
+    ObjectNode name =
+        NODES
+            .objectNode()
+            .put("description", "A non-empty string with at least one non-space character.")
+            .put("type", "string")
+            .put("pattern", "\\S");
     defs.put("name", name);
     defs.put("non_negative_integer", NODES.objectNode().put("type", "integer").put("minimum", 0));
     defs.put("non_negative_number", NODES.objectNode().put("type", "number").put("minimum", 0));
 
     ArrayNode allOf = NODES.arrayNode();
     List<Entry> entries = Taxonomy.entries();
-    List<String> step = entries.stream().filter(Entry::needsStep)
-        .map(e -> e.type().name()).toList();
-    List<String> attempt = entries.stream().filter(Entry::needsAttempt)
-        .map(e -> e.type().name()).toList();
-    allOf.add(rule("these types belong to a step or phase (@Envelope(stepId = true)):"
-        + " step_id is required", step, requiredEnvelope("step_id")));
-    allOf.add(rule("these types also carry the step's attempt (@Envelope(attempt = true))",
-        attempt, requiredEnvelope("attempt")));
+    List<String> step =
+        entries.stream().filter(Entry::needsStep).map(e -> e.type().name()).toList();
+    List<String> attempt =
+        entries.stream().filter(Entry::needsAttempt).map(e -> e.type().name()).toList();
+    allOf.add(
+        rule(
+            "these types belong to a step or phase (@Envelope(stepId = true)):"
+                + " step_id is required",
+            step,
+            requiredEnvelope("step_id")));
+    allOf.add(
+        rule(
+            "these types also carry the step's attempt (@Envelope(attempt = true))",
+            attempt,
+            requiredEnvelope("attempt")));
 
     Map<JsonNode, List<Entry>> groups = new LinkedHashMap<>();
     for (Entry e : entries) {
@@ -107,9 +129,16 @@ final class TaxonomyFiles {
       then.putObject("properties").set("payload", objectSchema(e, "", defs));
       groups.computeIfAbsent(then, k -> new ArrayList<>()).add(e);
     }
-    groups.forEach((then, group) -> allOf.add(rule("payload of " + group.stream()
-            .map(e -> e.record().getSimpleName()).collect(Collectors.joining(", ")),
-        group.stream().map(e -> e.type().name()).toList(), (ObjectNode) then)));
+    groups.forEach(
+        (then, group) ->
+            allOf.add(
+                rule(
+                    "payload of "
+                        + group.stream()
+                            .map(e -> e.record().getSimpleName())
+                            .collect(Collectors.joining(", ")),
+                    group.stream().map(e -> e.type().name()).toList(),
+                    (ObjectNode) then)));
 
     root.set("allOf", allOf);
     ObjectNode defsNode = NODES.objectNode();
@@ -147,11 +176,15 @@ final class TaxonomyFiles {
     if (!prefix.isEmpty()) {
       schema.put("type", "object");
     }
-    List<Field> children = e.checkedFields().stream()
-        .filter(f -> f.path().startsWith(prefix) && f.path().indexOf('.', prefix.length()) < 0)
-        .toList();
-    List<String> required = children.stream().filter(Field::required)
-        .map(f -> f.path().substring(prefix.length())).toList();
+    List<Field> children =
+        e.checkedFields().stream()
+            .filter(f -> f.path().startsWith(prefix) && f.path().indexOf('.', prefix.length()) < 0)
+            .toList();
+    List<String> required =
+        children.stream()
+            .filter(Field::required)
+            .map(f -> f.path().substring(prefix.length()))
+            .toList();
     if (!required.isEmpty()) {
       ArrayNode array = schema.putArray("required");
       required.forEach(array::add);
@@ -195,13 +228,17 @@ final class TaxonomyFiles {
           s.put("type", "object");
         } else {
           String def = f.path().substring(f.path().lastIndexOf('.') + 1);
-          ObjectNode nested = NODES.objectNode()
-              .put("$comment", "the fields of " + f.value().getSimpleName() + " an append checks");
+          ObjectNode nested =
+              NODES
+                  .objectNode()
+                  .put(
+                      "$comment",
+                      "the fields of " + f.value().getSimpleName() + " an append checks");
           nested.setAll(objectSchema(e, f.path() + ".", defs));
           JsonNode before = defs.putIfAbsent(def, nested);
           if (before != null && !before.equals(nested)) {
-            throw new IllegalStateException("two different schemas for $defs/" + def
-                + "; rename one of the fields");
+            throw new IllegalStateException(
+                "two different schemas for $defs/" + def + "; rename one of the fields");
           }
           s.put("$ref", "#/$defs/" + def);
         }
@@ -216,13 +253,15 @@ final class TaxonomyFiles {
 
   private static void collectRefs(JsonNode node, Set<String> out) {
     if (node.isObject()) {
-      node.properties().forEach(e -> {
-        if (e.getKey().equals("$ref") && e.getValue().asText().startsWith("#/$defs/")) {
-          out.add(e.getValue().asText().substring("#/$defs/".length()));
-        } else {
-          collectRefs(e.getValue(), out);
-        }
-      });
+      node.properties()
+          .forEach(
+              e -> {
+                if (e.getKey().equals("$ref") && e.getValue().asText().startsWith("#/$defs/")) {
+                  out.add(e.getValue().asText().substring("#/$defs/".length()));
+                } else {
+                  collectRefs(e.getValue(), out);
+                }
+              });
     } else if (node.isArray()) {
       node.forEach(n -> collectRefs(n, out));
     }
@@ -281,13 +320,18 @@ final class TaxonomyFiles {
     StringBuilder out = new StringBuilder();
     while (m.find()) {
       String selector = m.group(2).trim();
-      List<Entry> entries = Taxonomy.entries().stream()
-          .filter(e -> selects(selector, e.type().name())).toList();
+      List<Entry> entries =
+          Taxonomy.entries().stream().filter(e -> selects(selector, e.type().name())).toList();
       for (Entry e : entries) {
         String before = placed.put(e.type().name(), selector);
         if (before != null) {
-          throw new IllegalStateException(e.type() + " is in two generated tables of events.md: '"
-              + before + "' and '" + selector + "'");
+          throw new IllegalStateException(
+              e.type()
+                  + " is in two generated tables of events.md: '"
+                  + before
+                  + "' and '"
+                  + selector
+                  + "'");
         }
       }
       m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + table(entries) + m.group(4)));
@@ -295,8 +339,10 @@ final class TaxonomyFiles {
     m.appendTail(out);
     for (Entry e : Taxonomy.entries()) {
       if (!placed.containsKey(e.type().name())) {
-        throw new IllegalStateException(e.type() + " is in no generated table of events.md; add it"
-            + " to a '<!-- generated from the payload records: ... -->' marker");
+        throw new IllegalStateException(
+            e.type()
+                + " is in no generated table of events.md; add it"
+                + " to a '<!-- generated from the payload records: ... -->' marker");
       }
     }
     return out.toString();
@@ -314,12 +360,13 @@ final class TaxonomyFiles {
   private String table(List<Entry> entries) {
     boolean envelope = entries.stream().anyMatch(Entry::needsStep);
     StringBuilder out = new StringBuilder();
-    out.append(envelope
-        ? """
+    out.append(
+        envelope
+            ? """
             | type | record | envelope | field | kind | required | meaning |
             | --- | --- | --- | --- | --- | --- | --- |
             """
-        : """
+            : """
             | type | record | field | kind | required | meaning |
             | --- | --- | --- | --- | --- | --- |
             """);
@@ -330,8 +377,10 @@ final class TaxonomyFiles {
         cells.add(first ? "`" + e.type().name() + "`" : "");
         cells.add(first ? "`" + e.record().getSimpleName() + "`" : "");
         if (envelope) {
-          cells.add(!first || !e.needsStep() ? ""
-              : e.needsAttempt() ? "`step_id`, `attempt`" : "`step_id`");
+          cells.add(
+              !first || !e.needsStep()
+                  ? ""
+                  : e.needsAttempt() ? "`step_id`, `attempt`" : "`step_id`");
         }
         cells.add("`" + f.path() + "`");
         cells.add(kind(f));
@@ -350,7 +399,8 @@ final class TaxonomyFiles {
   private static String kind(Field f) {
     if (!f.allowed().isEmpty()) {
       List<String> values = f.allowed().stream().map(v -> "`" + v + "`").toList();
-      return String.join(", ", values.subList(0, values.size() - 1)) + " or "
+      return String.join(", ", values.subList(0, values.size() - 1))
+          + " or "
           + values.get(values.size() - 1);
     }
     String atLeastZero = f.nonNegative() ? " ≥ 0" : "";
@@ -359,7 +409,8 @@ final class TaxonomyFiles {
       case TEXT -> "text";
       case INTEGER -> "integer" + atLeastZero;
       case NUMBER -> {
-        yield "number" + atLeastZero
+        yield "number"
+            + atLeastZero
             + (f.value() == long.class || f.value() == int.class ? " (whole in the record)" : "");
       }
       case BOOLEAN -> "boolean";
@@ -394,16 +445,16 @@ final class TaxonomyFiles {
     while (top.getEnclosingClass() != null) {
       top = top.getEnclosingClass();
     }
-    Path source = moduleDir.resolve("src/main/java")
-        .resolve(top.getName().replace('.', '/') + ".java");
+    Path source =
+        moduleDir.resolve("src/main/java").resolve(top.getName().replace('.', '/') + ".java");
     String text;
     try {
       text = Files.readString(source);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    Matcher decl = Pattern.compile("\\brecord\\s+" + record.getSimpleName() + "\\s*\\(")
-        .matcher(text);
+    Matcher decl =
+        Pattern.compile("\\brecord\\s+" + record.getSimpleName() + "\\s*\\(").matcher(text);
     if (!decl.find()) {
       throw new IllegalStateException("no record " + record.getSimpleName() + " in " + source);
     }
@@ -414,8 +465,7 @@ final class TaxonomyFiles {
       doc.append(line.replaceFirst("^\\s*\\*? ?", "")).append('\n');
     }
     Map<String, String> out = new LinkedHashMap<>();
-    Matcher p = Pattern.compile("@param\\s+(\\w+)\\s+(.*?)(?=\n@|$)", Pattern.DOTALL)
-        .matcher(doc);
+    Matcher p = Pattern.compile("@param\\s+(\\w+)\\s+(.*?)(?=\n@|$)", Pattern.DOTALL).matcher(doc);
     while (p.find()) {
       out.put(p.group(1), p.group(2).replaceAll("\\s+", " ").trim());
     }
@@ -448,14 +498,19 @@ final class TaxonomyFiles {
       String name = space < 0 ? body : body.substring(0, space);
       String arg = space < 0 ? "" : body.substring(space + 1).trim();
       switch (name) {
-        case "code", "link", "linkplain" -> out.append('`')
-            .append(arg.startsWith("#") ? arg.substring(1) : arg.replace('#', '.')).append('`');
+        case "code", "link", "linkplain" ->
+            out.append('`')
+                .append(arg.startsWith("#") ? arg.substring(1) : arg.replace('#', '.'))
+                .append('`');
         case "value" -> out.append(constant(record, arg));
         default -> out.append(arg);
       }
       i = close + 1;
     }
-    return out.toString().replace("&rarr;", "→").replace("&lt;", "<").replace("&gt;", ">")
+    return out.toString()
+        .replace("&rarr;", "→")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
         .replace("&amp;", "&");
   }
 

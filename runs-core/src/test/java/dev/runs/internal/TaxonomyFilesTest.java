@@ -3,9 +3,9 @@ package dev.runs.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.runs.internal.codec.RecordJson;
 import dev.runs.ValidationException;
 import dev.runs.internal.Taxonomy.Entry;
+import dev.runs.internal.codec.RecordJson;
 import dev.runs.payload.NonBlank;
 import dev.runs.payload.NonNegative;
 import dev.runs.payload.PayloadSamples;
@@ -36,9 +36,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * -Druns.regenerate=true} to rewrite it.
  */
 final class TaxonomyFilesTest {
-  private static final String REGENERATE = "mvn -B -ntp -pl runs-core -am verify"
-      + " -Dtest=TaxonomyFilesTest -Dsurefire.failIfNoSpecifiedTests=false -DskipITs"
-      + " -Druns.regenerate=true";
+  private static final String REGENERATE =
+      "mvn -B -ntp -pl runs-core -am verify"
+          + " -Dtest=TaxonomyFilesTest -Dsurefire.failIfNoSpecifiedTests=false -DskipITs"
+          + " -Druns.regenerate=true";
 
   private final TaxonomyFiles files = new TaxonomyFiles(moduleDir());
 
@@ -63,22 +64,30 @@ final class TaxonomyFilesTest {
   @Test
   void eventTypes_linkEachAppendableTypeToItsRecord() throws IOException {
     String source = Files.readString(files.eventTypesSource());
-    Matcher m = Pattern.compile("/\\*\\*((?:(?!\\*/).)*)\\*/\\s*public static final EventType"
-        + " \\w+ = core\\(\"([^\"]+)\"\\);", Pattern.DOTALL).matcher(source);
+    Matcher m =
+        Pattern.compile(
+                "/\\*\\*((?:(?!\\*/).)*)\\*/\\s*public static final EventType"
+                    + " \\w+ = core\\(\"([^\"]+)\"\\);",
+                Pattern.DOTALL)
+            .matcher(source);
     List<String> linked = new ArrayList<>();
     while (m.find()) {
       String javadoc = m.group(1).replaceAll("\\s*\\n\\s*\\*\\s*", " ");
-      Entry entry = Taxonomy.entries().stream()
-          .filter(e -> e.type().name().equals(m.group(2))).findFirst().orElse(null);
+      Entry entry =
+          Taxonomy.entries().stream()
+              .filter(e -> e.type().name().equals(m.group(2)))
+              .findFirst()
+              .orElse(null);
       if (entry != null) {
-        assertThat(javadoc).as("javadoc of " + m.group(2) + " in EventTypes")
+        assertThat(javadoc)
+            .as("javadoc of " + m.group(2) + " in EventTypes")
             .contains("{@link dev.runs.payload." + entry.record().getSimpleName() + "}");
         linked.add(m.group(2));
       }
     }
 
-    assertThat(linked).containsExactlyElementsOf(
-        Taxonomy.entries().stream().map(e -> e.type().name()).toList());
+    assertThat(linked)
+        .containsExactlyElementsOf(Taxonomy.entries().stream().map(e -> e.type().name()).toList());
   }
 
   @ParameterizedTest(name = "{0}")
@@ -95,10 +104,15 @@ final class TaxonomyFilesTest {
 
     checkAnnotations((Record) s.full(), checked);
 
-    assertThat(checked).as("annotated components of " + s.type() + " and its nested records")
-        .hasSameSizeAs(Taxonomy.entry(s.type()).fields().stream()
-            .filter(f -> f.nonNegative() || (f.kind() == Taxonomy.Kind.NAME && f.allowed().isEmpty()))
-            .toList());
+    assertThat(checked)
+        .as("annotated components of " + s.type() + " and its nested records")
+        .hasSameSizeAs(
+            Taxonomy.entry(s.type()).fields().stream()
+                .filter(
+                    f ->
+                        f.nonNegative()
+                            || (f.kind() == Taxonomy.Kind.NAME && f.allowed().isEmpty()))
+                .toList());
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -132,8 +146,15 @@ final class TaxonomyFilesTest {
           thrown = e.getCause();
         }
         String field = RecordJson.snake(c.getName());
-        assertThat(thrown).as(record.getClass().getSimpleName() + "." + c.getName() + " = '"
-                + bad + "' is refused").isInstanceOf(ValidationException.class);
+        assertThat(thrown)
+            .as(
+                record.getClass().getSimpleName()
+                    + "."
+                    + c.getName()
+                    + " = '"
+                    + bad
+                    + "' is refused")
+            .isInstanceOf(ValidationException.class);
         assertThat(((ValidationException) thrown).field()).endsWith(field);
         checked.add(field);
       }
@@ -173,9 +194,12 @@ final class TaxonomyFilesTest {
       Files.writeString(file, generated);
       return;
     }
-    fail(file.normalize() + " is not what the payload records in dev.runs.payload give:\n"
-        + diff(current, generated) + "\nIf the records are right, regenerate it with\n  "
-        + REGENERATE);
+    fail(
+        file.normalize()
+            + " is not what the payload records in dev.runs.payload give:\n"
+            + diff(current, generated)
+            + "\nIf the records are right, regenerate it with\n  "
+            + REGENERATE);
   }
 
   /** The changed middle of two texts, as removed and added lines. */
@@ -187,7 +211,8 @@ final class TaxonomyFilesTest {
       head++;
     }
     int tail = 0;
-    while (tail < a.size() - head && tail < b.size() - head
+    while (tail < a.size() - head
+        && tail < b.size() - head
         && a.get(a.size() - 1 - tail).equals(b.get(b.size() - 1 - tail))) {
       tail++;
     }

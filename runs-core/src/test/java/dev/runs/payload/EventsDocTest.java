@@ -17,8 +17,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Keeps {@code docs/events.md} in step with the code: every appendable core type has a row naming
- * its record, every field PayloadRules requires is marked required, and every record component
- * is listed. ({@code TaxonomyFilesTest} also checks that the tables are exactly what the records
+ * its record, every field PayloadRules requires is marked required, and every record component is
+ * listed. ({@code TaxonomyFilesTest} also checks that the tables are exactly what the records
  * give.)
  */
 final class EventsDocTest {
@@ -26,10 +26,14 @@ final class EventsDocTest {
 
   @BeforeAll
   static void read() throws IOException {
-    Path doc = Stream.of(Path.of("docs/events.md"), Path.of("../docs/events.md"))
-        .filter(Files::isRegularFile).findFirst()
-        .orElseThrow(() -> new AssertionError("docs/events.md not found from "
-            + Path.of("").toAbsolutePath()));
+    Path doc =
+        Stream.of(Path.of("docs/events.md"), Path.of("../docs/events.md"))
+            .filter(Files::isRegularFile)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new AssertionError(
+                        "docs/events.md not found from " + Path.of("").toAbsolutePath()));
     lines = Files.readAllLines(doc);
   }
 
@@ -45,15 +49,23 @@ final class EventsDocTest {
     assertThat(rows).as("a table row for " + s.type()).isNotEmpty();
     assertThat(String.join("|", rows.get(0))).contains("`" + s.recordClass().getSimpleName() + "`");
     for (String path : PayloadRules.requiredFields(s.type())) {
-      assertThat(rows).as(path + " of " + s.type() + " is marked required")
-          .anySatisfy(r -> {
-            assertThat(fieldCell(r)).contains("`" + path + "`");
-            assertThat(requiredCell(r)).contains("**yes**");
-          });
+      assertThat(rows)
+          .as(path + " of " + s.type() + " is marked required")
+          .anySatisfy(
+              r -> {
+                assertThat(fieldCell(r)).contains("`" + path + "`");
+                assertThat(requiredCell(r)).contains("**yes**");
+              });
     }
-    s.full().toPayload().toJsonNode().fieldNames().forEachRemaining(field ->
-        assertThat(rows).as(field + " of " + s.type() + " is listed")
-            .anySatisfy(r -> assertThat(fieldCell(r)).contains("`" + field + "`")));
+    s.full()
+        .toPayload()
+        .toJsonNode()
+        .fieldNames()
+        .forEachRemaining(
+            field ->
+                assertThat(rows)
+                    .as(field + " of " + s.type() + " is listed")
+                    .anySatisfy(r -> assertThat(fieldCell(r)).contains("`" + field + "`")));
     if (PayloadRules.needsStep(s.type())) {
       assertThat(rows.get(0)[2]).contains("`step_id`");
     }
@@ -72,8 +84,8 @@ final class EventsDocTest {
         in = false;
         continue;
       }
-      String[] cells = line.substring(1, line.length() - (line.endsWith("|") ? 1 : 0))
-          .split("(?<!\\\\)\\|");
+      String[] cells =
+          line.substring(1, line.length() - (line.endsWith("|") ? 1 : 0)).split("(?<!\\\\)\\|");
       String first = cells[0].trim();
       if (first.equals(typeCell)) {
         in = true;

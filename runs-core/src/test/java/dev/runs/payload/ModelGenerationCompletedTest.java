@@ -14,16 +14,19 @@ final class ModelGenerationCompletedTest {
 
   @Test
   void builder_writesTheTaxonomyFieldNames() {
-    ModelGenerationCompleted m = ModelGenerationCompleted.builder("openai", "gpt-4o-mini")
-        .usage(812, 96)
-        .cost(new BigDecimal("0.00018"))
-        .latency(Duration.ofMillis(640))
-        .finishReason("stop")
-        .build();
+    ModelGenerationCompleted m =
+        ModelGenerationCompleted.builder("openai", "gpt-4o-mini")
+            .usage(812, 96)
+            .cost(new BigDecimal("0.00018"))
+            .latency(Duration.ofMillis(640))
+            .finishReason("stop")
+            .build();
 
-    assertThat(m.toPayload().json()).isEqualTo("{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\","
-        + "\"usage\":{\"input_tokens\":812,\"output_tokens\":96},\"cost\":0.00018,"
-        + "\"latency_ms\":640,\"finish_reason\":\"stop\"}");
+    assertThat(m.toPayload().json())
+        .isEqualTo(
+            "{\"provider\":\"openai\",\"model\":\"gpt-4o-mini\","
+                + "\"usage\":{\"input_tokens\":812,\"output_tokens\":96},\"cost\":0.00018,"
+                + "\"latency_ms\":640,\"finish_reason\":\"stop\"}");
   }
 
   @Test
@@ -40,14 +43,20 @@ final class ModelGenerationCompletedTest {
   void builder_nullOrNegativeSetting_failsAtOnce() {
     ModelGenerationCompleted.Builder b = ModelGenerationCompleted.builder("p", "m");
 
-    assertThatThrownBy(() -> b.route(null)).isInstanceOf(NullPointerException.class).hasMessage("route");
-    assertThatThrownBy(() -> b.finishReason(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> b.route(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("route");
+    assertThatThrownBy(() -> b.finishReason(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("finishReason");
-    assertThatThrownBy(() -> b.latencyMs(-1)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> b.latencyMs(-1))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("latency_ms");
-    assertThatThrownBy(() -> b.cost(new BigDecimal("-0.01"))).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> b.cost(new BigDecimal("-0.01")))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("cost");
-    assertThatThrownBy(() -> b.usage(1, -2)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> b.usage(1, -2))
+        .isInstanceOf(ValidationException.class)
         .hasMessageContaining("usage.output_tokens");
   }
 
@@ -62,9 +71,10 @@ final class ModelGenerationCompletedTest {
 
   @Test
   void payloadWithFractionalLatency_isRefusedAsNotAnInteger() {
-    assertThatThrownBy(() -> Payload
-        .of("{\"provider\":\"p\",\"model\":\"m\",\"latency_ms\":12.5}")
-        .as(ModelGenerationCompleted.class))
+    assertThatThrownBy(
+            () ->
+                Payload.of("{\"provider\":\"p\",\"model\":\"m\",\"latency_ms\":12.5}")
+                    .as(ModelGenerationCompleted.class))
         .isInstanceOf(ValidationException.class)
         .hasMessage("payload.latency_ms: must be an integer");
   }

@@ -52,9 +52,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Checks every payload record against the real append path: it round-trips through {@link
- * Payload}, passes {@code PayloadRules} in a memory store, and refuses (like the store does) a
- * payload that misses a required field, has a blank name or a value of the wrong JSON kind.
+ * Checks every payload record against the real append path: it round-trips through {@link Payload},
+ * passes {@code PayloadRules} in a memory store, and refuses (like the store does) a payload that
+ * misses a required field, has a blank name or a value of the wrong JSON kind.
  */
 final class PayloadRecordsTest {
   private static RunStore store;
@@ -75,8 +75,9 @@ final class PayloadRecordsTest {
 
   /** Every required field path of every sample's type. */
   static Stream<Arguments> requiredFields() {
-    return samples().flatMap(s -> PayloadRules.requiredFields(s.type()).stream()
-        .map(path -> Arguments.of(s, path)));
+    return samples()
+        .flatMap(
+            s -> PayloadRules.requiredFields(s.type()).stream().map(path -> Arguments.of(s, path)));
   }
 
   // ---- coverage ---------------------------------------------------------------------------------
@@ -84,35 +85,40 @@ final class PayloadRecordsTest {
   @Test
   void everyAppendableCoreType_hasExactlyOneSample() {
     List<EventType> sampled = samples().map(Sample::type).toList();
-    List<EventType> appendable = EventTypes.all().stream()
-        .filter(t -> !t.equals(EventTypes.RUN_CREATED)).toList();
+    List<EventType> appendable =
+        EventTypes.all().stream().filter(t -> !t.equals(EventTypes.RUN_CREATED)).toList();
 
     assertThat(sampled).containsExactlyElementsOf(appendable);
   }
 
   @Test
   void everyPayloadRecordInThePackage_isSampled() {
-    Set<Class<?>> records = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("dev.runs.payload").stream()
-        .filter(c -> c.isAssignableTo(EventPayload.class))
-        .map(JavaClass::reflect)
-        .collect(Collectors.toSet());
+    Set<Class<?>> records =
+        new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.runs.payload")
+                .stream()
+                .filter(c -> c.isAssignableTo(EventPayload.class))
+                .map(JavaClass::reflect)
+                .collect(Collectors.toSet());
     Set<Class<?>> sampled = samples().map(Sample::recordClass).collect(Collectors.toSet());
 
     assertThat(records).hasSize(35).isEqualTo(sampled);
-    assertThat(records).allSatisfy(c -> {
-      assertThat(c.isRecord()).as(c + " is a record").isTrue();
-      assertThat(Modifier.isPublic(c.getModifiers())).as(c + " is public").isTrue();
-    });
+    assertThat(records)
+        .allSatisfy(
+            c -> {
+              assertThat(c.isRecord()).as(c + " is a record").isTrue();
+              assertThat(Modifier.isPublic(c.getModifiers())).as(c + " is public").isTrue();
+            });
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("samples")
   void sample_minimalHasOnlyTheRequiredFields(Sample s) {
-    Set<String> topLevelRequired = PayloadRules.requiredFields(s.type()).stream()
-        .map(p -> p.contains(".") ? p.substring(0, p.indexOf('.')) : p)
-        .collect(Collectors.toSet());
+    Set<String> topLevelRequired =
+        PayloadRules.requiredFields(s.type()).stream()
+            .map(p -> p.contains(".") ? p.substring(0, p.indexOf('.')) : p)
+            .collect(Collectors.toSet());
     Set<String> keys = new HashSet<>();
     s.minimal().toPayload().toJsonNode().fieldNames().forEachRemaining(keys::add);
 
@@ -124,8 +130,10 @@ final class PayloadRecordsTest {
   void sample_fullSetsEveryComponent(Sample s) {
     Set<String> keys = new HashSet<>();
     s.full().toPayload().toJsonNode().fieldNames().forEachRemaining(keys::add);
-    Set<String> components = Stream.of(s.recordClass().getRecordComponents())
-        .map(c -> snake(c.getName())).collect(Collectors.toSet());
+    Set<String> components =
+        Stream.of(s.recordClass().getRecordComponents())
+            .map(c -> snake(c.getName()))
+            .collect(Collectors.toSet());
 
     assertThat(keys).isEqualTo(components);
   }
@@ -151,8 +159,8 @@ final class PayloadRecordsTest {
     for (EventPayload p : List.of(s.full(), s.minimal())) {
       RunId run = PayloadSamples.newRun(store);
 
-      List<RunEvent> written = store.append(run,
-          PayloadSamples.withPrelude(PayloadSamples.draft(p)));
+      List<RunEvent> written =
+          store.append(run, PayloadSamples.withPrelude(PayloadSamples.draft(p)));
 
       RunEvent last = written.get(written.size() - 1);
       assertThat(last.type()).isEqualTo(p.type());
@@ -205,15 +213,18 @@ final class PayloadRecordsTest {
     Payload blank = Payload.of(tree);
 
     Throwable byRecord = catchThrowable(() -> blank.as(s.recordClass()));
-    Throwable byAppend = catchThrowable(() -> appendToFreshRun(
-        PayloadSamples.draft(s.full()).withPayload(blank)));
+    Throwable byAppend =
+        catchThrowable(() -> appendToFreshRun(PayloadSamples.draft(s.full()).withPayload(blank)));
 
     if (byAppend == null) {
-      assertThat(byRecord).as("the store accepts a blank " + path + ", so must the record").isNull();
+      assertThat(byRecord)
+          .as("the store accepts a blank " + path + ", so must the record")
+          .isNull();
     } else {
       assertThat(byAppend).isInstanceOf(ValidationException.class);
       assertThat(((ValidationException) byAppend).field()).isEqualTo("payload." + path);
-      assertThat(byRecord).as("the store refuses a blank " + path + ", so must the record")
+      assertThat(byRecord)
+          .as("the store refuses a blank " + path + ", so must the record")
           .isInstanceOf(ValidationException.class);
       assertThat(((ValidationException) byRecord).field()).endsWith(path);
     }
@@ -224,8 +235,12 @@ final class PayloadRecordsTest {
   void requiredFieldOfTheWrongJsonKind_isRefusedByRecordAndAppend(Sample s, String path) {
     ObjectNode tree = s.full().toPayload().toJsonNode();
     JsonNode good = parentOf(tree, path).get(leaf(path));
-    parentOf(tree, path).set(leaf(path), good.isTextual()
-        ? tree.numberNode(42) : TextNode.valueOf("not a " + good.getNodeType()));
+    parentOf(tree, path)
+        .set(
+            leaf(path),
+            good.isTextual()
+                ? tree.numberNode(42)
+                : TextNode.valueOf("not a " + good.getNodeType()));
     Payload wrong = Payload.of(tree);
 
     assertThatThrownBy(() -> wrong.as(s.recordClass()))
@@ -272,7 +287,8 @@ final class PayloadRecordsTest {
     assertThat(copy).isEqualTo(s.full());
   }
 
-  // ---- hand-picked cases --------------------------------------------------------------------------
+  // ---- hand-picked cases
+  // --------------------------------------------------------------------------
 
   @Test
   void toolCallCompleted_withoutToolName_isRefused() {
@@ -291,11 +307,19 @@ final class PayloadRecordsTest {
   @Test
   void toolCall_completedPointsAtItsStart() {
     RunId run = PayloadSamples.newRun(store);
-    RunEvent started = store.append(run, List.of(EventDraft.of(EventTypes.RUN_STARTED),
-        EventDraft.of(ToolCallStarted.of("web_search", PayloadSamples.json("{\"q\":\"x\"}"))))).get(1);
+    RunEvent started =
+        store
+            .append(
+                run,
+                List.of(
+                    EventDraft.of(EventTypes.RUN_STARTED),
+                    EventDraft.of(
+                        ToolCallStarted.of("web_search", PayloadSamples.json("{\"q\":\"x\"}")))))
+            .get(1);
 
-    RunEvent done = store.append(run,
-        EventDraft.of(ToolCallCompleted.of("web_search")).withParent(started.eventId()));
+    RunEvent done =
+        store.append(
+            run, EventDraft.of(ToolCallCompleted.of("web_search")).withParent(started.eventId()));
 
     assertThat(done.parentEventId()).contains(started.eventId());
     assertThat(done.payload().json()).isEqualTo("{\"tool_name\":\"web_search\"}");
@@ -313,13 +337,14 @@ final class PayloadRecordsTest {
     assertThatThrownBy(() -> GuardrailChecked.Verdict.fromWireName("maybe"))
         .isInstanceOf(ValidationException.class)
         .satisfies(e -> assertThat(((ValidationException) e).field()).isEqualTo("verdict"));
-    assertThat(GuardrailChecked.Stage.fromWireName("output")).isEqualTo(GuardrailChecked.Stage.OUTPUT);
+    assertThat(GuardrailChecked.Stage.fromWireName("output"))
+        .isEqualTo(GuardrailChecked.Stage.OUTPUT);
   }
 
   @Test
   void guardrailChecked_writesLowercaseStageAndVerdict() {
-    GuardrailChecked g = GuardrailChecked.of("pii", GuardrailChecked.Stage.INPUT,
-        GuardrailChecked.Verdict.TRIPPED);
+    GuardrailChecked g =
+        GuardrailChecked.of("pii", GuardrailChecked.Stage.INPUT, GuardrailChecked.Verdict.TRIPPED);
 
     assertThat(g.toPayload().json())
         .isEqualTo("{\"name\":\"pii\",\"stage\":\"input\",\"verdict\":\"tripped\"}");
@@ -328,8 +353,7 @@ final class PayloadRecordsTest {
 
   @Test
   void budgetExceeded_wallTime_isWrittenInMillisecondsAsWallTime() {
-    BudgetExceeded b = BudgetExceeded.wallTime(Duration.ofMinutes(1),
-        Duration.ofMillis(60_250));
+    BudgetExceeded b = BudgetExceeded.wallTime(Duration.ofMinutes(1), Duration.ofMillis(60_250));
 
     assertThat(b.toPayload().json())
         .isEqualTo("{\"dimension\":\"wall_time\",\"limit\":60000,\"actual\":60250}");
@@ -343,25 +367,31 @@ final class PayloadRecordsTest {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("actual")
         .hasMessageContaining("negative");
-    assertThatThrownBy(() -> Payload.of("{\"dimension\":\"money\",\"limit\":1,\"actual\":2}")
-        .as(BudgetExceeded.class))
+    assertThatThrownBy(
+            () ->
+                Payload.of("{\"dimension\":\"money\",\"limit\":1,\"actual\":2}")
+                    .as(BudgetExceeded.class))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("payload.dimension");
   }
 
   @Test
   void budgetExceeded_amountWithNegativeScale_equalsItsReadBack() {
-    BudgetExceeded b = BudgetExceeded.cost(new BigDecimal("1E+2"),
-        new BigDecimal("1.2E+2"));
+    BudgetExceeded b = BudgetExceeded.cost(new BigDecimal("1E+2"), new BigDecimal("1.2E+2"));
 
-    assertThat(b.toPayload().json()).isEqualTo("{\"dimension\":\"cost\",\"limit\":100,\"actual\":120}");
+    assertThat(b.toPayload().json())
+        .isEqualTo("{\"dimension\":\"cost\",\"limit\":100,\"actual\":120}");
     assertThat(b.toPayload().as(BudgetExceeded.class)).isEqualTo(b);
   }
 
   @Test
   void jsonValues_fromAnyNodeFactory_equalTheirReadBack() {
-    ObjectNode params = new ObjectMapper().createObjectNode()
-        .put("temperature", 0.2d).put("seed", 7L).put("top_p", 0.9f);
+    ObjectNode params =
+        new ObjectMapper()
+            .createObjectNode()
+            .put("temperature", 0.2d)
+            .put("seed", 7L)
+            .put("top_p", 0.9f);
     ModelGenerationStarted m = ModelGenerationStarted.of("openai", "gpt", params);
 
     assertThat(m.toPayload().as(ModelGenerationStarted.class)).isEqualTo(m);
@@ -388,15 +418,27 @@ final class PayloadRecordsTest {
   void artifactAndStage_fromAStoreManifest_passAppend() {
     RunId run = PayloadSamples.newRun(store);
     store.append(run, EventDraft.of(EventTypes.RUN_STARTED));
-    StageManifest manifest = store.writeStage(run, StageWrite.of("fetch").withArtifact(
-        StageArtifact.of("report.html", "report", "<html></html>".getBytes(StandardCharsets.UTF_8))));
+    StageManifest manifest =
+        store.writeStage(
+            run,
+            StageWrite.of("fetch")
+                .withArtifact(
+                    StageArtifact.of(
+                        "report.html",
+                        "report",
+                        "<html></html>".getBytes(StandardCharsets.UTF_8))));
     StageManifest.Entry file = manifest.file("artifacts/report.html").orElseThrow();
 
-    List<RunEvent> events = store.append(run, List.of(EventDraft.of(ArtifactCreated.of(file)),
-        EventDraft.of(StageCompleted.of(manifest))));
+    List<RunEvent> events =
+        store.append(
+            run,
+            List.of(
+                EventDraft.of(ArtifactCreated.of(file)),
+                EventDraft.of(StageCompleted.of(manifest))));
 
     assertThat(events.get(0).payload().as(ArtifactCreated.class))
-        .isEqualTo(new ArtifactCreated("artifacts/report.html", file.sha256(), 13, Optional.of("report")));
+        .isEqualTo(
+            new ArtifactCreated("artifacts/report.html", file.sha256(), 13, Optional.of("report")));
     assertThat(events.get(1).payload().as(StageCompleted.class))
         .isEqualTo(StageCompleted.of("fetch", manifest.attempt(), manifest.sha256()));
   }
@@ -404,13 +446,24 @@ final class PayloadRecordsTest {
   @Test
   void modelUsageAndCost_areWhatTheRunStateAddsUp() {
     RunId run = PayloadSamples.newRun(store);
-    store.append(run, List.of(EventDraft.of(EventTypes.RUN_STARTED),
-        EventDraft.of(ModelGenerationCompleted.builder("openai", "m").usage(100, 20)
-            .cost(new BigDecimal("0.25")).build()),
-        EventDraft.of(new ModelGenerationFailed("openai", "m", ErrorInfo.of("timeout"),
-            Optional.of(TokenUsage.of(5, 0)), Optional.of(new BigDecimal("0.05")),
-            OptionalLong.empty())),
-        EventDraft.of(CheckpointSaved.of("cp-1"))));
+    store.append(
+        run,
+        List.of(
+            EventDraft.of(EventTypes.RUN_STARTED),
+            EventDraft.of(
+                ModelGenerationCompleted.builder("openai", "m")
+                    .usage(100, 20)
+                    .cost(new BigDecimal("0.25"))
+                    .build()),
+            EventDraft.of(
+                new ModelGenerationFailed(
+                    "openai",
+                    "m",
+                    ErrorInfo.of("timeout"),
+                    Optional.of(TokenUsage.of(5, 0)),
+                    Optional.of(new BigDecimal("0.05")),
+                    OptionalLong.empty())),
+            EventDraft.of(CheckpointSaved.of("cp-1"))));
 
     RunState state = store.state(run);
 
@@ -423,10 +476,17 @@ final class PayloadRecordsTest {
   @Test
   void lifecycleRecords_driveTheRunStatus() {
     RunId run = PayloadSamples.newRun(store);
-    store.append(run, List.of(EventDraft.of(RunQueued.of()), EventDraft.of(RunStarted.of("me")),
-        EventDraft.of(RunCancelRequested.of("stop")), EventDraft.of(RunCancelled.of("stopped")),
-        EventDraft.of(RunResumed.of()), EventDraft.of(RunInterrupted.of("lease expired")),
-        EventDraft.of(RunResumed.of()), EventDraft.of(RunCompleted.of())));
+    store.append(
+        run,
+        List.of(
+            EventDraft.of(RunQueued.of()),
+            EventDraft.of(RunStarted.of("me")),
+            EventDraft.of(RunCancelRequested.of("stop")),
+            EventDraft.of(RunCancelled.of("stopped")),
+            EventDraft.of(RunResumed.of()),
+            EventDraft.of(RunInterrupted.of("lease expired")),
+            EventDraft.of(RunResumed.of()),
+            EventDraft.of(RunCompleted.of())));
 
     assertThat(store.state(run).status()).isEqualTo(RunStatus.COMPLETED);
   }
@@ -436,8 +496,10 @@ final class PayloadRecordsTest {
     ErrorInfo withMessage = ErrorInfo.of(new IllegalStateException("boom"));
     ErrorInfo without = ErrorInfo.of(new IllegalStateException());
 
-    assertThat(withMessage).isEqualTo(new ErrorInfo("boom",
-        Optional.of("java.lang.IllegalStateException"), Optional.empty()));
+    assertThat(withMessage)
+        .isEqualTo(
+            new ErrorInfo(
+                "boom", Optional.of("java.lang.IllegalStateException"), Optional.empty()));
     assertThat(without.message()).isEqualTo("java.lang.IllegalStateException");
     assertThat(ErrorInfo.of("boom").withCode("x").withRetryable(false).retryable()).contains(false);
     assertThat(ErrorRecorded.of(new IllegalStateException("boom")).code())
@@ -448,11 +510,13 @@ final class PayloadRecordsTest {
   void tokenUsage_negative_isRefusedNamingTheNestedField() {
     assertThatThrownBy(() -> TokenUsage.of(-1, 0))
         .isInstanceOf(ValidationException.class)
-        .satisfies(e -> assertThat(((ValidationException) e).field()).isEqualTo("usage.input_tokens"));
+        .satisfies(
+            e -> assertThat(((ValidationException) e).field()).isEqualTo("usage.input_tokens"));
     assertThat(TokenUsage.of(3, 4).totalTokens()).isEqualTo(7);
   }
 
-  // ---- helpers ------------------------------------------------------------------------------------
+  // ---- helpers
+  // ------------------------------------------------------------------------------------
 
   private static void assertRefused(EventDraft draft, String field) {
     assertThatThrownBy(() -> appendToFreshRun(draft))

@@ -11,25 +11,31 @@ final class StepCompletedTest {
 
   @Test
   void builder_setsEachField() {
-    StepCompleted s = StepCompleted.builder()
-        .outputRef("stage:fetch/1/output.json")
-        .outputSha256("abc")
-        .duration(Duration.ofSeconds(2))
-        .build();
+    StepCompleted s =
+        StepCompleted.builder()
+            .outputRef("stage:fetch/1/output.json")
+            .outputSha256("abc")
+            .duration(Duration.ofSeconds(2))
+            .build();
 
-    assertThat(s.toPayload().json()).isEqualTo("{\"output_sha256\":\"abc\","
-        + "\"output_ref\":\"stage:fetch/1/output.json\",\"duration_ms\":2000}");
+    assertThat(s.toPayload().json())
+        .isEqualTo(
+            "{\"output_sha256\":\"abc\","
+                + "\"output_ref\":\"stage:fetch/1/output.json\",\"duration_ms\":2000}");
   }
 
   @Test
   void builder_nullOrNegativeSetting_failsAtOnce() {
     StepCompleted.Builder b = StepCompleted.builder();
 
-    assertThatThrownBy(() -> b.output(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> b.output(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("output");
-    assertThatThrownBy(() -> b.outputSha256(null)).isInstanceOf(NullPointerException.class)
+    assertThatThrownBy(() -> b.outputSha256(null))
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("outputSha256");
-    assertThatThrownBy(() -> b.durationMs(-5)).isInstanceOf(ValidationException.class)
+    assertThatThrownBy(() -> b.durationMs(-5))
+        .isInstanceOf(ValidationException.class)
         .hasMessage("step.completed: duration_ms: must not be negative but was -5");
   }
 

@@ -61,7 +61,9 @@ public final class Cases {
     if (edge == 1) {
       return max;
     }
-    return max == Long.MAX_VALUE ? random.nextLong(min - 1, max) + 1 : random.nextLong(min, max + 1);
+    return max == Long.MAX_VALUE
+        ? random.nextLong(min - 1, max) + 1
+        : random.nextLong(min, max + 1);
   }
 
   /**
@@ -69,7 +71,9 @@ public final class Cases {
    */
   public long anyLong() {
     int edge = random.nextInt(16);
-    return edge == 0 ? Long.MIN_VALUE : edge == 1 ? Long.MAX_VALUE : edge == 2 ? 0 : random.nextLong();
+    return edge == 0
+        ? Long.MIN_VALUE
+        : edge == 1 ? Long.MAX_VALUE : edge == 2 ? 0 : random.nextLong();
   }
 
   /**
@@ -179,8 +183,8 @@ public final class Cases {
    * @return a string of ASCII letters
    */
   public String alpha(int minLength, int maxLength) {
-    return string(minLength, maxLength,
-        () -> bool() ? charBetween('a', 'z') : charBetween('A', 'Z'));
+    return string(
+        minLength, maxLength, () -> bool() ? charBetween('a', 'z') : charBetween('A', 'Z'));
   }
 
   /**

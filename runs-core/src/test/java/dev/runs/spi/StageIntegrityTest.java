@@ -23,10 +23,11 @@ import org.junit.jupiter.api.Test;
 final class StageIntegrityTest {
   private static final RunId RUN = RunId.of("r1");
 
-  private static final StageWrite WRITE = StageWrite.of("train")
-      .withInput(Payload.of(Map.of("a", 1)))
-      .withArtifact(StageArtifact.of("one.txt", "text", bytes("one")))
-      .withArtifact(StageArtifact.of("two.txt", "text", bytes("two")));
+  private static final StageWrite WRITE =
+      StageWrite.of("train")
+          .withInput(Payload.of(Map.of("a", 1)))
+          .withArtifact(StageArtifact.of("one.txt", "text", bytes("one")))
+          .withArtifact(StageArtifact.of("two.txt", "text", bytes("two")));
   private static final StageManifest MANIFEST =
       StageManifest.compute(RUN, WRITE, 1, 1, Instant.EPOCH);
 
@@ -44,8 +45,9 @@ final class StageIntegrityTest {
 
   @Test
   void read_intactFile_returnsItsBytes() {
-    byte[] read = StageIntegrity.read(MANIFEST, "artifacts/one.txt", "test store",
-        StageIntegrity.Source.of(intact()));
+    byte[] read =
+        StageIntegrity.read(
+            MANIFEST, "artifacts/one.txt", "test store", StageIntegrity.Source.of(intact()));
     assertThat(read).isEqualTo(bytes("one"));
   }
 
@@ -58,38 +60,49 @@ final class StageIntegrityTest {
     StageIntegrity.Source source = StageIntegrity.Source.of(files);
     assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "artifacts/one.txt", "test", source))
         .isInstanceOf(StoreCorruptedException.class)
-        .hasMessageContaining("test").hasMessageContaining("run r1 stage 'train' attempt 1")
+        .hasMessageContaining("test")
+        .hasMessageContaining("run r1 stage 'train' attempt 1")
         .hasMessageContaining("artifacts/one.txt")
         .hasMessageContaining("sha256 " + Sha256.hex("ONE"));
     assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "artifacts/two.txt", "test", source))
-        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("has 12 bytes")
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("has 12 bytes")
         .hasMessageContaining("says 3");
     assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "input.json", "test store", source))
-        .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("missing");
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("missing");
   }
 
   @Test
   void read_pathNotInManifest_isValidationError() {
-    assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "output.json", "test store",
-        StageIntegrity.Source.of(intact())))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("has no file 'output.json'");
+    assertThatThrownBy(
+            () ->
+                StageIntegrity.read(
+                    MANIFEST, "output.json", "test store", StageIntegrity.Source.of(intact())))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("has no file 'output.json'");
   }
 
   @Test
   void read_failingSource_throwsStoreIo() {
-    StageIntegrity.Source failing = path -> {
-      throw new IOException("disk gone");
-    };
+    StageIntegrity.Source failing =
+        path -> {
+          throw new IOException("disk gone");
+        };
     assertThatThrownBy(() -> StageIntegrity.read(MANIFEST, "input.json", "test store", failing))
-        .isInstanceOf(StoreIoException.class).hasMessageContaining("disk gone")
+        .isInstanceOf(StoreIoException.class)
+        .hasMessageContaining("disk gone")
         .hasMessageContaining("input.json");
   }
 
   @Test
   void verify_intact_isOk() {
     Map<String, byte[]> files = intact();
-    assertThat(StageIntegrity.verify(MANIFEST, files.keySet(), "test store",
-        StageIntegrity.Source.of(files)).ok()).isTrue();
+    assertThat(
+            StageIntegrity.verify(
+                    MANIFEST, files.keySet(), "test store", StageIntegrity.Source.of(files))
+                .ok())
+        .isTrue();
   }
 
   @Test
@@ -100,23 +113,41 @@ final class StageIntegrityTest {
     files.remove("input.json");
     files.put("artifacts/extra.txt", bytes("x"));
     files.put(StageIntegrity.MANIFEST, bytes("{}"));
-    StageVerification v = StageIntegrity.verify(MANIFEST, files.keySet(), "test store",
-        StageIntegrity.Source.of(files));
+    StageVerification v =
+        StageIntegrity.verify(
+            MANIFEST, files.keySet(), "test store", StageIntegrity.Source.of(files));
     assertThat(v.ok()).isFalse();
-    assertThat(v.problems()).extracting(p -> p.path() + ":" + p.kind()).containsExactly(
-        "input.json:MISSING", "artifacts/one.txt:HASH_MISMATCH", "artifacts/two.txt:SIZE_MISMATCH",
-        "artifacts/extra.txt:UNLISTED");
+    assertThat(v.problems())
+        .extracting(p -> p.path() + ":" + p.kind())
+        .containsExactly(
+            "input.json:MISSING",
+            "artifacts/one.txt:HASH_MISMATCH",
+            "artifacts/two.txt:SIZE_MISMATCH",
+            "artifacts/extra.txt:UNLISTED");
   }
 
   @Test
   void verify_unsafePathInManifest_isReportedNotOpened() {
-    StageManifest tampered = new StageManifest(RUN, "train", 1, 1, StageWrite.Status.COMPLETED,
-        java.util.Optional.empty(), Instant.EPOCH,
-        List.of(new StageManifest.Entry("../../run.json", "input", 1, Sha256.hex("x"))));
-    StageVerification v = StageIntegrity.verify(tampered, List.of(), "test store", path -> {
-      throw new AssertionError("opened " + path);
-    });
-    assertThat(v.problems()).extracting(StageVerification.Problem::kind)
+    StageManifest tampered =
+        new StageManifest(
+            RUN,
+            "train",
+            1,
+            1,
+            StageWrite.Status.COMPLETED,
+            java.util.Optional.empty(),
+            Instant.EPOCH,
+            List.of(new StageManifest.Entry("../../run.json", "input", 1, Sha256.hex("x"))));
+    StageVerification v =
+        StageIntegrity.verify(
+            tampered,
+            List.of(),
+            "test store",
+            path -> {
+              throw new AssertionError("opened " + path);
+            });
+    assertThat(v.problems())
+        .extracting(StageVerification.Problem::kind)
         .containsExactly(StageVerification.Kind.MANIFEST_UNREADABLE);
   }
 
@@ -124,7 +155,8 @@ final class StageIntegrityTest {
   void unreadableManifest_hasOneManifestProblem() {
     StageVerification v = StageIntegrity.unreadableManifest(RUN, "train", 2, "not JSON");
     assertThat(v.attempt()).isEqualTo(2);
-    assertThat(v.problems()).extracting(p -> p.path() + ":" + p.kind() + ":" + p.detail())
+    assertThat(v.problems())
+        .extracting(p -> p.path() + ":" + p.kind() + ":" + p.detail())
         .containsExactly("manifest.json:MANIFEST_UNREADABLE:not JSON");
   }
 
@@ -134,7 +166,8 @@ final class StageIntegrityTest {
     StageIntegrity.checkPath("output.json");
     StageIntegrity.checkPath("artifacts/report/a.html");
     assertThatThrownBy(() -> StageIntegrity.checkPath("run.json"))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("run.json");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("run.json");
     assertThatThrownBy(() -> StageIntegrity.checkPath("artifacts/../../run.json"))
         .isInstanceOf(ValidationException.class);
   }

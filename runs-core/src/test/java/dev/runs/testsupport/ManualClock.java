@@ -9,12 +9,16 @@ import java.time.ZoneOffset;
 public final class ManualClock extends Clock {
   private volatile Instant now;
 
-  /** @param start the first instant */
+  /**
+   * @param start the first instant
+   */
   public ManualClock(Instant start) {
     this.now = start;
   }
 
-  /** @param instant the new time */
+  /**
+   * @param instant the new time
+   */
   public void set(Instant instant) {
     this.now = instant;
   }

@@ -22,8 +22,12 @@ public final class TestRuns {
    * @return a new run in status running (events: run.created, run.started)
    */
   public static RunId startedRun(RunStore store) {
-    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString())).build();
+    RunRecord r =
+        RunRecord.builder(
+                WorkflowRef.of("w", "1"),
+                ConfigSnapshot.empty(),
+                Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
+            .build();
     store.create(r);
     store.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
     return r.id();
@@ -34,6 +38,7 @@ public final class TestRuns {
    * @return a console.line draft
    */
   public static EventDraft line(int n) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "l" + n)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "l" + n)));
   }
 }

@@ -41,7 +41,11 @@ final class ApiRequest implements Authenticator.Request {
   private @Nullable List<String> segments;
   private @Nullable Map<String, List<String>> query;
 
-  ApiRequest(String method, String rawPath, String rawQuery, Map<String, List<String>> headers,
+  ApiRequest(
+      String method,
+      String rawPath,
+      String rawQuery,
+      Map<String, List<String>> headers,
       BodySource body) {
     this.method = Objects.requireNonNull(method, "method");
     this.rawPath = rawPath == null || rawPath.isEmpty() ? "/" : rawPath;
@@ -77,9 +81,9 @@ final class ApiRequest implements Authenticator.Request {
   }
 
   /**
-   * The path split at {@code /} with each segment percent-decoded, so {@code %2F} inside a
-   * segment is a {@code /} of that segment (run ids carry their namespace that way). A single
-   * trailing {@code /} is ignored.
+   * The path split at {@code /} with each segment percent-decoded, so {@code %2F} inside a segment
+   * is a {@code /} of that segment (run ids carry their namespace that way). A single trailing
+   * {@code /} is ignored.
    *
    * @throws ProblemException when a segment has a malformed escape or is not UTF-8
    */
@@ -113,12 +117,14 @@ final class ApiRequest implements Authenticator.Request {
     for (int i = 0; i < raw.length(); i++) {
       char c = raw.charAt(i);
       if (c == '%') {
-        if (i + 2 >= raw.length() || Character.digit(raw.charAt(i + 1), 16) < 0
+        if (i + 2 >= raw.length()
+            || Character.digit(raw.charAt(i + 1), 16) < 0
             || Character.digit(raw.charAt(i + 2), 16) < 0) {
-          throw ProblemException.validation("path", "segment '" + raw
-              + "' has a malformed percent escape at index " + i);
+          throw ProblemException.validation(
+              "path", "segment '" + raw + "' has a malformed percent escape at index " + i);
         }
-        bytes.write(Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16));
+        bytes.write(
+            Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16));
         i += 2;
       } else {
         byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
@@ -126,10 +132,12 @@ final class ApiRequest implements Authenticator.Request {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+          .decode(ByteBuffer.wrap(bytes.toByteArray()))
+          .toString();
     } catch (CharacterCodingException e) {
       throw ProblemException.validation("path", "segment '" + raw + "' does not decode as UTF-8");
     }
@@ -208,8 +216,14 @@ final class ApiRequest implements Authenticator.Request {
   private static ProblemException tooLarge(long limit, long seen) {
     ObjectNode ext = Json.object();
     ext.put("limit_bytes", limit);
-    return new ProblemException(ProblemType.PAYLOAD_TOO_LARGE, "the request body has at least "
-        + seen + " bytes but this server accepts at most " + limit
-        + " (RunsHttpServer.Builder.maxBodyBytes)", ext, Map.of());
+    return new ProblemException(
+        ProblemType.PAYLOAD_TOO_LARGE,
+        "the request body has at least "
+            + seen
+            + " bytes but this server accepts at most "
+            + limit
+            + " (RunsHttpServer.Builder.maxBodyBytes)",
+        ext,
+        Map.of());
   }
 }

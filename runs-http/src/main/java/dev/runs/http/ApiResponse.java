@@ -12,10 +12,14 @@ import java.util.Objects;
  */
 sealed interface ApiResponse permits ApiResponse.Full, ApiResponse.Streamed {
 
-  /** @return the HTTP status */
+  /**
+   * @return the HTTP status
+   */
   int status();
 
-  /** @return the response headers, one value each */
+  /**
+   * @return the response headers, one value each
+   */
   Map<String, String> headers();
 
   /**

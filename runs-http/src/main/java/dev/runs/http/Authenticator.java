@@ -19,9 +19,9 @@ import java.util.Optional;
  *     .start();
  * }</pre>
  *
- * <p>It is called once per API request, on the server's request threads, so it must be
- * thread-safe. The viewer's static files ({@code /} and {@code /viewer/*}) hold no data and are
- * served without it; every API path asks it. An exception it throws is answered {@code 500}.
+ * <p>It is called once per API request, on the server's request threads, so it must be thread-safe.
+ * The viewer's static files ({@code /} and {@code /viewer/*}) hold no data and are served without
+ * it; every API path asks it. An exception it throws is answered {@code 500}.
  */
 @FunctionalInterface
 public interface Authenticator {
@@ -48,24 +48,32 @@ public interface Authenticator {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(principal, "principal");
     if (token.length() < 16) {
-      throw new IllegalArgumentException("a bearer token must have at least 16 characters but has "
-          + token.length() + "; use a long random value");
+      throw new IllegalArgumentException(
+          "a bearer token must have at least 16 characters but has "
+              + token.length()
+              + "; use a long random value");
     }
     if (principal.isBlank()) {
       throw new IllegalArgumentException("principal must not be blank");
     }
     byte[] expected = token.getBytes(StandardCharsets.UTF_8);
-    return request -> request.bearerToken()
-        .filter(t -> MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), expected))
-        .map(t -> principal);
+    return request ->
+        request
+            .bearerToken()
+            .filter(t -> MessageDigest.isEqual(t.getBytes(StandardCharsets.UTF_8), expected))
+            .map(t -> principal);
   }
 
   /** What an {@link Authenticator} sees of a request. */
   interface Request {
-    /** @return the method, e.g. {@code POST} */
+    /**
+     * @return the method, e.g. {@code POST}
+     */
     String method();
 
-    /** @return the raw (still percent-encoded) path, e.g. {@code /runs/acme%2F0190...} */
+    /**
+     * @return the raw (still percent-encoded) path, e.g. {@code /runs/acme%2F0190...}
+     */
     String path();
 
     /**
@@ -83,16 +91,21 @@ public interface Authenticator {
       return values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
     }
 
-    /** @return the token of an {@code Authorization: Bearer <token>} header */
+    /**
+     * @return the token of an {@code Authorization: Bearer <token>} header
+     */
     default Optional<String> bearerToken() {
-      return header("Authorization").flatMap(h -> {
-        String v = h.strip();
-        if (v.length() > 7 && v.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
-          String token = v.substring(7).strip();
-          return token.isEmpty() ? Optional.empty() : Optional.of(token);
-        }
-        return Optional.empty();
-      });
+      return header("Authorization")
+          .flatMap(
+              h -> {
+                String v = h.strip();
+                if (v.length() > 7
+                    && v.substring(0, 7).toLowerCase(Locale.ROOT).equals("bearer ")) {
+                  String token = v.substring(7).strip();
+                  return token.isEmpty() ? Optional.empty() : Optional.of(token);
+                }
+                return Optional.empty();
+              });
     }
 
     /**

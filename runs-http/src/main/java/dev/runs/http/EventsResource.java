@@ -50,12 +50,18 @@ final class EventsResource {
     }
   }
 
-  /** @return how many event streams are open */
+  /**
+   * @return how many event streams are open
+   */
   int openStreams() {
     return openStreams.size();
   }
 
-  private enum Format { JSON, NDJSON, SSE }
+  private enum Format {
+    JSON,
+    NDJSON,
+    SSE
+  }
 
   /** {@code GET /runs/{id}/events}, after a sequence and up to a limit. */
   ApiResponse get(ApiRequest req, RunId id) {
@@ -68,8 +74,10 @@ final class EventsResource {
     Format format = negotiate(req.header("Accept").orElse(""));
     if (format == Format.SSE) {
       if (limit.isPresent()) {
-        throw ProblemException.validation("limit", "does not apply to text/event-stream, which streams"
-            + " until the run's terminal event");
+        throw ProblemException.validation(
+            "limit",
+            "does not apply to text/event-stream, which streams"
+                + " until the run's terminal event");
       }
       Optional<String> last = req.header("Last-Event-ID");
       if (last.isPresent() && !last.get().isBlank()) {
@@ -79,8 +87,12 @@ final class EventsResource {
           after = -1;
         }
         if (after < 0) {
-          throw ProblemException.validation("Last-Event-ID", "must be the sequence of an event"
-              + " (a non-negative integer) but was '" + last.get() + "'");
+          throw ProblemException.validation(
+              "Last-Event-ID",
+              "must be the sequence of an event"
+                  + " (a non-negative integer) but was '"
+                  + last.get()
+                  + "'");
         }
       }
       return sse(200, Map.of(), id, after);
@@ -92,36 +104,39 @@ final class EventsResource {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("Content-Type", ndjson ? NDJSON + "; charset=utf-8" : JSON);
     h.put("Cache-Control", "no-store");
-    return new ApiResponse.Streamed(200, h, sink -> {
-      long cursor = from;
-      long written = 0;
-      if (!ndjson) {
-        sink.write(new byte[] {'['});
-      }
-      while (written < max && cursor < head) {
-        int want = (int) Math.min(EVENT_PAGE, Math.min(max - written, head - cursor));
-        List<RunEvent> page = orchestrator.events(id, cursor, want);
-        if (page.isEmpty()) {
-          break;
-        }
-        StringBuilder b = new StringBuilder(page.size() * 256);
-        for (RunEvent e : page) {
-          if (!ndjson && written > 0) {
-            b.append(',');
+    return new ApiResponse.Streamed(
+        200,
+        h,
+        sink -> {
+          long cursor = from;
+          long written = 0;
+          if (!ndjson) {
+            sink.write(new byte[] {'['});
           }
-          b.append(EventCodec.encode(e));
-          if (ndjson) {
-            b.append('\n');
+          while (written < max && cursor < head) {
+            int want = (int) Math.min(EVENT_PAGE, Math.min(max - written, head - cursor));
+            List<RunEvent> page = orchestrator.events(id, cursor, want);
+            if (page.isEmpty()) {
+              break;
+            }
+            StringBuilder b = new StringBuilder(page.size() * 256);
+            for (RunEvent e : page) {
+              if (!ndjson && written > 0) {
+                b.append(',');
+              }
+              b.append(EventCodec.encode(e));
+              if (ndjson) {
+                b.append('\n');
+              }
+              written++;
+              cursor = e.sequence();
+            }
+            sink.write(b.toString().getBytes(StandardCharsets.UTF_8));
           }
-          written++;
-          cursor = e.sequence();
-        }
-        sink.write(b.toString().getBytes(StandardCharsets.UTF_8));
-      }
-      if (!ndjson) {
-        sink.write(new byte[] {']'});
-      }
-    });
+          if (!ndjson) {
+            sink.write(new byte[] {']'});
+          }
+        });
   }
 
   /**
@@ -136,7 +151,8 @@ final class EventsResource {
     h.put("Content-Type", SSE + "; charset=utf-8");
     h.put("Cache-Control", "no-store");
     h.put("X-Accel-Buffering", "no");
-    return new ApiResponse.Streamed(status, h, new SseStream(orchestrator, id, after, heartbeat, openStreams));
+    return new ApiResponse.Streamed(
+        status, h, new SseStream(orchestrator, id, after, heartbeat, openStreams));
   }
 
   /** Picks the event format from {@code Accept}: JSON array, NDJSON, or SSE. */
@@ -184,7 +200,18 @@ final class EventsResource {
     }
     ObjectNode ext = Json.object();
     ext.putArray("supported").add(JSON).add(NDJSON).add(SSE);
-    throw new ProblemException(ProblemType.NOT_ACCEPTABLE, "events are served as " + JSON + ", "
-        + NDJSON + " or " + SSE + " but Accept is '" + accept + "'", ext, Map.of());
+    throw new ProblemException(
+        ProblemType.NOT_ACCEPTABLE,
+        "events are served as "
+            + JSON
+            + ", "
+            + NDJSON
+            + " or "
+            + SSE
+            + " but Accept is '"
+            + accept
+            + "'",
+        ext,
+        Map.of());
   }
 }

@@ -32,8 +32,13 @@ final class JdkTransport implements HttpHandler {
   public void handle(HttpExchange exchange) throws IOException {
     enter();
     try {
-      ApiRequest request = new ApiRequest(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
-          exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders(), exchange::getRequestBody);
+      ApiRequest request =
+          new ApiRequest(
+              exchange.getRequestMethod(),
+              exchange.getRequestURI().getRawPath(),
+              exchange.getRequestURI().getRawQuery(),
+              exchange.getRequestHeaders(),
+              exchange::getRequestBody);
       ApiResponse response = api.handle(request);
       log.debug("{} {} - {}", request.method(), request.path(), response.status());
       for (Map.Entry<String, String> h : response.headers().entrySet()) {
@@ -51,19 +56,23 @@ final class JdkTransport implements HttpHandler {
       } else if (response instanceof ApiResponse.Streamed streamed) {
         exchange.sendResponseHeaders(streamed.status(), 0);
         try (OutputStream out = exchange.getResponseBody()) {
-          streamed.body().writeTo(new ApiResponse.StreamSink() {
-            @Override
-            public void write(byte[] bytes) throws IOException {
-              out.write(bytes);
-            }
+          streamed
+              .body()
+              .writeTo(
+                  new ApiResponse.StreamSink() {
+                    @Override
+                    public void write(byte[] bytes) throws IOException {
+                      out.write(bytes);
+                    }
 
-            @Override
-            public void flush() throws IOException {
-              out.flush();
-            }
-          });
+                    @Override
+                    public void flush() throws IOException {
+                      out.flush();
+                    }
+                  });
         } catch (IOException e) {
-          log.debug("{} {} - the client went away: {}", request.method(), request.path(), e.toString());
+          log.debug(
+              "{} {} - the client went away: {}", request.method(), request.path(), e.toString());
         } catch (RuntimeException e) {
           log.warn("{} {} - the streamed response broke off", request.method(), request.path(), e);
         }
@@ -117,7 +126,9 @@ final class JdkTransport implements HttpHandler {
     }
   }
 
-  /** @return exchanges being handled now */
+  /**
+   * @return exchanges being handled now
+   */
   int inFlight() {
     lock.lock();
     try {

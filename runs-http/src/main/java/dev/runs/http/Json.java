@@ -23,10 +23,11 @@ import java.util.List;
 
 /** JSON reading and writing for the API: strict parsing, snake_case bodies. */
 final class Json {
-  static final ObjectMapper MAPPER = new ObjectMapper()
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  static final ObjectMapper MAPPER =
+      new ObjectMapper()
+          .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
 
   private static final DateTimeFormatter TIME =
       DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
@@ -66,9 +67,17 @@ final class Json {
       }
       return n;
     } catch (JsonProcessingException e) {
-      throw ProblemException.validation("body", "is not valid JSON: " + e.getOriginalMessage()
-          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ", column "
-              + e.getLocation().getColumnNr() + ")" : ""));
+      throw ProblemException.validation(
+          "body",
+          "is not valid JSON: "
+              + e.getOriginalMessage()
+              + (e.getLocation() != null
+                  ? " (line "
+                      + e.getLocation().getLineNr()
+                      + ", column "
+                      + e.getLocation().getColumnNr()
+                      + ")"
+                  : ""));
     } catch (java.io.IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -105,10 +114,13 @@ final class Json {
     o.put("ready", report.ready());
     o.set("blockers", issues(report.blockers()));
     o.set("warnings", issues(report.warnings()));
-    report.normalizedConfig().ifPresent(c -> {
-      o.putRawValue("normalized_config", raw(c.json()));
-      o.put("normalized_config_sha256", c.sha256());
-    });
+    report
+        .normalizedConfig()
+        .ifPresent(
+            c -> {
+              o.putRawValue("normalized_config", raw(c.json()));
+              o.put("normalized_config_sha256", c.sha256());
+            });
     return o;
   }
 

@@ -26,8 +26,8 @@ final class JsonBody {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (!known.contains(name)) {
-        throw ProblemException.validation(prefix + name, "unknown field; allowed: "
-            + String.join(", ", new TreeSet<>(known)));
+        throw ProblemException.validation(
+            prefix + name, "unknown field; allowed: " + String.join(", ", new TreeSet<>(known)));
       }
     }
   }
@@ -40,8 +40,8 @@ final class JsonBody {
    * @param known the fields the endpoint accepts
    * @param required whether an empty body is refused (else it reads as {@code {}})
    * @return the body
-   * @throws ProblemException 415 for a body that is not JSON, 413 when too large, 400 when not
-   *     one JSON object or a field is unknown
+   * @throws ProblemException 415 for a body that is not JSON, 413 when too large, 400 when not one
+   *     JSON object or a field is unknown
    */
   static JsonBody read(ApiRequest request, long limit, Set<String> known, boolean required) {
     byte[] bytes = request.body(limit);
@@ -56,9 +56,14 @@ final class JsonBody {
     if (!mediaType.equals("application/json") && !mediaType.endsWith("+json")) {
       ObjectNode ext = Json.object();
       ext.putArray("supported").add("application/json");
-      throw new ProblemException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "the body must be"
-          + " application/json but Content-Type is '" + (type.isEmpty() ? "(none)" : type) + "'",
-          ext, Map.of("Accept-Post", "application/json"));
+      throw new ProblemException(
+          ProblemType.UNSUPPORTED_MEDIA_TYPE,
+          "the body must be"
+              + " application/json but Content-Type is '"
+              + (type.isEmpty() ? "(none)" : type)
+              + "'",
+          ext,
+          Map.of("Accept-Post", "application/json"));
     }
     JsonNode n = Json.parse(bytes);
     if (!n.isObject()) {
@@ -80,7 +85,9 @@ final class JsonBody {
     return n.getNodeType().name().toLowerCase(Locale.ROOT);
   }
 
-  /** @return the field's value; JSON null reads as absent */
+  /**
+   * @return the field's value; JSON null reads as absent
+   */
   Optional<JsonNode> value(String field) {
     JsonNode v = node.get(field);
     return v == null || v.isNull() ? Optional.empty() : Optional.of(v);
@@ -102,7 +109,8 @@ final class JsonBody {
   }
 
   String requiredText(String field) {
-    return text(field).orElseThrow(() -> ProblemException.validation(prefix + field, "is required"));
+    return text(field)
+        .orElseThrow(() -> ProblemException.validation(prefix + field, "is required"));
   }
 
   Optional<ObjectNode> object(String field) {
@@ -111,12 +119,15 @@ final class JsonBody {
       return Optional.empty();
     }
     if (!v.get().isObject()) {
-      throw ProblemException.validation(prefix + field, "must be a JSON object but is " + kind(v.get()));
+      throw ProblemException.validation(
+          prefix + field, "must be a JSON object but is " + kind(v.get()));
     }
     return Optional.of((ObjectNode) v.get());
   }
 
-  /** @return the dotted path of a field of this object, for error messages */
+  /**
+   * @return the dotted path of a field of this object, for error messages
+   */
   String path(String field) {
     return prefix + field;
   }
@@ -128,13 +139,19 @@ final class JsonBody {
 
   Map<String, String> stringMap(String field) {
     Map<String, String> out = new LinkedHashMap<>();
-    object(field).ifPresent(o -> o.properties().forEach(e -> {
-      if (!e.getValue().isTextual()) {
-        throw ProblemException.validation(prefix + field + "." + e.getKey(), "must be a string but is "
-            + kind(e.getValue()));
-      }
-      out.put(e.getKey(), e.getValue().textValue());
-    }));
+    object(field)
+        .ifPresent(
+            o ->
+                o.properties()
+                    .forEach(
+                        e -> {
+                          if (!e.getValue().isTextual()) {
+                            throw ProblemException.validation(
+                                prefix + field + "." + e.getKey(),
+                                "must be a string but is " + kind(e.getValue()));
+                          }
+                          out.put(e.getKey(), e.getValue().textValue());
+                        }));
     return out;
   }
 
@@ -145,12 +162,14 @@ final class JsonBody {
       return out;
     }
     if (!v.get().isArray()) {
-      throw ProblemException.validation(prefix + field, "must be an array of strings but is " + kind(v.get()));
+      throw ProblemException.validation(
+          prefix + field, "must be an array of strings but is " + kind(v.get()));
     }
     int i = 0;
     for (JsonNode item : v.get()) {
       if (!item.isTextual()) {
-        throw ProblemException.validation(prefix + field + "[" + i + "]", "must be a string but is " + kind(item));
+        throw ProblemException.validation(
+            prefix + field + "[" + i + "]", "must be a string but is " + kind(item));
       }
       out.add(item.textValue());
       i++;

@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Ends request handling with a problem response. Thrown by the request parsing and routing code
- * of this package; never leaves it.
+ * Ends request handling with a problem response. Thrown by the request parsing and routing code of
+ * this package; never leaves it.
  */
 final class ProblemException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -20,7 +20,8 @@ final class ProblemException extends RuntimeException {
     this(type, detail, Json.object(), Map.of());
   }
 
-  ProblemException(ProblemType type, String detail, ObjectNode extensions, Map<String, String> headers) {
+  ProblemException(
+      ProblemType type, String detail, ObjectNode extensions, Map<String, String> headers) {
     super(detail, null, false, false);
     this.type = Objects.requireNonNull(type, "type");
     this.extensions = extensions;

@@ -3,8 +3,8 @@ package dev.runs.http;
 import java.util.Locale;
 
 /**
- * The classes of error the API answers with {@code application/problem+json} (RFC 9457). Each has
- * a stable {@code type} URI, {@code urn:runs:problem:<name>}, a fixed title and an HTTP status.
+ * The classes of error the API answers with {@code application/problem+json} (RFC 9457). Each has a
+ * stable {@code type} URI, {@code urn:runs:problem:<name>}, a fixed title and an HTTP status.
  */
 enum ProblemType {
   /** A field, parameter or body breaks a rule; {@code field} and {@code rule} say which. */
@@ -42,22 +42,30 @@ enum ProblemType {
     this.title = title;
   }
 
-  /** @return the HTTP status */
+  /**
+   * @return the HTTP status
+   */
   int status() {
     return status;
   }
 
-  /** @return the fixed title */
+  /**
+   * @return the fixed title
+   */
   String title() {
     return title;
   }
 
-  /** @return the short name, e.g. {@code illegal-transition} */
+  /**
+   * @return the short name, e.g. {@code illegal-transition}
+   */
   String slug() {
     return name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  /** @return the {@code type} URI, e.g. {@code urn:runs:problem:validation} */
+  /**
+   * @return the {@code type} URI, e.g. {@code urn:runs:problem:validation}
+   */
   String uri() {
     return "urn:runs:problem:" + slug();
   }

@@ -11,8 +11,8 @@ import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
 import dev.runs.SnapshotMismatchException;
 import dev.runs.StageExistsException;
-import dev.runs.StoreCorruptedException;
 import dev.runs.StoreClosedException;
+import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import java.util.LinkedHashMap;
@@ -86,11 +86,17 @@ final class Problems {
       type = ProblemType.INTERNAL;
       String incident = incident();
       ext.put("incident", incident);
-      log.error("{} {} - incident {}: the store is damaged", request.method(), request.path(), incident, failure);
+      log.error(
+          "{} {} - incident {}: the store is damaged",
+          request.method(),
+          request.path(),
+          incident,
+          failure);
     } else if (failure instanceof StoreIoException) {
       type = ProblemType.UNAVAILABLE;
       headers.put("Retry-After", "5");
-      log.warn("{} {} - the store failed: {}", request.method(), request.path(), failure.getMessage());
+      log.warn(
+          "{} {} - the store failed: {}", request.method(), request.path(), failure.getMessage());
     } else if (failure instanceof StoreClosedException) {
       type = ProblemType.UNAVAILABLE;
     } else if (failure instanceof RunsException) {
@@ -106,24 +112,37 @@ final class Problems {
       log.error("{} {} - incident {}", request.method(), request.path(), incident, failure);
     }
     if (type.status() < 500) {
-      log.debug("{} {} - {} {}: {}", request.method(), request.path(), type.status(), type.slug(), detail);
+      log.debug(
+          "{} {} - {} {}: {}",
+          request.method(),
+          request.path(),
+          type.status(),
+          type.slug(),
+          detail);
     }
     return problem(type, detail, ext, headers, request.path());
   }
 
-  static ApiResponse.Full problem(ProblemType type, String detail, ObjectNode extensions,
-      Map<String, String> headers, String instance) {
+  static ApiResponse.Full problem(
+      ProblemType type,
+      String detail,
+      ObjectNode extensions,
+      Map<String, String> headers,
+      String instance) {
     ObjectNode body = Json.object();
     body.put("type", type.uri());
     body.put("title", type.title());
     body.put("status", type.status());
     body.put("detail", detail == null ? type.title() : detail);
     body.put("instance", instance);
-    extensions.properties().forEach(e -> {
-      if (!body.has(e.getKey())) {
-        body.set(e.getKey(), e.getValue());
-      }
-    });
+    extensions
+        .properties()
+        .forEach(
+            e -> {
+              if (!body.has(e.getKey())) {
+                body.set(e.getKey(), e.getValue());
+              }
+            });
     Map<String, String> h = new LinkedHashMap<>(headers);
     h.put("Content-Type", MEDIA_TYPE);
     h.put("Cache-Control", "no-store");

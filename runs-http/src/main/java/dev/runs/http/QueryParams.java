@@ -22,25 +22,32 @@ final class QueryParams {
     this.values = request.query();
     for (String name : values.keySet()) {
       if (!known.contains(name)) {
-        throw ProblemException.validation(name, "unknown query parameter; this endpoint accepts "
-            + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
+        throw ProblemException.validation(
+            name,
+            "unknown query parameter; this endpoint accepts "
+                + (known.isEmpty() ? "none" : String.join(", ", new TreeSet<>(known))));
       }
     }
   }
 
-  /** @return every value of the parameter, in order */
+  /**
+   * @return every value of the parameter, in order
+   */
   List<String> all(String name) {
     return values.getOrDefault(name, List.of());
   }
 
-  /** @return the single value of the parameter; refuses repeats and empty values */
+  /**
+   * @return the single value of the parameter; refuses repeats and empty values
+   */
   Optional<String> text(String name) {
     List<String> v = all(name);
     if (v.isEmpty()) {
       return Optional.empty();
     }
     if (v.size() > 1) {
-      throw ProblemException.validation(name, "must be given once but was given " + v.size() + " times");
+      throw ProblemException.validation(
+          name, "must be given once but was given " + v.size() + " times");
     }
     if (v.get(0).isEmpty()) {
       throw ProblemException.validation(name, "must not be empty");
@@ -73,7 +80,9 @@ final class QueryParams {
     return switch (t.get()) {
       case "true" -> Optional.of(true);
       case "false" -> Optional.of(false);
-      default -> throw ProblemException.validation(name, "must be true or false but was '" + t.get() + "'");
+      default ->
+          throw ProblemException.validation(
+              name, "must be true or false but was '" + t.get() + "'");
     };
   }
 
@@ -86,8 +95,8 @@ final class QueryParams {
     try {
       return Optional.of(OffsetDateTime.parse(t.get()).toInstant());
     } catch (DateTimeParseException e) {
-      throw ProblemException.validation(name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z but was '"
-          + t.get() + "'");
+      throw ProblemException.validation(
+          name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z but was '" + t.get() + "'");
     }
   }
 }

@@ -24,15 +24,15 @@ import java.util.Set;
  * it. A recommendation id is one path segment like a run id. Thread-safe.
  */
 final class RecommendationsResource {
-  private static final Set<String> RECOMMEND_FIELDS = Set.of("id", "workflow", "config", "budget",
-      "rationale", "source_ref", "blockers");
+  private static final Set<String> RECOMMEND_FIELDS =
+      Set.of("id", "workflow", "config", "budget", "rationale", "source_ref", "blockers");
 
   private final RunOrchestrator orchestrator;
   private final long maxBodyBytes;
   private final WorkflowsResource workflows;
 
-  RecommendationsResource(RunOrchestrator orchestrator, long maxBodyBytes,
-      WorkflowsResource workflows) {
+  RecommendationsResource(
+      RunOrchestrator orchestrator, long maxBodyBytes, WorkflowsResource workflows) {
     this.orchestrator = orchestrator;
     this.maxBodyBytes = maxBodyBytes;
     this.workflows = workflows;
@@ -43,10 +43,12 @@ final class RecommendationsResource {
     new QueryParams(req, Set.of());
     JsonBody body = JsonBody.read(req, maxBodyBytes, RECOMMEND_FIELDS, true);
     if (!body.has("workflow")) {
-      throw ProblemException.validation("workflow", "is required, e.g. {\"name\": \"greeter\", \"version\": \"1\"}");
+      throw ProblemException.validation(
+          "workflow", "is required, e.g. {\"name\": \"greeter\", \"version\": \"1\"}");
     }
     WorkflowRef workflow = workflows.resolve(body);
-    ConfigSnapshot config = body.object("config").map(ConfigSnapshot::of).orElse(ConfigSnapshot.empty());
+    ConfigSnapshot config =
+        body.object("config").map(ConfigSnapshot::of).orElse(ConfigSnapshot.empty());
     RecommendationRequest.Builder b = RecommendationRequest.builder(workflow, config);
     Optional<String> id = body.text("id");
     if (id.isPresent()) {
@@ -54,8 +56,14 @@ final class RecommendationsResource {
       if (orchestrator.recommendation(id.get()).isPresent()) {
         ObjectNode ext = Json.object();
         ext.put("recommendation_id", id.get());
-        throw new ProblemException(ProblemType.CONFLICT, "recommendation '" + id.get() + "' already exists;"
-            + " recommendations are immutable: choose another id or omit it to get a fresh one", ext, Map.of());
+        throw new ProblemException(
+            ProblemType.CONFLICT,
+            "recommendation '"
+                + id.get()
+                + "' already exists;"
+                + " recommendations are immutable: choose another id or omit it to get a fresh one",
+            ext,
+            Map.of());
       }
     }
     body.object("budget").ifPresent(n -> b.budget(Budget.fromJson(n)));
@@ -70,18 +78,28 @@ final class RecommendationsResource {
       }
     }
     Recommendation r = orchestrator.recommend(b.build());
-    return json(201, Json.recommendation(r), Map.of("Location", "/recommendations/" + encodeSegment(r.id())));
+    return json(
+        201,
+        Json.recommendation(r),
+        Map.of("Location", "/recommendations/" + encodeSegment(r.id())));
   }
 
   /** {@code GET /recommendations/{id}}: a recommendation and the runs started from it. */
   ApiResponse get(ApiRequest req, String id) {
     new QueryParams(req, Set.of());
-    Recommendation r = orchestrator.recommendation(id).orElseThrow(() -> {
-      ObjectNode ext = Json.object();
-      ext.put("recommendation_id", id);
-      return new ProblemException(ProblemType.NOT_FOUND, "recommendation '" + id + "' does not exist",
-          ext, Map.of());
-    });
+    Recommendation r =
+        orchestrator
+            .recommendation(id)
+            .orElseThrow(
+                () -> {
+                  ObjectNode ext = Json.object();
+                  ext.put("recommendation_id", id);
+                  return new ProblemException(
+                      ProblemType.NOT_FOUND,
+                      "recommendation '" + id + "' does not exist",
+                      ext,
+                      Map.of());
+                });
     ObjectNode o = Json.recommendation(r);
     ArrayNode runs = o.putArray("runs");
     for (RunRecord rec : orchestrator.runsFromRecommendation(id)) {

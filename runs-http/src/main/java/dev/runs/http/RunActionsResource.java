@@ -19,14 +19,17 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What a caller can do to a run: {@code POST /runs/{id}/cancel}, {@code resume}, {@code replay}
- * and {@code rerun}, each from an action with its trigger. Thread-safe.
+ * What a caller can do to a run: {@code POST /runs/{id}/cancel}, {@code resume}, {@code replay} and
+ * {@code rerun}, each from an action with its trigger. Thread-safe.
  */
 final class RunActionsResource {
   private static final Set<String> TRIGGER_FIELDS = Set.of("trigger_id", "trigger_source", "actor");
-  private static final Set<String> CANCEL_FIELDS = Set.of("reason", "trigger_id", "trigger_source", "actor");
-  private static final Set<String> REPLAY_FIELDS = Set.of("from", "trigger_id", "trigger_source", "actor");
-  private static final Set<String> RERUN_FIELDS = Set.of("overrides", "trigger_id", "trigger_source", "actor");
+  private static final Set<String> CANCEL_FIELDS =
+      Set.of("reason", "trigger_id", "trigger_source", "actor");
+  private static final Set<String> REPLAY_FIELDS =
+      Set.of("from", "trigger_id", "trigger_source", "actor");
+  private static final Set<String> RERUN_FIELDS =
+      Set.of("overrides", "trigger_id", "trigger_source", "actor");
 
   private final RunOrchestrator orchestrator;
   private final long maxBodyBytes;
@@ -44,8 +47,13 @@ final class RunActionsResource {
     Optional<Trigger> trigger = trigger(body, req, false);
     if (trigger.isPresent()) {
       Trigger t = trigger.get();
-      reason += " (" + t.source().wireName() + " trigger " + t.triggerId()
-          + t.actor().map(a -> " by " + a).orElse("") + ")";
+      reason +=
+          " ("
+              + t.source().wireName()
+              + " trigger "
+              + t.triggerId()
+              + t.actor().map(a -> " by " + a).orElse("")
+              + ")";
     } else if (req.principal().isPresent()) {
       reason += " (by " + req.principal().get() + ")";
     }
@@ -78,7 +86,9 @@ final class RunActionsResource {
     }
     Trigger trigger = trigger(body, req, true).orElseThrow();
     RunHandle handle = orchestrator.replay(id, point, trigger);
-    return json(handle.created() ? 201 : 200, launched(orchestrator, handle),
+    return json(
+        handle.created() ? 201 : 200,
+        launched(orchestrator, handle),
         Map.of("Location", runPath(handle.runId())));
   }
 
@@ -87,16 +97,20 @@ final class RunActionsResource {
     new QueryParams(req, Set.of());
     JsonBody body = JsonBody.read(req, maxBodyBytes, RERUN_FIELDS, true);
     Map<String, Object> overrides = new LinkedHashMap<>();
-    body.object("overrides").ifPresent(o -> o.properties().forEach(e -> overrides.put(e.getKey(), e.getValue())));
+    body.object("overrides")
+        .ifPresent(o -> o.properties().forEach(e -> overrides.put(e.getKey(), e.getValue())));
     for (String pointer : overrides.keySet()) {
       if (!pointer.startsWith("/")) {
-        throw ProblemException.validation("overrides." + pointer, "must be a JSON Pointer such as"
-            + " /model/params/temperature");
+        throw ProblemException.validation(
+            "overrides." + pointer,
+            "must be a JSON Pointer such as" + " /model/params/temperature");
       }
     }
     Trigger trigger = trigger(body, req, true).orElseThrow();
     RunHandle handle = orchestrator.rerun(id, overrides, trigger);
-    return json(handle.created() ? 201 : 200, launched(orchestrator, handle),
+    return json(
+        handle.created() ? 201 : 200,
+        launched(orchestrator, handle),
         Map.of("Location", runPath(handle.runId())));
   }
 }

@@ -12,8 +12,8 @@ import java.util.Optional;
 /**
  * The API's router, written once over {@link ApiRequest} and {@link ApiResponse}: it checks the
  * caller ({@link AccessGuard}), checks the method, hands the request to the resource for its noun,
- * and turns every failure into a problem response ({@link Problems}). Thread-safe; the server
- * calls {@link #handle(ApiRequest)} from its request threads.
+ * and turns every failure into a problem response ({@link Problems}). Thread-safe; the server calls
+ * {@link #handle(ApiRequest)} from its request threads.
  *
  * <ul>
  *   <li>{@code /} and {@code /viewer/{file}}: the run viewer's page and files ({@link
@@ -29,8 +29,8 @@ import java.util.Optional;
  * </ul>
  *
  * <p>Paths: a run id is one path segment with its {@code /} written as {@code %2F} ({@code
- * /runs/acme%2Fetl%2F0190...}); a recommendation id likewise. An artifact name may use plain
- * {@code /} since it is the last part of its path.
+ * /runs/acme%2Fetl%2F0190...}); a recommendation id likewise. An artifact name may use plain {@code
+ * /} since it is the last part of its path.
  */
 final class RunsApi {
 
@@ -48,8 +48,12 @@ final class RunsApi {
    *     ({@code localhost}, {@code 127.0.0.1}, {@code [::1]}): set for an unauthenticated server on
    *     a loopback address, so that a web page cannot reach it through DNS rebinding
    */
-  RunsApi(RunOrchestrator orchestrator, Optional<Authenticator> authenticator, long maxBodyBytes,
-      Duration heartbeat, boolean loopbackOnly) {
+  RunsApi(
+      RunOrchestrator orchestrator,
+      Optional<Authenticator> authenticator,
+      long maxBodyBytes,
+      Duration heartbeat,
+      boolean loopbackOnly) {
     this.access = new AccessGuard(authenticator, loopbackOnly);
     this.workflows = new WorkflowsResource(orchestrator);
     this.events = new EventsResource(orchestrator, heartbeat);
@@ -78,7 +82,9 @@ final class RunsApi {
     events.stopStreams();
   }
 
-  /** @return how many event streams are open */
+  /**
+   * @return how many event streams are open
+   */
   int openStreams() {
     return events.openStreams();
   }
@@ -159,8 +165,8 @@ final class RunsApi {
     }
     if (s.size() >= 6 && s.get(2).equals("stages") && s.get(4).equals("artifacts")) {
       allow(req, "GET");
-      return stages.artifact(req, runId(s.get(1)), s.get(3),
-          String.join("/", s.subList(5, s.size())));
+      return stages.artifact(
+          req, runId(s.get(1)), s.get(3), String.join("/", s.subList(5, s.size())));
     }
     throw noRoute(req);
   }
@@ -189,13 +195,19 @@ final class RunsApi {
     for (String m : methods) {
       a.add(m);
     }
-    throw new ProblemException(ProblemType.METHOD_NOT_ALLOWED, req.method() + " is not allowed on "
-        + req.path() + "; allowed: " + allowed, ext, Map.of("Allow", allowed));
+    throw new ProblemException(
+        ProblemType.METHOD_NOT_ALLOWED,
+        req.method() + " is not allowed on " + req.path() + "; allowed: " + allowed,
+        ext,
+        Map.of("Allow", allowed));
   }
 
   private static ProblemException noRoute(ApiRequest req) {
-    return ProblemException.notFound("no resource at " + req.path() + "; run ids are one path"
-        + " segment with each '/' written as %2F, e.g. /runs/acme%2Fetl%2F0190b2c4-...");
+    return ProblemException.notFound(
+        "no resource at "
+            + req.path()
+            + "; run ids are one path"
+            + " segment with each '/' written as %2F, e.g. /runs/acme%2Fetl%2F0190b2c4-...");
   }
 
   private static RunId runId(String segment) {

@@ -18,13 +18,13 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.jspecify.annotations.Nullable;
 
 /**
- * The HTTP and Server-Sent Events API over a {@link RunOrchestrator}, with the run viewer at
- * {@code /}, on the JDK's built-in HTTP server ({@code com.sun.net.httpserver}); no web framework.
+ * The HTTP and Server-Sent Events API over a {@link RunOrchestrator}, with the run viewer at {@code
+ * /}, on the JDK's built-in HTTP server ({@code com.sun.net.httpserver}); no web framework.
  *
  * <pre>{@code
  * try (RunsHttpServer server = RunsHttpServer.start(orchestrator)) {   // 127.0.0.1, free port
@@ -34,13 +34,13 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>It binds to {@code 127.0.0.1} unless told otherwise. Without an {@link Authenticator} anyone
- * who can reach the address can start and cancel runs; the server then logs one warning saying
- * so, and on a loopback address it answers only requests for {@code localhost}, {@code 127.0.0.1}
- * or {@code [::1]} (a web page cannot reach it through DNS rebinding). The endpoints, their bodies
- * and the problem types are described in {@code docs/http.md}.
+ * who can reach the address can start and cancel runs; the server then logs one warning saying so,
+ * and on a loopback address it answers only requests for {@code localhost}, {@code 127.0.0.1} or
+ * {@code [::1]} (a web page cannot reach it through DNS rebinding). The endpoints, their bodies and
+ * the problem types are described in {@code docs/http.md}.
  *
- * <p>Each request, and each open event stream, occupies one thread of the server's executor for
- * its duration: the default executor grows to {@value #DEFAULT_MAX_THREADS} threads and refuses
+ * <p>Each request, and each open event stream, occupies one thread of the server's executor for its
+ * duration: the default executor grows to {@value #DEFAULT_MAX_THREADS} threads and refuses
  * (closes) connections beyond that; give the builder an executor to size it otherwise.
  *
  * <p>Thread-safe. {@link #close()} ends open event streams, waits briefly for requests in flight,
@@ -51,8 +51,10 @@ public final class RunsHttpServer implements AutoCloseable {
 
   /** Largest request body accepted by default: 1 MiB. */
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
   /** Default silence after which an event stream sends a comment line: 15 seconds. */
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+
   /** Threads of the default executor. */
   public static final int DEFAULT_MAX_THREADS = 200;
 
@@ -68,17 +70,31 @@ public final class RunsHttpServer implements AutoCloseable {
 
   private RunsHttpServer(Builder b) {
     boolean loopback = b.address.getAddress() != null && b.address.getAddress().isLoopbackAddress();
-    this.api = new RunsApi(b.orchestrator, b.authenticator, b.maxBodyBytes, b.heartbeat,
-        loopback && b.authenticator.isEmpty());
+    this.api =
+        new RunsApi(
+            b.orchestrator,
+            b.authenticator,
+            b.maxBodyBytes,
+            b.heartbeat,
+            loopback && b.authenticator.isEmpty());
     this.transport = new JdkTransport(api);
     try {
       this.server = HttpServer.create(b.address, 0);
     } catch (IOException e) {
-      String host = b.address.getAddress() != null ? b.address.getAddress().getHostAddress()
-          : b.address.getHostString();
-      throw new UncheckedIOException("cannot listen on " + host + ":"
-          + b.address.getPort() + " (" + e.getMessage() + "); choose another address or port 0 for a"
-          + " free one", e);
+      String host =
+          b.address.getAddress() != null
+              ? b.address.getAddress().getHostAddress()
+              : b.address.getHostString();
+      throw new UncheckedIOException(
+          "cannot listen on "
+              + host
+              + ":"
+              + b.address.getPort()
+              + " ("
+              + e.getMessage()
+              + "); choose another address or port 0 for a"
+              + " free one",
+          e);
     }
     if (b.executor != null) {
       this.ownedExecutor = null;
@@ -92,9 +108,11 @@ public final class RunsHttpServer implements AutoCloseable {
     this.address = server.getAddress();
     log.info("runs http API listening on {}", uri());
     if (b.authenticator.isEmpty()) {
-      log.warn("runs http API on {} is UNAUTHENTICATED: anyone who can reach it can read runs and start"
-          + " and cancel them; set RunsHttpServer.builder(orchestrator).authenticator(...) unless the"
-          + " address is private to you", uri());
+      log.warn(
+          "runs http API on {} is UNAUTHENTICATED: anyone who can reach it can read runs and start"
+              + " and cancel them; set RunsHttpServer.builder(orchestrator).authenticator(...)"
+              + " unless the address is private to you",
+          uri());
     }
   }
 
@@ -129,19 +147,23 @@ public final class RunsHttpServer implements AutoCloseable {
     return new Builder(orchestrator);
   }
 
-  /** @return the port it listens on */
+  /**
+   * @return the port it listens on
+   */
   public int port() {
     return address.getPort();
   }
 
-  /** @return the address it listens on */
+  /**
+   * @return the address it listens on
+   */
   public InetSocketAddress address() {
     return address;
   }
 
   /**
-   * @return the base URI, e.g. {@code http://127.0.0.1:54321/}; a wildcard address is given as
-   *     the loopback address
+   * @return the base URI, e.g. {@code http://127.0.0.1:54321/}; a wildcard address is given as the
+   *     loopback address
    */
   public URI uri() {
     InetAddress a = address.getAddress();
@@ -152,7 +174,9 @@ public final class RunsHttpServer implements AutoCloseable {
     return URI.create("http://" + host + ":" + address.getPort() + "/");
   }
 
-  /** @return how many event streams are open now (for tests and diagnostics) */
+  /**
+   * @return how many event streams are open now (for tests and diagnostics)
+   */
   int openStreamCount() {
     return api.openStreams();
   }
@@ -166,7 +190,10 @@ public final class RunsHttpServer implements AutoCloseable {
     api.stopStreams();
     try {
       if (!transport.awaitIdle(CLOSE_WAIT)) {
-        log.debug("runs http API on {} - {} requests still in flight at close", uri(), transport.inFlight());
+        log.debug(
+            "runs http API on {} - {} requests still in flight at close",
+            uri(),
+            transport.inFlight());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -181,12 +208,18 @@ public final class RunsHttpServer implements AutoCloseable {
   private static ExecutorService defaultExecutor() {
     int server = SERVERS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(0, DEFAULT_MAX_THREADS, 60, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "runs-http-" + server + "-" + threads.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+    ThreadPoolExecutor pool =
+        new ThreadPoolExecutor(
+            0,
+            DEFAULT_MAX_THREADS,
+            60,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "runs-http-" + server + "-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     return pool;
   }
 
@@ -211,7 +244,8 @@ public final class RunsHttpServer implements AutoCloseable {
     public Builder address(InetSocketAddress value) {
       Objects.requireNonNull(value, "address");
       if (value.isUnresolved()) {
-        throw new IllegalArgumentException("address " + value + " is unresolved; resolve the host name first");
+        throw new IllegalArgumentException(
+            "address " + value + " is unresolved; resolve the host name first");
       }
       this.address = value;
       return this;
@@ -230,7 +264,8 @@ public final class RunsHttpServer implements AutoCloseable {
     }
 
     /**
-     * @param value checks every API request (default none: the API is open, and a warning is logged)
+     * @param value checks every API request (default none: the API is open, and a warning is
+     *     logged)
      * @return this builder
      */
     public Builder authenticator(Authenticator value) {
@@ -239,8 +274,8 @@ public final class RunsHttpServer implements AutoCloseable {
     }
 
     /**
-     * @param value the largest request body accepted, 1 byte to 1 GiB (default 1 MiB); larger
-     *     ones are answered {@code 413}
+     * @param value the largest request body accepted, 1 byte to 1 GiB (default 1 MiB); larger ones
+     *     are answered {@code 413}
      * @return this builder
      */
     public Builder maxBodyBytes(long value) {
@@ -258,16 +293,18 @@ public final class RunsHttpServer implements AutoCloseable {
      */
     public Builder heartbeatInterval(Duration value) {
       Objects.requireNonNull(value, "heartbeatInterval");
-      if (value.compareTo(Duration.ofMillis(10)) < 0 || value.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("heartbeatInterval must be 10 ms to 10 minutes but was " + value);
+      if (value.compareTo(Duration.ofMillis(10)) < 0
+          || value.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "heartbeatInterval must be 10 ms to 10 minutes but was " + value);
       }
       this.heartbeat = value;
       return this;
     }
 
     /**
-     * @param value runs the server's requests; each request and each open event stream holds one
-     *     of its threads. The server never shuts it down.
+     * @param value runs the server's requests; each request and each open event stream holds one of
+     *     its threads. The server never shuts it down.
      * @return this builder
      */
     public Builder executor(Executor value) {

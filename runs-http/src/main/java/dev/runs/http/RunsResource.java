@@ -26,21 +26,43 @@ import java.util.Set;
 
 /**
  * The runs: {@code GET /runs} lists them, {@code POST /runs} starts one (optionally answering with
- * its event stream), {@code POST /runs/preflight} checks a start without making it, and {@code
- * GET /runs/{id}} shows one. Thread-safe.
+ * its event stream), {@code POST /runs/preflight} checks a start without making it, and {@code GET
+ * /runs/{id}} shows one. Thread-safe.
  */
 final class RunsResource {
-  private static final Set<String> START_FIELDS = Set.of("workflow", "config", "budget", "trigger_id",
-      "trigger_source", "actor", "namespace", "thread_key", "labels", "recommendation_id", "run_id");
-  private static final Set<String> LIST_PARAMS = Set.of("namespace", "thread", "status", "created_from",
-      "created_before", "limit", "cursor", "recommendation_id");
+  private static final Set<String> START_FIELDS =
+      Set.of(
+          "workflow",
+          "config",
+          "budget",
+          "trigger_id",
+          "trigger_source",
+          "actor",
+          "namespace",
+          "thread_key",
+          "labels",
+          "recommendation_id",
+          "run_id");
+  private static final Set<String> LIST_PARAMS =
+      Set.of(
+          "namespace",
+          "thread",
+          "status",
+          "created_from",
+          "created_before",
+          "limit",
+          "cursor",
+          "recommendation_id");
 
   private final RunOrchestrator orchestrator;
   private final long maxBodyBytes;
   private final WorkflowsResource workflows;
   private final EventsResource events;
 
-  RunsResource(RunOrchestrator orchestrator, long maxBodyBytes, WorkflowsResource workflows,
+  RunsResource(
+      RunOrchestrator orchestrator,
+      long maxBodyBytes,
+      WorkflowsResource workflows,
       EventsResource events) {
     this.orchestrator = orchestrator;
     this.maxBodyBytes = maxBodyBytes;
@@ -54,7 +76,8 @@ final class RunsResource {
     RunQuery.Builder b = RunQuery.builder();
     List<String> ns = q.all("namespace");
     if (ns.size() > 1) {
-      throw ProblemException.validation("namespace", "must be given once but was given " + ns.size() + " times");
+      throw ProblemException.validation(
+          "namespace", "must be given once but was given " + ns.size() + " times");
     }
     if (ns.size() == 1) {
       b.namespace(ns.get(0));
@@ -110,8 +133,10 @@ final class RunsResource {
     if (body.has("workflow")) {
       b.workflow(workflows.resolve(body));
     } else if (triggerRequired) {
-      throw ProblemException.validation("workflow", "is required, e.g. {\"name\": \"greeter\", \"version\": \"1\"}"
-          + " (GET /workflows lists them)");
+      throw ProblemException.validation(
+          "workflow",
+          "is required, e.g. {\"name\": \"greeter\", \"version\": \"1\"}"
+              + " (GET /workflows lists them)");
     }
     body.object("config").ifPresent(c -> b.config(ConfigSnapshot.of(c)));
     body.object("budget").ifPresent(n -> b.budget(Budget.fromJson(n)));
@@ -142,7 +167,9 @@ final class RunsResource {
     usage.put("total_tokens", state.usage().totalTokens());
     o.put("cost", state.cost());
     o.putRawValue("record", Json.raw(record.toJson()));
-    orchestrator.summary(id).ifPresent(s -> o.putRawValue("summary", Json.raw(s.toPayload().json())));
+    orchestrator
+        .summary(id)
+        .ifPresent(s -> o.putRawValue("summary", Json.raw(s.toPayload().json())));
     o.set("links", Links.ofRun(id));
     return json(200, o, Map.of());
   }

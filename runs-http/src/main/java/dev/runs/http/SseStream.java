@@ -53,7 +53,12 @@ final class SseStream implements ApiResponse.StreamBody {
    * @param heartbeat how long to stay silent before a comment line
    * @param open the server's set of open streams, so that closing the server ends this one
    */
-  SseStream(RunOrchestrator orchestrator, RunId runId, long after, Duration heartbeat, Set<SseStream> open) {
+  SseStream(
+      RunOrchestrator orchestrator,
+      RunId runId,
+      long after,
+      Duration heartbeat,
+      Set<SseStream> open) {
     this.orchestrator = orchestrator;
     this.runId = runId;
     this.after = after;
@@ -122,7 +127,10 @@ final class SseStream implements ApiResponse.StreamBody {
           writeEnd(sink, delivered);
           return;
         }
-        log.debug("run {} - SSE subscription ended at {} but the run went on; subscribing again", runId, delivered);
+        log.debug(
+            "run {} - SSE subscription ended at {} but the run went on; subscribing again",
+            runId,
+            delivered);
         subscribe(delivered);
       } else if (s instanceof Failed failed) {
         if (failed.generation() != generation) {
@@ -130,18 +138,21 @@ final class SseStream implements ApiResponse.StreamBody {
         }
         Throwable error = failed.error();
         if (error instanceof SlowSubscriberException) {
-          log.debug("run {} - SSE subscription fell behind at {}; subscribing again", runId, delivered);
+          log.debug(
+              "run {} - SSE subscription fell behind at {}; subscribing again", runId, delivered);
           subscribe(delivered);
         } else if (error instanceof RunNotFoundException) {
           writeEnd(sink, delivered);
           return;
         } else {
-          log.warn("run {} - SSE stream ends after sequence {}: {}", runId, delivered, error.toString());
+          log.warn(
+              "run {} - SSE stream ends after sequence {}: {}", runId, delivered, error.toString());
           ObjectNode data = Json.object();
           data.put("run_id", runId.value());
           data.put("last_sequence", delivered);
           data.put("detail", String.valueOf(error.getMessage()));
-          sink.write(("event: error\ndata: " + Json.text(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
+          sink.write(
+              ("event: error\ndata: " + Json.text(data) + "\n\n").getBytes(StandardCharsets.UTF_8));
           sink.flush();
           return;
         }
@@ -152,28 +163,31 @@ final class SseStream implements ApiResponse.StreamBody {
   private void subscribe(long from) {
     cancelCurrent();
     int gen = ++generation;
-    orchestrator.subscribe(runId, from).subscribe(new Flow.Subscriber<>() {
-      @Override
-      public void onSubscribe(Flow.Subscription subscription) {
-        current.set(subscription);
-        subscription.request(PREFETCH);
-      }
+    orchestrator
+        .subscribe(runId, from)
+        .subscribe(
+            new Flow.Subscriber<>() {
+              @Override
+              public void onSubscribe(Flow.Subscription subscription) {
+                current.set(subscription);
+                subscription.request(PREFETCH);
+              }
 
-      @Override
-      public void onNext(RunEvent item) {
-        signals.add(new Item(gen, item));
-      }
+              @Override
+              public void onNext(RunEvent item) {
+                signals.add(new Item(gen, item));
+              }
 
-      @Override
-      public void onError(Throwable throwable) {
-        signals.add(new Failed(gen, throwable));
-      }
+              @Override
+              public void onError(Throwable throwable) {
+                signals.add(new Failed(gen, throwable));
+              }
 
-      @Override
-      public void onComplete() {
-        signals.add(new Done(gen));
-      }
-    });
+              @Override
+              public void onComplete() {
+                signals.add(new Done(gen));
+              }
+            });
   }
 
   private void cancelCurrent() {

@@ -24,10 +24,10 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * A run's stages: {@code GET /runs/{id}/stages} lists their manifests with a link to each
- * artifact, and {@code GET /runs/{id}/stages/{key}/artifacts/{name}} serves one artifact's bytes
- * (the latest attempt unless {@code ?attempt=} names one). An artifact name may use plain {@code
- * /} since it is the last part of its path. Thread-safe.
+ * A run's stages: {@code GET /runs/{id}/stages} lists their manifests with a link to each artifact,
+ * and {@code GET /runs/{id}/stages/{key}/artifacts/{name}} serves one artifact's bytes (the latest
+ * attempt unless {@code ?attempt=} names one). An artifact name may use plain {@code /} since it is
+ * the last part of its path. Thread-safe.
  */
 final class StagesResource {
   private final RunOrchestrator orchestrator;
@@ -48,8 +48,16 @@ final class StagesResource {
       for (JsonNode f : st.withArray("files")) {
         String path = f.path("path").asText();
         if (path.startsWith("artifacts/")) {
-          ((ObjectNode) f).put("href", runPath(id) + "/stages/" + encodeSegment(m.stageKey())
-              + "/artifacts/" + encodePath(path.substring("artifacts/".length())) + "?attempt=" + m.attempt());
+          ((ObjectNode) f)
+              .put(
+                  "href",
+                  runPath(id)
+                      + "/stages/"
+                      + encodeSegment(m.stageKey())
+                      + "/artifacts/"
+                      + encodePath(path.substring("artifacts/".length()))
+                      + "?attempt="
+                      + m.attempt());
         }
       }
       a.add(st);
@@ -64,28 +72,71 @@ final class StagesResource {
     StageWrite.checkStageKey(stageKey);
     StageArtifact.checkName(name);
     List<StageManifest> all = orchestrator.stages(id);
-    List<StageManifest> ofStage = all.stream().filter(m -> m.stageKey().equals(stageKey))
-        .collect(Collectors.toList());
+    List<StageManifest> ofStage =
+        all.stream().filter(m -> m.stageKey().equals(stageKey)).collect(Collectors.toList());
     if (ofStage.isEmpty()) {
-      throw ProblemException.notFound("run " + id + " has no stage '" + stageKey + "'; its stages are "
-          + all.stream().map(StageManifest::stageKey).distinct().collect(Collectors.toList()));
+      throw ProblemException.notFound(
+          "run "
+              + id
+              + " has no stage '"
+              + stageKey
+              + "'; its stages are "
+              + all.stream().map(StageManifest::stageKey).distinct().collect(Collectors.toList()));
     }
-    int attempt = attemptParam.map(Long::intValue)
-        .orElseGet(() -> ofStage.stream().mapToInt(StageManifest::attempt).max().orElseThrow());
-    StageManifest manifest = ofStage.stream().filter(m -> m.attempt() == attempt).findFirst()
-        .orElseThrow(() -> ProblemException.notFound("run " + id + " stage '" + stageKey + "' has no attempt "
-            + attempt + "; its attempts are " + ofStage.stream().map(StageManifest::attempt).collect(Collectors.toList())));
+    int attempt =
+        attemptParam
+            .map(Long::intValue)
+            .orElseGet(() -> ofStage.stream().mapToInt(StageManifest::attempt).max().orElseThrow());
+    StageManifest manifest =
+        ofStage.stream()
+            .filter(m -> m.attempt() == attempt)
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    ProblemException.notFound(
+                        "run "
+                            + id
+                            + " stage '"
+                            + stageKey
+                            + "' has no attempt "
+                            + attempt
+                            + "; its attempts are "
+                            + ofStage.stream()
+                                .map(StageManifest::attempt)
+                                .collect(Collectors.toList())));
     String path = "artifacts/" + name;
-    StageManifest.Entry entry = manifest.file(path).orElseThrow(() -> ProblemException.notFound("run " + id
-        + " stage '" + stageKey + "' attempt " + attempt + " has no artifact '" + name + "'; its artifacts are "
-        + manifest.files().stream().map(StageManifest.Entry::path).filter(p -> p.startsWith("artifacts/"))
-            .map(p -> p.substring("artifacts/".length())).collect(Collectors.toList())));
+    StageManifest.Entry entry =
+        manifest
+            .file(path)
+            .orElseThrow(
+                () ->
+                    ProblemException.notFound(
+                        "run "
+                            + id
+                            + " stage '"
+                            + stageKey
+                            + "' attempt "
+                            + attempt
+                            + " has no artifact '"
+                            + name
+                            + "'; its artifacts are "
+                            + manifest.files().stream()
+                                .map(StageManifest.Entry::path)
+                                .filter(p -> p.startsWith("artifacts/"))
+                                .map(p -> p.substring("artifacts/".length()))
+                                .collect(Collectors.toList())));
     byte[] bytes = orchestrator.readStageFile(id, stageKey, attempt, path);
     Map<String, String> h = new LinkedHashMap<>();
     h.put("Content-Type", contentType(name));
-    h.put("Content-Disposition", "attachment; filename=\"" + name.substring(name.lastIndexOf('/') + 1) + "\"");
+    h.put(
+        "Content-Disposition",
+        "attachment; filename=\"" + name.substring(name.lastIndexOf('/') + 1) + "\"");
     h.put("X-Content-SHA256", entry.sha256());
-    h.put("Repr-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(entry.sha256())) + ":");
+    h.put(
+        "Repr-Digest",
+        "sha-256=:"
+            + Base64.getEncoder().encodeToString(HexFormat.of().parseHex(entry.sha256()))
+            + ":");
     h.put("ETag", "\"" + entry.sha256() + "\"");
     h.put("X-Stage-Attempt", Integer.toString(attempt));
     h.put("Content-Security-Policy", "sandbox");

@@ -9,15 +9,16 @@ import java.util.Optional;
 
 /**
  * The run viewer's static files, read once from the class path ({@code dev/runs/http/viewer/}) and
- * served with a strict Content-Security-Policy: scripts and styles from this server only, no
- * inline script, no framing.
+ * served with a strict Content-Security-Policy: scripts and styles from this server only, no inline
+ * script, no framing.
  */
 final class ViewerAssets {
   private static final String BASE = "/dev/runs/http/viewer/";
 
-  private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self';"
-      + " img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none';"
-      + " frame-ancestors 'none'";
+  private static final String CSP =
+      "default-src 'none'; script-src 'self'; style-src 'self';"
+          + " img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none';"
+          + " frame-ancestors 'none'";
 
   // a private carrier, never compared
   @SuppressWarnings("ArrayRecordComponent")
@@ -35,8 +36,11 @@ final class ViewerAssets {
   private void add(String name, String contentType) {
     try (InputStream in = ViewerAssets.class.getResourceAsStream(BASE + name)) {
       if (in == null) {
-        throw new IllegalStateException("the run viewer's " + BASE + name
-            + " is missing from the class path; the runs-http jar is incomplete");
+        throw new IllegalStateException(
+            "the run viewer's "
+                + BASE
+                + name
+                + " is missing from the class path; the runs-http jar is incomplete");
       }
       assets.put(name, new Asset(contentType, in.readAllBytes()));
     } catch (IOException e) {

@@ -57,26 +57,40 @@ final class WorkflowsResource {
       name = o.requiredText("name");
       version = o.text("version");
     } else {
-      throw ProblemException.validation("workflow", "must be an object {\"name\": ..., \"version\": ...}"
-          + " or a string \"name@version\" but is " + JsonBody.kind(w));
+      throw ProblemException.validation(
+          "workflow",
+          "must be an object {\"name\": ..., \"version\": ...}"
+              + " or a string \"name@version\" but is "
+              + JsonBody.kind(w));
     }
     if (version.isPresent()) {
       return WorkflowRef.of(name, version.get());
     }
-    List<WorkflowRef> named = orchestrator.workflows().stream().filter(r -> r.name().equals(name))
-        .sorted(Comparator.comparing(WorkflowRef::version)).collect(Collectors.toList());
+    List<WorkflowRef> named =
+        orchestrator.workflows().stream()
+            .filter(r -> r.name().equals(name))
+            .sorted(Comparator.comparing(WorkflowRef::version))
+            .collect(Collectors.toList());
     if (named.size() == 1) {
       return named.get(0);
     }
     if (named.isEmpty()) {
-      throw ProblemException.validation("workflow.name", "no workflow named '" + name
-          + "' is registered; registered: " + sortedWorkflows());
+      throw ProblemException.validation(
+          "workflow.name",
+          "no workflow named '" + name + "' is registered; registered: " + sortedWorkflows());
     }
-    throw ProblemException.validation("workflow.version", "is required: '" + name
-        + "' is registered in versions " + named.stream().map(WorkflowRef::version).collect(Collectors.toList()));
+    throw ProblemException.validation(
+        "workflow.version",
+        "is required: '"
+            + name
+            + "' is registered in versions "
+            + named.stream().map(WorkflowRef::version).collect(Collectors.toList()));
   }
 
   private List<String> sortedWorkflows() {
-    return orchestrator.workflows().stream().map(WorkflowRef::toString).sorted().collect(Collectors.toList());
+    return orchestrator.workflows().stream()
+        .map(WorkflowRef::toString)
+        .sorted()
+        .collect(Collectors.toList());
   }
 }

@@ -11,8 +11,13 @@ import org.junit.jupiter.api.Test;
 
 final class ApiRequestTest {
 
-  private static ApiRequest request(String path, String query, Map<String, List<String>> headers, String body) {
-    return new ApiRequest("POST", path, query, headers,
+  private static ApiRequest request(
+      String path, String query, Map<String, List<String>> headers, String body) {
+    return new ApiRequest(
+        "POST",
+        path,
+        query,
+        headers,
         () -> new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -34,24 +39,30 @@ final class ApiRequestTest {
   void segments_malformedEscapeOrNotUtf8_isAValidationProblemOnPath() {
     for (String bad : List.of("/runs/a%zz", "/runs/a%2", "/runs/%C3%28")) {
       assertThatThrownBy(() -> request(bad, null, Map.of(), "").segments())
-          .isInstanceOfSatisfying(ProblemException.class, p -> {
-            assertThat(p.type()).isEqualTo(ProblemType.VALIDATION);
-            assertThat(p.extensions().path("field").asText()).isEqualTo("path");
-          });
+          .isInstanceOfSatisfying(
+              ProblemException.class,
+              p -> {
+                assertThat(p.type()).isEqualTo(ProblemType.VALIDATION);
+                assertThat(p.extensions().path("field").asText()).isEqualTo("path");
+              });
     }
   }
 
   @Test
   void query_decodesAsAForm_keepingRepeatsInOrder() {
-    ApiRequest r = request("/runs", "status=failed&status=completed&thread=a+b%2Fc&flag", Map.of(), "");
-    assertThat(r.query()).containsEntry("status", List.of("failed", "completed"))
-        .containsEntry("thread", List.of("a b/c")).containsEntry("flag", List.of(""));
+    ApiRequest r =
+        request("/runs", "status=failed&status=completed&thread=a+b%2Fc&flag", Map.of(), "");
+    assertThat(r.query())
+        .containsEntry("status", List.of("failed", "completed"))
+        .containsEntry("thread", List.of("a b/c"))
+        .containsEntry("flag", List.of(""));
   }
 
   @Test
   void query_malformedEscape_isAValidationProblem() {
     assertThatThrownBy(() -> request("/runs", "thread=%zz", Map.of(), "").query())
-        .isInstanceOfSatisfying(ProblemException.class,
+        .isInstanceOfSatisfying(
+            ProblemException.class,
             p -> assertThat(p.extensions().path("field").asText()).isEqualTo("query"));
   }
 
@@ -66,36 +77,55 @@ final class ApiRequestTest {
   void body_readsUpToTheLimit_andRefusesMore() {
     assertThat(request("/", null, Map.of(), "12345").body(5)).hasSize(5);
     assertThatThrownBy(() -> request("/", null, Map.of(), "123456").body(5))
-        .isInstanceOfSatisfying(ProblemException.class,
+        .isInstanceOfSatisfying(
+            ProblemException.class,
             p -> assertThat(p.type()).isEqualTo(ProblemType.PAYLOAD_TOO_LARGE));
-    assertThatThrownBy(() -> request("/", null, Map.of("Content-Length", List.of("999")), "1").body(5))
-        .isInstanceOfSatisfying(ProblemException.class,
+    assertThatThrownBy(
+            () -> request("/", null, Map.of("Content-Length", List.of("999")), "1").body(5))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
             p -> assertThat(p.extensions().path("limit_bytes").asLong()).isEqualTo(5));
-    assertThatThrownBy(() -> request("/", null, Map.of("Content-Length", List.of("lots")), "1").body(5))
-        .isInstanceOfSatisfying(ProblemException.class,
+    assertThatThrownBy(
+            () -> request("/", null, Map.of("Content-Length", List.of("lots")), "1").body(5))
+        .isInstanceOfSatisfying(
+            ProblemException.class,
             p -> assertThat(p.extensions().path("field").asText()).isEqualTo("Content-Length"));
   }
 
   @Test
   void authenticatorRequest_readsBearerTokensAndCookies() {
-    ApiRequest r = request("/", null, Map.of("authorization", List.of("bEaReR  s3cret "),
-        "Cookie", List.of("theme=dark; session=abc=1", "other=x")), "");
+    ApiRequest r =
+        request(
+            "/",
+            null,
+            Map.of(
+                "authorization",
+                List.of("bEaReR  s3cret "),
+                "Cookie",
+                List.of("theme=dark; session=abc=1", "other=x")),
+            "");
     assertThat(r.bearerToken()).contains("s3cret");
     assertThat(r.cookie("session")).contains("abc=1");
     assertThat(r.cookie("other")).contains("x");
     assertThat(r.cookie("missing")).isEmpty();
-    assertThat(request("/", null, Map.of("Authorization", List.of("Basic dXNlcg==")), "").bearerToken()).isEmpty();
-    assertThat(request("/", null, Map.of("Authorization", List.of("Bearer ")), "").bearerToken()).isEmpty();
+    assertThat(
+            request("/", null, Map.of("Authorization", List.of("Basic dXNlcg==")), "")
+                .bearerToken())
+        .isEmpty();
+    assertThat(request("/", null, Map.of("Authorization", List.of("Bearer ")), "").bearerToken())
+        .isEmpty();
   }
 
   @Test
   void negotiate_picksByQualityThenOrder() {
     assertThat(EventsResource.negotiate("")).hasToString("JSON");
     assertThat(EventsResource.negotiate("text/event-stream")).hasToString("SSE");
-    assertThat(EventsResource.negotiate("application/json;q=0.5, application/x-ndjson")).hasToString("NDJSON");
+    assertThat(EventsResource.negotiate("application/json;q=0.5, application/x-ndjson"))
+        .hasToString("NDJSON");
     assertThat(EventsResource.negotiate("text/event-stream;q=0, */*")).hasToString("JSON");
     assertThatThrownBy(() -> EventsResource.negotiate("text/html, image/png"))
-        .isInstanceOfSatisfying(ProblemException.class,
+        .isInstanceOfSatisfying(
+            ProblemException.class,
             p -> assertThat(p.type()).isEqualTo(ProblemType.NOT_ACCEPTABLE));
   }
 }

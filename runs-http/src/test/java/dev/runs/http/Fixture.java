@@ -25,8 +25,10 @@ final class Fixture implements AutoCloseable {
 
   private Fixture(Duration tick, Consumer<RunsHttpServer.Builder> setup) {
     store = RunStores.open("memory:");
-    orchestrator = DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick)
-        .closeTimeout(Duration.ofSeconds(2)).build();
+    orchestrator =
+        DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick)
+            .closeTimeout(Duration.ofSeconds(2))
+            .build();
     RunsHttpServer.Builder b = RunsHttpServer.builder(orchestrator);
     setup.accept(b);
     server = b.start();
@@ -34,7 +36,7 @@ final class Fixture implements AutoCloseable {
   }
 
   static Fixture start() {
-    return new Fixture(Duration.ZERO, b -> { });
+    return new Fixture(Duration.ZERO, b -> {});
   }
 
   static Fixture start(Consumer<RunsHttpServer.Builder> setup) {
@@ -42,13 +44,18 @@ final class Fixture implements AutoCloseable {
   }
 
   static Fixture startWithTick(Duration tick) {
-    return new Fixture(tick, b -> { });
+    return new Fixture(tick, b -> {});
   }
 
-  /** @return a body starting {@code workflow} with a fresh trigger id from the UI */
+  /**
+   * @return a body starting {@code workflow} with a fresh trigger id from the UI
+   */
   static String startBody(String workflow) {
-    return "{\"workflow\": {\"name\": \"" + workflow + "\", \"version\": \"1\"}, \"namespace\": \"acme/lab\","
-        + " \"config\": {\"inputs\": {\"topic\": \"tides\"}}, \"trigger_id\": \"" + UUID.randomUUID()
+    return "{\"workflow\": {\"name\": \""
+        + workflow
+        + "\", \"version\": \"1\"}, \"namespace\": \"acme/lab\","
+        + " \"config\": {\"inputs\": {\"topic\": \"tides\"}}, \"trigger_id\": \""
+        + UUID.randomUUID()
         + "\", \"trigger_source\": \"ui\"}";
   }
 
@@ -65,15 +72,20 @@ final class Fixture implements AutoCloseable {
 
   /** Waits until the run reaches a terminal status and returns it. */
   RunStatus awaitTerminal(RunId id) {
-    return Waits.until(() -> {
-      RunStatus s = orchestrator.state(id).status();
-      return s.isTerminal() ? s : null;
-    }, Duration.ofSeconds(20), "run " + id + " to end");
+    return Waits.until(
+        () -> {
+          RunStatus s = orchestrator.state(id).status();
+          return s.isTerminal() ? s : null;
+        },
+        Duration.ofSeconds(20),
+        "run " + id + " to end");
   }
 
   /** Waits until the run's status is {@code status}. */
   void awaitStatus(RunId id, RunStatus status) {
-    Waits.until(() -> orchestrator.state(id).status() == status ? status : null, Duration.ofSeconds(20),
+    Waits.until(
+        () -> orchestrator.state(id).status() == status ? status : null,
+        Duration.ofSeconds(20),
         "run " + id + " to be " + status.wireName());
   }
 

@@ -25,8 +25,11 @@ import java.util.concurrent.TimeUnit;
 final class Http {
   static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(5))
+          .build();
   private final URI base;
 
   Http(URI base) {
@@ -58,7 +61,8 @@ final class Http {
   }
 
   HttpRequest.Builder request(String path, String... headers) {
-    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20));
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(20));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
@@ -114,7 +118,8 @@ final class Http {
    * One Server-Sent Events message, or a comment line ({@code comment} set), or the end of the
    * stream ({@code eof}).
    */
-  record Message(Optional<String> id, String event, String data, Optional<String> comment, boolean eof) {
+  record Message(
+      Optional<String> id, String event, String data, Optional<String> comment, boolean eof) {
     JsonNode json() {
       try {
         return MAPPER.readTree(data);
@@ -150,7 +155,8 @@ final class Http {
     }
 
     private void read() {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+      try (BufferedReader in =
+          new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
         String id = null;
         String event = "message";
         List<String> data = new ArrayList<>();
@@ -158,13 +164,21 @@ final class Http {
         while ((line = in.readLine()) != null) {
           if (line.isEmpty()) {
             if (!data.isEmpty()) {
-              messages.add(new Message(Optional.ofNullable(id), event, String.join("\n", data), Optional.empty(), false));
+              messages.add(
+                  new Message(
+                      Optional.ofNullable(id),
+                      event,
+                      String.join("\n", data),
+                      Optional.empty(),
+                      false));
             }
             id = null;
             event = "message";
             data.clear();
           } else if (line.startsWith(":")) {
-            messages.add(new Message(Optional.empty(), "", "", Optional.of(line.substring(1).strip()), false));
+            messages.add(
+                new Message(
+                    Optional.empty(), "", "", Optional.of(line.substring(1).strip()), false));
           } else {
             int colon = line.indexOf(':');
             String field = colon < 0 ? line : line.substring(0, colon);
@@ -176,7 +190,7 @@ final class Http {
               case "id" -> id = value;
               case "event" -> event = value;
               case "data" -> data.add(value);
-              default -> { }
+              default -> {}
             }
           }
         }
@@ -204,7 +218,9 @@ final class Http {
       }
     }
 
-    /** @return the next message that is not a comment */
+    /**
+     * @return the next message that is not a comment
+     */
     Message nextMessage(Duration timeout) {
       while (true) {
         Message m = next(timeout);

@@ -43,9 +43,14 @@ final class RunsApiParityTest {
   }
 
   private RunId startInJava(String workflow) {
-    RunHandle h = f.orchestrator.start(RunRequest.builder().workflow(workflow, "1").namespace("acme/lab")
-        .config(ConfigSnapshot.of(Map.of("inputs", Map.of("topic", "tides"))))
-        .trigger(Trigger.of(TriggerSource.API, UUID.randomUUID().toString())).build());
+    RunHandle h =
+        f.orchestrator.start(
+            RunRequest.builder()
+                .workflow(workflow, "1")
+                .namespace("acme/lab")
+                .config(ConfigSnapshot.of(Map.of("inputs", Map.of("topic", "tides"))))
+                .trigger(Trigger.of(TriggerSource.API, UUID.randomUUID().toString()))
+                .build());
     return h.runId();
   }
 
@@ -56,10 +61,17 @@ final class RunsApiParityTest {
     assertThat(f.awaitTerminal(viaJava)).isEqualTo(RunStatus.COMPLETED);
     assertThat(f.awaitTerminal(viaHttp)).isEqualTo(RunStatus.COMPLETED);
     List<String> java = typesOverHttp(viaJava);
-    assertThat(java).contains("model.generation.completed", "tool.call.completed", "agent.handoff",
-        "guardrail.checked", "artifact.created", "run.completed");
+    assertThat(java)
+        .contains(
+            "model.generation.completed",
+            "tool.call.completed",
+            "agent.handoff",
+            "guardrail.checked",
+            "artifact.created",
+            "run.completed");
     assertThat(typesOverHttp(viaHttp)).isEqualTo(java);
-    assertThat(f.orchestrator.events(viaHttp, 0, 1000).stream().map(e -> e.type().name()).toList()).isEqualTo(java);
+    assertThat(f.orchestrator.events(viaHttp, 0, 1000).stream().map(e -> e.type().name()).toList())
+        .isEqualTo(java);
   }
 
   @Test
@@ -69,9 +81,12 @@ final class RunsApiParityTest {
     assertThat(f.awaitTerminal(viaJava)).isEqualTo(RunStatus.FAILED);
     assertThat(f.awaitTerminal(viaHttp)).isEqualTo(RunStatus.FAILED);
     f.orchestrator.resume(viaJava, Trigger.of(TriggerSource.API, UUID.randomUUID().toString()));
-    assertThat(f.http.post(Fixture.path(viaHttp) + "/resume", Fixture.triggerBody()).status()).isEqualTo(200);
+    assertThat(f.http.post(Fixture.path(viaHttp) + "/resume", Fixture.triggerBody()).status())
+        .isEqualTo(200);
     assertThat(f.awaitTerminal(viaJava)).isEqualTo(RunStatus.COMPLETED);
     assertThat(f.awaitTerminal(viaHttp)).isEqualTo(RunStatus.COMPLETED);
-    assertThat(typesOverHttp(viaHttp)).isEqualTo(typesOverHttp(viaJava)).contains("run.failed", "run.resumed");
+    assertThat(typesOverHttp(viaHttp))
+        .isEqualTo(typesOverHttp(viaJava))
+        .contains("run.failed", "run.resumed");
   }
 }

@@ -76,7 +76,8 @@ final class RunsApiTest {
       assertThat(b.path("created").asBoolean()).isTrue();
       assertThat(b.path("status").asText()).isIn("queued", "running", "completed");
       assertThat(b.path("record").path("trigger").path("source").asText()).isEqualTo("ui");
-      assertThat(b.path("record").path("config").path("inputs").path("topic").asText()).isEqualTo("tides");
+      assertThat(b.path("record").path("config").path("inputs").path("topic").asText())
+          .isEqualTo("tides");
       assertThat(r.header("Location")).contains(Links.runPath(RunId.of(id)));
       assertThat(r.header("Location").orElseThrow()).contains("%2F").doesNotContain("acme/lab");
       assertThat(b.path("links").path("events").asText()).endsWith("/events");
@@ -90,15 +91,19 @@ final class RunsApiTest {
       assertThat(first.status()).isEqualTo(201);
       assertThat(second.status()).as(second.text()).isEqualTo(200);
       assertThat(second.json().path("created").asBoolean()).isFalse();
-      assertThat(second.json().path("run_id").asText()).isEqualTo(first.json().path("run_id").asText());
+      assertThat(second.json().path("run_id").asText())
+          .isEqualTo(first.json().path("run_id").asText());
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).hasSize(1);
     }
 
     @Test
     void start_workflowAsStringWithoutVersion_usesTheOnlyRegisteredVersion() {
-      Http.Response r = f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"t-str\","
-          + " \"trigger_source\": \"api\", \"actor\": \"ada\", \"labels\": {\"team\": \"lab\"},"
-          + " \"thread_key\": \"chat-7\", \"budget\": {\"max_tokens\": 100000}}");
+      Http.Response r =
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": \"t-str\", \"trigger_source\": \"api\","
+                  + " \"actor\": \"ada\", \"labels\": {\"team\": \"lab\"}, \"thread_key\":"
+                  + " \"chat-7\", \"budget\": {\"max_tokens\": 100000}}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       JsonNode rec = r.json().path("record");
       assertThat(rec.path("workflow").path("version").asText()).isEqualTo("1");
@@ -110,90 +115,162 @@ final class RunsApiTest {
 
     @Test
     void start_withoutTriggerId_isRefusedNamingIt_andWritesNothing() {
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_source\": \"ui\"}"), "trigger_id");
+      assertValidation(
+          f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_source\": \"ui\"}"),
+          "trigger_id");
       assertValidation(f.http.post("/runs", "{\"workflow\": \"research\"}"), "trigger_id");
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
     }
 
     @Test
     void start_withoutOrWithUnknownTriggerSource_isRefusedNamingIt() {
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\"}"), "trigger_source");
-      JsonNode p = assertValidation(f.http.post("/runs",
-          "{\"workflow\": \"research\", \"trigger_id\": \"x\", \"trigger_source\": \"robot\"}"), "trigger_source");
+      assertValidation(
+          f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\"}"),
+          "trigger_source");
+      JsonNode p =
+          assertValidation(
+              f.http.post(
+                  "/runs",
+                  "{\"workflow\": \"research\", \"trigger_id\": \"x\", \"trigger_source\":"
+                      + " \"robot\"}"),
+              "trigger_source");
       assertThat(p.path("detail").asText()).contains("ui, api, cli, schedule, test");
     }
 
     @Test
     void start_withoutWorkflow_isRefusedNamingIt() {
-      assertValidation(f.http.post("/runs", "{\"trigger_id\": \"x\", \"trigger_source\": \"ui\"}"), "workflow");
+      assertValidation(
+          f.http.post("/runs", "{\"trigger_id\": \"x\", \"trigger_source\": \"ui\"}"), "workflow");
     }
 
     @Test
     void start_unknownField_isRefusedNamingIt() {
-      JsonNode p = assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\", \"priority\": 5}"), "priority");
+      JsonNode p =
+          assertValidation(
+              f.http.post(
+                  "/runs",
+                  "{\"workflow\": \"research\", \"trigger_id\": \"x\","
+                      + " \"trigger_source\": \"ui\", \"priority\": 5}"),
+              "priority");
       assertThat(p.path("detail").asText()).contains("unknown field").contains("trigger_id");
-      assertValidation(f.http.post("/runs", "{\"workflow\": {\"name\": \"research\", \"version\": \"1\","
-          + " \"tag\": \"x\"}, \"trigger_id\": \"x\", \"trigger_source\": \"ui\"}"), "workflow.tag");
+      assertValidation(
+          f.http.post(
+              "/runs",
+              "{\"workflow\": {\"name\": \"research\", \"version\": \"1\","
+                  + " \"tag\": \"x\"}, \"trigger_id\": \"x\", \"trigger_source\": \"ui\"}"),
+          "workflow.tag");
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
     }
 
     @Test
     void start_wrongFieldTypes_areRefusedNamingThem() {
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": 7,"
-          + " \"trigger_source\": \"ui\"}"), "trigger_id");
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\", \"config\": [1]}"), "config");
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\", \"labels\": {\"a\": 1}}"), "labels.a");
-      assertValidation(f.http.post("/runs", "{\"workflow\": 3, \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\"}"), "workflow");
+      assertValidation(
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": 7," + " \"trigger_source\": \"ui\"}"),
+          "trigger_id");
+      assertValidation(
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": \"x\","
+                  + " \"trigger_source\": \"ui\", \"config\": [1]}"),
+          "config");
+      assertValidation(
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": \"x\","
+                  + " \"trigger_source\": \"ui\", \"labels\": {\"a\": 1}}"),
+          "labels.a");
+      assertValidation(
+          f.http.post(
+              "/runs", "{\"workflow\": 3, \"trigger_id\": \"x\"," + " \"trigger_source\": \"ui\"}"),
+          "workflow");
     }
 
     @Test
     void start_invalidValues_areNamedClientErrors_neverServerErrors() {
       String base = "\"workflow\": \"research\", \"trigger_source\": \"ui\"";
-      assertValidation(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"" + "x".repeat(300) + "\"}"),
+      assertValidation(
+          f.http.post("/runs", "{" + base + ", \"trigger_id\": \"" + "x".repeat(300) + "\"}"),
           "trigger_id");
-      assertValidation(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"a\", \"actor\": \" \"}"), "actor");
-      JsonNode labels = assertProblem(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"b\","
-          + " \"labels\": {\"Team\": \"x\"}}"), 422, "preflight-refused");
-      assertThat(labels.path("report").path("blockers").get(0).path("code").asText()).isEqualTo("request_invalid");
+      assertValidation(
+          f.http.post("/runs", "{" + base + ", \"trigger_id\": \"a\", \"actor\": \" \"}"), "actor");
+      JsonNode labels =
+          assertProblem(
+              f.http.post(
+                  "/runs",
+                  "{" + base + ", \"trigger_id\": \"b\"," + " \"labels\": {\"Team\": \"x\"}}"),
+              422,
+              "preflight-refused");
+      assertThat(labels.path("report").path("blockers").get(0).path("code").asText())
+          .isEqualTo("request_invalid");
       assertThat(labels.path("detail").asText()).contains("labels");
-      JsonNode budget = assertProblem(f.http.post("/runs", "{" + base + ", \"trigger_id\": \"c\","
-          + " \"budget\": {\"max_tokens\": -5}}"), 400, "validation");
+      JsonNode budget =
+          assertProblem(
+              f.http.post(
+                  "/runs",
+                  "{" + base + ", \"trigger_id\": \"c\"," + " \"budget\": {\"max_tokens\": -5}}"),
+              400,
+              "validation");
       assertThat(budget.path("field").asText()).contains("max_tokens");
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
     }
 
     @Test
     void start_unknownWorkflowName_isRefusedNamingTheRegisteredOnes() {
-      JsonNode p = assertValidation(f.http.post("/runs", "{\"workflow\": \"nope\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\"}"), "workflow.name");
+      JsonNode p =
+          assertValidation(
+              f.http.post(
+                  "/runs",
+                  "{\"workflow\": \"nope\", \"trigger_id\": \"x\","
+                      + " \"trigger_source\": \"ui\"}"),
+              "workflow.name");
       assertThat(p.path("detail").asText()).contains("research@1");
     }
 
     @Test
     void start_unregisteredVersion_isRefusedByPreflightWithTheReport() {
-      JsonNode p = assertProblem(f.http.post("/runs", "{\"workflow\": \"research@9\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\"}"), 422, "preflight-refused");
+      JsonNode p =
+          assertProblem(
+              f.http.post(
+                  "/runs",
+                  "{\"workflow\": \"research@9\", \"trigger_id\": \"x\","
+                      + " \"trigger_source\": \"ui\"}"),
+              422,
+              "preflight-refused");
       assertThat(p.path("report").path("ready").asBoolean()).isFalse();
-      assertThat(p.path("report").path("blockers").get(0).path("code").asText()).isEqualTo("workflow_not_registered");
+      assertThat(p.path("report").path("blockers").get(0).path("code").asText())
+          .isEqualTo("workflow_not_registered");
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
     }
 
     @Test
     void start_badNamespaceOrRunId_isRefusedNamingIt() {
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\", \"namespace\": \"Acme/Lab\"}"), "namespace");
-      assertValidation(f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\", \"run_id\": \"../etc\"}"), "run_id");
+      assertValidation(
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": \"x\","
+                  + " \"trigger_source\": \"ui\", \"namespace\": \"Acme/Lab\"}"),
+          "namespace");
+      assertValidation(
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": \"x\","
+                  + " \"trigger_source\": \"ui\", \"run_id\": \"../etc\"}"),
+          "run_id");
     }
 
     @Test
     void start_bodyThatIsNotJson_isRefused415() {
-      JsonNode p = assertProblem(f.http.post("/runs", "workflow=research", "Content-Type",
-          "application/x-www-form-urlencoded"), 415, "unsupported-media-type");
+      JsonNode p =
+          assertProblem(
+              f.http.post(
+                  "/runs",
+                  "workflow=research",
+                  "Content-Type",
+                  "application/x-www-form-urlencoded"),
+              415,
+              "unsupported-media-type");
       assertThat(p.path("supported").get(0).asText()).isEqualTo("application/json");
     }
 
@@ -203,7 +280,8 @@ final class RunsApiTest {
       assertThat(p.path("detail").asText()).contains("not valid JSON");
       assertValidation(f.http.post("/runs", "[1, 2]"), "body");
       assertValidation(f.http.post("/runs", "{\"a\": 1} {\"b\": 2}"), "body");
-      assertValidation(f.http.post("/runs", "{\"trigger_id\": \"a\", \"trigger_id\": \"b\"}"), "body");
+      assertValidation(
+          f.http.post("/runs", "{\"trigger_id\": \"a\", \"trigger_id\": \"b\"}"), "body");
       assertValidation(f.http.post("/runs", ""), "body");
     }
 
@@ -214,8 +292,15 @@ final class RunsApiTest {
         JsonNode p = assertProblem(small.http.post("/runs", big), 413, "payload-too-large");
         assertThat(p.path("limit_bytes").asLong()).isEqualTo(64);
         byte[] bytes = big.getBytes(StandardCharsets.UTF_8);
-        Http.Response chunked = small.http.send(small.http.request("/runs", "Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build());
+        Http.Response chunked =
+            small.http.send(
+                small
+                    .http
+                    .request("/runs", "Content-Type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofInputStream(
+                            () -> new ByteArrayInputStream(bytes)))
+                    .build());
         assertProblem(chunked, 413, "payload-too-large");
         assertThat(small.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
       }
@@ -234,13 +319,18 @@ final class RunsApiTest {
   final class Preflight {
     @Test
     void preflight_readyRequest_reportsReadyWithNormalizedConfig_andStartsNothing() {
-      Http.Response r = f.http.post("/runs/preflight", "{\"workflow\": \"research\", \"config\": {\"b\": 1, \"a\": 2},"
-          + " \"budget\": {\"max_tokens\": 5000}, \"trigger_id\": \"p-1\", \"trigger_source\": \"ui\"}");
+      Http.Response r =
+          f.http.post(
+              "/runs/preflight",
+              "{\"workflow\": \"research\", \"config\": {\"b\": 1, \"a\": 2}, \"budget\":"
+                  + " {\"max_tokens\": 5000}, \"trigger_id\": \"p-1\", \"trigger_source\":"
+                  + " \"ui\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(200);
       JsonNode p = r.json();
       assertThat(p.path("ready").asBoolean()).isTrue();
       assertThat(p.path("blockers")).isEmpty();
-      assertThat(p.path("normalized_config").path("budget").path("max_tokens").asLong()).isEqualTo(5000);
+      assertThat(p.path("normalized_config").path("budget").path("max_tokens").asLong())
+          .isEqualTo(5000);
       assertThat(p.path("normalized_config_sha256").asText()).hasSize(64);
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
     }
@@ -257,9 +347,13 @@ final class RunsApiTest {
 
     @Test
     void preflight_missingBudget_isAWarning() {
-      Http.Response r = f.http.post("/runs/preflight", "{\"workflow\": \"research\", \"trigger_id\": \"p\","
-          + " \"trigger_source\": \"ui\"}");
-      assertThat(r.json().path("warnings").get(0).path("code").asText()).isEqualTo("budget_missing");
+      Http.Response r =
+          f.http.post(
+              "/runs/preflight",
+              "{\"workflow\": \"research\", \"trigger_id\": \"p\","
+                  + " \"trigger_source\": \"ui\"}");
+      assertThat(r.json().path("warnings").get(0).path("code").asText())
+          .isEqualTo("budget_missing");
     }
 
     @Test
@@ -279,10 +373,13 @@ final class RunsApiTest {
       RunId waiting = f.startRun("gated");
       f.awaitStatus(waiting, RunStatus.RUNNING);
 
-      assertThat(ids(f.getJson("/runs"))).containsExactly(waiting.value(), failed.value(), done.value());
+      assertThat(ids(f.getJson("/runs")))
+          .containsExactly(waiting.value(), failed.value(), done.value());
       assertThat(ids(f.getJson("/runs?status=completed"))).containsExactly(done.value());
-      assertThat(ids(f.getJson("/runs?status=completed,failed"))).containsExactly(failed.value(), done.value());
-      assertThat(ids(f.getJson("/runs?status=running&status=failed"))).containsExactly(waiting.value(), failed.value());
+      assertThat(ids(f.getJson("/runs?status=completed,failed")))
+          .containsExactly(failed.value(), done.value());
+      assertThat(ids(f.getJson("/runs?status=running&status=failed")))
+          .containsExactly(waiting.value(), failed.value());
       JsonNode first = f.getJson("/runs?status=completed").path("runs").get(0);
       assertThat(first.path("status").asText()).isEqualTo("completed");
       assertThat(first.path("last_sequence").asLong()).isGreaterThan(5);
@@ -292,8 +389,13 @@ final class RunsApiTest {
     @Test
     void list_byNamespaceThreadAndTime() {
       RunId inLab = f.startRun("research");
-      Http.Response other = f.http.post("/runs", "{\"workflow\": \"research\", \"namespace\": \"acme/ops\","
-          + " \"thread_key\": \"t-9\", \"trigger_id\": \"" + UUID.randomUUID() + "\", \"trigger_source\": \"api\"}");
+      Http.Response other =
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"namespace\": \"acme/ops\","
+                  + " \"thread_key\": \"t-9\", \"trigger_id\": \""
+                  + UUID.randomUUID()
+                  + "\", \"trigger_source\": \"api\"}");
       String otherId = other.json().path("run_id").asText();
       assertThat(ids(f.getJson("/runs?namespace=acme/lab"))).containsExactly(inLab.value());
       assertThat(ids(f.getJson("/runs?namespace=acme%2Fops"))).containsExactly(otherId);
@@ -371,7 +473,9 @@ final class RunsApiTest {
     void get_runningRun_hasNoSummaryYet_andItsCurrentStep() {
       RunId id = f.startRun("gated");
       f.awaitStatus(id, RunStatus.RUNNING);
-      Waits.until(() -> f.getJson(Fixture.path(id)).has("current_step") ? true : null, java.time.Duration.ofSeconds(10),
+      Waits.until(
+          () -> f.getJson(Fixture.path(id)).has("current_step") ? true : null,
+          java.time.Duration.ofSeconds(10),
           "the gated run to enter its step");
       JsonNode r = f.getJson(Fixture.path(id));
       assertThat(r.has("summary")).isFalse();
@@ -422,12 +526,19 @@ final class RunsApiTest {
         assertThat(e.path("schema").asText()).isEqualTo("runs.event/1");
         assertThat(e.path("sequence").asLong()).isEqualTo(i + 1);
         assertThat(e.path("run_id").asText()).isEqualTo(id.value());
-        assertThat(e.has("event_id") && e.has("time") && e.has("source") && e.has("payload")).isTrue();
+        assertThat(e.has("event_id") && e.has("time") && e.has("source") && e.has("payload"))
+            .isTrue();
       }
       assertThat(events.get(0).path("type").asText()).isEqualTo("run.created");
       assertThat(events.get(events.size() - 1).path("type").asText()).isEqualTo("run.completed");
-      assertThat(events.toString()).isEqualTo(Http.MAPPER.valueToTree(f.orchestrator.events(id, 0, 1000).stream()
-          .map(e -> readTree(dev.runs.EventCodec.encode(e))).toList()).toString());
+      assertThat(events.toString())
+          .isEqualTo(
+              Http.MAPPER
+                  .valueToTree(
+                      f.orchestrator.events(id, 0, 1000).stream()
+                          .map(e -> readTree(dev.runs.EventCodec.encode(e)))
+                          .toList())
+                  .toString());
     }
 
     @Test
@@ -443,22 +554,34 @@ final class RunsApiTest {
     @Test
     void events_ndjson_byAccept_oneEnvelopePerLine() {
       RunId id = completedResearchRun();
-      Http.Response r = f.http.get(Fixture.path(id) + "/events?limit=5", "Accept", "application/x-ndjson");
+      Http.Response r =
+          f.http.get(Fixture.path(id) + "/events?limit=5", "Accept", "application/x-ndjson");
       assertThat(r.contentType()).startsWith("application/x-ndjson");
       String[] lines = r.text().split("\n");
       assertThat(lines).hasSize(5);
       for (int i = 0; i < lines.length; i++) {
         assertThat(readTree(lines[i]).path("sequence").asLong()).isEqualTo(i + 1);
       }
-      assertThat(f.http.get(Fixture.path(id) + "/events", "Accept", "text/html;q=0.9, application/x-ndjson")
-          .contentType()).startsWith("application/x-ndjson");
-      assertThat(f.http.get(Fixture.path(id) + "/events", "Accept", "*/*").contentType()).startsWith("application/json");
+      assertThat(
+              f.http
+                  .get(
+                      Fixture.path(id) + "/events",
+                      "Accept",
+                      "text/html;q=0.9, application/x-ndjson")
+                  .contentType())
+          .startsWith("application/x-ndjson");
+      assertThat(f.http.get(Fixture.path(id) + "/events", "Accept", "*/*").contentType())
+          .startsWith("application/json");
     }
 
     @Test
     void events_unsupportedAccept_is406ListingTheSupportedTypes() {
       RunId id = completedResearchRun();
-      JsonNode p = assertProblem(f.http.get(Fixture.path(id) + "/events", "Accept", "text/html"), 406, "not-acceptable");
+      JsonNode p =
+          assertProblem(
+              f.http.get(Fixture.path(id) + "/events", "Accept", "text/html"),
+              406,
+              "not-acceptable");
       assertThat(p.path("supported").toString()).contains("text/event-stream");
     }
 
@@ -479,21 +602,30 @@ final class RunsApiTest {
     void cancel_runningRun_endsItCancelled_recordingTheTrigger() {
       RunId id = f.startRun("gated");
       f.awaitStatus(id, RunStatus.RUNNING);
-      Http.Response r = f.http.post(Fixture.path(id) + "/cancel", "{\"reason\": \"wrong topic\", \"trigger_id\": \"c-1\","
-          + " \"trigger_source\": \"ui\", \"actor\": \"ada\"}");
+      Http.Response r =
+          f.http.post(
+              Fixture.path(id) + "/cancel",
+              "{\"reason\": \"wrong topic\", \"trigger_id\": \"c-1\","
+                  + " \"trigger_source\": \"ui\", \"actor\": \"ada\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(200);
       assertThat(r.json().path("status").asText()).isIn("cancel_requested", "cancelled");
       assertThat(f.awaitTerminal(id)).isEqualTo(RunStatus.CANCELLED);
-      String reason = f.orchestrator.events(id, 0, 100).stream()
-          .filter(e -> e.type().name().equals("run.cancel_requested")).findFirst().orElseThrow()
-          .payload().text("reason").orElseThrow();
+      String reason =
+          f.orchestrator.events(id, 0, 100).stream()
+              .filter(e -> e.type().name().equals("run.cancel_requested"))
+              .findFirst()
+              .orElseThrow()
+              .payload()
+              .text("reason")
+              .orElseThrow();
       assertThat(reason).contains("wrong topic").contains("c-1").contains("ada");
     }
 
     @Test
     void cancel_withoutBody_works_andAFinishedRunKeepsItsStatus() {
       RunId id = completedResearchRun();
-      Http.Response r = f.http.send("POST", Fixture.path(id) + "/cancel", HttpRequest.BodyPublishers.noBody());
+      Http.Response r =
+          f.http.send("POST", Fixture.path(id) + "/cancel", HttpRequest.BodyPublishers.noBody());
       assertThat(r.status()).as(r.text()).isEqualTo(200);
       assertThat(r.json().path("status").asText()).isEqualTo("completed");
     }
@@ -523,8 +655,11 @@ final class RunsApiTest {
     @Test
     void resume_completedRun_is409IllegalTransition() {
       RunId id = completedResearchRun();
-      JsonNode p = assertProblem(f.http.post(Fixture.path(id) + "/resume", Fixture.triggerBody()), 409,
-          "illegal-transition");
+      JsonNode p =
+          assertProblem(
+              f.http.post(Fixture.path(id) + "/resume", Fixture.triggerBody()),
+              409,
+              "illegal-transition");
       assertThat(p.path("current_status").asText()).isEqualTo("completed");
       assertThat(p.path("refused_type").asText()).isEqualTo("run.resumed");
       assertThat(p.path("run_id").asText()).isEqualTo(id.value());
@@ -536,14 +671,18 @@ final class RunsApiTest {
       f.awaitTerminal(id);
       assertValidation(f.http.post(Fixture.path(id) + "/resume", ""), "body");
       assertValidation(f.http.post(Fixture.path(id) + "/resume", "{}"), "trigger_id");
-      assertValidation(f.http.post(Fixture.path(id) + "/resume", "{\"actor\": \"ada\"}"), "trigger_id");
+      assertValidation(
+          f.http.post(Fixture.path(id) + "/resume", "{\"actor\": \"ada\"}"), "trigger_id");
     }
 
     @Test
     void replay_fromCheckpoint_startsALinkedRunWithTheSameConfig() {
       RunId source = completedResearchRun();
-      Http.Response r = f.http.post(Fixture.path(source) + "/replay", "{\"from\": \"checkpoint:drafted\","
-          + " \"trigger_id\": \"rp-1\", \"trigger_source\": \"ui\"}");
+      Http.Response r =
+          f.http.post(
+              Fixture.path(source) + "/replay",
+              "{\"from\": \"checkpoint:drafted\","
+                  + " \"trigger_id\": \"rp-1\", \"trigger_source\": \"ui\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       RunId replay = RunId.of(r.json().path("run_id").asText());
       assertThat(r.header("Location")).contains(Links.runPath(replay));
@@ -553,9 +692,13 @@ final class RunsApiTest {
       assertThat(lineage.path("source_checkpoint").asText()).isEqualTo("checkpoint:drafted");
       assertThat(f.awaitTerminal(replay)).isEqualTo(RunStatus.COMPLETED);
       RunRecord rec = f.orchestrator.get(replay).orElseThrow();
-      assertThat(rec.config().sha256()).isEqualTo(f.orchestrator.get(source).orElseThrow().config().sha256());
-      Http.Response again = f.http.post(Fixture.path(source) + "/replay", "{\"from\": \"checkpoint:drafted\","
-          + " \"trigger_id\": \"rp-1\", \"trigger_source\": \"ui\"}");
+      assertThat(rec.config().sha256())
+          .isEqualTo(f.orchestrator.get(source).orElseThrow().config().sha256());
+      Http.Response again =
+          f.http.post(
+              Fixture.path(source) + "/replay",
+              "{\"from\": \"checkpoint:drafted\","
+                  + " \"trigger_id\": \"rp-1\", \"trigger_source\": \"ui\"}");
       assertThat(again.status()).isEqualTo(200);
       assertThat(again.json().path("run_id").asText()).isEqualTo(replay.value());
     }
@@ -565,33 +708,54 @@ final class RunsApiTest {
       RunId source = completedResearchRun();
       Http.Response r = f.http.post(Fixture.path(source) + "/replay", Fixture.triggerBody());
       assertThat(r.status()).as(r.text()).isEqualTo(201);
-      assertThat(r.json().path("record").path("lineage").path("source_checkpoint").asText()).isEqualTo("start");
-      assertValidation(f.http.post(Fixture.path(source) + "/replay", "{\"from\": \"middle\", \"trigger_id\": \"x\","
-          + " \"trigger_source\": \"ui\"}"), "from");
-      JsonNode p = assertValidation(f.http.post(Fixture.path(source) + "/replay", "{\"from\": \"checkpoint:nope\","
-          + " \"trigger_id\": \"y\", \"trigger_source\": \"ui\"}"), "replay_point");
+      assertThat(r.json().path("record").path("lineage").path("source_checkpoint").asText())
+          .isEqualTo("start");
+      assertValidation(
+          f.http.post(
+              Fixture.path(source) + "/replay",
+              "{\"from\": \"middle\", \"trigger_id\": \"x\"," + " \"trigger_source\": \"ui\"}"),
+          "from");
+      JsonNode p =
+          assertValidation(
+              f.http.post(
+                  Fixture.path(source) + "/replay",
+                  "{\"from\": \"checkpoint:nope\","
+                      + " \"trigger_id\": \"y\", \"trigger_source\": \"ui\"}"),
+              "replay_point");
       assertThat(p.path("detail").asText()).contains("drafted");
     }
 
     @Test
     void rerun_withOverrides_startsANewRunRecordingTheDiff() {
       RunId source = completedResearchRun();
-      Http.Response r = f.http.post(Fixture.path(source) + "/rerun", "{\"overrides\": {\"/inputs/topic\": \"waves\","
-          + " \"/model/params/temperature\": 0.9}, \"trigger_id\": \"rr-1\", \"trigger_source\": \"api\"}");
+      Http.Response r =
+          f.http.post(
+              Fixture.path(source) + "/rerun",
+              "{\"overrides\": {\"/inputs/topic\": \"waves\", \"/model/params/temperature\": 0.9},"
+                  + " \"trigger_id\": \"rr-1\", \"trigger_source\": \"api\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       JsonNode rec = r.json().path("record");
       assertThat(rec.path("config").path("inputs").path("topic").asText()).isEqualTo("waves");
       assertThat(rec.path("lineage").path("relation").asText()).isEqualTo("rerun");
-      assertThat(rec.path("lineage").path("config_diff").toString()).contains("/inputs/topic").contains("waves");
+      assertThat(rec.path("lineage").path("config_diff").toString())
+          .contains("/inputs/topic")
+          .contains("waves");
     }
 
     @Test
     void rerun_badPointerOrOverridesType_isRefused() {
       RunId source = completedResearchRun();
-      assertValidation(f.http.post(Fixture.path(source) + "/rerun", "{\"overrides\": {\"inputs/topic\": 1},"
-          + " \"trigger_id\": \"x\", \"trigger_source\": \"api\"}"), "overrides.inputs/topic");
-      assertValidation(f.http.post(Fixture.path(source) + "/rerun", "{\"overrides\": [1],"
-          + " \"trigger_id\": \"x\", \"trigger_source\": \"api\"}"), "overrides");
+      assertValidation(
+          f.http.post(
+              Fixture.path(source) + "/rerun",
+              "{\"overrides\": {\"inputs/topic\": 1},"
+                  + " \"trigger_id\": \"x\", \"trigger_source\": \"api\"}"),
+          "overrides.inputs/topic");
+      assertValidation(
+          f.http.post(
+              Fixture.path(source) + "/rerun",
+              "{\"overrides\": [1]," + " \"trigger_id\": \"x\", \"trigger_source\": \"api\"}"),
+          "overrides");
     }
 
     @Test
@@ -601,7 +765,10 @@ final class RunsApiTest {
       JsonNode p = assertProblem(r, 405, "method-not-allowed");
       assertThat(r.header("Allow")).contains("POST");
       assertThat(p.path("allow").get(0).asText()).isEqualTo("POST");
-      assertThat(f.http.send("DELETE", Fixture.path(id), HttpRequest.BodyPublishers.noBody()).header("Allow"))
+      assertThat(
+              f.http
+                  .send("DELETE", Fixture.path(id), HttpRequest.BodyPublishers.noBody())
+                  .header("Allow"))
           .contains("GET");
       assertThat(f.http.send("PUT", "/runs", HttpRequest.BodyPublishers.noBody()).header("Allow"))
           .contains("GET, POST");
@@ -619,17 +786,21 @@ final class RunsApiTest {
       JsonNode st = s.path("stages").get(0);
       assertThat(st.path("stage_key").asText()).isEqualTo("report");
       assertThat(st.path("attempt").asInt()).isEqualTo(1);
-      assertThat(st.path("manifest_sha256").asText()).isEqualTo(f.orchestrator.stages(id).get(0).sha256());
+      assertThat(st.path("manifest_sha256").asText())
+          .isEqualTo(f.orchestrator.stages(id).get(0).sha256());
       List<String> hrefs = new ArrayList<>();
-      st.path("files").forEach(file -> {
-        assertThat(file.path("sha256").asText()).hasSize(64);
-        if (file.has("href")) {
-          hrefs.add(file.path("href").asText());
-        }
-      });
-      assertThat(hrefs).containsExactly(
-          Fixture.path(id) + "/stages/report/artifacts/report.md?attempt=1",
-          Fixture.path(id) + "/stages/report/artifacts/sources.json?attempt=1");
+      st.path("files")
+          .forEach(
+              file -> {
+                assertThat(file.path("sha256").asText()).hasSize(64);
+                if (file.has("href")) {
+                  hrefs.add(file.path("href").asText());
+                }
+              });
+      assertThat(hrefs)
+          .containsExactly(
+              Fixture.path(id) + "/stages/report/artifacts/report.md?attempt=1",
+              Fixture.path(id) + "/stages/report/artifacts/sources.json?attempt=1");
     }
 
     @Test
@@ -648,13 +819,15 @@ final class RunsApiTest {
       assertThat(r.text()).startsWith("# Tides");
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(r.body());
       assertThat(r.header("X-Content-SHA256")).contains(HexFormat.of().formatHex(digest));
-      assertThat(r.header("Repr-Digest")).contains("sha-256=:" + Base64.getEncoder().encodeToString(digest) + ":");
+      assertThat(r.header("Repr-Digest"))
+          .contains("sha-256=:" + Base64.getEncoder().encodeToString(digest) + ":");
       assertThat(r.header("ETag")).contains("\"" + HexFormat.of().formatHex(digest) + "\"");
       assertThat(r.header("X-Stage-Attempt")).contains("1");
       assertThat(r.contentType()).startsWith("text/markdown");
       assertThat(r.header("Content-Disposition")).contains("attachment; filename=\"report.md\"");
       assertThat(r.header("Content-Security-Policy")).contains("sandbox");
-      Http.Response json = f.http.get(Fixture.path(id) + "/stages/report/artifacts/sources.json?attempt=1");
+      Http.Response json =
+          f.http.get(Fixture.path(id) + "/stages/report/artifacts/sources.json?attempt=1");
       assertThat(json.contentType()).isEqualTo("application/json");
       assertThat(json.text()).contains("Moon");
     }
@@ -663,12 +836,22 @@ final class RunsApiTest {
     void artifact_unknownStageAttemptOrName_is404_andBadNames400() {
       RunId id = completedResearchRun();
       String base = Fixture.path(id) + "/stages/";
-      assertThat(assertProblem(f.http.get(base + "fetch/artifacts/report.md"), 404, "not-found")
-          .path("detail").asText()).contains("[report]");
-      assertThat(assertProblem(f.http.get(base + "report/artifacts/report.md?attempt=2"), 404, "not-found")
-          .path("detail").asText()).contains("[1]");
-      assertThat(assertProblem(f.http.get(base + "report/artifacts/missing.txt"), 404, "not-found")
-          .path("detail").asText()).contains("report.md");
+      assertThat(
+              assertProblem(f.http.get(base + "fetch/artifacts/report.md"), 404, "not-found")
+                  .path("detail")
+                  .asText())
+          .contains("[report]");
+      assertThat(
+              assertProblem(
+                      f.http.get(base + "report/artifacts/report.md?attempt=2"), 404, "not-found")
+                  .path("detail")
+                  .asText())
+          .contains("[1]");
+      assertThat(
+              assertProblem(f.http.get(base + "report/artifacts/missing.txt"), 404, "not-found")
+                  .path("detail")
+                  .asText())
+          .contains("report.md");
       assertValidation(f.http.get(base + "report/artifacts/report.md?attempt=zero"), "attempt");
       assertValidation(f.http.get(base + "report/artifacts/..%2Frun.json"), "artifact.name");
       assertProblem(f.http.get(base + "report/files/report.md"), 404, "not-found");
@@ -680,30 +863,43 @@ final class RunsApiTest {
   final class Recommendations {
     @Test
     void recommend_storesIt_andRunsStartedFromItAreListed() {
-      Http.Response r = f.http.post("/recommendations", "{\"id\": \"rec/1\", \"workflow\": {\"name\": \"research\","
-          + " \"version\": \"1\"}, \"config\": {\"inputs\": {\"topic\": \"tides\"}}, \"budget\": {\"max_cost\": 2.5},"
-          + " \"rationale\": \"cheaper model is enough\", \"source_ref\": \"advisor-msg-3\"}");
+      Http.Response r =
+          f.http.post(
+              "/recommendations",
+              "{\"id\": \"rec/1\", \"workflow\": {\"name\": \"research\", \"version\": \"1\"},"
+                  + " \"config\": {\"inputs\": {\"topic\": \"tides\"}}, \"budget\": {\"max_cost\":"
+                  + " 2.5}, \"rationale\": \"cheaper model is enough\", \"source_ref\":"
+                  + " \"advisor-msg-3\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       assertThat(r.header("Location")).contains("/recommendations/rec%2F1");
       JsonNode rec = r.json();
       assertThat(rec.path("status").asText()).isEqualTo("ready");
-      assertThat(rec.path("config").path("budget").path("max_cost").decimalValue()).isEqualByComparingTo("2.5");
+      assertThat(rec.path("config").path("budget").path("max_cost").decimalValue())
+          .isEqualByComparingTo("2.5");
       assertThat(rec.path("config_sha256").asText()).hasSize(64);
       assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
 
-      Http.Response run = f.http.post("/runs", "{\"workflow\": \"research\", \"recommendation_id\": \"rec/1\","
-          + " \"trigger_id\": \"from-rec\", \"trigger_source\": \"ui\"}");
+      Http.Response run =
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"recommendation_id\": \"rec/1\","
+                  + " \"trigger_id\": \"from-rec\", \"trigger_source\": \"ui\"}");
       assertThat(run.status()).as(run.text()).isEqualTo(201);
       JsonNode got = f.getJson("/recommendations/rec%2F1");
       assertThat(got.path("rationale").asText()).isEqualTo("cheaper model is enough");
       assertThat(got.path("source_ref").asText()).isEqualTo("advisor-msg-3");
       assertThat(got.path("runs").get(0).asText()).isEqualTo(run.json().path("run_id").asText());
-      assertThat(run.json().path("record").path("recommendation").path("recommendation_id").asText()).isEqualTo("rec/1");
+      assertThat(
+              run.json().path("record").path("recommendation").path("recommendation_id").asText())
+          .isEqualTo("rec/1");
     }
 
     @Test
     void recommend_withBlockers_isStoredBlocked_andAGeneratedIdWhenNoneGiven() {
-      Http.Response r = f.http.post("/recommendations", "{\"workflow\": \"research@1\", \"blockers\": [\"needs_approval\"]}");
+      Http.Response r =
+          f.http.post(
+              "/recommendations",
+              "{\"workflow\": \"research@1\", \"blockers\": [\"needs_approval\"]}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       assertThat(r.json().path("status").asText()).isEqualTo("blocked");
       assertThat(r.json().path("id").asText()).isNotBlank();
@@ -716,11 +912,15 @@ final class RunsApiTest {
       JsonNode p = assertProblem(f.http.post("/recommendations", body), 409, "conflict");
       assertThat(p.path("recommendation_id").asText()).isEqualTo("r-2");
       assertValidation(f.http.post("/recommendations", "{\"config\": {}}"), "workflow");
-      assertValidation(f.http.post("/recommendations", "{\"workflow\": \"research@1\", \"blockers\": [\"Bad Code\"]}"),
+      assertValidation(
+          f.http.post(
+              "/recommendations", "{\"workflow\": \"research@1\", \"blockers\": [\"Bad Code\"]}"),
           "blockers[0]");
-      assertValidation(f.http.post("/recommendations", "{\"workflow\": \"research@1\", \"blockers\": \"x\"}"),
+      assertValidation(
+          f.http.post("/recommendations", "{\"workflow\": \"research@1\", \"blockers\": \"x\"}"),
           "blockers");
-      assertValidation(f.http.post("/recommendations", "{\"workflow\": \"research@1\", \"why\": \"x\"}"), "why");
+      assertValidation(
+          f.http.post("/recommendations", "{\"workflow\": \"research@1\", \"why\": \"x\"}"), "why");
     }
 
     @Test
@@ -740,7 +940,8 @@ final class RunsApiTest {
       assertThat(page.status()).isEqualTo(200);
       assertThat(page.contentType()).startsWith("text/html");
       assertThat(page.text()).contains("<title>Runs</title>").contains("/viewer/app.js");
-      assertThat(page.header("Content-Security-Policy").orElseThrow()).contains("script-src 'self'")
+      assertThat(page.header("Content-Security-Policy").orElseThrow())
+          .contains("script-src 'self'")
           .contains("frame-ancestors 'none'");
       assertThat(page.header("X-Content-Type-Options")).contains("nosniff");
       assertThat(f.http.get("/viewer/app.js").contentType()).startsWith("text/javascript");

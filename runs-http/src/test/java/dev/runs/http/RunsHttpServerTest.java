@@ -45,18 +45,23 @@ final class RunsHttpServerTest {
       assertThat(server.port()).isPositive();
       assertThat(server.address().getAddress().isLoopbackAddress()).isTrue();
       assertThat(server.uri().toString()).isEqualTo("http://127.0.0.1:" + server.port() + "/");
-      HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri()).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(server.uri()).build(),
+                  HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
     }
   }
 
   @Test
   void start_onAGivenAddress_listensThere_andCloseStopsListening() {
-    RunsHttpServer server = RunsHttpServer.start(orchestrator,
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    RunsHttpServer server =
+        RunsHttpServer.start(
+            orchestrator, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
     Http http = new Http(server.uri());
-    assertThat(http.get("/workflows").json().path("workflows").get(0).path("name").asText()).isEqualTo("noop");
+    assertThat(http.get("/workflows").json().path("workflows").get(0).path("name").asText())
+        .isEqualTo("noop");
     server.close();
     server.close();
     assertThatThrownBy(() -> http.get("/workflows")).isInstanceOf(UncheckedIOException.class);
@@ -76,12 +81,16 @@ final class RunsHttpServerTest {
     AtomicInteger tasks = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
-      try (RunsHttpServer server = RunsHttpServer.builder(orchestrator)
-          .executor(r -> {
-            tasks.incrementAndGet();
-            pool.execute(r);
-          })
-          .heartbeatInterval(Duration.ofSeconds(1)).maxBodyBytes(1000).start()) {
+      try (RunsHttpServer server =
+          RunsHttpServer.builder(orchestrator)
+              .executor(
+                  r -> {
+                    tasks.incrementAndGet();
+                    pool.execute(r);
+                  })
+              .heartbeatInterval(Duration.ofSeconds(1))
+              .maxBodyBytes(1000)
+              .start()) {
         assertThat(new Http(server.uri()).get("/workflows").status()).isEqualTo(200);
       }
       assertThat(tasks.get()).isPositive();
@@ -94,14 +103,18 @@ final class RunsHttpServerTest {
   @Test
   void builder_rejectsBadSettings() {
     RunsHttpServer.Builder b = RunsHttpServer.builder(orchestrator);
-    assertThatThrownBy(() -> b.maxBodyBytes(0)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> b.maxBodyBytes(0))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxBodyBytes");
-    assertThatThrownBy(() -> b.heartbeatInterval(Duration.ofMillis(1))).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> b.heartbeatInterval(Duration.ofMillis(1)))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("heartbeatInterval");
-    assertThatThrownBy(() -> b.port(70_000)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> b.port(70_000))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("port");
     assertThatThrownBy(() -> b.address(InetSocketAddress.createUnresolved("example.invalid", 80)))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unresolved");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unresolved");
     assertThatThrownBy(() -> RunsHttpServer.builder(null)).isInstanceOf(NullPointerException.class);
   }
 }

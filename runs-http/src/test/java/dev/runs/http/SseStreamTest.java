@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** {@code GET /runs/{id}/events} with {@code Accept: text/event-stream}, and {@code POST /runs?stream=true}. */
+/**
+ * {@code GET /runs/{id}/events} with {@code Accept: text/event-stream}, and {@code POST
+ * /runs?stream=true}.
+ */
 @Timeout(60)
 final class SseStreamTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -48,12 +51,16 @@ final class SseStreamTest {
   }
 
   private static List<Long> sequences(List<Http.Message> messages) {
-    return messages.stream().filter(m -> m.event().equals("message")).map(Http.Message::sequence)
+    return messages.stream()
+        .filter(m -> m.event().equals("message"))
+        .map(Http.Message::sequence)
         .collect(Collectors.toList());
   }
 
   private List<Long> allSequences(RunId id) {
-    return LongStream.rangeClosed(1, f.orchestrator.state(id).lastSequence()).boxed().collect(Collectors.toList());
+    return LongStream.rangeClosed(1, f.orchestrator.state(id).lastSequence())
+        .boxed()
+        .collect(Collectors.toList());
   }
 
   @Test
@@ -62,7 +69,8 @@ final class SseStreamTest {
     f.awaitTerminal(id);
     try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events")) {
       assertThat(sse.status()).isEqualTo(200);
-      assertThat(sse.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
+      assertThat(sse.headers().firstValue("Content-Type").orElseThrow())
+          .startsWith("text/event-stream");
       assertThat(sse.headers().firstValue("Cache-Control")).contains("no-store");
       List<Http.Message> got = readToEnd(sse);
       assertThat(sequences(got)).isEqualTo(allSequences(id));
@@ -74,8 +82,11 @@ final class SseStreamTest {
       assertThat(got.get(got.size() - 2).json().path("type").asText()).isEqualTo("run.completed");
       JsonNode end = got.get(got.size() - 1).json();
       assertThat(end.path("status").asText()).isEqualTo("completed");
-      assertThat(end.path("last_sequence").asLong()).isEqualTo(f.orchestrator.state(id).lastSequence());
-      assertThat(sse.nextMessage(WAIT).eof()).as("the server closes the stream after the end event").isTrue();
+      assertThat(end.path("last_sequence").asLong())
+          .isEqualTo(f.orchestrator.state(id).lastSequence());
+      assertThat(sse.nextMessage(WAIT).eof())
+          .as("the server closes the stream after the end event")
+          .isTrue();
     }
   }
 
@@ -99,9 +110,12 @@ final class SseStreamTest {
     // the run goes on while nobody listens
     f.gate.release();
     assertThat(f.awaitTerminal(id)).isEqualTo(RunStatus.COMPLETED);
-    Waits.until(() -> (f.server.address() != null && openStreams() == 0) ? true : null, WAIT,
+    Waits.until(
+        () -> (f.server.address() != null && openStreams() == 0) ? true : null,
+        WAIT,
         "the server to notice the disconnect");
-    try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(lastId))) {
+    try (Http.Sse sse =
+        f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(lastId))) {
       List<Http.Message> rest = readToEnd(sse);
       List<Long> after = sequences(rest);
       assertThat(after.get(0)).isEqualTo(lastId + 1);
@@ -117,16 +131,22 @@ final class SseStreamTest {
     try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events")) {
       lastId = sse.nextMessage(WAIT).sequence();
     }
-    try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(lastId))) {
+    try (Http.Sse sse =
+        f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(lastId))) {
       Http.Message next = sse.nextMessage(WAIT);
       assertThat(next.sequence()).isEqualTo(lastId + 1);
-      Waits.until(() -> "wait".equals(f.orchestrator.state(id).currentStep().orElse(null)) ? true : null, WAIT,
+      Waits.until(
+          () -> "wait".equals(f.orchestrator.state(id).currentStep().orElse(null)) ? true : null,
+          WAIT,
           "the run to wait at the gate");
       f.gate.release();
       List<Long> got = new ArrayList<>(List.of(next.sequence()));
       got.addAll(sequences(readToEnd(sse)));
-      assertThat(got).isEqualTo(LongStream.rangeClosed(lastId + 1, f.orchestrator.state(id).lastSequence())
-          .boxed().collect(Collectors.toList()));
+      assertThat(got)
+          .isEqualTo(
+              LongStream.rangeClosed(lastId + 1, f.orchestrator.state(id).lastSequence())
+                  .boxed()
+                  .collect(Collectors.toList()));
     }
   }
 
@@ -151,7 +171,8 @@ final class SseStreamTest {
     RunId id = f.startRun("research");
     f.awaitTerminal(id);
     long last = f.orchestrator.state(id).lastSequence();
-    try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(last))) {
+    try (Http.Sse sse =
+        f.http.sse(Fixture.path(id) + "/events", "Last-Event-ID", Long.toString(last))) {
       Http.Message m = sse.nextMessage(WAIT);
       assertThat(m.event()).isEqualTo("end");
       assertThat(sse.nextMessage(WAIT).eof()).isTrue();
@@ -174,7 +195,8 @@ final class SseStreamTest {
   void sse_runResumedAfterFailing_streamsPastTheFirstTerminalEventToTheEnd() {
     RunId id = f.startRun("flaky");
     assertThat(f.awaitTerminal(id)).isEqualTo(RunStatus.FAILED);
-    assertThat(f.http.post(Fixture.path(id) + "/resume", Fixture.triggerBody()).status()).isEqualTo(200);
+    assertThat(f.http.post(Fixture.path(id) + "/resume", Fixture.triggerBody()).status())
+        .isEqualTo(200);
     assertThat(f.awaitTerminal(id)).isEqualTo(RunStatus.COMPLETED);
     try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events")) {
       List<Http.Message> got = readToEnd(sse);
@@ -187,21 +209,30 @@ final class SseStreamTest {
   void sse_badLastEventIdOrLimit_isRefused() {
     RunId id = f.startRun("research");
     f.awaitTerminal(id);
-    assertValidation(f.http.get(Fixture.path(id) + "/events", "Accept", "text/event-stream", "Last-Event-ID", "abc"),
+    assertValidation(
+        f.http.get(
+            Fixture.path(id) + "/events", "Accept", "text/event-stream", "Last-Event-ID", "abc"),
         "Last-Event-ID");
-    assertValidation(f.http.get(Fixture.path(id) + "/events", "Accept", "text/event-stream", "Last-Event-ID", "-4"),
+    assertValidation(
+        f.http.get(
+            Fixture.path(id) + "/events", "Accept", "text/event-stream", "Last-Event-ID", "-4"),
         "Last-Event-ID");
-    assertValidation(f.http.get(Fixture.path(id) + "/events?limit=3", "Accept", "text/event-stream"), "limit");
+    assertValidation(
+        f.http.get(Fixture.path(id) + "/events?limit=3", "Accept", "text/event-stream"), "limit");
   }
 
   @Test
   void postRunsWithStream_createsTheRunAndStreamsItToTheEnd() {
-    HttpRequest req = f.http.request("/runs?stream=true", "Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(Fixture.startBody("research"))).build();
+    HttpRequest req =
+        f.http
+            .request("/runs?stream=true", "Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(Fixture.startBody("research")))
+            .build();
     try (Http.Sse sse = f.http.sse(req)) {
       assertThat(sse.status()).isEqualTo(201);
       String location = sse.headers().firstValue("Location").orElseThrow();
-      assertThat(sse.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/event-stream");
+      assertThat(sse.headers().firstValue("Content-Type").orElseThrow())
+          .startsWith("text/event-stream");
       List<Http.Message> got = readToEnd(sse);
       RunId id = RunId.of(got.get(0).json().path("run_id").asText());
       assertThat(location).isEqualTo(Fixture.path(id));
@@ -216,10 +247,13 @@ final class SseStreamTest {
     try (Http.Sse sse = f.http.sse(Fixture.path(id) + "/events")) {
       assertThat(sse.nextMessage(WAIT).sequence()).isEqualTo(1);
       f.server.close();
-      Waits.until(() -> {
-        Http.Message m = sse.next(WAIT);
-        return m.eof() ? true : null;
-      }, WAIT, "the stream to close");
+      Waits.until(
+          () -> {
+            Http.Message m = sse.next(WAIT);
+            return m.eof() ? true : null;
+          },
+          WAIT,
+          "the stream to close");
     }
   }
 

@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Serves the demo workflows on 127.0.0.1 for trying the API and the viewer by hand:
- * {@code java -cp <test classpath> dev.runs.http.ViewerDemo [port] [tick-ms]}. Ctrl-C stops it.
+ * Serves the demo workflows on 127.0.0.1 for trying the API and the viewer by hand: {@code java -cp
+ * <test classpath> dev.runs.http.ViewerDemo [port] [tick-ms]}. Ctrl-C stops it.
  */
 final class ViewerDemo {
   private ViewerDemo() {}
@@ -18,16 +18,20 @@ final class ViewerDemo {
     Duration tick = Duration.ofMillis(args.length > 1 ? Long.parseLong(args[1]) : 400);
     DemoWorkflows.Gate gate = new DemoWorkflows.Gate();
     RunStore store = RunStores.open("memory:");
-    RunOrchestrator orchestrator = DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick).build();
+    RunOrchestrator orchestrator =
+        DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick).build();
     RunsHttpServer server = RunsHttpServer.builder(orchestrator).port(port).start();
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      gate.release();
-      server.close();
-      orchestrator.close();
-      store.close();
-      stopped.countDown();
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  gate.release();
+                  server.close();
+                  orchestrator.close();
+                  store.close();
+                  stopped.countDown();
+                }));
     System.out.println("run viewer at " + server.uri());
     stopped.await();
   }

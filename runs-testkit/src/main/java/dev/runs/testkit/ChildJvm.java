@@ -20,9 +20,9 @@ import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A Java program in a child JVM, for crash and multi-process tests: started with this JVM's
- * {@code java} and class path, talked to through its stdin and stdout, killed with SIGKILL when
- * the test wants a crash.
+ * A Java program in a child JVM, for crash and multi-process tests: started with this JVM's {@code
+ * java} and class path, talked to through its stdin and stdout, killed with SIGKILL when the test
+ * wants a crash.
  *
  * <pre>{@code
  * try (ChildJvm child = ChildJvm.builder(MyChild.class).args("append", dir.toString()).start()) {
@@ -48,8 +48,10 @@ public final class ChildJvm implements AutoCloseable {
   private final Process process;
   private final Path stderr;
   private final Thread reader;
+
   /** Complete stdout lines; guarded by {@code this}, as are the two fields below. */
   private final List<String> lines = new ArrayList<>();
+
   private boolean outputEnded;
   private int taken;
 
@@ -122,16 +124,16 @@ public final class ChildJvm implements AutoCloseable {
 
     /**
      * Sets an environment variable of the child, which otherwise inherits this process's
-     * environment. Use it for secrets such as connection URIs, which a process list shows when
-     * they are arguments.
+     * environment. Use it for secrets such as connection URIs, which a process list shows when they
+     * are arguments.
      *
      * @param variable the variable name
      * @param value its value
      * @return this builder
      */
     public Builder env(String variable, String value) {
-      environment.put(Objects.requireNonNull(variable, "variable"),
-          Objects.requireNonNull(value, "value"));
+      environment.put(
+          Objects.requireNonNull(variable, "variable"), Objects.requireNonNull(value, "value"));
       return this;
     }
 
@@ -143,8 +145,8 @@ public final class ChildJvm implements AutoCloseable {
     public Builder name(String value) {
       Objects.requireNonNull(value, "name");
       if (value.isBlank() || !value.matches("[A-Za-z0-9._-]+")) {
-        throw new IllegalArgumentException("child name '" + value
-            + "' must be 1 or more of A-Z, a-z, 0-9, '.', '_', '-'");
+        throw new IllegalArgumentException(
+            "child name '" + value + "' must be 1 or more of A-Z, a-z, 0-9, '.', '_', '-'");
       }
       this.name = value;
       return this;
@@ -176,15 +178,18 @@ public final class ChildJvm implements AutoCloseable {
       command.add(mainClass.getName());
       command.addAll(args);
       try {
-        Path dir = stderrDirectory != null ? Files.createDirectories(stderrDirectory)
-            : Path.of(System.getProperty("java.io.tmpdir"));
+        Path dir =
+            stderrDirectory != null
+                ? Files.createDirectories(stderrDirectory)
+                : Path.of(System.getProperty("java.io.tmpdir"));
         Path err = Files.createTempFile(dir, name + "-", ".stderr");
         ProcessBuilder pb = new ProcessBuilder(command).redirectError(err.toFile());
         pb.environment().putAll(environment);
         return new ChildJvm(name, pb.start(), err);
       } catch (IOException e) {
-        throw new UncheckedIOException("starting child " + name + " (" + mainClass.getName()
-            + ") failed: " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "starting child " + name + " (" + mainClass.getName() + ") failed: " + e.getMessage(),
+            e);
       }
     }
   }
@@ -221,27 +226,37 @@ public final class ChildJvm implements AutoCloseable {
     notifyAll();
   }
 
-  /** @return the child's name */
+  /**
+   * @return the child's name
+   */
   public String name() {
     return name;
   }
 
-  /** @return the child's process id */
+  /**
+   * @return the child's process id
+   */
   public long pid() {
     return process.pid();
   }
 
-  /** @return true while the child process runs */
+  /**
+   * @return true while the child process runs
+   */
   public boolean isAlive() {
     return process.isAlive();
   }
 
-  /** @return every complete line the child printed so far, in order */
+  /**
+   * @return every complete line the child printed so far, in order
+   */
   public synchronized List<String> lines() {
     return List.copyOf(lines);
   }
 
-  /** @return true once the child's stdout is closed (it exited or was killed) and fully read */
+  /**
+   * @return true once the child's stdout is closed (it exited or was killed) and fully read
+   */
   public synchronized boolean outputEnded() {
     return outputEnded;
   }
@@ -261,8 +276,9 @@ public final class ChildJvm implements AutoCloseable {
         in.flush();
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("sending '" + line + "' to " + this + " failed: "
-          + e.getMessage() + "; " + describe(), e);
+      throw new UncheckedIOException(
+          "sending '" + line + "' to " + this + " failed: " + e.getMessage() + "; " + describe(),
+          e);
     }
   }
 
@@ -291,8 +307,8 @@ public final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * Waits until the child printed a line matching a predicate (including lines printed before
-   * the call).
+   * Waits until the child printed a line matching a predicate (including lines printed before the
+   * call).
    *
    * @param matching the line wanted
    * @param timeout how long to wait
@@ -317,8 +333,8 @@ public final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * Waits until the child printed a line equal to {@code line} (including lines printed before
-   * the call).
+   * Waits until the child printed a line equal to {@code line} (including lines printed before the
+   * call).
    *
    * @param line the exact line wanted
    * @param timeout how long to wait
@@ -357,12 +373,12 @@ public final class ChildJvm implements AutoCloseable {
       throws InterruptedException {
     long left = deadline - System.nanoTime();
     if (outputEnded) {
-      throw new AssertionError(this + " ended (" + exitDescription() + ") before printing " + what
-          + "; " + describe());
+      throw new AssertionError(
+          this + " ended (" + exitDescription() + ") before printing " + what + "; " + describe());
     }
     if (left <= 0) {
-      throw new AssertionError(this + " did not print " + what + " within " + timeout + "; "
-          + describe());
+      throw new AssertionError(
+          this + " did not print " + what + " within " + timeout + "; " + describe());
     }
     TimeUnit.NANOSECONDS.timedWait(this, left);
   }
@@ -398,9 +414,9 @@ public final class ChildJvm implements AutoCloseable {
   }
 
   /**
-   * Kills the child with SIGKILL (no shutdown hooks, no {@code finally}, open files and
-   * connections die with the process) and waits until it is gone and its output is read, so
-   * {@link #lines()} then holds everything it printed.
+   * Kills the child with SIGKILL (no shutdown hooks, no {@code finally}, open files and connections
+   * die with the process) and waits until it is gone and its output is read, so {@link #lines()}
+   * then holds everything it printed.
    *
    * @throws AssertionError when the process is still there a minute later
    * @throws InterruptedException when interrupted while waiting
@@ -413,7 +429,9 @@ public final class ChildJvm implements AutoCloseable {
     reader.join(REAP_TIMEOUT.toMillis());
   }
 
-  /** @return the child's stderr so far, or a note saying why it cannot be read */
+  /**
+   * @return the child's stderr so far, or a note saying why it cannot be read
+   */
   public String stderr() {
     try {
       return Files.readString(stderr, StandardCharsets.UTF_8);
@@ -422,17 +440,25 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
-  /** @return the stderr file */
+  /**
+   * @return the stderr file
+   */
   public Path stderrFile() {
     return stderr;
   }
 
-  /** @return the last lines of output and of stderr, as failure messages show them */
+  /**
+   * @return the last lines of output and of stderr, as failure messages show them
+   */
   public String describe() {
     List<String> all = lines();
     String err = stderr();
-    return "last lines " + all.subList(Math.max(0, all.size() - 5), all.size()) + ", stderr ("
-        + stderr + "): " + (err.length() > 4000 ? "..." + err.substring(err.length() - 4000) : err);
+    return "last lines "
+        + all.subList(Math.max(0, all.size() - 5), all.size())
+        + ", stderr ("
+        + stderr
+        + "): "
+        + (err.length() > 4000 ? "..." + err.substring(err.length() - 4000) : err);
   }
 
   private String exitDescription() {

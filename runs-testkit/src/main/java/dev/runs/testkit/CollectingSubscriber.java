@@ -72,19 +72,24 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
   private Flow.Subscription subscribed() {
     Flow.@Nullable Subscription s = subscription;
     if (s == null) {
-      throw new IllegalStateException("not subscribed yet: pass this subscriber to subscribe first");
+      throw new IllegalStateException(
+          "not subscribed yet: pass this subscriber to subscribe first");
     }
     return s;
   }
 
-  /** @return a copy of the events received so far */
+  /**
+   * @return a copy of the events received so far
+   */
   public List<RunEvent> events() {
     synchronized (events) {
       return new ArrayList<>(events);
     }
   }
 
-  /** @return the sequences received so far */
+  /**
+   * @return the sequences received so far
+   */
   public List<Long> sequences() {
     List<Long> out = new ArrayList<>();
     for (RunEvent e : events()) {
@@ -93,17 +98,23 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
     return out;
   }
 
-  /** @return the error that ended the stream, or {@code null} (read as {@code isNull()}) */
+  /**
+   * @return the error that ended the stream, or {@code null} (read as {@code isNull()})
+   */
   public @Nullable Throwable error() {
     return error;
   }
 
-  /** @return true when the stream completed normally */
+  /**
+   * @return true when the stream completed normally
+   */
   public boolean completed() {
     return completed;
   }
 
-  /** @return true when the stream ended (completed or failed) */
+  /**
+   * @return true when the stream ended (completed or failed)
+   */
   public boolean isDone() {
     return done.getCount() == 0;
   }
@@ -122,8 +133,14 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
       while (events.size() < count) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw new AssertionError("expected " + count + " events within " + timeout + " but got "
-              + events.size() + (error != null ? " and error " + error : ""));
+          throw new AssertionError(
+              "expected "
+                  + count
+                  + " events within "
+                  + timeout
+                  + " but got "
+                  + events.size()
+                  + (error != null ? " and error " + error : ""));
         }
         TimeUnit.NANOSECONDS.timedWait(events, left);
       }
@@ -139,8 +156,8 @@ public final class CollectingSubscriber implements Flow.Subscriber<RunEvent> {
    */
   public void awaitDone(Duration timeout) throws InterruptedException {
     if (!done.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-      throw new AssertionError("stream did not end within " + timeout + "; received "
-          + sequences().size() + " events");
+      throw new AssertionError(
+          "stream did not end within " + timeout + "; received " + sequences().size() + " events");
     }
   }
 }

@@ -30,14 +30,23 @@ public final class CrashChild {
       throw new IllegalArgumentException("usage: CrashChild <store-uri> <marker-dir> <trigger-id>");
     }
     RunStore store = RunStores.open(args[0]);
-    RunOrchestrator orchestrator = RunOrchestrator.builder(store)
-        .instanceId("crash-child-" + ProcessHandle.current().pid())
-        .leaseTtl(Duration.ofSeconds(2))
-        .workflow(CrashWorkflow.NAME, CrashWorkflow.VERSION, CrashWorkflow.create(Path.of(args[1]), true))
-        .build();
-    orchestrator.start(RunRequest.builder().workflow(CrashWorkflow.NAME, CrashWorkflow.VERSION)
-        .trigger(Trigger.of(TriggerSource.TEST, args[2], "crash-child"))
-        .budget(Budget.none().withMaxTokens(1000))
-        .build()).completion().get();
+    RunOrchestrator orchestrator =
+        RunOrchestrator.builder(store)
+            .instanceId("crash-child-" + ProcessHandle.current().pid())
+            .leaseTtl(Duration.ofSeconds(2))
+            .workflow(
+                CrashWorkflow.NAME,
+                CrashWorkflow.VERSION,
+                CrashWorkflow.create(Path.of(args[1]), true))
+            .build();
+    orchestrator
+        .start(
+            RunRequest.builder()
+                .workflow(CrashWorkflow.NAME, CrashWorkflow.VERSION)
+                .trigger(Trigger.of(TriggerSource.TEST, args[2], "crash-child"))
+                .budget(Budget.none().withMaxTokens(1000))
+                .build())
+        .completion()
+        .get();
   }
 }

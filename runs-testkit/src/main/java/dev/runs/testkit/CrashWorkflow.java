@@ -18,8 +18,10 @@ import java.util.stream.Stream;
 public final class CrashWorkflow {
   /** The workflow's registered name. */
   public static final String NAME = "crash-test";
+
   /** The workflow's registered version. */
   public static final String VERSION = "1";
+
   /** The marker step {@code two} writes before it blocks. */
   public static final String REACHED = "two-reached";
 
@@ -33,14 +35,17 @@ public final class CrashWorkflow {
   public static Workflow create(Path markers, boolean blockInStepTwo) {
     return ctx -> {
       ctx.step("one", String.class, () -> mark(markers, "one"));
-      ctx.step("two", String.class, () -> {
-        String m = mark(markers, "two");
-        if (blockInStepTwo) {
-          Files.writeString(markers.resolve(REACHED), ctx.runId().value());
-          new CountDownLatch(1).await();
-        }
-        return m;
-      });
+      ctx.step(
+          "two",
+          String.class,
+          () -> {
+            String m = mark(markers, "two");
+            if (blockInStepTwo) {
+              Files.writeString(markers.resolve(REACHED), ctx.runId().value());
+              new CountDownLatch(1).await();
+            }
+            return m;
+          });
       return ctx.step("three", String.class, () -> mark(markers, "three"));
     };
   }
@@ -58,8 +63,13 @@ public final class CrashWorkflow {
    */
   public static int executions(Path markers, String step) {
     try (Stream<Path> files = Files.list(markers)) {
-      return (int) files.filter(p -> p.getFileName().toString().startsWith(step + "-")
-          && !p.getFileName().toString().equals(REACHED)).count();
+      return (int)
+          files
+              .filter(
+                  p ->
+                      p.getFileName().toString().startsWith(step + "-")
+                          && !p.getFileName().toString().equals(REACHED))
+              .count();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -30,24 +30,30 @@ abstract class OrchestratorBudgetsKit extends OrchestratorKit {
     return ctx -> {
       for (int i = 0; i < calls; i++) {
         int n = i;
-        ctx.step("call-" + i, String.class, () -> {
-          ModelGeneration g = ctx.model("acme", "m-1").started();
-          try {
-            g.completed(g.completion().usage(tokensEach, 0).cost(new BigDecimal("0.10")).build());
-          } catch (BudgetExceededException e) {
-            if (!swallow) {
-              throw e;
-            }
-          }
-          return "call " + n;
-        });
+        ctx.step(
+            "call-" + i,
+            String.class,
+            () -> {
+              ModelGeneration g = ctx.model("acme", "m-1").started();
+              try {
+                g.completed(
+                    g.completion().usage(tokensEach, 0).cost(new BigDecimal("0.10")).build());
+              } catch (BudgetExceededException e) {
+                if (!swallow) {
+                  throw e;
+                }
+              }
+              return "call " + n;
+            });
       }
       return "spent";
     };
   }
 
   @Test
-  @DisplayName("crossing the token budget writes budget.exceeded and ends the run failed with reason budget_exceeded")
+  @DisplayName(
+      "crossing the token budget writes budget.exceeded and ends the run failed with reason"
+          + " budget_exceeded")
   void tokens_crossed_failsRun() throws Exception {
     RunOrchestrator o = orchestrator("spend", spender(5, 40, false));
     RunHandle h = o.start(request("spend").budget(Budget.none().withMaxTokens(100)).build());
@@ -55,7 +61,8 @@ abstract class OrchestratorBudgetsKit extends OrchestratorKit {
     assertThat(await(h)).isEqualTo(RunStatus.FAILED);
     List<String> types = types(h.runId());
     assertThat(types.subList(types.size() - 4, types.size()))
-        .containsExactly("model.generation.completed", "budget.exceeded", "step.failed", "run.failed");
+        .containsExactly(
+            "model.generation.completed", "budget.exceeded", "step.failed", "run.failed");
     JsonNode x = ofType(h.runId(), EventTypes.BUDGET_EXCEEDED).get(0).payload().toJsonNode();
     assertThat(x.get("dimension").asText()).isEqualTo("tokens");
     assertThat(x.get("limit").asLong()).isEqualTo(100);
@@ -67,38 +74,59 @@ abstract class OrchestratorBudgetsKit extends OrchestratorKit {
   }
 
   @Test
-  @DisplayName("a workflow that swallows the budget exception still ends failed; cost budgets work alike")
+  @DisplayName(
+      "a workflow that swallows the budget exception still ends failed; cost budgets work alike")
   void cost_crossedAndSwallowed_stillFails() throws Exception {
     RunOrchestrator o = orchestrator("spend", spender(5, 1, true));
-    RunHandle h = o.start(request("spend").budget(Budget.none().withMaxCost(new BigDecimal("0.25"))).build());
+    RunHandle h =
+        o.start(request("spend").budget(Budget.none().withMaxCost(new BigDecimal("0.25"))).build());
 
     assertThat(await(h)).isEqualTo(RunStatus.FAILED);
     JsonNode x = ofType(h.runId(), EventTypes.BUDGET_EXCEEDED).get(0).payload().toJsonNode();
     assertThat(x.get("dimension").asText()).isEqualTo("cost");
     assertThat(x.get("actual").decimalValue()).isEqualByComparingTo("0.30");
-    assertThat(ofType(h.runId(), EventTypes.RUN_FAILED).get(0).payload().text("reason")).contains("budget_exceeded");
+    assertThat(ofType(h.runId(), EventTypes.RUN_FAILED).get(0).payload().text("reason"))
+        .contains("budget_exceeded");
     assertThat(ofType(h.runId(), EventTypes.MODEL_GENERATION_STARTED)).hasSize(3);
   }
 
   @Test
   @DisplayName("an execution longer than its wall time budget fails at the next step boundary")
   void wallTime_crossed_failsAtNextStep() throws Exception {
-    RunOrchestrator o = orchestrator("slow", ctx -> {
-      ctx.step("long", String.class, () -> {
-        clock().advance(Duration.ofMinutes(2));
-        return "done";
-      });
-      return ctx.step("after", String.class, () -> {
-        ran("after");
-        return "never";
-      });
-    });
-    RunHandle h = o.start(request("slow").budget(Budget.none().withMaxWallTime(Duration.ofMinutes(1))).build());
+    RunOrchestrator o =
+        orchestrator(
+            "slow",
+            ctx -> {
+              ctx.step(
+                  "long",
+                  String.class,
+                  () -> {
+                    clock().advance(Duration.ofMinutes(2));
+                    return "done";
+                  });
+              return ctx.step(
+                  "after",
+                  String.class,
+                  () -> {
+                    ran("after");
+                    return "never";
+                  });
+            });
+    RunHandle h =
+        o.start(
+            request("slow").budget(Budget.none().withMaxWallTime(Duration.ofMinutes(1))).build());
 
     assertThat(await(h)).isEqualTo(RunStatus.FAILED);
     assertThat(count("after")).isZero();
-    assertThat(ofType(h.runId(), EventTypes.BUDGET_EXCEEDED).get(0).payload().text("dimension")).contains("wall_time");
-    assertThat(o.get(h.runId()).orElseThrow().config().at("/budget/max_wall_time_ms").orElseThrow().asLong())
+    assertThat(ofType(h.runId(), EventTypes.BUDGET_EXCEEDED).get(0).payload().text("dimension"))
+        .contains("wall_time");
+    assertThat(
+            o.get(h.runId())
+                .orElseThrow()
+                .config()
+                .at("/budget/max_wall_time_ms")
+                .orElseThrow()
+                .asLong())
         .isEqualTo(60_000);
   }
 }

@@ -30,10 +30,17 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
   @DisplayName("a queued run ends cancelled at once and never starts")
   void cancel_queued_endsCancelledAtOnce() throws Exception {
     HeldExecutor held = new HeldExecutor();
-    RunOrchestrator o = orchestrator(b -> b.executor(held).workflow("w", "1", ctx -> {
-      ran("body");
-      return null;
-    }));
+    RunOrchestrator o =
+        orchestrator(
+            b ->
+                b.executor(held)
+                    .workflow(
+                        "w",
+                        "1",
+                        ctx -> {
+                          ran("body");
+                          return null;
+                        }));
     RunHandle h = o.start(request("w").build());
     assertThat(o.state(h.runId()).status()).isEqualTo(RunStatus.QUEUED);
 
@@ -43,22 +50,29 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
 
     assertThat(count("body")).isZero();
     assertThat(types(h.runId())).containsExactly("run.created", "run.queued", "run.cancelled");
-    assertThat(ofType(h.runId(), EventTypes.RUN_CANCELLED).get(0).payload().text("reason")).contains("changed my mind");
+    assertThat(ofType(h.runId(), EventTypes.RUN_CANCELLED).get(0).payload().text("reason"))
+        .contains("changed my mind");
     assertThat(store().lease(h.runId())).isEmpty();
   }
 
   /** Step one signals {@code inStep} and waits for {@code release}; step two must never run. */
   private Workflow stopsAfterStepOne(CountDownLatch inStep, CountDownLatch release) {
     return ctx -> {
-      ctx.step("one", String.class, () -> {
-        inStep.countDown();
-        await(release);
-        return "done";
-      });
-      return ctx.step("two", String.class, () -> {
-        ran("two");
-        return "never";
-      });
+      ctx.step(
+          "one",
+          String.class,
+          () -> {
+            inStep.countDown();
+            await(release);
+            return "done";
+          });
+      return ctx.step(
+          "two",
+          String.class,
+          () -> {
+            ran("two");
+            return "never";
+          });
     };
   }
 
@@ -76,15 +90,23 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
 
     assertThat(await(h)).isEqualTo(RunStatus.CANCELLED);
     assertThat(count("two")).isZero();
-    assertThat(types(h.runId())).containsExactly("run.created", "run.queued", "run.started",
-        "step.started", "run.cancel_requested", "step.completed", "run.cancelled");
+    assertThat(types(h.runId()))
+        .containsExactly(
+            "run.created",
+            "run.queued",
+            "run.started",
+            "step.started",
+            "run.cancel_requested",
+            "step.completed",
+            "run.cancelled");
     assertThat(ofType(h.runId(), EventTypes.RUN_CANCELLED).get(0).payload().text("reason"))
         .contains("user clicked stop");
     assertThat(o.cancel(h.runId(), "again")).isEqualTo(RunStatus.CANCELLED);
   }
 
   @Test
-  @DisplayName("a cancel made by another instance is seen through the store at the next step boundary")
+  @DisplayName(
+      "a cancel made by another instance is seen through the store at the next step boundary")
   void cancel_fromOtherInstance_seenThroughStore() throws Exception {
     CountDownLatch inStep = latch();
     CountDownLatch release = latch();
@@ -98,28 +120,47 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
 
     assertThat(await(h)).isEqualTo(RunStatus.CANCELLED);
     assertThat(count("two")).isZero();
-    assertThat(ofType(h.runId(), EventTypes.RUN_CANCELLED).get(0).payload().text("reason")).contains("from b");
+    assertThat(ofType(h.runId(), EventTypes.RUN_CANCELLED).get(0).payload().text("reason"))
+        .contains("from b");
   }
 
   @Test
-  @DisplayName("a workflow checking its token stops inside a long step; interrupt-on-cancel wakes a blocked step")
+  @DisplayName(
+      "a workflow checking its token stops inside a long step; interrupt-on-cancel wakes a blocked"
+          + " step")
   void cancel_tokenAndInterrupt_stopInsideSteps() throws Exception {
     CountDownLatch polling = latch();
     CountDownLatch blocked = latch();
-    RunOrchestrator o = orchestrator(b -> b
-        .workflow("poll", "1", ctx -> ctx.step("loop", String.class, () -> {
-          polling.countDown();
-          while (true) {
-            ctx.cancellation().throwIfCancelled();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-          }
-        }))
-        .workflow("block", "1", ctx -> ctx.step("sleep", String.class,
-            StepOptions.defaults().withInterruptOnCancel(true), () -> {
-              blocked.countDown();
-              new CountDownLatch(1).await();
-              return "never";
-            })));
+    RunOrchestrator o =
+        orchestrator(
+            b ->
+                b.workflow(
+                        "poll",
+                        "1",
+                        ctx ->
+                            ctx.step(
+                                "loop",
+                                String.class,
+                                () -> {
+                                  polling.countDown();
+                                  while (true) {
+                                    ctx.cancellation().throwIfCancelled();
+                                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                                  }
+                                }))
+                    .workflow(
+                        "block",
+                        "1",
+                        ctx ->
+                            ctx.step(
+                                "sleep",
+                                String.class,
+                                StepOptions.defaults().withInterruptOnCancel(true),
+                                () -> {
+                                  blocked.countDown();
+                                  new CountDownLatch(1).await();
+                                  return "never";
+                                })));
     RunHandle poll = o.start(request("poll").build());
     RunHandle block = o.start(request("block").build());
     await(polling);
@@ -130,19 +171,33 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
 
     assertThat(await(poll)).isEqualTo(RunStatus.CANCELLED);
     assertThat(await(block)).isEqualTo(RunStatus.CANCELLED);
-    assertThat(ofType(block.runId(), EventTypes.STEP_FAILED).get(0).payload().toJsonNode().at("/error/code").asText())
+    assertThat(
+            ofType(block.runId(), EventTypes.STEP_FAILED)
+                .get(0)
+                .payload()
+                .toJsonNode()
+                .at("/error/code")
+                .asText())
         .isEqualTo("cancelled");
   }
 
   @Test
-  @DisplayName("cancel racing completion, 200 times: one terminal event, and a recorded request always wins")
+  @DisplayName(
+      "cancel racing completion, 200 times: one terminal event, and a recorded request always wins")
   void cancel_racingCompletion_isConsistent() throws Exception {
-    RunOrchestrator o = orchestrator(b -> b.maxConcurrentRuns(4).workflow("quick", "1", ctx -> {
-      for (int i = 0; i < 3; i++) {
-        ctx.step("s" + i, Integer.class, () -> 1);
-      }
-      return "done";
-    }));
+    RunOrchestrator o =
+        orchestrator(
+            b ->
+                b.maxConcurrentRuns(4)
+                    .workflow(
+                        "quick",
+                        "1",
+                        ctx -> {
+                          for (int i = 0; i < 3; i++) {
+                            ctx.step("s" + i, Integer.class, () -> 1);
+                          }
+                          return "done";
+                        }));
     for (int rep = 0; rep < 200; rep++) {
       RunHandle h = o.start(request("quick").build());
       int spin = ThreadLocalRandom.current().nextInt(0, 2000);
@@ -153,13 +208,21 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
       RunStatus end = await(h);
 
       List<String> types = types(h.runId());
-      assertThat(types.stream().filter(t -> t.equals("run.completed") || t.equals("run.failed")
-          || t.equals("run.cancelled") || t.equals("run.interrupted")))
-          .as("terminal events of rep %d: %s", rep, types).hasSize(1);
+      assertThat(
+              types.stream()
+                  .filter(
+                      t ->
+                          t.equals("run.completed")
+                              || t.equals("run.failed")
+                              || t.equals("run.cancelled")
+                              || t.equals("run.interrupted")))
+          .as("terminal events of rep %d: %s", rep, types)
+          .hasSize(1);
       assertThat(o.state(h.runId()).status()).as("rep %d", rep).isEqualTo(end);
       boolean requested = types.contains("run.cancel_requested");
       switch (answered) {
-        case CANCELLED -> assertThat(end).as("rep %d %s", rep, types).isEqualTo(RunStatus.CANCELLED);
+        case CANCELLED ->
+            assertThat(end).as("rep %d %s", rep, types).isEqualTo(RunStatus.CANCELLED);
         case CANCEL_REQUESTED -> {
           assertThat(requested).as("rep %d %s", rep, types).isTrue();
           assertThat(end).as("rep %d %s", rep, types).isEqualTo(RunStatus.CANCELLED);
@@ -168,7 +231,8 @@ abstract class OrchestratorCancellingKit extends OrchestratorKit {
           assertThat(requested).as("rep %d %s", rep, types).isFalse();
           assertThat(end).isEqualTo(RunStatus.COMPLETED);
         }
-        default -> throw new AssertionError("rep " + rep + ": cancel answered " + answered + " " + types);
+        default ->
+            throw new AssertionError("rep " + rep + ": cancel answered " + answered + " " + types);
       }
       if (requested) {
         assertThat(types.get(types.size() - 1)).as("rep %d", rep).isEqualTo("run.cancelled");

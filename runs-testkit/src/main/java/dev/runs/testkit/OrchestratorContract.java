@@ -45,9 +45,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The orchestrator's behaviour on a store: lifecycle and events, steps and retries, cancel,
- * resume, replay, rerun, recommendations, budgets, summaries, leases and recovery. Every store
- * module runs it with a one-method subclass:
+ * The orchestrator's behaviour on a store: lifecycle and events, steps and retries, cancel, resume,
+ * replay, rerun, recommendations, budgets, summaries, leases and recovery. Every store module runs
+ * it with a one-method subclass:
  *
  * <pre>{@code
  * final class SqliteOrchestratorContractTest extends OrchestratorContract {
@@ -83,6 +83,7 @@ public abstract class OrchestratorContract {
 
   /** The orchestrators built for the test, closed after it. */
   final List<RunOrchestrator> orchestrators = new CopyOnWriteArrayList<>();
+
   private final AtomicInteger instances = new AtomicInteger();
 
   /** Counts executions of step bodies by name. */
@@ -114,7 +115,8 @@ public abstract class OrchestratorContract {
     store.close();
   }
 
-  // ---- helpers -------------------------------------------------------------------------------------
+  // ---- helpers
+  // -------------------------------------------------------------------------------------
 
   /**
    * Builds an orchestrator on the store with the kit's clock, a unique instance id and a short
@@ -124,8 +126,11 @@ public abstract class OrchestratorContract {
    * @return the orchestrator
    */
   protected RunOrchestrator orchestrator(Consumer<RunOrchestrator.Builder> setup) {
-    RunOrchestrator.Builder b = RunOrchestrator.builder(store).clock(clock)
-        .instanceId("kit-" + instances.incrementAndGet()).closeTimeout(Duration.ofSeconds(5));
+    RunOrchestrator.Builder b =
+        RunOrchestrator.builder(store)
+            .clock(clock)
+            .instanceId("kit-" + instances.incrementAndGet())
+            .closeTimeout(Duration.ofSeconds(5));
     setup.accept(b);
     RunOrchestrator o = b.build();
     orchestrators.add(o);
@@ -141,15 +146,23 @@ public abstract class OrchestratorContract {
     return orchestrator(b -> b.workflow(name, "1", workflow));
   }
 
-  /** @return a trigger with a fresh id */
+  /**
+   * @return a trigger with a fresh id
+   */
   protected static Trigger trigger() {
     return Trigger.of(TriggerSource.TEST, "kit-" + UUID.randomUUID(), "kit");
   }
 
-  /** @return a small config */
+  /**
+   * @return a small config
+   */
   protected static ConfigSnapshot config() {
-    return ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2)
-        .policy("max_steps", 10).input("topic", "tides").build();
+    return ConfigSnapshot.builder()
+        .model("acme", "m-1")
+        .param("temperature", 0.2)
+        .policy("max_steps", 10)
+        .input("topic", "tides")
+        .build();
   }
 
   /**
@@ -157,7 +170,10 @@ public abstract class OrchestratorContract {
    * @return a request with a fresh trigger, the small config and a generous budget
    */
   protected static RunRequest.Builder request(String workflow) {
-    return RunRequest.builder().workflow(workflow, "1").config(config()).trigger(trigger())
+    return RunRequest.builder()
+        .workflow(workflow, "1")
+        .config(config())
+        .trigger(trigger())
         .budget(Budget.none().withMaxTokens(1_000_000));
   }
 
@@ -219,8 +235,8 @@ public abstract class OrchestratorContract {
   }
 
   /**
-   * Checks that no event was written twice: idempotency keys are unique, and so are step events
-   * by (type, step, attempt).
+   * Checks that no event was written twice: idempotency keys are unique, and so are step events by
+   * (type, step, attempt).
    *
    * @param id a run
    */
@@ -228,7 +244,8 @@ public abstract class OrchestratorContract {
     Set<String> keys = new HashSet<>();
     Set<String> stepEvents = new HashSet<>();
     for (RunEvent e : events(id)) {
-      e.idempotencyKey().ifPresent(k -> assertThat(keys.add(k)).as("idempotency key %s used twice", k).isTrue());
+      e.idempotencyKey()
+          .ifPresent(k -> assertThat(keys.add(k)).as("idempotency key %s used twice", k).isTrue());
       if (e.type().name().startsWith("step.")) {
         String k = e.type() + " " + e.stepId().orElse("") + " #" + e.attempt().orElse(0);
         assertThat(stepEvents.add(k)).as("%s written twice", k).isTrue();
@@ -261,31 +278,36 @@ public abstract class OrchestratorContract {
   }
 
   /**
-   * Wraps a store so that every record it returns carries another config, as if the stored
-   * snapshot had been edited after creation.
+   * Wraps a store so that every record it returns carries another config, as if the stored snapshot
+   * had been edited after creation.
    *
    * @param store the real store
    * @param replacement the config records appear to have
    * @return the tampering view
    */
   protected static RunStore tamperedConfigs(RunStore store, ConfigSnapshot replacement) {
-    return (RunStore) Proxy.newProxyInstance(RunStore.class.getClassLoader(), new Class<?>[] {RunStore.class},
-        (proxy, method, args) -> {
-          if (method.getName().equals("close")) {
-            return null;
-          }
-          Object result;
-          try {
-            result = method.invoke(store, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-          if (method.getName().equals("get") && result instanceof Optional<?> opt && opt.isPresent()
-              && opt.get() instanceof RunRecord r) {
-            return Optional.of(r.withConfig(replacement));
-          }
-          return result;
-        });
+    return (RunStore)
+        Proxy.newProxyInstance(
+            RunStore.class.getClassLoader(),
+            new Class<?>[] {RunStore.class},
+            (proxy, method, args) -> {
+              if (method.getName().equals("close")) {
+                return null;
+              }
+              Object result;
+              try {
+                result = method.invoke(store, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+              if (method.getName().equals("get")
+                  && result instanceof Optional<?> opt
+                  && opt.isPresent()
+                  && opt.get() instanceof RunRecord r) {
+                return Optional.of(r.withConfig(replacement));
+              }
+              return result;
+            });
   }
 
   // ---- the groups, each bound to this contract --------------------------------------------------

@@ -56,17 +56,24 @@ public abstract class OrchestratorCrashContract {
 
   @Test
   @Timeout(300)
-  @DisplayName("a child killed mid-step is marked interrupted by recovery and resumed; completed steps ran once")
+  @DisplayName(
+      "a child killed mid-step is marked interrupted by recovery and resumed; completed steps ran"
+          + " once")
   void killedMidStep_recoveredAndResumed_completedStepsRanOnce() throws Exception {
     Path markers = Files.createDirectories(dir.resolve("markers"));
     String uri = storeUri(dir);
     String triggerId = "crash-" + UUID.randomUUID();
-    try (ChildJvm child = ChildJvm.builder(CrashChild.class).args(uri, markers.toString(), triggerId)
-        .name("crash-child").stderrDirectory(dir).start()) {
+    try (ChildJvm child =
+        ChildJvm.builder(CrashChild.class)
+            .args(uri, markers.toString(), triggerId)
+            .name("crash-child")
+            .stderrDirectory(dir)
+            .start()) {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!Files.exists(markers.resolve(CrashWorkflow.REACHED)) && child.isAlive()) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("the child did not reach step two within 120 s; " + child.describe());
+          throw new AssertionError(
+              "the child did not reach step two within 120 s; " + child.describe());
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
       }
@@ -77,9 +84,13 @@ public abstract class OrchestratorCrashContract {
     // the recovering instance's clock runs an hour ahead, so the dead child's lease has expired
     Clock later = Clock.offset(Clock.systemUTC(), Duration.ofHours(1));
     try (RunStore store = RunStores.open(uri, RunStoreOptions.builder().clock(later).build());
-        RunOrchestrator o = RunOrchestrator.builder(store).instanceId("recoverer").clock(later)
-            .workflow(CrashWorkflow.NAME, CrashWorkflow.VERSION, CrashWorkflow.create(markers, false))
-            .build()) {
+        RunOrchestrator o =
+            RunOrchestrator.builder(store)
+                .instanceId("recoverer")
+                .clock(later)
+                .workflow(
+                    CrashWorkflow.NAME, CrashWorkflow.VERSION, CrashWorkflow.create(markers, false))
+                .build()) {
       RunId id = store.findByTrigger(triggerId).orElseThrow().id();
       assertThat(store.state(id).status()).isEqualTo(RunStatus.RUNNING);
       assertThat(CrashWorkflow.executions(markers, "one")).isEqualTo(1);
@@ -89,17 +100,27 @@ public abstract class OrchestratorCrashContract {
 
       assertThat(recovered).contains(id);
       assertThat(store.state(id).status()).isEqualTo(RunStatus.INTERRUPTED);
-      RunHandle resumed = o.resume(id, Trigger.of(TriggerSource.TEST, "resume-" + UUID.randomUUID()));
+      RunHandle resumed =
+          o.resume(id, Trigger.of(TriggerSource.TEST, "resume-" + UUID.randomUUID()));
       assertThat(resumed.completion().get(60, TimeUnit.SECONDS)).isEqualTo(RunStatus.COMPLETED);
       assertThat(CrashWorkflow.executions(markers, "one")).isEqualTo(1);
       assertThat(CrashWorkflow.executions(markers, "two")).isEqualTo(2);
       assertThat(CrashWorkflow.executions(markers, "three")).isEqualTo(1);
       List<RunEvent> events = RunAssertions.events(store, id);
-      assertThat(events.stream().filter(e -> e.type().equals(EventTypes.STEP_STARTED))
-          .map(e -> e.stepId().orElseThrow() + "#" + e.attempt().orElse(0)))
+      assertThat(
+              events.stream()
+                  .filter(e -> e.type().equals(EventTypes.STEP_STARTED))
+                  .map(e -> e.stepId().orElseThrow() + "#" + e.attempt().orElse(0)))
           .containsExactly("one#1", "two#1", "two#2", "three#1");
-      assertThat(events.stream().filter(e -> e.type().equals(EventTypes.RUN_INTERRUPTED)).findFirst()
-          .orElseThrow().payload().text("owner").orElseThrow()).startsWith("crash-child-");
+      assertThat(
+              events.stream()
+                  .filter(e -> e.type().equals(EventTypes.RUN_INTERRUPTED))
+                  .findFirst()
+                  .orElseThrow()
+                  .payload()
+                  .text("owner")
+                  .orElseThrow())
+          .startsWith("crash-child-");
       RunAssertions.assertThatRun(store, id).isGapless().hasStatus(RunStatus.COMPLETED);
     }
   }

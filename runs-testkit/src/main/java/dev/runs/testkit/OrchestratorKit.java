@@ -30,92 +30,128 @@ import java.util.function.Consumer;
 abstract class OrchestratorKit {
   private final OrchestratorContract contract;
 
-  /** @param contract the contract whose store the group's tests run on */
+  /**
+   * @param contract the contract whose store the group's tests run on
+   */
   OrchestratorKit(OrchestratorContract contract) {
     this.contract = contract;
   }
 
-  /** @return the store under test */
+  /**
+   * @return the store under test
+   */
   RunStore store() {
     return contract.store;
   }
 
-  /** @return the clock of the store and the orchestrators */
+  /**
+   * @return the clock of the store and the orchestrators
+   */
   TestClock clock() {
     return contract.clock;
   }
 
-  /** @return the orchestrators the contract closes after the test; add one built by hand */
+  /**
+   * @return the orchestrators the contract closes after the test; add one built by hand
+   */
   List<RunOrchestrator> orchestrators() {
     return contract.orchestrators;
   }
 
-  /** @see OrchestratorContract#orchestrator(Consumer) */
+  /**
+   * @see OrchestratorContract#orchestrator(Consumer)
+   */
   RunOrchestrator orchestrator(Consumer<RunOrchestrator.Builder> setup) {
     return contract.orchestrator(setup);
   }
 
-  /** @see OrchestratorContract#orchestrator(String, Workflow) */
+  /**
+   * @see OrchestratorContract#orchestrator(String, Workflow)
+   */
   RunOrchestrator orchestrator(String name, Workflow workflow) {
     return contract.orchestrator(name, workflow);
   }
 
-  /** @see OrchestratorContract#trigger */
+  /**
+   * @see OrchestratorContract#trigger
+   */
   static Trigger trigger() {
     return OrchestratorContract.trigger();
   }
 
-  /** @see OrchestratorContract#config */
+  /**
+   * @see OrchestratorContract#config
+   */
   static ConfigSnapshot config() {
     return OrchestratorContract.config();
   }
 
-  /** @see OrchestratorContract#request */
+  /**
+   * @see OrchestratorContract#request
+   */
   static RunRequest.Builder request(String workflow) {
     return OrchestratorContract.request(workflow);
   }
 
-  /** @see OrchestratorContract#ran */
+  /**
+   * @see OrchestratorContract#ran
+   */
   int ran(String name) {
     return contract.ran(name);
   }
 
-  /** @see OrchestratorContract#count */
+  /**
+   * @see OrchestratorContract#count
+   */
   int count(String name) {
     return contract.count(name);
   }
 
-  /** @see OrchestratorContract#await(RunHandle) */
+  /**
+   * @see OrchestratorContract#await(RunHandle)
+   */
   static RunStatus await(RunHandle handle) throws Exception {
     return OrchestratorContract.await(handle);
   }
 
-  /** @see OrchestratorContract#events */
+  /**
+   * @see OrchestratorContract#events
+   */
   List<RunEvent> events(RunId id) {
     return contract.events(id);
   }
 
-  /** @see OrchestratorContract#types */
+  /**
+   * @see OrchestratorContract#types
+   */
   List<String> types(RunId id) {
     return contract.types(id);
   }
 
-  /** @see OrchestratorContract#ofType */
+  /**
+   * @see OrchestratorContract#ofType
+   */
   List<RunEvent> ofType(RunId id, EventType type) {
     return contract.ofType(id, type);
   }
 
-  /** @see OrchestratorContract#assertNoDuplicates */
+  /**
+   * @see OrchestratorContract#assertNoDuplicates
+   */
   void assertNoDuplicates(RunId id) {
     contract.assertNoDuplicates(id);
   }
 
-  /** @see OrchestratorContract#waitUntil */
+  /**
+   * @see OrchestratorContract#waitUntil
+   */
   static void waitUntil(String what, BooleanSupplier condition) {
     OrchestratorContract.waitUntil(what, condition);
   }
 
-  /** @see OrchestratorContract#tamperedConfigs */
+  /**
+   * @see OrchestratorContract#tamperedConfigs
+   */
   static RunStore tamperedConfigs(RunStore store, ConfigSnapshot replacement) {
     return OrchestratorContract.tamperedConfigs(store, replacement);
   }
@@ -153,20 +189,31 @@ abstract class OrchestratorKit {
   Workflow threeSteps() {
     return ctx -> {
       ctx.console("stdout", "starting");
-      Fetched a = ctx.step("a", Fetched.class, () -> {
-        ran("a");
-        return new Fetched("https://example.org", 512);
-      });
-      int b = ctx.step("b", Integer.class, () -> {
-        ran("b");
-        return a.bytes() * 2;
-      });
-      return ctx.step("c", String.class, () -> {
-        if (ran("c") == 1) {
-          throw new IllegalStateException("flaky upstream");
-        }
-        return a.url() + " " + b;
-      });
+      Fetched a =
+          ctx.step(
+              "a",
+              Fetched.class,
+              () -> {
+                ran("a");
+                return new Fetched("https://example.org", 512);
+              });
+      int b =
+          ctx.step(
+              "b",
+              Integer.class,
+              () -> {
+                ran("b");
+                return a.bytes() * 2;
+              });
+      return ctx.step(
+          "c",
+          String.class,
+          () -> {
+            if (ran("c") == 1) {
+              throw new IllegalStateException("flaky upstream");
+            }
+            return a.url() + " " + b;
+          });
     };
   }
 }

@@ -43,33 +43,40 @@ abstract class OrchestratorObservationKit extends OrchestratorKit {
     assertThat(stored.errors()).isEqualTo(rebuilt.errors());
     assertThat(stored.output()).isEqualTo(rebuilt.output());
     assertThat(stored.step("c").orElseThrow().attempts()).isEqualTo(2);
-    assertThat(stored.errors()).extracting(RunSummary.ErrorSummary::eventType)
+    assertThat(stored.errors())
+        .extracting(RunSummary.ErrorSummary::eventType)
         .containsExactly("step.failed", "run.failed");
   }
 
   @Test
-  @DisplayName("listeners see runs start and finish and every append; subscribers see the whole log")
+  @DisplayName(
+      "listeners see runs start and finish and every append; subscribers see the whole log")
   void listenerAndSubscription() throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
     AtomicInteger appends = new AtomicInteger();
-    OrchestratorListener l = new OrchestratorListener() {
-      @Override
-      public void runStarted(RunId runId, WorkflowRef workflow, int attempt) {
-        seen.add("started " + workflow + " #" + attempt);
-      }
+    OrchestratorListener l =
+        new OrchestratorListener() {
+          @Override
+          public void runStarted(RunId runId, WorkflowRef workflow, int attempt) {
+            seen.add("started " + workflow + " #" + attempt);
+          }
 
-      @Override
-      public void runFinished(RunId runId, RunStatus status, Duration duration) {
-        seen.add("finished " + status.wireName());
-      }
+          @Override
+          public void runFinished(RunId runId, RunStatus status, Duration duration) {
+            seen.add("finished " + status.wireName());
+          }
 
-      @Override
-      public void appended(RunId runId, EventType type, Duration latency) {
-        appends.incrementAndGet();
-      }
-    };
-    RunOrchestrator o = orchestrator(b -> b.listener(l).workflow("greeter", "1",
-        ctx -> ctx.step("greet", String.class, () -> "hello")));
+          @Override
+          public void appended(RunId runId, EventType type, Duration latency) {
+            appends.incrementAndGet();
+          }
+        };
+    RunOrchestrator o =
+        orchestrator(
+            b ->
+                b.listener(l)
+                    .workflow(
+                        "greeter", "1", ctx -> ctx.step("greet", String.class, () -> "hello")));
     RunHandle h = o.start(request("greeter").build());
     await(h);
     waitUntil("the listener saw the run finish", () -> seen.size() == 2);

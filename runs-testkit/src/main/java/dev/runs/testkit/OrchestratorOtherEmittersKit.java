@@ -26,25 +26,36 @@ abstract class OrchestratorOtherEmittersKit extends OrchestratorKit {
   @DisplayName("decisions, custom and typed payloads, and a tool call handle that ends once")
   void decisionsCustomTypedAndToolHandles() throws Exception {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    RunOrchestrator o = orchestrator("misc", ctx -> {
-      ctx.decision("route", "fast", "the question is short");
-      ctx.custom("x.kit.note", Map.of("text", "hello"));
-      ctx.emit(new Scored("b", 7));
-      dev.runs.ToolCall call = ctx.toolCall("calc", "1", List.of(1, 2));
-      call.completed(3);
-      try {
-        call.failed(new IllegalStateException("late"));
-      } catch (IllegalStateException e) {
-        errors.add(e);
-      }
-      return null;
-    });
+    RunOrchestrator o =
+        orchestrator(
+            "misc",
+            ctx -> {
+              ctx.decision("route", "fast", "the question is short");
+              ctx.custom("x.kit.note", Map.of("text", "hello"));
+              ctx.emit(new Scored("b", 7));
+              dev.runs.ToolCall call = ctx.toolCall("calc", "1", List.of(1, 2));
+              call.completed(3);
+              try {
+                call.failed(new IllegalStateException("late"));
+              } catch (IllegalStateException e) {
+                errors.add(e);
+              }
+              return null;
+            });
     RunHandle h = o.start(request("misc").build());
 
     assertThat(await(h)).isEqualTo(RunStatus.COMPLETED);
-    assertThat(types(h.runId())).containsExactly("run.created", "run.queued", "run.started",
-        "decision.recorded", "x.kit.note", "x.kit.scored", "tool.call.started", "tool.call.completed",
-        "run.completed");
+    assertThat(types(h.runId()))
+        .containsExactly(
+            "run.created",
+            "run.queued",
+            "run.started",
+            "decision.recorded",
+            "x.kit.note",
+            "x.kit.scored",
+            "tool.call.started",
+            "tool.call.completed",
+            "run.completed");
     List<RunEvent> ev = events(h.runId());
     assertThat(ev.get(3).payload().text("rationale")).contains("the question is short");
     assertThat(ev.get(5).payload().toJsonNode().get("score").asInt()).isEqualTo(7);

@@ -28,29 +28,42 @@ abstract class OrchestratorRecoveryKit extends OrchestratorKit {
   }
 
   @Test
-  @DisplayName("a run whose owner stops renewing is marked interrupted by another instance, then resumed to completion")
+  @DisplayName(
+      "a run whose owner stops renewing is marked interrupted by another instance, then resumed to"
+          + " completion")
   void recover_expiredLease_interruptedThenResumed() throws Exception {
     CountDownLatch inStep = latch();
     CountDownLatch release = latch();
-    Workflow w = ctx -> {
-      ctx.step("one", String.class, () -> {
-        ran("one");
-        return "1";
-      });
-      ctx.step("two", String.class, () -> {
-        if (ran("two") == 1) {
-          inStep.countDown();
-          await(release);
-        }
-        return "2";
-      });
-      return ctx.step("three", String.class, () -> {
-        ran("three");
-        return "3";
-      });
-    };
-    RunOrchestrator a = orchestrator(b -> b.instanceId("owner-a").leaseTtl(Duration.ofHours(1))
-        .workflow("w", "1", w));
+    Workflow w =
+        ctx -> {
+          ctx.step(
+              "one",
+              String.class,
+              () -> {
+                ran("one");
+                return "1";
+              });
+          ctx.step(
+              "two",
+              String.class,
+              () -> {
+                if (ran("two") == 1) {
+                  inStep.countDown();
+                  await(release);
+                }
+                return "2";
+              });
+          return ctx.step(
+              "three",
+              String.class,
+              () -> {
+                ran("three");
+                return "3";
+              });
+        };
+    RunOrchestrator a =
+        orchestrator(
+            b -> b.instanceId("owner-a").leaseTtl(Duration.ofHours(1)).workflow("w", "1", w));
     RunOrchestrator b = orchestrator(x -> x.instanceId("owner-b").workflow("w", "1", w));
     RunHandle h = a.start(request("w").build());
     await(inStep);
@@ -73,8 +86,9 @@ abstract class OrchestratorRecoveryKit extends OrchestratorKit {
     assertThat(count("one")).isEqualTo(1);
     assertThat(count("two")).isEqualTo(2);
     assertThat(count("three")).isEqualTo(1);
-    assertThat(ofType(h.runId(), EventTypes.STEP_STARTED)).extracting(e -> e.stepId().orElseThrow() + "#"
-        + e.attempt().orElse(0)).containsExactly("one#1", "two#1", "two#2", "three#1");
+    assertThat(ofType(h.runId(), EventTypes.STEP_STARTED))
+        .extracting(e -> e.stepId().orElseThrow() + "#" + e.attempt().orElse(0))
+        .containsExactly("one#1", "two#1", "two#2", "three#1");
     assertThat(ofType(h.runId(), EventTypes.RUN_INTERRUPTED)).hasSize(1);
     assertNoDuplicates(h.runId());
   }
@@ -84,19 +98,35 @@ abstract class OrchestratorRecoveryKit extends OrchestratorKit {
   void lease_heldAndRenewedWhileRunning() throws Exception {
     CountDownLatch inStep = latch();
     CountDownLatch release = latch();
-    RunOrchestrator o = orchestrator(b -> b.instanceId("renewer").leaseTtl(Duration.ofMillis(300))
-        .workflow("w", "1", ctx -> ctx.step("wait", String.class, () -> {
-          inStep.countDown();
-          await(release);
-          return "done";
-        })));
+    RunOrchestrator o =
+        orchestrator(
+            b ->
+                b.instanceId("renewer")
+                    .leaseTtl(Duration.ofMillis(300))
+                    .workflow(
+                        "w",
+                        "1",
+                        ctx ->
+                            ctx.step(
+                                "wait",
+                                String.class,
+                                () -> {
+                                  inStep.countDown();
+                                  await(release);
+                                  return "done";
+                                })));
     RunHandle h = o.start(request("w").build());
     await(inStep);
     dev.runs.Lease first = store().lease(h.runId()).orElseThrow();
     assertThat(first.owner()).isEqualTo("renewer");
 
-    waitUntil("the lease is renewed", () -> store().lease(h.runId())
-        .map(l -> l.expiresAt().isAfter(first.expiresAt())).orElse(false));
+    waitUntil(
+        "the lease is renewed",
+        () ->
+            store()
+                .lease(h.runId())
+                .map(l -> l.expiresAt().isAfter(first.expiresAt()))
+                .orElse(false));
     release.countDown();
 
     assertThat(await(h)).isEqualTo(RunStatus.COMPLETED);
@@ -104,7 +134,8 @@ abstract class OrchestratorRecoveryKit extends OrchestratorKit {
   }
 
   @Test
-  @DisplayName("a queued run whose owner died is failed with reason lease_expired, and can be resumed")
+  @DisplayName(
+      "a queued run whose owner died is failed with reason lease_expired, and can be resumed")
   void recover_queuedRunOfDeadOwner_failed() throws Exception {
     HeldExecutor never = new HeldExecutor();
     RunOrchestrator a = orchestrator(b -> b.executor(never).workflow("w", "1", ctx -> "ok"));
@@ -126,14 +157,24 @@ abstract class OrchestratorRecoveryKit extends OrchestratorKit {
   @DisplayName("close cancels workflows still running after the timeout and releases their leases")
   void close_cancelsRunningWorkflows() throws Exception {
     CountDownLatch started = latch();
-    RunOrchestrator o = orchestrator(b -> b.closeTimeout(Duration.ofMillis(100)).workflow("w", "1",
-        ctx -> ctx.step("wait", String.class, () -> {
-          started.countDown();
-          while (true) {
-            ctx.cancellation().throwIfCancelled();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-          }
-        })));
+    RunOrchestrator o =
+        orchestrator(
+            b ->
+                b.closeTimeout(Duration.ofMillis(100))
+                    .workflow(
+                        "w",
+                        "1",
+                        ctx ->
+                            ctx.step(
+                                "wait",
+                                String.class,
+                                () -> {
+                                  started.countDown();
+                                  while (true) {
+                                    ctx.cancellation().throwIfCancelled();
+                                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                                  }
+                                })));
     RunHandle h = o.start(request("w").build());
     await(started);
 

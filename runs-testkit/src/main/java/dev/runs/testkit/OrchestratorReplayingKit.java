@@ -35,7 +35,9 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
   }
 
   @Test
-  @DisplayName("a replay from a checkpoint reuses earlier outputs, runs later steps, with lineage and the same config hash")
+  @DisplayName(
+      "a replay from a checkpoint reuses earlier outputs, runs later steps, with lineage and the"
+          + " same config hash")
   void replay_fromCheckpoint_reusesEarlierSteps() throws Exception {
     RunOrchestrator o = orchestrator("cp", checkpointed());
     RunHandle src = o.start(request("cp").build());
@@ -55,12 +57,17 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
     assertThat(l.relation()).isEqualTo(Lineage.Relation.REPLAY);
     assertThat(l.sourceCheckpoint()).contains("checkpoint:mid");
     assertThat(r.config().sha256()).isEqualTo(o.get(src.runId()).orElseThrow().config().sha256());
-    assertThat(events(replay.runId()).get(0).payload().text("config_sha256")).contains(r.config().sha256());
-    List<RunEvent> reused = ofType(replay.runId(), EventTypes.STEP_COMPLETED).stream()
-        .filter(e -> e.payload().get("reused_from").isPresent()).toList();
+    assertThat(events(replay.runId()).get(0).payload().text("config_sha256"))
+        .contains(r.config().sha256());
+    List<RunEvent> reused =
+        ofType(replay.runId(), EventTypes.STEP_COMPLETED).stream()
+            .filter(e -> e.payload().get("reused_from").isPresent())
+            .toList();
     assertThat(reused).extracting(e -> e.stepId().orElseThrow()).containsExactly("s1", "s2");
-    assertThat(reused.get(0).payload().toJsonNode().at("/reused_from/run_id").asText()).isEqualTo(src.runId().value());
-    assertThat(ofType(replay.runId(), EventTypes.STEP_STARTED)).extracting(e -> e.stepId().orElseThrow())
+    assertThat(reused.get(0).payload().toJsonNode().at("/reused_from/run_id").asText())
+        .isEqualTo(src.runId().value());
+    assertThat(ofType(replay.runId(), EventTypes.STEP_STARTED))
+        .extracting(e -> e.stepId().orElseThrow())
         .containsExactly("s3", "s4");
     assertThat(o.summary(replay.runId()).orElseThrow().output().orElseThrow().asInt()).isEqualTo(4);
     assertThat(o.summary(replay.runId()).orElseThrow().step("s1").orElseThrow().reused()).isTrue();
@@ -78,11 +85,14 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
     assertThat(await(replay)).isEqualTo(RunStatus.COMPLETED);
     assertThat(count("s2")).isEqualTo(1);
     assertThat(count("s3")).isEqualTo(2);
-    assertThat(o.get(replay.runId()).orElseThrow().lineage().orElseThrow().sourceCheckpoint()).contains("step:s3");
+    assertThat(o.get(replay.runId()).orElseThrow().lineage().orElseThrow().sourceCheckpoint())
+        .contains("step:s3");
   }
 
   @Test
-  @DisplayName("a replay from the start reuses nothing; an unknown checkpoint or step is refused and creates nothing")
+  @DisplayName(
+      "a replay from the start reuses nothing; an unknown checkpoint or step is refused and creates"
+          + " nothing")
   void replay_fromStartAndUnknownPoints() throws Exception {
     RunOrchestrator o = orchestrator("cp", checkpointed());
     RunHandle src = o.start(request("cp").build());
@@ -94,9 +104,12 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
     assertThat(count("s4")).isEqualTo(2);
 
     assertThatThrownBy(() -> o.replay(src.runId(), ReplayPoint.checkpoint("nope"), trigger()))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("nope").hasMessageContaining("mid");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("nope")
+        .hasMessageContaining("mid");
     assertThatThrownBy(() -> o.replay(src.runId(), ReplayPoint.step("s9"), trigger()))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("s9");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("s9");
     assertThat(store().list(RunQuery.all()).runs()).hasSize(2);
   }
 
@@ -106,9 +119,14 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
     RunOrchestrator o = orchestrator("cp", checkpointed());
     RunHandle src = o.start(request("cp").build());
     await(src);
-    RunStore tampering = tamperedConfigs(store(), ConfigSnapshot.parse("{\"model\":{\"name\":\"other\"}}"));
-    RunOrchestrator onTampered = RunOrchestrator.builder(tampering).clock(clock()).instanceId("tampered")
-        .workflow("cp", "1", checkpointed()).build();
+    RunStore tampering =
+        tamperedConfigs(store(), ConfigSnapshot.parse("{\"model\":{\"name\":\"other\"}}"));
+    RunOrchestrator onTampered =
+        RunOrchestrator.builder(tampering)
+            .clock(clock())
+            .instanceId("tampered")
+            .workflow("cp", "1", checkpointed())
+            .build();
     orchestrators().add(onTampered);
 
     assertThatThrownBy(() -> onTampered.replay(src.runId(), ReplayPoint.start(), trigger()))
@@ -138,38 +156,56 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
     assertThat(l.relation()).isEqualTo(Lineage.Relation.RERUN);
     assertThat(l.parentRunId()).isEqualTo(src.runId());
     List<ConfigDiff.Change> changes = l.configDiff().changes();
-    assertThat(changes).extracting(ConfigDiff.Change::path, ConfigDiff.Change::op).containsExactly(
-        org.assertj.core.groups.Tuple.tuple("/inputs/extra", ConfigDiff.Op.ADDED),
-        org.assertj.core.groups.Tuple.tuple("/model/params/temperature", ConfigDiff.Op.CHANGED),
-        org.assertj.core.groups.Tuple.tuple("/policy/max_steps", ConfigDiff.Op.REMOVED));
+    assertThat(changes)
+        .extracting(ConfigDiff.Change::path, ConfigDiff.Change::op)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("/inputs/extra", ConfigDiff.Op.ADDED),
+            org.assertj.core.groups.Tuple.tuple("/model/params/temperature", ConfigDiff.Op.CHANGED),
+            org.assertj.core.groups.Tuple.tuple("/policy/max_steps", ConfigDiff.Op.REMOVED));
     assertThat(changes.get(1).oldValue().orElseThrow().asDouble()).isEqualTo(0.2);
     assertThat(changes.get(1).newValue().orElseThrow().asDouble()).isEqualTo(0.9);
     assertThat(changes.get(2).oldValue().orElseThrow().asInt()).isEqualTo(10);
     assertThat(r.config().at("/model/params/temperature").orElseThrow().asDouble()).isEqualTo(0.9);
     assertThatThrownBy(() -> o.rerun(src.runId(), Map.of("no-slash", 1), trigger()))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("JSON Pointer");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("JSON Pointer");
     assertThat(store().list(RunQuery.all()).runs()).hasSize(2);
   }
 
   private Workflow checkpointed() {
     return ctx -> {
-      int one = ctx.step("s1", Integer.class, () -> {
-        ran("s1");
-        return 1;
-      });
-      int two = ctx.step("s2", Integer.class, () -> {
-        ran("s2");
-        return one + 1;
-      });
+      int one =
+          ctx.step(
+              "s1",
+              Integer.class,
+              () -> {
+                ran("s1");
+                return 1;
+              });
+      int two =
+          ctx.step(
+              "s2",
+              Integer.class,
+              () -> {
+                ran("s2");
+                return one + 1;
+              });
       ctx.checkpoint("mid");
-      int three = ctx.step("s3", Integer.class, () -> {
-        ran("s3");
-        return two + 1;
-      });
-      return ctx.step("s4", Integer.class, () -> {
-        ran("s4");
-        return three + 1;
-      });
+      int three =
+          ctx.step(
+              "s3",
+              Integer.class,
+              () -> {
+                ran("s3");
+                return two + 1;
+              });
+      return ctx.step(
+          "s4",
+          Integer.class,
+          () -> {
+            ran("s4");
+            return three + 1;
+          });
     };
   }
 }

@@ -26,7 +26,8 @@ abstract class OrchestratorResumingKit extends OrchestratorKit {
   }
 
   @Test
-  @DisplayName("after step c fails, resume runs only c (attempt 2) and completes without duplicate events")
+  @DisplayName(
+      "after step c fails, resume runs only c (attempt 2) and completes without duplicate events")
   void resume_afterFailure_runsOnlyFailedStep() throws Exception {
     RunOrchestrator o = orchestrator("three", threeSteps());
     RunHandle h = o.start(request("three").build());
@@ -42,11 +43,27 @@ abstract class OrchestratorResumingKit extends OrchestratorKit {
     assertThat(count("a")).isEqualTo(1);
     assertThat(count("b")).isEqualTo(1);
     assertThat(count("c")).isEqualTo(2);
-    assertThat(types(h.runId())).containsExactly("run.created", "run.queued", "run.started", "console.line",
-        "step.started", "step.completed", "step.started", "step.completed", "step.started", "step.failed",
-        "run.failed", "run.resumed", "step.started", "step.completed", "run.completed");
-    List<RunEvent> c = events(h.runId()).stream().filter(e -> e.stepId().filter("c"::equals).isPresent()).toList();
-    assertThat(c).extracting(e -> e.type().name() + "#" + e.attempt().orElse(0))
+    assertThat(types(h.runId()))
+        .containsExactly(
+            "run.created",
+            "run.queued",
+            "run.started",
+            "console.line",
+            "step.started",
+            "step.completed",
+            "step.started",
+            "step.completed",
+            "step.started",
+            "step.failed",
+            "run.failed",
+            "run.resumed",
+            "step.started",
+            "step.completed",
+            "run.completed");
+    List<RunEvent> c =
+        events(h.runId()).stream().filter(e -> e.stepId().filter("c"::equals).isPresent()).toList();
+    assertThat(c)
+        .extracting(e -> e.type().name() + "#" + e.attempt().orElse(0))
         .containsExactly("step.started#1", "step.failed#1", "step.started#2", "step.completed#2");
     assertThat(o.summary(h.runId()).orElseThrow().output().orElseThrow().asText())
         .isEqualTo("https://example.org 1024");
@@ -81,9 +98,11 @@ abstract class OrchestratorResumingKit extends OrchestratorKit {
     int before = events(h.runId()).size();
 
     assertThatThrownBy(() -> o.resume(h.runId(), trigger()))
-        .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("completed");
+        .isInstanceOf(IllegalTransitionException.class)
+        .hasMessageContaining("completed");
     assertThatThrownBy(() -> o.resume(h.runId(), null))
-        .isInstanceOf(PreflightRefusedException.class).hasMessageContaining("trigger_missing");
+        .isInstanceOf(PreflightRefusedException.class)
+        .hasMessageContaining("trigger_missing");
     assertThat(events(h.runId())).hasSize(before);
     assertThat(store().lease(h.runId())).isEmpty();
   }
@@ -92,13 +111,16 @@ abstract class OrchestratorResumingKit extends OrchestratorKit {
   @DisplayName("the context tells the execution number")
   void resume_attemptCountsExecutions() throws Exception {
     List<Integer> attempts = new CopyOnWriteArrayList<>();
-    RunOrchestrator o = orchestrator("w", ctx -> {
-      attempts.add(ctx.attempt());
-      if (ctx.attempt() == 1) {
-        throw new IllegalStateException("first time fails");
-      }
-      return null;
-    });
+    RunOrchestrator o =
+        orchestrator(
+            "w",
+            ctx -> {
+              attempts.add(ctx.attempt());
+              if (ctx.attempt() == 1) {
+                throw new IllegalStateException("first time fails");
+              }
+              return null;
+            });
     RunHandle h = o.start(request("w").build());
     await(h);
     await(o.resume(h.runId(), trigger()));

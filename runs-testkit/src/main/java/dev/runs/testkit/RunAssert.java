@@ -19,7 +19,8 @@ import org.assertj.core.api.Assertions;
  * <pre>{@code
  * RunAssertions.assertThatRun(store, runId)
  *     .hasStatus(RunStatus.COMPLETED)
- *     .hasEventTypesInOrder("run.started", "tool.call.started", "tool.call.completed", "run.completed")
+ *     .hasEventTypesInOrder(
+ *         "run.started", "tool.call.started", "tool.call.completed", "run.completed")
  *     .isGapless();
  * }</pre>
  *
@@ -59,8 +60,9 @@ public final class RunAssert extends AbstractAssert<RunAssert, RunId> {
     isNotNull();
     RunState state = store.state(actual);
     if (state.status() != expected) {
-      failWithMessage("Expected run <%s> to be %s but it is %s; its events are %s", actual,
-          expected.wireName(), state.status().wireName(), types(events()));
+      failWithMessage(
+          "Expected run <%s> to be %s but it is %s; its events are %s",
+          actual, expected.wireName(), state.status().wireName(), types(events()));
     }
     return this;
   }
@@ -100,7 +102,9 @@ public final class RunAssert extends AbstractAssert<RunAssert, RunId> {
    */
   public RunAssert hasEventCount(EventType type, int count) {
     isNotNull();
-    Assertions.assertThat(eventsOfType(type)).as("%s events of run %s", type, actual).hasSize(count);
+    Assertions.assertThat(eventsOfType(type))
+        .as("%s events of run %s", type, actual)
+        .hasSize(count);
     return this;
   }
 
@@ -122,7 +126,8 @@ public final class RunAssert extends AbstractAssert<RunAssert, RunId> {
     long expected = 1;
     for (RunEvent e : events()) {
       if (e.sequence() != expected) {
-        failWithMessage("Expected run <%s> to be gapless but found sequence %s where %s was due",
+        failWithMessage(
+            "Expected run <%s> to be gapless but found sequence %s where %s was due",
             actual, e.sequence(), expected);
       }
       expected++;

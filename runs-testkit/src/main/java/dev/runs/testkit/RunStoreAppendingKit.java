@@ -44,9 +44,14 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
   @DisplayName("appended events read back equal, with sequences, ids and times assigned")
   void append_thenRead_returnsEqualEvents() {
     RunId id = startedRun();
-    EventDraft draft = EventDraft.of(EventTypes.TOOL_CALL_STARTED,
-            Payload.of("{\"tool_name\":\"search\",\"arguments\":{\"q\":\"runs\",\"n\":3}}"))
-        .withStep("plan/search").withAttempt(1).withSource("engine").withIdempotencyKey("k-1");
+    EventDraft draft =
+        EventDraft.of(
+                EventTypes.TOOL_CALL_STARTED,
+                Payload.of("{\"tool_name\":\"search\",\"arguments\":{\"q\":\"runs\",\"n\":3}}"))
+            .withStep("plan/search")
+            .withAttempt(1)
+            .withSource("engine")
+            .withIdempotencyKey("k-1");
 
     RunEvent written = store().append(id, draft);
 
@@ -69,7 +74,8 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
     RunId id = startedRun();
     List<RunEvent> out = store().append(id, List.of(line(1), line(2), line(3)));
     assertThat(out).extracting(RunEvent::sequence).containsExactly(3L, 4L, 5L);
-    assertThat(out).extracting(e -> e.payload().text("text").orElseThrow())
+    assertThat(out)
+        .extracting(e -> e.payload().text("text").orElseThrow())
         .containsExactly("line 1", "line 2", "line 3");
   }
 
@@ -85,13 +91,15 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
       List<Future<List<Long>>> futures = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        futures.add(pool.submit(() -> {
-          List<Long> seqs = new ArrayList<>();
-          for (int i = 0; i < perThread; i++) {
-            seqs.add(store().append(id, line(thread * 100_000 + i)).sequence());
-          }
-          return seqs;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  List<Long> seqs = new ArrayList<>();
+                  for (int i = 0; i < perThread; i++) {
+                    seqs.add(store().append(id, line(thread * 100_000 + i)).sequence());
+                  }
+                  return seqs;
+                }));
       }
       Set<Long> acknowledged = new HashSet<>();
       for (Future<List<Long>> f : futures) {
@@ -125,11 +133,14 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
     try {
       List<CompletableFuture<?>> all = new ArrayList<>();
       for (RunId id : ids) {
-        all.add(CompletableFuture.runAsync(() -> {
-          for (int i = 0; i < 20; i++) {
-            store().append(id, line(i));
-          }
-        }, pool));
+        all.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  for (int i = 0; i < 20; i++) {
+                    store().append(id, line(i));
+                  }
+                },
+                pool));
       }
       CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(120, TimeUnit.SECONDS);
     } finally {
@@ -166,10 +177,12 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
     store().append(id, line(1));
 
     assertThatThrownBy(() -> store().append(id, List.of(line(2), line(3)), ExpectedSequence.of(2)))
-        .isInstanceOfSatisfying(SequenceConflictException.class, e -> {
-          assertThat(e.expected()).isEqualTo(2);
-          assertThat(e.actual()).isEqualTo(3);
-        });
+        .isInstanceOfSatisfying(
+            SequenceConflictException.class,
+            e -> {
+              assertThat(e.expected()).isEqualTo(2);
+              assertThat(e.actual()).isEqualTo(3);
+            });
     assertThat(all(store(), id)).hasSize(3);
 
     List<RunEvent> ok = store().append(id, List.of(line(4)), ExpectedSequence.of(3));
@@ -185,14 +198,16 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
       List<Future<Boolean>> results = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         int n = i;
-        results.add(pool.submit(() -> {
-          try {
-            store().append(id, List.of(line(n)), ExpectedSequence.of(2));
-            return true;
-          } catch (SequenceConflictException e) {
-            return false;
-          }
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  try {
+                    store().append(id, List.of(line(n)), ExpectedSequence.of(2));
+                    return true;
+                  } catch (SequenceConflictException e) {
+                    return false;
+                  }
+                }));
       }
       int wins = 0;
       for (Future<Boolean> f : results) {
@@ -219,8 +234,11 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
     assertThat(mixed.get(0)).isEqualTo(first);
     assertThat(mixed.get(1).sequence()).isEqualTo(4);
 
-    List<RunEvent> inOneBatch = store().append(id,
-        List.of(line(5).withIdempotencyKey("twice"), line(6).withIdempotencyKey("twice")));
+    List<RunEvent> inOneBatch =
+        store()
+            .append(
+                id,
+                List.of(line(5).withIdempotencyKey("twice"), line(6).withIdempotencyKey("twice")));
     assertThat(inOneBatch.get(1)).isEqualTo(inOneBatch.get(0));
     assertThat(all(store(), id)).hasSize(5);
   }
@@ -251,7 +269,8 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
   @DisplayName("a batch containing one invalid event writes nothing")
   void appendBatch_oneInvalid_writesNothing() {
     RunId id = startedRun();
-    EventDraft bad = EventDraft.of(EventTypes.TOOL_CALL_COMPLETED, Payload.of(Map.of("result", "x")));
+    EventDraft bad =
+        EventDraft.of(EventTypes.TOOL_CALL_COMPLETED, Payload.of(Map.of("result", "x")));
 
     assertThatThrownBy(() -> store().append(id, List.of(line(1), line(2), bad)))
         .isInstanceOf(ValidationException.class)
@@ -267,10 +286,12 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
     List<EventDraft> batch = List.of(line(1), EventDraft.of(EventTypes.RUN_COMPLETED), line(2));
 
     assertThatThrownBy(() -> store().append(id, batch))
-        .isInstanceOfSatisfying(IllegalTransitionException.class, e -> {
-          assertThat(e.currentStatus()).isEqualTo(RunStatus.COMPLETED);
-          assertThat(e.refusedType()).isEqualTo("console.line");
-        });
+        .isInstanceOfSatisfying(
+            IllegalTransitionException.class,
+            e -> {
+              assertThat(e.currentStatus()).isEqualTo(RunStatus.COMPLETED);
+              assertThat(e.refusedType()).isEqualTo("console.line");
+            });
     assertThat(all(store(), id)).hasSize(2);
     assertThat(store().state(id).status()).isEqualTo(RunStatus.RUNNING);
   }
@@ -295,8 +316,12 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
   @DisplayName("a failed run accepts work again only after run.resumed")
   void append_resumeAfterFailure_isAccepted() {
     RunId id = startedRun();
-    store().append(id, EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"boom\"}}")));
-    assertThatThrownBy(() -> store().append(id, line(1))).isInstanceOf(IllegalTransitionException.class);
+    store()
+        .append(
+            id,
+            EventDraft.of(EventTypes.RUN_FAILED, Payload.of("{\"error\":{\"message\":\"boom\"}}")));
+    assertThatThrownBy(() -> store().append(id, line(1)))
+        .isInstanceOf(IllegalTransitionException.class);
     store().append(id, List.of(EventDraft.of(EventTypes.RUN_RESUMED), line(1)));
     assertThat(store().state(id).status()).isEqualTo(RunStatus.RUNNING);
   }
@@ -306,33 +331,46 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
   void append_badTypes_areRefused() {
     RunId id = startedRun();
     assertThatThrownBy(() -> store().append(id, EventDraft.of("acme.thing", Map.of())))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("x.<namespace>.<name>");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("x.<namespace>.<name>");
     assertThatThrownBy(() -> store().append(id, EventDraft.of("x.acme", Map.of())))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("x.<namespace>.<name>");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("x.<namespace>.<name>");
     assertThatThrownBy(() -> store().append(id, EventDraft.of(EventTypes.RUN_CREATED)))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("run.created");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("run.created");
     assertThatThrownBy(() -> EventDraft.of("Tool.Call", Map.of()))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("lowercase");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("lowercase");
     RunEvent custom = store().append(id, EventDraft.of("x.acme.score", Map.of("score", 0.93)));
     assertThat(custom.type().name()).isEqualTo("x.acme.score");
     assertThat(all(store(), id)).hasSize(3);
   }
 
   @Test
-  @DisplayName("a payload over the size limit is refused with the limit named, and nothing is written")
+  @DisplayName(
+      "a payload over the size limit is refused with the limit named, and nothing is written")
   void append_payloadTooLarge_throwsLimitExceeded() {
     store().close();
-    useStore(newStore(dir(),
-        options().toBuilder().limits(StoreLimits.defaults().withMaxPayloadBytes(1000)).build()));
+    useStore(
+        newStore(
+            dir(),
+            options().toBuilder()
+                .limits(StoreLimits.defaults().withMaxPayloadBytes(1000))
+                .build()));
     RunId id = startedRun();
-    EventDraft big = EventDraft.of(EventTypes.CONSOLE_LINE,
-        Payload.of(Map.of("stream", "stdout", "text", "x".repeat(2000))));
+    EventDraft big =
+        EventDraft.of(
+            EventTypes.CONSOLE_LINE,
+            Payload.of(Map.of("stream", "stdout", "text", "x".repeat(2000))));
 
     assertThatThrownBy(() -> store().append(id, big))
-        .isInstanceOfSatisfying(LimitExceededException.class, e -> {
-          assertThat(e.limit()).isEqualTo("maxPayloadBytes");
-          assertThat(e.maximum()).isEqualTo(1000);
-        });
+        .isInstanceOfSatisfying(
+            LimitExceededException.class,
+            e -> {
+              assertThat(e.limit()).isEqualTo("maxPayloadBytes");
+              assertThat(e.maximum()).isEqualTo(1000);
+            });
     assertThat(all(store(), id)).hasSize(2);
   }
 
@@ -343,8 +381,8 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
     String deep = "{\"a\":".repeat(70) + "1" + "}".repeat(70);
     EventDraft draft = EventDraft.of(dev.runs.EventType.of("x.kit.deep"), Payload.of(deep));
     assertThatThrownBy(() -> store().append(id, draft))
-        .isInstanceOfSatisfying(LimitExceededException.class,
-            e -> assertThat(e.limit()).isEqualTo("maxJsonDepth"));
+        .isInstanceOfSatisfying(
+            LimitExceededException.class, e -> assertThat(e.limit()).isEqualTo("maxJsonDepth"));
     assertThat(all(store(), id)).hasSize(2);
   }
 
@@ -353,15 +391,16 @@ abstract class RunStoreAppendingKit extends RunStoreKit {
   void append_typeHintsInPayload_storedAsData() {
     RunId id = startedRun();
     String json = "{\"@class\":\"java.lang.ProcessBuilder\",\"command\":[\"rm\",\"-rf\",\"/\"]}";
-    RunEvent e = store().append(id, EventDraft.of(dev.runs.EventType.of("x.kit.data"), Payload.of(json)));
+    RunEvent e =
+        store().append(id, EventDraft.of(dev.runs.EventType.of("x.kit.data"), Payload.of(json)));
     assertThat(all(store(), id).get(2).payload().toJsonNode().get("@class").asText())
         .isEqualTo("java.lang.ProcessBuilder");
     assertThat(e.payload().toJsonNode()).isEqualTo(Payload.of(json).toJsonNode());
   }
 
-private static void assertGapless(List<RunEvent> events) {
-  for (int i = 0; i < events.size(); i++) {
-    assertThat(events.get(i).sequence()).as("sequence at index %d", i).isEqualTo(i + 1);
+  private static void assertGapless(List<RunEvent> events) {
+    for (int i = 0; i < events.size(); i++) {
+      assertThat(events.get(i).sequence()).as("sequence at index %d", i).isEqualTo(i + 1);
+    }
   }
-}
 }

@@ -44,15 +44,15 @@ import org.junit.jupiter.api.io.TempDir;
  * }
  * }</pre>
  *
- * <p>{@link #newStore} is called with a fresh temporary directory for each test, and again with
- * the same directory to check that data survives a close and reopen (unless {@link #isDurable()}
- * is false). Optional features are behind capability methods; tests of a missing feature are
- * skipped with {@code assumeTrue}.
+ * <p>{@link #newStore} is called with a fresh temporary directory for each test, and again with the
+ * same directory to check that data survives a close and reopen (unless {@link #isDurable()} is
+ * false). Optional features are behind capability methods; tests of a missing feature are skipped
+ * with {@code assumeTrue}.
  *
  * <p>The tests are grouped by area, one file per group: {@code RunStoreCreatingKit}, {@code
  * RunStoreAppendingKit} and so on hold the tests, {@code RunStoreKit} what the groups share. Each
- * {@code @Nested} class below binds one group to this contract, so a store's subclass runs them
- * all on the store it opens, under the same display names.
+ * {@code @Nested} class below binds one group to this contract, so a store's subclass runs them all
+ * on the store it opens, under the same display names.
  */
 public abstract class RunStoreContract {
 
@@ -71,21 +71,23 @@ public abstract class RunStoreContract {
   /**
    * Opens the store under test.
    *
-   * @param dir a directory the store may use (empty the first time; the same directory again
-   *     for reopen tests)
+   * @param dir a directory the store may use (empty the first time; the same directory again for
+   *     reopen tests)
    * @param options the options to open with (the kit sets a test clock)
    * @return the open store
    */
   protected abstract RunStore newStore(Path dir, RunStoreOptions options);
 
-  /** @return false for stores whose data does not survive close (the memory store) */
+  /**
+   * @return false for stores whose data does not survive close (the memory store)
+   */
   protected boolean isDurable() {
     return true;
   }
 
   /**
-   * The bytes the store keeps on its medium, for the redaction check. The default reads every
-   * file under {@link #dir}; override for a store whose medium is elsewhere.
+   * The bytes the store keeps on its medium, for the redaction check. The default reads every file
+   * under {@link #dir}; override for a store whose medium is elsewhere.
    *
    * @return the raw bytes, or empty when the medium cannot be inspected
    */
@@ -104,7 +106,9 @@ public abstract class RunStoreContract {
     }
   }
 
-  /** @return options with the kit's clock */
+  /**
+   * @return options with the kit's clock
+   */
   protected RunStoreOptions options() {
     return RunStoreOptions.builder().clock(clock).build();
   }
@@ -128,26 +132,36 @@ public abstract class RunStoreContract {
     store = newStore(dir, options());
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
-  /** @return a record with a fresh trigger id */
+  /**
+   * @return a record with a fresh trigger id
+   */
   protected RunRecord record() {
     return recordBuilder().build();
   }
 
-  /** @return a builder with a fresh trigger id and a small config */
+  /**
+   * @return a builder with a fresh trigger id and a small config
+   */
   protected RunRecord.Builder recordBuilder() {
-    return RunRecord.builder(WorkflowRef.of("kit-workflow", "1"),
+    return RunRecord.builder(
+        WorkflowRef.of("kit-workflow", "1"),
         ConfigSnapshot.builder().model("acme", "m-1").param("temperature", 0.2).build(),
         Trigger.of(TriggerSource.TEST, "kit-" + UUID.randomUUID(), "kit"));
   }
 
-  /** @return the id of a new run in status created */
+  /**
+   * @return the id of a new run in status created
+   */
   protected RunId createRun() {
     return store.create(record()).record().id();
   }
 
-  /** @return the id of a new run in status running */
+  /**
+   * @return the id of a new run in status running
+   */
   protected RunId startedRun() {
     RunId id = createRun();
     store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
@@ -159,8 +173,8 @@ public abstract class RunStoreContract {
    * @return a {@code console.line} draft
    */
   protected static EventDraft line(int n) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE,
-        Payload.of(Map.of("stream", "stdout", "text", "line " + n)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "line " + n)));
   }
 
   /**

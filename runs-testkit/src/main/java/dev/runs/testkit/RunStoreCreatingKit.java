@@ -41,7 +41,8 @@ abstract class RunStoreCreatingKit extends RunStoreKit {
   @Test
   @DisplayName("a created run can be read back, with run.created at sequence 1 and status created")
   void create_thenGet_returnsRecordAndFirstEvent() {
-    RunRecord r = recordBuilder().namespace("acme/etl").threadKey("thread-7").label("team", "data").build();
+    RunRecord r =
+        recordBuilder().namespace("acme/etl").threadKey("thread-7").label("team", "data").build();
     CreateResult result = store().create(r);
 
     assertThat(result.created()).isTrue();
@@ -86,7 +87,8 @@ abstract class RunStoreCreatingKit extends RunStoreKit {
     assertThat(result.created()).isFalse();
     assertThat(result.record().id()).isEqualTo(first.id());
     assertThat(store().get(again.id())).isEmpty();
-    assertThat(store().findByTrigger(first.trigger().triggerId()).orElseThrow().id()).isEqualTo(first.id());
+    assertThat(store().findByTrigger(first.trigger().triggerId()).orElseThrow().id())
+        .isEqualTo(first.id());
     assertThat(store().list(RunQuery.all()).runs()).hasSize(1);
   }
 
@@ -99,7 +101,8 @@ abstract class RunStoreCreatingKit extends RunStoreKit {
     assertThat(store().findByTrigger("no-such-trigger")).isEmpty();
     assertThatThrownBy(() -> store().read(missing, 0)).isInstanceOf(RunNotFoundException.class);
     assertThatThrownBy(() -> store().state(missing)).isInstanceOf(RunNotFoundException.class);
-    assertThatThrownBy(() -> store().append(missing, line(1))).isInstanceOf(RunNotFoundException.class);
+    assertThatThrownBy(() -> store().append(missing, line(1)))
+        .isInstanceOf(RunNotFoundException.class);
   }
 
   @Test
@@ -111,10 +114,16 @@ abstract class RunStoreCreatingKit extends RunStoreKit {
       List<Future<CreateResult>> results = new ArrayList<>();
       CountDownLatch go = new CountDownLatch(1);
       for (int i = 0; i < 8; i++) {
-        results.add(pool.submit(() -> {
-          go.await();
-          return store().create(RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), trigger).build());
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store()
+                      .create(
+                          RunRecord.builder(
+                                  WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), trigger)
+                              .build());
+                }));
       }
       go.countDown();
       Set<RunId> ids = new HashSet<>();

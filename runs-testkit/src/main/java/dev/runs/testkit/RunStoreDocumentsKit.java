@@ -21,16 +21,32 @@ abstract class RunStoreDocumentsKit extends RunStoreKit {
   @Test
   @DisplayName("documents are stored once, read back, and never overwritten")
   void document_saveFindImmutable() {
-    store().saveDocument("recommendations", "rec-1", Payload.of(Map.of("model", "m-1", "score", 3)));
-    assertThat(store().findDocument("recommendations", "rec-1").orElseThrow().toJsonNode().get("score").asInt())
+    store()
+        .saveDocument("recommendations", "rec-1", Payload.of(Map.of("model", "m-1", "score", 3)));
+    assertThat(
+            store()
+                .findDocument("recommendations", "rec-1")
+                .orElseThrow()
+                .toJsonNode()
+                .get("score")
+                .asInt())
         .isEqualTo(3);
     assertThat(store().findDocument("recommendations", "rec-2")).isEmpty();
     assertThat(store().findDocument("other", "rec-1")).isEmpty();
-    assertThatThrownBy(() -> store().saveDocument("recommendations", "rec-1", Payload.of(Map.of("x", 1))))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("already exists");
+    assertThatThrownBy(
+            () -> store().saveDocument("recommendations", "rec-1", Payload.of(Map.of("x", 1))))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("already exists");
     assertThatThrownBy(() -> store().saveDocument("Bad Name", "x", Payload.empty()))
-        .isInstanceOf(ValidationException.class).hasMessageContaining("collection");
-    assertThat(store().findDocument("recommendations", "rec-1").orElseThrow().toJsonNode().get("model").asText())
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("collection");
+    assertThat(
+            store()
+                .findDocument("recommendations", "rec-1")
+                .orElseThrow()
+                .toJsonNode()
+                .get("model")
+                .asText())
         .isEqualTo("m-1");
     if (isDurable()) {
       reopen();

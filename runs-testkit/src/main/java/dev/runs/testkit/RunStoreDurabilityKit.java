@@ -31,9 +31,18 @@ abstract class RunStoreDurabilityKit extends RunStoreKit {
     assumeTrue(isDurable(), "store is not durable");
     RunRecord r = recordBuilder().namespace("keep").threadKey("t").build();
     store().create(r);
-    store().append(r.id(), List.of(EventDraft.of(EventTypes.RUN_STARTED), line(1).withIdempotencyKey("k")));
-    StageManifest m = store().writeStage(r.id(), StageWrite.of("s").withArtifact(
-        StageArtifact.of("a.txt", "text", "hello".getBytes(StandardCharsets.UTF_8))));
+    store()
+        .append(
+            r.id(),
+            List.of(EventDraft.of(EventTypes.RUN_STARTED), line(1).withIdempotencyKey("k")));
+    StageManifest m =
+        store()
+            .writeStage(
+                r.id(),
+                StageWrite.of("s")
+                    .withArtifact(
+                        StageArtifact.of(
+                            "a.txt", "text", "hello".getBytes(StandardCharsets.UTF_8))));
     List<RunEvent> before = all(store(), r.id());
 
     reopen();
@@ -45,9 +54,14 @@ abstract class RunStoreDurabilityKit extends RunStoreKit {
     assertThat(store().append(r.id(), line(9).withIdempotencyKey("k"))).isEqualTo(before.get(2));
     assertThat(store().append(r.id(), line(10)).sequence()).isEqualTo(4);
     assertThat(store().stages(r.id())).containsExactly(m);
-    assertThat(store().readArtifact(r.id(), "s", 1, "a.txt")).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
+    assertThat(store().readArtifact(r.id(), "s", 1, "a.txt"))
+        .isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
     assertThat(store().findByTrigger(r.trigger().triggerId())).isPresent();
-    assertThat(store().create(RunRecord.builder(r.workflow(), r.config(), r.trigger()).build()).created()).isFalse();
+    assertThat(
+            store()
+                .create(RunRecord.builder(r.workflow(), r.config(), r.trigger()).build())
+                .created())
+        .isFalse();
     assertThat(store().verify(r.id()).ok()).isTrue();
   }
 }

@@ -22,12 +22,16 @@ import java.util.Optional;
 abstract class RunStoreKit {
   private final RunStoreContract contract;
 
-  /** @param contract the contract whose store the group's tests run on */
+  /**
+   * @param contract the contract whose store the group's tests run on
+   */
   RunStoreKit(RunStoreContract contract) {
     this.contract = contract;
   }
 
-  /** @return the store under test, opened before each test and closed after */
+  /**
+   * @return the store under test, opened before each test and closed after
+   */
   RunStore store() {
     return contract.store;
   }
@@ -41,67 +45,93 @@ abstract class RunStoreKit {
     contract.store = next;
   }
 
-  /** @return the clock the store runs on */
+  /**
+   * @return the clock the store runs on
+   */
   TestClock clock() {
     return contract.clock;
   }
 
-  /** @return the store's temporary directory */
+  /**
+   * @return the store's temporary directory
+   */
   Path dir() {
     return contract.dir;
   }
 
-  /** @see RunStoreContract#newStore */
+  /**
+   * @see RunStoreContract#newStore
+   */
   RunStore newStore(Path dir, RunStoreOptions options) {
     return contract.newStore(dir, options);
   }
 
-  /** @see RunStoreContract#isDurable */
+  /**
+   * @see RunStoreContract#isDurable
+   */
   boolean isDurable() {
     return contract.isDurable();
   }
 
-  /** @see RunStoreContract#rawBytes */
+  /**
+   * @see RunStoreContract#rawBytes
+   */
   Optional<byte[]> rawBytes() {
     return contract.rawBytes();
   }
 
-  /** @see RunStoreContract#options */
+  /**
+   * @see RunStoreContract#options
+   */
   RunStoreOptions options() {
     return contract.options();
   }
 
-  /** @see RunStoreContract#reopen */
+  /**
+   * @see RunStoreContract#reopen
+   */
   void reopen() {
     contract.reopen();
   }
 
-  /** @see RunStoreContract#record */
+  /**
+   * @see RunStoreContract#record
+   */
   RunRecord record() {
     return contract.record();
   }
 
-  /** @see RunStoreContract#recordBuilder */
+  /**
+   * @see RunStoreContract#recordBuilder
+   */
   RunRecord.Builder recordBuilder() {
     return contract.recordBuilder();
   }
 
-  /** @see RunStoreContract#createRun */
+  /**
+   * @see RunStoreContract#createRun
+   */
   RunId createRun() {
     return contract.createRun();
   }
 
-  /** @see RunStoreContract#startedRun */
+  /**
+   * @see RunStoreContract#startedRun
+   */
   RunId startedRun() {
     return contract.startedRun();
   }
 
-  /** @see RunStoreContract#line */
+  /**
+   * @see RunStoreContract#line
+   */
   static EventDraft line(int n) {
     return RunStoreContract.line(n);
   }
 
-  /** @see RunStoreContract#all */
+  /**
+   * @see RunStoreContract#all
+   */
   static List<RunEvent> all(RunStore store, RunId id) {
     return RunStoreContract.all(store, id);
   }

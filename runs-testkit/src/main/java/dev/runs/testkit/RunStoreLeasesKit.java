@@ -20,8 +20,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Leases: acquire, renew, expire, race, durability. The contract's {@code Leases} group binds
- * these tests to the store under test.
+ * Leases: acquire, renew, expire, race, durability. The contract's {@code Leases} group binds these
+ * tests to the store under test.
  */
 abstract class RunStoreLeasesKit extends RunStoreKit {
   RunStoreLeasesKit(RunStoreContract contract) {
@@ -61,10 +61,12 @@ abstract class RunStoreLeasesKit extends RunStoreKit {
       CountDownLatch go = new CountDownLatch(1);
       for (int i = 0; i < 8; i++) {
         String owner = "host-" + i;
-        results.add(pool.submit(() -> {
-          go.await();
-          return store().acquireLease(id, owner, Duration.ofMinutes(5)).isPresent();
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return store().acquireLease(id, owner, Duration.ofMinutes(5)).isPresent();
+                }));
       }
       go.countDown();
       int wins = 0;
@@ -83,8 +85,10 @@ abstract class RunStoreLeasesKit extends RunStoreKit {
     assertThatThrownBy(() -> store().acquireLease(RunId.of("missing"), "h", Duration.ofSeconds(1)))
         .isInstanceOf(RunNotFoundException.class);
     RunId id = startedRun();
-    assertThatThrownBy(() -> store().acquireLease(id, "h", Duration.ZERO)).isInstanceOf(ValidationException.class);
-    assertThatThrownBy(() -> store().acquireLease(id, " ", Duration.ofSeconds(1))).isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> store().acquireLease(id, "h", Duration.ZERO))
+        .isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> store().acquireLease(id, " ", Duration.ofSeconds(1)))
+        .isInstanceOf(ValidationException.class);
     assertThat(store().lease(id)).isEmpty();
   }
 

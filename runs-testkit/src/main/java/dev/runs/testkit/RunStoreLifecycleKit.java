@@ -24,12 +24,15 @@ abstract class RunStoreLifecycleKit extends RunStoreKit {
   }
 
   @Test
-  @DisplayName("a closed store refuses every call with StoreClosedException, an IllegalStateException")
+  @DisplayName(
+      "a closed store refuses every call with StoreClosedException, an IllegalStateException")
   void closed_refusesCalls() {
     RunId id = createRun();
     store().close();
-    assertThatThrownBy(() -> store().append(id, line(1))).isInstanceOf(StoreClosedException.class)
-        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+    assertThatThrownBy(() -> store().append(id, line(1)))
+        .isInstanceOf(StoreClosedException.class)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
     assertThatThrownBy(() -> store().get(id)).isInstanceOf(StoreClosedException.class);
     assertThatThrownBy(() -> store().create(record())).isInstanceOf(StoreClosedException.class);
     assertThatThrownBy(() -> store().list(RunQuery.all())).isInstanceOf(StoreClosedException.class);

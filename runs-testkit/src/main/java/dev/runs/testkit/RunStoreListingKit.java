@@ -30,13 +30,20 @@ abstract class RunStoreListingKit extends RunStoreKit {
   @Test
   @DisplayName("filters by namespace, thread, status and time, newest first")
   void list_filters() {
-    RunId a = store().create(recordBuilder().namespace("acme/etl").threadKey("t1").build()).record().id();
-    RunId b = store().create(recordBuilder().namespace("acme/etl").threadKey("t2").build()).record().id();
+    RunId a =
+        store().create(recordBuilder().namespace("acme/etl").threadKey("t1").build()).record().id();
+    RunId b =
+        store().create(recordBuilder().namespace("acme/etl").threadKey("t2").build()).record().id();
     Instant afterB = clock().instant();
-    RunId c = store().create(recordBuilder().namespace("other").threadKey("t1").build()).record().id();
+    RunId c =
+        store().create(recordBuilder().namespace("other").threadKey("t1").build()).record().id();
     RunId d = store().create(recordBuilder().threadKey("t1").build()).record().id();
     store().append(b, EventDraft.of(EventTypes.RUN_STARTED));
-    store().append(c, List.of(EventDraft.of(EventTypes.RUN_STARTED), EventDraft.of(EventTypes.RUN_COMPLETED)));
+    store()
+        .append(
+            c,
+            List.of(
+                EventDraft.of(EventTypes.RUN_STARTED), EventDraft.of(EventTypes.RUN_COMPLETED)));
 
     assertThat(ids(RunQuery.all())).containsExactly(d, c, b, a);
     assertThat(ids(RunQuery.builder().namespace("acme/etl").build())).containsExactly(b, a);
@@ -47,8 +54,10 @@ abstract class RunStoreListingKit extends RunStoreKit {
         .containsExactly(d, c, a);
     assertThat(ids(RunQuery.builder().createdFrom(afterB).build())).containsExactly(d, c);
     assertThat(ids(RunQuery.builder().createdBefore(afterB).build())).containsExactly(b, a);
-    assertThat(ids(RunQuery.builder().namespace("acme/etl").threadKey("t1").build())).containsExactly(a);
-    RunEntry entry = store().list(RunQuery.builder().status(RunStatus.COMPLETED).build()).runs().get(0);
+    assertThat(ids(RunQuery.builder().namespace("acme/etl").threadKey("t1").build()))
+        .containsExactly(a);
+    RunEntry entry =
+        store().list(RunQuery.builder().status(RunStatus.COMPLETED).build()).runs().get(0);
     assertThat(entry.lastSequence()).isEqualTo(3);
   }
 
@@ -83,19 +92,34 @@ abstract class RunStoreListingKit extends RunStoreKit {
   @Test
   @DisplayName("runs started from a recommendation are found by its id")
   void list_byRecommendation() {
-    RunId a = store().create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-1",
-        "0".repeat(64), dev.runs.ConfigDiff.empty())).build()).record().id();
-    store().create(recordBuilder().recommendation(new dev.runs.RecommendationLink("rec-2",
-        "0".repeat(64), dev.runs.ConfigDiff.empty())).build());
+    RunId a =
+        store()
+            .create(
+                recordBuilder()
+                    .recommendation(
+                        new dev.runs.RecommendationLink(
+                            "rec-1", "0".repeat(64), dev.runs.ConfigDiff.empty()))
+                    .build())
+            .record()
+            .id();
+    store()
+        .create(
+            recordBuilder()
+                .recommendation(
+                    new dev.runs.RecommendationLink(
+                        "rec-2", "0".repeat(64), dev.runs.ConfigDiff.empty()))
+                .build());
     store().create(record());
     assertThat(ids(RunQuery.builder().recommendationId("rec-1").build())).containsExactly(a);
-    assertThat(store().get(a).orElseThrow().recommendation().orElseThrow().recommendationId()).isEqualTo("rec-1");
+    assertThat(store().get(a).orElseThrow().recommendation().orElseThrow().recommendationId())
+        .isEqualTo("rec-1");
   }
 
   @Test
   @DisplayName("a malformed cursor is refused")
   void list_badCursor_refused() {
     assertThatThrownBy(() -> RunQuery.builder().cursor("not-a-cursor!").build())
-        .isInstanceOf(ValidationException.class).hasMessageContaining("cursor");
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("cursor");
   }
 }

@@ -57,8 +57,10 @@ abstract class RunStoreReadingKit extends RunStoreKit {
     for (int i = 0; i < total; i += 1000) {
       List<EventDraft> batch = new ArrayList<>(1000);
       for (int j = 0; j < 1000; j++) {
-        batch.add(EventDraft.of(EventTypes.CONSOLE_LINE,
-            Payload.of(Map.of("stream", "stdout", "text", text, "n", i + j))));
+        batch.add(
+            EventDraft.of(
+                EventTypes.CONSOLE_LINE,
+                Payload.of(Map.of("stream", "stdout", "text", text, "n", i + j))));
       }
       pending.add(store().appendAsync(id, batch, ExpectedSequence.any()));
     }
@@ -80,7 +82,9 @@ abstract class RunStoreReadingKit extends RunStoreKit {
       }
       long heapAtEnd = usedHeapAfterGc();
       // holding 90,000 read events of ~1 KB would take well over 90 MB
-      assertThat(heapAtEnd - heapAtTenth).as("heap growth while reading").isLessThan(48L * 1024 * 1024);
+      assertThat(heapAtEnd - heapAtTenth)
+          .as("heap growth while reading")
+          .isLessThan(48L * 1024 * 1024);
     }
     assertThat(expected - 1).isEqualTo(total + 2);
   }
@@ -94,21 +98,40 @@ abstract class RunStoreReadingKit extends RunStoreKit {
   @DisplayName("the fold of the events gives status, steps, usage and counts")
   void state_foldsEvents() {
     RunId id = startedRun();
-    store().append(id, List.of(
-        EventDraft.of(EventTypes.STEP_STARTED).withStep("plan").withAttempt(1),
-        EventDraft.of(EventTypes.MODEL_GENERATION_COMPLETED, Payload.of(
-            "{\"provider\":\"acme\",\"model\":\"m-1\",\"usage\":{\"input_tokens\":100,\"output_tokens\":20},\"cost\":0.25}")),
-        EventDraft.of(EventTypes.STEP_COMPLETED, Payload.of("{\"output\":{\"plan\":[1,2]}}"))
-            .withStep("plan").withAttempt(1),
-        EventDraft.of(EventTypes.CHECKPOINT_SAVED, Payload.of("{\"checkpoint_id\":\"after-plan\"}")),
-        EventDraft.of(EventTypes.RUN_COMPLETED)));
+    store()
+        .append(
+            id,
+            List.of(
+                EventDraft.of(EventTypes.STEP_STARTED).withStep("plan").withAttempt(1),
+                EventDraft.of(
+                    EventTypes.MODEL_GENERATION_COMPLETED,
+                    Payload.of(
+                        "{\"provider\":\"acme\",\"model\":\"m-1\","
+                            + "\"usage\":{\"input_tokens\":100,\"output_tokens\":20},"
+                            + "\"cost\":0.25}")),
+                EventDraft.of(
+                        EventTypes.STEP_COMPLETED, Payload.of("{\"output\":{\"plan\":[1,2]}}"))
+                    .withStep("plan")
+                    .withAttempt(1),
+                EventDraft.of(
+                    EventTypes.CHECKPOINT_SAVED, Payload.of("{\"checkpoint_id\":\"after-plan\"}")),
+                EventDraft.of(EventTypes.RUN_COMPLETED)));
 
     RunState s = store().state(id);
     assertThat(s.status()).isEqualTo(RunStatus.COMPLETED);
     assertThat(s.lastSequence()).isEqualTo(7);
     assertThat(s.step("plan").orElseThrow().isCompleted()).isTrue();
-    assertThat(s.step("plan").orElseThrow().completion().orElseThrow().payload()
-        .get("output").orElseThrow().get("plan").size()).isEqualTo(2);
+    assertThat(
+            s.step("plan")
+                .orElseThrow()
+                .completion()
+                .orElseThrow()
+                .payload()
+                .get("output")
+                .orElseThrow()
+                .get("plan")
+                .size())
+        .isEqualTo(2);
     assertThat(s.usage().inputTokens()).isEqualTo(100);
     assertThat(s.usage().outputTokens()).isEqualTo(20);
     assertThat(s.cost()).isEqualByComparingTo("0.25");

@@ -34,18 +34,46 @@ abstract class RunStoreRedactionKit extends RunStoreKit {
     String apiKey = "sk-" + "A1b2C3d4E5f6G7h8J9k0";
     String password = "hunter2-" + UUID.randomUUID();
     String bearer = "abcDEF123456ghiJKL789";
-    RunRecord r = RunRecord.builder(WorkflowRef.of("w", "1"),
-        ConfigSnapshot.builder().param("api_key", apiKey).policy("note", "uses " + apiKey).build(),
-        Trigger.of(TriggerSource.TEST, "secret-" + UUID.randomUUID())).build();
+    RunRecord r =
+        RunRecord.builder(
+                WorkflowRef.of("w", "1"),
+                ConfigSnapshot.builder()
+                    .param("api_key", apiKey)
+                    .policy("note", "uses " + apiKey)
+                    .build(),
+                Trigger.of(TriggerSource.TEST, "secret-" + UUID.randomUUID()))
+            .build();
     store().create(r);
-    store().append(r.id(), List.of(EventDraft.of(EventTypes.RUN_STARTED),
-        EventDraft.of(EventTypes.TOOL_CALL_STARTED, Payload.of(Map.of("tool_name", "login",
-            "arguments", Map.of("password", password, "header", "Authorization: Bearer " + bearer))))));
-    store().writeStage(r.id(), StageWrite.of("auth").withInput(Payload.of(Map.of("client_secret", password))));
+    store()
+        .append(
+            r.id(),
+            List.of(
+                EventDraft.of(EventTypes.RUN_STARTED),
+                EventDraft.of(
+                    EventTypes.TOOL_CALL_STARTED,
+                    Payload.of(
+                        Map.of(
+                            "tool_name",
+                            "login",
+                            "arguments",
+                            Map.of(
+                                "password",
+                                password,
+                                "header",
+                                "Authorization: Bearer " + bearer))))));
+    store()
+        .writeStage(
+            r.id(), StageWrite.of("auth").withInput(Payload.of(Map.of("client_secret", password))));
 
-    String everything = store().get(r.id()).orElseThrow().config().json()
-        + all(store(), r.id()) + new String(store().readStageFile(r.id(), "auth", 1, "input.json"), StandardCharsets.UTF_8);
-    assertThat(everything).doesNotContain(apiKey).doesNotContain(password).doesNotContain(bearer)
+    String everything =
+        store().get(r.id()).orElseThrow().config().json()
+            + all(store(), r.id())
+            + new String(
+                store().readStageFile(r.id(), "auth", 1, "input.json"), StandardCharsets.UTF_8);
+    assertThat(everything)
+        .doesNotContain(apiKey)
+        .doesNotContain(password)
+        .doesNotContain(bearer)
         .contains("[REDACTED]");
     Optional<byte[]> raw = rawBytes();
     if (raw.isPresent()) {

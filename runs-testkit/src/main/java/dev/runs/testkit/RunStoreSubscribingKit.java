@@ -22,7 +22,9 @@ abstract class RunStoreSubscribingKit extends RunStoreKit {
   }
 
   @Test
-  @DisplayName("a subscriber gets the stored events, then live ones, then completion after the terminal event")
+  @DisplayName(
+      "a subscriber gets the stored events, then live ones, then completion after the terminal"
+          + " event")
   @Timeout(60)
   void subscribe_catchUpThenLive() throws Exception {
     RunId id = startedRun();
@@ -44,14 +46,18 @@ abstract class RunStoreSubscribingKit extends RunStoreKit {
   void subscribe_slowSubscriber_endedWithResumeSequence() throws Exception {
     RunId id = startedRun();
     CollectingSubscriber sub = new CollectingSubscriber(1);
-    store().subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withBufferSize(10)).subscribe(sub);
+    store()
+        .subscribe(id, 0, dev.runs.SubscribeOptions.defaults().withBufferSize(10))
+        .subscribe(sub);
     sub.awaitCount(1, Duration.ofSeconds(30));
     for (int i = 0; i < 30; i++) {
       store().append(id, line(i));
     }
     sub.awaitDone(Duration.ofSeconds(30));
-    assertThat(sub.error()).isInstanceOfSatisfying(dev.runs.SlowSubscriberException.class,
-        e -> assertThat(e.lastDeliveredSequence()).isEqualTo(1));
+    assertThat(sub.error())
+        .isInstanceOfSatisfying(
+            dev.runs.SlowSubscriberException.class,
+            e -> assertThat(e.lastDeliveredSequence()).isEqualTo(1));
     assertThat(all(store(), id)).hasSize(32);
   }
 

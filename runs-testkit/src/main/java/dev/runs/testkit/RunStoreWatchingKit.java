@@ -30,14 +30,18 @@ abstract class RunStoreWatchingKit extends RunStoreKit {
     RunId id = startedRun();
     store().append(id, List.of(line(1), line(2)));
 
-    assertThat(seen).anySatisfy(c -> {
-      assertThat(c.runId()).isEqualTo(id);
-      assertThat(c.created()).isTrue();
-    });
-    assertThat(seen).anySatisfy(c -> {
-      assertThat(c.lastSequence()).isEqualTo(4);
-      assertThat(c.status()).isEqualTo(RunStatus.RUNNING);
-    });
+    assertThat(seen)
+        .anySatisfy(
+            c -> {
+              assertThat(c.runId()).isEqualTo(id);
+              assertThat(c.created()).isTrue();
+            });
+    assertThat(seen)
+        .anySatisfy(
+            c -> {
+              assertThat(c.lastSequence()).isEqualTo(4);
+              assertThat(c.status()).isEqualTo(RunStatus.RUNNING);
+            });
     reg.close();
     int count = seen.size();
     store().append(id, line(3));

@@ -45,8 +45,12 @@ final class ChildJvmIT {
   }
 
   private ChildJvm start() {
-    return ChildJvm.builder(Echo.class).name("echo").args("a", "b").env("ECHO_SECRET", "s3")
-        .jvmOptions("-Xmx64m", "-XX:TieredStopAtLevel=1").stderrDirectory(dir.resolve("logs"))
+    return ChildJvm.builder(Echo.class)
+        .name("echo")
+        .args("a", "b")
+        .env("ECHO_SECRET", "s3")
+        .jvmOptions("-Xmx64m", "-XX:TieredStopAtLevel=1")
+        .stderrDirectory(dir.resolve("logs"))
         .start();
   }
 
@@ -69,8 +73,10 @@ final class ChildJvmIT {
       assertThat(child.outputEnded()).isTrue();
       assertThat(child.stderr()).contains("exiting on request");
       assertThat(child.stderrFile()).startsWith(dir.resolve("logs"));
-      assertThatThrownBy(() -> child.awaitSuccess(WAIT)).isInstanceOf(AssertionError.class)
-          .hasMessageContaining("exited with 3").hasMessageContaining("exiting on request");
+      assertThatThrownBy(() -> child.awaitSuccess(WAIT))
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("exited with 3")
+          .hasMessageContaining("exiting on request");
     }
   }
 
@@ -97,11 +103,13 @@ final class ChildJvmIT {
       child.awaitLine("READY a,b s3", WAIT);
       child.send("quiet");
       assertThatThrownBy(() -> child.awaitLine("never", Duration.ofMillis(200)))
-          .isInstanceOf(AssertionError.class).hasMessageContaining("did not print")
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("did not print")
           .hasMessageContaining("READY a,b s3");
       child.kill();
       assertThatThrownBy(() -> child.await(ls -> ls.contains("never"), WAIT))
-          .isInstanceOf(AssertionError.class).hasMessageContaining("ended");
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("ended");
     }
   }
 }

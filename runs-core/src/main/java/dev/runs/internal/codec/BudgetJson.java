@@ -34,8 +34,10 @@ public final class BudgetJson {
    */
   public static Budget decode(JsonNode node) {
     if (!node.isObject()) {
-      throw new ValidationException("config.budget", "must be a JSON object such as "
-          + "{\"max_tokens\": 10000, \"max_cost\": 2.5, \"max_wall_time_ms\": 60000}");
+      throw new ValidationException(
+          "config.budget",
+          "must be a JSON object such as "
+              + "{\"max_tokens\": 10000, \"max_cost\": 2.5, \"max_wall_time_ms\": 60000}");
     }
     OptionalLong tokens = OptionalLong.empty();
     Optional<BigDecimal> cost = Optional.empty();
@@ -62,8 +64,10 @@ public final class BudgetJson {
           }
           wall = Optional.of(Duration.ofMillis(v.longValue()));
         }
-        default -> throw new ValidationException("config.budget." + f,
-            "is not a budget field; use max_tokens, max_cost or max_wall_time_ms");
+        default ->
+            throw new ValidationException(
+                "config.budget." + f,
+                "is not a budget field; use max_tokens, max_cost or max_wall_time_ms");
       }
     }
     return new Budget(tokens, cost, wall);

@@ -36,7 +36,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EventJson {
   private static final String PREFIX = "{\"schema\":\"runs.event/1\",\"event_id\":\"";
-  private static final ThreadLocal<RunId[]> LAST_RUN_ID = ThreadLocal.withInitial(() -> new RunId[1]);
+  private static final ThreadLocal<RunId[]> LAST_RUN_ID =
+      ThreadLocal.withInitial(() -> new RunId[1]);
 
   private EventJson() {}
 
@@ -98,7 +99,9 @@ public final class EventJson {
         case '\f' -> b.append("\\f");
         default -> {
           if (c < 0x20) {
-            b.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+            b.append("\\u00")
+                .append(Character.forDigit(c >> 4, 16))
+                .append(Character.forDigit(c & 15, 16));
           } else {
             b.append(c);
           }
@@ -237,10 +240,20 @@ public final class EventJson {
       return null; // unknown fields, whitespace or damage: the general parser decides
     }
     String payload = s.substring(p, payloadEnd);
-    return new RunEvent(RunEvent.SCHEMA, new EventId(eventId), runId(runId), seq, EventType.of(type), time,
-        Optional.ofNullable(stepId), attempt < 0 ? OptionalInt.empty() : OptionalInt.of(attempt),
-        parent == null ? Optional.empty() : Optional.of(new EventId(parent)), source,
-        Optional.ofNullable(key), payloads.apply(payload), Map.of());
+    return new RunEvent(
+        RunEvent.SCHEMA,
+        new EventId(eventId),
+        runId(runId),
+        seq,
+        EventType.of(type),
+        time,
+        Optional.ofNullable(stepId),
+        attempt < 0 ? OptionalInt.empty() : OptionalInt.of(attempt),
+        parent == null ? Optional.empty() : Optional.of(new EventId(parent)),
+        source,
+        Optional.ofNullable(key),
+        payloads.apply(payload),
+        Map.of());
   }
 
   /** Reuses the previous RunId of this thread when the text repeats (reads are per run). */
@@ -346,8 +359,9 @@ public final class EventJson {
       }
       String schemaText = require(schema, "schema");
       if (!schemaText.equals(RunEvent.SCHEMA)) {
-        throw new ValidationException("schema", "'" + schemaText + "' is not supported; this version reads "
-            + RunEvent.SCHEMA);
+        throw new ValidationException(
+            "schema",
+            "'" + schemaText + "' is not supported; this version reads " + RunEvent.SCHEMA);
       }
       String eventIdText = require(eventId, "event_id");
       String runIdText = require(runId, "run_id");
@@ -359,11 +373,19 @@ public final class EventJson {
       String sourceText = require(source, "source");
       String payloadText = require(payload, "payload");
       Instant instant = JsonFields.time(timeText, "time");
-      return new RunEvent(schemaText, EventId.of(eventIdText), RunId.of(runIdText), sequence,
-          EventType.of(typeText), instant, Optional.ofNullable(stepId),
+      return new RunEvent(
+          schemaText,
+          EventId.of(eventIdText),
+          RunId.of(runIdText),
+          sequence,
+          EventType.of(typeText),
+          instant,
+          Optional.ofNullable(stepId),
           attempt == null ? OptionalInt.empty() : OptionalInt.of(attempt),
-          parent == null ? Optional.empty() : Optional.of(EventId.of(parent)), sourceText,
-          Optional.ofNullable(idem), payloads.apply(payloadText),
+          parent == null ? Optional.empty() : Optional.of(EventId.of(parent)),
+          sourceText,
+          Optional.ofNullable(idem),
+          payloads.apply(payloadText),
           unknown == null ? Map.of() : unknown);
     } catch (IOException e) {
       throw new ValidationException("event", "is not valid JSON: " + firstLine(e.getMessage()));
@@ -377,7 +399,8 @@ public final class EventJson {
     return p.getText();
   }
 
-  private static @Nullable String nullableString(JsonParser p, JsonToken v, String field) throws IOException {
+  private static @Nullable String nullableString(JsonParser p, JsonToken v, String field)
+      throws IOException {
     return v == JsonToken.VALUE_NULL ? null : string(p, v, field);
   }
 

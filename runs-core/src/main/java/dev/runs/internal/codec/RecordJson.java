@@ -151,7 +151,8 @@ public final class RecordJson {
         try {
           v = c.getAccessor().invoke(value);
         } catch (IllegalAccessException | InvocationTargetException e) {
-          throw new IllegalStateException("cannot read " + c.getName() + " of " + value.getClass(), e);
+          throw new IllegalStateException(
+              "cannot read " + c.getName() + " of " + value.getClass(), e);
         }
         JsonNode n = toJsonOrAbsent(v);
         if (n != null && !(v == null)) {
@@ -160,8 +161,10 @@ public final class RecordJson {
       }
       return out;
     }
-    throw new IllegalArgumentException("cannot convert " + value.getClass().getName()
-        + " to JSON: use a record, map, list, string, number, boolean or JsonNode");
+    throw new IllegalArgumentException(
+        "cannot convert "
+            + value.getClass().getName()
+            + " to JSON: use a record, map, list, string, number, boolean or JsonNode");
   }
 
   /**
@@ -326,8 +329,8 @@ public final class RecordJson {
       for (Object constant : raw.getEnumConstants()) {
         allowed.add(((Enum<?>) constant).name().toLowerCase(Locale.ROOT));
       }
-      throw new ValidationException(path, "must be one of " + allowed + " but was '"
-          + n.textValue() + "'");
+      throw new ValidationException(
+          path, "must be one of " + allowed + " but was '" + n.textValue() + "'");
     }
     if (raw.isRecord()) {
       @SuppressWarnings("unchecked")
@@ -369,18 +372,21 @@ public final class RecordJson {
   }
 
   private static RecordComponent[] components(Class<?> type) {
-    return COMPONENTS.computeIfAbsent(type, t -> {
-      RecordComponent[] comps = t.getRecordComponents();
-      for (RecordComponent c : comps) {
-        c.getAccessor().trySetAccessible();
-      }
-      return comps;
-    });
+    return COMPONENTS.computeIfAbsent(
+        type,
+        t -> {
+          RecordComponent[] comps = t.getRecordComponents();
+          for (RecordComponent c : comps) {
+            c.getAccessor().trySetAccessible();
+          }
+          return comps;
+        });
   }
 
   private static void checkFinite(double d) {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
-      throw new ValidationException("value", "must be a finite number, JSON has no NaN or infinity");
+      throw new ValidationException(
+          "value", "must be a finite number, JSON has no NaN or infinity");
     }
   }
 
@@ -397,20 +403,22 @@ public final class RecordJson {
    * @return the snake_case name
    */
   public static String snake(String name) {
-    return SNAKE.computeIfAbsent(name, n -> {
-      StringBuilder b = new StringBuilder(n.length() + 4);
-      for (int i = 0; i < n.length(); i++) {
-        char c = n.charAt(i);
-        if (Character.isUpperCase(c)) {
-          if (i > 0) {
-            b.append('_');
+    return SNAKE.computeIfAbsent(
+        name,
+        n -> {
+          StringBuilder b = new StringBuilder(n.length() + 4);
+          for (int i = 0; i < n.length(); i++) {
+            char c = n.charAt(i);
+            if (Character.isUpperCase(c)) {
+              if (i > 0) {
+                b.append('_');
+              }
+              b.append(Character.toLowerCase(c));
+            } else {
+              b.append(c);
+            }
           }
-          b.append(Character.toLowerCase(c));
-        } else {
-          b.append(c);
-        }
-      }
-      return b.toString();
-    });
+          return b.toString();
+        });
   }
 }

@@ -49,19 +49,23 @@ public final class RunRecordJson {
     tr.put("trigger_id", r.trigger().triggerId());
     r.trigger().actor().ifPresent(a -> tr.put("actor", a));
     tr.put("time", JsonFields.time(r.trigger().time(), "trigger.time"));
-    r.recommendation().ifPresent(rec -> {
-      ObjectNode rn = o.putObject("recommendation");
-      rn.put("recommendation_id", rec.recommendationId());
-      rn.put("recommended_config_sha256", rec.recommendedConfigSha256());
-      rn.set("diff_from_recommended", diffToTree(rec.diffFromRecommended()));
-    });
-    r.lineage().ifPresent(l -> {
-      ObjectNode ln = o.putObject("lineage");
-      ln.put("parent_run_id", l.parentRunId().value());
-      ln.put("relation", l.relation().wireName());
-      l.sourceCheckpoint().ifPresent(c -> ln.put("source_checkpoint", c));
-      ln.set("config_diff", diffToTree(l.configDiff()));
-    });
+    r.recommendation()
+        .ifPresent(
+            rec -> {
+              ObjectNode rn = o.putObject("recommendation");
+              rn.put("recommendation_id", rec.recommendationId());
+              rn.put("recommended_config_sha256", rec.recommendedConfigSha256());
+              rn.set("diff_from_recommended", diffToTree(rec.diffFromRecommended()));
+            });
+    r.lineage()
+        .ifPresent(
+            l -> {
+              ObjectNode ln = o.putObject("lineage");
+              ln.put("parent_run_id", l.parentRunId().value());
+              ln.put("relation", l.relation().wireName());
+              l.sourceCheckpoint().ifPresent(c -> ln.put("source_checkpoint", c));
+              ln.set("config_diff", diffToTree(l.configDiff()));
+            });
     o.put("created_at", JsonFields.time(r.createdAt(), "created_at"));
     return o;
   }
@@ -112,26 +116,52 @@ public final class RunRecordJson {
     ConfigSnapshot config = ConfigSnapshot.of(object(n, "config"));
     Optional<String> storedSha = optText(n, "config_sha256");
     if (storedSha.isPresent() && !storedSha.get().equals(config.sha256())) {
-      throw new StoreCorruptedException("run " + id + ": config_sha256 " + storedSha.get()
-          + " does not match the stored config (sha256 " + config.sha256() + ")");
+      throw new StoreCorruptedException(
+          "run "
+              + id
+              + ": config_sha256 "
+              + storedSha.get()
+              + " does not match the stored config (sha256 "
+              + config.sha256()
+              + ")");
     }
     JsonNode tr = object(n, "trigger");
-    Trigger trigger = new Trigger(TriggerSource.fromWireName(text(tr, "source")),
-        text(tr, "trigger_id"), optText(tr, "actor"), JsonFields.time(text(tr, "time"), "trigger.time"));
+    Trigger trigger =
+        new Trigger(
+            TriggerSource.fromWireName(text(tr, "source")),
+            text(tr, "trigger_id"),
+            optText(tr, "actor"),
+            JsonFields.time(text(tr, "time"), "trigger.time"));
     Optional<RecommendationLink> rec = Optional.empty();
     JsonNode rn = n.get("recommendation");
     if (rn != null && rn.isObject()) {
-      rec = Optional.of(new RecommendationLink(text(rn, "recommendation_id"),
-          text(rn, "recommended_config_sha256"), diffFromTree(rn.get("diff_from_recommended"))));
+      rec =
+          Optional.of(
+              new RecommendationLink(
+                  text(rn, "recommendation_id"),
+                  text(rn, "recommended_config_sha256"),
+                  diffFromTree(rn.get("diff_from_recommended"))));
     }
     Optional<Lineage> lineage = Optional.empty();
     JsonNode lin = n.get("lineage");
     if (lin != null && lin.isObject()) {
-      lineage = Optional.of(new Lineage(RunId.of(text(lin, "parent_run_id")),
-          Lineage.Relation.valueOf(text(lin, "relation").toUpperCase(Locale.ROOT)),
-          optText(lin, "source_checkpoint"), diffFromTree(lin.get("config_diff"))));
+      lineage =
+          Optional.of(
+              new Lineage(
+                  RunId.of(text(lin, "parent_run_id")),
+                  Lineage.Relation.valueOf(text(lin, "relation").toUpperCase(Locale.ROOT)),
+                  optText(lin, "source_checkpoint"),
+                  diffFromTree(lin.get("config_diff"))));
     }
-    return new RunRecord(id, thread, labels, workflow, config, trigger, rec, lineage,
+    return new RunRecord(
+        id,
+        thread,
+        labels,
+        workflow,
+        config,
+        trigger,
+        rec,
+        lineage,
         JsonFields.time(text(n, "created_at"), "created_at"));
   }
 
@@ -161,9 +191,12 @@ public final class RunRecordJson {
     }
     List<ConfigDiff.Change> out = new ArrayList<>();
     for (JsonNode c : a) {
-      out.add(new ConfigDiff.Change(text(c, "path"),
-          ConfigDiff.Op.valueOf(text(c, "op").toUpperCase(Locale.ROOT)),
-          Optional.ofNullable(c.get("old_value")), Optional.ofNullable(c.get("new_value"))));
+      out.add(
+          new ConfigDiff.Change(
+              text(c, "path"),
+              ConfigDiff.Op.valueOf(text(c, "op").toUpperCase(Locale.ROOT)),
+              Optional.ofNullable(c.get("old_value")),
+              Optional.ofNullable(c.get("new_value"))));
     }
     return new ConfigDiff(out);
   }

@@ -65,15 +65,20 @@ public final class StageManifestJson {
       throw new ValidationException("manifest.files", "is required and must be an array");
     }
     for (JsonNode f : files) {
-      entries.add(new StageManifest.Entry(text(f, "path"), text(f, "kind"),
-          f.path("size").asLong(-1), text(f, "sha256")));
+      entries.add(
+          new StageManifest.Entry(
+              text(f, "path"), text(f, "kind"), f.path("size").asLong(-1), text(f, "sha256")));
     }
     JsonNode ev = n.get("event_id");
-    return new StageManifest(RunId.of(text(n, "run_id")), text(n, "stage_key"),
-        n.path("position").asInt(0), n.path("attempt").asInt(0),
+    return new StageManifest(
+        RunId.of(text(n, "run_id")),
+        text(n, "stage_key"),
+        n.path("position").asInt(0),
+        n.path("attempt").asInt(0),
         StageWrite.Status.valueOf(text(n, "status").toUpperCase(Locale.ROOT)),
         ev != null && ev.isTextual() ? Optional.of(EventId.of(ev.textValue())) : Optional.empty(),
-        JsonFields.time(text(n, "created_at"), "manifest.created_at"), entries);
+        JsonFields.time(text(n, "created_at"), "manifest.created_at"),
+        entries);
   }
 
   private static String text(JsonNode n, String field) {

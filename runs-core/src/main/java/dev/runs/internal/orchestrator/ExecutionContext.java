@@ -126,8 +126,7 @@ final class ExecutionContext implements RunContext {
   // a step without output returns null from its body (StepBody<Void>): T is the caller's type and
   // may be nullable; NullAway does not check generic nullness outside its JSpecify mode
   @SuppressWarnings("NullAway")
-  public <T> T step(
-      String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
+  public <T> T step(String id, Class<T> outputType, StepOptions options, StepBody<T> body) {
     return steps.step(id, outputType, options, body);
   }
 

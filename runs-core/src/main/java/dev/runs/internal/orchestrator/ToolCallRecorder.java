@@ -40,7 +40,12 @@ final class ToolCallRecorder implements ToolCall {
 
   /** Writes {@code tool.call.started}. */
   ToolCallRecorder(
-      RunId runId, Clock clock, EventScope events, String name, String version, @Nullable Object arguments) {
+      RunId runId,
+      Clock clock,
+      EventScope events,
+      String name,
+      String version,
+      @Nullable Object arguments) {
     this.runId = Objects.requireNonNull(runId, "runId");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.events = Objects.requireNonNull(events, "events");

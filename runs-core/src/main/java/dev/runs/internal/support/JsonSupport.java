@@ -22,39 +22,49 @@ import java.util.TreeMap;
 /**
  * The one Jackson configuration Runs uses. Default typing stays off, so type hints such as
  * {@code @class} in a payload are plain data and never instantiate anything; only the tree model
- * and explicit record conversion are used. Read constraints are tightened below Jackson's
- * defaults; per-store limits are checked on top.
+ * and explicit record conversion are used. Read constraints are tightened below Jackson's defaults;
+ * per-store limits are checked on top.
  */
 public final class JsonSupport {
   /** Hard ceiling on nesting depth for any JSON Runs parses. */
   public static final int MAX_PARSE_DEPTH = 256;
+
   /** Hard ceiling on a single string value. */
   public static final int MAX_STRING_LENGTH = 64 * 1024 * 1024;
-  /** Hard ceiling on one document: the largest configurable payload limit plus room for the envelope. */
+
+  /**
+   * Hard ceiling on one document: the largest configurable payload limit plus room for the
+   * envelope.
+   */
   public static final long MAX_DOCUMENT_LENGTH = 65L * 1024 * 1024;
 
-  public static final JsonFactory FACTORY = new JsonFactoryBuilder()
-      .streamReadConstraints(StreamReadConstraints.builder()
-          .maxNestingDepth(MAX_PARSE_DEPTH)
-          .maxStringLength(MAX_STRING_LENGTH)
-          .maxDocumentLength(MAX_DOCUMENT_LENGTH)
-          .maxNumberLength(1000)
-          .build())
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
-      .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
-      .build();
+  public static final JsonFactory FACTORY =
+      new JsonFactoryBuilder()
+          .streamReadConstraints(
+              StreamReadConstraints.builder()
+                  .maxNestingDepth(MAX_PARSE_DEPTH)
+                  .maxStringLength(MAX_STRING_LENGTH)
+                  .maxDocumentLength(MAX_DOCUMENT_LENGTH)
+                  .maxNumberLength(1000)
+                  .build())
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
+          .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+          .build();
 
-  public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-      .build();
+  public static final ObjectMapper MAPPER =
+      JsonMapper.builder(FACTORY)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+          .build();
 
   private JsonSupport() {}
 
-  /** @return a new empty object node */
+  /**
+   * @return a new empty object node
+   */
   public static ObjectNode object() {
     return MAPPER.createObjectNode();
   }
@@ -94,9 +104,9 @@ public final class JsonSupport {
   }
 
   /**
-   * Returns the canonical form of a tree: object keys sorted by code point at every level,
-   * compact, numbers in their exact plain form. Two trees with the same content in any key order
-   * have the same canonical text.
+   * Returns the canonical form of a tree: object keys sorted by code point at every level, compact,
+   * numbers in their exact plain form. Two trees with the same content in any key order have the
+   * same canonical text.
    *
    * @param node the tree
    * @return the canonical text
@@ -157,7 +167,8 @@ public final class JsonSupport {
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
       if (Character.isSurrogate(c)) {
-        if (Character.isHighSurrogate(c) && i + 1 < text.length()
+        if (Character.isHighSurrogate(c)
+            && i + 1 < text.length()
             && Character.isLowSurrogate(text.charAt(i + 1))) {
           i++;
           continue;

@@ -93,23 +93,32 @@ public final class Times {
     } catch (DateTimeParseException e) {
       throw new DateTimeParseException(
           "must be an RFC 3339 time such as 2026-11-29T20:26:58.123456Z but was '"
-              + (text.length() > 60 ? text.substring(0, 60) + "..." : text) + "'",
-          text, e.getErrorIndex(), e);
+              + (text.length() > 60 ? text.substring(0, 60) + "..." : text)
+              + "'",
+          text,
+          e.getErrorIndex(),
+          e);
     }
   }
 
   /**
    * Parses the exact form {@link #format} writes ({@code 2026-11-29T20:26:58.123456Z}) by hand:
-   * every stored event's time has it, and the general parser costs about 1 microsecond per call,
-   * a third of decoding an event. Returns null for anything else, including out-of-range fields,
-   * so the general parser decides (and words the error).
+   * every stored event's time has it, and the general parser costs about 1 microsecond per call, a
+   * third of decoding an event. Returns null for anything else, including out-of-range fields, so
+   * the general parser decides (and words the error).
    *
    * @param s the text
    * @return the instant, or null when the text is not exactly in the canonical form
    */
   public static @Nullable Instant parseCanonical(String s) {
-    if (s.length() != 27 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
-        || s.charAt(13) != ':' || s.charAt(16) != ':' || s.charAt(19) != '.' || s.charAt(26) != 'Z') {
+    if (s.length() != 27
+        || s.charAt(4) != '-'
+        || s.charAt(7) != '-'
+        || s.charAt(10) != 'T'
+        || s.charAt(13) != ':'
+        || s.charAt(16) != ':'
+        || s.charAt(19) != '.'
+        || s.charAt(26) != 'Z') {
       return null;
     }
     int year = digits(s, 0, 4);
@@ -119,16 +128,28 @@ public final class Times {
     int minute = digits(s, 14, 2);
     int second = digits(s, 17, 2);
     int micros = digits(s, 20, 6);
-    if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0
-        || minute > 59 || second < 0 || second > 59 || micros < 0
+    if (year < 0
+        || month < 1
+        || month > 12
+        || day < 1
+        || hour < 0
+        || hour > 23
+        || minute < 0
+        || minute > 59
+        || second < 0
+        || second > 59
+        || micros < 0
         || day > java.time.Month.of(month).length(java.time.Year.isLeap(year))) {
       return null;
     }
     long epochDay = java.time.LocalDate.of(year, month, day).toEpochDay();
-    return Instant.ofEpochSecond(epochDay * 86_400L + hour * 3600L + minute * 60L + second, micros * 1000L);
+    return Instant.ofEpochSecond(
+        epochDay * 86_400L + hour * 3600L + minute * 60L + second, micros * 1000L);
   }
 
-  /** @return the decimal value of {@code length} digits at {@code from}, or -1 if one is not a digit */
+  /**
+   * @return the decimal value of {@code length} digits at {@code from}, or -1 if one is not a digit
+   */
   private static int digits(String s, int from, int length) {
     int v = 0;
     for (int i = from; i < from + length; i++) {

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Uuid7 {
   private final Clock clock;
+
   /** Packed last issued (millis << 12 | counter). */
   private final AtomicLong last = new AtomicLong();
 
@@ -24,7 +25,9 @@ public final class Uuid7 {
     this.clock = clock;
   }
 
-  /** @return a new UUIDv7, greater than every id this generator returned before */
+  /**
+   * @return a new UUIDv7, greater than every id this generator returned before
+   */
   public UUID next() {
     long now = clock.millis() & 0xFFFF_FFFF_FFFFL;
     long packed;

@@ -18,7 +18,8 @@ final class TimesTest {
   private static final long LAST = Instant.parse("9999-12-31T23:59:59Z").getEpochSecond();
 
   private static Instant general(String text) {
-    return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant()
+    return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+        .toInstant()
         .truncatedTo(ChronoUnit.MICROS);
   }
 
@@ -50,12 +51,22 @@ final class TimesTest {
 
   @Test
   void parse_outOfRangeFields_areRefusedLikeBefore() {
-    for (String bad : new String[] {"2023-02-29T00:00:00.000000Z", "2024-13-01T00:00:00.000000Z",
-        "2024-01-01T24:00:00.000000Z", "2024-01-01T23:60:00.000000Z", "2024-01-01T23:59:60.000000Z",
-        "2024-04-31T00:00:00.000000Z", "2024-00-10T00:00:00.000000Z"}) {
-      assertThatThrownBy(() -> Times.parse(bad)).as(bad).isInstanceOf(DateTimeParseException.class)
+    for (String bad :
+        new String[] {
+          "2023-02-29T00:00:00.000000Z",
+          "2024-13-01T00:00:00.000000Z",
+          "2024-01-01T24:00:00.000000Z",
+          "2024-01-01T23:60:00.000000Z",
+          "2024-01-01T23:59:60.000000Z",
+          "2024-04-31T00:00:00.000000Z",
+          "2024-00-10T00:00:00.000000Z"
+        }) {
+      assertThatThrownBy(() -> Times.parse(bad))
+          .as(bad)
+          .isInstanceOf(DateTimeParseException.class)
           .hasMessageContaining("RFC 3339");
     }
-    assertThat(Times.parse("2024-01-01T01:00:00.5+01:00")).isEqualTo(Instant.parse("2024-01-01T00:00:00.500Z"));
+    assertThat(Times.parse("2024-01-01T01:00:00.5+01:00"))
+        .isEqualTo(Instant.parse("2024-01-01T00:00:00.500Z"));
   }
 }
