@@ -58,6 +58,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * viewer, watched live while the demo runs, then serving until Ctrl-C or {@code --serve-for
  * <seconds>}), {@code --no-color}, {@code --help}. Exit code 0 when
  * every run ended as expected, 1 when one did not, 2 for a usage or store configuration error.
+ *
+ * <p>Longer than our ~500-line guide on purpose: this is the tour a newcomer reads top to bottom
+ * after running it, one scene per method in the order they play ({@code mainRun}, {@code
+ * failureAndResume}, {@code replay}, {@code rerun}, {@code cancel}, {@code summary}). The workflow
+ * itself ({@link SupportAgent}) and the printing ({@link Timeline}) already live in their own files.
  */
 public final class Demo {
   /** The store the demo uses without {@code --store}. */
