@@ -56,13 +56,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Options: {@code --store <uri>} (default {@value #DEFAULT_STORE}; only that default file is
  * deleted and recreated at start, other stores keep their runs), {@code --serve} (the HTTP run
  * viewer, watched live while the demo runs, then serving until Ctrl-C or {@code --serve-for
- * <seconds>}), {@code --no-color}, {@code --help}. Exit code 0 when
- * every run ended as expected, 1 when one did not, 2 for a usage or store configuration error.
+ * <seconds>}), {@code --no-color}, {@code --help}. Exit code 0 when every run ended as expected, 1
+ * when one did not, 2 for a usage or store configuration error.
  *
  * <p>Longer than our ~500-line guide on purpose: this is the tour a newcomer reads top to bottom
  * after running it, one scene per method in the order they play ({@code mainRun}, {@code
  * failureAndResume}, {@code replay}, {@code rerun}, {@code cancel}, {@code summary}). The workflow
- * itself ({@link SupportAgent}) and the printing ({@link Timeline}) already live in their own files.
+ * itself ({@link SupportAgent}) and the printing ({@link Timeline}) already live in their own
+ * files.
  */
 public final class Demo {
   /** The store the demo uses without {@code --store}. */
@@ -75,18 +76,29 @@ public final class Demo {
   private static final BigDecimal MAX_COST = new BigDecimal("0.05");
   private static final String QUESTION =
       "Hi, my order A-1042 arrived with the lamp shade cracked. Can I get my money back?";
-  private static final String USAGE = String.join(System.lineSeparator(),
-      "usage: Demo [--store <uri>] [--serve [--serve-for <seconds>]] [--no-color]",
-      "  --store <uri>  where runs are recorded (default " + DEFAULT_STORE + ", recreated at every start;",
-      "                 e.g. file:./runs-demo, sqlite:/tmp/demo.db, memory:)",
-      "  --serve        start the HTTP run viewer on 127.0.0.1:" + SERVE_PORT + " (a free port if taken),",
-      "                 watch the demo live in a browser, keep serving until Ctrl-C",
-      "  --serve-for <seconds>  with --serve: stop serving that long after the demo ends",
-      "  --no-color     plain output even on a colour terminal (NO_COLOR=1 does the same)");
+  private static final String USAGE =
+      String.join(
+          System.lineSeparator(),
+          "usage: Demo [--store <uri>] [--serve [--serve-for <seconds>]] [--no-color]",
+          "  --store <uri>  where runs are recorded (default "
+              + DEFAULT_STORE
+              + ", recreated at every start;",
+          "                 e.g. file:./runs-demo, sqlite:/tmp/demo.db, memory:)",
+          "  --serve        start the HTTP run viewer on 127.0.0.1:"
+              + SERVE_PORT
+              + " (a free port if taken),",
+          "                 watch the demo live in a browser, keep serving until Ctrl-C",
+          "  --serve-for <seconds>  with --serve: stop serving that long after the demo ends",
+          "  --no-color     plain output even on a colour terminal (NO_COLOR=1 does the same)");
 
   /** The command line. */
-  record Options(String storeUri, boolean storeGiven, boolean serve, Optional<Duration> serveFor,
-      boolean noColor, boolean help) {
+  record Options(
+      String storeUri,
+      boolean storeGiven,
+      boolean serve,
+      Optional<Duration> serveFor,
+      boolean noColor,
+      boolean help) {
     static Options parse(String... args) {
       String store = DEFAULT_STORE;
       boolean given = false;
@@ -99,7 +111,8 @@ public final class Demo {
         switch (a) {
           case "--store" -> {
             if (i + 1 >= args.length || args[i + 1].startsWith("--") || args[i + 1].isBlank()) {
-              throw new IllegalArgumentException("--store needs a store URI, e.g. --store file:./runs-demo");
+              throw new IllegalArgumentException(
+                  "--store needs a store URI, e.g. --store file:./runs-demo");
             }
             store = args[++i];
             given = true;
@@ -107,7 +120,8 @@ public final class Demo {
           case "--serve" -> serve = true;
           case "--serve-for" -> {
             if (i + 1 >= args.length || !args[i + 1].matches("\\d{1,6}")) {
-              throw new IllegalArgumentException("--serve-for needs a number of seconds, e.g. --serve-for 60");
+              throw new IllegalArgumentException(
+                  "--serve-for needs a number of seconds, e.g. --serve-for 60");
             }
             serveFor = Optional.of(Duration.ofSeconds(Long.parseLong(args[++i])));
           }
@@ -118,7 +132,8 @@ public final class Demo {
               store = a.substring("--store=".length());
               given = true;
               if (store.isBlank()) {
-                throw new IllegalArgumentException("--store needs a store URI, e.g. --store=file:./runs-demo");
+                throw new IllegalArgumentException(
+                    "--store needs a store URI, e.g. --store=file:./runs-demo");
               }
             } else {
               throw new IllegalArgumentException("unknown option '" + a + "'");
@@ -154,8 +169,13 @@ public final class Demo {
   private final String invocation;
   private final List<DemoRun> runs = new ArrayList<>();
 
-  private Demo(RunStore store, RunOrchestrator orchestrator, SupportAgent agent, Timeline timeline,
-      PrintStream out, Terminal t) {
+  private Demo(
+      RunStore store,
+      RunOrchestrator orchestrator,
+      SupportAgent agent,
+      Timeline timeline,
+      PrintStream out,
+      Terminal t) {
     this.store = store;
     this.orchestrator = orchestrator;
     this.agent = agent;
@@ -188,7 +208,11 @@ public final class Demo {
    * @return the exit code: 0 when every run ended as expected, 1 when not, 2 for bad options or an
    *     unusable store
    */
-  static int run(String[] args, PrintStream out, PrintStream err, boolean consoleAttached,
+  static int run(
+      String[] args,
+      PrintStream out,
+      PrintStream err,
+      boolean consoleAttached,
       Map<String, String> env) {
     Options options;
     try {
@@ -209,12 +233,18 @@ public final class Demo {
         resetDefaultStore();
       }
       try (RunStore store = RunStores.open(options.storeUri())) {
-        out.println(t.dim("store: " + store.location() + (options.storeGiven() ? ""
-            : " (the demo deletes and recreates this file each time it starts)")));
+        out.println(
+            t.dim(
+                "store: "
+                    + store.location()
+                    + (options.storeGiven()
+                        ? ""
+                        : " (the demo deletes and recreates this file each time it starts)")));
         SupportAgent agent = new SupportAgent();
-        try (RunOrchestrator orchestrator = RunOrchestrator.builder(store)
-                .workflow(SupportAgent.NAME, SupportAgent.VERSION, agent)
-                .build();
+        try (RunOrchestrator orchestrator =
+                RunOrchestrator.builder(store)
+                    .workflow(SupportAgent.NAME, SupportAgent.VERSION, agent)
+                    .build();
             Timeline timeline = new Timeline(store, out, t, RUN_TIMEOUT)) {
           orchestrator.recoverInterrupted();
           RunsHttpServer server = options.serve() ? serve(orchestrator, out, t) : null;
@@ -232,7 +262,7 @@ public final class Demo {
       }
       return 0;
     } catch (NoStoreProviderException e) {
-      err.println("demo: " + e.getMessage());
+      err.println("demo: " + e.getMessage() + ": " + e.getCause().getMessage());
       return 2;
     } catch (StoreConfigurationException e) {
       err.println("demo: the store cannot be opened: " + e.getMessage());
@@ -247,8 +277,8 @@ public final class Demo {
   }
 
   /**
-   * Starts the HTTP run viewer on the orchestrator, on 127.0.0.1:{@value #SERVE_PORT} or a free port
-   * when that one is taken, and prints its URL so the demo can be watched live in a browser.
+   * Starts the HTTP run viewer on the orchestrator, on 127.0.0.1:{@value #SERVE_PORT} or a free
+   * port when that one is taken, and prints its URL so the demo can be watched live in a browser.
    */
   private static RunsHttpServer serve(RunOrchestrator orchestrator, PrintStream out, Terminal t) {
     RunsHttpServer server;
@@ -257,19 +287,24 @@ public final class Demo {
     } catch (UncheckedIOException portTaken) {
       server = RunsHttpServer.builder(orchestrator).port(0).start();
     }
-    out.println(t.bold("run viewer: " + server.uri()) + t.dim("  (open it in a browser; the runs"
-        + " below appear live)"));
+    out.println(
+        t.bold("run viewer: " + server.uri())
+            + t.dim("  (open it in a browser; the runs" + " below appear live)"));
     return server;
   }
 
   /** Serves until Ctrl-C, or for {@code serveFor} when given. */
-  private static void keepServing(RunsHttpServer server, Optional<Duration> serveFor, PrintStream out,
-      Terminal t) {
+  private static void keepServing(
+      RunsHttpServer server, Optional<Duration> serveFor, PrintStream out, Terminal t) {
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "demo-serve-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    out.println(t.bold("run viewer: " + server.uri()) + " - "
-        + serveFor.map(d -> "serving for " + d.toSeconds() + " s more").orElse("press Ctrl-C to stop"));
+    out.println(
+        t.bold("run viewer: " + server.uri())
+            + " - "
+            + serveFor
+                .map(d -> "serving for " + d.toSeconds() + " s more")
+                .orElse("press Ctrl-C to stop"));
     try {
       if (serveFor.isPresent()) {
         stop.await(serveFor.get().toMillis(), TimeUnit.MILLISECONDS);
@@ -304,8 +339,11 @@ public final class Demo {
       try {
         Files.deleteIfExists(f);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot delete the previous demo database file " + f
-            + "; delete it by hand or pass --store", e);
+        throw new UncheckedIOException(
+            "cannot delete the previous demo database file "
+                + f
+                + "; delete it by hand or pass --store",
+            e);
       }
     }
   }
@@ -319,15 +357,27 @@ public final class Demo {
     summary(main);
   }
 
-  // ---- the sections ------------------------------------------------------------------------------
+  // ---- the sections
+  // ------------------------------------------------------------------------------
 
   private RunId mainRun() {
     out.println(t.heading("1. A support agent run, live"));
-    out.println("The workflow: an input guardrail, a triage agent that asks the model which tool to call and");
-    out.println("looks the order up, a handoff to a billing agent that checks the refund policy and drafts an");
-    out.println("answer under an output guardrail. The model is scripted: same question, same answer.");
-    out.println(t.dim(String.format(Locale.ROOT, "model sim/sim-chat-1 at temperature 0.2, tools lookup_order v2"
-        + " and refund_policy v1, budget %,d tokens and $%s", MAX_TOKENS, MAX_COST.toPlainString())));
+    out.println(
+        "The workflow: an input guardrail, a triage agent that asks the model which tool to call"
+            + " and");
+    out.println(
+        "looks the order up, a handoff to a billing agent that checks the refund policy and drafts"
+            + " an");
+    out.println(
+        "answer under an output guardrail. The model is scripted: same question, same answer.");
+    out.println(
+        t.dim(
+            String.format(
+                Locale.ROOT,
+                "model sim/sim-chat-1 at temperature 0.2, tools lookup_order v2"
+                    + " and refund_policy v1, budget %,d tokens and $%s",
+                MAX_TOKENS,
+                MAX_COST.toPlainString())));
     out.println();
     RunHandle run = orchestrator.start(request("main", baseConfig(false)));
     timeline.follow(run.runId(), 0);
@@ -337,16 +387,25 @@ public final class Demo {
     RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
     out.println();
     out.println("answer: " + t.bold(s.output().map(o -> o.path("text").asText()).orElse("?")));
-    out.println(String.format(Locale.ROOT, "budget used: %,d of %,d tokens, $%s of $%s",
-        s.usage().totalTokens(), MAX_TOKENS, s.cost().toPlainString(), MAX_COST.toPlainString()));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "budget used: %,d of %,d tokens, $%s of $%s",
+            s.usage().totalTokens(),
+            MAX_TOKENS,
+            s.cost().toPlainString(),
+            MAX_COST.toPlainString()));
     out.println("status: " + statusText(status));
     return run.runId();
   }
 
   private void failureAndResume() {
     out.println(t.heading("2. A step fails, the run resumes"));
-    out.println("The refund policy service is down for its next 2 calls. Step billing/policy may try twice,");
-    out.println("so the run fails. Then the service is back and the run is resumed by a new trigger.");
+    out.println(
+        "The refund policy service is down for its next 2 calls. Step billing/policy may try"
+            + " twice,");
+    out.println(
+        "so the run fails. Then the service is back and the run is resumed by a new trigger.");
     out.println();
     agent.failPolicyServiceFor(2);
     RunHandle run = orchestrator.start(request("flaky", baseConfig(false)));
@@ -368,13 +427,16 @@ public final class Demo {
 
     Map<String, Integer> after = agent.bodyRuns(run.runId());
     out.println();
-    out.println(String.format("%-18s %-22s %s", "step", "body ran in exec. 1", "body ran in exec. 2 (resume)"));
+    out.println(
+        String.format(
+            "%-18s %-22s %s", "step", "body ran in exec. 1", "body ran in exec. 2 (resume)"));
     int completedBefore = 0;
     int rerunCompleted = 0;
     for (Map.Entry<String, Integer> e : after.entrySet()) {
       int n1 = before.getOrDefault(e.getKey(), 0);
       int n2 = e.getValue() - n1;
-      boolean wasCompleted = afterFailure.step(e.getKey()).map(StepState::isCompleted).orElse(false);
+      boolean wasCompleted =
+          afterFailure.step(e.getKey()).map(StepState::isCompleted).orElse(false);
       if (wasCompleted) {
         completedBefore++;
         if (n2 > 0) {
@@ -382,14 +444,21 @@ public final class Demo {
         }
       }
       String note = wasCompleted ? t.dim("  recorded output returned") : "";
-      out.println(String.format("%-18s %-22s %s", e.getKey(),
-          n1 + (wasCompleted || n1 == 0 ? "" : " (failed)"), n2 + note));
+      out.println(
+          String.format(
+              "%-18s %-22s %s",
+              e.getKey(), n1 + (wasCompleted || n1 == 0 ? "" : " (failed)"), n2 + note));
     }
     RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
     out.println();
-    out.println("completed steps re-run by the resume: " + t.bold(rerunCompleted + " of " + completedBefore)
-        + "; billing/policy needed " + s.step("billing/policy").map(x -> String.valueOf(x.attempts())).orElse("?")
-        + " attempts over " + s.executions() + " executions");
+    out.println(
+        "completed steps re-run by the resume: "
+            + t.bold(rerunCompleted + " of " + completedBefore)
+            + "; billing/policy needed "
+            + s.step("billing/policy").map(x -> String.valueOf(x.attempts())).orElse("?")
+            + " attempts over "
+            + s.executions()
+            + " executions");
     if (rerunCompleted != 0) {
       throw new DemoFailure("the resume ran " + rerunCompleted + " completed step(s) again");
     }
@@ -398,10 +467,15 @@ public final class Demo {
 
   private void replay(RunId main) {
     out.println(t.heading("3. Replay from a middle checkpoint"));
-    out.println("A new run with the exact config snapshot of run 1, reusing the outputs recorded before");
-    out.println("checkpoint order-found: " + t.bold("orchestrator.replay(runId, ReplayPoint.checkpoint(\"order-found\"), trigger)"));
+    out.println(
+        "A new run with the exact config snapshot of run 1, reusing the outputs recorded before");
+    out.println(
+        "checkpoint order-found: "
+            + t.bold(
+                "orchestrator.replay(runId, ReplayPoint.checkpoint(\"order-found\"), trigger)"));
     out.println();
-    RunHandle run = orchestrator.replay(main, ReplayPoint.checkpoint("order-found"), trigger("replay"));
+    RunHandle run =
+        orchestrator.replay(main, ReplayPoint.checkpoint("order-found"), trigger("replay"));
     timeline.follow(run.runId(), 0);
     RunStatus status = await(run);
     expect("replay", run.runId(), status, RunStatus.COMPLETED);
@@ -415,10 +489,19 @@ public final class Demo {
     out.println("source run " + main.value());
     out.println("  config sha256 " + a);
     out.println("replay run " + run.runId().value());
-    out.println("  config sha256 " + b + "  " + (a.equals(b) ? t.green("same snapshot") : t.red("DIFFERENT")));
+    out.println(
+        "  config sha256 "
+            + b
+            + "  "
+            + (a.equals(b) ? t.green("same snapshot") : t.red("DIFFERENT")));
     Lineage l = replay.lineage().orElseThrow();
-    out.println("  lineage: " + l.relation().wireName() + " of " + l.parentRunId().value() + " from "
-        + l.sourceCheckpoint().orElse("?"));
+    out.println(
+        "  lineage: "
+            + l.relation().wireName()
+            + " of "
+            + l.parentRunId().value()
+            + " from "
+            + l.sourceCheckpoint().orElse("?"));
     RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
     List<String> reused = new ArrayList<>();
     List<String> executed = new ArrayList<>();
@@ -428,8 +511,11 @@ public final class Demo {
       }
     }
     out.println("  reused (bodies not run): " + String.join(", ", reused));
-    out.println("  executed again: " + String.join(", ", executed) + "  "
-        + t.dim("bodies run: " + agent.bodyRuns(run.runId())));
+    out.println(
+        "  executed again: "
+            + String.join(", ", executed)
+            + "  "
+            + t.dim("bodies run: " + agent.bodyRuns(run.runId())));
     if (!a.equals(b)) {
       throw new DemoFailure("the replay's config hash differs from its source's");
     }
@@ -443,10 +529,13 @@ public final class Demo {
 
   private void rerun(RunId main) {
     out.println(t.heading("4. Rerun with an overridden parameter"));
-    out.println("A new run of the same workflow with temperature 0.7 instead of 0.2; nothing is reused:");
-    out.println(t.bold("orchestrator.rerun(runId, Map.of(\"/model/params/temperature\", 0.7), trigger)"));
+    out.println(
+        "A new run of the same workflow with temperature 0.7 instead of 0.2; nothing is reused:");
+    out.println(
+        t.bold("orchestrator.rerun(runId, Map.of(\"/model/params/temperature\", 0.7), trigger)"));
     out.println();
-    RunHandle run = orchestrator.rerun(main, Map.of("/model/params/temperature", 0.7), trigger("rerun"));
+    RunHandle run =
+        orchestrator.rerun(main, Map.of("/model/params/temperature", 0.7), trigger("rerun"));
     timeline.follow(run.runId(), 0);
     RunStatus status = await(run);
     expect("rerun", run.runId(), status, RunStatus.COMPLETED);
@@ -459,11 +548,16 @@ public final class Demo {
     for (ConfigDiff.Change c : diff.changes()) {
       out.println("  " + t.yellow(c.toString()));
     }
-    out.println("  config sha256 " + store.get(main).orElseThrow().config().sha256().substring(0, 12)
-        + " -> " + rec.config().sha256().substring(0, 12));
+    out.println(
+        "  config sha256 "
+            + store.get(main).orElseThrow().config().sha256().substring(0, 12)
+            + " -> "
+            + rec.config().sha256().substring(0, 12));
     RunSummary s = orchestrator.summary(run.runId()).orElseThrow();
-    out.println("  at temperature 0.7 the first draft passes the output guardrail: "
-        + s.countsByType().getOrDefault("model.generation.completed", 0L) + " model calls instead of 3");
+    out.println(
+        "  at temperature 0.7 the first draft passes the output guardrail: "
+            + s.countsByType().getOrDefault("model.generation.completed", 0L)
+            + " model calls instead of 3");
     if (diff.isEmpty()) {
       throw new DemoFailure("the rerun recorded no config diff");
     }
@@ -472,26 +566,36 @@ public final class Demo {
 
   private void cancel() {
     out.println(t.heading("5. Cancel a run"));
-    out.println("This run needs a human's approval (policy human_approval = true) and waits for it in step");
-    out.println("billing/await-approval. When the run is waiting, the demo calls "
-        + t.bold("orchestrator.cancel(runId, reason)") + ".");
+    out.println(
+        "This run needs a human's approval (policy human_approval = true) and waits for it in"
+            + " step");
+    out.println(
+        "billing/await-approval. When the run is waiting, the demo calls "
+            + t.bold("orchestrator.cancel(runId, reason)")
+            + ".");
     out.println();
     RunHandle run = orchestrator.start(request("cancel", baseConfig(true)));
     AtomicReference<RunStatus> answer = new AtomicReference<>();
-    timeline.follow(run.runId(), 0, e -> {
-      if (e.type().name().equals("step.started")
-          && e.stepId().orElse("").equals("billing/await-approval")) {
-        awaitApprovalRequest();
-        out.println(t.yellow("        -- the run is waiting for approval; cancelling it --"));
-        answer.set(orchestrator.cancel(run.runId(), "the customer withdrew the request"));
-        out.println(t.yellow("        -- cancel() answered " + answer.get().wireName() + " --"));
-      }
-    });
+    timeline.follow(
+        run.runId(),
+        0,
+        e -> {
+          if (e.type().name().equals("step.started")
+              && e.stepId().orElse("").equals("billing/await-approval")) {
+            awaitApprovalRequest();
+            out.println(t.yellow("        -- the run is waiting for approval; cancelling it --"));
+            RunStatus answered =
+                orchestrator.cancel(run.runId(), "the customer withdrew the request");
+            answer.set(answered);
+            out.println(t.yellow("        -- cancel() answered " + answered.wireName() + " --"));
+          }
+        });
     RunStatus status = await(run);
     expect("cancel", run.runId(), status, RunStatus.CANCELLED);
     runs.add(new DemoRun("cancel", run.runId(), RunStatus.CANCELLED));
     if (answer.get() == null) {
-      throw new DemoFailure("the run never reached billing/await-approval, so nothing was cancelled");
+      throw new DemoFailure(
+          "the run never reached billing/await-approval, so nothing was cancelled");
     }
     out.println("status: " + statusText(status));
   }
@@ -499,7 +603,8 @@ public final class Demo {
   private void awaitApprovalRequest() {
     try {
       if (!agent.awaitApprovalRequest(RUN_TIMEOUT)) {
-        throw new DemoFailure("the run did not ask for approval within " + RUN_TIMEOUT.toSeconds() + " s");
+        throw new DemoFailure(
+            "the run did not ask for approval within " + RUN_TIMEOUT.toSeconds() + " s");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -509,33 +614,68 @@ public final class Demo {
 
   private void summary(RunId main) {
     out.println(t.heading("Run summary"));
-    String header = String.format("%-24s %-10s %-10s %5s %5s %6s %7s %10s %9s",
-        "run", "id", "status", "execs", "steps", "events", "tokens", "cost $", "active");
+    String header =
+        String.format(
+            "%-24s %-10s %-10s %5s %5s %6s %7s %10s %9s",
+            "run", "id", "status", "execs", "steps", "events", "tokens", "cost $", "active");
     out.println(t.bold(header));
     long totalTokens = 0;
     BigDecimal totalCost = BigDecimal.ZERO;
     for (DemoRun r : runs) {
       RunSummary s = orchestrator.summary(r.id()).orElseThrow();
       if (s.status() != r.expected()) {
-        throw new DemoFailure(r.label() + " run " + r.id() + " is " + s.status().wireName() + ", expected "
-            + r.expected().wireName());
+        throw new DemoFailure(
+            r.label()
+                + " run "
+                + r.id()
+                + " is "
+                + s.status().wireName()
+                + ", expected "
+                + r.expected().wireName());
       }
       long steps = s.steps().stream().filter(x -> x.kind().equals("step")).count();
       long events = s.countsByType().values().stream().mapToLong(Long::longValue).sum();
       totalTokens += s.usage().totalTokens();
       totalCost = totalCost.add(s.cost());
       String status = String.format("%-10s", s.status().wireName());
-      out.println(String.format(Locale.ROOT, "%-24s %-10s %s %5d %5d %6d %,7d %10s %6d ms",
-          r.label(), shortId(r.id()), color(s.status(), status), s.executions(), steps, events,
-          s.usage().totalTokens(), s.cost().toPlainString(), s.durationMs()));
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "%-24s %-10s %s %5d %5d %6d %,7d %10s %6d ms",
+              r.label(),
+              shortId(r.id()),
+              color(s.status(), status),
+              s.executions(),
+              steps,
+              events,
+              s.usage().totalTokens(),
+              s.cost().toPlainString(),
+              s.durationMs()));
     }
-    out.println(t.dim(String.format(Locale.ROOT, "%-24s %-10s %-10s %5s %5s %6s %,7d %10s",
-        "total", "", "", "", "", "", totalTokens, totalCost.toPlainString())));
-    out.println(t.dim("ids are the last 8 characters of the run ids; the main run is " + main.value()));
+    out.println(
+        t.dim(
+            String.format(
+                Locale.ROOT,
+                "%-24s %-10s %-10s %5s %5s %6s %,7d %10s",
+                "total",
+                "",
+                "",
+                "",
+                "",
+                "",
+                totalTokens,
+                totalCost.toPlainString())));
+    out.println(
+        t.dim("ids are the last 8 characters of the run ids; the main run is " + main.value()));
     where(main);
     out.println();
-    out.println(t.green(t.bold("Demo finished:")) + " " + runs.size()
-        + " runs, each ended as expected; the main run is " + statusText(store.state(main).status()) + ".");
+    out.println(
+        t.green(t.bold("Demo finished:"))
+            + " "
+            + runs.size()
+            + " runs, each ended as expected; the main run is "
+            + statusText(store.state(main).status())
+            + ".");
   }
 
   private void where(RunId main) {
@@ -545,43 +685,73 @@ public final class Demo {
     switch (loc.scheme()) {
       case "sqlite" -> {
         Path db = loc.path();
-        out.println("SQLite database " + t.bold(db.toString()) + t.dim("  (" + db.toAbsolutePath().normalize() + ")"));
+        out.println(
+            "SQLite database "
+                + t.bold(db.toString())
+                + t.dim("  (" + db.toAbsolutePath().normalize() + ")"));
         String q = "sqlite3 -readonly " + db + " ";
         out.println(t.dim("# every run, newest last"));
         out.println(q + "\"select id, status, last_seq from runs order by created_at\"");
         out.println(t.dim("# the main run's log, one line per event"));
-        out.println(q + "\"select seq, type, json_extract(envelope, '$.step_id') from events where run_id = '"
-            + id + "' order by seq\"");
+        out.println(
+            q
+                + "\"select seq, type, json_extract(envelope, '$.step_id') from events where run_id"
+                + " = '"
+                + id
+                + "' order by seq\"");
         out.println(t.dim("# the same log as NDJSON, through jq"));
-        out.println(q + "\"select envelope from events where run_id = '" + id + "' order by seq\""
-            + " | jq -c '{sequence, type, step_id}'");
+        out.println(
+            q
+                + "\"select envelope from events where run_id = '"
+                + id
+                + "' order by seq\""
+                + " | jq -c '{sequence, type, step_id}'");
         out.println(t.dim("# the summary carried by the final event"));
-        out.println(q + "\"select json_extract(envelope, '$.payload.summary') from events where run_id = '"
-            + id + "' and type = 'run.completed'\" | jq .");
+        out.println(
+            q
+                + "\"select json_extract(envelope, '$.payload.summary') from events where run_id ="
+                + " '"
+                + id
+                + "' and type = 'run.completed'\" | jq .");
       }
       case "file" -> {
         Path dir = loc.path().resolve("runs").resolve(id);
-        out.println("directory " + t.bold(loc.path().toString()) + t.dim("  (" + loc.path().toAbsolutePath().normalize() + ")"));
-        out.println(t.dim("# the main run's directory: run.json (the record), events.ndjson (the log)"));
+        out.println(
+            "directory "
+                + t.bold(loc.path().toString())
+                + t.dim("  (" + loc.path().toAbsolutePath().normalize() + ")"));
+        out.println(
+            t.dim("# the main run's directory: run.json (the record), events.ndjson (the log)"));
         out.println("ls " + dir);
         out.println(t.dim("# its log, one line per event"));
         out.println("jq -c '{sequence, type, step_id}' " + dir.resolve("events.ndjson"));
         out.println(t.dim("# the summary carried by the final event"));
-        out.println("jq 'select(.type == \"run.completed\") | .payload.summary' " + dir.resolve("events.ndjson"));
+        out.println(
+            "jq 'select(.type == \"run.completed\") | .payload.summary' "
+                + dir.resolve("events.ndjson"));
       }
-      case "memory" -> out.println("the memory: store keeps nothing after the demo exits; run it without"
-          + " --store (SQLite) or with --store file:./runs-demo to look at the data afterwards");
-      default -> out.println("open the store with RunStores.open(\"" + store.location() + "\") and read run "
-          + id + " with store.read(runId, 0)");
+      case "memory" ->
+          out.println(
+              "the memory: store keeps nothing after the demo exits; run it without --store"
+                  + " (SQLite) or with --store file:./runs-demo to look at the data afterwards");
+      default ->
+          out.println(
+              "open the store with RunStores.open(\""
+                  + store.location()
+                  + "\") and read run "
+                  + id
+                  + " with store.read(runId, 0)");
     }
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   private static ConfigSnapshot baseConfig(boolean humanApproval) {
     return ConfigSnapshot.builder()
-        .prompt("You are a support agent for a lamp shop. Be kind, precise, and never promise what"
-            + " policy does not allow.")
+        .prompt(
+            "You are a support agent for a lamp shop. Be kind, precise, and never promise what"
+                + " policy does not allow.")
         .model(ScriptedModel.PROVIDER, ScriptedModel.MODEL)
         .param("temperature", 0.2)
         .tool("lookup_order", "2", Map.of("description", "find an order by id"))
@@ -617,14 +787,22 @@ public final class Demo {
     } catch (ExecutionException e) {
       throw new DemoFailure("run " + run.runId() + " could not be executed: " + e.getCause());
     } catch (TimeoutException e) {
-      throw new DemoFailure("run " + run.runId() + " did not end within " + RUN_TIMEOUT.toSeconds() + " s");
+      throw new DemoFailure(
+          "run " + run.runId() + " did not end within " + RUN_TIMEOUT.toSeconds() + " s");
     }
   }
 
   private void expect(String what, RunId id, RunStatus actual, RunStatus expected) {
     if (actual != expected) {
-      throw new DemoFailure(what + " run " + id + " ended " + actual.wireName() + " but should have ended "
-          + expected.wireName() + "; look at its events with the commands the demo prints at the end");
+      throw new DemoFailure(
+          what
+              + " run "
+              + id
+              + " ended "
+              + actual.wireName()
+              + " but should have ended "
+              + expected.wireName()
+              + "; look at its events with the commands the demo prints at the end");
     }
   }
 

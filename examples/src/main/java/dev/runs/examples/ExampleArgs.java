@@ -1,6 +1,8 @@
 package dev.runs.examples;
 
-/** The command line of the embedding examples: {@code [--store <uri>]}, {@code memory:} by default. */
+/**
+ * The command line of the embedding examples: {@code [--store <uri>]}, {@code memory:} by default.
+ */
 final class ExampleArgs {
   private ExampleArgs() {}
 
@@ -16,7 +18,9 @@ final class ExampleArgs {
     if (args.length == 2 && args[0].equals("--store") && !args[1].isBlank()) {
       return args[1];
     }
-    throw new IllegalArgumentException("usage: [--store <uri>], e.g. --store sqlite:/tmp/example.db;"
-        + " got " + String.join(" ", args));
+    throw new IllegalArgumentException(
+        "usage: [--store <uri>], e.g. --store sqlite:/tmp/example.db;"
+            + " got "
+            + String.join(" ", args));
   }
 }

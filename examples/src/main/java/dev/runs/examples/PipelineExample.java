@@ -65,15 +65,16 @@ public final class PipelineExample {
   /** What the transform step produces. */
   record Split(Table clean, Table quarantine) {}
 
-  private static final List<Order> SOURCE = List.of(
-      new Order("o-1001", "c-17", "19.90", "eur"),
-      new Order("o-1002", "c-03", "5.00", "EUR"),
-      new Order("o-1003", "c-17", "120.00", "usd"),
-      new Order("o-1002", "c-03", "5.00", "EUR"),
-      new Order("o-1004", "c-22", "-3.50", "EUR"),
-      new Order("o-1005", "c-08", "42.00", "usd"),
-      new Order("o-1006", "c-11", "7.25", "EUR"),
-      new Order("o-1007", "c-03", "64.10", "Eur"));
+  private static final List<Order> SOURCE =
+      List.of(
+          new Order("o-1001", "c-17", "19.90", "eur"),
+          new Order("o-1002", "c-03", "5.00", "EUR"),
+          new Order("o-1003", "c-17", "120.00", "usd"),
+          new Order("o-1002", "c-03", "5.00", "EUR"),
+          new Order("o-1004", "c-22", "-3.50", "EUR"),
+          new Order("o-1005", "c-08", "42.00", "usd"),
+          new Order("o-1006", "c-11", "7.25", "EUR"),
+          new Order("o-1007", "c-03", "64.10", "Eur"));
 
   private PipelineExample() {}
 
@@ -95,20 +96,25 @@ public final class PipelineExample {
    */
   static RunId run(String storeUri, PrintStream out) {
     try (RunStore store = RunStores.open(storeUri);
-        RunOrchestrator orchestrator = RunOrchestrator.builder(store)
-            .workflow(WORKFLOW, VERSION, PipelineExample::pipeline)
-            .build()) {
-      RunHandle run = orchestrator.start(RunRequest.builder()
-          .workflow(WORKFLOW, VERSION)
-          .config(ConfigSnapshot.builder()
-              .input("source", "s3://acme-raw/orders/2026-03-02.csv")
-              .input("target", "warehouse.orders")
-              .set("engine", Map.of("threads", 2, "dedupe_key", "order_id"))
-              .build())
-          .budget(Budget.none().withMaxWallTime(Duration.ofMinutes(5)))
-          .trigger(Trigger.of(TriggerSource.SCHEDULE, "nightly-orders-" + UUID.randomUUID()))
-          .namespace("acme/etl")
-          .build());
+        RunOrchestrator orchestrator =
+            RunOrchestrator.builder(store)
+                .workflow(WORKFLOW, VERSION, PipelineExample::pipeline)
+                .build()) {
+      RunHandle run =
+          orchestrator.start(
+              RunRequest.builder()
+                  .workflow(WORKFLOW, VERSION)
+                  .config(
+                      ConfigSnapshot.builder()
+                          .input("source", "s3://acme-raw/orders/2026-03-02.csv")
+                          .input("target", "warehouse.orders")
+                          .set("engine", Map.of("threads", 2, "dedupe_key", "order_id"))
+                          .build())
+                  .budget(Budget.none().withMaxWallTime(Duration.ofMinutes(5)))
+                  .trigger(
+                      Trigger.of(TriggerSource.SCHEDULE, "nightly-orders-" + UUID.randomUUID()))
+                  .namespace("acme/etl")
+                  .build());
       RunStatus status = run.completion().join();
 
       out.println("== run " + run.runId() + ": " + status.wireName());
@@ -126,38 +132,64 @@ public final class PipelineExample {
     ctx.console("stdout", "orders-etl v4: " + source + " -> " + target);
 
     AtomicReference<Plan> plan = new AtomicReference<>();
-    ctx.phase("build", () -> {
-      plan.set(ctx.step("compile", Plan.class, () -> {
-        ctx.console("stdout", "parsed job: 3 transforms");
-        return new Plan(source, List.of("dedupe(order_id)", "upper(currency)", "quarantine(amount < 0)"),
-            target);
-      }));
-      ctx.step("check-target", String.class, () -> {
-        ctx.console("stdout", "target " + plan.get().target() + " exists, schema matches");
-        return "ok";
-      });
-    });
+    ctx.phase(
+        "build",
+        () -> {
+          plan.set(
+              ctx.step(
+                  "compile",
+                  Plan.class,
+                  () -> {
+                    ctx.console("stdout", "parsed job: 3 transforms");
+                    return new Plan(
+                        source,
+                        List.of("dedupe(order_id)", "upper(currency)", "quarantine(amount < 0)"),
+                        target);
+                  }));
+          ctx.step(
+              "check-target",
+              String.class,
+              () -> {
+                ctx.console("stdout", "target " + plan.get().target() + " exists, schema matches");
+                return "ok";
+              });
+        });
 
     Map<String, Object> loaded = new LinkedHashMap<>();
-    ctx.phase("run", () -> {
-      Table raw = ctx.step("extract", Table.class, () -> {
-        ctx.console("stdout", "read " + SOURCE.size() + " rows from " + plan.get().source());
-        ctx.emit(table("orders_raw", SOURCE));
-        return new Table("orders_raw", SOURCE);
-      });
-      Split split = ctx.step("transform", Split.class, () -> transform(ctx, raw));
-      Table clean = split.clean();
-      ValidationSummary checks = ctx.step("validate", ValidationSummary.class, () -> validate(ctx, clean));
-      if (!checks.passed()) {
-        throw new IllegalStateException("validation failed: " + checks.failures().orElse(0) + " checks");
-      }
-      int rows = ctx.step("load", Integer.class, () -> {
-        ctx.console("stdout", "loaded " + clean.rows().size() + " rows into " + plan.get().target());
-        return clean.rows().size();
-      });
-      loaded.put("rows_loaded", rows);
-      loaded.put("rows_quarantined", split.quarantine().rows().size());
-    });
+    ctx.phase(
+        "run",
+        () -> {
+          Table raw =
+              ctx.step(
+                  "extract",
+                  Table.class,
+                  () -> {
+                    ctx.console(
+                        "stdout", "read " + SOURCE.size() + " rows from " + plan.get().source());
+                    ctx.emit(table("orders_raw", SOURCE));
+                    return new Table("orders_raw", SOURCE);
+                  });
+          Split split = ctx.step("transform", Split.class, () -> transform(ctx, raw));
+          Table clean = split.clean();
+          ValidationSummary checks =
+              ctx.step("validate", ValidationSummary.class, () -> validate(ctx, clean));
+          if (!checks.passed()) {
+            throw new IllegalStateException(
+                "validation failed: " + checks.failures().orElse(0) + " checks");
+          }
+          int rows =
+              ctx.step(
+                  "load",
+                  Integer.class,
+                  () -> {
+                    ctx.console(
+                        "stdout",
+                        "loaded " + clean.rows().size() + " rows into " + plan.get().target());
+                    return clean.rows().size();
+                  });
+          loaded.put("rows_loaded", rows);
+          loaded.put("rows_quarantined", split.quarantine().rows().size());
+        });
     ctx.highlight("rows_loaded", loaded.get("rows_loaded"));
     ctx.highlight("validation", "4 of 4 checks passed");
     ctx.console("stdout", "done");
@@ -174,7 +206,8 @@ public final class PipelineExample {
         duplicates++;
         continue;
       }
-      Order normalized = new Order(o.orderId(), o.customer(), o.amount(), o.currency().toUpperCase(Locale.ROOT));
+      Order normalized =
+          new Order(o.orderId(), o.customer(), o.amount(), o.currency().toUpperCase(Locale.ROOT));
       if (new BigDecimal(o.amount()).signum() < 0) {
         ctx.console("stderr", "quarantined " + o.orderId() + ": negative amount " + o.amount());
         quarantine.add(normalized);
@@ -182,7 +215,9 @@ public final class PipelineExample {
         clean.add(normalized);
       }
     }
-    ctx.console("stdout", "dropped " + duplicates + " duplicate(s), quarantined " + quarantine.size() + " row(s)");
+    ctx.console(
+        "stdout",
+        "dropped " + duplicates + " duplicate(s), quarantined " + quarantine.size() + " row(s)");
     ctx.emit(table("orders_clean", clean));
     ctx.emit(table("orders_quarantine", quarantine));
     return new Split(new Table("orders_clean", clean), new Table("orders_quarantine", quarantine));
@@ -192,15 +227,25 @@ public final class PipelineExample {
     int failures = 0;
     Set<String> ids = new HashSet<>();
     for (Order o : clean.rows()) {
-      boolean ok = !o.orderId().isBlank() && ids.add(o.orderId())
-          && new BigDecimal(o.amount()).signum() >= 0 && Set.of("EUR", "USD").contains(o.currency());
+      boolean ok =
+          !o.orderId().isBlank()
+              && ids.add(o.orderId())
+              && new BigDecimal(o.amount()).signum() >= 0
+              && Set.of("EUR", "USD").contains(o.currency());
       failures += ok ? 0 : 1;
     }
-    ValidationSummary v = new ValidationSummary("orders_clean", failures == 0, OptionalLong.of(4),
-        OptionalLong.of(failures == 0 ? 0 : 1));
+    ValidationSummary v =
+        new ValidationSummary(
+            "orders_clean",
+            failures == 0,
+            OptionalLong.of(4),
+            OptionalLong.of(failures == 0 ? 0 : 1));
     ctx.emit(v);
-    ctx.console("stdout", "validation: not_null(order_id), unique(order_id), amount >= 0,"
-        + " currency in (EUR, USD): " + (v.passed() ? "passed" : "FAILED"));
+    ctx.console(
+        "stdout",
+        "validation: not_null(order_id), unique(order_id), amount >= 0,"
+            + " currency in (EUR, USD): "
+            + (v.passed() ? "passed" : "FAILED"));
     return v;
   }
 
@@ -208,7 +253,10 @@ public final class PipelineExample {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("columns", List.of("order_id", "customer", "amount", "currency"));
     details.put("preview", rows.stream().limit(2).map(Order::orderId).toList());
-    return new TableSummary(name, OptionalLong.of(rows.size()), OptionalLong.of(4),
+    return new TableSummary(
+        name,
+        OptionalLong.of(rows.size()),
+        OptionalLong.of(4),
         Optional.of(JSON.valueToTree(details)));
   }
 
@@ -219,19 +267,29 @@ public final class PipelineExample {
       while (events.hasNext()) {
         RunEvent e = events.next();
         switch (e.type().name()) {
-          case "console.line" -> out.println(String.format("  [%s] %s", e.payload().text("stream").orElse(""),
-              e.payload().text("text").orElse("")));
+          case "console.line" ->
+              out.println(
+                  String.format(
+                      "  [%s] %s",
+                      e.payload().text("stream").orElse(""), e.payload().text("text").orElse("")));
           case "table.summary" -> {
             TableSummary t = e.payload().as(TableSummary.class);
-            summaries.add(String.format("  table %-18s %d rows x %d columns", t.table(),
-                t.rows().orElse(0), t.columns().orElse(0)));
+            summaries.add(
+                String.format(
+                    "  table %-18s %d rows x %d columns",
+                    t.table(), t.rows().orElse(0), t.columns().orElse(0)));
           }
           case "validation.summary" -> {
             ValidationSummary v = e.payload().as(ValidationSummary.class);
-            summaries.add(String.format("  validation %-13s %s, %d checks, %d failures", v.name(),
-                v.passed() ? "passed" : "FAILED", v.checks().orElse(0), v.failures().orElse(0)));
+            summaries.add(
+                String.format(
+                    "  validation %-13s %s, %d checks, %d failures",
+                    v.name(),
+                    v.passed() ? "passed" : "FAILED",
+                    v.checks().orElse(0),
+                    v.failures().orElse(0)));
           }
-          default -> { }
+          default -> {}
         }
       }
       out.println("-- tables and validations");
@@ -241,11 +299,17 @@ public final class PipelineExample {
 
   private static void printSummary(RunSummary s, PrintStream out) {
     out.println("-- persisted summary (from the run's final event)");
-    out.println(String.format("  status %s, %d ms active, %d events", s.status().wireName(), s.durationMs(),
-        s.countsByType().values().stream().mapToLong(Long::longValue).sum()));
+    out.println(
+        String.format(
+            "  status %s, %d ms active, %d events",
+            s.status().wireName(),
+            s.durationMs(),
+            s.countsByType().values().stream().mapToLong(Long::longValue).sum()));
     for (RunSummary.StepSummary step : s.steps()) {
-      out.println(String.format("  %-5s %-18s %-9s %4d ms", step.kind(), step.stepId(), step.status(),
-          step.durationMs()));
+      out.println(
+          String.format(
+              "  %-5s %-18s %-9s %4d ms",
+              step.kind(), step.stepId(), step.status(), step.durationMs()));
     }
     s.highlights().forEach((k, v) -> out.println("  highlight " + k + " = " + v));
     s.output().ifPresent(o -> out.println("  output " + o));

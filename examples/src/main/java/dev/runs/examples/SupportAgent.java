@@ -55,8 +55,11 @@ final class SupportAgent implements Workflow {
 
   private final ScriptedModel model = new ScriptedModel();
   private final AtomicInteger policyOutage = new AtomicInteger();
+
   /** "run id|step path" to how often the body ran, in order of first run. */
-  private final Map<String, AtomicInteger> bodyRuns = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<String, AtomicInteger> bodyRuns =
+      Collections.synchronizedMap(new LinkedHashMap<>());
+
   private final CountDownLatch approvalRequested = new CountDownLatch(1);
   private final CountDownLatch approvalGiven = new CountDownLatch(1);
 
@@ -86,11 +89,12 @@ final class SupportAgent implements Workflow {
     Map<String, Integer> out = new LinkedHashMap<>();
     String prefix = runId.value() + "|";
     synchronized (bodyRuns) {
-      bodyRuns.forEach((k, v) -> {
-        if (k.startsWith(prefix)) {
-          out.put(k.substring(prefix.length()), v.get());
-        }
-      });
+      bodyRuns.forEach(
+          (k, v) -> {
+            if (k.startsWith(prefix)) {
+              out.put(k.substring(prefix.length()), v.get());
+            }
+          });
     }
     return out;
   }
@@ -98,67 +102,121 @@ final class SupportAgent implements Workflow {
   @Override
   public Object run(RunContext ctx) throws Exception {
     String question = ctx.config().at("/inputs/question").map(JsonNode::asText).orElse("");
-    double temperature = ctx.config().at("/model/params/temperature").map(JsonNode::asDouble).orElse(0.2);
-    boolean needsApproval = ctx.config().at("/policy/human_approval").map(JsonNode::asBoolean).orElse(false);
+    double temperature =
+        ctx.config().at("/model/params/temperature").map(JsonNode::asDouble).orElse(0.2);
+    boolean needsApproval =
+        ctx.config().at("/policy/human_approval").map(JsonNode::asBoolean).orElse(false);
 
-    counted(ctx, "", "guard-input", String.class, StepOptions.defaults(), () -> {
-      Map<String, Object> details = new LinkedHashMap<>();
-      details.put("checks", List.of("card_number", "email"));
-      boolean clean = !CARD_NUMBER.matcher(question).find() && !EMAIL.matcher(question).find();
-      details.put("matches", clean ? 0 : 1);
-      ctx.guardrail("pii-filter", GuardrailStage.INPUT, clean, details);
-      if (!clean) {
-        throw new WorkflowException("input_rejected", "the question contains personal data", false);
-      }
-      return question;
-    });
+    counted(
+        ctx,
+        "",
+        "guard-input",
+        String.class,
+        StepOptions.defaults(),
+        () -> {
+          Map<String, Object> details = new LinkedHashMap<>();
+          details.put("checks", List.of("card_number", "email"));
+          boolean clean = !CARD_NUMBER.matcher(question).find() && !EMAIL.matcher(question).find();
+          details.put("matches", clean ? 0 : 1);
+          ctx.guardrail("pii-filter", GuardrailStage.INPUT, clean, details);
+          if (!clean) {
+            throw new WorkflowException(
+                "input_rejected", "the question contains personal data", false);
+          }
+          return question;
+        });
 
     AtomicReference<Order> order = new AtomicReference<>();
-    ctx.phase("triage", () -> {
-      ctx.emit(AgentInvoked.of("triage"));
-      ScriptedModel.ToolRequest request = counted(ctx, "triage", "plan", ScriptedModel.ToolRequest.class,
-          StepOptions.defaults(), () -> ask(ctx, "triage", "plan", temperature).toolRequest().orElseThrow());
-      order.set(counted(ctx, "triage", "lookup", Order.class, StepOptions.defaults(),
-          () -> ctx.tool(request.tool(), "2", Map.of("order_id", request.orderId()),
-              () -> lookupOrder(request.orderId()))));
-      ctx.checkpoint("order-found");
-      ctx.handoff("triage", "billing", "damaged item on a delivered order: refund question");
-    });
+    ctx.phase(
+        "triage",
+        () -> {
+          ctx.emit(AgentInvoked.of("triage"));
+          ScriptedModel.ToolRequest request =
+              counted(
+                  ctx,
+                  "triage",
+                  "plan",
+                  ScriptedModel.ToolRequest.class,
+                  StepOptions.defaults(),
+                  () -> ask(ctx, "triage", "plan", temperature).toolRequest().orElseThrow());
+          order.set(
+              counted(
+                  ctx,
+                  "triage",
+                  "lookup",
+                  Order.class,
+                  StepOptions.defaults(),
+                  () ->
+                      ctx.tool(
+                          request.tool(),
+                          "2",
+                          Map.of("order_id", request.orderId()),
+                          () -> lookupOrder(request.orderId()))));
+          ctx.checkpoint("order-found");
+          ctx.handoff("triage", "billing", "damaged item on a delivered order: refund question");
+        });
 
     AtomicReference<Answer> answer = new AtomicReference<>();
-    ctx.phase("billing", () -> {
-      ctx.emit(AgentInvoked.of("billing"));
-      Policy policy = counted(ctx, "billing", "policy", Policy.class, StepOptions.retry(2, Duration.ofMillis(10)),
-          () -> ctx.tool("refund_policy", "1", Map.of("category", "damaged_on_arrival"),
-              () -> refundPolicy("damaged_on_arrival")));
-      answer.set(counted(ctx, "billing", "draft", Answer.class, StepOptions.defaults(), () -> {
-        String text = ask(ctx, "billing", "draft", temperature).text();
-        int revisions = 0;
-        while (!outputGuardrail(ctx, text)) {
-          if (++revisions > 2) {
-            throw new WorkflowException("no_safe_answer", "the output guardrail tripped 3 times", false);
+    ctx.phase(
+        "billing",
+        () -> {
+          ctx.emit(AgentInvoked.of("billing"));
+          Policy policy =
+              counted(
+                  ctx,
+                  "billing",
+                  "policy",
+                  Policy.class,
+                  StepOptions.retry(2, Duration.ofMillis(10)),
+                  () ->
+                      ctx.tool(
+                          "refund_policy",
+                          "1",
+                          Map.of("category", "damaged_on_arrival"),
+                          () -> refundPolicy("damaged_on_arrival")));
+          answer.set(
+              counted(
+                  ctx,
+                  "billing",
+                  "draft",
+                  Answer.class,
+                  StepOptions.defaults(),
+                  () -> {
+                    String text = ask(ctx, "billing", "draft", temperature).text();
+                    int revisions = 0;
+                    while (!outputGuardrail(ctx, text)) {
+                      if (++revisions > 2) {
+                        throw new WorkflowException(
+                            "no_safe_answer", "the output guardrail tripped 3 times", false);
+                      }
+                      text = ask(ctx, "billing", "revise", temperature).text();
+                    }
+                    return new Answer(text, revisions, policy.refundable() ? "refund" : "escalate");
+                  }));
+          if (needsApproval) {
+            counted(
+                ctx,
+                "billing",
+                "await-approval",
+                String.class,
+                StepOptions.defaults().withInterruptOnCancel(true),
+                () -> {
+                  approvalRequested.countDown();
+                  try {
+                    approvalGiven.await(); // a human would answer here; the demo cancels instead
+                  } catch (InterruptedException e) {
+                    ctx.cancellation().throwIfCancelled(); // says why: the run was cancelled
+                    throw e;
+                  }
+                  return "approved";
+                });
           }
-          text = ask(ctx, "billing", "revise", temperature).text();
-        }
-        return new Answer(text, revisions, policy.refundable() ? "refund" : "escalate");
-      }));
-      if (needsApproval) {
-        counted(ctx, "billing", "await-approval", String.class, StepOptions.defaults().withInterruptOnCancel(true),
-            () -> {
-              approvalRequested.countDown();
-              try {
-                approvalGiven.await(); // a human would answer here; the demo cancels instead
-              } catch (InterruptedException e) {
-                ctx.cancellation().throwIfCancelled(); // says why: the run was cancelled
-                throw e;
-              }
-              return "approved";
-            });
-      }
-    });
+        });
 
     Order o = order.get();
-    ctx.decision("resolution", answer.get().resolution(),
+    ctx.decision(
+        "resolution",
+        answer.get().resolution(),
         o.status() + " order, damaged on arrival, inside the refund window");
     ctx.highlight("order", o.orderId());
     ctx.highlight("answer", answer.get().text());
@@ -170,19 +228,32 @@ final class SupportAgent implements Workflow {
    *
    * @param phase the enclosing phase, empty at the top level (only used for the count's key)
    */
-  private <T> T counted(RunContext ctx, String phase, String id, Class<T> type, StepOptions options,
+  private <T> T counted(
+      RunContext ctx,
+      String phase,
+      String id,
+      Class<T> type,
+      StepOptions options,
       StepBody<T> body) {
     String key = ctx.runId().value() + "|" + (phase.isEmpty() ? id : phase + "/" + id);
-    return ctx.step(id, type, options, () -> {
-      bodyRuns.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-      return body.run();
-    });
+    return ctx.step(
+        id,
+        type,
+        options,
+        () -> {
+          bodyRuns.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+          return body.run();
+        });
   }
 
   private ScriptedModel.Reply ask(RunContext ctx, String agent, String turn, double temperature)
       throws InterruptedException {
-    ModelGeneration gen = ctx.model(ScriptedModel.PROVIDER, ScriptedModel.MODEL)
-        .param("temperature", temperature).route("agent", agent).route("turn", turn).started();
+    ModelGeneration gen =
+        ctx.model(ScriptedModel.PROVIDER, ScriptedModel.MODEL)
+            .param("temperature", temperature)
+            .route("agent", agent)
+            .route("turn", turn)
+            .started();
     ScriptedModel.Reply reply;
     try {
       reply = model.answer(agent, turn, temperature);
@@ -190,10 +261,14 @@ final class SupportAgent implements Workflow {
       gen.failed(e);
       throw e;
     }
-    ModelGenerationCompleted completion = gen.completion()
-        .usage(reply.inputTokens(), reply.outputTokens()).cost(reply.cost())
-        .latency(Duration.ofMillis(reply.latencyMs())).finishReason(reply.finishReason())
-        .output(reply.text()).build();
+    ModelGenerationCompleted completion =
+        gen.completion()
+            .usage(reply.inputTokens(), reply.outputTokens())
+            .cost(reply.cost())
+            .latency(Duration.ofMillis(reply.latencyMs()))
+            .finishReason(reply.finishReason())
+            .output(reply.text())
+            .build();
     gen.completed(completion);
     return reply;
   }
@@ -205,7 +280,8 @@ final class SupportAgent implements Workflow {
         matched.add(p);
       }
     }
-    ctx.guardrail("no-promises", GuardrailStage.OUTPUT, matched.isEmpty(), Map.of("matched", matched));
+    ctx.guardrail(
+        "no-promises", GuardrailStage.OUTPUT, matched.isEmpty(), Map.of("matched", matched));
     return matched.isEmpty();
   }
 

@@ -37,18 +37,25 @@ final class Terminal {
    */
   static Terminal detect(boolean noColorFlag, boolean consoleAttached, Map<String, String> env) {
     String term = env.get("TERM");
-    boolean ok = !noColorFlag && consoleAttached && term != null && !term.isBlank()
-        && !term.equals("dumb") && env.get("NO_COLOR") == null;
+    boolean ok =
+        !noColorFlag
+            && consoleAttached
+            && term != null
+            && !term.isBlank()
+            && !term.equals("dumb")
+            && env.get("NO_COLOR") == null;
     return new Terminal(ok);
   }
 
   /**
-   * Tells whether standard output is an interactive terminal: a console is attached and, on JDK
-   * 22 and later (where {@code System.console()} also exists for redirected output), {@code
+   * Tells whether standard output is an interactive terminal: a console is attached and, on JDK 22
+   * and later (where {@code System.console()} also exists for redirected output), {@code
    * Console.isTerminal()} says it is a terminal.
    *
    * @return true for an interactive terminal
    */
+  // the null check is for JDK 17 to 21, where console() is null without a terminal
+  @SuppressWarnings("SystemConsoleNull")
   static boolean consoleIsTerminal() {
     Console console = System.console();
     if (console == null) {
@@ -106,6 +113,9 @@ final class Terminal {
 
   /** A section heading: a blank line, then the title underlined with '='. */
   String heading(String title) {
-    return System.lineSeparator() + bold(title) + System.lineSeparator() + dim("=".repeat(title.length()));
+    return System.lineSeparator()
+        + bold(title)
+        + System.lineSeparator()
+        + dim("=".repeat(title.length()));
   }
 }

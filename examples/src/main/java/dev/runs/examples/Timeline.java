@@ -35,11 +35,13 @@ final class Timeline implements AutoCloseable {
   private final PrintStream out;
   private final Terminal t;
   private final Duration timeout;
-  private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread th = new Thread(r, "demo-timeline-watchdog");
-    th.setDaemon(true);
-    return th;
-  });
+  private final ScheduledExecutorService watchdog =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread th = new Thread(r, "demo-timeline-watchdog");
+            th.setDaemon(true);
+            return th;
+          });
   private final Map<RunId, Instant> createdAt = new HashMap<>();
   private final Deque<String> open = new ArrayDeque<>();
   private final Map<String, Instant> callStarts = new HashMap<>();
@@ -62,16 +64,21 @@ final class Timeline implements AutoCloseable {
    * @throws IllegalStateException when the execution does not end within the timeout
    */
   long follow(RunId runId, long afterSequence, Consumer<RunEvent> hook) {
-    Instant base = createdAt.computeIfAbsent(runId,
-        id -> store.get(id).map(RunRecord::createdAt).orElseGet(Instant::now));
+    Instant base =
+        createdAt.computeIfAbsent(
+            runId, id -> store.get(id).map(RunRecord::createdAt).orElseGet(Instant::now));
     open.clear();
     long last = afterSequence;
     AtomicBoolean timedOut = new AtomicBoolean();
     EventStream events = Subscriptions.iterate(store.subscribe(runId, afterSequence));
-    ScheduledFuture<?> alarm = watchdog.schedule(() -> {
-      timedOut.set(true);
-      events.close(); // ends hasNext() below
-    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    ScheduledFuture<?> alarm =
+        watchdog.schedule(
+            () -> {
+              timedOut.set(true);
+              events.close(); // ends hasNext() below
+            },
+            timeout.toMillis(),
+            TimeUnit.MILLISECONDS);
     try {
       while (events.hasNext()) {
         RunEvent e = events.next();
@@ -84,14 +91,19 @@ final class Timeline implements AutoCloseable {
       events.close();
     }
     if (timedOut.get()) {
-      throw new IllegalStateException("run " + runId + " did not end within " + timeout.toSeconds()
-          + " s; its last event was #" + last);
+      throw new IllegalStateException(
+          "run "
+              + runId
+              + " did not end within "
+              + timeout.toSeconds()
+              + " s; its last event was #"
+              + last);
     }
     return last;
   }
 
   long follow(RunId runId, long afterSequence) {
-    return follow(runId, afterSequence, e -> { });
+    return follow(runId, afterSequence, e -> {});
   }
 
   @Override
@@ -104,8 +116,12 @@ final class Timeline implements AutoCloseable {
     ObjectNode p = e.payload().toJsonNode();
     String step = e.stepId().orElse("");
     boolean opens = type.equals("step.started") || type.equals("phase.started");
-    boolean closes = type.equals("step.completed") || type.equals("step.failed")
-        || type.equals("step.retrying") || type.equals("phase.completed") || type.equals("phase.failed");
+    boolean closes =
+        type.equals("step.completed")
+            || type.equals("step.failed")
+            || type.equals("step.retrying")
+            || type.equals("phase.completed")
+            || type.equals("phase.failed");
     if (closes) {
       open.remove(step);
     }
@@ -118,106 +134,206 @@ final class Timeline implements AutoCloseable {
     }
   }
 
+  // one case per event type, several with a few statements: the statement form reads better
+  @SuppressWarnings("StatementSwitchToExpressionSwitch")
   private String describe(RunEvent e, String type, ObjectNode p, String step) {
     switch (type) {
-      case "run.created": {
-        StringBuilder b = new StringBuilder(tag("run", t.blue(t.bold("run"))) + "created  ");
-        store.get(e.runId()).ifPresent(r -> {
-          b.append(r.workflow().name()).append(" v").append(r.workflow().version())
-              .append(", config ").append(r.config().sha256(), 0, 12)
-              .append(", trigger ").append(r.trigger().source().wireName()).append(':')
-              .append(r.trigger().triggerId());
-          r.trigger().actor().ifPresent(a -> b.append(" (").append(a).append(')'));
-          r.lineage().ifPresent(l -> b.append(t.cyan(", " + l.relation().wireName() + " of "
-              + Demo.shortId(l.parentRunId()) + l.sourceCheckpoint().map(c -> " from " + c).orElse(""))));
-        });
-        return b.toString();
-      }
+      case "run.created":
+        {
+          StringBuilder b = new StringBuilder(tag("run", t.blue(t.bold("run"))) + "created  ");
+          store
+              .get(e.runId())
+              .ifPresent(
+                  r -> {
+                    b.append(r.workflow().name())
+                        .append(" v")
+                        .append(r.workflow().version())
+                        .append(", config ")
+                        .append(r.config().sha256(), 0, 12)
+                        .append(", trigger ")
+                        .append(r.trigger().source().wireName())
+                        .append(':')
+                        .append(r.trigger().triggerId());
+                    r.trigger().actor().ifPresent(a -> b.append(" (").append(a).append(')'));
+                    r.lineage()
+                        .ifPresent(
+                            l ->
+                                b.append(
+                                    t.cyan(
+                                        ", "
+                                            + l.relation().wireName()
+                                            + " of "
+                                            + Demo.shortId(l.parentRunId())
+                                            + l.sourceCheckpoint()
+                                                .map(c -> " from " + c)
+                                                .orElse(""))));
+                  });
+          return b.toString();
+        }
       case "run.queued", "run.started":
         return tag("run", t.blue(t.bold("run"))) + type.substring(4);
       case "run.resumed":
-        return tag("run", t.blue(t.bold("run"))) + t.bold("resumed") + " by trigger "
+        return tag("run", t.blue(t.bold("run")))
+            + t.bold("resumed")
+            + " by trigger "
             + p.path("trigger").path("trigger_id").asText("?");
       case "run.cancel_requested":
-        return tag("run", t.blue(t.bold("run"))) + t.yellow("cancel requested: " + p.path("reason").asText());
+        return tag("run", t.blue(t.bold("run")))
+            + t.yellow("cancel requested: " + p.path("reason").asText());
       case "run.completed":
-        return tag("run", t.blue(t.bold("run"))) + t.green(t.bold("completed"))
+        return tag("run", t.blue(t.bold("run")))
+            + t.green(t.bold("completed"))
             + durationOf(p.path("summary"));
       case "run.failed":
-        return tag("run", t.blue(t.bold("run"))) + t.red(t.bold("failed")) + ": "
+        return tag("run", t.blue(t.bold("run")))
+            + t.red(t.bold("failed"))
+            + ": "
             + withoutRunId(e, p.path("error").path("message").asText())
             + t.dim(" (" + p.path("reason").asText("error") + ")");
       case "run.cancelled":
-        return tag("run", t.blue(t.bold("run"))) + t.yellow(t.bold("cancelled")) + ": " + p.path("reason").asText();
+        return tag("run", t.blue(t.bold("run")))
+            + t.yellow(t.bold("cancelled"))
+            + ": "
+            + p.path("reason").asText();
       case "run.interrupted":
-        return tag("run", t.blue(t.bold("run"))) + t.red("interrupted: " + p.path("reason").asText());
+        return tag("run", t.blue(t.bold("run")))
+            + t.red("interrupted: " + p.path("reason").asText());
       case "phase.started":
         return t.green(">") + " " + t.bold(step) + t.dim(" (phase)");
       case "phase.completed":
         return t.green("<") + " " + step + t.dim("  " + p.path("duration_ms").asLong() + " ms");
       case "phase.failed":
         return t.red("x " + step + " (phase) failed");
-      case "step.started": {
-        int attempt = e.attempt().orElse(1);
-        return t.green(">") + " " + t.bold(step) + (attempt > 1 ? t.yellow("  attempt " + attempt) : "");
-      }
+      case "step.started":
+        {
+          int attempt = e.attempt().orElse(1);
+          return t.green(">")
+              + " "
+              + t.bold(step)
+              + (attempt > 1 ? t.yellow("  attempt " + attempt) : "");
+        }
       case "step.completed":
         if (p.hasNonNull("reused_from")) {
-          return t.cyan("= " + step + "  reused from run "
-              + Demo.shortId(p.path("reused_from").path("run_id").asText())) + t.dim(" (not executed)");
+          return t.cyan(
+                  "= "
+                      + step
+                      + "  reused from run "
+                      + Demo.shortId(p.path("reused_from").path("run_id").asText()))
+              + t.dim(" (not executed)");
         }
         return t.green("<") + " " + step + t.dim("  " + p.path("duration_ms").asLong() + " ms");
       case "step.failed":
         if (p.path("error").path("code").asText().equals("cancelled")) {
-          return t.yellow("x " + step + " attempt " + e.attempt().orElse(1) + " stopped by the cancel");
+          return t.yellow(
+              "x " + step + " attempt " + e.attempt().orElse(1) + " stopped by the cancel");
         }
-        return t.red("x " + step + " attempt " + e.attempt().orElse(1) + " failed: "
-            + withoutRunId(e, p.path("error").path("message").asText()));
+        return t.red(
+            "x "
+                + step
+                + " attempt "
+                + e.attempt().orElse(1)
+                + " failed: "
+                + withoutRunId(e, p.path("error").path("message").asText()));
       case "step.retrying":
-        return t.yellow("~ " + step + " will retry as attempt " + p.path("next_attempt").asInt()
-            + " in " + p.path("delay_ms").asLong() + " ms");
+        return t.yellow(
+            "~ "
+                + step
+                + " will retry as attempt "
+                + p.path("next_attempt").asInt()
+                + " in "
+                + p.path("delay_ms").asLong()
+                + " ms");
       case "model.generation.started":
         callStarts.put(e.eventId().value(), e.time());
-        return tag("model", t.magenta("model")) + p.path("provider").asText() + "/" + p.path("model").asText()
-            + " as " + p.path("route").path("agent").asText("?") + t.dim(" (" + p.path("route").path("turn").asText("")
-            + ", temperature " + p.path("params").path("temperature").asText("?") + ")");
+        return tag("model", t.magenta("model"))
+            + p.path("provider").asText()
+            + "/"
+            + p.path("model").asText()
+            + " as "
+            + p.path("route").path("agent").asText("?")
+            + t.dim(
+                " ("
+                    + p.path("route").path("turn").asText("")
+                    + ", temperature "
+                    + p.path("params").path("temperature").asText("?")
+                    + ")");
       case "model.generation.completed":
         return tag("model", t.magenta("model"))
-            + p.path("usage").path("input_tokens").asLong() + "+" + p.path("usage").path("output_tokens").asLong()
-            + " tokens, $" + p.path("cost").decimalValue().toPlainString()
-            + t.dim(", " + p.path("latency_ms").asLong() + " ms") + ": " + quote(p.path("output").asText());
+            + p.path("usage").path("input_tokens").asLong()
+            + "+"
+            + p.path("usage").path("output_tokens").asLong()
+            + " tokens, $"
+            + p.path("cost").decimalValue().toPlainString()
+            + t.dim(", " + p.path("latency_ms").asLong() + " ms")
+            + ": "
+            + quote(p.path("output").asText());
       case "model.generation.failed":
-        return tag("model", t.magenta("model")) + t.red("failed: " + p.path("error").path("message").asText());
+        return tag("model", t.magenta("model"))
+            + t.red("failed: " + p.path("error").path("message").asText());
       case "tool.call.started":
         callStarts.put(e.eventId().value(), e.time());
-        return tag("tool", t.cyan("tool")) + p.path("tool_name").asText() + " v" + p.path("tool_version").asText("?")
-            + " " + clip(p.path("arguments").toString());
+        return tag("tool", t.cyan("tool"))
+            + p.path("tool_name").asText()
+            + " v"
+            + p.path("tool_version").asText("?")
+            + " "
+            + clip(p.path("arguments").toString());
       case "tool.call.completed":
-        return tag("tool", t.cyan("tool")) + p.path("tool_name").asText() + " -> "
-            + clip(p.path("result").toString()) + t.dim("  " + sinceStart(e) + " ms");
+        return tag("tool", t.cyan("tool"))
+            + p.path("tool_name").asText()
+            + " -> "
+            + clip(p.path("result").toString())
+            + t.dim("  " + sinceStart(e) + " ms");
       case "tool.call.failed":
-        return tag("tool", t.cyan("tool")) + t.red(p.path("tool_name").asText() + " failed: "
-            + p.path("error").path("message").asText()) + t.dim("  " + sinceStart(e) + " ms");
+        return tag("tool", t.cyan("tool"))
+            + t.red(
+                p.path("tool_name").asText()
+                    + " failed: "
+                    + p.path("error").path("message").asText())
+            + t.dim("  " + sinceStart(e) + " ms");
       case "agent.invoked":
-        return tag("agent", t.yellow("agent")) + p.path("agent").asText() + " takes the conversation";
+        return tag("agent", t.yellow("agent"))
+            + p.path("agent").asText()
+            + " takes the conversation";
       case "agent.handoff":
-        return tag("handoff", t.yellow(t.bold("handoff"))) + p.path("from_agent").asText() + " -> "
-            + p.path("to_agent").asText() + t.dim(": " + p.path("reason").asText());
-      case "guardrail.checked": {
-        boolean passed = p.path("verdict").asText().equals("passed");
-        return tag("guardrail", t.green("guardrail")) + p.path("name").asText() + " on " + p.path("stage").asText()
-            + ": " + (passed ? t.green("passed") : t.red(t.bold("tripped"))) + " " + t.dim(p.path("details").toString());
-      }
+        return tag("handoff", t.yellow(t.bold("handoff")))
+            + p.path("from_agent").asText()
+            + " -> "
+            + p.path("to_agent").asText()
+            + t.dim(": " + p.path("reason").asText());
+      case "guardrail.checked":
+        {
+          boolean passed = p.path("verdict").asText().equals("passed");
+          return tag("guardrail", t.green("guardrail"))
+              + p.path("name").asText()
+              + " on "
+              + p.path("stage").asText()
+              + ": "
+              + (passed ? t.green("passed") : t.red(t.bold("tripped")))
+              + " "
+              + t.dim(p.path("details").toString());
+        }
       case "checkpoint.saved":
         return tag("checkpoint", t.blue("checkpoint")) + p.path("checkpoint_id").asText();
       case "decision.recorded":
-        return tag("decision", t.blue("decision")) + p.path("decision").asText() + " = " + p.path("value")
+        return tag("decision", t.blue("decision"))
+            + p.path("decision").asText()
+            + " = "
+            + p.path("value")
             + t.dim(" (" + p.path("rationale").asText() + ")");
       case "budget.exceeded":
-        return tag("budget", t.red("budget")) + t.red(p.path("dimension").asText() + " exceeded: "
-            + p.path("actual") + " > " + p.path("limit"));
+        return tag("budget", t.red("budget"))
+            + t.red(
+                p.path("dimension").asText()
+                    + " exceeded: "
+                    + p.path("actual")
+                    + " > "
+                    + p.path("limit"));
       case "x.runs.highlight":
-        return tag("highlight", t.dim("highlight")) + p.path("key").asText() + " = " + clip(p.path("value").toString());
+        return tag("highlight", t.dim("highlight"))
+            + p.path("key").asText()
+            + " = "
+            + clip(p.path("value").toString());
       case "console.line":
         return tag("console", "console") + p.path("text").asText();
       default:
@@ -231,8 +347,14 @@ final class Timeline implements AutoCloseable {
   }
 
   private String durationOf(JsonNode summary) {
-    return summary.has("duration_ms") ? t.dim("  " + summary.get("duration_ms").asLong() + " ms active, "
-        + summary.path("executions").asInt() + " execution(s)") : "";
+    return summary.has("duration_ms")
+        ? t.dim(
+            "  "
+                + summary.get("duration_ms").asLong()
+                + " ms active, "
+                + summary.path("executions").asInt()
+                + " execution(s)")
+        : "";
   }
 
   private long sinceStart(RunEvent e) {

@@ -19,14 +19,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 final class DemoTest {
-  private static final List<String> HEADINGS = List.of(
-      "1. A support agent run, live",
-      "2. A step fails, the run resumes",
-      "3. Replay from a middle checkpoint",
-      "4. Rerun with an overridden parameter",
-      "5. Cancel a run",
-      "Run summary",
-      "Where the data lives");
+  private static final List<String> HEADINGS =
+      List.of(
+          "1. A support agent run, live",
+          "2. A step fails, the run resumes",
+          "3. Replay from a middle checkpoint",
+          "4. Rerun with an overridden parameter",
+          "5. Cancel a run",
+          "Run summary",
+          "Where the data lives");
 
   @TempDir Path dir;
 
@@ -34,8 +35,12 @@ final class DemoTest {
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
   private int demo(boolean console, Map<String, String> env, String... args) {
-    return Demo.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), console, env);
+    return Demo.run(
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8),
+        console,
+        env);
   }
 
   private String out() {
@@ -55,25 +60,32 @@ final class DemoTest {
     String out = out();
     assertThat(out).containsSubsequence(HEADINGS);
     assertThat(out).doesNotContain("\u001b[");
-    assertThat(out).contains(
-        "guardrail  pii-filter on input: passed",
-        "guardrail  no-promises on output: tripped",
-        "handoff    triage -> billing",
-        "tool       lookup_order v2",
-        "checkpoint order-found",
-        "completed steps re-run by the resume: 0 of 3",
-        "same snapshot",
-        "= triage/lookup  reused from run",
-        "~ /model/params/temperature: 0.2 -> 0.7",
-        "cancel() answered cancel_requested",
-        "sqlite3 -readonly " + db);
+    assertThat(out)
+        .contains(
+            "guardrail  pii-filter on input: passed",
+            "guardrail  no-promises on output: tripped",
+            "handoff    triage -> billing",
+            "tool       lookup_order v2",
+            "checkpoint order-found",
+            "completed steps re-run by the resume: 0 of 3",
+            "same snapshot",
+            "= triage/lookup  reused from run",
+            "~ /model/params/temperature: 0.2 -> 0.7",
+            "cancel() answered cancel_requested",
+            "sqlite3 -readonly " + db);
     assertThat(out).containsPattern("(?m)^main +\\S+ +completed ");
     assertThat(out.strip()).endsWith("the main run is completed.");
 
     try (RunStore store = RunStores.open("sqlite:" + db)) {
       List<RunEntry> runs = store.list(RunQuery.all()).runs();
-      assertThat(runs).extracting(RunEntry::status).containsExactlyInAnyOrder(RunStatus.COMPLETED,
-          RunStatus.COMPLETED, RunStatus.COMPLETED, RunStatus.COMPLETED, RunStatus.CANCELLED);
+      assertThat(runs)
+          .extracting(RunEntry::status)
+          .containsExactlyInAnyOrder(
+              RunStatus.COMPLETED,
+              RunStatus.COMPLETED,
+              RunStatus.COMPLETED,
+              RunStatus.COMPLETED,
+              RunStatus.CANCELLED);
       for (RunEntry r : runs) {
         assertThat(store.verify(r.record().id()).ok()).as(r.record().id().value()).isTrue();
       }
@@ -107,7 +119,8 @@ final class DemoTest {
     int code = demo(false, Map.of(), "--store", "memory:", "--serve", "--serve-for", "0");
 
     assertThat(code).as("exit code; stderr: %s", err()).isZero();
-    assertThat(out()).containsPattern("run viewer: http://127\\.0\\.0\\.1:\\d+/")
+    assertThat(out())
+        .containsPattern("run viewer: http://127\\.0\\.0\\.1:\\d+/")
         .contains("serving for 0 s more")
         .contains("Demo finished");
   }
@@ -154,7 +167,8 @@ final class DemoTest {
   @Test
   void deleteDatabase_removesTheFileAndItsWalFilesOnly() throws Exception {
     Path db = dir.resolve("runs-demo.db");
-    for (String name : List.of("runs-demo.db", "runs-demo.db-wal", "runs-demo.db-shm", "other.db")) {
+    for (String name :
+        List.of("runs-demo.db", "runs-demo.db-wal", "runs-demo.db-shm", "other.db")) {
       Files.writeString(dir.resolve(name), "x");
     }
     Demo.deleteDatabase(db);
@@ -171,7 +185,8 @@ final class DemoTest {
     assertThat(o.storeUri()).isEqualTo("file:./x");
     assertThat(o.storeGiven()).isTrue();
     assertThat(o.noColor()).isTrue();
-    assertThatThrownBy(() -> Demo.Options.parse("--store=")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Demo.Options.parse("--store="))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

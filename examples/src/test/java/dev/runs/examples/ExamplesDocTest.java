@@ -53,8 +53,13 @@ final class ExamplesDocTest {
       found++;
     }
     assertThat(found).isGreaterThanOrEqualTo(4);
-    assertThat(doc).contains("`--store <uri>`", "`--serve`", "`--no-color`", "`--help`",
-        "default `" + Demo.DEFAULT_STORE + "`");
+    assertThat(doc)
+        .contains(
+            "`--store <uri>`",
+            "`--serve`",
+            "`--no-color`",
+            "`--help`",
+            "default `" + Demo.DEFAULT_STORE + "`");
   }
 
   private static List<String> trimmedLines(String text) {

@@ -57,14 +57,29 @@ final class HostUnitTestExample {
     @Override
     public Object run(RunContext ctx) throws Exception {
       String ticket = ctx.config().at("/inputs/ticket").orElseThrow().asText();
-      String product = ctx.step("classify", String.class, () -> {
-        ModelGeneration gen = ctx.model("acme", "small-1").param("temperature", 0).started();
-        String label = ticket.contains("invoice") ? "billing" : "lamps"; // the model's answer
-        gen.completed(gen.completion().usage(120, 2).finishReason("stop").output(label).build());
-        return label;
-      });
-      String team = ctx.step("route", String.class,
-          () -> ctx.tool("team_directory", "1", Map.of("product", product), () -> directory.teamFor(product)));
+      String product =
+          ctx.step(
+              "classify",
+              String.class,
+              () -> {
+                ModelGeneration gen =
+                    ctx.model("acme", "small-1").param("temperature", 0).started();
+                String label =
+                    ticket.contains("invoice") ? "billing" : "lamps"; // the model's answer
+                gen.completed(
+                    gen.completion().usage(120, 2).finishReason("stop").output(label).build());
+                return label;
+              });
+      String team =
+          ctx.step(
+              "route",
+              String.class,
+              () ->
+                  ctx.tool(
+                      "team_directory",
+                      "1",
+                      Map.of("product", product),
+                      () -> directory.teamFor(product)));
       ctx.guardrail("team-known", GuardrailStage.OUTPUT, !team.isBlank(), Map.of("team", team));
       return Map.of("product", product, "team", team);
     }
@@ -77,14 +92,19 @@ final class HostUnitTestExample {
   @BeforeEach
   void open() {
     store = RunStores.open("memory:");
-    orchestrator = RunOrchestrator.builder(store)
-        .workflow("ticket-router", "1", new TicketRouter(product -> {
-          if (directoryDown) {
-            throw new IOException("team directory unavailable");
-          }
-          return product + "-team";
-        }))
-        .build();
+    orchestrator =
+        RunOrchestrator.builder(store)
+            .workflow(
+                "ticket-router",
+                "1",
+                new TicketRouter(
+                    product -> {
+                      if (directoryDown) {
+                        throw new IOException("team directory unavailable");
+                      }
+                      return product + "-team";
+                    }))
+            .build();
   }
 
   @AfterEach
@@ -94,11 +114,12 @@ final class HostUnitTestExample {
   }
 
   private RunHandle start(String ticket, String triggerId) {
-    return orchestrator.start(RunRequest.builder()
-        .workflow("ticket-router", "1")
-        .config(ConfigSnapshot.builder().input("ticket", ticket).build())
-        .trigger(Trigger.of(TriggerSource.TEST, triggerId))
-        .build());
+    return orchestrator.start(
+        RunRequest.builder()
+            .workflow("ticket-router", "1")
+            .config(ConfigSnapshot.builder().input("ticket", ticket).build())
+            .trigger(Trigger.of(TriggerSource.TEST, triggerId))
+            .build());
   }
 
   @Test
@@ -109,16 +130,28 @@ final class HostUnitTestExample {
 
     assertThatRun(store, id)
         .hasStatus(RunStatus.COMPLETED)
-        .hasEventTypesInOrder("run.started",
-            "step.started", "model.generation.started", "model.generation.completed", "step.completed",
-            "step.started", "tool.call.started", "tool.call.completed", "step.completed",
-            "guardrail.checked", "run.completed")
+        .hasEventTypesInOrder(
+            "run.started",
+            "step.started",
+            "model.generation.started",
+            "model.generation.completed",
+            "step.completed",
+            "step.started",
+            "tool.call.started",
+            "tool.call.completed",
+            "step.completed",
+            "guardrail.checked",
+            "run.completed")
         .hasEventCount(EventTypes.MODEL_GENERATION_COMPLETED, 1)
         .hasNoEventOfType(EventTypes.STEP_FAILED)
         .isGapless();
-    ToolCallCompleted call = RunAssertions.eventsOfType(store, id, EventTypes.TOOL_CALL_COMPLETED).get(0)
-        .payload().as(ToolCallCompleted.class);
-    assertThat(call.result()).hasValueSatisfying(r -> assertThat(r.asText()).isEqualTo("billing-team"));
+    ToolCallCompleted call =
+        RunAssertions.eventsOfType(store, id, EventTypes.TOOL_CALL_COMPLETED)
+            .get(0)
+            .payload()
+            .as(ToolCallCompleted.class);
+    assertThat(call.result())
+        .hasValueSatisfying(r -> assertThat(r.asText()).isEqualTo("billing-team"));
     assertThat(orchestrator.summary(id).orElseThrow().output().orElseThrow().get("team").asText())
         .isEqualTo("billing-team");
   }
@@ -134,8 +167,11 @@ final class HostUnitTestExample {
         .hasEventTypesInOrder("tool.call.started", "tool.call.failed", "step.failed", "run.failed")
         .hasNoEventOfType(EventTypes.GUARDRAIL_CHECKED)
         .isGapless();
-    RunFailed failed = RunAssertions.eventsOfType(store, run.runId(), EventTypes.RUN_FAILED).get(0)
-        .payload().as(RunFailed.class);
+    RunFailed failed =
+        RunAssertions.eventsOfType(store, run.runId(), EventTypes.RUN_FAILED)
+            .get(0)
+            .payload()
+            .as(RunFailed.class);
     assertThat(failed.error().message()).contains("team directory unavailable");
   }
 
@@ -152,10 +188,11 @@ final class HostUnitTestExample {
 
   @Test
   void route_withoutTrigger_isRefusedAndWritesNothing() {
-    RunRequest noTrigger = RunRequest.builder()
-        .workflow("ticket-router", "1")
-        .config(ConfigSnapshot.builder().input("ticket", "hello").build())
-        .build();
+    RunRequest noTrigger =
+        RunRequest.builder()
+            .workflow("ticket-router", "1")
+            .config(ConfigSnapshot.builder().input("ticket", "hello").build())
+            .build();
 
     assertThatThrownBy(() -> orchestrator.start(noTrigger))
         .isInstanceOf(PreflightRefusedException.class)

@@ -27,13 +27,21 @@ import org.junit.jupiter.api.io.TempDir;
  * ReadmeQuickStartTest} in runs-core.
  */
 final class ReadmeSnippetsTest {
-  private static final Pattern BLOCK = Pattern.compile(
-      "(?:<!-- snippet: ([^>]*?) -->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
-  private static final String IMPORTS = String.join("\n",
-      "import dev.runs.*;", "import dev.runs.payload.*;", "import dev.runs.testkit.*;",
-      "import dev.runs.http.*;", "import java.math.BigDecimal;", "import java.nio.file.*;",
-      "import java.time.*;", "import java.util.*;", "import java.util.concurrent.*;",
-      "import java.net.InetSocketAddress;");
+  private static final Pattern BLOCK =
+      Pattern.compile("(?:<!-- snippet: ([^>]*?) -->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
+  private static final String IMPORTS =
+      """
+      import dev.runs.*;
+      import dev.runs.payload.*;
+      import dev.runs.testkit.*;
+      import dev.runs.http.*;
+      import java.math.BigDecimal;
+      import java.nio.file.*;
+      import java.time.*;
+      import java.util.*;
+      import java.util.concurrent.*;
+      import java.net.InetSocketAddress;\
+      """;
 
   @Test
   void everyJavaBlockInTheReadme_compiles(@TempDir Path out) throws IOException {
@@ -49,27 +57,56 @@ final class ReadmeSnippetsTest {
         continue;
       }
       String name = "ReadmeSnippet" + n;
-      String code = IMPORTS + "\nclass " + name + " {\n  @SuppressWarnings(\"unused\")\n  static void run("
-          + params + ") throws Exception {\n" + body + "\n  }\n}\n";
-      sources.add(new SimpleJavaFileObject(URI.create("string:///" + name + ".java"),
-          JavaFileObject.Kind.SOURCE) {
-        @Override
-        public CharSequence getCharContent(boolean ignoreEncodingErrors) {
-          return code;
-        }
-      });
+      String code =
+          IMPORTS
+              + "\nclass "
+              + name
+              + " {\n  @SuppressWarnings(\"unused\")\n  static void run("
+              + params
+              + ") throws Exception {\n"
+              + body
+              + "\n  }\n}\n";
+      sources.add(
+          new SimpleJavaFileObject(
+              URI.create("string:///" + name + ".java"), JavaFileObject.Kind.SOURCE) {
+            @Override
+            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+              return code;
+            }
+          });
     }
     assertThat(sources).as("java blocks in README.md").hasSizeGreaterThanOrEqualTo(3);
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
     StringWriter log = new StringWriter();
     try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, null, null)) {
-      boolean ok = compiler.getTask(log, files, diagnostics,
-          List.of("-d", out.toString(), "-classpath", System.getProperty("java.class.path"),
-              "-proc:none"), null, sources).call();
+      boolean ok =
+          compiler
+              .getTask(
+                  log,
+                  files,
+                  diagnostics,
+                  List.of(
+                      "-d",
+                      out.toString(),
+                      "-classpath",
+                      System.getProperty("java.class.path"),
+                      "-proc:none"),
+                  null,
+                  sources)
+              .call();
       StringBuilder report = new StringBuilder();
-      diagnostics.getDiagnostics().forEach(d -> report.append(d.getSource() == null ? "" : d.getSource().getName())
-          .append(':').append(d.getLineNumber()).append(' ').append(d.getMessage(null)).append('\n'));
+      diagnostics
+          .getDiagnostics()
+          .forEach(
+              d ->
+                  report
+                      .append(d.getSource() == null ? "" : d.getSource().getName())
+                      .append(':')
+                      .append(d.getLineNumber())
+                      .append(' ')
+                      .append(d.getMessage(null))
+                      .append('\n'));
       assertThat(ok).as("README snippets compile:\n%s%s", report, log).isTrue();
     }
   }

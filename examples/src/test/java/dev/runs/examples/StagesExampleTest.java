@@ -27,8 +27,12 @@ final class StagesExampleTest {
     RunId id = StagesExample.run(uri, new PrintStream(buf, true, StandardCharsets.UTF_8));
     String out = buf.toString(StandardCharsets.UTF_8);
 
-    assertThat(out).contains("01-fetch attempt 1 completed", "02-analyze attempt 1 completed",
-        "03-render attempt 1 completed", "<h1>Tides at brest, 2026-03-02</h1>")
+    assertThat(out)
+        .contains(
+            "01-fetch attempt 1 completed",
+            "02-analyze attempt 1 completed",
+            "03-render attempt 1 completed",
+            "<h1>Tides at brest, 2026-03-02</h1>")
         .doesNotContain("PROBLEMS", "DIFFERS");
 
     try (RunStore store = RunStores.open(uri)) {
@@ -38,15 +42,21 @@ final class StagesExampleTest {
           .hasEventCount(EventTypes.ARTIFACT_CREATED, 3)
           .isGapless();
       List<StageManifest> stages = store.stages(id);
-      assertThat(stages).extracting(StageManifest::directoryName).containsExactly("01-fetch", "02-analyze", "03-render");
-      assertThat(stages.get(0).files()).extracting(StageManifest.Entry::path)
+      assertThat(stages)
+          .extracting(StageManifest::directoryName)
+          .containsExactly("01-fetch", "02-analyze", "03-render");
+      assertThat(stages.get(0).files())
+          .extracting(StageManifest.Entry::path)
           .containsExactly("input.json", "output.json", "artifacts/readings.csv");
-      assertThat(stages.get(2).files()).extracting(StageManifest.Entry::path)
-          .containsExactly("input.json", "output.json", "artifacts/report.html", "artifacts/plots/heights.svg");
+      assertThat(stages.get(2).files())
+          .extracting(StageManifest.Entry::path)
+          .containsExactly(
+              "input.json", "output.json", "artifacts/report.html", "artifacts/plots/heights.svg");
       for (StageManifest m : stages) {
         assertThat(store.verifyStage(id, m.stageKey(), m.attempt()).ok()).as(m.stageKey()).isTrue();
       }
-      String output = new String(store.readStageFile(id, "analyze", 1, "output.json"), StandardCharsets.UTF_8);
+      String output =
+          new String(store.readStageFile(id, "analyze", 1, "output.json"), StandardCharsets.UTF_8);
       assertThat(output).contains("\"range_m\":5.8");
     }
   }

@@ -27,7 +27,8 @@ final class TerminalTest {
 
   @Test
   void detect_noColorVariable_isPlainEvenWhenEmpty() {
-    assertThat(Terminal.detect(false, true, Map.of("TERM", "xterm", "NO_COLOR", "")).isColor()).isFalse();
+    assertThat(Terminal.detect(false, true, Map.of("TERM", "xterm", "NO_COLOR", "")).isColor())
+        .isFalse();
   }
 
   @Test

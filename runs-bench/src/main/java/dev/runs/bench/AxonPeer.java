@@ -76,7 +76,12 @@ final class AxonPeer implements AutoCloseable {
   private final Path database;
   private final String url;
   private final Queue<Connection> opened = new ConcurrentLinkedQueue<>();
+
+  // per peer instance on purpose: each peer has its own database, so its own connections
+  @SuppressWarnings("ThreadLocalUsage")
   private final ThreadLocal<Connection> rawConnection = new ThreadLocal<>();
+
+  @SuppressWarnings("ThreadLocalUsage") // as above
   private final ThreadLocal<Connection> wrappedConnection = new ThreadLocal<>();
 
   /** Per thread: [0] transaction nesting depth, [1] 1 when a nested transaction rolled back. */

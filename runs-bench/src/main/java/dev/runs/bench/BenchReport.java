@@ -145,7 +145,7 @@ public final class BenchReport {
     }
     Map<String, String> heap = new TreeMap<>();
     for (String kind : List.of("sqlite", "file")) {
-      heap.put(kind, heapCheck(kind, profile));
+      heap.put(kind, heapCheck(kind));
     }
     List<Row> rows = rows(jmh, latency, heap, postgres);
     return render(profile, rows, started, Duration.between(started, Instant.now()), postgres);
@@ -482,8 +482,7 @@ public final class BenchReport {
     return m.find() ? Double.valueOf(m.group(1)) : null;
   }
 
-  private static String heapCheck(String kind, Profile profile)
-      throws IOException, InterruptedException {
+  private static String heapCheck(String kind) throws IOException, InterruptedException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd =
         new ArrayList<>(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path")));

@@ -170,7 +170,7 @@ public final class DeliveryLatency {
       }
       pending.forEach(CompletableFuture::join);
       store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
-      if (!done.await(5 + (long) seconds * 20, TimeUnit.SECONDS)) {
+      if (!done.await(5 + ((long) seconds) * 20, TimeUnit.SECONDS)) {
         throw new IllegalStateException("subscribers did not finish");
       }
     }

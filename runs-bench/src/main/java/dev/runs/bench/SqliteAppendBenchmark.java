@@ -177,15 +177,17 @@ public class SqliteAppendBenchmark {
   @Threads(1)
   public void storePipelined256(Store s, Pipeline p) throws InterruptedException {
     p.slots.acquire();
-    s.store
-        .appendAsync(p.id, SqliteBench.DRAFT)
-        .whenComplete(
-            (e, t) -> {
-              if (t != null) {
-                p.failure.compareAndSet(null, t);
-              }
-              p.slots.release();
-            });
+    // completion is counted by the callback, which frees the slot
+    var unused =
+        s.store
+            .appendAsync(p.id, SqliteBench.DRAFT)
+            .whenComplete(
+                (e, t) -> {
+                  if (t != null) {
+                    p.failure.compareAndSet(null, t);
+                  }
+                  p.slots.release();
+                });
   }
 
   /** Raw sqlite-jdbc on a database with the store's schema: the medium's ceiling. */

@@ -261,15 +261,17 @@ public final class SqlitePairedComparison {
       long events = 0;
       while (System.nanoTime() - start < SLICE_NANOS) {
         slots.acquire();
-        store
-            .appendAsync(id, SqliteBench.DRAFT)
-            .whenComplete(
-                (e, t) -> {
-                  if (t != null) {
-                    failure.compareAndSet(null, t);
-                  }
-                  slots.release();
-                });
+        // completion is counted by the callback, which frees the slot
+        var unused =
+            store
+                .appendAsync(id, SqliteBench.DRAFT)
+                .whenComplete(
+                    (e, t) -> {
+                      if (t != null) {
+                        failure.compareAndSet(null, t);
+                      }
+                      slots.release();
+                    });
         events++;
       }
       slots.acquire(256);

@@ -153,10 +153,10 @@ final class AxonPeerTest {
       assertThat(lockedConflicts).isZero(); // the aggregate lock serializes them in this JVM
       assertThat(peer.read("locked"))
           .extracting(DomainEventMessage::getSequenceNumber)
-          .containsExactlyElementsOf(sequences(0, writers * each));
+          .containsExactlyElementsOf(sequences(0, (long) writers * each));
       assertThat(peer.read("optimistic"))
           .extracting(DomainEventMessage::getSequenceNumber)
-          .containsExactlyElementsOf(sequences(0, writers * each));
+          .containsExactlyElementsOf(sequences(0, (long) writers * each));
     }
   }
 

@@ -13,7 +13,10 @@ import java.util.Set;
  */
 @FunctionalInterface
 interface ChannelOpener {
-  /** Opens channels with {@link FileChannel#open(Path, Set, java.nio.file.attribute.FileAttribute[])}. */
+  /**
+   * Opens channels with {@link FileChannel#open(Path, Set,
+   * java.nio.file.attribute.FileAttribute[])}.
+   */
   ChannelOpener DEFAULT = FileChannel::open;
 
   /**

@@ -18,6 +18,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,20 +54,26 @@ final class DurableFs {
 
   /** Opens a file for positional reads and writes, never following a symbolic link. */
   FileChannel openReadWriter(Path file) throws IOException {
-    return opener.open(file, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-        LinkOption.NOFOLLOW_LINKS));
+    return opener.open(
+        file, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
   }
 
   /** Opens a file for appending, creating it, never following a symbolic link. */
   FileChannel openAppender(Path file) throws IOException {
-    return opener.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-        StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS));
+    return opener.open(
+        file,
+        Set.of(
+            StandardOpenOption.WRITE,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND,
+            LinkOption.NOFOLLOW_LINKS));
   }
 
   /** Creates a new file that must not exist, never following a symbolic link. */
   FileChannel createNew(Path file) throws IOException {
-    return opener.open(file, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW,
-        LinkOption.NOFOLLOW_LINKS));
+    return opener.open(
+        file,
+        Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS));
   }
 
   /** Forces a file's data (and the metadata needed to read it) when durability is fsync. */
@@ -90,8 +97,11 @@ final class DurableFs {
       ch = opener.open(dir, Set.of(StandardOpenOption.READ));
     } catch (IOException | UnsupportedOperationException e) {
       if (DIRECTORY_FORCE_WARNED.compareAndSet(false, true)) {
-        log.warn("cannot open directory {} to force it ({}); new and renamed files rely on the file"
-            + " system's own ordering on this platform (further cases are logged at debug)", dir, e.toString());
+        log.warn(
+            "cannot open directory {} to force it ({}); new and renamed files rely on the file"
+                + " system's own ordering on this platform (further cases are logged at debug)",
+            dir,
+            e.toString());
       } else {
         log.debug("cannot open directory {} to force it", dir, e);
       }
@@ -114,9 +124,14 @@ final class DurableFs {
    * @throws FileAlreadyExistsException when the target exists and {@code replace} is false
    */
   void writeAtomically(Path target, byte[] content, boolean replace) throws IOException {
-    Path dir = target.getParent();
-    Path tmp = dir.resolve("." + target.getFileName() + "."
-        + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + TMP_SUFFIX);
+    Path dir = parentOf(target);
+    Path tmp =
+        dir.resolve(
+            "."
+                + target.getFileName()
+                + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE)
+                + TMP_SUFFIX);
     boolean moved = false;
     try {
       try (FileChannel ch = createNew(tmp)) {
@@ -187,7 +202,7 @@ final class DurableFs {
     return created;
   }
 
-  private static void checkDirectory(Path p, BasicFileAttributes a) throws IOException {
+  private static void checkDirectory(Path p, @Nullable BasicFileAttributes a) throws IOException {
     if (a == null || a.isSymbolicLink()) {
       throw new IOException(p + " is a symbolic link; the file store never writes through links");
     }
@@ -196,7 +211,20 @@ final class DurableFs {
     }
   }
 
-  static BasicFileAttributes attributesOrNull(Path p) throws IOException {
+  /**
+   * @param p a path in the store
+   * @return its parent directory
+   * @throws IllegalArgumentException when it has none (a path in the store always has one)
+   */
+  static Path parentOf(Path p) {
+    Path parent = p.getParent();
+    if (parent == null) {
+      throw new IllegalArgumentException(p + " has no parent directory");
+    }
+    return parent;
+  }
+
+  static @Nullable BasicFileAttributes attributesOrNull(Path p) throws IOException {
     try {
       return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
@@ -209,26 +237,30 @@ final class DurableFs {
     if (attributesOrNull(root) == null) {
       return;
     }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
+    Files.walkFileTree(
+        root,
+        new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
 
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        try {
-          Files.deleteIfExists(d);
-        } catch (DirectoryNotEmptyException e) {
-          throw new IOException("could not remove " + d + ": something was added to it meanwhile", e);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-    });
+          @Override
+          public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+            if (exc != null) {
+              throw exc;
+            }
+            try {
+              Files.deleteIfExists(d);
+            } catch (DirectoryNotEmptyException e) {
+              throw new IOException(
+                  "could not remove " + d + ": something was added to it meanwhile", e);
+            }
+            return FileVisitResult.CONTINUE;
+          }
+        });
   }
 
   /** Writes every remaining byte of {@code buf} at {@code position}. */

@@ -60,6 +60,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +76,7 @@ final class FileEngine implements StorageEngine {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger WATCHERS = new AtomicInteger();
   private static final AtomicInteger HELPERS = new AtomicInteger();
+
   /** Event logs kept open for writing at most; beyond it the least recently used are closed. */
   static final int MAX_OPEN_WRITERS = 256;
 
@@ -88,7 +90,8 @@ final class FileEngine implements StorageEngine {
   private final Set<Path> warnedIncomplete = ConcurrentHashMap.newKeySet();
   private final LinkedHashMap<RunId, RunLog> openWriters = new LinkedHashMap<>(16, 0.75f, true);
   private volatile boolean closed;
-  private ScheduledExecutorService watcher;
+  private @Nullable ScheduledExecutorService watcher;
+
   /** Helper threads for commits that carry several runs; idle threads end after 30 s. */
   private final ThreadPoolExecutor fanOut;
 
@@ -100,11 +103,20 @@ final class FileEngine implements StorageEngine {
     this.description = description;
     int number = HELPERS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
-    this.fanOut = new ThreadPoolExecutor(0, 64, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
-      Thread t = new Thread(r, "runs-file-commit-" + number + "-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }, new ThreadPoolExecutor.CallerRunsPolicy());
+    this.fanOut =
+        new ThreadPoolExecutor(
+            0,
+            64,
+            30,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t =
+                  new Thread(r, "runs-file-commit-" + number + "-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
   /**
@@ -118,7 +130,8 @@ final class FileEngine implements StorageEngine {
    * @return the engine
    * @throws StoreConfigurationException when the directory cannot be a store
    */
-  static FileEngine open(Path root, boolean fsync, long pollMillis, String description, ChannelOpener opener) {
+  static FileEngine open(
+      Path root, boolean fsync, long pollMillis, String description, ChannelOpener opener) {
     Path abs = root.toAbsolutePath().normalize();
     Layout layout = new Layout(abs);
     DurableFs fs = new DurableFs(opener, fsync);
@@ -127,12 +140,24 @@ final class FileEngine implements StorageEngine {
       if (a == null) {
         Files.createDirectories(abs);
       } else if (!a.isDirectory()) {
-        throw new StoreConfigurationException("store URI '" + description + "': " + abs
-            + " is not a directory; point file: at a directory (it is created if missing)");
+        throw new StoreConfigurationException(
+            "store URI '"
+                + description
+                + "': "
+                + abs
+                + " is not a directory; point file: at a directory (it is created if missing)");
       }
     } catch (IOException e) {
-      throw new StoreConfigurationException("store URI '" + description + "': cannot create the store"
-          + " directory " + abs + ": " + e + "; check the path and its permissions", e);
+      throw new StoreConfigurationException(
+          "store URI '"
+              + description
+              + "': cannot create the store"
+              + " directory "
+              + abs
+              + ": "
+              + e
+              + "; check the path and its permissions",
+          e);
     }
     if (!Files.exists(layout.marker)) {
       requireEmpty(layout, description);
@@ -141,8 +166,15 @@ final class FileEngine implements StorageEngine {
     try {
       held = FileLocks.acquire(layout.storeLock);
     } catch (IOException e) {
-      throw new StoreConfigurationException("store URI '" + description + "': cannot lock "
-          + layout.storeLock + ": " + e + "; check that the directory is writable", e);
+      throw new StoreConfigurationException(
+          "store URI '"
+              + description
+              + "': cannot lock "
+              + layout.storeLock
+              + ": "
+              + e
+              + "; check that the directory is writable",
+          e);
     }
     try {
       if (Files.exists(layout.marker)) {
@@ -150,7 +182,8 @@ final class FileEngine implements StorageEngine {
       } else {
         ObjectNode m = JSON.createObjectNode();
         m.put("schema", Layout.MARKER_SCHEMA);
-        fs.writeAtomically(layout.marker, (m.toString() + "\n").getBytes(StandardCharsets.UTF_8), false);
+        fs.writeAtomically(
+            layout.marker, (m.toString() + "\n").getBytes(StandardCharsets.UTF_8), false);
       }
       for (Path dir : List.of(layout.runs, layout.triggers, layout.leases, layout.documents)) {
         fs.createDirectories(abs, dir);
@@ -160,7 +193,11 @@ final class FileEngine implements StorageEngine {
     } finally {
       held.close();
     }
-    log.debug("file store {} - root {} ({})", description, abs, fsync ? "durability=fsync" : "durability=none");
+    log.debug(
+        "file store {} - root {} ({})",
+        description,
+        abs,
+        fsync ? "durability=fsync" : "durability=none");
     return new FileEngine(layout, fs, pollMillis, description);
   }
 
@@ -169,21 +206,30 @@ final class FileEngine implements StorageEngine {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.root)) {
       for (Path p : ds) {
         String name = p.getFileName().toString();
-        boolean ours = name.equals(Layout.STORE_LOCK)
-            || (name.startsWith("." + Layout.MARKER + ".") && name.endsWith(DurableFs.TMP_SUFFIX));
+        boolean ours =
+            name.equals(Layout.STORE_LOCK)
+                || (name.startsWith("." + Layout.MARKER + ".")
+                    && name.endsWith(DurableFs.TMP_SUFFIX));
         if (!ours && found.size() < 5) {
           found.add(name);
         }
       }
     } catch (IOException e) {
-      throw new StoreConfigurationException("store URI '" + description + "': cannot list " + layout.root
-          + ": " + e, e);
+      throw new StoreConfigurationException(
+          "store URI '" + description + "': cannot list " + layout.root + ": " + e, e);
     }
     if (!found.isEmpty()) {
-      throw new StoreConfigurationException("store URI '" + description + "': " + layout.root
-          + " is not empty (it holds " + String.join(", ", found) + ") and has no " + Layout.MARKER
-          + ", so it is not a file store; point file: at a new or empty directory, or at an existing"
-          + " file store. Nothing was changed");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + description
+              + "': "
+              + layout.root
+              + " is not empty (it holds "
+              + String.join(", ", found)
+              + ") and has no "
+              + Layout.MARKER
+              + ", so it is not a file store; point file: at a new or empty directory, or at an"
+              + " existing file store. Nothing was changed");
     }
   }
 
@@ -196,13 +242,26 @@ final class FileEngine implements StorageEngine {
       schema = null;
     }
     if (schema == null) {
-      throw new StoreConfigurationException("store URI '" + description + "': " + layout.marker
-          + " is not a file store marker; restore it as {\"schema\":\"" + Layout.MARKER_SCHEMA + "\"}");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + description
+              + "': "
+              + layout.marker
+              + " is not a file store marker; restore it as {\"schema\":\""
+              + Layout.MARKER_SCHEMA
+              + "\"}");
     }
     if (!schema.equals(Layout.MARKER_SCHEMA)) {
-      throw new StoreConfigurationException("store URI '" + description + "': " + layout.root
-          + " was written as '" + schema + "', which this version cannot read (it reads '"
-          + Layout.MARKER_SCHEMA + "'); open it with the version that wrote it");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + description
+              + "': "
+              + layout.root
+              + " was written as '"
+              + schema
+              + "', which this version cannot read (it reads '"
+              + Layout.MARKER_SCHEMA
+              + "'); open it with the version that wrote it");
     }
   }
 
@@ -212,18 +271,21 @@ final class FileEngine implements StorageEngine {
 
   /**
    * Eight lanes: runs are independent files, so lanes commit in parallel, and file systems merge
-   * concurrent forces into shared journal commits. Runs share a lane by hash; a lane's commit
-   * that carries several runs hands all but one to helper threads ({@link #commit}).
+   * concurrent forces into shared journal commits. Runs share a lane by hash; a lane's commit that
+   * carries several runs hands all but one to helper threads ({@link #commit}).
    */
   @Override
   public int preferredCommitLanes() {
     return 8;
   }
 
-  // ---- runs ---------------------------------------------------------------------------------------
+  // ---- runs
+  // ---------------------------------------------------------------------------------------
 
-  /** @return the run's log view, reading run.json the first time; null when the run does not exist */
-  RunLog run(RunId id) {
+  /**
+   * @return the run's log view, reading run.json the first time; null when the run does not exist
+   */
+  @Nullable RunLog run(RunId id) {
     RunLog known = runs.get(id);
     if (known != null) {
       return known;
@@ -246,12 +308,18 @@ final class FileEngine implements StorageEngine {
     try {
       record = RunRecord.fromJson(new String(bytes, StandardCharsets.UTF_8));
     } catch (ValidationException | IllegalArgumentException e) {
-      throw new StoreCorruptedException(file + " is not a valid run record: " + e.getMessage()
-          + "; restore it from a backup", e);
+      throw new StoreCorruptedException(
+          file + " is not a valid run record: " + e.getMessage() + "; restore it from a backup", e);
     }
     if (!record.id().equals(id)) {
-      throw new StoreCorruptedException(file + " holds run " + record.id() + " but lies in the directory"
-          + " of run " + id + "; it was moved by hand: move it back");
+      throw new StoreCorruptedException(
+          file
+              + " holds run "
+              + record.id()
+              + " but lies in the directory"
+              + " of run "
+              + id
+              + "; it was moved by hand: move it back");
     }
     RunLog fresh = new RunLog(id, record, dir, fs);
     RunLog raced = runs.putIfAbsent(id, fresh);
@@ -279,7 +347,8 @@ final class FileEngine implements StorageEngine {
     try {
       held = FileLocks.acquire(layout.storeLock);
     } catch (IOException e) {
-      throw new StoreIoException("cannot lock " + layout.storeLock + " to create run " + record.id() + ": " + e, e);
+      throw new StoreIoException(
+          "cannot lock " + layout.storeLock + " to create run " + record.id() + ": " + e, e);
     }
     try {
       Optional<RunLog> byTrigger = lookupTrigger(triggerId);
@@ -299,9 +368,9 @@ final class FileEngine implements StorageEngine {
   }
 
   /**
-   * A run directory may neither lie inside another run's directory ({@code a/b/c} under run
-   * {@code a/b}) nor contain other entries (run {@code a/b} over namespace {@code a/b}). Leftovers
-   * of a create that crashed before its run.json (a log of at most one line, temporary files) are
+   * A run directory may neither lie inside another run's directory ({@code a/b/c} under run {@code
+   * a/b}) nor contain other entries (run {@code a/b} over namespace {@code a/b}). Leftovers of a
+   * create that crashed before its run.json (a log of at most one line, temporary files) are
    * removed.
    */
   private void checkPlacement(RunId id, Path runDir) {
@@ -315,14 +384,27 @@ final class FileEngine implements StorageEngine {
           return;
         }
         if (a.isSymbolicLink() || !a.isDirectory()) {
-          throw new StoreIoException("cannot create run " + id + ": " + p + " is not a directory (the"
-              + " file store never writes through symbolic links)");
+          throw new StoreIoException(
+              "cannot create run "
+                  + id
+                  + ": "
+                  + p
+                  + " is not a directory (the"
+                  + " file store never writes through symbolic links)");
         }
         if (Files.isRegularFile(p.resolve(Layout.RUN_JSON), LinkOption.NOFOLLOW_LINKS)) {
           String owner = String.join("/", segments.subList(0, i + 1));
-          throw new ValidationException("run_id", "'" + id + "' cannot be created in this file store:"
-              + " its directory would lie inside the directory of run '" + owner + "' (" + p + "). In a"
-              + " file: store no run id may extend another run's id with '/'; choose another id or namespace");
+          throw new ValidationException(
+              "run_id",
+              "'"
+                  + id
+                  + "' cannot be created in this file store:"
+                  + " its directory would lie inside the directory of run '"
+                  + owner
+                  + "' ("
+                  + p
+                  + "). In a file: store no run id may extend another run's id with '/'; choose"
+                  + " another id or namespace");
         }
       }
       BasicFileAttributes a = DurableFs.attributesOrNull(runDir);
@@ -330,8 +412,13 @@ final class FileEngine implements StorageEngine {
         return;
       }
       if (a.isSymbolicLink() || !a.isDirectory()) {
-        throw new StoreIoException("cannot create run " + id + ": " + runDir + " exists and is not a"
-            + " directory (the file store never writes through symbolic links)");
+        throw new StoreIoException(
+            "cannot create run "
+                + id
+                + ": "
+                + runDir
+                + " exists and is not a"
+                + " directory (the file store never writes through symbolic links)");
       }
       List<Path> leftovers = new ArrayList<>();
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(runDir)) {
@@ -339,25 +426,48 @@ final class FileEngine implements StorageEngine {
           String name = child.getFileName().toString();
           BasicFileAttributes ca = DurableFs.attributesOrNull(child);
           if (ca != null && ca.isDirectory()) {
-            throw new ValidationException("run_id", "'" + id + "' cannot be created in this file store: "
-                + runDir + " already holds other entries (" + name + "), such as the runs of namespace '"
-                + id + "'. In a file: store no run id may extend another run's id with '/'; choose"
-                + " another id");
+            throw new ValidationException(
+                "run_id",
+                "'"
+                    + id
+                    + "' cannot be created in this file store: "
+                    + runDir
+                    + " already holds other entries ("
+                    + name
+                    + "), such as the runs of namespace '"
+                    + id
+                    + "'. In a file: store no run id may extend another run's id with '/'; choose"
+                    + " another id");
           }
           if (name.equals(Layout.EVENTS)) {
             if (lineCount(child, 2) > 1) {
-              throw new StoreCorruptedException("cannot create run " + id + ": " + runDir + " holds an"
-                  + " event log of several events but no " + Layout.RUN_JSON + " (was it deleted?)."
-                  + " Restore run.json, or move the directory away to reuse the id");
+              throw new StoreCorruptedException(
+                  "cannot create run "
+                      + id
+                      + ": "
+                      + runDir
+                      + " holds an"
+                      + " event log of several events but no "
+                      + Layout.RUN_JSON
+                      + " (was it deleted?)."
+                      + " Restore run.json, or move the directory away to reuse the id");
             }
             leftovers.add(child);
           } else if (name.equals(Layout.RUN_LOCK)) {
-            continue;
+            // the run's lock file: neither the run's data nor a leftover
           } else if (name.startsWith(".") && name.endsWith(DurableFs.TMP_SUFFIX)) {
             leftovers.add(child);
           } else {
-            throw new StoreCorruptedException("cannot create run " + id + ": " + runDir + " holds '" + name
-                + "' but no " + Layout.RUN_JSON + "; move the directory away to reuse the id");
+            throw new StoreCorruptedException(
+                "cannot create run "
+                    + id
+                    + ": "
+                    + runDir
+                    + " holds '"
+                    + name
+                    + "' but no "
+                    + Layout.RUN_JSON
+                    + "; move the directory away to reuse the id");
           }
         }
       }
@@ -369,7 +479,8 @@ final class FileEngine implements StorageEngine {
         fs.forceDirectory(runDir);
       }
     } catch (IOException e) {
-      throw new StoreIoException("cannot create run " + id + ": inspecting " + runDir + " failed: " + e, e);
+      throw new StoreIoException(
+          "cannot create run " + id + ": inspecting " + runDir + " failed: " + e, e);
     }
   }
 
@@ -397,8 +508,10 @@ final class FileEngine implements StorageEngine {
       ObjectNode t = JSON.createObjectNode();
       t.put("trigger_id", record.trigger().triggerId());
       t.put("run_id", id.value());
-      fs.writeAtomically(layout.triggerFile(record.trigger().triggerId()),
-          (t.toString() + "\n").getBytes(StandardCharsets.UTF_8), true);
+      fs.writeAtomically(
+          layout.triggerFile(record.trigger().triggerId()),
+          (t.toString() + "\n").getBytes(StandardCharsets.UTF_8),
+          true);
       fs.createDirectories(layout.runs, runDir);
       byte[] line = (EventCodec.encode(createdEvent) + "\n").getBytes(StandardCharsets.UTF_8);
       try (FileChannel ch = fs.createNew(log)) {
@@ -406,7 +519,8 @@ final class FileEngine implements StorageEngine {
         DurableFs.writeFully(ch, ByteBuffer.wrap(line), 0);
         fs.force(ch);
       }
-      fs.writeAtomically(runDir.resolve(Layout.RUN_JSON), record.toJson().getBytes(StandardCharsets.UTF_8), false);
+      fs.writeAtomically(
+          runDir.resolve(Layout.RUN_JSON), record.toJson().getBytes(StandardCharsets.UTF_8), false);
       RunLog r = new RunLog(id, record, runDir, fs);
       r.created(line.length, createdEvent);
       runs.put(id, r);
@@ -420,15 +534,24 @@ final class FileEngine implements StorageEngine {
         }
       }
       if (e instanceof FileAlreadyExistsException) {
-        throw new StoreIoException("cannot create run " + id + ": " + e.getMessage() + " appeared meanwhile"
-            + " although the store lock was held; is another program writing the store?", e);
+        throw new StoreIoException(
+            "cannot create run "
+                + id
+                + ": "
+                + e.getMessage()
+                + " appeared meanwhile"
+                + " although the store lock was held; is another program writing the store?",
+            e);
       }
-      throw new StoreIoException("creating run " + id + " in " + runDir + " failed: " + e
-          + "; the run was not created", e);
+      throw new StoreIoException(
+          "creating run " + id + " in " + runDir + " failed: " + e + "; the run was not created",
+          e);
     }
   }
 
-  /** @return the complete run a trigger created, from the trigger index; stale entries are ignored */
+  /**
+   * @return the complete run a trigger created, from the trigger index; stale entries are ignored
+   */
   private Optional<RunLog> lookupTrigger(String triggerId) {
     Path file = layout.triggerFile(triggerId);
     JsonNode n;
@@ -437,8 +560,12 @@ final class FileEngine implements StorageEngine {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (JsonProcessingException e) {
-      throw new StoreCorruptedException(file + " is not a trigger index entry: " + e.getOriginalMessage()
-          + "; delete it to let the trigger id create a run again", e);
+      throw new StoreCorruptedException(
+          file
+              + " is not a trigger index entry: "
+              + e.getOriginalMessage()
+              + "; delete it to let the trigger id create a run again",
+          e);
     } catch (IOException e) {
       throw new StoreIoException("reading trigger index " + file + " failed: " + e, e);
     }
@@ -533,7 +660,10 @@ final class FileEngine implements StorageEngine {
     try {
       r = run(b.runId());
     } catch (RuntimeException e) {
-      b.fail(e instanceof StoreIoException s ? s : new StoreIoException("run " + b.runId() + ": " + e, e));
+      b.fail(
+          e instanceof StoreIoException s
+              ? s
+              : new StoreIoException("run " + b.runId() + ": " + e, e));
       return;
     }
     if (r == null) {
@@ -546,7 +676,9 @@ final class FileEngine implements StorageEngine {
     }
   }
 
-  /** Keeps at most {@link #MAX_OPEN_WRITERS} logs open for writing, closing the least recently used. */
+  /**
+   * Keeps at most {@link #MAX_OPEN_WRITERS} logs open for writing, closing the least recently used.
+   */
   private void boundOpenWriters(RunLog used) {
     synchronized (openWriters) {
       openWriters.put(used.id, used);
@@ -591,8 +723,10 @@ final class FileEngine implements StorageEngine {
       discover(layout.runs, "", true, candidates);
     }
     candidates.removeIf(r -> !query.afterCursor(r.record) || !recordMatches(query, r.record));
-    candidates.sort(Comparator.comparing((RunLog r) -> r.record.createdAt())
-        .thenComparing(r -> r.record.id()).reversed());
+    candidates.sort(
+        Comparator.comparing((RunLog r) -> r.record.createdAt())
+            .thenComparing(r -> r.record.id())
+            .reversed());
     List<RunEntry> page = new ArrayList<>();
     boolean more = false;
     for (RunLog r : candidates) {
@@ -616,9 +750,10 @@ final class FileEngine implements StorageEngine {
       }
       page.add(e);
     }
-    Optional<String> cursor = more
-        ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-        : Optional.empty();
+    Optional<String> cursor =
+        more
+            ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
+            : Optional.empty();
     return new RunPage(page, cursor);
   }
 
@@ -629,8 +764,10 @@ final class FileEngine implements StorageEngine {
     if (q.threadKey().isPresent() && !q.threadKey().equals(r.threadKey())) {
       return false;
     }
-    if (q.recommendationId().isPresent() && !r.recommendation()
-        .map(l -> l.recommendationId().equals(q.recommendationId().get())).orElse(false)) {
+    if (q.recommendationId().isPresent()
+        && !r.recommendation()
+            .map(l -> l.recommendationId().equals(q.recommendationId().get()))
+            .orElse(false)) {
       return false;
     }
     if (q.createdFrom().isPresent() && r.createdAt().isBefore(q.createdFrom().get())) {
@@ -668,9 +805,14 @@ final class FileEngine implements StorageEngine {
           out.add(r);
           continue;
         }
-        if (Files.exists(child.resolve(Layout.EVENTS), LinkOption.NOFOLLOW_LINKS) && warnedIncomplete.add(child)) {
-          log.warn("{} holds {} but no {}: it is not listed (a creation that did not finish, or run.json"
-              + " was removed); restore run.json or move the directory away", child, Layout.EVENTS, Layout.RUN_JSON);
+        if (Files.exists(child.resolve(Layout.EVENTS), LinkOption.NOFOLLOW_LINKS)
+            && warnedIncomplete.add(child)) {
+          log.warn(
+              "{} holds {} but no {}: it is not listed (a creation that did not finish, or run.json"
+                  + " was removed); restore run.json or move the directory away",
+              child,
+              Layout.EVENTS,
+              Layout.RUN_JSON);
         }
         if (recurse && id.segments().size() < RunId.MAX_SEGMENTS) {
           discover(child, id.value(), true, out);
@@ -728,16 +870,23 @@ final class FileEngine implements StorageEngine {
     }
     try {
       JsonNode n = JSON.readTree(text);
-      return Optional.of(new Lease(RunId.of(n.path("run_id").asText("")), n.path("owner").asText(""),
-          Instant.parse(n.path("expires_at").asText(""))));
-    } catch (JsonProcessingException | ValidationException | DateTimeParseException | NullPointerException e) {
-      throw new StoreCorruptedException(file + " is not a lease: " + e.getMessage()
-          + "; delete it to free the run", e);
+      return Optional.of(
+          new Lease(
+              RunId.of(n.path("run_id").asText("")),
+              n.path("owner").asText(""),
+              Instant.parse(n.path("expires_at").asText(""))));
+    } catch (JsonProcessingException
+        | ValidationException
+        | DateTimeParseException
+        | NullPointerException e) {
+      throw new StoreCorruptedException(
+          file + " is not a lease: " + e.getMessage() + "; delete it to free the run", e);
     }
   }
 
   @Override
-  public boolean compareAndSetLease(RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
+  public boolean compareAndSetLease(
+      RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     checkOpen();
     RunLog r = requireRun(id);
     Path file = layout.leaseFile(id);
@@ -763,8 +912,9 @@ final class FileEngine implements StorageEngine {
       }
       return true;
     } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": writing lease " + file + " failed: " + e
-          + "; the lease is unchanged", e);
+      throw new StoreIoException(
+          "run " + id + ": writing lease " + file + " failed: " + e + "; the lease is unchanged",
+          e);
     } finally {
       held.close();
     }
@@ -800,20 +950,30 @@ final class FileEngine implements StorageEngine {
     try {
       held = FileLocks.acquire(layout.storeLock);
     } catch (IOException e) {
-      throw new StoreIoException("cannot lock " + layout.storeLock + " to save a document: " + e, e);
+      throw new StoreIoException(
+          "cannot lock " + layout.storeLock + " to save a document: " + e, e);
     }
     try {
       if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
         return false;
       }
-      fs.createDirectories(layout.documents, file.getParent());
+      fs.createDirectories(layout.documents, DurableFs.parentOf(file));
       fs.writeAtomically(file, json.getBytes(StandardCharsets.UTF_8), false);
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;
     } catch (IOException e) {
-      throw new StoreIoException("saving document " + collection + "/" + id + " to " + file + " failed: "
-          + e + "; nothing was saved", e);
+      throw new StoreIoException(
+          "saving document "
+              + collection
+              + "/"
+              + id
+              + " to "
+              + file
+              + " failed: "
+              + e
+              + "; nothing was saved",
+          e);
     } finally {
       held.close();
     }
@@ -844,14 +1004,20 @@ final class FileEngine implements StorageEngine {
     if (pollMillis <= 0 || closed) {
       return;
     }
-    if (watcher == null) {
-      watcher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "runs-file-watch-" + WATCHERS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-      });
+    ScheduledExecutorService w = watcher;
+    if (w == null) {
+      w =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "runs-file-watch-" + WATCHERS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      watcher = w;
     }
-    watcher.scheduleWithFixedDelay(() -> poll(sink), pollMillis, pollMillis, TimeUnit.MILLISECONDS);
+    // runs until close() shuts the watcher down; a failing pass is logged inside poll
+    var unused =
+        w.scheduleWithFixedDelay(() -> poll(sink), pollMillis, pollMillis, TimeUnit.MILLISECONDS);
   }
 
   /** One polling pass; package-private so tests can run it without waiting. */

@@ -12,11 +12,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Exclusive locks on lock files, across threads and processes: a JVM-wide lock per file first
- * (so only one thread of this JVM ever holds a {@link FileLock} on a file, which also keeps two
- * stores opened on one directory in one JVM from tripping over each other), then {@link
+ * Exclusive locks on lock files, across threads and processes: a JVM-wide lock per file first (so
+ * only one thread of this JVM ever holds a {@link FileLock} on a file, which also keeps two stores
+ * opened on one directory in one JVM from tripping over each other), then {@link
  * FileChannel#lock()} for other processes.
  *
  * <p>One channel per lock file is kept open for the whole JVM and reused, so a lock costs one
@@ -37,10 +38,12 @@ final class FileLocks {
 
   private static final class Entry {
     final ReentrantLock jvm = new ReentrantLock();
+
     /** Threads holding or waiting; guarded by the map's compute. */
     int users;
+
     /** Guarded by {@link #jvm}. */
-    FileChannel channel;
+    @Nullable FileChannel channel;
   }
 
   /** A held lock; close it to release. */
@@ -85,11 +88,14 @@ final class FileLocks {
    */
   static Held acquire(Path file) throws IOException {
     Path key = file.toAbsolutePath().normalize();
-    Entry e = ENTRIES.compute(key, (k, v) -> {
-      Entry x = v == null ? new Entry() : v;
-      x.users++;
-      return x;
-    });
+    Entry e =
+        ENTRIES.compute(
+            key,
+            (k, v) -> {
+              Entry x = v == null ? new Entry() : v;
+              x.users++;
+              return x;
+            });
     if (e.jvm.isHeldByCurrentThread()) {
       deref(key, e);
       throw new IllegalStateException("this thread already holds the lock " + key);
@@ -97,8 +103,12 @@ final class FileLocks {
     e.jvm.lock();
     try {
       if (e.channel == null || !e.channel.isOpen()) {
-        e.channel = FileChannel.open(key, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-            LinkOption.NOFOLLOW_LINKS);
+        e.channel =
+            FileChannel.open(
+                key,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
         OPEN.incrementAndGet();
       }
       return new Held(key, e, lockRetryingFalseDeadlocks(e.channel));
@@ -127,7 +137,8 @@ final class FileLocks {
           throw e;
         }
       }
-      LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(backoffNanos / 2, backoffNanos + 1));
+      LockSupport.parkNanos(
+          ThreadLocalRandom.current().nextLong(backoffNanos / 2, backoffNanos + 1));
       backoffNanos = Math.min(backoffNanos * 2, 5_000_000);
     }
   }
@@ -147,12 +158,14 @@ final class FileLocks {
   }
 
   private static void deref(Path key, Entry e) {
-    ENTRIES.computeIfPresent(key, (k, v) -> {
-      if (v == e) {
-        v.users--;
-      }
-      return v;
-    });
+    ENTRIES.computeIfPresent(
+        key,
+        (k, v) -> {
+          if (v == e) {
+            v.users--;
+          }
+          return v;
+        });
     if (OPEN.get() > MAX_OPEN) {
       trim();
     }
@@ -169,17 +182,19 @@ final class FileLocks {
   }
 
   private static void closeIdle(Path key) {
-    ENTRIES.computeIfPresent(key, (k, v) -> {
-      if (v.users > 0 || !v.jvm.tryLock()) {
-        return v;
-      }
-      try {
-        closeChannel(v);
-      } finally {
-        v.jvm.unlock();
-      }
-      return null;
-    });
+    ENTRIES.computeIfPresent(
+        key,
+        (k, v) -> {
+          if (v.users > 0 || !v.jvm.tryLock()) {
+            return v;
+          }
+          try {
+            closeChannel(v);
+          } finally {
+            v.jvm.unlock();
+          }
+          return null;
+        });
   }
 
   /** Closes idle lock files until at most three quarters of {@link #MAX_OPEN} are open. */

@@ -8,16 +8,16 @@ import dev.runs.spi.StoreLocation;
 import java.util.Set;
 
 /**
- * The {@code file:} store: a directory tree with one NDJSON event log per run, readable with
- * {@code cat}, {@code jq} and {@code tail -f}.
+ * The {@code file:} store: a directory tree with one NDJSON event log per run, readable with {@code
+ * cat}, {@code jq} and {@code tail -f}.
  *
  * <pre>{@code
- * RunStore store = RunStores.open("file:./runs");                  // relative to the working directory
+ * RunStore store = RunStores.open("file:./runs");  // relative to the working directory
  * RunStore store = RunStores.open("file:/var/lib/app/runs?durability=fsync&poll_ms=250");
  * }</pre>
  *
- * <p>URIs: {@code file:<relative path>}, {@code file:/absolute/path} or {@code file:///absolute/path}.
- * Parameters:
+ * <p>URIs: {@code file:<relative path>}, {@code file:/absolute/path} or {@code
+ * file:///absolute/path}. Parameters:
  *
  * <ul>
  *   <li>{@code durability} - {@code fsync} (default): an append returns once its bytes are forced
@@ -51,8 +51,8 @@ public final class FileRunStoreProvider implements RunStoreProvider {
    *
    * @param location a {@code file:} location
    * @return the store
-   * @throws StoreConfigurationException for another scheme, an unknown or malformed parameter, or
-   *     a directory that is neither empty nor a file store (nothing is modified)
+   * @throws StoreConfigurationException for another scheme, an unknown or malformed parameter, or a
+   *     directory that is neither empty nor a file store (nothing is modified)
    * @throws dev.runs.StoreIoException when the directory cannot be initialized
    */
   @Override
@@ -62,8 +62,11 @@ public final class FileRunStoreProvider implements RunStoreProvider {
 
   static FileEngine openEngine(StoreLocation location, ChannelOpener opener) {
     if (!location.scheme().equals("file")) {
-      throw new StoreConfigurationException("store URI '" + location.redacted()
-          + "' is not a file: URI; the file store opens file:./dir, file:/abs/dir or file:///abs/dir");
+      throw new StoreConfigurationException(
+          "store URI '"
+              + location.redacted()
+              + "' is not a file: URI; the file store opens file:./dir, file:/abs/dir or"
+              + " file:///abs/dir");
     }
     location.requireKnownParameters(PARAMETERS);
     boolean fsync = location.choice("durability", Set.of("fsync", "none"), "fsync").equals("fsync");

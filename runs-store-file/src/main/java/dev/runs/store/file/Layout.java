@@ -7,13 +7,13 @@ import java.nio.file.Path;
 import java.util.regex.Pattern;
 
 /**
- * Where everything lives under a store root. Every path is built from validated names, one
- * segment at a time, and checked to stay below the directory it belongs to.
+ * Where everything lives under a store root. Every path is built from validated names, one segment
+ * at a time, and checked to stay below the directory it belongs to.
  *
  * <pre>
  * &lt;root&gt;/store.json                     marker: {"schema":"runs.file-store/1"}
  * &lt;root&gt;/store.lock                     lock file: run creation, documents
- * &lt;root&gt;/runs/&lt;namespace&gt;/&lt;local-id&gt;/  one directory per run (see the run file names below)
+ * &lt;root&gt;/runs/&lt;namespace&gt;/&lt;local-id&gt;/  one directory per run (file names below)
  * &lt;root&gt;/triggers/&lt;sha256&gt;.json        trigger id -&gt; run id
  * &lt;root&gt;/leases/&lt;run id, '/' as '+'&gt;.json the run's lease
  * &lt;root&gt;/documents/&lt;collection&gt;/&lt;name&gt;.json
@@ -56,38 +56,45 @@ final class Layout {
     this.marker = root.resolve(MARKER);
   }
 
-  /** @return {@code runs/<segment>/.../<segment>} of a run id */
+  /**
+   * @return {@code runs/<segment>/.../<segment>} of a run id
+   */
   Path runDir(RunId id) {
     return resolveRelative(runs, id.value());
   }
 
-  /** @return the trigger index file of a trigger id: its sha256, so any text is a safe name */
+  /**
+   * @return the trigger index file of a trigger id: its sha256, so any text is a safe name
+   */
   Path triggerFile(String triggerId) {
     return triggers.resolve(Sha256.hex(triggerId) + ".json");
   }
 
-  /** @return the lease file: the run id with '/' written as '+' (never part of an id) */
+  /**
+   * @return the lease file: the run id with '/' written as '+' (never part of an id)
+   */
   Path leaseFile(RunId id) {
     return inside(leases, leases.resolve(id.value().replace('/', '+') + ".json"));
   }
 
-  /** @return the run id a lease file name stands for */
+  /**
+   * @return the run id a lease file name stands for
+   */
   static RunId leaseRunId(String fileName) {
     return RunId.of(fileName.substring(0, fileName.length() - ".json".length()).replace('+', '/'));
   }
 
   /**
    * The file of a document: ids of lowercase letters, digits, '-' and '_' (up to 100) are used as
-   * they are; any other id becomes {@code ~<sha256 of the id>}, so every id gets a safe name and two
-   * ids never share one, even on a case-insensitive file system.
+   * they are; any other id becomes {@code ~<sha256 of the id>}, so every id gets a safe name and
+   * two ids never share one, even on a case-insensitive file system.
    */
   Path documentFile(String collection, String id) {
     if (!COLLECTION.matcher(collection).matches()) {
-      throw new ValidationException("collection", "'" + collection + "' must be 1 to 64 of a-z, 0-9, '_', '-'");
+      throw new ValidationException(
+          "collection", "'" + collection + "' must be 1 to 64 of a-z, 0-9, '_', '-'");
     }
-    String name = SAFE_DOCUMENT_ID.matcher(id).matches()
-        ? id
-        : "~" + Sha256.hex(id);
+    String name = SAFE_DOCUMENT_ID.matcher(id).matches() ? id : "~" + Sha256.hex(id);
     Path dir = inside(documents, documents.resolve(collection));
     return inside(dir, dir.resolve(name + ".json"));
   }
@@ -103,15 +110,25 @@ final class Layout {
    */
   static Path resolveRelative(Path base, String relative) {
     if (relative.isEmpty() || relative.startsWith("/") || relative.endsWith("/")) {
-      throw new ValidationException("path", "'" + relative + "' must be a relative path without a leading or trailing '/'");
+      throw new ValidationException(
+          "path", "'" + relative + "' must be a relative path without a leading or trailing '/'");
     }
     Path p = base;
     for (String segment : relative.split("/", -1)) {
-      if (segment.isEmpty() || segment.equals(".") || segment.equals("..")
-          || segment.indexOf('\\') >= 0 || segment.indexOf('\0') >= 0 || segment.indexOf(':') >= 0
+      if (segment.isEmpty()
+          || segment.equals(".")
+          || segment.equals("..")
+          || segment.indexOf('\\') >= 0
+          || segment.indexOf('\0') >= 0
+          || segment.indexOf(':') >= 0
           || segment.length() > 255) {
-        throw new ValidationException("path", "segment '" + printable(segment) + "' of '"
-            + printable(relative) + "' is not a safe file name");
+        throw new ValidationException(
+            "path",
+            "segment '"
+                + printable(segment)
+                + "' of '"
+                + printable(relative)
+                + "' is not a safe file name");
       }
       p = p.resolve(segment);
     }

@@ -6,14 +6,16 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Reads '\n'-terminated lines of a byte range of a file with positional reads through one
- * buffer, in bounded memory: the buffer grows only to the longest line, and a line longer than
- * {@link #MAX_LINE} is reported as {@linkplain #tooLong() too long} without being held. Bytes after
- * the last newline of the range are the {@linkplain #remainderOffset() remainder}. Not thread-safe;
+ * Reads '\n'-terminated lines of a byte range of a file with positional reads through one buffer,
+ * in bounded memory: the buffer grows only to the longest line, and a line longer than {@link
+ * #MAX_LINE} is reported as {@linkplain #tooLong() too long} without being held. Bytes after the
+ * last newline of the range are the {@linkplain #remainderOffset() remainder}. Not thread-safe;
  * does not close the channel.
  */
 final class LineReader {
-  /** Longest line kept in memory: the largest payload the core accepts (64 MiB) plus the envelope. */
+  /**
+   * Longest line kept in memory: the largest payload the core accepts (64 MiB) plus the envelope.
+   */
   static final int MAX_LINE = 80 * 1024 * 1024;
 
   private static final int INITIAL = 64 * 1024;
@@ -22,14 +24,19 @@ final class LineReader {
   private final long end;
   private final int maxLine;
   private byte[] buf;
+
   /** File offset of buf[0]. */
   private long bufStart;
+
   /** Start of the unread part of the buffer. */
   private int pos;
+
   /** Bytes of the buffer that hold data. */
   private int lim;
+
   /** Where the newline search resumes (at or after pos). */
   private int searched;
+
   private boolean skipping;
   private long skipStartOffset;
 
@@ -127,37 +134,51 @@ final class LineReader {
     return -1;
   }
 
-  /** @return file offset of the current line's first byte */
+  /**
+   * @return file offset of the current line's first byte
+   */
   long lineOffset() {
     return lineOffset;
   }
 
-  /** @return file offset just after the current line's newline */
+  /**
+   * @return file offset just after the current line's newline
+   */
   long nextOffset() {
     return nextOffset;
   }
 
-  /** @return true when the current line was longer than the maximum and is not held */
+  /**
+   * @return true when the current line was longer than the maximum and is not held
+   */
   boolean tooLong() {
     return tooLong;
   }
 
-  /** @return the current line without its newline, decoded as UTF-8 */
+  /**
+   * @return the current line without its newline, decoded as UTF-8
+   */
   String lineString() {
     return new String(buf, lineStart, lineEnd - lineStart, StandardCharsets.UTF_8);
   }
 
-  /** @return length of the current line without its newline (0 when too long) */
+  /**
+   * @return length of the current line without its newline (0 when too long)
+   */
   int lineLength() {
     return lineEnd - lineStart;
   }
 
-  /** @return after {@link #next()} returned false: offset of the bytes after the last newline */
+  /**
+   * @return after {@link #next()} returned false: offset of the bytes after the last newline
+   */
   long remainderOffset() {
     return skipping ? skipStartOffset : bufStart + pos;
   }
 
-  /** @return after {@link #next()} returned false: whether bytes follow the last newline */
+  /**
+   * @return after {@link #next()} returned false: whether bytes follow the last newline
+   */
   boolean hasRemainder() {
     return skipping || bufStart + lim > bufStart + pos;
   }

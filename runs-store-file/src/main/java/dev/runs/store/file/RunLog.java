@@ -28,9 +28,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +42,9 @@ import org.slf4j.LoggerFactory;
  * lazily an index of idempotency keys.
  *
  * <p><b>Locks.</b> {@link #writeLock} (this process) and the run's {@code run.lock} (all processes)
- * are held by whoever changes the file: a commit, and the recovery that cuts a torn tail. The
- * state fields are guarded by {@code this}, held only briefly. Readers never take the file lock
- * except for the first touch of a run in this process (recovery) or to confirm suspected damage.
+ * are held by whoever changes the file: a commit, and the recovery that cuts a torn tail. The state
+ * fields are guarded by {@code this}, held only briefly. Readers never take the file lock except
+ * for the first touch of a run in this process (recovery) or to confirm suspected damage.
  *
  * <p><b>Visibility.</b> {@link #length} only ever covers whole, validated lines that are durable as
  * far as this process knows: a commit's bytes count once forced. While a commit of this process
@@ -52,7 +54,10 @@ import org.slf4j.LoggerFactory;
 final class RunLog {
   private static final Logger log = LoggerFactory.getLogger(RunLog.class);
 
-  /** An offset is kept for line 1 and every this-many lines after, so a read skips at most this many. */
+  /**
+   * An offset is kept for line 1 and every this-many lines after, so a read skips at most this
+   * many.
+   */
   static final int MARK_EVERY = 256;
 
   final RunId id;
@@ -70,20 +75,24 @@ final class RunLog {
   private boolean loaded;
   private long length;
   private long lastSequence;
-  private RunStatus status;
-  private Instant updatedAt;
+  private @Nullable RunStatus status;
+  private @Nullable Instant updatedAt;
   private long[] marks = new long[4];
   private int markCount;
-  private Map<String, Long> keys;
+  private @Nullable Map<String, Long> keys;
   private boolean writing;
   private long writeEpoch;
   private long externalHead;
   private long reportedExternal;
 
   // ---- guarded by writeLock
-  private FileChannel writer;
-  /** Set when a force (or the undo of a failed write) failed: the log refuses appends until reopened. */
-  private volatile StoreIoException failed;
+  private @Nullable FileChannel writer;
+
+  /**
+   * Set when a force (or the undo of a failed write) failed: the log refuses appends until
+   * reopened.
+   */
+  private volatile @Nullable StoreIoException failed;
 
   RunLog(RunId id, RunRecord record, Path dir, DurableFs fs) {
     this.id = id;
@@ -103,14 +112,26 @@ final class RunLog {
   }
 
   synchronized Head snapshot() {
-    return new Head(length, lastSequence, status, updatedAt);
+    return head();
+  }
+
+  /** The head as loaded; a loaded log always has a status and a time (its run.created). */
+  private Head head() {
+    RunStatus s = status;
+    Instant t = updatedAt;
+    if (s == null || t == null) {
+      throw new IllegalStateException("run " + id + ": the event log is not loaded");
+    }
+    return new Head(length, lastSequence, s, t);
   }
 
   synchronized boolean isLoaded() {
     return loaded;
   }
 
-  /** @return whether a failed force froze this log */
+  /**
+   * @return whether a failed force froze this log
+   */
   boolean isFailed() {
     return failed != null;
   }
@@ -129,8 +150,8 @@ final class RunLog {
   // ---- loading, recovery and catch-up ---------------------------------------------------------
 
   /**
-   * Brings the view up to date with the file: on first touch, recovery under the locks (a torn
-   * tail is copied aside and cut); later, a lock-free scan of what other processes appended.
+   * Brings the view up to date with the file: on first touch, recovery under the locks (a torn tail
+   * is copied aside and cut); later, a lock-free scan of what other processes appended.
    *
    * @return the head
    */
@@ -169,7 +190,8 @@ final class RunLog {
       scan(s);
       publish(s);
     } catch (StoreCorruptedException suspected) {
-      // maybe a race with another process cutting a torn tail and appending: confirm under the locks
+      // maybe a race with another process cutting a torn tail and appending: confirm under the
+      // locks
       lockedIngest();
     } catch (IOException e) {
       throw new StoreIoException("run " + id + ": reading " + file + " failed: " + e, e);
@@ -199,15 +221,22 @@ final class RunLog {
     try {
       return FileLocks.acquire(lockFile);
     } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": cannot lock " + lockFile + ": " + e
-          + "; check that the directory is writable", e);
+      throw new StoreIoException(
+          "run "
+              + id
+              + ": cannot lock "
+              + lockFile
+              + ": "
+              + e
+              + "; check that the directory is writable",
+          e);
     }
   }
 
   /**
-   * With both locks held nobody writes the file, so whatever follows the last whole event is a
-   * torn write of a process that died: it is copied aside and cut. Damage followed by intact events
-   * is not a torn write and is reported, never cut.
+   * With both locks held nobody writes the file, so whatever follows the last whole event is a torn
+   * write of a process that died: it is copied aside and cut. Damage followed by intact events is
+   * not a torn write and is reported, never cut.
    */
   private void ingestLocked() {
     if (isLoaded()) {
@@ -228,16 +257,21 @@ final class RunLog {
     for (int attempt = 0; attempt < 100; attempt++) {
       Scan s;
       synchronized (this) {
-        s = loaded
-            ? new Scan(length, lastSequence, status, updatedAt, writeEpoch, keys != null)
-            : new Scan(0, 0, null, null, writeEpoch, false);
+        s =
+            loaded
+                ? new Scan(length, lastSequence, status, updatedAt, writeEpoch, keys != null)
+                : new Scan(0, 0, null, null, writeEpoch, false);
       }
       try {
         scan(s);
         if (s.tornOffset >= 0) {
           if (s.sequence == 0) {
-            throw corrupt(1, 0, "the file does not begin with an event (" + s.tornReason
-                + "), so it is not an event log; nothing was changed");
+            throw corrupt(
+                1,
+                0,
+                "the file does not begin with an event ("
+                    + s.tornReason
+                    + "), so it is not an event log; nothing was changed");
           }
           cutTail(s);
         }
@@ -245,8 +279,11 @@ final class RunLog {
         throw new StoreIoException("run " + id + ": recovering " + file + " failed: " + e, e);
       }
       if (s.sequence == 0) {
-        throw corrupt(1, 0, "the file is empty, but every run's log begins with run.created;"
-            + " nothing was changed");
+        throw corrupt(
+            1,
+            0,
+            "the file is empty, but every run's log begins with run.created;"
+                + " nothing was changed");
       }
       if (publish(s)) {
         return;
@@ -261,18 +298,24 @@ final class RunLog {
     final long epoch;
     final boolean trackKeys;
     long sequence;
-    RunStatus status;
-    Instant updated;
+    @Nullable RunStatus status;
+    @Nullable Instant updated;
     long end;
     long size;
     long[] newMarks = new long[0];
     int newMarkCount;
-    Map<String, Long> newKeys;
+    @Nullable Map<String, Long> newKeys;
     long tornOffset = -1;
     long tornLine;
-    String tornReason;
+    @Nullable String tornReason;
 
-    Scan(long start, long sequence, RunStatus status, Instant updated, long epoch, boolean trackKeys) {
+    Scan(
+        long start,
+        long sequence,
+        @Nullable RunStatus status,
+        @Nullable Instant updated,
+        long epoch,
+        boolean trackKeys) {
       this.start = start;
       this.end = start;
       this.sequence = sequence;
@@ -291,8 +334,8 @@ final class RunLog {
   }
 
   /**
-   * Reads whole lines from {@code s.start}: each must be the next event of this run, allowed by
-   * the state machine. Stops at the first line that is not an event; if any later line is an event,
+   * Reads whole lines from {@code s.start}: each must be the next event of this run, allowed by the
+   * state machine. Stops at the first line that is not an event; if any later line is an event,
    * that is damage in the middle and throws.
    */
   private void scan(Scan s) throws IOException {
@@ -306,9 +349,15 @@ final class RunLog {
       long size = ch.size();
       s.size = size;
       if (size < s.start) {
-        throw corrupt(s.sequence + 1, s.start, "the file is " + size + " bytes long but " + s.start
-            + " bytes of events were read from it before: it was truncated or replaced by something"
-            + " other than this store");
+        throw corrupt(
+            s.sequence + 1,
+            s.start,
+            "the file is "
+                + size
+                + " bytes long but "
+                + s.start
+                + " bytes of events were read from it before: it was truncated or replaced by"
+                + " something other than this store");
       }
       LineReader r = new LineReader(ch, s.start, size);
       while (r.next()) {
@@ -322,24 +371,46 @@ final class RunLog {
           s.tornReason = why[0];
           while (r.next()) {
             if (tryDecode(r, new String[1]) != null) {
-              throw corrupt(line, offset, why[0] + "; intact events follow at byte offset "
-                  + r.lineOffset() + ", so this is damage in the middle of the log, not a torn"
-                  + " write. Nothing was changed: restore the file from a backup, or move the"
-                  + " damaged line out by hand");
+              throw corrupt(
+                  line,
+                  offset,
+                  why[0]
+                      + "; intact events follow at byte offset "
+                      + r.lineOffset()
+                      + ", so this is damage in the middle of the log, not a torn"
+                      + " write. Nothing was changed: restore the file from a backup, or move the"
+                      + " damaged line out by hand");
             }
           }
           return;
         }
         if (!e.runId().equals(id) || e.sequence() != line) {
-          throw corrupt(line, offset, "holds sequence " + e.sequence() + " of run " + e.runId()
-              + " where sequence " + line + " of run " + id + " belongs (a gap, a duplicate or"
-              + " a foreign line); nothing was changed");
+          throw corrupt(
+              line,
+              offset,
+              "holds sequence "
+                  + e.sequence()
+                  + " of run "
+                  + e.runId()
+                  + " where sequence "
+                  + line
+                  + " of run "
+                  + id
+                  + " belongs (a gap, a duplicate or"
+                  + " a foreign line); nothing was changed");
         }
         RunStatus next = fold(s.status, e.type());
         if (next == null) {
-          throw corrupt(line, offset, "event type " + e.type() + " is not allowed in status "
-              + (s.status == null ? "(none: the first event must be run.created)" : s.status.wireName())
-              + "; nothing was changed");
+          throw corrupt(
+              line,
+              offset,
+              "event type "
+                  + e.type()
+                  + " is not allowed in status "
+                  + (s.status == null
+                      ? "(none: the first event must be run.created)"
+                      : s.status.wireName())
+                  + "; nothing was changed");
         }
         if ((line - 1) % MARK_EVERY == 0) {
           s.mark(offset);
@@ -363,7 +434,7 @@ final class RunLog {
     }
   }
 
-  private static RunEvent tryDecode(LineReader r, String[] why) {
+  private static @Nullable RunEvent tryDecode(LineReader r, String[] why) {
     if (r.tooLong()) {
       why[0] = "the line is longer than " + LineReader.MAX_LINE + " bytes";
       return null;
@@ -376,7 +447,7 @@ final class RunLog {
     }
   }
 
-  static RunStatus fold(RunStatus current, EventType type) {
+  static @Nullable RunStatus fold(@Nullable RunStatus current, EventType type) {
     if (current == null) {
       return RunStateMachine.next(Optional.empty(), type).orElse(null);
     }
@@ -390,7 +461,8 @@ final class RunLog {
   private void cutTail(Scan s) throws IOException {
     long from = s.tornOffset;
     long bytes = s.size - from;
-    try (FileChannel src = fs.openReadWriter(file); FileChannel dst = fs.openAppender(broken)) {
+    try (FileChannel src = fs.openReadWriter(file);
+        FileChannel dst = fs.openAppender(broken)) {
       ByteBuffer buf = ByteBuffer.allocate((int) Math.min(64 * 1024, Math.max(1, bytes)));
       long at = from;
       byte last = '\n';
@@ -418,8 +490,15 @@ final class RunLog {
     fs.forceDirectory(dir);
     s.size = from;
     // the reason can quote bytes of the line, so it stays at debug like any payload detail
-    log.warn("run {} - cut a torn tail off {}: {} bytes from byte offset {} (line {}) were not a whole"
-        + " event; they were appended to {}", id, file, bytes, from, s.tornLine, broken);
+    log.warn(
+        "run {} - cut a torn tail off {}: {} bytes from byte offset {} (line {}) were not a whole"
+            + " event; they were appended to {}",
+        id,
+        file,
+        bytes,
+        from,
+        s.tornLine,
+        broken);
     log.debug("run {} - the torn tail at byte offset {}: {}", id, from, s.tornReason);
   }
 
@@ -458,13 +537,13 @@ final class RunLog {
   }
 
   /**
-   * @return a change to report when events appended by another process were ingested since the
-   *     last call, else null
+   * @return a change to report when events appended by another process were ingested since the last
+   *     call, else null
    */
-  synchronized Head takeExternalChange() {
+  synchronized @Nullable Head takeExternalChange() {
     if (externalHead > reportedExternal) {
       reportedExternal = externalHead;
-      return new Head(length, lastSequence, status, updatedAt);
+      return head();
     }
     return null;
   }
@@ -480,9 +559,18 @@ final class RunLog {
     try {
       StoreIoException frozen = failed;
       if (frozen != null) {
-        batch.fail(new StoreIoException("run " + id + ": the log " + file + " refuses appends since"
-            + " an earlier failure (" + frozen.getMessage() + "); close and reopen the store to"
-            + " recover the log, then append again", frozen));
+        batch.fail(
+            new StoreIoException(
+                "run "
+                    + id
+                    + ": the log "
+                    + file
+                    + " refuses appends since"
+                    + " an earlier failure ("
+                    + frozen.getMessage()
+                    + "); close and reopen the store to"
+                    + " recover the log, then append again",
+                frozen));
         return;
       }
       FileLocks.Held held;
@@ -533,11 +621,23 @@ final class RunLog {
         try {
           w.force(false);
         } catch (IOException e) {
-          StoreIoException f = new StoreIoException("run " + id + ": fsync of " + file + " failed ("
-              + e + ") after writing " + events.size() + " event(s) at byte offset " + at + "; they"
-              + " were not acknowledged and may or may not survive. The kernel may have dropped the"
-              + " written data, so the log refuses further appends: close and reopen the store to"
-              + " recover it, then read the run to see where it ends", e);
+          StoreIoException f =
+              new StoreIoException(
+                  "run "
+                      + id
+                      + ": fsync of "
+                      + file
+                      + " failed ("
+                      + e
+                      + ") after writing "
+                      + events.size()
+                      + " event(s) at byte offset "
+                      + at
+                      + "; they were not acknowledged and may or may not survive. The kernel may"
+                      + " have dropped the written data, so the log refuses further appends: close"
+                      + " and reopen the store to recover it, then read the run to see where it"
+                      + " ends",
+                  e);
           failed = f;
           closeWriter();
           batch.fail(f);
@@ -563,16 +663,37 @@ final class RunLog {
       }
     } catch (IOException undo) {
       e.addSuppressed(undo);
-      StoreIoException f = new StoreIoException("run " + id + ": writing " + count + " event(s) to "
-          + file + " failed (" + e + ") and cutting the partial write back failed too (" + undo
-          + "); nothing was acknowledged. The log refuses appends until the store is reopened;"
-          + " recovery then cuts the torn tail", e);
+      StoreIoException f =
+          new StoreIoException(
+              "run "
+                  + id
+                  + ": writing "
+                  + count
+                  + " event(s) to "
+                  + file
+                  + " failed ("
+                  + e
+                  + ") and cutting the partial write back failed too ("
+                  + undo
+                  + "); nothing was acknowledged. The log refuses appends until the store is"
+                  + " reopened; recovery then cuts the torn tail",
+              e);
       failed = f;
       return f;
     }
-    return new StoreIoException("run " + id + ": writing " + count + " event(s) to " + file
-        + " failed (" + e + "); nothing was acknowledged and the log still ends at sequence "
-        + lastSeq + ". Free disk space or fix the device, then append again", e);
+    return new StoreIoException(
+        "run "
+            + id
+            + ": writing "
+            + count
+            + " event(s) to "
+            + file
+            + " failed ("
+            + e
+            + "); nothing was acknowledged and the log still ends at sequence "
+            + lastSeq
+            + ". Free disk space or fix the device, then append again",
+        e);
   }
 
   private FileChannel writer() throws IOException {
@@ -595,14 +716,17 @@ final class RunLog {
     }
   }
 
-  /** @return whether this log holds an open write channel (for the engine's bound on open files) */
+  /**
+   * @return whether this log holds an open write channel (for the engine's bound on open files)
+   */
   boolean hasWriter() {
     return writer != null;
   }
 
   private synchronized void appended(long at, Encoded enc, List<RunEvent> events, RunHead after) {
     if (at != length) {
-      throw new IllegalStateException("run " + id + ": wrote at " + at + " but the log view ends at " + length);
+      throw new IllegalStateException(
+          "run " + id + ": wrote at " + at + " but the log view ends at " + length);
     }
     for (int i = 0; i < events.size(); i++) {
       RunEvent e = events.get(i);
@@ -699,7 +823,8 @@ final class RunLog {
       }
       return out;
     } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": reading idempotency keys from " + file + " failed: " + e, e);
+      throw new StoreIoException(
+          "run " + id + ": reading idempotency keys from " + file + " failed: " + e, e);
     }
   }
 
@@ -723,12 +848,26 @@ final class RunLog {
     String[] why = new String[1];
     RunEvent e = tryDecode(r, why);
     if (e == null) {
-      throw corrupt(line, r.lineOffset(), why[0] + "; the line was an intact event when this"
-          + " process read it before, so the file was changed by something other than this store");
+      throw corrupt(
+          line,
+          r.lineOffset(),
+          why[0]
+              + "; the line was an intact event when this process read it before, so the file was"
+              + " changed by something other than this store");
     }
     if (e.sequence() != line || !e.runId().equals(id)) {
-      throw corrupt(line, r.lineOffset(), "holds sequence " + e.sequence() + " of run " + e.runId()
-          + " where sequence " + line + " of run " + id + " was read before");
+      throw corrupt(
+          line,
+          r.lineOffset(),
+          "holds sequence "
+              + e.sequence()
+              + " of run "
+              + e.runId()
+              + " where sequence "
+              + line
+              + " of run "
+              + id
+              + " was read before");
     }
     return e;
   }
@@ -769,7 +908,7 @@ final class RunLog {
     private final long last;
     private long line;
     private final long first;
-    private RunEvent next;
+    private @Nullable RunEvent next;
     private boolean closed;
 
     Stream(FileChannel channel, long from, long firstLine, long first, Head head) {
@@ -793,8 +932,13 @@ final class RunLog {
         while (true) {
           if (!reader.next()) {
             close();
-            throw corrupt(line + 1, reader.remainderOffset(), "the log ended before sequence "
-                + last + " that was read from it before; it was truncated by something other than this store");
+            throw corrupt(
+                line + 1,
+                reader.remainderOffset(),
+                "the log ended before sequence "
+                    + last
+                    + " that was read from it before; it was truncated by something other than this"
+                    + " store");
           }
           line++;
           if (line < first) {
@@ -817,7 +961,7 @@ final class RunLog {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      RunEvent e = next;
+      RunEvent e = Objects.requireNonNull(next, "hasNext() read the next event");
       next = null;
       return e;
     }
@@ -838,12 +982,19 @@ final class RunLog {
   // ---- errors -----------------------------------------------------------------------------------
 
   StoreCorruptedException corrupt(long line, long offset, String what) {
-    return new StoreCorruptedException("run " + id + ": " + file + " line " + line + " (byte offset "
-        + offset + "): " + what);
+    return new StoreCorruptedException(
+        "run " + id + ": " + file + " line " + line + " (byte offset " + offset + "): " + what);
   }
 
   private StoreCorruptedException missingLog(IOException e) {
-    return new StoreCorruptedException("run " + id + ": " + file + " is missing but " + Layout.RUN_JSON
-        + " exists; every run's log begins with run.created. Restore the file from a backup", e);
+    return new StoreCorruptedException(
+        "run "
+            + id
+            + ": "
+            + file
+            + " is missing but "
+            + Layout.RUN_JSON
+            + " exists; every run's log begins with run.created. Restore the file from a backup",
+        e);
   }
 }

@@ -38,7 +38,8 @@ import java.util.stream.Stream;
  * failed write removes its attempt directory.
  */
 final class StageStore {
-  private static final Pattern STAGE_DIR = Pattern.compile("([0-9]{2,9})-([a-z0-9][a-z0-9._-]{0,63})");
+  private static final Pattern STAGE_DIR =
+      Pattern.compile("([0-9]{2,9})-([a-z0-9][a-z0-9._-]{0,63})");
   private static final Pattern ATTEMPT_DIR = Pattern.compile("attempt-([1-9][0-9]{0,8})");
 
   private final DurableFs fs;
@@ -47,7 +48,8 @@ final class StageStore {
     this.fs = fs;
   }
 
-  private record Claim(int position, int attempt, Path stageDir, Path attemptDir, boolean newStageDir) {}
+  private record Claim(
+      int position, int attempt, Path stageDir, Path attemptDir, boolean newStageDir) {}
 
   private record StageDir(int position, String key, Path path) {}
 
@@ -58,19 +60,33 @@ final class StageStore {
       StageManifest m = StageManifest.compute(run.id, write, c.position(), c.attempt(), now);
       for (StageWrite.StageFile f : write.files()) {
         Path target = Layout.resolveRelative(c.attemptDir(), f.path());
-        fs.createDirectories(c.attemptDir(), target.getParent());
+        fs.createDirectories(c.attemptDir(), DurableFs.parentOf(target));
         fs.writeAtomically(target, f.content(), false);
       }
-      fs.writeAtomically(c.attemptDir().resolve(Layout.MANIFEST),
-          m.toJson().getBytes(StandardCharsets.UTF_8), false);
+      fs.writeAtomically(
+          c.attemptDir().resolve(Layout.MANIFEST),
+          m.toJson().getBytes(StandardCharsets.UTF_8),
+          false);
       return m;
     } catch (IOException | RuntimeException e) {
       String cleanup = undo(stages, c, e);
       if (e instanceof ValidationException v) {
         throw v;
       }
-      throw new StoreIoException("run " + run.id + ": writing stage '" + write.stageKey() + "' attempt "
-          + c.attempt() + " to " + c.attemptDir() + " failed (" + e + ")" + cleanup, e);
+      throw new StoreIoException(
+          "run "
+              + run.id
+              + ": writing stage '"
+              + write.stageKey()
+              + "' attempt "
+              + c.attempt()
+              + " to "
+              + c.attemptDir()
+              + " failed ("
+              + e
+              + ")"
+              + cleanup,
+          e);
     }
   }
 
@@ -89,11 +105,15 @@ final class StageStore {
         slots.addStage(d.key(), d.position());
       }
       int position = slots.position();
-      Path stageDir = dirs.stream()
-          .filter(d -> d.key().equals(write.stageKey()) && d.position() == position)
-          .map(StageDir::path).findFirst()
-          .orElseGet(() -> Layout.resolveRelative(stages,
-              StageManifest.directoryName(position, write.stageKey())));
+      Path stageDir =
+          dirs.stream()
+              .filter(d -> d.key().equals(write.stageKey()) && d.position() == position)
+              .map(StageDir::path)
+              .findFirst()
+              .orElseGet(
+                  () ->
+                      Layout.resolveRelative(
+                          stages, StageManifest.directoryName(position, write.stageKey())));
       boolean newStageDir = fs.createDirectories(stages, stageDir);
       for (int a : attempts(stageDir)) {
         slots.add(write.stageKey(), position, a);
@@ -108,8 +128,17 @@ final class StageStore {
       fs.forceDirectory(stageDir);
       return new Claim(position, attempt, stageDir, attemptDir, newStageDir);
     } catch (IOException e) {
-      throw new StoreIoException("run " + run.id + ": preparing stage '" + write.stageKey() + "' under "
-          + stages + " failed: " + e + "; nothing was written", e);
+      throw new StoreIoException(
+          "run "
+              + run.id
+              + ": preparing stage '"
+              + write.stageKey()
+              + "' under "
+              + stages
+              + " failed: "
+              + e
+              + "; nothing was written",
+          e);
     } finally {
       held.close();
     }
@@ -131,7 +160,10 @@ final class StageStore {
       return "; the attempt directory was removed, nothing of it remains";
     } catch (IOException | RuntimeException cleanup) {
       e.addSuppressed(cleanup);
-      return "; removing the partial attempt also failed (" + cleanup + "): delete " + c.attemptDir()
+      return "; removing the partial attempt also failed ("
+          + cleanup
+          + "): delete "
+          + c.attemptDir()
           + " by hand";
     }
   }
@@ -184,9 +216,11 @@ final class StageStore {
         }
       }
     } catch (IOException e) {
-      throw new StoreIoException("run " + run.id + ": listing stages under " + stages + " failed: " + e, e);
+      throw new StoreIoException(
+          "run " + run.id + ": listing stages under " + stages + " failed: " + e, e);
     }
-    out.sort(Comparator.comparingInt(StageManifest::position).thenComparingInt(StageManifest::attempt));
+    out.sort(
+        Comparator.comparingInt(StageManifest::position).thenComparingInt(StageManifest::attempt));
     return out;
   }
 
@@ -195,21 +229,45 @@ final class StageStore {
     StageManifest m;
     try {
       m = StageManifest.fromJson(Files.readString(manifest, StandardCharsets.UTF_8));
-    } catch (ValidationException | IllegalArgumentException | java.nio.charset.CharacterCodingException e) {
-      throw new StoreCorruptedException(manifest + " is not a valid stage manifest: " + e.getMessage()
-          + "; run verifyStage for details or restore the file", e);
+    } catch (ValidationException
+        | IllegalArgumentException
+        | java.nio.charset.CharacterCodingException e) {
+      throw new StoreCorruptedException(
+          manifest
+              + " is not a valid stage manifest: "
+              + e.getMessage()
+              + "; run verifyStage for details or restore the file",
+          e);
     }
-    if (!m.runId().equals(runId) || !m.stageKey().equals(d.key()) || m.position() != d.position()
+    if (!m.runId().equals(runId)
+        || !m.stageKey().equals(d.key())
+        || m.position() != d.position()
         || m.attempt() != attempt) {
-      throw new StoreCorruptedException(manifest + " describes run " + m.runId() + " stage '"
-          + m.stageKey() + "' position " + m.position() + " attempt " + m.attempt()
-          + " but lies in the directory of run " + runId + " stage '" + d.key() + "' position "
-          + d.position() + " attempt " + attempt);
+      throw new StoreCorruptedException(
+          manifest
+              + " describes run "
+              + m.runId()
+              + " stage '"
+              + m.stageKey()
+              + "' position "
+              + m.position()
+              + " attempt "
+              + m.attempt()
+              + " but lies in the directory of run "
+              + runId
+              + " stage '"
+              + d.key()
+              + "' position "
+              + d.position()
+              + " attempt "
+              + attempt);
     }
     return m;
   }
 
-  /** @return the attempt directory, whether or not it has a manifest */
+  /**
+   * @return the attempt directory, whether or not it has a manifest
+   */
   private static Path attemptDir(RunLog run, String stageKey, int attempt) throws IOException {
     if (attempt < 1) {
       throw StageIntegrity.noSuchAttempt(run.id, stageKey, attempt);
@@ -226,7 +284,7 @@ final class StageStore {
   }
 
   private static StageDir stageDirOf(Path attemptDir) {
-    Path p = attemptDir.getParent();
+    Path p = DurableFs.parentOf(attemptDir);
     Matcher m = STAGE_DIR.matcher(p.getFileName().toString());
     if (!m.matches()) {
       throw new IllegalStateException(p + " is not a stage directory");
@@ -234,28 +292,39 @@ final class StageStore {
     return new StageDir(Integer.parseInt(m.group(1)), m.group(2), p);
   }
 
-  private static int attemptOf(Path attemptDir) {
-    Matcher m = ATTEMPT_DIR.matcher(attemptDir.getFileName().toString());
-    if (!m.matches()) {
-      throw new IllegalStateException(attemptDir + " is not an attempt directory");
-    }
-    return Integer.parseInt(m.group(1));
-  }
-
   byte[] readFile(RunLog run, String stageKey, int attempt, String path) {
     try {
       Path dir = attemptDir(run, stageKey, attempt);
       Path manifestFile = dir.resolve(Layout.MANIFEST);
       if (!Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
-        throw new ValidationException("stage", "run " + run.id + " stage '" + stageKey + "' attempt "
-            + attempt + " is incomplete (no " + Layout.MANIFEST + "): it was being written when a"
-            + " process stopped");
+        throw new ValidationException(
+            "stage",
+            "run "
+                + run.id
+                + " stage '"
+                + stageKey
+                + "' attempt "
+                + attempt
+                + " is incomplete (no "
+                + Layout.MANIFEST
+                + "): it was being written when a"
+                + " process stopped");
       }
       StageManifest m = readManifest(run.id, stageDirOf(dir), attempt, manifestFile);
       return StageIntegrity.read(m, path, dir.toString(), p -> open(dir, p));
     } catch (IOException e) {
-      throw new StoreIoException("run " + run.id + ": reading stage '" + stageKey + "' attempt " + attempt
-          + " file " + path + " failed: " + e, e);
+      throw new StoreIoException(
+          "run "
+              + run.id
+              + ": reading stage '"
+              + stageKey
+              + "' attempt "
+              + attempt
+              + " file "
+              + path
+              + " failed: "
+              + e,
+          e);
     }
   }
 
@@ -265,13 +334,14 @@ final class StageStore {
       Path manifestFile = dir.resolve(Layout.MANIFEST);
       StageManifest m;
       if (!Files.isRegularFile(manifestFile, LinkOption.NOFOLLOW_LINKS)) {
-        return StageIntegrity.unreadableManifest(run.id, stageKey, attempt,
-            "missing: the attempt is incomplete");
+        return StageIntegrity.unreadableManifest(
+            run.id, stageKey, attempt, "missing: the attempt is incomplete");
       }
       try {
         m = readManifest(run.id, stageDirOf(dir), attempt, manifestFile);
       } catch (StoreCorruptedException e) {
-        return StageIntegrity.unreadableManifest(run.id, stageKey, attempt, e.getMessage());
+        return StageIntegrity.unreadableManifest(
+            run.id, stageKey, attempt, String.valueOf(e.getMessage()));
       }
       List<String> stored = new ArrayList<>();
       try (Stream<Path> files = Files.walk(dir)) {
@@ -283,12 +353,22 @@ final class StageStore {
       }
       return StageIntegrity.verify(m, stored, dir.toString(), p -> open(dir, p));
     } catch (IOException e) {
-      throw new StoreIoException("run " + run.id + ": verifying stage '" + stageKey + "' attempt " + attempt
-          + " failed: " + e, e);
+      throw new StoreIoException(
+          "run "
+              + run.id
+              + ": verifying stage '"
+              + stageKey
+              + "' attempt "
+              + attempt
+              + " failed: "
+              + e,
+          e);
     }
   }
 
-  /** @return the stored file as a stream, or empty when no regular file lies at the path */
+  /**
+   * @return the stored file as a stream, or empty when no regular file lies at the path
+   */
   private static Optional<InputStream> open(Path attemptDir, String path) throws IOException {
     Path target = Layout.resolveRelative(attemptDir, path);
     BasicFileAttributes a = DurableFs.attributesOrNull(target);

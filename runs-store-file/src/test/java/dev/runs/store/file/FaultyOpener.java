@@ -15,18 +15,24 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * Opens real channels, wrapped so that writes, forces or truncations of chosen files fail on
- * demand the way a full disk or a failing device makes them fail.
+ * Opens real channels, wrapped so that writes, forces or truncations of chosen files fail on demand
+ * the way a full disk or a failing device makes them fail.
  */
 final class FaultyOpener implements ChannelOpener {
   /** Paths whose channels fail; others pass through. */
   volatile Predicate<Path> target = p -> true;
-  /** Bytes a write may still put down before it fails with "No space left on device"; -1: no limit. */
+
+  /**
+   * Bytes a write may still put down before it fails with "No space left on device"; -1: no limit.
+   */
   volatile long writeBudget = -1;
+
   volatile boolean failForce;
   volatile boolean failTruncate;
+
   /** Fails the n-th new file (CREATE_NEW) opened from now, counting from 1; 0: never. */
   volatile int failNthNewFile;
+
   final AtomicInteger newFiles = new AtomicInteger();
   final AtomicInteger forces = new AtomicInteger();
 
@@ -46,7 +52,8 @@ final class FaultyOpener implements ChannelOpener {
       return real;
     }
     boolean doomed = false;
-    if (options.contains(StandardOpenOption.CREATE_NEW) && failNthNewFile > 0
+    if (options.contains(StandardOpenOption.CREATE_NEW)
+        && failNthNewFile > 0
         && newFiles.incrementAndGet() == failNthNewFile) {
       doomed = true;
     }
@@ -83,7 +90,10 @@ final class FaultyOpener implements ChannelOpener {
     }
 
     private int written(ByteBuffer src, ByteBuffer part, int n) {
-      if (part != src) {
+      @SuppressWarnings(
+          "ReferenceEquality") // part is src or a slice of it: identity is the question
+      boolean sliced = part != src;
+      if (sliced) {
         src.position(src.position() + n);
         writeBudget = 0;
       }
@@ -161,12 +171,14 @@ final class FaultyOpener implements ChannelOpener {
     }
 
     @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+    public long transferTo(long position, long count, WritableByteChannel target)
+        throws IOException {
       return d.transferTo(position, count, target);
     }
 
     @Override
-    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+    public long transferFrom(ReadableByteChannel src, long position, long count)
+        throws IOException {
       throw new IOException("not supported by the test channel");
     }
 

@@ -49,8 +49,16 @@ final class FileCrashIT {
     Path dir = tmp.resolve("store");
     RunId id;
     try (RunStore store = RunStores.open("file:" + dir)) {
-      id = store.create(RunRecord.builder(WorkflowRef.of("crash", "1"), ConfigSnapshot.empty(),
-          Trigger.of(TriggerSource.TEST, "crash-main")).build()).record().id();
+      id =
+          store
+              .create(
+                  RunRecord.builder(
+                          WorkflowRef.of("crash", "1"),
+                          ConfigSnapshot.empty(),
+                          Trigger.of(TriggerSource.TEST, "crash-main"))
+                      .build())
+              .record()
+              .id();
       store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
     }
     long seed = System.nanoTime();
@@ -63,24 +71,30 @@ final class FileCrashIT {
     for (int round = 0; round < KILLS; round++) {
       int before = acked.size();
       int wanted = 1 + random.nextInt(400);
-      try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), "crash", dir.toString(),
-          id.value(), "r" + round)) {
+      try (ChildJvm child =
+          FileStoreChild.start(
+              tmp.resolve("logs"), "crash", dir.toString(), id.value(), "r" + round)) {
         child.awaitLine("ready", Duration.ofSeconds(60));
         int start = child.lines().size();
         // kill after `wanted` lines, and only once at least one of them acknowledges an append
-        child.await(ls -> ls.size() - start >= wanted
-            && ls.subList(start, ls.size()).stream().anyMatch(l -> l.startsWith("ack ")), Duration.ofSeconds(120));
+        child.await(
+            ls ->
+                ls.size() - start >= wanted
+                    && ls.subList(start, ls.size()).stream().anyMatch(l -> l.startsWith("ack ")),
+            Duration.ofMinutes(2));
         child.kill();
         for (String line : child.lines()) {
-          String[] f = line.split(" ");
+          String[] f = line.split(" ", -1);
           switch (f[0]) {
             case "ack" -> {
               String previous = acked.put(Long.parseLong(f[1]), f[2]);
-              assertThat(previous).as("seed %d: sequence %s acknowledged twice", seed, f[1]).isNull();
+              assertThat(previous)
+                  .as("seed %d: sequence %s acknowledged twice", seed, f[1])
+                  .isNull();
             }
             case "stage" -> stages.add(f[1] + "#" + f[2]);
             case "run" -> runs.add(RunId.of(f[1]));
-            default -> { }
+            default -> {}
           }
         }
       }
@@ -91,13 +105,17 @@ final class FileCrashIT {
           events = s.stream().toList();
         }
         for (int i = 0; i < events.size(); i++) {
-          assertThat(events.get(i).sequence()).as("seed %d round %d: gapless", seed, round).isEqualTo(i + 1);
+          assertThat(events.get(i).sequence())
+              .as("seed %d round %d: gapless", seed, round)
+              .isEqualTo(i + 1);
         }
         for (Map.Entry<Long, String> a : acked.entrySet()) {
-          assertThat(a.getKey()).as("seed %d round %d: acknowledged sequence present", seed, round)
+          assertThat(a.getKey())
+              .as("seed %d round %d: acknowledged sequence present", seed, round)
               .isLessThanOrEqualTo(events.size());
           assertThat(events.get((int) (a.getKey() - 1)).payload().text("text"))
-              .as("seed %d round %d: event at sequence %d", seed, round, a.getKey()).contains(a.getValue());
+              .as("seed %d round %d: event at sequence %d", seed, round, a.getKey())
+              .contains(a.getValue());
         }
         assertThat(store.entry(id).orElseThrow().lastSequence()).isEqualTo(events.size());
         assertThat(store.entry(id).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
@@ -105,11 +123,16 @@ final class FileCrashIT {
         for (StageManifest m : store.stages(id)) {
           stored.add(m.stageKey() + "#" + m.attempt());
           assertThat(store.verifyStage(id, m.stageKey(), m.attempt()).ok())
-              .as("seed %d: stage %s#%d verifies", seed, m.stageKey(), m.attempt()).isTrue();
+              .as("seed %d: stage %s#%d verifies", seed, m.stageKey(), m.attempt())
+              .isTrue();
         }
         assertThat(stored).as("seed %d: acknowledged stages", seed).containsAll(stages);
-        List<RunEntry> listed = store.list(RunQuery.builder().namespace("crash").limit(1000).build()).runs();
-        assertThat(listed).extracting(RunEntry::id).as("seed %d: acknowledged runs", seed).containsAll(runs);
+        List<RunEntry> listed =
+            store.list(RunQuery.builder().namespace("crash").limit(1000).build()).runs();
+        assertThat(listed)
+            .extracting(RunEntry::id)
+            .as("seed %d: acknowledged runs", seed)
+            .containsAll(runs);
         for (RunEntry e : listed) {
           assertThat(e.lastSequence()).isGreaterThanOrEqualTo(1);
         }
@@ -120,7 +143,9 @@ final class FileCrashIT {
       }
       assertThat(acked.size()).as("round %d acknowledged something", round).isGreaterThan(before);
     }
-    System.out.printf("FileCrashIT: seed %d, %d kills, %d acknowledged events, %d stages, %d runs, %d torn tails cut%n",
+    System.out.printf(
+        "FileCrashIT: seed %d, %d kills, %d acknowledged events, %d stages, %d runs, %d torn tails"
+            + " cut%n",
         seed, KILLS, acked.size(), stages.size(), runs.size(), cuts);
   }
 }

@@ -83,7 +83,8 @@ final class FileRunStoreTest {
     }
   }
 
-  // ---- helpers -----------------------------------------------------------------------------------
+  // ---- helpers
+  // -----------------------------------------------------------------------------------
 
   RunStore open() {
     return open(root, ChannelOpener.DEFAULT);
@@ -97,12 +98,15 @@ final class FileRunStoreTest {
   }
 
   static RunRecord.Builder record() {
-    return RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
+    return RunRecord.builder(
+        WorkflowRef.of("w", "1"),
+        ConfigSnapshot.empty(),
         Trigger.of(TriggerSource.TEST, "t-" + UUID.randomUUID()));
   }
 
   static EventDraft line(int n) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "line " + n)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", "line " + n)));
   }
 
   static RunId startedRun(RunStore store, String namespace, int lines) {
@@ -169,7 +173,8 @@ final class FileRunStoreTest {
     return starts.stream().mapToLong(Long::longValue).toArray();
   }
 
-  // ---- URIs and opening ----------------------------------------------------------------------------
+  // ---- URIs and opening
+  // ----------------------------------------------------------------------------
 
   @Nested
   @DisplayName("URIs and opening")
@@ -182,7 +187,12 @@ final class FileRunStoreTest {
       try (RunStore a = RunStores.open("file:" + root)) {
         id = startedRun(a, "acme", 1);
       }
-      for (String uri : List.of("file:" + rel, "file:./" + rel, "file://" + root, "file:" + root + "?durability=none&poll_ms=0")) {
+      for (String uri :
+          List.of(
+              "file:" + rel,
+              "file:./" + rel,
+              "file://" + root,
+              "file:" + root + "?durability=none&poll_ms=0")) {
         try (RunStore s = RunStores.open(uri)) {
           assertThat(s.entry(id)).as(uri).map(RunEntry::lastSequence).contains(3L);
           assertThat(s.location()).isEqualTo(uri);
@@ -196,15 +206,21 @@ final class FileRunStoreTest {
     void open_badParameters_refused() {
       assertThatThrownBy(() -> RunStores.open("file:" + root + "?fsync=1"))
           .isInstanceOf(StoreConfigurationException.class)
-          .hasMessageContaining("unknown parameter 'fsync'").hasMessageContaining("durability");
+          .hasMessageContaining("unknown parameter 'fsync'")
+          .hasMessageContaining("durability");
       assertThatThrownBy(() -> RunStores.open("file:" + root + "?durability=sometimes"))
-          .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("durability=sometimes");
+          .isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("durability=sometimes");
       assertThatThrownBy(() -> RunStores.open("file:" + root + "?poll_ms=-1"))
-          .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("poll_ms");
+          .isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("poll_ms");
       assertThatThrownBy(() -> RunStores.open("file://host/x"))
-          .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("host");
-      assertThatThrownBy(() -> new FileRunStoreProvider().open(StoreLocation.parse("sqlite:" + root)))
-          .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("file:");
+          .isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("host");
+      assertThatThrownBy(
+              () -> new FileRunStoreProvider().open(StoreLocation.parse("sqlite:" + root)))
+          .isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("file:");
       assertThat(root).doesNotExist();
     }
 
@@ -215,12 +231,14 @@ final class FileRunStoreTest {
       Files.writeString(root.resolve("notes.txt"), "mine");
       assertThatThrownBy(() -> RunStores.open("file:" + root))
           .isInstanceOf(StoreConfigurationException.class)
-          .hasMessageContaining("not empty").hasMessageContaining("notes.txt");
+          .hasMessageContaining("not empty")
+          .hasMessageContaining("notes.txt");
       assertThat(files(root)).containsExactly(root.resolve("notes.txt"));
       Path file = tmp.resolve("plain-file");
       Files.writeString(file, "x");
       assertThatThrownBy(() -> RunStores.open("file:" + file))
-          .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("not a directory");
+          .isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("not a directory");
     }
 
     @Test
@@ -229,7 +247,8 @@ final class FileRunStoreTest {
       open().close();
       Files.writeString(root.resolve("store.json"), "{\"schema\":\"runs.file-store/2\"}\n");
       assertThatThrownBy(() -> RunStores.open("file:" + root))
-          .isInstanceOf(StoreConfigurationException.class).hasMessageContaining("runs.file-store/2");
+          .isInstanceOf(StoreConfigurationException.class)
+          .hasMessageContaining("runs.file-store/2");
     }
   }
 
@@ -244,26 +263,38 @@ final class FileRunStoreTest {
       RunStore store = open();
       RunRecord r = store.create(record().namespace("acme/etl").build()).record();
       store.append(r.id(), List.of(EventDraft.of(EventTypes.RUN_STARTED), line(1), line(2)));
-      StageManifest manifest = store.writeStage(r.id(), StageWrite.of("fetch")
-          .withInput(Payload.of(Map.of("url", "u")))
-          .withOutput(Payload.of(Map.of("rows", 1)))
-          .withArtifact(StageArtifact.of("report.html", "report", "<h1/>".getBytes(StandardCharsets.UTF_8)))
-          .withArtifact(StageArtifact.of("plots/loss.png", "image", new byte[] {1, 2, 3})));
+      StageManifest manifest =
+          store.writeStage(
+              r.id(),
+              StageWrite.of("fetch")
+                  .withInput(Payload.of(Map.of("url", "u")))
+                  .withOutput(Payload.of(Map.of("rows", 1)))
+                  .withArtifact(
+                      StageArtifact.of(
+                          "report.html", "report", "<h1/>".getBytes(StandardCharsets.UTF_8)))
+                  .withArtifact(StageArtifact.of("plots/loss.png", "image", new byte[] {1, 2, 3})));
       store.acquireLease(r.id(), "host-1", Duration.ofMinutes(1));
       store.saveDocument("recommendations", "rec-1", Payload.of(Map.of("a", 1)));
       store.close();
 
       Path run = root.resolve("runs/acme/etl").resolve(r.id().localId());
       Path attempt = run.resolve("stages/01-fetch/attempt-1");
-      Set<Path> expected = new TreeSet<>(List.of(
-          root.resolve("store.json"), root.resolve("store.lock"),
-          run.resolve("run.json"), run.resolve("events.ndjson"), run.resolve("run.lock"),
-          attempt.resolve("input.json"), attempt.resolve("output.json"),
-          attempt.resolve("artifacts/report.html"), attempt.resolve("artifacts/plots/loss.png"),
-          attempt.resolve("manifest.json"),
-          root.resolve("triggers").resolve(Sha256.hex(r.trigger().triggerId()) + ".json"),
-          root.resolve("leases").resolve(r.id().value().replace('/', '+') + ".json"),
-          root.resolve("documents/recommendations/rec-1.json")));
+      Set<Path> expected =
+          new TreeSet<>(
+              List.of(
+                  root.resolve("store.json"),
+                  root.resolve("store.lock"),
+                  run.resolve("run.json"),
+                  run.resolve("events.ndjson"),
+                  run.resolve("run.lock"),
+                  attempt.resolve("input.json"),
+                  attempt.resolve("output.json"),
+                  attempt.resolve("artifacts/report.html"),
+                  attempt.resolve("artifacts/plots/loss.png"),
+                  attempt.resolve("manifest.json"),
+                  root.resolve("triggers").resolve(Sha256.hex(r.trigger().triggerId()) + ".json"),
+                  root.resolve("leases").resolve(r.id().value().replace('/', '+') + ".json"),
+                  root.resolve("documents/recommendations/rec-1.json")));
       assertThat(new TreeSet<>(files(root))).isEqualTo(expected);
 
       assertThat(RunRecord.fromJson(Files.readString(run.resolve("run.json")))).isEqualTo(r);
@@ -284,10 +315,15 @@ final class FileRunStoreTest {
       assertThat(JSON.readTree(lines[0]).get("type").asText()).isEqualTo("run.created");
       assertThat(JSON.readTree(lines[3]).get("payload").get("text").asText()).isEqualTo("line 2");
       JsonNode manifestJson = JSON.readTree(Files.readString(attempt.resolve("manifest.json")));
-      assertThat(manifestJson.get("files").get(2).get("path").asText()).isEqualTo("artifacts/report.html");
-      JsonNode lease = JSON.readTree(Files.readString(root.resolve("leases").resolve(r.id().value().replace('/', '+') + ".json")));
+      assertThat(manifestJson.get("files").get(2).get("path").asText())
+          .isEqualTo("artifacts/report.html");
+      JsonNode lease =
+          JSON.readTree(
+              Files.readString(
+                  root.resolve("leases").resolve(r.id().value().replace('/', '+') + ".json")));
       assertThat(lease.get("owner").asText()).isEqualTo("host-1");
-      assertThat(Files.readString(root.resolve("documents/recommendations/rec-1.json"))).isEqualTo("{\"a\":1}");
+      assertThat(Files.readString(root.resolve("documents/recommendations/rec-1.json")))
+          .isEqualTo("{\"a\":1}");
     }
 
     @Test
@@ -300,17 +336,23 @@ final class FileRunStoreTest {
         batch.add(line(i));
       }
       store.append(id, batch);
-      for (long after : new long[] {0, 1, 255, 256, 257, 511, 512, 513, 768, 998, 999, 1000, 1001}) {
+      for (long after :
+          new long[] {0, 1, 255, 256, 257, 511, 512, 513, 768, 998, 999, 1000, 1001}) {
         List<RunEvent> page = store.read(id, after, 3);
         long expectedFirst = after + 1;
-        assertThat(page).as("after %d", after).extracting(RunEvent::sequence)
-            .containsExactlyElementsOf(java.util.stream.LongStream.range(expectedFirst, Math.min(expectedFirst + 3, 1001))
-                .boxed().collect(Collectors.toList()));
+        assertThat(page)
+            .as("after %d", after)
+            .extracting(RunEvent::sequence)
+            .containsExactlyElementsOf(
+                java.util.stream.LongStream.range(expectedFirst, Math.min(expectedFirst + 3, 1001))
+                    .boxed()
+                    .collect(Collectors.toList()));
       }
     }
   }
 
-  // ---- path safety -------------------------------------------------------------------------------
+  // ---- path safety
+  // -------------------------------------------------------------------------------
 
   @Nested
   @DisplayName("Path safety")
@@ -321,15 +363,18 @@ final class FileRunStoreTest {
       RunStore store = open();
       store.create(record().id(RunId.of("a/b")).build());
       assertThatThrownBy(() -> store.create(record().id(RunId.of("a/b/c")).build()))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("'a/b/c'")
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("'a/b/c'")
           .hasMessageContaining("inside the directory of run 'a/b'");
       assertThatThrownBy(() -> store.create(record().id(RunId.of("a/b/stages/x")).build()))
           .isInstanceOf(ValidationException.class);
       store.create(record().id(RunId.of("x/y/z")).build());
       assertThatThrownBy(() -> store.create(record().id(RunId.of("x/y")).build()))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("'x/y'")
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("'x/y'")
           .hasMessageContaining("namespace 'x/y'");
-      assertThat(store.list(RunQuery.all()).runs()).extracting(RunEntry::id)
+      assertThat(store.list(RunQuery.all()).runs())
+          .extracting(RunEntry::id)
           .containsExactlyInAnyOrder(RunId.of("a/b"), RunId.of("x/y/z"));
       assertThat(runDir(RunId.of("a/b")).resolve("c")).doesNotExist();
       assertThat(runDir(RunId.of("x/y")).resolve("run.json")).doesNotExist();
@@ -344,41 +389,58 @@ final class FileRunStoreTest {
       RunId id = startedRun(store, "ns", 1);
       List<Path> before = files(tmp);
 
-      List<Runnable> hostile = List.of(
-          () -> RunId.of("../outside/x"), () -> RunId.of("/abs"), () -> RunId.of("a\\b"),
-          () -> RunId.of("a/../../b"), () -> RunId.of("x\u0000y"), () -> RunId.of(""),
-          () -> RunId.of("a".repeat(201)), () -> RunId.of("Upper"),
-          () -> StageWrite.of("../x"), () -> StageWrite.of("a/b"),
-          () -> StageArtifact.of("../../../outside/pwn", "k", new byte[1]),
-          () -> StageArtifact.of("/etc/passwd", "k", new byte[1]),
-          () -> StageArtifact.of("a\\..\\b", "k", new byte[1]),
-          () -> StageArtifact.of("x".repeat(201), "k", new byte[1]),
-          () -> store.readStageFile(id, "fetch", 1, "../../run.json"),
-          () -> store.readStageFile(id, "fetch", 1, "artifacts/../../../outside/x"),
-          () -> store.saveDocument("../outside", "x", Payload.empty()),
-          () -> Layout.resolveRelative(root, "a/../../outside"),
-          () -> Layout.resolveRelative(root, "/outside"),
-          () -> Layout.resolveRelative(root, "a\\b"));
+      List<Runnable> hostile =
+          List.of(
+              () -> RunId.of("../outside/x"),
+              () -> RunId.of("/abs"),
+              () -> RunId.of("a\\b"),
+              () -> RunId.of("a/../../b"),
+              () -> RunId.of("x\u0000y"),
+              () -> RunId.of(""),
+              () -> RunId.of("a".repeat(201)),
+              () -> RunId.of("Upper"),
+              () -> StageWrite.of("../x"),
+              () -> StageWrite.of("a/b"),
+              () -> StageArtifact.of("../../../outside/pwn", "k", new byte[1]),
+              () -> StageArtifact.of("/etc/passwd", "k", new byte[1]),
+              () -> StageArtifact.of("a\\..\\b", "k", new byte[1]),
+              () -> StageArtifact.of("x".repeat(201), "k", new byte[1]),
+              () -> store.readStageFile(id, "fetch", 1, "../../run.json"),
+              () -> store.readStageFile(id, "fetch", 1, "artifacts/../../../outside/x"),
+              () -> store.saveDocument("../outside", "x", Payload.empty()),
+              () -> Layout.resolveRelative(root, "a/../../outside"),
+              () -> Layout.resolveRelative(root, "/outside"),
+              () -> Layout.resolveRelative(root, "a\\b"));
       for (Runnable r : hostile) {
         assertThatThrownBy(r::run).isInstanceOf(ValidationException.class);
       }
       // names that are legal but look dangerous end up as safe files inside the root
-      for (String docId : List.of("../../outside/doc", "/etc/passwd", "..", "A", "with space", "x".repeat(200))) {
+      for (String docId :
+          List.of("../../outside/doc", "/etc/passwd", "..", "A", "with space", "x".repeat(200))) {
         store.saveDocument("docs", docId, Payload.of(Map.of("id", docId)));
         assertThat(store.findDocument("docs", docId).orElseThrow().text("id")).contains(docId);
       }
       for (String triggerId : List.of("../../outside/t", "/etc/passwd", "a\\b")) {
-        store.create(RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-            Trigger.of(TriggerSource.TEST, triggerId)).namespace("ns").build());
+        store.create(
+            RunRecord.builder(
+                    WorkflowRef.of("w", "1"),
+                    ConfigSnapshot.empty(),
+                    Trigger.of(TriggerSource.TEST, triggerId))
+                .namespace("ns")
+                .build());
         assertThat(store.findByTrigger(triggerId)).isPresent();
       }
-      store.writeStage(id, StageWrite.of("fetch").withArtifact(StageArtifact.of("deep/er/x.bin", "k", new byte[] {1})));
+      store.writeStage(
+          id,
+          StageWrite.of("fetch")
+              .withArtifact(StageArtifact.of("deep/er/x.bin", "k", new byte[] {1})));
 
       List<Path> created = new ArrayList<>(files(tmp));
       created.removeAll(before);
       assertThat(created).isNotEmpty().allSatisfy(p -> assertThat(p).startsWith(root));
       assertThat(outside).isEmptyDirectory();
-      List<Path> runDirs = store.list(RunQuery.all()).runs().stream().map(e -> runDir(e.id())).toList();
+      List<Path> runDirs =
+          store.list(RunQuery.all()).runs().stream().map(e -> runDir(e.id())).toList();
       assertThat(runDirs).hasSize(4);
       for (Path p : created) {
         Path rel = root.relativize(p);
@@ -409,15 +471,18 @@ final class FileRunStoreTest {
       Files.createSymbolicLink(log(b), victim);
 
       RunStore again = open();
-      assertThatThrownBy(() -> again.writeStage(a, StageWrite.of("s").withOutput(Payload.of(Map.of("x", 1)))))
-          .isInstanceOf(StoreIoException.class).hasMessageContaining("symbolic link");
+      assertThatThrownBy(
+              () -> again.writeStage(a, StageWrite.of("s").withOutput(Payload.of(Map.of("x", 1)))))
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("symbolic link");
       assertThatThrownBy(() -> again.append(b, line(1))).isInstanceOf(StoreIoException.class);
       assertThat(files(outside)).containsExactly(victim);
       assertThat(Files.readAllBytes(victim)).isEqualTo(logB);
     }
   }
 
-  // ---- crash recovery ------------------------------------------------------------------------------
+  // ---- crash recovery
+  // ------------------------------------------------------------------------------
 
   @Nested
   @DisplayName("Crash recovery")
@@ -439,7 +504,9 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("a last line cut at every byte offset is copied aside and cut; opening again changes nothing")
+    @DisplayName(
+        "a last line cut at every byte offset is copied aside and cut; opening again changes"
+            + " nothing")
     void tornTail_everyOffset_cutOnce() throws Exception {
       prepare(3);
       int events = starts.length - 1;
@@ -448,7 +515,9 @@ final class FileRunStoreTest {
         Files.deleteIfExists(broken());
         Files.write(log(id), Arrays.copyOf(original, (int) cut));
         RunStore store = open();
-        assertThat(store.entry(id).orElseThrow().lastSequence()).as("cut at %d", cut).isEqualTo(events - 1);
+        assertThat(store.entry(id).orElseThrow().lastSequence())
+            .as("cut at %d", cut)
+            .isEqualTo(events - 1);
         store.close();
         assertThat(Files.readAllBytes(log(id))).isEqualTo(Arrays.copyOf(original, (int) lastStart));
         if (cut == lastStart) {
@@ -484,21 +553,26 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("garbage lines after the last event are copied aside and cut; a second cut appends")
+    @DisplayName(
+        "garbage lines after the last event are copied aside and cut; a second cut appends")
     void garbageAppended_cut() throws Exception {
       prepare(2);
       String garbage = "garbage\n{\"not\":\"an event\"}\n\u00ff\u00fe binary";
-      Files.write(log(id), garbage.getBytes(StandardCharsets.ISO_8859_1), StandardOpenOption.APPEND);
+      Files.write(
+          log(id), garbage.getBytes(StandardCharsets.ISO_8859_1), StandardOpenOption.APPEND);
       open().entry(id);
       assertThat(Files.readAllBytes(log(id))).isEqualTo(original);
       Files.write(log(id), "more\n".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
       RunStore again = open();
       assertThat(again.entry(id).orElseThrow().lastSequence()).isEqualTo(starts.length - 1);
-      assertThat(Files.readString(broken(), StandardCharsets.ISO_8859_1)).isEqualTo(garbage + "\nmore\n");
+      assertThat(Files.readString(broken(), StandardCharsets.ISO_8859_1))
+          .isEqualTo(garbage + "\nmore\n");
     }
 
     @Test
-    @DisplayName("a damaged line in the middle is an error naming file, line and byte offset; nothing changes")
+    @DisplayName(
+        "a damaged line in the middle is an error naming file, line and byte offset; nothing"
+            + " changes")
     void corruptMiddleLine_throws_unchanged() throws Exception {
       prepare(4);
       byte[] damaged = original.clone();
@@ -506,9 +580,14 @@ final class FileRunStoreTest {
       damaged[at] = '#';
       Files.write(log(id), damaged);
       RunStore store = open();
-      for (Runnable r : List.<Runnable>of(() -> store.entry(id), () -> all(store, id),
-          () -> store.append(id, line(9)), () -> store.list(RunQuery.all()))) {
-        assertThatThrownBy(r::run).isInstanceOf(StoreCorruptedException.class)
+      for (Runnable r :
+          List.<Runnable>of(
+              () -> store.entry(id),
+              () -> all(store, id),
+              () -> store.append(id, line(9)),
+              () -> store.list(RunQuery.all()))) {
+        assertThatThrownBy(r::run)
+            .isInstanceOf(StoreCorruptedException.class)
             .hasMessageContaining(log(id).toString())
             .hasMessageContaining("line 3 (byte offset " + starts[2] + ")")
             .hasMessageContaining("intact events follow");
@@ -518,43 +597,60 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("a missing, duplicated or foreign line is an error, even at the end; nothing changes")
+    @DisplayName(
+        "a missing, duplicated or foreign line is an error, even at the end; nothing changes")
     void wrongSequences_throw() throws Exception {
       prepare(3);
       byte[] withoutLine2 = new byte[(int) (original.length - (starts[2] - starts[1]))];
       System.arraycopy(original, 0, withoutLine2, 0, (int) starts[1]);
-      System.arraycopy(original, (int) starts[2], withoutLine2, (int) starts[1], (int) (original.length - starts[2]));
+      System.arraycopy(
+          original,
+          (int) starts[2],
+          withoutLine2,
+          (int) starts[1],
+          (int) (original.length - starts[2]));
       Files.write(log(id), withoutLine2);
-      assertThatThrownBy(() -> open().entry(id)).isInstanceOf(StoreCorruptedException.class)
-          .hasMessageContaining("line 2 (byte offset " + starts[1] + ")").hasMessageContaining("gap");
-      byte[] lastAgain = Arrays.copyOfRange(original, (int) starts[starts.length - 2], original.length);
+      assertThatThrownBy(() -> open().entry(id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("line 2 (byte offset " + starts[1] + ")")
+          .hasMessageContaining("gap");
+      byte[] lastAgain =
+          Arrays.copyOfRange(original, (int) starts[starts.length - 2], original.length);
       Files.write(log(id), original);
       Files.write(log(id), lastAgain, StandardOpenOption.APPEND);
-      assertThatThrownBy(() -> open().entry(id)).isInstanceOf(StoreCorruptedException.class)
+      assertThatThrownBy(() -> open().entry(id))
+          .isInstanceOf(StoreCorruptedException.class)
           .hasMessageContaining("line " + starts.length);
       assertThat(Files.size(log(id))).isEqualTo(original.length + lastAgain.length);
     }
 
     @Test
-    @DisplayName("a file that is not NDJSON, or an empty or missing log, is an error; nothing changes")
+    @DisplayName(
+        "a file that is not NDJSON, or an empty or missing log, is an error; nothing changes")
     void notNdjson_throws_unchanged() throws Exception {
       prepare(1);
       String pretty = "[\n  {\"schema\": \"runs.event/1\"},\n  {}\n]\n";
       Files.writeString(log(id), pretty);
-      assertThatThrownBy(() -> open().entry(id)).isInstanceOf(StoreCorruptedException.class)
-          .hasMessageContaining("line 1 (byte offset 0)").hasMessageContaining("not an event log");
+      assertThatThrownBy(() -> open().entry(id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("line 1 (byte offset 0)")
+          .hasMessageContaining("not an event log");
       assertThat(Files.readString(log(id))).isEqualTo(pretty);
       assertThat(broken()).doesNotExist();
       Files.write(log(id), new byte[0]);
-      assertThatThrownBy(() -> open().entry(id)).isInstanceOf(StoreCorruptedException.class)
+      assertThatThrownBy(() -> open().entry(id))
+          .isInstanceOf(StoreCorruptedException.class)
           .hasMessageContaining("empty");
       Files.delete(log(id));
-      assertThatThrownBy(() -> open().entry(id)).isInstanceOf(StoreCorruptedException.class)
+      assertThatThrownBy(() -> open().entry(id))
+          .isInstanceOf(StoreCorruptedException.class)
           .hasMessageContaining("missing");
     }
 
     @Test
-    @DisplayName("a run without run.json does not exist; its id is reusable only if its log has at most run.created")
+    @DisplayName(
+        "a run without run.json does not exist; its id is reusable only if its log has at most"
+            + " run.created")
     void missingRunJson_runUnknown() throws Exception {
       prepare(2);
       Files.delete(runDir(id).resolve("run.json"));
@@ -564,7 +660,8 @@ final class FileRunStoreTest {
       assertThatThrownBy(() -> store.read(id, 0)).isInstanceOf(RunNotFoundException.class);
       assertThat(store.list(RunQuery.all()).runs()).isEmpty();
       assertThatThrownBy(() -> store.create(record().id(id).build()))
-          .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("no run.json");
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("no run.json");
       assertThat(Files.readAllBytes(log(id))).isEqualTo(original);
 
       // a creation that stopped before run.json: one line, leftover removed, id reusable
@@ -580,20 +677,23 @@ final class FileRunStoreTest {
     void staleTriggerEntry_ignored() throws Exception {
       RunStore store = open();
       Trigger t = Trigger.of(TriggerSource.UI, "click-1");
-      RunRecord first = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), t).build();
+      RunRecord first =
+          RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), t).build();
       store.create(first);
       store.close();
       Path runJson = root.resolve("runs").resolve(first.id().value()).resolve("run.json");
       Files.delete(runJson);
       RunStore again = open();
       assertThat(again.findByTrigger("click-1")).isEmpty();
-      RunRecord second = RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), t).build();
+      RunRecord second =
+          RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), t).build();
       assertThat(again.create(second).created()).isTrue();
       assertThat(again.findByTrigger("click-1").orElseThrow().id()).isEqualTo(second.id());
     }
   }
 
-  // ---- injected I/O failures ---------------------------------------------------------------------
+  // ---- injected I/O failures
+  // ---------------------------------------------------------------------
 
   @Nested
   @DisplayName("I/O failures")
@@ -601,7 +701,9 @@ final class FileRunStoreTest {
     final FaultyOpener faulty = new FaultyOpener();
 
     @Test
-    @DisplayName("disk full in the middle of a write: the caller gets StoreIoException, the log is cut back, appends go on")
+    @DisplayName(
+        "disk full in the middle of a write: the caller gets StoreIoException, the log is cut back,"
+            + " appends go on")
     void writeFails_diskFull_logCutBack() throws Exception {
       RunStore store = open(root, faulty);
       RunId id = startedRun(store, "", 2);
@@ -609,7 +711,8 @@ final class FileRunStoreTest {
       faulty.target = p -> p.getFileName().toString().equals("events.ndjson");
       faulty.writeBudget = 100;
       assertThatThrownBy(() -> store.append(id, List.of(line(10), line(11), line(12))))
-          .isInstanceOf(StoreIoException.class).hasMessageContaining("No space left on device")
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("No space left on device")
           .hasMessageContaining("still ends at sequence 4");
       assertThat(Files.readAllBytes(log(id))).isEqualTo(before);
       faulty.reset();
@@ -618,7 +721,9 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("a failed write that cannot be cut back freezes the log until reopened; recovery cuts the torn tail")
+    @DisplayName(
+        "a failed write that cannot be cut back freezes the log until reopened; recovery cuts the"
+            + " torn tail")
     void writeAndUndoFail_frozenUntilReopen() throws Exception {
       RunStore store = open(root, faulty);
       RunId id = startedRun(store, "", 1);
@@ -627,10 +732,12 @@ final class FileRunStoreTest {
       faulty.target = p -> p.equals(log(id));
       faulty.writeBudget = 50;
       faulty.failTruncate = true;
-      assertThatThrownBy(() -> store.append(id, line(10))).isInstanceOf(StoreIoException.class)
+      assertThatThrownBy(() -> store.append(id, line(10)))
+          .isInstanceOf(StoreIoException.class)
           .hasMessageContaining("cutting the partial write back failed");
       faulty.reset();
-      assertThatThrownBy(() -> store.append(id, line(11))).isInstanceOf(StoreIoException.class)
+      assertThatThrownBy(() -> store.append(id, line(11)))
+          .isInstanceOf(StoreIoException.class)
           .hasMessageContaining("reopen");
       assertThat(store.append(other, line(12)).sequence()).isEqualTo(4);
       assertThat(store.entry(id).orElseThrow().lastSequence()).isEqualTo(3);
@@ -644,7 +751,9 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("a failed fsync is not retried: the callers get the error and the log refuses appends until reopened")
+    @DisplayName(
+        "a failed fsync is not retried: the callers get the error and the log refuses appends until"
+            + " reopened")
     void forceFails_frozenUntilReopen() throws Exception {
       RunStore store = open(root, faulty);
       RunId id = startedRun(store, "", 1);
@@ -652,11 +761,15 @@ final class FileRunStoreTest {
       faulty.target = p -> p.equals(log(id));
       faulty.failForce = true;
       assertThatThrownBy(() -> store.append(id, List.of(line(10), line(11))))
-          .isInstanceOf(StoreIoException.class).hasMessageContaining("fsync")
-          .hasMessageContaining("Input/output error").hasMessageContaining("reopen");
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("fsync")
+          .hasMessageContaining("Input/output error")
+          .hasMessageContaining("reopen");
       faulty.failForce = false;
-      assertThatThrownBy(() -> store.append(id, line(12))).isInstanceOf(StoreIoException.class)
-          .hasMessageContaining("refuses appends").hasMessageContaining("reopen");
+      assertThatThrownBy(() -> store.append(id, line(12)))
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("refuses appends")
+          .hasMessageContaining("reopen");
       assertThat(store.entry(id).orElseThrow().lastSequence()).isEqualTo(3);
       assertThat(all(store, id)).hasSize(3);
       assertThat(store.append(other, line(13)).sequence()).isEqualTo(4);
@@ -675,11 +788,15 @@ final class FileRunStoreTest {
       RunStore store = open(root, faulty);
       RunId id = startedRun(store, "", 0);
       faulty.failNthNewFile = 3;
-      StageWrite w = StageWrite.of("fetch").withInput(Payload.of(Map.of("a", 1)))
-          .withOutput(Payload.of(Map.of("b", 2)))
-          .withArtifact(StageArtifact.of("x/y.bin", "bin", new byte[] {1, 2}));
-      assertThatThrownBy(() -> store.writeStage(id, w)).isInstanceOf(StoreIoException.class)
-          .hasMessageContaining("stage 'fetch' attempt 1").hasMessageContaining("nothing of it remains");
+      StageWrite w =
+          StageWrite.of("fetch")
+              .withInput(Payload.of(Map.of("a", 1)))
+              .withOutput(Payload.of(Map.of("b", 2)))
+              .withArtifact(StageArtifact.of("x/y.bin", "bin", new byte[] {1, 2}));
+      assertThatThrownBy(() -> store.writeStage(id, w))
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("stage 'fetch' attempt 1")
+          .hasMessageContaining("nothing of it remains");
       assertThat(runDir(id).resolve("stages/01-fetch")).doesNotExist();
       assertNoTmpFiles(root);
       assertThat(store.stages(id)).isEmpty();
@@ -698,29 +815,40 @@ final class FileRunStoreTest {
       store.writeStage(id, StageWrite.of("fetch"));
       faulty.target = p -> p.getFileName().toString().startsWith(".output.json");
       faulty.failForce = true;
-      assertThatThrownBy(() -> store.writeStage(id, StageWrite.of("fetch").withOutput(Payload.of(Map.of("b", 2)))))
-          .isInstanceOf(StoreIoException.class).hasMessageContaining("attempt 2");
+      assertThatThrownBy(
+              () ->
+                  store.writeStage(
+                      id, StageWrite.of("fetch").withOutput(Payload.of(Map.of("b", 2)))))
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("attempt 2");
       assertThat(runDir(id).resolve("stages/01-fetch/attempt-2")).doesNotExist();
       assertThat(runDir(id).resolve("stages/01-fetch/attempt-1/manifest.json")).exists();
       assertNoTmpFiles(root);
     }
   }
 
-  // ---- stages ------------------------------------------------------------------------------------
+  // ---- stages
+  // ------------------------------------------------------------------------------------
 
   @Nested
   @DisplayName("Stages")
   class Stages {
     @Test
-    @DisplayName("verifyStage reports each size or hash mismatch, missing and unlisted file; reads refuse damaged files")
+    @DisplayName(
+        "verifyStage reports each size or hash mismatch, missing and unlisted file; reads refuse"
+            + " damaged files")
     void verifyStage_reportsEveryProblem() throws Exception {
       RunStore store = open();
       RunId id = startedRun(store, "", 0);
-      store.writeStage(id, StageWrite.of("train")
-          .withInput(Payload.of(Map.of("a", 1)))
-          .withOutput(Payload.of(Map.of("b", 2)))
-          .withArtifact(StageArtifact.of("one.txt", "text", "one".getBytes(StandardCharsets.UTF_8)))
-          .withArtifact(StageArtifact.of("two.txt", "text", "two".getBytes(StandardCharsets.UTF_8))));
+      store.writeStage(
+          id,
+          StageWrite.of("train")
+              .withInput(Payload.of(Map.of("a", 1)))
+              .withOutput(Payload.of(Map.of("b", 2)))
+              .withArtifact(
+                  StageArtifact.of("one.txt", "text", "one".getBytes(StandardCharsets.UTF_8)))
+              .withArtifact(
+                  StageArtifact.of("two.txt", "text", "two".getBytes(StandardCharsets.UTF_8))));
       Path attempt = runDir(id).resolve("stages/01-train/attempt-1");
       Files.writeString(attempt.resolve("artifacts/one.txt"), "ONE");
       Files.writeString(attempt.resolve("artifacts/two.txt"), "two and more");
@@ -729,20 +857,30 @@ final class FileRunStoreTest {
 
       StageVerification v = store.verifyStage(id, "train", 1);
       assertThat(v.ok()).isFalse();
-      assertThat(v.problems()).extracting(p -> p.path() + ":" + p.kind()).containsExactlyInAnyOrder(
-          "artifacts/one.txt:HASH_MISMATCH", "artifacts/two.txt:SIZE_MISMATCH", "input.json:MISSING",
-          "artifacts/extra.txt:UNLISTED");
+      assertThat(v.problems())
+          .extracting(p -> p.path() + ":" + p.kind())
+          .containsExactlyInAnyOrder(
+              "artifacts/one.txt:HASH_MISMATCH",
+              "artifacts/two.txt:SIZE_MISMATCH",
+              "input.json:MISSING",
+              "artifacts/extra.txt:UNLISTED");
       assertThatThrownBy(() -> store.readArtifact(id, "train", 1, "one.txt"))
-          .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("sha256");
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("sha256");
       assertThatThrownBy(() -> store.readArtifact(id, "train", 1, "two.txt"))
-          .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("bytes");
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("bytes");
       assertThatThrownBy(() -> store.readStageFile(id, "train", 1, "input.json"))
-          .isInstanceOf(StoreCorruptedException.class).hasMessageContaining("missing");
-      assertThat(new String(store.readStageFile(id, "train", 1, "output.json"), StandardCharsets.UTF_8))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("missing");
+      assertThat(
+              new String(
+                  store.readStageFile(id, "train", 1, "output.json"), StandardCharsets.UTF_8))
           .isEqualTo("{\"b\":2}");
 
       Files.delete(attempt.resolve("manifest.json"));
-      assertThat(store.verifyStage(id, "train", 1).problems()).extracting(StageVerification.Problem::kind)
+      assertThat(store.verifyStage(id, "train", 1).problems())
+          .extracting(StageVerification.Problem::kind)
           .containsExactly(StageVerification.Kind.MANIFEST_UNREADABLE);
       assertThat(store.stages(id)).isEmpty();
     }
@@ -761,11 +899,13 @@ final class FileRunStoreTest {
       assertThat(m.position()).isEqualTo(1);
       assertThat(store.stages(id)).containsExactly(m);
       assertThatThrownBy(() -> store.readStageFile(id, "fetch", 1, "output.json"))
-          .isInstanceOf(ValidationException.class).hasMessageContaining("incomplete");
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("incomplete");
     }
 
     @Test
-    @DisplayName("concurrent writers of new stages and attempts get distinct positions and attempts")
+    @DisplayName(
+        "concurrent writers of new stages and attempts get distinct positions and attempts")
     void concurrentStageWriters_distinct() throws Exception {
       RunStore a = open();
       RunStore b = open();
@@ -776,7 +916,10 @@ final class FileRunStoreTest {
         for (int i = 0; i < 12; i++) {
           RunStore s = i % 2 == 0 ? a : b;
           String key = "k" + (i % 3);
-          fs.add(pool.submit(() -> s.writeStage(id, StageWrite.of(key).withOutput(Payload.of(Map.of("x", 1))))));
+          fs.add(
+              pool.submit(
+                  () ->
+                      s.writeStage(id, StageWrite.of(key).withOutput(Payload.of(Map.of("x", 1))))));
         }
         Set<String> seen = new HashSet<>();
         for (Future<StageManifest> f : fs) {
@@ -788,18 +931,24 @@ final class FileRunStoreTest {
       }
       List<StageManifest> all = a.stages(id);
       assertThat(all).hasSize(12);
-      assertThat(all.stream().map(StageManifest::position).collect(Collectors.toSet())).containsExactlyInAnyOrder(1, 2, 3);
-      assertThat(all.stream().filter(m -> m.position() == 1).map(StageManifest::stageKey).distinct()).hasSize(1);
+      assertThat(all.stream().map(StageManifest::position).collect(Collectors.toSet()))
+          .containsExactlyInAnyOrder(1, 2, 3);
+      assertThat(
+              all.stream().filter(m -> m.position() == 1).map(StageManifest::stageKey).distinct())
+          .hasSize(1);
     }
   }
 
-  // ---- two stores on one directory (as two processes would) ----------------------------------------
+  // ---- two stores on one directory (as two processes would)
+  // ----------------------------------------
 
   @Nested
   @DisplayName("Two stores on one directory")
   class Shared {
     @Test
-    @DisplayName("appends made through one store are seen by the other's entry, read and list, and sequences never collide")
+    @DisplayName(
+        "appends made through one store are seen by the other's entry, read and list, and sequences"
+            + " never collide")
     void twoStores_seeEachOther() throws Exception {
       RunStore a = open();
       RunStore b = open();
@@ -810,9 +959,12 @@ final class FileRunStoreTest {
       assertThat(b.append(id, line(2)).sequence()).isEqualTo(4);
       assertThat(a.append(id, line(3)).sequence()).isEqualTo(5);
       assertThat(b.read(id, 3, 10)).extracting(RunEvent::sequence).containsExactly(4L, 5L);
-      assertThat(b.list(RunQuery.builder().namespace("shared").build()).runs().get(0).lastSequence()).isEqualTo(5);
+      assertThat(
+              b.list(RunQuery.builder().namespace("shared").build()).runs().get(0).lastSequence())
+          .isEqualTo(5);
       RunId fresh = startedRun(b, "shared", 0);
-      assertThat(a.list(RunQuery.builder().namespace("shared").build()).runs()).extracting(RunEntry::id)
+      assertThat(a.list(RunQuery.builder().namespace("shared").build()).runs())
+          .extracting(RunEntry::id)
           .containsExactly(fresh, id);
 
       ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -821,11 +973,13 @@ final class FileRunStoreTest {
         for (int t = 0; t < 4; t++) {
           RunStore s = t % 2 == 0 ? a : b;
           int n = t;
-          fs.add(pool.submit(() -> {
-            for (int i = 0; i < 50; i++) {
-              s.append(id, line(n * 1000 + i).withIdempotencyKey("k-" + n + "-" + i));
-            }
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    for (int i = 0; i < 50; i++) {
+                      s.append(id, line(n * 1000 + i).withIdempotencyKey("k-" + n + "-" + i));
+                    }
+                  }));
         }
         for (Future<?> f : fs) {
           f.get(60, TimeUnit.SECONDS);
@@ -852,10 +1006,14 @@ final class FileRunStoreTest {
         List<Future<dev.runs.CreateResult>> fs = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
           RunStore s = i % 2 == 0 ? a : b;
-          fs.add(pool.submit(() -> {
-            go.await();
-            return s.create(RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), t).build());
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return s.create(
+                        RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(), t)
+                            .build());
+                  }));
         }
         go.countDown();
         Set<RunId> ids = new HashSet<>();
@@ -885,10 +1043,12 @@ final class FileRunStoreTest {
         for (int i = 0; i < 8; i++) {
           RunStore s = i % 2 == 0 ? a : b;
           String owner = "host-" + i;
-          fs.add(pool.submit(() -> {
-            go.await();
-            return s.acquireLease(id, owner, Duration.ofMinutes(5)).isPresent();
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    go.await();
+                    return s.acquireLease(id, owner, Duration.ofMinutes(5)).isPresent();
+                  }));
         }
         go.countDown();
         int wins = 0;
@@ -903,20 +1063,26 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("the poller reports runs whose log grew through another store, and subscribers get those events")
+    @DisplayName(
+        "the poller reports runs whose log grew through another store, and subscribers get those"
+            + " events")
     void watch_reportsOtherWritersAppends() throws Exception {
       RunStore a = open();
       StoreLocation loc = StoreLocation.parse("file:" + root + "?poll_ms=20");
-      RunStore b = RunStoreFactory.create(FileRunStoreProvider.openEngine(loc, ChannelOpener.DEFAULT), loc);
+      RunStore b =
+          RunStoreFactory.create(FileRunStoreProvider.openEngine(loc, ChannelOpener.DEFAULT), loc);
       opened.add(b);
       RunId id = startedRun(a, "", 0);
       assertThat(b.entry(id)).isPresent();
       ConcurrentLinkedQueue<RunChange> changes = new ConcurrentLinkedQueue<>();
       b.watch(changes::add);
-      dev.runs.testkit.CollectingSubscriber sub = new dev.runs.testkit.CollectingSubscriber(Long.MAX_VALUE);
+      dev.runs.testkit.CollectingSubscriber sub =
+          new dev.runs.testkit.CollectingSubscriber(Long.MAX_VALUE);
       b.subscribe(id, 0).subscribe(sub);
       a.append(id, List.of(line(1), line(2)));
-      await(() -> changes.stream().anyMatch(c -> c.runId().equals(id) && c.lastSequence() == 4), Duration.ofSeconds(20));
+      await(
+          () -> changes.stream().anyMatch(c -> c.runId().equals(id) && c.lastSequence() == 4),
+          Duration.ofSeconds(20));
       a.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
       sub.awaitDone(Duration.ofSeconds(20));
       assertThat(sub.sequences()).containsExactly(1L, 2L, 3L, 4L, 5L);

@@ -33,20 +33,19 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The other process of the integration tests: opens the store given on the command line and
- * prints what it did, one line per fact ({@link ChildJvm} never shows a line cut by SIGKILL).
- * Modes:
+ * The other process of the integration tests: opens the store given on the command line and prints
+ * what it did, one line per fact ({@link ChildJvm} never shows a line cut by SIGKILL). Modes:
  *
  * <ul>
  *   <li>{@code crash <dir> <runId> <tag>}: appends forever from several threads (single appends,
- *       batches of 5 and of 2,000, pipelined asynchronous appends), writes stages and creates
- *       runs; prints
- *       {@code ack <seq> <text>}, {@code stage <key> <attempt>} and {@code run <id>} once
+ *       batches of 5 and of 2,000, pipelined asynchronous appends), writes stages and creates runs;
+ *       prints {@code ack <seq> <text>}, {@code stage <key> <attempt>} and {@code run <id>} once
  *       each is acknowledged;
  *   <li>{@code append <dir> <count> <tag> <runId>...}: after "go" on stdin, appends count events to
  *       each run (one thread per run), printing {@code ack <runId> <seq> <text>};
  *   <li>{@code finish <dir> <runId> <count>}: after "go", appends count events then run.completed;
- *   <li>{@code create <dir> <triggerId>}: after "go", creates a run with that trigger from 4 threads;
+ *   <li>{@code create <dir> <triggerId>}: after "go", creates a run with that trigger from 4
+ *       threads;
  *   <li>{@code lease <dir> <runId> <owner>}: after "go", tries to acquire the run's lease.
  * </ul>
  */
@@ -61,8 +60,11 @@ final class FileStoreChild {
    * @return the running child
    */
   static ChildJvm start(Path logDir, String... args) {
-    return ChildJvm.builder(FileStoreChild.class).args(args)
-        .jvmOptions("-Xmx256m", "-XX:TieredStopAtLevel=1").stderrDirectory(logDir).start();
+    return ChildJvm.builder(FileStoreChild.class)
+        .args(args)
+        .jvmOptions("-Xmx256m", "-XX:TieredStopAtLevel=1")
+        .stderrDirectory(logDir)
+        .start();
   }
 
   public static void main(String[] args) throws Exception {
@@ -88,12 +90,14 @@ final class FileStoreChild {
   }
 
   static EventDraft text(String text) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", text)));
   }
 
   static void awaitGo() throws Exception {
     say("ready");
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     String line = in.readLine();
     if (!"go".equals(line)) {
       throw new IllegalStateException("expected go, got " + line);
@@ -116,91 +120,127 @@ final class FileStoreChild {
   private static void crash(RunStore store, RunId id, String tag) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(5);
     CountDownLatch never = new CountDownLatch(1);
-    pool.submit(guard(() -> {
-      for (int n = 0; ; n++) {
-        String t = tag + "-single-" + n;
-        RunEvent e = store.append(id, text(t));
-        say("ack " + e.sequence() + " " + t);
-        if (n % 25 == 0) {
-          StageManifest m = store.writeStage(id, StageWrite.of("step-" + (n % 3))
-              .withOutput(Payload.of(Map.of("n", n)))
-              .withArtifact(StageArtifact.of("data/n.txt", "text", t.getBytes(StandardCharsets.UTF_8))));
-          say("stage " + m.stageKey() + " " + m.attempt());
-        }
-      }
-    }));
-    pool.submit(guard(() -> {
-      for (int n = 0; ; n++) {
-        List<EventDraft> batch = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-          batch.add(text(tag + "-batch-" + n + "-" + i));
-        }
-        List<RunEvent> out = store.append(id, batch);
-        for (RunEvent e : out) {
-          say("ack " + e.sequence() + " " + e.payload().text("text").orElseThrow());
-        }
-      }
-    }));
-    pool.submit(guard(() -> {
-      List<CompletableFuture<List<RunEvent>>> inFlight = new ArrayList<>();
-      for (int n = 0; ; n++) {
-        inFlight.add(store.appendAsync(id, List.of(text(tag + "-async-" + n)), ExpectedSequence.any()));
-        if (inFlight.size() == 32) {
-          for (CompletableFuture<List<RunEvent>> f : inFlight) {
-            RunEvent e = f.join().get(0);
-            say("ack " + e.sequence() + " " + e.payload().text("text").orElseThrow());
-          }
-          inFlight.clear();
-        }
-      }
-    }));
-    pool.submit(guard(() -> {
-      // large writes: the kernel checks for SIGKILL between pages, so these can be torn
-      for (int n = 0; ; n++) {
-        List<EventDraft> batch = new ArrayList<>();
-        for (int i = 0; i < 2000; i++) {
-          batch.add(text(tag + "-big-" + n + "-" + i));
-        }
-        List<RunEvent> out = store.append(id, batch);
-        for (RunEvent e : out) {
-          say("ack " + e.sequence() + " " + e.payload().text("text").orElseThrow());
-        }
-      }
-    }));
-    pool.submit(guard(() -> {
-      for (int n = 0; n < 40; n++) {
-        RunRecord r = RunRecord.builder(WorkflowRef.of("crash", "1"), ConfigSnapshot.empty(),
-            Trigger.of(TriggerSource.TEST, tag + "-run-" + n)).namespace("crash").build();
-        CreateResult c = store.create(r);
-        store.append(c.record().id(), EventDraft.of(EventTypes.RUN_STARTED));
-        say("run " + c.record().id());
-      }
-      return null;
-    }));
+    // the writers run until the parent kills this process: their futures never complete
+    var unused =
+        pool.submit(
+            guard(
+                () -> {
+                  for (int n = 0; ; n++) {
+                    String t = tag + "-single-" + n;
+                    RunEvent e = store.append(id, text(t));
+                    say("ack " + e.sequence() + " " + t);
+                    if (n % 25 == 0) {
+                      StageManifest m =
+                          store.writeStage(
+                              id,
+                              StageWrite.of("step-" + (n % 3))
+                                  .withOutput(Payload.of(Map.of("n", n)))
+                                  .withArtifact(
+                                      StageArtifact.of(
+                                          "data/n.txt",
+                                          "text",
+                                          t.getBytes(StandardCharsets.UTF_8))));
+                      say("stage " + m.stageKey() + " " + m.attempt());
+                    }
+                  }
+                }));
+    unused =
+        pool.submit(
+            guard(
+                () -> {
+                  for (int n = 0; ; n++) {
+                    List<EventDraft> batch = new ArrayList<>();
+                    for (int i = 0; i < 5; i++) {
+                      batch.add(text(tag + "-batch-" + n + "-" + i));
+                    }
+                    List<RunEvent> out = store.append(id, batch);
+                    for (RunEvent e : out) {
+                      say("ack " + e.sequence() + " " + e.payload().text("text").orElseThrow());
+                    }
+                  }
+                }));
+    unused =
+        pool.submit(
+            guard(
+                () -> {
+                  List<CompletableFuture<List<RunEvent>>> inFlight = new ArrayList<>();
+                  for (int n = 0; ; n++) {
+                    inFlight.add(
+                        store.appendAsync(
+                            id, List.of(text(tag + "-async-" + n)), ExpectedSequence.any()));
+                    if (inFlight.size() == 32) {
+                      for (CompletableFuture<List<RunEvent>> f : inFlight) {
+                        RunEvent e = f.join().get(0);
+                        say("ack " + e.sequence() + " " + e.payload().text("text").orElseThrow());
+                      }
+                      inFlight.clear();
+                    }
+                  }
+                }));
+    unused =
+        pool.submit(
+            guard(
+                () -> {
+                  // large writes: the kernel checks for SIGKILL between pages, so these can be torn
+                  for (int n = 0; ; n++) {
+                    List<EventDraft> batch = new ArrayList<>();
+                    for (int i = 0; i < 2000; i++) {
+                      batch.add(text(tag + "-big-" + n + "-" + i));
+                    }
+                    List<RunEvent> out = store.append(id, batch);
+                    for (RunEvent e : out) {
+                      say("ack " + e.sequence() + " " + e.payload().text("text").orElseThrow());
+                    }
+                  }
+                }));
+    unused =
+        pool.submit(
+            guard(
+                () -> {
+                  for (int n = 0; n < 40; n++) {
+                    RunRecord r =
+                        RunRecord.builder(
+                                WorkflowRef.of("crash", "1"),
+                                ConfigSnapshot.empty(),
+                                Trigger.of(TriggerSource.TEST, tag + "-run-" + n))
+                            .namespace("crash")
+                            .build();
+                    CreateResult c = store.create(r);
+                    store.append(c.record().id(), EventDraft.of(EventTypes.RUN_STARTED));
+                    say("run " + c.record().id());
+                  }
+                  return null;
+                }));
     say("ready");
     never.await();
   }
 
-  private static void append(RunStore store, int count, String tag, String[] args) throws Exception {
+  private static void append(RunStore store, int count, String tag, String[] args)
+      throws Exception {
     List<RunId> ids = new ArrayList<>();
     for (int i = 4; i < args.length; i++) {
       ids.add(RunId.of(args[i]));
-      store.entry(RunId.of(args[i])).orElseThrow();
+      if (store.entry(RunId.of(args[i])).isEmpty()) {
+        throw new IllegalStateException("run " + args[i] + " is not in the store");
+      }
     }
     awaitGo();
     ExecutorService pool = Executors.newFixedThreadPool(ids.size());
     List<Future<?>> fs = new ArrayList<>();
     for (RunId id : ids) {
-      fs.add(pool.submit(() -> {
-        for (int n = 0; n < count; n++) {
-          String t = tag + "-" + n;
-          RunEvent e = n % 10 == 9
-              ? store.append(id, List.of(text(t), text(t + "-b"))).get(0)
-              : store.append(id, text(t));
-          say("ack " + id + " " + e.sequence() + " " + t);
-        }
-        return null;
-      }));
+      fs.add(
+          pool.submit(
+              () -> {
+                for (int n = 0; n < count; n++) {
+                  String t = tag + "-" + n;
+                  RunEvent e =
+                      n % 10 == 9
+                          ? store.append(id, List.of(text(t), text(t + "-b"))).get(0)
+                          : store.append(id, text(t));
+                  say("ack " + id + " " + e.sequence() + " " + t);
+                }
+                return null;
+              }));
     }
     for (Future<?> f : fs) {
       f.get();
@@ -223,8 +263,15 @@ final class FileStoreChild {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Future<CreateResult>> fs = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      fs.add(pool.submit(() -> store.create(RunRecord.builder(WorkflowRef.of("w", "1"),
-          ConfigSnapshot.empty(), Trigger.of(TriggerSource.UI, triggerId)).build())));
+      fs.add(
+          pool.submit(
+              () ->
+                  store.create(
+                      RunRecord.builder(
+                              WorkflowRef.of("w", "1"),
+                              ConfigSnapshot.empty(),
+                              Trigger.of(TriggerSource.UI, triggerId))
+                          .build())));
     }
     for (Future<CreateResult> f : fs) {
       CreateResult r = f.get();

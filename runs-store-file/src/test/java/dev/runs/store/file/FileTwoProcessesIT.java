@@ -59,14 +59,24 @@ final class FileTwoProcessesIT {
   }
 
   private RunId startedRun() {
-    RunId id = store.create(RunRecord.builder(WorkflowRef.of("w", "1"), ConfigSnapshot.empty(),
-        Trigger.of(TriggerSource.TEST, "t-" + System.nanoTime())).namespace("two").build()).record().id();
+    RunId id =
+        store
+            .create(
+                RunRecord.builder(
+                        WorkflowRef.of("w", "1"),
+                        ConfigSnapshot.empty(),
+                        Trigger.of(TriggerSource.TEST, "t-" + System.nanoTime()))
+                    .namespace("two")
+                    .build())
+            .record()
+            .id();
     store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
     return id;
   }
 
   private static EventDraft text(String t) {
-    return EventDraft.of(EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", t)));
+    return EventDraft.of(
+        EventTypes.CONSOLE_LINE, Payload.of(Map.of("stream", "stdout", "text", t)));
   }
 
   private List<RunEvent> all(RunId id) {
@@ -80,7 +90,8 @@ final class FileTwoProcessesIT {
   void twoProcesses_appendToSameRuns_noInterleavingNoDuplicates() throws Exception {
     int count = 300;
     List<RunId> ids = List.of(startedRun(), startedRun(), startedRun());
-    List<String> args = new ArrayList<>(List.of("append", dir.toString(), String.valueOf(count), "child"));
+    List<String> args =
+        new ArrayList<>(List.of("append", dir.toString(), String.valueOf(count), "child"));
     ids.forEach(i -> args.add(i.value()));
     try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), args.toArray(new String[0]))) {
       child.awaitLine("ready", Duration.ofSeconds(60));
@@ -89,16 +100,18 @@ final class FileTwoProcessesIT {
         child.send("go");
         List<Future<?>> fs = new ArrayList<>();
         for (RunId id : ids) {
-          fs.add(pool.submit(() -> {
-            for (int n = 0; n < count; n++) {
-              if (n % 10 == 9) {
-                store.append(id, List.of(text("parent-" + n), text("parent-" + n + "-b")));
-              } else {
-                store.append(id, text("parent-" + n));
-              }
-            }
-            return null;
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    for (int n = 0; n < count; n++) {
+                      if (n % 10 == 9) {
+                        store.append(id, List.of(text("parent-" + n), text("parent-" + n + "-b")));
+                      } else {
+                        store.append(id, text("parent-" + n));
+                      }
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : fs) {
           f.get(240, TimeUnit.SECONDS);
@@ -106,11 +119,11 @@ final class FileTwoProcessesIT {
       } finally {
         pool.shutdownNow();
       }
-      child.awaitSuccess(Duration.ofSeconds(240));
+      child.awaitSuccess(Duration.ofMinutes(4));
 
       Map<String, Long> childAcks = new HashMap<>();
       for (String line : child.lines()) {
-        String[] f = line.split(" ");
+        String[] f = line.split(" ", -1);
         if (f[0].equals("ack")) {
           childAcks.put(f[1] + " " + f[3], Long.parseLong(f[2]));
         }
@@ -123,16 +136,22 @@ final class FileTwoProcessesIT {
         for (int i = 0; i < events.size(); i++) {
           RunEvent e = events.get(i);
           assertThat(e.sequence()).isEqualTo(i + 1);
-          e.payload().text("text").ifPresent(t -> {
-            assertThat(texts.add(t)).as("text %s once", t).isTrue();
-            Long acked = childAcks.get(id + " " + t);
-            if (acked != null) {
-              assertThat(e.sequence()).as("child's acknowledged sequence of %s", t).isEqualTo(acked);
-            }
-          });
+          e.payload()
+              .text("text")
+              .ifPresent(
+                  t -> {
+                    assertThat(texts.add(t)).as("text %s once", t).isTrue();
+                    Long acked = childAcks.get(id + " " + t);
+                    if (acked != null) {
+                      assertThat(e.sequence())
+                          .as("child's acknowledged sequence of %s", t)
+                          .isEqualTo(acked);
+                    }
+                  });
         }
         assertThat(texts).hasSize(2 * perProcess);
-        List<String> raw = Files.readAllLines(dir.resolve("runs").resolve(id.value()).resolve("events.ndjson"));
+        List<String> raw =
+            Files.readAllLines(dir.resolve("runs").resolve(id.value()).resolve("events.ndjson"));
         assertThat(raw).hasSize(events.size());
         for (int i = 0; i < raw.size(); i++) {
           assertThat(JSON.readTree(raw.get(i)).get("sequence").asLong()).isEqualTo(i + 1);
@@ -156,8 +175,15 @@ final class FileTwoProcessesIT {
         child.send("go");
         List<Future<CreateResult>> fs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-          fs.add(pool.submit(() -> store.create(RunRecord.builder(WorkflowRef.of("w", "1"),
-              ConfigSnapshot.empty(), Trigger.of(TriggerSource.UI, trigger)).build())));
+          fs.add(
+              pool.submit(
+                  () ->
+                      store.create(
+                          RunRecord.builder(
+                                  WorkflowRef.of("w", "1"),
+                                  ConfigSnapshot.empty(),
+                                  Trigger.of(TriggerSource.UI, trigger))
+                              .build())));
         }
         for (Future<CreateResult> f : fs) {
           results.add(f.get(60, TimeUnit.SECONDS));
@@ -173,7 +199,7 @@ final class FileTwoProcessesIT {
         created += r.created() ? 1 : 0;
       }
       for (String line : child.lines()) {
-        String[] f = line.split(" ");
+        String[] f = line.split(" ", -1);
         if (f[0].equals("created")) {
           ids.add(f[1]);
           created += Boolean.parseBoolean(f[2]) ? 1 : 0;
@@ -189,8 +215,8 @@ final class FileTwoProcessesIT {
   @Timeout(120)
   void twoProcesses_leaseRace_oneWins() throws Exception {
     RunId id = startedRun();
-    try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), "lease", dir.toString(),
-        id.value(), "child")) {
+    try (ChildJvm child =
+        FileStoreChild.start(tmp.resolve("logs"), "lease", dir.toString(), id.value(), "child")) {
       child.awaitLine("ready", Duration.ofSeconds(60));
       child.send("go");
       boolean parent = store.acquireLease(id, "parent", Duration.ofMinutes(5)).isPresent();
@@ -207,11 +233,14 @@ final class FileTwoProcessesIT {
   void subscription_receivesEveryEventAppendedByAnotherProcess() throws Exception {
     RunId id = startedRun();
     CollectingSubscriber sub = new CollectingSubscriber(Long.MAX_VALUE);
-    store.subscribe(id, 0, SubscribeOptions.defaults().withPollInterval(Duration.ofMillis(50))).subscribe(sub);
+    store
+        .subscribe(id, 0, SubscribeOptions.defaults().withPollInterval(Duration.ofMillis(50)))
+        .subscribe(sub);
     sub.awaitCount(2, Duration.ofSeconds(30));
     int count = 500;
-    try (ChildJvm child = FileStoreChild.start(tmp.resolve("logs"), "finish", dir.toString(),
-        id.value(), String.valueOf(count))) {
+    try (ChildJvm child =
+        FileStoreChild.start(
+            tmp.resolve("logs"), "finish", dir.toString(), id.value(), String.valueOf(count))) {
       child.awaitLine("ready", Duration.ofSeconds(60));
       child.send("go");
       sub.awaitDone(Duration.ofSeconds(90));

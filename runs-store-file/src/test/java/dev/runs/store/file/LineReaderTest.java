@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 final class LineReaderTest {
   @TempDir Path dir;
 
-  private record Read(List<String> lines, List<Long> offsets, boolean remainder, long remainderOffset) {}
+  private record Read(
+      List<String> lines, List<Long> offsets, boolean remainder, long remainderOffset) {}
 
   private Read read(String content, long start, int initial, int max) throws Exception {
     Path f = dir.resolve("f" + System.nanoTime());

@@ -219,7 +219,8 @@ final class PgStages {
           try {
             m = StageManifest.fromJson(json);
           } catch (ValidationException | IllegalArgumentException e) {
-            return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
+            return StageIntegrity.unreadableManifest(
+                id, stageKey, attempt, String.valueOf(e.getMessage()));
           }
           Map<String, byte[]> stored = new HashMap<>();
           try (PreparedStatement ps = c.prepareStatement(selectStageFiles)) {

@@ -151,7 +151,7 @@ public final class PostgresRunStoreProvider implements RunStoreProvider {
     if (state != null
         && (state.startsWith("28") || state.equals("3D000") || state.equals("42501"))) {
       // wrong credentials, database or privileges: the configuration, not the medium, is at fault
-      return new StoreConfigurationException(io.getMessage(), e);
+      return new StoreConfigurationException(String.valueOf(io.getMessage()), e);
     }
     return io;
   }

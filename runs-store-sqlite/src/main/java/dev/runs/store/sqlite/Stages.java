@@ -238,7 +238,8 @@ final class Stages {
           try {
             m = StageManifest.fromJson(json);
           } catch (RuntimeException e) {
-            return StageIntegrity.unreadableManifest(id, stageKey, attempt, e.getMessage());
+            return StageIntegrity.unreadableManifest(
+                id, stageKey, attempt, String.valueOf(e.getMessage()));
           }
           Map<String, byte[]> stored = new HashMap<>();
           PreparedStatement p =
