@@ -727,8 +727,7 @@ final class FileEngine implements StorageEngine {
         Comparator.comparing((RunLog r) -> r.record.createdAt())
             .thenComparing(r -> r.record.id())
             .reversed());
-    List<RunEntry> page = new ArrayList<>();
-    boolean more = false;
+    List<RunEntry> matches = new ArrayList<>();
     for (RunLog r : candidates) {
       RunLog.Head h;
       try {
@@ -744,17 +743,12 @@ final class FileEngine implements StorageEngine {
       if (!query.matches(e)) {
         continue;
       }
-      if (page.size() == query.limit()) {
-        more = true;
-        break;
+      matches.add(e);
+      if (matches.size() > query.limit()) {
+        break; // one past the page tells that there is a next one
       }
-      page.add(e);
     }
-    Optional<String> cursor =
-        more
-            ? Optional.of(RunQuery.Cursor.after(page.get(page.size() - 1).record()).encode())
-            : Optional.empty();
-    return new RunPage(page, cursor);
+    return query.page(matches);
   }
 
   private static boolean recordMatches(RunQuery q, RunRecord r) {
