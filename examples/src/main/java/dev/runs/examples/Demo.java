@@ -262,7 +262,7 @@ public final class Demo {
       }
       return 0;
     } catch (NoStoreProviderException e) {
-      err.println("demo: " + e.getMessage() + ": " + e.getCause().getMessage());
+      err.println("demo: " + e.getMessage());
       return 2;
     } catch (StoreConfigurationException e) {
       err.println("demo: the store cannot be opened: " + e.getMessage());

@@ -52,6 +52,9 @@ import org.sqlite.SQLiteException;
  * tuned as a careful user would: a transaction per unit of work, write transactions queued in
  * process for SQLite's single write lock, and Axon's per-aggregate lock for a shared aggregate.
  *
+ * <p>Longer than our ~500-line guide on purpose: the peer's fixes are kept in one file so that a
+ * reader can check in one place that the comparison is fair.
+ *
  * <p>Each append is one Axon publish of one or more domain events (one JDBC batch in one
  * transaction, one commit). Sequence numbers are the caller's, as in Axon: a duplicate (aggregate,
  * sequence) is refused by the unique index and surfaces as {@link ConcurrencyException}.

@@ -43,6 +43,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * proves every benchmark still runs; its figures mean nothing and CI only checks the table is
  * complete). PostgreSQL rows run when {@code RUNS_PG_URL} (default {@code
  * postgres://postgres@127.0.0.1:5432/test}) answers.
+ *
+ * <p>Longer than our ~500-line guide on purpose: each row's benchmarks, target and verdict are
+ * written next to each other, so that a target is changed together with the row it judges.
  */
 public final class BenchReport {
   private BenchReport() {}
