@@ -41,7 +41,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -83,6 +82,8 @@ final class FileEngine implements StorageEngine {
   private final Layout layout;
   private final DurableFs fs;
   private final StageStore stages;
+  private final FileLeases leases;
+  private final FileDocuments documents;
   private final String description;
   private final long pollMillis;
   private final ConcurrentHashMap<RunId, RunLog> runs = new ConcurrentHashMap<>();
@@ -99,6 +100,8 @@ final class FileEngine implements StorageEngine {
     this.layout = layout;
     this.fs = fs;
     this.stages = new StageStore(fs);
+    this.leases = new FileLeases(layout, fs);
+    this.documents = new FileDocuments(layout, fs);
     this.pollMillis = pollMillis;
     this.description = description;
     int number = HELPERS.incrementAndGet();
@@ -845,145 +848,37 @@ final class FileEngine implements StorageEngine {
     return stages.verify(requireRun(id), stageKey, attempt);
   }
 
-  // ---- leases -----------------------------------------------------------------------------------
+  // ---- leases and documents: FileLeases, FileDocuments ------------------------------------------
 
   @Override
   public Optional<Lease> readLease(RunId id) {
     checkOpen();
-    return readLeaseFile(layout.leaseFile(id));
-  }
-
-  private Optional<Lease> readLeaseFile(Path file) {
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new StoreIoException("reading lease " + file + " failed: " + e, e);
-    }
-    try {
-      JsonNode n = JSON.readTree(text);
-      return Optional.of(
-          new Lease(
-              RunId.of(n.path("run_id").asText("")),
-              n.path("owner").asText(""),
-              Instant.parse(n.path("expires_at").asText(""))));
-    } catch (JsonProcessingException
-        | ValidationException
-        | DateTimeParseException
-        | NullPointerException e) {
-      throw new StoreCorruptedException(
-          file + " is not a lease: " + e.getMessage() + "; delete it to free the run", e);
-    }
+    return leases.read(id);
   }
 
   @Override
   public boolean compareAndSetLease(
       RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     checkOpen();
-    RunLog r = requireRun(id);
-    Path file = layout.leaseFile(id);
-    FileLocks.Held held;
-    try {
-      held = FileLocks.acquire(r.lockFile);
-    } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": cannot lock " + r.lockFile + ": " + e, e);
-    }
-    try {
-      if (!readLeaseFile(file).equals(expected)) {
-        return false;
-      }
-      if (replacement.isPresent()) {
-        Lease l = replacement.get();
-        ObjectNode n = JSON.createObjectNode();
-        n.put("run_id", l.runId().value());
-        n.put("owner", l.owner());
-        n.put("expires_at", l.expiresAt().toString());
-        fs.writeAtomically(file, (n.toString() + "\n").getBytes(StandardCharsets.UTF_8), true);
-      } else if (Files.deleteIfExists(file)) {
-        fs.forceDirectory(layout.leases);
-      }
-      return true;
-    } catch (IOException e) {
-      throw new StoreIoException(
-          "run " + id + ": writing lease " + file + " failed: " + e + "; the lease is unchanged",
-          e);
-    } finally {
-      held.close();
-    }
+    return leases.compareAndSet(requireRun(id), expected, replacement);
   }
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
     checkOpen();
-    List<Lease> out = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.leases, "*.json")) {
-      for (Path p : ds) {
-        if (p.getFileName().toString().startsWith(".")) {
-          continue;
-        }
-        readLeaseFile(p).filter(l -> l.isExpired(now)).ifPresent(out::add);
-      }
-    } catch (NoSuchFileException e) {
-      return List.of();
-    } catch (IOException e) {
-      throw new StoreIoException("listing leases in " + layout.leases + " failed: " + e, e);
-    }
-    out.sort(Comparator.comparing(Lease::expiresAt).thenComparing(Lease::runId));
-    return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
+    return leases.expired(now, limit);
   }
-
-  // ---- documents --------------------------------------------------------------------------------
 
   @Override
   public boolean saveDocument(String collection, String id, String json) {
     checkOpen();
-    Path file = layout.documentFile(collection, id);
-    FileLocks.Held held;
-    try {
-      held = FileLocks.acquire(layout.storeLock);
-    } catch (IOException e) {
-      throw new StoreIoException(
-          "cannot lock " + layout.storeLock + " to save a document: " + e, e);
-    }
-    try {
-      if (Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-        return false;
-      }
-      fs.createDirectories(layout.documents, DurableFs.parentOf(file));
-      fs.writeAtomically(file, json.getBytes(StandardCharsets.UTF_8), false);
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
-    } catch (IOException e) {
-      throw new StoreIoException(
-          "saving document "
-              + collection
-              + "/"
-              + id
-              + " to "
-              + file
-              + " failed: "
-              + e
-              + "; nothing was saved",
-          e);
-    } finally {
-      held.close();
-    }
+    return documents.save(collection, id, json);
   }
 
   @Override
   public Optional<String> findDocument(String collection, String id) {
     checkOpen();
-    Path file = layout.documentFile(collection, id);
-    try {
-      return Optional.of(Files.readString(file, StandardCharsets.UTF_8));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      throw new StoreIoException("reading document " + file + " failed: " + e, e);
-    }
+    return documents.find(collection, id);
   }
 
   // ---- watching and lifecycle ------------------------------------------------------------------
