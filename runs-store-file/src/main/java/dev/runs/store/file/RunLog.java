@@ -2,11 +2,9 @@ package dev.runs.store.file;
 
 import dev.runs.EventCodec;
 import dev.runs.EventStream;
-import dev.runs.EventType;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunRecord;
-import dev.runs.RunStateMachine;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StoreCorruptedException;
@@ -16,7 +14,6 @@ import dev.runs.spi.RunHead;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -27,8 +24,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -183,11 +178,11 @@ final class RunLog {
       return snapshot();
     }
     try {
-      Scan s;
+      LogScan s;
       synchronized (this) {
-        s = new Scan(start, lastSequence, status, updatedAt, epoch, keyIndex != null);
+        s = new LogScan(start, lastSequence, status, updatedAt, epoch, keyIndex != null);
       }
-      scan(s);
+      s.read(this);
       publish(s);
     } catch (StoreCorruptedException suspected) {
       // maybe a race with another process cutting a torn tail and appending: confirm under the
@@ -255,15 +250,15 @@ final class RunLog {
       }
     }
     for (int attempt = 0; attempt < 100; attempt++) {
-      Scan s;
+      LogScan s;
       synchronized (this) {
         s =
             loaded
-                ? new Scan(length, lastSequence, status, updatedAt, writeEpoch, keys != null)
-                : new Scan(0, 0, null, null, writeEpoch, false);
+                ? new LogScan(length, lastSequence, status, updatedAt, writeEpoch, keys != null)
+                : new LogScan(0, 0, null, null, writeEpoch, false);
       }
       try {
-        scan(s);
+        s.read(this);
         if (s.tornOffset >= 0) {
           if (s.sequence == 0) {
             throw corrupt(
@@ -292,173 +287,8 @@ final class RunLog {
     throw new IllegalStateException("run " + id + ": the log view did not settle");
   }
 
-  /** What a scan of the file from some offset found. */
-  private static final class Scan {
-    final long start;
-    final long epoch;
-    final boolean trackKeys;
-    long sequence;
-    @Nullable RunStatus status;
-    @Nullable Instant updated;
-    long end;
-    long size;
-    long[] newMarks = new long[0];
-    int newMarkCount;
-    @Nullable Map<String, Long> newKeys;
-    long tornOffset = -1;
-    long tornLine;
-    @Nullable String tornReason;
-
-    Scan(
-        long start,
-        long sequence,
-        @Nullable RunStatus status,
-        @Nullable Instant updated,
-        long epoch,
-        boolean trackKeys) {
-      this.start = start;
-      this.end = start;
-      this.sequence = sequence;
-      this.status = status;
-      this.updated = updated;
-      this.epoch = epoch;
-      this.trackKeys = trackKeys;
-    }
-
-    void mark(long offset) {
-      if (newMarkCount == newMarks.length) {
-        newMarks = Arrays.copyOf(newMarks, Math.max(4, newMarkCount * 2));
-      }
-      newMarks[newMarkCount++] = offset;
-    }
-  }
-
-  /**
-   * Reads whole lines from {@code s.start}: each must be the next event of this run, allowed by the
-   * state machine. Stops at the first line that is not an event; if any later line is an event,
-   * that is damage in the middle and throws.
-   */
-  private void scan(Scan s) throws IOException {
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(file, StandardOpenOption.READ);
-    } catch (NoSuchFileException e) {
-      throw missingLog(e);
-    }
-    try (ch) {
-      long size = ch.size();
-      s.size = size;
-      if (size < s.start) {
-        throw corrupt(
-            s.sequence + 1,
-            s.start,
-            "the file is "
-                + size
-                + " bytes long but "
-                + s.start
-                + " bytes of events were read from it before: it was truncated or replaced by"
-                + " something other than this store");
-      }
-      LineReader r = new LineReader(ch, s.start, size);
-      while (r.next()) {
-        long line = s.sequence + 1;
-        long offset = r.lineOffset();
-        String[] why = new String[1];
-        RunEvent e = tryDecode(r, why);
-        if (e == null) {
-          s.tornOffset = offset;
-          s.tornLine = line;
-          s.tornReason = why[0];
-          while (r.next()) {
-            if (tryDecode(r, new String[1]) != null) {
-              throw corrupt(
-                  line,
-                  offset,
-                  why[0]
-                      + "; intact events follow at byte offset "
-                      + r.lineOffset()
-                      + ", so this is damage in the middle of the log, not a torn"
-                      + " write. Nothing was changed: restore the file from a backup, or move the"
-                      + " damaged line out by hand");
-            }
-          }
-          return;
-        }
-        if (!e.runId().equals(id) || e.sequence() != line) {
-          throw corrupt(
-              line,
-              offset,
-              "holds sequence "
-                  + e.sequence()
-                  + " of run "
-                  + e.runId()
-                  + " where sequence "
-                  + line
-                  + " of run "
-                  + id
-                  + " belongs (a gap, a duplicate or"
-                  + " a foreign line); nothing was changed");
-        }
-        RunStatus next = fold(s.status, e.type());
-        if (next == null) {
-          throw corrupt(
-              line,
-              offset,
-              "event type "
-                  + e.type()
-                  + " is not allowed in status "
-                  + (s.status == null
-                      ? "(none: the first event must be run.created)"
-                      : s.status.wireName())
-                  + "; nothing was changed");
-        }
-        if ((line - 1) % MARK_EVERY == 0) {
-          s.mark(offset);
-        }
-        if (s.trackKeys && e.idempotencyKey().isPresent()) {
-          if (s.newKeys == null) {
-            s.newKeys = new HashMap<>();
-          }
-          s.newKeys.put(e.idempotencyKey().get(), offset);
-        }
-        s.sequence = line;
-        s.status = next;
-        s.updated = e.time();
-        s.end = r.nextOffset();
-      }
-      if (r.hasRemainder()) {
-        s.tornOffset = r.remainderOffset();
-        s.tornLine = s.sequence + 1;
-        s.tornReason = "the last " + (size - s.tornOffset) + " bytes have no trailing newline";
-      }
-    }
-  }
-
-  private static @Nullable RunEvent tryDecode(LineReader r, String[] why) {
-    if (r.tooLong()) {
-      why[0] = "the line is longer than " + LineReader.MAX_LINE + " bytes";
-      return null;
-    }
-    try {
-      return EventCodec.decode(r.lineString());
-    } catch (RuntimeException e) {
-      why[0] = "the line is not an event (" + e.getMessage() + ")";
-      return null;
-    }
-  }
-
-  static @Nullable RunStatus fold(@Nullable RunStatus current, EventType type) {
-    if (current == null) {
-      return RunStateMachine.next(Optional.empty(), type).orElse(null);
-    }
-    if (type.isLifecycle() && !type.isCore()) {
-      return current; // a lifecycle type from a newer version keeps the status
-    }
-    return RunStateMachine.next(Optional.of(current), type).orElse(null);
-  }
-
   /** Copies the torn tail to events.ndjson.broken (appending) and cuts it off. Both locks held. */
-  private void cutTail(Scan s) throws IOException {
+  private void cutTail(LogScan s) throws IOException {
     long from = s.tornOffset;
     long bytes = s.size - from;
     try (FileChannel src = fs.openReadWriter(file);
@@ -503,7 +333,7 @@ final class RunLog {
   }
 
   /** Adopts a scan unless a commit or another scan changed the view since it started. */
-  private synchronized boolean publish(Scan s) {
+  private synchronized boolean publish(LogScan s) {
     long current = loaded ? length : 0;
     if (writing || writeEpoch != s.epoch || current != s.start || (keys != null && !s.trackKeys)) {
       return loaded && length == s.end && lastSequence == s.sequence;
@@ -601,7 +431,7 @@ final class RunLog {
   }
 
   private void write(RunBatch batch, Head head, List<RunEvent> events) {
-    Encoded enc = Encoded.of(events);
+    EncodedBatch enc = EncodedBatch.of(events);
     long at = head.length();
     synchronized (this) {
       writing = true;
@@ -723,7 +553,8 @@ final class RunLog {
     return writer != null;
   }
 
-  private synchronized void appended(long at, Encoded enc, List<RunEvent> events, RunHead after) {
+  private synchronized void appended(
+      long at, EncodedBatch enc, List<RunEvent> events, RunHead after) {
     if (at != length) {
       throw new IllegalStateException(
           "run " + id + ": wrote at " + at + " but the log view ends at " + length);
@@ -743,36 +574,6 @@ final class RunLog {
     status = after.status();
     updatedAt = after.updatedAt();
     writing = false;
-  }
-
-  /** The events of a batch as NDJSON bytes, with each line's start. */
-  static final class Encoded {
-    final byte[] bytes;
-    final int size;
-    final int[] starts;
-
-    private Encoded(byte[] bytes, int size, int[] starts) {
-      this.bytes = bytes;
-      this.size = size;
-      this.starts = starts;
-    }
-
-    static Encoded of(List<RunEvent> events) {
-      int[] starts = new int[events.size()];
-      byte[] buf = new byte[Math.max(256, events.size() * 512)];
-      int size = 0;
-      for (int i = 0; i < events.size(); i++) {
-        byte[] line = EventCodec.encode(events.get(i)).getBytes(StandardCharsets.UTF_8);
-        if (size + line.length + 1 > buf.length) {
-          buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + line.length + 1));
-        }
-        starts[i] = size;
-        System.arraycopy(line, 0, buf, size, line.length);
-        size += line.length;
-        buf[size++] = '\n';
-      }
-      return new Encoded(buf, size, starts);
-    }
   }
 
   // ---- idempotency keys -----------------------------------------------------------------------
@@ -844,9 +645,9 @@ final class RunLog {
     return index;
   }
 
-  private RunEvent decodeKnown(LineReader r, long line) {
+  RunEvent decodeKnown(LineReader r, long line) {
     String[] why = new String[1];
-    RunEvent e = tryDecode(r, why);
+    RunEvent e = LogScan.tryDecode(r, why);
     if (e == null) {
       throw corrupt(
           line,
@@ -898,85 +699,7 @@ final class RunLog {
     } catch (IOException e) {
       throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
     }
-    return new Stream(ch, from, firstLine, target, h);
-  }
-
-  /** Streams lines [from, head.length) in bounded memory, skipping to the first wanted sequence. */
-  private final class Stream implements EventStream {
-    private final FileChannel channel;
-    private final LineReader reader;
-    private final long last;
-    private long line;
-    private final long first;
-    private @Nullable RunEvent next;
-    private boolean closed;
-
-    Stream(FileChannel channel, long from, long firstLine, long first, Head head) {
-      this.channel = channel;
-      this.reader = new LineReader(channel, from, head.length());
-      this.line = firstLine - 1;
-      this.first = first;
-      this.last = head.lastSequence();
-    }
-
-    @Override
-    public boolean hasNext() {
-      if (next != null) {
-        return true;
-      }
-      if (closed || line >= last) {
-        close();
-        return false;
-      }
-      try {
-        while (true) {
-          if (!reader.next()) {
-            close();
-            throw corrupt(
-                line + 1,
-                reader.remainderOffset(),
-                "the log ended before sequence "
-                    + last
-                    + " that was read from it before; it was truncated by something other than this"
-                    + " store");
-          }
-          line++;
-          if (line < first) {
-            continue;
-          }
-          next = decodeKnown(reader, line);
-          return true;
-        }
-      } catch (IOException e) {
-        close();
-        throw new StoreIoException("run " + id + ": reading " + file + " failed: " + e, e);
-      } catch (RuntimeException e) {
-        close();
-        throw e;
-      }
-    }
-
-    @Override
-    public RunEvent next() {
-      if (!hasNext()) {
-        throw new NoSuchElementException();
-      }
-      RunEvent e = Objects.requireNonNull(next, "hasNext() read the next event");
-      next = null;
-      return e;
-    }
-
-    @Override
-    public void close() {
-      if (!closed) {
-        closed = true;
-        try {
-          channel.close();
-        } catch (IOException e) {
-          log.debug("run {} - closing a reader of {} failed", id, file, e);
-        }
-      }
-    }
+    return new LogStream(this, ch, from, firstLine, target, h);
   }
 
   // ---- errors -----------------------------------------------------------------------------------
@@ -986,7 +709,7 @@ final class RunLog {
         "run " + id + ": " + file + " line " + line + " (byte offset " + offset + "): " + what);
   }
 
-  private StoreCorruptedException missingLog(IOException e) {
+  StoreCorruptedException missingLog(IOException e) {
     return new StoreCorruptedException(
         "run "
             + id
