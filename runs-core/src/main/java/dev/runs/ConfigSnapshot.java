@@ -34,6 +34,7 @@ public final class ConfigSnapshot {
   private final String sha256;
 
   private ConfigSnapshot(ObjectNode node) {
+    RecordJson.requireDepthAtMost(node, JsonSupport.MAX_PARSE_DEPTH, "config");
     this.canonicalJson = JsonSupport.canonical(node);
     Payload.requireWellFormedUnicode(canonicalJson, "config");
     this.sha256 = Sha256.hex(canonicalJson);
@@ -52,6 +53,7 @@ public final class ConfigSnapshot {
    * @param node the config object
    * @return the snapshot
    * @throws ValidationException when the node is not an object
+   * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static ConfigSnapshot of(JsonNode node) {
     Objects.requireNonNull(node, "node");
@@ -68,14 +70,11 @@ public final class ConfigSnapshot {
    * @param json one JSON object
    * @return the snapshot
    * @throws ValidationException when the text is not one JSON object
+   * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static ConfigSnapshot parse(String json) {
     Objects.requireNonNull(json, "json");
-    try {
-      return of(JsonSupport.parse(json));
-    } catch (IOException e) {
-      throw new ValidationException("config", "must be one JSON object: " + e.getMessage());
-    }
+    return of(RecordJson.parse(json, "config"));
   }
 
   /**

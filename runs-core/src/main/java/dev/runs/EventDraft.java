@@ -245,6 +245,7 @@ public record EventDraft(
             "must not contain control characters (found " + printable(c) + " at index " + i + ")");
       }
     }
+    Payload.requireWellFormedUnicode(key, "idempotency_key");
   }
 
   private static String printable(char c) {

@@ -44,15 +44,11 @@ public final class Payload {
    * @param json the text
    * @return the payload
    * @throws ValidationException when the text is not one JSON object
+   * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(String json) {
     Objects.requireNonNull(json, "json");
-    JsonNode node;
-    try {
-      node = JsonSupport.parse(json);
-    } catch (IOException e) {
-      throw new ValidationException("payload", "must be one JSON object: " + firstLine(e));
-    }
+    JsonNode node = RecordJson.parse(json, "payload");
     return of(node);
   }
 
@@ -62,6 +58,7 @@ public final class Payload {
    * @param node the tree
    * @return the payload
    * @throws ValidationException when the node is not an object
+   * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(JsonNode node) {
     Objects.requireNonNull(node, "node");
@@ -69,6 +66,7 @@ public final class Payload {
       throw new ValidationException(
           "payload", "must be a JSON object but was " + node.getNodeType());
     }
+    RecordJson.requireDepthAtMost(node, JsonSupport.MAX_PARSE_DEPTH, "payload");
     ObjectNode copy = ((ObjectNode) node).deepCopy();
     String json = JsonSupport.write(copy);
     requireWellFormedUnicode(json, "payload");
@@ -82,6 +80,7 @@ public final class Payload {
    * @param fields the fields in order
    * @return the payload
    * @throws IllegalArgumentException for a value that cannot be converted
+   * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(Map<String, ?> fields) {
     Objects.requireNonNull(fields, "fields");

@@ -61,6 +61,7 @@ public record RunRecord(
         throw new ValidationException(
             "labels." + e.getKey(), "value must be at most 500 characters");
       }
+      Payload.requireWellFormedUnicode(e.getValue(), "labels." + e.getKey());
     }
     labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     createdAt = Times.micros(createdAt);

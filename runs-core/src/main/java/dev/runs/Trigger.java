@@ -69,5 +69,6 @@ public record Trigger(
             field, "must not contain control characters (index " + i + ")");
       }
     }
+    Payload.requireWellFormedUnicode(value, field);
   }
 }

@@ -1,9 +1,13 @@
 package dev.runs;
 
+import dev.runs.internal.support.Printable;
+
 /**
  * Input was refused before anything was written: a missing or malformed field, a value out of
  * range, a type string that breaks the taxonomy rules. {@link #field()} names the offending field
- * (a dotted path such as {@code payload.tool_name}) and {@link #rule()} the rule it broke.
+ * (a dotted path such as {@code payload.tool_name}) and {@link #rule()} the rule it broke. In both,
+ * control characters of the input (line breaks included) are written as escapes such as <code>
+ * &#92;u0000</code>.
  */
 public class ValidationException extends RunsException {
   private static final long serialVersionUID = 1L;
@@ -18,9 +22,9 @@ public class ValidationException extends RunsException {
    * @param rule the rule it broke, phrased as what was expected
    */
   public ValidationException(String field, String rule) {
-    super(field + ": " + rule);
-    this.field = field;
-    this.rule = rule;
+    super(Printable.escape(field) + ": " + Printable.escape(rule));
+    this.field = Printable.escape(field);
+    this.rule = Printable.escape(rule);
   }
 
   /**
@@ -32,9 +36,10 @@ public class ValidationException extends RunsException {
    * @param rule the rule it broke
    */
   public ValidationException(String context, String field, String rule) {
-    super(context + ": " + field + ": " + rule);
-    this.field = field;
-    this.rule = rule;
+    super(
+        Printable.escape(context) + ": " + Printable.escape(field) + ": " + Printable.escape(rule));
+    this.field = Printable.escape(field);
+    this.rule = Printable.escape(rule);
   }
 
   /**

@@ -419,13 +419,25 @@ public final class DefaultRunStore implements RunStore {
       throw new RunNotFoundException(runId);
     }
     StageWrite redacted = write;
+    String context = "run " + runId + " stage " + write.stageKey();
     if (write.input().isPresent()) {
+      checkDepth(context, "input", write.input().get());
       redacted = redacted.withInput(options.redactor().redact(write.input().get()));
     }
     if (write.output().isPresent()) {
+      checkDepth(context, "output", write.output().get());
       redacted = redacted.withOutput(options.redactor().redact(write.output().get()));
     }
     return engine.writeStage(runId, redacted, options.clock().instant());
+  }
+
+  /** Applies {@link StoreLimits#maxJsonDepth()} to JSON a stage write carries. */
+  private void checkDepth(String context, String field, Payload json) {
+    int depth = JsonSupport.depthUpTo(json.toJsonNode(), limits.maxJsonDepth());
+    if (depth > limits.maxJsonDepth()) {
+      throw new LimitExceededException(
+          context, field, "maxJsonDepth", limits.maxJsonDepth(), depth);
+    }
   }
 
   @Override

@@ -281,6 +281,14 @@ public abstract class RunStoreContract {
   }
 
   @Nested
+  @DisplayName("Hostile input")
+  class HostileInput extends RunStoreHostileInputKit {
+    HostileInput() {
+      super(RunStoreContract.this);
+    }
+  }
+
+  @Nested
   @DisplayName("Lifecycle")
   class Lifecycle extends RunStoreLifecycleKit {
     Lifecycle() {

@@ -420,6 +420,8 @@ public final class EventJson {
       p.skipChildren();
       end = (int) p.currentTokenLocation().getCharOffset() + 1;
     } else {
+      // a string is read lazily: finish it, or the location is still just past its opening quote
+      p.finishToken();
       end = (int) p.currentLocation().getCharOffset();
     }
     String raw = source.substring(start, end);

@@ -1,14 +1,18 @@
 package dev.runs.internal.codec;
 
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.EventId;
+import dev.runs.LimitExceededException;
 import dev.runs.Payload;
 import dev.runs.RunId;
 import dev.runs.ValidationException;
+import dev.runs.internal.support.JsonSupport;
+import java.io.IOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
@@ -54,16 +58,68 @@ public final class RecordJson {
    * @throws IllegalArgumentException for an unsupported type
    */
   public static JsonNode toJson(@Nullable Object value) {
-    JsonNode n = toJsonOrAbsent(value);
+    JsonNode n = toJsonOrAbsent(value, 0);
     return n == null ? NullNode.getInstance() : n;
   }
 
+  /**
+   * Parses JSON text that must be one object, with the limits every parse in Runs has.
+   *
+   * @param json the text
+   * @param field the field to name in errors
+   * @return the tree
+   * @throws LimitExceededException when it is nested deeper than {@link
+   *     JsonSupport#MAX_PARSE_DEPTH}
+   * @throws ValidationException when it is not JSON
+   */
+  public static JsonNode parse(String json, String field) {
+    try {
+      return JsonSupport.parse(json);
+    } catch (StreamConstraintsException e) {
+      if (String.valueOf(e.getMessage()).contains("nesting depth")) {
+        // the parser stops at the first level past the limit
+        throw new LimitExceededException(
+            field, "nesting depth", JsonSupport.MAX_PARSE_DEPTH, JsonSupport.MAX_PARSE_DEPTH + 1);
+      }
+      throw new ValidationException(field, "is refused: " + firstLine(e.getMessage()));
+    } catch (IOException e) {
+      throw new ValidationException(field, "must be one JSON object: " + firstLine(e.getMessage()));
+    }
+  }
+
+  private static String firstLine(@Nullable String m) {
+    String s = String.valueOf(m);
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /**
+   * Refuses a tree nested deeper than {@code max} before anything recurses into it (copying or
+   * writing a tree recurses once per level).
+   *
+   * @param node the tree
+   * @param max the deepest nesting allowed
+   * @param field the field to name in the error
+   * @throws LimitExceededException when the tree is deeper
+   */
+  public static void requireDepthAtMost(JsonNode node, int max, String field) {
+    int depth = JsonSupport.depthUpTo(node, max);
+    if (depth > max) {
+      throw new LimitExceededException(field, "nesting depth", max, depth);
+    }
+  }
+
   /** As {@link #toJson}, but null for an empty {@code Optional}: the caller leaves it out. */
-  private static @Nullable JsonNode toJsonOrAbsent(@Nullable Object value) {
+  private static @Nullable JsonNode toJsonOrAbsent(@Nullable Object value, int depth) {
     if (value == null) {
       return NullNode.getInstance();
     }
+    if (depth > JsonSupport.MAX_PARSE_DEPTH) {
+      throw new LimitExceededException(
+          "payload", "nesting depth", JsonSupport.MAX_PARSE_DEPTH, depth);
+    }
     if (value instanceof JsonNode n) {
+      requireDepthAtMost(n, JsonSupport.MAX_PARSE_DEPTH - depth, "payload");
       return n.deepCopy();
     }
     if (value instanceof Payload p) {
@@ -111,7 +167,7 @@ public final class RecordJson {
       return NODES.textNode(e.value());
     }
     if (value instanceof Optional<?> o) {
-      return o.isPresent() ? toJsonOrAbsent(o.get()) : null;
+      return o.isPresent() ? toJsonOrAbsent(o.get(), depth) : null;
     }
     if (value instanceof OptionalInt o) {
       return o.isPresent() ? NODES.numberNode(o.getAsInt()) : null;
@@ -120,7 +176,7 @@ public final class RecordJson {
       return o.isPresent() ? NODES.numberNode(o.getAsLong()) : null;
     }
     if (value instanceof OptionalDouble o) {
-      return o.isPresent() ? toJsonOrAbsent(o.getAsDouble()) : null;
+      return o.isPresent() ? toJsonOrAbsent(o.getAsDouble(), depth) : null;
     }
     if (value instanceof Map<?, ?> m) {
       ObjectNode out = NODES.objectNode();
@@ -128,7 +184,7 @@ public final class RecordJson {
         if (!(e.getKey() instanceof String key)) {
           throw new IllegalArgumentException("map keys must be strings, got " + e.getKey());
         }
-        JsonNode v = toJsonOrAbsent(e.getValue());
+        JsonNode v = toJsonOrAbsent(e.getValue(), depth + 1);
         out.set(key, v == null ? NullNode.getInstance() : v);
       }
       return out;
@@ -136,13 +192,13 @@ public final class RecordJson {
     if (value instanceof Collection<?> c) {
       ArrayNode out = NODES.arrayNode();
       for (Object item : c) {
-        JsonNode v = toJsonOrAbsent(item);
+        JsonNode v = toJsonOrAbsent(item, depth + 1);
         out.add(v == null ? NullNode.getInstance() : v);
       }
       return out;
     }
     if (value instanceof Object[] array) {
-      return toJsonOrAbsent(java.util.Arrays.asList(array));
+      return toJsonOrAbsent(java.util.Arrays.asList(array), depth);
     }
     if (value.getClass().isRecord()) {
       ObjectNode out = NODES.objectNode();
@@ -154,7 +210,7 @@ public final class RecordJson {
           throw new IllegalStateException(
               "cannot read " + c.getName() + " of " + value.getClass(), e);
         }
-        JsonNode n = toJsonOrAbsent(v);
+        JsonNode n = toJsonOrAbsent(v, depth + 1);
         if (n != null && !(v == null)) {
           out.set(snake(c.getName()), n);
         }

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -180,19 +182,45 @@ public final class JsonSupport {
   }
 
   /**
-   * Returns the nesting depth of a tree (a scalar is 0, {@code {}} is 1).
+   * Returns the nesting depth of a tree (a scalar is 0, {@code {}} is 1), without recursion, so any
+   * tree built in Java can be measured.
    *
    * @param node the tree
    * @return its depth
    */
   public static int depth(JsonNode node) {
+    return depthUpTo(node, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Measures a tree's nesting depth, stopping as soon as it passes {@code max}; no recursion.
+   *
+   * @param node the tree
+   * @param max the deepest nesting of interest
+   * @return the depth when at most {@code max}, else a value above {@code max} (a lower bound)
+   */
+  public static int depthUpTo(JsonNode node, int max) {
     if (!node.isContainerNode()) {
       return 0;
     }
-    int max = 0;
-    for (JsonNode child : node) {
-      max = Math.max(max, depth(child));
+    ArrayDeque<Iterator<JsonNode>> path = new ArrayDeque<>();
+    path.push(node.elements());
+    int deepest = 1;
+    while (!path.isEmpty()) {
+      Iterator<JsonNode> it = path.peek();
+      if (!it.hasNext()) {
+        path.pop();
+        continue;
+      }
+      JsonNode child = it.next();
+      if (child.isContainerNode()) {
+        path.push(child.elements());
+        deepest = Math.max(deepest, path.size());
+        if (deepest > max) {
+          return deepest;
+        }
+      }
     }
-    return max + 1;
+    return deepest;
   }
 }

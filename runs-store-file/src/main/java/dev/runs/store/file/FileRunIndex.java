@@ -17,6 +17,7 @@ import dev.runs.RunRecord;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
+import dev.runs.spi.Utf8;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -98,7 +99,13 @@ final class FileRunIndex {
     }
     RunRecord record;
     try {
-      record = RunRecord.fromJson(new String(bytes, StandardCharsets.UTF_8));
+      String text = Utf8.decodeOrNull(bytes, 0, bytes.length);
+      if (text == null) {
+        throw new ValidationException(
+            "run.json",
+            "malformed UTF-8 at byte offset " + Utf8.firstMalformed(bytes, 0, bytes.length));
+      }
+      record = RunRecord.fromJson(text);
     } catch (ValidationException | IllegalArgumentException e) {
       throw new StoreCorruptedException(
           file + " is not a valid run record: " + e.getMessage() + "; restore it from a backup", e);

@@ -1,9 +1,9 @@
 package dev.runs.store.file;
 
+import dev.runs.spi.Utf8;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Reads '\n'-terminated lines of a byte range of a file with positional reads through one buffer,
@@ -157,9 +157,21 @@ final class LineReader {
 
   /**
    * @return the current line without its newline, decoded as UTF-8
+   * @throws IllegalArgumentException when the line is not well-formed UTF-8, naming the file offset
+   *     of the first malformed byte: a damaged line is never read as different text
    */
   String lineString() {
-    return new String(buf, lineStart, lineEnd - lineStart, StandardCharsets.UTF_8);
+    String s = Utf8.decodeOrNull(buf, lineStart, lineEnd - lineStart);
+    if (s == null) {
+      long at = lineOffset + Utf8.firstMalformed(buf, lineStart, lineEnd - lineStart);
+      throw new IllegalArgumentException(
+          "malformed UTF-8 at byte offset "
+              + at
+              + " (0x"
+              + Integer.toHexString(buf[lineStart + (int) (at - lineOffset)] & 0xff)
+              + ")");
+    }
+    return s;
   }
 
   /**

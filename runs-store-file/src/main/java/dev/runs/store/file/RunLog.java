@@ -618,7 +618,22 @@ final class RunLog {
           if (!r.next()) {
             throw corrupt(0, off, "an indexed event line ends before its newline");
           }
-          RunEvent e = EventCodec.decode(r.lineString());
+          RunEvent e;
+          try {
+            e = EventCodec.decode(r.lineString());
+          } catch (RuntimeException damaged) {
+            throw new StoreCorruptedException(
+                "run "
+                    + id
+                    + ": "
+                    + file
+                    + " (byte offset "
+                    + off
+                    + "): an indexed event line is no longer an event ("
+                    + damaged.getMessage()
+                    + "); the file was changed by something other than this store",
+                damaged);
+          }
           out.put(e.idempotencyKey().orElseThrow(), e);
         }
       }

@@ -1,12 +1,15 @@
 package dev.runs.store.file;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runs.ConfigSnapshot;
+import dev.runs.EventCodec;
 import dev.runs.EventDraft;
+import dev.runs.EventId;
 import dev.runs.EventStream;
 import dev.runs.EventTypes;
 import dev.runs.Payload;
@@ -45,6 +48,8 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -594,6 +599,83 @@ final class FileRunStoreTest {
       }
       assertThat(Files.readAllBytes(log(id))).isEqualTo(damaged);
       assertThat(broken()).doesNotExist();
+    }
+
+    @Test
+    @DisplayName(
+        "malformed UTF-8 in the middle of the log is an error naming file, line and byte"
+            + " offset, whether the run was loaded before or not; nothing changes")
+    void malformedUtf8InTheMiddle_throws_unchanged() throws Exception {
+      prepare(4);
+      RunStore loaded = open();
+      assertThat(all(loaded, id)).hasSize(starts.length - 1);
+      byte[] damaged = original.clone();
+      String line3 = new String(original, (int) starts[2], (int) (starts[3] - starts[2]), UTF_8);
+      int at = (int) starts[2] + line3.indexOf("\"text\":\"line") + 9;
+      damaged[at] = (byte) 0xff; // the JSON stays well-formed; only the UTF-8 is broken
+      Files.write(log(id), damaged);
+      assertThatThrownBy(() -> all(loaded, id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining(log(id).toString())
+          .hasMessageContaining("line 3 (byte offset " + starts[2] + ")")
+          .hasMessageContaining("malformed UTF-8 at byte offset " + at);
+      loaded.close();
+      RunStore store = open();
+      for (Runnable r :
+          List.<Runnable>of(
+              () -> store.entry(id), () -> all(store, id), () -> store.append(id, line(9)))) {
+        assertThatThrownBy(r::run)
+            .isInstanceOf(StoreCorruptedException.class)
+            .hasMessageContaining(log(id).toString())
+            .hasMessageContaining("line 3 (byte offset " + starts[2] + ")")
+            .hasMessageContaining("malformed UTF-8 at byte offset " + at);
+      }
+      assertThat(Files.readAllBytes(log(id))).isEqualTo(damaged);
+      assertThat(broken()).doesNotExist();
+    }
+
+    @Test
+    @DisplayName(
+        "a line from a newer writer keeps its unknown fields when read, and stays byte for byte"
+            + " as written when more events are appended")
+    void unknownFieldsOfANewerWriter_kept() throws Exception {
+      prepare(2);
+      RunStore store = open();
+      RunEvent last = all(store, id).get(starts.length - 2);
+      store.close();
+      String newer =
+          EventCodec.encode(
+                      new RunEvent(
+                          RunEvent.SCHEMA,
+                          EventId.random(),
+                          id,
+                          last.sequence() + 1,
+                          EventTypes.CONSOLE_LINE,
+                          last.time(),
+                          Optional.empty(),
+                          OptionalInt.empty(),
+                          Optional.empty(),
+                          "newer",
+                          Optional.empty(),
+                          Payload.of(Map.of("stream", "stdout", "text", "from a newer writer")),
+                          Map.of()))
+                  .replaceFirst("}$", "")
+              + ",\"extra\":\"hello \\\"quoted\\\""
+              + " \\u00e9\",\"n\":-1.5e3,\"tree\":{\"a\":[1,true,null]}}\n";
+      Files.write(log(id), newer.getBytes(UTF_8), StandardOpenOption.APPEND);
+      RunStore reopened = open();
+      RunEvent read = all(reopened, id).get(starts.length - 1);
+      assertThat(read.unknownFields())
+          .containsExactly(
+              Map.entry("extra", "\"hello \\\"quoted\\\" \\u00e9\""),
+              Map.entry("n", "-1.5e3"),
+              Map.entry("tree", "{\"a\":[1,true,null]}"));
+      assertThat(EventCodec.encode(read) + "\n").isEqualTo(newer);
+      reopened.append(id, line(7));
+      reopened.close();
+      String file = Files.readString(log(id), UTF_8);
+      assertThat(file).contains(newer);
+      assertThat(all(open(), id)).hasSize(starts.length + 1);
     }
 
     @Test

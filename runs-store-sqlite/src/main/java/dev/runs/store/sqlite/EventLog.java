@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -158,7 +159,12 @@ final class EventLog {
       selectByKey.setString(2, key);
       try (ResultSet rs = selectByKey.executeQuery()) {
         if (rs.next()) {
-          known.put(key, decodeEvent(rs.getString(1), b.runId()));
+          String json =
+              Objects.requireNonNull(
+                  Sql.strictText(
+                      rs, 1, "table events (run " + b.runId() + ")", settings.description()),
+                  "envelope is NOT NULL");
+          known.put(key, decodeEvent(json, b.runId()));
         }
       }
     }
@@ -230,8 +236,16 @@ final class EventLog {
           p.setInt(3, limit);
           try (ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
-              seqs.add(rs.getLong(1));
-              envelopes.add(rs.getString(2));
+              long seq = rs.getLong(1);
+              seqs.add(seq);
+              envelopes.add(
+                  Objects.requireNonNull(
+                      Sql.strictText(
+                          rs,
+                          2,
+                          "table events (run " + id + " sequence " + seq + ")",
+                          settings.description()),
+                      "envelope is NOT NULL"));
             }
           }
           return seqs.size(); // unused: the page is in the lists

@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -78,7 +79,7 @@ final class RunIndex {
             if (rs.next()) {
               tx.rollbackOnly();
               return new CreateResult(
-                  decodeRecord(rs.getString(1), "trigger " + record.trigger().triggerId()), false);
+                  decodeRecord(recordText(rs), "trigger " + record.trigger().triggerId()), false);
             }
           }
           selectTriggerById.setString(1, record.id().value());
@@ -104,6 +105,12 @@ final class RunIndex {
           events.insert(createdEvent);
           return new CreateResult(record, true);
         });
+  }
+
+  /** Reads the record column of a {@code runs} row strictly (see {@link Sql#strictText}). */
+  private String recordText(ResultSet rs) throws SQLException {
+    return Objects.requireNonNull(
+        Sql.strictText(rs, 1, "table runs", settings.description()), "record is NOT NULL");
   }
 
   private RunRecord decodeRecord(String json, String which) {
@@ -133,7 +140,7 @@ final class RunIndex {
           p.setString(1, id.value());
           try (ResultSet rs = p.executeQuery()) {
             return rs.next()
-                ? Optional.of(decodeRecord(rs.getString(1), "run " + id))
+                ? Optional.of(decodeRecord(recordText(rs), "run " + id))
                 : Optional.empty();
           }
         });
@@ -151,7 +158,7 @@ final class RunIndex {
           p.setString(1, triggerId);
           try (ResultSet rs = p.executeQuery()) {
             return rs.next()
-                ? Optional.of(decodeRecord(rs.getString(1), "trigger " + triggerId))
+                ? Optional.of(decodeRecord(recordText(rs), "trigger " + triggerId))
                 : Optional.empty();
           }
         });
@@ -175,7 +182,7 @@ final class RunIndex {
   }
 
   private RunEntry toEntry(ResultSet rs) throws SQLException {
-    RunRecord record = decodeRecord(rs.getString(1), "a run");
+    RunRecord record = decodeRecord(recordText(rs), "a run");
     String status = rs.getString(2);
     RunStatus s;
     try {

@@ -2,8 +2,10 @@ package dev.runs.store.sqlite;
 
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
+import dev.runs.spi.Utf8;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
@@ -55,6 +57,41 @@ final class Sql {
   static Instant instant(long micros) {
     return Instant.ofEpochSecond(
         Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000L);
+  }
+
+  /**
+   * Reads a TEXT column strictly: {@code getString} would decode malformed UTF-8 (written into the
+   * file by another program) as U+FFFD, and the store would serve text it never stored.
+   *
+   * @param rs the result set, on a row
+   * @param column the column
+   * @param where names the row for the error, e.g. {@code "run acme/1 sequence 3"}
+   * @param store names the store for the error
+   * @return the text, or null for SQL NULL
+   * @throws SQLException when reading fails
+   * @throws StoreCorruptedException when the bytes are not well-formed UTF-8
+   */
+  static @Nullable String strictText(ResultSet rs, int column, String where, String store)
+      throws SQLException {
+    byte[] b = rs.getBytes(column);
+    if (b == null) {
+      return null;
+    }
+    String s = Utf8.decodeOrNull(b, 0, b.length);
+    if (s == null) {
+      int at = Utf8.firstMalformed(b, 0, b.length);
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + store
+              + "', "
+              + where
+              + ": the stored text is not well-formed UTF-8 (byte offset "
+              + at
+              + " of the value, 0x"
+              + Integer.toHexString(b[at] & 0xff)
+              + "); it was written by another program. Restore the database from a backup");
+    }
+    return s;
   }
 
   /**

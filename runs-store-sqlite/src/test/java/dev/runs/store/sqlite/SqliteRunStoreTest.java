@@ -565,6 +565,32 @@ final class SqliteRunStoreTest {
   }
 
   @Test
+  void read_malformedUtf8InAnEnvelope_throwsCorruptedInsteadOfReplacing() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.append(id, line("fine"));
+    // write bytes that keep the JSON whole but are not UTF-8 (0xff inside the text), as another
+    // program could; getString would have read them as U+FFFD
+    update(
+        db(),
+        "UPDATE events SET envelope = CAST(replace(CAST(envelope AS BLOB), CAST('fine' AS BLOB),"
+            + " X'66ff6e65') AS TEXT) WHERE run_id = '"
+            + id.value()
+            + "' AND seq = 3");
+
+    assertThatThrownBy(
+            () -> {
+              try (EventStream s = store.read(id, 0)) {
+                s.forEachRemaining(e -> {});
+              }
+            })
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("run " + id.value() + " sequence 3")
+        .hasMessageContaining("not well-formed UTF-8")
+        .hasMessageContaining("0xff");
+  }
+
+  @Test
   void entryAndFind_seeCommitsOfAnotherStoreOnTheSameFile() {
     RunStore a = open();
     RunStore b = open();
