@@ -93,4 +93,16 @@ public final class EventCodec {
   public static RunEvent decode(byte[] utf8) {
     return decode(new String(utf8, StandardCharsets.UTF_8));
   }
+
+  /**
+   * Appends the canonical JSON of an event without its {@code hash} field: the text a link of the
+   * run's hash chain is computed over (see {@link HashChain}).
+   *
+   * @param event the event
+   * @param out where to write
+   * @throws ValidationException when the time is out of range
+   */
+  public static void encodeUnhashedTo(RunEvent event, StringBuilder out) {
+    EventJson.encodeUnhashed(event, out);
+  }
 }

@@ -27,6 +27,9 @@ import java.util.OptionalInt;
  * @param source who emitted it: {@code orchestrator}, {@code host}, {@code engine}, {@code http}...
  * @param idempotencyKey the key a repeated append is recognised by
  * @param payload the type-specific body
+ * @param hash the link of the run's hash chain: SHA-256 (64 lowercase hex digits) over the previous
+ *     event's hash and this event's canonical line without the hash; empty when the store does not
+ *     chain (see {@code hash_chain} in the store docs)
  * @param unknownFields top-level fields this version does not know, name to raw JSON text, kept so
  *     that a newer writer's fields survive a read-write cycle
  */
@@ -43,10 +46,60 @@ public record RunEvent(
     String source,
     Optional<String> idempotencyKey,
     Payload payload,
+    Optional<String> hash,
     Map<String, String> unknownFields) {
 
   /** The envelope version this library writes. */
   public static final String SCHEMA = "runs.event/1";
+
+  /**
+   * An event without a hash, as written by a store that does not chain.
+   *
+   * @param schema envelope version, {@value #SCHEMA}
+   * @param eventId globally unique, time-ordered id (UUIDv7)
+   * @param runId the run
+   * @param sequence position in the run's log
+   * @param type the event type
+   * @param time when the store accepted it
+   * @param stepId the step or phase path
+   * @param attempt attempt number of that step
+   * @param parentEventId causation
+   * @param source who emitted it
+   * @param idempotencyKey the key a repeated append is recognised by
+   * @param payload the type-specific body
+   * @param unknownFields top-level fields this version does not know, name to raw JSON text
+   * @throws ValidationException naming the offending field
+   */
+  public RunEvent(
+      String schema,
+      EventId eventId,
+      RunId runId,
+      long sequence,
+      EventType type,
+      Instant time,
+      Optional<String> stepId,
+      OptionalInt attempt,
+      Optional<EventId> parentEventId,
+      String source,
+      Optional<String> idempotencyKey,
+      Payload payload,
+      Map<String, String> unknownFields) {
+    this(
+        schema,
+        eventId,
+        runId,
+        sequence,
+        type,
+        time,
+        stepId,
+        attempt,
+        parentEventId,
+        source,
+        idempotencyKey,
+        payload,
+        Optional.empty(),
+        unknownFields);
+  }
 
   /**
    * Validates the envelope.
@@ -65,6 +118,7 @@ public record RunEvent(
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
     Objects.requireNonNull(payload, "payload");
+    Objects.requireNonNull(hash, "hash");
     Objects.requireNonNull(unknownFields, "unknownFields");
     if (!schema.startsWith("runs.event/")) {
       throw new ValidationException("schema", "must be '" + SCHEMA + "' but was '" + schema + "'");
@@ -79,10 +133,47 @@ public record RunEvent(
     }
     EventDraft.checkSource(source);
     idempotencyKey.ifPresent(EventDraft::checkIdempotencyKey);
+    hash.ifPresent(RunEvent::checkHash);
     unknownFields =
         unknownFields.isEmpty()
             ? Map.of()
             : Collections.unmodifiableMap(new LinkedHashMap<>(unknownFields));
+  }
+
+  /**
+   * Returns this event with its hash chain link set or removed.
+   *
+   * @param value the hash, 64 lowercase hex digits; empty to remove it
+   * @return a copy with the hash
+   * @throws ValidationException when the value is not 64 lowercase hex digits
+   */
+  public RunEvent withHash(Optional<String> value) {
+    return new RunEvent(
+        schema,
+        eventId,
+        runId,
+        sequence,
+        type,
+        time,
+        stepId,
+        attempt,
+        parentEventId,
+        source,
+        idempotencyKey,
+        payload,
+        value,
+        unknownFields);
+  }
+
+  private static void checkHash(String h) {
+    boolean ok = h.length() == 64;
+    for (int i = 0; ok && i < 64; i++) {
+      char c = h.charAt(i);
+      ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    }
+    if (!ok) {
+      throw new ValidationException("hash", "must be 64 lowercase hex digits (a SHA-256)");
+    }
   }
 
   /**

@@ -16,13 +16,34 @@ import java.util.OptionalInt;
  *     than this still commits whole
  * @param commitLanes number of parallel commit threads; empty lets the store choose (SQLite uses
  *     one, stores with independent per-run files more)
+ * @param hashChain whether events get a hash chain link ({@link HashChain}; default on). The store
+ *     URI parameter {@code hash_chain=on|off} overrides it
  */
 public record RunStoreOptions(
     Clock clock,
     Redactor redactor,
     StoreLimits limits,
     int maxBatchEvents,
-    OptionalInt commitLanes) {
+    OptionalInt commitLanes,
+    boolean hashChain) {
+
+  /**
+   * Options with the hash chain on.
+   *
+   * @param clock stamps event times and record creation
+   * @param redactor applied to payloads and configs before writing
+   * @param limits size limits
+   * @param maxBatchEvents most events one group commit gathers
+   * @param commitLanes number of parallel commit threads; empty lets the store choose
+   */
+  public RunStoreOptions(
+      Clock clock,
+      Redactor redactor,
+      StoreLimits limits,
+      int maxBatchEvents,
+      OptionalInt commitLanes) {
+    this(clock, redactor, limits, maxBatchEvents, commitLanes, true);
+  }
 
   /** Validates the options. */
   public RunStoreOptions {
@@ -64,6 +85,7 @@ public record RunStoreOptions(
     b.limits = limits;
     b.maxBatchEvents = maxBatchEvents;
     b.commitLanes = commitLanes;
+    b.hashChain = hashChain;
     return b;
   }
 
@@ -74,6 +96,7 @@ public record RunStoreOptions(
     private StoreLimits limits = StoreLimits.defaults();
     private int maxBatchEvents = 4096;
     private OptionalInt commitLanes = OptionalInt.empty();
+    private boolean hashChain = true;
 
     private Builder() {}
 
@@ -130,10 +153,19 @@ public record RunStoreOptions(
     }
 
     /**
+     * @param value whether events get a hash chain link (default on)
+     * @return this builder
+     */
+    public Builder hashChain(boolean value) {
+      this.hashChain = value;
+      return this;
+    }
+
+    /**
      * @return the options
      */
     public RunStoreOptions build() {
-      return new RunStoreOptions(clock, redactor, limits, maxBatchEvents, commitLanes);
+      return new RunStoreOptions(clock, redactor, limits, maxBatchEvents, commitLanes, hashChain);
     }
   }
 }

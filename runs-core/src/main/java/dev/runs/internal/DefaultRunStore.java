@@ -7,6 +7,7 @@ import dev.runs.EventId;
 import dev.runs.EventStream;
 import dev.runs.EventTypes;
 import dev.runs.ExpectedSequence;
+import dev.runs.HashChain;
 import dev.runs.Lease;
 import dev.runs.LimitExceededException;
 import dev.runs.Payload;
@@ -74,6 +75,7 @@ public final class DefaultRunStore implements RunStore {
   private final StorageEngine engine;
   private final StoreLocation location;
   private final RunStoreOptions options;
+  private final boolean hashChain;
   private final StoreLimits limits;
   private final GroupCommitter committer;
   private final Uuid7 ids;
@@ -90,6 +92,7 @@ public final class DefaultRunStore implements RunStore {
     this.engine = Objects.requireNonNull(engine, "engine");
     this.location = Objects.requireNonNull(location, "location");
     this.options = location.options();
+    this.hashChain = location.hashChain();
     this.limits = options.limits();
     this.ids = new Uuid7(options.clock());
     int lanes = options.commitLanes().orElse(Math.max(1, engine.preferredCommitLanes()));
@@ -98,6 +101,7 @@ public final class DefaultRunStore implements RunStore {
         new GroupCommitter(
             engine,
             options.clock(),
+            hashChain,
             lanes,
             options.maxBatchEvents(),
             location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(),
@@ -187,6 +191,9 @@ public final class DefaultRunStore implements RunStore {
             Optional.empty(),
             Payload.of(payload),
             java.util.Map.of());
+    if (hashChain) {
+      created = created.withHash(Optional.of(HashChain.link(HashChain.genesis(stored), created)));
+    }
     CreateResult result = engine.create(stored, created);
     if (result.created()) {
       log.debug("run {} - created by trigger {}", stored.id(), stored.trigger().triggerId());
@@ -391,13 +398,21 @@ public final class DefaultRunStore implements RunStore {
               + " but the log ends at "
               + state.lastSequence());
     }
+    HashChain.Result chain;
+    try (EventStream events = read(runId, 0)) {
+      chain = HashChain.verify(entry.record(), events);
+    }
+    if (!chain.intact()) {
+      problems.add("hash chain: " + chain.detail());
+    }
     return new RunVerification(
         runId,
         entry.status(),
         state.status(),
         entry.lastSequence(),
         state.lastSequence(),
-        problems);
+        problems,
+        chain);
   }
 
   @Override

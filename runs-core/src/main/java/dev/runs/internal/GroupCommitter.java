@@ -45,16 +45,19 @@ final class GroupCommitter {
   private final CommitListener listener;
   private final Lane[] lanes;
   private final boolean callerMayCommit;
+  private final boolean hashChain;
 
   GroupCommitter(
       StorageEngine engine,
       Clock clock,
+      boolean hashChain,
       int laneCount,
       int maxBatchEvents,
       String name,
       CommitListener listener) {
     this.engine = engine;
     this.clock = clock;
+    this.hashChain = hashChain;
     this.ids = new Uuid7(clock);
     this.maxBatchEvents = maxBatchEvents;
     this.listener = listener;
@@ -198,7 +201,7 @@ final class GroupCommitter {
   private void commit(List<PendingAppend> taken) {
     Map<RunId, PlannedBatch> byRun = new LinkedHashMap<>();
     for (PendingAppend a : taken) {
-      byRun.computeIfAbsent(a.runId, id -> new PlannedBatch(id, clock, ids)).add(a);
+      byRun.computeIfAbsent(a.runId, id -> new PlannedBatch(id, clock, ids, hashChain)).add(a);
     }
     List<PlannedBatch> batches = new ArrayList<>(byRun.values());
     RuntimeException commitError = null;

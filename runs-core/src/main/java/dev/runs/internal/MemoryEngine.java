@@ -71,7 +71,7 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
     }
 
     synchronized RunHead head() {
-      return new RunHead(events.size(), status, updatedAt);
+      return new RunHead(events.size(), status, updatedAt, events.get(events.size() - 1).hash());
     }
   }
 

@@ -2,6 +2,7 @@ package dev.runs.internal;
 
 import dev.runs.EventDraft;
 import dev.runs.EventId;
+import dev.runs.HashChain;
 import dev.runs.IllegalTransitionException;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -33,11 +34,13 @@ final class PlannedBatch implements RunBatch {
   private List<RunEvent> written = List.of();
   private @Nullable RuntimeException failure;
   private boolean planned;
+  private final boolean hashChain;
 
-  PlannedBatch(RunId runId, Clock clock, Uuid7 ids) {
+  PlannedBatch(RunId runId, Clock clock, Uuid7 ids, boolean hashChain) {
     this.runId = runId;
     this.clock = clock;
     this.ids = ids;
+    this.hashChain = hashChain;
   }
 
   void add(PendingAppend a) {
@@ -100,6 +103,7 @@ final class PlannedBatch implements RunBatch {
       now = head.get().updatedAt(); // keep time non-decreasing along a run's log
     }
     Instant updated = head.get().updatedAt();
+    Optional<String> link = head.get().lastHash();
     Map<String, RunEvent> keys = known.isEmpty() ? new HashMap<>() : new HashMap<>(known);
     List<RunEvent> toWrite = new ArrayList<>();
     for (PendingAppend a : appends) {
@@ -109,6 +113,7 @@ final class PlannedBatch implements RunBatch {
       }
       long s = seq;
       RunStatus st = status;
+      Optional<String> l = link;
       List<RunEvent> result = new ArrayList<>(a.drafts.size());
       List<RunEvent> fresh = new ArrayList<>(a.drafts.size());
       Map<String, RunEvent> localKeys = null;
@@ -143,6 +148,13 @@ final class PlannedBatch implements RunBatch {
                   key,
                   d.payload(),
                   Map.of());
+          if (hashChain) {
+            String h = HashChain.link(l.orElse(HashChain.UNCHAINED), e);
+            e = e.withHash(Optional.of(h));
+            l = Optional.of(h);
+          } else {
+            l = Optional.empty();
+          }
           fresh.add(e);
           result.add(e);
           if (key.isPresent()) {
@@ -161,6 +173,7 @@ final class PlannedBatch implements RunBatch {
       }
       seq = s;
       status = st;
+      link = l;
       if (!fresh.isEmpty()) {
         updated = now;
       }
@@ -170,7 +183,7 @@ final class PlannedBatch implements RunBatch {
       toWrite.addAll(fresh);
       a.result = result;
     }
-    headAfter = new RunHead(seq, status, updated);
+    headAfter = new RunHead(seq, status, updated, link);
     written = toWrite;
     return toWrite;
   }

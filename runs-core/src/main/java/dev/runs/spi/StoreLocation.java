@@ -153,14 +153,23 @@ public final class StoreLocation {
   }
 
   /**
-   * Refuses parameters a store does not know, naming them and the known ones.
+   * Parameters every store accepts because the core reads them: {@code hash_chain=on|off} (see
+   * {@link #hashChain()}).
+   */
+  public static final Set<String> CORE_PARAMETERS = Set.of("hash_chain");
+
+  /**
+   * Refuses parameters a store does not know, naming them and the known ones; {@link
+   * #CORE_PARAMETERS} are always known.
    *
    * @param known the parameter names the store accepts
    * @throws StoreConfigurationException for an unknown parameter
    */
   public void requireKnownParameters(Set<String> known) {
+    Set<String> all = new TreeSet<>(known);
+    all.addAll(CORE_PARAMETERS);
     for (String key : parameters.keySet()) {
-      if (!known.contains(key)) {
+      if (!all.contains(key)) {
         throw new StoreConfigurationException(
             "store URI '"
                 + redacted()
@@ -169,9 +178,21 @@ public final class StoreLocation {
                 + "'; "
                 + scheme
                 + ": accepts "
-                + (known.isEmpty() ? "no parameters" : new TreeSet<>(known)));
+                + all);
       }
     }
+  }
+
+  /**
+   * Whether the store chains its events' hashes: the URI parameter {@code hash_chain=on|off} when
+   * present, else {@link RunStoreOptions#hashChain()}.
+   *
+   * @return true for on
+   * @throws StoreConfigurationException for a value other than on or off
+   */
+  public boolean hashChain() {
+    return choice("hash_chain", Set.of("on", "off"), options.hashChain() ? "on" : "off")
+        .equals("on");
   }
 
   /**

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,6 +105,22 @@ public abstract class RunStoreContract {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Changes one stored event behind the store's back, as a failing disk or a hand edit would, for
+   * the hash chain tests: replace the stored line of {@code sequence} with {@code edit} applied to
+   * it. The contract reopens the store afterwards. The default does nothing and returns false,
+   * which skips those tests; a store whose events the test can reach overrides it.
+   *
+   * @param id the run
+   * @param sequence the event
+   * @param edit turns the stored canonical line into the tampered one
+   * @return whether the event was changed
+   * @throws Exception when reaching the medium fails
+   */
+  protected boolean tamper(RunId id, long sequence, UnaryOperator<String> edit) throws Exception {
+    return false;
   }
 
   /**
@@ -276,6 +293,14 @@ public abstract class RunStoreContract {
   @DisplayName("Redaction")
   class Redaction extends RunStoreRedactionKit {
     Redaction() {
+      super(RunStoreContract.this);
+    }
+  }
+
+  @Nested
+  @DisplayName("Hash chain")
+  class Chain extends RunStoreHashChainKit {
+    Chain() {
       super(RunStoreContract.this);
     }
   }

@@ -9,6 +9,7 @@ import dev.runs.RunStoreOptions;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * What every group of the {@link RunStoreContract} shares: the contract's store, clock, hooks and
@@ -78,6 +79,13 @@ abstract class RunStoreKit {
    */
   Optional<byte[]> rawBytes() {
     return contract.rawBytes();
+  }
+
+  /**
+   * @see RunStoreContract#tamper
+   */
+  boolean tamper(RunId id, long sequence, UnaryOperator<String> edit) throws Exception {
+    return contract.tamper(id, sequence, edit);
   }
 
   /**

@@ -36,6 +36,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class EventJson {
   private static final String PREFIX = "{\"schema\":\"runs.event/1\",\"event_id\":\"";
+  private static final String HASH = ",\"hash\":\"";
   private static final ThreadLocal<RunId[]> LAST_RUN_ID =
       ThreadLocal.withInitial(() -> new RunId[1]);
 
@@ -48,6 +49,21 @@ public final class EventJson {
    * @param b where to write
    */
   public static void encode(RunEvent e, StringBuilder b) {
+    encode(e, b, true);
+  }
+
+  /**
+   * Appends the canonical JSON of an event without its {@code hash} field: the text its hash chain
+   * link is computed over.
+   *
+   * @param e the event
+   * @param b where to write
+   */
+  public static void encodeUnhashed(RunEvent e, StringBuilder b) {
+    encode(e, b, false);
+  }
+
+  private static void encode(RunEvent e, StringBuilder b, boolean withHash) {
     b.append("{\"schema\":");
     string(b, e.schema());
     b.append(",\"event_id\":\"").append(e.eventId().value());
@@ -76,6 +92,9 @@ public final class EventJson {
       string(b, e.idempotencyKey().get());
     }
     b.append(",\"payload\":").append(e.payload().json());
+    if (withHash && e.hash().isPresent()) {
+      b.append(",\"hash\":\"").append(e.hash().get()).append('"');
+    }
     for (Map.Entry<String, String> u : e.unknownFields().entrySet()) {
       b.append(',');
       string(b, u.getKey());
@@ -236,8 +255,18 @@ public final class EventJson {
       return null;
     }
     int payloadEnd = JsonSyntax.skipValue(s, p);
-    if (payloadEnd < 0 || payloadEnd != s.length() - 1 || s.charAt(payloadEnd) != '}') {
+    if (payloadEnd < 0) {
+      return null;
+    }
+    @Nullable String hash = null;
+    int h = expect(s, payloadEnd, HASH);
+    if (h > 0 && s.length() == h + 66 && s.charAt(h + 64) == '"') {
+      hash = s.substring(h, h + 64);
+    } else if (payloadEnd != s.length() - 1) {
       return null; // unknown fields, whitespace or damage: the general parser decides
+    }
+    if (s.charAt(s.length() - 1) != '}') {
+      return null;
     }
     String payload = s.substring(p, payloadEnd);
     return new RunEvent(
@@ -253,6 +282,7 @@ public final class EventJson {
         source,
         Optional.ofNullable(key),
         payloads.apply(payload),
+        Optional.ofNullable(hash),
         Map.of());
   }
 
@@ -307,6 +337,7 @@ public final class EventJson {
       @Nullable String source = null;
       @Nullable String idem = null;
       @Nullable String payload = null;
+      @Nullable String hash = null;
       @Nullable Map<String, String> unknown = null;
       JsonToken t;
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -337,6 +368,7 @@ public final class EventJson {
           case "parent_event_id" -> parent = nullableString(p, v, name);
           case "source" -> source = string(p, v, name);
           case "idempotency_key" -> idem = nullableString(p, v, name);
+          case "hash" -> hash = nullableString(p, v, name);
           case "payload" -> {
             if (v != JsonToken.START_OBJECT) {
               throw new ValidationException("payload", "must be a JSON object");
@@ -386,6 +418,7 @@ public final class EventJson {
           sourceText,
           Optional.ofNullable(idem),
           payloads.apply(payloadText),
+          Optional.ofNullable(hash),
           unknown == null ? Map.of() : unknown);
     } catch (IOException e) {
       throw new ValidationException("event", "is not valid JSON: " + firstLine(e.getMessage()));

@@ -30,6 +30,7 @@ final class LogScan {
   long sequence;
   @Nullable RunStatus status;
   @Nullable Instant updated;
+  @Nullable String hash;
   long end;
   long size;
   long[] newMarks = new long[0];
@@ -44,6 +45,7 @@ final class LogScan {
       long sequence,
       @Nullable RunStatus status,
       @Nullable Instant updated,
+      @Nullable String hash,
       long epoch,
       boolean trackKeys) {
     this.start = start;
@@ -51,6 +53,7 @@ final class LogScan {
     this.sequence = sequence;
     this.status = status;
     this.updated = updated;
+    this.hash = hash;
     this.epoch = epoch;
     this.trackKeys = trackKeys;
   }
@@ -156,6 +159,7 @@ final class LogScan {
         s.sequence = line;
         s.status = next;
         s.updated = e.time();
+        s.hash = e.hash().orElse(null);
         s.end = r.nextOffset();
       }
       if (r.hasRemainder()) {

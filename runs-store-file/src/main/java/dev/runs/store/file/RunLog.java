@@ -72,6 +72,7 @@ final class RunLog {
   private long lastSequence;
   private @Nullable RunStatus status;
   private @Nullable Instant updatedAt;
+  private @Nullable String lastHash;
   private long[] marks = new long[4];
   private int markCount;
   private @Nullable Map<String, Long> keys;
@@ -100,9 +101,14 @@ final class RunLog {
   }
 
   /** A consistent view of the head. */
-  record Head(long length, long lastSequence, RunStatus status, Instant updatedAt) {
+  record Head(
+      long length,
+      long lastSequence,
+      RunStatus status,
+      Instant updatedAt,
+      @Nullable String lastHash) {
     RunHead toRunHead() {
-      return new RunHead(lastSequence, status, updatedAt);
+      return new RunHead(lastSequence, status, updatedAt, Optional.ofNullable(lastHash));
     }
   }
 
@@ -117,7 +123,7 @@ final class RunLog {
     if (s == null || t == null) {
       throw new IllegalStateException("run " + id + ": the event log is not loaded");
     }
-    return new Head(length, lastSequence, s, t);
+    return new Head(length, lastSequence, s, t, lastHash);
   }
 
   synchronized boolean isLoaded() {
@@ -138,6 +144,7 @@ final class RunLog {
     lastSequence = 1;
     status = RunStatus.CREATED;
     updatedAt = createdEvent.time();
+    lastHash = createdEvent.hash().orElse(null);
     marks[0] = 0;
     markCount = 1;
   }
@@ -180,7 +187,7 @@ final class RunLog {
     try {
       LogScan s;
       synchronized (this) {
-        s = new LogScan(start, lastSequence, status, updatedAt, epoch, keyIndex != null);
+        s = new LogScan(start, lastSequence, status, updatedAt, lastHash, epoch, keyIndex != null);
       }
       s.read(this);
       publish(s);
@@ -254,8 +261,9 @@ final class RunLog {
       synchronized (this) {
         s =
             loaded
-                ? new LogScan(length, lastSequence, status, updatedAt, writeEpoch, keys != null)
-                : new LogScan(0, 0, null, null, writeEpoch, false);
+                ? new LogScan(
+                    length, lastSequence, status, updatedAt, lastHash, writeEpoch, keys != null)
+                : new LogScan(0, 0, null, null, null, writeEpoch, false);
       }
       try {
         s.read(this);
@@ -352,6 +360,7 @@ final class RunLog {
     lastSequence = s.sequence;
     status = s.status;
     updatedAt = s.updated;
+    lastHash = s.hash;
     if (external) {
       externalHead = lastSequence;
     }
@@ -573,6 +582,7 @@ final class RunLog {
     lastSequence = after.lastSequence();
     status = after.status();
     updatedAt = after.updatedAt();
+    lastHash = after.lastHash().orElse(null);
     writing = false;
   }
 

@@ -90,9 +90,9 @@ final class PgAppends {
             + " ?::int8[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])), upd AS (UPDATE "
             + s
             + ".runs AS r SET last_seq = u.last_seq, status = u.status,"
-            + " updated_at = u.updated_at"
-            + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[])"
-            + " AS u(id, last_seq, status, updated_at) WHERE r.id = u.id"
+            + " updated_at = u.updated_at, last_hash = u.last_hash"
+            + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[])"
+            + " AS u(id, last_seq, status, updated_at, last_hash) WHERE r.id = u.id"
             + " RETURNING r.id, r.last_seq, r.status)"
             + " SELECT pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) FROM upd";
     // the fast path: heads move only where they are still what this instance last wrote
@@ -100,9 +100,9 @@ final class PgAppends {
         "WITH upd AS (UPDATE "
             + s
             + ".runs AS r SET last_seq = u.last_seq,"
-            + " status = u.status, updated_at = u.updated_at"
-            + " FROM unnest(?::text[], ?::int8[], ?::int8[], ?::text[], ?::timestamptz[])"
-            + " AS u(id, expected, last_seq, status, updated_at)"
+            + " status = u.status, updated_at = u.updated_at, last_hash = u.last_hash"
+            + " FROM unnest(?::text[], ?::int8[], ?::int8[], ?::text[], ?::timestamptz[],"
+            + " ?::text[]) AS u(id, expected, last_seq, status, updated_at, last_hash)"
             + " WHERE r.id = u.id AND r.last_seq = u.expected"
             + " RETURNING r.id, r.last_seq, r.status, u.expected),"
             + " ins AS (INSERT INTO "
@@ -114,7 +114,7 @@ final class PgAppends {
             + " > upd.expected THEN pg_notify(?, upd.id || ':' || upd.last_seq || ':' ||"
             + " upd.status) END FROM upd";
     lockHeads =
-        "SELECT id, last_seq, status, updated_at FROM "
+        "SELECT id, last_seq, status, updated_at, last_hash FROM "
             + s
             + ".runs"
             + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
@@ -142,6 +142,7 @@ final class PgAppends {
     final List<Long> headSeqs = new ArrayList<>();
     final List<String> headStatuses = new ArrayList<>();
     final List<String> headTimes = new ArrayList<>();
+    final List<String> headHashes = new ArrayList<>();
     final List<Moved> moved = new ArrayList<>();
 
     void add(RunBatch b, RunHead before, List<RunEvent> toWrite, RunHead after) {
@@ -159,6 +160,7 @@ final class PgAppends {
       headSeqs.add(after.lastSequence());
       headStatuses.add(after.status().wireName());
       headTimes.add(after.updatedAt().toString());
+      headHashes.add(after.lastHash().orElse(null));
       moved.add(new Moved(b.runId(), after));
     }
 
@@ -257,8 +259,9 @@ final class PgAppends {
                   ps.setArray(3, c.createArrayOf("int8", rows.headSeqs.toArray()));
                   ps.setArray(4, c.createArrayOf("text", rows.headStatuses.toArray()));
                   ps.setArray(5, c.createArrayOf("text", rows.headTimes.toArray()));
-                  rows.bindEvents(c, ps, 6);
-                  ps.setString(12, PgConfig.channel(schema));
+                  ps.setArray(6, c.createArrayOf("text", rows.headHashes.toArray()));
+                  rows.bindEvents(c, ps, 7);
+                  ps.setString(13, PgConfig.channel(schema));
                   try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                       out.add(rs.getString(1));
@@ -306,7 +309,12 @@ final class PgAppends {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           heads.put(
-              rs.getString(1), new RunHead(rs.getLong(2), status(rs.getString(3)), instant(rs, 4)));
+              rs.getString(1),
+              new RunHead(
+                  rs.getLong(2),
+                  status(rs.getString(3)),
+                  instant(rs, 4),
+                  Optional.ofNullable(rs.getString(5))));
         }
       }
     }
@@ -335,7 +343,8 @@ final class PgAppends {
         ps.setArray(8, c.createArrayOf("int8", rows.headSeqs.toArray()));
         ps.setArray(9, c.createArrayOf("text", rows.headStatuses.toArray()));
         ps.setArray(10, c.createArrayOf("text", rows.headTimes.toArray()));
-        ps.setString(11, PgConfig.channel(schema));
+        ps.setArray(11, c.createArrayOf("text", rows.headHashes.toArray()));
+        ps.setString(12, PgConfig.channel(schema));
         int movedHeads = 0;
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {

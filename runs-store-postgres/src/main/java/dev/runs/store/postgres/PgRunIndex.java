@@ -64,8 +64,8 @@ final class PgRunIndex {
         "INSERT INTO "
             + s
             + ".runs (id, namespace, thread_key, trigger_id,"
-            + " recommendation_id, created_at, record, last_seq, status, updated_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING";
+            + " recommendation_id, created_at, record, last_seq, status, updated_at, last_hash)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) ON CONFLICT DO NOTHING";
     insertEvent =
         "INSERT INTO "
             + s
@@ -101,6 +101,7 @@ final class PgRunIndex {
                 ps.setString(7, record.toJson());
                 ps.setString(8, RunStatus.CREATED.wireName());
                 ps.setObject(9, ts(createdEvent.time()));
+                ps.setString(10, createdEvent.hash().orElse(null));
                 inserted = ps.executeUpdate();
               }
               if (inserted == 1) {
@@ -142,7 +143,10 @@ final class PgRunIndex {
             });
     if (result.created()) {
       heads.remember(
-          List.of(new Moved(record.id(), new RunHead(1, RunStatus.CREATED, createdEvent.time()))));
+          List.of(
+              new Moved(
+                  record.id(),
+                  new RunHead(1, RunStatus.CREATED, createdEvent.time(), createdEvent.hash()))));
     }
     return result;
   }

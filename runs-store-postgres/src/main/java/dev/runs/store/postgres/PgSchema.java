@@ -22,7 +22,7 @@ final class PgSchema {
   private static final Logger log = LoggerFactory.getLogger(PgSchema.class);
 
   /** The version this code writes and reads. */
-  static final int CURRENT_VERSION = 1;
+  static final int CURRENT_VERSION = 2;
 
   /** Tables of version 1, for the "schema holds foreign tables" check. */
   static final List<String> TABLES =
@@ -102,11 +102,19 @@ final class PgSchema {
               + " created_at timestamptz NOT NULL DEFAULT now(),"
               + " PRIMARY KEY (collection, id))");
     }
+    if (version == 2) {
+      // the head keeps the last event's hash chain link; runs written before have none
+      return List.of("ALTER TABLE %s.runs ADD COLUMN last_hash text");
+    }
     throw new IllegalArgumentException("no migration to version " + version);
   }
 
   private static String description(int version) {
-    return version == 1 ? "runs, events, stages, leases, documents" : "version " + version;
+    return switch (version) {
+      case 1 -> "runs, events, stages, leases, documents";
+      case 2 -> "runs.last_hash: the head's hash chain link";
+      default -> "version " + version;
+    };
   }
 
   /**

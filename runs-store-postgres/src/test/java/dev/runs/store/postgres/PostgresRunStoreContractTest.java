@@ -1,13 +1,18 @@
 package dev.runs.store.postgres;
 
+import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStoreOptions;
 import dev.runs.RunStores;
 import dev.runs.testkit.RunStoreContract;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -29,6 +34,31 @@ final class PostgresRunStoreContractTest extends RunStoreContract {
   @Override
   protected Optional<byte[]> rawBytes() {
     return Optional.of(PgTestDatabase.dump(SCHEMAS.get(dir)));
+  }
+
+  /** Rewrites the body column of the event's row through a connection of its own. */
+  @Override
+  protected boolean tamper(RunId id, long sequence, UnaryOperator<String> edit) throws Exception {
+    String events = "\"" + SCHEMAS.get(dir) + "\".events";
+    try (Connection c = PgTestDatabase.connect();
+        PreparedStatement select =
+            c.prepareStatement("SELECT body FROM " + events + " WHERE run_id = ? AND seq = ?");
+        PreparedStatement update =
+            c.prepareStatement("UPDATE " + events + " SET body = ? WHERE run_id = ? AND seq = ?")) {
+      select.setString(1, id.value());
+      select.setLong(2, sequence);
+      String line;
+      try (ResultSet rs = select.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException("run " + id + " has no sequence " + sequence);
+        }
+        line = rs.getString(1);
+      }
+      update.setString(1, edit.apply(line));
+      update.setString(2, id.value());
+      update.setLong(3, sequence);
+      return update.executeUpdate() == 1;
+    }
   }
 
   @AfterAll

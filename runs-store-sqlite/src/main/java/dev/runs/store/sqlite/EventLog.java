@@ -53,18 +53,21 @@ final class EventLog {
     this.settings = settings;
     this.writes = writes;
     this.readers = readers;
-    selectHead = writes.prepare("SELECT last_seq, status, updated_at FROM runs WHERE id = ?");
+    selectHead =
+        writes.prepare("SELECT last_seq, status, updated_at, last_hash FROM runs WHERE id = ?");
     selectByKey = writes.prepare("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
     insertEvent =
         writes.prepare(
             "INSERT INTO events (run_id, seq, event_id, type, idem_key,"
                 + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
     updateHead =
-        writes.prepare("UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ? WHERE id = ?");
+        writes.prepare(
+            "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, last_hash = ? WHERE id"
+                + " = ?");
     updateHeadAndStatus =
         writes.prepare(
-            "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, status = ? WHERE id ="
-                + " ?");
+            "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, last_hash = ?, status ="
+                + " ? WHERE id = ?");
   }
 
   /**
@@ -107,14 +110,16 @@ final class EventLog {
               updateHead.setLong(1, after.lastSequence());
               updateHead.setLong(2, Sql.micros(after.updatedAt()));
               updateHead.setLong(3, change);
-              updateHead.setString(4, b.runId().value());
+              Sql.setNullable(updateHead, 4, after.lastHash().orElse(null));
+              updateHead.setString(5, b.runId().value());
               updateHead.addBatch();
             } else {
               updateHeadAndStatus.setLong(1, after.lastSequence());
               updateHeadAndStatus.setLong(2, Sql.micros(after.updatedAt()));
               updateHeadAndStatus.setLong(3, change);
-              updateHeadAndStatus.setString(4, after.status().wireName());
-              updateHeadAndStatus.setString(5, b.runId().value());
+              Sql.setNullable(updateHeadAndStatus, 4, after.lastHash().orElse(null));
+              updateHeadAndStatus.setString(5, after.status().wireName());
+              updateHeadAndStatus.setString(6, b.runId().value());
               updateHeadAndStatus.addBatch();
             }
             wrote = true;
@@ -144,7 +149,10 @@ final class EventLog {
       }
       return Optional.of(
           new RunHead(
-              rs.getLong(1), RunStatus.fromWireName(rs.getString(2)), Sql.instant(rs.getLong(3))));
+              rs.getLong(1),
+              RunStatus.fromWireName(rs.getString(2)),
+              Sql.instant(rs.getLong(3)),
+              Optional.ofNullable(rs.getString(4))));
     }
   }
 

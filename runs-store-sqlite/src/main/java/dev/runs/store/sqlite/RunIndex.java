@@ -56,7 +56,7 @@ final class RunIndex {
         writes.prepare(
             "INSERT INTO runs (id, namespace, thread_key, trigger_id, recommendation_id,"
                 + " created_at, record_json, last_seq, status, updated_at, created_change,"
-                + " change_seq) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)");
+                + " change_seq, last_hash) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)");
     selectRecordByTrigger = writes.prepare("SELECT record_json FROM runs WHERE trigger_id = ?");
     selectTriggerById = writes.prepare("SELECT trigger_id FROM runs WHERE id = ?");
   }
@@ -101,6 +101,7 @@ final class RunIndex {
           insertRun.setLong(9, Sql.micros(createdEvent.time()));
           insertRun.setLong(10, change);
           insertRun.setLong(11, change);
+          Sql.setNullable(insertRun, 12, createdEvent.hash().orElse(null));
           insertRun.executeUpdate();
           events.insert(createdEvent);
           return new CreateResult(record, true);

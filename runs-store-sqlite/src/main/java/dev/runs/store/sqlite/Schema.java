@@ -125,8 +125,19 @@ final class Schema {
           )\
           """);
 
+  /**
+   * Version 2: the head keeps the last event's hash chain link, so the next commit links to it
+   * without reading the log. Runs written before have none (their events carry no hash); their next
+   * event starts a chain from {@code HashChain.UNCHAINED}.
+   */
+  private static final List<String> V2 = List.of("ALTER TABLE runs ADD COLUMN last_hash TEXT");
+
   /** The schema this version of the store writes. */
-  static final Schema RUNS = new Schema(List.of(new Migration(1, "initial schema", V1)));
+  static final Schema RUNS =
+      new Schema(
+          List.of(
+              new Migration(1, "initial schema", V1),
+              new Migration(2, "runs.last_hash: the head's hash chain link", V2)));
 
   private final List<Migration> migrations;
 

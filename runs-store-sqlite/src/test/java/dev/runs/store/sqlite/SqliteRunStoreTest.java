@@ -222,42 +222,69 @@ final class SqliteRunStoreTest {
     assertThat(store.get(id)).isPresent();
   }
 
+  /** The installed versions as no-op steps, then {@code step}. */
+  private static Schema nextSchema(Schema.Migration step) {
+    List<Schema.Migration> steps = new ArrayList<>();
+    for (int v = 1; v < step.version(); v++) {
+      steps.add(new Schema.Migration(v, "installed", List.of("SELECT 1")));
+    }
+    steps.add(step);
+    return new Schema(steps);
+  }
+
+  @Test
+  void migrate_fromVersion1_keepsOldEventsAndChainsTheNewOnes() throws Exception {
+    RunStore before = RunStores.open("sqlite:" + db() + "?hash_chain=off");
+    RunId id = startedRun(before);
+    before.close();
+    // make the file a version 1 database, as the previous release wrote it
+    update(db(), "ALTER TABLE runs DROP COLUMN last_hash");
+    update(db(), "DELETE FROM schema_version WHERE version > 1");
+    RunStore after = open();
+    RunEvent next = after.append(id, line("after the upgrade"));
+    assertThat(next.hash()).isPresent();
+    assertThat(after.read(id, 0, 100).get(0).hash()).isEmpty();
+    RunVerification v = after.verify(id);
+    assertThat(v.ok()).isTrue();
+    assertThat(v.chain().chainedEvents()).isEqualTo(1);
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
+        .isEqualTo(Schema.RUNS.latest());
+  }
+
   @Test
   void migrate_appliesNewerMigrationsOnceInOneTransaction() throws Exception {
     open().close();
-    Schema v2 =
-        new Schema(
-            List.of(
-                new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
-                new Schema.Migration(
-                    2,
-                    "add a table",
-                    List.of("CREATE TABLE extra (x INTEGER)", "INSERT INTO extra VALUES (42)"))));
+    int current = Schema.RUNS.latest();
+    Schema next =
+        nextSchema(
+            new Schema.Migration(
+                current + 1,
+                "add a table",
+                List.of("CREATE TABLE extra (x INTEGER)", "INSERT INTO extra VALUES (42)")));
     try (Connection c = raw(db())) {
-      assertThat(v2.migrate(c, "test")).isEqualTo(1);
-      assertThat(v2.migrate(c, "test")).isEqualTo(2);
+      assertThat(next.migrate(c, "test")).isEqualTo(current);
+      assertThat(next.migrate(c, "test")).isEqualTo(current + 1);
     }
-    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(2);
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(current + 1);
     assertThat(queryLong(db(), "SELECT count(*) FROM extra")).isEqualTo(1);
   }
 
   @Test
   void migrate_failingStep_leavesDatabaseAtPreviousVersion() throws Exception {
     open().close();
+    int current = Schema.RUNS.latest();
     Schema broken =
-        new Schema(
-            List.of(
-                new Schema.Migration(1, "initial schema", List.of("SELECT 1")),
-                new Schema.Migration(
-                    2,
-                    "half",
-                    List.of(
-                        "CREATE TABLE half_done (x INTEGER)",
-                        "ALTER TABLE no_such_table ADD COLUMN y INTEGER"))));
+        nextSchema(
+            new Schema.Migration(
+                current + 1,
+                "half",
+                List.of(
+                    "CREATE TABLE half_done (x INTEGER)",
+                    "ALTER TABLE no_such_table ADD COLUMN y INTEGER")));
     try (Connection c = raw(db())) {
       assertThatThrownBy(() -> broken.migrate(c, "test")).isInstanceOf(SQLException.class);
     }
-    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(1);
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(current);
     assertThat(queryLong(db(), "SELECT count(*) FROM sqlite_master WHERE name = 'half_done'"))
         .isZero();
     RunStore store = open();
