@@ -15,10 +15,16 @@ import dev.runs.RunEntry;
 import dev.runs.StageManifest;
 import dev.runs.WorkflowRef;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
 import java.util.List;
 
 /** JSON reading and writing for the API: strict parsing, snake_case bodies. */
@@ -55,13 +61,21 @@ final class Json {
   }
 
   /**
-   * Parses a request body.
+   * Parses a request body, which must be UTF-8 (RFC 8259 section 8.1); a leading byte order mark is
+   * ignored. The bytes are decoded strictly before Jackson sees them, so malformed UTF-8 is never
+   * replaced and a body in UTF-16 or UTF-32 is never taken for JSON by Jackson's encoding
+   * detection.
    *
-   * @throws ProblemException (validation, field {@code body}) when it is not one JSON value
+   * @throws ProblemException (validation, field {@code body}) when it is not UTF-8, naming the byte
+   *     offset of the first malformed sequence, or not one JSON value
    */
   static JsonNode parse(byte[] body) {
+    String text = utf8(body);
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
     try {
-      JsonNode n = MAPPER.readTree(body);
+      JsonNode n = MAPPER.readTree(text);
       if (n == null || n.isMissingNode()) {
         throw ProblemException.validation("body", "must be a JSON object but is empty");
       }
@@ -78,9 +92,48 @@ final class Json {
                       + e.getLocation().getColumnNr()
                       + ")"
                   : ""));
-    } catch (java.io.IOException e) {
-      throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Decodes a request body as UTF-8, refusing what is not.
+   *
+   * @throws ProblemException (validation, field {@code body}) naming the byte offset and the bytes
+   *     of the first malformed or truncated sequence
+   */
+  static String utf8(byte[] body) {
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(body);
+    CharBuffer out = CharBuffer.allocate(body.length); // UTF-8 never has more chars than bytes
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isUnderflow()) {
+      result = decoder.flush(out);
+    }
+    if (result.isError()) {
+      int at = in.position();
+      StringBuilder bytes = new StringBuilder();
+      for (int i = at; i < Math.min(body.length, at + result.length()); i++) {
+        bytes
+            .append(bytes.length() == 0 ? "" : " ")
+            .append("0x")
+            .append(HexFormat.of().withUpperCase().toHexDigits(body[i]));
+      }
+      throw ProblemException.validation(
+          "body",
+          "is not valid UTF-8: the sequence at byte offset "
+              + at
+              + " ("
+              + bytes
+              + ") is malformed; send JSON bodies encoded as UTF-8");
+    }
+    if (result.isOverflow()) {
+      throw new IllegalStateException("UTF-8 decoding of " + body.length + " bytes overflowed");
+    }
+    return out.flip().toString();
   }
 
   static String time(Instant t) {

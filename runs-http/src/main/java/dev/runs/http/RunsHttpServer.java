@@ -275,7 +275,9 @@ public final class RunsHttpServer implements AutoCloseable {
 
     /**
      * @param value the largest request body accepted, 1 byte to 1 GiB (default 1 MiB); larger ones
-     *     are answered {@code 413}
+     *     are answered {@code 413}, after the server has read and discarded up to 4 MiB more of
+     *     them so that the answer is not lost to a connection reset (a larger excess gets {@code
+     *     Connection: close} and may still be reset; see {@code docs/http.md})
      * @return this builder
      */
     public Builder maxBodyBytes(long value) {

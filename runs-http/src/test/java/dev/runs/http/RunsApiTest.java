@@ -10,6 +10,7 @@ import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import java.io.ByteArrayInputStream;
 import java.net.http.HttpRequest;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -283,6 +284,45 @@ final class RunsApiTest {
       assertValidation(
           f.http.post("/runs", "{\"trigger_id\": \"a\", \"trigger_id\": \"b\"}"), "body");
       assertValidation(f.http.post("/runs", ""), "body");
+    }
+
+    @Test
+    void start_bodyInUtf16OrUtf32_isRefusedAsBody_andStartsNothing() {
+      for (Charset cs :
+          List.of(
+              StandardCharsets.UTF_16LE,
+              StandardCharsets.UTF_16BE,
+              StandardCharsets.UTF_16,
+              Charset.forName("UTF-32"))) {
+        byte[] body = Fixture.startBody("research").getBytes(cs);
+        assertValidation(
+            f.http.send(
+                "POST",
+                "/runs",
+                HttpRequest.BodyPublishers.ofByteArray(body),
+                "Content-Type",
+                "application/json"),
+            "body");
+      }
+      assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
+    }
+
+    @Test
+    void start_utf8BodyWithAByteOrderMark_isAccepted() {
+      byte[] json = Fixture.startBody("research").getBytes(StandardCharsets.UTF_8);
+      byte[] body = new byte[json.length + 3];
+      body[0] = (byte) 0xEF;
+      body[1] = (byte) 0xBB;
+      body[2] = (byte) 0xBF;
+      System.arraycopy(json, 0, body, 3, json.length);
+      Http.Response r =
+          f.http.send(
+              "POST",
+              "/runs",
+              HttpRequest.BodyPublishers.ofByteArray(body),
+              "Content-Type",
+              "application/json");
+      assertThat(r.status()).as(r.text()).isEqualTo(201);
     }
 
     @Test
@@ -635,6 +675,37 @@ final class RunsApiTest {
       assertProblem(f.http.post("/runs/nope/cancel", "{}"), 404, "not-found");
       RunId id = completedResearchRun();
       assertValidation(f.http.post(Fixture.path(id) + "/cancel", "{\"force\": true}"), "force");
+    }
+
+    @Test
+    void cancel_reasonWithMalformedUtf8_isRefused400NamingTheByte_andAppendsNothing() {
+      RunId id = f.startRun("gated");
+      f.awaitStatus(id, RunStatus.RUNNING);
+      byte[] head = "{\"reason\": \"wrong ".getBytes(StandardCharsets.US_ASCII);
+      byte[] tail = " topic\"}".getBytes(StandardCharsets.US_ASCII);
+      byte[] body = new byte[head.length + 2 + tail.length];
+      System.arraycopy(head, 0, body, 0, head.length);
+      body[head.length] = (byte) 0xC3;
+      body[head.length + 1] = (byte) 0x28;
+      System.arraycopy(tail, 0, body, head.length + 2, tail.length);
+      JsonNode p =
+          assertValidation(
+              f.http.send(
+                  "POST",
+                  Fixture.path(id) + "/cancel",
+                  HttpRequest.BodyPublishers.ofByteArray(body),
+                  "Content-Type",
+                  "application/json"),
+              "body");
+      assertThat(p.path("detail").asText())
+          .contains("not valid UTF-8")
+          .contains("byte offset " + head.length)
+          .contains("0xC3");
+      assertThat(p.path("detail").asText()).doesNotContain("\uFFFD");
+      f.gate.release();
+      assertThat(f.awaitTerminal(id)).isEqualTo(RunStatus.COMPLETED);
+      assertThat(f.orchestrator.events(id, 0, 1000))
+          .noneMatch(e -> e.type().name().startsWith("run.cancel"));
     }
 
     @Test
