@@ -14,9 +14,11 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Steps.</b> {@link #step(String, Class, StepBody)} is the unit of durability: {@code
  * step.started}, then {@code step.completed} with the output as JSON, or {@code step.failed}. A
  * step recorded as completed in this run (on resume) or in the source run before the replay point
- * (on replay) returns its recorded output without running its body. Step ids must be unique within
- * an execution and stable across executions; phases prefix them ({@code build/compile}).
- * Cancellation and budgets are checked before every step.
+ * (on replay) returns its recorded output without running its body, unless the store's redactor
+ * changed that output when it was recorded: then the body runs again and its {@code step.started}
+ * says why ({@code not_reused}), so the workflow never goes on with masked values. Step ids must be
+ * unique within an execution and stable across executions; phases prefix them ({@code
+ * build/compile}). Cancellation and budgets are checked before every step.
  *
  * <p><b>Threads.</b> The workflow runs on one orchestrator executor thread. The context is meant to
  * be used from that thread; {@link #cancellation()} may be shared with any thread.
@@ -227,7 +229,9 @@ public interface RunContext {
 
   /**
    * @param stepId a step path
-   * @return the output the step recorded in this run or reuses from the replay source, as JSON
+   * @return the output the step recorded in this run or reuses from the replay source, as JSON;
+   *     empty when there is none or when the store's redactor changed it ({@code output_redacted}),
+   *     since it is then not what the step returned and the step runs again
    */
   Optional<JsonNode> recordedOutput(String stepId);
 }

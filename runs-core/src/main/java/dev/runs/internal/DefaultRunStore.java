@@ -313,6 +313,7 @@ public final class DefaultRunStore implements RunStore {
       @SuppressWarnings("ReferenceEquality") // a redactor returns the same instance when unchanged
       boolean changed = redacted != d.payload();
       if (changed) {
+        redacted = markRedactedOutput(d, redacted);
         d = d.withPayload(redacted);
       }
       // UTF-8 needs at most 3 bytes per UTF-16 char: count exactly only when that could matter
@@ -332,6 +333,27 @@ public final class DefaultRunStore implements RunStore {
       out.add(d);
     }
     return out;
+  }
+
+  /**
+   * Adds {@code "output_redacted": true} to a {@code step.completed} whose {@code output} the
+   * redactor changed, so that a resume or replay knows the log does not hold what the step returned
+   * and runs the step again instead of handing the masked output back to the workflow.
+   *
+   * @param draft the draft as the caller gave it
+   * @param redacted its payload after redaction, known to differ from the draft's
+   * @return {@code redacted}, marked when its output differs from the draft's
+   */
+  private static Payload markRedactedOutput(EventDraft draft, Payload redacted) {
+    if (!draft.type().equals(EventTypes.STEP_COMPLETED)) {
+      return redacted;
+    }
+    ObjectNode after = redacted.toJsonNode();
+    if (Objects.equals(draft.payload().toJsonNode().get("output"), after.get("output"))) {
+      return redacted;
+    }
+    after.put("output_redacted", true);
+    return Payload.of(after);
   }
 
   // ---- reads

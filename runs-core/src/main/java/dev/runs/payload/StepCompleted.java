@@ -22,19 +22,24 @@ import java.util.OptionalLong;
  * @param outputSha256 sha256 (hex) of the output, e.g. of a stage file holding it
  * @param outputRef where the output lives, e.g. {@code stage:search/1/output.json} or a URI
  * @param durationMs how long the attempt took in whole milliseconds, at least 0
+ * @param outputRedacted true when the store's redactor changed the output: the log does not hold
+ *     what the step returned, so a resume or replay runs the step again instead of reusing it; the
+ *     store sets it on append
  */
 @Envelope(stepId = true, attempt = true)
 public record StepCompleted(
     Optional<JsonNode> output,
     Optional<String> outputSha256,
     Optional<String> outputRef,
-    @NonNegative OptionalLong durationMs)
+    @NonNegative OptionalLong durationMs,
+    @CheckedWhenPresent Optional<Boolean> outputRedacted)
     implements EventPayload {
 
   /** Checks the components and copies the output. */
   public StepCompleted {
     Objects.requireNonNull(outputSha256, "outputSha256");
     Objects.requireNonNull(outputRef, "outputRef");
+    Objects.requireNonNull(outputRedacted, "outputRedacted");
     output = Checks.json(EventTypes.STEP_COMPLETED.name(), "output", output);
     Checks.nonNegative(EventTypes.STEP_COMPLETED.name(), "duration_ms", durationMs);
   }
@@ -44,7 +49,11 @@ public record StepCompleted(
    */
   public static StepCompleted of() {
     return new StepCompleted(
-        Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.empty());
+        Optional.empty(),
+        Optional.empty(),
+        Optional.empty(),
+        OptionalLong.empty(),
+        Optional.empty());
   }
 
   /**
@@ -53,7 +62,11 @@ public record StepCompleted(
    */
   public static StepCompleted of(JsonNode output) {
     return new StepCompleted(
-        Checks.present(output, "output"), Optional.empty(), Optional.empty(), OptionalLong.empty());
+        Checks.present(output, "output"),
+        Optional.empty(),
+        Optional.empty(),
+        OptionalLong.empty(),
+        Optional.empty());
   }
 
   /**
@@ -85,6 +98,7 @@ public record StepCompleted(
     private Optional<String> outputSha256 = Optional.empty();
     private Optional<String> outputRef = Optional.empty();
     private OptionalLong durationMs = OptionalLong.empty();
+    private Optional<Boolean> outputRedacted = Optional.empty();
 
     private Builder() {}
 
@@ -136,10 +150,19 @@ public record StepCompleted(
     }
 
     /**
+     * @param value whether the redactor changed the output (the store sets it on append)
+     * @return this builder
+     */
+    public Builder outputRedacted(boolean value) {
+      this.outputRedacted = Optional.of(value);
+      return this;
+    }
+
+    /**
      * @return the payload
      */
     public StepCompleted build() {
-      return new StepCompleted(output, outputSha256, outputRef, durationMs);
+      return new StepCompleted(output, outputSha256, outputRef, durationMs, outputRedacted);
     }
   }
 }

@@ -399,6 +399,9 @@ final class TaxonomyFiles {
   private static String kind(Field f) {
     if (!f.allowed().isEmpty()) {
       List<String> values = f.allowed().stream().map(v -> "`" + v + "`").toList();
+      if (values.size() == 1) {
+        return values.get(0);
+      }
       return String.join(", ", values.subList(0, values.size() - 1))
           + " or "
           + values.get(values.size() - 1);

@@ -98,13 +98,18 @@ public final class PayloadSamples {
         new Sample(new PhaseCompleted(OptionalLong.of(1500)), PhaseCompleted.of()),
         new Sample(PhaseFailed.of(fullError), PhaseFailed.of(minimalError)),
         new Sample(PhaseSkipped.of("cached"), PhaseSkipped.of()),
-        new Sample(StepStarted.of(json("{\"query\":\"runs\",\"top_k\":5}")), StepStarted.of()),
+        new Sample(
+            StepStarted.of(json("{\"query\":\"runs\",\"top_k\":5}"))
+                .withNotReused(
+                    NotReused.outputRedacted("run-01", "0190a2b4-7c1d-7e2f-8a3b-4c5d6e7f8091")),
+            StepStarted.of()),
         new Sample(
             StepCompleted.builder()
                 .output(json("[{\"title\":\"a\",\"score\":0.75}]"))
                 .outputSha256(SHA)
                 .outputRef("stage:search/1/output.json")
                 .durationMs(2300)
+                .outputRedacted(true)
                 .build(),
             StepCompleted.of()),
         new Sample(StepFailed.of(fullError), StepFailed.of(minimalError)),

@@ -185,6 +185,42 @@ abstract class OrchestratorKit {
     }
   }
 
+  /** A page of a listing; the store's default redactor masks {@code next_token}. */
+  record Page(String nextToken, int n) {}
+
+  /**
+   * Two steps, {@code list} (its output's {@code next_token} is masked in the log) and {@code
+   * count} (a clean output), then checkpoint {@code paged}; adds the token the execution goes on
+   * with to {@code seen}, then fails on a run's first execution unless the run is derived (a
+   * replay).
+   */
+  Workflow paging(List<String> seen) {
+    return ctx -> {
+      Page page =
+          ctx.step(
+              "list",
+              Page.class,
+              () -> {
+                ran("list");
+                return new Page("abc", 1);
+              });
+      int n =
+          ctx.step(
+              "count",
+              Integer.class,
+              () -> {
+                ran("count");
+                return page.n();
+              });
+      ctx.checkpoint("paged");
+      seen.add(page.nextToken());
+      if (ctx.attempt() == 1 && ctx.record().lineage().isEmpty()) {
+        throw new IllegalStateException("first execution fails after paging");
+      }
+      return n;
+    };
+  }
+
   /** Three steps and a top-level console line; step c fails on its first execution. */
   Workflow threeSteps() {
     return ctx -> {

@@ -21,6 +21,7 @@ import dev.runs.Workflow;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -71,6 +72,33 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
         .containsExactly("s3", "s4");
     assertThat(o.summary(replay.runId()).orElseThrow().output().orElseThrow().asInt()).isEqualTo(4);
     assertThat(o.summary(replay.runId()).orElseThrow().step("s1").orElseThrow().reused()).isTrue();
+  }
+
+  @Test
+  @DisplayName(
+      "a replay runs a step whose recorded output the redactor masked, says why in its"
+          + " step.started, and still reuses clean outputs")
+  void replay_redactedOutput_runsStepAgain() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    RunOrchestrator o = orchestrator("paging", paging(seen));
+    RunHandle src = o.start(request("paging").build());
+    await(src);
+
+    RunHandle replay = o.replay(src.runId(), ReplayPoint.checkpoint("paged"), trigger());
+
+    assertThat(await(replay)).isEqualTo(RunStatus.COMPLETED);
+    assertThat(seen).containsExactly("abc", "abc");
+    assertThat(count("list")).isEqualTo(2);
+    assertThat(count("count")).isEqualTo(1);
+    List<RunEvent> started = ofType(replay.runId(), EventTypes.STEP_STARTED);
+    assertThat(started).extracting(e -> e.stepId().orElseThrow()).containsExactly("list");
+    assertThat(started.get(0).payload().toJsonNode().at("/not_reused/run_id").asText())
+        .isEqualTo(src.runId().value());
+    assertThat(
+            ofType(replay.runId(), EventTypes.STEP_COMPLETED).stream()
+                .filter(e -> e.payload().get("reused_from").isPresent())
+                .map(e -> e.stepId().orElseThrow()))
+        .containsExactly("count");
   }
 
   @Test

@@ -72,6 +72,40 @@ abstract class OrchestratorResumingKit extends OrchestratorKit {
   }
 
   @Test
+  @DisplayName(
+      "on resume, a step whose recorded output the redactor masked runs again and its step.started"
+          + " says why; the workflow gets the real value; a clean output is still reused")
+  void resume_redactedOutput_runsStepAgain() throws Exception {
+    List<String> seen = new CopyOnWriteArrayList<>();
+    RunOrchestrator o = orchestrator("paging", paging(seen));
+    RunHandle h = o.start(request("paging").build());
+    assertThat(await(h)).isEqualTo(RunStatus.FAILED);
+
+    RunHandle resumed = o.resume(h.runId(), trigger());
+
+    assertThat(await(resumed)).isEqualTo(RunStatus.COMPLETED);
+    assertThat(seen).containsExactly("abc", "abc");
+    assertThat(count("list")).isEqualTo(2);
+    assertThat(count("count")).isEqualTo(1);
+    List<RunEvent> list =
+        events(h.runId()).stream()
+            .filter(e -> e.stepId().filter("list"::equals).isPresent())
+            .toList();
+    assertThat(list)
+        .extracting(e -> e.type().name() + "#" + e.attempt().orElse(0))
+        .containsExactly(
+            "step.started#1", "step.completed#1", "step.started#2", "step.completed#2");
+    assertThat(list.get(1).payload().toJsonNode().at("/output/next_token").asText())
+        .isEqualTo("[REDACTED]");
+    assertThat(list.get(1).payload().toJsonNode().at("/output_redacted").booleanValue()).isTrue();
+    assertThat(list.get(2).payload().toJsonNode().at("/not_reused/reason").asText())
+        .isEqualTo("output_redacted");
+    assertThat(list.get(2).payload().toJsonNode().at("/not_reused/event_id").asText())
+        .isEqualTo(list.get(1).eventId().value());
+    assertNoDuplicates(h.runId());
+  }
+
+  @Test
   @DisplayName("resume with a trigger already used returns the run without a second run.resumed")
   void resume_sameTriggerTwice_resumesOnce() throws Exception {
     RunOrchestrator o = orchestrator("three", threeSteps());

@@ -1,6 +1,5 @@
 package dev.runs.internal.orchestrator;
 
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.runs.ConfigDiff;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
@@ -316,10 +315,9 @@ final class Derivations {
     Map<String, ReusedOutput> reuse = new LinkedHashMap<>();
     for (RunEvent c : completions) {
       if (c.sequence() < cutoff) {
-        reuse.putIfAbsent(
-            c.stepId().get(),
-            new ReusedOutput(
-                c.payload().get("output").orElse(NullNode.getInstance()), id, c.eventId()));
+        // the latest completion is the output the source went on with: a step completes again
+        // only when its earlier output was redacted and so could not be reused
+        reuse.put(c.stepId().get(), ReusedOutput.of(id, c));
       }
     }
     return reuse;

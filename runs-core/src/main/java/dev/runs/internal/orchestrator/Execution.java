@@ -79,7 +79,8 @@ final class Execution {
 
   /**
    * @param workflow the registered workflow to run
-   * @param replaySource outputs a replay reuses from its source run, by step path
+   * @param replaySource outputs a replay reuses from its source run, by step path (a redacted one
+   *     is not reused: the step runs again)
    */
   Execution(
       ExecutionEnvironment env,

@@ -87,7 +87,7 @@ final class Launcher {
    * Creates the run and starts its first execution; a run that exists already (same trigger) gets a
    * handle instead.
    *
-   * @param reuse recorded step outputs a replay reuses, by step path
+   * @param reuse recorded step outputs a replay reuses, by step path (redacted ones run again)
    */
   RunHandle launch(RunRecord record, Map<String, ReusedOutput> reuse) {
     RunStore store = env.store();

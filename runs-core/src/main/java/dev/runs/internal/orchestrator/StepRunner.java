@@ -1,7 +1,6 @@
 package dev.runs.internal.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.runs.BudgetExceededException;
 import dev.runs.EventDraft;
 import dev.runs.EventTypes;
@@ -19,6 +18,7 @@ import dev.runs.StepState;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowException;
 import dev.runs.payload.ErrorInfo;
+import dev.runs.payload.NotReused;
 import dev.runs.payload.PhaseCompleted;
 import dev.runs.payload.PhaseStarted;
 import dev.runs.payload.StepCompleted;
@@ -27,6 +27,7 @@ import dev.runs.payload.StepStarted;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -42,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * boundary, returns the recorded output of a step completed earlier (by this run, or by a replay's
  * source run) without running it again, numbers attempts across executions, retries with the step's
  * delays, and writes {@code step.*} and {@code phase.*} events.
+ *
+ * <p>A recorded output the store's redactor changed ({@code output_redacted}) is never returned:
+ * the workflow would go on with masked values. The step runs again instead, and its first {@code
+ * step.started} names the recorded event it did not reuse ({@code not_reused}).
  *
  * <p>Thread-safe: the workflow may run steps from threads of its own, so the recorded outputs,
  * attempts and ids are concurrent collections.
@@ -59,13 +64,15 @@ final class StepRunner {
   private final StopSignal stop;
   private final BudgetGuard budget;
   private final Map<String, JsonNode> recorded = new ConcurrentHashMap<>();
+  private final Map<String, NotReused> notReused = new ConcurrentHashMap<>();
   private final Map<String, Integer> lastAttempts = new ConcurrentHashMap<>();
   private final Set<String> completedPhases = ConcurrentHashMap.newKeySet();
   private final Set<String> usedStepIds = ConcurrentHashMap.newKeySet();
 
   /**
    * @param state the run's state when this execution started: its recorded steps and phases
-   * @param replaySource outputs a replay reuses from its source run, by step path
+   * @param replaySource outputs a replay reuses from its source run, by step path; those the
+   *     redactor changed are not reused but run again
    */
   StepRunner(
       ExecutionEnvironment env,
@@ -80,7 +87,6 @@ final class StepRunner {
     this.clock = env.clock();
     this.runId = Objects.requireNonNull(runId, "runId");
     this.execution = execution;
-    this.replaySource = Map.copyOf(replaySource);
     this.events = Objects.requireNonNull(events, "events");
     this.stop = Objects.requireNonNull(stop, "stop");
     this.budget = Objects.requireNonNull(budget, "budget");
@@ -89,12 +95,30 @@ final class StepRunner {
       if (s.isCompleted() && s.completion().isPresent()) {
         RunEvent c = s.completion().get();
         if (c.type().equals(EventTypes.STEP_COMPLETED)) {
-          recorded.put(s.stepId(), c.payload().get("output").orElse(NullNode.getInstance()));
+          ReusedOutput own = ReusedOutput.of(runId, c);
+          if (own.reusable()) {
+            recorded.put(s.stepId(), own.output());
+          } else {
+            own.refusal().ifPresent(r -> notReused.put(s.stepId(), r));
+          }
         } else if (c.type().equals(EventTypes.PHASE_COMPLETED)) {
           completedPhases.add(s.stepId());
         }
       }
     }
+    Map<String, ReusedOutput> usable = new HashMap<>();
+    replaySource.forEach(
+        (path, source) -> {
+          if (recorded.containsKey(path) || notReused.containsKey(path)) {
+            return; // this run's own record of the step decides
+          }
+          if (source.reusable()) {
+            usable.put(path, source);
+          } else {
+            source.refusal().ifPresent(r -> notReused.put(path, r));
+          }
+        });
+    this.replaySource = Map.copyOf(usable);
   }
 
   /** See {@link dev.runs.RunContext#recordedOutput(String)}. */
@@ -137,6 +161,15 @@ final class StepRunner {
     if (reused != null) {
       return reuse(path, reused, outputType);
     }
+    NotReused refused = notReused.get(path);
+    if (refused != null) {
+      log.debug(
+          "run {} - step {} runs again: its output recorded by event {} of run {} was redacted",
+          runId,
+          path,
+          refused.eventId(),
+          refused.runId());
+    }
     int attempt = lastAttempts.getOrDefault(path, 0);
     for (int n = 1; ; n++) {
       attempt++;
@@ -144,8 +177,10 @@ final class StepRunner {
       if (n > 1) {
         boundary();
       }
+      StepStarted started =
+          n == 1 && refused != null ? StepStarted.of().withNotReused(refused) : StepStarted.of();
       events.append(
-          EventDraft.of(StepStarted.of())
+          EventDraft.of(started)
               .withStep(path)
               .withAttempt(attempt)
               .withSource(SOURCE)
