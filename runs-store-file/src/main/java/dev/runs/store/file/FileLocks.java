@@ -24,8 +24,10 @@ import org.jspecify.annotations.Nullable;
  * {@code fcntl} call and no open/close. POSIX releases every lock a process holds on a file when
  * any descriptor of it is closed; a cached channel is therefore closed (to bound open files) only
  * while its JVM-wide lock is held, when no thread of this JVM can hold the file's lock. A thread
- * holds at most one lock file at a time (the locks are not reentrant), which rules out real
- * deadlocks.
+ * holds at most one of these lock files at a time (the locks are not reentrant), which rules out
+ * real deadlocks. The one lock taken while holding one of them, a run's {@code stages.lock} in
+ * {@link SharedFileLocks} under its {@code run.lock}, never waits there: whoever holds it alone
+ * holds that {@code run.lock} too.
  */
 final class FileLocks {
   /** Lock files kept open at most; beyond it idle ones are closed. */

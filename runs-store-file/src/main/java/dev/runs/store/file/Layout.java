@@ -32,6 +32,12 @@ final class Layout {
   static final String EVENTS = "events.ndjson";
   static final String BROKEN = "events.ndjson.broken";
   static final String RUN_LOCK = "run.lock";
+
+  /**
+   * Shared by a run's stage writers while they write; taken alone to remove what dead ones left.
+   */
+  static final String STAGE_LOCK = "stages.lock";
+
   static final String STAGES = "stages";
   static final String MANIFEST = "manifest.json";
 

@@ -13,6 +13,7 @@ import dev.runs.spi.StageSlots;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -26,9 +27,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stage attempts under {@code <run>/stages/<NN>-<stage-key>/attempt-<n>/}: input.json, output.json,
@@ -36,26 +42,69 @@ import java.util.stream.Stream;
  * lock, which decides position and attempt number across processes; the files are then written
  * outside the lock, each atomically. An attempt without a manifest is incomplete and not listed; a
  * failed write removes its attempt directory.
+ *
+ * <p><b>Leftovers of writers that died.</b> A process killed while writing a stage leaves an
+ * attempt directory without manifest, possibly holding partial {@code .<name>.<random>.tmp} files
+ * as large as the artifact. A writer shares the run's {@code stages.lock} ({@link SharedFileLocks})
+ * from its claim until its manifest is written or its attempt removed, so an incomplete attempt
+ * whose writer is alive always has the lock shared. The <em>sweep</em>, holding the run's lock (no
+ * claim can happen meanwhile) and {@code stages.lock} alone (no writer of the run is alive in any
+ * process), removes every incomplete attempt directory and every stage directory left empty; it
+ * never touches an attempt that has its manifest. If the lock is shared, the sweep leaves
+ * everything for a later one. It runs:
+ *
+ * <ul>
+ *   <li>over the whole run, on the first stage call of the run in this store instance (write, list,
+ *       read, verify), like the event log's recovery on first touch, and again on later calls until
+ *       one completes: a reopened store thus cleans a run when its stages are next used, and
+ *       opening a store costs nothing per run;
+ *   <li>over the written stage's directories, on every later write, before its attempt is numbered:
+ *       a stage retried after its writer died reuses the dead attempt's number.
+ * </ul>
+ *
+ * <p>Numbering: a removed attempt frees its number and a removed stage directory its position, as
+ * if the write had never started (as with a failed write, and as in the SQL stores, where a killed
+ * write leaves nothing); an incomplete attempt that cannot be removed yet (a writer of the run is
+ * alive) counts as taken. Thread-safe.
  */
 final class StageStore {
+  private static final Logger log = LoggerFactory.getLogger(StageStore.class);
   private static final Pattern STAGE_DIR =
       Pattern.compile("([0-9]{2,9})-([a-z0-9][a-z0-9._-]{0,63})");
   private static final Pattern ATTEMPT_DIR = Pattern.compile("attempt-([1-9][0-9]{0,8})");
 
   private final DurableFs fs;
 
+  /** Runs whose stages this instance swept completely; the others are swept on their next call. */
+  private final Set<RunId> swept = ConcurrentHashMap.newKeySet();
+
   StageStore(DurableFs fs) {
     this.fs = fs;
   }
 
+  /** A claimed attempt; {@code writing} shares the run's stage lock until the write ends. */
   private record Claim(
-      int position, int attempt, Path stageDir, Path attemptDir, boolean newStageDir) {}
+      int position,
+      int attempt,
+      Path stageDir,
+      Path attemptDir,
+      boolean newStageDir,
+      SharedFileLocks.Held writing) {}
 
   private record StageDir(int position, String key, Path path) {}
 
   StageManifest write(RunLog run, StageWrite write, Instant now) {
     Path stages = run.dir.resolve(Layout.STAGES);
     Claim c = claim(run, stages, write);
+    try {
+      return writeClaimed(run, stages, write, now, c);
+    } finally {
+      c.writing().close();
+    }
+  }
+
+  private StageManifest writeClaimed(
+      RunLog run, Path stages, StageWrite write, Instant now, Claim c) {
     try {
       StageManifest m = StageManifest.compute(run.id, write, c.position(), c.attempt(), now);
       for (StageWrite.StageFile f : write.files()) {
@@ -91,14 +140,14 @@ final class StageStore {
   }
 
   private Claim claim(RunLog run, Path stages, StageWrite write) {
-    FileLocks.Held held;
-    try {
-      held = FileLocks.acquire(run.lockFile);
-    } catch (IOException e) {
-      throw new StoreIoException("run " + run.id + ": cannot lock " + run.lockFile + ": " + e, e);
-    }
+    FileLocks.Held held = lockRun(run);
     try {
       fs.createDirectories(run.dir, stages);
+      if (swept.contains(run.id)) {
+        sweepLocked(run, stages, write.stageKey());
+      } else if (sweepLocked(run, stages, null)) {
+        swept.add(run.id);
+      }
       StageSlots slots = StageSlots.of(run.id, write);
       List<StageDir> dirs = stageDirs(stages);
       for (StageDir d : dirs) {
@@ -114,19 +163,25 @@ final class StageStore {
                   () ->
                       Layout.resolveRelative(
                           stages, StageManifest.directoryName(position, write.stageKey())));
-      boolean newStageDir = fs.createDirectories(stages, stageDir);
       for (int a : attempts(stageDir)) {
         slots.add(write.stageKey(), position, a);
       }
       int attempt = slots.attempt();
-      Path attemptDir = Layout.resolveRelative(stageDir, "attempt-" + attempt);
+      SharedFileLocks.Held writing = SharedFileLocks.acquireShared(stageLock(run));
       try {
-        Files.createDirectory(attemptDir);
-      } catch (FileAlreadyExistsException e) {
-        throw new StageExistsException(run.id, write.stageKey(), attempt);
+        boolean newStageDir = fs.createDirectories(stages, stageDir);
+        Path attemptDir = Layout.resolveRelative(stageDir, "attempt-" + attempt);
+        try {
+          Files.createDirectory(attemptDir);
+        } catch (FileAlreadyExistsException e) {
+          throw new StageExistsException(run.id, write.stageKey(), attempt);
+        }
+        fs.forceDirectory(stageDir);
+        return new Claim(position, attempt, stageDir, attemptDir, newStageDir, writing);
+      } catch (IOException | RuntimeException e) {
+        writing.close();
+        throw e;
       }
-      fs.forceDirectory(stageDir);
-      return new Claim(position, attempt, stageDir, attemptDir, newStageDir);
     } catch (IOException e) {
       throw new StoreIoException(
           "run "
@@ -142,6 +197,166 @@ final class StageStore {
     } finally {
       held.close();
     }
+  }
+
+  private static FileLocks.Held lockRun(RunLog run) {
+    try {
+      return FileLocks.acquire(run.lockFile);
+    } catch (IOException e) {
+      throw new StoreIoException("run " + run.id + ": cannot lock " + run.lockFile + ": " + e, e);
+    }
+  }
+
+  private static Path stageLock(RunLog run) {
+    return run.dir.resolve(Layout.STAGE_LOCK);
+  }
+
+  /**
+   * Sweeps the whole run the first time this instance touches its stages (see the class javadoc). A
+   * first look without locks finds nothing to remove in the common case; only then are the run's
+   * lock and the sweep needed.
+   */
+  private void sweepOnFirstTouch(RunLog run) {
+    if (swept.contains(run.id)) {
+      return;
+    }
+    Path stages = run.dir.resolve(Layout.STAGES);
+    try {
+      if (leftovers(stages, null).isEmpty()) {
+        swept.add(run.id);
+        return;
+      }
+    } catch (IOException e) {
+      // looked at again, and reported, under the lock
+    }
+    FileLocks.Held held = lockRun(run);
+    try {
+      if (sweepLocked(run, stages, null)) {
+        swept.add(run.id);
+      }
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "run "
+              + run.id
+              + ": removing incomplete stage attempts under "
+              + stages
+              + " failed: "
+              + e
+              + "; complete attempts were not touched",
+          e);
+    } finally {
+      held.close();
+    }
+  }
+
+  /**
+   * Removes the incomplete attempts (no manifest) and the empty stage directories of the run, or of
+   * one stage key, when no stage writer of the run is alive. The caller holds the run's lock.
+   *
+   * @param onlyKey the stage key to sweep, or null for every stage of the run
+   * @return true when nothing incomplete is left, false when a live writer kept the sweep off
+   */
+  private boolean sweepLocked(RunLog run, Path stages, @Nullable String onlyKey)
+      throws IOException {
+    Leftovers found = leftovers(stages, onlyKey);
+    if (found.isEmpty()) {
+      return true;
+    }
+    List<Path> incomplete = found.incomplete();
+    SharedFileLocks.Held alone = SharedFileLocks.tryAcquireAlone(stageLock(run));
+    if (alone == null) {
+      log.debug(
+          "run {} - {} incomplete stage attempts left for later: a stage write of the run is in"
+              + " progress",
+          run.id,
+          incomplete.size());
+      return false;
+    }
+    try (alone) {
+      for (Path dir : incomplete) {
+        long[] sizes = sizeOf(dir);
+        DurableFs.deleteTree(dir);
+        log.warn(
+            "run {} - removed {}: a stage attempt without {} ({} files, {} bytes) whose writer"
+                + " stopped",
+            run.id,
+            dir,
+            Layout.MANIFEST,
+            sizes[0],
+            sizes[1]);
+      }
+      boolean stageDirRemoved = false;
+      for (Path d : found.stageDirs()) {
+        boolean removed;
+        try {
+          removed = Files.deleteIfExists(d);
+        } catch (DirectoryNotEmptyException keep) {
+          removed = false; // it holds complete attempts (or something not ours): keep it
+        }
+        if (removed) {
+          stageDirRemoved = true;
+          log.debug("run {} - removed {}: a stage directory without attempts", run.id, d);
+        } else {
+          fs.forceDirectory(d);
+        }
+      }
+      if (stageDirRemoved) {
+        fs.forceDirectory(stages);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * What a sweep would remove.
+   *
+   * @param incomplete attempt directories without manifest
+   * @param stageDirs the stage directories holding them, and stage directories without attempts
+   */
+  private record Leftovers(List<Path> incomplete, List<Path> stageDirs) {
+    boolean isEmpty() {
+      return stageDirs.isEmpty();
+    }
+  }
+
+  private static Leftovers leftovers(Path stages, @Nullable String onlyKey) throws IOException {
+    List<Path> incomplete = new ArrayList<>();
+    List<Path> stageDirs = new ArrayList<>();
+    for (StageDir d : stageDirs(stages)) {
+      if (onlyKey != null && !d.key().equals(onlyKey)) {
+        continue;
+      }
+      List<Integer> attempts = attempts(d.path());
+      boolean found = attempts.isEmpty();
+      for (int a : attempts) {
+        Path dir = d.path().resolve("attempt-" + a);
+        if (!Files.isRegularFile(dir.resolve(Layout.MANIFEST), LinkOption.NOFOLLOW_LINKS)) {
+          incomplete.add(dir);
+          found = true;
+        }
+      }
+      if (found) {
+        stageDirs.add(d.path());
+      }
+    }
+    return new Leftovers(incomplete, stageDirs);
+  }
+
+  /**
+   * @return the number of regular files below a directory and their total size
+   */
+  private static long[] sizeOf(Path dir) throws IOException {
+    long[] out = new long[2];
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        BasicFileAttributes a = DurableFs.attributesOrNull(p);
+        if (a != null && a.isRegularFile()) {
+          out[0]++;
+          out[1] += a.size();
+        }
+      }
+    }
+    return out;
   }
 
   /** Removes what a failed write left; returns a note for the error message. */
@@ -204,6 +419,7 @@ final class StageStore {
   }
 
   List<StageManifest> list(RunLog run) {
+    sweepOnFirstTouch(run);
     Path stages = run.dir.resolve(Layout.STAGES);
     List<StageManifest> out = new ArrayList<>();
     try {
@@ -293,6 +509,7 @@ final class StageStore {
   }
 
   byte[] readFile(RunLog run, String stageKey, int attempt, String path) {
+    sweepOnFirstTouch(run);
     try {
       Path dir = attemptDir(run, stageKey, attempt);
       Path manifestFile = dir.resolve(Layout.MANIFEST);
@@ -329,6 +546,7 @@ final class StageStore {
   }
 
   StageVerification verify(RunLog run, String stageKey, int attempt) {
+    sweepOnFirstTouch(run);
     try {
       Path dir = attemptDir(run, stageKey, attempt);
       Path manifestFile = dir.resolve(Layout.MANIFEST);

@@ -11,8 +11,10 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens real channels, wrapped so that writes, forces or truncations of chosen files fail on demand
@@ -30,6 +32,15 @@ final class FaultyOpener implements ChannelOpener {
   volatile boolean failForce;
   volatile boolean failTruncate;
 
+  /**
+   * When set, a write to a target file first counts down {@link #gateReached} and then waits until
+   * this latch opens: a writer held in the middle of its work, alive.
+   */
+  volatile @Nullable CountDownLatch gate;
+
+  /** Counted down by each write that reaches the {@link #gate}. */
+  volatile CountDownLatch gateReached = new CountDownLatch(1);
+
   /** Fails the n-th new file (CREATE_NEW) opened from now, counting from 1; 0: never. */
   volatile int failNthNewFile;
 
@@ -42,6 +53,7 @@ final class FaultyOpener implements ChannelOpener {
     failForce = false;
     failTruncate = false;
     failNthNewFile = 0;
+    gate = null;
     newFiles.set(0);
   }
 
@@ -70,6 +82,16 @@ final class FaultyOpener implements ChannelOpener {
     }
 
     private ByteBuffer allowance(ByteBuffer src) throws IOException {
+      CountDownLatch g = gate;
+      if (g != null) {
+        gateReached.countDown();
+        try {
+          g.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted at the gate (injected)");
+        }
+      }
       if (doomed) {
         throw new IOException("No space left on device (injected)");
       }

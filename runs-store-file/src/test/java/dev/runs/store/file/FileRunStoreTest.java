@@ -292,6 +292,7 @@ final class FileRunStoreTest {
                   run.resolve("run.json"),
                   run.resolve("events.ndjson"),
                   run.resolve("run.lock"),
+                  run.resolve("stages.lock"),
                   attempt.resolve("input.json"),
                   attempt.resolve("output.json"),
                   attempt.resolve("artifacts/report.html"),
@@ -968,21 +969,35 @@ final class FileRunStoreTest {
     }
 
     @Test
-    @DisplayName("an attempt left without manifest is not listed and never overwritten")
-    void incompleteAttempt_notListed_notOverwritten() throws Exception {
+    @DisplayName(
+        "an attempt without manifest whose writer is alive is not listed, not removed and never"
+            + " overwritten")
+    void incompleteAttempt_liveWriter_notListed_notOverwritten() throws Exception {
       RunStore store = open();
       RunId id = startedRun(store, "", 0);
-      Files.createDirectories(runDir(id).resolve("stages/01-fetch/attempt-1/artifacts"));
-      assertThat(store.stages(id)).isEmpty();
-      assertThatThrownBy(() -> store.writeStage(id, StageWrite.of("fetch").withAttempt(1)))
-          .isInstanceOf(StageExistsException.class);
-      StageManifest m = store.writeStage(id, StageWrite.of("fetch"));
-      assertThat(m.attempt()).isEqualTo(2);
-      assertThat(m.position()).isEqualTo(1);
-      assertThat(store.stages(id)).containsExactly(m);
-      assertThatThrownBy(() -> store.readStageFile(id, "fetch", 1, "output.json"))
-          .isInstanceOf(ValidationException.class)
-          .hasMessageContaining("incomplete");
+      Path attempt = runDir(id).resolve("stages/01-fetch/attempt-1");
+      Files.createDirectories(attempt.resolve("artifacts"));
+      // a writer in another process shares the run's stage lock from its claim to its manifest
+      SharedFileLocks.Held writer =
+          SharedFileLocks.acquireShared(runDir(id).resolve("stages.lock"));
+      try {
+        assertThat(store.stages(id)).isEmpty();
+        assertThatThrownBy(() -> store.writeStage(id, StageWrite.of("fetch").withAttempt(1)))
+            .isInstanceOf(StageExistsException.class);
+        StageManifest m = store.writeStage(id, StageWrite.of("fetch"));
+        assertThat(m.attempt()).isEqualTo(2);
+        assertThat(m.position()).isEqualTo(1);
+        assertThat(store.stages(id)).containsExactly(m);
+        assertThatThrownBy(() -> store.readStageFile(id, "fetch", 1, "output.json"))
+            .isInstanceOf(ValidationException.class)
+            .hasMessageContaining("incomplete");
+        assertThat(attempt.resolve("artifacts")).isDirectory();
+      } finally {
+        writer.close();
+      }
+      // that writer is gone (its process died): the next stage call removes what it left
+      assertThat(store.stages(id)).extracting(StageManifest::attempt).containsExactly(2);
+      assertThat(attempt).doesNotExist();
     }
 
     @Test

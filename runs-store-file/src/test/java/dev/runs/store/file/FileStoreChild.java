@@ -46,7 +46,9 @@ import java.util.concurrent.Future;
  *   <li>{@code finish <dir> <runId> <count>}: after "go", appends count events then run.completed;
  *   <li>{@code create <dir> <triggerId>}: after "go", creates a run with that trigger from 4
  *       threads;
- *   <li>{@code lease <dir> <runId> <owner>}: after "go", tries to acquire the run's lease.
+ *   <li>{@code lease <dir> <runId> <owner>}: after "go", tries to acquire the run's lease;
+ *   <li>{@code stages <dir> <runId> <megabytes>}: writes attempts of stage {@code big} with one
+ *       artifact of that size forever, printing {@code stage big <attempt>} after each.
  * </ul>
  */
 final class FileStoreChild {
@@ -76,6 +78,7 @@ final class FileStoreChild {
         case "finish" -> finish(store, RunId.of(args[2]), Integer.parseInt(args[3]));
         case "create" -> create(store, args[2]);
         case "lease" -> lease(store, RunId.of(args[2]), args[3]);
+        case "stages" -> stages(store, RunId.of(args[2]), Integer.parseInt(args[3]));
         default -> throw new IllegalArgumentException("unknown mode " + mode);
       }
     }
@@ -283,5 +286,18 @@ final class FileStoreChild {
   private static void lease(RunStore store, RunId id, String owner) throws Exception {
     awaitGo();
     say("lease " + store.acquireLease(id, owner, Duration.ofMinutes(5)).isPresent());
+  }
+
+  private static void stages(RunStore store, RunId id, int megabytes) {
+    byte[] content = new byte[megabytes << 20];
+    for (int i = 0; i < content.length; i++) {
+      content[i] = (byte) (i * 31 + (i >>> 20));
+    }
+    StageWrite w = StageWrite.of("big").withArtifact(StageArtifact.of("big.bin", "bin", content));
+    say("ready");
+    while (true) {
+      StageManifest m = store.writeStage(id, w);
+      say("stage " + m.stageKey() + " " + m.attempt());
+    }
   }
 }
