@@ -86,6 +86,8 @@ public final class BenchReport {
           + "|appendSyncHotAggregate|appendBatch256)$";
   private static final String SUBSCRIBERS =
       "dev.runs.bench.WritersWithSubscribersBenchmark.append$";
+  private static final String HASH_CHAIN =
+      "dev.runs.bench.HashChainCostBenchmark.append_ownRun_16$";
   private static final String POSTGRES =
       "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
           + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
@@ -133,7 +135,7 @@ public final class BenchReport {
     }
     boolean postgres = postgresAnswers();
     List<String> includes =
-        new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS));
+        new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS, HASH_CHAIN));
     if (postgres) {
       includes.add(POSTGRES);
     }
@@ -392,6 +394,24 @@ public final class BenchReport {
               s.get(pg + "ceiling_w16"),
               null,
               0.7));
+    }
+    String hc = "HashChainCostBenchmark.append_ownRun_16";
+    for (String store : List.of("sqlite", "file", "memory")) {
+      Double on = s.get(hc + "[chain=on][store=" + store + "]");
+      Double off = s.get(hc + "[chain=off][store=" + store + "]");
+      boolean durable = !store.equals("memory");
+      rows.add(
+          new Row(
+              "hash chain",
+              store
+                  + ", 16 writers with hash_chain=on (ceiling = off)"
+                  + (durable ? "" : ": CPU only, no I/O"),
+              ev,
+              on,
+              off,
+              null,
+              durable ? "≥ 0.95x" : "",
+              durable ? verdict(ratio(on, off), 0.95) : ""));
     }
     String ws = "WritersWithSubscribersBenchmark.append";
     Double alone = s.get(ws + "[subscriber=none]");
