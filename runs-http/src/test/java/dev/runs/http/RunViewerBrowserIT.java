@@ -243,10 +243,16 @@ final class RunViewerBrowserIT {
 
     // 2. an agent-like run: every family of events reads in the timeline, steps nested
     RunId research = startByClicking("research@1");
+    // the page still shows the previous run's status until the new one loads: wait on the run
+    // itself first, then for the page to show all of it
     waitFor(
-        () -> text("#run-status").equals("completed"), "the research run to complete in the page");
-    waitFor(() -> text("#live-text").contains("stream ended"), "the research stream to end");
+        () -> f.orchestrator.state(research).status() == RunStatus.COMPLETED,
+        "the research run to complete");
     long last = f.orchestrator.state(research).lastSequence();
+    waitFor(
+        () -> eventCount() == last && text("#run-status").equals("completed"),
+        "the page to show the research run's " + last + " events and its status");
+    waitFor(() -> text("#live-text").contains("stream ended"), "the research stream to end");
     assertThat(eventCount()).isEqualTo((int) last);
     List<WebElement> rows = driver.findElements(By.cssSelector("#timeline .ev"));
     assertThat(rows.stream().map(r -> r.getAttribute("data-type")).toList())

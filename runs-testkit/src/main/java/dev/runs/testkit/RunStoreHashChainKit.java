@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,68 @@ abstract class RunStoreHashChainKit extends RunStoreKit {
       assertThat(v.problems()).anySatisfy(p -> assertThat(p).contains("sequence " + target));
       assertThat(v.chain().chainedEvents()).isEqualTo(target - 1);
     }
+  }
+
+  /** Values of every JSON kind a newer writer might add as a top-level field. */
+  private static final List<String> UNKNOWN_VALUES =
+      List.of(
+          "\"hello\"",
+          "\"esc \\\" \\\\ \\n \\t \\u0000 \\u00e9\"",
+          "\"\u00e9t\u00e9 \u4e2d\u6587 \ud83d\ude00\"",
+          "\"\\ud83d\\ude00\"",
+          "0",
+          "-1.5e3",
+          "123456789012345678901234567890",
+          "true",
+          "null",
+          "[]",
+          "[1,\"two\",null,{\"k\":[false]}]",
+          "{}",
+          "{\"a\":{\"b\":{\"c\":[1,2,{\"d\":\"}\"}]}}}");
+
+  @Test
+  @DisplayName(
+      "a newer writer's unknown fields of every JSON kind are kept byte for byte, in the chain")
+  void unknownFieldsOfANewerWriter_roundTrip() throws Exception {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    RunId id = runWithEvents();
+    List<RunEvent> before = all(store(), id);
+    RunEvent last = before.get(before.size() - 1);
+    String previous = before.get(before.size() - 2).hash().orElseThrow();
+    String[] written = new String[1];
+    boolean changed =
+        tamper(
+            id,
+            last.sequence(),
+            line -> {
+              StringBuilder extra = new StringBuilder();
+              int n = 1 + random.nextInt(4);
+              for (int i = 0; i < n; i++) {
+                extra
+                    .append(",\"x_newer_")
+                    .append(i)
+                    .append("\":")
+                    .append(UNKNOWN_VALUES.get(random.nextInt(UNKNOWN_VALUES.size())));
+              }
+              String unhashed = EventCodec.encode(last.withHash(Optional.empty()));
+              RunEvent newer =
+                  EventCodec.decode(unhashed.substring(0, unhashed.length() - 1) + extra + "}");
+              RunEvent linked = newer.withHash(Optional.of(HashChain.link(previous, newer)));
+              written[0] = EventCodec.encode(linked);
+              return written[0];
+            });
+    assumeTrue(changed, "this store offers no way to change a stored event (tamper)");
+    reopen();
+    RunEvent read = all(store(), id).get(before.size() - 1);
+    assertThat(EventCodec.encode(read)).as("seed %d", seed).isEqualTo(written[0]);
+    assertThat(read.unknownFields()).as("seed %d", seed).isNotEmpty();
+    store().append(id, line(50));
+    RunVerification v = store().verify(id);
+    assertThat(v.ok()).as("seed %d: %s", seed, v.problems()).isTrue();
+    assertThat(v.chain().chainedEvents()).isEqualTo(EVENTS + 1);
+    reopen();
+    assertThat(EventCodec.encode(all(store(), id).get(before.size() - 1))).isEqualTo(written[0]);
   }
 
   @Test
