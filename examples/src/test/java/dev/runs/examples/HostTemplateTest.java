@@ -70,7 +70,8 @@ final class HostTemplateTest {
         .containsPattern(
             "<artifactId>maven-surefire-plugin</artifactId>\\s*<version>3\\.\\d+\\.\\d+</version>")
         .containsPattern(
-            "<artifactId>runs-testkit</artifactId>\\s*<version>[^<]+</version>\\s*"
-                + "<scope>test</scope>");
+            "<artifactId>runs-bom</artifactId>\\s*<version>[^<]+</version>\\s*<type>pom</type>"
+                + "\\s*<scope>import</scope>")
+        .containsPattern("<artifactId>runs-testkit</artifactId>\\s*<scope>test</scope>");
   }
 }
