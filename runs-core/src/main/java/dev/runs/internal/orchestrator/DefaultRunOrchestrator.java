@@ -2,6 +2,7 @@ package dev.runs.internal.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.Budget;
+import dev.runs.ConfigOverride;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventStream;
@@ -256,7 +257,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
   }
 
   @Override
-  public RunHandle rerun(RunId runId, Map<String, ?> overrides, Trigger trigger) {
+  public RunHandle rerun(RunId runId, List<ConfigOverride> overrides, Trigger trigger) {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(overrides, "overrides");
     checkOpen();
@@ -274,7 +275,9 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
     ConfigSnapshot config = request.config();
     List<String> blockers = new ArrayList<>(request.blockers());
     if (request.budget().isPresent()) {
-      config = config.withOverrides(Map.of(Budget.CONFIG_POINTER, request.budget().get().toJson()));
+      config =
+          config.withOverrides(
+              List.of(ConfigOverride.add(Budget.CONFIG_POINTER, request.budget().get().toJson())));
     }
     if (!settings.workflows().containsKey(request.workflow())) {
       blockers.add("workflow_not_registered");
