@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.internal.codec.RecordJson;
 import dev.runs.internal.support.JsonSupport;
+import dev.runs.internal.support.Nearest;
 import dev.runs.spi.Sha256;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -131,47 +132,93 @@ public final class ConfigSnapshot {
   }
 
   /**
-   * Returns a new snapshot with values set at JSON Pointer paths; missing parent objects are
-   * created, a JSON {@code null} value removes the path.
+   * Returns a new snapshot with the values at existing JSON Pointer paths replaced; a {@code null}
+   * (or JSON null) value removes the path. Every path must exist: a path the config lacks is
+   * refused with an {@link UnknownConfigPathException} naming it and the nearest existing keys, so
+   * a typo never adds a key. To create paths, use {@link #withOverrides(List)} with {@link
+   * ConfigOverride#add}.
    *
-   * @param overrides pointer to new value (strings, numbers, booleans, maps, lists, JSON trees)
+   * @param overrides pointer to new value (strings, numbers, booleans, maps, lists, JSON trees), in
+   *     the order to apply them
    * @return the changed snapshot
+   * @throws UnknownConfigPathException when a path does not exist
    * @throws ValidationException when a pointer is malformed or crosses a non-object value
+   * @see ConfigOverride#fromMap(Map)
    */
   public ConfigSnapshot withOverrides(Map<String, ?> overrides) {
+    return withOverrides(ConfigOverride.fromMap(overrides));
+  }
+
+  /**
+   * Returns a new snapshot with the overrides applied in order, each to the config as the earlier
+   * ones left it: {@link ConfigOverride#replace replace} and {@link ConfigOverride#remove remove}
+   * need an existing path, {@link ConfigOverride#add add} creates it (and missing parent objects).
+   * Nothing is changed when one is refused.
+   *
+   * @param overrides the changes, in order
+   * @return the changed snapshot
+   * @throws UnknownConfigPathException when a replace or remove names a path that does not exist
+   * @throws ValidationException when a path crosses a non-object value
+   */
+  public ConfigSnapshot withOverrides(List<ConfigOverride> overrides) {
+    Objects.requireNonNull(overrides, "overrides");
     ObjectNode root = toJsonNode();
-    for (Map.Entry<String, ?> e : overrides.entrySet()) {
-      String pointer = checkPointer(e.getKey());
-      if (pointer.isEmpty()) {
-        throw new ValidationException("overrides", "the root pointer '' cannot be overridden");
-      }
-      List<String> tokens = tokens(pointer);
-      ObjectNode parent = root;
-      for (int i = 0; i < tokens.size() - 1; i++) {
-        JsonNode child = parent.get(tokens.get(i));
-        if (child == null || child.isNull()) {
-          child = parent.putObject(tokens.get(i));
-        }
-        if (!child.isObject()) {
-          throw new ValidationException(
-              "overrides." + pointer,
-              "crosses '"
-                  + tokens.get(i)
-                  + "', which is a "
-                  + child.getNodeType()
-                  + ", not an object");
-        }
-        parent = (ObjectNode) child;
-      }
-      JsonNode value = RecordJson.toJson(e.getValue());
-      String last = tokens.get(tokens.size() - 1);
-      if (value == null || value.isNull()) {
-        parent.remove(last);
-      } else {
-        parent.set(last, value);
-      }
+    for (ConfigOverride o : overrides) {
+      apply(root, Objects.requireNonNull(o, "override"));
     }
     return new ConfigSnapshot(root);
+  }
+
+  private static void apply(ObjectNode root, ConfigOverride o) {
+    String pointer = o.path();
+    boolean add = o.kind() == ConfigOverride.Kind.ADD;
+    List<String> tokens = tokens(pointer);
+    ObjectNode parent = root;
+    for (int i = 0; i < tokens.size(); i++) {
+      String token = tokens.get(i);
+      boolean last = i == tokens.size() - 1;
+      JsonNode child = parent.get(token);
+      if (!add && child == null) {
+        throw unknown(pointer, tokens.subList(0, i), token, parent);
+      }
+      if (last) {
+        break;
+      }
+      if (child == null || (add && child.isNull())) {
+        child = parent.putObject(token);
+      }
+      if (!child.isObject()) {
+        throw new ValidationException(
+            "overrides." + pointer,
+            "crosses '" + token + "', which is a " + child.getNodeType() + ", not an object");
+      }
+      parent = (ObjectNode) child;
+    }
+    String key = tokens.get(tokens.size() - 1);
+    JsonNode value = o.rawValue();
+    if (value == null) {
+      parent.remove(key);
+    } else {
+      parent.set(key, value.deepCopy());
+    }
+  }
+
+  private static UnknownConfigPathException unknown(
+      String pointer, List<String> levelTokens, String missing, ObjectNode level) {
+    StringBuilder levelPointer = new StringBuilder();
+    levelTokens.forEach(t -> levelPointer.append('/').append(escape(t)));
+    List<String> keys = new ArrayList<>();
+    level.fieldNames().forEachRemaining(keys::add);
+    return new UnknownConfigPathException(
+        pointer,
+        levelPointer.toString(),
+        missing,
+        Nearest.of(missing, keys, UnknownConfigPathException.MAX_NEAREST));
+  }
+
+  /** Converts a host value to JSON, for {@link ConfigOverride}. */
+  static JsonNode toJsonValue(Object value) {
+    return RecordJson.toJson(value);
   }
 
   /**
@@ -231,7 +278,7 @@ public final class ConfigSnapshot {
     out.add(new ConfigDiff.Change(path, ConfigDiff.Op.CHANGED, Optional.of(a), Optional.of(b)));
   }
 
-  private static String checkPointer(String pointer) {
+  static String checkPointer(String pointer) {
     Objects.requireNonNull(pointer, "pointer");
     if (!pointer.isEmpty() && !pointer.startsWith("/")) {
       throw new ValidationException(

@@ -120,15 +120,43 @@ public interface RunOrchestrator extends AutoCloseable {
    * Starts a new run of the same workflow with the source's config changed at JSON Pointer paths;
    * the diff is recorded on the new run's lineage (relation {@code rerun}). Nothing is reused.
    *
+   * <p>Each entry replaces the value at a path that exists in the source's config, and a JSON null
+   * removes one; a path the config lacks is refused (a typo such as {@code /inputs/topik} would
+   * otherwise add a key the workflow never reads). To add new keys, use {@link #rerun(RunId, List,
+   * Trigger)} with {@link ConfigOverride#add}.
+   *
    * @param runId the source run
    * @param overrides JSON Pointer to new value; a JSON null removes the path
    * @param trigger the explicit action asking for the rerun
    * @return a handle on the new run
+   * @throws UnknownConfigPathException when a path does not exist in the source's config; nothing
+   *     is written
    * @throws ValidationException when a pointer is malformed
    * @throws PreflightRefusedException when the preflight of the new run has blockers
    * @throws RunNotFoundException when the source run does not exist
    */
-  RunHandle rerun(RunId runId, Map<String, ?> overrides, Trigger trigger);
+  default RunHandle rerun(RunId runId, Map<String, ?> overrides, Trigger trigger) {
+    return rerun(runId, ConfigOverride.fromMap(overrides), trigger);
+  }
+
+  /**
+   * Starts a new run of the same workflow with the source's config changed by overrides applied in
+   * order ({@link ConfigSnapshot#withOverrides(List)}): {@link ConfigOverride#replace replace} and
+   * {@link ConfigOverride#remove remove} need an existing path, {@link ConfigOverride#add add}
+   * creates one. The diff is recorded on the new run's lineage (relation {@code rerun}). Nothing is
+   * reused.
+   *
+   * @param runId the source run
+   * @param overrides the changes, in order
+   * @param trigger the explicit action asking for the rerun
+   * @return a handle on the new run
+   * @throws UnknownConfigPathException when a replace or remove names a path that does not exist in
+   *     the source's config; nothing is written
+   * @throws ValidationException when a path crosses a non-object value
+   * @throws PreflightRefusedException when the preflight of the new run has blockers
+   * @throws RunNotFoundException when the source run does not exist
+   */
+  RunHandle rerun(RunId runId, List<ConfigOverride> overrides, Trigger trigger);
 
   /**
    * Stores a recommendation; never starts anything.

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 final class BudgetTest {
@@ -17,7 +17,8 @@ final class BudgetTest {
             .withMaxCost(new BigDecimal("2.50"))
             .withMaxWallTime(Duration.ofSeconds(90));
     ConfigSnapshot c =
-        ConfigSnapshot.empty().withOverrides(Map.of(Budget.CONFIG_POINTER, b.toJson()));
+        ConfigSnapshot.empty()
+            .withOverrides(List.of(ConfigOverride.add(Budget.CONFIG_POINTER, b.toJson())));
 
     assertThat(Budget.fromConfig(c)).contains(b);
     assertThat(c.json())

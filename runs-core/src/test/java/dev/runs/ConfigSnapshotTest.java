@@ -3,6 +3,7 @@ package dev.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.NullNode;
 import dev.runs.seeded.Cases;
 import dev.runs.seeded.SeededProperty;
 import java.util.LinkedHashMap;
@@ -53,12 +54,13 @@ final class ConfigSnapshotTest {
             .param("temperature", 0.2)
             .param("top_p", 0.9)
             .build();
-    Map<String, Object> overrides = new LinkedHashMap<>();
-    overrides.put("/model/params/temperature", 0.7);
-    overrides.put("/model/params/top_p", null);
-    overrides.put("/model/params/seed", 42);
-    overrides.put("/policy/max_steps", 3);
-    ConfigSnapshot changed = base.withOverrides(overrides);
+    ConfigSnapshot changed =
+        base.withOverrides(
+            List.of(
+                ConfigOverride.replace("/model/params/temperature", 0.7),
+                ConfigOverride.remove("/model/params/top_p"),
+                ConfigOverride.add("/model/params/seed", 42),
+                ConfigOverride.add("/policy/max_steps", 3)));
 
     ConfigDiff diff = base.diff(changed);
     assertThat(diff.changes())
@@ -73,6 +75,99 @@ final class ConfigSnapshotTest {
   }
 
   @Test
+  void withOverrides_map_replacesAndRemovesExistingPaths() {
+    ConfigSnapshot base =
+        ConfigSnapshot.builder().param("temperature", 0.2).input("topic", "tides").build();
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    overrides.put("/model/params/temperature", 0.7);
+    overrides.put("/inputs/topic", null);
+
+    ConfigSnapshot changed = base.withOverrides(overrides);
+
+    assertThat(changed.json())
+        .isEqualTo("{\"inputs\":{},\"model\":{\"params\":{\"temperature\":0.7}}}");
+  }
+
+  @Test
+  void withOverrides_unknownPath_isRefusedNamingThePathAndTheNearestKeys() {
+    ConfigSnapshot base =
+        ConfigSnapshot.builder()
+            .input("topic", "tides")
+            .input("audience", "kids")
+            .input("tone", "calm")
+            .param("temperature", 0.2)
+            .build();
+
+    assertThatThrownBy(() -> base.withOverrides(Map.of("/inputs/topik", "waves")))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("overrides./inputs/topik")
+        .hasMessageContaining("/inputs has no key 'topik'")
+        .hasMessageContaining("nearest keys there: topic, tone, audience")
+        .hasMessageContaining("use add")
+        .satisfies(
+            e -> {
+              UnknownConfigPathException u = (UnknownConfigPathException) e;
+              assertThat(u.path()).isEqualTo("/inputs/topik");
+              assertThat(u.field()).isEqualTo("overrides./inputs/topik");
+              assertThat(u.nearestKeys()).containsExactly("topic", "tone", "audience");
+            });
+    assertThatThrownBy(() -> base.withOverrides(Map.of("/imputs/topic", "waves")))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .hasMessageContaining("the config has no top-level key 'imputs'")
+        .satisfies(
+            e ->
+                assertThat(((UnknownConfigPathException) e).nearestKeys())
+                    .containsExactly("inputs", "model"));
+    Map<String, Object> remove = new LinkedHashMap<>();
+    remove.put("/inputs/tpoic", null);
+    assertThatThrownBy(() -> base.withOverrides(remove))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .hasMessageContaining("'tpoic'");
+    assertThatThrownBy(
+            () -> base.withOverrides(List.of(ConfigOverride.replace("/policy/max_steps", 3))))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .hasMessageContaining("top-level key 'policy'");
+    assertThatThrownBy(
+            () ->
+                ConfigSnapshot.parse("{\"inputs\":{}}")
+                    .withOverrides(List.of(ConfigOverride.remove("/inputs/x"))))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .hasMessageContaining("/inputs is empty");
+  }
+
+  @Test
+  void withOverrides_add_createsTheKeyAndMissingParents_orReplacesOne() {
+    ConfigSnapshot base = ConfigSnapshot.builder().input("topic", "tides").build();
+
+    ConfigSnapshot changed =
+        base.withOverrides(
+            List.of(
+                ConfigOverride.add("/inputs/topik", "waves"),
+                ConfigOverride.add("/inputs/topic", "moon"),
+                ConfigOverride.add("/model/params/seed", 7),
+                ConfigOverride.replace("/model/params/seed", 8)));
+
+    assertThat(changed.json())
+        .isEqualTo(
+            "{\"inputs\":{\"topic\":\"moon\",\"topik\":\"waves\"},"
+                + "\"model\":{\"params\":{\"seed\":8}}}");
+  }
+
+  @Test
+  void withOverrides_anExistingNullValue_canBeReplacedButIsNotCrossed() {
+    ConfigSnapshot base = ConfigSnapshot.parse("{\"inputs\":null,\"seed\":null}");
+
+    assertThat(base.withOverrides(Map.of("/seed", 1)).json())
+        .isEqualTo("{\"inputs\":null,\"seed\":1}");
+    assertThatThrownBy(() -> base.withOverrides(Map.of("/inputs/topic", "x")))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("crosses 'inputs', which is a NULL");
+    assertThat(base.withOverrides(List.of(ConfigOverride.add("/inputs/topic", "x"))).json())
+        .isEqualTo("{\"inputs\":{\"topic\":\"x\"},\"seed\":null}");
+  }
+
+  @Test
   void withOverrides_badPointers_areRefused() {
     ConfigSnapshot base = ConfigSnapshot.builder().prompt("p").build();
     assertThatThrownBy(() -> base.withOverrides(Map.of("model", 1)))
@@ -84,6 +179,12 @@ final class ConfigSnapshotTest {
     assertThatThrownBy(() -> base.withOverrides(Map.of("/a~2", 1)))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("~");
+    assertThatThrownBy(() -> base.withOverrides(Map.of("", 1)))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("root pointer");
+    assertThatThrownBy(() -> ConfigOverride.add("/x", NullNode.getInstance()))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("ConfigOverride.remove");
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.runs.StageExistsException;
 import dev.runs.StoreClosedException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
+import dev.runs.UnknownConfigPathException;
 import dev.runs.ValidationException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,6 +54,9 @@ final class Problems {
       if (v instanceof LimitExceededException l) {
         ext.put("limit", l.limit());
         ext.put("maximum", l.maximum());
+      }
+      if (v instanceof UnknownConfigPathException u) {
+        u.nearestKeys().forEach(ext.putArray("nearest_keys")::add);
       }
     } else if (failure instanceof RunNotFoundException n) {
       type = ProblemType.NOT_FOUND;

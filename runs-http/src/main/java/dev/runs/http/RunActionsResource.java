@@ -5,7 +5,9 @@ import static dev.runs.http.Responses.json;
 import static dev.runs.http.Responses.launched;
 import static dev.runs.http.TriggerFields.trigger;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.ConfigOverride;
 import dev.runs.ReplayPoint;
 import dev.runs.RunHandle;
 import dev.runs.RunId;
@@ -13,7 +15,9 @@ import dev.runs.RunOrchestrator;
 import dev.runs.RunStatus;
 import dev.runs.Trigger;
 import dev.runs.ValidationException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -29,7 +33,7 @@ final class RunActionsResource {
   private static final Set<String> REPLAY_FIELDS =
       Set.of("from", "trigger_id", "trigger_source", "actor");
   private static final Set<String> RERUN_FIELDS =
-      Set.of("overrides", "trigger_id", "trigger_source", "actor");
+      Set.of("overrides", "add", "trigger_id", "trigger_source", "actor");
 
   private final RunOrchestrator orchestrator;
   private final long maxBodyBytes;
@@ -92,25 +96,53 @@ final class RunActionsResource {
         Map.of("Location", runPath(handle.runId())));
   }
 
-  /** {@code POST /runs/{id}/rerun}: a new run with config overrides. */
+  /**
+   * {@code POST /runs/{id}/rerun}: a new run with config overrides. {@code overrides} replaces (or,
+   * with null, removes) paths that exist in the source's config; {@code add} sets paths that may be
+   * new. Applied in that order.
+   */
   ApiResponse rerun(ApiRequest req, RunId id) {
     new QueryParams(req, Set.of());
     JsonBody body = JsonBody.read(req, maxBodyBytes, RERUN_FIELDS, true);
-    Map<String, Object> overrides = new LinkedHashMap<>();
-    body.object("overrides")
-        .ifPresent(o -> o.properties().forEach(e -> overrides.put(e.getKey(), e.getValue())));
-    for (String pointer : overrides.keySet()) {
-      if (!pointer.startsWith("/")) {
+    Map<String, JsonNode> replace = pointers(body, "overrides");
+    Map<String, JsonNode> add = pointers(body, "add");
+    List<ConfigOverride> changes = new ArrayList<>();
+    replace.forEach(
+        (pointer, value) ->
+            changes.add(
+                value.isNull()
+                    ? ConfigOverride.remove(pointer)
+                    : ConfigOverride.replace(pointer, value)));
+    for (Map.Entry<String, JsonNode> e : add.entrySet()) {
+      if (replace.containsKey(e.getKey())) {
         throw ProblemException.validation(
-            "overrides." + pointer,
-            "must be a JSON Pointer such as" + " /model/params/temperature");
+            "add." + e.getKey(), "is also in overrides; name each path once");
       }
+      if (e.getValue().isNull()) {
+        throw ProblemException.validation(
+            "add." + e.getKey(), "must not be null; to remove a path, give it null in overrides");
+      }
+      changes.add(ConfigOverride.add(e.getKey(), e.getValue()));
     }
     Trigger trigger = trigger(body, req, true).orElseThrow();
-    RunHandle handle = orchestrator.rerun(id, overrides, trigger);
+    RunHandle handle = orchestrator.rerun(id, changes, trigger);
     return json(
         handle.created() ? 201 : 200,
         launched(orchestrator, handle),
         Map.of("Location", runPath(handle.runId())));
+  }
+
+  /** Reads an object of JSON Pointer to value, in the body's order. */
+  private static Map<String, JsonNode> pointers(JsonBody body, String field) {
+    Map<String, JsonNode> out = new LinkedHashMap<>();
+    body.object(field)
+        .ifPresent(o -> o.properties().forEach(e -> out.put(e.getKey(), e.getValue())));
+    for (String pointer : out.keySet()) {
+      if (!pointer.startsWith("/")) {
+        throw ProblemException.validation(
+            field + "." + pointer, "must be a JSON Pointer such as /model/params/temperature");
+      }
+    }
+    return out;
   }
 }

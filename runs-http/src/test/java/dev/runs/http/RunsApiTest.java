@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.RunId;
+import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import java.io.ByteArrayInputStream;
@@ -802,15 +803,49 @@ final class RunsApiTest {
       Http.Response r =
           f.http.post(
               Fixture.path(source) + "/rerun",
-              "{\"overrides\": {\"/inputs/topic\": \"waves\", \"/model/params/temperature\": 0.9},"
+              "{\"overrides\": {\"/inputs/topic\": \"waves\"},"
+                  + " \"add\": {\"/model/params/temperature\": 0.9},"
                   + " \"trigger_id\": \"rr-1\", \"trigger_source\": \"api\"}");
       assertThat(r.status()).as(r.text()).isEqualTo(201);
       JsonNode rec = r.json().path("record");
       assertThat(rec.path("config").path("inputs").path("topic").asText()).isEqualTo("waves");
+      assertThat(rec.path("config").path("model").path("params").path("temperature").asDouble())
+          .isEqualTo(0.9);
       assertThat(rec.path("lineage").path("relation").asText()).isEqualTo("rerun");
       assertThat(rec.path("lineage").path("config_diff").toString())
           .contains("/inputs/topic")
           .contains("waves");
+    }
+
+    @Test
+    void rerun_overrideOfAPathTheConfigLacks_isRefusedWithTheNearestKeys_andStartsNothing() {
+      RunId source = completedResearchRun();
+      int before = f.store.list(RunQuery.all()).runs().size();
+
+      JsonNode p =
+          assertValidation(
+              f.http.post(
+                  Fixture.path(source) + "/rerun",
+                  "{\"overrides\": {\"/inputs/topik\": \"waves\"},"
+                      + " \"trigger_id\": \"rr-2\", \"trigger_source\": \"api\"}"),
+              "overrides./inputs/topik");
+
+      assertThat(p.path("detail").asText()).contains("/inputs has no key 'topik'", "use add");
+      assertThat(p.path("nearest_keys").get(0).asText()).isEqualTo("topic");
+      assertThat(f.store.list(RunQuery.all()).runs()).hasSize(before);
+      assertValidation(
+          f.http.post(
+              Fixture.path(source) + "/rerun",
+              "{\"overrides\": {\"/inputs/topic\": \"a\"}, \"add\": {\"/inputs/topic\": \"b\"},"
+                  + " \"trigger_id\": \"rr-3\", \"trigger_source\": \"api\"}"),
+          "add./inputs/topic");
+      assertValidation(
+          f.http.post(
+              Fixture.path(source) + "/rerun",
+              "{\"add\": {\"/inputs/x\": null},"
+                  + " \"trigger_id\": \"rr-4\", \"trigger_source\": \"api\"}"),
+          "add./inputs/x");
+      assertThat(f.store.list(RunQuery.all()).runs()).hasSize(before);
     }
 
     @Test

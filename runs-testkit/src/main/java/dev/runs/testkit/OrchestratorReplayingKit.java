@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runs.ConfigDiff;
+import dev.runs.ConfigOverride;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventTypes;
 import dev.runs.Lineage;
@@ -16,8 +17,10 @@ import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.SnapshotMismatchException;
+import dev.runs.UnknownConfigPathException;
 import dev.runs.ValidationException;
 import dev.runs.Workflow;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -172,10 +175,11 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
     await(src);
     Map<String, Object> overrides = new LinkedHashMap<>();
     overrides.put("/model/params/temperature", 0.9);
-    overrides.put("/inputs/extra", "x");
     overrides.put("/policy/max_steps", null);
+    List<ConfigOverride> all = new ArrayList<>(ConfigOverride.fromMap(overrides));
+    all.add(ConfigOverride.add("/inputs/extra", "x"));
 
-    RunHandle rerun = o.rerun(src.runId(), overrides, trigger());
+    RunHandle rerun = o.rerun(src.runId(), all, trigger());
 
     assertThat(await(rerun)).isEqualTo(RunStatus.COMPLETED);
     assertThat(count("s1")).isEqualTo(2);
@@ -198,6 +202,49 @@ abstract class OrchestratorReplayingKit extends OrchestratorKit {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("JSON Pointer");
     assertThat(store().list(RunQuery.all()).runs()).hasSize(2);
+  }
+
+  @Test
+  @DisplayName(
+      "a rerun overriding a path the config lacks is refused naming the path and the nearest"
+          + " keys, and writes nothing; add creates it, and the map form replaces existing paths")
+  void rerun_unknownPath_refusedUnlessAdded() throws Exception {
+    RunOrchestrator o = orchestrator("cp", checkpointed());
+    RunHandle src = o.start(request("cp").build());
+    await(src);
+
+    assertThatThrownBy(() -> o.rerun(src.runId(), Map.of("/inputs/topik", "waves"), trigger()))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .hasMessageContaining("/inputs/topik")
+        .hasMessageContaining("topic")
+        .satisfies(
+            e -> assertThat(((UnknownConfigPathException) e).nearestKeys()).startsWith("topic"));
+    assertThatThrownBy(
+            () ->
+                o.rerun(
+                    src.runId(),
+                    List.of(ConfigOverride.remove("/policy/max_tool_calls")),
+                    trigger()))
+        .isInstanceOf(UnknownConfigPathException.class)
+        .hasMessageContaining("max_tool_calls");
+    assertThat(store().list(RunQuery.all()).runs()).hasSize(1);
+
+    RunHandle added =
+        o.rerun(src.runId(), List.of(ConfigOverride.add("/inputs/topik", "waves")), trigger());
+    RunHandle replaced = o.rerun(src.runId(), Map.of("/inputs/topic", "waves"), trigger());
+
+    assertThat(await(added)).isEqualTo(RunStatus.COMPLETED);
+    assertThat(await(replaced)).isEqualTo(RunStatus.COMPLETED);
+    RunRecord a = o.get(added.runId()).orElseThrow();
+    assertThat(a.config().at("/inputs/topik").orElseThrow().asText()).isEqualTo("waves");
+    assertThat(a.config().at("/inputs/topic").orElseThrow().asText()).isEqualTo("tides");
+    assertThat(a.lineage().orElseThrow().configDiff().changes())
+        .extracting(ConfigDiff.Change::path, ConfigDiff.Change::op)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("/inputs/topik", ConfigDiff.Op.ADDED));
+    RunRecord r = o.get(replaced.runId()).orElseThrow();
+    assertThat(r.config().at("/inputs/topic").orElseThrow().asText()).isEqualTo("waves");
+    assertThat(r.config().at("/inputs/topik")).isEmpty();
+    assertThat(store().list(RunQuery.all()).runs()).hasSize(3);
   }
 
   private Workflow checkpointed() {

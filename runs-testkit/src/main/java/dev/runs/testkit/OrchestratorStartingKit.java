@@ -103,7 +103,8 @@ abstract class OrchestratorStartingKit extends OrchestratorKit {
 
   @Test
   @DisplayName(
-      "a repeated trigger id returns the existing run with created() false and starts nothing")
+      "a repeated trigger id returns the existing run with created() false and existing() true,"
+          + " and starts nothing")
   void start_repeatedTrigger_returnsExistingRun() throws Exception {
     RunOrchestrator o =
         orchestrator(
@@ -120,11 +121,17 @@ abstract class OrchestratorStartingKit extends OrchestratorKit {
     RunHandle first = o.start(req);
     RunHandle second = o.start(req);
 
+    assertThat(first.created()).isTrue();
+    assertThat(first.existing()).isFalse();
     assertThat(second.created()).isFalse();
+    assertThat(second.existing()).isTrue();
     assertThat(second.runId()).isEqualTo(first.runId());
     assertThat(await(second)).isEqualTo(RunStatus.COMPLETED);
     assertThat(await(first)).isEqualTo(RunStatus.COMPLETED);
-    assertThat(o.start(req).runId()).isEqualTo(first.runId());
+    RunHandle afterTheEnd = o.start(req);
+    assertThat(afterTheEnd.existing()).isTrue();
+    assertThat(afterTheEnd.runId()).isEqualTo(first.runId());
+    assertThat(await(afterTheEnd)).isEqualTo(RunStatus.COMPLETED);
     assertThat(store().list(RunQuery.all()).runs()).hasSize(1);
     assertThat(count("greet")).isEqualTo(1);
   }

@@ -2,6 +2,7 @@ package dev.runs.internal.orchestrator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.Budget;
+import dev.runs.ConfigOverride;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventStream;
@@ -41,6 +42,8 @@ import dev.runs.payload.RunCancelRequested;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +73,9 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
   private static final Logger log = LoggerFactory.getLogger(DefaultRunOrchestrator.class);
   private static final AtomicInteger NUMBERS = new AtomicInteger();
   private static final String SOURCE = ExecutionEnvironment.SOURCE;
+
+  /** At most this many run ids are named in a log line. */
+  static final int MAX_LISTED = 10;
 
   private final OrchestratorSettings settings;
   private final RunStore store;
@@ -256,7 +262,7 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
   }
 
   @Override
-  public RunHandle rerun(RunId runId, Map<String, ?> overrides, Trigger trigger) {
+  public RunHandle rerun(RunId runId, List<ConfigOverride> overrides, Trigger trigger) {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(overrides, "overrides");
     checkOpen();
@@ -274,7 +280,9 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
     ConfigSnapshot config = request.config();
     List<String> blockers = new ArrayList<>(request.blockers());
     if (request.budget().isPresent()) {
-      config = config.withOverrides(Map.of(Budget.CONFIG_POINTER, request.budget().get().toJson()));
+      config =
+          config.withOverrides(
+              List.of(ConfigOverride.add(Budget.CONFIG_POINTER, request.budget().get().toJson())));
     }
     if (!settings.workflows().containsKey(request.workflow())) {
       blockers.add("workflow_not_registered");
@@ -416,7 +424,26 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       return;
     }
     Duration timeout = settings.closeTimeout();
+    List<RunId> waiting = runIds(active.all());
+    if (!waiting.isEmpty()) {
+      log.info(
+          "run orchestrator {} - closing: waiting up to {} (closeTimeout) for {} to end, then"
+              + " cancelling those still running",
+          instanceId,
+          duration(timeout),
+          listed(waiting));
+    }
     if (!active.awaitAll(timeout)) {
+      List<RunId> left = runIds(active.all());
+      if (!left.isEmpty()) {
+        log.info(
+            "run orchestrator {} - closing: cancelling {} still running after {}, waiting up to {}"
+                + " for them to stop",
+            instanceId,
+            listed(left),
+            duration(timeout),
+            duration(timeout));
+      }
       for (Execution ex : active.all()) {
         try {
           cancel(ex.runId(), "orchestrator_closed");
@@ -440,6 +467,35 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
       pool.shutdownNow();
     }
     log.info("run orchestrator {} closed", instanceId);
+  }
+
+  private static List<RunId> runIds(Collection<Execution> executions) {
+    List<RunId> ids = new ArrayList<>();
+    executions.forEach(ex -> ids.add(ex.runId()));
+    ids.sort(Comparator.comparing(RunId::value));
+    return ids;
+  }
+
+  /**
+   * Names runs for a log line: their count and up to {@link #MAX_LISTED} ids, e.g. {@code "2 runs
+   * (a, b)"} or {@code "12 runs (a, ..., j and 2 more)"}.
+   */
+  static String listed(List<RunId> ids) {
+    StringBuilder b = new StringBuilder();
+    b.append(ids.size()).append(ids.size() == 1 ? " run (" : " runs (");
+    for (int i = 0; i < Math.min(ids.size(), MAX_LISTED); i++) {
+      b.append(i == 0 ? "" : ", ").append(ids.get(i).value());
+    }
+    if (ids.size() > MAX_LISTED) {
+      b.append(" and ").append(ids.size() - MAX_LISTED).append(" more");
+    }
+    return b.append(')').toString();
+  }
+
+  /** A timeout for a log line: {@code 30 s}, {@code 250 ms}. */
+  static String duration(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms + " ms";
   }
 
   @Override

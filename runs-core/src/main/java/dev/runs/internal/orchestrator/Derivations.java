@@ -1,6 +1,7 @@
 package dev.runs.internal.orchestrator;
 
 import dev.runs.ConfigDiff;
+import dev.runs.ConfigOverride;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventStream;
@@ -216,7 +217,7 @@ final class Derivations {
   }
 
   /** See {@link dev.runs.RunOrchestrator#rerun}. */
-  RunHandle rerun(RunId runId, Map<String, ?> overrides, @Nullable Trigger trigger) {
+  RunHandle rerun(RunId runId, List<ConfigOverride> overrides, @Nullable Trigger trigger) {
     RunStore store = env.store();
     RunRecord source = store.get(runId).orElseThrow(() -> new RunNotFoundException(runId));
     ConfigSnapshot changed = source.config().withOverrides(overrides);

@@ -1,6 +1,7 @@
 package dev.runs.internal.orchestrator;
 
 import dev.runs.Budget;
+import dev.runs.ConfigOverride;
 import dev.runs.ConfigSnapshot;
 import dev.runs.PreflightCheck;
 import dev.runs.PreflightIssue;
@@ -17,7 +18,6 @@ import dev.runs.WorkflowRef;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -130,7 +130,10 @@ final class Preflight {
     try {
       ConfigSnapshot c = base;
       if (request.budget().isPresent()) {
-        c = base.withOverrides(Map.of(Budget.CONFIG_POINTER, request.budget().get().toJson()));
+        c =
+            base.withOverrides(
+                List.of(
+                    ConfigOverride.add(Budget.CONFIG_POINTER, request.budget().get().toJson())));
       }
       normalized = Optional.of(c);
     } catch (ValidationException e) {
