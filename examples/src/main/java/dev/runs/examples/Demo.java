@@ -3,8 +3,10 @@ package dev.runs.examples;
 import dev.runs.Budget;
 import dev.runs.ConfigDiff;
 import dev.runs.ConfigSnapshot;
+import dev.runs.EventType;
 import dev.runs.Lineage;
 import dev.runs.NoStoreProviderException;
+import dev.runs.OrchestratorListener;
 import dev.runs.ReplayPoint;
 import dev.runs.RunHandle;
 import dev.runs.RunId;
@@ -34,7 +36,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -56,8 +60,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Options: {@code --store <uri>} (default {@value #DEFAULT_STORE}; only that default file is
  * deleted and recreated at start, other stores keep their runs), {@code --serve} (the HTTP run
  * viewer, watched live while the demo runs, then serving until Ctrl-C or {@code --serve-for
- * <seconds>}), {@code --no-color}, {@code --help}. Exit code 0 when every run ended as expected, 1
- * when one did not, 2 for a usage or store configuration error.
+ * <seconds>}; when serving stops, runs still going, such as one started from the viewer that waits
+ * for an approval, are cancelled so that the demo ends at once), {@code --no-color}, {@code
+ * --help}. Exit code 0 when every run ended as expected, 1 when one did not, 2 for a usage or store
+ * configuration error.
  *
  * <p>Longer than our ~500-line guide on purpose: this is the tour a newcomer reads top to bottom
  * after running it, one scene per method in the order they play ({@code mainRun}, {@code
@@ -72,6 +78,10 @@ public final class Demo {
   static final String NAMESPACE = "demo/support";
   static final int SERVE_PORT = 7070;
   private static final Duration RUN_TIMEOUT = Duration.ofSeconds(30);
+
+  /** How long a signal waits for the demo to cancel its runs and close the store. */
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+
   private static final long MAX_TOKENS = 10_000;
   private static final BigDecimal MAX_COST = new BigDecimal("0.05");
   private static final String QUESTION =
@@ -228,6 +238,7 @@ public final class Demo {
     }
     Terminal t = Terminal.detect(options.noColor(), consoleAttached, env);
     out.println(t.bold("Runs demo") + " - a simulated support agent recorded by Runs");
+    CountDownLatch stopped = new CountDownLatch(1);
     try {
       if (!options.storeGiven()) {
         resetDefaultStore();
@@ -241,9 +252,11 @@ public final class Demo {
                         ? ""
                         : " (the demo deletes and recreates this file each time it starts)")));
         SupportAgent agent = new SupportAgent();
+        RunsSeen seen = new RunsSeen();
         try (RunOrchestrator orchestrator =
                 RunOrchestrator.builder(store)
                     .workflow(SupportAgent.NAME, SupportAgent.VERSION, agent)
+                    .listener(seen)
                     .build();
             Timeline timeline = new Timeline(store, out, t, RUN_TIMEOUT)) {
           orchestrator.recoverInterrupted();
@@ -251,11 +264,12 @@ public final class Demo {
           try {
             new Demo(store, orchestrator, agent, timeline, out, t).all();
             if (server != null) {
-              keepServing(server, options.serveFor(), out, t);
+              keepServing(server, options.serveFor(), stopped, out, t);
             }
           } finally {
             if (server != null) {
               server.close();
+              cancelUnfinished(orchestrator, seen, out, t);
             }
           }
         }
@@ -273,6 +287,8 @@ public final class Demo {
     } catch (DemoFailure e) {
       err.println("demo: " + e.getMessage());
       return 1;
+    } finally {
+      stopped.countDown();
     }
   }
 
@@ -293,11 +309,30 @@ public final class Demo {
     return server;
   }
 
-  /** Serves until Ctrl-C, or for {@code serveFor} when given. */
+  /**
+   * Serves until Ctrl-C (or another signal that ends the JVM), or for {@code serveFor} when given.
+   * On a signal, the shutdown hook lets {@link #run} stop the server, cancel what still runs and
+   * close the store, waiting for {@code stopped} up to {@link #STOP_TIMEOUT}: the JVM halts as soon
+   * as its hooks return.
+   */
   private static void keepServing(
-      RunsHttpServer server, Optional<Duration> serveFor, PrintStream out, Terminal t) {
+      RunsHttpServer server,
+      Optional<Duration> serveFor,
+      CountDownLatch stopped,
+      PrintStream out,
+      Terminal t) {
     CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "demo-serve-stop");
+    Thread hook =
+        new Thread(
+            () -> {
+              stop.countDown();
+              try {
+                stopped.await(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "demo-serve-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     out.println(
         t.bold("run viewer: " + server.uri())
@@ -319,6 +354,44 @@ public final class Demo {
       } catch (IllegalStateException shuttingDown) {
         // the JVM is already exiting through the hook
       }
+    }
+  }
+
+  /**
+   * Cancels the runs this process worked on that have not ended, such as a run started from the
+   * viewer or over HTTP that waits for an approval nobody gives: closing the orchestrator would
+   * otherwise wait its close timeout (30 s) for them, silently, before cancelling them itself.
+   */
+  private static void cancelUnfinished(
+      RunOrchestrator orchestrator, RunsSeen seen, PrintStream out, Terminal t) {
+    List<String> cancelled = new ArrayList<>();
+    for (RunId id : seen.ids()) {
+      if (!orchestrator.state(id).status().isTerminal()) {
+        orchestrator.cancel(id, "the demo is stopping");
+        cancelled.add(id.value());
+      }
+    }
+    if (!cancelled.isEmpty()) {
+      out.println(
+          t.yellow(
+              "stopping: cancelled "
+                  + cancelled.size()
+                  + " run(s) that had not ended: "
+                  + String.join(", ", cancelled)));
+    }
+  }
+
+  /** Every run this process appended an event to. Thread-safe. */
+  private static final class RunsSeen implements OrchestratorListener {
+    private final Set<RunId> ids = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void appended(RunId runId, EventType type, Duration latency) {
+      ids.add(runId);
+    }
+
+    List<RunId> ids() {
+      return List.copyOf(ids);
     }
   }
 
@@ -582,7 +655,7 @@ public final class Demo {
         e -> {
           if (e.type().name().equals("step.started")
               && e.stepId().orElse("").equals("billing/await-approval")) {
-            awaitApprovalRequest();
+            awaitApprovalRequest(run.runId());
             out.println(t.yellow("        -- the run is waiting for approval; cancelling it --"));
             RunStatus answered =
                 orchestrator.cancel(run.runId(), "the customer withdrew the request");
@@ -600,9 +673,9 @@ public final class Demo {
     out.println("status: " + statusText(status));
   }
 
-  private void awaitApprovalRequest() {
+  private void awaitApprovalRequest(RunId runId) {
     try {
-      if (!agent.awaitApprovalRequest(RUN_TIMEOUT)) {
+      if (!agent.awaitApprovalRequest(runId, RUN_TIMEOUT)) {
         throw new DemoFailure(
             "the run did not ask for approval within " + RUN_TIMEOUT.toSeconds() + " s");
       }

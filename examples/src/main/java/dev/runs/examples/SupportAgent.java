@@ -13,6 +13,7 @@ import dev.runs.payload.AgentInvoked;
 import dev.runs.payload.ModelGenerationCompleted;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,9 +31,10 @@ import java.util.regex.Pattern;
 /**
  * The demo's simulated support agent, a {@link Workflow}: an input guardrail, a triage agent that
  * asks the model which tool to call and looks the order up, a handoff to a billing agent that
- * checks the refund policy and drafts the answer under an output guardrail, and optionally a wait
- * for a human's approval. The model and both tools are fakes with fixed answers, so the demo is
- * deterministic.
+ * checks the refund policy and drafts the answer under an output guardrail, filing it as stage
+ * {@value #REPLY_STAGE} with the artifact {@value #REPLY_ARTIFACT}, and optionally a wait for a
+ * human's approval that only a cancel ends. The model and both tools are fakes with fixed answers,
+ * so the demo is deterministic.
  *
  * <p>It also counts how often each step's body really ran in each run, which is how the demo shows
  * that a resume or a replay does not redo completed work.
@@ -39,6 +42,12 @@ import java.util.regex.Pattern;
 final class SupportAgent implements Workflow {
   static final String NAME = "support-agent";
   static final String VERSION = "1";
+
+  /** The stage the drafted reply is filed in. */
+  static final String REPLY_STAGE = "reply";
+
+  /** The reply as Markdown, the stage's artifact. */
+  static final String REPLY_ARTIFACT = "reply.md";
 
   /** What {@code lookup_order} returns. */
   record Order(String orderId, String item, String status, String deliveredOn, BigDecimal amount) {}
@@ -60,7 +69,10 @@ final class SupportAgent implements Workflow {
   private final Map<String, AtomicInteger> bodyRuns =
       Collections.synchronizedMap(new LinkedHashMap<>());
 
-  private final CountDownLatch approvalRequested = new CountDownLatch(1);
+  /** Per run: counted down when the run waits for a human's approval. */
+  private final Map<RunId, CountDownLatch> approvalRequests = new ConcurrentHashMap<>();
+
+  /** Never counted down: nobody approves in the demo, a waiting run ends only by a cancel. */
   private final CountDownLatch approvalGiven = new CountDownLatch(1);
 
   /** Makes the next {@code calls} calls of the refund policy service fail, like an outage. */
@@ -71,12 +83,17 @@ final class SupportAgent implements Workflow {
   /**
    * Waits until a run of this agent is blocked waiting for a human's approval.
    *
+   * @param runId the run
    * @param timeout how long to wait
-   * @return true when a run is waiting
+   * @return true when the run is waiting
    * @throws InterruptedException when interrupted
    */
-  boolean awaitApprovalRequest(Duration timeout) throws InterruptedException {
-    return approvalRequested.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  boolean awaitApprovalRequest(RunId runId, Duration timeout) throws InterruptedException {
+    return approvalRequest(runId).await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private CountDownLatch approvalRequest(RunId runId) {
+    return approvalRequests.computeIfAbsent(runId, id -> new CountDownLatch(1));
   }
 
   /**
@@ -106,6 +123,7 @@ final class SupportAgent implements Workflow {
         ctx.config().at("/model/params/temperature").map(JsonNode::asDouble).orElse(0.2);
     boolean needsApproval =
         ctx.config().at("/policy/human_approval").map(JsonNode::asBoolean).orElse(false);
+    String customer = ctx.config().at("/inputs/customer").map(JsonNode::asText).orElse("customer");
 
     counted(
         ctx,
@@ -191,7 +209,17 @@ final class SupportAgent implements Workflow {
                       }
                       text = ask(ctx, "billing", "revise", temperature).text();
                     }
-                    return new Answer(text, revisions, policy.refundable() ? "refund" : "escalate");
+                    Answer a =
+                        new Answer(text, revisions, policy.refundable() ? "refund" : "escalate");
+                    ctx.stage(REPLY_STAGE)
+                        .input(Map.of("question", question, "order", order.get()))
+                        .output(a)
+                        .artifact(
+                            REPLY_ARTIFACT,
+                            "reply",
+                            reply(customer, a).getBytes(StandardCharsets.UTF_8))
+                        .write();
+                    return a;
                   }));
           if (needsApproval) {
             counted(
@@ -201,7 +229,7 @@ final class SupportAgent implements Workflow {
                 String.class,
                 StepOptions.defaults().withInterruptOnCancel(true),
                 () -> {
-                  approvalRequested.countDown();
+                  approvalRequest(ctx.runId()).countDown();
                   try {
                     approvalGiven.await(); // a human would answer here; the demo cancels instead
                   } catch (InterruptedException e) {
@@ -271,6 +299,19 @@ final class SupportAgent implements Workflow {
             .build();
     gen.completed(completion);
     return reply;
+  }
+
+  /** The reply as the Markdown artifact of stage {@value #REPLY_STAGE}. */
+  private static String reply(String customer, Answer answer) {
+    return "# Reply to "
+        + customer
+        + "\n\n"
+        + answer.text()
+        + "\n\nresolution: "
+        + answer.resolution()
+        + ", revisions: "
+        + answer.revisions()
+        + "\n";
   }
 
   private static boolean outputGuardrail(RunContext ctx, String text) {

@@ -313,6 +313,23 @@ final class Timeline implements AutoCloseable {
               + " "
               + t.dim(p.path("details").toString());
         }
+      case "artifact.created":
+        return tag("artifact", t.blue("artifact"))
+            + p.path("path").asText()
+            + t.dim(
+                " ("
+                    + p.path("kind").asText("file")
+                    + ", "
+                    + p.path("size").asLong()
+                    + " B, sha256 "
+                    + shortHash(p.path("sha256").asText())
+                    + ")");
+      case "stage.completed":
+        return tag("stage", t.blue("stage"))
+            + p.path("stage_key").asText()
+            + " attempt "
+            + p.path("attempt").asInt()
+            + t.dim(", manifest sha256 " + shortHash(p.path("manifest_sha256").asText()));
       case "checkpoint.saved":
         return tag("checkpoint", t.blue("checkpoint")) + p.path("checkpoint_id").asText();
       case "decision.recorded":
@@ -366,6 +383,10 @@ final class Timeline implements AutoCloseable {
   private static String withoutRunId(RunEvent e, String message) {
     String prefix = "run " + e.runId().value() + " ";
     return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+  }
+
+  private static String shortHash(String sha256) {
+    return sha256.length() <= 12 ? sha256 : sha256.substring(0, 12);
   }
 
   private static String quote(String text) {

@@ -3,18 +3,31 @@ package dev.runs.examples;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runs.RunEntry;
+import dev.runs.RunId;
 import dev.runs.RunQuery;
 import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +43,9 @@ final class DemoTest {
           "Where the data lives");
 
   @TempDir Path dir;
+
+  private static final Pattern VIEWER_URL =
+      Pattern.compile("run viewer: (http://127\\.0\\.0\\.1:\\d+/)");
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -67,6 +83,8 @@ final class DemoTest {
             "handoff    triage -> billing",
             "tool       lookup_order v2",
             "checkpoint order-found",
+            "artifact   artifacts/reply.md (reply, ",
+            "stage      reply attempt 1, manifest sha256 ",
             "completed steps re-run by the resume: 0 of 3",
             "same snapshot",
             "= triage/lookup  reused from run",
@@ -87,9 +105,104 @@ final class DemoTest {
               RunStatus.COMPLETED,
               RunStatus.CANCELLED);
       for (RunEntry r : runs) {
-        assertThat(store.verify(r.record().id()).ok()).as(r.record().id().value()).isTrue();
+        RunId id = r.record().id();
+        assertThat(store.verify(id).ok()).as(id.value()).isTrue();
+        assertThat(store.stages(id))
+            .as("stages of %s", id)
+            .singleElement()
+            .satisfies(
+                m -> {
+                  assertThat(m.stageKey()).isEqualTo(SupportAgent.REPLY_STAGE);
+                  assertThat(store.verifyStage(id, m.stageKey(), m.attempt()).ok()).isTrue();
+                });
+        assertThat(
+                new String(
+                    store.readArtifact(
+                        id, SupportAgent.REPLY_STAGE, 1, SupportAgent.REPLY_ARTIFACT),
+                    StandardCharsets.UTF_8))
+            .startsWith("# Reply to ada")
+            .contains("resolution: refund");
       }
     }
+  }
+
+  @Test
+  void run_serveFor_cancelsARunWaitingForApproval_andEndsPromptly() throws Exception {
+    Path db = dir.resolve("serve.db");
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<Integer> demo =
+          pool.submit(
+              () ->
+                  demo(
+                      false,
+                      Map.of(),
+                      "--store",
+                      "sqlite:" + db,
+                      "--serve",
+                      "--serve-for",
+                      "2",
+                      "--no-color"));
+      Matcher viewer = awaitOutput(VIEWER_URL, demo);
+      HttpResponse<String> started =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(viewer.group(1) + "runs"))
+                      .header("Content-Type", "application/json")
+                      .POST(
+                          HttpRequest.BodyPublishers.ofString(
+                              "{\"workflow\":\"support-agent@1\","
+                                  + "\"config\":{\"policy\":{\"human_approval\":true}},"
+                                  + "\"trigger_id\":\"wait-1\",\"trigger_source\":\"test\"}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(started.statusCode()).as(started.body()).isEqualTo(201);
+      RunId waiting = RunId.of(new ObjectMapper().readTree(started.body()).path("run_id").asText());
+
+      awaitOutput(Pattern.compile("serving for 2 s more"), demo);
+      long servingEnds = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+      int code = demo.get(90, TimeUnit.SECONDS);
+      Duration stopping = Duration.ofNanos(System.nanoTime() - servingEnds);
+
+      assertThat(code).as("exit code; stderr: %s", err()).isZero();
+      // without the cancel, closing the orchestrator waits 30 s for the run before cancelling it
+      assertThat(stopping).isLessThan(Duration.ofSeconds(15));
+      assertThat(out())
+          .contains("stopping: cancelled 1 run(s) that had not ended: " + waiting.value());
+      try (RunStore store = RunStores.open("sqlite:" + db)) {
+        assertThat(store.state(waiting).status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(store.read(waiting, 0, 1000))
+            .anyMatch(
+                e ->
+                    e.type().name().equals("step.started")
+                        && e.stepId().orElse("").equals("billing/await-approval"));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Waits, with a deadline, until the demo's output matches; fails when the demo ends first. */
+  private Matcher awaitOutput(Pattern pattern, Future<Integer> demo) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      Matcher m = pattern.matcher(out());
+      if (m.find()) {
+        return m;
+      }
+      if (demo.isDone()) {
+        throw new AssertionError(
+            "the demo ended ("
+                + demo.get()
+                + ") before printing "
+                + pattern
+                + ":\n"
+                + out()
+                + err());
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no " + pattern + " within 90 s:\n" + out());
   }
 
   @Test
