@@ -17,6 +17,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -121,6 +125,47 @@ public abstract class RunStoreContract {
    */
   protected boolean tamper(RunId id, long sequence, UnaryOperator<String> edit) throws Exception {
     return false;
+  }
+
+  /**
+   * A {@link #tamper} for stores that keep each event's line in one text column of one row: reads
+   * the line with {@code select} (parameters: run id, sequence) and writes the edited line back
+   * with {@code update} (parameters: line, run id, sequence), through the caller's connection.
+   *
+   * @param c a connection of the test's own, not the store's
+   * @param select the query returning the line
+   * @param update the statement writing it
+   * @param id the run
+   * @param sequence the event
+   * @param edit turns the stored line into the tampered one
+   * @return whether one row was changed
+   * @throws SQLException when the database fails
+   * @throws IllegalStateException when the event has no row
+   */
+  protected static boolean tamperRow(
+      Connection c,
+      String select,
+      String update,
+      RunId id,
+      long sequence,
+      UnaryOperator<String> edit)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(select);
+        PreparedStatement u = c.prepareStatement(update)) {
+      s.setString(1, id.value());
+      s.setLong(2, sequence);
+      String line;
+      try (ResultSet rs = s.executeQuery()) {
+        if (!rs.next()) {
+          throw new IllegalStateException("run " + id + " has no sequence " + sequence);
+        }
+        line = rs.getString(1);
+      }
+      u.setString(1, edit.apply(line));
+      u.setString(2, id.value());
+      u.setLong(3, sequence);
+      return u.executeUpdate() == 1;
+    }
   }
 
   /**

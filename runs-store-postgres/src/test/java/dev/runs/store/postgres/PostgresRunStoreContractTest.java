@@ -7,8 +7,6 @@ import dev.runs.RunStores;
 import dev.runs.testkit.RunStoreContract;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -40,24 +38,14 @@ final class PostgresRunStoreContractTest extends RunStoreContract {
   @Override
   protected boolean tamper(RunId id, long sequence, UnaryOperator<String> edit) throws Exception {
     String events = "\"" + SCHEMAS.get(dir) + "\".events";
-    try (Connection c = PgTestDatabase.connect();
-        PreparedStatement select =
-            c.prepareStatement("SELECT body FROM " + events + " WHERE run_id = ? AND seq = ?");
-        PreparedStatement update =
-            c.prepareStatement("UPDATE " + events + " SET body = ? WHERE run_id = ? AND seq = ?")) {
-      select.setString(1, id.value());
-      select.setLong(2, sequence);
-      String line;
-      try (ResultSet rs = select.executeQuery()) {
-        if (!rs.next()) {
-          throw new IllegalStateException("run " + id + " has no sequence " + sequence);
-        }
-        line = rs.getString(1);
-      }
-      update.setString(1, edit.apply(line));
-      update.setString(2, id.value());
-      update.setLong(3, sequence);
-      return update.executeUpdate() == 1;
+    try (Connection c = PgTestDatabase.connect()) {
+      return tamperRow(
+          c,
+          "SELECT body FROM " + events + " WHERE run_id = ? AND seq = ?",
+          "UPDATE " + events + " SET body = ? WHERE run_id = ? AND seq = ?",
+          id,
+          sequence,
+          edit);
     }
   }
 
