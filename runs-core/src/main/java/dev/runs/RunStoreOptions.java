@@ -2,6 +2,7 @@ package dev.runs;
 
 import java.time.Clock;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -18,6 +19,9 @@ import java.util.OptionalInt;
  *     one, stores with independent per-run files more)
  * @param hashChain whether events get a hash chain link ({@link HashChain}; default on). The store
  *     URI parameter {@code hash_chain=on|off} overrides it
+ * @param archive where the store reads runs a {@code RunArchiver} moved out (default none; the
+ *     store URI parameter {@code archive=<archive URI>} overrides it). The caller keeps owning it
+ *     and closes it after the store
  */
 public record RunStoreOptions(
     Clock clock,
@@ -25,7 +29,28 @@ public record RunStoreOptions(
     StoreLimits limits,
     int maxBatchEvents,
     OptionalInt commitLanes,
-    boolean hashChain) {
+    boolean hashChain,
+    Optional<ArchiveStore> archive) {
+
+  /**
+   * Options without an archive.
+   *
+   * @param clock stamps event times and record creation
+   * @param redactor applied to payloads and configs before writing
+   * @param limits size limits
+   * @param maxBatchEvents most events one group commit gathers
+   * @param commitLanes number of parallel commit threads; empty lets the store choose
+   * @param hashChain whether events get a hash chain link
+   */
+  public RunStoreOptions(
+      Clock clock,
+      Redactor redactor,
+      StoreLimits limits,
+      int maxBatchEvents,
+      OptionalInt commitLanes,
+      boolean hashChain) {
+    this(clock, redactor, limits, maxBatchEvents, commitLanes, hashChain, Optional.empty());
+  }
 
   /**
    * Options with the hash chain on.
@@ -51,6 +76,7 @@ public record RunStoreOptions(
     Objects.requireNonNull(redactor, "redactor");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(commitLanes, "commitLanes");
+    Objects.requireNonNull(archive, "archive");
     if (maxBatchEvents < 1 || maxBatchEvents > 1_000_000) {
       throw new IllegalArgumentException(
           "maxBatchEvents must be 1 to 1,000,000 but was " + maxBatchEvents);
@@ -86,6 +112,7 @@ public record RunStoreOptions(
     b.maxBatchEvents = maxBatchEvents;
     b.commitLanes = commitLanes;
     b.hashChain = hashChain;
+    b.archive = archive;
     return b;
   }
 
@@ -97,6 +124,7 @@ public record RunStoreOptions(
     private int maxBatchEvents = 4096;
     private OptionalInt commitLanes = OptionalInt.empty();
     private boolean hashChain = true;
+    private Optional<ArchiveStore> archive = Optional.empty();
 
     private Builder() {}
 
@@ -162,10 +190,20 @@ public record RunStoreOptions(
     }
 
     /**
+     * @param value the archive archived runs are read from; the caller closes it after the store
+     * @return this builder
+     */
+    public Builder archive(ArchiveStore value) {
+      this.archive = Optional.of(Objects.requireNonNull(value, "archive"));
+      return this;
+    }
+
+    /**
      * @return the options
      */
     public RunStoreOptions build() {
-      return new RunStoreOptions(clock, redactor, limits, maxBatchEvents, commitLanes, hashChain);
+      return new RunStoreOptions(
+          clock, redactor, limits, maxBatchEvents, commitLanes, hashChain, archive);
     }
   }
 }

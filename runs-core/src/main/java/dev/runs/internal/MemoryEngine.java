@@ -15,10 +15,12 @@ import dev.runs.RunStatus;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.StageIntegrity;
 import dev.runs.spi.StageSlots;
+import dev.runs.spi.StoredDocument;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -62,6 +64,8 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
     Instant updatedAt;
     final List<StoredStage> stages = new ArrayList<>();
     @Nullable Lease lease;
+    @Nullable String stub;
+    @Nullable RunHead stubHead;
 
     MemRun(RunRecord record, RunEvent createdEvent) {
       this.record = record;
@@ -70,7 +74,16 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
       this.updatedAt = createdEvent.time();
     }
 
+    MemRun(RunRecord record, RunHead head) {
+      this.record = record;
+      this.status = head.status();
+      this.updatedAt = head.updatedAt();
+    }
+
     synchronized RunHead head() {
+      if (stubHead != null) {
+        return stubHead;
+      }
       return new RunHead(events.size(), status, updatedAt, events.get(events.size() - 1).hash());
     }
   }
@@ -337,6 +350,118 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   @Override
   public Optional<String> findDocument(String collection, String id) {
     return Optional.ofNullable(documents.get(collection + "\u0000" + id));
+  }
+
+  @Override
+  public void importRun(ImportedRun imported) {
+    RunRecord record = imported.record();
+    MemRun run = new MemRun(record, imported.head());
+    try (EventStream events = imported.events()) {
+      while (events.hasNext()) {
+        RunEvent e = events.next();
+        run.events.add(e);
+        e.idempotencyKey().ifPresent(k -> run.byKey.putIfAbsent(k, e));
+      }
+    }
+    for (StageManifest m : imported.stages()) {
+      Map<String, byte[]> files = new HashMap<>();
+      for (StageManifest.Entry f : m.files()) {
+        files.put(f.path(), imported.stageFile(m, f.path()));
+      }
+      run.stages.add(new StoredStage(m, files));
+    }
+    synchronized (createLock) {
+      MemRun existing = runs.get(record.id());
+      if (imported.replacesStub()) {
+        if (existing == null || existing.stub == null) {
+          throw new IllegalStateException("run " + record.id() + " is not an archive stub");
+        }
+        runs.put(record.id(), run);
+        return;
+      }
+      if (existing != null) {
+        throw new RunAlreadyExistsException(record.id(), existing.record.trigger().triggerId());
+      }
+      RunId byTrigger = triggers.get(record.trigger().triggerId());
+      if (byTrigger != null) {
+        throw new RunAlreadyExistsException(byTrigger, record.trigger().triggerId());
+      }
+      runs.put(record.id(), run);
+      triggers.put(record.trigger().triggerId(), record.id());
+    }
+  }
+
+  @Override
+  public boolean deleteRun(RunId id, long expectedLastSequence) {
+    synchronized (createLock) {
+      MemRun run = runs.get(id);
+      if (run == null) {
+        throw new RunNotFoundException(id);
+      }
+      synchronized (run) {
+        if (run.head().lastSequence() != expectedLastSequence) {
+          return false;
+        }
+        runs.remove(id);
+        triggers.remove(run.record.trigger().triggerId(), id);
+        return true;
+      }
+    }
+  }
+
+  @Override
+  public boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      throw new RunNotFoundException(id);
+    }
+    synchronized (run) {
+      RunHead head = run.head();
+      if (head.lastSequence() != expectedLastSequence) {
+        return false;
+      }
+      run.stubHead = head.asArchived();
+      run.stub = stubJson;
+      run.events.clear();
+      run.byKey.clear();
+      run.lease = null;
+      synchronized (run.stages) {
+        run.stages.clear();
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public Optional<String> stub(RunId id) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      return Optional.empty();
+    }
+    synchronized (run) {
+      return Optional.ofNullable(run.stub);
+    }
+  }
+
+  @Override
+  public boolean deleteDocument(String collection, String id) {
+    return documents.remove(collection + "\u0000" + id) != null;
+  }
+
+  @Override
+  public List<StoredDocument> listDocuments(String collection, String afterId, int limit) {
+    String prefix = collection + "\u0000";
+    List<StoredDocument> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : documents.entrySet()) {
+      if (e.getKey().startsWith(prefix)) {
+        String id = e.getKey().substring(prefix.length());
+        if (id.compareTo(afterId) > 0) {
+          out.add(new StoredDocument(id, e.getValue()));
+        }
+      }
+    }
+    out.sort(Comparator.comparing(StoredDocument::id));
+    return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
   }
 
   @Override

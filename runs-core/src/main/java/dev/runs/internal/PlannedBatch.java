@@ -4,6 +4,7 @@ import dev.runs.EventDraft;
 import dev.runs.EventId;
 import dev.runs.HashChain;
 import dev.runs.IllegalTransitionException;
+import dev.runs.RunArchivedException;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
@@ -91,6 +92,14 @@ final class PlannedBatch implements RunBatch {
     if (head.isEmpty()) {
       for (PendingAppend a : appends) {
         a.error = new RunNotFoundException(runId);
+      }
+      headAfter = null;
+      written = List.of();
+      return List.of();
+    }
+    if (head.get().archived()) {
+      for (PendingAppend a : appends) {
+        a.error = new RunArchivedException(runId);
       }
       headAfter = null;
       written = List.of();

@@ -15,9 +15,15 @@ import java.util.Optional;
  * @param lastHash the last event's hash chain link ({@link dev.runs.RunEvent#hash()}); empty when
  *     it carries none. An engine stores it with the head and hands it back, so the next event can
  *     link to it without reading the log
+ * @param archived true when the run is an archive stub ({@link StorageEngine#stubRun}): its events
+ *     live in an archive and the planner refuses appends to it
  */
 public record RunHead(
-    long lastSequence, RunStatus status, Instant updatedAt, Optional<String> lastHash) {
+    long lastSequence,
+    RunStatus status,
+    Instant updatedAt,
+    Optional<String> lastHash,
+    boolean archived) {
   /**
    * A head without a hash chain link.
    *
@@ -26,7 +32,27 @@ public record RunHead(
    * @param updatedAt time of the last event
    */
   public RunHead(long lastSequence, RunStatus status, Instant updatedAt) {
-    this(lastSequence, status, updatedAt, Optional.empty());
+    this(lastSequence, status, updatedAt, Optional.empty(), false);
+  }
+
+  /**
+   * The head of a whole run (not an archive stub).
+   *
+   * @param lastSequence sequence of the last event
+   * @param status status after the last event
+   * @param updatedAt time of the last event
+   * @param lastHash the last event's hash chain link, or empty
+   */
+  public RunHead(
+      long lastSequence, RunStatus status, Instant updatedAt, Optional<String> lastHash) {
+    this(lastSequence, status, updatedAt, lastHash, false);
+  }
+
+  /**
+   * @return this head marked as the head of an archive stub
+   */
+  public RunHead asArchived() {
+    return new RunHead(lastSequence, status, updatedAt, lastHash, true);
   }
 
   /** Validates the components. */

@@ -236,6 +236,101 @@ public interface StorageEngine extends AutoCloseable {
    */
   Optional<String> findDocument(String collection, String id);
 
+  // ---- moving runs: import, archive stubs, deletion
+  // ---------------------------------------------------------------
+
+  /**
+   * Stores a whole run as it was written elsewhere: a bundle import, or a restore from an archive.
+   * The record, the trigger id's mapping, every event exactly as given (ids, sequences, times,
+   * idempotency keys, hashes), {@link ImportedRun#head()}, and every stage attempt with its
+   * manifest as given (not through {@link StageSlots}). All or nothing: the run becomes visible, in
+   * this process and in others, only when everything is durable; a failure at any point, including
+   * an exception thrown by {@link ImportedRun#events()} or {@link ImportedRun#stageFile}, leaves
+   * the store as it was. The core has checked the events and files against their hashes before
+   * calling.
+   *
+   * <p>When {@link ImportedRun#replacesStub()} is true, the run exists as an archive stub ({@link
+   * #stubRun}) with the same head: the events and stages are put back and the stub removed, in one
+   * step.
+   *
+   * @param run the run to store
+   * @throws dev.runs.RunAlreadyExistsException when a run with the record's id or trigger id exists
+   *     (and {@code replacesStub} is false, or the run is not a stub); nothing written
+   */
+  default void importRun(ImportedRun run) {
+    throw new UnsupportedOperationException("TEMPORARY: " + describe() + " cannot import yet");
+  }
+
+  /**
+   * Removes a run entirely: record, trigger mapping, events, stages, lease and archive stub. Atomic
+   * and durable on return: after a crash the run is either whole or gone. Conditional on the run's
+   * log: when its last sequence is no longer {@code expectedLastSequence} (an append raced the
+   * delete), nothing is removed.
+   *
+   * @param id the run
+   * @param expectedLastSequence the last sequence the core saw
+   * @return true when removed; false when the run's last sequence differs (nothing removed)
+   * @throws dev.runs.RunNotFoundException when the run does not exist
+   */
+  default boolean deleteRun(RunId id, long expectedLastSequence) {
+    throw new UnsupportedOperationException("TEMPORARY: " + describe() + " cannot delete yet");
+  }
+
+  /**
+   * Replaces a run's events and stage files with an archive stub, after the core has verified the
+   * archive copy. Keeps the record, the trigger mapping and the head (so {@link #entry}, {@link
+   * #find} and {@link #list} answer as before); stores {@code stubJson}; drops the events, stage
+   * files and manifests and any lease. Atomic and durable on return: after a crash the run is
+   * either whole or a stub. Conditional like {@link #deleteRun}.
+   *
+   * <p>From then on {@link #stub} returns {@code stubJson}, heads loaded for commits carry {@link
+   * RunHead#archived()} (so the planner refuses appends), and {@link #read}, {@link #stages} and
+   * the stage file methods may behave as for a run without events; the core sends those reads to
+   * the archive and never asks the engine.
+   *
+   * @param id the run
+   * @param expectedLastSequence the last sequence the core saw
+   * @param stubJson the stub, a compact JSON object written by the core
+   * @return true when stubbed; false when the run's last sequence differs (nothing changed)
+   * @throws dev.runs.RunNotFoundException when the run does not exist
+   */
+  default boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
+    throw new UnsupportedOperationException("TEMPORARY: " + describe() + " cannot stub yet");
+  }
+
+  /**
+   * @param id a run
+   * @return the archive stub's JSON when the run's events live in an archive; empty when the run is
+   *     whole or does not exist
+   */
+  default Optional<String> stub(RunId id) {
+    return Optional.empty(); // TEMPORARY
+  }
+
+  /**
+   * Removes a document.
+   *
+   * @param collection collection name
+   * @param id document id
+   * @return true when it existed
+   */
+  default boolean deleteDocument(String collection, String id) {
+    throw new UnsupportedOperationException("TEMPORARY");
+  }
+
+  /**
+   * Lists a collection's documents in id order (ordinal comparison of the ids' UTF-16 code units,
+   * as {@link String#compareTo}).
+   *
+   * @param collection collection name
+   * @param afterId list ids greater than this; empty string for the first page
+   * @param limit most to return, at least 1
+   * @return the documents after {@code afterId}
+   */
+  default List<StoredDocument> listDocuments(String collection, String afterId, int limit) {
+    throw new UnsupportedOperationException("TEMPORARY");
+  }
+
   /**
    * Starts reporting changes made by other processes sharing the medium, for engines that can see
    * them (polling, notifications). Changes made through this engine are reported by the core and

@@ -154,9 +154,9 @@ public final class StoreLocation {
 
   /**
    * Parameters every store accepts because the core reads them: {@code hash_chain=on|off} (see
-   * {@link #hashChain()}).
+   * {@link #hashChain()}) and {@code archive=<archive URI>} (see {@link #archiveUri()}).
    */
-  public static final Set<String> CORE_PARAMETERS = Set.of("hash_chain");
+  public static final Set<String> CORE_PARAMETERS = Set.of("hash_chain", "archive");
 
   /**
    * Refuses parameters a store does not know, naming them and the known ones; {@link
@@ -193,6 +193,17 @@ public final class StoreLocation {
   public boolean hashChain() {
     return choice("hash_chain", Set.of("on", "off"), options.hashChain() ? "on" : "off")
         .equals("on");
+  }
+
+  /**
+   * The archive the store reads archived runs from, when the URI names one ({@code
+   * ?archive=dir:/mnt/archive}; percent-encode it when it has a query of its own). The store opens
+   * and closes it.
+   *
+   * @return the archive URI, or empty
+   */
+  public Optional<String> archiveUri() {
+    return Optional.ofNullable(parameters.get("archive"));
   }
 
   /**
