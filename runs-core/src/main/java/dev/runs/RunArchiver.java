@@ -126,7 +126,7 @@ public final class RunArchiver {
   }
 
   private java.time.Instant now() {
-    return java.time.Instant.now(dev.runs.internal.DefaultRunStore.moves(store).options().clock());
+    return java.time.Instant.now(Archiving.clock(store));
   }
 
   /**

@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class DefaultRunStore implements RunStore {
+public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   private static final Logger log = LoggerFactory.getLogger(DefaultRunStore.class);
   private static final AtomicInteger STORE_NUMBERS = new AtomicInteger();
 
@@ -688,21 +688,13 @@ public final class DefaultRunStore implements RunStore {
   }
 
   /**
-   * The operations bundles and the archiver need beyond the public API.
-   *
-   * @param store a store opened through {@link dev.runs.RunStores}
-   * @return its moves
-   * @throws IllegalArgumentException for another implementation of {@link RunStore}
+   * @return the operations bundles and the archiver need beyond the public API
+   * @throws StoreClosedException when the store is closed
    */
-  public static RunMoves moves(RunStore store) {
-    Objects.requireNonNull(store, "store");
-    if (!(store instanceof DefaultRunStore d)) {
-      throw new IllegalArgumentException(
-          "bundles and archives need a store opened through RunStores, not "
-              + store.getClass().getName());
-    }
-    d.checkOpen();
-    return d.moves;
+  @Override
+  public RunMoves moves() {
+    checkOpen();
+    return moves;
   }
 
   // ---- watching and lifecycle

@@ -59,7 +59,7 @@ public final class Archiving {
    */
   public static Outcome archive(RunStore store, ArchiveStore archive, RunId id, String owner)
       throws IOException {
-    RunMoves moves = dev.runs.internal.DefaultRunStore.moves(store);
+    RunMoves moves = RunMoves.of(store);
     RunEntry entry =
         store
             .entry(id)
@@ -125,6 +125,14 @@ public final class Archiving {
       store.releaseLease(id, owner);
       Bundles.deleteTree(tmp);
     }
+  }
+
+  /**
+   * @param store a store opened through RunStores
+   * @return its clock
+   */
+  public static java.time.Clock clock(RunStore store) {
+    return RunMoves.of(store).options().clock();
   }
 
   private static long put(
@@ -195,7 +203,7 @@ public final class Archiving {
    * @return false when the run was not archived
    */
   public static boolean restore(RunStore store, ArchiveStore archive, RunId id) throws IOException {
-    RunMoves moves = dev.runs.internal.DefaultRunStore.moves(store);
+    RunMoves moves = RunMoves.of(store);
     Optional<MoveJson.Stub> stub = moves.stub(id);
     if (stub.isEmpty()) {
       if (moves.engine().find(id).isEmpty()) {

@@ -68,7 +68,7 @@ public final class Bundles {
    * @return what was written
    */
   public static Exported export(RunStore store, RunId id, OutputStream out) throws IOException {
-    RunMoves moves = dev.runs.internal.DefaultRunStore.moves(store);
+    RunMoves moves = RunMoves.of(store);
     RunEntry entry =
         store
             .entry(id)
@@ -424,7 +424,7 @@ public final class Bundles {
    */
   public static ImportResult importFile(RunStore store, Path file, String source, boolean force)
       throws IOException {
-    RunMoves moves = dev.runs.internal.DefaultRunStore.moves(store);
+    RunMoves moves = RunMoves.of(store);
     try (Checked c = check(file, source)) {
       RunId id = c.record.id();
       Optional<Tombstone> tomb = moves.tombstone(id);

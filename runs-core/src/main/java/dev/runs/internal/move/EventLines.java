@@ -93,7 +93,7 @@ final class EventLines {
   /**
    * Reads event lines: each decodes, belongs to the run, follows the previous sequence, and (when
    * checked) is in canonical form and accepted by the state machine. Tracks the count and sha256 of
-   * the lines read. Lines that do not start with {@code {"schema":"runs.event/} end the events.
+   * the lines read. Lines that do not start like an event envelope end the events.
    */
   static final class Reader implements EventStream {
     private static final byte[] EVENT_START =

@@ -78,6 +78,31 @@ public final class RunMoves {
     this.changed = changed;
   }
 
+  /** A store that has moves: the store the core builds over an engine. */
+  public interface Holder {
+    /**
+     * @return the store's moves
+     */
+    RunMoves moves();
+  }
+
+  /**
+   * The moves of a store, for bundles and the archiver.
+   *
+   * @param store a store opened through {@link dev.runs.RunStores}
+   * @return its moves
+   * @throws IllegalArgumentException for another implementation of {@link RunStore}
+   */
+  public static RunMoves of(RunStore store) {
+    Objects.requireNonNull(store, "store");
+    if (!(store instanceof Holder h)) {
+      throw new IllegalArgumentException(
+          "bundles and archives need a store opened through RunStores, not "
+              + store.getClass().getName());
+    }
+    return h.moves();
+  }
+
   /**
    * @return the engine, for the archiver and bundles
    */
