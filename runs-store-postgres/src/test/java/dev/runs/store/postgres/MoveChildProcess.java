@@ -17,7 +17,8 @@ import java.nio.file.Path;
  * <ul>
  *   <li>{@code import <run id> <trigger> <events> <stop at>}: imports a generated run ({@link
  *       TestImport#generated}); when the engine asks for event {@code <stop at>} it prints {@code
- *       MIDWAY} and hangs there, in the middle of the import's transaction, to be killed;
+ *       MIDWAY} and hangs there, in the middle of the import's transaction, to be killed (0: it
+ *       goes on, and prints {@code DONE} at the end);
  *   <li>{@code delete <run id> <expected>} and {@code stub <run id> <expected>}: deletes or
  *       archives the run, then prints {@code DONE <result>} (the test blocks it halfway on a row
  *       lock and kills it).
@@ -27,8 +28,17 @@ final class MoveChildProcess {
   private MoveChildProcess() {}
 
   static ChildJvm start(String name, String storeUri, Path dir, String... args) {
+    return startWithHeap(name, storeUri, dir, "-Xmx256m", args);
+  }
+
+  /**
+   * @param heap the child's {@code -Xmx} option
+   */
+  static ChildJvm startWithHeap(
+      String name, String storeUri, Path dir, String heap, String... args) {
     return ChildJvm.builder(MoveChildProcess.class)
         .name(name)
+        .jvmOptions(heap)
         .args(args)
         .env("RUNS_CHILD_STORE_URI", storeUri)
         .stderrDirectory(dir)
