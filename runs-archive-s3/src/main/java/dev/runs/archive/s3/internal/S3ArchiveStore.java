@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -37,6 +38,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -59,8 +61,9 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  *       (S3 does for objects put with one), the SDK checks the bytes as they are read and the
  *       stream fails at its end on a mismatch. Reading failures are {@link IOException}s naming the
  *       archive and key.
- *   <li>A list pages through ListObjectsV2; a delete is a DeleteObject (S3 answers alike whether or
- *       not the object was there).
+ *   <li>A list pages through ListObjectsV2, asking for URL-encoded keys (which the SDK decodes): an
+ *       XML 1.0 document cannot hold a key's control characters otherwise. A delete is a
+ *       DeleteObject (S3 answers alike whether or not the object was there).
  *   <li>Every request is retried by the SDK's standard retry strategy (3 attempts in all, with
  *       exponential backoff and jitter) on throttling, 5xx answers and I/O errors. Connections time
  *       out after 10 s, a read that gets no bytes for 60 s fails, and an upload attempt must end
@@ -150,11 +153,19 @@ public final class S3ArchiveStore implements ArchiveStore {
   }
 
   private static Region region(S3Config config) {
+    return region(config, () -> new DefaultAwsRegionProviderChain().getRegion());
+  }
+
+  /**
+   * @param chain the SDK's region chain (AWS_REGION, the profile files, the instance's metadata)
+   * @return the URI's region, else the chain's, else us-east-1
+   */
+  static Region region(S3Config config, Supplier<Region> chain) {
     if (config.region().isPresent()) {
       return Region.of(config.region().get());
     }
     try {
-      return new DefaultAwsRegionProviderChain().getRegion();
+      return chain.get();
     } catch (SdkClientException e) {
       log.debug("archive {} - no region configured; using us-east-1", config.location(), e);
       return Region.US_EAST_1;
@@ -254,7 +265,11 @@ public final class S3ArchiveStore implements ArchiveStore {
     try {
       for (S3Object o :
           s3.listObjectsV2Paginator(
-                  b -> b.bucket(config.bucket()).prefix(base + prefix).maxKeys(config.pageSize()))
+                  b ->
+                      b.bucket(config.bucket())
+                          .prefix(base + prefix)
+                          .maxKeys(config.pageSize())
+                          .encodingType(EncodingType.URL))
               .contents()) {
         String objectKey = o.key();
         if (objectKey.startsWith(base) && isKey(objectKey.substring(base.length()))) {

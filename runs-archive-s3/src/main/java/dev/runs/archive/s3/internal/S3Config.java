@@ -306,20 +306,20 @@ public record S3Config(
   }
 
   private static URI endpoint(String value, String location) {
+    String expected =
+        "archive "
+            + location
+            + ": endpoint must be an http:// or https:// URL with a host, e.g."
+            + " http://127.0.0.1:9000";
     URI e;
     try {
       e = new URI(value);
     } catch (URISyntaxException ex) {
-      throw new StoreConfigurationException(
-          "archive " + location + ": endpoint is not a URL (" + ex.getReason() + ")", ex);
+      throw new StoreConfigurationException(expected, ex);
     }
     String scheme = e.getScheme() == null ? "" : e.getScheme().toLowerCase(Locale.ROOT);
     if (!(scheme.equals("http") || scheme.equals("https")) || e.getHost() == null) {
-      throw new StoreConfigurationException(
-          "archive "
-              + location
-              + ": endpoint must be an http:// or https:// URL with a host, e.g."
-              + " http://127.0.0.1:9000");
+      throw new StoreConfigurationException(expected);
     }
     String path = e.getRawPath() == null ? "" : e.getRawPath();
     if (e.getRawUserInfo() != null
