@@ -249,7 +249,10 @@ public final class S3ArchiveStore implements ArchiveStore {
     } catch (SdkException e) {
       throw failure("read", k, e);
     }
-    return Optional.of(new ObjectStream(in, "archive " + location + ": reading " + k));
+    Long length = in.response().contentLength();
+    return Optional.of(
+        new ObjectStream(
+            in, "archive " + location + ": reading " + k, length == null ? -1 : length));
   }
 
   @Override

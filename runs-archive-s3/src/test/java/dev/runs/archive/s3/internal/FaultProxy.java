@@ -50,6 +50,8 @@ final class FaultProxy implements AutoCloseable {
     FLIP_RESPONSE_BODY,
     /** forward the response body's first {@code offset} bytes, then reset the connection */
     CUT_RESPONSE_BODY,
+    /** forward the response body's first {@code offset} bytes, then close the connection cleanly */
+    END_RESPONSE_BODY,
     /** read the request and never answer */
     STALL
   }
@@ -278,11 +280,13 @@ final class FaultProxy implements AutoCloseable {
         return;
       }
       cout.write(rewrite(responseHead, fault.responseHeaders()));
-      if (fault.kind() == Kind.CUT_RESPONSE_BODY) {
+      if (fault.kind() == Kind.CUT_RESPONSE_BODY || fault.kind() == Kind.END_RESPONSE_BODY) {
         copy(uin, cout, fault.offset(), -1);
         cout.flush();
-        reset(client);
-        return;
+        if (fault.kind() == Kind.CUT_RESPONSE_BODY) {
+          reset(client);
+        }
+        return; // the finally block closes the connection
       }
       copy(
           uin, cout, Long.MAX_VALUE, fault.kind() == Kind.FLIP_RESPONSE_BODY ? fault.offset() : -1);

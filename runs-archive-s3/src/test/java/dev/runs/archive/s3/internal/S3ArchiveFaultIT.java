@@ -309,6 +309,20 @@ final class S3ArchiveFaultIT {
     }
   }
 
+  @Test
+  void open_connectionClosedCleanlyMidDownload_readFails() throws IOException {
+    direct.put(KEY, bytes(1024 * 1024, 12));
+    proxy.rule(
+        r -> r.isObjectRequest("GET") ? Fault.of(Kind.END_RESPONSE_BODY, 100_000) : Fault.pass());
+
+    try (InputStream in = viaProxy.open(KEY).orElseThrow()) {
+      assertThatThrownBy(in::readAllBytes)
+          .isInstanceOf(IOException.class)
+          .hasMessageContaining("ended after 100000 of its 1048576 bytes")
+          .satisfies(e -> assertNamesArchiveAndKey(e, KEY));
+    }
+  }
+
   // ---- timeouts
   // ----------------------------------------------------------------------------------
 
