@@ -43,7 +43,8 @@ public final class S3ArchiveStoreProvider implements ArchiveStoreProvider {
   }
 
   /**
-   * Opens the archive: builds an S3 client and checks the bucket answers (a HeadBucket request).
+   * Opens the archive: builds an S3 client and checks the bucket answers (a ListObjectsV2 request
+   * for one key under the prefix).
    *
    * @param location an {@code s3://bucket/prefix?…} URI
    * @return the open archive; close it to release the client

@@ -92,7 +92,7 @@ public final class S3ArchiveStore implements ArchiveStore {
   }
 
   /**
-   * Builds the client and checks that the bucket answers (a HeadBucket).
+   * Builds the client and checks that the bucket answers (a listing of one key).
    *
    * @param config the settings
    * @return the open archive
@@ -172,9 +172,18 @@ public final class S3ArchiveStore implements ArchiveStore {
     }
   }
 
+  /**
+   * One ListObjectsV2 of at most one key under the prefix: it needs no more than {@code
+   * s3:ListBucket} limited to the prefix, which a HeadBucket would not do with.
+   */
   private void checkBucket() {
     try {
-      s3.headBucket(b -> b.bucket(config.bucket()));
+      s3.listObjectsV2(
+          b ->
+              b.bucket(config.bucket())
+                  .prefix(config.prefix())
+                  .maxKeys(1)
+                  .encodingType(EncodingType.URL));
     } catch (AwsServiceException e) {
       String why =
           switch (e.statusCode()) {

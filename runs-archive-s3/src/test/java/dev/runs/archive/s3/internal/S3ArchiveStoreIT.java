@@ -60,6 +60,7 @@ final class S3ArchiveStoreIT {
                     base.putBytesPerSecond(),
                     base.maxAttempts(),
                     3)));
+    int before = proxy.requests().size();
     List<String> keys = new ArrayList<>();
     for (int i = 9; i >= 0; i--) {
       keys.add(0, "p/k-0" + i);
@@ -67,7 +68,9 @@ final class S3ArchiveStoreIT {
     }
 
     assertThat(archive.list("p/")).containsExactlyElementsOf(keys);
-    assertThat(proxy.requests().stream().filter(r -> r.target().contains("list-type=2")))
+    assertThat(
+            proxy.requests().subList(before, proxy.requests().size()).stream()
+                .filter(r -> r.target().contains("list-type=2")))
         .as("10 keys in pages of 3")
         .hasSize(4);
   }
@@ -200,7 +203,12 @@ final class S3ArchiveStoreIT {
 
     assertThat(proxy.requests())
         .extracting(FaultProxy.Request::method)
-        .containsExactly("HEAD", "PUT", "GET", "GET", "DELETE");
+        .containsExactly("GET", "PUT", "GET", "GET", "DELETE");
+    assertThat(proxy.requests().get(0).target())
+        .as("the check at open: one key under the prefix")
+        .contains("list-type=2")
+        .contains("max-keys=1")
+        .contains("prefix=" + prefix + "%2F");
     assertThat(proxy.requests().get(1).target())
         .as("path style: the bucket in the path")
         .isEqualTo("/" + S3TestServer.BUCKET + "/" + prefix + "/k");
