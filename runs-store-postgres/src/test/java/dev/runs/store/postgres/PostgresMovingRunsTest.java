@@ -597,8 +597,10 @@ final class PostgresMovingRunsTest {
       assertThat(i.store().get(id)).contains(entry.record());
       assertThat(i.store().findByTrigger(trig)).contains(entry.record());
       assertThat(i.store().list(RunQuery.builder().build()).runs()).containsExactly(entry);
-      assertThat(i.store().read(id, 0, 100)).isEmpty();
-      assertThat(i.store().stages(id)).isEmpty();
+      try (dev.runs.EventStream events = i.engine().read(id, 0)) {
+        assertThat(events.hasNext()).isFalse();
+      }
+      assertThat(i.engine().stages(id)).isEmpty();
       assertThat(i.store().lease(id)).isEmpty();
       assertThatThrownBy(() -> i.store().append(id, line(1)))
           .isInstanceOf(RunArchivedException.class);
