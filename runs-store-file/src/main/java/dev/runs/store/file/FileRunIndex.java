@@ -198,14 +198,6 @@ final class FileRunIndex {
     return record;
   }
 
-  RunLog requireRun(RunId id) {
-    RunLog r = run(id);
-    if (r == null) {
-      throw new RunNotFoundException(id);
-    }
-    return r;
-  }
-
   CreateResult create(RunRecord record, RunEvent createdEvent) {
     String triggerId = record.trigger().triggerId();
     Optional<RunRecord> known = findByTrigger(triggerId);

@@ -151,7 +151,6 @@ final class RunStaging implements AutoCloseable {
     @Nullable RunStatus status = null;
     @Nullable Instant time = null;
     @Nullable String hash = null;
-    StringBuilder line = new StringBuilder(1024);
     try (FileChannel ch = fs.createNew(events);
         EventStream stream = run.events()) {
       while (stream.hasNext()) {
@@ -192,32 +191,28 @@ final class RunStaging implements AutoCloseable {
           }
           marks[markCount++] = written + used;
         }
-        line.setLength(0);
-        EventCodec.encodeTo(e, line);
-        int max = line.length() * 3 + 1;
-        if (max > LineReader.MAX_LINE) {
-          byte[] exact = EventCodec.encodeUtf8(e);
-          if (exact.length + 1 > LineReader.MAX_LINE) {
-            throw new ValidationException(
-                "events",
-                "event "
-                    + sequence
-                    + " of run "
-                    + record.id()
-                    + " is "
-                    + exact.length
-                    + " bytes long, more than a file store log line may be; nothing was imported");
-          }
+        byte[] line = EventCodec.encodeUtf8(e);
+        if (line.length + 1 > LineReader.MAX_LINE) {
+          throw new ValidationException(
+              "events",
+              "event "
+                  + sequence
+                  + " of run "
+                  + record.id()
+                  + " is "
+                  + line.length
+                  + " bytes long, more than a file store log line may be; nothing was imported");
         }
-        if (used + max > buf.length) {
+        if (used + line.length + 1 > buf.length) {
           DurableFs.writeFully(ch, ByteBuffer.wrap(buf, 0, used), written);
           written += used;
           used = 0;
-          if (max > buf.length) {
-            buf = new byte[max];
+          if (line.length + 1 > buf.length) {
+            buf = new byte[line.length + 1];
           }
         }
-        used = Utf8Out.encode(line, buf, used);
+        System.arraycopy(line, 0, buf, used, line.length);
+        used += line.length;
         buf[used++] = '\n';
         status = next;
         time = e.time();
