@@ -290,6 +290,59 @@ public interface RunStore extends AutoCloseable {
   Optional<Payload> findDocument(String collection, String id);
 
   /**
+   * Deletes a run that has ended: its record, events, stage files, trigger mapping and lease, and
+   * its archive copy when it was archived. A small {@link Tombstone} (id, time, reason) stays, so
+   * the id cannot be created or imported again unless forced, and the store's audit log records the
+   * deletion. Runs whose lineage names the deleted run keep working; {@link #tombstone} reports the
+   * parent as deleted. Deleting a deleted run returns its tombstone (and retries removing an
+   * archive copy a failure left).
+   *
+   * @param runId the run
+   * @param reason why, 1 to 1,000 characters; kept in the tombstone and the audit log
+   * @return the tombstone
+   * @throws RunActiveException when the run has not ended (nothing deleted)
+   * @throws RunNotFoundException when no such run exists or existed
+   * @throws ValidationException when the reason is malformed
+   * @throws ArchiveUnavailableException when the run is gone from the store but its archive copy
+   *     could not be removed; delete it again to retry
+   */
+  Tombstone delete(RunId runId, String reason);
+
+  /**
+   * Deletes every run a selection selects ("forget this customer"): all of them, or none when one
+   * of them has not ended.
+   *
+   * @param selection which runs, e.g. a namespace, a thread or a label
+   * @param reason why, kept in each tombstone
+   * @return the tombstones, newest run first
+   * @throws RunActiveException when a selected run has not ended (nothing deleted)
+   */
+  List<Tombstone> delete(RunSelection selection, String reason);
+
+  /**
+   * @param runId a run id
+   * @return the tombstone when the run was deleted
+   */
+  Optional<Tombstone> tombstone(RunId runId);
+
+  /**
+   * @param runId a run
+   * @return where its events are when a {@link RunArchiver} moved them to an archive; empty for a
+   *     run whose events are in the store, or no run
+   */
+  Optional<ArchivedRun> archived(RunId runId);
+
+  /**
+   * Reads the store's audit log: deletions, archivings, restores and imports, in the order they
+   * happened.
+   *
+   * @param afterId the id of the last entry seen, or {@code ""} for the first page
+   * @param limit most entries, 1 to 10,000
+   * @return the entries after {@code afterId}
+   */
+  List<AuditEntry> auditLog(String afterId, int limit);
+
+  /**
    * Subscribes to a run's events after a sequence with {@link SubscribeOptions#defaults()}.
    *
    * @param runId the run

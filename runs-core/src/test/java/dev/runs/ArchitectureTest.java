@@ -73,7 +73,14 @@ final class ArchitectureTest {
           entry("dev.runs.RunSummary", Set.of("dev.runs.internal.codec.RunSummaryJson")),
           entry("dev.runs.Payload", Set.of("dev.runs.internal.codec.RecordJson")),
           entry("dev.runs.StageManifest", Set.of("dev.runs.internal.codec.StageManifestJson")),
-          entry("dev.runs.ConfigSnapshot", Set.of("dev.runs.internal.codec.RecordJson")));
+          entry("dev.runs.ConfigSnapshot", Set.of("dev.runs.internal.codec.RecordJson")),
+          // moving runs: the public facades over the bundle and archive implementations
+          entry(
+              "dev.runs.RunBundles",
+              Set.of("dev.runs.internal.move.Bundles", "dev.runs.internal.move.BulkTransfers")),
+          entry(
+              "dev.runs.RunArchiver",
+              Set.of("dev.runs.internal.move.Archiving", "dev.runs.internal.move.Selections")));
 
   private static JavaClasses core;
 

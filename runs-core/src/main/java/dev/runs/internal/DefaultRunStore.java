@@ -1,6 +1,10 @@
 package dev.runs.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.ArchiveStore;
+import dev.runs.ArchiveStores;
+import dev.runs.ArchivedRun;
+import dev.runs.AuditEntry;
 import dev.runs.CreateResult;
 import dev.runs.EventDraft;
 import dev.runs.EventId;
@@ -19,6 +23,7 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
+import dev.runs.RunSelection;
 import dev.runs.RunState;
 import dev.runs.RunStatus;
 import dev.runs.RunStore;
@@ -33,7 +38,9 @@ import dev.runs.StoreIoException;
 import dev.runs.StoreLimits;
 import dev.runs.StoreListener;
 import dev.runs.SubscribeOptions;
+import dev.runs.Tombstone;
 import dev.runs.ValidationException;
+import dev.runs.internal.move.RunMoves;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.StageIntegrity;
@@ -68,7 +75,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe.
  */
-public final class DefaultRunStore implements RunStore {
+public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   private static final Logger log = LoggerFactory.getLogger(DefaultRunStore.class);
   private static final AtomicInteger STORE_NUMBERS = new AtomicInteger();
 
@@ -83,6 +90,8 @@ public final class DefaultRunStore implements RunStore {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean listenerWarned = new AtomicBoolean();
   private final SubscriptionHub hub;
+  private final RunMoves moves;
+  private final Optional<ArchiveStore> ownedArchive;
 
   /**
    * @param engine the engine; closed with this store
@@ -97,6 +106,17 @@ public final class DefaultRunStore implements RunStore {
     this.ids = new Uuid7(options.clock());
     int lanes = options.commitLanes().orElse(Math.max(1, engine.preferredCommitLanes()));
     this.hub = new SubscriptionHub(this);
+    this.ownedArchive = location.archiveUri().map(ArchiveStores::open);
+    this.moves =
+        new RunMoves(
+            engine,
+            options,
+            ids,
+            ownedArchive.isPresent() ? ownedArchive : options.archive(),
+            change -> {
+              hub.externalChange(change);
+              publish(change);
+            });
     this.committer =
         new GroupCommitter(
             engine,
@@ -194,6 +214,7 @@ public final class DefaultRunStore implements RunStore {
     if (hashChain) {
       created = created.withHash(Optional.of(HashChain.link(HashChain.genesis(stored), created)));
     }
+    moves.refuseDeleted(stored.id(), "created again");
     CreateResult result = engine.create(stored, created);
     if (result.created()) {
       log.debug("run {} - created by trigger {}", stored.id(), stored.trigger().triggerId());
@@ -364,7 +385,7 @@ public final class DefaultRunStore implements RunStore {
     Objects.requireNonNull(runId, "runId");
     checkAfter(afterSequence);
     checkOpen();
-    return engine.read(runId, afterSequence);
+    return moves.read(runId, afterSequence, () -> engine.read(runId, afterSequence));
   }
 
   @Override
@@ -482,9 +503,10 @@ public final class DefaultRunStore implements RunStore {
     Objects.requireNonNull(runId, "runId");
     checkOpen();
     if (engine.find(runId).isEmpty()) {
-      throw new RunNotFoundException(runId);
+      throw moves.notFound(runId, new RunNotFoundException(runId), "read");
     }
-    return engine.stages(runId);
+    Optional<List<StageManifest>> archived = moves.archivedStages(runId);
+    return archived.isPresent() ? archived.get() : engine.stages(runId);
   }
 
   @Override
@@ -495,7 +517,10 @@ public final class DefaultRunStore implements RunStore {
     checkOpen();
     StageWrite.checkStageKey(stageKey);
     StageIntegrity.checkPath(path);
-    return engine.readStageFile(runId, stageKey, attempt, path);
+    Optional<byte[]> archived = moves.archivedStageFile(runId, stageKey, attempt, path);
+    return archived.isPresent()
+        ? archived.get()
+        : engine.readStageFile(runId, stageKey, attempt, path);
   }
 
   @Override
@@ -504,7 +529,8 @@ public final class DefaultRunStore implements RunStore {
     Objects.requireNonNull(stageKey, "stageKey");
     checkOpen();
     StageWrite.checkStageKey(stageKey);
-    return engine.verifyStage(runId, stageKey, attempt);
+    Optional<StageVerification> archived = moves.archivedVerifyStage(runId, stageKey, attempt);
+    return archived.isPresent() ? archived.get() : engine.verifyStage(runId, stageKey, attempt);
   }
 
   // ---- leases and documents --------------------------------------------------------------------
@@ -622,6 +648,55 @@ public final class DefaultRunStore implements RunStore {
     }
   }
 
+  // ---- runs that move
+  // ---------------------------------------------------------------------------
+
+  @Override
+  public Tombstone delete(RunId runId, String reason) {
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(reason, "reason");
+    checkOpen();
+    return moves.delete(this, runId, reason);
+  }
+
+  @Override
+  public List<Tombstone> delete(RunSelection selection, String reason) {
+    Objects.requireNonNull(selection, "selection");
+    Objects.requireNonNull(reason, "reason");
+    checkOpen();
+    return moves.delete(this, selection, reason);
+  }
+
+  @Override
+  public Optional<Tombstone> tombstone(RunId runId) {
+    Objects.requireNonNull(runId, "runId");
+    checkOpen();
+    return moves.tombstone(runId);
+  }
+
+  @Override
+  public Optional<ArchivedRun> archived(RunId runId) {
+    Objects.requireNonNull(runId, "runId");
+    checkOpen();
+    return moves.archived(runId);
+  }
+
+  @Override
+  public List<AuditEntry> auditLog(String afterId, int limit) {
+    checkOpen();
+    return moves.auditLog(afterId, limit);
+  }
+
+  /**
+   * @return the operations bundles and the archiver need beyond the public API
+   * @throws StoreClosedException when the store is closed
+   */
+  @Override
+  public RunMoves moves() {
+    checkOpen();
+    return moves;
+  }
+
   // ---- watching and lifecycle
   // --------------------------------------------------------------------
 
@@ -665,6 +740,7 @@ public final class DefaultRunStore implements RunStore {
       } catch (RunsException e) {
         log.warn("closing {} failed", location.redacted(), e);
       }
+      ownedArchive.ifPresent(ArchiveStore::close);
       listeners.clear();
       log.info("run store closed: {}", location.redacted());
     }

@@ -34,19 +34,20 @@ import org.slf4j.LoggerFactory;
  * under the batch's idempotency keys, lets the core plan, then one statement inserts all new
  * events, moves the heads and queues the notices. The row lock serializes writers of one run across
  * every instance, so sequences stay gapless; writers of different runs do not wait for each other;
- * the fixed lock order rules out deadlocks between instances. Serialization failures and deadlocks
- * are retried with a fresh plan ({@link PgTx#inTransaction}); connection failures are not, because
- * the outcome of an interrupted commit is unknown.
+ * the fixed lock order rules out deadlocks between instances. An archived run's head is loaded with
+ * {@link RunHead#archived()} set, so the planner refuses appends to it. Serialization failures and
+ * deadlocks are retried with a fresh plan ({@link PgTx#inTransaction}); connection failures are
+ * not, because the outcome of an interrupted commit is unknown.
  *
  * <p><b>Fast path.</b> For a run whose head this instance wrote last ({@link PgKnownHeads}; the
  * usual case: the instance that executes a run is the one appending to it), the batch is planned on
  * that head and written by one auto-committed statement whose {@code UPDATE} locks the run's row
- * and moves the head only if {@code last_seq} is still the one planned on; the events are inserted
- * only for the runs it moved. A run with nothing to write is "moved" to the same head, which proves
- * the head, and so any refusal planned on it, current. A run whose head had moved is re-planned on
- * the locking path and stays there for a few seconds; a repeated idempotency key (the unique index
- * refuses the whole statement, so nothing is written) sends the group there too. Same guarantees,
- * one round trip instead of three.
+ * and moves the head only if it is still the one planned on (sequence, status, time and hash, and
+ * the run not archived); the events are inserted only for the runs it moved. A run with nothing to
+ * write is "moved" to the same head, which proves the head, and so any refusal planned on it,
+ * current. A run whose head had moved is re-planned on the locking path and stays there for a few
+ * seconds; a repeated idempotency key (the unique index refuses the whole statement, so nothing is
+ * written) sends the group there too. Same guarantees, one round trip instead of three.
  *
  * <p>Thread-safe: the core's commit lanes call {@link #commit} concurrently, never with batches of
  * the same run at once; the shared state is in {@link PgKnownHeads} and atomic counters.
@@ -96,14 +97,19 @@ final class PgAppends {
             + " RETURNING r.id, r.last_seq, r.status)"
             + " SELECT pg_notify(?, upd.id || ':' || upd.last_seq || ':' || upd.status) FROM upd";
     // the fast path: heads move only where they are still what this instance last wrote
+    // (the whole known head must still be the row's, and the run must not be archived: a run
+    // deleted and imported again under its id, or archived, can have the same last_seq)
     writeIfHeads =
         "WITH upd AS (UPDATE "
             + s
             + ".runs AS r SET last_seq = u.last_seq,"
             + " status = u.status, updated_at = u.updated_at, last_hash = u.last_hash"
-            + " FROM unnest(?::text[], ?::int8[], ?::int8[], ?::text[], ?::timestamptz[],"
-            + " ?::text[]) AS u(id, expected, last_seq, status, updated_at, last_hash)"
-            + " WHERE r.id = u.id AND r.last_seq = u.expected"
+            + " FROM unnest(?::text[], ?::int8[], ?::text[], ?::timestamptz[], ?::text[],"
+            + " ?::int8[], ?::text[], ?::timestamptz[], ?::text[]) AS u(id, expected, exp_status,"
+            + " exp_updated_at, exp_hash, last_seq, status, updated_at, last_hash)"
+            + " WHERE r.id = u.id AND r.last_seq = u.expected AND r.status = u.exp_status"
+            + " AND r.updated_at = u.exp_updated_at AND r.last_hash IS NOT DISTINCT FROM"
+            + " u.exp_hash AND r.stub IS NULL"
             + " RETURNING r.id, r.last_seq, r.status, u.expected),"
             + " ins AS (INSERT INTO "
             + s
@@ -114,7 +120,7 @@ final class PgAppends {
             + " > upd.expected THEN pg_notify(?, upd.id || ':' || upd.last_seq || ':' ||"
             + " upd.status) END FROM upd";
     lockHeads =
-        "SELECT id, last_seq, status, updated_at, last_hash FROM "
+        "SELECT id, last_seq, status, updated_at, last_hash, stub IS NOT NULL FROM "
             + s
             + ".runs"
             + " WHERE id = ANY (?) ORDER BY id FOR NO KEY UPDATE";
@@ -139,6 +145,9 @@ final class PgAppends {
     final List<String> bodies = new ArrayList<>();
     final List<String> headIds = new ArrayList<>();
     final List<Long> expected = new ArrayList<>();
+    final List<String> expStatuses = new ArrayList<>();
+    final List<String> expTimes = new ArrayList<>();
+    final List<String> expHashes = new ArrayList<>();
     final List<Long> headSeqs = new ArrayList<>();
     final List<String> headStatuses = new ArrayList<>();
     final List<String> headTimes = new ArrayList<>();
@@ -157,6 +166,9 @@ final class PgAppends {
       }
       headIds.add(id);
       expected.add(before.lastSequence());
+      expStatuses.add(before.status().wireName());
+      expTimes.add(before.updatedAt().toString());
+      expHashes.add(before.lastHash().orElse(null));
       headSeqs.add(after.lastSequence());
       headStatuses.add(after.status().wireName());
       headTimes.add(after.updatedAt().toString());
@@ -230,8 +242,8 @@ final class PgAppends {
 
   /**
    * The fast path: one auto-committed statement. Its {@code UPDATE} locks each run's row and moves
-   * the head only where {@code last_seq} is still the known one; events are inserted only for the
-   * runs it moved; notices go out for them. A run with nothing to write is "moved" to the same
+   * the head only where it is still the known one (and not archived); events are inserted only for
+   * the runs it moved; notices go out for them. A run with nothing to write is "moved" to the same
    * head, which proves the head (and so the refusals planned on it) current.
    *
    * @return the batches that must go the locking path (head moved, or the statement failed in a way
@@ -256,12 +268,15 @@ final class PgAppends {
                 try (PreparedStatement ps = c.prepareStatement(writeIfHeads)) {
                   ps.setArray(1, c.createArrayOf("text", rows.headIds.toArray()));
                   ps.setArray(2, c.createArrayOf("int8", rows.expected.toArray()));
-                  ps.setArray(3, c.createArrayOf("int8", rows.headSeqs.toArray()));
-                  ps.setArray(4, c.createArrayOf("text", rows.headStatuses.toArray()));
-                  ps.setArray(5, c.createArrayOf("text", rows.headTimes.toArray()));
-                  ps.setArray(6, c.createArrayOf("text", rows.headHashes.toArray()));
-                  rows.bindEvents(c, ps, 7);
-                  ps.setString(13, PgConfig.channel(schema));
+                  ps.setArray(3, c.createArrayOf("text", rows.expStatuses.toArray()));
+                  ps.setArray(4, c.createArrayOf("text", rows.expTimes.toArray()));
+                  ps.setArray(5, c.createArrayOf("text", rows.expHashes.toArray()));
+                  ps.setArray(6, c.createArrayOf("int8", rows.headSeqs.toArray()));
+                  ps.setArray(7, c.createArrayOf("text", rows.headStatuses.toArray()));
+                  ps.setArray(8, c.createArrayOf("text", rows.headTimes.toArray()));
+                  ps.setArray(9, c.createArrayOf("text", rows.headHashes.toArray()));
+                  rows.bindEvents(c, ps, 10);
+                  ps.setString(16, PgConfig.channel(schema));
                   try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                       out.add(rs.getString(1));
@@ -314,7 +329,8 @@ final class PgAppends {
                   rs.getLong(2),
                   status(rs.getString(3)),
                   instant(rs, 4),
-                  Optional.ofNullable(rs.getString(5))));
+                  Optional.ofNullable(rs.getString(5)),
+                  rs.getBoolean(6)));
         }
       }
     }
@@ -332,7 +348,8 @@ final class PgAppends {
               "planned events for run " + b.runId() + ", which does not exist");
         }
         rows.add(b, head, toWrite, b.headAfter());
-      } else if (head != null) {
+      } else if (head != null && !head.archived()) {
+        // (an archived head is not remembered: the fast path would only be refused by the row)
         unchanged.add(new Moved(b.runId(), head));
       }
     }

@@ -30,10 +30,20 @@ import org.slf4j.LoggerFactory;
  * connection in {@code LISTEN} and turns notices from other sessions into {@link RunChange} hints;
  * the core then re-reads the run from the tables, so a lost notice costs latency, never an event.
  *
+ * <p>Runs that move send notices with a fourth field: {@code <run_id>:<last_seq>:<status>:imported}
+ * when an import committed a run that did not exist (reported as a creation at its last sequence,
+ * whatever it was), {@code ...:deleted} when a run was removed (not reported, since a {@link
+ * RunChange} cannot say it; the run is forgotten, so its id created again later is news). Archiving
+ * a run and restoring it leave its head as it was and send nothing. A sequence is only news when it
+ * is greater than the last one known for the run, so without these two kinds a run deleted and
+ * imported or created again under its id would go unreported.
+ *
  * <p>Notices can be lost while the listening connection is down. As a fallback the thread also
  * polls, every {@code poll_ms}, the heads of the runs this instance has written or heard about in
- * the last ten minutes (at most {@value #MAX_WATCHED}), and after a reconnect it polls at once.
- * Subscribers of the core additionally poll their own run's head.
+ * the last ten minutes (at most {@value #MAX_WATCHED}), and after a reconnect it polls at once. A
+ * polled run found gone is forgotten; one found at a lower sequence than known was deleted and
+ * stored again, and is reported as created. Subscribers of the core additionally poll their own
+ * run's head.
  */
 final class PgChangeFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PgChangeFeed.class);
@@ -71,11 +81,25 @@ final class PgChangeFeed implements AutoCloseable {
         "SELECT id, last_seq, status FROM " + PgSchema.quote(schema) + ".runs WHERE id = ANY (?)";
   }
 
+  /** The fourth field of a notice about a run that moved. */
+  static final String IMPORTED = "imported";
+
+  /** The fourth field of a notice about a deleted run. */
+  static final String DELETED = "deleted";
+
   /**
    * @return the notice text for a run's head
    */
   static String payload(String runId, long lastSequence, RunStatus status) {
     return runId + ":" + lastSequence + ":" + status.wireName();
+  }
+
+  /**
+   * @param kind {@link #IMPORTED} or {@link #DELETED}
+   * @return the notice text for a run that moved
+   */
+  static String payload(String runId, long lastSequence, RunStatus status, String kind) {
+    return payload(runId, lastSequence, status) + ":" + kind;
   }
 
   /** Starts the listening thread; changes go to the sink. */
@@ -96,6 +120,19 @@ final class PgChangeFeed implements AutoCloseable {
         id,
         new Known(lastSequence, now),
         (a, b) -> new Known(Math.max(a.lastSequence(), b.lastSequence()), now));
+  }
+
+  /**
+   * Records a run this instance imported: its head replaces whatever was known under its id (a run
+   * deleted before, possibly further along).
+   */
+  void noteOwnImport(RunId id, long lastSequence) {
+    known.put(id, new Known(lastSequence, System.nanoTime()));
+  }
+
+  /** Forgets a run this instance deleted, so its id stored again later is news. */
+  void forget(RunId id) {
+    known.remove(id);
   }
 
   private void loop() {
@@ -179,18 +216,41 @@ final class PgChangeFeed implements AutoCloseable {
     RunId id;
     long seq;
     RunStatus status;
+    String kind;
     try {
-      if (parts.length != 3) {
-        throw new IllegalArgumentException("expected <run_id>:<last_seq>:<status>");
+      if (parts.length != 3 && parts.length != 4) {
+        throw new IllegalArgumentException("expected <run_id>:<last_seq>:<status>[:<kind>]");
       }
       id = RunId.of(parts[0]);
       seq = Long.parseLong(parts[1]);
       status = RunStatus.fromWireName(parts[2]);
+      kind = parts.length == 4 ? parts[3] : "";
     } catch (IllegalArgumentException | ValidationException e) {
       log.debug("{} - ignoring malformed notice '{}'", where, p, e);
       return;
     }
-    report(id, seq, status);
+    switch (kind) {
+      case "" -> report(id, seq, status);
+      case IMPORTED -> reportStoredAgain(id, seq, status);
+      case DELETED -> known.remove(id);
+      default -> log.debug("{} - ignoring a notice of unknown kind '{}'", where, p);
+    }
+  }
+
+  /**
+   * Reports a run stored under its id (imported, or found again by the poll at a lower sequence) as
+   * a creation at its head, replacing what was known under the id.
+   */
+  private void reportStoredAgain(RunId id, long seq, RunStatus status) {
+    known.put(id, new Known(seq, System.nanoTime()));
+    Consumer<RunChange> s = sink;
+    if (s != null && !closed) {
+      try {
+        s.accept(new RunChange(id, seq, status, true));
+      } catch (RuntimeException e) {
+        log.debug("{} - a change listener failed on run {}", where, id, e);
+      }
+    }
   }
 
   /** Reports a head if it is newer than what this instance knows. */
@@ -231,19 +291,31 @@ final class PgChangeFeed implements AutoCloseable {
     if (known.isEmpty()) {
       return;
     }
-    String[] ids = known.keySet().stream().map(RunId::value).toArray(String[]::new);
+    Map<RunId, Known> asked = new java.util.HashMap<>(known);
+    String[] ids = asked.keySet().stream().map(RunId::value).toArray(String[]::new);
     try (PreparedStatement ps = c.prepareStatement(pollSql)) {
       ps.setArray(1, c.createArrayOf("text", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           RunId id = RunId.of(rs.getString(1));
           long seq = rs.getLong(2);
-          Known k = known.get(id);
-          if (k != null && seq > k.lastSequence()) {
-            report(id, seq, RunStatus.fromWireName(rs.getString(3)));
+          Known k = asked.remove(id);
+          if (k == null) {
+            continue;
+          }
+          RunStatus status = RunStatus.fromWireName(rs.getString(3));
+          if (seq > k.lastSequence()) {
+            report(id, seq, status);
+          } else if (seq < k.lastSequence() && k.equals(known.get(id))) {
+            // deleted and stored again under its id while notices were lost
+            reportStoredAgain(id, seq, status);
           }
         }
       }
+    }
+    // gone: deleted while notices were lost (unless something was heard of it meanwhile)
+    for (Map.Entry<RunId, Known> gone : asked.entrySet()) {
+      known.remove(gone.getKey(), gone.getValue());
     }
   }
 

@@ -79,6 +79,33 @@ final class PgKnownHeads {
   }
 
   /**
+   * Remembers the head of a run this instance imported, replacing whatever was known under its id.
+   *
+   * @param id the run
+   * @param head its head as committed
+   */
+  void rememberImport(RunId id, RunHead head) {
+    if (knownHeads.size() > MAX_KNOWN_HEADS) {
+      knownHeads.clear();
+    }
+    knownHeads.put(id, head);
+    feed.noteOwnImport(id, head.lastSequence());
+  }
+
+  /**
+   * Forgets a run this instance deleted or archived: its next append takes the locking path.
+   *
+   * @param id the run
+   * @param deleted true when the run is gone (the change feed forgets it too)
+   */
+  void forget(RunId id, boolean deleted) {
+    knownHeads.remove(id);
+    if (deleted) {
+      feed.forget(id);
+    }
+  }
+
+  /**
    * @return until when ({@link System#nanoTime()}) a run found contended now stays contended
    */
   long contendedUntil() {

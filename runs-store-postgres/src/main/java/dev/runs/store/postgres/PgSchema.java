@@ -22,7 +22,7 @@ final class PgSchema {
   private static final Logger log = LoggerFactory.getLogger(PgSchema.class);
 
   /** The version this code writes and reads. */
-  static final int CURRENT_VERSION = 2;
+  static final int CURRENT_VERSION = 3;
 
   /** Tables of version 1, for the "schema holds foreign tables" check. */
   static final List<String> TABLES =
@@ -106,6 +106,11 @@ final class PgSchema {
       // the head keeps the last event's hash chain link; runs written before have none
       return List.of("ALTER TABLE %s.runs ADD COLUMN last_hash text");
     }
+    if (version == 3) {
+      // an archived run keeps its row (record, trigger, head) and holds the archive stub here;
+      // null for a whole run. Nullable without a default: no table rewrite on large stores
+      return List.of("ALTER TABLE %s.runs ADD COLUMN stub text");
+    }
     throw new IllegalArgumentException("no migration to version " + version);
   }
 
@@ -113,6 +118,7 @@ final class PgSchema {
     return switch (version) {
       case 1 -> "runs, events, stages, leases, documents";
       case 2 -> "runs.last_hash: the head's hash chain link";
+      case 3 -> "runs.stub: archive stubs of archived runs";
       default -> "version " + version;
     };
   }
@@ -140,11 +146,25 @@ final class PgSchema {
    *     that are not a runs store's (nothing modified)
    */
   static int migrate(Connection c, String schema, String where) throws SQLException {
+    return migrate(c, schema, where, CURRENT_VERSION);
+  }
+
+  /**
+   * Brings a schema to a version, creating it when missing; tests build the schemas of earlier
+   * versions with it, exactly as those versions created them.
+   *
+   * @param target the version to reach, at most {@link #CURRENT_VERSION}
+   * @return the version found before migrating (0 for a new schema)
+   */
+  static int migrate(Connection c, String schema, String where, int target) throws SQLException {
+    if (target < 1 || target > CURRENT_VERSION) {
+      throw new IllegalArgumentException("no schema version " + target);
+    }
     int found = version(c, schema);
-    if (found == CURRENT_VERSION) {
+    if (found >= target) {
+      refuseNewer(found, schema, where);
       return found;
     }
-    refuseNewer(found, schema, where);
     c.setAutoCommit(false);
     boolean done = false;
     try {
@@ -155,13 +175,13 @@ final class PgSchema {
       // another instance may have migrated while we waited for the lock
       found = version(c, schema);
       refuseNewer(found, schema, where);
-      if (found < CURRENT_VERSION) {
+      if (found < target) {
         if (found == 0) {
           createSchemaIfMissing(c, schema, where);
         }
         String q = quote(schema);
         try (Statement st = c.createStatement()) {
-          for (int v = found + 1; v <= CURRENT_VERSION; v++) {
+          for (int v = found + 1; v <= target; v++) {
             for (String sql : migration(v)) {
               st.execute(String.format(sql, q));
             }
@@ -170,15 +190,14 @@ final class PgSchema {
         try (PreparedStatement ps =
             c.prepareStatement(
                 "INSERT INTO " + q + ".schema_version (version, description) VALUES (?, ?)")) {
-          for (int v = found + 1; v <= CURRENT_VERSION; v++) {
+          for (int v = found + 1; v <= target; v++) {
             ps.setInt(1, v);
             ps.setString(2, description(v));
             ps.addBatch();
           }
           ps.executeBatch();
         }
-        log.info(
-            "{} - schema {} migrated from version {} to {}", where, schema, found, CURRENT_VERSION);
+        log.info("{} - schema {} migrated from version {} to {}", where, schema, found, target);
       }
       c.commit();
       done = true;

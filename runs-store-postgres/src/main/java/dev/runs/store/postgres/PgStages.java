@@ -2,6 +2,7 @@ package dev.runs.store.postgres;
 
 import static dev.runs.store.postgres.PgCodec.ts;
 
+import dev.runs.RunArchivedException;
 import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
 import dev.runs.StageExistsException;
@@ -26,7 +27,9 @@ import java.util.Map;
  * The {@code stages} and {@code stage_files} tables: one row per stage attempt holding its
  * manifest, one row per file. An attempt is written in one transaction, so an attempt with a
  * manifest is complete. Stage writers of one run take turns on a transaction-scoped advisory lock
- * (keyed by schema and run), across every instance; appends to the run do not wait for them.
+ * (keyed by schema and run), across every instance; appends to the run do not wait for them. A
+ * write to an archived run is refused ({@link RunArchivedException}): its stages live in the
+ * archive, and a restore puts them back under their own attempts.
  *
  * <p>Thread-safe: it holds only final fields; each call borrows its own connection.
  */
@@ -35,6 +38,7 @@ final class PgStages {
 
   private final PgTx tx;
   private final String schema;
+  private final String lockRun;
   private final String selectStages;
   private final String insertStage;
   private final String insertStageFile;
@@ -50,6 +54,7 @@ final class PgStages {
   PgStages(PgTx tx, String schema, String s) {
     this.tx = tx;
     this.schema = schema;
+    lockRun = "SELECT stub IS NOT NULL FROM " + s + ".runs WHERE id = ? FOR KEY SHARE";
     selectStages =
         "SELECT stage_key, attempt, position, manifest FROM "
             + s
@@ -91,6 +96,19 @@ final class PgStages {
           try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
             ps.setLong(1, STAGE_LOCK_HIGH | ((schema + "/" + id.value()).hashCode() & 0xffffffffL));
             ps.executeQuery().close();
+          }
+          // the run must exist and be whole; the key-share lock waits for a delete or an archiving
+          // in progress (they lock the row for update) and lets appends go on
+          try (PreparedStatement ps = c.prepareStatement(lockRun)) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                throw new RunNotFoundException(id);
+              }
+              if (rs.getBoolean(1)) {
+                throw new RunArchivedException(id);
+              }
+            }
           }
           StageSlots slots = StageSlots.of(id, write);
           try (PreparedStatement ps = c.prepareStatement(selectStages)) {

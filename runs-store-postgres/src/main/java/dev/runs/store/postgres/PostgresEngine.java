@@ -13,8 +13,10 @@ import dev.runs.RunRecord;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.StorageEngine;
+import dev.runs.spi.StoredDocument;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -33,6 +35,8 @@ import java.util.function.UnaryOperator;
  *   <li>{@link PgEventReader}: a run's events, paged by sequence;
  *   <li>{@link PgStages}, {@link PgLeases}, {@link PgDocuments}: stage attempts with their files,
  *       run leases, documents;
+ *   <li>{@link PgMoves}: runs that move: imports and restores, deletion, archive stubs (the {@code
+ *       stub} column of {@code runs});
  *   <li>{@link PgChangeFeed}: changes committed by other instances;
  *   <li>{@link PgTx}: connections, transactions, retries and error mapping, shared by all of them.
  * </ul>
@@ -64,6 +68,9 @@ final class PostgresEngine implements StorageEngine {
   private final PgLeases leases;
   private final PgDocuments documents;
 
+  /** Imports, deletes and archive stubs (tests flip its COPY switch). */
+  final PgMoves moves;
+
   /**
    * @param source where connections come from; closed with the engine
    * @param schema the validated schema name (already migrated)
@@ -92,6 +99,7 @@ final class PostgresEngine implements StorageEngine {
     stages = new PgStages(tx, schema, s);
     leases = new PgLeases(tx, s);
     documents = new PgDocuments(tx, s);
+    moves = new PgMoves(tx, schema, s, heads);
   }
 
   // ---- runs
@@ -193,6 +201,39 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public Optional<String> findDocument(String collection, String id) {
     return documents.findDocument(collection, id);
+  }
+
+  @Override
+  public boolean deleteDocument(String collection, String id) {
+    return documents.deleteDocument(collection, id);
+  }
+
+  @Override
+  public List<StoredDocument> listDocuments(String collection, String afterId, int limit) {
+    return documents.listDocuments(collection, afterId, limit);
+  }
+
+  // ---- moving runs
+  // -------------------------------------------------------------------------------
+
+  @Override
+  public void importRun(ImportedRun run) {
+    moves.importRun(run);
+  }
+
+  @Override
+  public boolean deleteRun(RunId id, long expectedLastSequence) {
+    return moves.deleteRun(id, expectedLastSequence);
+  }
+
+  @Override
+  public boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
+    return moves.stubRun(id, expectedLastSequence, stubJson);
+  }
+
+  @Override
+  public Optional<String> stub(RunId id) {
+    return moves.stub(id);
   }
 
   // ---- watching and lifecycle

@@ -162,7 +162,8 @@ final class PostgresRunStoreTest {
                     + "\".schema_version ORDER BY version"))
         .containsExactly(
             "1:runs, events, stages, leases, documents",
-            "2:runs.last_hash: the head's hash chain link");
+            "2:runs.last_hash: the head's hash chain link",
+            "3:runs.stub: archive stubs of archived runs");
   }
 
   @Test

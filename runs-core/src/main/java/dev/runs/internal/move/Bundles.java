@@ -1,0 +1,567 @@
+package dev.runs.internal.move;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.BundleFormatException;
+import dev.runs.EventStream;
+import dev.runs.ImportConflictException;
+import dev.runs.ImportResult;
+import dev.runs.RunDeletedException;
+import dev.runs.RunEntry;
+import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
+import dev.runs.RunRecord;
+import dev.runs.RunStore;
+import dev.runs.RunsException;
+import dev.runs.StageManifest;
+import dev.runs.StoreIoException;
+import dev.runs.Tombstone;
+import dev.runs.internal.codec.JsonFields;
+import dev.runs.internal.codec.RunRecordJson;
+import dev.runs.internal.codec.StageManifestJson;
+import dev.runs.internal.support.JsonSupport;
+import dev.runs.spi.ImportedRun;
+import dev.runs.spi.RunHead;
+import dev.runs.spi.Sha256;
+import dev.runs.spi.StageIntegrity;
+import dev.runs.spi.Utf8;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code runs.bundle/1} format: a header line, the run's event envelopes as stored, then one
+ * line per stage file. Export streams through a spool file (the header carries the events' sha256,
+ * known only after them); import checks everything in a first pass, then hands the engine a second,
+ * lazy pass, so memory stays bounded for any run length.
+ */
+public final class Bundles {
+  /** The format's schema name. */
+  public static final String SCHEMA = "runs.bundle/1";
+
+  private Bundles() {}
+
+  /** What an export wrote. */
+  public record Exported(RunId runId, long eventCount, String eventsSha256, long bytes) {}
+
+  // ---- export
+  // ------------------------------------------------------------------------------------
+
+  /**
+   * Writes a run's bundle.
+   *
+   * @param store the store
+   * @param id the run
+   * @param out where the bundle goes (not closed)
+   * @return what was written
+   */
+  public static Exported export(RunStore store, RunId id, OutputStream out) throws IOException {
+    RunMoves moves = RunMoves.of(store);
+    RunEntry entry =
+        store
+            .entry(id)
+            .orElseThrow(() -> moves.notFound(id, new RunNotFoundException(id), "exported"));
+    Path spool = Files.createTempFile("runs-bundle-", ".ndjson");
+    try {
+      EventLines.Written w;
+      try (OutputStream so = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16);
+          EventStream events = store.read(id, 0)) {
+        w = EventLines.write(id, events, entry.lastSequence(), so);
+      }
+      List<StageManifest> stages = store.stages(id);
+      ObjectNode header = JsonSupport.object();
+      header.put("schema", SCHEMA);
+      header.put("exported_at", JsonFields.time(moves.options().clock().instant(), "exported_at"));
+      header.set("run", RunRecordJson.toTree(entry.record()));
+      header.set("head", MoveJson.head(w.head()));
+      header.put("event_count", w.count());
+      header.put("events_sha256", w.sha256());
+      ArrayNode stageArray = header.putArray("stages");
+      long files = 0;
+      for (StageManifest m : stages) {
+        stageArray.add(MoveJson.parse(StageManifestJson.encode(m), "stage manifest"));
+        files += m.files().size();
+      }
+      header.put("stage_files", files);
+      byte[] headerLine = JsonSupport.write(header).getBytes(StandardCharsets.UTF_8);
+      long bytes = headerLine.length + 1 + w.bytes();
+      out.write(headerLine);
+      out.write('\n');
+      Files.copy(spool, out);
+      for (StageManifest m : stages) {
+        for (StageManifest.Entry f : m.files()) {
+          byte[] content = store.readStageFile(id, m.stageKey(), m.attempt(), f.path());
+          byte[] line = stageFileLine(m, f, content);
+          out.write(line);
+          out.write('\n');
+          bytes += line.length + 1;
+        }
+      }
+      out.flush();
+      return new Exported(id, w.count(), w.sha256(), bytes);
+    } finally {
+      Files.deleteIfExists(spool);
+    }
+  }
+
+  private static byte[] stageFileLine(StageManifest m, StageManifest.Entry f, byte[] content) {
+    ObjectNode line = JsonSupport.object();
+    ObjectNode o = line.putObject("stage_file");
+    o.put("stage_key", m.stageKey());
+    o.put("attempt", m.attempt());
+    o.put("path", f.path());
+    o.put("kind", f.kind());
+    o.put("size", f.size());
+    o.put("sha256", f.sha256());
+    o.put("base64", Base64.getEncoder().encodeToString(content));
+    return JsonSupport.write(line).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Writes a run's bundle to a file atomically: a partial file never has the final name.
+   *
+   * @param store the store
+   * @param id the run
+   * @param target the bundle file
+   * @return what was written
+   */
+  public static Exported export(RunStore store, RunId id, Path target) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    Path part = Files.createTempFile(dir, ".runs-bundle-", ".part");
+    try {
+      Exported e;
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
+        e = export(store, id, out);
+      }
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(
+          part,
+          target,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return e;
+    } finally {
+      Files.deleteIfExists(part);
+    }
+  }
+
+  // ---- reading and checking
+  // ----------------------------------------------------------------------
+
+  /** A bundle checked line by line against its header; stage files unpacked into a directory. */
+  static final class Checked implements AutoCloseable {
+    final Path file;
+    final String source;
+    final RunRecord record;
+    final RunHead head;
+    final long eventCount;
+    final String eventsSha256;
+    final List<StageManifest> stages;
+    final Path unpacked;
+    final Map<String, Path> stageFiles = new HashMap<>();
+
+    Checked(
+        Path file,
+        String source,
+        RunRecord record,
+        RunHead head,
+        long eventCount,
+        String eventsSha256,
+        List<StageManifest> stages,
+        Path unpacked) {
+      this.file = file;
+      this.source = source;
+      this.record = record;
+      this.head = head;
+      this.eventCount = eventCount;
+      this.eventsSha256 = eventsSha256;
+      this.stages = stages;
+      this.unpacked = unpacked;
+    }
+
+    static String fileKey(String stageKey, int attempt, String path) {
+      return stageKey + "/" + attempt + "/" + path;
+    }
+
+    @Override
+    public void close() throws IOException {
+      deleteTree(unpacked);
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /**
+   * Checks a bundle completely: header, every event line (decodes, belongs to the run, gapless,
+   * canonical, allowed by the state machine, hash chain intact), counts and sha256 against the
+   * header, every stage file against its manifest, nothing left over.
+   */
+  static Checked check(Path file, String source) throws IOException {
+    Path unpacked = Files.createTempDirectory("runs-bundle-files-");
+    boolean ok = false;
+    try (LineInput in = new LineInput(Files.newInputStream(file), EventLines.MAX_LINE)) {
+      byte[] headerLine;
+      try {
+        headerLine = in.next();
+      } catch (LineInput.LineTooLongException e) {
+        throw new BundleFormatException(source, 1, "the header is too long", e);
+      }
+      if (headerLine == null) {
+        throw new BundleFormatException(source, 0, "the file is empty", null);
+      }
+      JsonNode h = json(headerLine, source, 1, "the header");
+      if (!SCHEMA.equals(h.path("schema").asText())) {
+        throw new BundleFormatException(
+            source, 1, "schema is '" + h.path("schema").asText() + "', expected " + SCHEMA, null);
+      }
+      RunRecord record;
+      RunHead head;
+      long eventCount;
+      String eventsSha;
+      List<StageManifest> stages = new ArrayList<>();
+      try {
+        record = RunRecordJson.fromTree(h.path("run"));
+        head = MoveJson.head(h, "the header");
+        eventCount = MoveJson.number(h, "event_count", "the header");
+        eventsSha = MoveJson.text(h, "events_sha256", "the header");
+        for (JsonNode s : h.path("stages")) {
+          StageManifest m = StageManifestJson.decode(JsonSupport.write(s));
+          if (!m.runId().equals(record.id())) {
+            throw new BundleFormatException(
+                source,
+                1,
+                "stage manifest of run " + m.runId() + " in a bundle of " + record.id(),
+                null);
+          }
+          stages.add(m);
+        }
+      } catch (BundleFormatException e) {
+        throw e;
+      } catch (RunsException e) {
+        throw new BundleFormatException(source, 1, "the header is invalid: " + e.getMessage(), e);
+      }
+      RunId id = record.id();
+      EventLines.Reader reader =
+          new EventLines.Reader(
+              in,
+              id,
+              2,
+              true,
+              (line, reason, cause) -> new BundleFormatException(source, line, reason, cause));
+      dev.runs.HashChain.Result chain = dev.runs.HashChain.verify(record, reader);
+      if (!chain.intact()) {
+        throw new BundleFormatException(
+            source, 0, "the events' hash chain is broken: " + chain.detail(), null);
+      }
+      if (reader.count() != eventCount) {
+        throw new BundleFormatException(
+            source,
+            0,
+            "the header says "
+                + eventCount
+                + " events but the file holds "
+                + reader.count()
+                + " (truncated or padded)",
+            null);
+      }
+      if (!reader.sha256().equals(eventsSha)) {
+        throw new BundleFormatException(
+            source,
+            0,
+            "the event lines hash to " + reader.sha256() + ", the header says " + eventsSha,
+            null);
+      }
+      RunHead actual = reader.head().orElseThrow();
+      if (!actual.equals(head)) {
+        throw new BundleFormatException(
+            source, 0, "the header's head " + head + " differs from the events' " + actual, null);
+      }
+      Map<String, StageManifest.Entry> expected = new HashMap<>();
+      for (StageManifest m : stages) {
+        for (StageManifest.Entry f : m.files()) {
+          expected.put(Checked.fileKey(m.stageKey(), m.attempt(), f.path()), f);
+        }
+      }
+      Checked checked =
+          new Checked(file, source, record, head, eventCount, eventsSha, stages, unpacked);
+      byte[] line = reader.leftover();
+      long lineNo = reader.lineNumber();
+      while (line != null) {
+        unpackStageFile(line, lineNo, checked, expected);
+        try {
+          line = in.next();
+        } catch (LineInput.LineTooLongException e) {
+          throw new BundleFormatException(
+              source, in.number() + 1, String.valueOf(e.getMessage()), e);
+        }
+        lineNo = in.number();
+      }
+      if (!expected.isEmpty()) {
+        throw new BundleFormatException(
+            source,
+            0,
+            "stage files listed in the manifests are missing: " + expected.keySet(),
+            null);
+      }
+      ok = true;
+      return checked;
+    } finally {
+      if (!ok) {
+        deleteTree(unpacked);
+      }
+    }
+  }
+
+  private static void unpackStageFile(
+      byte[] line, long lineNo, Checked checked, Map<String, StageManifest.Entry> expected)
+      throws IOException {
+    String source = checked.source;
+    JsonNode n = json(line, source, lineNo, "the line").path("stage_file");
+    if (!n.isObject()) {
+      throw new BundleFormatException(
+          source, lineNo, "expected an event or a stage_file line", null);
+    }
+    String what = "the stage file";
+    String key;
+    String path;
+    long size;
+    String sha;
+    byte[] content;
+    try {
+      String stageKey = MoveJson.text(n, "stage_key", what);
+      int attempt = (int) MoveJson.number(n, "attempt", what);
+      path = MoveJson.text(n, "path", what);
+      StageIntegrity.checkPath(path);
+      size = MoveJson.number(n, "size", what);
+      sha = MoveJson.text(n, "sha256", what);
+      content = Base64.getDecoder().decode(MoveJson.text(n, "base64", what));
+      key = Checked.fileKey(stageKey, attempt, path);
+    } catch (RuntimeException e) {
+      throw new BundleFormatException(source, lineNo, "invalid stage file: " + e.getMessage(), e);
+    }
+    StageManifest.Entry entry = expected.remove(key);
+    if (entry == null) {
+      throw new BundleFormatException(
+          source, lineNo, "stage file " + key + " is not in a manifest, or appears twice", null);
+    }
+    String actual = Sha256.hex(content);
+    if (content.length != entry.size()
+        || size != entry.size()
+        || !actual.equals(entry.sha256())
+        || !sha.equals(entry.sha256())) {
+      throw new BundleFormatException(
+          source,
+          lineNo,
+          "stage file "
+              + key
+              + " has "
+              + content.length
+              + " bytes with sha256 "
+              + actual
+              + ", its manifest says "
+              + entry.size()
+              + " bytes with sha256 "
+              + entry.sha256(),
+          null);
+    }
+    Path target = checked.unpacked.resolve("f" + checked.stageFiles.size());
+    Files.write(target, content);
+    checked.stageFiles.put(key, target);
+  }
+
+  private static JsonNode json(byte[] line, String source, long lineNo, String what) {
+    String text = Utf8.decodeOrNull(line, 0, line.length);
+    if (text == null) {
+      throw new BundleFormatException(source, lineNo, what + " is not valid UTF-8", null);
+    }
+    try {
+      JsonNode n = JsonSupport.parse(text);
+      if (!n.isObject()) {
+        throw new BundleFormatException(source, lineNo, what + " is not a JSON object", null);
+      }
+      return n;
+    } catch (IOException e) {
+      throw new BundleFormatException(
+          source, lineNo, what + " is not valid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  // ---- import
+  // ------------------------------------------------------------------------------------
+
+  /**
+   * Imports a bundle file: checks it, refuses conflicts, then writes it in one engine call.
+   *
+   * @param store the target store
+   * @param file the bundle
+   * @param source the bundle's name for messages
+   * @param force import even when the id was deleted
+   * @return what happened
+   */
+  public static ImportResult importFile(RunStore store, Path file, String source, boolean force)
+      throws IOException {
+    RunMoves moves = RunMoves.of(store);
+    try (Checked c = check(file, source)) {
+      RunId id = c.record.id();
+      Optional<Tombstone> tomb = moves.tombstone(id);
+      if (tomb.isPresent() && !force) {
+        throw new RunDeletedException(tomb.get(), "imported");
+      }
+      Optional<RunEntry> existing = moves.engine().entry(id);
+      if (existing.isPresent()) {
+        String difference = difference(store, moves, existing.get(), c);
+        if (difference.isEmpty()) {
+          return new ImportResult(id, false, c.eventCount);
+        }
+        throw new ImportConflictException(
+            id, "the store holds another run under this id: " + difference);
+      }
+      Optional<RunRecord> byTrigger = moves.engine().findByTrigger(c.record.trigger().triggerId());
+      if (byTrigger.isPresent()) {
+        throw new ImportConflictException(
+            id,
+            "trigger id "
+                + c.record.trigger().triggerId()
+                + " already created run "
+                + byTrigger.get().id());
+      }
+      moves.importRun(imported(c, false));
+      if (tomb.isPresent()) {
+        moves.engine().deleteDocument(RunMoves.TOMBSTONES, id.value());
+      }
+      moves.audit("imported", id, Optional.of(source));
+      return new ImportResult(id, true, c.eventCount);
+    }
+  }
+
+  /** What differs between a stored run and a bundle; empty when they are the same run. */
+  private static String difference(RunStore store, RunMoves moves, RunEntry e, Checked c)
+      throws IOException {
+    if (!RunRecordJson.encode(e.record()).equals(RunRecordJson.encode(c.record))) {
+      return "the run records differ";
+    }
+    if (e.lastSequence() != c.head.lastSequence()) {
+      return "the stored run has " + e.lastSequence() + " events, the bundle " + c.eventCount;
+    }
+    Optional<dev.runs.ArchivedRun> archived = moves.archived(e.id());
+    String storedSha;
+    if (archived.isPresent()) {
+      storedSha = archived.get().eventsSha256();
+    } else {
+      try (EventStream events = store.read(e.id(), 0)) {
+        storedSha =
+            EventLines.write(e.id(), events, e.lastSequence(), OutputStream.nullOutputStream())
+                .sha256();
+      }
+    }
+    return storedSha.equals(c.eventsSha256) ? "" : "the stored events differ from the bundle's";
+  }
+
+  /** The checked bundle as the engine takes it: events read lazily from the file again. */
+  static ImportedRun imported(Checked c, boolean replacesStub) {
+    return imported(c, replacesStub, 1);
+  }
+
+  /**
+   * @param headerLines lines before the first event (1 in a bundle, 0 in an archive's events)
+   */
+  static ImportedRun imported(Checked c, boolean replacesStub, int headerLines) {
+    return new ImportedRun() {
+      @Override
+      public RunRecord record() {
+        return c.record;
+      }
+
+      @Override
+      public RunHead head() {
+        return c.head;
+      }
+
+      @Override
+      public EventStream events() {
+        try {
+          LineInput in = new LineInput(Files.newInputStream(c.file), EventLines.MAX_LINE);
+          for (int i = 0; i < headerLines; i++) {
+            in.next();
+          }
+          return new EventLines.Reader(
+              in,
+              c.record.id(),
+              headerLines + 1,
+              false,
+              (line, reason, cause) -> new BundleFormatException(c.source, line, reason, cause));
+        } catch (IOException e) {
+          throw new StoreIoException("cannot read bundle " + c.source + " again", e);
+        }
+      }
+
+      @Override
+      public List<StageManifest> stages() {
+        return c.stages;
+      }
+
+      @Override
+      public byte[] stageFile(StageManifest manifest, String path) {
+        Path p = c.stageFiles.get(Checked.fileKey(manifest.stageKey(), manifest.attempt(), path));
+        if (p == null) {
+          throw new IllegalArgumentException("no stage file " + path + " in " + c.source);
+        }
+        try {
+          return Files.readAllBytes(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+
+      @Override
+      public boolean replacesStub() {
+        return replacesStub;
+      }
+    };
+  }
+
+  /**
+   * Imports a bundle from a stream: spooled to a temporary file first, since checking needs a pass
+   * before anything is written.
+   *
+   * @param store the target
+   * @param in the bundle (not closed)
+   * @param source name for messages
+   * @param force import even when the id was deleted
+   * @return what happened
+   */
+  public static ImportResult importStream(
+      RunStore store, InputStream in, String source, boolean force) throws IOException {
+    Path spool = Files.createTempFile("runs-bundle-in-", ".ndjson");
+    try {
+      Files.copy(in, spool, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      return importFile(store, spool, source, force);
+    } finally {
+      Files.deleteIfExists(spool);
+    }
+  }
+}
