@@ -580,7 +580,7 @@ final class FileEngine implements StorageEngine {
   public Optional<Lease> readLease(RunId id) {
     checkOpen();
     Optional<Lease> l = leases.read(id);
-    return l.isPresent() && run(id) == null ? Optional.empty() : l;
+    return l.isPresent() && !index.exists(id) ? Optional.empty() : l;
   }
 
   @Override
@@ -594,7 +594,7 @@ final class FileEngine implements StorageEngine {
   public List<Lease> expiredLeases(Instant now, int limit) {
     checkOpen();
     List<Lease> out = new ArrayList<>(leases.expired(now, Integer.MAX_VALUE));
-    out.removeIf(l -> run(l.runId()) == null);
+    out.removeIf(l -> !index.exists(l.runId()));
     return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
   }
 

@@ -128,6 +128,13 @@ final class FileRunIndex {
     }
   }
 
+  /**
+   * @return whether a run.json lies in the run's directory (one {@code stat}, no read)
+   */
+  boolean exists(RunId id) {
+    return exists(layout.runDir(id).resolve(Layout.RUN_JSON));
+  }
+
   private boolean exists(Path p) {
     try {
       return DurableFs.attributesOrNull(p) != null;

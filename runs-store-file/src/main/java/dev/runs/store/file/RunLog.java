@@ -691,6 +691,9 @@ final class RunLog {
 
   /** Replaces the whole view with a scan from the start of the log. Both locks held. */
   private synchronized void publishFresh(LogScan s, @Nullable Object fileKey) {
+    if (loaded && s.sequence > lastSequence) {
+      externalHead = s.sequence; // grew while restored or replaced by another process
+    }
     markCount = 0;
     for (int i = 0; i < s.newMarkCount; i++) {
       addMark(s.newMarks[i]);
