@@ -544,7 +544,7 @@ final class FileEngine implements StorageEngine {
   @Override
   public List<StageManifest> stages(RunId id) {
     checkOpen();
-    return withRun(id, r -> r.refresh().archived() ? List.of() : stages.list(r));
+    return withRun(id, r -> r.archived() ? List.of() : stages.list(r));
   }
 
   @Override
@@ -553,7 +553,7 @@ final class FileEngine implements StorageEngine {
     return withRun(
         id,
         r -> {
-          if (r.refresh().archived()) {
+          if (r.archived()) {
             throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
           }
           return stages.readFile(r, stageKey, attempt, path);
@@ -566,7 +566,7 @@ final class FileEngine implements StorageEngine {
     return withRun(
         id,
         r -> {
-          if (r.refresh().archived()) {
+          if (r.archived()) {
             throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
           }
           return stages.verify(r, stageKey, attempt);
