@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -98,6 +99,9 @@ final class FileEngine implements StorageEngine {
   /** Helper threads for commits that carry several runs; idle threads end after 30 s. */
   private final ThreadPoolExecutor fanOut;
 
+  /** Threads that encode an import's events while the importing thread reads and writes them. */
+  private final ThreadPoolExecutor encoders;
+
   private final DurableFs fs;
   private final Trash trash;
 
@@ -127,6 +131,23 @@ final class FileEngine implements StorageEngine {
               return t;
             },
             new ThreadPoolExecutor.CallerRunsPolicy());
+    int cpus = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    AtomicInteger encoderThreads = new AtomicInteger();
+    this.encoders =
+        new ThreadPoolExecutor(
+            cpus,
+            cpus,
+            30,
+            TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t =
+                  new Thread(
+                      r, "runs-file-import-" + number + "-" + encoderThreads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    encoders.allowCoreThreadTimeOut(true);
   }
 
   /**
@@ -523,7 +544,7 @@ final class FileEngine implements StorageEngine {
   @Override
   public List<StageManifest> stages(RunId id) {
     checkOpen();
-    return withRun(id, r -> r.refresh().archived() ? List.of() : stages.list(r));
+    return withRun(id, r -> r.archived() ? List.of() : stages.list(r));
   }
 
   @Override
@@ -532,7 +553,7 @@ final class FileEngine implements StorageEngine {
     return withRun(
         id,
         r -> {
-          if (r.refresh().archived()) {
+          if (r.archived()) {
             throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
           }
           return stages.readFile(r, stageKey, attempt, path);
@@ -545,7 +566,7 @@ final class FileEngine implements StorageEngine {
     return withRun(
         id,
         r -> {
-          if (r.refresh().archived()) {
+          if (r.archived()) {
             throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
           }
           return stages.verify(r, stageKey, attempt);
@@ -559,7 +580,7 @@ final class FileEngine implements StorageEngine {
   public Optional<Lease> readLease(RunId id) {
     checkOpen();
     Optional<Lease> l = leases.read(id);
-    return l.isPresent() && run(id) == null ? Optional.empty() : l;
+    return l.isPresent() && !index.exists(id) ? Optional.empty() : l;
   }
 
   @Override
@@ -573,7 +594,7 @@ final class FileEngine implements StorageEngine {
   public List<Lease> expiredLeases(Instant now, int limit) {
     checkOpen();
     List<Lease> out = new ArrayList<>(leases.expired(now, Integer.MAX_VALUE));
-    out.removeIf(l -> run(l.runId()) == null);
+    out.removeIf(l -> !index.exists(l.runId()));
     return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
   }
 
@@ -614,12 +635,10 @@ final class FileEngine implements StorageEngine {
     RunRecord record = run.record();
     RunId id = record.id();
     if (run.replacesStub()) {
-      RunLog r = index.run(id);
-      if (r == null) {
-        throw new RunNotFoundException(id);
-      }
-      if (!r.refresh().archived()) {
-        throw new RunAlreadyExistsException(id, r.record.trigger().triggerId());
+      Optional<RunRecord> whole =
+          withRun(id, r -> r.refresh().archived() ? Optional.empty() : Optional.of(r.record));
+      if (whole.isPresent()) {
+        throw new RunAlreadyExistsException(id, whole.get().trigger().triggerId());
       }
     } else {
       RunLog existing = index.run(id);
@@ -631,7 +650,7 @@ final class FileEngine implements StorageEngine {
         throw new RunAlreadyExistsException(byTrigger.get().id(), record.trigger().triggerId());
       }
     }
-    try (RunStaging staging = RunStaging.begin(layout, fs)) {
+    try (RunStaging staging = RunStaging.begin(layout, fs, encoders)) {
       StagedRun staged = staging.write(run, !run.replacesStub());
       checkOpen();
       if (run.replacesStub()) {
@@ -766,6 +785,7 @@ final class FileEngine implements StorageEngine {
       w = watcher;
     }
     fanOut.shutdown();
+    encoders.shutdown();
     if (w != null) {
       w.shutdownNow();
       try {

@@ -128,6 +128,13 @@ final class FileRunIndex {
     }
   }
 
+  /**
+   * @return whether a run.json lies in the run's directory (one {@code stat}, no read)
+   */
+  boolean exists(RunId id) {
+    return exists(layout.runDir(id).resolve(Layout.RUN_JSON));
+  }
+
   private boolean exists(Path p) {
     try {
       return DurableFs.attributesOrNull(p) != null;
@@ -196,14 +203,6 @@ final class FileRunIndex {
               + "; it was moved by hand: move it back");
     }
     return record;
-  }
-
-  RunLog requireRun(RunId id) {
-    RunLog r = run(id);
-    if (r == null) {
-      throw new RunNotFoundException(id);
-    }
-    return r;
   }
 
   CreateResult create(RunRecord record, RunEvent createdEvent) {

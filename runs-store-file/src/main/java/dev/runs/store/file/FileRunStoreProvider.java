@@ -33,8 +33,9 @@ import java.util.Set;
  * be empty or a file store. Several processes may open one directory at once: appends, leases and
  * run creation are coordinated with lock files. What a process killed while writing a stage leaves
  * (an attempt without manifest, partial temporary files) is removed when the run's stages are next
- * used, never while a writer of the run is alive. See {@code docs/stores/file.md} for the layout
- * and the crash-recovery rules.
+ * used, never while a writer of the run is alive. Imports, archive stubs and deletions each commit
+ * with one rename, so after a crash a run is whole, a stub or absent. See {@code
+ * docs/stores/file.md} for the layout and the crash-recovery rules.
  */
 public final class FileRunStoreProvider implements RunStoreProvider {
   /** The parameters a {@code file:} URI accepts. */

@@ -202,6 +202,20 @@ final class RunLog {
     return s == null ? Optional.empty() : Optional.of(s.json());
   }
 
+  /**
+   * Whether the run is an archive stub now, without reading a log this process has not loaded: one
+   * {@code stat} then (a stub's leftovers are finished under the locks when there is one).
+   *
+   * @throws RunGone when the run is no longer in its directory
+   */
+  boolean archived() {
+    if (!isLoaded() && attributes(stubFile) == null) {
+      checkRetired();
+      return false;
+    }
+    return refresh().archived();
+  }
+
   /** Marks this view as no longer describing the run's directory. */
   RunGone retire() {
     retired = true;
@@ -691,6 +705,9 @@ final class RunLog {
 
   /** Replaces the whole view with a scan from the start of the log. Both locks held. */
   private synchronized void publishFresh(LogScan s, @Nullable Object fileKey) {
+    if (loaded && s.sequence > lastSequence) {
+      externalHead = s.sequence; // grew while restored or replaced by another process
+    }
     markCount = 0;
     for (int i = 0; i < s.newMarkCount; i++) {
       addMark(s.newMarks[i]);

@@ -20,11 +20,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,23 +43,30 @@ import org.slf4j.LoggerFactory;
  * ({@link #sweep}) removes only what importers that died left. Closing removes whatever is left of
  * the directory: after a failed import, nothing remains.
  *
- * <p>Bounded memory: events are encoded into one reused buffer of {@value #BUFFER} bytes and
- * written when it fills; stage files are read one at a time. Not thread-safe: one importing thread.
+ * <p>Bounded memory: events are read from the source in chunks of {@value #CHUNK}, encoded on the
+ * engine's encoder threads with at most {@value #IN_FLIGHT} chunks in flight, and written in order
+ * by the importing thread; stage files are read one at a time. Not thread-safe: one importing
+ * thread.
  */
 final class RunStaging implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RunStaging.class);
 
-  /** Bytes of encoded events gathered per write. */
-  static final int BUFFER = 1 << 20;
+  /** Events encoded and written together: one line mark's worth, so chunks start at marks. */
+  static final int CHUNK = RunLog.MARK_EVERY;
+
+  /** Chunks encoded or waiting to be written at most, per import. */
+  static final int IN_FLIGHT = 16;
 
   private final DurableFs fs;
+  private final Executor encoders;
   private final Path entry;
   private final Path runDir;
   private final SharedFileLocks.Held hold;
   private final Set<Path> toForce = new LinkedHashSet<>();
 
-  private RunStaging(DurableFs fs, Path entry, SharedFileLocks.Held hold) {
+  private RunStaging(DurableFs fs, Executor encoders, Path entry, SharedFileLocks.Held hold) {
     this.fs = fs;
+    this.encoders = encoders;
     this.entry = entry;
     this.runDir = entry.resolve(Layout.STAGED_RUN);
     this.hold = hold;
@@ -67,7 +79,7 @@ final class RunStaging implements AutoCloseable {
    * @param fs its file primitives
    * @return the staging area
    */
-  static RunStaging begin(Layout layout, DurableFs fs) {
+  static RunStaging begin(Layout layout, DurableFs fs, Executor encoders) {
     for (int attempt = 1; ; attempt++) {
       Path entry =
           layout.staging.resolve(
@@ -76,7 +88,7 @@ final class RunStaging implements AutoCloseable {
         fs.createDirectories(layout.root, entry);
         SharedFileLocks.Held hold =
             SharedFileLocks.acquireShared(entry.resolve(Layout.IMPORT_LOCK));
-        RunStaging s = new RunStaging(fs, entry, hold);
+        RunStaging s = new RunStaging(fs, encoders, entry, hold);
         try {
           Files.createDirectory(s.runDir);
         } catch (IOException | RuntimeException e) {
@@ -142,89 +154,67 @@ final class RunStaging implements AutoCloseable {
 
   private StagedRun writeEvents(ImportedRun run, RunRecord record, Path events) throws IOException {
     RunHead want = run.head();
-    long[] marks = new long[16];
-    int markCount = 0;
-    byte[] buf = new byte[BUFFER];
-    int used = 0;
-    long written = 0;
     long sequence = 0;
     @Nullable RunStatus status = null;
     @Nullable Instant time = null;
     @Nullable String hash = null;
-    StringBuilder line = new StringBuilder(1024);
+    Executor encode = want.lastSequence() > 4L * CHUNK ? encoders : Runnable::run;
+    ChunkWriter out;
     try (FileChannel ch = fs.createNew(events);
         EventStream stream = run.events()) {
-      while (stream.hasNext()) {
-        RunEvent e = stream.next();
-        sequence++;
-        if (e.sequence() != sequence || !e.runId().equals(record.id())) {
-          throw new ValidationException(
-              "events",
-              "event "
-                  + e.eventId()
-                  + " is sequence "
-                  + e.sequence()
-                  + " of run "
-                  + e.runId()
-                  + " where sequence "
-                  + sequence
-                  + " of run "
-                  + record.id()
-                  + " belongs; nothing was imported");
-        }
-        RunStatus next = LogScan.fold(status, e.type());
-        if (next == null) {
-          throw new ValidationException(
-              "events",
-              "event "
-                  + sequence
-                  + " of run "
-                  + record.id()
-                  + " ("
-                  + e.type()
-                  + ") is not allowed in status "
-                  + (status == null ? "(none)" : status.wireName())
-                  + "; nothing was imported");
-        }
-        if ((sequence - 1) % RunLog.MARK_EVERY == 0) {
-          if (markCount == marks.length) {
-            marks = Arrays.copyOf(marks, markCount * 2);
+      out = new ChunkWriter(ch, encode, record);
+      try {
+        RunEvent[] chunk = new RunEvent[CHUNK];
+        int n = 0;
+        while (stream.hasNext()) {
+          RunEvent e = stream.next();
+          sequence++;
+          if (e.sequence() != sequence || !e.runId().equals(record.id())) {
+            throw new ValidationException(
+                "events",
+                "event "
+                    + e.eventId()
+                    + " is sequence "
+                    + e.sequence()
+                    + " of run "
+                    + e.runId()
+                    + " where sequence "
+                    + sequence
+                    + " of run "
+                    + record.id()
+                    + " belongs; nothing was imported");
           }
-          marks[markCount++] = written + used;
-        }
-        line.setLength(0);
-        EventCodec.encodeTo(e, line);
-        int max = line.length() * 3 + 1;
-        if (max > LineReader.MAX_LINE) {
-          byte[] exact = EventCodec.encodeUtf8(e);
-          if (exact.length + 1 > LineReader.MAX_LINE) {
+          RunStatus next = LogScan.fold(status, e.type());
+          if (next == null) {
             throw new ValidationException(
                 "events",
                 "event "
                     + sequence
                     + " of run "
                     + record.id()
-                    + " is "
-                    + exact.length
-                    + " bytes long, more than a file store log line may be; nothing was imported");
+                    + " ("
+                    + e.type()
+                    + ") is not allowed in status "
+                    + (status == null ? "(none)" : status.wireName())
+                    + "; nothing was imported");
           }
-        }
-        if (used + max > buf.length) {
-          DurableFs.writeFully(ch, ByteBuffer.wrap(buf, 0, used), written);
-          written += used;
-          used = 0;
-          if (max > buf.length) {
-            buf = new byte[max];
+          chunk[n++] = e;
+          if (n == CHUNK) {
+            out.submit(chunk, n);
+            chunk = new RunEvent[CHUNK];
+            n = 0;
           }
+          status = next;
+          time = e.time();
+          hash = e.hash().orElse(null);
         }
-        used = Utf8Out.encode(line, buf, used);
-        buf[used++] = '\n';
-        status = next;
-        time = e.time();
-        hash = e.hash().orElse(null);
+        if (n > 0) {
+          out.submit(chunk, n);
+        }
+        out.finish();
+      } finally {
+        out.cancel();
       }
-      DurableFs.writeFully(ch, ByteBuffer.wrap(buf, 0, used), written);
-      written += used;
       fs.force(ch);
     }
     if (sequence != want.lastSequence()
@@ -253,10 +243,108 @@ final class RunStaging implements AutoCloseable {
         events,
         events,
         false,
-        written,
-        marks,
-        markCount,
+        out.written,
+        out.marks,
+        out.markCount,
         new RunHead(want.lastSequence(), want.status(), time, want.lastHash()));
+  }
+
+  /**
+   * Encodes chunks of {@link #CHUNK} events on the encoder threads, at most {@link #IN_FLIGHT} at a
+   * time, and writes them in order on the importing thread (which alone touches the channel): the
+   * source's events are made while earlier ones are encoded. A chunk starts at a sequence {@code 1
+   * + k * CHUNK}, so each chunk's first line is a line mark of the log view.
+   */
+  private static final class ChunkWriter {
+    private final FileChannel channel;
+    private final Executor encode;
+    private final RunRecord record;
+    private final ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    long written;
+    long[] marks = new long[16];
+    int markCount;
+
+    ChunkWriter(FileChannel channel, Executor encode, RunRecord record) {
+      this.channel = channel;
+      this.encode = encode;
+      this.record = record;
+    }
+
+    void submit(RunEvent[] events, int count) throws IOException {
+      FutureTask<byte[]> task = new FutureTask<>(() -> encode(events, count));
+      inFlight.add(task);
+      encode.execute(task);
+      while (inFlight.size() >= IN_FLIGHT || Objects.requireNonNull(inFlight.peek()).isDone()) {
+        writeNext();
+        if (inFlight.isEmpty()) {
+          return;
+        }
+      }
+    }
+
+    void finish() throws IOException {
+      while (!inFlight.isEmpty()) {
+        writeNext();
+      }
+    }
+
+    void cancel() {
+      for (Future<byte[]> f : inFlight) {
+        f.cancel(false);
+      }
+      inFlight.clear();
+    }
+
+    private void writeNext() throws IOException {
+      Future<byte[]> f = Objects.requireNonNull(inFlight.poll());
+      byte[] bytes;
+      try {
+        bytes = f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while importing");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
+        }
+        throw new IllegalStateException(e.getCause());
+      }
+      if (markCount == marks.length) {
+        marks = Arrays.copyOf(marks, markCount * 2);
+      }
+      marks[markCount++] = written;
+      DurableFs.writeFully(channel, ByteBuffer.wrap(bytes), written);
+      written += bytes.length;
+    }
+
+    private byte[] encode(RunEvent[] events, int count) {
+      byte[][] lines = new byte[count][];
+      int size = 0;
+      for (int i = 0; i < count; i++) {
+        byte[] line = EventCodec.encodeUtf8(events[i]);
+        if (line.length + 1 > LineReader.MAX_LINE) {
+          throw new ValidationException(
+              "events",
+              "event "
+                  + events[i].sequence()
+                  + " of run "
+                  + record.id()
+                  + " is "
+                  + line.length
+                  + " bytes long, more than a file store log line may be; nothing was imported");
+        }
+        lines[i] = line;
+        size += line.length + 1;
+      }
+      byte[] out = new byte[size];
+      int at = 0;
+      for (byte[] line : lines) {
+        System.arraycopy(line, 0, out, at, line.length);
+        at += line.length;
+        out[at++] = '\n';
+      }
+      return out;
+    }
   }
 
   private void writeStage(ImportedRun run, RunRecord record, Path stages, StageManifest m)

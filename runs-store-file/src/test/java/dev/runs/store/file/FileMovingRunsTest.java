@@ -11,6 +11,7 @@ import dev.runs.EventTypes;
 import dev.runs.Payload;
 import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunArchivedException;
+import dev.runs.RunChange;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -681,6 +682,37 @@ final class FileMovingRunsTest {
       RunEvent next = a.store().append(id, line(2));
       assertThat(next.sequence()).isEqualTo(entry.lastSequence() + 1);
       assertThat(b.store().entry(id).orElseThrow().lastSequence()).isEqualTo(next.sequence());
+    }
+
+    @Test
+    @DisplayName(
+        "the poller of another engine skips archived and deleted runs quietly and reports appends"
+            + " after a restore")
+    void poller_followsMoves() throws Exception {
+      Opened a = open();
+      Opened b = open();
+      RunId kept = sourceRun(a.store(), "t-p1", 3);
+      RunId gone = sourceRun(a.store(), "t-p2", 3);
+      Snapshot copy = Snapshot.of(a.store(), kept);
+      List<RunChange> changes = new ArrayList<>();
+      b.store().entry(kept);
+      b.store().entry(gone);
+      b.engine().poll(changes::add);
+      assertThat(changes).isEmpty();
+
+      a.engine().stubRun(kept, copy.entry().lastSequence(), stubJson(kept));
+      a.engine().deleteRun(gone, a.store().entry(gone).orElseThrow().lastSequence());
+      b.engine().poll(changes::add);
+      assertThat(changes).isEmpty();
+      assertThat(b.store().entry(gone)).isEmpty();
+
+      a.engine().importRun(copy.source().replacingStub());
+      RunEvent next = a.store().append(kept, line(7));
+      b.engine().poll(changes::add);
+      b.engine().poll(changes::add);
+      assertThat(changes)
+          .extracting(RunChange::runId, RunChange::lastSequence)
+          .containsExactly(org.assertj.core.groups.Tuple.tuple(kept, next.sequence()));
     }
 
     @Test
