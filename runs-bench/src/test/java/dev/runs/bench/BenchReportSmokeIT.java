@@ -27,7 +27,8 @@ final class BenchReportSmokeIT {
           "delivery p50 / p99 / max, 100 subscribers",
           "with -Xmx64m (sqlite)",
           "with -Xmx64m (file)",
-          "| in-memory | export a 3,000-event run to a bundle file",
+          "| in-memory | export a 3,000-event run to a bundle file (ceiling = the store's own read,"
+              + " objects",
           "| SQLite | export a 3,000-event run to a bundle file",
           "| file | export a 3,000-event run to a bundle file",
           "| in-memory | import that bundle into an empty store",
