@@ -9,6 +9,7 @@ import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
 import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -21,8 +22,6 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Types;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +40,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
+import org.postgresql.PGConnection;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -60,9 +60,9 @@ import org.sqlite.SQLiteConfig;
  *       sqlite} plain JDBC batch inserts of the same envelope rows into a fresh database with the
  *       store's schema, in one transaction (WAL, synchronous=FULL, as the store); for {@code file}
  *       one {@link FileChannel} write of the same bytes to a new file, then {@code force}; for
- *       {@code postgres} plain JDBC batch inserts into a fresh copy of the store's events table,
- *       one transaction; for {@code memory}, which has no medium, decoding the lines once (the
- *       least work any import does).
+ *       {@code postgres} one raw {@code COPY ... FROM STDIN} of the same rows into a fresh copy of
+ *       the store's events table, one transaction (the store imports through COPY too); for {@code
+ *       memory}, which has no medium, decoding the lines once (the least work any import does).
  * </ul>
  *
  * <pre>
@@ -180,6 +180,9 @@ public class BundleBenchmark {
     String[] types;
     String[] envelopes;
 
+    /** For postgres: the rows in COPY text format, UTF-8. */
+    byte[] copyText;
+
     /** Decodes the lines once per trial, for the row columns. */
     @Setup(Level.Trial)
     public void rows(Source s) {
@@ -189,12 +192,29 @@ public class BundleBenchmark {
       eventIds = new String[s.events];
       types = new String[s.events];
       envelopes = new String[s.events];
+      StringBuilder copy = new StringBuilder();
       for (int i = 0; i < s.events; i++) {
         RunEvent e = EventCodec.decode(s.lines.get(i));
         eventIds[i] = e.eventId().value();
         types[i] = e.type().name();
         envelopes[i] = new String(s.lines.get(i), StandardCharsets.UTF_8);
+        if (s.scheme.equals("postgres")) {
+          copy.append(s.id.value()).append('\t').append(i + 1).append('\t');
+          copy.append(types[i]).append('\t').append(e.time()).append("\t\\N\t");
+          for (int k = 0; k < envelopes[i].length(); k++) {
+            char c = envelopes[i].charAt(k);
+            switch (c) {
+              case '\\' -> copy.append("\\\\");
+              case '\n' -> copy.append("\\n");
+              case '\r' -> copy.append("\\r");
+              case '\t' -> copy.append("\\t");
+              default -> copy.append(c);
+            }
+          }
+          copy.append('\n');
+        }
       }
+      copyText = copy.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** Creates the medium: the schema through the store, then a plain connection. */
@@ -220,12 +240,6 @@ public class BundleBenchmark {
           RunStores.open(MoveBench.pgUri(pgSchema)).close();
           connection = PostgresAppendBenchmark.connect();
           connection.setAutoCommit(false);
-          insert =
-              connection.prepareStatement(
-                  "INSERT INTO \""
-                      + pgSchema
-                      + "\".events (run_id, seq, type, time, idem_key, body)"
-                      + " VALUES (?, ?, ?, ?, ?, ?)");
         }
         default -> {
           // memory decodes, file writes a new file: nothing to prepare
@@ -337,22 +351,18 @@ public class BundleBenchmark {
         r.control.execute("COMMIT");
       }
       case "postgres" -> {
-        String run = s.id.value();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        for (int i = 0; i < s.events; i++) {
-          r.insert.setString(1, run);
-          r.insert.setLong(2, i + 1L);
-          r.insert.setString(3, r.types[i]);
-          r.insert.setObject(4, now);
-          r.insert.setString(5, null);
-          r.insert.setString(6, r.envelopes[i]);
-          r.insert.addBatch();
-          if ((i + 1) % 10_000 == 0) {
-            r.insert.executeBatch();
-          }
-        }
-        r.insert.executeBatch();
+        long rows =
+            r.connection
+                .unwrap(PGConnection.class)
+                .getCopyAPI()
+                .copyIn(
+                    "COPY \""
+                        + r.pgSchema
+                        + "\".events (run_id, seq, type, time, idem_key, body)"
+                        + " FROM STDIN (FORMAT text)",
+                    new ByteArrayInputStream(r.copyText));
         r.connection.commit();
+        MoveBench.expect(rows, s.events, "COPY");
       }
       default -> throw new IllegalArgumentException("unknown scheme " + s.scheme);
     }

@@ -32,7 +32,11 @@ final class BenchReportSmokeIT {
           "| SQLite | export a 3,000-event run to a bundle file",
           "| file | export a 3,000-event run to a bundle file",
           "| in-memory | import that bundle into an empty store",
-          "| in-memory | archive sweep of 20 runs x 50 events to dir:"
+          "| SQLite | import that bundle into an empty store",
+          "| file | import that bundle into an empty store",
+          "| in-memory | archive sweep of 20 runs x 50 events to dir:",
+          "| SQLite | archive sweep of 20 runs x 50 events to dir:",
+          "| file | archive sweep of 20 runs x 50 events to dir:"
         }) {
       assertThat(report).contains(scenario);
     }
