@@ -4,10 +4,12 @@ import dev.runs.Budget;
 import dev.runs.ConfigDiff;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventType;
+import dev.runs.ImportResult;
 import dev.runs.Lineage;
 import dev.runs.NoStoreProviderException;
 import dev.runs.OrchestratorListener;
 import dev.runs.ReplayPoint;
+import dev.runs.RunBundles;
 import dev.runs.RunHandle;
 import dev.runs.RunId;
 import dev.runs.RunOrchestrator;
@@ -18,6 +20,7 @@ import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
 import dev.runs.RunSummary;
+import dev.runs.RunVerification;
 import dev.runs.StepState;
 import dev.runs.StoreConfigurationException;
 import dev.runs.Trigger;
@@ -50,7 +53,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * and an output guardrail, a budget) runs as a workflow through {@link RunOrchestrator} on an
  * embedded SQLite store, with a live timeline printed from the run's event subscription. Then it
  * shows a step failure and a resume, a replay from a checkpoint, a rerun with a changed parameter
- * and a cancel, and ends with a summary table and how to look at the stored data.
+ * and a cancel, and ends with a summary table, how to look at the stored data, and the main run
+ * exported to a bundle and imported into a new file store.
  *
  * <pre>
  * mvn -q -pl examples -am compile exec:java
@@ -741,6 +745,7 @@ public final class Demo {
     out.println(
         t.dim("ids are the last 8 characters of the run ids; the main run is " + main.value()));
     where(main);
+    moveMainRun(main);
     out.println();
     out.println(
         t.green(t.bold("Demo finished:"))
@@ -749,6 +754,47 @@ public final class Demo {
             + " runs, each ended as expected; the main run is "
             + statusText(store.state(main).status())
             + ".");
+  }
+
+  /**
+   * Exports the main run to a bundle and imports it into a new file store, both in a temporary
+   * directory: the run leaves its store as one verifiable file and arrives whole elsewhere.
+   */
+  private void moveMainRun(RunId main) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("runs-demo-move-");
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary directory for the bundle", e);
+    }
+    Path bundle = dir.resolve(RunBundles.fileName(main));
+    out.println(t.dim("# the main run as one bundle file, imported into a new file store"));
+    long events = RunBundles.export(store, main, bundle);
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "bundle     %s  %s",
+            t.bold(bundle.toString()),
+            t.dim(String.format(Locale.ROOT, "(%,d events, RunBundles.export)", events))));
+    try (RunStore copy = RunStores.open("file:" + dir.resolve("file-store"))) {
+      ImportResult imported = RunBundles.importInto(copy, bundle);
+      RunVerification verified = copy.verify(main);
+      out.println(
+          String.format(
+              Locale.ROOT,
+              "file store %s  %s",
+              t.bold(copy.location()),
+              t.dim(
+                  String.format(
+                      Locale.ROOT,
+                      "(run %s imported, %,d events, hash chain %s; RunBundles.importInto)",
+                      shortId(imported.runId()),
+                      imported.eventCount(),
+                      verified.ok() ? "verified" : "BROKEN"))));
+      if (!imported.imported() || !verified.ok()) {
+        throw new DemoFailure("the main run did not arrive whole in " + copy.location());
+      }
+    }
   }
 
   private void where(RunId main) {

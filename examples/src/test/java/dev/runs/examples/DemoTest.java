@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.runs.RunBundles;
 import dev.runs.RunEntry;
 import dev.runs.RunId;
 import dev.runs.RunQuery;
@@ -11,6 +12,7 @@ import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -28,6 +31,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,6 +50,18 @@ final class DemoTest {
 
   private static final Pattern VIEWER_URL =
       Pattern.compile("run viewer: (http://127\\.0\\.0\\.1:\\d+/)");
+
+  private static final Pattern BUNDLE_LINE =
+      Pattern.compile(
+          "(?m)^bundle +(\\S+\\.runs\\.ndjson) +\\(([\\d,]+) events, RunBundles\\.export\\)$");
+  private static final Pattern FILE_STORE_LINE =
+      Pattern.compile(
+          "(?m)^file store +file:(\\S+) +\\(run (\\S+) imported, ([\\d,]+) events, hash chain"
+              + " verified; RunBundles\\.importInto\\)$");
+
+  /** The temporary directory of the demo's bundle and file store, in plain or coloured output. */
+  private static final Pattern MOVE_DIR =
+      Pattern.compile("(?:\\u001b\\[[0-9;]*m)?([^\\s\\u001b]*runs-demo-move-\\d+)");
 
   private final ByteArrayOutputStream out = new ByteArrayOutputStream();
   private final ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -93,6 +109,7 @@ final class DemoTest {
             "sqlite3 -readonly " + db);
     assertThat(out).containsPattern("(?m)^main +\\S+ +completed ");
     assertThat(out.strip()).endsWith("the main run is completed.");
+    assertMainRunMoved(out);
 
     try (RunStore store = RunStores.open("sqlite:" + db)) {
       List<RunEntry> runs = store.list(RunQuery.all()).runs();
@@ -122,6 +139,46 @@ final class DemoTest {
                     StandardCharsets.UTF_8))
             .startsWith("# Reply to ada")
             .contains("resolution: refund");
+      }
+    }
+  }
+
+  /**
+   * The demo's last lines name the bundle it wrote and the file store it imported the main run
+   * into: both exist and hold the main run.
+   */
+  private static void assertMainRunMoved(String out) {
+    Matcher bundle = BUNDLE_LINE.matcher(out);
+    Matcher fileStore = FILE_STORE_LINE.matcher(out);
+    assertThat(bundle.find()).as("a bundle line in:%n%s", out).isTrue();
+    assertThat(fileStore.find()).as("a file store line in:%n%s", out).isTrue();
+    Path file = Path.of(bundle.group(1));
+    Path root = Path.of(fileStore.group(1));
+    assertThat(file).isRegularFile().hasParent(root.getParent());
+    assertThat(bundle.group(2)).isEqualTo(fileStore.group(3));
+    try (RunStore copy = RunStores.open("file:" + root)) {
+      List<RunEntry> runs = copy.list(RunQuery.all()).runs();
+      assertThat(runs).singleElement().extracting(RunEntry::status).isEqualTo(RunStatus.COMPLETED);
+      RunId id = runs.get(0).record().id();
+      assertThat(Demo.shortId(id)).isEqualTo(fileStore.group(2));
+      assertThat(file.getFileName().toString()).isEqualTo(RunBundles.fileName(id));
+      assertThat(copy.verify(id).ok()).isTrue();
+      assertThat(copy.stages(id)).hasSize(1);
+    }
+  }
+
+  /** Deletes the temporary directories the demo moved its main run into. */
+  @AfterEach
+  void deleteMovedRuns() throws IOException {
+    Matcher m = MOVE_DIR.matcher(out());
+    while (m.find()) {
+      Path dir = Path.of(m.group(1));
+      if (Files.isDirectory(dir)) {
+        try (var files = Files.walk(dir)) {
+          for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(p);
+          }
+        }
       }
     }
   }

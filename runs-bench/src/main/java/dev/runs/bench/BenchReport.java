@@ -42,7 +42,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * long} (two forks, 2 × 5 s, 5 × 5 s), {@code smoke} (in-process, one 0.2 s iteration, small data:
  * proves every benchmark still runs; its figures mean nothing and CI only checks the table is
  * complete). PostgreSQL rows run when {@code RUNS_PG_URL} (default {@code
- * postgres://postgres@127.0.0.1:5432/test}) answers.
+ * postgres://postgres@127.0.0.1:5432/test}) answers. The bundle and archive rows ({@link
+ * BundleBenchmark}, {@link ArchiveSweepBenchmark}) run for every store whose engine can import and
+ * archive runs ({@link MoveProbe}); the report names the others under its table.
  *
  * <p>Longer than our ~500-line guide on purpose: each row's benchmarks, target and verdict are
  * written next to each other, so that a target is changed together with the row it judges.
@@ -91,6 +93,29 @@ public final class BenchReport {
   private static final String POSTGRES =
       "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
           + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
+  private static final String BUNDLE_EXPORT = "dev.runs.bench.BundleBenchmark.(read|export)$";
+  private static final String BUNDLE_IMPORT =
+      "dev.runs.bench.BundleBenchmark.(importInto|ceiling)$";
+  private static final String ARCHIVE_SWEEP = "dev.runs.bench.ArchiveSweepBenchmark.sweep$";
+
+  /**
+   * Sizes of the bundle and archive benchmarks: events in the bundled run, runs and events per run
+   * in the archive sweep.
+   */
+  record MoveSizes(int events, int runs, int eventsPerRun) {
+    static MoveSizes of(Profile profile) {
+      return switch (profile) {
+        case SMOKE -> new MoveSizes(3000, 20, 50);
+        case SHORT -> new MoveSizes(100_000, SHORT_SWEEP_RUNS, 1000);
+        case LONG -> new MoveSizes(100_000, 1000, 1000);
+      };
+    }
+  }
+
+  /**
+   * Runs per sweep in the short profile: the issue's 1,000 take too long for a 10-minute report.
+   */
+  private static final int SHORT_SWEEP_RUNS = 200;
 
   /**
    * Runs the report.
@@ -139,7 +164,39 @@ public final class BenchReport {
     if (postgres) {
       includes.add(POSTGRES);
     }
-    Map<String, Double> jmh = runJmh(profile, includes);
+    Map<String, Double> jmh = runJmh(profile, includes, Map.of(), false);
+    MoveSizes sizes = MoveSizes.of(profile);
+    List<String> schemes = new ArrayList<>(List.of("memory", "sqlite", "file"));
+    if (postgres) {
+      schemes.add("postgres");
+    }
+    List<String> importing = schemes.stream().filter(MoveProbe::canImport).toList();
+    List<String> archiving = schemes.stream().filter(MoveProbe::canArchive).toList();
+    String events = String.valueOf(sizes.events());
+    jmh.putAll(
+        runJmh(
+            profile,
+            List.of(BUNDLE_EXPORT),
+            Map.of("scheme", schemes, "events", List.of(events)),
+            false));
+    jmh.putAll(
+        runJmh(
+            profile,
+            List.of(BUNDLE_IMPORT),
+            Map.of("scheme", importing, "events", List.of(events)),
+            false));
+    jmh.putAll(
+        runJmh(
+            profile,
+            List.of(ARCHIVE_SWEEP),
+            Map.of(
+                "scheme",
+                archiving,
+                "runs",
+                List.of(String.valueOf(sizes.runs())),
+                "eventsPerRun",
+                List.of(String.valueOf(sizes.eventsPerRun()))),
+            true));
     Map<String, DeliveryLatency.Result> latency = new TreeMap<>();
     double seconds = profile == Profile.SMOKE ? 0.3 : profile == Profile.SHORT ? 3 : 10;
     DeliveryLatency.measure("memory:", 1, 10_000, Math.min(1, seconds)); // warm-up
@@ -153,15 +210,49 @@ public final class BenchReport {
       heap.put(kind, heapCheck(kind));
     }
     List<Row> rows = rows(jmh, latency, heap, postgres);
-    return render(profile, rows, started, Duration.between(started, Instant.now()), postgres);
+    rows.addAll(moveRows(jmh, sizes, schemes, importing, archiving));
+    List<String> notes = new ArrayList<>();
+    List<String> noImport = schemes.stream().filter(x -> !importing.contains(x)).toList();
+    if (!noImport.isEmpty()) {
+      notes.add(
+          "Bundle import rows for "
+              + String.join(", ", noImport)
+              + " were not run: this build's engine cannot import runs yet.");
+    }
+    List<String> noArchive = schemes.stream().filter(x -> !archiving.contains(x)).toList();
+    if (!noArchive.isEmpty()) {
+      notes.add(
+          "Archive sweep rows for "
+              + String.join(", ", noArchive)
+              + " were not run: this build's engine cannot archive runs yet.");
+    }
+    return render(
+        profile, rows, started, Duration.between(started, Instant.now()), postgres, notes);
   }
 
-  private static Map<String, Double> runJmh(Profile profile, List<String> includes)
+  /**
+   * Runs benchmarks with the profile's settings.
+   *
+   * @param jmhParams JMH parameters to set, by name (empty: the benchmarks' defaults)
+   * @param singleShot whether the benchmarks time one long operation per iteration: then the short
+   *     and long profiles use one fork, one warm-up and two (short) or three (long) iterations
+   */
+  private static Map<String, Double> runJmh(
+      Profile profile,
+      List<String> includes,
+      Map<String, List<String>> jmhParams,
+      boolean singleShot)
       throws RunnerException {
+    if (jmhParams.values().stream().anyMatch(List::isEmpty)) {
+      return Map.of(); // e.g. no store can archive yet
+    }
     ChainedOptionsBuilder o =
         new OptionsBuilder().shouldFailOnError(true).param("durability", "full");
     for (String include : includes) {
       o.include(include);
+    }
+    for (Map.Entry<String, List<String>> p : jmhParams.entrySet()) {
+      o.param(p.getKey(), p.getValue().toArray(String[]::new));
     }
     switch (profile) {
       case SMOKE ->
@@ -183,8 +274,11 @@ public final class BenchReport {
               .measurementTime(TimeValue.seconds(5));
       default -> throw new IllegalStateException(profile.name());
     }
+    if (singleShot && profile != Profile.SMOKE) {
+      o.forks(1).warmupIterations(1).measurementIterations(profile == Profile.LONG ? 3 : 2);
+    }
     if (profile != Profile.SMOKE) {
-      o.jvmArgsAppend("-Xmx1g");
+      o.jvmArgsAppend(singleShot ? "-Xmx2g" : "-Xmx1g");
     }
     Collection<RunResult> results = new Runner(o.build()).run();
     Map<String, Double> scores = new HashMap<>();
@@ -474,6 +568,117 @@ public final class BenchReport {
     return rows;
   }
 
+  /**
+   * The bundle and archive rows: export beside the store's own read, import beside the raw insert
+   * ceiling (both from ms per whole run), and the sweep's throughput (from seconds per sweep).
+   */
+  private static List<Row> moveRows(
+      Map<String, Double> s,
+      MoveSizes sizes,
+      List<String> schemes,
+      List<String> importing,
+      List<String> archiving) {
+    List<Row> rows = new ArrayList<>();
+    String ev = "events/s";
+    String run = String.format(Locale.ROOT, "%,d-event run", sizes.events());
+    for (String scheme : schemes) {
+      String group = storeName(scheme);
+      Double export = perSecond(sizes.events(), score(s, "BundleBenchmark.export", scheme), 1e3);
+      Double read = perSecond(sizes.events(), score(s, "BundleBenchmark.read", scheme), 1e3);
+      // the memory store's read hands out objects it holds: no medium, no target
+      boolean medium = !scheme.equals("memory");
+      rows.add(
+          new Row(
+              group,
+              "export a "
+                  + run
+                  + " to a bundle file (ceiling = the store's own read"
+                  + (medium ? ")" : ", objects in memory)"),
+              ev,
+              export,
+              read,
+              null,
+              medium ? ">= 0.8x ceiling" : "",
+              medium ? verdict(ratio(export, read), 0.8) : ""));
+      if (importing.contains(scheme)) {
+        Double imported =
+            perSecond(sizes.events(), score(s, "BundleBenchmark.importInto", scheme), 1e3);
+        Double raw = perSecond(sizes.events(), score(s, "BundleBenchmark.ceiling", scheme), 1e3);
+        rows.add(
+            new Row(
+                group,
+                "import that bundle into an empty store (ceiling = " + importCeiling(scheme) + ")",
+                ev,
+                imported,
+                raw,
+                null,
+                medium ? ">= 0.7x ceiling" : "",
+                medium ? verdict(ratio(imported, raw), 0.7) : ""));
+      }
+      if (archiving.contains(scheme)) {
+        long events = (long) sizes.runs() * sizes.eventsPerRun();
+        Double seconds = score(s, "ArchiveSweepBenchmark.sweep", scheme);
+        Double runsPerSecond = perSecond(sizes.runs(), seconds, 1);
+        rows.add(
+            new Row(
+                group,
+                String.format(
+                    Locale.ROOT,
+                    "archive sweep of %,d runs x %,d events to dir:, verified",
+                    sizes.runs(),
+                    sizes.eventsPerRun()),
+                ev,
+                perSecond(events, seconds, 1),
+                null,
+                null,
+                "throughput reported",
+                runsPerSecond == null
+                    ? "not measured"
+                    : String.format(Locale.ROOT, "%,.0f runs/s", runsPerSecond)));
+      }
+    }
+    return rows;
+  }
+
+  private static String storeName(String scheme) {
+    return switch (scheme) {
+      case "sqlite" -> "SQLite";
+      case "postgres" -> "PostgreSQL";
+      case "memory" -> "in-memory";
+      default -> scheme;
+    };
+  }
+
+  private static String importCeiling(String scheme) {
+    return switch (scheme) {
+      case "sqlite" -> "raw JDBC batch insert of the same rows, one transaction";
+      case "postgres" -> "raw COPY of the same rows, one transaction";
+      case "file" -> "one write of the same bytes, then force";
+      default -> "decoding the lines once; no medium";
+    };
+  }
+
+  /** The score of a benchmark run with {@code scheme}, whatever its other parameters. */
+  private static Double score(Map<String, Double> s, String benchmark, String scheme) {
+    for (Map.Entry<String, Double> e : s.entrySet()) {
+      if (e.getKey().startsWith(benchmark + "[")
+          && e.getKey().contains("[scheme=" + scheme + "]")) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * @param count things done per operation
+   * @param perOp the score: time per operation
+   * @param unitsPerSecond units of the score in a second (1,000 for ms/op)
+   * @return things per second, or null when not measured
+   */
+  private static Double perSecond(long count, Double perOp, double unitsPerSecond) {
+    return perOp == null || perOp <= 0 ? null : count / (perOp / unitsPerSecond);
+  }
+
   private static Row append(
       String group, String scenario, Double ours, Double ceiling, Double peer, Double target) {
     String t = target == null ? "" : String.format(Locale.ROOT, ">= %.1fx ceiling", target);
@@ -544,7 +749,12 @@ public final class BenchReport {
   }
 
   private static String render(
-      Profile profile, List<Row> rows, Instant started, Duration took, boolean postgres) {
+      Profile profile,
+      List<Row> rows,
+      Instant started,
+      Duration took,
+      boolean postgres,
+      List<String> notes) {
     StringBuilder b = new StringBuilder();
     b.append("# Benchmark report\n\n");
     b.append(
@@ -595,6 +805,9 @@ public final class BenchReport {
     }
     if (!postgres) {
       b.append("\nPostgreSQL rows were not run: no server answered at RUNS_PG_URL.\n");
+    }
+    for (String note : notes) {
+      b.append('\n').append(note).append('\n');
     }
     b.append(
         "\n"

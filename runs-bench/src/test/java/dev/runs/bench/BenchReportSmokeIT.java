@@ -26,11 +26,28 @@ final class BenchReportSmokeIT {
           "list one thread's newest 50 among 100,000 runs",
           "delivery p50 / p99 / max, 100 subscribers",
           "with -Xmx64m (sqlite)",
-          "with -Xmx64m (file)"
+          "with -Xmx64m (file)",
+          "| in-memory | export a 3,000-event run to a bundle file (ceiling = the store's own read,"
+              + " objects",
+          "| SQLite | export a 3,000-event run to a bundle file",
+          "| file | export a 3,000-event run to a bundle file",
+          "| in-memory | import that bundle into an empty store",
+          "| SQLite | import that bundle into an empty store",
+          "| file | import that bundle into an empty store",
+          "| in-memory | archive sweep of 20 runs x 50 events to dir:",
+          "| SQLite | archive sweep of 20 runs x 50 events to dir:",
+          "| file | archive sweep of 20 runs x 50 events to dir:"
         }) {
       assertThat(report).contains(scenario);
     }
-    assertThat(report.lines().filter(l -> l.startsWith("| SQLite") || l.startsWith("| file")))
+    assertThat(
+            report
+                .lines()
+                .filter(
+                    l ->
+                        l.startsWith("| SQLite")
+                            || l.startsWith("| file")
+                            || l.startsWith("| in-memory")))
         .allSatisfy(l -> assertThat(l.split("\\|", -1)[3].trim()).as(l).isNotEqualTo("–"));
   }
 }

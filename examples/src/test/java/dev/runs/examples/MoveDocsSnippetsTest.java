@@ -1,0 +1,114 @@
+package dev.runs.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every Java block in docs/bundles.md and docs/archive.md compiles against the real modules, as
+ * {@link ReadmeSnippetsTest} does for the README: a block runs inside a method, and the variables
+ * it uses without declaring them are declared by an HTML comment right before it: {@code <!--
+ * snippet: RunStore store, RunId runId -->}.
+ */
+final class MoveDocsSnippetsTest {
+  private static final Pattern BLOCK =
+      Pattern.compile("(?:<!-- snippet: ([^>]*?) -->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
+  private static final String IMPORTS =
+      """
+      import dev.runs.*;
+      import java.nio.file.*;
+      import java.time.*;
+      import java.util.*;
+      import java.util.concurrent.*;\
+      """;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"docs/bundles.md", "docs/archive.md"})
+  void everyJavaBlock_compiles(String doc, @TempDir Path out) throws IOException {
+    String text = Files.readString(repoRoot().resolve(doc));
+    Matcher m = BLOCK.matcher(text);
+    List<JavaFileObject> sources = new ArrayList<>();
+    int n = 0;
+    while (m.find()) {
+      n++;
+      String params = m.group(1) == null ? "" : m.group(1).trim();
+      String name = "DocSnippet" + n;
+      String code =
+          IMPORTS
+              + "\nclass "
+              + name
+              + " {\n  @SuppressWarnings(\"unused\")\n  static void run("
+              + params
+              + ") throws Exception {\n"
+              + m.group(2)
+              + "\n  }\n}\n";
+      sources.add(
+          new SimpleJavaFileObject(
+              URI.create("string:///" + name + ".java"), JavaFileObject.Kind.SOURCE) {
+            @Override
+            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+              return code;
+            }
+          });
+    }
+    assertThat(sources).as("java blocks in %s", doc).hasSizeGreaterThanOrEqualTo(5);
+    JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+    DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+    StringWriter log = new StringWriter();
+    try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, null, null)) {
+      boolean ok =
+          compiler
+              .getTask(
+                  log,
+                  files,
+                  diagnostics,
+                  List.of(
+                      "-d",
+                      out.toString(),
+                      "-classpath",
+                      System.getProperty("java.class.path"),
+                      "-proc:none"),
+                  null,
+                  sources)
+              .call();
+      StringBuilder report = new StringBuilder();
+      diagnostics
+          .getDiagnostics()
+          .forEach(
+              d ->
+                  report
+                      .append(d.getSource() == null ? "" : d.getSource().getName())
+                      .append(':')
+                      .append(d.getLineNumber())
+                      .append(' ')
+                      .append(d.getMessage(null))
+                      .append('\n'));
+      assertThat(ok).as("%s snippets compile:\n%s%s", doc, report, log).isTrue();
+    }
+  }
+
+  private static Path repoRoot() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.exists(p.resolve("README.md"))) {
+      p = p.getParent();
+    }
+    return p;
+  }
+}
