@@ -365,4 +365,28 @@ public abstract class RunStoreContract {
       super(RunStoreContract.this);
     }
   }
+
+  @Nested
+  @DisplayName("Deleting runs")
+  class Deleting extends RunStoreDeletingKit {
+    Deleting() {
+      super(RunStoreContract.this);
+    }
+  }
+
+  @Nested
+  @DisplayName("Bundles")
+  class Bundles extends RunStoreBundlesKit {
+    Bundles() {
+      super(RunStoreContract.this);
+    }
+  }
+
+  @Nested
+  @DisplayName("Archiving")
+  class Archiving extends RunStoreArchivingKit {
+    Archiving() {
+      super(RunStoreContract.this);
+    }
+  }
 }

@@ -74,6 +74,11 @@ public final class Archiving {
     if (lease.isEmpty()) {
       return new Outcome(Optional.empty(), "leased by another process", 0, 0);
     }
+    if (moves.engine().stub(id).isPresent()) {
+      // another archiver finished it between our first look and our lease
+      store.releaseLease(id, owner);
+      return new Outcome(Optional.empty(), "already archived", 0, 0);
+    }
     Path tmp = Files.createTempDirectory("runs-archive-");
     try {
       String prefix = ArchiveLayout.prefix(id);
@@ -88,30 +93,49 @@ public final class Archiving {
       if (w.head().lastSequence() != entry.lastSequence()) {
         return new Outcome(Optional.empty(), "its log changed while archiving", 0, 0);
       }
-      byte[] run = RunRecordJson.encode(entry.record()).getBytes(StandardCharsets.UTF_8);
-      bytes += put(archive, prefix, ArchiveLayout.RUN, run, objects);
-      archive.put(prefix + ArchiveLayout.EVENTS, events);
-      objects.add(new ArchiveLayout.ObjectEntry(ArchiveLayout.EVENTS, w.bytes(), w.sha256()));
-      bytes += w.bytes();
-      byte[] summary = summary(id, w).getBytes(StandardCharsets.UTF_8);
-      bytes += put(archive, prefix, ArchiveLayout.SUMMARY, summary, objects);
-      List<StageManifest> stages = store.stages(id);
-      for (StageManifest m : stages) {
-        String dir = ArchiveLayout.stageDir(m);
-        for (StageManifest.Entry f : m.files()) {
-          byte[] content = store.readStageFile(id, m.stageKey(), m.attempt(), f.path());
-          bytes += put(archive, prefix, dir + f.path(), content, objects);
+      long written;
+      byte[] manifest;
+      try {
+        byte[] run = RunRecordJson.encode(entry.record()).getBytes(StandardCharsets.UTF_8);
+        bytes += put(archive, prefix, ArchiveLayout.RUN, run, objects);
+        archive.put(prefix + ArchiveLayout.EVENTS, events);
+        objects.add(new ArchiveLayout.ObjectEntry(ArchiveLayout.EVENTS, w.bytes(), w.sha256()));
+        bytes += w.bytes();
+        byte[] summary = summary(id, w).getBytes(StandardCharsets.UTF_8);
+        bytes += put(archive, prefix, ArchiveLayout.SUMMARY, summary, objects);
+        List<StageManifest> stages = store.stages(id);
+        for (StageManifest m : stages) {
+          String dir = ArchiveLayout.stageDir(m);
+          for (StageManifest.Entry f : m.files()) {
+            byte[] content = store.readStageFile(id, m.stageKey(), m.attempt(), f.path());
+            bytes += put(archive, prefix, dir + f.path(), content, objects);
+          }
+          byte[] stageManifest = StageManifestJson.encode(m).getBytes(StandardCharsets.UTF_8);
+          bytes +=
+              put(
+                  archive,
+                  prefix,
+                  dir + dev.runs.spi.StageIntegrity.MANIFEST,
+                  stageManifest,
+                  objects);
         }
-        byte[] manifest = StageManifestJson.encode(m).getBytes(StandardCharsets.UTF_8);
-        bytes +=
-            put(archive, prefix, dir + dev.runs.spi.StageIntegrity.MANIFEST, manifest, objects);
+        manifest =
+            ArchiveLayout.encode(
+                new ArchiveLayout.Manifest(id, w.head(), w.count(), w.sha256(), stages, objects));
+        archive.put(prefix + ArchiveLayout.MANIFEST, manifest);
+        bytes += manifest.length;
+        verify(archive, prefix, manifest, objects);
+        written = bytes;
+      } catch (RuntimeException e) {
+        throw new ArchiveUnavailableException(
+            "archiving run "
+                + id
+                + " to "
+                + archive.location()
+                + " failed, the run stays in the store: "
+                + e.getMessage(),
+            e);
       }
-      byte[] manifest =
-          ArchiveLayout.encode(
-              new ArchiveLayout.Manifest(id, w.head(), w.count(), w.sha256(), stages, objects));
-      archive.put(prefix + ArchiveLayout.MANIFEST, manifest);
-      bytes += manifest.length;
-      verify(archive, prefix, manifest, objects);
       ArchivedRun where =
           new ArchivedRun(
               archive.location(), prefix, moves.options().clock().instant(), w.count(), w.sha256());
@@ -120,7 +144,7 @@ public final class Archiving {
         return new Outcome(Optional.empty(), "its log changed while archiving", 0, 0);
       }
       moves.audit("archived", id, Optional.of(archive.location() + " " + prefix));
-      return new Outcome(Optional.of(where), "", w.count(), bytes);
+      return new Outcome(Optional.of(where), "", w.count(), written);
     } finally {
       store.releaseLease(id, owner);
       Bundles.deleteTree(tmp);
@@ -160,7 +184,7 @@ public final class Archiving {
               + " returned a different "
               + prefix
               + ArchiveLayout.MANIFEST
-              + " than was written; the run stays in the store");
+              + " than was written");
     }
     for (ArchiveLayout.ObjectEntry expected : objects) {
       ArchiveLayout.ObjectEntry actual = ArchiveLayout.hash(archive, prefix, expected.key());
@@ -179,7 +203,7 @@ public final class Archiving {
                 + expected.size()
                 + " bytes with sha256 "
                 + expected.sha256()
-                + " were written; the run stays in the store");
+                + " were written");
       }
     }
   }

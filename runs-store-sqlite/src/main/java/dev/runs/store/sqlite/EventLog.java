@@ -54,12 +54,11 @@ final class EventLog {
     this.writes = writes;
     this.readers = readers;
     selectHead =
-        writes.prepare("SELECT last_seq, status, updated_at, last_hash FROM runs WHERE id = ?");
-    selectByKey = writes.prepare("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
-    insertEvent =
         writes.prepare(
-            "INSERT INTO events (run_id, seq, event_id, type, idem_key,"
-                + " envelope) VALUES (?, ?, ?, ?, ?, ?)");
+            "SELECT last_seq, status, updated_at, last_hash, stub IS NOT NULL FROM runs WHERE id"
+                + " = ?");
+    selectByKey = writes.prepare("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
+    insertEvent = writes.prepare(INSERT_SQL);
     updateHead =
         writes.prepare(
             "UPDATE runs SET last_seq = ?, updated_at = ?, change_seq = ?, last_hash = ? WHERE id"
@@ -147,12 +146,14 @@ final class EventLog {
       if (!rs.next()) {
         return Optional.empty();
       }
+      // an archive stub's head is marked, so the planner refuses appends to it
       return Optional.of(
           new RunHead(
               rs.getLong(1),
               RunStatus.fromWireName(rs.getString(2)),
               Sql.instant(rs.getLong(3)),
-              Optional.ofNullable(rs.getString(4))));
+              Optional.ofNullable(rs.getString(4)),
+              rs.getBoolean(5)));
     }
   }
 
@@ -206,12 +207,30 @@ final class EventLog {
   }
 
   private void bindEvent(RunEvent e) throws SQLException {
-    insertEvent.setString(1, e.runId().value());
-    insertEvent.setLong(2, e.sequence());
-    insertEvent.setString(3, e.eventId().value());
-    insertEvent.setString(4, e.type().name());
-    Sql.setNullable(insertEvent, 5, e.idempotencyKey().orElse(null));
-    insertEvent.setString(6, EventCodec.encode(e));
+    bind(insertEvent, e, EventCodec.encode(e));
+  }
+
+  /** The insert of one event row, with the parameters {@link #bind} sets. */
+  static final String INSERT_SQL =
+      "INSERT INTO events (run_id, seq, event_id, type, idem_key, envelope) VALUES (?, ?, ?, ?, ?,"
+          + " ?)";
+
+  /**
+   * Binds one event row to a statement prepared from {@link #INSERT_SQL}: the one place that
+   * decides what an event's row holds, for appends and imports alike.
+   *
+   * @param p the statement
+   * @param e the event
+   * @param envelope its envelope, {@link EventCodec#encode} of {@code e}
+   * @throws SQLException when binding fails
+   */
+  static void bind(PreparedStatement p, RunEvent e, String envelope) throws SQLException {
+    p.setString(1, e.runId().value());
+    p.setLong(2, e.sequence());
+    p.setString(3, e.eventId().value());
+    p.setString(4, e.type().name());
+    Sql.setNullable(p, 5, e.idempotencyKey().orElse(null));
+    p.setString(6, envelope);
   }
 
   private static final String PAGE_SQL =

@@ -132,12 +132,31 @@ final class Schema {
    */
   private static final List<String> V2 = List.of("ALTER TABLE runs ADD COLUMN last_hash TEXT");
 
+  /**
+   * Version 3: runs that move. {@code runs.stub} holds the archive stub of a run whose events and
+   * stages were moved to an archive (NULL for a whole run, so every run written before is whole).
+   * {@code change_floor} remembers the highest change number a deleted run had, so change numbers
+   * keep growing after the run holding the highest one is deleted and the external-change watchers
+   * of other processes, which look for numbers above the last they saw, miss no commit.
+   */
+  private static final List<String> V3 =
+      List.of(
+          "ALTER TABLE runs ADD COLUMN stub TEXT",
+          """
+          CREATE TABLE change_floor (
+            id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+            change_seq INTEGER NOT NULL
+          )\
+          """,
+          "INSERT INTO change_floor (id, change_seq) VALUES (1, 0)");
+
   /** The schema this version of the store writes. */
   static final Schema RUNS =
       new Schema(
           List.of(
               new Migration(1, "initial schema", V1),
-              new Migration(2, "runs.last_hash: the head's hash chain link", V2)));
+              new Migration(2, "runs.last_hash: the head's hash chain link", V2),
+              new Migration(3, "runs.stub and change_floor: archive stubs and deletion", V3)));
 
   private final List<Migration> migrations;
 

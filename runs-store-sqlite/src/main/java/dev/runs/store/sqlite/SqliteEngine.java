@@ -15,8 +15,10 @@ import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreConfigurationException;
+import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.StorageEngine;
+import dev.runs.spi.StoredDocument;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -37,14 +39,18 @@ import org.sqlite.SQLiteOpenMode;
  *   <li>{@link RunIndex}: creating, finding and listing runs ({@code runs});
  *   <li>{@link EventLog}: group commits and event reads ({@code events} and the run heads);
  *   <li>{@link Stages}: stage attempts ({@code stages}, {@code stage_files});
- *   <li>{@link Leases} and {@link Documents}: {@code leases} and {@code documents}.
+ *   <li>{@link Leases} and {@link Documents}: {@code leases} and {@code documents};
+ *   <li>{@link RunMoves}: runs that move across all of them: imports and archive restores, archive
+ *       stubs ({@code runs.stub}) and deletion.
  * </ul>
  *
  * <p><b>Writes</b> go through the one connection of {@link WriteConnection}, guarded by a lock;
  * every write transaction starts with {@code BEGIN IMMEDIATE}, so it holds SQLite's write lock from
  * its first statement and writers in other processes wait (up to {@code busy_timeout_ms}) instead
  * of failing half way. A group commit is one transaction for all its runs: heads and idempotency
- * keys are read inside it, so the plan is correct even when another process appended in between.
+ * keys are read inside it, so the plan is correct even when another process appended in between. An
+ * import ({@link #importRun}) is one transaction too, and holds the write lock for as long as it
+ * takes to store the run (see {@link RunMoves}).
  *
  * <p><b>Reads</b> use a small pool of read-only connections ({@link ReadPool}) and see every
  * committed transaction, from this process or another: nothing is cached but immutable data.
@@ -64,6 +70,7 @@ final class SqliteEngine implements StorageEngine {
   private final Stages stages;
   private final Leases leases;
   private final Documents documents;
+  private final RunMoves moves;
 
   private SqliteEngine(SqliteSettings settings, Connection writer) throws SQLException {
     this.settings = settings;
@@ -74,6 +81,7 @@ final class SqliteEngine implements StorageEngine {
     stages = new Stages(settings, writes, readers);
     leases = new Leases(writes, readers);
     documents = new Documents(writes, readers);
+    moves = new RunMoves(settings, writes, readers);
   }
 
   /**
@@ -275,6 +283,47 @@ final class SqliteEngine implements StorageEngine {
   @Override
   public Optional<String> findDocument(String collection, String id) {
     return documents.find(collection, id);
+  }
+
+  @Override
+  public boolean deleteDocument(String collection, String id) {
+    return documents.delete(collection, id);
+  }
+
+  /**
+   * Lists in the primary key's {@code BINARY} order, which is {@link String#compareTo}'s for ids of
+   * the Basic Multilingual Plane (see {@link Documents}).
+   */
+  @Override
+  public List<StoredDocument> listDocuments(String collection, String afterId, int limit) {
+    return documents.list(collection, afterId, limit);
+  }
+
+  // ---- runs that move (RunMoves) ----------------------------------------------------------------
+
+  /**
+   * Imports in one write transaction that holds the store's write lock until the run is stored:
+   * other writers of this store wait meanwhile, writers in other processes up to {@code
+   * busy_timeout_ms} (see {@link RunMoves}).
+   */
+  @Override
+  public void importRun(ImportedRun run) {
+    moves.importRun(run);
+  }
+
+  @Override
+  public boolean deleteRun(RunId id, long expectedLastSequence) {
+    return moves.delete(id, expectedLastSequence);
+  }
+
+  @Override
+  public boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
+    return moves.stubRun(id, expectedLastSequence, stubJson);
+  }
+
+  @Override
+  public Optional<String> stub(RunId id) {
+    return moves.stub(id);
   }
 
   // ---- watching and lifecycle -------------------------------------------------------------------

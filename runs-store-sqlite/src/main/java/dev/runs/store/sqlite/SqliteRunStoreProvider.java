@@ -19,7 +19,8 @@ import dev.runs.spi.StoreLocation;
  *       (not a process crash) may drop the last acknowledged appends, though it never corrupts the
  *       database.
  *   <li>{@code busy_timeout_ms} (default 10000): how long a write waits for another process that
- *       holds the database's write lock before failing with {@link dev.runs.StoreIoException}.
+ *       holds the database's write lock before failing with {@link dev.runs.StoreIoException}. An
+ *       import of a whole run holds that lock until the run is stored.
  *   <li>{@code poll_ms} (default 200): how often the store looks for commits made by other
  *       processes, to tell {@link RunStore#watch watchers} and speed up subscriptions.
  * </ul>

@@ -60,7 +60,11 @@ final class WriteConnection {
     begin = prepare("BEGIN IMMEDIATE");
     commit = prepare("COMMIT");
     rollback = prepare("ROLLBACK");
-    nextChange = prepare("SELECT coalesce(max(change_seq), 0) + 1 FROM runs");
+    // above every run's number and every deleted run's (change_floor), so numbers never repeat
+    nextChange =
+        prepare(
+            "SELECT max(coalesce((SELECT max(change_seq) FROM runs), 0),"
+                + " coalesce((SELECT change_seq FROM change_floor WHERE id = 1), 0)) + 1");
   }
 
   /**

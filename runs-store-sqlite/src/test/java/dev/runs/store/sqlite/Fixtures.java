@@ -4,6 +4,7 @@ import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventTypes;
 import dev.runs.Payload;
+import dev.runs.RunId;
 import dev.runs.RunRecord;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
@@ -14,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
@@ -26,6 +28,17 @@ final class Fixtures {
         WorkflowRef.of("sqlite-test", "1"),
         ConfigSnapshot.builder().model("acme", "m-1").build(),
         Trigger.of(TriggerSource.TEST, "sqlite-" + UUID.randomUUID(), "test"));
+  }
+
+  /** A record with a chosen id and trigger id, for runs two processes must agree on. */
+  static RunRecord record(RunId id, String triggerId) {
+    return RunRecord.builder(
+            WorkflowRef.of("sqlite-test", "1"),
+            ConfigSnapshot.builder().model("acme", "m-1").build(),
+            Trigger.of(TriggerSource.TEST, triggerId, "test"))
+        .id(id)
+        .createdAt(Instant.parse("2026-01-02T03:04:05.123456Z"))
+        .build();
   }
 
   static EventDraft line(String text) {

@@ -5,6 +5,9 @@ import dev.runs.RunStore;
 import dev.runs.RunStoreOptions;
 import dev.runs.RunStores;
 import dev.runs.testkit.RunStoreContract;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.function.UnaryOperator;
@@ -13,6 +16,11 @@ import java.util.function.UnaryOperator;
 final class SqliteRunStoreContractTest extends RunStoreContract {
   @Override
   protected RunStore newStore(Path dir, RunStoreOptions options) {
+    try {
+      Files.createDirectories(dir); // kits may name a second store's directory before it exists
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     return RunStores.open("sqlite:" + dir.resolve("runs.db"), options);
   }
 

@@ -239,6 +239,8 @@ final class SqliteRunStoreTest {
     before.close();
     // make the file a version 1 database, as the previous release wrote it
     update(db(), "ALTER TABLE runs DROP COLUMN last_hash");
+    update(db(), "ALTER TABLE runs DROP COLUMN stub");
+    update(db(), "DROP TABLE change_floor");
     update(db(), "DELETE FROM schema_version WHERE version > 1");
     RunStore after = open();
     RunEvent next = after.append(id, line("after the upgrade"));
