@@ -74,7 +74,10 @@ public interface ArchiveStore extends AutoCloseable {
    */
   String location();
 
-  /** Releases clients and connections. Idempotent. */
+  /**
+   * Releases clients and connections. Idempotent. Afterwards {@link #location()} still answers and
+   * every other method throws {@link IllegalStateException}.
+   */
   @Override
   void close();
 

@@ -75,8 +75,15 @@ public final class ArchiveStores {
     try {
       parsed = new URI(uri);
     } catch (URISyntaxException e) {
+      // not the cause: its message holds the whole URI, query (credentials) included
       throw new StoreConfigurationException(
-          "archive URI is malformed: " + redact(uri) + " (" + e.getReason() + ")", e);
+          "archive URI is malformed: "
+              + redact(uri)
+              + " ("
+              + e.getReason()
+              + " at index "
+              + e.getIndex()
+              + ")");
     }
     String scheme = parsed.getScheme();
     if (scheme == null) {
@@ -109,8 +116,10 @@ public final class ArchiveStores {
     return matches.get(0).open(parsed);
   }
 
-  /** Removes user info (credentials) from a URI for messages. */
+  /** Removes user info and the query (either may hold credentials) from a URI for messages. */
   static String redact(String uri) {
-    return uri.replaceAll("//[^/@]*@", "//***@");
+    int query = uri.indexOf('?');
+    String withoutQuery = query < 0 ? uri : uri.substring(0, query) + "?***";
+    return withoutQuery.replaceAll("//[^/@]*@", "//***@");
   }
 }

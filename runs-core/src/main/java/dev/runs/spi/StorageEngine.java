@@ -257,9 +257,7 @@ public interface StorageEngine extends AutoCloseable {
    * @throws dev.runs.RunAlreadyExistsException when a run with the record's id or trigger id exists
    *     (and {@code replacesStub} is false, or the run is not a stub); nothing written
    */
-  default void importRun(ImportedRun run) {
-    throw new UnsupportedOperationException("TEMPORARY: " + describe() + " cannot import yet");
-  }
+  void importRun(ImportedRun run);
 
   /**
    * Removes a run entirely: record, trigger mapping, events, stages, lease and archive stub. Atomic
@@ -272,9 +270,7 @@ public interface StorageEngine extends AutoCloseable {
    * @return true when removed; false when the run's last sequence differs (nothing removed)
    * @throws dev.runs.RunNotFoundException when the run does not exist
    */
-  default boolean deleteRun(RunId id, long expectedLastSequence) {
-    throw new UnsupportedOperationException("TEMPORARY: " + describe() + " cannot delete yet");
-  }
+  boolean deleteRun(RunId id, long expectedLastSequence);
 
   /**
    * Replaces a run's events and stage files with an archive stub, after the core has verified the
@@ -294,18 +290,14 @@ public interface StorageEngine extends AutoCloseable {
    * @return true when stubbed; false when the run's last sequence differs (nothing changed)
    * @throws dev.runs.RunNotFoundException when the run does not exist
    */
-  default boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
-    throw new UnsupportedOperationException("TEMPORARY: " + describe() + " cannot stub yet");
-  }
+  boolean stubRun(RunId id, long expectedLastSequence, String stubJson);
 
   /**
    * @param id a run
    * @return the archive stub's JSON when the run's events live in an archive; empty when the run is
    *     whole or does not exist
    */
-  default Optional<String> stub(RunId id) {
-    return Optional.empty(); // TEMPORARY
-  }
+  Optional<String> stub(RunId id);
 
   /**
    * Removes a document.
@@ -314,9 +306,7 @@ public interface StorageEngine extends AutoCloseable {
    * @param id document id
    * @return true when it existed
    */
-  default boolean deleteDocument(String collection, String id) {
-    throw new UnsupportedOperationException("TEMPORARY");
-  }
+  boolean deleteDocument(String collection, String id);
 
   /**
    * Lists a collection's documents in id order (ordinal comparison of the ids' UTF-16 code units,
@@ -327,9 +317,7 @@ public interface StorageEngine extends AutoCloseable {
    * @param limit most to return, at least 1
    * @return the documents after {@code afterId}
    */
-  default List<StoredDocument> listDocuments(String collection, String afterId, int limit) {
-    throw new UnsupportedOperationException("TEMPORARY");
-  }
+  List<StoredDocument> listDocuments(String collection, String afterId, int limit);
 
   /**
    * Starts reporting changes made by other processes sharing the medium, for engines that can see

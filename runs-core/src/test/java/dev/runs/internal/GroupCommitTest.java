@@ -155,6 +155,37 @@ final class GroupCommitTest {
     }
 
     @Override
+    public void importRun(dev.runs.spi.ImportedRun run) {
+      delegate.importRun(run);
+    }
+
+    @Override
+    public boolean deleteRun(RunId id, long expectedLastSequence) {
+      return delegate.deleteRun(id, expectedLastSequence);
+    }
+
+    @Override
+    public boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
+      return delegate.stubRun(id, expectedLastSequence, stubJson);
+    }
+
+    @Override
+    public Optional<String> stub(RunId id) {
+      return delegate.stub(id);
+    }
+
+    @Override
+    public boolean deleteDocument(String collection, String id) {
+      return delegate.deleteDocument(collection, id);
+    }
+
+    @Override
+    public List<dev.runs.spi.StoredDocument> listDocuments(
+        String collection, String afterId, int limit) {
+      return delegate.listDocuments(collection, afterId, limit);
+    }
+
+    @Override
     public String describe() {
       return "controlled:";
     }

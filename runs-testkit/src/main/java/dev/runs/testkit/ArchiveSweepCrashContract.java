@@ -83,7 +83,7 @@ public abstract class ArchiveSweepCrashContract {
         child.awaitLine("ready", Duration.ofSeconds(60));
         if (random.nextBoolean()) {
           int cycle = 1 + random.nextInt(2);
-          child.awaitLine(line -> line.equals("cycle " + cycle), Duration.ofSeconds(120));
+          child.awaitLine(line -> line.equals("cycle " + cycle), Duration.ofMinutes(2));
         }
         // a random point inside the next round: the delay picks where the kill lands
         Thread.sleep(random.nextInt(400));

@@ -135,7 +135,9 @@ abstract class RunStoreArchivingKit extends RunStoreKit {
           .hasMessageContaining("restore");
       assertThat(store().list(RunQuery.all()).runs()).hasSize(4);
       assertThat(store().auditLog("", 10)).extracting(e -> e.action()).containsOnly("archived");
+      sub.cancel();
       if (isDurable()) {
+        store().close();
         useStore(newStore(dir(), options().toBuilder().archive(archive).build()));
         assertSeen(old, oldBefore);
       }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -29,6 +30,7 @@ public final class DirArchiveStore implements ArchiveStore {
 
   private final Path root;
   private final String location;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   /**
    * @param root the directory (created when missing)
@@ -45,6 +47,7 @@ public final class DirArchiveStore implements ArchiveStore {
   }
 
   private Path resolve(String key) {
+    checkOpen();
     ArchiveStore.checkKey(key);
     return root.resolve(key);
   }
@@ -101,6 +104,9 @@ public final class DirArchiveStore implements ArchiveStore {
   @Override
   public Optional<InputStream> open(String key) {
     Path target = resolve(key);
+    if (Files.isDirectory(target)) {
+      return Optional.empty(); // keys under it exist, but no object has this key
+    }
     try {
       return Optional.of(Files.newInputStream(target));
     } catch (NoSuchFileException e) {
@@ -112,6 +118,7 @@ public final class DirArchiveStore implements ArchiveStore {
 
   @Override
   public List<String> list(String prefix) {
+    checkOpen();
     if (!prefix.isEmpty()) {
       ArchiveStore.checkKey(
           prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix);
@@ -150,7 +157,15 @@ public final class DirArchiveStore implements ArchiveStore {
   }
 
   @Override
-  public void close() {}
+  public void close() {
+    closed.set(true);
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("archive " + location + " is closed");
+    }
+  }
 
   @Override
   public String toString() {

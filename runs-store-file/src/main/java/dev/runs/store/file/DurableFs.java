@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -15,6 +16,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -232,7 +235,26 @@ final class DurableFs {
     }
   }
 
-  /** Removes a directory tree without following links; missing entries are fine. */
+  /**
+   * Renames a file or directory atomically; a directory is never put over a non-empty one. The
+   * caller forces the directories involved.
+   *
+   * @param source what to rename
+   * @param target its new name, which must not exist (or be an empty directory)
+   */
+  static void moveAtomically(Path source, Path target) throws IOException {
+    try {
+      Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException(
+          "the file system cannot rename " + source + " to " + target + " atomically", e);
+    }
+  }
+
+  /**
+   * Removes a directory tree without following links; missing entries are fine, so two removers of
+   * one tree do not fail each other.
+   */
   static void deleteTree(Path root) throws IOException {
     if (attributesOrNull(root) == null) {
       return;
@@ -248,8 +270,16 @@ final class DurableFs {
           }
 
           @Override
+          public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+            if (exc instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw exc;
+          }
+
+          @Override
           public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-            if (exc != null) {
+            if (exc != null && !(exc instanceof NoSuchFileException)) {
               throw exc;
             }
             try {
@@ -261,6 +291,22 @@ final class DurableFs {
             return FileVisitResult.CONTINUE;
           }
         });
+  }
+
+  /**
+   * @param dir a directory
+   * @return its entries, none when it does not exist
+   */
+  static List<Path> list(Path dir) throws IOException {
+    List<Path> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        out.add(p);
+      }
+    } catch (NoSuchFileException e) {
+      return out;
+    }
+    return out;
   }
 
   /** Writes every remaining byte of {@code buf} at {@code position}. */

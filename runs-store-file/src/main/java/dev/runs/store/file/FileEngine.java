@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.CreateResult;
 import dev.runs.EventStream;
 import dev.runs.Lease;
+import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunChange;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
+import dev.runs.RunNotFoundException;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
@@ -21,8 +23,11 @@ import dev.runs.StageWrite;
 import dev.runs.StoreClosedException;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreIoException;
+import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
+import dev.runs.spi.StageIntegrity;
 import dev.runs.spi.StorageEngine;
+import dev.runs.spi.StoredDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -45,6 +50,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,9 +62,18 @@ import org.slf4j.LoggerFactory;
  * Run records are immutable and cached once read; heads are cached and checked against the log's
  * length on every use, so appends by other processes are seen.
  *
- * <p>This class routes and bounds: {@link FileRunIndex} finds, creates and lists runs, {@link
- * RunLog} owns one run's event log (with {@link LogScan} and {@link LogStream} for its reads),
- * {@link StageStore}, {@link FileLeases} and {@link FileDocuments} the rest.
+ * <p>This class routes and bounds: {@link FileRunIndex} finds, creates, imports, deletes and lists
+ * runs, {@link RunLog} owns one run's event log (with {@link LogScan} and {@link LogStream} for its
+ * reads) and its archiving and restore, {@link RunStaging} writes imports aside, {@link
+ * StageStore}, {@link FileLeases} and {@link FileDocuments} the rest.
+ *
+ * <p><b>Moving runs.</b> An import is written whole under {@code .staging/} and renamed into place
+ * under the store lock; a deletion renames the run's directory into {@code .trash/} under the store
+ * lock and the run's lock; an archiving replaces the event log with {@code stub.json} under the
+ * run's locks (see {@link RunLog}). Each rename is the commit, so after a crash a run is whole, a
+ * stub, or absent. Opening a store sweeps what crashed imports and deletions left. A view of a run
+ * that another process deleted or replaced throws {@link RunGone} inside the engine, which then
+ * forgets it and looks again ({@link #withRun}).
  */
 final class FileEngine implements StorageEngine {
   private static final Logger log = LoggerFactory.getLogger(FileEngine.class);
@@ -83,12 +98,17 @@ final class FileEngine implements StorageEngine {
   /** Helper threads for commits that carry several runs; idle threads end after 30 s. */
   private final ThreadPoolExecutor fanOut;
 
+  private final DurableFs fs;
+  private final Trash trash;
+
   private FileEngine(Layout layout, DurableFs fs, long pollMillis, String description) {
     this.layout = layout;
+    this.fs = fs;
+    this.trash = new Trash(layout.trash, fs);
     this.stages = new StageStore(fs);
     this.leases = new FileLeases(layout, fs);
     this.documents = new FileDocuments(layout, fs);
-    this.index = new FileRunIndex(layout, fs);
+    this.index = new FileRunIndex(layout, fs, trash);
     this.pollMillis = pollMillis;
     this.description = description;
     int number = HELPERS.incrementAndGet();
@@ -166,18 +186,34 @@ final class FileEngine implements StorageEngine {
               + "; check that the directory is writable",
           e);
     }
+    FileEngine engine;
     try {
-      if (Files.exists(layout.marker)) {
-        checkMarker(layout, description);
-      } else {
+      boolean exists = Files.exists(layout.marker);
+      if (!exists || checkMarker(layout, description).equals(Layout.MARKER_SCHEMA_1)) {
         ObjectNode m = JSON.createObjectNode();
         m.put("schema", Layout.MARKER_SCHEMA);
         fs.writeAtomically(
-            layout.marker, (m.toString() + "\n").getBytes(StandardCharsets.UTF_8), false);
+            layout.marker, (m.toString() + "\n").getBytes(StandardCharsets.UTF_8), exists);
+        if (exists) {
+          log.info(
+              "file store {} - marked as {} (was {}): the files need no change",
+              description,
+              Layout.MARKER_SCHEMA,
+              Layout.MARKER_SCHEMA_1);
+        }
       }
-      for (Path dir : List.of(layout.runs, layout.triggers, layout.leases, layout.documents)) {
+      for (Path dir :
+          List.of(
+              layout.runs,
+              layout.triggers,
+              layout.leases,
+              layout.documents,
+              layout.staging,
+              layout.trash)) {
         fs.createDirectories(abs, dir);
       }
+      engine = new FileEngine(layout, fs, pollMillis, description);
+      engine.sweep();
     } catch (IOException e) {
       throw new StoreIoException("opening the file store " + description + " failed: " + e, e);
     } finally {
@@ -188,7 +224,33 @@ final class FileEngine implements StorageEngine {
         description,
         abs,
         fsync ? "durability=fsync" : "durability=none");
-    return new FileEngine(layout, fs, pollMillis, description);
+    return engine;
+  }
+
+  /**
+   * Removes what imports and deletions that stopped left: staging directories nobody writes, and
+   * trash entries, with the lease and trigger entry of a deleted run that is not back. The store
+   * lock is held.
+   */
+  private void sweep() throws IOException {
+    RunStaging.sweep(layout);
+    for (Path entry : trash.entries()) {
+      RunRecord deleted = trashedRecord(entry);
+      if (deleted != null) {
+        index.removeDeleted(deleted);
+      }
+      log.info("file store {} - emptying {}, left by a deletion or archiving", description, entry);
+      trash.empty(entry);
+    }
+  }
+
+  private static @Nullable RunRecord trashedRecord(Path entry) {
+    try {
+      byte[] b = Files.readAllBytes(entry.resolve(Layout.RUN_JSON));
+      return RunRecord.fromJson(new String(b, StandardCharsets.UTF_8));
+    } catch (IOException | RuntimeException notARun) {
+      return null;
+    }
   }
 
   private static void requireEmpty(Layout layout, String description) {
@@ -223,7 +285,10 @@ final class FileEngine implements StorageEngine {
     }
   }
 
-  private static void checkMarker(Layout layout, String description) throws IOException {
+  /**
+   * @return the schema the marker names, this version's or the one before
+   */
+  private static String checkMarker(Layout layout, String description) throws IOException {
     String schema;
     try {
       JsonNode n = JSON.readTree(Files.readString(layout.marker, StandardCharsets.UTF_8));
@@ -241,7 +306,7 @@ final class FileEngine implements StorageEngine {
               + Layout.MARKER_SCHEMA
               + "\"}");
     }
-    if (!schema.equals(Layout.MARKER_SCHEMA)) {
+    if (!schema.equals(Layout.MARKER_SCHEMA) && !schema.equals(Layout.MARKER_SCHEMA_1)) {
       throw new StoreConfigurationException(
           "store URI '"
               + description
@@ -253,6 +318,7 @@ final class FileEngine implements StorageEngine {
               + Layout.MARKER_SCHEMA
               + "'); open it with the version that wrote it");
     }
+    return schema;
   }
 
   Layout layout() {
@@ -278,8 +344,27 @@ final class FileEngine implements StorageEngine {
     return index.run(id);
   }
 
-  private RunLog requireRun(RunId id) {
-    return index.requireRun(id);
+  /**
+   * Runs an operation on a run's view; when the view turns out stale ({@link RunGone}: another
+   * process deleted or replaced the run), forgets it and looks the run up again.
+   *
+   * @throws RunNotFoundException when the run does not exist
+   */
+  private <T> T withRun(RunId id, Function<RunLog, T> op) {
+    for (int attempt = 1; ; attempt++) {
+      RunLog r = index.run(id);
+      if (r == null) {
+        throw new RunNotFoundException(id);
+      }
+      try {
+        return op.apply(r);
+      } catch (RunGone gone) {
+        index.evict(r);
+        if (attempt == 3) {
+          throw new RunNotFoundException(id);
+        }
+      }
+    }
   }
 
   @Override
@@ -304,12 +389,17 @@ final class FileEngine implements StorageEngine {
   @Override
   public Optional<RunEntry> entry(RunId id) {
     checkOpen();
-    RunLog r = run(id);
-    if (r == null) {
+    try {
+      return Optional.of(
+          withRun(
+              id,
+              r -> {
+                RunLog.Head h = r.refresh();
+                return new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt());
+              }));
+    } catch (RunNotFoundException e) {
       return Optional.empty();
     }
-    RunLog.Head h = r.refresh();
-    return Optional.of(new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt()));
   }
 
   // ---- appends and reads -----------------------------------------------------------------------
@@ -351,23 +441,32 @@ final class FileEngine implements StorageEngine {
   }
 
   private void commitOne(RunBatch b) {
-    RunLog r;
-    try {
-      r = run(b.runId());
-    } catch (RuntimeException e) {
-      b.fail(
-          e instanceof StoreIoException s
-              ? s
-              : new StoreIoException("run " + b.runId() + ": " + e, e));
-      return;
-    }
-    if (r == null) {
-      b.plan(Optional.empty(), Map.of());
-      return;
-    }
-    r.commit(b);
-    if (r.hasWriter()) {
-      boundOpenWriters(r);
+    for (int attempt = 1; ; attempt++) {
+      RunLog r;
+      try {
+        r = index.cachedOrLoad(b.runId());
+      } catch (RuntimeException e) {
+        b.fail(
+            e instanceof StoreIoException s
+                ? s
+                : new StoreIoException("run " + b.runId() + ": " + e, e));
+        return;
+      }
+      if (r == null) {
+        b.plan(Optional.empty(), Map.of());
+        return;
+      }
+      if (r.commit(b)) {
+        if (r.hasWriter()) {
+          boundOpenWriters(r);
+        }
+        return;
+      }
+      index.evict(r); // deleted or replaced by another process: look again
+      if (attempt == 3) {
+        b.plan(Optional.empty(), Map.of());
+        return;
+      }
     }
   }
 
@@ -401,7 +500,7 @@ final class FileEngine implements StorageEngine {
   @Override
   public EventStream read(RunId id, long afterSequence) {
     checkOpen();
-    return requireRun(id).read(afterSequence);
+    return withRun(id, r -> r.read(afterSequence));
   }
 
   // ---- listing ----------------------------------------------------------------------------------
@@ -412,51 +511,70 @@ final class FileEngine implements StorageEngine {
     return index.list(query);
   }
 
-  // ---- stages -----------------------------------------------------------------------------------
+  // ---- stages ---------------------------------------------------------------------------------
 
   @Override
   public StageManifest writeStage(RunId id, StageWrite write, Instant now) {
     checkOpen();
-    return stages.write(requireRun(id), write, now);
+    return withRun(id, r -> stages.write(r, write, now));
   }
 
+  /** An archive stub has no stages: its attempts are in the archive. */
   @Override
   public List<StageManifest> stages(RunId id) {
     checkOpen();
-    return stages.list(requireRun(id));
+    return withRun(id, r -> r.refresh().archived() ? List.of() : stages.list(r));
   }
 
   @Override
   public byte[] readStageFile(RunId id, String stageKey, int attempt, String path) {
     checkOpen();
-    return stages.readFile(requireRun(id), stageKey, attempt, path);
+    return withRun(
+        id,
+        r -> {
+          if (r.refresh().archived()) {
+            throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
+          }
+          return stages.readFile(r, stageKey, attempt, path);
+        });
   }
 
   @Override
   public StageVerification verifyStage(RunId id, String stageKey, int attempt) {
     checkOpen();
-    return stages.verify(requireRun(id), stageKey, attempt);
+    return withRun(
+        id,
+        r -> {
+          if (r.refresh().archived()) {
+            throw StageIntegrity.noSuchAttempt(id, stageKey, attempt);
+          }
+          return stages.verify(r, stageKey, attempt);
+        });
   }
 
   // ---- leases and documents: FileLeases, FileDocuments ------------------------------------------
 
+  /** A lease file whose run is gone (a deletion cut short) is not the run's lease. */
   @Override
   public Optional<Lease> readLease(RunId id) {
     checkOpen();
-    return leases.read(id);
+    Optional<Lease> l = leases.read(id);
+    return l.isPresent() && run(id) == null ? Optional.empty() : l;
   }
 
   @Override
   public boolean compareAndSetLease(
       RunId id, Optional<Lease> expected, Optional<Lease> replacement) {
     checkOpen();
-    return leases.compareAndSet(requireRun(id), expected, replacement);
+    return withRun(id, r -> leases.compareAndSet(r, expected, replacement));
   }
 
   @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
     checkOpen();
-    return leases.expired(now, limit);
+    List<Lease> out = new ArrayList<>(leases.expired(now, Integer.MAX_VALUE));
+    out.removeIf(l -> run(l.runId()) == null);
+    return out.size() > limit ? List.copyOf(out.subList(0, limit)) : out;
   }
 
   @Override
@@ -469,6 +587,107 @@ final class FileEngine implements StorageEngine {
   public Optional<String> findDocument(String collection, String id) {
     checkOpen();
     return documents.find(collection, id);
+  }
+
+  @Override
+  public boolean deleteDocument(String collection, String id) {
+    checkOpen();
+    return documents.delete(collection, id);
+  }
+
+  @Override
+  public List<StoredDocument> listDocuments(String collection, String afterId, int limit) {
+    checkOpen();
+    return documents.list(collection, afterId, limit);
+  }
+
+  // ---- moving runs: import, archive stubs, deletion --------------------------------------------
+
+  /**
+   * Writes the run whole under {@code .staging/} (run.json, the log in one pass through a reused
+   * buffer, the stages, all forced), then renames the directory into place under the store lock (a
+   * new run) or moves its log and stages into the stub under the run's locks (a restore).
+   */
+  @Override
+  public void importRun(ImportedRun run) {
+    checkOpen();
+    RunRecord record = run.record();
+    RunId id = record.id();
+    if (run.replacesStub()) {
+      RunLog r = index.run(id);
+      if (r == null) {
+        throw new RunNotFoundException(id);
+      }
+      if (!r.refresh().archived()) {
+        throw new RunAlreadyExistsException(id, r.record.trigger().triggerId());
+      }
+    } else {
+      RunLog existing = index.run(id);
+      if (existing != null) {
+        throw new RunAlreadyExistsException(id, existing.record.trigger().triggerId());
+      }
+      Optional<RunRecord> byTrigger = index.findByTrigger(record.trigger().triggerId());
+      if (byTrigger.isPresent()) {
+        throw new RunAlreadyExistsException(byTrigger.get().id(), record.trigger().triggerId());
+      }
+    }
+    try (RunStaging staging = RunStaging.begin(layout, fs)) {
+      StagedRun staged = staging.write(run, !run.replacesStub());
+      checkOpen();
+      if (run.replacesStub()) {
+        withRun(
+            id,
+            r -> {
+              r.restore(staged);
+              return null;
+            });
+      } else {
+        index.commitImport(record, staged);
+      }
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "importing run "
+              + id
+              + " failed writing it under "
+              + layout.staging
+              + ": "
+              + e
+              + "; nothing was imported",
+          e);
+    }
+  }
+
+  @Override
+  public boolean deleteRun(RunId id, long expectedLastSequence) {
+    checkOpen();
+    boolean deleted = index.delete(id, expectedLastSequence);
+    if (deleted) {
+      synchronized (openWriters) {
+        openWriters.remove(id);
+      }
+    }
+    return deleted;
+  }
+
+  @Override
+  public boolean stubRun(RunId id, long expectedLastSequence, String stubJson) {
+    checkOpen();
+    return withRun(id, r -> r.archive(expectedLastSequence, stubJson));
+  }
+
+  @Override
+  public Optional<String> stub(RunId id) {
+    checkOpen();
+    try {
+      return withRun(
+          id,
+          r -> {
+            r.refresh();
+            return r.stubJson();
+          });
+    } catch (RunNotFoundException e) {
+      return Optional.empty();
+    }
   }
 
   // ---- watching and lifecycle ------------------------------------------------------------------
@@ -505,11 +724,15 @@ final class FileEngine implements StorageEngine {
       if (closed) {
         return;
       }
-      if (!r.isLoaded() || r.isFailed() || r.snapshot().status() == RunStatus.COMPLETED) {
+      RunLog.Head view = r.viewOrNull();
+      if (view == null || r.isFailed() || view.status() == RunStatus.COMPLETED) {
         continue;
       }
       try {
         r.refresh();
+      } catch (RunGone gone) {
+        index.evict(r);
+        continue;
       } catch (RuntimeException e) {
         log.debug("run {} - polling {} failed", r.id, r.file, e);
         continue;
@@ -553,16 +776,18 @@ final class FileEngine implements StorageEngine {
         Thread.currentThread().interrupt();
       }
     }
-    for (RunLog r : index.loaded()) {
+    List<RunLog> logs = new ArrayList<>(index.loaded());
+    synchronized (openWriters) {
+      logs.addAll(openWriters.values());
+      openWriters.clear();
+    }
+    for (RunLog r : logs) {
       r.writeLock.lock();
       try {
         r.closeWriter();
       } finally {
         r.writeLock.unlock();
       }
-    }
-    synchronized (openWriters) {
-      openWriters.clear();
     }
     index.clear();
     FileLocks.release(layout.root);

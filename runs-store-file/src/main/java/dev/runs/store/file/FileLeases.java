@@ -27,7 +27,10 @@ import java.util.Optional;
  * run's lock file. The core applies the lease rules; this class reads and does the conditional
  * write.
  *
- * <p>Thread-safe: every write holds the run's lock (in this process and across processes).
+ * <p>Thread-safe: every write holds the run's lock (in this process and across processes), and
+ * checks under it that the run was not deleted meanwhile ({@link RunGone}). A lease file whose run
+ * is gone (a deletion that stopped before removing it) is ignored by the engine's readers and
+ * removed when the store is next opened.
  */
 final class FileLeases {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -80,17 +83,14 @@ final class FileLeases {
    * @param expected the lease the file must hold
    * @param replacement the new lease, or empty to remove it
    * @return whether the lease was replaced
+   * @throws RunGone when the run is no longer in its directory
    */
   boolean compareAndSet(RunLog r, Optional<Lease> expected, Optional<Lease> replacement) {
     RunId id = r.id;
     Path file = layout.leaseFile(id);
-    FileLocks.Held held;
+    FileLocks.Held held = r.lock();
     try {
-      held = FileLocks.acquire(r.lockFile);
-    } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": cannot lock " + r.lockFile + ": " + e, e);
-    }
-    try {
+      r.requireHereLocked();
       if (!readLeaseFile(file).equals(expected)) {
         return false;
       }

@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,7 +29,16 @@ import org.jspecify.annotations.Nullable;
  * holds at most one of these lock files at a time (the locks are not reentrant), which rules out
  * real deadlocks. The one lock taken while holding one of them, a run's {@code stages.lock} in
  * {@link SharedFileLocks} under its {@code run.lock}, never waits there: whoever holds it alone
- * holds that {@code run.lock} too.
+ * holds that {@code run.lock} too. The store lock is the exception: deletion holds it while it
+ * takes a run's lock, and nothing takes the store lock while holding a run's, so the order is
+ * fixed.
+ *
+ * <p><b>Moved lock files.</b> A run's lock file lies in the run's directory, which a deletion moves
+ * away and an import may put back as a new directory with a new lock file. A lock on the old file
+ * would then exclude nobody, so after locking, the path is checked to still name the locked file
+ * (same file key); if not, the channel is closed and the file at the path locked instead, and if
+ * the path's directory is gone, {@link NoSuchFileException} tells the caller so. While a channel is
+ * open its file cannot be freed, so its file key cannot be reused by a newer file.
  */
 final class FileLocks {
   /** Lock files kept open at most; beyond it idle ones are closed. */
@@ -46,6 +57,12 @@ final class FileLocks {
 
     /** Guarded by {@link #jvm}. */
     @Nullable FileChannel channel;
+
+    /**
+     * The file key of the file {@link #channel} has open, or null when unknown (the platform has
+     * none, or the file was replaced while being opened); guarded by {@link #jvm}.
+     */
+    @Nullable Object fileKey;
   }
 
   /** A held lock; close it to release. */
@@ -104,22 +121,48 @@ final class FileLocks {
     }
     e.jvm.lock();
     try {
-      if (e.channel == null || !e.channel.isOpen()) {
-        e.channel =
-            FileChannel.open(
-                key,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
-        OPEN.incrementAndGet();
+      for (int attempt = 1; ; attempt++) {
+        FileChannel ch = e.channel;
+        if (ch == null || !ch.isOpen()) {
+          ch = openChannel(key, e);
+        }
+        FileLock lock = lockRetryingFalseDeadlocks(ch);
+        BasicFileAttributes now = DurableFs.attributesOrNull(key);
+        if (now != null && (now.fileKey() == null || now.fileKey().equals(e.fileKey))) {
+          return new Held(key, e, lock);
+        }
+        // the path names another file now (or none): this lock would exclude nobody
+        closeChannel(e);
+        if (attempt == 10) {
+          throw new IOException(key + " keeps being replaced while it is locked");
+        }
       }
-      return new Held(key, e, lockRetryingFalseDeadlocks(e.channel));
     } catch (IOException | RuntimeException | Error ex) {
       closeChannel(e);
       e.jvm.unlock();
       deref(key, e);
       throw ex;
     }
+  }
+
+  /**
+   * Opens the lock file (creating it) and records which file was opened: the path's file key after
+   * opening, unless the path named another file just before (then it is unknown, and the lock taken
+   * through the channel is not trusted).
+   *
+   * @throws NoSuchFileException when the file's directory does not exist
+   */
+  private static FileChannel openChannel(Path key, Entry e) throws IOException {
+    BasicFileAttributes before = DurableFs.attributesOrNull(key);
+    FileChannel ch =
+        FileChannel.open(
+            key, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    OPEN.incrementAndGet();
+    e.channel = ch;
+    BasicFileAttributes after = DurableFs.attributesOrNull(key);
+    Object k = after == null ? null : after.fileKey();
+    e.fileKey = before == null || k == null || k.equals(before.fileKey()) ? k : null;
+    return ch;
   }
 
   /**
@@ -149,6 +192,7 @@ final class FileLocks {
   private static void closeChannel(Entry e) {
     FileChannel ch = e.channel;
     e.channel = null;
+    e.fileKey = null;
     if (ch != null) {
       OPEN.decrementAndGet();
       try {

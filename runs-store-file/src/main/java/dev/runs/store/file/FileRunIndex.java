@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -43,9 +44,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The file store's runs: which run directories hold runs, the cache of run records and trigger ids,
- * run creation (placement checks, the trigger index, the first line, run.json as commit point) and
- * listing by walking the run directories. Thread-safe: the caches are concurrent maps, and creation
- * holds the store lock.
+ * run creation (placement checks, the trigger index, the first line, run.json as commit point),
+ * import and deletion (a rename of the whole run directory is the commit of each) and listing by
+ * walking the run directories. Thread-safe: the caches are concurrent maps, and creation, import
+ * and deletion hold the store lock.
+ *
+ * <p>A cached run is checked against the disk where another process's deletion must show: {@link
+ * #run} looks for its run.json (one {@code stat}), and the run's log view notices a vanished or
+ * replaced log by itself.
  */
 final class FileRunIndex {
   private static final Logger log = LoggerFactory.getLogger(FileRunIndex.class);
@@ -53,13 +59,15 @@ final class FileRunIndex {
 
   private final Layout layout;
   private final DurableFs fs;
+  private final Trash trash;
   private final ConcurrentHashMap<RunId, RunLog> runs = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, RunId> triggers = new ConcurrentHashMap<>();
   private final Set<Path> warnedIncomplete = ConcurrentHashMap.newKeySet();
 
-  FileRunIndex(Layout layout, DurableFs fs) {
+  FileRunIndex(Layout layout, DurableFs fs, Trash trash) {
     this.layout = layout;
     this.fs = fs;
+    this.trash = trash;
   }
 
   /**
@@ -76,15 +84,82 @@ final class FileRunIndex {
   }
 
   /**
-   * @return the run's log view, reading run.json the first time; null when the run does not exist
+   * @return the run's log view, reading run.json the first time; null when the run does not exist.
+   *     A cached run is checked to still have its run.json, so deletions by other processes show.
    */
   @Nullable RunLog run(RunId id) {
     RunLog known = runs.get(id);
     if (known != null) {
-      return known;
+      if (!known.isRetired() && exists(known.runJson)) {
+        return known;
+      }
+      evict(known);
     }
+    return load(id);
+  }
+
+  /**
+   * @return the run's log view without checking a cached one against the disk (commits check under
+   *     the run's lock); null when the run does not exist
+   */
+  @Nullable RunLog cachedOrLoad(RunId id) {
+    RunLog known = runs.get(id);
+    if (known != null) {
+      if (!known.isRetired()) {
+        return known;
+      }
+      evict(known);
+    }
+    return load(id);
+  }
+
+  /** Forgets a view that no longer describes its run's directory, closing its writer if idle. */
+  void evict(RunLog r) {
+    if (runs.remove(r.id, r)) {
+      triggers.remove(r.record.trigger().triggerId(), r.id);
+    }
+    r.retire();
+    if (r.writeLock.tryLock()) {
+      try {
+        r.closeWriter();
+      } finally {
+        r.writeLock.unlock();
+      }
+    }
+  }
+
+  private boolean exists(Path p) {
+    try {
+      return DurableFs.attributesOrNull(p) != null;
+    } catch (IOException e) {
+      throw new StoreIoException("cannot read the attributes of " + p + ": " + e, e);
+    }
+  }
+
+  private @Nullable RunLog load(RunId id) {
     Path dir = layout.runDir(id);
-    Path file = dir.resolve(Layout.RUN_JSON);
+    RunRecord record = readRecord(id, dir.resolve(Layout.RUN_JSON));
+    if (record == null) {
+      return null;
+    }
+    RunLog fresh = newLog(record, dir);
+    RunLog raced = runs.putIfAbsent(id, fresh);
+    return raced != null ? raced : fresh;
+  }
+
+  private RunLog newLog(RunRecord record, Path dir) {
+    return new RunLog(record.id(), record, dir, fs, layout.leaseFile(record.id()), trash);
+  }
+
+  /**
+   * Reads a run.json.
+   *
+   * @param id the run whose directory holds it
+   * @param file the file
+   * @return the record, or null when there is no such file
+   * @throws StoreCorruptedException when it is not this run's record
+   */
+  static @Nullable RunRecord readRecord(RunId id, Path file) {
     byte[] bytes;
     try {
       BasicFileAttributes a = DurableFs.attributesOrNull(file);
@@ -120,9 +195,7 @@ final class FileRunIndex {
               + id
               + "; it was moved by hand: move it back");
     }
-    RunLog fresh = new RunLog(id, record, dir, fs);
-    RunLog raced = runs.putIfAbsent(id, fresh);
-    return raced != null ? raced : fresh;
+    return record;
   }
 
   RunLog requireRun(RunId id) {
@@ -318,8 +391,9 @@ final class FileRunIndex {
       }
       fs.writeAtomically(
           runDir.resolve(Layout.RUN_JSON), record.toJson().getBytes(StandardCharsets.UTF_8), false);
-      RunLog r = new RunLog(id, record, runDir, fs);
-      r.created(line.length, createdEvent);
+      RunLog r = newLog(record, runDir);
+      BasicFileAttributes la = DurableFs.attributesOrNull(log);
+      r.created(line.length, createdEvent, la == null ? null : la.fileKey());
       runs.put(id, r);
       triggers.put(record.trigger().triggerId(), id);
     } catch (IOException | RuntimeException e) {
@@ -387,11 +461,198 @@ final class FileRunIndex {
     RunId id = triggers.get(triggerId);
     if (id != null) {
       RunLog r = run(id);
-      if (r != null) {
+      if (r != null && r.record.trigger().triggerId().equals(triggerId)) {
         return Optional.of(r.record);
       }
+      triggers.remove(triggerId, id);
     }
     return lookupTrigger(triggerId).map(r -> r.record);
+  }
+
+  // ---- import and deletion ---------------------------------------------------------------------
+
+  private FileLocks.Held lockStore(String what) {
+    try {
+      return FileLocks.acquire(layout.storeLock);
+    } catch (IOException e) {
+      throw new StoreIoException("cannot lock " + layout.storeLock + " to " + what + ": " + e, e);
+    }
+  }
+
+  /**
+   * Puts a staged run in place, under the store lock: the id and the trigger id must be free, the
+   * run directory placed like a created one; then the trigger entry is written, a lease left by an
+   * earlier run of that id removed, and the staged directory renamed into place (the commit).
+   *
+   * @param record the run's record
+   * @param staged the staged run directory, forced
+   * @throws RunAlreadyExistsException when the id or the trigger id is taken
+   */
+  void commitImport(RunRecord record, StagedRun staged) {
+    RunId id = record.id();
+    String triggerId = record.trigger().triggerId();
+    Path runDir = layout.runDir(id);
+    Path leftover = null;
+    FileLocks.Held held = lockStore("import run " + id);
+    try {
+      RunLog existing = run(id);
+      if (existing != null) {
+        throw new RunAlreadyExistsException(id, existing.record.trigger().triggerId());
+      }
+      Optional<RunLog> byTrigger = lookupTrigger(triggerId);
+      if (byTrigger.isPresent()) {
+        throw new RunAlreadyExistsException(byTrigger.get().id, triggerId);
+      }
+      checkPlacement(id, runDir);
+      boolean committed = false;
+      try {
+        if (DurableFs.attributesOrNull(runDir) != null) {
+          leftover = trash.moveIn(runDir); // a creation that stopped left its lock file
+        }
+        fs.createDirectories(layout.runs, DurableFs.parentOf(runDir));
+        ObjectNode t = JSON.createObjectNode();
+        t.put("trigger_id", triggerId);
+        t.put("run_id", id.value());
+        fs.writeAtomically(
+            layout.triggerFile(triggerId),
+            (t.toString() + "\n").getBytes(StandardCharsets.UTF_8),
+            true);
+        Path lease = layout.leaseFile(id);
+        if (Files.deleteIfExists(lease)) {
+          fs.forceDirectory(layout.leases);
+        }
+        DurableFs.moveAtomically(staged.runDir(), runDir);
+        committed = true;
+        fs.forceDirectory(DurableFs.parentOf(runDir));
+        fs.forceDirectory(DurableFs.parentOf(staged.runDir()));
+      } catch (IOException e) {
+        if (!committed) {
+          throw new StoreIoException(
+              "importing run "
+                  + id
+                  + " into "
+                  + runDir
+                  + " failed: "
+                  + e
+                  + "; nothing was imported",
+              e);
+        }
+        log.warn(
+            "run {} - imported, but forcing the directories failed ({}); a machine crash may lose"
+                + " the import",
+            id,
+            e.toString());
+      }
+      RunLog r = newLog(record, runDir);
+      BasicFileAttributes la = attributesOf(runDir.resolve(Layout.EVENTS));
+      r.publishStaged(staged, la == null ? null : la.fileKey());
+      runs.put(id, r);
+      triggers.put(triggerId, id);
+    } finally {
+      held.close();
+    }
+    if (leftover != null) {
+      trash.empty(leftover);
+    }
+  }
+
+  private static @Nullable BasicFileAttributes attributesOf(Path p) {
+    try {
+      return DurableFs.attributesOrNull(p);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Deletes a run under the store lock: its directory goes to the trash (the commit), then its
+   * lease and trigger entry are removed and namespace directories left empty; the trash entry is
+   * emptied after the lock is released.
+   *
+   * @param id the run
+   * @param expectedLastSequence the last sequence the caller saw
+   * @return false when the last sequence differs (nothing changed)
+   * @throws RunNotFoundException when the run does not exist
+   */
+  boolean delete(RunId id, long expectedLastSequence) {
+    Path entry;
+    FileLocks.Held held = lockStore("delete run " + id);
+    try {
+      for (int attempt = 1; ; attempt++) {
+        RunLog r = run(id);
+        if (r == null) {
+          throw new RunNotFoundException(id);
+        }
+        try {
+          entry = r.delete(expectedLastSequence);
+        } catch (RunGone gone) {
+          evict(r);
+          if (attempt == 3) {
+            throw new RunNotFoundException(id);
+          }
+          continue;
+        }
+        if (entry == null) {
+          return false;
+        }
+        evict(r);
+        removeDeleted(r.record);
+        break;
+      }
+    } finally {
+      held.close();
+    }
+    trash.empty(entry);
+    return true;
+  }
+
+  /**
+   * Removes the lease and trigger entry of a deleted run, unless a run of that id exists again, and
+   * the namespace directories its deletion left empty. The store lock is held. Failures are logged:
+   * lookups ignore entries of runs that do not exist, and the sweep at open retries.
+   */
+  void removeDeleted(RunRecord record) {
+    RunId id = record.id();
+    Path runDir = layout.runDir(id);
+    try {
+      if (DurableFs.attributesOrNull(runDir.resolve(Layout.RUN_JSON)) != null) {
+        return; // imported again since
+      }
+      if (Files.deleteIfExists(layout.leaseFile(id))) {
+        fs.forceDirectory(layout.leases);
+      }
+      Path trigger = layout.triggerFile(record.trigger().triggerId());
+      if (namesRun(trigger, id) && Files.deleteIfExists(trigger)) {
+        fs.forceDirectory(layout.triggers);
+      }
+      Path dir = DurableFs.parentOf(runDir);
+      while (!dir.equals(layout.runs) && dir.startsWith(layout.runs)) {
+        try {
+          Files.delete(dir);
+        } catch (DirectoryNotEmptyException | NoSuchFileException stop) {
+          break;
+        }
+        dir = DurableFs.parentOf(dir);
+        fs.forceDirectory(dir);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn(
+          "run {} - deleted, but removing its lease, trigger entry or empty namespace directories"
+              + " failed ({}); they are ignored and removed when the store is next opened",
+          id,
+          e.toString());
+    }
+  }
+
+  private static boolean namesRun(Path triggerFile, RunId id) throws IOException {
+    try {
+      JsonNode n = JSON.readTree(Files.readString(triggerFile, StandardCharsets.UTF_8));
+      return n != null && id.value().equals(n.path("run_id").asText(null));
+    } catch (NoSuchFileException e) {
+      return false;
+    } catch (JsonProcessingException e) {
+      return false; // not ours to remove
+    }
   }
 
   RunPage list(RunQuery query) {
@@ -413,9 +674,12 @@ final class FileRunIndex {
       RunLog.Head h;
       try {
         h = r.refresh();
+      } catch (RunGone gone) {
+        evict(r); // deleted by another process since it was cached
+        continue;
       } catch (StoreCorruptedException e) {
         if (!Files.exists(r.dir.resolve(Layout.RUN_JSON))) {
-          runs.remove(r.id, r); // removed by hand since it was cached
+          evict(r); // removed by hand since it was cached
           continue;
         }
         throw e;
@@ -467,7 +731,7 @@ final class FileRunIndex {
           continue;
         }
         RunLog known = runs.get(id);
-        if (known != null) {
+        if (known != null && !known.isRetired()) {
           out.add(known);
           continue;
         }

@@ -11,27 +11,58 @@ import java.util.regex.Pattern;
  * at a time, and checked to stay below the directory it belongs to.
  *
  * <pre>
- * &lt;root&gt;/store.json                     marker: {"schema":"runs.file-store/1"}
- * &lt;root&gt;/store.lock                     lock file: run creation, documents
+ * &lt;root&gt;/store.json                     marker: {"schema":"runs.file-store/2"}
+ * &lt;root&gt;/store.lock                     lock file: run creation, import, deletion, documents
  * &lt;root&gt;/runs/&lt;namespace&gt;/&lt;local-id&gt;/  one directory per run (file names below)
  * &lt;root&gt;/triggers/&lt;sha256&gt;.json        trigger id -&gt; run id
  * &lt;root&gt;/leases/&lt;run id, '/' as '+'&gt;.json the run's lease
  * &lt;root&gt;/documents/&lt;collection&gt;/&lt;name&gt;.json
+ * &lt;root&gt;/documents/&lt;collection&gt;/&lt;name&gt;.id    the id of a document whose name is a hash
+ * &lt;root&gt;/.staging/&lt;random&gt;/            an import being written (import.lock, run/)
+ * &lt;root&gt;/.trash/&lt;random&gt;/              what a deletion or an archiving removes
  * </pre>
+ *
+ * <p>Schema 2 added archive stubs ({@code stub.json} in a run directory whose events left), the
+ * staging and trash directories and the {@code .id} files; a schema 1 store is a valid schema 2
+ * store, so opening one only rewrites its marker.
  */
 final class Layout {
   static final String MARKER = "store.json";
-  static final String MARKER_SCHEMA = "runs.file-store/1";
+  static final String MARKER_SCHEMA = "runs.file-store/2";
+
+  /** The schema before archive stubs, imports and deletions; opened and marked as schema 2. */
+  static final String MARKER_SCHEMA_1 = "runs.file-store/1";
+
   static final String STORE_LOCK = "store.lock";
   static final String RUNS = "runs";
   static final String TRIGGERS = "triggers";
   static final String LEASES = "leases";
   static final String DOCUMENTS = "documents";
+  static final String STAGING = ".staging";
+  static final String TRASH = ".trash";
+
+  /** In a staging directory: shared by the importer while it writes, so a sweep spares it. */
+  static final String IMPORT_LOCK = "import.lock";
+
+  /** In a staging directory: the run directory being written, renamed into place at the end. */
+  static final String STAGED_RUN = "run";
 
   static final String RUN_JSON = "run.json";
   static final String EVENTS = "events.ndjson";
   static final String BROKEN = "events.ndjson.broken";
   static final String RUN_LOCK = "run.lock";
+
+  /**
+   * The archive stub of a run whose events and stages moved to an archive; while it exists the run
+   * has no {@code events.ndjson}.
+   */
+  static final String STUB = "stub.json";
+
+  /** The event log while it is being replaced by a stub: rolled back if no stub follows. */
+  static final String STUBBING = "events.ndjson.stubbing";
+
+  /** The event log put back by a restore, before the stub is removed: rolled forward after. */
+  static final String RESTORING = "events.ndjson.restoring";
 
   /**
    * Shared by a run's stage writers while they write; taken alone to remove what dead ones left.
@@ -51,6 +82,8 @@ final class Layout {
   final Path documents;
   final Path storeLock;
   final Path marker;
+  final Path staging;
+  final Path trash;
 
   Layout(Path root) {
     this.root = root;
@@ -60,6 +93,8 @@ final class Layout {
     this.documents = root.resolve(DOCUMENTS);
     this.storeLock = root.resolve(STORE_LOCK);
     this.marker = root.resolve(MARKER);
+    this.staging = root.resolve(STAGING);
+    this.trash = root.resolve(TRASH);
   }
 
   /**
@@ -96,13 +131,34 @@ final class Layout {
    * two ids never share one, even on a case-insensitive file system.
    */
   Path documentFile(String collection, String id) {
+    Path dir = collectionDir(collection);
+    return inside(dir, dir.resolve(documentName(id) + ".json"));
+  }
+
+  /**
+   * @return the directory of a collection's documents
+   */
+  Path collectionDir(String collection) {
     if (!COLLECTION.matcher(collection).matches()) {
       throw new ValidationException(
           "collection", "'" + collection + "' must be 1 to 64 of a-z, 0-9, '_', '-'");
     }
-    String name = SAFE_DOCUMENT_ID.matcher(id).matches() ? id : "~" + Sha256.hex(id);
-    Path dir = inside(documents, documents.resolve(collection));
-    return inside(dir, dir.resolve(name + ".json"));
+    return inside(documents, documents.resolve(collection));
+  }
+
+  /**
+   * @return the file name of a document without its extension: the id itself when it is safe, else
+   *     {@code ~} and the id's sha256
+   */
+  static String documentName(String id) {
+    return isSafeDocumentId(id) ? id : "~" + Sha256.hex(id);
+  }
+
+  /**
+   * @return whether an id is used as its own file name
+   */
+  static boolean isSafeDocumentId(String id) {
+    return SAFE_DOCUMENT_ID.matcher(id).matches();
   }
 
   /**

@@ -9,6 +9,7 @@ import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
+import dev.runs.ValidationException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import java.io.IOException;
@@ -16,14 +17,18 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -45,6 +50,19 @@ import org.slf4j.LoggerFactory;
  * far as this process knows: a commit's bytes count once forced. While a commit of this process
  * writes ({@link #writing}), readers do not scan the file for other processes' appends, and a scan
  * that raced with a commit is discarded ({@link #writeEpoch}).
+ *
+ * <p><b>Archive stubs, restores, deletions.</b> A run is <em>whole</em> (it has {@code
+ * events.ndjson}), an <em>archive stub</em> ({@code stub.json}, no event log, no stages) or gone
+ * (its directory was moved to the trash). Every change between these states holds both locks, and
+ * keeps one rule: while {@code events.ndjson} exists the run is whole. Archiving renames the log to
+ * {@code events.ndjson.stubbing} first, then writes {@code stub.json} (the commit), then removes
+ * the lease, the stages and the renamed log, in that order; a restore puts the stages back and the
+ * log as {@code events.ndjson.restoring}, removes {@code stub.json} (the commit), then renames the
+ * log into place. So a reader that finds the log needs no other check, and one that does not find
+ * it takes the locks and decides ({@link #recoverMissingLog}): a stub (whose unfinished removals it
+ * finishes), an archiving to roll back, a restore to roll forward, or a run that is gone. The view
+ * remembers the file key of the log it read, so a log replaced by another process (a deletion
+ * followed by an import of the same run) is read again from its start.
  */
 final class RunLog {
   private static final Logger log = LoggerFactory.getLogger(RunLog.class);
@@ -61,7 +79,14 @@ final class RunLog {
   final Path file;
   final Path broken;
   final Path lockFile;
+  final Path runJson;
+  final Path stubFile;
+  final Path stubbing;
+  final Path restoring;
+  final Path stagesDir;
+  private final Path leaseFile;
   private final DurableFs fs;
+  private final Trash trash;
 
   /** Serializes this process's writers of the file (commits, recovery). */
   final ReentrantLock writeLock = new ReentrantLock();
@@ -81,6 +106,15 @@ final class RunLog {
   private long externalHead;
   private long reportedExternal;
 
+  /** The file key of the log the view was read from; null for stubs or when unknown. */
+  private @Nullable Object logKey;
+
+  /** Set while the run is an archive stub. */
+  private StubFile.@Nullable Stub stub;
+
+  /** Which stub.json {@link #stub} was read from (file key and modification time). */
+  private @Nullable Object stubKey;
+
   // ---- guarded by writeLock
   private @Nullable FileChannel writer;
 
@@ -90,25 +124,42 @@ final class RunLog {
    */
   private volatile @Nullable StoreIoException failed;
 
-  RunLog(RunId id, RunRecord record, Path dir, DurableFs fs) {
+  /** Set once the run's directory no longer holds this run: every use throws {@link RunGone}. */
+  private volatile boolean retired;
+
+  RunLog(RunId id, RunRecord record, Path dir, DurableFs fs, Path leaseFile, Trash trash) {
     this.id = id;
     this.record = record;
     this.dir = dir;
     this.file = dir.resolve(Layout.EVENTS);
     this.broken = dir.resolve(Layout.BROKEN);
     this.lockFile = dir.resolve(Layout.RUN_LOCK);
+    this.runJson = dir.resolve(Layout.RUN_JSON);
+    this.stubFile = dir.resolve(Layout.STUB);
+    this.stubbing = dir.resolve(Layout.STUBBING);
+    this.restoring = dir.resolve(Layout.RESTORING);
+    this.stagesDir = dir.resolve(Layout.STAGES);
+    this.leaseFile = leaseFile;
     this.fs = fs;
+    this.trash = trash;
   }
 
-  /** A consistent view of the head. */
+  /**
+   * A consistent view of the head.
+   *
+   * @param length bytes of the log covered (0 for a stub)
+   * @param archived true when the run is an archive stub
+   */
   record Head(
       long length,
       long lastSequence,
       RunStatus status,
       Instant updatedAt,
-      @Nullable String lastHash) {
+      @Nullable String lastHash,
+      boolean archived) {
     RunHead toRunHead() {
-      return new RunHead(lastSequence, status, updatedAt, Optional.ofNullable(lastHash));
+      RunHead h = new RunHead(lastSequence, status, updatedAt, Optional.ofNullable(lastHash));
+      return archived ? h.asArchived() : h;
     }
   }
 
@@ -116,18 +167,55 @@ final class RunLog {
     return head();
   }
 
+  /**
+   * @return the head, or null when the view is not loaded yet
+   */
+  synchronized @Nullable Head viewOrNull() {
+    return loaded ? head() : null;
+  }
+
   /** The head as loaded; a loaded log always has a status and a time (its run.created). */
   private Head head() {
+    StubFile.Stub st = stub;
+    if (st != null) {
+      RunHead h = st.head();
+      return new Head(
+          0, h.lastSequence(), h.status(), h.updatedAt(), h.lastHash().orElse(null), true);
+    }
     RunStatus s = status;
     Instant t = updatedAt;
     if (s == null || t == null) {
       throw new IllegalStateException("run " + id + ": the event log is not loaded");
     }
-    return new Head(length, lastSequence, s, t, lastHash);
+    return new Head(length, lastSequence, s, t, lastHash, false);
   }
 
   synchronized boolean isLoaded() {
     return loaded;
+  }
+
+  /**
+   * @return the archive stub's JSON when the run is a stub, as of the last look at the disk
+   */
+  synchronized Optional<String> stubJson() {
+    StubFile.Stub s = stub;
+    return s == null ? Optional.empty() : Optional.of(s.json());
+  }
+
+  /** Marks this view as no longer describing the run's directory. */
+  RunGone retire() {
+    retired = true;
+    return new RunGone(id);
+  }
+
+  boolean isRetired() {
+    return retired;
+  }
+
+  private void checkRetired() {
+    if (retired) {
+      throw new RunGone(id);
+    }
   }
 
   /**
@@ -138,8 +226,9 @@ final class RunLog {
   }
 
   /** Marks the log of a run this process just created: line 1 holds run.created. */
-  synchronized void created(long bytes, RunEvent createdEvent) {
+  synchronized void created(long bytes, RunEvent createdEvent, @Nullable Object fileKey) {
     loaded = true;
+    logKey = fileKey;
     length = bytes;
     lastSequence = 1;
     status = RunStatus.CREATED;
@@ -153,34 +242,49 @@ final class RunLog {
 
   /**
    * Brings the view up to date with the file: on first touch, recovery under the locks (a torn tail
-   * is copied aside and cut); later, a lock-free scan of what other processes appended.
+   * is copied aside and cut); later, a lock-free scan of what other processes appended. A log that
+   * vanished or was replaced sends it to the locks too, which tell a stub, a gone run or a new log.
    *
    * @return the head
+   * @throws RunGone when the run is no longer in its directory
    */
   Head refresh() {
-    if (!isLoaded()) {
-      lockedIngest();
-      return snapshot();
-    }
+    checkRetired();
     long start;
     long epoch;
     Map<String, Long> keyIndex;
+    boolean isStub;
+    @Nullable Object key;
+    @Nullable Object sKey;
     synchronized (this) {
-      if (writing) {
-        return snapshot();
+      if (!loaded) {
+        start = -1;
+      } else if (writing) {
+        return head();
+      } else {
+        start = length;
       }
-      start = length;
       epoch = writeEpoch;
       keyIndex = keys;
+      isStub = stub != null;
+      key = logKey;
+      sKey = stubKey;
     }
-    long size;
-    try {
-      size = Files.size(file);
-    } catch (NoSuchFileException e) {
-      throw missingLog(e);
-    } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": cannot read the size of " + file + ": " + e, e);
+    if (start < 0) {
+      return lockedIngest();
     }
+    if (isStub) {
+      BasicFileAttributes a = attributes(stubFile);
+      if (a != null && stubIdentity(a).equals(sKey)) {
+        return snapshot();
+      }
+      return lockedIngest(); // restored, archived anew, or gone
+    }
+    BasicFileAttributes a = attributes(file);
+    if (a == null || !Objects.equals(a.fileKey(), key)) {
+      return lockedIngest(); // archived, deleted, or replaced by another process
+    }
+    long size = a.size();
     if (size == start) {
       return snapshot();
     }
@@ -192,25 +296,30 @@ final class RunLog {
       s.read(this);
       publish(s);
     } catch (StoreCorruptedException suspected) {
-      // maybe a race with another process cutting a torn tail and appending: confirm under the
-      // locks
-      lockedIngest();
+      // maybe a race with another process cutting a torn tail and appending, or replacing the
+      // log: confirm under the locks
+      return lockedIngest();
     } catch (IOException e) {
       throw new StoreIoException("run " + id + ": reading " + file + " failed: " + e, e);
     }
     return snapshot();
   }
 
-  /** Takes both locks and ingests (or recovers) the file. */
-  private void lockedIngest() {
+  /**
+   * Takes both locks and ingests (or recovers) the file.
+   *
+   * @return the head as of the locked look
+   */
+  private Head lockedIngest() {
     writeLock.lock();
     try {
       if (failed != null && isLoaded()) {
-        return; // frozen until reopened
+        return snapshot(); // frozen until reopened
       }
       FileLocks.Held held = lock();
       try {
-        ingestLocked();
+        syncLocked();
+        return snapshot();
       } finally {
         held.close();
       }
@@ -219,9 +328,18 @@ final class RunLog {
     }
   }
 
-  private FileLocks.Held lock() {
+  /**
+   * Takes the run's lock file (this thread must not hold another lock file but the store's).
+   *
+   * @return the hold
+   * @throws RunGone when the run's directory is gone
+   */
+  FileLocks.Held lock() {
+    checkRetired();
     try {
       return FileLocks.acquire(lockFile);
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      throw retire();
     } catch (IOException e) {
       throw new StoreIoException(
           "run "
@@ -236,20 +354,219 @@ final class RunLog {
   }
 
   /**
+   * With both locks held, brings the view in line with the run's directory: a whole run's log is
+   * ingested (recovered on first touch), a stub adopted, a replaced log read afresh.
+   *
+   * @throws RunGone when the run is no longer in its directory
+   */
+  private void syncLocked() {
+    checkRetired();
+    boolean wasStub;
+    boolean wasLoaded;
+    @Nullable Object key;
+    @Nullable Object sKey;
+    synchronized (this) {
+      wasStub = stub != null;
+      wasLoaded = loaded;
+      key = logKey;
+      sKey = stubKey;
+    }
+    if (wasStub) {
+      BasicFileAttributes sa = attributes(stubFile);
+      if (sa != null && stubIdentity(sa).equals(sKey)) {
+        return;
+      }
+      if (sa != null) {
+        finishStub(); // archived again, or an archiving here left something to remove
+        adoptStub(sa);
+        return;
+      }
+    }
+    BasicFileAttributes a = attributes(file);
+    if (a == null) {
+      recoverMissingLog();
+      return;
+    }
+    boolean fresh = !wasLoaded || wasStub;
+    if (wasLoaded && !wasStub && !Objects.equals(a.fileKey(), key)) {
+      // another process deleted the run and imported it again: read the new log from its start
+      checkRecordLocked();
+      closeWriter();
+      fresh = true;
+      log.debug("run {} - {} was replaced by another process; reading it again", id, file);
+    }
+    ingestLocked(a.fileKey(), fresh, a.size());
+  }
+
+  /**
+   * Both locks held and the log absent: adopts the stub (finishing what an archiving left), rolls
+   * an unfinished archiving back or an unfinished restore forward, or finds the run gone.
+   */
+  private void recoverMissingLog() {
+    BasicFileAttributes sa = attributes(stubFile);
+    if (sa != null) {
+      closeWriter();
+      finishStub();
+      adoptStub(sa);
+      return;
+    }
+    try {
+      if (DurableFs.attributesOrNull(stubbing) != null) {
+        removeStubTemporaries();
+        DurableFs.moveAtomically(stubbing, file);
+        fs.forceDirectory(dir);
+        log.warn(
+            "run {} - archiving stopped before {} was written: the event log was put back in {}",
+            id,
+            Layout.STUB,
+            file);
+      } else if (DurableFs.attributesOrNull(restoring) != null) {
+        DurableFs.moveAtomically(restoring, file);
+        fs.forceDirectory(dir);
+        log.warn(
+            "run {} - a restore stopped after its stub was removed: its event log is now in {}",
+            id,
+            file);
+      } else if (DurableFs.attributesOrNull(runJson) == null) {
+        closeWriter();
+        throw retire();
+      } else {
+        throw missingLog(new NoSuchFileException(file.toString()));
+      }
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "run " + id + ": recovering " + file + " in " + dir + " failed: " + e, e);
+    }
+    BasicFileAttributes a = attributes(file);
+    if (a == null) {
+      throw missingLog(new NoSuchFileException(file.toString()));
+    }
+    closeWriter();
+    ingestLocked(a.fileKey(), true, a.size());
+  }
+
+  /** Reads stub.json and makes the view the stub's. Both locks held. */
+  private void adoptStub(BasicFileAttributes sa) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(stubFile);
+    } catch (NoSuchFileException e) {
+      throw new StoreCorruptedException(
+          "run " + id + ": " + stubFile + " vanished although the run's lock is held", e);
+    } catch (IOException e) {
+      throw new StoreIoException("run " + id + ": reading " + stubFile + " failed: " + e, e);
+    }
+    StubFile.Stub s = StubFile.decode(id, stubFile, bytes);
+    publishStub(s, stubIdentity(sa));
+  }
+
+  private synchronized void publishStub(StubFile.Stub s, Object identity) {
+    stub = s;
+    stubKey = identity;
+    loaded = true;
+    length = 0;
+    lastSequence = s.head().lastSequence();
+    status = s.head().status();
+    updatedAt = s.head().updatedAt();
+    lastHash = s.head().lastHash().orElse(null);
+    markCount = 0;
+    keys = null;
+    logKey = null;
+    writeEpoch++;
+  }
+
+  /**
+   * Removes what an archiving or a restore that stopped left beside stub.json: a lease (only when
+   * the archiving itself stopped, shown by its renamed log), the stages, the log under any of its
+   * names. Both locks held.
+   */
+  private void finishStub() {
+    List<String> removed = new ArrayList<>();
+    try {
+      boolean archivingStopped = DurableFs.attributesOrNull(stubbing) != null;
+      if (archivingStopped && Files.deleteIfExists(leaseFile)) {
+        fs.forceDirectory(DurableFs.parentOf(leaseFile));
+        removed.add(leaseFile.toString());
+      }
+      if (DurableFs.attributesOrNull(stagesDir) != null) {
+        DurableFs.deleteTree(stagesDir);
+        removed.add(Layout.STAGES);
+      }
+      for (Path p : List.of(file, restoring, stubbing)) {
+        if (Files.deleteIfExists(p)) {
+          removed.add(p.getFileName().toString());
+        }
+      }
+      if (archivingStopped) {
+        removeStubTemporaries();
+      }
+      if (!removed.isEmpty()) {
+        fs.forceDirectory(dir);
+        log.warn(
+            "run {} - is an archive stub; removed what an archiving or restore that stopped left:"
+                + " {}",
+            id,
+            removed);
+      }
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "run "
+              + id
+              + ": the run is an archive stub, but removing what an archiving or restore left in "
+              + dir
+              + " failed: "
+              + e,
+          e);
+    }
+  }
+
+  /** Removes the temporary files of a stub.json write that stopped. Both locks held. */
+  private void removeStubTemporaries() throws IOException {
+    String prefix = "." + Layout.STUB + ".";
+    for (Path p : DurableFs.list(dir)) {
+      String n = p.getFileName().toString();
+      if (n.startsWith(prefix) && n.endsWith(DurableFs.TMP_SUFFIX)) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Both locks held: the run's run.json must still hold this view's record. */
+  private void checkRecordLocked() {
+    RunRecord onDisk = FileRunIndex.readRecord(id, runJson);
+    if (onDisk == null || !onDisk.equals(record)) {
+      closeWriter();
+      throw retire();
+    }
+  }
+
+  /**
+   * @return which stub.json a stub was read from: file key and modification time
+   */
+  private static Object stubIdentity(BasicFileAttributes a) {
+    return Arrays.asList(a.fileKey(), a.lastModifiedTime(), a.size());
+  }
+
+  private @Nullable BasicFileAttributes attributes(Path p) {
+    try {
+      return DurableFs.attributesOrNull(p);
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "run " + id + ": cannot read the attributes of " + p + ": " + e, e);
+    }
+  }
+
+  /**
    * With both locks held nobody writes the file, so whatever follows the last whole event is a torn
    * write of a process that died: it is copied aside and cut. Damage followed by intact events is
    * not a torn write and is reported, never cut.
+   *
+   * @param fileKey the log's file key
+   * @param fresh read from the start and replace the view (first touch, a replaced log, a restore)
+   * @param size the log's size, as just read under the locks
    */
-  private void ingestLocked() {
-    if (isLoaded()) {
-      long size;
-      try {
-        size = Files.size(file);
-      } catch (NoSuchFileException e) {
-        throw missingLog(e);
-      } catch (IOException e) {
-        throw new StoreIoException("run " + id + ": cannot read the size of " + file + ": " + e, e);
-      }
+  private void ingestLocked(@Nullable Object fileKey, boolean fresh, long size) {
+    if (!fresh) {
       synchronized (this) {
         if (size == length) {
           return; // nobody appended since: the common case of a commit
@@ -260,10 +577,10 @@ final class RunLog {
       LogScan s;
       synchronized (this) {
         s =
-            loaded
-                ? new LogScan(
-                    length, lastSequence, status, updatedAt, lastHash, writeEpoch, keys != null)
-                : new LogScan(0, 0, null, null, null, writeEpoch, false);
+            fresh
+                ? new LogScan(0, 0, null, null, null, writeEpoch, false)
+                : new LogScan(
+                    length, lastSequence, status, updatedAt, lastHash, writeEpoch, keys != null);
       }
       try {
         s.read(this);
@@ -287,6 +604,10 @@ final class RunLog {
             0,
             "the file is empty, but every run's log begins with run.created;"
                 + " nothing was changed");
+      }
+      if (fresh) {
+        publishFresh(s, fileKey);
+        return;
       }
       if (publish(s)) {
         return;
@@ -368,6 +689,25 @@ final class RunLog {
     return true;
   }
 
+  /** Replaces the whole view with a scan from the start of the log. Both locks held. */
+  private synchronized void publishFresh(LogScan s, @Nullable Object fileKey) {
+    markCount = 0;
+    for (int i = 0; i < s.newMarkCount; i++) {
+      addMark(s.newMarks[i]);
+    }
+    keys = null;
+    length = s.end;
+    lastSequence = s.sequence;
+    status = s.status;
+    updatedAt = s.updated;
+    lastHash = s.hash;
+    stub = null;
+    stubKey = null;
+    logKey = fileKey;
+    writeEpoch++;
+    loaded = true;
+  }
+
   private void addMark(long offset) {
     if (markCount == marks.length) {
       marks = Arrays.copyOf(marks, markCount * 2);
@@ -391,9 +731,12 @@ final class RunLog {
 
   /**
    * Commits one run's batch: under both locks, catch up with the file, plan, write once, force
-   * once. A failure fails this batch only.
+   * once. A failure fails this batch only. An archive stub is planned with its archived head, which
+   * the planner refuses.
+   *
+   * @return false when the run is no longer in its directory (the batch is untouched)
    */
-  void commit(RunBatch batch) {
+  boolean commit(RunBatch batch) {
     writeLock.lock();
     try {
       StoreIoException frozen = failed;
@@ -410,23 +753,31 @@ final class RunLog {
                     + "); close and reopen the store to"
                     + " recover the log, then append again",
                 frozen));
-        return;
+        return true;
       }
       FileLocks.Held held;
       try {
         held = lock();
+      } catch (RunGone e) {
+        return false;
       } catch (StoreIoException e) {
         batch.fail(e);
-        return;
+        return true;
       }
       try {
-        ingestLocked();
-        Map<String, RunEvent> known = knownKeys(batch.idempotencyKeys());
+        syncLocked();
         Head head = snapshot();
+        Map<String, RunEvent> known =
+            head.archived() ? Map.of() : knownKeys(batch.idempotencyKeys());
         List<RunEvent> toWrite = batch.plan(Optional.of(head.toRunHead()), known);
         if (!toWrite.isEmpty()) {
+          if (head.archived()) {
+            throw new IllegalStateException("the planner wrote to archived run " + id);
+          }
           write(batch, head, toWrite);
         }
+      } catch (RunGone e) {
+        return false;
       } catch (RunsException e) {
         batch.fail(e);
       } catch (RuntimeException e) {
@@ -434,6 +785,7 @@ final class RunLog {
       } finally {
         held.close();
       }
+      return true;
     } finally {
       writeLock.unlock();
     }
@@ -581,7 +933,9 @@ final class RunLog {
     length = at + enc.size;
     lastSequence = after.lastSequence();
     status = after.status();
-    updatedAt = after.updatedAt();
+    // the last event's time, as a reload of the log finds it (the planner's head keeps the clock's
+    // nanoseconds, the event's time is cut to microseconds)
+    updatedAt = events.get(events.size() - 1).time();
     lastHash = after.lastHash().orElse(null);
     writing = false;
   }
@@ -698,6 +1052,340 @@ final class RunLog {
     return e;
   }
 
+  // ---- archiving, restoring, deleting ---------------------------------------------------------
+
+  private void refuseIfFrozen(String what) {
+    StoreIoException frozen = failed;
+    if (frozen != null) {
+      throw new StoreIoException(
+          "run "
+              + id
+              + ": the log "
+              + file
+              + " refuses changes since an earlier failure ("
+              + frozen.getMessage()
+              + "); close and reopen the store to recover the log, then "
+              + what
+              + " again",
+          frozen);
+    }
+  }
+
+  /**
+   * Replaces the run's events and stages with an archive stub: the log is renamed aside, {@code
+   * stub.json} written (the commit), then the lease, the stages and the renamed log are removed. A
+   * stub archived again gets the new stub.
+   *
+   * @param expectedLastSequence the last sequence the caller saw
+   * @param stubJson the core's stub
+   * @return false when the last sequence differs (nothing changed)
+   * @throws RunGone when the run is no longer in its directory
+   */
+  boolean archive(long expectedLastSequence, String stubJson) {
+    writeLock.lock();
+    try {
+      refuseIfFrozen("archive it");
+      FileLocks.Held held = lock();
+      try {
+        syncLocked();
+        Head h = snapshot();
+        if (h.lastSequence() != expectedLastSequence) {
+          return false;
+        }
+        RunHead head = h.toRunHead();
+        byte[] bytes = StubFile.encode(id, head, stubJson);
+        StubFile.Stub stubbed = new StubFile.Stub(head.asArchived(), stubJson.strip());
+        if (h.archived()) {
+          try {
+            fs.writeAtomically(stubFile, bytes, true);
+          } catch (IOException e) {
+            throw new StoreIoException(
+                "run "
+                    + id
+                    + ": replacing "
+                    + stubFile
+                    + " failed: "
+                    + e
+                    + "; the stub is unchanged",
+                e);
+          }
+          publishStub(stubbed, stubIdentity(requireAttributes(stubFile)));
+          return true;
+        }
+        closeWriter();
+        writeStub(bytes);
+        Object identity = stubIdentity(requireAttributes(stubFile));
+        publishStub(stubbed, identity);
+        Path trashed = null;
+        try {
+          if (Files.deleteIfExists(leaseFile)) {
+            fs.forceDirectory(DurableFs.parentOf(leaseFile));
+          }
+          if (DurableFs.attributesOrNull(stagesDir) != null) {
+            trashed = trash.moveIn(stagesDir);
+          }
+          Files.deleteIfExists(stubbing);
+          fs.forceDirectory(dir);
+        } catch (IOException e) {
+          log.warn(
+              "run {} - archived, but removing its events and stages from {} did not finish ({});"
+                  + " the next use of the run finishes it",
+              id,
+              dir,
+              e.toString());
+          publishStub(stubbed, List.of(identity, "unfinished")); // the next look finishes it
+        }
+        if (trashed != null) {
+          trash.empty(trashed);
+        }
+        return true;
+      } finally {
+        held.close();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Renames the log aside and writes stub.json; on failure puts the log back. Both locks held. */
+  private void writeStub(byte[] bytes) {
+    try {
+      DurableFs.moveAtomically(file, stubbing);
+      fs.forceDirectory(dir);
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "run " + id + ": archiving failed renaming " + file + ": " + e + "; nothing changed", e);
+    }
+    try {
+      fs.writeAtomically(stubFile, bytes, false);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(stubFile);
+        DurableFs.moveAtomically(stubbing, file);
+        fs.forceDirectory(dir);
+      } catch (IOException undo) {
+        e.addSuppressed(undo);
+        throw new StoreIoException(
+            "run "
+                + id
+                + ": writing "
+                + stubFile
+                + " failed ("
+                + e
+                + ") and putting the event log back failed too ("
+                + undo
+                + "); the next use of the run finds it whole or archived, never in between",
+            e);
+      }
+      throw new StoreIoException(
+          "run " + id + ": writing " + stubFile + " failed: " + e + "; the run is still whole", e);
+    }
+  }
+
+  private BasicFileAttributes requireAttributes(Path p) {
+    BasicFileAttributes a = attributes(p);
+    if (a == null) {
+      throw new StoreCorruptedException(
+          "run " + id + ": " + p + " vanished although the run's lock is held");
+    }
+    return a;
+  }
+
+  /**
+   * Puts a staged event log and stages back into this archived run and removes its stub: stages and
+   * log ({@code events.ndjson.restoring}) are renamed in, {@code stub.json} is removed (the
+   * commit), the log renamed into place.
+   *
+   * @param staged what the import wrote
+   * @throws dev.runs.RunAlreadyExistsException when the run is not an archive stub
+   * @throws ValidationException when the stub's head is not the restored run's
+   * @throws RunGone when the run is no longer in its directory
+   */
+  void restore(StagedRun staged) {
+    writeLock.lock();
+    try {
+      refuseIfFrozen("restore it");
+      FileLocks.Held held = lock();
+      try {
+        syncLocked();
+        Head h = snapshot();
+        if (!h.archived()) {
+          throw new dev.runs.RunAlreadyExistsException(id, record.trigger().triggerId());
+        }
+        RunHead want = staged.head();
+        if (h.lastSequence() != want.lastSequence()
+            || h.status() != want.status()
+            || !h.updatedAt()
+                .truncatedTo(ChronoUnit.MICROS)
+                .equals(want.updatedAt().truncatedTo(ChronoUnit.MICROS))
+            || !Objects.equals(h.lastHash(), want.lastHash().orElse(null))) {
+          throw new ValidationException(
+              "run",
+              "run "
+                  + id
+                  + " is archived with head "
+                  + h.toRunHead()
+                  + " but the restored events end with "
+                  + want
+                  + "; nothing changed");
+        }
+        boolean committed = false;
+        try {
+          if (staged.hasStages()) {
+            DurableFs.moveAtomically(staged.stages(), stagesDir);
+          }
+          DurableFs.moveAtomically(staged.events(), restoring);
+          fs.forceDirectory(dir);
+          fs.forceDirectory(staged.runDir());
+          Files.delete(stubFile);
+          committed = true;
+          fs.forceDirectory(dir);
+        } catch (IOException e) {
+          if (!committed) {
+            try {
+              Files.deleteIfExists(restoring);
+              DurableFs.deleteTree(stagesDir);
+              fs.forceDirectory(dir);
+            } catch (IOException undo) {
+              e.addSuppressed(undo); // the next use of the stub removes them
+            }
+            throw new StoreIoException(
+                "run " + id + ": restoring failed: " + e + "; it is still an archive stub", e);
+          }
+          log.warn(
+              "run {} - restored, but forcing {} failed ({}); a machine crash may bring the stub"
+                  + " back",
+              id,
+              dir,
+              e.toString());
+        }
+        try {
+          DurableFs.moveAtomically(restoring, file);
+          fs.forceDirectory(dir);
+        } catch (IOException e) {
+          log.warn(
+              "run {} - restored, but renaming {} into place failed ({}); the next use does it",
+              id,
+              restoring,
+              e.toString());
+          return;
+        }
+        publishStaged(staged, requireAttributes(file).fileKey());
+      } finally {
+        held.close();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** Sets the view of a log this process just wrote whole (an import or a restore). */
+  synchronized void publishStaged(StagedRun staged, @Nullable Object fileKey) {
+    markCount = 0;
+    for (int i = 0; i < staged.markCount(); i++) {
+      addMark(staged.mark(i));
+    }
+    keys = null;
+    RunHead h = staged.head();
+    length = staged.length();
+    lastSequence = h.lastSequence();
+    status = h.status();
+    updatedAt = h.updatedAt();
+    lastHash = h.lastHash().orElse(null);
+    stub = null;
+    stubKey = null;
+    logKey = fileKey;
+    writeEpoch++;
+    loaded = true;
+  }
+
+  /**
+   * Moves the run's directory into the trash: the commit of a deletion. The caller holds the store
+   * lock, and removes the lease and trigger entry and empties the trash entry afterwards.
+   *
+   * @param expectedLastSequence the last sequence the caller saw
+   * @return the trash entry, or null when the last sequence differs (nothing changed)
+   * @throws RunGone when the run is no longer in its directory
+   */
+  @Nullable Path delete(long expectedLastSequence) {
+    writeLock.lock();
+    try {
+      refuseIfFrozen("delete it");
+      FileLocks.Held held = lock();
+      try {
+        syncLocked();
+        if (snapshot().lastSequence() != expectedLastSequence) {
+          return null;
+        }
+        closeWriter();
+        Path entry;
+        try {
+          entry = trash.moveIn(dir);
+        } catch (IOException e) {
+          if (DurableFs.attributesOrNull(runJson) != null) {
+            throw new StoreIoException(
+                "run "
+                    + id
+                    + ": moving "
+                    + dir
+                    + " to the trash failed: "
+                    + e
+                    + "; nothing changed",
+                e);
+          }
+          retire();
+          throw new StoreIoException(
+              "run "
+                  + id
+                  + ": its directory was moved to the trash, but forcing the directories failed ("
+                  + e
+                  + "); a machine crash may bring the run back",
+              e);
+        }
+        retire();
+        synchronized (this) {
+          writeEpoch++;
+        }
+        return entry;
+      } catch (IOException e) {
+        throw new StoreIoException(
+            "run " + id + ": deleting failed: " + e + "; nothing changed", e);
+      } finally {
+        held.close();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Checks, holding the run's lock file, that the run is still in its directory.
+   *
+   * @throws RunGone when it is not
+   */
+  void requireHereLocked() {
+    checkRetired();
+    if (attributes(runJson) == null) {
+      throw retire();
+    }
+  }
+
+  /**
+   * Refuses stage writes to a stub or a gone run; the caller holds the run's lock file.
+   *
+   * @throws dev.runs.RunArchivedException when the run is an archive stub
+   * @throws RunGone when the run is no longer in its directory
+   */
+  void requireWholeLocked() {
+    checkRetired();
+    if (attributes(stubFile) != null) {
+      throw new dev.runs.RunArchivedException(id);
+    }
+    if (attributes(runJson) == null) {
+      throw retire();
+    }
+  }
+
   // ---- reads ------------------------------------------------------------------------------------
 
   /**
@@ -707,24 +1395,34 @@ final class RunLog {
    * @return the stream
    */
   EventStream read(long afterSequence) {
-    Head h = refresh();
-    if (afterSequence >= h.lastSequence()) {
-      return EventStream.of(List.of());
+    for (int attempt = 1; ; attempt++) {
+      refresh();
+      Head h;
+      long from;
+      long target = afterSequence + 1;
+      int mark = (int) ((target - 1) / MARK_EVERY);
+      synchronized (this) {
+        h = head();
+        if (h.archived() || afterSequence >= h.lastSequence()) {
+          return EventStream.of(List.of());
+        }
+        from = marks[mark];
+      }
+      long firstLine = (long) mark * MARK_EVERY + 1;
+      FileChannel ch;
+      try {
+        ch = FileChannel.open(file, StandardOpenOption.READ);
+      } catch (NoSuchFileException e) {
+        if (attempt == 1) {
+          lockedIngest(); // archived or deleted since the look above: decide under the locks
+          continue;
+        }
+        throw missingLog(e);
+      } catch (IOException e) {
+        throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
+      }
+      return new LogStream(this, ch, from, firstLine, target, h);
     }
-    long target = afterSequence + 1;
-    int mark = (int) ((target - 1) / MARK_EVERY);
-    long from;
-    synchronized (this) {
-      from = marks[mark];
-    }
-    long firstLine = (long) mark * MARK_EVERY + 1;
-    FileChannel ch;
-    try {
-      ch = FileChannel.open(file, StandardOpenOption.READ);
-    } catch (IOException e) {
-      throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
-    }
-    return new LogStream(this, ch, from, firstLine, target, h);
   }
 
   // ---- errors -----------------------------------------------------------------------------------

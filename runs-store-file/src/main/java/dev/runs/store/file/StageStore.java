@@ -65,7 +65,10 @@ import org.slf4j.LoggerFactory;
  * <p>Numbering: a removed attempt frees its number and a removed stage directory its position, as
  * if the write had never started (as with a failed write, and as in the SQL stores, where a killed
  * write leaves nothing); an incomplete attempt that cannot be removed yet (a writer of the run is
- * alive) counts as taken. Thread-safe.
+ * alive) counts as taken.
+ *
+ * <p>A claim checks, under the run's lock, that the run is neither an archive stub ({@link
+ * dev.runs.RunArchivedException}) nor gone ({@link RunGone}). Thread-safe.
  */
 final class StageStore {
   private static final Logger log = LoggerFactory.getLogger(StageStore.class);
@@ -140,8 +143,9 @@ final class StageStore {
   }
 
   private Claim claim(RunLog run, Path stages, StageWrite write) {
-    FileLocks.Held held = lockRun(run);
+    FileLocks.Held held = run.lock();
     try {
+      run.requireWholeLocked();
       fs.createDirectories(run.dir, stages);
       if (swept.contains(run.id)) {
         sweepLocked(run, stages, write.stageKey());
@@ -199,14 +203,6 @@ final class StageStore {
     }
   }
 
-  private static FileLocks.Held lockRun(RunLog run) {
-    try {
-      return FileLocks.acquire(run.lockFile);
-    } catch (IOException e) {
-      throw new StoreIoException("run " + run.id + ": cannot lock " + run.lockFile + ": " + e, e);
-    }
-  }
-
   private static Path stageLock(RunLog run) {
     return run.dir.resolve(Layout.STAGE_LOCK);
   }
@@ -229,8 +225,9 @@ final class StageStore {
     } catch (IOException e) {
       // looked at again, and reported, under the lock
     }
-    FileLocks.Held held = lockRun(run);
+    FileLocks.Held held = run.lock();
     try {
+      run.requireHereLocked();
       if (sweepLocked(run, stages, null)) {
         swept.add(run.id);
       }

@@ -250,10 +250,10 @@ final class FileRunStoreTest {
     @DisplayName("a store written by a newer version is refused")
     void open_newerMarker_refused() throws Exception {
       open().close();
-      Files.writeString(root.resolve("store.json"), "{\"schema\":\"runs.file-store/2\"}\n");
+      Files.writeString(root.resolve("store.json"), "{\"schema\":\"runs.file-store/3\"}\n");
       assertThatThrownBy(() -> RunStores.open("file:" + root))
           .isInstanceOf(StoreConfigurationException.class)
-          .hasMessageContaining("runs.file-store/2");
+          .hasMessageContaining("runs.file-store/3");
     }
   }
 

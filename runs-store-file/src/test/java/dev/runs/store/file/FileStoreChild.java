@@ -11,6 +11,7 @@ import dev.runs.RunId;
 import dev.runs.RunRecord;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import dev.runs.RunsException;
 import dev.runs.StageArtifact;
 import dev.runs.StageManifest;
 import dev.runs.StageWrite;
@@ -48,7 +49,12 @@ import java.util.concurrent.Future;
  *       threads;
  *   <li>{@code lease <dir> <runId> <owner>}: after "go", tries to acquire the run's lease;
  *   <li>{@code stages <dir> <runId> <megabytes>}: writes attempts of stage {@code big} with one
- *       artifact of that size forever, printing {@code stage big <attempt>} after each.
+ *       artifact of that size forever, printing {@code stage big <attempt>} after each;
+ *   <li>{@code driven <dir> <runId>}: obeys commands on stdin, one answer line each: {@code append}
+ *       ({@code ack <seq>} or {@code refused <exception>}), {@code burst} (appends until refused:
+ *       {@code ack} lines, then {@code refused <exception>}), {@code many} (200 appends, then
+ *       {@code appended 200}), {@code entry} ({@code entry <last sequence>} or {@code entry none}),
+ *       {@code exit}.
  * </ul>
  */
 final class FileStoreChild {
@@ -79,6 +85,7 @@ final class FileStoreChild {
         case "create" -> create(store, args[2]);
         case "lease" -> lease(store, RunId.of(args[2]), args[3]);
         case "stages" -> stages(store, RunId.of(args[2]), Integer.parseInt(args[3]));
+        case "driven" -> driven(store, RunId.of(args[2]));
         default -> throw new IllegalArgumentException("unknown mode " + mode);
       }
     }
@@ -286,6 +293,38 @@ final class FileStoreChild {
   private static void lease(RunStore store, RunId id, String owner) throws Exception {
     awaitGo();
     say("lease " + store.acquireLease(id, owner, Duration.ofMinutes(5)).isPresent());
+  }
+
+  private static void driven(RunStore store, RunId id) throws Exception {
+    say("ready");
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    int n = 0;
+    for (String line = in.readLine(); line != null && !line.equals("exit"); line = in.readLine()) {
+      switch (line) {
+        case "append", "burst" -> {
+          do {
+            try {
+              say("ack " + store.append(id, text("driven-" + n++)).sequence());
+            } catch (RunsException e) {
+              say("refused " + e.getClass().getSimpleName());
+              break;
+            }
+          } while (line.equals("burst"));
+        }
+        case "many" -> {
+          for (int i = 0; i < 200; i++) {
+            store.append(id, text("driven-" + n++));
+          }
+          say("appended 200");
+        }
+        case "entry" ->
+            say(
+                "entry "
+                    + store.entry(id).map(e -> String.valueOf(e.lastSequence())).orElse("none"));
+        default -> throw new IllegalArgumentException("unknown command " + line);
+      }
+    }
   }
 
   private static void stages(RunStore store, RunId id, int megabytes) {

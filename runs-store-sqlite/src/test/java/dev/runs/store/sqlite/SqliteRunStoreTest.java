@@ -777,9 +777,14 @@ final class SqliteRunStoreTest {
 
   @Test
   void close_closesEveryConnection() throws Exception {
+    // watchers of stores other tests of this JVM left open are not this store's
+    Set<Thread> others = watchThreads();
     RunStore store = open("sqlite:" + db() + "?poll_ms=10");
     RunId id = startedRun(store);
     store.watch(c -> {});
+    assertThat(watchThreads())
+        .as("the watcher this store started")
+        .hasSizeGreaterThan(others.size());
     store.subscribe(id, 0).subscribe(new dev.runs.testkit.CollectingSubscriber(Long.MAX_VALUE));
     try (EventStream s = store.read(id, 0)) {
       s.next();
@@ -788,8 +793,17 @@ final class SqliteRunStoreTest {
     store.close();
     // SQLite removes the WAL when the last connection to the file closes
     assertThat(dir.resolve("runs.db-wal")).doesNotExist();
-    assertThat(Thread.getAllStackTraces().keySet())
-        .noneMatch(t -> t.getName().startsWith("runs-sqlite-watch-") && t.isAlive());
+    assertThat(watchThreads()).isSubsetOf(others);
+  }
+
+  private static Set<Thread> watchThreads() {
+    Set<Thread> threads = new java.util.HashSet<>();
+    for (Thread t : Thread.getAllStackTraces().keySet()) {
+      if (t.getName().startsWith("runs-sqlite-watch-") && t.isAlive()) {
+        threads.add(t);
+      }
+    }
+    return threads;
   }
 
   // ---- bad paths
