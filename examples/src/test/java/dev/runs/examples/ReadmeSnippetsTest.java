@@ -17,14 +17,15 @@ import javax.tools.JavaFileObject;
 import javax.tools.SimpleJavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every Java block in README.md compiles against the real modules. A block runs inside a method;
- * the variables it uses without declaring them are declared by an HTML comment right before it:
- * {@code <!-- snippet: RunStore store, RunId runId -->}. The quick start is also run, by {@code
- * ReadmeQuickStartTest} in runs-core.
+ * Every Java block in README.md, docs/bundles.md and docs/archive.md compiles against the real
+ * modules. A block runs inside a method; the variables it uses without declaring them are declared
+ * by an HTML comment right before it: {@code <!-- snippet: RunStore store, RunId runId -->}. The
+ * quick start is also run, by {@code ReadmeQuickStartTest} in runs-core.
  */
 final class ReadmeSnippetsTest {
   private static final Pattern BLOCK =
@@ -43,9 +44,10 @@ final class ReadmeSnippetsTest {
       import java.net.InetSocketAddress;\
       """;
 
-  @Test
-  void everyJavaBlockInTheReadme_compiles(@TempDir Path out) throws IOException {
-    String readme = Files.readString(repoRoot().resolve("README.md"));
+  @ParameterizedTest
+  @CsvSource({"README.md, 3", "docs/bundles.md, 5", "docs/archive.md, 5"})
+  void everyJavaBlock_compiles(String doc, int atLeast, @TempDir Path out) throws IOException {
+    String readme = Files.readString(repoRoot().resolve(doc));
     Matcher m = BLOCK.matcher(readme);
     List<JavaFileObject> sources = new ArrayList<>();
     int n = 0;
@@ -75,7 +77,7 @@ final class ReadmeSnippetsTest {
             }
           });
     }
-    assertThat(sources).as("java blocks in README.md").hasSizeGreaterThanOrEqualTo(3);
+    assertThat(sources).as("java blocks in %s", doc).hasSizeGreaterThanOrEqualTo(atLeast);
     JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
     StringWriter log = new StringWriter();
@@ -107,7 +109,7 @@ final class ReadmeSnippetsTest {
                       .append(' ')
                       .append(d.getMessage(null))
                       .append('\n'));
-      assertThat(ok).as("README snippets compile:\n%s%s", report, log).isTrue();
+      assertThat(ok).as("%s snippets compile:\n%s%s", doc, report, log).isTrue();
     }
   }
 

@@ -505,8 +505,9 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     if (engine.find(runId).isEmpty()) {
       throw moves.notFound(runId, new RunNotFoundException(runId), "read");
     }
-    Optional<List<StageManifest>> archived = moves.archivedStages(runId);
-    return archived.isPresent() ? archived.get() : engine.stages(runId);
+    List<StageManifest> local = engine.stages(runId);
+    // an archived run has no stages in the engine: only then ask whether the archive holds them
+    return local.isEmpty() ? moves.archivedStages(runId).orElse(local) : local;
   }
 
   @Override
@@ -517,10 +518,12 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     checkOpen();
     StageWrite.checkStageKey(stageKey);
     StageIntegrity.checkPath(path);
-    Optional<byte[]> archived = moves.archivedStageFile(runId, stageKey, attempt, path);
-    return archived.isPresent()
-        ? archived.get()
-        : engine.readStageFile(runId, stageKey, attempt, path);
+    try {
+      return engine.readStageFile(runId, stageKey, attempt, path);
+    } catch (RunsException e) {
+      // an archived run's files are not in the engine: only then look in the archive
+      return moves.archivedStageFile(runId, stageKey, attempt, path).orElseThrow(() -> e);
+    }
   }
 
   @Override
@@ -529,8 +532,11 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     Objects.requireNonNull(stageKey, "stageKey");
     checkOpen();
     StageWrite.checkStageKey(stageKey);
-    Optional<StageVerification> archived = moves.archivedVerifyStage(runId, stageKey, attempt);
-    return archived.isPresent() ? archived.get() : engine.verifyStage(runId, stageKey, attempt);
+    try {
+      return engine.verifyStage(runId, stageKey, attempt);
+    } catch (RunsException e) {
+      return moves.archivedVerifyStage(runId, stageKey, attempt).orElseThrow(() -> e);
+    }
   }
 
   // ---- leases and documents --------------------------------------------------------------------
@@ -656,7 +662,7 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     Objects.requireNonNull(runId, "runId");
     Objects.requireNonNull(reason, "reason");
     checkOpen();
-    return moves.delete(this, runId, reason);
+    return moves.delete(runId, reason);
   }
 
   @Override

@@ -199,12 +199,11 @@ public final class RunMoves {
   /**
    * Deletes a terminal run: tombstone first, then the run, then its archive copy.
    *
-   * @param store the store, for reads
    * @param id the run
    * @param reason why
    * @return the tombstone
    */
-  public Tombstone delete(RunStore store, RunId id, String reason) {
+  public Tombstone delete(RunId id, String reason) {
     Tombstone.checkReason(reason);
     for (int attempt = 0; attempt < 100; attempt++) {
       Optional<RunEntry> entry = engine.entry(id);
@@ -280,7 +279,7 @@ public final class RunMoves {
     }
     List<Tombstone> out = new ArrayList<>();
     for (RunEntry e : selected) {
-      out.add(delete(store, e.id(), reason));
+      out.add(delete(e.id(), reason));
     }
     return out;
   }
