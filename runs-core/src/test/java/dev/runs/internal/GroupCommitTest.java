@@ -134,8 +134,16 @@ final class GroupCommitTest {
       return delegate.readLease(id);
     }
 
+    /** Runs once, just before the next lease compare-and-set (to interleave a racing writer). */
+    final java.util.concurrent.atomic.AtomicReference<Runnable> beforeLeaseCas =
+        new java.util.concurrent.atomic.AtomicReference<>();
+
     @Override
     public boolean compareAndSetLease(RunId id, Optional<Lease> e, Optional<Lease> r) {
+      Runnable racer = beforeLeaseCas.getAndSet(null);
+      if (racer != null) {
+        racer.run();
+      }
       return delegate.compareAndSetLease(id, e, r);
     }
 

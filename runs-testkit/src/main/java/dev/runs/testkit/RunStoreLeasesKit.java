@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +50,48 @@ abstract class RunStoreLeasesKit extends RunStoreKit {
     assertThat(store().lease(id)).isPresent();
     store().releaseLease(id, "host-b");
     assertThat(store().lease(id)).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a release racing the owner's own renewals always leaves the run without a lease")
+  void lease_releaseRacingRenewals_released() throws Exception {
+    int renewers = 3;
+    ExecutorService pool = Executors.newFixedThreadPool(renewers);
+    try {
+      for (int round = 0; round < 30; round++) {
+        RunId id = startedRun();
+        assertThat(store().acquireLease(id, "host-a", Duration.ofSeconds(30))).isPresent();
+        CountDownLatch renewing = new CountDownLatch(renewers);
+        AtomicInteger expiry = new AtomicInteger(60);
+        List<Future<Boolean>> stopped = new ArrayList<>();
+        for (int r = 0; r < renewers; r++) {
+          stopped.add(
+              pool.submit(
+                  () -> {
+                    // each renewal has another expiry, so a release's compare-and-set can miss it
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                    while (System.nanoTime() < deadline) {
+                      Duration ttl = Duration.ofSeconds(expiry.incrementAndGet());
+                      if (store().renewLease(id, "host-a", ttl).isEmpty()) {
+                        return true;
+                      }
+                      renewing.countDown();
+                    }
+                    return false;
+                  }));
+        }
+        assertThat(renewing.await(10, TimeUnit.SECONDS)).isTrue();
+        store().releaseLease(id, "host-a");
+        for (Future<Boolean> f : stopped) {
+          assertThat(f.get(30, TimeUnit.SECONDS))
+              .as("round %d: renewals stop once released", round)
+              .isTrue();
+        }
+        assertThat(store().lease(id)).as("round %d", round).isEmpty();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -94,6 +94,9 @@ final class ActiveExecutions implements ExecutionEnded {
               : new IllegalStateException("run " + id + " - execution ended without a status"));
       return;
     }
+    // removed before the release, so that the lease thread stops renewing it, and before
+    // completing, so that a resume following completion finds no execution here
+    active.remove(id, ex);
     if (status != RunStatus.RUNNING && status != RunStatus.CANCEL_REQUESTED) {
       try {
         store.releaseLease(id, instanceId);
@@ -101,8 +104,6 @@ final class ActiveExecutions implements ExecutionEnded {
         log.debug("run {} - lease release failed; it will expire", id, e);
       }
     }
-    // removed before completing, so that a resume following completion finds no execution here
-    active.remove(id, ex);
     log.debug("run {} - execution ended {}", id, status == null ? "?" : status.wireName());
     listeners.notify(l -> l.runFinished(id, status, took));
     ex.done.complete(status);

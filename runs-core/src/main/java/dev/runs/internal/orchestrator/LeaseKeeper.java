@@ -80,7 +80,7 @@ final class LeaseKeeper {
       try {
         Optional<Lease> renewed = store.renewLease(id, env.instanceId(), leaseTtl);
         if (renewed.isEmpty()) {
-          if (!ex.done.isDone()) {
+          if (!ex.done.isDone() && active.get(id) == ex) { // not one ending meanwhile
             log.warn(
                 "run {} - this instance lost its lease; the execution stops without writing"
                     + " a final event",
