@@ -11,6 +11,7 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
+import dev.runs.internal.support.Times;
 import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
@@ -107,7 +108,7 @@ final class PlannedBatch implements RunBatch {
     }
     long seq = head.get().lastSequence();
     RunStatus status = head.get().status();
-    Instant now = clock.instant();
+    Instant now = Times.micros(clock.instant()); // the envelope's precision, also in the head
     if (now.isBefore(head.get().updatedAt())) {
       now = head.get().updatedAt(); // keep time non-decreasing along a run's log
     }
