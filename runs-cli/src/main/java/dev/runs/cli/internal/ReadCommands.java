@@ -542,14 +542,9 @@ final class ReadCommands {
 
     private static Map<String, Object> stepJson(dev.runs.StepState v) {
       Map<String, Object> m = new LinkedHashMap<>();
-      for (var c : v.getClass().getRecordComponents()) {
-        try {
-          Object value = c.getAccessor().invoke(v);
-          m.put(c.getName(), value instanceof Optional<?> o ? o.orElse(null) : value);
-        } catch (ReflectiveOperationException e) {
-          m.put(c.getName(), "?");
-        }
-      }
+      m.put("status", v.status().toString().toLowerCase(java.util.Locale.ROOT));
+      m.put("attempt", v.attempt());
+      v.completion().ifPresent(e -> m.put("completed_at_sequence", e.sequence()));
       return m;
     }
   }
