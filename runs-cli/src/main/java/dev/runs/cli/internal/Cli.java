@@ -51,8 +51,7 @@ public final class Cli {
     NDJSON
   }
 
-  static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).findAndRegisterModules();
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   final InputStream in;
   final PrintStream out;
@@ -317,11 +316,18 @@ public final class Cli {
   }
 
   Map<WorkflowRef, Workflow> workflows() {
-    String cp = classpath != null ? classpath : env.getOrDefault("RUNS_CLASSPATH", "");
+    return classPath().all();
+  }
+
+  /**
+   * @return the class path of {@code --classpath} (or {@code RUNS_CLASSPATH}), opened on first use
+   */
+  Workflows classPath() {
     if (loader == null) {
+      String cp = classpath != null ? classpath : env.getOrDefault("RUNS_CLASSPATH", "");
       loader = Workflows.open(cp);
     }
-    return loader.all();
+    return loader;
   }
 
   // ---- output helpers

@@ -167,8 +167,8 @@ final class MoveCommands {
       name = "archive",
       mixinStandardHelpOptions = true,
       description = {
-        "Move ended runs to an archive (dir:/path, s3://... with runs-archive-s3 on the class",
-        "path) leaving a stub that reads through; or --restore one back."
+        "Move ended runs to an archive (dir:/path; s3://... with the runs-archive-s3 jar and the",
+        "AWS SDK on --classpath) leaving a stub that reads through; or --restore one back."
       })
   static final class Archive implements Callable<Integer> {
     private final Cli cli;
@@ -208,7 +208,7 @@ final class MoveCommands {
         throw CliException.usage("--restore needs a run id");
       }
       java.time.Duration age = olderThan == null ? null : Formats.age("--older-than", olderThan);
-      ArchiveStore a = ArchiveStores.open(archive);
+      ArchiveStore a = ArchiveStores.open(archive, cli.classPath().loader());
       cli.closeAfterStore(a);
       cli.storeOptions = RunStoreOptions.builder().archive(a).build();
       if (id != null) {

@@ -180,6 +180,8 @@ final class OperateCommands {
               + ref
               + " is not on the class path (found: "
               + new TreeSet<>(cli.workflows().keySet().stream().map(Object::toString).toList())
+              + ", "
+              + cli.classPath().describe()
               + "); pass the host's jar with --classpath or RUNS_CLASSPATH");
     }
   }

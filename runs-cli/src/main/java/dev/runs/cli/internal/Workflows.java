@@ -104,6 +104,13 @@ final class Workflows implements AutoCloseable {
   }
 
   /**
+   * @return the class loader over the class path (with the tool's classes as parent)
+   */
+  ClassLoader loader() {
+    return loader;
+  }
+
+  /**
    * @return where workflows were looked for, for messages
    */
   String describe() {
