@@ -419,7 +419,10 @@ final class RunsCliTest {
     CliRunner.Result r = cli.run("replay", id.value(), "--from", "step:write");
 
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("reused from run " + id.value());
+    assertThat(r.out())
+        .contains("run.created  greet@1, trigger cli:")
+        .contains("replay of " + id.value() + " from step:write")
+        .contains("reused from run " + id.value());
   }
 
   @Test

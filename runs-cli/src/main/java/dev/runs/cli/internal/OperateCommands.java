@@ -81,7 +81,7 @@ final class OperateCommands {
     }
     if (!quiet && handle.created()) {
       ReadCommands.EventPrinter printer =
-          new ReadCommands.EventPrinter(cli, cli.output, handle.record().createdAt());
+          new ReadCommands.EventPrinter(cli, cli.output, handle.record());
       SubscribeOptions options =
           new SubscribeOptions(
               SubscribeOptions.defaults().bufferSize(), false, Duration.ofMillis(100));

@@ -301,10 +301,10 @@ final class ReadCommands {
     private final TimelineFormat timeline;
     private boolean first = true;
 
-    EventPrinter(Cli cli, Cli.Output output, Instant base) {
+    EventPrinter(Cli cli, Cli.Output output, RunRecord record) {
       this.cli = cli;
       this.output = output;
-      this.timeline = new TimelineFormat(cli.style(), base);
+      this.timeline = new TimelineFormat(cli.style(), record);
     }
 
     void print(RunEvent e) {
@@ -373,8 +373,7 @@ final class ReadCommands {
       RunId runId = cli.resolve(id);
       Pattern typeGlob = type == null ? null : Formats.glob(type);
       Pattern stepGlob = step == null ? null : Formats.glob(step);
-      EventPrinter printer =
-          new EventPrinter(cli, output, store.get(runId).orElseThrow().createdAt());
+      EventPrinter printer = new EventPrinter(cli, output, store.get(runId).orElseThrow());
       try (EventStream events = store.read(runId, after)) {
         while (events.hasNext()) {
           RunEvent e = events.next();
@@ -442,7 +441,7 @@ final class ReadCommands {
       RunId runId = cli.resolve(id);
       RunEntry entry = store.entry(runId).orElseThrow();
       long start = Math.max(0, entry.lastSequence() - lines);
-      EventPrinter printer = new EventPrinter(cli, output, entry.record().createdAt());
+      EventPrinter printer = new EventPrinter(cli, output, entry.record());
       if (!follow) {
         Deque<RunEvent> last = new ArrayDeque<>();
         try (EventStream events = store.read(runId, start)) {

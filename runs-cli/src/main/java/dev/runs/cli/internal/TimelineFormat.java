@@ -2,6 +2,7 @@ package dev.runs.cli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.RunEvent;
+import dev.runs.RunRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -13,12 +14,14 @@ import java.util.Deque;
  */
 final class TimelineFormat {
   private final Style s;
+  private final RunRecord record;
   private final Instant base;
   private final Deque<String> open = new ArrayDeque<>();
 
-  TimelineFormat(Style style, Instant base) {
+  TimelineFormat(Style style, RunRecord record) {
     this.s = style;
-    this.base = base;
+    this.record = record;
+    this.base = record.createdAt();
   }
 
   String line(RunEvent e) {
@@ -86,6 +89,23 @@ final class TimelineFormat {
               p.path("error").path("message").asText(p.path("message").asText(""));
           case "run.cancel_requested", "run.cancelled", "run.interrupted" ->
               p.path("reason").asText("");
+          case "run.created" ->
+              record.workflow()
+                  + ", trigger "
+                  + record.trigger().source().wireName()
+                  + ":"
+                  + record.trigger().triggerId()
+                  + record
+                      .lineage()
+                      .map(
+                          l ->
+                              ", "
+                                  + l.relation().wireName()
+                                  + " of "
+                                  + l.parentRunId().value()
+                                  + l.sourceCheckpoint().map(c -> " from " + c).orElse(""))
+                      .orElse("");
+          case "x.runs.highlight" -> p.path("key").asText("") + " = " + p.path("value");
           case "run.resumed" -> "trigger " + p.path("trigger").path("trigger_id").asText("?");
           case "run.completed" -> durationOf(p.path("summary"));
           case "step.completed", "phase.completed" ->
