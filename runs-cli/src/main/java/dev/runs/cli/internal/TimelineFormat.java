@@ -136,8 +136,8 @@ final class TimelineFormat {
     if (d.isEmpty()) {
       return "";
     }
-    if (d.length() > 100) {
-      d = d.substring(0, 97) + "...";
+    if (d.length() > 120 && !type.equals("run.created")) {
+      d = d.substring(0, 117) + "...";
     }
     return "  " + s.dim(d.replace('\n', ' '));
   }
