@@ -135,6 +135,21 @@ final class RunsCliIT {
     assertThat(c.out.toString()).startsWith("runs ");
   }
 
+  @Test
+  void packagedLauncher_besideTheJar_isExecutable_andRunsIt() throws Exception {
+    Path launcher = Path.of(System.getProperty("runs.cli.packaged.launcher"));
+    assertThat(Files.isExecutable(launcher)).as("%s is executable", launcher).isTrue();
+    ProcessBuilder pb = new ProcessBuilder(launcher.toString(), "help", "ls");
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.redirectErrorStream(true);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(p.waitFor(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(out).contains("Usage: runs ls");
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "file"})
   void lsAndEvents_readARealStore(String scheme) throws Exception {
