@@ -849,6 +849,22 @@ public final class Demo {
             "jq 'select(.type == \"run.completed\") | .payload.summary' "
                 + dir.resolve("events.ndjson"));
       }
+      default -> {}
+    }
+    if (!loc.scheme().equals("memory")) {
+      String runs = "runs --store " + store.location() + " ";
+      String suffix = id.length() <= 12 ? id : id.substring(id.length() - 12);
+      out.println(
+          t.dim(
+              "# the same with the runs tool (build it once: mvn -q -pl runs-cli -am package"
+                  + " -DskipTests; then runs-cli/target/runs)"));
+      out.println(runs + "ls");
+      out.println(runs + "events " + suffix);
+      out.println(runs + "events " + suffix + " --ndjson | jq -c '{sequence, type, step_id}'");
+      out.println(runs + "show " + suffix);
+    }
+    switch (loc.scheme()) {
+      case "sqlite", "file" -> {}
       case "memory" ->
           out.println(
               "the memory: store keeps nothing after the demo exits; run it without --store"

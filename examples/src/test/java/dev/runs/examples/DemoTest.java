@@ -106,7 +106,9 @@ final class DemoTest {
             "= triage/lookup  reused from run",
             "~ /model/params/temperature: 0.2 -> 0.7",
             "cancel() answered cancel_requested",
-            "sqlite3 -readonly " + db);
+            "sqlite3 -readonly " + db,
+            "runs --store sqlite:",
+            " --ndjson | jq -c '{sequence, type, step_id}'");
     assertThat(out).containsPattern("(?m)^main +\\S+ +completed ");
     assertThat(out.strip()).endsWith("the main run is completed.");
     assertMainRunMoved(out);
