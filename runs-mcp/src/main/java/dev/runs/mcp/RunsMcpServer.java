@@ -14,6 +14,8 @@ import dev.runs.mcp.internal.McpResources;
 import dev.runs.mcp.internal.McpTools;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
+import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
@@ -83,6 +85,7 @@ public final class RunsMcpServer implements AutoCloseable {
 
   private final RunStore store;
   private final McpJsonMapper json;
+  private final JsonSchemaValidator schemaValidator;
   private final McpTools tools;
   private final McpResources resources;
   private final ChangeNotifier notifier;
@@ -96,6 +99,7 @@ public final class RunsMcpServer implements AutoCloseable {
     this.store = b.store;
     ObjectMapper mapper = new ObjectMapper();
     this.json = new JacksonMcpJsonMapper(mapper);
+    this.schemaValidator = new DefaultJsonSchemaValidator(mapper);
     this.tools = new McpTools(store, mapper, b.eventSource, b.maxBatchEvents);
     this.resources = new McpResources(store, mapper);
     this.notifier = new ChangeNotifier(store);
@@ -124,6 +128,10 @@ public final class RunsMcpServer implements AutoCloseable {
                 McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).build())
             .tools(tools.specifications())
             .resourceTemplates(resources.specifications())
+            .jsonMapper(json)
+            .jsonSchemaValidator(schemaValidator)
+            // the store checks every append and names the field; the SDK's check would refuse
+            // with its validator's wording first, and adds nothing the store does not check
             .validateToolInputs(false)
             .requestTimeout(requestTimeout)
             .build();
