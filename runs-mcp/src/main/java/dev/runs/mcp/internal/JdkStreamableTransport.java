@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,10 +42,14 @@ public final class JdkStreamableTransport
   private static final String SESSION_HEADER = "Mcp-Session-Id";
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
 
+  /** A session without an open stream and without requests for this long is closed. */
+  static final Duration SESSION_IDLE = Duration.ofHours(1);
+
   private final McpJsonMapper json;
   private final long maxBodyBytes;
   private final String principalAttribute;
   private final Map<String, McpStreamableServerSession> sessions = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastSeen = new ConcurrentHashMap<>();
   private final AtomicBoolean closing = new AtomicBoolean();
   private McpStreamableServerSession.@Nullable Factory factory;
 
@@ -92,7 +97,12 @@ public final class JdkStreamableTransport
           closing.set(true);
           return Flux.fromIterable(sessions.values())
               .flatMap(s -> s.closeGracefully().onErrorResume(e -> Mono.empty()))
-              .then(Mono.fromRunnable(sessions::clear));
+              .then(
+                  Mono.fromRunnable(
+                      () -> {
+                        sessions.clear();
+                        lastSeen.clear();
+                      }));
         });
   }
 
@@ -194,7 +204,9 @@ public final class JdkStreamableTransport
         json.convertValue(request.params(), new TypeRef<McpSchema.InitializeRequest>() {});
     McpStreamableServerSession.McpStreamableServerSessionInit started = f.startSession(init);
     McpSchema.InitializeResult result = started.initResult().block();
+    evictIdle();
     sessions.put(started.session().getId(), started.session());
+    lastSeen.put(started.session().getId(), System.nanoTime());
     log.debug("mcp session {} - opened", started.session().getId());
     byte[] out =
         json.writeValueAsBytes(
@@ -241,6 +253,7 @@ public final class JdkStreamableTransport
       return;
     }
     sessions.remove(session.getId());
+    lastSeen.remove(session.getId());
     session.delete().block();
     log.debug("mcp session {} - deleted", session.getId());
     empty(exchange, 200);
@@ -255,8 +268,29 @@ public final class JdkStreamableTransport
     McpStreamableServerSession s = sessions.get(id);
     if (s == null) {
       plain(exchange, 404, "no MCP session " + id + "; initialize a new one");
+    } else {
+      lastSeen.put(id, System.nanoTime());
     }
     return s;
+  }
+
+  /** Closes sessions that clients left without a DELETE: idle and without an open stream. */
+  private void evictIdle() {
+    long now = System.nanoTime();
+    for (Map.Entry<String, Long> e : List.copyOf(lastSeen.entrySet())) {
+      McpStreamableServerSession s = sessions.get(e.getKey());
+      if (s == null) {
+        lastSeen.remove(e.getKey());
+      } else if (now - e.getValue() > SESSION_IDLE.toNanos()
+          && !s.hasOpenStream()
+          && !s.hasListeningStream()) {
+        sessions.remove(e.getKey());
+        lastSeen.remove(e.getKey());
+        log.debug("mcp session {} - closed after {} idle", e.getKey(), SESSION_IDLE);
+        s.closeGracefully()
+            .subscribe(v -> {}, x -> log.debug("mcp close failed: {}", x.toString()));
+      }
+    }
   }
 
   private byte[] readBody(InputStream in) throws IOException {
