@@ -319,10 +319,31 @@ public final class RunsMcpServer implements AutoCloseable {
             RunsHttpServer.builder(orchestrator)
                 .address(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.get()))
                 .mount("/mcp", mcp.httpHandler());
-        token.ifPresent(t -> b.authenticator(Authenticator.bearerToken(t, "mcp-client")));
+        if (token.isPresent()) {
+          try {
+            b.authenticator(Authenticator.bearerToken(token.get(), "mcp-client"));
+          } catch (IllegalArgumentException e) {
+            err.println(usage("--token: " + e.getMessage()));
+            return 2;
+          }
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Thread serving = Thread.currentThread();
+        Runtime.getRuntime()
+            .addShutdownHook(
+                new Thread(
+                    () -> {
+                      stop.countDown();
+                      try {
+                        serving.join(5000);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    },
+                    "runs-mcp-shutdown"));
         try (RunsHttpServer http = b.start()) {
           err.println("runs MCP endpoint at " + http.uri().resolve("/mcp"));
-          new CountDownLatch(1).await();
+          stop.await();
         }
       }
     } catch (InterruptedException e) {

@@ -433,6 +433,21 @@ final class RunsMcpHttpIT {
             parent,
             "payload",
             Map.of("stream", "o", "text", "t")));
+    // the store's redactor applies to what agents send
+    long redacted =
+        a.call(
+                "runs_emit_event",
+                obj(
+                    "run_id",
+                    runId,
+                    "type",
+                    "x.acme.login",
+                    "payload",
+                    Map.of("user", "ada", "password", "hunter2-hunter2")))
+            .path("last_sequence")
+            .asLong();
+    RunEvent stored = store.read(RunId.of(runId), redacted - 1, 1).get(0);
+    assertThat(stored.payload().json()).contains("ada").doesNotContain("hunter2");
     a.call("runs_cancel", obj("run_id", runId, "reason", "user stopped it"));
     assertThat(
             a.fail(

@@ -59,7 +59,11 @@ final class RunsMcpServerTest {
   void main_withoutStoreOrWithUnknownArguments_printsUsage() {
     for (String[] args :
         new String[][] {
-          {}, {"--store"}, {"--colour", "red"}, {"--store", "memory:", "--http", "x"}
+          {},
+          {"--store"},
+          {"--colour", "red"},
+          {"--store", "memory:", "--http", "x"},
+          {"--store", "memory:", "--http", "0", "--token", "short"}
         }) {
       ByteArrayOutputStream err = new ByteArrayOutputStream();
       int status = RunsMcpServer.run(args, new PrintStream(err, true, StandardCharsets.UTF_8));
