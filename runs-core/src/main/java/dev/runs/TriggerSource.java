@@ -13,7 +13,9 @@ public enum TriggerSource {
   /** A scheduler fired. */
   SCHEDULE,
   /** A test. */
-  TEST;
+  TEST,
+  /** An agent called a tool of the MCP server ({@code runs-mcp}). */
+  MCP;
 
   /**
    * @return the lowercase JSON name
@@ -34,6 +36,7 @@ public enum TriggerSource {
       }
     }
     throw new ValidationException(
-        "trigger.source", "must be one of ui, api, cli, schedule, test but was '" + wireName + "'");
+        "trigger.source",
+        "must be one of ui, api, cli, schedule, test, mcp but was '" + wireName + "'");
   }
 }

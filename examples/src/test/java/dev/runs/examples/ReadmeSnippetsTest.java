@@ -22,10 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every Java block in README.md, docs/bundles.md, docs/archive.md and docs/cli.md compiles against
- * the real modules. A block runs inside a method; the variables it uses without declaring them are
- * declared by an HTML comment right before it: {@code <!-- snippet: RunStore store, RunId runId
- * -->}. The quick start is also run, by {@code ReadmeQuickStartTest} in runs-core.
+ * Every Java block in README.md, docs/bundles.md, docs/archive.md, docs/cli.md and docs/mcp.md
+ * compiles against the real modules. A block runs inside a method; the variables it uses without
+ * declaring them are declared by an HTML comment right before it: {@code <!-- snippet: RunStore
+ * store, RunId runId -->}. The quick start is also run, by {@code ReadmeQuickStartTest} in
+ * runs-core.
  */
 final class ReadmeSnippetsTest {
   private static final Pattern BLOCK =
@@ -36,6 +37,7 @@ final class ReadmeSnippetsTest {
       import dev.runs.payload.*;
       import dev.runs.testkit.*;
       import dev.runs.http.*;
+      import dev.runs.mcp.*;
       import java.math.BigDecimal;
       import java.nio.file.*;
       import java.time.*;
@@ -45,7 +47,13 @@ final class ReadmeSnippetsTest {
       """;
 
   @ParameterizedTest
-  @CsvSource({"README.md, 3", "docs/bundles.md, 5", "docs/archive.md, 5", "docs/cli.md, 1"})
+  @CsvSource({
+    "README.md, 3",
+    "docs/bundles.md, 5",
+    "docs/archive.md, 5",
+    "docs/cli.md, 1",
+    "docs/mcp.md, 2"
+  })
   void everyJavaBlock_compiles(String doc, int atLeast, @TempDir Path out) throws IOException {
     String readme = Files.readString(repoRoot().resolve(doc));
     Matcher m = BLOCK.matcher(readme);

@@ -90,6 +90,7 @@ public final class BenchReport {
       "dev.runs.bench.WritersWithSubscribersBenchmark.append$";
   private static final String HASH_CHAIN =
       "dev.runs.bench.HashChainCostBenchmark.append_ownRun_16$";
+  private static final String MCP = "dev.runs.bench.McpEmitBenchmark.(direct|http|stdio)$";
   private static final String POSTGRES =
       "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
           + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
@@ -160,7 +161,8 @@ public final class BenchReport {
     }
     boolean postgres = postgresAnswers();
     List<String> includes =
-        new ArrayList<>(List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS, HASH_CHAIN));
+        new ArrayList<>(
+            List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS, HASH_CHAIN, MCP));
     if (postgres) {
       includes.add(POSTGRES);
     }
@@ -552,6 +554,26 @@ public final class BenchReport {
                   r.p99Micros(),
                   r.maxMicros(),
                   r.subscribers() == 100 ? (r.p99Micros() < 2000 ? " — met" : " — missed") : "")));
+    }
+    String mcp = "McpEmitBenchmark.";
+    for (String transport : List.of("http", "stdio")) {
+      Double ours = s.get(mcp + transport);
+      Double direct = s.get(mcp + "direct");
+      Double r = ratio(ours, direct);
+      rows.add(
+          new Row(
+              "SQLite",
+              "MCP runs_emit_event, batches of "
+                  + McpEmitBenchmark.BATCH
+                  + ", over "
+                  + (transport.equals("http") ? "streamable HTTP (loopback)" : "stdio (child JVM)")
+                  + " (ceiling = direct append of the same batches)",
+              "events/s",
+              ours,
+              direct,
+              null,
+              "",
+              r == null ? "not measured" : String.format(Locale.ROOT, "%.2fx direct", r)));
     }
     for (Map.Entry<String, String> e : heap.entrySet()) {
       rows.add(

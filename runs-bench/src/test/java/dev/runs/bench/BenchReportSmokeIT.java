@@ -27,6 +27,8 @@ final class BenchReportSmokeIT {
           "delivery p50 / p99 / max, 100 subscribers",
           "with -Xmx64m (sqlite)",
           "with -Xmx64m (file)",
+          "MCP runs_emit_event, batches of 100, over streamable HTTP",
+          "MCP runs_emit_event, batches of 100, over stdio",
           "| in-memory | export a 3,000-event run to a bundle file (ceiling = the store's own read,"
               + " objects",
           "| SQLite | export a 3,000-event run to a bundle file",

@@ -1,5 +1,7 @@
 package dev.runs.http;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import dev.runs.RunOrchestrator;
 import java.io.IOException;
@@ -9,8 +11,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -58,6 +63,13 @@ public final class RunsHttpServer implements AutoCloseable {
   /** Threads of the default executor. */
   public static final int DEFAULT_MAX_THREADS = 200;
 
+  /**
+   * The {@link HttpExchange} attribute under which a {@linkplain Builder#mount mounted handler}
+   * finds the principal the {@link Authenticator} named (a {@code String}); absent without an
+   * authenticator.
+   */
+  public static final String PRINCIPAL_ATTRIBUTE = "dev.runs.http.principal";
+
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
   private static final AtomicInteger SERVERS = new AtomicInteger();
 
@@ -104,6 +116,9 @@ public final class RunsHttpServer implements AutoCloseable {
       server.setExecutor(ownedExecutor);
     }
     server.createContext("/", transport);
+    AccessGuard guard = new AccessGuard(b.authenticator, loopback && b.authenticator.isEmpty());
+    b.mounts.forEach(
+        (path, handler) -> server.createContext(path, new MountedHandler(path, handler, guard)));
     server.start();
     this.address = server.getAddress();
     log.info("runs http API listening on {}", uri());
@@ -231,6 +246,7 @@ public final class RunsHttpServer implements AutoCloseable {
     private long maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
     private Duration heartbeat = DEFAULT_HEARTBEAT;
     private @Nullable Executor executor;
+    private final Map<String, HttpHandler> mounts = new LinkedHashMap<>();
 
     private Builder(RunOrchestrator orchestrator) {
       this.orchestrator = Objects.requireNonNull(orchestrator, "orchestrator");
@@ -311,6 +327,43 @@ public final class RunsHttpServer implements AutoCloseable {
      */
     public Builder executor(Executor value) {
       this.executor = Objects.requireNonNull(value, "executor");
+      return this;
+    }
+
+    /**
+     * Serves another protocol beside the API under a path, such as an MCP endpoint at {@code /mcp}.
+     * The handler gets the requests for {@code path} and the paths below it, after the same checks
+     * as the API: the {@code Host} rule of an unauthenticated loopback server and the {@link
+     * Authenticator}, whose principal it finds in the exchange attribute {@link
+     * #PRINCIPAL_ATTRIBUTE}. Refused requests are answered with the API's problem responses and
+     * never reach it. It runs on the server's executor and must close each exchange.
+     *
+     * @param path an absolute path of lowercase letters, digits, {@code -}, {@code _} and {@code .}
+     *     segments, e.g. {@code /mcp}; not one of the API's ({@code /runs}, {@code /workflows},
+     *     {@code /recommendations}, {@code /viewer})
+     * @param handler the handler
+     * @return this builder
+     * @throws IllegalArgumentException when the path is malformed, taken by the API or mounted
+     *     already
+     */
+    public Builder mount(String path, HttpHandler handler) {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(handler, "handler");
+      if (!path.matches("(/[a-z0-9][a-z0-9._-]*)+")) {
+        throw new IllegalArgumentException(
+            "mount path must be absolute, of lowercase segments such as /mcp, but was '"
+                + path
+                + "'");
+      }
+      String first = path.substring(1).split("/", -1)[0];
+      if (Set.of("runs", "workflows", "recommendations", "viewer").contains(first)) {
+        throw new IllegalArgumentException(
+            "mount path " + path + " is inside the API's /" + first + "; choose another path");
+      }
+      if (mounts.containsKey(path)) {
+        throw new IllegalArgumentException("a handler is mounted at " + path + " already");
+      }
+      mounts.put(path, handler);
       return this;
     }
 
