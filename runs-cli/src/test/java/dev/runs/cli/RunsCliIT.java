@@ -2,6 +2,7 @@ package dev.runs.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventCodec;
 import dev.runs.EventDraft;
@@ -19,6 +20,12 @@ import dev.runs.RunStores;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -258,6 +265,40 @@ final class RunsCliIT {
       assertThat(store.list(dev.runs.RunQuery.all()).runs()).hasSize(1);
     }
     assertThat(before).isNotEmpty();
+  }
+
+  @Test
+  void mcp_servesAnMcpClientOverStdio_andTheRunLandsInTheStore() throws Exception {
+    String uri = "sqlite:" + dir.resolve("mcp.db");
+    ServerParameters params =
+        ServerParameters.builder("sh")
+            .args(LAUNCHER.toString(), "--store", uri, "mcp")
+            .env(Map.of("JAVA_HOME", System.getProperty("java.home")))
+            .build();
+    StdioClientTransport transport =
+        new StdioClientTransport(params, new JacksonMcpJsonMapper(new ObjectMapper()));
+    String runId;
+    try (McpSyncClient client =
+        McpClient.sync(transport)
+            .requestTimeout(DEADLINE)
+            .initializationTimeout(DEADLINE)
+            .build()) {
+      client.initialize();
+      assertThat(client.getServerInfo().name()).isEqualTo("runs");
+      McpSchema.CallToolResult created =
+          client.callTool(
+              McpSchema.CallToolRequest.builder("runs_create_run")
+                  .arguments(Map.of("workflow", "shell-agent", "trigger_id", "cli-mcp-1"))
+                  .build());
+      assertThat(created.isError()).as("%s", created).isFalse();
+      @SuppressWarnings("unchecked")
+      Map<String, Object> body = (Map<String, Object>) created.structuredContent();
+      runId = String.valueOf(body.get("run_id"));
+    }
+    try (RunStore store = RunStores.open(uri)) {
+      RunRecord record = store.get(RunId.of(runId)).orElseThrow();
+      assertThat(record.trigger().source()).isEqualTo(TriggerSource.MCP);
+    }
   }
 
   private static List<String> types(RunStore store, RunId id) {

@@ -41,6 +41,7 @@ final class RootCommand implements Callable<Integer> {
           MoveCommands.Archive.class,
           MoveCommands.Delete.class,
           ServeCommand.class,
+          McpCommand.class,
           DoctorCommand.class,
           CompletionCommand.class,
           CommandLine.HelpCommand.class);

@@ -2,6 +2,7 @@ package dev.runs.cli.internal;
 
 import dev.runs.cli.RunsCli;
 import dev.runs.http.RunsHttpServer;
+import dev.runs.mcp.RunsMcpServer;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -31,6 +32,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Address to listen on (default 127.0.0.1; 0.0.0.0 for every interface).")
   String bind = "127.0.0.1";
 
+  @Option(
+      names = "--mcp",
+      description = "Also serve MCP (streamable HTTP) at /mcp, beside the API.")
+  boolean mcp;
+
   ServeCommand(Cli cli) {
     this.cli = cli;
   }
@@ -42,12 +48,25 @@ final class ServeCommand implements Callable<Integer> {
     }
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "runs-serve-stop");
-    try (RunsHttpServer server =
-        RunsHttpServer.builder(cli.orchestrator())
-            .address(new InetSocketAddress(bind, port))
-            .start()) {
+    RunsHttpServer.Builder http =
+        RunsHttpServer.builder(cli.orchestrator()).address(new InetSocketAddress(bind, port));
+    if (mcp) {
+      try (RunsMcpServer mcpServer = RunsMcpServer.builder(cli.store()).build()) {
+        serve(http.mount("/mcp", mcpServer.httpHandler()), hook, stop);
+      }
+    } else {
+      serve(http, hook, stop);
+    }
+    return RunsCli.OK;
+  }
+
+  private void serve(RunsHttpServer.Builder http, Thread hook, CountDownLatch stop) {
+    try (RunsHttpServer server = http.start()) {
       Runtime.getRuntime().addShutdownHook(hook);
       cli.out.println("serving " + cli.storeLabel() + " at " + server.uri() + " (Ctrl-C stops)");
+      if (mcp) {
+        cli.out.println("MCP endpoint at " + server.uri().resolve("/mcp"));
+      }
       cli.out.flush();
       try {
         stop.await();
@@ -61,6 +80,5 @@ final class ServeCommand implements Callable<Integer> {
         // the JVM is shutting down: the hook is running
       }
     }
-    return RunsCli.OK;
   }
 }
