@@ -47,4 +47,20 @@ public interface OrchestratorListener {
    * @param latency wall time the append took
    */
   default void appended(RunId runId, EventType type, Duration latency) {}
+
+  /**
+   * The periodic lease renewal of a running execution was done.
+   *
+   * @param runId the run
+   * @param held true when the lease was renewed, false when this instance had lost it
+   */
+  default void leaseRenewed(RunId runId, boolean held) {}
+
+  /**
+   * {@link RunOrchestrator#recoverInterrupted()} marked a run whose owner stopped renewing its
+   * lease (interrupted when it had started, failed when it had not).
+   *
+   * @param runId the run
+   */
+  default void runRecovered(RunId runId) {}
 }
