@@ -28,6 +28,16 @@ public interface OrchestratorListener {
   default void runFinished(RunId runId, RunStatus status, Duration duration) {}
 
   /**
+   * A step attempt began: its {@code step.started} event was appended and its body is about to run,
+   * on the thread that runs it.
+   *
+   * @param runId the run
+   * @param stepId the step path
+   * @param attempt the attempt number
+   */
+  default void stepStarted(RunId runId, String stepId, int attempt) {}
+
+  /**
    * A step attempt ended.
    *
    * @param runId the run
