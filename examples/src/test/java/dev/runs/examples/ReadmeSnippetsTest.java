@@ -22,10 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every Java block in README.md, docs/bundles.md and docs/archive.md compiles against the real
- * modules. A block runs inside a method; the variables it uses without declaring them are declared
- * by an HTML comment right before it: {@code <!-- snippet: RunStore store, RunId runId -->}. The
- * quick start is also run, by {@code ReadmeQuickStartTest} in runs-core.
+ * Every Java block in README.md, docs/bundles.md, docs/archive.md, docs/opentelemetry.md and
+ * docs/metrics.md compiles against the real modules. A block runs inside a method; the variables it
+ * uses without declaring them are declared by an HTML comment right before it: {@code <!-- snippet:
+ * RunStore store, RunId runId -->}. The quick start is also run, by {@code ReadmeQuickStartTest} in
+ * runs-core.
  */
 final class ReadmeSnippetsTest {
   private static final Pattern BLOCK =
@@ -36,6 +37,8 @@ final class ReadmeSnippetsTest {
       import dev.runs.payload.*;
       import dev.runs.testkit.*;
       import dev.runs.http.*;
+      import dev.runs.opentelemetry.*;
+      import dev.runs.micrometer.*;
       import java.math.BigDecimal;
       import java.nio.file.*;
       import java.time.*;
@@ -45,7 +48,13 @@ final class ReadmeSnippetsTest {
       """;
 
   @ParameterizedTest
-  @CsvSource({"README.md, 3", "docs/bundles.md, 5", "docs/archive.md, 5"})
+  @CsvSource({
+    "README.md, 3",
+    "docs/bundles.md, 5",
+    "docs/archive.md, 5",
+    "docs/opentelemetry.md, 3",
+    "docs/metrics.md, 2"
+  })
   void everyJavaBlock_compiles(String doc, int atLeast, @TempDir Path out) throws IOException {
     String readme = Files.readString(repoRoot().resolve(doc));
     Matcher m = BLOCK.matcher(readme);
