@@ -184,6 +184,16 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     }
   }
 
+  private void observeCreate(RunRecord record, RunEvent created) {
+    for (StoreObserver o : observers) {
+      try {
+        o.created(record, created);
+      } catch (RuntimeException e) {
+        observerFailed(o, e);
+      }
+    }
+  }
+
   private void observeFailure(RuntimeException error, int appends) {
     for (StoreObserver o : observers) {
       try {
@@ -278,6 +288,7 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     if (result.created()) {
       log.debug("run {} - created by trigger {}", stored.id(), stored.trigger().triggerId());
       publish(new RunChange(stored.id(), 1, RunStatus.CREATED, true));
+      observeCreate(result.record(), created);
     }
     return result;
   }

@@ -122,6 +122,26 @@ final class StoreObserverTest {
   }
 
   @Test
+  void observe_create_reportsTheRecordAndItsRunCreatedEventBeforeReturning() {
+    GroupCommitTest.ControlledEngine engine = new GroupCommitTest.ControlledEngine();
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      List<String> seen = new CopyOnWriteArrayList<>();
+      store.observe(
+          new StoreObserver() {
+            @Override
+            public void created(dev.runs.RunRecord record, RunEvent created) {
+              seen.add(record.id() + " " + created.type() + " " + created.sequence());
+            }
+          });
+      RunId id = startedRun(store);
+      assertThat(seen).containsExactly(id + " run.created 1");
+      dev.runs.RunRecord again = store.get(id).orElseThrow();
+      assertThat(store.create(again).created()).isFalse();
+      assertThat(seen).as("a create that found the run is not reported").hasSize(1);
+    }
+  }
+
+  @Test
   void observe_closedStore_throws() {
     GroupCommitTest.ControlledEngine engine = new GroupCommitTest.ControlledEngine();
     RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"));

@@ -22,10 +22,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live mode: a store observer offers every committed event to a bounded queue (never waiting: a
- * full queue drops the event and counts it) and one daemon thread folds them into spans, run by
- * run. A run first seen mid-log, or with a gap left by dropped events, is caught up from the store
- * on that thread, so drops delay spans but do not lose or change them. Thread-safe.
+ * The live mode: a store observer offers every created run's first event and every committed event
+ * to a bounded queue (never waiting: a full queue drops the event and counts it) and one daemon
+ * thread folds them into spans, run by run. A run first seen mid-log, or with a gap left by dropped
+ * events, is caught up from the store on that thread, so drops delay spans but do not lose or
+ * change them. Thread-safe.
  */
 public final class LiveExport implements StoreObserver, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LiveExport.class);
@@ -38,6 +39,7 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong folded = new AtomicLong();
   private final AtomicBoolean warned = new AtomicBoolean();
+  private final Map<RunId, RunRecord> records = new java.util.concurrent.ConcurrentHashMap<>();
   private final java.util.Set<RunId> gapped = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread worker;
   private volatile boolean stopping;
@@ -71,6 +73,18 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
     worker.setDaemon(true);
     worker.start();
     this.registration = store.observe(this);
+  }
+
+  @Override
+  public void created(RunRecord record, RunEvent created) {
+    if (records.size() > 100_000) {
+      records.clear(); // runs created but never appended to: read from the store if they are
+    }
+    records.put(record.id(), record);
+    if (!queue.offer(created)) {
+      dropped.incrementAndGet();
+      gapped.add(record.id());
+    }
   }
 
   @Override
@@ -144,7 +158,8 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
   private @Nullable SpanAssembler assembler(RunId id) {
     SpanAssembler a = runs.get(id);
     if (a == null) {
-      Optional<RunRecord> record = store.get(id);
+      RunRecord known = records.remove(id);
+      Optional<RunRecord> record = known != null ? Optional.of(known) : store.get(id);
       if (record.isEmpty()) {
         return null;
       }
