@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,7 +33,11 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
   private final RunStore store;
   private final Tracer tracer;
   private final SpanAssembler.Settings settings;
-  private final BlockingQueue<RunEvent> queue;
+  private final BlockingQueue<List<RunEvent>> queue =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private final int capacity;
+  private final java.util.concurrent.atomic.AtomicInteger pending =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final Map<RunId, SpanAssembler> runs;
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong folded = new AtomicLong();
@@ -59,7 +62,7 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
     this.store = store;
     this.tracer = tracer;
     this.settings = settings;
-    this.queue = new ArrayBlockingQueue<>(capacity);
+    this.capacity = capacity;
     this.runs =
         new LinkedHashMap<>(16, 0.75f, true) {
           private static final long serialVersionUID = 1L;
@@ -81,20 +84,26 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
       records.clear(); // runs created but never appended to: read from the store if they are
     }
     records.put(record.id(), record);
-    if (!queue.offer(created)) {
-      dropped.incrementAndGet();
-      gapped.add(record.id());
-    }
+    offer(List.of(created));
   }
 
   @Override
   public void committed(CommitReport commit) {
-    for (RunEvent e : commit.events()) {
-      if (!queue.offer(e)) {
-        dropped.incrementAndGet();
+    offer(commit.events());
+  }
+
+  /** Queues a commit's events as one element (one lock per commit), or drops them all. */
+  private void offer(List<RunEvent> events) {
+    int n = events.size();
+    if (pending.addAndGet(n) > capacity) {
+      pending.addAndGet(-n);
+      dropped.addAndGet(n);
+      for (RunEvent e : events) {
         gapped.add(e.runId());
       }
+      return;
     }
+    queue.add(events);
   }
 
   /**
@@ -115,12 +124,12 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
    * @return events waiting in the queue
    */
   public int queued() {
-    return queue.size();
+    return pending.get();
   }
 
   private void work() {
     while (true) {
-      RunEvent e;
+      List<RunEvent> e;
       try {
         e = queue.poll(50, TimeUnit.MILLISECONDS);
       } catch (InterruptedException ie) {
@@ -137,8 +146,10 @@ public final class LiveExport implements StoreObserver, AutoCloseable {
         }
         continue;
       }
-      RunEvent event = e;
-      guarded(e.runId(), () -> fold(event));
+      pending.addAndGet(-e.size());
+      for (RunEvent event : e) {
+        guarded(event.runId(), () -> fold(event));
+      }
     }
   }
 
