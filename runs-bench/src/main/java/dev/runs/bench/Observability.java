@@ -27,8 +27,19 @@ final class Observability implements AutoCloseable {
   final RunTraceExporter traces;
 
   Observability(RunStore store) {
+    this(store, true, true);
+  }
+
+  /**
+   * @param store the store
+   * @param withMetrics whether the metrics binder observes the store
+   * @param withTraces whether the live trace export runs
+   */
+  Observability(RunStore store, boolean withMetrics, boolean withTraces) {
     metrics = RunsMetrics.builder(store).build();
-    metrics.bindTo(new SimpleMeterRegistry());
+    if (withMetrics) {
+      metrics.bindTo(new SimpleMeterRegistry());
+    }
     SpanExporter counting =
         new SpanExporter() {
           @Override
@@ -55,7 +66,10 @@ final class Observability implements AutoCloseable {
                     .addSpanProcessor(BatchSpanProcessor.builder(counting).build())
                     .build())
             .build();
-    traces = RunTraceExporter.builder(store, sdk).build().startLive();
+    traces = RunTraceExporter.builder(store, sdk).build();
+    if (withTraces) {
+      traces.startLive();
+    }
   }
 
   @Override

@@ -45,8 +45,11 @@ public class ObservabilityOverheadBenchmark {
   /** The store, with or without both observability modules. */
   @State(Scope.Benchmark)
   public static class Store {
-    /** {@code off}: a bare store; {@code on}: metrics and live traces registered. */
-    @Param({"off", "on"})
+    /**
+     * {@code off}: a bare store; {@code on}: metrics and live traces registered; {@code metrics},
+     * {@code traces}: one of them.
+     */
+    @Param({"off", "on", "metrics", "traces"})
     public String observability;
 
     Path dir;
@@ -58,7 +61,11 @@ public class ObservabilityOverheadBenchmark {
     public void open() {
       dir = Bench.scratch("runs-observability-");
       store = RunStores.open("sqlite:" + dir.resolve("bench.db"));
-      modules = observability.equals("on") ? new Observability(store) : null;
+      modules =
+          observability.equals("off")
+              ? null
+              : new Observability(
+                  store, !observability.equals("traces"), !observability.equals("metrics"));
     }
 
     RunId startedRun() {
