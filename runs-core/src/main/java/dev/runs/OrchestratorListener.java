@@ -28,6 +28,16 @@ public interface OrchestratorListener {
   default void runFinished(RunId runId, RunStatus status, Duration duration) {}
 
   /**
+   * A step attempt began: its {@code step.started} event was appended and its body is about to run,
+   * on the thread that runs it.
+   *
+   * @param runId the run
+   * @param stepId the step path
+   * @param attempt the attempt number
+   */
+  default void stepStarted(RunId runId, String stepId, int attempt) {}
+
+  /**
    * A step attempt ended.
    *
    * @param runId the run
@@ -47,4 +57,20 @@ public interface OrchestratorListener {
    * @param latency wall time the append took
    */
   default void appended(RunId runId, EventType type, Duration latency) {}
+
+  /**
+   * The periodic lease renewal of a running execution was done.
+   *
+   * @param runId the run
+   * @param held true when the lease was renewed, false when this instance had lost it
+   */
+  default void leaseRenewed(RunId runId, boolean held) {}
+
+  /**
+   * {@link RunOrchestrator#recoverInterrupted()} marked a run whose owner stopped renewing its
+   * lease (interrupted when it had started, failed when it had not).
+   *
+   * @param runId the run
+   */
+  default void runRecovered(RunId runId) {}
 }

@@ -38,6 +38,13 @@ public record RunRecord(
   /** Maximum number of labels. */
   public static final int MAX_LABELS = 64;
 
+  /**
+   * The reserved label holding the W3C Trace Context {@code traceparent} of the span the run was
+   * started in ({@code 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>}), so tracing
+   * integrations parent the run's root span there. Its value is checked when present.
+   */
+  public static final String TRACEPARENT_LABEL = "traceparent";
+
   /** Validates the record and copies the labels. */
   public RunRecord {
     Objects.requireNonNull(id, "id");
@@ -62,6 +69,9 @@ public record RunRecord(
             "labels." + e.getKey(), "value must be at most 500 characters");
       }
       Payload.requireWellFormedUnicode(e.getValue(), "labels." + e.getKey());
+      if (e.getKey().equals(TRACEPARENT_LABEL)) {
+        checkTraceparent(e.getValue());
+      }
     }
     labels = Collections.unmodifiableMap(new LinkedHashMap<>(labels));
     createdAt = Times.micros(createdAt);
@@ -102,6 +112,32 @@ public record RunRecord(
    */
   public static RunRecord fromJson(String json) {
     return RunRecordJson.decode(json);
+  }
+
+  /**
+   * @return the W3C {@code traceparent} the run was started under ({@link #TRACEPARENT_LABEL}), if
+   *     any
+   */
+  public Optional<String> traceparent() {
+    return Optional.ofNullable(labels.get(TRACEPARENT_LABEL));
+  }
+
+  private static final java.util.regex.Pattern TRACEPARENT =
+      java.util.regex.Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
+
+  private static void checkTraceparent(String value) {
+    java.util.regex.Matcher m = TRACEPARENT.matcher(value);
+    if (!m.matches()
+        || value.startsWith("ff")
+        || m.group(1).chars().allMatch(c -> c == '0')
+        || m.group(2).chars().allMatch(c -> c == '0')) {
+      throw new ValidationException(
+          "labels." + TRACEPARENT_LABEL,
+          "must be a W3C traceparent like 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>"
+              + " with non-zero ids, but was '"
+              + value
+              + "'");
+    }
   }
 
   private static void checkLabelKey(String key) {

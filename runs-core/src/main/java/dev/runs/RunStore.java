@@ -382,6 +382,17 @@ public interface RunStore extends AutoCloseable {
   Registration watch(StoreListener listener);
 
   /**
+   * Registers an observer of the append path: told after every group commit (with its size, latency
+   * and events) and of every failed commit. An observer never blocks or fails an append: its
+   * exceptions are logged and ignored.
+   *
+   * @param observer the observer
+   * @return closing it unregisters the observer
+   * @throws StoreClosedException when the store is closed
+   */
+  Registration observe(StoreObserver observer);
+
+  /**
    * @return the store's location with credentials redacted, e.g. {@code sqlite:runs.db}
    */
   String location();

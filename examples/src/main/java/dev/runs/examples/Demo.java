@@ -93,7 +93,8 @@ public final class Demo {
   private static final String USAGE =
       String.join(
           System.lineSeparator(),
-          "usage: Demo [--store <uri>] [--serve [--serve-for <seconds>]] [--no-color]",
+          "usage: Demo [--store <uri>] [--serve [--serve-for <seconds>]] [--otlp <url>]"
+              + " [--no-color]",
           "  --store <uri>  where runs are recorded (default "
               + DEFAULT_STORE
               + ", recreated at every start;",
@@ -103,6 +104,8 @@ public final class Demo {
               + " (a free port if taken),",
           "                 watch the demo live in a browser, keep serving until Ctrl-C",
           "  --serve-for <seconds>  with --serve: stop serving that long after the demo ends",
+          "  --otlp <url>   export every run as OpenTelemetry spans over OTLP/HTTP, e.g.",
+          "                 http://localhost:4318/v1/traces",
           "  --no-color     plain output even on a colour terminal (NO_COLOR=1 does the same)");
 
   /** The command line. */
@@ -111,6 +114,7 @@ public final class Demo {
       boolean storeGiven,
       boolean serve,
       Optional<Duration> serveFor,
+      Optional<String> otlp,
       boolean noColor,
       boolean help) {
     static Options parse(String... args) {
@@ -118,6 +122,7 @@ public final class Demo {
       boolean given = false;
       boolean serve = false;
       Optional<Duration> serveFor = Optional.empty();
+      Optional<String> otlp = Optional.empty();
       boolean noColor = false;
       boolean help = false;
       for (int i = 0; i < args.length; i++) {
@@ -139,6 +144,14 @@ public final class Demo {
             }
             serveFor = Optional.of(Duration.ofSeconds(Long.parseLong(args[++i])));
           }
+          case "--otlp" -> {
+            if (i + 1 >= args.length || !args[i + 1].matches("https?://\\S+")) {
+              throw new IllegalArgumentException(
+                  "--otlp needs an OTLP/HTTP traces URL, e.g. --otlp"
+                      + " http://localhost:4318/v1/traces");
+            }
+            otlp = Optional.of(args[++i]);
+          }
           case "--no-color" -> noColor = true;
           case "--help", "-h" -> help = true;
           default -> {
@@ -158,7 +171,7 @@ public final class Demo {
       if (serveFor.isPresent() && !serve) {
         throw new IllegalArgumentException("--serve-for only makes sense with --serve");
       }
-      return new Options(store, given, serve, serveFor, noColor, help);
+      return new Options(store, given, serve, serveFor, otlp, noColor, help);
     }
   }
 
@@ -247,7 +260,9 @@ public final class Demo {
       if (!options.storeGiven()) {
         resetDefaultStore();
       }
-      try (RunStore store = RunStores.open(options.storeUri())) {
+      try (RunStore store = RunStores.open(options.storeUri());
+          OtlpTraces traces = OtlpTraces.start(store, options.otlp())) {
+        traces.endpoint().ifPresent(u -> out.println(t.dim("traces: OTLP/HTTP to " + u)));
         out.println(
             t.dim(
                 "store: "

@@ -298,6 +298,56 @@ final class DemoTest {
   }
 
   @Test
+  void run_otlp_exportsTheRunsAsSpansOverOtlpHttp() throws Exception {
+    java.util.List<byte[]> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.List<String> types = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver =
+        com.sun.net.httpserver.HttpServer.create(
+            new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    receiver.createContext(
+        "/v1/traces",
+        ex -> {
+          try (ex) {
+            types.add(ex.getRequestHeaders().getFirst("Content-Type"));
+            bodies.add(ex.getRequestBody().readAllBytes());
+            ex.sendResponseHeaders(200, -1);
+          }
+        });
+    receiver.start();
+    try {
+      String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/v1/traces";
+      int code = demo(false, Map.of(), "--store", "memory:", "--otlp", url);
+      assertThat(code).as("exit code; stderr: %s", err()).isZero();
+      assertThat(out()).contains("traces: OTLP/HTTP to " + url).contains("Demo finished");
+      assertThat(types)
+          .isNotEmpty()
+          .allSatisfy(t -> assertThat(t).isEqualTo("application/x-protobuf"));
+      String all =
+          bodies.stream()
+              .map(b -> new String(b, StandardCharsets.ISO_8859_1))
+              .collect(java.util.stream.Collectors.joining());
+      assertThat(all)
+          .as("span names in the protobuf")
+          .contains("invoke_workflow " + SupportAgent.NAME)
+          .contains("chat ")
+          .contains("execute_tool ");
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void options_otlp_needsAnHttpUrl() {
+    assertThat(Demo.Options.parse("--otlp", "http://localhost:4318/v1/traces").otlp())
+        .contains("http://localhost:4318/v1/traces");
+    assertThatThrownBy(() -> Demo.Options.parse("--otlp", "localhost:4318"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--otlp needs an OTLP/HTTP traces URL");
+    assertThatThrownBy(() -> Demo.Options.parse("--otlp"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void run_serveForWithoutServe_exitsTwo() {
     assertThat(demo(false, Map.of(), "--serve-for", "5")).isEqualTo(2);
     assertThat(err()).contains("--serve-for only makes sense with --serve");

@@ -22,11 +22,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Every Java block in README.md, docs/bundles.md, docs/archive.md, docs/cli.md and docs/mcp.md
- * compiles against the real modules. A block runs inside a method; the variables it uses without
- * declaring them are declared by an HTML comment right before it: {@code <!-- snippet: RunStore
- * store, RunId runId -->}. The quick start is also run, by {@code ReadmeQuickStartTest} in
- * runs-core.
+ * Every Java block in README.md and in docs/bundles.md, archive.md, cli.md, mcp.md,
+ * opentelemetry.md and metrics.md compiles against the real modules. A block runs inside a method;
+ * the variables it uses without declaring them are declared by an HTML comment right before it:
+ * {@code <!-- snippet: RunStore store, RunId runId -->}. The quick start is also run, by {@code
+ * ReadmeQuickStartTest} in runs-core.
  */
 final class ReadmeSnippetsTest {
   private static final Pattern BLOCK =
@@ -38,6 +38,8 @@ final class ReadmeSnippetsTest {
       import dev.runs.testkit.*;
       import dev.runs.http.*;
       import dev.runs.mcp.*;
+      import dev.runs.opentelemetry.*;
+      import dev.runs.micrometer.*;
       import java.math.BigDecimal;
       import java.nio.file.*;
       import java.time.*;
@@ -52,7 +54,9 @@ final class ReadmeSnippetsTest {
     "docs/bundles.md, 5",
     "docs/archive.md, 5",
     "docs/cli.md, 1",
-    "docs/mcp.md, 2"
+    "docs/mcp.md, 2",
+    "docs/opentelemetry.md, 3",
+    "docs/metrics.md, 2"
   })
   void everyJavaBlock_compiles(String doc, int atLeast, @TempDir Path out) throws IOException {
     String readme = Files.readString(repoRoot().resolve(doc));

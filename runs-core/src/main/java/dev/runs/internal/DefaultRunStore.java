@@ -5,6 +5,7 @@ import dev.runs.ArchiveStore;
 import dev.runs.ArchiveStores;
 import dev.runs.ArchivedRun;
 import dev.runs.AuditEntry;
+import dev.runs.CommitReport;
 import dev.runs.CreateResult;
 import dev.runs.EventDraft;
 import dev.runs.EventId;
@@ -37,6 +38,7 @@ import dev.runs.StoreClosedException;
 import dev.runs.StoreIoException;
 import dev.runs.StoreLimits;
 import dev.runs.StoreListener;
+import dev.runs.StoreObserver;
 import dev.runs.SubscribeOptions;
 import dev.runs.Tombstone;
 import dev.runs.ValidationException;
@@ -87,6 +89,8 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   private final GroupCommitter committer;
   private final Uuid7 ids;
   private final CopyOnWriteArrayList<StoreListener> listeners = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<StoreObserver> observers = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean observerWarned = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicBoolean listenerWarned = new AtomicBoolean();
   private final SubscriptionHub hub;
@@ -125,7 +129,23 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
             lanes,
             options.maxBatchEvents(),
             location.scheme() + "-" + STORE_NUMBERS.incrementAndGet(),
-            this::committed);
+            new GroupCommitter.CommitListener() {
+              @Override
+              public void committed(
+                  RunId runId, dev.runs.spi.RunHead head, List<RunEvent> written) {
+                DefaultRunStore.this.committed(runId, head, written);
+              }
+
+              @Override
+              public void groupCommitted(int appends, List<List<RunEvent>> written, long nanos) {
+                observeCommit(appends, written, nanos);
+              }
+
+              @Override
+              public void groupFailed(RuntimeException error, int appends) {
+                observeFailure(error, appends);
+              }
+            });
     engine.watchExternalChanges(
         change -> {
           hub.externalChange(change);
@@ -141,6 +161,55 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   private void committed(RunId runId, dev.runs.spi.RunHead head, List<RunEvent> written) {
     hub.committed(runId, written);
     publish(new RunChange(runId, head.lastSequence(), head.status(), false));
+  }
+
+  private void observeCommit(int appends, List<List<RunEvent>> written, long nanos) {
+    if (observers.isEmpty()) {
+      return;
+    }
+    List<RunEvent> all;
+    if (written.size() == 1) {
+      all = written.get(0);
+    } else {
+      all = new ArrayList<>();
+      written.forEach(all::addAll);
+    }
+    CommitReport report = new CommitReport(appends, written.size(), Duration.ofNanos(nanos), all);
+    for (StoreObserver o : observers) {
+      try {
+        o.committed(report);
+      } catch (RuntimeException e) {
+        observerFailed(o, e);
+      }
+    }
+  }
+
+  private void observeCreate(RunRecord record, RunEvent created) {
+    for (StoreObserver o : observers) {
+      try {
+        o.created(record, created);
+      } catch (RuntimeException e) {
+        observerFailed(o, e);
+      }
+    }
+  }
+
+  private void observeFailure(RuntimeException error, int appends) {
+    for (StoreObserver o : observers) {
+      try {
+        o.commitFailed(error, appends);
+      } catch (RuntimeException e) {
+        observerFailed(o, e);
+      }
+    }
+  }
+
+  private void observerFailed(StoreObserver o, RuntimeException e) {
+    if (observerWarned.compareAndSet(false, true)) {
+      log.warn("store observer {} failed (further failures are logged at debug)", o, e);
+    } else {
+      log.debug("store observer {} failed", o, e);
+    }
   }
 
   private void publish(RunChange change) {
@@ -219,6 +288,7 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     if (result.created()) {
       log.debug("run {} - created by trigger {}", stored.id(), stored.trigger().triggerId());
       publish(new RunChange(stored.id(), 1, RunStatus.CREATED, true));
+      observeCreate(result.record(), created);
     }
     return result;
   }
@@ -737,6 +807,14 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   }
 
   @Override
+  public Registration observe(StoreObserver observer) {
+    Objects.requireNonNull(observer, "observer");
+    checkOpen();
+    observers.add(observer);
+    return () -> observers.remove(observer);
+  }
+
+  @Override
   public String location() {
     return location.redacted();
   }
@@ -757,6 +835,7 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
       }
       ownedArchive.ifPresent(ArchiveStore::close);
       listeners.clear();
+      observers.clear();
       log.info("run store closed: {}", location.redacted());
     }
   }

@@ -72,6 +72,18 @@ final class GroupCommitter {
   /** Told of each run's newly durable events, on the thread that committed them. */
   interface CommitListener {
     void committed(RunId runId, dev.runs.spi.RunHead headAfter, List<RunEvent> written);
+
+    /**
+     * Told once per group commit, after {@link #committed} for each of its runs.
+     *
+     * @param appends the appends the commit held
+     * @param written each run's newly durable events (runs that wrote nothing are left out)
+     * @param nanos how long the engine's commit took
+     */
+    default void groupCommitted(int appends, List<List<RunEvent>> written, long nanos) {}
+
+    /** Told when a whole group commit failed. */
+    default void groupFailed(RuntimeException error, int appends) {}
   }
 
   /**
@@ -205,6 +217,7 @@ final class GroupCommitter {
     }
     List<PlannedBatch> batches = new ArrayList<>(byRun.values());
     RuntimeException commitError = null;
+    long began = System.nanoTime();
     try {
       engine.commit(List.copyOf(batches));
     } catch (RuntimeException e) {
@@ -220,16 +233,28 @@ final class GroupCommitter {
       }
       throw e;
     }
+    long nanos = System.nanoTime() - began;
+    List<List<RunEvent>> written = new ArrayList<>(batches.size());
     for (PlannedBatch b : batches) {
       RuntimeException batchError = b.failure() != null ? b.failure() : commitError;
       finish(b, batchError);
       if (batchError == null && b.headAfterOrNull() != null && !b.written().isEmpty()) {
+        written.add(b.written());
         try {
           listener.committed(b.runId(), b.headAfterOrNull(), b.written());
         } catch (RuntimeException e) {
           log.warn("commit listener failed for run {}", b.runId(), e);
         }
       }
+    }
+    try {
+      if (commitError != null) {
+        listener.groupFailed(commitError, taken.size());
+      } else if (!written.isEmpty()) {
+        listener.groupCommitted(taken.size(), written, nanos);
+      }
+    } catch (RuntimeException e) {
+      log.warn("commit listener failed", e);
     }
   }
 

@@ -144,6 +144,11 @@ final class RunsResource {
     body.text("namespace").ifPresent(b::namespace);
     body.text("thread_key").ifPresent(b::threadKey);
     body.stringMap("labels").forEach(b::label);
+    // W3C Trace Context: the caller's span becomes the parent of the run's root span
+    List<String> traceparent = req.headers("traceparent");
+    if (!traceparent.isEmpty()) {
+      b.label(RunRecord.TRACEPARENT_LABEL, traceparent.get(0).trim());
+    }
     body.text("recommendation_id").ifPresent(b::recommendationId);
     body.text("run_id").ifPresent(v -> b.runId(RunId.of(v)));
     return b.build();

@@ -116,6 +116,37 @@ final class RunsApiTest {
     }
 
     @Test
+    void start_traceparentHeader_isRecordedOnTheRunRecord() {
+      String parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      Http.Response r =
+          f.http.post(
+              "/runs",
+              "{\"workflow\": \"research\", \"trigger_id\": \"t-tp\", \"trigger_source\":"
+                  + " \"api\"}",
+              "traceparent",
+              parent);
+      assertThat(r.status()).as(r.text()).isEqualTo(201);
+      assertThat(r.json().path("record").path("labels").path("traceparent").asText())
+          .isEqualTo(parent);
+    }
+
+    @Test
+    void start_malformedTraceparentHeader_isRefusedNamingIt_andWritesNothing() {
+      JsonNode p =
+          assertProblem(
+              f.http.post(
+                  "/runs",
+                  "{\"workflow\": \"research\", \"trigger_id\": \"t-bad\","
+                      + " \"trigger_source\": \"api\"}",
+                  "traceparent",
+                  "00-zz-01"),
+              422,
+              "preflight-refused");
+      assertThat(p.path("detail").asText()).contains("labels.traceparent");
+      assertThat(f.orchestrator.list(dev.runs.RunQuery.all()).runs()).isEmpty();
+    }
+
+    @Test
     void start_withoutTriggerId_isRefusedNamingIt_andWritesNothing() {
       assertValidation(
           f.http.post("/runs", "{\"workflow\": \"research\", \"trigger_source\": \"ui\"}"),

@@ -79,6 +79,7 @@ final class LeaseKeeper {
       RunId id = ex.runId();
       try {
         Optional<Lease> renewed = store.renewLease(id, env.instanceId(), leaseTtl);
+        env.listeners().notify(l -> l.leaseRenewed(id, renewed.isPresent()));
         if (renewed.isEmpty()) {
           if (!ex.done.isDone() && active.get(id) == ex) { // not one ending meanwhile
             log.warn(
@@ -121,6 +122,7 @@ final class LeaseKeeper {
         }
         if (recover(lease)) {
           marked.add(lease.runId());
+          env.listeners().notify(l -> l.runRecovered(lease.runId()));
         }
       }
       if (!progress) {

@@ -185,6 +185,8 @@ final class StepRunner {
               .withAttempt(attempt)
               .withSource(SOURCE)
               .withIdempotencyKey(Keys.step(path, attempt, "started")));
+      int begun = attempt;
+      env.listeners().notify(l -> l.stepStarted(runId, path, begun));
       Instant t0 = clock.instant();
       @Nullable T out = null;
       @Nullable Throwable caught = null;

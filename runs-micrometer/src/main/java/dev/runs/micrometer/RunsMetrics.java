@@ -1,0 +1,513 @@
+package dev.runs.micrometer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runs.CommitReport;
+import dev.runs.EventType;
+import dev.runs.OrchestratorListener;
+import dev.runs.RunEvent;
+import dev.runs.RunId;
+import dev.runs.RunStatus;
+import dev.runs.RunStore;
+import dev.runs.StoreObserver;
+import dev.runs.WorkflowRef;
+import dev.runs.micrometer.internal.BoundedTags;
+import dev.runs.micrometer.internal.JfrEvents;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Runs metrics for Micrometer, Observation API hooks and JFR events, with no change to workflow
+ * code. Bind it to a registry and register it with the orchestrator:
+ *
+ * <pre>{@code
+ * RunsMetrics metrics = RunsMetrics.builder(store).build();
+ * metrics.bindTo(registry);
+ * RunOrchestrator orchestrator = RunOrchestrator.builder(store).listener(metrics)...build();
+ * }</pre>
+ *
+ * <p>From the store's commits ({@link StoreObserver}): {@code runs.events.appended} (by type
+ * family), {@code runs.store.commit.batch.size}, {@code runs.store.commit.latency}, {@code
+ * runs.store.errors} (by exception type), and the GenAI client metrics {@code
+ * gen_ai.client.token.usage} and {@code gen_ai.client.operation.duration} (model calls and tool
+ * calls) plus {@code runs.model.cost}. From the orchestrator ({@link OrchestratorListener}): {@code
+ * runs.started}, {@code runs.ended}, {@code runs.run.duration}, {@code runs.active}, {@code
+ * runs.step.duration}, {@code runs.append.latency} (with percentiles), {@code runs.lease.renewals}
+ * and {@code runs.lease.recoveries}. Tag values are bounded (workflow, provider, model, tool and
+ * exception names each keep their first {@link Builder#maxTagValues(int)} values, later ones become
+ * {@code other}); run ids are never tags.
+ *
+ * <p>With an {@link ObservationRegistry}, each run execution is a {@code runs.run} observation and
+ * each step attempt a {@code runs.step} observation under it (so micrometer-tracing turns them into
+ * spans). JFR events {@code dev.runs.Run}, {@code dev.runs.Step}, {@code dev.runs.ModelCall} and
+ * {@code dev.runs.Commit} are recorded when a flight recording enables them.
+ *
+ * <p>Thread-safe; every callback is quick and never blocks or fails an append. Bind it to one
+ * registry (a composite for several). {@link #close()} stops observing the store.
+ */
+public final class RunsMetrics implements MeterBinder, OrchestratorListener, AutoCloseable {
+  private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
+
+  private final RunStore store;
+  private final @Nullable ObservationRegistry observations;
+  private final BoundedTags workflows;
+  private final BoundedTags models;
+  private final BoundedTags tools;
+  private final BoundedTags exceptions;
+  private final AtomicInteger active = new AtomicInteger();
+  private final Map<RunId, Execution> executions = new ConcurrentHashMap<>();
+  private final Map<String, StepAttempt> steps = new ConcurrentHashMap<>();
+  private final Map<String, Started> calls = new ConcurrentHashMap<>();
+  private final Map<String, Counter> appendedByFamily = new ConcurrentHashMap<>();
+  private final Map<String, Timer> appendLatencyByFamily = new ConcurrentHashMap<>();
+  private volatile @Nullable MeterRegistry registry;
+  private volatile RunStore.@Nullable Registration registration;
+  private @Nullable DistributionSummary batchSize;
+  private @Nullable Timer commitLatency;
+
+  private record Execution(
+      String workflow, @Nullable Observation observation, JfrEvents.@Nullable Run jfr) {}
+
+  private record StepAttempt(@Nullable Observation observation, JfrEvents.@Nullable Step jfr) {}
+
+  private record Started(Instant time, JfrEvents.@Nullable ModelCall jfr) {}
+
+  private RunsMetrics(Builder b) {
+    this.store = b.store;
+    this.observations = b.observations;
+    this.workflows = new BoundedTags(b.maxTagValues);
+    this.models = new BoundedTags(b.maxTagValues);
+    this.tools = new BoundedTags(b.maxTagValues);
+    this.exceptions = new BoundedTags(b.maxTagValues);
+  }
+
+  /**
+   * @param store the store whose commits are measured
+   * @return a builder
+   */
+  public static Builder builder(RunStore store) {
+    return new Builder(store);
+  }
+
+  /**
+   * Registers the meters and starts observing the store's commits.
+   *
+   * @throws IllegalStateException when already bound
+   */
+  @Override
+  public synchronized void bindTo(MeterRegistry target) {
+    Objects.requireNonNull(target, "registry");
+    if (registry != null) {
+      throw new IllegalStateException(
+          "RunsMetrics is bound to a registry already; bind it once (use a composite registry"
+              + " for several)");
+    }
+    Gauge.builder("runs.active", active, AtomicInteger::get)
+        .description("run executions in progress in this process")
+        .register(target);
+    batchSize =
+        DistributionSummary.builder("runs.store.commit.batch.size")
+            .description("events written per group commit")
+            .baseUnit("events")
+            .register(target);
+    commitLatency =
+        Timer.builder("runs.store.commit.latency")
+            .description("time the storage engine took to make a group commit durable")
+            .publishPercentiles(PERCENTILES)
+            .register(target);
+    registry = target;
+    registration = store.observe(new CommitObserver());
+  }
+
+  /** Stops observing the store; the meters stay registered. Idempotent. */
+  @Override
+  public synchronized void close() {
+    RunStore.Registration r = registration;
+    if (r != null) {
+      r.close();
+      registration = null;
+    }
+  }
+
+  // ---- orchestrator callbacks
+
+  @Override
+  public void runStarted(RunId runId, WorkflowRef workflow, int attempt) {
+    String wf = workflows.of(workflow.name());
+    active.incrementAndGet();
+    MeterRegistry r = registry;
+    if (r != null) {
+      Counter.builder("runs.started")
+          .description("run executions begun (first starts and resumes)")
+          .tag("workflow", wf)
+          .register(r)
+          .increment();
+    }
+    Observation obs = null;
+    if (observations != null) {
+      obs =
+          Observation.createNotStarted("runs.run", observations)
+              .contextualName("run " + workflow.name())
+              .lowCardinalityKeyValue("workflow", wf)
+              .highCardinalityKeyValue("run.id", runId.value())
+              .highCardinalityKeyValue("execution", Integer.toString(attempt))
+              .start();
+    }
+    JfrEvents.Run jfr = new JfrEvents.Run();
+    if (jfr.isEnabled()) {
+      jfr.begin();
+      jfr.runId = runId.value();
+      jfr.workflow = workflow.name();
+      jfr.execution = attempt;
+    } else {
+      jfr = null;
+    }
+    executions.put(runId, new Execution(wf, obs, jfr));
+  }
+
+  @Override
+  public void runFinished(RunId runId, RunStatus status, Duration duration) {
+    Execution ex = executions.remove(runId);
+    if (ex == null) {
+      return;
+    }
+    active.decrementAndGet();
+    MeterRegistry r = registry;
+    if (r != null) {
+      Tags tags = Tags.of("workflow", ex.workflow(), "status", status.wireName());
+      Counter.builder("runs.ended")
+          .description("run executions ended, by final status")
+          .tags(tags)
+          .register(r)
+          .increment();
+      Timer.builder("runs.run.duration")
+          .description("wall time of a run execution")
+          .tags(tags)
+          .register(r)
+          .record(duration);
+    }
+    Observation obs = ex.observation();
+    if (obs != null) {
+      obs.lowCardinalityKeyValue("status", status.wireName()).stop();
+    }
+    JfrEvents.Run jfr = ex.jfr();
+    if (jfr != null) {
+      jfr.status = status.wireName();
+      jfr.commit();
+    }
+  }
+
+  @Override
+  public void stepStarted(RunId runId, String stepId, int attempt) {
+    Observation obs = null;
+    if (observations != null) {
+      Execution ex = executions.get(runId);
+      obs =
+          Observation.createNotStarted("runs.step", observations)
+              .contextualName("step " + stepId)
+              .parentObservation(ex == null ? null : ex.observation())
+              .lowCardinalityKeyValue("workflow", ex == null ? "unknown" : ex.workflow())
+              .highCardinalityKeyValue("run.id", runId.value())
+              .highCardinalityKeyValue("step.id", stepId)
+              .highCardinalityKeyValue("attempt", Integer.toString(attempt))
+              .start();
+    }
+    JfrEvents.Step jfr = new JfrEvents.Step();
+    if (jfr.isEnabled()) {
+      jfr.begin();
+      jfr.runId = runId.value();
+      jfr.stepId = stepId;
+      jfr.attempt = attempt;
+    } else {
+      jfr = null;
+    }
+    if (obs != null || jfr != null) {
+      steps.put(stepKey(runId, stepId, attempt), new StepAttempt(obs, jfr));
+    }
+  }
+
+  @Override
+  public void stepFinished(
+      RunId runId, String stepId, int attempt, Duration latency, boolean succeeded) {
+    String outcome = succeeded ? "success" : "failure";
+    MeterRegistry r = registry;
+    if (r != null) {
+      Timer.builder("runs.step.duration")
+          .description("wall time of a step attempt")
+          .tag("outcome", outcome)
+          .register(r)
+          .record(latency);
+    }
+    StepAttempt s = steps.remove(stepKey(runId, stepId, attempt));
+    if (s == null) {
+      return;
+    }
+    if (s.observation() != null) {
+      s.observation().lowCardinalityKeyValue("outcome", outcome).stop();
+    }
+    if (s.jfr() != null) {
+      s.jfr().succeeded = succeeded;
+      s.jfr().commit();
+    }
+  }
+
+  @Override
+  public void appended(RunId runId, EventType type, Duration latency) {
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    appendLatencyByFamily
+        .computeIfAbsent(
+            family(type),
+            f ->
+                Timer.builder("runs.append.latency")
+                    .description(
+                        "wall time of an orchestrator append until the store acknowledged it")
+                    .tag("family", f)
+                    .publishPercentiles(PERCENTILES)
+                    .register(r))
+        .record(latency);
+  }
+
+  @Override
+  public void leaseRenewed(RunId runId, boolean held) {
+    MeterRegistry r = registry;
+    if (r != null) {
+      Counter.builder("runs.lease.renewals")
+          .description("lease renewals of running executions")
+          .tag("result", held ? "renewed" : "lost")
+          .register(r)
+          .increment();
+    }
+  }
+
+  @Override
+  public void runRecovered(RunId runId) {
+    MeterRegistry r = registry;
+    if (r != null) {
+      Counter.builder("runs.lease.recoveries")
+          .description("runs marked by recovery after their owner stopped renewing its lease")
+          .register(r)
+          .increment();
+    }
+  }
+
+  private static String stepKey(RunId runId, String stepId, int attempt) {
+    return runId.value() + '\u0000' + stepId + '\u0000' + attempt;
+  }
+
+  /** The type family: the part before the first dot ({@code x} for all custom types). */
+  static String family(EventType type) {
+    String n = type.name();
+    int dot = n.indexOf('.');
+    return dot < 0 ? n : n.substring(0, dot);
+  }
+
+  // ---- store callbacks
+
+  private final class CommitObserver implements StoreObserver {
+    @Override
+    public void committed(CommitReport commit) {
+      MeterRegistry r = registry;
+      if (r == null) {
+        return;
+      }
+      DistributionSummary size = batchSize;
+      Timer latency = commitLatency;
+      if (size != null && latency != null) {
+        size.record(commit.events().size());
+        latency.record(commit.latency());
+      }
+      JfrEvents.Commit jfr = new JfrEvents.Commit();
+      if (jfr.shouldCommit()) {
+        jfr.events = commit.events().size();
+        jfr.runs = commit.runs();
+        jfr.appends = commit.appends();
+        jfr.latency = commit.latency().toNanos();
+        jfr.commit();
+      }
+      for (RunEvent e : commit.events()) {
+        String family = family(e.type());
+        appendedByFamily
+            .computeIfAbsent(
+                family,
+                f ->
+                    Counter.builder("runs.events.appended")
+                        .description("events made durable, by type family")
+                        .tag("family", f)
+                        .register(r))
+            .increment();
+        if (family.equals("model") || family.equals("tool")) {
+          call(r, e);
+        }
+      }
+    }
+
+    @Override
+    public void commitFailed(RuntimeException error, int appends) {
+      MeterRegistry r = registry;
+      if (r != null) {
+        Counter.builder("runs.store.errors")
+            .description("failed group commits, by exception type")
+            .tag("exception", exceptions.of(error.getClass().getSimpleName()))
+            .register(r)
+            .increment();
+      }
+    }
+  }
+
+  private void call(MeterRegistry r, RunEvent e) {
+    String type = e.type().name();
+    if (type.endsWith(".started")) {
+      if (calls.size() > 100_000) {
+        calls.clear(); // calls that never ended: forget them rather than grow
+      }
+      JfrEvents.ModelCall jfr = null;
+      if (type.startsWith("model.")) {
+        JfrEvents.ModelCall m = new JfrEvents.ModelCall();
+        if (m.isEnabled()) {
+          m.begin();
+          jfr = m;
+        }
+      }
+      calls.put(e.eventId().value(), new Started(e.time(), jfr));
+      return;
+    }
+    Started started = e.parentEventId().map(p -> calls.remove(p.value())).orElse(null);
+    boolean failed = type.endsWith(".failed");
+    String errorType =
+        failed
+            ? exceptions.of(
+                e.payload()
+                    .get("error")
+                    .map(n -> n.path("code").asText(""))
+                    .filter(c -> !c.isEmpty())
+                    .orElse("error"))
+            : null;
+    Duration took =
+        e.payload()
+            .get("latency_ms")
+            .filter(JsonNode::isNumber)
+            .map(n -> Duration.ofMillis(n.asLong()))
+            .orElse(started == null ? null : Duration.between(started.time(), e.time()));
+    if (type.startsWith("model.")) {
+      String provider = models.of(e.payload().text("provider").orElse("unknown"));
+      String model = models.of(e.payload().text("model").orElse("unknown"));
+      Tags tags =
+          Tags.of(
+              "gen_ai.operation.name", "chat",
+              "gen_ai.provider.name", provider,
+              "gen_ai.request.model", model);
+      if (took != null) {
+        Timer.builder("gen_ai.client.operation.duration")
+            .description("GenAI operation duration")
+            .tags(tags)
+            .tag("error.type", errorType == null ? "none" : errorType)
+            .register(r)
+            .record(took);
+      }
+      long in = 0;
+      long out = 0;
+      JsonNode usage = e.payload().get("usage").orElse(null);
+      if (usage != null) {
+        in = usage.path("input_tokens").asLong();
+        out = usage.path("output_tokens").asLong();
+        tokens(r, tags, "input", in);
+        tokens(r, tags, "output", out);
+      }
+      e.payload()
+          .get("cost")
+          .filter(JsonNode::isNumber)
+          .ifPresent(
+              c ->
+                  Counter.builder("runs.model.cost")
+                      .description("model cost as reported by the host, by provider and model")
+                      .tags(tags)
+                      .register(r)
+                      .increment(c.asDouble()));
+      JfrEvents.ModelCall jfr = started == null ? null : started.jfr();
+      if (jfr != null) {
+        jfr.runId = e.runId().value();
+        jfr.provider = e.payload().text("provider").orElse("");
+        jfr.model = e.payload().text("model").orElse("");
+        jfr.inputTokens = in;
+        jfr.outputTokens = out;
+        jfr.failed = failed;
+        jfr.commit();
+      }
+    } else if (took != null) {
+      Timer.builder("gen_ai.client.operation.duration")
+          .description("GenAI operation duration")
+          .tag("gen_ai.operation.name", "execute_tool")
+          .tag("gen_ai.tool.name", tools.of(e.payload().text("tool_name").orElse("unknown")))
+          .tag("error.type", errorType == null ? "none" : errorType)
+          .register(r)
+          .record(took);
+    }
+  }
+
+  private static void tokens(MeterRegistry r, Tags tags, String tokenType, long count) {
+    DistributionSummary.builder("gen_ai.client.token.usage")
+        .description("tokens used per model call")
+        .baseUnit("{token}")
+        .tags(tags)
+        .tag("gen_ai.token.type", tokenType)
+        .register(r)
+        .record((double) count);
+  }
+
+  /** Builds {@link RunsMetrics}. Not thread-safe; each setter fails fast. */
+  public static final class Builder {
+    private final RunStore store;
+    private @Nullable ObservationRegistry observations;
+    private int maxTagValues = 100;
+
+    private Builder(RunStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * @param value the registry {@code runs.run} and {@code runs.step} observations go to (default
+     *     none)
+     * @return this builder
+     */
+    public Builder observations(ObservationRegistry value) {
+      this.observations = Objects.requireNonNull(value, "observations");
+      return this;
+    }
+
+    /**
+     * @param value the most distinct values of each tag (workflow, provider/model, tool,
+     *     exception), 1 to 10,000 (default 100); later values are tagged {@code other}
+     * @return this builder
+     */
+    public Builder maxTagValues(int value) {
+      if (value < 1 || value > 10_000) {
+        throw new IllegalArgumentException("maxTagValues must be 1 to 10,000 but was " + value);
+      }
+      this.maxTagValues = value;
+      return this;
+    }
+
+    /**
+     * @return the metrics (bind them with {@link RunsMetrics#bindTo(MeterRegistry)})
+     */
+    public RunsMetrics build() {
+      return new RunsMetrics(this);
+    }
+  }
+}
