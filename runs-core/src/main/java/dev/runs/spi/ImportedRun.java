@@ -32,6 +32,17 @@ public interface ImportedRun {
   EventStream events();
 
   /**
+   * Opens the events like {@link #events()}, each with its canonical envelope, so an engine that
+   * stores envelopes writes the given bytes instead of encoding each event again. A bundle import
+   * hands over the very lines it checked. The default encodes the events of {@link #events()}.
+   *
+   * @return the events with their envelopes
+   */
+  default EncodedEventStream encodedEvents() {
+    return EncodedEventStream.encoding(events());
+  }
+
+  /**
    * @return the stage manifests, by position then attempt; store them as given
    */
   List<StageManifest> stages();

@@ -112,6 +112,22 @@ public interface StorageEngine extends AutoCloseable {
   EventStream read(RunId id, long afterSequence);
 
   /**
+   * Opens a lazy reader of a run's events as envelopes, without decoding them: what an export
+   * copies out. The envelopes must be exactly {@link dev.runs.EventCodec#encodeUtf8} of the events
+   * {@link #read} returns. The default encodes the events {@link #read} decodes; an engine that
+   * keeps each event's canonical JSON (a column, an NDJSON line) returns the stored bytes instead,
+   * checking only the sequence of each.
+   *
+   * @param id the run
+   * @param afterSequence 0 for all
+   * @return the envelopes in order, gapless
+   * @throws dev.runs.RunNotFoundException when the run does not exist
+   */
+  default EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
+    return EnvelopeStream.encoding(read(id, afterSequence));
+  }
+
+  /**
    * Lists runs newest first (creation time desc, then id desc) after the query's cursor.
    *
    * @param query the query

@@ -72,8 +72,18 @@ public final class DirArchiveStore implements ArchiveStore {
     Path parent = java.util.Objects.requireNonNull(target.getParent(), "parent");
     Path tmp = parent.resolve(target.getFileName() + TEMP_MARK + UUID.randomUUID());
     try {
-      Files.createDirectories(parent);
-      writer.write(tmp);
+      for (int attempt = 1; ; attempt++) {
+        Files.createDirectories(parent);
+        try {
+          writer.write(tmp);
+          break;
+        } catch (NoSuchFileException pruned) {
+          if (attempt == 3) {
+            throw pruned;
+          }
+          // a delete pruned the directory just created, as it was empty: create it again
+        }
+      }
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
@@ -144,10 +154,32 @@ public final class DirArchiveStore implements ArchiveStore {
 
   @Override
   public void delete(String key) {
+    Path target = resolve(key);
     try {
-      Files.deleteIfExists(resolve(key));
+      Files.deleteIfExists(target);
     } catch (IOException e) {
       throw failure("cannot delete " + key, e);
+    }
+    pruneEmptyParents(target);
+  }
+
+  /**
+   * Removes the directories above a deleted object that it left empty, up to (not including) the
+   * root, so deleting a run's objects leaves no empty directories behind. A directory another
+   * object or a writer's temporary file still holds is not empty and stays; a writer that loses its
+   * directory to this between creating and using it creates it again ({@link #writeAtomically}).
+   */
+  private void pruneEmptyParents(Path deleted) {
+    for (Path dir = deleted.getParent();
+        dir != null && !dir.equals(root) && dir.startsWith(root);
+        dir = dir.getParent()) {
+      try {
+        Files.delete(dir);
+      } catch (NoSuchFileException gone) {
+        // removed by another delete meanwhile: go on with its parent
+      } catch (IOException notEmptyOrBusy) {
+        return; // DirectoryNotEmptyException, or anything else: leave it
+      }
     }
   }
 

@@ -3,7 +3,6 @@ package dev.runs.internal.move;
 import dev.runs.ArchiveStore;
 import dev.runs.ArchiveUnavailableException;
 import dev.runs.ArchivedRun;
-import dev.runs.EventStream;
 import dev.runs.Lease;
 import dev.runs.RunActiveException;
 import dev.runs.RunEntry;
@@ -15,6 +14,7 @@ import dev.runs.StageManifest;
 import dev.runs.StoreCorruptedException;
 import dev.runs.internal.codec.RunRecordJson;
 import dev.runs.internal.codec.StageManifestJson;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.Sha256;
@@ -87,8 +87,8 @@ public final class Archiving {
       Path events = tmp.resolve(ArchiveLayout.EVENTS);
       EventLines.Written w;
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(events), 1 << 16);
-          EventStream s = store.read(id, 0)) {
-        w = EventLines.write(id, s, entry.lastSequence(), out);
+          EnvelopeStream s = moves.engine().readEnvelopes(id, 0)) {
+        w = EventLines.copy(id, s, entry.lastSequence(), entry.status(), out);
       }
       if (w.head().lastSequence() != entry.lastSequence()) {
         return new Outcome(Optional.empty(), "its log changed while archiving", 0, 0);

@@ -21,6 +21,8 @@ import dev.runs.internal.codec.JsonFields;
 import dev.runs.internal.codec.RunRecordJson;
 import dev.runs.internal.codec.StageManifestJson;
 import dev.runs.internal.support.JsonSupport;
+import dev.runs.spi.EncodedEventStream;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.Sha256;
@@ -77,8 +79,8 @@ public final class Bundles {
     try {
       EventLines.Written w;
       try (OutputStream so = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16);
-          EventStream events = store.read(id, 0)) {
-        w = EventLines.write(id, events, entry.lastSequence(), so);
+          EnvelopeStream envelopes = envelopes(store, moves, id)) {
+        w = EventLines.copy(id, envelopes, entry.lastSequence(), entry.status(), so);
       }
       List<StageManifest> stages = store.stages(id);
       ObjectNode header = JsonSupport.object();
@@ -114,6 +116,17 @@ public final class Bundles {
     } finally {
       Files.deleteIfExists(spool);
     }
+  }
+
+  /**
+   * A run's envelopes as stored: straight from the engine, or, for an archived run, the events the
+   * store reads from the archive, encoded.
+   */
+  static EnvelopeStream envelopes(RunStore store, RunMoves moves, RunId id) {
+    if (moves.engine().stub(id).isPresent()) {
+      return EnvelopeStream.encoding(store.read(id, 0));
+    }
+    return moves.engine().readEnvelopes(id, 0);
   }
 
   private static byte[] stageFileLine(StageManifest m, StageManifest.Entry f, byte[] content) {
@@ -215,6 +228,65 @@ public final class Bundles {
     }
   }
 
+  /** A bundle's first line, decoded. */
+  record Header(
+      RunRecord record,
+      RunHead head,
+      long eventCount,
+      String eventsSha256,
+      List<StageManifest> stages,
+      long stageFiles) {}
+
+  /**
+   * Reads and decodes the header line.
+   *
+   * @param in positioned at the first line
+   * @param source the bundle's name for messages
+   * @return the header
+   * @throws BundleFormatException when it is missing, too long, not a header of this format
+   */
+  static Header header(LineInput in, String source) throws IOException {
+    byte[] headerLine;
+    try {
+      headerLine = in.next();
+    } catch (LineInput.LineTooLongException e) {
+      throw new BundleFormatException(source, 1, "the header is too long", e);
+    }
+    if (headerLine == null) {
+      throw new BundleFormatException(source, 0, "the file is empty", null);
+    }
+    JsonNode h = json(headerLine, source, 1, "the header");
+    if (!SCHEMA.equals(h.path("schema").asText())) {
+      throw new BundleFormatException(
+          source, 1, "schema is '" + h.path("schema").asText() + "', expected " + SCHEMA, null);
+    }
+    try {
+      RunRecord record = RunRecordJson.fromTree(h.path("run"));
+      RunHead head = MoveJson.head(h, "the header");
+      long eventCount = MoveJson.number(h, "event_count", "the header");
+      String eventsSha = MoveJson.text(h, "events_sha256", "the header");
+      List<StageManifest> stages = new ArrayList<>();
+      long files = 0;
+      for (JsonNode s : h.path("stages")) {
+        StageManifest m = StageManifestJson.decode(JsonSupport.write(s));
+        if (!m.runId().equals(record.id())) {
+          throw new BundleFormatException(
+              source,
+              1,
+              "stage manifest of run " + m.runId() + " in a bundle of " + record.id(),
+              null);
+        }
+        stages.add(m);
+        files += m.files().size();
+      }
+      return new Header(record, head, eventCount, eventsSha, List.copyOf(stages), files);
+    } catch (BundleFormatException e) {
+      throw e;
+    } catch (RunsException e) {
+      throw new BundleFormatException(source, 1, "the header is invalid: " + e.getMessage(), e);
+    }
+  }
+
   /**
    * Checks a bundle completely: header, every event line (decodes, belongs to the run, gapless,
    * canonical, allowed by the state machine, hash chain intact), counts and sha256 against the
@@ -224,46 +296,12 @@ public final class Bundles {
     Path unpacked = Files.createTempDirectory("runs-bundle-files-");
     boolean ok = false;
     try (LineInput in = new LineInput(Files.newInputStream(file), EventLines.MAX_LINE)) {
-      byte[] headerLine;
-      try {
-        headerLine = in.next();
-      } catch (LineInput.LineTooLongException e) {
-        throw new BundleFormatException(source, 1, "the header is too long", e);
-      }
-      if (headerLine == null) {
-        throw new BundleFormatException(source, 0, "the file is empty", null);
-      }
-      JsonNode h = json(headerLine, source, 1, "the header");
-      if (!SCHEMA.equals(h.path("schema").asText())) {
-        throw new BundleFormatException(
-            source, 1, "schema is '" + h.path("schema").asText() + "', expected " + SCHEMA, null);
-      }
-      RunRecord record;
-      RunHead head;
-      long eventCount;
-      String eventsSha;
-      List<StageManifest> stages = new ArrayList<>();
-      try {
-        record = RunRecordJson.fromTree(h.path("run"));
-        head = MoveJson.head(h, "the header");
-        eventCount = MoveJson.number(h, "event_count", "the header");
-        eventsSha = MoveJson.text(h, "events_sha256", "the header");
-        for (JsonNode s : h.path("stages")) {
-          StageManifest m = StageManifestJson.decode(JsonSupport.write(s));
-          if (!m.runId().equals(record.id())) {
-            throw new BundleFormatException(
-                source,
-                1,
-                "stage manifest of run " + m.runId() + " in a bundle of " + record.id(),
-                null);
-          }
-          stages.add(m);
-        }
-      } catch (BundleFormatException e) {
-        throw e;
-      } catch (RunsException e) {
-        throw new BundleFormatException(source, 1, "the header is invalid: " + e.getMessage(), e);
-      }
+      Header h = header(in, source);
+      RunRecord record = h.record();
+      RunHead head = h.head();
+      long eventCount = h.eventCount();
+      String eventsSha = h.eventsSha256();
+      List<StageManifest> stages = h.stages();
       RunId id = record.id();
       EventLines.Reader reader =
           new EventLines.Reader(
@@ -336,7 +374,7 @@ public final class Bundles {
     }
   }
 
-  private static void unpackStageFile(
+  static void unpackStageFile(
       byte[] line, long lineNo, Checked checked, Map<String, StageManifest.Entry> expected)
       throws IOException {
     String source = checked.source;
@@ -414,7 +452,9 @@ public final class Bundles {
   // ------------------------------------------------------------------------------------
 
   /**
-   * Imports a bundle file: checks it, refuses conflicts, then writes it in one engine call.
+   * Imports a bundle file: refuses conflicts from its header, then writes it in one engine call
+   * that reads the events while they are checked ({@link BundleImport}); a bundle of a run the
+   * store holds is checked completely, then compared.
    *
    * @param store the target store
    * @param file the bundle
@@ -425,14 +465,18 @@ public final class Bundles {
   public static ImportResult importFile(RunStore store, Path file, String source, boolean force)
       throws IOException {
     RunMoves moves = RunMoves.of(store);
-    try (Checked c = check(file, source)) {
-      RunId id = c.record.id();
-      Optional<Tombstone> tomb = moves.tombstone(id);
-      if (tomb.isPresent() && !force) {
-        throw new RunDeletedException(tomb.get(), "imported");
-      }
-      Optional<RunEntry> existing = moves.engine().entry(id);
-      if (existing.isPresent()) {
+    Header h;
+    try (LineInput in = new LineInput(Files.newInputStream(file), EventLines.MAX_LINE)) {
+      h = header(in, source);
+    }
+    RunId id = h.record().id();
+    Optional<Tombstone> tomb = moves.tombstone(id);
+    if (tomb.isPresent() && !force) {
+      throw new RunDeletedException(tomb.get(), "imported");
+    }
+    Optional<RunEntry> existing = moves.engine().entry(id);
+    if (existing.isPresent()) {
+      try (Checked c = check(file, source)) {
         String difference = difference(store, moves, existing.get(), c);
         if (difference.isEmpty()) {
           return new ImportResult(id, false, c.eventCount);
@@ -440,22 +484,24 @@ public final class Bundles {
         throw new ImportConflictException(
             id, "the store holds another run under this id: " + difference);
       }
-      Optional<RunRecord> byTrigger = moves.engine().findByTrigger(c.record.trigger().triggerId());
-      if (byTrigger.isPresent()) {
-        throw new ImportConflictException(
-            id,
-            "trigger id "
-                + c.record.trigger().triggerId()
-                + " already created run "
-                + byTrigger.get().id());
-      }
-      moves.importRun(imported(c, false));
-      if (tomb.isPresent()) {
-        moves.engine().deleteDocument(RunMoves.TOMBSTONES, id.value());
-      }
-      moves.audit("imported", id, Optional.of(source));
-      return new ImportResult(id, true, c.eventCount);
     }
+    Optional<RunRecord> byTrigger = moves.engine().findByTrigger(h.record().trigger().triggerId());
+    if (byTrigger.isPresent()) {
+      throw new ImportConflictException(
+          id,
+          "trigger id "
+              + h.record().trigger().triggerId()
+              + " already created run "
+              + byTrigger.get().id());
+    }
+    try (BundleImport run = BundleImport.open(file, source, h)) {
+      moves.importRun(run);
+    }
+    if (tomb.isPresent()) {
+      moves.engine().deleteDocument(RunMoves.TOMBSTONES, id.value());
+    }
+    moves.audit("imported", id, Optional.of(source));
+    return new ImportResult(id, true, h.eventCount());
   }
 
   /** What differs between a stored run and a bundle; empty when they are the same run. */
@@ -503,6 +549,11 @@ public final class Bundles {
 
       @Override
       public EventStream events() {
+        return encodedEvents();
+      }
+
+      @Override
+      public EncodedEventStream encodedEvents() {
         try {
           LineInput in = new LineInput(Files.newInputStream(c.file), EventLines.MAX_LINE);
           for (int i = 0; i < headerLines; i++) {

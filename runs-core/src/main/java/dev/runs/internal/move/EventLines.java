@@ -9,6 +9,8 @@ import dev.runs.RunStateMachine;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StoreIoException;
+import dev.runs.spi.EncodedEventStream;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.Sha256;
 import java.io.IOException;
@@ -75,6 +77,72 @@ final class EventLines {
   }
 
   /**
+   * Copies a store's envelopes out as lines, sequences 1 to {@code upTo}, without decoding them:
+   * only the last is decoded, for the head's time and hash. The status is the caller's, read with
+   * {@code upTo} (a run's head): the lines end exactly there or this throws.
+   *
+   * @param id the run
+   * @param envelopes the run's envelopes from sequence 1
+   * @param upTo the last sequence to write, the head's
+   * @param status the run's status at {@code upTo}
+   * @param out where the lines go
+   * @return count, sha256 of the lines, the head after the last line
+   * @throws dev.runs.StoreCorruptedException when the envelopes have a gap, end before {@code
+   *     upTo}, or the last does not decode as the run's event {@code upTo}
+   */
+  static Written copy(
+      RunId id, EnvelopeStream envelopes, long upTo, RunStatus status, OutputStream out)
+      throws IOException {
+    MessageDigest digest = Sha256.newDigest();
+    long count = 0;
+    long bytes = 0;
+    byte @Nullable [] lastLine = null;
+    while (count < upTo && envelopes.advance()) {
+      long seq = envelopes.sequence();
+      if (seq != count + 1) {
+        throw corrupted(
+            "run " + id + ": the store returned event " + seq + " after " + count + " (a gap)",
+            null);
+      }
+      byte[] line = envelopes.utf8();
+      digest.update(line);
+      digest.update((byte) '\n');
+      out.write(line);
+      out.write('\n');
+      bytes += line.length + 1;
+      count++;
+      lastLine = line;
+    }
+    if (lastLine == null) {
+      throw new StoreIoException("run " + id + " has no events to write");
+    }
+    if (count != upTo) {
+      throw corrupted(
+          "run " + id + ": its log ends at sequence " + count + " but its head at " + upTo, null);
+    }
+    RunEvent last;
+    try {
+      last = EventCodec.decode(lastLine);
+    } catch (RuntimeException e) {
+      throw corrupted("run " + id + ": its event " + count + " does not decode", e);
+    }
+    if (last.sequence() != count || !last.runId().equals(id)) {
+      throw corrupted(
+          "run "
+              + id
+              + ": the envelope stored as sequence "
+              + count
+              + " is event "
+              + last.sequence()
+              + " of run "
+              + last.runId(),
+          null);
+    }
+    return new Written(
+        count, Sha256.hex(digest), new RunHead(count, status, last.time(), last.hash()), bytes);
+  }
+
+  /**
    * @param message what is wrong
    * @param cause the underlying error, or null
    * @return a corruption exception with the cause when there is one
@@ -95,7 +163,7 @@ final class EventLines {
    * checked) is in canonical form and accepted by the state machine. Tracks the count and sha256 of
    * the lines read. Lines that do not start like an event envelope end the events.
    */
-  static final class Reader implements EventStream {
+  static final class Reader implements EncodedEventStream {
     private static final byte[] EVENT_START =
         "{\"schema\":\"runs.event/".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
@@ -106,6 +174,8 @@ final class EventLines {
     private final Failure failure;
     private final MessageDigest digest = Sha256.newDigest();
     private @Nullable RunEvent pending;
+    private byte @Nullable [] pendingLine;
+    private byte @Nullable [] currentLine;
     private byte @Nullable [] leftover;
     private boolean done;
     private long count;
@@ -202,6 +272,7 @@ final class EventLines {
       lastSequence = e.sequence();
       last = e;
       pending = e;
+      pendingLine = line;
       return true;
     }
 
@@ -212,7 +283,29 @@ final class EventLines {
       }
       RunEvent e = pending;
       pending = null;
+      currentLine = pendingLine;
+      pendingLine = null;
       return java.util.Objects.requireNonNull(e);
+    }
+
+    /**
+     * @return the line of the event {@link #next()} returned last: its canonical envelope when this
+     *     reader is strict, or when a strict reader checked the same lines before
+     */
+    @Override
+    public byte[] envelope() {
+      byte[] line = currentLine;
+      if (line == null) {
+        throw new IllegalStateException("next() first");
+      }
+      return line;
+    }
+
+    /**
+     * @return the number of the line of the event {@link #next()} returned last
+     */
+    long lineOfLast() {
+      return firstLine + count - (pending == null ? 1 : 2);
     }
 
     /**
@@ -256,6 +349,14 @@ final class EventLines {
       } catch (IOException e) {
         // reading is over; nothing to tell
       }
+    }
+
+    /**
+     * @param line a bundle or archive line
+     * @return whether it starts like an event envelope (the events end at the first that does not)
+     */
+    static boolean isEventLine(byte[] line) {
+      return startsWith(line, EVENT_START);
     }
 
     private static boolean startsWith(byte[] line, byte[] prefix) {

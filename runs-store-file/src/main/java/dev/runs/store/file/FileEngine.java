@@ -23,6 +23,7 @@ import dev.runs.StageWrite;
 import dev.runs.StoreClosedException;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreIoException;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.StageIntegrity;
@@ -44,7 +45,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -100,9 +100,8 @@ final class FileEngine implements StorageEngine {
   private final ThreadPoolExecutor fanOut;
 
   /** Threads that encode an import's events while the importing thread reads and writes them. */
-  private final ThreadPoolExecutor encoders;
-
   private final DurableFs fs;
+
   private final Trash trash;
 
   private FileEngine(Layout layout, DurableFs fs, long pollMillis, String description) {
@@ -131,23 +130,6 @@ final class FileEngine implements StorageEngine {
               return t;
             },
             new ThreadPoolExecutor.CallerRunsPolicy());
-    int cpus = Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
-    AtomicInteger encoderThreads = new AtomicInteger();
-    this.encoders =
-        new ThreadPoolExecutor(
-            cpus,
-            cpus,
-            30,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t =
-                  new Thread(
-                      r, "runs-file-import-" + number + "-" + encoderThreads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    encoders.allowCoreThreadTimeOut(true);
   }
 
   /**
@@ -524,6 +506,13 @@ final class FileEngine implements StorageEngine {
     return withRun(id, r -> r.read(afterSequence));
   }
 
+  /** Each log line is its event's canonical JSON: it is copied out undecoded. */
+  @Override
+  public EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
+    checkOpen();
+    return withRun(id, r -> r.readEnvelopes(afterSequence));
+  }
+
   // ---- listing ----------------------------------------------------------------------------------
 
   @Override
@@ -650,7 +639,7 @@ final class FileEngine implements StorageEngine {
         throw new RunAlreadyExistsException(byTrigger.get().id(), record.trigger().triggerId());
       }
     }
-    try (RunStaging staging = RunStaging.begin(layout, fs, encoders)) {
+    try (RunStaging staging = RunStaging.begin(layout, fs)) {
       StagedRun staged = staging.write(run, !run.replacesStub());
       checkOpen();
       if (run.replacesStub()) {
@@ -785,7 +774,6 @@ final class FileEngine implements StorageEngine {
       w = watcher;
     }
     fanOut.shutdown();
-    encoders.shutdown();
     if (w != null) {
       w.shutdownNow();
       try {

@@ -175,6 +175,13 @@ final class LineReader {
   }
 
   /**
+   * @return a copy of the current line's bytes without its newline (empty when too long)
+   */
+  byte[] lineBytes() {
+    return java.util.Arrays.copyOfRange(buf, lineStart, lineEnd);
+  }
+
+  /**
    * @return length of the current line without its newline (0 when too long)
    */
   int lineLength() {

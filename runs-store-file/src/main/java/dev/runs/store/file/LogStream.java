@@ -3,6 +3,7 @@ package dev.runs.store.file;
 import dev.runs.EventStream;
 import dev.runs.RunEvent;
 import dev.runs.StoreIoException;
+import dev.runs.spi.EnvelopeStream;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.NoSuchElementException;
@@ -13,9 +14,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Streams a run log's lines [from, head.length) in bounded memory, skipping to the first wanted
- * sequence. Not thread-safe, like every {@link EventStream}.
+ * sequence: decoded as events ({@link EventStream}), or, for exports, as the stored envelope bytes
+ * ({@link EnvelopeStream}: each line is the event's canonical JSON, copied out undecoded). Use one
+ * view per stream. Not thread-safe, like every {@link EventStream}.
  */
-final class LogStream implements EventStream {
+final class LogStream implements EventStream, EnvelopeStream {
   private static final Logger log = LoggerFactory.getLogger(LogStream.class);
   private final RunLog runLog;
   private final FileChannel channel;
@@ -24,6 +27,7 @@ final class LogStream implements EventStream {
   private long line;
   private final long first;
   private @Nullable RunEvent next;
+  private byte @Nullable [] envelope;
   private boolean closed;
 
   LogStream(
@@ -41,6 +45,20 @@ final class LogStream implements EventStream {
     if (next != null) {
       return true;
     }
+    if (!step()) {
+      return false;
+    }
+    try {
+      next = runLog.decodeKnown(reader, line);
+      return true;
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  /** Moves the reader to the next wanted line; false (and closed) after the last. */
+  private boolean step() {
     if (closed || line >= last) {
       close();
       return false;
@@ -58,20 +76,50 @@ final class LogStream implements EventStream {
                   + " store");
         }
         line++;
-        if (line < first) {
-          continue;
+        if (line >= first) {
+          return true;
         }
-        next = runLog.decodeKnown(reader, line);
-        return true;
       }
     } catch (IOException e) {
       close();
       throw new StoreIoException(
           "run " + runLog.id + ": reading " + runLog.file + " failed: " + e, e);
-    } catch (RuntimeException e) {
-      close();
-      throw e;
     }
+  }
+
+  @Override
+  public boolean advance() {
+    if (!step()) {
+      return false;
+    }
+    if (reader.tooLong() || reader.lineLength() == 0) {
+      close();
+      throw runLog.corrupt(
+          line,
+          reader.lineOffset(),
+          "the line is empty or longer than "
+              + LineReader.MAX_LINE
+              + " bytes where an event was read before");
+    }
+    envelope = reader.lineBytes();
+    return true;
+  }
+
+  @Override
+  public long sequence() {
+    if (envelope == null) {
+      throw new IllegalStateException("advance() first");
+    }
+    return line;
+  }
+
+  @Override
+  public byte[] utf8() {
+    byte[] e = envelope;
+    if (e == null) {
+      throw new IllegalStateException("advance() first");
+    }
+    return e;
   }
 
   @Override

@@ -10,6 +10,7 @@ import dev.runs.RunsException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import java.io.IOException;
@@ -1412,6 +1413,22 @@ final class RunLog {
    * @return the stream
    */
   EventStream read(long afterSequence) {
+    LogStream s = open(afterSequence);
+    return s == null ? EventStream.of(List.of()) : s;
+  }
+
+  /**
+   * Opens a reader of the stored envelopes after a sequence, undecoded.
+   *
+   * @param afterSequence 0 for all
+   * @return the envelopes; none for an archived run
+   */
+  EnvelopeStream readEnvelopes(long afterSequence) {
+    LogStream s = open(afterSequence);
+    return s == null ? EnvelopeStream.encoding(EventStream.of(List.of())) : s;
+  }
+
+  private @Nullable LogStream open(long afterSequence) {
     for (int attempt = 1; ; attempt++) {
       refresh();
       Head h;
@@ -1421,7 +1438,7 @@ final class RunLog {
       synchronized (this) {
         h = head();
         if (h.archived() || afterSequence >= h.lastSequence()) {
-          return EventStream.of(List.of());
+          return null;
         }
         from = marks[mark];
       }

@@ -1,13 +1,12 @@
 package dev.runs.store.file;
 
-import dev.runs.EventCodec;
-import dev.runs.EventStream;
 import dev.runs.RunEvent;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.StageManifest;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
+import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import java.io.IOException;
@@ -20,16 +19,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -43,30 +37,28 @@ import org.slf4j.LoggerFactory;
  * ({@link #sweep}) removes only what importers that died left. Closing removes whatever is left of
  * the directory: after a failed import, nothing remains.
  *
- * <p>Bounded memory: events are read from the source in chunks of {@value #CHUNK}, encoded on the
- * engine's encoder threads with at most {@value #IN_FLIGHT} chunks in flight, and written in order
- * by the importing thread; stage files are read one at a time. Not thread-safe: one importing
- * thread.
+ * <p>Bounded memory: the source hands over each event with its canonical envelope ({@link
+ * ImportedRun#encodedEvents()}); the envelopes are gathered into writes of about {@value
+ * #WRITE_BYTES} bytes, and the log is forced once at the end; stage files are read one at a time.
+ * Not thread-safe: one importing thread.
  */
 final class RunStaging implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RunStaging.class);
 
-  /** Events encoded and written together: one line mark's worth, so chunks start at marks. */
+  /** Lines between line marks of the log view. */
   static final int CHUNK = RunLog.MARK_EVERY;
 
-  /** Chunks encoded or waiting to be written at most, per import. */
-  static final int IN_FLIGHT = 16;
+  /** Bytes gathered before a write of the imported log. */
+  static final int WRITE_BYTES = 1 << 20;
 
   private final DurableFs fs;
-  private final Executor encoders;
   private final Path entry;
   private final Path runDir;
   private final SharedFileLocks.Held hold;
   private final Set<Path> toForce = new LinkedHashSet<>();
 
-  private RunStaging(DurableFs fs, Executor encoders, Path entry, SharedFileLocks.Held hold) {
+  private RunStaging(DurableFs fs, Path entry, SharedFileLocks.Held hold) {
     this.fs = fs;
-    this.encoders = encoders;
     this.entry = entry;
     this.runDir = entry.resolve(Layout.STAGED_RUN);
     this.hold = hold;
@@ -79,7 +71,7 @@ final class RunStaging implements AutoCloseable {
    * @param fs its file primitives
    * @return the staging area
    */
-  static RunStaging begin(Layout layout, DurableFs fs, Executor encoders) {
+  static RunStaging begin(Layout layout, DurableFs fs) {
     for (int attempt = 1; ; attempt++) {
       Path entry =
           layout.staging.resolve(
@@ -88,7 +80,7 @@ final class RunStaging implements AutoCloseable {
         fs.createDirectories(layout.root, entry);
         SharedFileLocks.Held hold =
             SharedFileLocks.acquireShared(entry.resolve(Layout.IMPORT_LOCK));
-        RunStaging s = new RunStaging(fs, encoders, entry, hold);
+        RunStaging s = new RunStaging(fs, entry, hold);
         try {
           Files.createDirectory(s.runDir);
         } catch (IOException | RuntimeException e) {
@@ -158,63 +150,48 @@ final class RunStaging implements AutoCloseable {
     @Nullable RunStatus status = null;
     @Nullable Instant time = null;
     @Nullable String hash = null;
-    Executor encode = want.lastSequence() > 4L * CHUNK ? encoders : Runnable::run;
     ChunkWriter out;
     try (FileChannel ch = fs.createNew(events);
-        EventStream stream = run.events()) {
-      out = new ChunkWriter(ch, encode, record);
-      try {
-        RunEvent[] chunk = new RunEvent[CHUNK];
-        int n = 0;
-        while (stream.hasNext()) {
-          RunEvent e = stream.next();
-          sequence++;
-          if (e.sequence() != sequence || !e.runId().equals(record.id())) {
-            throw new ValidationException(
-                "events",
-                "event "
-                    + e.eventId()
-                    + " is sequence "
-                    + e.sequence()
-                    + " of run "
-                    + e.runId()
-                    + " where sequence "
-                    + sequence
-                    + " of run "
-                    + record.id()
-                    + " belongs; nothing was imported");
-          }
-          RunStatus next = LogScan.fold(status, e.type());
-          if (next == null) {
-            throw new ValidationException(
-                "events",
-                "event "
-                    + sequence
-                    + " of run "
-                    + record.id()
-                    + " ("
-                    + e.type()
-                    + ") is not allowed in status "
-                    + (status == null ? "(none)" : status.wireName())
-                    + "; nothing was imported");
-          }
-          chunk[n++] = e;
-          if (n == CHUNK) {
-            out.submit(chunk, n);
-            chunk = new RunEvent[CHUNK];
-            n = 0;
-          }
-          status = next;
-          time = e.time();
-          hash = e.hash().orElse(null);
+        EncodedEventStream stream = run.encodedEvents()) {
+      out = new ChunkWriter(ch, record);
+      while (stream.hasNext()) {
+        RunEvent e = stream.next();
+        sequence++;
+        if (e.sequence() != sequence || !e.runId().equals(record.id())) {
+          throw new ValidationException(
+              "events",
+              "event "
+                  + e.eventId()
+                  + " is sequence "
+                  + e.sequence()
+                  + " of run "
+                  + e.runId()
+                  + " where sequence "
+                  + sequence
+                  + " of run "
+                  + record.id()
+                  + " belongs; nothing was imported");
         }
-        if (n > 0) {
-          out.submit(chunk, n);
+        RunStatus next = LogScan.fold(status, e.type());
+        if (next == null) {
+          throw new ValidationException(
+              "events",
+              "event "
+                  + sequence
+                  + " of run "
+                  + record.id()
+                  + " ("
+                  + e.type()
+                  + ") is not allowed in status "
+                  + (status == null ? "(none)" : status.wireName())
+                  + "; nothing was imported");
         }
-        out.finish();
-      } finally {
-        out.cancel();
+        out.add(sequence, stream.envelope());
+        status = next;
+        time = e.time();
+        hash = e.hash().orElse(null);
       }
+      out.finish();
       fs.force(ch);
     }
     if (sequence != want.lastSequence()
@@ -250,100 +227,66 @@ final class RunStaging implements AutoCloseable {
   }
 
   /**
-   * Encodes chunks of {@link #CHUNK} events on the encoder threads, at most {@link #IN_FLIGHT} at a
-   * time, and writes them in order on the importing thread (which alone touches the channel): the
-   * source's events are made while earlier ones are encoded. A chunk starts at a sequence {@code 1
-   * + k * CHUNK}, so each chunk's first line is a line mark of the log view.
+   * Gathers the given envelopes, already canonical, into writes of {@value #WRITE_BYTES} bytes or
+   * more, remembering the offset of every line mark (sequences {@code 1 + k * CHUNK}). The file is
+   * forced once, by the caller, after the last write.
    */
   private static final class ChunkWriter {
     private final FileChannel channel;
-    private final Executor encode;
     private final RunRecord record;
-    private final ArrayDeque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    private byte[] buffer = new byte[WRITE_BYTES + 64 * 1024];
+    private int size;
     long written;
     long[] marks = new long[16];
     int markCount;
 
-    ChunkWriter(FileChannel channel, Executor encode, RunRecord record) {
+    ChunkWriter(FileChannel channel, RunRecord record) {
       this.channel = channel;
-      this.encode = encode;
       this.record = record;
     }
 
-    void submit(RunEvent[] events, int count) throws IOException {
-      FutureTask<byte[]> task = new FutureTask<>(() -> encode(events, count));
-      inFlight.add(task);
-      encode.execute(task);
-      while (inFlight.size() >= IN_FLIGHT || Objects.requireNonNull(inFlight.peek()).isDone()) {
-        writeNext();
-        if (inFlight.isEmpty()) {
-          return;
+    void add(long sequence, byte[] line) throws IOException {
+      if (line.length + 1 > LineReader.MAX_LINE) {
+        throw new ValidationException(
+            "events",
+            "event "
+                + sequence
+                + " of run "
+                + record.id()
+                + " is "
+                + line.length
+                + " bytes long, more than a file store log line may be; nothing was imported");
+      }
+      if ((sequence - 1) % CHUNK == 0) {
+        if (markCount == marks.length) {
+          marks = Arrays.copyOf(marks, markCount * 2);
         }
+        marks[markCount++] = written + size;
+      }
+      if (size + line.length + 1 > buffer.length) {
+        flush();
+        if (line.length + 1 > buffer.length) {
+          buffer = new byte[line.length + 1];
+        }
+      }
+      System.arraycopy(line, 0, buffer, size, line.length);
+      size += line.length;
+      buffer[size++] = '\n';
+      if (size >= WRITE_BYTES) {
+        flush();
       }
     }
 
     void finish() throws IOException {
-      while (!inFlight.isEmpty()) {
-        writeNext();
-      }
+      flush();
     }
 
-    void cancel() {
-      for (Future<byte[]> f : inFlight) {
-        f.cancel(false);
+    private void flush() throws IOException {
+      if (size > 0) {
+        DurableFs.writeFully(channel, ByteBuffer.wrap(buffer, 0, size), written);
+        written += size;
+        size = 0;
       }
-      inFlight.clear();
-    }
-
-    private void writeNext() throws IOException {
-      Future<byte[]> f = Objects.requireNonNull(inFlight.poll());
-      byte[] bytes;
-      try {
-        bytes = f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while importing");
-      } catch (ExecutionException e) {
-        if (e.getCause() instanceof RuntimeException r) {
-          throw r;
-        }
-        throw new IllegalStateException(e.getCause());
-      }
-      if (markCount == marks.length) {
-        marks = Arrays.copyOf(marks, markCount * 2);
-      }
-      marks[markCount++] = written;
-      DurableFs.writeFully(channel, ByteBuffer.wrap(bytes), written);
-      written += bytes.length;
-    }
-
-    private byte[] encode(RunEvent[] events, int count) {
-      byte[][] lines = new byte[count][];
-      int size = 0;
-      for (int i = 0; i < count; i++) {
-        byte[] line = EventCodec.encodeUtf8(events[i]);
-        if (line.length + 1 > LineReader.MAX_LINE) {
-          throw new ValidationException(
-              "events",
-              "event "
-                  + events[i].sequence()
-                  + " of run "
-                  + record.id()
-                  + " is "
-                  + line.length
-                  + " bytes long, more than a file store log line may be; nothing was imported");
-        }
-        lines[i] = line;
-        size += line.length + 1;
-      }
-      byte[] out = new byte[size];
-      int at = 0;
-      for (byte[] line : lines) {
-        System.arraycopy(line, 0, out, at, line.length);
-        at += line.length;
-        out[at++] = '\n';
-      }
-      return out;
     }
   }
 

@@ -2,8 +2,6 @@ package dev.runs.store.postgres;
 
 import static dev.runs.store.postgres.PgCodec.ts;
 
-import dev.runs.EventCodec;
-import dev.runs.EventStream;
 import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -12,6 +10,7 @@ import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.StageManifest;
 import dev.runs.ValidationException;
+import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import java.nio.charset.StandardCharsets;
@@ -312,7 +311,7 @@ final class PgMoves {
   private void writeEvents(Connection c, ImportedRun run, RunId id, RunHead head)
       throws SQLException {
     SequenceCheck check = new SequenceCheck(id, head);
-    try (EventStream events = run.events()) {
+    try (EncodedEventStream events = run.encodedEvents()) {
       if (copyEvents && c.isWrapperFor(PGConnection.class)) {
         copyEvents(c, events, check);
       } else {
@@ -322,34 +321,36 @@ final class PgMoves {
     check.end();
   }
 
-  private void copyEvents(Connection c, EventStream events, SequenceCheck check)
+  /**
+   * Streams the rows through one COPY, built as bytes: the envelopes are the checked bytes the
+   * import was given, escaped byte by byte (the escaped characters are ASCII, and no byte of a
+   * multi-byte UTF-8 sequence is ASCII), never decoded or encoded again.
+   */
+  private void copyEvents(Connection c, EncodedEventStream events, SequenceCheck check)
       throws SQLException {
     CopyIn copy = c.unwrap(PGConnection.class).getCopyAPI().copyIn(copyIn);
     try {
-      StringBuilder sb = new StringBuilder(COPY_CHUNK_CHARS + 8192);
+      CopyBuffer buf = new CopyBuffer(COPY_CHUNK_CHARS + 8192);
       while (events.hasNext()) {
         RunEvent e = events.next();
         check.check(e);
-        copyField(sb, e.runId().value()).append('\t');
-        sb.append(e.sequence()).append('\t');
-        copyField(sb, e.type().name()).append('\t');
-        sb.append(e.time()).append('\t');
+        buf.field(e.runId().value().getBytes(StandardCharsets.UTF_8)).tab();
+        buf.ascii(Long.toString(e.sequence())).tab();
+        buf.field(e.type().name().getBytes(StandardCharsets.UTF_8)).tab();
+        buf.ascii(e.time().toString()).tab();
         if (e.idempotencyKey().isPresent()) {
-          copyField(sb, e.idempotencyKey().get());
+          buf.field(e.idempotencyKey().get().getBytes(StandardCharsets.UTF_8));
         } else {
-          sb.append("\\N");
+          buf.ascii("\\N");
         }
-        sb.append('\t');
-        copyField(sb, EventCodec.encode(e)).append('\n');
-        if (sb.length() >= COPY_CHUNK_CHARS) {
-          byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
-          copy.writeToCopy(b, 0, b.length);
-          sb.setLength(0);
+        buf.tab().field(events.envelope()).newline();
+        if (buf.size >= COPY_CHUNK_CHARS) {
+          copy.writeToCopy(buf.bytes, 0, buf.size);
+          buf.size = 0;
         }
       }
-      if (sb.length() > 0) {
-        byte[] b = sb.toString().getBytes(StandardCharsets.UTF_8);
-        copy.writeToCopy(b, 0, b.length);
+      if (buf.size > 0) {
+        copy.writeToCopy(buf.bytes, 0, buf.size);
       }
       copy.endCopy();
     } finally {
@@ -364,23 +365,71 @@ final class PgMoves {
     }
   }
 
-  /** Appends a value in COPY text format: backslash, newline, carriage return and tab escaped. */
-  static StringBuilder copyField(StringBuilder sb, String value) {
-    int n = value.length();
-    for (int i = 0; i < n; i++) {
-      char ch = value.charAt(i);
-      switch (ch) {
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> sb.append(ch);
+  /** COPY text being built, as UTF-8 bytes. Not thread-safe. */
+  static final class CopyBuffer {
+    byte[] bytes;
+    int size;
+
+    CopyBuffer(int capacity) {
+      bytes = new byte[capacity];
+    }
+
+    private void ensure(int more) {
+      if (size + more > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
       }
     }
-    return sb;
+
+    /** Appends a value in COPY text format: backslash, newline, carriage return, tab escaped. */
+    CopyBuffer field(byte[] value) {
+      ensure(value.length * 2);
+      for (byte b : value) {
+        switch (b) {
+          case '\\' -> {
+            bytes[size++] = '\\';
+            bytes[size++] = '\\';
+          }
+          case '\n' -> {
+            bytes[size++] = '\\';
+            bytes[size++] = 'n';
+          }
+          case '\r' -> {
+            bytes[size++] = '\\';
+            bytes[size++] = 'r';
+          }
+          case '\t' -> {
+            bytes[size++] = '\\';
+            bytes[size++] = 't';
+          }
+          default -> bytes[size++] = b;
+        }
+      }
+      return this;
+    }
+
+    /** Appends text that needs no escaping and is ASCII. */
+    CopyBuffer ascii(String text) {
+      ensure(text.length());
+      for (int i = 0; i < text.length(); i++) {
+        bytes[size++] = (byte) text.charAt(i);
+      }
+      return this;
+    }
+
+    CopyBuffer tab() {
+      ensure(1);
+      bytes[size++] = '\t';
+      return this;
+    }
+
+    CopyBuffer newline() {
+      ensure(1);
+      bytes[size++] = '\n';
+      return this;
+    }
   }
 
-  private void insertEvents(Connection c, EventStream events, SequenceCheck check)
+  private void insertEvents(Connection c, EncodedEventStream events, SequenceCheck check)
       throws SQLException {
     List<String> runIds = new ArrayList<>(INSERT_BATCH);
     List<Long> seqs = new ArrayList<>(INSERT_BATCH);
@@ -400,7 +449,7 @@ final class PgMoves {
           types.add(e.type().name());
           times.add(e.time().toString());
           keys.add(e.idempotencyKey().orElse(null));
-          bodies.add(EventCodec.encode(e));
+          bodies.add(new String(events.envelope(), StandardCharsets.UTF_8));
         }
         if (runIds.size() == INSERT_BATCH || (!more && !runIds.isEmpty())) {
           ps.setArray(1, c.createArrayOf("text", runIds.toArray()));

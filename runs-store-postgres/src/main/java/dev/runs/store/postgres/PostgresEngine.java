@@ -13,6 +13,7 @@ import dev.runs.RunRecord;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.StorageEngine;
@@ -149,6 +150,12 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public EventStream read(RunId id, long afterSequence) {
     return reader.read(id, afterSequence);
+  }
+
+  /** The body column holds each event's canonical JSON: it is copied out undecoded. */
+  @Override
+  public EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
+    return reader.readEnvelopes(id, afterSequence);
   }
 
   // ---- stages

@@ -8,6 +8,7 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunStatus;
 import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import java.sql.PreparedStatement;
@@ -251,6 +252,43 @@ final class EventLog {
       throw new RunNotFoundException(id);
     }
     return stream;
+  }
+
+  /**
+   * Opens a lazy reader of a run's stored envelopes after a sequence, undecoded ({@link
+   * PagedEnvelopeStream}).
+   *
+   * @param id the run
+   * @param afterSequence 0 for all
+   * @param runExists asked only when no event follows {@code afterSequence}
+   * @return the envelopes in order
+   * @throws RunNotFoundException when the run does not exist
+   */
+  EnvelopeStream readEnvelopes(RunId id, long afterSequence, Predicate<RunId> runExists) {
+    PagedEnvelopeStream stream = new PagedEnvelopeStream(this::fetchRawPage, id, afterSequence);
+    if (!stream.prefetch() && !runExists.test(id)) {
+      throw new RunNotFoundException(id);
+    }
+    return stream;
+  }
+
+  private void fetchRawPage(
+      RunId id, long after, int limit, List<Long> seqs, List<byte[]> envelopes) {
+    readers.read(
+        "reading events of run " + id,
+        r -> {
+          PreparedStatement p = r.prepare(PAGE_SQL);
+          p.setString(1, id.value());
+          p.setLong(2, after);
+          p.setInt(3, limit);
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              seqs.add(rs.getLong(1));
+              envelopes.add(Objects.requireNonNull(rs.getBytes(2), "envelope is NOT NULL"));
+            }
+          }
+          return seqs.size(); // unused: the page is in the lists
+        });
   }
 
   private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {

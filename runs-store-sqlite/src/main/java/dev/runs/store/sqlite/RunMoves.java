@@ -1,15 +1,15 @@
 package dev.runs.store.sqlite;
 
-import dev.runs.EventCodec;
-import dev.runs.EventStream;
 import dev.runs.RunAlreadyExistsException;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
 import dev.runs.RunRecord;
 import dev.runs.StageManifest;
+import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -213,7 +213,7 @@ final class RunMoves {
   private long insertEvents(ImportedRun run, RunId id, RunHead head) throws SQLException {
     long seq = 0;
     Optional<String> lastHash = Optional.empty();
-    try (EventStream events = run.events()) {
+    try (EncodedEventStream events = run.encodedEvents()) {
       int rows = 0;
       long chars = 0;
       try {
@@ -232,7 +232,7 @@ final class RunMoves {
           }
           seq++;
           lastHash = e.hash();
-          String envelope = EventCodec.encode(e);
+          String envelope = new String(events.envelope(), StandardCharsets.UTF_8);
           EventLog.bind(insertEvent, e, envelope);
           insertEvent.addBatch();
           rows++;

@@ -15,6 +15,7 @@ import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreConfigurationException;
+import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.StorageEngine;
@@ -233,6 +234,12 @@ final class SqliteEngine implements StorageEngine {
   @Override
   public EventStream read(RunId id, long afterSequence) {
     return events.read(id, afterSequence, runs::exists);
+  }
+
+  /** The envelope column holds each event's canonical JSON: it is copied out undecoded. */
+  @Override
+  public EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
+    return events.readEnvelopes(id, afterSequence, runs::exists);
   }
 
   // ---- stages -----------------------------------------------------------------------------------
