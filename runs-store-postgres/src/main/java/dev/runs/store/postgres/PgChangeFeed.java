@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -51,6 +52,12 @@ final class PgChangeFeed implements AutoCloseable {
   private static final long WATCH_FOR_NANOS = TimeUnit.MINUTES.toNanos(10);
   private static final int WAIT_MS = 250;
   private static final long MAX_BACKOFF_MS = 30_000;
+
+  /** How long {@link #start} waits for the first {@code LISTEN} to be tried. */
+  static final long FIRST_LISTEN_WAIT_SECONDS = 10;
+
+  /** Counted down once the first {@code LISTEN} succeeded or failed. */
+  private final CountDownLatch firstListen = new CountDownLatch(1);
 
   private final ConnectionSource source;
   private final String where;
@@ -102,7 +109,11 @@ final class PgChangeFeed implements AutoCloseable {
     return payload(runId, lastSequence, status) + ":" + kind;
   }
 
-  /** Starts the listening thread; changes go to the sink. */
+  /**
+   * Starts the listening thread; changes go to the sink. Returns once the first {@code LISTEN} was
+   * tried (at most {@link #FIRST_LISTEN_WAIT_SECONDS}), so that what other instances commit after
+   * the store opened is heard even without polling.
+   */
   synchronized void start(Consumer<RunChange> changes) {
     if (thread != null) {
       throw new IllegalStateException("already watching");
@@ -111,6 +122,13 @@ final class PgChangeFeed implements AutoCloseable {
     thread = new Thread(this::loop, "runs-pg-listen-" + channel);
     thread.setDaemon(true);
     thread.start();
+    try {
+      if (!firstListen.await(FIRST_LISTEN_WAIT_SECONDS, TimeUnit.SECONDS)) {
+        log.debug("{} - LISTEN not set up within {} s; going on", where, FIRST_LISTEN_WAIT_SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Records a head this instance committed (its notice is not news, later ones are). */
@@ -155,7 +173,9 @@ final class PgChangeFeed implements AutoCloseable {
           }
           warned = false;
           backoff = 250;
+          firstListen.countDown();
         } catch (SQLException | RuntimeException e) {
+          firstListen.countDown();
           close(c);
           c = null;
           if (!warned) {
