@@ -329,6 +329,21 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   }
 
   @Override
+  public boolean removeLease(RunId id, String owner) {
+    MemRun run = runs.get(id);
+    if (run == null) {
+      return false;
+    }
+    synchronized (run) {
+      if (run.lease == null || !run.lease.owner().equals(owner)) {
+        return false;
+      }
+      run.lease = null;
+      return true;
+    }
+  }
+
+  @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
     List<Lease> out = new ArrayList<>();
     for (MemRun run : runs.values()) {

@@ -26,9 +26,9 @@ import java.util.function.Consumer;
  * <p>The rules that are not about the medium are written once, outside the engines: sequences and
  * idempotency are planned by {@link RunBatch}, stage positions and attempts by {@link StageSlots},
  * stage file checks by {@link StageIntegrity}, hashes by {@link Sha256}, and the lease rules by the
- * core, which asks the engine for one conditional write ({@link #compareAndSetLease}). A provider
- * opens its engine through {@link RunStoreFactory#open}. Arguments the core passes are already
- * validated and never null.
+ * core, which asks the engine for conditional writes ({@link #compareAndSetLease}, {@link
+ * #removeLease}). A provider opens its engine through {@link RunStoreFactory#open}. Arguments the
+ * core passes are already validated and never null.
  *
  * <p>Threads: {@link #commit(List)} is called by the core's commit lanes; two lanes never pass
  * batches of the same run at once, but with several lanes commits for different runs run in
@@ -227,6 +227,32 @@ public interface StorageEngine extends AutoCloseable {
    */
   boolean compareAndSetLease(
       RunId id, Optional<dev.runs.Lease> expected, Optional<dev.runs.Lease> replacement);
+
+  /**
+   * Removes the run's lease if {@code owner} holds it, whatever its expiry: {@code DELETE ... WHERE
+   * run_id = ? AND owner = ?}. One conditional write, so a release cannot be starved by the owner's
+   * own renewals changing the expiry under a compare-and-set.
+   *
+   * <p>The default reads and compares-and-sets until the lease is gone or held by another owner;
+   * engines that can remove in one write override it. Durable on return.
+   *
+   * @param id the run
+   * @param owner the owner whose lease to remove
+   * @return true when a lease held by {@code owner} was removed; false when there was none or
+   *     another owner held it (nothing written)
+   */
+  default boolean removeLease(RunId id, String owner) {
+    while (true) {
+      Optional<dev.runs.Lease> current = readLease(id);
+      if (current.isEmpty() || !current.get().owner().equals(owner)) {
+        return false;
+      }
+      if (compareAndSetLease(id, current, Optional.empty())) {
+        return true;
+      }
+      Thread.onSpinWait();
+    }
+  }
 
   /**
    * @param now the current time

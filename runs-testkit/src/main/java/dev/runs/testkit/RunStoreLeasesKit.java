@@ -123,7 +123,9 @@ abstract class RunStoreLeasesKit extends RunStoreKit {
   }
 
   @Test
-  @DisplayName("leases of unknown runs are refused, bad arguments are validation errors")
+  @DisplayName(
+      "leases of unknown runs are refused (releasing one does nothing), bad arguments are"
+          + " validation errors")
   void lease_badInput() {
     assertThatThrownBy(() -> store().acquireLease(RunId.of("missing"), "h", Duration.ofSeconds(1)))
         .isInstanceOf(RunNotFoundException.class);
@@ -133,6 +135,9 @@ abstract class RunStoreLeasesKit extends RunStoreKit {
     assertThatThrownBy(() -> store().acquireLease(id, " ", Duration.ofSeconds(1)))
         .isInstanceOf(ValidationException.class);
     assertThat(store().lease(id)).isEmpty();
+    store().releaseLease(RunId.of("missing"), "h");
+    store().releaseLease(id, "nobody");
+    assertThat(store().lease(RunId.of("missing"))).isEmpty();
   }
 
   @Test

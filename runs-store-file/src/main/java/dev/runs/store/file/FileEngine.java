@@ -580,6 +580,19 @@ final class FileEngine implements StorageEngine {
   }
 
   @Override
+  public boolean removeLease(RunId id, String owner) {
+    checkOpen();
+    if (!index.exists(id)) {
+      return false;
+    }
+    try {
+      return withRun(id, r -> leases.remove(r, owner));
+    } catch (RunNotFoundException e) {
+      return false; // deleted meanwhile: it has no lease
+    }
+  }
+
+  @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
     checkOpen();
     List<Lease> out = new ArrayList<>(leases.expired(now, Integer.MAX_VALUE));

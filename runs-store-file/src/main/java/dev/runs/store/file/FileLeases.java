@@ -115,6 +115,35 @@ final class FileLeases {
   }
 
   /**
+   * Removes the lease if {@code owner} holds it, whatever its expiry, under the run's lock.
+   *
+   * @param r the run's view
+   * @param owner the owner whose lease to remove
+   * @return true when a lease of {@code owner} was removed
+   */
+  boolean remove(RunLog r, String owner) {
+    Path file = layout.leaseFile(r.id);
+    FileLocks.Held held = r.lock();
+    try {
+      r.requireHereLocked();
+      Optional<Lease> current = readLeaseFile(file);
+      if (current.isEmpty() || !current.get().owner().equals(owner)) {
+        return false;
+      }
+      if (Files.deleteIfExists(file)) {
+        fs.forceDirectory(layout.leases);
+      }
+      return true;
+    } catch (IOException e) {
+      throw new StoreIoException(
+          "run " + r.id + ": removing lease " + file + " failed: " + e + "; the lease is unchanged",
+          e);
+    } finally {
+      held.close();
+    }
+  }
+
+  /**
    * @param now the time to compare expiries with
    * @param limit the most to return
    * @return expired leases, the earliest first

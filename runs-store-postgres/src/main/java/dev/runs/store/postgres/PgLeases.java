@@ -27,6 +27,7 @@ final class PgLeases {
   private final String insertLease;
   private final String updateLease;
   private final String deleteLease;
+  private final String deleteOwnersLease;
   private final String expiredLeases;
 
   /**
@@ -47,6 +48,7 @@ final class PgLeases {
             + ".leases SET owner = ?, expires_at = ?"
             + " WHERE run_id = ? AND owner = ? AND expires_at = ?";
     deleteLease = "DELETE FROM " + s + ".leases WHERE run_id = ? AND owner = ? AND expires_at = ?";
+    deleteOwnersLease = "DELETE FROM " + s + ".leases WHERE run_id = ? AND owner = ?";
     expiredLeases =
         "SELECT run_id, owner, expires_at FROM "
             + s
@@ -106,6 +108,19 @@ final class PgLeases {
             ps.setString(3, id.value());
             ps.setString(4, old.owner());
             ps.setObject(5, ts(old.expiresAt()));
+            return ps.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /** See {@link dev.runs.spi.StorageEngine#removeLease}. */
+  boolean removeLease(RunId id, String owner) {
+    return tx.withConnection(
+        "remove the lease of run " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(deleteOwnersLease)) {
+            ps.setString(1, id.value());
+            ps.setString(2, owner);
             return ps.executeUpdate() == 1;
           }
         });

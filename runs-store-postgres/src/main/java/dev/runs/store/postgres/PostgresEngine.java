@@ -196,6 +196,11 @@ final class PostgresEngine implements StorageEngine {
   }
 
   @Override
+  public boolean removeLease(RunId id, String owner) {
+    return leases.removeLease(id, owner);
+  }
+
+  @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
     return leases.expiredLeases(now, limit);
   }

@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * The {@code leases} table: at most one lease per run, read, swapped and listed by expiry. The
- * lease rules are the core's; this class only makes the conditional write of {@link
- * dev.runs.spi.StorageEngine#compareAndSetLease} one statement.
+ * lease rules are the core's; this class only makes the conditional writes of {@link
+ * dev.runs.spi.StorageEngine#compareAndSetLease} and {@link dev.runs.spi.StorageEngine#removeLease}
+ * one statement each.
  *
  * <p>Thread safety: safe for use by any thread; swaps are write transactions of the {@link
  * WriteConnection}, reads borrow a {@link ReadPool} connection.
@@ -44,6 +45,27 @@ final class Leases {
             return rs.next()
                 ? Optional.of(new Lease(id, rs.getString(1), Sql.instant(rs.getLong(2))))
                 : Optional.empty();
+          }
+        });
+  }
+
+  /**
+   * Removes a run's lease if {@code owner} holds it, whatever its expiry: one statement.
+   *
+   * @param id the run
+   * @param owner the owner whose lease to remove
+   * @return true when a lease of {@code owner} was removed
+   */
+  boolean remove(RunId id, String owner) {
+    return writes.write(
+        "removing the lease of run " + id,
+        tx -> {
+          try (PreparedStatement p =
+              tx.connection()
+                  .prepareStatement("DELETE FROM leases WHERE run_id = ? AND owner = ?")) {
+            p.setString(1, id.value());
+            p.setString(2, owner);
+            return p.executeUpdate() == 1;
           }
         });
   }

@@ -278,6 +278,11 @@ final class SqliteEngine implements StorageEngine {
   }
 
   @Override
+  public boolean removeLease(RunId id, String owner) {
+    return leases.remove(id, owner);
+  }
+
+  @Override
   public List<Lease> expiredLeases(Instant now, int limit) {
     return leases.expired(now, limit);
   }
