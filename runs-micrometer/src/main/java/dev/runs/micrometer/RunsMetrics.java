@@ -2,6 +2,7 @@ package dev.runs.micrometer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.CommitReport;
+import dev.runs.EventId;
 import dev.runs.EventType;
 import dev.runs.OrchestratorListener;
 import dev.runs.RunEvent;
@@ -23,6 +24,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +63,9 @@ import org.jspecify.annotations.Nullable;
 public final class RunsMetrics implements MeterBinder, OrchestratorListener, AutoCloseable {
   private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
 
+  /** The most event types whose meters are cached (custom types are open-ended). */
+  private static final int MAX_CACHED_TYPES = 1_000;
+
   private final RunStore store;
   private final @Nullable ObservationRegistry observations;
   private final BoundedTags workflows;
@@ -70,8 +75,12 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
   private final AtomicInteger active = new AtomicInteger();
   private final Map<RunId, Execution> executions = new ConcurrentHashMap<>();
   private final Map<String, StepAttempt> steps = new ConcurrentHashMap<>();
-  private final Map<String, Started> calls = new ConcurrentHashMap<>();
+  private final Map<EventId, Started> calls = new ConcurrentHashMap<>();
   private final Map<String, Counter> appendedByFamily = new ConcurrentHashMap<>();
+  private final Map<EventType, Counter> appendedByType = new ConcurrentHashMap<>();
+  private final Map<EventType, Timer> appendLatencyByType = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, CallMeters>> modelMeters = new ConcurrentHashMap<>();
+  private final Map<String, CallMeters> toolMeters = new ConcurrentHashMap<>();
   private final Map<String, Timer> appendLatencyByFamily = new ConcurrentHashMap<>();
   private volatile @Nullable MeterRegistry registry;
   private volatile RunStore.@Nullable Registration registration;
@@ -270,17 +279,23 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
     if (r == null) {
       return;
     }
-    appendLatencyByFamily
-        .computeIfAbsent(
-            family(type),
-            f ->
-                Timer.builder("runs.append.latency")
-                    .description(
-                        "wall time of an orchestrator append until the store acknowledged it")
-                    .tag("family", f)
-                    .publishPercentiles(PERCENTILES)
-                    .register(r))
-        .record(latency);
+    Timer t = appendLatencyByType.get(type);
+    if (t == null) {
+      t =
+          appendLatencyByFamily.computeIfAbsent(
+              family(type),
+              f ->
+                  Timer.builder("runs.append.latency")
+                      .description(
+                          "wall time of an orchestrator append until the store acknowledged it")
+                      .tag("family", f)
+                      .publishPercentiles(PERCENTILES)
+                      .register(r));
+      if (appendLatencyByType.size() < MAX_CACHED_TYPES) {
+        appendLatencyByType.putIfAbsent(type, t);
+      }
+    }
+    t.record(latency);
   }
 
   @Override
@@ -319,6 +334,30 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
 
   // ---- store callbacks
 
+  /**
+   * The {@code runs.events.appended} counter of an event type, resolved once per type (a lookup
+   * without allocation on the append path); types beyond {@link #MAX_CACHED_TYPES} are resolved by
+   * family each time.
+   */
+  private Counter appendedCounter(MeterRegistry r, EventType type) {
+    Counter c = appendedByType.get(type);
+    if (c != null) {
+      return c;
+    }
+    c =
+        appendedByFamily.computeIfAbsent(
+            family(type),
+            f ->
+                Counter.builder("runs.events.appended")
+                    .description("events made durable, by type family")
+                    .tag("family", f)
+                    .register(r));
+    if (appendedByType.size() < MAX_CACHED_TYPES) {
+      appendedByType.putIfAbsent(type, c);
+    }
+    return c;
+  }
+
   private final class CommitObserver implements StoreObserver {
     @Override
     public void committed(CommitReport commit) {
@@ -340,19 +379,13 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
         jfr.latency = commit.latency().toNanos();
         jfr.commit();
       }
-      for (RunEvent e : commit.events()) {
-        String family = family(e.type());
-        appendedByFamily
-            .computeIfAbsent(
-                family,
-                f ->
-                    Counter.builder("runs.events.appended")
-                        .description("events made durable, by type family")
-                        .tag("family", f)
-                        .register(r))
-            .increment();
-        if (family.equals("model") || family.equals("tool")) {
-          call(r, e);
+      List<RunEvent> events = commit.events();
+      for (int i = 0, n = events.size(); i < n; i++) {
+        RunEvent e = events.get(i);
+        appendedCounter(r, e.type()).increment();
+        String type = e.type().name();
+        if (type.startsWith("model.") || type.startsWith("tool.")) {
+          call(r, e, type);
         }
       }
     }
@@ -370,8 +403,7 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
     }
   }
 
-  private void call(MeterRegistry r, RunEvent e) {
-    String type = e.type().name();
+  private void call(MeterRegistry r, RunEvent e, String type) {
     if (type.endsWith(".started")) {
       if (calls.size() > 100_000) {
         calls.clear(); // calls that never ended: forget them rather than grow
@@ -384,10 +416,10 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
           jfr = m;
         }
       }
-      calls.put(e.eventId().value(), new Started(e.time(), jfr));
+      calls.put(e.eventId(), new Started(e.time(), jfr));
       return;
     }
-    Started started = e.parentEventId().map(p -> calls.remove(p.value())).orElse(null);
+    Started started = e.parentEventId().map(calls::remove).orElse(null);
     boolean failed = type.endsWith(".failed");
     String errorType =
         failed
@@ -405,20 +437,29 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
             .map(n -> Duration.ofMillis(n.asLong()))
             .orElse(started == null ? null : Duration.between(started.time(), e.time()));
     if (type.startsWith("model.")) {
-      String provider = models.of(e.payload().text("provider").orElse("unknown"));
-      String model = models.of(e.payload().text("model").orElse("unknown"));
-      Tags tags =
-          Tags.of(
-              "gen_ai.operation.name", "chat",
-              "gen_ai.provider.name", provider,
-              "gen_ai.request.model", model);
+      String providerName = e.payload().text("provider").orElse("unknown");
+      String modelName = e.payload().text("model").orElse("unknown");
+      String provider = models.of(providerName);
+      String model = models.of(modelName);
+      Map<String, CallMeters> byModel = modelMeters.get(provider);
+      if (byModel == null) {
+        byModel = modelMeters.computeIfAbsent(provider, p -> new ConcurrentHashMap<>());
+      }
+      CallMeters m = byModel.get(model);
+      if (m == null) {
+        m =
+            byModel.computeIfAbsent(
+                model,
+                x ->
+                    new CallMeters(
+                        r,
+                        Tags.of(
+                            "gen_ai.operation.name", "chat",
+                            "gen_ai.provider.name", provider,
+                            "gen_ai.request.model", x)));
+      }
       if (took != null) {
-        Timer.builder("gen_ai.client.operation.duration")
-            .description("GenAI operation duration")
-            .tags(tags)
-            .tag("error.type", errorType == null ? "none" : errorType)
-            .register(r)
-            .record(took);
+        m.duration(errorType).record(took);
       }
       long in = 0;
       long out = 0;
@@ -426,48 +467,118 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
       if (usage != null) {
         in = usage.path("input_tokens").asLong();
         out = usage.path("output_tokens").asLong();
-        tokens(r, tags, "input", in);
-        tokens(r, tags, "output", out);
+        m.inputTokens().record((double) in);
+        m.outputTokens().record((double) out);
       }
-      e.payload()
-          .get("cost")
-          .filter(JsonNode::isNumber)
-          .ifPresent(
-              c ->
-                  Counter.builder("runs.model.cost")
-                      .description("model cost as reported by the host, by provider and model")
-                      .tags(tags)
-                      .register(r)
-                      .increment(c.asDouble()));
+      JsonNode cost = e.payload().get("cost").orElse(null);
+      if (cost != null && cost.isNumber()) {
+        m.cost().increment(cost.asDouble());
+      }
       JfrEvents.ModelCall jfr = started == null ? null : started.jfr();
       if (jfr != null) {
         jfr.runId = e.runId().value();
-        jfr.provider = e.payload().text("provider").orElse("");
-        jfr.model = e.payload().text("model").orElse("");
+        jfr.provider = providerName;
+        jfr.model = modelName;
         jfr.inputTokens = in;
         jfr.outputTokens = out;
         jfr.failed = failed;
         jfr.commit();
       }
     } else if (took != null) {
-      Timer.builder("gen_ai.client.operation.duration")
-          .description("GenAI operation duration")
-          .tag("gen_ai.operation.name", "execute_tool")
-          .tag("gen_ai.tool.name", tools.of(e.payload().text("tool_name").orElse("unknown")))
-          .tag("error.type", errorType == null ? "none" : errorType)
-          .register(r)
-          .record(took);
+      String tool = tools.of(e.payload().text("tool_name").orElse("unknown"));
+      CallMeters m = toolMeters.get(tool);
+      if (m == null) {
+        m =
+            toolMeters.computeIfAbsent(
+                tool,
+                x ->
+                    new CallMeters(
+                        r,
+                        Tags.of("gen_ai.operation.name", "execute_tool", "gen_ai.tool.name", x)));
+      }
+      m.duration(errorType).record(took);
     }
   }
 
-  private static void tokens(MeterRegistry r, Tags tags, String tokenType, long count) {
-    DistributionSummary.builder("gen_ai.client.token.usage")
+  /**
+   * The meters of one model (provider and model) or one tool, resolved once and then reused, so a
+   * call's metering allocates no tags and registers nothing. Each meter is registered when first
+   * needed (registering twice returns the same meter, so racing threads agree). Thread-safe.
+   */
+  private static final class CallMeters {
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+    private volatile @Nullable Timer succeeded;
+    private volatile @Nullable DistributionSummary inputTokens;
+    private volatile @Nullable DistributionSummary outputTokens;
+    private volatile @Nullable Counter cost;
+
+    CallMeters(MeterRegistry registry, Tags tags) {
+      this.registry = registry;
+      this.tags = tags;
+    }
+
+    Timer duration(@Nullable String errorType) {
+      if (errorType == null) {
+        Timer t = succeeded;
+        if (t == null) {
+          t = durationTimer("none");
+          succeeded = t;
+        }
+        return t;
+      }
+      Timer t = durations.get(errorType); // error types are bounded (exceptions.of)
+      return t != null ? t : durations.computeIfAbsent(errorType, this::durationTimer);
+    }
+
+    private Timer durationTimer(String errorType) {
+      return Timer.builder("gen_ai.client.operation.duration")
+          .description("GenAI operation duration")
+          .tags(tags)
+          .tag("error.type", errorType)
+          .register(registry);
+    }
+
+    DistributionSummary inputTokens() {
+      DistributionSummary d = inputTokens;
+      if (d == null) {
+        d = tokens(registry, tags, "input");
+        inputTokens = d;
+      }
+      return d;
+    }
+
+    DistributionSummary outputTokens() {
+      DistributionSummary d = outputTokens;
+      if (d == null) {
+        d = tokens(registry, tags, "output");
+        outputTokens = d;
+      }
+      return d;
+    }
+
+    Counter cost() {
+      Counter c = cost;
+      if (c == null) {
+        c =
+            Counter.builder("runs.model.cost")
+                .description("model cost as reported by the host, by provider and model")
+                .tags(tags)
+                .register(registry);
+        cost = c;
+      }
+      return c;
+    }
+  }
+
+  private static DistributionSummary tokens(MeterRegistry r, Tags tags, String tokenType) {
+    return DistributionSummary.builder("gen_ai.client.token.usage")
         .description("tokens used per model call")
         .baseUnit("{token}")
         .tags(tags)
         .tag("gen_ai.token.type", tokenType)
-        .register(r)
-        .record((double) count);
+        .register(r);
   }
 
   /** Builds {@link RunsMetrics}. Not thread-safe; each setter fails fast. */
