@@ -10,6 +10,8 @@ import dev.runs.RunId;
 import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.StoreObserver;
+import dev.runs.SubscriptionView;
+import dev.runs.SweepReport;
 import dev.runs.WorkflowRef;
 import dev.runs.micrometer.internal.BoundedTags;
 import dev.runs.micrometer.internal.JfrEvents;
@@ -24,9 +26,12 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -81,6 +86,10 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
   private final Map<EventType, Timer> appendLatencyByType = new ConcurrentHashMap<>();
   private final Map<String, Map<String, CallMeters>> modelMeters = new ConcurrentHashMap<>();
   private final Map<String, CallMeters> toolMeters = new ConcurrentHashMap<>();
+  private final Set<SubscriptionView> subscriptions = ConcurrentHashMap.newKeySet();
+  private final Map<RunId, Map<String, Turn>> turns = new ConcurrentHashMap<>();
+  private final Map<String, Timer> turnTimers = new ConcurrentHashMap<>();
+  private final BoundedTags agents;
   private final Map<String, Timer> appendLatencyByFamily = new ConcurrentHashMap<>();
   private volatile @Nullable MeterRegistry registry;
   private volatile RunStore.@Nullable Registration registration;
@@ -94,6 +103,9 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
 
   private record Started(Instant time, JfrEvents.@Nullable ModelCall jfr) {}
 
+  /** An agent's open turn in a step (or at run level, scope ""). */
+  private record Turn(String agent, Instant started) {}
+
   private RunsMetrics(Builder b) {
     this.store = b.store;
     this.observations = b.observations;
@@ -101,6 +113,7 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
     this.models = new BoundedTags(b.maxTagValues);
     this.tools = new BoundedTags(b.maxTagValues);
     this.exceptions = new BoundedTags(b.maxTagValues);
+    this.agents = new BoundedTags(b.maxTagValues);
   }
 
   /**
@@ -137,6 +150,20 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
             .description("time the storage engine took to make a group commit durable")
             .publishPercentiles(PERCENTILES)
             .register(target);
+    Gauge.builder("runs.subscribers", subscriptions, Set::size)
+        .description("live subscriptions to runs' events in this process")
+        .register(target);
+    Gauge.builder("runs.subscriber.lag.max", subscriptions, RunsMetrics::maxLag)
+        .description("events the furthest-behind subscription has not received yet")
+        .baseUnit("events")
+        .register(target);
+    Gauge.builder("runs.subscriber.lag.total", subscriptions, RunsMetrics::totalLag)
+        .description("events committed but not yet received, summed over subscriptions")
+        .baseUnit("events")
+        .register(target);
+    Timer.builder("runs.archive.sweeps")
+        .description("archive sweeps (RunArchiver) reported to recordSweep, and their time")
+        .register(target);
     registry = target;
     registration = store.observe(new CommitObserver());
   }
@@ -149,6 +176,65 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
       r.close();
       registration = null;
     }
+  }
+
+  /**
+   * Records one archive sweep: {@code runs.archive.sweeps} (a timer: count and time), {@code
+   * runs.archive.runs} by {@code result} ({@code archived}, {@code skipped}, {@code failed}),
+   * {@code runs.archive.events} and {@code runs.archive.bytes}. Pass it as the archiver's report
+   * consumer: {@code archiver.schedule(executor, every, metrics::recordSweep)}, or call it with
+   * what {@code sweep()} returned. A sweep that threw (the store or archive could not be listed)
+   * has no report and is not counted. Does nothing until bound to a registry.
+   *
+   * @param report what the sweep did
+   */
+  public void recordSweep(SweepReport report) {
+    Objects.requireNonNull(report, "report");
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    Timer.builder("runs.archive.sweeps")
+        .description("archive sweeps (RunArchiver) reported to recordSweep, and their time")
+        .register(r)
+        .record(report.elapsed());
+    archived(r, "archived", report.archived());
+    archived(r, "skipped", report.skipped());
+    archived(r, "failed", report.failed());
+    Counter.builder("runs.archive.events")
+        .description("events moved to the archive by sweeps")
+        .baseUnit("events")
+        .register(r)
+        .increment((double) report.events());
+    Counter.builder("runs.archive.bytes")
+        .description("bytes written to the archive by sweeps")
+        .baseUnit("bytes")
+        .register(r)
+        .increment((double) report.bytes());
+  }
+
+  private static void archived(MeterRegistry r, String result, long count) {
+    Counter.builder("runs.archive.runs")
+        .description("runs considered by archive sweeps, by result")
+        .tag("result", result)
+        .register(r)
+        .increment((double) count);
+  }
+
+  private static double maxLag(Set<SubscriptionView> views) {
+    long max = 0;
+    for (SubscriptionView v : views) {
+      max = Math.max(max, v.lag());
+    }
+    return max;
+  }
+
+  private static double totalLag(Set<SubscriptionView> views) {
+    long total = 0;
+    for (SubscriptionView v : views) {
+      total += v.lag();
+    }
+    return total;
   }
 
   // ---- orchestrator callbacks
@@ -386,8 +472,22 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
         String type = e.type().name();
         if (type.startsWith("model.") || type.startsWith("tool.")) {
           call(r, e, type);
+        } else if (type.startsWith("agent.")) {
+          agentEvent(r, e, type);
+        } else if (!turns.isEmpty() && (e.isTerminal() || endsScope(type))) {
+          scopeEnded(r, e);
         }
       }
+    }
+
+    @Override
+    public void subscriptionOpened(SubscriptionView subscription) {
+      subscriptions.add(subscription);
+    }
+
+    @Override
+    public void subscriptionClosed(SubscriptionView subscription) {
+      subscriptions.remove(subscription);
     }
 
     @Override
@@ -401,6 +501,89 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
             .increment();
       }
     }
+  }
+
+  private static boolean endsScope(String type) {
+    return (type.startsWith("step.") || type.startsWith("phase."))
+        && (type.endsWith(".completed") || type.endsWith(".failed") || type.endsWith(".skipped"));
+  }
+
+  /**
+   * {@code agent.invoked} or {@code agent.handoff}: ends the open turn of the event's step (or of
+   * the run when it has none) and opens the named agent's turn there.
+   */
+  private void agentEvent(MeterRegistry r, RunEvent e, String type) {
+    String agent =
+        e.payload().text(type.equals("agent.handoff") ? "to_agent" : "agent").orElse("unknown");
+    String scope = e.stepId().orElse("");
+    if (turns.size() > 100_000) {
+      turns.clear(); // runs that never ended: forget them rather than grow
+    }
+    Map<String, Turn> open = turns.computeIfAbsent(e.runId(), id -> new HashMap<>());
+    Turn previous;
+    synchronized (open) {
+      previous = open.put(scope, new Turn(agent, e.time()));
+    }
+    if (previous != null) {
+      recordTurn(r, previous, e.time());
+    }
+  }
+
+  /**
+   * A step or phase ended (its turns and those of the steps under it end) or the run ended (all its
+   * turns end).
+   */
+  private void scopeEnded(MeterRegistry r, RunEvent e) {
+    Map<String, Turn> open = turns.get(e.runId());
+    if (open == null) {
+      return;
+    }
+    List<Turn> ended = new ArrayList<>();
+    if (e.isTerminal()) {
+      turns.remove(e.runId());
+      synchronized (open) {
+        ended.addAll(open.values());
+        open.clear();
+      }
+    } else {
+      String path = e.stepId().orElse("");
+      synchronized (open) {
+        open.entrySet()
+            .removeIf(
+                t -> {
+                  String scope = t.getKey();
+                  if (scope.equals(path)
+                      || (scope.startsWith(path) && scope.charAt(path.length()) == '/')) {
+                    ended.add(t.getValue());
+                    return true;
+                  }
+                  return false;
+                });
+      }
+    }
+    for (Turn t : ended) {
+      recordTurn(r, t, e.time());
+    }
+  }
+
+  private void recordTurn(MeterRegistry r, Turn t, Instant ended) {
+    String agent = agents.of(t.agent());
+    Timer timer = turnTimers.get(agent);
+    if (timer == null) {
+      timer =
+          turnTimers.computeIfAbsent(
+              agent,
+              a ->
+                  Timer.builder("runs.agent.turn.duration")
+                      .description(
+                          "an agent's turn (invoke_agent): from agent.invoked or a handoff to it"
+                              + " until the next agent event of its step, or the step's end")
+                      .tag("gen_ai.operation.name", "invoke_agent")
+                      .tag("gen_ai.agent.name", a)
+                      .register(r));
+    }
+    Duration d = Duration.between(t.started(), ended);
+    timer.record(d.isNegative() ? Duration.ZERO : d);
   }
 
   private void call(MeterRegistry r, RunEvent e, String type) {
