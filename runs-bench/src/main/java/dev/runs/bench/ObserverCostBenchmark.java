@@ -41,7 +41,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * what is measured is its enqueue, not the fold on its own thread), captured from {@code
  * RunStore.observe}.
  *
- * <p>Run: {@code java -jar runs-bench/target/benchmarks.jar ObserverCost -f 3 -wi 3 -i 5 -r 1s}.
+ * <p>Run: {@code java -jar runs-bench/target/benchmarks.jar ObserverCostBenchmark -f 3 -wi 3 -i 5
+ * -r 1s}. JMH measures wall time, which on a loaded machine includes the time the thread waited for
+ * a CPU (several times the work on a 2-core machine with a load of 10); {@link #main} measures the
+ * calling thread's CPU time per call instead, alternating the variants: {@code java -cp
+ * runs-bench/target/benchmarks.jar dev.runs.bench.ObserverCostBenchmark [rounds] [calls per
+ * round]}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -109,6 +114,58 @@ public class ObserverCostBenchmark {
                 throw e.getCause();
               }
             });
+  }
+
+  /**
+   * Measures CPU nanoseconds per call of each variant, alternating them round by round.
+   *
+   * @param args rounds (default 7), calls per round and variant (default 500,000)
+   */
+  public static void main(String[] args) {
+    int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+    int calls = args.length > 1 ? Integer.parseInt(args[1]) : 500_000;
+    java.lang.management.ThreadMXBean threads =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    Observers o = new Observers();
+    o.setUp();
+    ObserverCostBenchmark b = new ObserverCostBenchmark();
+    String[] names = {"baseline", "metrics", "traces"};
+    double[][] ns = new double[names.length][rounds];
+    long sink = 0;
+    try {
+      for (int r = -2; r < rounds; r++) { // two rounds warm up
+        for (int v = 0; v < names.length; v++) {
+          long cpu = threads.getCurrentThreadCpuTime();
+          for (int i = 0; i < calls; i++) {
+            CommitReport c =
+                switch (v) {
+                  case 0 -> b.baseline(o);
+                  case 1 -> b.metrics(o);
+                  default -> b.traces(o);
+                };
+            sink += c.appends();
+          }
+          if (r >= 0) {
+            ns[v][r] = (double) (threads.getCurrentThreadCpuTime() - cpu) / calls;
+          }
+        }
+      }
+    } finally {
+      o.tearDown();
+    }
+    for (int v = 0; v < names.length; v++) {
+      double[] x = ns[v].clone();
+      java.util.Arrays.sort(x);
+      System.out.printf(
+          java.util.Locale.ROOT,
+          "%-8s %8.0f ns CPU per one-event commit (median of %d rounds; min %.0f, max %.0f)%n",
+          names[v],
+          x[rounds / 2],
+          rounds,
+          x[0],
+          x[rounds - 1]);
+    }
+    System.out.println(sink == 0 ? "" : "(" + calls + " calls per round and variant)");
   }
 
   /**
