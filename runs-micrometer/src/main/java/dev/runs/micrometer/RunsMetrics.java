@@ -50,20 +50,25 @@ import org.jspecify.annotations.Nullable;
  * family), {@code runs.store.commit.batch.size}, {@code runs.store.commit.latency}, {@code
  * runs.store.errors} (by exception type), and the GenAI client metrics {@code
  * gen_ai.client.token.usage} and {@code gen_ai.client.operation.duration} (model calls and tool
- * calls) plus {@code runs.model.cost}. From the orchestrator ({@link OrchestratorListener}): {@code
- * runs.started}, {@code runs.ended}, {@code runs.run.duration}, {@code runs.active}, {@code
- * runs.step.duration}, {@code runs.append.latency} (with percentiles), {@code runs.lease.renewals}
- * and {@code runs.lease.recoveries}. Tag values are bounded (workflow, provider, model, tool and
- * exception names each keep their first {@link Builder#maxTagValues(int)} values, later ones become
- * {@code other}); run ids are never tags.
+ * calls) plus {@code runs.model.cost}, {@code runs.agent.turn.duration} (agent turns, by agent),
+ * and the gauges {@code runs.subscribers}, {@code runs.subscriber.lag.max} and {@code
+ * runs.subscriber.lag.total} over the live subscriptions opened after binding. From the host,
+ * {@link #recordSweep(SweepReport)}: {@code runs.archive.sweeps}, {@code runs.archive.runs}, {@code
+ * runs.archive.events} and {@code runs.archive.bytes}. From the orchestrator ({@link
+ * OrchestratorListener}): {@code runs.started}, {@code runs.ended}, {@code runs.run.duration},
+ * {@code runs.active}, {@code runs.step.duration}, {@code runs.append.latency} (with percentiles),
+ * {@code runs.lease.renewals} and {@code runs.lease.recoveries}. Tag values are bounded (workflow,
+ * provider, model, tool and exception names each keep their first {@link Builder#maxTagValues(int)}
+ * values, later ones become {@code other}); run ids are never tags.
  *
  * <p>With an {@link ObservationRegistry}, each run execution is a {@code runs.run} observation and
  * each step attempt a {@code runs.step} observation under it (so micrometer-tracing turns them into
  * spans). JFR events {@code dev.runs.Run}, {@code dev.runs.Step}, {@code dev.runs.ModelCall} and
  * {@code dev.runs.Commit} are recorded when a flight recording enables them.
  *
- * <p>Thread-safe; every callback is quick and never blocks or fails an append. Bind it to one
- * registry (a composite for several). {@link #close()} stops observing the store.
+ * <p>Thread-safe; every callback is quick and never blocks or fails an append: each meter is
+ * resolved once (per event type, provider and model, tool, agent) and then only incremented. Bind
+ * it to one registry (a composite for several). {@link #close()} stops observing the store.
  */
 public final class RunsMetrics implements MeterBinder, OrchestratorListener, AutoCloseable {
   private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
