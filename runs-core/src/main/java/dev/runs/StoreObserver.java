@@ -2,9 +2,9 @@ package dev.runs;
 
 /**
  * Observes a store's append path, for metrics and tracing: told of each new run, after every group
- * commit with the commit's size, latency and the events it made durable, and of every failed
- * commit. Register one with {@link RunStore#observe(StoreObserver)}. Every method does nothing by
- * default.
+ * commit with the commit's size, latency and the events it made durable, of every failed commit,
+ * and of each live subscription ({@link RunStore#subscribe}) as it opens and closes. Register one
+ * with {@link RunStore#observe(StoreObserver)}. Every method does nothing by default.
  *
  * <p>Calls come on the thread that committed (a store commit thread, or an appending thread that
  * committed its own batch) right after the commit, once its appenders have been released; and of
@@ -37,4 +37,23 @@ public interface StoreObserver {
    * @param appends how many append calls the commit held
    */
   default void commitFailed(RuntimeException error, int appends) {}
+
+  /**
+   * A subscription to a run's events registered for live delivery. Called on the thread that
+   * subscribed the subscriber (inside {@code Flow.Publisher.subscribe}), once per subscription. An
+   * observer registered later is not told of subscriptions already open.
+   *
+   * @param subscription a view of it, the same instance {@link #subscriptionClosed} receives (so it
+   *     can be kept in an identity set, and read later from any thread for its lag)
+   */
+  default void subscriptionOpened(SubscriptionView subscription) {}
+
+  /**
+   * A subscription ended: completed, failed (a slow subscriber, an error), cancelled, or the store
+   * closed. Called once per subscription that was opened, on the thread that ended it (a delivery
+   * thread, the cancelling thread, or the closing thread).
+   *
+   * @param subscription the view {@link #subscriptionOpened} received
+   */
+  default void subscriptionClosed(SubscriptionView subscription) {}
 }

@@ -98,6 +98,9 @@ public final class BenchReport {
   private static final String BUNDLE_IMPORT =
       "dev.runs.bench.BundleBenchmark.(importInto|ceiling)$";
   private static final String ARCHIVE_SWEEP = "dev.runs.bench.ArchiveSweepBenchmark.sweep$";
+  private static final String OBSERVABILITY =
+      "dev.runs.bench.(ObservabilityOverheadBenchmark.ownRun16"
+          + "|ObserverCostBenchmark.(baseline|metrics|traces))$";
 
   /**
    * Sizes of the bundle and archive benchmarks: events in the bundled run, runs and events per run
@@ -162,7 +165,15 @@ public final class BenchReport {
     boolean postgres = postgresAnswers();
     List<String> includes =
         new ArrayList<>(
-            List.of(APPEND_SQLITE, APPEND_FILE, READS, PEER, SUBSCRIBERS, HASH_CHAIN, MCP));
+            List.of(
+                APPEND_SQLITE,
+                APPEND_FILE,
+                READS,
+                PEER,
+                SUBSCRIBERS,
+                HASH_CHAIN,
+                MCP,
+                OBSERVABILITY));
     if (postgres) {
       includes.add(POSTGRES);
     }
@@ -213,6 +224,13 @@ public final class BenchReport {
     }
     List<Row> rows = rows(jmh, latency, heap, postgres);
     rows.addAll(moveRows(jmh, sizes, schemes, importing, archiving));
+    LiveExportKeepUp.Result live =
+        LiveExportKeepUp.measure(
+            10_000,
+            profile == Profile.SMOKE ? 1 : profile == Profile.SHORT ? 5 : 10,
+            "sqlite",
+            false);
+    rows.addAll(observabilityRows(jmh, live));
     List<String> notes = new ArrayList<>();
     List<String> noImport = schemes.stream().filter(x -> !importing.contains(x)).toList();
     if (!noImport.isEmpty()) {
@@ -587,6 +605,76 @@ public final class BenchReport {
               "read succeeds",
               e.getValue().contains("heap-check") ? "succeeded" : "FAILED: " + e.getValue()));
     }
+    return rows;
+  }
+
+  /**
+   * The observability rows: the append path with both modules on beside it with none (SQLite, 16
+   * writers), what each module's commit observer costs per event (beside the empty loop), and
+   * whether the live trace export keeps up with 10,000 events/s.
+   */
+  static List<Row> observabilityRows(Map<String, Double> s, LiveExportKeepUp.Result live) {
+    List<Row> rows = new ArrayList<>();
+    String ob = "ObservabilityOverheadBenchmark.ownRun16";
+    Double off = s.get(ob + "[observability=off]");
+    for (String variant : List.of("on", "metrics", "traces")) {
+      Double ours = s.get(ob + "[observability=" + variant + "]");
+      Double r = ratio(ours, off);
+      rows.add(
+          new Row(
+              "observability",
+              "durable append, 16 writers, own runs, SQLite, "
+                  + switch (variant) {
+                    case "on" -> "metrics and live traces on";
+                    case "metrics" -> "metrics on";
+                    default -> "live traces on";
+                  }
+                  + " (ceiling = neither)",
+              "events/s",
+              ours,
+              off,
+              null,
+              variant.equals("on") ? ">= 0.95x" : "",
+              variant.equals("on") ? verdict(r, 0.95) : fmtRatio(r)));
+    }
+    String oc = "ObserverCostBenchmark.";
+    Double base = s.get(oc + "baseline");
+    for (String module : List.of("metrics", "traces")) {
+      Double cost = s.get(oc + module);
+      Double net = cost == null || base == null ? null : Math.max(0, cost - base);
+      rows.add(
+          new Row(
+              "observability",
+              (module.equals("metrics") ? "RunsMetrics" : "RunTraceExporter (live enqueue)")
+                  + " commit observer, one agent-shaped event per commit (its own cost: the"
+                  + " call minus the loop around it)",
+              "ns/event",
+              net,
+              null,
+              null,
+              "",
+              net == null
+                  ? "not measured"
+                  : String.format(Locale.ROOT, "%.0f ns with the loop, %.0f without", cost, base)));
+    }
+    rows.add(
+        new Row(
+            "observability",
+            "live trace export at 10,000 events/s, SQLite, default queue (65,536)",
+            "events/s",
+            live.rate(),
+            10_000.0,
+            null,
+            "0 dropped",
+            String.format(
+                Locale.ROOT,
+                "%d dropped, %d of %d folded %.0f ms after the last append, %d spans%s",
+                live.dropped(),
+                live.folded(),
+                live.expected(),
+                live.caughtUpMillis(),
+                live.spans(),
+                live.dropped() == 0 && live.folded() >= live.expected() ? " — met" : " — missed")));
     return rows;
   }
 

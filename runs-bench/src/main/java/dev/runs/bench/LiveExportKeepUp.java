@@ -61,6 +61,33 @@ public final class LiveExportKeepUp {
     int rate = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
     String kind = args.length > 2 ? args[2] : "sqlite";
+    measure(rate, seconds, kind, true);
+  }
+
+  /**
+   * What one run reached.
+   *
+   * @param rate events per second appended
+   * @param dropped events the live queue dropped
+   * @param folded events the exporter folded
+   * @param expected events it should have folded
+   * @param caughtUpMillis how long after the last append it had folded them all
+   * @param spans spans exported
+   */
+  record Result(
+      double rate, long dropped, long folded, long expected, double caughtUpMillis, long spans) {}
+
+  /**
+   * Runs the check.
+   *
+   * @param rate target events per second
+   * @param seconds how long to append
+   * @param kind {@code sqlite} or {@code memory}
+   * @param print whether to print the figures
+   * @return the figures
+   * @throws Exception on failure
+   */
+  static Result measure(int rate, int seconds, String kind, boolean print) throws Exception {
     List<EventDraft> drafts = runDrafts();
     long total = (long) rate * seconds;
     int runCount = (int) ((total + drafts.size() - 1) / drafts.size()) + 50;
@@ -113,6 +140,22 @@ public final class LiveExportKeepUp {
         LockSupport.parkNanos(1_000_000);
       }
       long caughtUp = System.nanoTime() - began - appendNanos;
+      modules
+          .sdk
+          .getSdkTracerProvider()
+          .forceFlush()
+          .join(10, java.util.concurrent.TimeUnit.SECONDS);
+      Result result =
+          new Result(
+              sent / (appendNanos / 1e9),
+              modules.traces.droppedEvents(),
+              modules.traces.liveEvents(),
+              expected,
+              caughtUp / 1e6,
+              modules.exportedSpans.get());
+      if (!print) {
+        return result;
+      }
       System.out.printf(
           "store=%s target=%d events/s sent=%d in %.2f s (%.0f events/s) failed=%d%n",
           kind, rate, sent, appendNanos / 1e9, sent / (appendNanos / 1e9), failed.get());
@@ -120,12 +163,8 @@ public final class LiveExportKeepUp {
           "live export: folded=%d of %d dropped=%d (queue 65,536) caught up %.0f ms after the"
               + " last append%n",
           modules.traces.liveEvents(), expected, modules.traces.droppedEvents(), caughtUp / 1e6);
-      modules
-          .sdk
-          .getSdkTracerProvider()
-          .forceFlush()
-          .join(10, java.util.concurrent.TimeUnit.SECONDS);
       System.out.printf("spans exported: %d%n", modules.exportedSpans.get());
+      return result;
     } finally {
       Bench.delete(dir);
     }

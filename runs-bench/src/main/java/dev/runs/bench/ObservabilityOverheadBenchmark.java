@@ -28,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * own run on the {@code sqlite:} store and waiting until it is durable (as {@code
  * SqliteAppendBenchmark.storeOwnRun16}), with {@code observability=off} and {@code on} (the metrics
  * binder and the live trace exporter both registered, see {@link Observability}). The target is at
- * most 5% fewer events per second with both on.
+ * most 5% fewer events per second with both on. The fsync-bound writers vary by ±45% and more
+ * between iterations, more than the effect: {@link ObservabilityPaired} (CPU-bound stores, variants
+ * alternating, CPU time per event) and {@link ObserverCostBenchmark} resolve it.
  *
  * <p>Short profile: {@code java -jar runs-bench/target/benchmarks.jar ObservabilityOverhead -f 1
  * -wi 1 -i 3 -r 5s}.

@@ -38,7 +38,11 @@ final class BenchReportSmokeIT {
           "| file | import that bundle into an empty store",
           "| in-memory | archive sweep of 20 runs x 50 events to dir:",
           "| SQLite | archive sweep of 20 runs x 50 events to dir:",
-          "| file | archive sweep of 20 runs x 50 events to dir:"
+          "| file | archive sweep of 20 runs x 50 events to dir:",
+          "| observability | durable append, 16 writers, own runs, SQLite, metrics and live traces"
+              + " on",
+          "| observability | RunsMetrics commit observer",
+          "| observability | live trace export at 10,000 events/s"
         }) {
       assertThat(report).contains(scenario);
     }

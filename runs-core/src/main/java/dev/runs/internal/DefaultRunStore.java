@@ -109,7 +109,32 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     this.limits = options.limits();
     this.ids = new Uuid7(options.clock());
     int lanes = options.commitLanes().orElse(Math.max(1, engine.preferredCommitLanes()));
-    this.hub = new SubscriptionHub(this);
+    this.hub =
+        new SubscriptionHub(
+            this,
+            new SubscriptionHub.Lifecycle() {
+              @Override
+              public void opened(RunSubscription s) {
+                for (StoreObserver o : observers) {
+                  try {
+                    o.subscriptionOpened(s.view());
+                  } catch (RuntimeException e) {
+                    observerFailed(o, e);
+                  }
+                }
+              }
+
+              @Override
+              public void closed(RunSubscription s) {
+                for (StoreObserver o : observers) {
+                  try {
+                    o.subscriptionClosed(s.view());
+                  } catch (RuntimeException e) {
+                    observerFailed(o, e);
+                  }
+                }
+              }
+            });
     this.ownedArchive = location.archiveUri().map(ArchiveStores::open);
     this.moves =
         new RunMoves(

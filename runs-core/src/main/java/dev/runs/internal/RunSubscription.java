@@ -54,6 +54,8 @@ final class RunSubscription implements Flow.Subscription {
   private @Nullable Throwable error;
   private boolean finished;
 
+  private final dev.runs.SubscriptionView view = new View();
+
   RunSubscription(
       SubscriptionHub hub,
       RunId runId,
@@ -76,6 +78,37 @@ final class RunSubscription implements Flow.Subscription {
 
   SubscribeOptions options() {
     return options;
+  }
+
+  /** The view observers see: reads only, never the subscription itself (it can cancel). */
+  dev.runs.SubscriptionView view() {
+    return view;
+  }
+
+  private final class View implements dev.runs.SubscriptionView {
+    @Override
+    public RunId runId() {
+      return runId;
+    }
+
+    @Override
+    public long deliveredSequence() {
+      synchronized (RunSubscription.this) {
+        return delivered;
+      }
+    }
+
+    @Override
+    public long lag() {
+      synchronized (RunSubscription.this) {
+        return Math.max(0, knownHead - delivered);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "subscription to run " + runId;
+    }
   }
 
   /** Registers for live events first, then learns the head: nothing can fall between the two. */

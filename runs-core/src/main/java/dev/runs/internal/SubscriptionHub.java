@@ -36,13 +36,32 @@ final class SubscriptionHub implements AutoCloseable {
   private static final AtomicInteger THREADS = new AtomicInteger();
 
   private final RunStore store;
+  private final Lifecycle lifecycle;
   private final Map<RunId, Channel> channels = new ConcurrentHashMap<>();
   private final ForkJoinPool delivery;
   private final ScheduledExecutorService poller;
   private volatile boolean closed;
 
-  SubscriptionHub(RunStore store) {
+  /** Told as subscriptions open and close (the store's observers). Must not throw or block. */
+  interface Lifecycle {
+    /**
+     * @param s a subscription just registered
+     */
+    void opened(RunSubscription s);
+
+    /**
+     * @param s a registered subscription that just ended (told once)
+     */
+    void closed(RunSubscription s);
+  }
+
+  /**
+   * @param store the store subscriptions read from
+   * @param lifecycle told as subscriptions open and close
+   */
+  SubscriptionHub(RunStore store, Lifecycle lifecycle) {
     this.store = store;
+    this.lifecycle = lifecycle;
     this.delivery =
         new ForkJoinPool(
             Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -125,13 +144,15 @@ final class SubscriptionHub implements AutoCloseable {
           }
           return c;
         });
+    lifecycle.opened(s);
   }
 
   void unregister(RunSubscription s) {
+    boolean[] removed = {false};
     channels.computeIfPresent(
         s.runId(),
         (id, c) -> {
-          c.subs.remove(s);
+          removed[0] = c.subs.remove(s);
           if (c.subs.isEmpty()) {
             if (c.poll != null) {
               c.poll.cancel(false);
@@ -140,6 +161,9 @@ final class SubscriptionHub implements AutoCloseable {
           }
           return c;
         });
+    if (removed[0]) {
+      lifecycle.closed(s);
+    }
   }
 
   /** Called on the commit thread with events that just became durable. */
@@ -177,7 +201,14 @@ final class SubscriptionHub implements AutoCloseable {
         s.storeClosed();
       }
     }
-    channels.clear();
+    for (RunId id : List.copyOf(channels.keySet())) {
+      Channel c = channels.remove(id);
+      if (c != null) {
+        for (RunSubscription s : c.subs) {
+          lifecycle.closed(s);
+        }
+      }
+    }
     poller.shutdownNow();
     delivery.shutdown();
     try {

@@ -2,6 +2,7 @@ package dev.runs.micrometer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.CommitReport;
+import dev.runs.EventId;
 import dev.runs.EventType;
 import dev.runs.OrchestratorListener;
 import dev.runs.RunEvent;
@@ -9,6 +10,8 @@ import dev.runs.RunId;
 import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.StoreObserver;
+import dev.runs.SubscriptionView;
+import dev.runs.SweepReport;
 import dev.runs.WorkflowRef;
 import dev.runs.micrometer.internal.BoundedTags;
 import dev.runs.micrometer.internal.JfrEvents;
@@ -23,8 +26,12 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
@@ -43,23 +50,31 @@ import org.jspecify.annotations.Nullable;
  * family), {@code runs.store.commit.batch.size}, {@code runs.store.commit.latency}, {@code
  * runs.store.errors} (by exception type), and the GenAI client metrics {@code
  * gen_ai.client.token.usage} and {@code gen_ai.client.operation.duration} (model calls and tool
- * calls) plus {@code runs.model.cost}. From the orchestrator ({@link OrchestratorListener}): {@code
- * runs.started}, {@code runs.ended}, {@code runs.run.duration}, {@code runs.active}, {@code
- * runs.step.duration}, {@code runs.append.latency} (with percentiles), {@code runs.lease.renewals}
- * and {@code runs.lease.recoveries}. Tag values are bounded (workflow, provider, model, tool and
- * exception names each keep their first {@link Builder#maxTagValues(int)} values, later ones become
- * {@code other}); run ids are never tags.
+ * calls) plus {@code runs.model.cost}, {@code runs.agent.turn.duration} (agent turns, by agent),
+ * and the gauges {@code runs.subscribers}, {@code runs.subscriber.lag.max} and {@code
+ * runs.subscriber.lag.total} over the live subscriptions opened after binding. From the host,
+ * {@link #recordSweep(SweepReport)}: {@code runs.archive.sweeps}, {@code runs.archive.runs}, {@code
+ * runs.archive.events} and {@code runs.archive.bytes}. From the orchestrator ({@link
+ * OrchestratorListener}): {@code runs.started}, {@code runs.ended}, {@code runs.run.duration},
+ * {@code runs.active}, {@code runs.step.duration}, {@code runs.append.latency} (with percentiles),
+ * {@code runs.lease.renewals} and {@code runs.lease.recoveries}. Tag values are bounded (workflow,
+ * provider, model, tool and exception names each keep their first {@link Builder#maxTagValues(int)}
+ * values, later ones become {@code other}); run ids are never tags.
  *
  * <p>With an {@link ObservationRegistry}, each run execution is a {@code runs.run} observation and
  * each step attempt a {@code runs.step} observation under it (so micrometer-tracing turns them into
  * spans). JFR events {@code dev.runs.Run}, {@code dev.runs.Step}, {@code dev.runs.ModelCall} and
  * {@code dev.runs.Commit} are recorded when a flight recording enables them.
  *
- * <p>Thread-safe; every callback is quick and never blocks or fails an append. Bind it to one
- * registry (a composite for several). {@link #close()} stops observing the store.
+ * <p>Thread-safe; every callback is quick and never blocks or fails an append: each meter is
+ * resolved once (per event type, provider and model, tool, agent) and then only incremented. Bind
+ * it to one registry (a composite for several). {@link #close()} stops observing the store.
  */
 public final class RunsMetrics implements MeterBinder, OrchestratorListener, AutoCloseable {
   private static final double[] PERCENTILES = {0.5, 0.95, 0.99};
+
+  /** The most event types whose meters are cached (custom types are open-ended). */
+  private static final int MAX_CACHED_TYPES = 1_000;
 
   private final RunStore store;
   private final @Nullable ObservationRegistry observations;
@@ -70,8 +85,16 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
   private final AtomicInteger active = new AtomicInteger();
   private final Map<RunId, Execution> executions = new ConcurrentHashMap<>();
   private final Map<String, StepAttempt> steps = new ConcurrentHashMap<>();
-  private final Map<String, Started> calls = new ConcurrentHashMap<>();
+  private final Map<EventId, Started> calls = new ConcurrentHashMap<>();
   private final Map<String, Counter> appendedByFamily = new ConcurrentHashMap<>();
+  private final Map<EventType, Counter> appendedByType = new ConcurrentHashMap<>();
+  private final Map<EventType, Timer> appendLatencyByType = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, CallMeters>> modelMeters = new ConcurrentHashMap<>();
+  private final Map<String, CallMeters> toolMeters = new ConcurrentHashMap<>();
+  private final Set<SubscriptionView> subscriptions = ConcurrentHashMap.newKeySet();
+  private final Map<RunId, Map<String, Turn>> turns = new ConcurrentHashMap<>();
+  private final Map<String, Timer> turnTimers = new ConcurrentHashMap<>();
+  private final BoundedTags agents;
   private final Map<String, Timer> appendLatencyByFamily = new ConcurrentHashMap<>();
   private volatile @Nullable MeterRegistry registry;
   private volatile RunStore.@Nullable Registration registration;
@@ -85,6 +108,9 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
 
   private record Started(Instant time, JfrEvents.@Nullable ModelCall jfr) {}
 
+  /** An agent's open turn in a step (or at run level, scope ""). */
+  private record Turn(String agent, Instant started) {}
+
   private RunsMetrics(Builder b) {
     this.store = b.store;
     this.observations = b.observations;
@@ -92,6 +118,7 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
     this.models = new BoundedTags(b.maxTagValues);
     this.tools = new BoundedTags(b.maxTagValues);
     this.exceptions = new BoundedTags(b.maxTagValues);
+    this.agents = new BoundedTags(b.maxTagValues);
   }
 
   /**
@@ -128,6 +155,20 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
             .description("time the storage engine took to make a group commit durable")
             .publishPercentiles(PERCENTILES)
             .register(target);
+    Gauge.builder("runs.subscribers", subscriptions, Set::size)
+        .description("live subscriptions to runs' events in this process")
+        .register(target);
+    Gauge.builder("runs.subscriber.lag.max", subscriptions, RunsMetrics::maxLag)
+        .description("events the furthest-behind subscription has not received yet")
+        .baseUnit("events")
+        .register(target);
+    Gauge.builder("runs.subscriber.lag.total", subscriptions, RunsMetrics::totalLag)
+        .description("events committed but not yet received, summed over subscriptions")
+        .baseUnit("events")
+        .register(target);
+    Timer.builder("runs.archive.sweeps")
+        .description("archive sweeps (RunArchiver) reported to recordSweep, and their time")
+        .register(target);
     registry = target;
     registration = store.observe(new CommitObserver());
   }
@@ -140,6 +181,65 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
       r.close();
       registration = null;
     }
+  }
+
+  /**
+   * Records one archive sweep: {@code runs.archive.sweeps} (a timer: count and time), {@code
+   * runs.archive.runs} by {@code result} ({@code archived}, {@code skipped}, {@code failed}),
+   * {@code runs.archive.events} and {@code runs.archive.bytes}. Pass it as the archiver's report
+   * consumer: {@code archiver.schedule(executor, every, metrics::recordSweep)}, or call it with
+   * what {@code sweep()} returned. A sweep that threw (the store or archive could not be listed)
+   * has no report and is not counted. Does nothing until bound to a registry.
+   *
+   * @param report what the sweep did
+   */
+  public void recordSweep(SweepReport report) {
+    Objects.requireNonNull(report, "report");
+    MeterRegistry r = registry;
+    if (r == null) {
+      return;
+    }
+    Timer.builder("runs.archive.sweeps")
+        .description("archive sweeps (RunArchiver) reported to recordSweep, and their time")
+        .register(r)
+        .record(report.elapsed());
+    archived(r, "archived", report.archived());
+    archived(r, "skipped", report.skipped());
+    archived(r, "failed", report.failed());
+    Counter.builder("runs.archive.events")
+        .description("events moved to the archive by sweeps")
+        .baseUnit("events")
+        .register(r)
+        .increment((double) report.events());
+    Counter.builder("runs.archive.bytes")
+        .description("bytes written to the archive by sweeps")
+        .baseUnit("bytes")
+        .register(r)
+        .increment((double) report.bytes());
+  }
+
+  private static void archived(MeterRegistry r, String result, long count) {
+    Counter.builder("runs.archive.runs")
+        .description("runs considered by archive sweeps, by result")
+        .tag("result", result)
+        .register(r)
+        .increment((double) count);
+  }
+
+  private static double maxLag(Set<SubscriptionView> views) {
+    long max = 0;
+    for (SubscriptionView v : views) {
+      max = Math.max(max, v.lag());
+    }
+    return max;
+  }
+
+  private static double totalLag(Set<SubscriptionView> views) {
+    long total = 0;
+    for (SubscriptionView v : views) {
+      total += v.lag();
+    }
+    return total;
   }
 
   // ---- orchestrator callbacks
@@ -270,17 +370,23 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
     if (r == null) {
       return;
     }
-    appendLatencyByFamily
-        .computeIfAbsent(
-            family(type),
-            f ->
-                Timer.builder("runs.append.latency")
-                    .description(
-                        "wall time of an orchestrator append until the store acknowledged it")
-                    .tag("family", f)
-                    .publishPercentiles(PERCENTILES)
-                    .register(r))
-        .record(latency);
+    Timer t = appendLatencyByType.get(type);
+    if (t == null) {
+      t =
+          appendLatencyByFamily.computeIfAbsent(
+              family(type),
+              f ->
+                  Timer.builder("runs.append.latency")
+                      .description(
+                          "wall time of an orchestrator append until the store acknowledged it")
+                      .tag("family", f)
+                      .publishPercentiles(PERCENTILES)
+                      .register(r));
+      if (appendLatencyByType.size() < MAX_CACHED_TYPES) {
+        appendLatencyByType.putIfAbsent(type, t);
+      }
+    }
+    t.record(latency);
   }
 
   @Override
@@ -319,6 +425,30 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
 
   // ---- store callbacks
 
+  /**
+   * The {@code runs.events.appended} counter of an event type, resolved once per type (a lookup
+   * without allocation on the append path); types beyond {@link #MAX_CACHED_TYPES} are resolved by
+   * family each time.
+   */
+  private Counter appendedCounter(MeterRegistry r, EventType type) {
+    Counter c = appendedByType.get(type);
+    if (c != null) {
+      return c;
+    }
+    c =
+        appendedByFamily.computeIfAbsent(
+            family(type),
+            f ->
+                Counter.builder("runs.events.appended")
+                    .description("events made durable, by type family")
+                    .tag("family", f)
+                    .register(r));
+    if (appendedByType.size() < MAX_CACHED_TYPES) {
+      appendedByType.putIfAbsent(type, c);
+    }
+    return c;
+  }
+
   private final class CommitObserver implements StoreObserver {
     @Override
     public void committed(CommitReport commit) {
@@ -340,21 +470,29 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
         jfr.latency = commit.latency().toNanos();
         jfr.commit();
       }
-      for (RunEvent e : commit.events()) {
-        String family = family(e.type());
-        appendedByFamily
-            .computeIfAbsent(
-                family,
-                f ->
-                    Counter.builder("runs.events.appended")
-                        .description("events made durable, by type family")
-                        .tag("family", f)
-                        .register(r))
-            .increment();
-        if (family.equals("model") || family.equals("tool")) {
-          call(r, e);
+      List<RunEvent> events = commit.events();
+      for (int i = 0, n = events.size(); i < n; i++) {
+        RunEvent e = events.get(i);
+        appendedCounter(r, e.type()).increment();
+        String type = e.type().name();
+        if (type.startsWith("model.") || type.startsWith("tool.")) {
+          call(r, e, type);
+        } else if (type.startsWith("agent.")) {
+          agentEvent(r, e, type);
+        } else if (!turns.isEmpty() && (e.isTerminal() || endsScope(type))) {
+          scopeEnded(r, e);
         }
       }
+    }
+
+    @Override
+    public void subscriptionOpened(SubscriptionView subscription) {
+      subscriptions.add(subscription);
+    }
+
+    @Override
+    public void subscriptionClosed(SubscriptionView subscription) {
+      subscriptions.remove(subscription);
     }
 
     @Override
@@ -370,8 +508,90 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
     }
   }
 
-  private void call(MeterRegistry r, RunEvent e) {
-    String type = e.type().name();
+  private static boolean endsScope(String type) {
+    return (type.startsWith("step.") || type.startsWith("phase."))
+        && (type.endsWith(".completed") || type.endsWith(".failed") || type.endsWith(".skipped"));
+  }
+
+  /**
+   * {@code agent.invoked} or {@code agent.handoff}: ends the open turn of the event's step (or of
+   * the run when it has none) and opens the named agent's turn there.
+   */
+  private void agentEvent(MeterRegistry r, RunEvent e, String type) {
+    String agent =
+        e.payload().text(type.equals("agent.handoff") ? "to_agent" : "agent").orElse("unknown");
+    String scope = e.stepId().orElse("");
+    if (turns.size() > 100_000) {
+      turns.clear(); // runs that never ended: forget them rather than grow
+    }
+    Map<String, Turn> open = turns.computeIfAbsent(e.runId(), id -> new HashMap<>());
+    Turn previous;
+    synchronized (open) {
+      previous = open.put(scope, new Turn(agent, e.time()));
+    }
+    if (previous != null) {
+      recordTurn(r, previous, e.time());
+    }
+  }
+
+  /**
+   * A step or phase ended (its turns and those of the steps under it end) or the run ended (all its
+   * turns end).
+   */
+  private void scopeEnded(MeterRegistry r, RunEvent e) {
+    Map<String, Turn> open = turns.get(e.runId());
+    if (open == null) {
+      return;
+    }
+    List<Turn> ended = new ArrayList<>();
+    if (e.isTerminal()) {
+      turns.remove(e.runId());
+      synchronized (open) {
+        ended.addAll(open.values());
+        open.clear();
+      }
+    } else {
+      String path = e.stepId().orElse("");
+      synchronized (open) {
+        open.entrySet()
+            .removeIf(
+                t -> {
+                  String scope = t.getKey();
+                  if (scope.equals(path)
+                      || (scope.startsWith(path) && scope.charAt(path.length()) == '/')) {
+                    ended.add(t.getValue());
+                    return true;
+                  }
+                  return false;
+                });
+      }
+    }
+    for (Turn t : ended) {
+      recordTurn(r, t, e.time());
+    }
+  }
+
+  private void recordTurn(MeterRegistry r, Turn t, Instant ended) {
+    String agent = agents.of(t.agent());
+    Timer timer = turnTimers.get(agent);
+    if (timer == null) {
+      timer =
+          turnTimers.computeIfAbsent(
+              agent,
+              a ->
+                  Timer.builder("runs.agent.turn.duration")
+                      .description(
+                          "an agent's turn (invoke_agent): from agent.invoked or a handoff to it"
+                              + " until the next agent event of its step, or the step's end")
+                      .tag("gen_ai.operation.name", "invoke_agent")
+                      .tag("gen_ai.agent.name", a)
+                      .register(r));
+    }
+    Duration d = Duration.between(t.started(), ended);
+    timer.record(d.isNegative() ? Duration.ZERO : d);
+  }
+
+  private void call(MeterRegistry r, RunEvent e, String type) {
     if (type.endsWith(".started")) {
       if (calls.size() > 100_000) {
         calls.clear(); // calls that never ended: forget them rather than grow
@@ -384,10 +604,10 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
           jfr = m;
         }
       }
-      calls.put(e.eventId().value(), new Started(e.time(), jfr));
+      calls.put(e.eventId(), new Started(e.time(), jfr));
       return;
     }
-    Started started = e.parentEventId().map(p -> calls.remove(p.value())).orElse(null);
+    Started started = e.parentEventId().map(calls::remove).orElse(null);
     boolean failed = type.endsWith(".failed");
     String errorType =
         failed
@@ -405,20 +625,29 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
             .map(n -> Duration.ofMillis(n.asLong()))
             .orElse(started == null ? null : Duration.between(started.time(), e.time()));
     if (type.startsWith("model.")) {
-      String provider = models.of(e.payload().text("provider").orElse("unknown"));
-      String model = models.of(e.payload().text("model").orElse("unknown"));
-      Tags tags =
-          Tags.of(
-              "gen_ai.operation.name", "chat",
-              "gen_ai.provider.name", provider,
-              "gen_ai.request.model", model);
+      String providerName = e.payload().text("provider").orElse("unknown");
+      String modelName = e.payload().text("model").orElse("unknown");
+      String provider = models.of(providerName);
+      String model = models.of(modelName);
+      Map<String, CallMeters> byModel = modelMeters.get(provider);
+      if (byModel == null) {
+        byModel = modelMeters.computeIfAbsent(provider, p -> new ConcurrentHashMap<>());
+      }
+      CallMeters m = byModel.get(model);
+      if (m == null) {
+        m =
+            byModel.computeIfAbsent(
+                model,
+                x ->
+                    new CallMeters(
+                        r,
+                        Tags.of(
+                            "gen_ai.operation.name", "chat",
+                            "gen_ai.provider.name", provider,
+                            "gen_ai.request.model", x)));
+      }
       if (took != null) {
-        Timer.builder("gen_ai.client.operation.duration")
-            .description("GenAI operation duration")
-            .tags(tags)
-            .tag("error.type", errorType == null ? "none" : errorType)
-            .register(r)
-            .record(took);
+        m.duration(errorType).record(took);
       }
       long in = 0;
       long out = 0;
@@ -426,48 +655,118 @@ public final class RunsMetrics implements MeterBinder, OrchestratorListener, Aut
       if (usage != null) {
         in = usage.path("input_tokens").asLong();
         out = usage.path("output_tokens").asLong();
-        tokens(r, tags, "input", in);
-        tokens(r, tags, "output", out);
+        m.inputTokens().record((double) in);
+        m.outputTokens().record((double) out);
       }
-      e.payload()
-          .get("cost")
-          .filter(JsonNode::isNumber)
-          .ifPresent(
-              c ->
-                  Counter.builder("runs.model.cost")
-                      .description("model cost as reported by the host, by provider and model")
-                      .tags(tags)
-                      .register(r)
-                      .increment(c.asDouble()));
+      JsonNode cost = e.payload().get("cost").orElse(null);
+      if (cost != null && cost.isNumber()) {
+        m.cost().increment(cost.asDouble());
+      }
       JfrEvents.ModelCall jfr = started == null ? null : started.jfr();
       if (jfr != null) {
         jfr.runId = e.runId().value();
-        jfr.provider = e.payload().text("provider").orElse("");
-        jfr.model = e.payload().text("model").orElse("");
+        jfr.provider = providerName;
+        jfr.model = modelName;
         jfr.inputTokens = in;
         jfr.outputTokens = out;
         jfr.failed = failed;
         jfr.commit();
       }
     } else if (took != null) {
-      Timer.builder("gen_ai.client.operation.duration")
-          .description("GenAI operation duration")
-          .tag("gen_ai.operation.name", "execute_tool")
-          .tag("gen_ai.tool.name", tools.of(e.payload().text("tool_name").orElse("unknown")))
-          .tag("error.type", errorType == null ? "none" : errorType)
-          .register(r)
-          .record(took);
+      String tool = tools.of(e.payload().text("tool_name").orElse("unknown"));
+      CallMeters m = toolMeters.get(tool);
+      if (m == null) {
+        m =
+            toolMeters.computeIfAbsent(
+                tool,
+                x ->
+                    new CallMeters(
+                        r,
+                        Tags.of("gen_ai.operation.name", "execute_tool", "gen_ai.tool.name", x)));
+      }
+      m.duration(errorType).record(took);
     }
   }
 
-  private static void tokens(MeterRegistry r, Tags tags, String tokenType, long count) {
-    DistributionSummary.builder("gen_ai.client.token.usage")
+  /**
+   * The meters of one model (provider and model) or one tool, resolved once and then reused, so a
+   * call's metering allocates no tags and registers nothing. Each meter is registered when first
+   * needed (registering twice returns the same meter, so racing threads agree). Thread-safe.
+   */
+  private static final class CallMeters {
+    private final MeterRegistry registry;
+    private final Tags tags;
+    private final Map<String, Timer> durations = new ConcurrentHashMap<>();
+    private volatile @Nullable Timer succeeded;
+    private volatile @Nullable DistributionSummary inputTokens;
+    private volatile @Nullable DistributionSummary outputTokens;
+    private volatile @Nullable Counter cost;
+
+    CallMeters(MeterRegistry registry, Tags tags) {
+      this.registry = registry;
+      this.tags = tags;
+    }
+
+    Timer duration(@Nullable String errorType) {
+      if (errorType == null) {
+        Timer t = succeeded;
+        if (t == null) {
+          t = durationTimer("none");
+          succeeded = t;
+        }
+        return t;
+      }
+      Timer t = durations.get(errorType); // error types are bounded (exceptions.of)
+      return t != null ? t : durations.computeIfAbsent(errorType, this::durationTimer);
+    }
+
+    private Timer durationTimer(String errorType) {
+      return Timer.builder("gen_ai.client.operation.duration")
+          .description("GenAI operation duration")
+          .tags(tags)
+          .tag("error.type", errorType)
+          .register(registry);
+    }
+
+    DistributionSummary inputTokens() {
+      DistributionSummary d = inputTokens;
+      if (d == null) {
+        d = tokens(registry, tags, "input");
+        inputTokens = d;
+      }
+      return d;
+    }
+
+    DistributionSummary outputTokens() {
+      DistributionSummary d = outputTokens;
+      if (d == null) {
+        d = tokens(registry, tags, "output");
+        outputTokens = d;
+      }
+      return d;
+    }
+
+    Counter cost() {
+      Counter c = cost;
+      if (c == null) {
+        c =
+            Counter.builder("runs.model.cost")
+                .description("model cost as reported by the host, by provider and model")
+                .tags(tags)
+                .register(registry);
+        cost = c;
+      }
+      return c;
+    }
+  }
+
+  private static DistributionSummary tokens(MeterRegistry r, Tags tags, String tokenType) {
+    return DistributionSummary.builder("gen_ai.client.token.usage")
         .description("tokens used per model call")
         .baseUnit("{token}")
         .tags(tags)
         .tag("gen_ai.token.type", tokenType)
-        .register(r)
-        .record((double) count);
+        .register(r);
   }
 
   /** Builds {@link RunsMetrics}. Not thread-safe; each setter fails fast. */
