@@ -52,7 +52,11 @@ final class RunsResource {
           "created_before",
           "limit",
           "cursor",
-          "recommendation_id");
+          "recommendation_id",
+          "workflow",
+          "label",
+          "trigger_source",
+          "q");
 
   private final RunOrchestrator orchestrator;
   private final long maxBodyBytes;
@@ -95,6 +99,10 @@ final class RunsResource {
     q.longValue("limit", 1, RunQuery.MAX_LIMIT).ifPresent(l -> b.limit(l.intValue()));
     q.text("cursor").ifPresent(b::cursor);
     q.text("recommendation_id").ifPresent(b::recommendationId);
+    RunSearch search = RunSearch.from(q);
+    if (search.isPresent()) {
+      return json(200, search.run(orchestrator, b), Map.of());
+    }
     RunPage page = orchestrator.list(b.build());
     ObjectNode o = Json.object();
     ArrayNode runs = o.putArray("runs");

@@ -24,7 +24,11 @@ final class Fixture implements AutoCloseable {
   final Http http;
 
   private Fixture(Duration tick, Consumer<RunsHttpServer.Builder> setup) {
-    store = RunStores.open("memory:");
+    this("memory:", tick, setup);
+  }
+
+  private Fixture(String storeUri, Duration tick, Consumer<RunsHttpServer.Builder> setup) {
+    store = RunStores.open(storeUri);
     orchestrator =
         DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick)
             .closeTimeout(Duration.ofSeconds(2))
@@ -45,6 +49,11 @@ final class Fixture implements AutoCloseable {
 
   static Fixture startWithTick(Duration tick) {
     return new Fixture(tick, b -> {});
+  }
+
+  /** Like {@link #startWithTick(Duration)} on a SQLite database file instead of memory. */
+  static Fixture startOnSqlite(java.nio.file.Path file, Duration tick) {
+    return new Fixture("sqlite:" + file.toAbsolutePath(), tick, b -> {});
   }
 
   /**

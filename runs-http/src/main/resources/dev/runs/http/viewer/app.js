@@ -12,7 +12,7 @@
       if (k === 'class') el.className = v;
       else if (k === 'text') el.textContent = v;
       else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'dataset') { for (const [dk, dv] of Object.entries(v)) if (dv !== undefined && dv !== null) el.dataset[dk] = dv; }
       else el.setAttribute(k, v === true ? '' : v);
     }
     for (const kid of kids.flat()) {
@@ -87,6 +87,27 @@
   }
   const isActive = (s) => ['created', 'queued', 'running', 'cancel_requested'].includes(s);
 
+  /** Copies text to the clipboard; falls back to a selected textarea where the API is refused. */
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch (e) {
+      const area = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      let ok = false;
+      try { ok = document.execCommand('copy'); } catch (ignored) { ok = false; }
+      area.remove();
+      return ok;
+    }
+  }
+
+  const lib = { h, call, runPath, fmtDuration, fmtInt, fmtCost, fmtAgo, preview, copyText, toast: (m, b) => toast(m, b), uiTrigger };
+  const parts = window.RunsViewerParts || {};
+  const trace = parts.trace(lib, $('trace'), $('trace-detail'));
+
   function toast(message, bad) {
     const t = h('div', { class: 'toast' + (bad ? ' bad' : ''), role: 'status', text: message });
     $('toasts').append(t);
@@ -146,15 +167,71 @@
   };
 
   function openRun(id) {
-    const hash = '#/runs/' + encodeURIComponent(id);
+    const hash = '#/runs/' + encodeURIComponent(id) + (view.tab === 'trace' ? '/trace' : '');
     if (location.hash === hash) showRun(id); else location.hash = hash;
   }
 
+  /**
+   * Deep links: #/runs/{id} (timeline), #/runs/{id}/trace, #/runs/{id}/events/{sequence} (the trace
+   * with that event's node selected); app parts add their own (#/compare/..., #/dashboard).
+   */
   function route() {
-    const m = location.hash.match(/^#\/runs\/(.+)$/);
-    if (m) showRun(decodeURIComponent(m[1]));
-    else showNothing();
+    const m = location.hash.match(/^#\/runs\/([^/]+)(?:\/(trace|events\/(\d+)))?$/);
+    for (const part of routes) {
+      if (part.matches(location.hash)) {
+        closeStream();
+        view.id = null;
+        showOnly(part.panel);
+        part.show(location.hash);
+        return;
+      }
+    }
+    if (m) {
+      const id = decodeURIComponent(m[1]);
+      showTab(m[2] ? 'trace' : 'timeline', false);
+      if (m[3]) view.pendingSeq = Number(m[3]);
+      if (id !== view.id || $('run-view').hidden) showRun(id);
+      else if (view.pendingSeq) selectPending();
+    } else showNothing();
   }
+
+  /** Other views (dashboard, comparison) register here: a hash test, a panel id and a show function. */
+  const routes = [];
+  lib.addRoute = (r) => routes.push(r);
+
+  function showOnly(panelId) {
+    for (const id of ['placeholder', 'run-view', ...routes.map((r) => r.panel)]) {
+      if ($(id)) $(id).hidden = id !== panelId;
+    }
+    $('side').hidden = panelId !== 'run-view';
+  }
+
+  function selectPending() {
+    if (view.pendingSeq && trace.selectSequence(view.pendingSeq)) view.pendingSeq = null;
+  }
+
+  function showTab(tab, updateHash) {
+    view.tab = tab;
+    const isTrace = tab === 'trace';
+    $('tab-trace').classList.toggle('active', isTrace);
+    $('tab-timeline').classList.toggle('active', !isTrace);
+    $('tab-trace').setAttribute('aria-selected', String(isTrace));
+    $('tab-timeline').setAttribute('aria-selected', String(!isTrace));
+    $('trace-panel').hidden = !isTrace;
+    $('timeline').hidden = isTrace;
+    if (isTrace) trace.draw();
+    if (updateHash && view.id) {
+      history.replaceState(null, '', '#/runs/' + encodeURIComponent(view.id) + (isTrace ? '/trace' : ''));
+    }
+  }
+  $('tab-trace').addEventListener('click', () => showTab('trace', true));
+  $('tab-timeline').addEventListener('click', () => showTab('timeline', true));
+  $('run-view').addEventListener('keydown', (e) => {
+    if (e.target.getAttribute('role') !== 'tab' || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+    const next = view.tab === 'trace' ? 'timeline' : 'trace';
+    showTab(next, true);
+    $('tab-' + next).focus();
+  });
 
   function closeStream() {
     if (view.es) view.es.close();
@@ -165,9 +242,7 @@
   function showNothing() {
     closeStream();
     view.id = null;
-    $('run-view').hidden = true;
-    $('side').hidden = true;
-    $('placeholder').hidden = false;
+    showOnly('placeholder');
     document.querySelectorAll('.run-item.selected').forEach((b) => b.classList.remove('selected'));
   }
 
@@ -180,9 +255,8 @@
     });
     document.querySelectorAll('.run-item').forEach((b) => b.classList.toggle('selected', b.dataset.runId === id));
     $('timeline').replaceChildren();
-    $('placeholder').hidden = true;
-    $('run-view').hidden = false;
-    $('side').hidden = false;
+    trace.reset();
+    showOnly('run-view');
     $('summary').replaceChildren(h('p', { class: 'muted', text: 'The summary appears when the run ends.' }));
     $('artifacts').replaceChildren(h('p', { class: 'muted', text: 'No stage written yet.' }));
     delete $('artifacts').dataset.key;
@@ -199,7 +273,7 @@
       return;
     }
     connect(id);
-    view.timer = setInterval(renderStats, 500);
+    view.timer = setInterval(() => { renderStats(); trace.tick(); }, 500);
   }
 
   function connect(id) {
@@ -380,6 +454,8 @@
     if (view.t0 === null) view.t0 = time;
     fold(ev, time);
     render(ev, time);
+    trace.onEvent(ev);
+    if (view.pendingSeq && ev.sequence >= view.pendingSeq) setTimeout(selectPending, 80);
     renderStats();
     if (view.follow && $('follow').checked) {
       const tl = $('timeline');
