@@ -25,9 +25,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The work is bounded: one request looks at no more than {@value #MAX_SCANNED_RUNS} candidate
  * runs and reads no more than {@value #MAX_SCANNED_EVENTS} events (at most {@value
- * #MAX_EVENTS_PER_RUN} of one run) for the text search. When it stops at a bound, the answer carries
- * a {@code next_cursor} after the last run looked at, so the next request goes on from there, and
- * a page may hold fewer runs than {@code limit}. Immutable; thread-safe.
+ * #MAX_EVENTS_PER_RUN} of one run) for the text search. When it stops at a bound, the answer
+ * carries a {@code next_cursor} after the last run looked at, so the next request goes on from
+ * there, and a page may hold fewer runs than {@code limit}. Immutable; thread-safe.
  */
 final class RunSearch {
   /** Most candidate runs one request looks at. */
@@ -116,8 +116,7 @@ final class RunSearch {
           "q", "must be 1 to " + MAX_QUERY_LENGTH + " characters but was " + text.length());
     }
     int limit = q.longValue("limit", 1, RunQuery.MAX_LIMIT).orElse(50L).intValue();
-    return new RunSearch(
-        name, version, labels, source, text, limit, q.text("cursor").orElse(null));
+    return new RunSearch(name, version, labels, source, text, limit, q.text("cursor").orElse(null));
   }
 
   /**
