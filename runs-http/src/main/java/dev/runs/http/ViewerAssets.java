@@ -31,6 +31,8 @@ final class ViewerAssets {
     add("app.css", "text/css; charset=utf-8");
     add("app.js", "text/javascript; charset=utf-8");
     add("trace.js", "text/javascript; charset=utf-8");
+    add("dashboard.js", "text/javascript; charset=utf-8");
+    add("compare.js", "text/javascript; charset=utf-8");
     add("favicon.svg", "image/svg+xml");
   }
 

@@ -6,6 +6,7 @@ import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
+import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.Trigger;
@@ -277,5 +278,188 @@ final class ViewerFeaturesBrowserIT {
                 .equals("completed"),
         "the run node completed");
     assertThat(b.all("#trace .trace-row")).hasSize(6);
+  }
+
+  /** A finished run written straight to the store: steps with the given outputs, a console line. */
+  private static RunId storeRun(
+      String workflow, Map<String, String> labels, String line, Map<String, Object> outputs) {
+    RunRecord.Builder rb =
+        RunRecord.builder(
+                WorkflowRef.of(workflow, "1"),
+                ConfigSnapshot.of(Map.of("inputs", Map.of("topic", "waves"))),
+                Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
+            .namespace("acme/other");
+    labels.forEach(rb::label);
+    RunId id = f().store.create(rb.build()).record().id();
+    var store = f().store;
+    store.append(id, EventDraft.of("run.started", Map.of()));
+    store.append(id, EventDraft.of("console.line", Map.of("stream", "stdout", "text", line)));
+    outputs.forEach(
+        (step, out) -> {
+          store.append(id, EventDraft.of("step.started", Map.of()).withStep(step).withAttempt(1));
+          store.append(
+              id,
+              EventDraft.of("step.completed", Map.of("output", out, "duration_ms", 30))
+                  .withStep(step)
+                  .withAttempt(1));
+        });
+    store.append(id, EventDraft.of("run.completed", Map.of()));
+    return id;
+  }
+
+  private static String hash() {
+    return String.valueOf(b().js("return decodeURIComponent(location.hash)"));
+  }
+
+  // ---- 2. search, filters and the keyboard
+  // -----------------------------------------------------------
+
+  @Test
+  void search_textAndFilters_inTheUrl_keyboardNavigation() {
+    RunId zebra = storeRun("agent", Map.of("team", "search"), "spotted zebra-7781 here", Map.of());
+    RunId other = storeRun("agent", Map.of("team", "ops"), "nothing to see", Map.of());
+    Browser b = b();
+    open("/");
+    b.waitFor(
+        () -> !b.all("#run-list .run-item[data-run-id='" + other.value() + "']").isEmpty(),
+        "the runs listed");
+
+    // full text over the events, with the match shown and the query in the URL
+    b.el("#search-q").sendKeys("zebra-7781\n");
+    b.waitFor(
+        () -> {
+          List<WebElement> items = b.all("#run-list .run-item");
+          return items.size() == 1
+              && items.get(0).getAttribute("data-run-id").equals(zebra.value());
+        },
+        "only the run whose event says zebra-7781");
+    assertThat(b.text("#run-list .run-item .match")).contains("console.line", "zebra-7781");
+    assertThat(b.js("return location.search")).isEqualTo("?q=zebra-7781");
+
+    // a shared URL with filters fills the form and lists what it says
+    open("/?workflow=agent&label=team%3Dops&trigger_source=test");
+    b.waitFor(
+        () -> {
+          List<WebElement> items = b.all("#run-list .run-item");
+          return items.size() == 1
+              && items.get(0).getAttribute("data-run-id").equals(other.value());
+        },
+        "only the ops run");
+    assertThat(b.el("#search-workflow").getAttribute("value")).isEqualTo("agent");
+    assertThat(b.el("#search-label").getAttribute("value")).isEqualTo("team=ops");
+    assertThat(b.el("#search-more").getAttribute("open")).isNotNull();
+
+    // a bad filter: the server's problem names the parameter on the page
+    b.el("#search-label").clear();
+    b.el("#search-label").sendKeys("team\n");
+    b.waitFor(() -> b.text("#search-error").startsWith("label:"), "the label problem shown");
+
+    // keyboard: / focuses the search, Escape leaves it, j and k move, Enter opens
+    open("/");
+    b.waitFor(() -> b.all("#run-list .run-item").size() >= 2, "the runs listed");
+    b.el("body").sendKeys("/");
+    b.waitFor(() -> "search-q".equals(b.js("return document.activeElement.id")), "/ to search");
+    b.el("#search-q").sendKeys(org.openqa.selenium.Keys.ESCAPE);
+    b.waitFor(() -> !"search-q".equals(b.js("return document.activeElement.id")), "Escape");
+    b.el("body").sendKeys("j");
+    b.el("body").sendKeys("j");
+    b.el("body").sendKeys("k");
+    List<WebElement> items = b.all("#run-list .run-item");
+    String first = items.get(0).getAttribute("data-run-id");
+    String focused = (String) b.js("return document.activeElement.dataset.runId");
+    assertThat(focused).isEqualTo(first);
+    b.driver.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ENTER);
+    b.waitFor(() -> hash().equals("#/runs/" + first), "Enter to open the focused run");
+  }
+
+  // ---- 3. the dashboard
+  // ---------------------------------------------------------------------------
+
+  @Test
+  void dashboard_fromStats() throws Exception {
+    RunId research = f().startRun("research");
+    RunId flaky = f().startRun("flaky");
+    f().awaitTerminal(research);
+    f().awaitTerminal(flaky);
+    int total = f().orchestrator.list(RunQuery.builder().limit(1000).build()).runs().size();
+    Browser b = b();
+    open("/#/dashboard");
+    b.waitFor(
+        () -> b.text("#dash-runs .stat-value").equals(String.valueOf(total)), "the run count");
+    long inChart =
+        b.all("#dash-chart .chart-col").stream()
+            .mapToLong(c -> Long.parseLong(c.getAttribute("data-runs")))
+            .sum();
+    assertThat(inChart).isEqualTo(total);
+    assertThat(b.all("#dash-chart .chart-col")).hasSizeBetween(7, 9);
+    assertThat(b.text("#dash-workflows tr[data-workflow='research@1']")).contains("research@1");
+    assertThat(b.text("#dash-failing")).contains("flaky@1", "call");
+    assertThat(b.text("#dash-p95 .stat-value")).isNotEqualTo("–");
+    b.el("#dash-group_by option[value='hour']").click();
+    b.waitFor(() -> hash().equals("#/dashboard?group_by=hour"), "the choice in the URL");
+    b.waitFor(() -> b.all("#dash-chart .chart-col").size() >= 168, "hourly columns");
+    b.el("#dash-group_by option[value='day']").click();
+    b.waitFor(() -> b.all("#dash-chart .chart-col").size() < 10, "daily columns again");
+    b.screenshot(image("viewer-dashboard.png"));
+  }
+
+  // ---- 4. comparing two runs
+  // ----------------------------------------------------------------------
+
+  @Test
+  void compare_rerunWithItsParent_andAnyTwoRunsByPicking() throws Exception {
+    RunId source = f().startRun("research");
+    f().awaitTerminal(source);
+    Http.Response r =
+        f().http
+            .post(
+                Fixture.path(source) + "/rerun",
+                "{\"overrides\": {\"/inputs/topic\": \"waves\"}, \"trigger_id\": \""
+                    + UUID.randomUUID()
+                    + "\", \"trigger_source\": \"ui\"}");
+    assertThat(r.status()).as(r.text()).isEqualTo(201);
+    RunId rerun = RunId.of(r.json().path("run_id").asText());
+    f().awaitTerminal(rerun);
+    Browser b = b();
+    open("/#/runs/" + Links.encodeSegment(rerun.value()));
+    b.waitFor(() -> b.el("#compare-parent").isDisplayed(), "Compare with parent offered");
+    b.click("#compare-parent", "Compare with parent");
+    b.waitFor(
+        () -> hash().equals("#/compare/" + source.value() + "/" + rerun.value()),
+        "the comparison's deep link");
+    b.waitFor(
+        () -> b.text("#compare-config li[data-path='/inputs/topic']").contains("waves"),
+        "the recorded config diff");
+    assertThat(b.text("#compare-config li[data-path='/inputs/topic']"))
+        .contains("\"tides\"", "\"waves\"");
+    assertThat(b.text("#compare-view")).containsIgnoringCase("Config diff (recorded on the rerun)");
+    assertThat(
+            b.all("#compare-steps tbody tr").stream()
+                .map(t -> t.getAttribute("data-step"))
+                .toList())
+        .containsExactly("plan", "plan/outline", "search", "write");
+    assertThat(b.text("#compare-steps tr[data-step='plan/outline']")).contains("976");
+
+    // any two runs: pick one in the run's header; the first step whose output differs is marked
+    RunId x = storeRun("agent", Map.of(), "x", Map.of("fetch", "same", "rank", "a", "answer", 1));
+    RunId y = storeRun("agent", Map.of(), "y", Map.of("fetch", "same", "rank", "b", "answer", 2));
+    open("/#/runs/" + Links.encodeSegment(y.value()));
+    b.waitFor(
+        () -> {
+          WebElement o = b.el("#compare-with option[value='" + x.value() + "']");
+          o.click();
+          return o.isSelected();
+        },
+        "the other run picked");
+    b.el("#compare-btn").click();
+    b.waitFor(
+        () -> hash().equals("#/compare/" + x.value() + "/" + y.value()), "the comparison opens");
+    b.waitFor(() -> b.el("#first-divergence").isDisplayed(), "the first divergence marked");
+    WebElement diverged = b.el("#compare-steps tr.diverged");
+    assertThat(diverged.getAttribute("data-step")).isIn("rank", "answer");
+    assertThat(b.all("#compare-steps tr.diverged")).hasSize(1);
+    assertThat(b.text("#compare-steps tr[data-step='fetch']")).contains("same");
+    assertThat(b.text("#compare-steps tr[data-step='rank']")).contains("differs");
+    b.screenshot(image("viewer-compare.png"));
   }
 }

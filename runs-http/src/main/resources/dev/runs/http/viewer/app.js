@@ -116,17 +116,68 @@
 
   // ---- runs list ----------------------------------------------------------------------------------
 
-  const list = { filter: '', loading: false };
+  // The search lives in the page's query string (?q=&workflow=&status=...) so that it can be shared;
+  // the hash names what is open (#/runs/{id}, #/compare/{a}/{b}, #/dashboard).
+  const SEARCH_FIELDS = { q: 'search-q', workflow: 'search-workflow', namespace: 'search-namespace', thread: 'search-thread', label: 'search-label', trigger_source: 'search-trigger', created_from: 'search-from', created_before: 'search-to' };
+  const list = { filter: '', loading: false, runs: [], cursor: null, params: new URLSearchParams() };
 
-  async function loadRuns() {
+  /** The listing query from the form (and the status chip), as the server's parameters. */
+  function formParams() {
+    const p = new URLSearchParams();
+    for (const [name, id] of Object.entries(SEARCH_FIELDS)) {
+      let v = $(id).value.trim();
+      if (!v) continue;
+      if (id === 'search-from' || id === 'search-to') v = new Date(v).toISOString();
+      p.set(name, v);
+    }
+    if (list.filter) p.set('status', list.filter);
+    return p;
+  }
+
+  function fillForm(p) {
+    for (const [name, id] of Object.entries(SEARCH_FIELDS)) {
+      let v = p.get(name) || '';
+      if (v && (id === 'search-from' || id === 'search-to')) {
+        const d = new Date(v);
+        v = isNaN(d) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      }
+      $(id).value = v;
+    }
+    list.filter = p.get('status') || '';
+    document.querySelectorAll('#status-filters .chip').forEach((c) => c.classList.toggle('active', c.dataset.status === list.filter));
+    if (['workflow', 'namespace', 'thread', 'label', 'trigger_source', 'created_from', 'created_before'].some((k) => p.get(k))) $('search-more').open = true;
+  }
+
+  /** Applies the form: puts the query in the URL and loads the first page. */
+  function search() {
+    list.params = formParams();
+    const qs = list.params.toString();
+    history.replaceState(null, '', (qs ? '?' + qs : location.pathname) + location.hash);
+    list.runs = [];
+    list.cursor = null;
+    loadRuns(false, true);
+  }
+
+  async function loadRuns(more, force) {
     if (list.loading) return;
+    // a text search reads events: refresh it on request only, and never drop pages already loaded
+    if (!force && !more && (list.params.get('q') || list.runs.length > 100)) return;
     list.loading = true;
     try {
-      const q = list.filter ? `?limit=100&status=${encodeURIComponent(list.filter)}` : '?limit=100';
-      const page = await call('GET', '/runs' + q);
-      renderRuns(page.runs);
+      const p = new URLSearchParams(list.params);
+      p.set('limit', '100');
+      if (more && list.cursor) p.set('cursor', list.cursor);
+      const page = await call('GET', '/runs?' + p.toString());
+      list.runs = more ? list.runs.concat(page.runs) : page.runs;
+      list.cursor = page.next_cursor || null;
+      $('search-error').hidden = true;
+      renderRuns(list.runs);
     } catch (e) {
       $('run-count').textContent = 'unavailable';
+      if (e.problem && e.problem.field) {
+        $('search-error').textContent = `${e.problem.field}: ${e.problem.detail}`;
+        $('search-error').hidden = false;
+      }
     } finally {
       list.loading = false;
     }
@@ -134,6 +185,7 @@
 
   function renderRuns(runs) {
     const ul = $('run-list');
+    const focused = document.activeElement && document.activeElement.classList.contains('run-item') ? document.activeElement.dataset.runId : null;
     ul.replaceChildren(...runs.map((r) => {
       const rec = r.record;
       const btn = h('button', {
@@ -143,20 +195,54 @@
       h('span', { class: 'dot', dataset: { status: r.status }, title: r.status }),
       h('span', { class: 'name', text: `${rec.workflow.name}@${rec.workflow.version}` }),
       h('span', { class: 'when', text: fmtAgo(rec.created_at), title: rec.created_at }),
-      h('span', { class: 'sub', text: `${r.status.replace('_', ' ')} · ${rec.trigger.source} · …${r.run_id.slice(-6)}` }));
+      h('span', { class: 'sub', text: `${r.status.replace('_', ' ')} · ${rec.trigger.source} · …${r.run_id.slice(-6)}` }),
+      r.match ? h('span', { class: 'match', title: r.match.snippet || '', text: r.match.in === 'event' ? `#${r.match.sequence} ${r.match.type}: ${r.match.snippet}` : 'matches the run record' }) : null);
       return h('li', {}, btn);
     }));
+    if (focused) {
+      const again = ul.querySelector(`.run-item[data-run-id="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
     $('run-list-empty').hidden = runs.length > 0;
-    $('run-count').textContent = runs.length === 100 ? '100+' : String(runs.length);
+    $('run-list-empty').textContent = list.params.toString() ? 'No run matches.' : 'No runs here yet. Start one with Start run.';
+    $('run-more').hidden = !list.cursor;
+    $('run-count').textContent = list.cursor ? `${runs.length}+` : String(runs.length);
   }
 
   for (const chip of document.querySelectorAll('#status-filters .chip')) {
     chip.addEventListener('click', () => {
       document.querySelectorAll('#status-filters .chip').forEach((c) => c.classList.toggle('active', c === chip));
       list.filter = chip.dataset.status;
-      loadRuns();
+      search();
     });
   }
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
+  $('search-clear').addEventListener('click', () => {
+    fillForm(new URLSearchParams());
+    search();
+  });
+  $('run-more').addEventListener('click', () => loadRuns(true));
+
+  // keyboard: / searches, j and k move through the runs, Enter opens the focused one
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t && t.isContentEditable);
+    if (e.key === 'Escape' && t === $('search-q')) { t.blur(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey || document.querySelector('dialog[open]')) return;
+    if (e.key === '/') {
+      e.preventDefault();
+      $('search-q').focus();
+      $('search-q').select();
+    } else if (e.key === 'j' || e.key === 'k') {
+      const items = [...document.querySelectorAll('#run-list .run-item')];
+      if (!items.length) return;
+      e.preventDefault();
+      let i = items.indexOf(document.activeElement);
+      if (i < 0) i = items.findIndex((x) => x.classList.contains('selected'));
+      i = i < 0 ? 0 : Math.max(0, Math.min(items.length - 1, i + (e.key === 'j' ? 1 : -1)));
+      items[i].focus();
+    }
+  });
 
   // ---- one run: state folded from its events -----------------------------------------------------
 
@@ -343,6 +429,13 @@
         rec.lineage.source_checkpoint ? ` from ${rec.lineage.source_checkpoint}` : '') : null,
     ];
     $('run-meta').replaceChildren(...meta.filter(Boolean));
+    const parent = $('compare-parent');
+    parent.hidden = !rec.lineage;
+    if (rec.lineage) parent.href = `#/compare/${encodeURIComponent(rec.lineage.parent_run_id)}/${encodeURIComponent(run.run_id)}`;
+    const others = list.runs.filter((r) => r.run_id !== run.run_id);
+    $('compare-with').replaceChildren(...others.map((r) => h('option', { value: r.run_id,
+      text: `${r.record.workflow.name}@${r.record.workflow.version} · ${r.status} · …${r.run_id.slice(-6)}` })));
+    $('compare-btn').disabled = !others.length;
     $('config').textContent = JSON.stringify(rec.config, null, 2);
     $('config-sha').textContent = 'sha256 ' + short(rec.config_sha256);
     $('config-sha').title = rec.config_sha256;
@@ -432,6 +525,11 @@
     toast(r.created ? 'Resumed' : 'Already resumed by this action');
     showRun(view.id);
   }));
+
+  $('compare-btn').addEventListener('click', () => {
+    const other = $('compare-with').value;
+    if (other) location.hash = `#/compare/${encodeURIComponent(other)}/${encodeURIComponent(view.id)}`;
+  });
 
   $('replay-btn').addEventListener('click', (e) => action(e.currentTarget, async () => {
     const from = $('replay-from').value;
@@ -809,7 +907,10 @@
 
   $('server-note').textContent = location.host;
   window.addEventListener('hashchange', route);
-  loadRuns();
+  fillForm(new URLSearchParams(location.search));
+  list.params = formParams();
+  for (const make of [parts.dashboard, parts.compare]) if (make) make(lib);
+  loadRuns(false, true);
   route();
   setInterval(() => { if (!document.hidden) loadRuns(); }, 3000);
 })();
