@@ -183,7 +183,23 @@
     }
   }
 
+  /** The runs listed, but the open one, to compare it with; keeps the choice across refreshes. */
+  function fillComparePicker() {
+    if (!view.id) return;
+    const sel = $('compare-with');
+    const others = list.runs.filter((r) => r.run_id !== view.id);
+    const key = view.id + ' ' + others.map((r) => r.run_id + r.status).join(' ');
+    if (sel.dataset.key === key) return;
+    sel.dataset.key = key;
+    const current = sel.value;
+    sel.replaceChildren(...others.map((r) => h('option', { value: r.run_id,
+      text: `${r.record.workflow.name}@${r.record.workflow.version} · ${r.status} · …${r.run_id.slice(-6)}` })));
+    if (others.some((r) => r.run_id === current)) sel.value = current;
+    $('compare-btn').disabled = !others.length;
+  }
+
   function renderRuns(runs) {
+    fillComparePicker();
     const ul = $('run-list');
     const focused = document.activeElement && document.activeElement.classList.contains('run-item') ? document.activeElement.dataset.runId : null;
     ul.replaceChildren(...runs.map((r) => {
@@ -432,10 +448,7 @@
     const parent = $('compare-parent');
     parent.hidden = !rec.lineage;
     if (rec.lineage) parent.href = `#/compare/${encodeURIComponent(rec.lineage.parent_run_id)}/${encodeURIComponent(run.run_id)}`;
-    const others = list.runs.filter((r) => r.run_id !== run.run_id);
-    $('compare-with').replaceChildren(...others.map((r) => h('option', { value: r.run_id,
-      text: `${r.record.workflow.name}@${r.record.workflow.version} · ${r.status} · …${r.run_id.slice(-6)}` })));
-    $('compare-btn').disabled = !others.length;
+    fillComparePicker();
     $('config').textContent = JSON.stringify(rec.config, null, 2);
     $('config-sha').textContent = 'sha256 ' + short(rec.config_sha256);
     $('config-sha').title = rec.config_sha256;
