@@ -159,7 +159,8 @@ final class StatsResource {
         if (!e.status().isTerminal()) {
           continue;
         }
-        Optional<RunSummary> summary = orchestrator.summary(e.id());
+        Optional<RunSummary> summary =
+            Summaries.latest(orchestrator, e.id(), e.status(), e.lastSequence());
         if (summary.isEmpty()) {
           continue;
         }

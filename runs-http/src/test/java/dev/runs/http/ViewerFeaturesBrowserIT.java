@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
+import dev.runs.EventStream;
+import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
+import dev.runs.RunSummary;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
@@ -17,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -176,9 +181,10 @@ final class ViewerFeaturesBrowserIT {
         () -> b.el(row("handoff")).getAttribute("class").contains("selected"),
         "the deep-linked handoff selected");
     assertThat(b.text("#trace-json")).contains("\"to_agent\": \"writer\"");
-    b.el(row("handoff")).click();
+    b.el("#trace-close").click();
     b.waitFor(
-        () -> b.all("#toasts .toast").isEmpty() && b.el("#trace-detail").isDisplayed(), "toasts");
+        () -> b.all("#toasts .toast").isEmpty() && !b.el("#trace-detail").isDisplayed(),
+        "the payload closed and the notices gone");
     b.screenshot(image("viewer-trace.png"));
   }
 
@@ -283,10 +289,19 @@ final class ViewerFeaturesBrowserIT {
   /** A finished run written straight to the store: steps with the given outputs, a console line. */
   private static RunId storeRun(
       String workflow, Map<String, String> labels, String line, Map<String, Object> outputs) {
+    return storeRun(workflow, labels, line, outputs, "waves");
+  }
+
+  private static RunId storeRun(
+      String workflow,
+      Map<String, String> labels,
+      String line,
+      Map<String, Object> outputs,
+      String topic) {
     RunRecord.Builder rb =
         RunRecord.builder(
                 WorkflowRef.of(workflow, "1"),
-                ConfigSnapshot.of(Map.of("inputs", Map.of("topic", "waves"))),
+                ConfigSnapshot.of(Map.of("inputs", Map.of("topic", topic))),
                 Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
             .namespace("acme/other");
     labels.forEach(rb::label);
@@ -441,8 +456,15 @@ final class ViewerFeaturesBrowserIT {
     assertThat(b.text("#compare-steps tr[data-step='plan/outline']")).contains("976");
 
     // any two runs: pick one in the run's header; the first step whose output differs is marked
-    RunId x = storeRun("agent", Map.of(), "x", Map.of("fetch", "same", "rank", "a", "answer", 1));
-    RunId y = storeRun("agent", Map.of(), "y", Map.of("fetch", "same", "rank", "b", "answer", 2));
+    Map<String, Object> xs = new LinkedHashMap<>();
+    xs.put("fetch", "same");
+    xs.put("rank", List.of("a", "b"));
+    xs.put("answer", 1);
+    Map<String, Object> ys = new LinkedHashMap<>(xs);
+    ys.put("rank", List.of("b", "a"));
+    ys.put("answer", 2);
+    RunId x = storeRun("agent", Map.of(), "x", xs, "tides");
+    RunId y = storeRun("agent", Map.of(), "y", ys, "waves");
     open("/#/runs/" + Links.encodeSegment(y.value()));
     b.waitFor(
         () -> {
@@ -456,10 +478,133 @@ final class ViewerFeaturesBrowserIT {
         () -> hash().equals("#/compare/" + x.value() + "/" + y.value()), "the comparison opens");
     b.waitFor(() -> b.el("#first-divergence").isDisplayed(), "the first divergence marked");
     WebElement diverged = b.el("#compare-steps tr.diverged");
-    assertThat(diverged.getAttribute("data-step")).isIn("rank", "answer");
+    assertThat(diverged.getAttribute("data-step")).isEqualTo("rank");
+    assertThat(b.text("#compare-config li[data-path='/inputs/topic']"))
+        .contains("\"tides\"", "\"waves\"");
+    assertThat(b.text("#compare-view")).containsIgnoringCase("Config diff (computed)");
     assertThat(b.all("#compare-steps tr.diverged")).hasSize(1);
     assertThat(b.text("#compare-steps tr[data-step='fetch']")).contains("same");
     assertThat(b.text("#compare-steps tr[data-step='rank']")).contains("differs");
     b.screenshot(image("viewer-compare.png"));
+  }
+
+  // ---- 6. a large run
+  // -----------------------------------------------------------------------------
+
+  @Test
+  void largeRun_100kEvents_opensUnder2s_andScrollsAsAVirtualList() {
+    int n = 100_000;
+    RunId id =
+        f().store
+            .create(
+                RunRecord.builder(
+                        WorkflowRef.of("bulk", "1"),
+                        ConfigSnapshot.empty(),
+                        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
+                    .build())
+            .record()
+            .id();
+    long wrote = System.nanoTime();
+    f().store.append(id, EventDraft.of("run.started", Map.of()));
+    List<EventDraft> batch = new ArrayList<>();
+    for (int i = 3; i < n; i++) {
+      batch.add(EventDraft.of("console.line", Map.of("stream", "stdout", "text", "line " + i)));
+      if (batch.size() == 1000) {
+        f().store.append(id, batch);
+        batch.clear();
+      }
+    }
+    f().store.append(id, batch);
+    // the final event carries the run's summary, as the orchestrator writes it
+    List<RunEvent> all = new ArrayList<>();
+    try (EventStream events = f().store.read(id, 0)) {
+      events.forEachRemaining(all::add);
+    }
+    RunRecord rec = f().store.get(id).orElseThrow();
+    RunSummary summary = RunSummary.from(rec, all);
+    f().store
+        .append(
+            id,
+            EventDraft.of(
+                dev.runs.EventTypes.RUN_COMPLETED,
+                Payload.of("{\"summary\": " + summary.toPayload().json() + "}")));
+    assertThat(f().orchestrator.state(id).lastSequence()).isEqualTo(n);
+    System.out.printf(
+        "large run: wrote %,d events in %d ms%n", n, (System.nanoTime() - wrote) / 1_000_000);
+
+    for (String path :
+        List.of(
+            Fixture.path(id),
+            Fixture.path(id) + "/events?after=0&limit=500",
+            Fixture.path(id) + "/stages")) {
+      long t = System.nanoTime();
+      assertThat(f().http.get(path).status()).isEqualTo(200);
+      System.out.printf(
+          "large run: GET %s in %d ms%n",
+          path.substring(path.lastIndexOf('/')), (System.nanoTime() - t) / 1_000_000);
+    }
+    Browser b = b();
+    open("/#/dashboard"); // a page already loaded: the measure is opening the run, not the page
+    b.waitFor(() -> b.el("#dash-runs").isDisplayed(), "the page");
+    long start = System.nanoTime();
+    b.js("location.hash = arguments[0]", "#/runs/" + Links.encodeSegment(id.value()));
+    try {
+      b.waitFor(
+          () ->
+              b.text("#event-count").equals("100,000")
+                  && b.text("#timeline .ev[data-seq='2']").contains("started"),
+          "the large run's first events and its count");
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          e.getMessage()
+              + "; the page shows "
+              + b.js(
+                  "return document.getElementById('event-count').textContent + ' | '"
+                      + " + document.getElementById('timeline').innerHTML.slice(0, 600)"),
+          e);
+    }
+    long openMs = (System.nanoTime() - start) / 1_000_000;
+    System.out.printf("large run: %,d events opened in %d ms%n", n, openMs);
+    assertThat(openMs).as("opening a 100,000-event run").isLessThan(2000);
+    assertThat(b.all("#timeline .ev"))
+        .as("only the rows in view are in the DOM")
+        .hasSizeLessThan(120);
+
+    // scroll through it: each step lands on rows fetched for it, frames stay short
+    @SuppressWarnings("unchecked")
+    Map<String, Object> scroll =
+        (Map<String, Object>)
+            b.driver.executeAsyncScript(
+                "const done = arguments[arguments.length - 1];"
+                    + "const tl = document.getElementById('timeline');"
+                    + "const frames = []; let last = performance.now(); let i = 0;"
+                    + "function step(now) {"
+                    + "  frames.push(now - last); last = now;"
+                    + "  tl.scrollTop += 4000; i++;"
+                    + "  if (i < 120) requestAnimationFrame(step);"
+                    + "  else done({max: Math.max(...frames.slice(1)),"
+                    + "    mean: frames.slice(1).reduce((a, b) => a + b, 0) / (frames.length - 1),"
+                    + "    top: tl.scrollTop});"
+                    + "}"
+                    + "requestAnimationFrame(step);");
+    System.out.printf(
+        "large run: 120 scroll frames, mean %.1f ms, max %.1f ms%n",
+        ((Number) scroll.get("mean")).doubleValue(), ((Number) scroll.get("max")).doubleValue());
+    assertThat(((Number) scroll.get("mean")).doubleValue()).isLessThan(50);
+    long top = ((Number) scroll.get("top")).longValue();
+    long seq = top / 26 + 1;
+    long jumped = System.nanoTime();
+    b.waitFor(
+        () -> !b.all("#timeline .ev[data-seq='" + (seq + 5) + "']").isEmpty(),
+        "the rows at the new position, fetched as a page");
+    System.out.printf(
+        "large run: rows at event %,d shown %d ms after the scroll%n",
+        seq + 5, (System.nanoTime() - jumped) / 1_000_000);
+    assertThat(b.text("#timeline .ev[data-seq='" + (seq + 5) + "']")).contains("line " + (seq + 5));
+    b.js("document.getElementById('timeline').scrollTop = 1e9");
+    b.waitFor(
+        () -> b.text("#timeline .ev[data-seq='100000']").contains("completed"),
+        "the last event at the bottom");
+    assertThat(b.all("#timeline .ev")).hasSizeLessThan(120);
   }
 }

@@ -353,16 +353,19 @@
     Object.assign(view, {
       id, lastSeq: 0, count: 0, t0: null, status: null, startedAt: null, endedAt: null,
       groups: new Map(), pending: new Map(), steps: new Map(), tokensIn: 0, tokensOut: 0, cost: 0, points: [],
-      activeMs: undefined, executions: undefined, follow: false,
+      activeMs: undefined, executions: undefined, follow: false, large: null,
     });
     document.querySelectorAll('.run-item').forEach((b) => b.classList.toggle('selected', b.dataset.runId === id));
     $('timeline').replaceChildren();
+    $('timeline').classList.remove('virtual');
     trace.reset();
     showOnly('run-view');
     $('summary').replaceChildren(h('p', { class: 'muted', text: 'The summary appears when the run ends.' }));
     $('artifacts').replaceChildren(h('p', { class: 'muted', text: 'No stage written yet.' }));
     delete $('artifacts').dataset.key;
     renderStats();
+    // the first page of events comes with the run, so that a large run shows rows at once
+    const firstPage = call('GET', `${runPath(id)}/events?after=0&limit=${PAGE}`).catch(() => null);
     try {
       const run = await call('GET', runPath(id));
       if (view.id !== id) return;
@@ -370,16 +373,22 @@
       renderSummary(run.summary);
       loadArtifacts();
       view.follow = isActive(run.status);
+      if (run.event_count > LARGE_RUN) {
+        view.large = largeTimeline(id, run, await firstPage);
+        view.count = run.last_sequence;
+        view.lastSeq = run.last_sequence;
+        setStatus(run.status);
+      }
     } catch (e) {
       toast(e.message, true);
       return;
     }
-    connect(id);
+    connect(id, view.lastSeq);
     view.timer = setInterval(() => { renderStats(); trace.tick(); }, 500);
   }
 
-  function connect(id) {
-    const es = new EventSource(runPath(id) + '/events');
+  function connect(id, after) {
+    const es = new EventSource(runPath(id) + '/events' + (after ? `?after=${after}` : ''));
     view.es = es;
     setLive('connecting');
     es.onopen = () => setLive('live');
@@ -559,11 +568,103 @@
     checkpoint: 'checkpoint', decision: 'decision', budget: 'budget', error: 'error', table: 'x', validation: 'x',
   };
 
+  // ---- large runs: a virtual list over events fetched in pages ------------------------------------
+
+  /** Runs with more events than this open as a virtual list; the trace tree is not built for them. */
+  const LARGE_RUN = 5000;
+  const ROW = 26;
+  const PAGE = 500;
+
+  /**
+   * The timeline of a large run: a spacer as tall as every event, and only the rows in view (plus a
+   * margin) in the DOM; pages of events fetched with GET /runs/{id}/events?after=&limit= as they
+   * scroll into view, and events arriving live appended to the last page.
+   */
+  function largeTimeline(id, run, firstPage) {
+    const tl = $('timeline');
+    const spacer = h('div', { class: 'vlist' });
+    const pages = new Map(); // page index -> array of events, or a promise while loading
+    if (Array.isArray(firstPage)) pages.set(0, firstPage);
+    let total = run.last_sequence;
+    let t0 = run.record.created_at ? Date.parse(run.record.created_at) : null;
+    tl.replaceChildren(spacer);
+    tl.classList.add('virtual');
+    $('trace').replaceChildren(h('p', { class: 'muted trace-note', text: `The trace tree is drawn for runs of up to ${fmtInt(LARGE_RUN)} events; this run has ${fmtInt(total)}. The timeline lists them all.` }));
+    let frame = 0;
+
+    function size() { spacer.style.height = `${total * ROW}px`; }
+
+    function load(page) {
+      if (pages.has(page)) return;
+      const after = page * PAGE;
+      const p = call('GET', `${runPath(id)}/events?after=${after}&limit=${PAGE}`).then((events) => {
+        if (view.id !== id) return;
+        const have = pages.get(page);
+        pages.set(page, Array.isArray(have) && have.length > events.length ? have : events);
+        schedule();
+      }, () => pages.delete(page));
+      pages.set(page, p);
+    }
+
+    function schedule() {
+      if (frame) return;
+      frame = requestAnimationFrame(() => { frame = 0; draw(); });
+    }
+
+    function draw() {
+      if (view.id !== id) return;
+      const first = Math.max(0, Math.floor(tl.scrollTop / ROW) - 20);
+      const last = Math.min(total, Math.ceil((tl.scrollTop + tl.clientHeight) / ROW) + 20);
+      const rows = [];
+      for (let i = first; i < last; i++) {
+        const page = Math.floor(i / PAGE);
+        const events = pages.get(page);
+        if (!Array.isArray(events)) { load(page); continue; }
+        const ev = events[i - page * PAGE];
+        if (!ev) continue;
+        if (t0 === null) t0 = Date.parse(ev.time);
+        const d = describe(ev);
+        const row = h('div', { class: 'ev vrow' + (d.err ? ' err' : ''), dataset: { seq: ev.sequence, type: ev.type }, title: preview(ev.payload, 300) },
+          h('span', { class: 't', title: ev.time, text: '+' + ((Date.parse(ev.time) - t0) / 1000).toFixed(2) + 's' }),
+          h('span', { class: `tag tag-${d.err && !d.tripped ? 'error' : d.family}`, title: ev.type, text: d.label }),
+          h('span', { class: 'txt' }, h('span', { class: 'muted', text: `#${ev.sequence} ` }), ...d.parts),
+          h('span', { class: 'dur', text: d.ms !== undefined ? fmtDuration(d.ms) : '' }));
+        row.style.top = `${i * ROW}px`;
+        rows.push(row);
+      }
+      spacer.replaceChildren(...rows);
+    }
+
+    tl.addEventListener('scroll', function onScroll() {
+      if (view.large === null || view.id !== id) { tl.removeEventListener('scroll', onScroll); return; }
+      schedule();
+    }, { passive: true });
+    size();
+    draw();
+    return {
+      append(ev) {
+        const i = ev.sequence - 1;
+        const page = Math.floor(i / PAGE);
+        const events = pages.get(page);
+        if (Array.isArray(events)) events[i - page * PAGE] = ev; // else the page's fetch brings it
+        total = Math.max(total, ev.sequence);
+        size();
+        if (view.follow && $('follow').checked) tl.scrollTop = tl.scrollHeight;
+        schedule();
+      },
+    };
+  }
+
   function onEvent(ev) {
     view.count++;
     const time = Date.parse(ev.time);
     if (view.t0 === null) view.t0 = time;
     fold(ev, time);
+    if (view.large) {
+      view.large.append(ev);
+      renderStats();
+      return;
+    }
     render(ev, time);
     trace.onEvent(ev);
     if (view.pendingSeq && ev.sequence >= view.pendingSeq) setTimeout(selectPending, 80);

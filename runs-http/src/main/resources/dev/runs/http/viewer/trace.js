@@ -158,7 +158,7 @@
       const crit = criticalPath(now);
       const rows = [];
       const axis = h('div', { class: 'trace-axis', 'aria-hidden': 'true' }, h('span', { class: 'trace-label' }, 'span'),
-        h('span', { class: 'trace-ticks' }, [0, 0.25, 0.5, 0.75, 1].map((f) => {
+        h('span', { class: 'trace-ticks' }, [0, 0.5, 1].map((f) => {
           const tick = h('i', { text: fmtDuration(f * span) });
           tick.style.left = `${f * 100}%`;
           return tick;
