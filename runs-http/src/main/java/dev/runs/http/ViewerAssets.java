@@ -33,6 +33,7 @@ final class ViewerAssets {
     add("trace.js", "text/javascript; charset=utf-8");
     add("dashboard.js", "text/javascript; charset=utf-8");
     add("compare.js", "text/javascript; charset=utf-8");
+    add("rerun.js", "text/javascript; charset=utf-8");
     add("favicon.svg", "image/svg+xml");
   }
 

@@ -29,14 +29,28 @@ final class Fixture implements AutoCloseable {
 
   private Fixture(String storeUri, Duration tick, Consumer<RunsHttpServer.Builder> setup) {
     store = RunStores.open(storeUri);
-    orchestrator =
+    RunOrchestrator.Builder ob =
         DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick)
-            .closeTimeout(Duration.ofSeconds(2))
-            .build();
+            .closeTimeout(Duration.ofSeconds(2));
+    if (storeUri.startsWith("sqlite:")) {
+      ob.preflightCheck(Fixture::topicCheck); // the viewer's rerun form shows its findings
+    }
+    orchestrator = ob.build();
     RunsHttpServer.Builder b = RunsHttpServer.builder(orchestrator);
     setup.accept(b);
     server = b.start();
     http = new Http(server.uri());
+  }
+
+  /** Blocks the topic {@code forbidden} and warns about a long one, for the preflight paths. */
+  private static void topicCheck(dev.runs.RunRequest request, dev.runs.PreflightCheck.Findings f) {
+    String topic =
+        request.config().flatMap(c -> c.at("/inputs/topic")).map(JsonNode::asText).orElse("");
+    if (topic.equals("forbidden")) {
+      f.blocker("topic_forbidden", "the topic 'forbidden' is not researched");
+    } else if (topic.length() > 20) {
+      f.warning("topic_long", "topics over 20 characters make long reports");
+    }
   }
 
   static Fixture start() {

@@ -607,4 +607,90 @@ final class ViewerFeaturesBrowserIT {
         "the last event at the bottom");
     assertThat(b.all("#timeline .ev")).hasSizeLessThan(120);
   }
+
+  // ---- 5. the rerun form
+  // --------------------------------------------------------------------------
+
+  @Test
+  void rerunForm_editsPointers_previewsTheDiff_preflightsBeforeStarting() {
+    RunId source = f().startRun("research");
+    f().awaitTerminal(source);
+    Browser b = b();
+    open("/#/runs/" + Links.encodeSegment(source.value()));
+    b.waitFor(() -> b.text("#run-status").equals("completed"), "the source run");
+    // the replay picker lists the run's real steps and checkpoints
+    b.waitFor(
+        () ->
+            b.all("#replay-from option").stream()
+                .map(o -> o.getAttribute("value"))
+                .toList()
+                .containsAll(
+                    List.of(
+                        "start",
+                        "step:plan/outline",
+                        "step:search",
+                        "step:write",
+                        "checkpoint:drafted")),
+        "the replay points");
+
+    b.click("#rerun-open", "Rerun…");
+    b.waitFor(() -> b.el("#rerun-dialog").isDisplayed(), "the rerun form");
+    WebElement path = b.el("#rerun-changes .rerun-path");
+    path.sendKeys("/inputs/topic", org.openqa.selenium.Keys.TAB);
+    WebElement value = b.el("#rerun-changes .rerun-value");
+    b.waitFor(() -> value.getAttribute("value").equals("\"tides\""), "the current value filled in");
+
+    // not JSON: said so, nothing can start
+    value.clear();
+    value.sendKeys("forbidden");
+    b.waitFor(() -> b.text("#rerun-error").contains("not JSON"), "the value refused");
+    assertThat(b.el("#rerun-submit").isEnabled()).isFalse();
+
+    // a blocker from the preflight: nothing can start
+    value.clear();
+    value.sendKeys("\"forbidden\"");
+    b.waitFor(
+        () -> b.text("#rerun-diff li[data-path='/inputs/topic']").contains("\"forbidden\""),
+        "the diff preview");
+    b.el("#rerun-check").click();
+    b.waitFor(
+        () -> "false".equals(b.el("#rerun-issues").getAttribute("data-ready")),
+        "the preflight's blocker");
+    assertThat(b.all("#rerun-issues li.blocker").stream().map(WebElement::getText).toList())
+        .anyMatch(w -> w.contains("topic_forbidden"));
+    assertThat(b.el("#rerun-submit").isEnabled()).isFalse();
+
+    // a warning, then a change to a new path: ready, and the rerun starts with both changes
+    value.clear();
+    value.sendKeys("\"the tides of the north sea\"");
+    b.el("#rerun-add").click();
+    List<WebElement> paths = b.all("#rerun-changes .rerun-path");
+    List<WebElement> values = b.all("#rerun-changes .rerun-value");
+    paths.get(1).sendKeys("/inputs/depth");
+    values.get(1).sendKeys("3");
+    b.waitFor(
+        () -> b.text("#rerun-diff li[data-path='/inputs/depth']").contains("added"),
+        "the added path in the diff");
+    b.el("#rerun-check").click();
+    b.waitFor(
+        () -> "true".equals(b.el("#rerun-issues").getAttribute("data-ready")),
+        "the preflight ready");
+    assertThat(b.all("#rerun-issues li.warning").stream().map(WebElement::getText).toList())
+        .anyMatch(w -> w.contains("topic_long"));
+    int before = f().orchestrator.list(RunQuery.builder().limit(1000).build()).runs().size();
+    b.el("#rerun-submit").click();
+    b.waitFor(
+        () -> !hash().equals("#/runs/" + source.value()) && hash().startsWith("#/runs/"),
+        "the rerun to open");
+    RunId rerun = RunId.of(hash().substring("#/runs/".length()));
+    RunRecord rec = f().orchestrator.get(rerun).orElseThrow();
+    assertThat(rec.lineage().orElseThrow().parentRunId()).isEqualTo(source);
+    assertThat(rec.config().at("/inputs/topic").orElseThrow().asText())
+        .isEqualTo("the tides of the north sea");
+    assertThat(rec.config().at("/inputs/depth").orElseThrow().asInt()).isEqualTo(3);
+    assertThat(rec.trigger().source()).isEqualTo(TriggerSource.UI);
+    assertThat(f().orchestrator.list(RunQuery.builder().limit(1000).build()).runs())
+        .as("one click, one run")
+        .hasSize(before + 1);
+  }
 }

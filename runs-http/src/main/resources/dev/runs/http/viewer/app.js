@@ -440,6 +440,7 @@
 
   function renderHeader(run) {
     const rec = run.record;
+    view.run = run;
     $('run-workflow').textContent = `${rec.workflow.name}@${rec.workflow.version}`;
     $('run-id').textContent = run.run_id;
     setStatus(run.status);
@@ -1023,7 +1024,10 @@
   window.addEventListener('hashchange', route);
   fillForm(new URLSearchParams(location.search));
   list.params = formParams();
-  for (const make of [parts.dashboard, parts.compare]) if (make) make(lib);
+  lib.currentRun = () => (view.id && view.run && view.run.run_id === view.id ? view.run : null);
+  lib.openRun = (id) => openRun(id);
+  lib.refreshList = () => loadRuns(false, true);
+  for (const make of [parts.dashboard, parts.compare, parts.rerun]) if (make) make(lib);
   loadRuns(false, true);
   route();
   setInterval(() => { if (!document.hidden) loadRuns(); }, 3000);

@@ -138,4 +138,6 @@
   };
 
   parts.compareSteps = steps;
+  parts.configDiff = configDiff;
+  parts.flattenConfig = (v) => flatten(v, '', new Map());
 })();
