@@ -693,4 +693,78 @@ final class ViewerFeaturesBrowserIT {
         .as("one click, one run")
         .hasSize(before + 1);
   }
+
+  // ---- 7. accessibility and dark mode
+  // -------------------------------------------------------------
+
+  /**
+   * Every visible control has an accessible name, and every visible text has a contrast ratio of at
+   * least 4.5:1 (3:1 when large) against the background it is drawn on. Answers what fails.
+   */
+  private static final String AUDIT =
+      "const lum = (c) => { const m = c.match(/[\\d.]+/g).map(Number); const f = (v) => { v /= 255;"
+          + " return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return [0.2126 *"
+          + " f(m[0]) + 0.7152 * f(m[1]) + 0.0722 * f(m[2]), m.length > 3 ? m[3] : 1]; };const bg ="
+          + " (el) => { for (let e = el; e; e = e.parentElement) {  const c ="
+          + " getComputedStyle(e).backgroundColor; const m = c.match(/[\\d.]+/g);  if (m &&"
+          + " (m.length < 4 || Number(m[3]) > 0.5)) return c; } return 'rgb(255,255,255)'; };const"
+          + " out = [];const visible = (el) => el.getClientRects().length > 0 &&"
+          + " getComputedStyle(el).visibility !== 'hidden';for (const el of"
+          + " document.querySelectorAll('button, input, select, textarea, a[href], [role=treeitem],"
+          + " [role=tab]')) {  if (!visible(el) || el.closest('[hidden]')) continue;  const label ="
+          + " el.getAttribute('aria-label') || (el.labels && el.labels.length &&"
+          + " el.labels[0].textContent.trim())    || el.textContent.trim() ||"
+          + " el.getAttribute('title');  if (!label) out.push('no accessible name: ' +"
+          + " el.outerHTML.slice(0, 120)); }const walker = document.createTreeWalker(document.body,"
+          + " NodeFilter.SHOW_TEXT);for (let n = walker.nextNode(); n; n = walker.nextNode()) { "
+          + " const el = n.parentElement; if (!n.textContent.trim() || !el || !visible(el))"
+          + " continue;  if (el.closest('[hidden], .sr-only, option, svg, .trace-ticks')) continue;"
+          + "  const s = getComputedStyle(el); if (Number(s.opacity) < 1 ||"
+          + " el.closest('button:disabled')) continue;  const [l1] = lum(s.color); const [l2] ="
+          + " lum(bg(el));  const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05); "
+          + " const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.6 &&"
+          + " Number(s.fontWeight) >= 700);  if (ratio < (large ? 3 : 4.5))"
+          + " out.push(ratio.toFixed(2) + ':1 ' + s.color + ' on ' + bg(el)    + ' for \\'' +"
+          + " n.textContent.trim().slice(0, 30) + '\\' in ' + el.className); }return [...new"
+          + " Set(out)];";
+
+  @SuppressWarnings("unchecked")
+  private static List<String> audit() {
+    return (List<String>) b().js(AUDIT);
+  }
+
+  @Test
+  void accessibility_namesAndContrast_lightAndDark() {
+    RunId research = f().startRun("research");
+    RunId flaky = f().startRun("flaky");
+    f().awaitTerminal(research);
+    f().awaitTerminal(flaky);
+    Browser b = b();
+    for (String scheme : List.of("light", "dark")) {
+      b.driver.executeCdpCommand(
+          "Emulation.setEmulatedMedia",
+          Map.of("features", List.of(Map.of("name", "prefers-color-scheme", "value", scheme))));
+      open("/#/runs/" + Links.encodeSegment(research.value()));
+      b.waitFor(() -> b.text("#live-text").contains("stream ended"), "the run in " + scheme);
+      String body = (String) b.js("return getComputedStyle(document.body).backgroundColor");
+      assertThat(body)
+          .as("the page follows the " + scheme + " scheme")
+          .isEqualTo(scheme.equals("dark") ? "rgb(11, 17, 32)" : "rgb(246, 247, 249)");
+      assertThat(audit()).as("timeline, " + scheme).isEmpty();
+      b.click("#tab-trace", "the Trace tab");
+      b.waitFor(() -> b.all("#trace .trace-row").size() > 5, "the tree");
+      assertThat(audit()).as("trace, " + scheme).isEmpty();
+      open("/#/dashboard");
+      b.waitFor(() -> b.el("#dash-workflows").isDisplayed(), "the dashboard");
+      assertThat(audit()).as("dashboard, " + scheme).isEmpty();
+      open(
+          "/#/compare/"
+              + Links.encodeSegment(research.value())
+              + "/"
+              + Links.encodeSegment(flaky.value()));
+      b.waitFor(() -> b.el("#compare-steps").isDisplayed(), "the comparison");
+      assertThat(audit()).as("comparison, " + scheme).isEmpty();
+    }
+    b.driver.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features", List.of()));
+  }
 }
