@@ -97,7 +97,10 @@ final class EventsResource {
       }
       return sse(200, Map.of(), id, after);
     }
-    long head = orchestrator.state(id).lastSequence();
+    // with a limit the page ends at it (or at a short read); without one, at the head when asked,
+    // so that a run still appending does not stream forever. Folding the run for its head reads
+    // the whole log, which a paged reader of a large run must not pay for on every page.
+    long head = limit.isPresent() ? Long.MAX_VALUE : orchestrator.state(id).lastSequence();
     long from = after;
     long max = limit.orElse(Long.MAX_VALUE);
     boolean ndjson = format == Format.NDJSON;
@@ -119,6 +122,7 @@ final class EventsResource {
             if (page.isEmpty()) {
               break;
             }
+            boolean shortRead = page.size() < want;
             StringBuilder b = new StringBuilder(page.size() * 256);
             for (RunEvent e : page) {
               if (!ndjson && written > 0) {
@@ -132,6 +136,9 @@ final class EventsResource {
               cursor = e.sequence();
             }
             sink.write(b.toString().getBytes(StandardCharsets.UTF_8));
+            if (shortRead) {
+              break;
+            }
           }
           if (!ndjson) {
             sink.write(new byte[] {']'});

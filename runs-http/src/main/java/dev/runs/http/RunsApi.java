@@ -26,6 +26,7 @@ import java.util.Optional;
  *   <li>{@code /runs/{id}/cancel}, {@code resume}, {@code replay}, {@code rerun}: {@link
  *       RunActionsResource}
  *   <li>{@code /recommendations}, {@code /recommendations/{id}}: {@link RecommendationsResource}
+ *   <li>{@code /stats}: {@link StatsResource}, an overview across runs
  * </ul>
  *
  * <p>Paths: a run id is one path segment with its {@code /} written as {@code %2F} ({@code
@@ -42,6 +43,7 @@ final class RunsApi {
   private final StagesResource stages;
   private final RunActionsResource actions;
   private final RecommendationsResource recommendations;
+  private final StatsResource stats;
 
   /**
    * @param loopbackOnly answer only requests whose {@code Host} is a loopback name or address
@@ -61,6 +63,7 @@ final class RunsApi {
     this.stages = new StagesResource(orchestrator);
     this.actions = new RunActionsResource(orchestrator, maxBodyBytes);
     this.recommendations = new RecommendationsResource(orchestrator, maxBodyBytes, workflows);
+    this.stats = new StatsResource(orchestrator, java.time.Clock.systemUTC());
   }
 
   /**
@@ -104,7 +107,10 @@ final class RunsApi {
       allow(req, "GET");
       return viewer.serve(s.get(1)).orElseThrow(() -> noRoute(req));
     }
-    if (!root.equals("runs") && !root.equals("workflows") && !root.equals("recommendations")) {
+    if (!root.equals("runs")
+        && !root.equals("workflows")
+        && !root.equals("recommendations")
+        && !root.equals("stats")) {
       throw noRoute(req);
     }
     access.authenticate(req);
@@ -117,6 +123,13 @@ final class RunsApi {
         yield workflows.list(req);
       }
       case "recommendations" -> recommendationsRoute(req, s);
+      case "stats" -> {
+        if (s.size() != 1) {
+          throw noRoute(req);
+        }
+        allow(req, "GET");
+        yield stats.get(req);
+      }
       default -> runsRoute(req, s);
     };
   }

@@ -20,8 +20,10 @@ import dev.runs.RunRecord;
 import dev.runs.RunRequest;
 import dev.runs.RunState;
 import dev.runs.RunStatus;
+import dev.runs.RunSummary;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -52,7 +54,11 @@ final class RunsResource {
           "created_before",
           "limit",
           "cursor",
-          "recommendation_id");
+          "recommendation_id",
+          "workflow",
+          "label",
+          "trigger_source",
+          "q");
 
   private final RunOrchestrator orchestrator;
   private final long maxBodyBytes;
@@ -95,6 +101,10 @@ final class RunsResource {
     q.longValue("limit", 1, RunQuery.MAX_LIMIT).ifPresent(l -> b.limit(l.intValue()));
     q.text("cursor").ifPresent(b::cursor);
     q.text("recommendation_id").ifPresent(b::recommendationId);
+    RunSearch search = RunSearch.from(q);
+    if (search.isPresent()) {
+      return json(200, search.run(orchestrator, b), Map.of());
+    }
     RunPage page = orchestrator.list(b.build());
     ObjectNode o = Json.object();
     ArrayNode runs = o.putArray("runs");
@@ -158,24 +168,54 @@ final class RunsResource {
   ApiResponse get(ApiRequest req, RunId id) {
     new QueryParams(req, Set.of());
     RunRecord record = orchestrator.get(id).orElseThrow(() -> new RunNotFoundException(id));
-    RunState state = orchestrator.state(id);
     ObjectNode o = Json.object();
     o.put("run_id", id.value());
-    o.put("status", state.status().wireName());
-    o.put("last_sequence", state.lastSequence());
-    o.put("event_count", state.eventCount());
-    state.currentStep().ifPresent(c -> o.put("current_step", c));
-    state.lastEventTime().ifPresent(t -> o.put("updated_at", Json.time(t)));
-    ObjectNode usage = o.putObject("usage");
-    usage.put("input_tokens", state.usage().inputTokens());
-    usage.put("output_tokens", state.usage().outputTokens());
-    usage.put("total_tokens", state.usage().totalTokens());
-    o.put("cost", state.cost());
+    // a finished run answers from its list entry and the summary on its last event; folding its
+    // state reads the whole log, which a run of 100,000 events must not pay for on every open
+    Optional<RunEntry> entry = entry(record);
+    Optional<RunSummary> summary =
+        entry.flatMap(e -> Summaries.latest(orchestrator, id, e.status(), e.lastSequence()));
+    if (entry.isPresent() && summary.isPresent()) {
+      RunEntry e = entry.get();
+      RunSummary s = summary.get();
+      o.put("status", e.status().wireName());
+      o.put("last_sequence", e.lastSequence());
+      o.put("event_count", e.lastSequence());
+      o.put("updated_at", Json.time(e.updatedAt()));
+      ObjectNode usage = o.putObject("usage");
+      usage.put("input_tokens", s.usage().inputTokens());
+      usage.put("output_tokens", s.usage().outputTokens());
+      usage.put("total_tokens", s.usage().totalTokens());
+      o.put("cost", s.cost());
+    } else {
+      RunState state = orchestrator.state(id);
+      o.put("status", state.status().wireName());
+      o.put("last_sequence", state.lastSequence());
+      o.put("event_count", state.eventCount());
+      state.currentStep().ifPresent(c -> o.put("current_step", c));
+      state.lastEventTime().ifPresent(t -> o.put("updated_at", Json.time(t)));
+      ObjectNode usage = o.putObject("usage");
+      usage.put("input_tokens", state.usage().inputTokens());
+      usage.put("output_tokens", state.usage().outputTokens());
+      usage.put("total_tokens", state.usage().totalTokens());
+      o.put("cost", state.cost());
+      summary = Summaries.latest(orchestrator, id, state.status(), state.lastSequence());
+    }
     o.putRawValue("record", Json.raw(record.toJson()));
-    orchestrator
-        .summary(id)
-        .ifPresent(s -> o.putRawValue("summary", Json.raw(s.toPayload().json())));
+    summary.ifPresent(x -> o.putRawValue("summary", Json.raw(x.toPayload().json())));
     o.set("links", Links.ofRun(id));
     return json(200, o, Map.of());
+  }
+
+  /** The run's list entry, found through the index on namespace and creation time. */
+  private Optional<RunEntry> entry(RunRecord record) {
+    RunQuery q =
+        RunQuery.builder()
+            .namespace(record.namespace())
+            .createdFrom(record.createdAt())
+            .createdBefore(record.createdAt().plusNanos(1_000))
+            .limit(RunQuery.MAX_LIMIT)
+            .build();
+    return orchestrator.list(q).runs().stream().filter(e -> e.id().equals(record.id())).findFirst();
   }
 }

@@ -30,6 +30,10 @@ final class ViewerAssets {
     add("index.html", "text/html; charset=utf-8");
     add("app.css", "text/css; charset=utf-8");
     add("app.js", "text/javascript; charset=utf-8");
+    add("trace.js", "text/javascript; charset=utf-8");
+    add("dashboard.js", "text/javascript; charset=utf-8");
+    add("compare.js", "text/javascript; charset=utf-8");
+    add("rerun.js", "text/javascript; charset=utf-8");
     add("favicon.svg", "image/svg+xml");
   }
 

@@ -24,15 +24,33 @@ final class Fixture implements AutoCloseable {
   final Http http;
 
   private Fixture(Duration tick, Consumer<RunsHttpServer.Builder> setup) {
-    store = RunStores.open("memory:");
-    orchestrator =
+    this("memory:", tick, setup);
+  }
+
+  private Fixture(String storeUri, Duration tick, Consumer<RunsHttpServer.Builder> setup) {
+    store = RunStores.open(storeUri);
+    RunOrchestrator.Builder ob =
         DemoWorkflows.register(RunOrchestrator.builder(store), gate, tick)
-            .closeTimeout(Duration.ofSeconds(2))
-            .build();
+            .closeTimeout(Duration.ofSeconds(2));
+    if (storeUri.startsWith("sqlite:")) {
+      ob.preflightCheck(Fixture::topicCheck); // the viewer's rerun form shows its findings
+    }
+    orchestrator = ob.build();
     RunsHttpServer.Builder b = RunsHttpServer.builder(orchestrator);
     setup.accept(b);
     server = b.start();
     http = new Http(server.uri());
+  }
+
+  /** Blocks the topic {@code forbidden} and warns about a long one, for the preflight paths. */
+  private static void topicCheck(dev.runs.RunRequest request, dev.runs.PreflightCheck.Findings f) {
+    String topic =
+        request.config().flatMap(c -> c.at("/inputs/topic")).map(JsonNode::asText).orElse("");
+    if (topic.equals("forbidden")) {
+      f.blocker("topic_forbidden", "the topic 'forbidden' is not researched");
+    } else if (topic.length() > 20) {
+      f.warning("topic_long", "topics over 20 characters make long reports");
+    }
   }
 
   static Fixture start() {
@@ -45,6 +63,11 @@ final class Fixture implements AutoCloseable {
 
   static Fixture startWithTick(Duration tick) {
     return new Fixture(tick, b -> {});
+  }
+
+  /** Like {@link #startWithTick(Duration)} on a SQLite database file instead of memory. */
+  static Fixture startOnSqlite(java.nio.file.Path file, Duration tick) {
+    return new Fixture("sqlite:" + file.toAbsolutePath(), tick, b -> {});
   }
 
   /**

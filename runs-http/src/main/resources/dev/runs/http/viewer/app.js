@@ -12,7 +12,7 @@
       if (k === 'class') el.className = v;
       else if (k === 'text') el.textContent = v;
       else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'dataset') { for (const [dk, dv] of Object.entries(v)) if (dv !== undefined && dv !== null) el.dataset[dk] = dv; }
       else el.setAttribute(k, v === true ? '' : v);
     }
     for (const kid of kids.flat()) {
@@ -87,6 +87,27 @@
   }
   const isActive = (s) => ['created', 'queued', 'running', 'cancel_requested'].includes(s);
 
+  /** Copies text to the clipboard; falls back to a selected textarea where the API is refused. */
+  async function copyText(text) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch (e) {
+      const area = h('textarea', { class: 'offscreen', 'aria-hidden': 'true' });
+      area.value = text;
+      document.body.append(area);
+      area.select();
+      let ok = false;
+      try { ok = document.execCommand('copy'); } catch (ignored) { ok = false; }
+      area.remove();
+      return ok;
+    }
+  }
+
+  const lib = { h, call, runPath, fmtDuration, fmtInt, fmtCost, fmtAgo, preview, copyText, toast: (m, b) => toast(m, b), uiTrigger };
+  const parts = window.RunsViewerParts || {};
+  const trace = parts.trace(lib, $('trace'), $('trace-detail'));
+
   function toast(message, bad) {
     const t = h('div', { class: 'toast' + (bad ? ' bad' : ''), role: 'status', text: message });
     $('toasts').append(t);
@@ -95,24 +116,92 @@
 
   // ---- runs list ----------------------------------------------------------------------------------
 
-  const list = { filter: '', loading: false };
+  // The search lives in the page's query string (?q=&workflow=&status=...) so that it can be shared;
+  // the hash names what is open (#/runs/{id}, #/compare/{a}/{b}, #/dashboard).
+  const SEARCH_FIELDS = { q: 'search-q', workflow: 'search-workflow', namespace: 'search-namespace', thread: 'search-thread', label: 'search-label', trigger_source: 'search-trigger', created_from: 'search-from', created_before: 'search-to' };
+  const list = { filter: '', loading: false, runs: [], cursor: null, params: new URLSearchParams() };
 
-  async function loadRuns() {
+  /** The listing query from the form (and the status chip), as the server's parameters. */
+  function formParams() {
+    const p = new URLSearchParams();
+    for (const [name, id] of Object.entries(SEARCH_FIELDS)) {
+      let v = $(id).value.trim();
+      if (!v) continue;
+      if (id === 'search-from' || id === 'search-to') v = new Date(v).toISOString();
+      p.set(name, v);
+    }
+    if (list.filter) p.set('status', list.filter);
+    return p;
+  }
+
+  function fillForm(p) {
+    for (const [name, id] of Object.entries(SEARCH_FIELDS)) {
+      let v = p.get(name) || '';
+      if (v && (id === 'search-from' || id === 'search-to')) {
+        const d = new Date(v);
+        v = isNaN(d) ? '' : new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+      }
+      $(id).value = v;
+    }
+    list.filter = p.get('status') || '';
+    document.querySelectorAll('#status-filters .chip').forEach((c) => c.classList.toggle('active', c.dataset.status === list.filter));
+    if (['workflow', 'namespace', 'thread', 'label', 'trigger_source', 'created_from', 'created_before'].some((k) => p.get(k))) $('search-more').open = true;
+  }
+
+  /** Applies the form: puts the query in the URL and loads the first page. */
+  function search() {
+    list.params = formParams();
+    const qs = list.params.toString();
+    history.replaceState(null, '', (qs ? '?' + qs : location.pathname) + location.hash);
+    list.runs = [];
+    list.cursor = null;
+    loadRuns(false, true);
+  }
+
+  async function loadRuns(more, force) {
     if (list.loading) return;
+    // a text search reads events: refresh it on request only, and never drop pages already loaded
+    if (!force && !more && (list.params.get('q') || list.runs.length > 100)) return;
     list.loading = true;
     try {
-      const q = list.filter ? `?limit=100&status=${encodeURIComponent(list.filter)}` : '?limit=100';
-      const page = await call('GET', '/runs' + q);
-      renderRuns(page.runs);
+      const p = new URLSearchParams(list.params);
+      p.set('limit', '100');
+      if (more && list.cursor) p.set('cursor', list.cursor);
+      const page = await call('GET', '/runs?' + p.toString());
+      list.runs = more ? list.runs.concat(page.runs) : page.runs;
+      list.cursor = page.next_cursor || null;
+      $('search-error').hidden = true;
+      renderRuns(list.runs);
     } catch (e) {
       $('run-count').textContent = 'unavailable';
+      if (e.problem && e.problem.field) {
+        $('search-error').textContent = `${e.problem.field}: ${e.problem.detail}`;
+        $('search-error').hidden = false;
+      }
     } finally {
       list.loading = false;
     }
   }
 
+  /** The runs listed, but the open one, to compare it with; keeps the choice across refreshes. */
+  function fillComparePicker() {
+    if (!view.id) return;
+    const sel = $('compare-with');
+    const others = list.runs.filter((r) => r.run_id !== view.id);
+    const key = view.id + ' ' + others.map((r) => r.run_id + r.status).join(' ');
+    if (sel.dataset.key === key) return;
+    sel.dataset.key = key;
+    const current = sel.value;
+    sel.replaceChildren(...others.map((r) => h('option', { value: r.run_id,
+      text: `${r.record.workflow.name}@${r.record.workflow.version} · ${r.status} · …${r.run_id.slice(-6)}` })));
+    if (others.some((r) => r.run_id === current)) sel.value = current;
+    $('compare-btn').disabled = !others.length;
+  }
+
   function renderRuns(runs) {
+    fillComparePicker();
     const ul = $('run-list');
+    const focused = document.activeElement && document.activeElement.classList.contains('run-item') ? document.activeElement.dataset.runId : null;
     ul.replaceChildren(...runs.map((r) => {
       const rec = r.record;
       const btn = h('button', {
@@ -122,20 +211,54 @@
       h('span', { class: 'dot', dataset: { status: r.status }, title: r.status }),
       h('span', { class: 'name', text: `${rec.workflow.name}@${rec.workflow.version}` }),
       h('span', { class: 'when', text: fmtAgo(rec.created_at), title: rec.created_at }),
-      h('span', { class: 'sub', text: `${r.status.replace('_', ' ')} · ${rec.trigger.source} · …${r.run_id.slice(-6)}` }));
+      h('span', { class: 'sub', text: `${r.status.replace('_', ' ')} · ${rec.trigger.source} · …${r.run_id.slice(-6)}` }),
+      r.match ? h('span', { class: 'match', title: r.match.snippet || '', text: r.match.in === 'event' ? `#${r.match.sequence} ${r.match.type}: ${r.match.snippet}` : 'matches the run record' }) : null);
       return h('li', {}, btn);
     }));
+    if (focused) {
+      const again = ul.querySelector(`.run-item[data-run-id="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
     $('run-list-empty').hidden = runs.length > 0;
-    $('run-count').textContent = runs.length === 100 ? '100+' : String(runs.length);
+    $('run-list-empty').textContent = list.params.toString() ? 'No run matches.' : 'No runs here yet. Start one with Start run.';
+    $('run-more').hidden = !list.cursor;
+    $('run-count').textContent = list.cursor ? `${runs.length}+` : String(runs.length);
   }
 
   for (const chip of document.querySelectorAll('#status-filters .chip')) {
     chip.addEventListener('click', () => {
       document.querySelectorAll('#status-filters .chip').forEach((c) => c.classList.toggle('active', c === chip));
       list.filter = chip.dataset.status;
-      loadRuns();
+      search();
     });
   }
+  $('search-form').addEventListener('submit', (e) => { e.preventDefault(); search(); });
+  $('search-clear').addEventListener('click', () => {
+    fillForm(new URLSearchParams());
+    search();
+  });
+  $('run-more').addEventListener('click', () => loadRuns(true));
+
+  // keyboard: / searches, j and k move through the runs, Enter opens the focused one
+  document.addEventListener('keydown', (e) => {
+    const t = e.target;
+    const typing = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t && t.isContentEditable);
+    if (e.key === 'Escape' && t === $('search-q')) { t.blur(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey || document.querySelector('dialog[open]')) return;
+    if (e.key === '/') {
+      e.preventDefault();
+      $('search-q').focus();
+      $('search-q').select();
+    } else if (e.key === 'j' || e.key === 'k') {
+      const items = [...document.querySelectorAll('#run-list .run-item')];
+      if (!items.length) return;
+      e.preventDefault();
+      let i = items.indexOf(document.activeElement);
+      if (i < 0) i = items.findIndex((x) => x.classList.contains('selected'));
+      i = i < 0 ? 0 : Math.max(0, Math.min(items.length - 1, i + (e.key === 'j' ? 1 : -1)));
+      items[i].focus();
+    }
+  });
 
   // ---- one run: state folded from its events -----------------------------------------------------
 
@@ -146,15 +269,71 @@
   };
 
   function openRun(id) {
-    const hash = '#/runs/' + encodeURIComponent(id);
+    const hash = '#/runs/' + encodeURIComponent(id) + (view.tab === 'trace' ? '/trace' : '');
     if (location.hash === hash) showRun(id); else location.hash = hash;
   }
 
+  /**
+   * Deep links: #/runs/{id} (timeline), #/runs/{id}/trace, #/runs/{id}/events/{sequence} (the trace
+   * with that event's node selected); app parts add their own (#/compare/..., #/dashboard).
+   */
   function route() {
-    const m = location.hash.match(/^#\/runs\/(.+)$/);
-    if (m) showRun(decodeURIComponent(m[1]));
-    else showNothing();
+    const m = location.hash.match(/^#\/runs\/([^/]+)(?:\/(trace|events\/(\d+)))?$/);
+    for (const part of routes) {
+      if (part.matches(location.hash)) {
+        closeStream();
+        view.id = null;
+        showOnly(part.panel);
+        part.show(location.hash);
+        return;
+      }
+    }
+    if (m) {
+      const id = decodeURIComponent(m[1]);
+      showTab(m[2] ? 'trace' : 'timeline', false);
+      if (m[3]) view.pendingSeq = Number(m[3]);
+      if (id !== view.id || $('run-view').hidden) showRun(id);
+      else if (view.pendingSeq) selectPending();
+    } else showNothing();
   }
+
+  /** Other views (dashboard, comparison) register here: a hash test, a panel id and a show function. */
+  const routes = [];
+  lib.addRoute = (r) => routes.push(r);
+
+  function showOnly(panelId) {
+    for (const id of ['placeholder', 'run-view', ...routes.map((r) => r.panel)]) {
+      if ($(id)) $(id).hidden = id !== panelId;
+    }
+    $('side').hidden = panelId !== 'run-view';
+  }
+
+  function selectPending() {
+    if (view.pendingSeq && trace.selectSequence(view.pendingSeq)) view.pendingSeq = null;
+  }
+
+  function showTab(tab, updateHash) {
+    view.tab = tab;
+    const isTrace = tab === 'trace';
+    $('tab-trace').classList.toggle('active', isTrace);
+    $('tab-timeline').classList.toggle('active', !isTrace);
+    $('tab-trace').setAttribute('aria-selected', String(isTrace));
+    $('tab-timeline').setAttribute('aria-selected', String(!isTrace));
+    $('trace-panel').hidden = !isTrace;
+    $('timeline').hidden = isTrace;
+    if (isTrace) trace.draw();
+    if (updateHash && view.id) {
+      history.replaceState(null, '', '#/runs/' + encodeURIComponent(view.id) + (isTrace ? '/trace' : ''));
+    }
+  }
+  $('tab-trace').addEventListener('click', () => showTab('trace', true));
+  $('tab-timeline').addEventListener('click', () => showTab('timeline', true));
+  $('run-view').addEventListener('keydown', (e) => {
+    if (e.target.getAttribute('role') !== 'tab' || (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight')) return;
+    const next = view.tab === 'trace' ? 'timeline' : 'trace';
+    showTab(next, true);
+    $('tab-' + next).focus();
+  });
 
   function closeStream() {
     if (view.es) view.es.close();
@@ -165,9 +344,7 @@
   function showNothing() {
     closeStream();
     view.id = null;
-    $('run-view').hidden = true;
-    $('side').hidden = true;
-    $('placeholder').hidden = false;
+    showOnly('placeholder');
     document.querySelectorAll('.run-item.selected').forEach((b) => b.classList.remove('selected'));
   }
 
@@ -176,17 +353,19 @@
     Object.assign(view, {
       id, lastSeq: 0, count: 0, t0: null, status: null, startedAt: null, endedAt: null,
       groups: new Map(), pending: new Map(), steps: new Map(), tokensIn: 0, tokensOut: 0, cost: 0, points: [],
-      activeMs: undefined, executions: undefined, follow: false,
+      activeMs: undefined, executions: undefined, follow: false, large: null,
     });
     document.querySelectorAll('.run-item').forEach((b) => b.classList.toggle('selected', b.dataset.runId === id));
     $('timeline').replaceChildren();
-    $('placeholder').hidden = true;
-    $('run-view').hidden = false;
-    $('side').hidden = false;
+    $('timeline').classList.remove('virtual');
+    trace.reset();
+    showOnly('run-view');
     $('summary').replaceChildren(h('p', { class: 'muted', text: 'The summary appears when the run ends.' }));
     $('artifacts').replaceChildren(h('p', { class: 'muted', text: 'No stage written yet.' }));
     delete $('artifacts').dataset.key;
     renderStats();
+    // the first page of events comes with the run, so that a large run shows rows at once
+    const firstPage = call('GET', `${runPath(id)}/events?after=0&limit=${PAGE}`).catch(() => null);
     try {
       const run = await call('GET', runPath(id));
       if (view.id !== id) return;
@@ -194,16 +373,22 @@
       renderSummary(run.summary);
       loadArtifacts();
       view.follow = isActive(run.status);
+      if (run.event_count > LARGE_RUN) {
+        view.large = largeTimeline(id, run, await firstPage);
+        view.count = run.last_sequence;
+        view.lastSeq = run.last_sequence;
+        setStatus(run.status);
+      }
     } catch (e) {
       toast(e.message, true);
       return;
     }
-    connect(id);
-    view.timer = setInterval(renderStats, 500);
+    connect(id, view.lastSeq);
+    view.timer = setInterval(() => { renderStats(); trace.tick(); }, 500);
   }
 
-  function connect(id) {
-    const es = new EventSource(runPath(id) + '/events');
+  function connect(id, after) {
+    const es = new EventSource(runPath(id) + '/events' + (after ? `?after=${after}` : ''));
     view.es = es;
     setLive('connecting');
     es.onopen = () => setLive('live');
@@ -255,6 +440,7 @@
 
   function renderHeader(run) {
     const rec = run.record;
+    view.run = run;
     $('run-workflow').textContent = `${rec.workflow.name}@${rec.workflow.version}`;
     $('run-id').textContent = run.run_id;
     setStatus(run.status);
@@ -269,6 +455,10 @@
         rec.lineage.source_checkpoint ? ` from ${rec.lineage.source_checkpoint}` : '') : null,
     ];
     $('run-meta').replaceChildren(...meta.filter(Boolean));
+    const parent = $('compare-parent');
+    parent.hidden = !rec.lineage;
+    if (rec.lineage) parent.href = `#/compare/${encodeURIComponent(rec.lineage.parent_run_id)}/${encodeURIComponent(run.run_id)}`;
+    fillComparePicker();
     $('config').textContent = JSON.stringify(rec.config, null, 2);
     $('config-sha').textContent = 'sha256 ' + short(rec.config_sha256);
     $('config-sha').title = rec.config_sha256;
@@ -359,6 +549,11 @@
     showRun(view.id);
   }));
 
+  $('compare-btn').addEventListener('click', () => {
+    const other = $('compare-with').value;
+    if (other) location.hash = `#/compare/${encodeURIComponent(other)}/${encodeURIComponent(view.id)}`;
+  });
+
   $('replay-btn').addEventListener('click', (e) => action(e.currentTarget, async () => {
     const from = $('replay-from').value;
     const r = await call('POST', runPath(view.id) + '/replay', { from, ...uiTrigger() });
@@ -374,12 +569,106 @@
     checkpoint: 'checkpoint', decision: 'decision', budget: 'budget', error: 'error', table: 'x', validation: 'x',
   };
 
+  // ---- large runs: a virtual list over events fetched in pages ------------------------------------
+
+  /** Runs with more events than this open as a virtual list; the trace tree is not built for them. */
+  const LARGE_RUN = 5000;
+  const ROW = 26;
+  const PAGE = 500;
+
+  /**
+   * The timeline of a large run: a spacer as tall as every event, and only the rows in view (plus a
+   * margin) in the DOM; pages of events fetched with GET /runs/{id}/events?after=&limit= as they
+   * scroll into view, and events arriving live appended to the last page.
+   */
+  function largeTimeline(id, run, firstPage) {
+    const tl = $('timeline');
+    const spacer = h('div', { class: 'vlist' });
+    const pages = new Map(); // page index -> array of events, or a promise while loading
+    if (Array.isArray(firstPage)) pages.set(0, firstPage);
+    let total = run.last_sequence;
+    let t0 = run.record.created_at ? Date.parse(run.record.created_at) : null;
+    tl.replaceChildren(spacer);
+    tl.classList.add('virtual');
+    $('trace').replaceChildren(h('p', { class: 'muted trace-note', text: `The trace tree is drawn for runs of up to ${fmtInt(LARGE_RUN)} events; this run has ${fmtInt(total)}. The timeline lists them all.` }));
+    let frame = 0;
+
+    function size() { spacer.style.height = `${total * ROW}px`; }
+
+    function load(page) {
+      if (pages.has(page)) return;
+      const after = page * PAGE;
+      const p = call('GET', `${runPath(id)}/events?after=${after}&limit=${PAGE}`).then((events) => {
+        if (view.id !== id) return;
+        const have = pages.get(page);
+        pages.set(page, Array.isArray(have) && have.length > events.length ? have : events);
+        schedule();
+      }, () => pages.delete(page));
+      pages.set(page, p);
+    }
+
+    function schedule() {
+      if (frame) return;
+      frame = requestAnimationFrame(() => { frame = 0; draw(); });
+    }
+
+    function draw() {
+      if (view.id !== id) return;
+      const first = Math.max(0, Math.floor(tl.scrollTop / ROW) - 20);
+      const last = Math.min(total, Math.ceil((tl.scrollTop + tl.clientHeight) / ROW) + 20);
+      const rows = [];
+      for (let i = first; i < last; i++) {
+        const page = Math.floor(i / PAGE);
+        const events = pages.get(page);
+        if (!Array.isArray(events)) { load(page); continue; }
+        const ev = events[i - page * PAGE];
+        if (!ev) continue;
+        if (t0 === null) t0 = Date.parse(ev.time);
+        const d = describe(ev);
+        const row = h('div', { class: 'ev vrow' + (d.err ? ' err' : ''), dataset: { seq: ev.sequence, type: ev.type }, title: preview(ev.payload, 300) },
+          h('span', { class: 't', title: ev.time, text: '+' + ((Date.parse(ev.time) - t0) / 1000).toFixed(2) + 's' }),
+          h('span', { class: `tag tag-${d.err && !d.tripped ? 'error' : d.family}`, title: ev.type, text: d.label }),
+          h('span', { class: 'txt' }, h('span', { class: 'muted', text: `#${ev.sequence} ` }), ...d.parts),
+          h('span', { class: 'dur', text: d.ms !== undefined ? fmtDuration(d.ms) : '' }));
+        row.style.top = `${i * ROW}px`;
+        rows.push(row);
+      }
+      spacer.replaceChildren(...rows);
+    }
+
+    tl.addEventListener('scroll', function onScroll() {
+      if (view.large === null || view.id !== id) { tl.removeEventListener('scroll', onScroll); return; }
+      schedule();
+    }, { passive: true });
+    size();
+    draw();
+    return {
+      append(ev) {
+        const i = ev.sequence - 1;
+        const page = Math.floor(i / PAGE);
+        const events = pages.get(page);
+        if (Array.isArray(events)) events[i - page * PAGE] = ev; // else the page's fetch brings it
+        total = Math.max(total, ev.sequence);
+        size();
+        if (view.follow && $('follow').checked) tl.scrollTop = tl.scrollHeight;
+        schedule();
+      },
+    };
+  }
+
   function onEvent(ev) {
     view.count++;
     const time = Date.parse(ev.time);
     if (view.t0 === null) view.t0 = time;
     fold(ev, time);
+    if (view.large) {
+      view.large.append(ev);
+      renderStats();
+      return;
+    }
     render(ev, time);
+    trace.onEvent(ev);
+    if (view.pendingSeq && ev.sequence >= view.pendingSeq) setTimeout(selectPending, 80);
     renderStats();
     if (view.follow && $('follow').checked) {
       const tl = $('timeline');
@@ -733,7 +1022,13 @@
 
   $('server-note').textContent = location.host;
   window.addEventListener('hashchange', route);
-  loadRuns();
+  fillForm(new URLSearchParams(location.search));
+  list.params = formParams();
+  lib.currentRun = () => (view.id && view.run && view.run.run_id === view.id ? view.run : null);
+  lib.openRun = (id) => openRun(id);
+  lib.refreshList = () => loadRuns(false, true);
+  for (const make of [parts.dashboard, parts.compare, parts.rerun]) if (make) make(lib);
+  loadRuns(false, true);
   route();
   setInterval(() => { if (!document.hidden) loadRuns(); }, 3000);
 })();

@@ -1,0 +1,129 @@
+package dev.runs.http;
+
+import static dev.runs.http.ProblemAssert.assertValidation;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.runs.RunId;
+import dev.runs.RunQuery;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code GET /runs} search parameters and {@code GET /stats}, good and bad input. */
+final class SearchAndStatsTest {
+  private Fixture f;
+
+  @BeforeEach
+  void start() {
+    f = Fixture.start();
+  }
+
+  @AfterEach
+  void stop() {
+    f.close();
+  }
+
+  private static List<String> ids(JsonNode page) {
+    List<String> out = new ArrayList<>();
+    page.path("runs").forEach(r -> out.add(r.path("run_id").asText()));
+    return out;
+  }
+
+  @Test
+  void search_byWorkflowTriggerAndText_pagesWithACursor() {
+    RunId r1 = f.startRun("research");
+    f.awaitTerminal(r1);
+    RunId fl = f.startRun("flaky");
+    f.awaitTerminal(fl);
+    RunId r2 = f.startRun("research");
+    f.awaitTerminal(r2);
+
+    assertThat(ids(f.getJson("/runs?workflow=research"))).containsExactly(r2.value(), r1.value());
+    assertThat(ids(f.getJson("/runs?workflow=research@1&trigger_source=ui")))
+        .containsExactly(r2.value(), r1.value());
+    assertThat(ids(f.getJson("/runs?workflow=research@2"))).isEmpty();
+    assertThat(ids(f.getJson("/runs?trigger_source=cli"))).isEmpty();
+
+    // full text over the events: only the flaky run's failure says 503
+    JsonNode hit = f.getJson("/runs?q=ANSWERED%20503");
+    assertThat(ids(hit)).containsExactly(fl.value());
+    JsonNode match = hit.path("runs").get(0).path("match");
+    assertThat(match.path("in").asText()).isEqualTo("event");
+    assertThat(match.path("type").asText()).isEqualTo("step.failed");
+    assertThat(match.path("snippet").asText()).containsIgnoringCase("answered 503");
+    assertThat(ids(f.getJson("/runs?q=no-such-text-anywhere"))).isEmpty();
+
+    // paged: one match a page, the cursor goes on after the last run looked at
+    JsonNode p1 = f.getJson("/runs?workflow=research&limit=1");
+    assertThat(ids(p1)).containsExactly(r2.value());
+    String cursor = p1.path("next_cursor").asText();
+    assertThat(cursor).isNotEmpty();
+    JsonNode p2 = f.getJson("/runs?workflow=research&limit=1&cursor=" + cursor);
+    assertThat(ids(p2)).containsExactly(r1.value());
+    assertThat(p2.has("next_cursor")).isFalse();
+  }
+
+  @Test
+  void search_badParameters_400NamingThem() {
+    assertValidation(f.http.get("/runs?workflow=@1"), "workflow");
+    assertValidation(f.http.get("/runs?workflow=research@"), "workflow");
+    assertValidation(f.http.get("/runs?label=team"), "label");
+    assertValidation(f.http.get("/runs?trigger_source=pigeon"), "trigger_source");
+    assertValidation(f.http.get("/runs?q="), "q");
+    assertValidation(f.http.get("/runs?q=" + "x".repeat(201)), "q");
+    assertValidation(f.http.get("/runs?q=a&q=b"), "q");
+    assertThat(f.orchestrator.list(RunQuery.all()).runs()).isEmpty();
+  }
+
+  @Test
+  void stats_countsByStatusAndWorkflow_fromSummaries() {
+    RunId r1 = f.startRun("research");
+    f.awaitTerminal(r1);
+    RunId fl = f.startRun("flaky");
+    f.awaitTerminal(fl);
+    JsonNode s = f.getJson("/stats?group_by=hour");
+    assertThat(s.path("runs").asInt()).isEqualTo(2);
+    assertThat(s.path("truncated").asBoolean()).isFalse();
+    assertThat(s.path("group_by").asText()).isEqualTo("hour");
+    assertThat(s.path("buckets").size()).isBetween(168, 170);
+    long inBuckets = 0;
+    for (JsonNode b : s.path("buckets")) {
+      inBuckets += b.path("runs").asLong();
+    }
+    assertThat(inBuckets).isEqualTo(2);
+    JsonNode totals = s.path("totals");
+    assertThat(totals.path("total_tokens").asLong()).isEqualTo(812 + 164 + 1530 + 602);
+    assertThat(totals.path("cost").decimalValue()).isEqualByComparingTo("0.0163");
+    assertThat(totals.path("duration_ms").path("count").asInt()).isEqualTo(2);
+    assertThat(totals.path("duration_ms").has("p95")).isTrue();
+    assertThat(s.path("by_workflow").size()).isEqualTo(2);
+    assertThat(s.path("by_workflow").get(1).path("workflow").asText()).isEqualTo("research@1");
+    assertThat(s.path("by_workflow").get(1).path("total_tokens").asLong()).isEqualTo(3108);
+    // flaky's call step failed once, then passed on its second attempt
+    JsonNode top = s.path("top_failing_steps").get(0);
+    assertThat(top.path("workflow").asText()).isEqualTo("flaky@1");
+    assertThat(top.path("step_id").asText()).isEqualTo("call");
+    assertThat(top.path("failed_attempts").asLong()).isEqualTo(1);
+
+    JsonNode none = f.getJson("/stats?since=2020-01-01T00:00:00Z&until=2020-01-02T00:00:00Z");
+    assertThat(none.path("runs").asInt()).isZero();
+    assertThat(none.path("buckets").size()).isEqualTo(1);
+  }
+
+  @Test
+  void stats_badParameters_400NamingThem() {
+    assertValidation(f.http.get("/stats?group_by=week"), "group_by");
+    assertValidation(f.http.get("/stats?since=yesterday"), "since");
+    assertValidation(f.http.get("/stats?until=soon"), "until");
+    assertValidation(
+        f.http.get("/stats?since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z"), "since");
+    assertValidation(
+        f.http.get("/stats?since=2000-01-01T00:00:00Z&until=2026-01-01T00:00:00Z&group_by=hour"),
+        "since");
+    assertValidation(f.http.get("/stats?limit=3"), "limit");
+    assertThat(f.http.post("/stats", "{}").status()).isEqualTo(405);
+  }
+}
