@@ -26,8 +26,10 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
@@ -259,16 +261,28 @@ final class EventLines {
       this.strict = strict;
       this.failure = failure;
       this.genesis = genesis;
-      this.checkers =
-          threads <= 0
-              ? null
-              : Executors.newFixedThreadPool(
-                  threads,
-                  r -> {
-                    Thread t = new Thread(r, "runs-event-lines-check-" + THREADS.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                  });
+      this.checkers = threads <= 0 ? null : checkers(threads);
+    }
+
+    /**
+     * Daemon threads that end after 5 idle seconds, so a reader its caller never closes leaves no
+     * thread behind for long.
+     */
+    private static ExecutorService checkers(int threads) {
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              threads,
+              threads,
+              5,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              r -> {
+                Thread t = new Thread(r, "runs-event-lines-check-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      pool.allowCoreThreadTimeOut(true);
+      return pool;
     }
 
     /**
