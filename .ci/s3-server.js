@@ -9,7 +9,15 @@
 //      midway stores nothing; s3rver writes the body into the object's file as it arrives, so a
 //      dropped upload would leave a truncated object (or half an old one) under the key;
 //   3. one writer per key: PUTs and DELETEs of one key run one after the other, so concurrent PUTs
-//      leave one whole object; s3rver's concurrent writers to one file interleave.
+//      leave one whole object; s3rver's concurrent writers to one file interleave;
+//   4. read after write: a PUT is answered once the object is whole on disk, and an object is
+//      replaced all at once (written beside it, then renamed over it). s3rver answers a PUT when
+//      the body has passed through its MD5 transform, before its file stream has opened the file,
+//      let alone written it, and it serves a GET the size the file has at that moment (fs.stat),
+//      so a GET right after a PUT could get a shorter object that looks whole (Content-Length
+//      and body agree): an archive sweep read an events.ndjson back as its first 524,288 bytes.
+//      A GET or HEAD also takes its turn behind the key's writers while it opens the file, so its
+//      size and content come from one version of the object.
 // A body in aws-chunked encoding (the SDK's streaming signatures and checksum trailers) is refused
 // with 501 NotImplemented: s3rver cannot decode it and would store the chunk framing as content.
 // s3rver does not verify SigV4 signatures: any well-formed one of a known key id (S3RVER) passes.
@@ -17,6 +25,7 @@
 // Usage: node s3-server.js <address> <port> <data-dir> <bucket>; S3RVER_HOME is where
 // `npm install s3rver@3.7.1` ran.
 const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const { Readable } = require('stream');
 
@@ -80,11 +89,16 @@ function objectId(ctx) {
 
 async function strictObjects(ctx, next) {
   const id = objectId(ctx);
-  if (id === null || (ctx.method !== 'PUT' && ctx.method !== 'DELETE')) {
+  if (id === null) {
     return next();
   }
-  if (ctx.method === 'DELETE') {
+  if (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'DELETE') {
+    // a GET's handler returns once the file is open (the body streams after): in turn, it sees
+    // the size and the content of the same, whole object
     return oneWriterPerKey(id, next);
+  }
+  if (ctx.method !== 'PUT') {
+    return next();
   }
   if ((ctx.get('content-encoding') || '').includes('aws-chunked')) {
     throw s3Error(
@@ -128,6 +142,43 @@ const server = new S3rver({
   vhostBuckets: false,
   configureBuckets: [{ name: bucket, configs: [] }],
 });
+// s3rver's putObject resolves before its file is written (see 4. above): store the object whole
+// under a temporary name beside it (not listed: it does not end in ._S3rver_object), record its
+// metadata, then rename it over the object; answer only then.
+let tmpCounter = 0;
+server.store.putObject = async function putObjectWhole(object) {
+  const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+  const content = Buffer.isBuffer(object.content) ? object.content : await readAll(object.content);
+  const md5 = crypto.createHash('md5').update(content).digest('hex');
+  const tmp = objectPath + '.tmp-' + process.pid + '-' + tmpCounter++;
+  await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+  try {
+    await fs.promises.writeFile(tmp, content);
+  } catch (err) {
+    if (err.code !== 'ENOENT') throw err;
+    // a DELETE of a neighbouring key removed the directory, which was empty, meanwhile
+    await fs.promises.mkdir(path.dirname(objectPath), { recursive: true });
+    await fs.promises.writeFile(tmp, content);
+  }
+  try {
+    await this.putMetadata(object.bucket, object.key, object.metadata, md5);
+    await fs.promises.rename(tmp, objectPath);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  return { size: content.length, md5 };
+};
+
+function readAll(stream) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    stream.on('data', chunk => chunks.push(chunk));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
 // Koa composes the middleware when the server starts: run ours just before s3rver's router, after
 // its error and XML handling, so our refusals are S3 error documents like its own.
 server.middleware.splice(server.middleware.length - 1, 0, strictObjects);

@@ -201,7 +201,9 @@ final class BundleImport implements ImportedRun, AutoCloseable {
               header.record().id(),
               2,
               true,
-              (line, reason, cause) -> new BundleFormatException(source, line, reason, cause));
+              (line, reason, cause) -> new BundleFormatException(source, line, reason, cause),
+              previous,
+              EventLines.Reader.defaultThreads());
     }
 
     @Override
@@ -246,7 +248,8 @@ final class BundleImport implements ImportedRun, AutoCloseable {
         previous = HashChain.UNCHAINED;
         return;
       }
-      if (!HashChain.link(previous, e).equals(h.get())) {
+      // the reader computed the link from the hash before, which is previous when that one held
+      if (!java.util.Objects.equals(reader.link(), h.get())) {
         throw broken(
             e,
             "sequence "

@@ -33,9 +33,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -101,7 +104,7 @@ public final class Bundles {
       long bytes = headerLine.length + 1 + w.bytes();
       out.write(headerLine);
       out.write('\n');
-      Files.copy(spool, out);
+      copyEvents(spool, out);
       for (StageManifest m : stages) {
         for (StageManifest.Entry f : m.files()) {
           byte[] content = store.readStageFile(id, m.stageKey(), m.attempt(), f.path());
@@ -115,6 +118,43 @@ public final class Bundles {
       return new Exported(id, w.count(), w.sha256(), bytes);
     } finally {
       Files.deleteIfExists(spool);
+    }
+  }
+
+  /**
+   * Copies the spooled event lines after the header: file to file inside the kernel when the bundle
+   * is a file ({@link ChannelOutput}), through the stream otherwise.
+   */
+  private static void copyEvents(Path spool, OutputStream out) throws IOException {
+    if (!(out instanceof ChannelOutput c)) {
+      Files.copy(spool, out);
+      return;
+    }
+    c.flush();
+    try (FileChannel src = FileChannel.open(spool, StandardOpenOption.READ)) {
+      long size = src.size();
+      for (long at = 0; at < size; ) {
+        long n = src.transferTo(at, size - at, c.channel);
+        if (n <= 0) {
+          throw new IOException("cannot copy the spooled events into the bundle at byte " + at);
+        }
+        at += n;
+      }
+    }
+  }
+
+  /** A buffered stream over a bundle file's channel, into which the events are copied whole. */
+  private static final class ChannelOutput extends BufferedOutputStream {
+    final FileChannel channel;
+
+    ChannelOutput(FileChannel channel) {
+      super(Channels.newOutputStream(channel), 1 << 16);
+      this.channel = channel;
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush(); // the channel is its owner's to close
     }
   }
 
@@ -155,11 +195,10 @@ public final class Bundles {
     Path part = Files.createTempFile(dir, ".runs-bundle-", ".part");
     try {
       Exported e;
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(part), 1 << 16)) {
-        e = export(store, id, out);
-      }
-      try (java.nio.channels.FileChannel ch =
-          java.nio.channels.FileChannel.open(part, java.nio.file.StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
+        try (ChannelOutput out = new ChannelOutput(ch)) {
+          e = export(store, id, out);
+        }
         ch.force(true);
       }
       Files.move(

@@ -3,6 +3,7 @@ package dev.runs.internal.move;
 import dev.runs.EventCodec;
 import dev.runs.EventStream;
 import dev.runs.EventTypes;
+import dev.runs.HashChain;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunStateMachine;
@@ -17,9 +18,19 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -162,20 +173,50 @@ final class EventLines {
    * Reads event lines: each decodes, belongs to the run, follows the previous sequence, and (when
    * checked) is in canonical form and accepted by the state machine. Tracks the count and sha256 of
    * the lines read. Lines that do not start like an event envelope end the events.
+   *
+   * <p>Lines are read in batches (up to {@value #BATCH_LINES} lines or {@value #BATCH_BYTES} bytes
+   * ahead). The work on each line alone (decoding it, comparing it with its canonical form,
+   * computing its hash chain link from the previous line's hash when asked to) runs on checker
+   * threads when the reader has any, several batches at a time, while the reading thread reads the
+   * next batches and takes each checked batch in order: everything that depends on the lines before
+   * (the run, the sequence, the state machine, the sha256, the link's comparison) and every failure
+   * happens on the reading thread, for the first bad line in line order, exactly as when the lines
+   * are checked one by one. Memory stays bounded: at most {@link #DEPTH} batches are ahead. Not
+   * thread-safe: one reading thread; {@link #close()} stops the checkers.
    */
   static final class Reader implements EncodedEventStream {
     private static final byte[] EVENT_START =
         "{\"schema\":\"runs.event/".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /** Lines of one batch at most. */
+    static final int BATCH_LINES = 512;
+
+    /** Bytes of one batch at most (a longer line is a batch of its own). */
+    static final int BATCH_BYTES = 1 << 20;
+
+    /** Batches read ahead at most. */
+    static final int DEPTH = 6;
+
+    private static final AtomicInteger THREADS = new AtomicInteger();
 
     private final LineInput in;
     private final RunId runId;
     private final long firstLine;
     private final boolean strict;
     private final Failure failure;
+    private final @Nullable String genesis;
+    private final @Nullable ExecutorService checkers;
+    private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>();
     private final MessageDigest digest = Sha256.newDigest();
+    private @Nullable Batch batch;
+    private int index;
+    private boolean inputEnded;
+    private long linesRead;
     private @Nullable RunEvent pending;
     private byte @Nullable [] pendingLine;
+    private @Nullable String pendingLink;
     private byte @Nullable [] currentLine;
+    private @Nullable String currentLink;
     private byte @Nullable [] leftover;
     private boolean done;
     private long count;
@@ -184,6 +225,8 @@ final class EventLines {
     private @Nullable RunEvent last;
 
     /**
+     * A reader that checks every line on the reading thread and computes no chain links.
+     *
      * @param in positioned at the first event line
      * @param runId the run every event must belong to
      * @param firstLine number of the first event line, for messages
@@ -191,11 +234,240 @@ final class EventLines {
      * @param failure makes the exception for a bad line
      */
     Reader(LineInput in, RunId runId, long firstLine, boolean strict, Failure failure) {
+      this(in, runId, firstLine, strict, failure, null, 0);
+    }
+
+    /**
+     * @param in positioned at the first event line
+     * @param runId the run every event must belong to
+     * @param firstLine number of the first event line, for messages
+     * @param strict whether to check canonical form and the state machine
+     * @param failure makes the exception for a bad line
+     * @param genesis the run's hash chain genesis to compute every hashed event's link ({@link
+     *     #link()}), or null for none
+     * @param threads checker threads (0: check on the reading thread)
+     */
+    Reader(
+        LineInput in,
+        RunId runId,
+        long firstLine,
+        boolean strict,
+        Failure failure,
+        @Nullable String genesis,
+        int threads) {
       this.in = in;
       this.runId = runId;
       this.firstLine = firstLine;
       this.strict = strict;
       this.failure = failure;
+      this.genesis = genesis;
+      this.checkers = threads <= 0 ? null : checkers(threads);
+    }
+
+    /**
+     * Daemon threads that end after 5 idle seconds, so a reader its caller never closes leaves no
+     * thread behind for long.
+     */
+    private static ExecutorService checkers(int threads) {
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              threads,
+              threads,
+              5,
+              TimeUnit.SECONDS,
+              new LinkedBlockingQueue<>(),
+              r -> {
+                Thread t = new Thread(r, "runs-event-lines-check-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      pool.allowCoreThreadTimeOut(true);
+      return pool;
+    }
+
+    /**
+     * @return checker threads worth having for a strict read on this machine: one per processor up
+     *     to 4, none on a single processor
+     */
+    static int defaultThreads() {
+      int n = Runtime.getRuntime().availableProcessors();
+      return n <= 1 ? 0 : Math.min(n, 4);
+    }
+
+    /** A batch of lines read ahead, with what the checkers found on each line alone. */
+    private static final class Batch {
+      final byte[][] lines;
+      final boolean[] terminated;
+      final int size;
+      final RunEvent[] events;
+      final @Nullable RuntimeException[] invalid;
+      final boolean[] canonical;
+      final @Nullable String[] links;
+
+      /** What ended the input after these lines, if anything did. */
+      byte @Nullable [] leftover;
+
+      @Nullable RuntimeException readFailure;
+      boolean end;
+
+      Batch(List<byte[]> lines, List<Boolean> terminated) {
+        this.size = lines.size();
+        this.lines = lines.toArray(new byte[0][]);
+        this.terminated = new boolean[size];
+        for (int i = 0; i < size; i++) {
+          this.terminated[i] = terminated.get(i);
+        }
+        this.events = new RunEvent[size];
+        this.invalid = new RuntimeException[size];
+        this.canonical = new boolean[size];
+        this.links = new String[size];
+      }
+    }
+
+    /** Reads the next batch of lines (on the reading thread); the last one says what ended. */
+    private Batch read() {
+      List<byte[]> lines = new ArrayList<>();
+      List<Boolean> terminated = new ArrayList<>();
+      long bytes = 0;
+      byte @Nullable [] after = null;
+      @Nullable RuntimeException readFailure = null;
+      boolean end = false;
+      while (lines.size() < BATCH_LINES && bytes < BATCH_BYTES) {
+        byte[] line;
+        try {
+          line = in.next();
+        } catch (LineInput.LineTooLongException e) {
+          readFailure = failure.at(firstLine + linesRead, String.valueOf(e.getMessage()), e);
+          break;
+        } catch (IOException e) {
+          readFailure = new UncheckedIOException(e);
+          break;
+        }
+        if (line == null) {
+          end = true;
+          break;
+        }
+        if (!startsWith(line, EVENT_START)) {
+          after = line;
+          break;
+        }
+        lines.add(line);
+        terminated.add(in.terminated());
+        linesRead++;
+        bytes += line.length;
+        if (!in.terminated()) {
+          end = true; // the file ends inside this line
+          break;
+        }
+      }
+      Batch b = new Batch(lines, terminated);
+      b.leftover = after;
+      b.readFailure = readFailure;
+      b.end = end;
+      inputEnded = after != null || readFailure != null || end;
+      return b;
+    }
+
+    /** What can be found on each line alone: its event, its canonical form, its chain link. */
+    private Batch check(Batch b) {
+      @Nullable MessageDigest linkDigest = genesis == null ? null : Sha256.newDigest();
+      for (int i = 0; i < b.size; i++) {
+        byte[] line = b.lines[i];
+        if (!b.terminated[i]) {
+          continue; // refused as truncated
+        }
+        RunEvent e;
+        try {
+          e = EventCodec.decode(line);
+        } catch (RuntimeException ex) {
+          b.invalid[i] = ex;
+          continue;
+        }
+        b.events[i] = e;
+        if (strict) {
+          try {
+            b.canonical[i] = Arrays.equals(EventCodec.encodeUtf8(e), line);
+          } catch (RuntimeException notEncodable) {
+            b.canonical[i] = false;
+          }
+        }
+        if (linkDigest != null && i > 0 && e.hash().isPresent() && b.events[i - 1] != null) {
+          // the first line's link needs the batch before: the reading thread computes it
+          String previous = b.events[i - 1].hash().orElse(HashChain.UNCHAINED);
+          b.links[i] = link(linkDigest, previous, e, line, !strict || b.canonical[i]);
+        }
+      }
+      return b;
+    }
+
+    /**
+     * The hash chain link of an event: over its canonical line without the hash field when the line
+     * is canonical and the hash is its last field (no unknown fields after it), which saves
+     * encoding the event again; through {@link HashChain#link} otherwise.
+     */
+    private static String link(
+        MessageDigest d, String previous, RunEvent e, byte[] line, boolean canonical) {
+      int n = line.length;
+      String hash = e.hash().orElse("");
+      if (canonical
+          && e.unknownFields().isEmpty()
+          && hash.length() == 64
+          && n > HASH_SUFFIX
+          && line[n - 1] == '}'
+          && line[n - 2] == '"'
+          && startsAt(line, n - HASH_SUFFIX, HASH_FIELD)) {
+        d.reset();
+        d.update(previous.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        d.update((byte) '\n');
+        d.update(line, 0, n - HASH_SUFFIX);
+        d.update((byte) '}');
+        return Sha256.hex(d);
+      }
+      return HashChain.link(previous, e);
+    }
+
+    private static final byte[] HASH_FIELD =
+        ",\"hash\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** {@code ,"hash":"} + 64 hex digits + {@code "}} */
+    private static final int HASH_SUFFIX = HASH_FIELD.length + 64 + 2;
+
+    private static boolean startsAt(byte[] line, int at, byte[] token) {
+      for (int i = 0; i < token.length; i++) {
+        if (line[at + i] != token[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The next batch in line order, read and checked (on the checkers, when there are any). */
+    private Batch nextBatch() {
+      ExecutorService c = checkers;
+      if (c == null) {
+        return check(read());
+      }
+      while (ahead.size() < DEPTH && !inputEnded) {
+        Batch b = read();
+        ahead.add(c.submit(() -> check(b)));
+      }
+      Future<Batch> f = java.util.Objects.requireNonNull(ahead.poll());
+      try {
+        return f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new UncheckedIOException(
+            new java.io.InterruptedIOException("interrupted while checking event lines"));
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException r) {
+          throw r;
+        }
+        if (cause instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(cause);
+      }
     }
 
     @Override
@@ -206,33 +478,35 @@ final class EventLines {
       if (done) {
         return false;
       }
-      byte[] line;
-      try {
-        line = in.next();
-      } catch (LineInput.LineTooLongException e) {
-        throw failure.at(firstLine + count, String.valueOf(e.getMessage()), e);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      Batch b = batch;
+      while (b == null || index == b.size) {
+        if (b != null) {
+          // every line of this batch is taken: what ended the input after it, if anything
+          if (b.readFailure != null) {
+            done = true;
+            throw b.readFailure;
+          }
+          if (b.leftover != null || b.end) {
+            leftover = b.leftover;
+            done = true;
+            return false;
+          }
+        }
+        b = nextBatch();
+        batch = b;
+        index = 0;
       }
-      if (line == null) {
-        done = true;
-        return false;
-      }
-      if (!startsWith(line, EVENT_START)) {
-        leftover = line;
-        done = true;
-        return false;
-      }
+      int i = index++;
+      byte[] line = b.lines[i];
       long lineNo = firstLine + count;
-      if (!in.terminated()) {
+      if (!b.terminated[i]) {
         throw failure.at(lineNo, "the file ends inside this line (truncated)", null);
       }
-      RunEvent e;
-      try {
-        e = EventCodec.decode(line);
-      } catch (RuntimeException ex) {
-        throw failure.at(lineNo, "not a valid event envelope: " + ex.getMessage(), ex);
+      RuntimeException invalid = b.invalid[i];
+      if (invalid != null) {
+        throw failure.at(lineNo, "not a valid event envelope: " + invalid.getMessage(), invalid);
       }
+      RunEvent e = b.events[i];
       if (!e.runId().equals(runId)) {
         throw failure.at(lineNo, "event of run " + e.runId() + ", expected run " + runId, null);
       }
@@ -247,7 +521,7 @@ final class EventLines {
           throw failure.at(
               lineNo, "the first event has sequence " + e.sequence() + ", not 1", null);
         }
-        if (!Arrays.equals(EventCodec.encodeUtf8(e), line)) {
+        if (!b.canonical[i]) {
           throw failure.at(
               lineNo, "the envelope is not in the canonical form the store writes", null);
         }
@@ -266,6 +540,16 @@ final class EventLines {
           throw failure.at(lineNo, String.valueOf(ex.getMessage()), ex);
         }
       }
+      @Nullable String link = null;
+      String g = genesis;
+      if (g != null && e.hash().isPresent()) {
+        link = b.links[i];
+        if (link == null) {
+          RunEvent before = last;
+          String previous = before == null ? g : before.hash().orElse(HashChain.UNCHAINED);
+          link = link(Sha256.newDigest(), previous, e, line, !strict || b.canonical[i]);
+        }
+      }
       digest.update(line);
       digest.update((byte) '\n');
       count++;
@@ -273,8 +557,12 @@ final class EventLines {
       last = e;
       pending = e;
       pendingLine = line;
+      pendingLink = link;
+      b.lines[i] = EMPTY; // what is handed over is not kept
       return true;
     }
+
+    private static final byte[] EMPTY = new byte[0];
 
     @Override
     public RunEvent next() {
@@ -285,6 +573,8 @@ final class EventLines {
       pending = null;
       currentLine = pendingLine;
       pendingLine = null;
+      currentLink = pendingLink;
+      pendingLink = null;
       return java.util.Objects.requireNonNull(e);
     }
 
@@ -299,6 +589,15 @@ final class EventLines {
         throw new IllegalStateException("next() first");
       }
       return line;
+    }
+
+    /**
+     * @return the hash chain link of the event {@link #next()} returned last, computed from the
+     *     hash of the event before it (the genesis for the first, {@link HashChain#UNCHAINED} after
+     *     an unhashed one); null when the event has no hash or the reader computes no links
+     */
+    @Nullable String link() {
+      return currentLink;
     }
 
     /**
@@ -344,6 +643,11 @@ final class EventLines {
 
     @Override
     public void close() {
+      ExecutorService c = checkers;
+      if (c != null) {
+        c.shutdownNow(); // the batches ahead are not needed
+        ahead.clear();
+      }
       try {
         in.close();
       } catch (IOException e) {

@@ -20,6 +20,7 @@ import dev.runs.WorkflowRef;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
+import dev.runs.testkit.TestImportedRun;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -126,9 +127,9 @@ final class FileBigImportIT {
       };
     }
 
-    ImportSource source() {
+    TestImportedRun source() {
       RunHead head = new RunHead(count, RunStatus.RUNNING, start.plusNanos(count * 1000L));
-      return new ImportSource(record, head, this::events, List.of(), (m, p) -> new byte[0]);
+      return TestImportedRun.of(record, head, this::events);
     }
   }
 

@@ -2,10 +2,8 @@ package dev.runs.store.file;
 
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
-import dev.runs.EventStream;
 import dev.runs.EventTypes;
 import dev.runs.Payload;
-import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunRecord;
 import dev.runs.RunStore;
@@ -17,11 +15,11 @@ import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
+import dev.runs.testkit.TestImportedRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Random;
 
 /**
@@ -94,7 +92,7 @@ final class FileMoveChild {
                 .withArtifact(StageArtifact.of("blob.bin", "bin", artifact)));
         source.writeStage(id, StageWrite.of("fetch").withOutput(Payload.of(Map.of("again", n))));
         long last = source.append(id, EventDraft.of(EventTypes.RUN_COMPLETED)).sequence();
-        ImportSource whole = progressing(ImportSource.of(source, id), id);
+        TestImportedRun whole = progressing(TestImportedRun.from(source, id), id);
         FileStoreChild.say("plan " + id + " " + trigger + " " + last + " 2");
 
         op("import", id, () -> moving.importRun(whole));
@@ -105,7 +103,7 @@ final class FileMoveChild {
         if (n % 4 == 1) {
           continue;
         }
-        ImportSource back = progressing(ImportSource.of(source, id), id).replacingStub();
+        TestImportedRun back = progressing(TestImportedRun.from(source, id), id).replacingStub();
         op("restore", id, () -> moving.importRun(back));
         if (n % 4 == 2) {
           continue;
@@ -122,37 +120,12 @@ final class FileMoveChild {
   }
 
   /** The same run, printing a line every 1,000 events read. */
-  private static ImportSource progressing(ImportSource s, RunId id) {
-    return new ImportSource(
-        s.record(),
-        s.head(),
-        () -> {
-          EventStream inner = s.events();
-          return new EventStream() {
-            @Override
-            public boolean hasNext() {
-              return inner.hasNext();
-            }
-
-            @Override
-            public RunEvent next() {
-              if (!hasNext()) {
-                throw new NoSuchElementException();
-              }
-              RunEvent e = inner.next();
-              if (e.sequence() % 1000 == 0) {
-                FileStoreChild.say("progress " + id + " " + e.sequence());
-              }
-              return e;
-            }
-
-            @Override
-            public void close() {
-              inner.close();
-            }
-          };
-        },
-        s.stages(),
-        s::stageFile);
+  private static TestImportedRun progressing(TestImportedRun s, RunId id) {
+    return s.onEvent(
+        seq -> {
+          if (seq % 1000 == 0) {
+            FileStoreChild.say("progress " + id + " " + seq);
+          }
+        });
   }
 }

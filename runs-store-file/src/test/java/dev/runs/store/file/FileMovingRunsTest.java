@@ -33,6 +33,7 @@ import dev.runs.spi.RunStoreFactory;
 import dev.runs.spi.Sha256;
 import dev.runs.spi.StoreLocation;
 import dev.runs.spi.StoredDocument;
+import dev.runs.testkit.TestImportedRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,14 +211,13 @@ final class FileMovingRunsTest {
       return m.stageKey() + "#" + m.attempt() + "/" + path;
     }
 
-    ImportSource source() {
+    TestImportedRun source() {
       RunEvent last = events.get(events.size() - 1);
-      return new ImportSource(
-          record,
-          new RunHead(last.sequence(), entry.status(), last.time(), last.hash()),
-          () -> EventStream.of(events),
-          stages,
-          (m, p) -> files.get(key(m, p)).clone());
+      return TestImportedRun.of(
+              record,
+              new RunHead(last.sequence(), entry.status(), last.time(), last.hash()),
+              () -> EventStream.of(events))
+          .withStages(stages, (m, p) -> files.get(key(m, p)).clone());
     }
 
     void assertIn(RunStore target) {
@@ -263,7 +263,7 @@ final class FileMovingRunsTest {
       RunStore source = memory();
       RunId id = sourceRun(source, "t-1", 700);
       Opened target = open();
-      target.engine().importRun(ImportSource.of(source, id));
+      target.engine().importRun(TestImportedRun.from(source, id));
 
       assertSameRun(source, id, target.store());
       assertThat(target.store().findByTrigger("t-1").orElseThrow().id()).isEqualTo(id);
@@ -291,7 +291,7 @@ final class FileMovingRunsTest {
       RunId id = sourceRun(source.store(), "t-2", 1000);
       source.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
       Opened target = open();
-      target.engine().importRun(ImportSource.of(source.store(), id));
+      target.engine().importRun(TestImportedRun.from(source.store(), id));
 
       assertSameRun(source.store(), id, target.store());
       Path rel = Path.of("runs").resolve(id.value());
@@ -315,21 +315,20 @@ final class FileMovingRunsTest {
       RunId other = target.store().create(record("other").build()).record().id();
       Map<String, String> before = tree();
 
-      ImportSource broken = ImportSource.of(source, id);
-      broken.failAtSequence = 500;
+      TestImportedRun broken = TestImportedRun.from(source, id).failingAt(500);
       assertThatThrownBy(() -> target.engine().importRun(broken))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("event 500");
       assertNothingImported(target, id, "t-3", other);
       assertThat(tree()).isEqualTo(before);
 
-      ImportSource lost = ImportSource.of(source, id);
-      lost.failStageFile = true;
-      assertThatThrownBy(() -> target.engine().importRun(lost)).hasMessageContaining("lost");
+      TestImportedRun lost = TestImportedRun.from(source, id).failingStageFiles(true);
+      assertThatThrownBy(() -> target.engine().importRun(lost))
+          .isInstanceOf(TestImportedRun.PlantedFailure.class);
       assertNothingImported(target, id, "t-3", other);
       assertThat(tree()).isEqualTo(before);
 
-      target.engine().importRun(ImportSource.of(source, id));
+      target.engine().importRun(TestImportedRun.from(source, id));
       assertSameRun(source, id, target.store());
     }
 
@@ -344,13 +343,13 @@ final class FileMovingRunsTest {
       RunId other = target.store().create(record("other").build()).record().id();
       Map<String, String> before = tree();
       faulty.failForce = true;
-      assertThatThrownBy(() -> target.engine().importRun(ImportSource.of(source, id)))
+      assertThatThrownBy(() -> target.engine().importRun(TestImportedRun.from(source, id)))
           .isInstanceOf(StoreIoException.class)
           .hasMessageContaining("nothing was imported");
       assertNothingImported(target, id, "t-4", other);
       assertThat(tree()).isEqualTo(before);
       faulty.reset();
-      target.engine().importRun(ImportSource.of(source, id));
+      target.engine().importRun(TestImportedRun.from(source, id));
       assertSameRun(source, id, target.store());
     }
 
@@ -370,16 +369,16 @@ final class FileMovingRunsTest {
       RunStore source = memory();
       RunId id = sourceRun(source, "t-5", 10);
       Opened target = open();
-      target.engine().importRun(ImportSource.of(source, id));
+      target.engine().importRun(TestImportedRun.from(source, id));
       Map<String, String> before = tree();
-      assertThatThrownBy(() -> target.engine().importRun(ImportSource.of(source, id)))
+      assertThatThrownBy(() -> target.engine().importRun(TestImportedRun.from(source, id)))
           .isInstanceOf(RunAlreadyExistsException.class)
           .hasMessageContaining(id.value());
 
       RunStore other = memory();
       RunId sameTrigger = sourceRun(other, "t-5", 1);
       assertThat(sameTrigger).isNotEqualTo(id);
-      assertThatThrownBy(() -> target.engine().importRun(ImportSource.of(other, sameTrigger)))
+      assertThatThrownBy(() -> target.engine().importRun(TestImportedRun.from(other, sameTrigger)))
           .isInstanceOf(RunAlreadyExistsException.class)
           .hasMessageContaining(id.value())
           .hasMessageContaining("t-5");
@@ -392,33 +391,28 @@ final class FileMovingRunsTest {
     void import_inconsistentEvents_refused() throws Exception {
       RunStore source = memory();
       RunId id = sourceRun(source, "t-6", 20);
-      ImportSource real = ImportSource.of(source, id);
+      TestImportedRun real = TestImportedRun.from(source, id);
       RunHead wrong =
           new RunHead(
               real.head().lastSequence() + 1, real.head().status(), real.head().updatedAt());
-      ImportSource lying =
-          new ImportSource(
-              real.record(),
-              wrong,
-              () -> source.read(id, 0),
-              real.stages(),
-              (m, p) -> real.stageFile(m, p));
+      TestImportedRun lying =
+          TestImportedRun.of(real.record(), wrong, () -> source.read(id, 0))
+              .withStages(real.stages(), (m, p) -> real.stageFile(m, p));
       Opened target = open();
       Map<String, String> before = tree();
       assertThatThrownBy(() -> target.engine().importRun(lying))
           .isInstanceOf(ValidationException.class)
           .hasMessageContaining("nothing was imported");
-      ImportSource gap =
-          new ImportSource(
-              real.record(),
-              real.head(),
-              () -> {
-                List<RunEvent> events = all(source, id);
-                events.remove(5);
-                return EventStream.of(events);
-              },
-              real.stages(),
-              (m, p) -> real.stageFile(m, p));
+      TestImportedRun gap =
+          TestImportedRun.of(
+                  real.record(),
+                  real.head(),
+                  () -> {
+                    List<RunEvent> events = all(source, id);
+                    events.remove(5);
+                    return EventStream.of(events);
+                  })
+              .withStages(real.stages(), (m, p) -> real.stageFile(m, p));
       assertThatThrownBy(() -> target.engine().importRun(gap))
           .isInstanceOf(ValidationException.class)
           .hasMessageContaining("sequence 7");
@@ -434,19 +428,34 @@ final class FileMovingRunsTest {
       RunId id = sourceRun(source, "t-7", 600);
       Opened writer = open();
       Opened reader = open();
-      ImportSource slow = ImportSource.of(source, id);
-      slow.pauseAt = 400;
-      slow.resume = new CountDownLatch(1);
+      CountDownLatch paused = new CountDownLatch(1);
+      CountDownLatch resume = new CountDownLatch(1);
+      TestImportedRun slow =
+          TestImportedRun.from(source, id)
+              .onEvent(
+                  seq -> {
+                    if (seq == 400) {
+                      paused.countDown();
+                      try {
+                        if (!resume.await(60, TimeUnit.SECONDS)) {
+                          throw new IllegalStateException("never resumed");
+                        }
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                      }
+                    }
+                  });
       ExecutorService pool = Executors.newSingleThreadExecutor();
       try {
         Future<?> done = pool.submit(() -> writer.engine().importRun(slow));
-        assertThat(slow.paused.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(paused.await(30, TimeUnit.SECONDS)).isTrue();
         assertThat(reader.store().get(id)).isEmpty();
         assertThat(reader.store().entry(id)).isEmpty();
         assertThat(reader.store().findByTrigger("t-7")).isEmpty();
         assertThat(reader.store().list(RunQuery.all()).runs()).isEmpty();
         assertThat(Files.exists(runDir(id))).isFalse();
-        slow.resume.countDown();
+        resume.countDown();
         done.get(60, TimeUnit.SECONDS);
       } finally {
         pool.shutdownNow();

@@ -3,6 +3,7 @@ package dev.runs.store.postgres;
 import dev.runs.RunId;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
+import dev.runs.testkit.TestImportedRun;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -16,9 +17,9 @@ import java.nio.file.Path;
  *
  * <ul>
  *   <li>{@code import <run id> <trigger> <events> <stop at>}: imports a generated run ({@link
- *       TestImport#generated}); when the engine asks for event {@code <stop at>} it prints {@code
- *       MIDWAY} and hangs there, in the middle of the import's transaction, to be killed (0: it
- *       goes on, and prints {@code DONE} at the end);
+ *       TestImportedRun#generated}); when the engine asks for event {@code <stop at>} it prints
+ *       {@code MIDWAY} and hangs there, in the middle of the import's transaction, to be killed (0:
+ *       it goes on, and prints {@code DONE} at the end);
  *   <li>{@code delete <run id> <expected>} and {@code stub <run id> <expected>}: deletes or
  *       archives the run, then prints {@code DONE <result>} (the test blocks it halfway on a row
  *       lock and kills it).
@@ -63,7 +64,7 @@ final class MoveChildProcess {
         case "import" -> {
           long stopAt = Long.parseLong(args[4]);
           engine.importRun(
-              TestImport.generated(id, args[2], Long.parseLong(args[3]))
+              TestImportedRun.generated(id, args[2], Long.parseLong(args[3]))
                   .onEvent(
                       seq -> {
                         if (seq == stopAt) {

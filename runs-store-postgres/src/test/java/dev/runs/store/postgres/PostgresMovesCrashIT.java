@@ -20,6 +20,7 @@ import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
+import dev.runs.testkit.TestImportedRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -170,7 +171,7 @@ final class PostgresMovesCrashIT {
     PgConfig config = PgConfig.parse(StoreLocation.parse(PgTestDatabase.uri(schema)));
     PostgresEngine engine =
         track(new PostgresEngine(new PgPool(config), schema, config.describe(), m -> m, 0, 1));
-    engine.importRun(TestImport.generated(id, trig, 20_000));
+    engine.importRun(TestImportedRun.generated(id, trig, 20_000));
     assertThat(s.entry(id).orElseThrow().lastSequence()).isEqualTo(20_000);
     assertThat(s.findByTrigger(trig)).isPresent();
     assertThat(s.verify(id).ok()).isTrue();

@@ -32,6 +32,7 @@ import dev.runs.WorkflowRef;
 import dev.runs.spi.RunStoreFactory;
 import dev.runs.spi.StoreLocation;
 import dev.runs.spi.StoredDocument;
+import dev.runs.testkit.TestImportedRun;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -253,7 +254,7 @@ final class PostgresMovingRunsTest {
     Instance a = instance();
     a.engine().moves.copyEvents = copy;
 
-    TestImport run = TestImport.copyOf(source, id);
+    TestImportedRun run = TestImportedRun.copyOf(source, id);
     a.engine().importRun(run);
 
     Seen imported = seen(a.store(), id);
@@ -278,7 +279,7 @@ final class PostgresMovingRunsTest {
     // the same envelope text the engine stores for an appended event
     assertThat(query("SELECT body FROM $s.events WHERE run_id = ? ORDER BY seq", id.value()))
         .containsExactlyElementsOf(original.events().stream().map(EventCodec::encode).toList());
-    assertThat(run.closed).isEqualTo(run.opened).isEqualTo(1);
+    assertThat(run.closed()).isEqualTo(run.opened()).isEqualTo(1);
     // there is no lease to import: leases belong to the process running the run
     assertThat(imported.lease()).isEmpty();
 
@@ -295,7 +296,7 @@ final class PostgresMovingRunsTest {
   @Test
   void import_eventsWithUnknownFieldsAndEscapes_areStoredAsTheirEnvelopeText() {
     Instance a = instance();
-    TestImport generated = TestImport.generated(RunId.of("moves/odd"), trigger(), 30);
+    TestImportedRun generated = TestImportedRun.generated(RunId.of("moves/odd"), trigger(), 30);
     List<RunEvent> events = new ArrayList<>();
     for (RunEvent e : generated.allEvents()) {
       events.add(
@@ -317,7 +318,7 @@ final class PostgresMovingRunsTest {
                   Map.of("x_future", "{\"nested\":[1,\"\\\\\"]}"))
               : e);
     }
-    TestImport run = TestImport.ofList(generated.record(), generated.head(), events);
+    TestImportedRun run = TestImportedRun.ofList(generated.record(), generated.head(), events);
 
     a.engine().importRun(run);
 
@@ -337,7 +338,7 @@ final class PostgresMovingRunsTest {
     List<RunId> before = listed(a.store());
     String trig = trigger();
     RunId id = RunId.of("moves/failing");
-    TestImport run = TestImport.generated(id, trig, 1000).failingAt(500);
+    TestImportedRun run = TestImportedRun.generated(id, trig, 1000).failingAt(500);
 
     assertThatThrownBy(() -> a.engine().importRun(run))
         .isInstanceOf(IllegalStateException.class)
@@ -345,7 +346,7 @@ final class PostgresMovingRunsTest {
 
     assertNothingOf(a, id, trig);
     assertThat(listed(a.store())).isEqualTo(before).containsExactly(other);
-    assertThat(run.closed).isEqualTo(run.opened).isEqualTo(1);
+    assertThat(run.closed()).isEqualTo(run.opened()).isEqualTo(1);
 
     a.engine().importRun(run.failingAt(0));
     assertThat(a.store().read(id, 0, 2000)).hasSize(1000);
@@ -383,8 +384,10 @@ final class PostgresMovingRunsTest {
         files.put(w.stageKey() + "/" + f.path(), f.content());
       }
     }
-    TestImport run =
-        TestImport.generated(id, trig, 40).withStages(manifests, files).failingStageFiles(true);
+    TestImportedRun run =
+        TestImportedRun.generated(id, trig, 40)
+            .withStages(manifests, files)
+            .failingStageFiles(true);
 
     assertThatThrownBy(() -> a.engine().importRun(run))
         .isInstanceOf(IllegalStateException.class)
@@ -408,7 +411,7 @@ final class PostgresMovingRunsTest {
     Seen before = seen(a.store(), existing);
 
     String fresh = trigger();
-    TestImport sameId = TestImport.generated(existing, fresh, 10);
+    TestImportedRun sameId = TestImportedRun.generated(existing, fresh, 10);
     assertThatThrownBy(() -> a.engine().importRun(sameId))
         .isInstanceOf(RunAlreadyExistsException.class)
         .hasMessageContaining(existing.value())
@@ -416,13 +419,13 @@ final class PostgresMovingRunsTest {
     assertThat(a.store().findByTrigger(fresh)).isEmpty();
 
     RunId other = RunId.of("moves/other");
-    TestImport sameTrigger = TestImport.generated(other, trig, 10);
+    TestImportedRun sameTrigger = TestImportedRun.generated(other, trig, 10);
     assertThatThrownBy(() -> a.engine().importRun(sameTrigger))
         .isInstanceOf(RunAlreadyExistsException.class)
         .satisfies(e -> assertThat(((RunAlreadyExistsException) e).runId()).isEqualTo(existing));
     assertThat(a.store().entry(other)).isEmpty();
 
-    assertThat(sameId.opened + sameTrigger.opened).isZero();
+    assertThat(sameId.opened() + sameTrigger.opened()).isZero();
     assertThat(seen(a.store(), existing)).isEqualTo(before);
     assertThat(listed(a.store())).containsExactly(existing);
   }
@@ -430,17 +433,17 @@ final class PostgresMovingRunsTest {
   @Test
   void import_streamNotMatchingItsHead_isRefused_nothingWritten() {
     Instance a = instance();
-    TestImport longer = TestImport.generated(RunId.of("moves/gap"), trigger(), 20);
+    TestImportedRun longer = TestImportedRun.generated(RunId.of("moves/gap"), trigger(), 20);
     List<RunEvent> gap = new ArrayList<>(longer.allEvents());
     gap.remove(9);
-    TestImport withGap = TestImport.ofList(longer.record(), longer.head(), gap);
+    TestImportedRun withGap = TestImportedRun.ofList(longer.record(), longer.head(), gap);
     assertThatThrownBy(() -> a.engine().importRun(withGap))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("event.sequence")
         .hasMessageContaining("must be 10 but was 11");
 
-    TestImport shorter =
-        TestImport.ofList(longer.record(), longer.head(), longer.allEvents().subList(0, 19));
+    TestImportedRun shorter =
+        TestImportedRun.ofList(longer.record(), longer.head(), longer.allEvents().subList(0, 19));
     assertThatThrownBy(() -> a.engine().importRun(shorter))
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("end at sequence 19 but the head at 20");
@@ -459,8 +462,8 @@ final class PostgresMovingRunsTest {
     RunId id = RunId.of("moves/slow");
     CountDownLatch midway = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    TestImport run =
-        TestImport.generated(id, trig, 5000)
+    TestImportedRun run =
+        TestImportedRun.generated(id, trig, 5000)
             .onEvent(
                 seq -> {
                   if (seq == 4000) {
@@ -585,7 +588,7 @@ final class PostgresMovingRunsTest {
     RunId id = fullRun(a.store(), trig);
     RunEntry entry = a.store().entry(id).orElseThrow();
     Seen before = seen(a.store(), id);
-    TestImport archived = TestImport.copyOf(a.store(), id);
+    TestImportedRun archived = TestImportedRun.copyOf(a.store(), id);
     assertThat(a.engine().stub(id)).isEmpty();
     // A wrote the run last and knows its head (its fast path)
     assertThat(a.engine().heads.fastHead(id, System.nanoTime())).isNotNull();
@@ -649,11 +652,12 @@ final class PostgresMovingRunsTest {
     RunId id = fullRun(a.store(), trigger());
     Seen before = seen(a.store(), id);
 
-    assertThatThrownBy(() -> a.engine().importRun(TestImport.copyOf(a.store(), id).replacingStub()))
+    assertThatThrownBy(
+            () -> a.engine().importRun(TestImportedRun.copyOf(a.store(), id).replacingStub()))
         .isInstanceOf(RunAlreadyExistsException.class);
     assertThat(seen(a.store(), id)).isEqualTo(before);
 
-    TestImport unknown = TestImport.generated(RunId.of("moves/unknown"), trigger(), 5);
+    TestImportedRun unknown = TestImportedRun.generated(RunId.of("moves/unknown"), trigger(), 5);
     assertThatThrownBy(() -> a.engine().importRun(unknown.replacingStub()))
         .isInstanceOf(RunNotFoundException.class);
     assertThat(a.store().entry(RunId.of("moves/unknown"))).isEmpty();
@@ -663,7 +667,7 @@ final class PostgresMovingRunsTest {
   void restore_withAnotherHead_isRefused_theStubStays() {
     Instance a = instance();
     RunId id = fullRun(a.store(), trigger());
-    TestImport archived = TestImport.copyOf(a.store(), id);
+    TestImportedRun archived = TestImportedRun.copyOf(a.store(), id);
     a.store().append(id, line(1));
     long last = a.store().entry(id).orElseThrow().lastSequence();
     assertThat(a.engine().stubRun(id, last, STUB)).isTrue();
@@ -697,10 +701,10 @@ final class PostgresMovingRunsTest {
     Instance a = instance();
     Instance b = instance("poll_ms=0");
     RunId id = RunId.of("moves/again");
-    a.engine().importRun(TestImport.generated(id, trigger(), 3));
+    a.engine().importRun(TestImportedRun.generated(id, trigger(), 3));
     assertThat(a.store().append(id, line(4)).sequence()).isEqualTo(4);
     // same sequence and status as A knows them, another log
-    TestImport other = TestImport.generated(id, trigger(), 4);
+    TestImportedRun other = TestImportedRun.generated(id, trigger(), 4);
 
     assertThat(b.engine().deleteRun(id, 4)).isTrue();
     b.engine().importRun(other);
@@ -726,11 +730,11 @@ final class PostgresMovingRunsTest {
     assertThat(b.engine().stubRun(id, 3, STUB)).isTrue();
     assertThat(b.engine().deleteRun(id, 3)).isTrue();
     // imported again under its id, shorter than A knew it
-    TestImport again = TestImport.generated(id, trigger(), 2);
+    TestImportedRun again = TestImportedRun.generated(id, trigger(), 2);
     b.engine().importRun(again);
     b.store().append(id, line(2));
     RunId own = RunId.of("moves/own");
-    a.engine().importRun(TestImport.generated(own, trigger(), 7));
+    a.engine().importRun(TestImportedRun.generated(own, trigger(), 7));
     b.store().append(own, line(8));
 
     await(
@@ -840,7 +844,7 @@ final class PostgresMovingRunsTest {
       assertThat(query("SELECT max(version) FROM \"" + old + "\".schema_version"))
           .containsExactly("2");
       // a run as version 2 wrote it
-      TestImport run = TestImport.generated(RunId.of("legacy/r1"), "legacy-trigger", 5);
+      TestImportedRun run = TestImportedRun.generated(RunId.of("legacy/r1"), "legacy-trigger", 5);
       RunRecord record = run.record();
       List<RunEvent> events = run.allEvents();
       String q = PgSchema.quote(old);

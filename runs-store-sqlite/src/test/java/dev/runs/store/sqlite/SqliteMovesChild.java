@@ -3,6 +3,7 @@ package dev.runs.store.sqlite;
 import dev.runs.RunId;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
+import dev.runs.testkit.TestImportedRun;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -15,10 +16,10 @@ import java.nio.file.Path;
  *
  * <ul>
  *   <li>{@code import <db> <run> <trigger> <count> <pauseAt>}: prints {@code READY}, imports a
- *       generated run of {@code count} events ({@link Imports#generated}), prints {@code DONE
- *       <millis>}. With {@code pauseAt > 0}, prints {@code PAUSED} when the stream reaches that
- *       event and waits for a line on stdin (that never comes: the test kills it there, inside the
- *       import's transaction).
+ *       generated run of {@code count} events ({@link TestImportedRun#generated(dev.runs.RunRecord,
+ *       long)}), prints {@code DONE <millis>}. With {@code pauseAt > 0}, prints {@code PAUSED} when
+ *       the stream reaches that event and waits for a line on stdin (that never comes: the test
+ *       kills it there, inside the import's transaction).
  *   <li>{@code delete <db> <run> <expectedLastSequence>}: prints {@code READY}, deletes the run,
  *       prints {@code DONE <millis>}.
  *   <li>{@code stub <db> <run> <expectedLastSequence>}: the same, replacing the run by a stub.
@@ -60,7 +61,7 @@ final class SqliteMovesChild {
         case "import" -> {
           long pauseAt = Long.parseLong(args[5]);
           engine.importRun(
-              Imports.generated(Fixtures.record(run, args[3]), Long.parseLong(args[4]))
+              TestImportedRun.generated(Fixtures.record(run, args[3]), Long.parseLong(args[4]))
                   .onEvent(
                       seq -> {
                         if (seq == pauseAt) {

@@ -11,6 +11,7 @@ import dev.runs.StageWrite;
 import dev.runs.spi.RunStoreFactory;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
+import dev.runs.testkit.TestImportedRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,7 +155,7 @@ final class SqliteMovesCrashIT {
         seed, millis, outcomes);
     // the database is fine and the trigger free: the import that was killed succeeds now
     try (SqliteEngine e = engine()) {
-      e.importRun(Imports.generated(absent, EVENTS));
+      e.importRun(TestImportedRun.generated(absent, EVENTS));
     }
     assertThat(inspect(absent, EVENTS, 0, "retried import")).isEqualTo(Outcome.WHOLE);
   }
@@ -180,7 +181,7 @@ final class SqliteMovesCrashIT {
     StoreLocation location = StoreLocation.parse("sqlite:" + db());
     SqliteEngine e = SqliteEngine.open(SqliteSettings.from(location));
     try (RunStore store = RunStoreFactory.create(e, location)) {
-      e.importRun(Imports.generated(r, EVENTS));
+      e.importRun(TestImportedRun.generated(r, EVENTS));
       for (int i = 0; i < 2; i++) {
         store.writeStage(
             r.id(),

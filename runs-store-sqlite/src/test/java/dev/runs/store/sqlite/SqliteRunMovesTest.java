@@ -33,6 +33,7 @@ import dev.runs.spi.RunHead;
 import dev.runs.spi.RunStoreFactory;
 import dev.runs.spi.StoreLocation;
 import dev.runs.spi.StoredDocument;
+import dev.runs.testkit.TestImportedRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -190,11 +191,11 @@ final class SqliteRunMovesTest {
     open.add(source);
     RunId id = fullRun(source);
     RunRecord record = source.get(id).orElseThrow();
-    Imports.Run copy = Imports.copyOf(source, id);
+    TestImportedRun copy = TestImportedRun.copyOf(source, id);
 
     engine.importRun(copy);
 
-    assertThat(copy.streamsClosed).isEqualTo(copy.streamsOpened).isPositive();
+    assertThat(copy.closed()).isEqualTo(copy.opened()).isPositive();
     List<RunEvent> events = readAll(source, id);
     assertThat(readAll(store, id)).isEqualTo(events);
     assertThat(store.get(id)).contains(record);
@@ -225,7 +226,7 @@ final class SqliteRunMovesTest {
   void import_eventWithUnknownFields_storesTheEnvelopeAnAppendWouldStore() throws Exception {
     openStore();
     RunRecord record = record().build();
-    RunEvent created = Imports.event(record.id(), 1, record.createdAt());
+    RunEvent created = TestImportedRun.generated(record, 2).allEvents().get(0);
     RunEvent odd =
         new RunEvent(
             RunEvent.SCHEMA,
@@ -243,8 +244,7 @@ final class SqliteRunMovesTest {
             Optional.of("0".repeat(64)),
             Map.of("x_future_field", "{\"a\":[1,2]}"));
     RunHead head = new RunHead(2, RunStatus.CREATED, odd.time(), odd.hash());
-    engine.importRun(
-        new Imports.Run(record, head, () -> List.of(created, odd).iterator(), List.of(), Map.of()));
+    engine.importRun(TestImportedRun.ofList(record, head, List.of(created, odd)));
 
     try (EventStream s = engine.read(record.id(), 1)) {
       assertThat(s.next()).isEqualTo(odd);
@@ -276,18 +276,18 @@ final class SqliteRunMovesTest {
     RunRecord record = record().build();
     Map<String, Long> before = rowCounts();
     var listing = store.list(RunQuery.all());
-    Imports.Run failing = Imports.generated(record, 1000).failingAtEvent(500);
+    TestImportedRun failing = TestImportedRun.generated(record, 1000).failingAt(500);
 
     assertThatThrownBy(() -> engine.importRun(failing))
-        .isInstanceOf(Imports.Boom.class)
-        .hasMessageContaining("sequence 500");
+        .isInstanceOf(TestImportedRun.PlantedFailure.class)
+        .hasMessageContaining("planted failure reading event 500");
 
-    assertThat(failing.streamsClosed).isEqualTo(1);
+    assertThat(failing.closed()).isEqualTo(1);
     assertNothingOf(record, before);
     assertThat(store.list(RunQuery.all())).isEqualTo(listing);
     assertThat(store.append(other, line("the store still writes")).sequence()).isEqualTo(3);
 
-    engine.importRun(Imports.generated(record, 1000));
+    engine.importRun(TestImportedRun.generated(record, 1000));
     assertThat(store.entry(record.id()).orElseThrow().lastSequence()).isEqualTo(1000);
     assertThat(readAll(store, record.id())).hasSize(1000);
     assertThat(store.findByTrigger(record.trigger().triggerId())).isPresent();
@@ -302,11 +302,12 @@ final class SqliteRunMovesTest {
     RunRecord record = source.get(id).orElseThrow();
     Map<String, Long> before = rowCounts();
 
-    assertThatThrownBy(() -> engine.importRun(Imports.copyOf(source, id).failingStageFile()))
-        .isInstanceOf(Imports.Boom.class);
+    assertThatThrownBy(
+            () -> engine.importRun(TestImportedRun.copyOf(source, id).failingStageFiles(true)))
+        .isInstanceOf(TestImportedRun.PlantedFailure.class);
 
     assertNothingOf(record, before);
-    engine.importRun(Imports.copyOf(source, id));
+    engine.importRun(TestImportedRun.copyOf(source, id));
     assertSameStages(store, source, id);
   }
 
@@ -326,29 +327,24 @@ final class SqliteRunMovesTest {
     openStore();
     RunRecord record = record().build();
     Map<String, Long> before = rowCounts();
-    Imports.Run generated = Imports.generated(record, 10);
+    TestImportedRun generated = TestImportedRun.generated(record, 10);
     RunHead beyond = new RunHead(11, RunStatus.RUNNING, record.createdAt(), Optional.empty());
     assertThatThrownBy(
-            () ->
-                engine.importRun(
-                    new Imports.Run(
-                        record, beyond, () -> eventsOf(generated).iterator(), List.of(), Map.of())))
+            () -> engine.importRun(TestImportedRun.ofList(record, beyond, eventsOf(generated))))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("head says sequence 11")
         .hasMessageContaining("end at sequence 10");
     List<RunEvent> gap = eventsOf(generated);
     gap.remove(4);
     assertThatThrownBy(
-            () ->
-                engine.importRun(
-                    new Imports.Run(record, generated.head(), gap::iterator, List.of(), Map.of())))
+            () -> engine.importRun(TestImportedRun.ofList(record, generated.head(), gap)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("expected its event 5")
         .hasMessageContaining("sequence 6");
     assertNothingOf(record, before);
   }
 
-  private static List<RunEvent> eventsOf(Imports.Run run) {
+  private static List<RunEvent> eventsOf(TestImportedRun run) {
     List<RunEvent> out = new ArrayList<>();
     try (EventStream s = run.events()) {
       s.forEachRemaining(out::add);
@@ -364,13 +360,13 @@ final class SqliteRunMovesTest {
     RunEntry entry = store.entry(existing).orElseThrow();
     Map<String, Long> before = rowCounts();
 
-    assertThatThrownBy(() -> engine.importRun(Imports.generated(taken, 50)))
+    assertThatThrownBy(() -> engine.importRun(TestImportedRun.generated(taken, 50)))
         .isInstanceOf(RunAlreadyExistsException.class)
         .hasMessageContaining(existing.value());
     RunRecord sameTrigger =
         RunRecord.builder(taken.workflow(), taken.config(), taken.trigger()).build();
     assertThat(sameTrigger.id()).isNotEqualTo(existing);
-    assertThatThrownBy(() -> engine.importRun(Imports.generated(sameTrigger, 50)))
+    assertThatThrownBy(() -> engine.importRun(TestImportedRun.generated(sameTrigger, 50)))
         .isInstanceOf(RunAlreadyExistsException.class)
         .hasMessageContaining(existing.value())
         .hasMessageContaining(taken.trigger().triggerId());
@@ -386,8 +382,8 @@ final class SqliteRunMovesTest {
     RunStore other = another("");
     RunRecord record = record().build();
     AtomicBoolean looked = new AtomicBoolean();
-    Imports.Run run =
-        Imports.generated(record, 2000)
+    TestImportedRun run =
+        TestImportedRun.generated(record, 2000)
             .onEvent(
                 seq -> {
                   if (seq == 1500) {
@@ -414,7 +410,7 @@ final class SqliteRunMovesTest {
     RunRecord record = record().build();
     List<CompletableFuture<RunEvent>> pending = new ArrayList<>();
     engine.importRun(
-        Imports.generated(record, 3000)
+        TestImportedRun.generated(record, 3000)
             .onEvent(
                 seq -> {
                   if (seq == 1000) {
@@ -553,7 +549,7 @@ final class SqliteRunMovesTest {
     assertThat(store.entry(id)).contains(entry);
     // a whole run has no stub; an import of the stub's id is refused
     assertThat(engine.stub(fullRun(store))).isEmpty();
-    assertThatThrownBy(() -> engine.importRun(Imports.generated(record, 5)))
+    assertThatThrownBy(() -> engine.importRun(TestImportedRun.generated(record, 5)))
         .isInstanceOf(RunAlreadyExistsException.class);
   }
 
@@ -563,7 +559,7 @@ final class SqliteRunMovesTest {
     RunId id = fullRun(store);
     List<RunEvent> events = readAll(store, id);
     RunEntry entry = store.entry(id).orElseThrow();
-    Imports.Run copy = Imports.copyOf(store, id); // what an archive would hold
+    TestImportedRun copy = TestImportedRun.copyOf(store, id); // what an archive would hold
     assertThat(engine.stubRun(id, entry.lastSequence(), "{\"archive\":\"a\"}")).isTrue();
     RunId other = fullRun(store);
 
@@ -591,16 +587,17 @@ final class SqliteRunMovesTest {
   void restore_ofAWholeUnknownOrMovedOnRun_isRefusedAndChangesNothing() throws Exception {
     openStore();
     RunId whole = fullRun(store);
-    Imports.Run wholeCopy = Imports.copyOf(store, whole);
+    TestImportedRun wholeCopy = TestImportedRun.copyOf(store, whole);
     assertThatThrownBy(() -> engine.importRun(wholeCopy.replacingStub()))
         .isInstanceOf(RunAlreadyExistsException.class);
 
     RunRecord unknown = record().build();
-    assertThatThrownBy(() -> engine.importRun(Imports.generated(unknown, 5).replacingStub()))
+    assertThatThrownBy(
+            () -> engine.importRun(TestImportedRun.generated(unknown, 5).replacingStub()))
         .isInstanceOf(RunNotFoundException.class);
 
     RunId id = fullRun(store);
-    Imports.Run old = Imports.copyOf(store, id); // at sequence 5
+    TestImportedRun old = TestImportedRun.copyOf(store, id); // at sequence 5
     store.append(id, line("one more"));
     assertThat(engine.stubRun(id, 6, "{\"archive\":\"b\"}")).isTrue();
     Map<String, Long> before = rowCounts();
