@@ -338,6 +338,18 @@ final class FileEngine implements StorageEngine {
     return 8;
   }
 
+  /**
+   * Yes: a blocking append on an idle lane commits on its own thread. An interrupt of that thread
+   * cannot close a log: a commit clears the interrupt flag while it works and sets it again when
+   * done, and a step cut by an interrupt that arrives meanwhile is redone on a reopened channel
+   * (reads from the start; the write, at its known offset, whole with its force). See {@link
+   * RunLog#commit}.
+   */
+  @Override
+  public boolean allowsCommitOnCallerThread() {
+    return true;
+  }
+
   // ---- runs: FileRunIndex ---------------------------------------------------------------------
 
   /**
@@ -415,7 +427,7 @@ final class FileEngine implements StorageEngine {
   @Override
   public void commit(List<RunBatch> batches) {
     if (batches.size() == 1) {
-      commitOne(batches.get(0));
+      commitOne(batches.get(0)); // on this thread, whoever it is (RunLog#commit shields it)
       return;
     }
     List<Future<?>> helpers = new ArrayList<>(batches.size() - 1);
