@@ -124,7 +124,7 @@ class FileInterruptTest {
                     try {
                       acknowledged.add(store.append(run, d));
                     } catch (RunsException e) {
-                      errors.add(e); // a clear error is allowed; a lost acknowledgement is not
+                      errors.add(e);
                     }
                     if (Thread.interrupted()) {
                       interruptedAppends.incrementAndGet();
@@ -159,10 +159,9 @@ class FileInterruptTest {
 
     assertThat(unexpected.get()).as(seedNote).isNull();
     assertThat(interruptedAppends.get()).as(seedNote + ": interrupts reached appends").isPositive();
-    assertThat(acknowledged.size() + errors.size()).as(seedNote).isEqualTo(total);
-    for (Throwable e : errors) {
-      assertThat(e).as(seedNote + ": errors name what failed").hasMessageContaining("run ");
-    }
+    // an interrupt never costs an append: the commit redoes the step it cut
+    assertThat(errors).as(seedNote).isEmpty();
+    assertThat(acknowledged).as(seedNote).hasSize(total);
     assertAllReadable(store, runs, acknowledged, seedNote);
     for (RunId id : runs) {
       assertThat(store.verify(id).ok()).as(seedNote + ": %s verifies", id).isTrue();
