@@ -329,13 +329,17 @@ final class FileEngine implements StorageEngine {
   }
 
   /**
-   * Eight lanes: runs are independent files, so lanes commit in parallel, and file systems merge
-   * concurrent forces into shared journal commits. Runs share a lane by hash; a lane's commit that
-   * carries several runs hands all but one to helper threads ({@link #commit}).
+   * Thirty-two lanes: runs are independent files, so lanes commit in parallel, and file systems
+   * merge concurrent forces into shared journal commits. Runs share a lane by hash, and two runs on
+   * one lane take turns (their forces do not overlap, and the lane's thread, not the callers,
+   * commits them), so lanes are many: with 32, four busy runs share a lane in about one case of
+   * five, with 8 in three of five. A lane thread that has nothing to do waits without using the
+   * CPU. A lane's commit that carries several runs hands all but one to helper threads ({@link
+   * #commit}).
    */
   @Override
   public int preferredCommitLanes() {
-    return 8;
+    return 32;
   }
 
   /**
