@@ -1,6 +1,7 @@
 package dev.runs;
 
 import dev.runs.internal.support.Times;
+import dev.runs.internal.support.Uuid7;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -166,12 +167,7 @@ public record RunEvent(
   }
 
   private static void checkHash(String h) {
-    boolean ok = h.length() == 64;
-    for (int i = 0; ok && i < 64; i++) {
-      char c = h.charAt(i);
-      ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    }
-    if (!ok) {
+    if (h.length() != 64 || !Uuid7.isLowerHex(h, 0, 64)) {
       throw new ValidationException("hash", "must be 64 lowercase hex digits (a SHA-256)");
     }
   }

@@ -157,6 +157,27 @@ public class FileReadBenchmark {
     return n;
   }
 
+  /**
+   * Seeks: reads the events after sequence (events - 1,000) of the same log, so the last 1,000
+   * (milliseconds per call; the sparse index of line offsets skips the first 999,000).
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.AverageTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public long read_after999000(BigLog s, Blackhole bh) {
+    long n = 0;
+    try (EventStream es = s.store.read(s.id, Bench.events() - 1_000L)) {
+      while (es.hasNext()) {
+        bh.consume(es.next());
+        n++;
+      }
+    }
+    if (n != Math.min(1_000, Bench.events())) {
+      throw new IllegalStateException("read " + n);
+    }
+    return n;
+  }
+
   @Benchmark
   @BenchmarkMode(Mode.AverageTime)
   @OutputTimeUnit(TimeUnit.MILLISECONDS)

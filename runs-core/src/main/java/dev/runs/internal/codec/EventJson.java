@@ -11,7 +11,6 @@ import dev.runs.ValidationException;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.internal.support.JsonSyntax;
 import dev.runs.internal.support.Times;
-import dev.runs.internal.support.Uuid7;
 import java.io.IOException;
 import java.time.DateTimeException;
 import java.time.Instant;
@@ -154,8 +153,8 @@ public final class EventJson {
     if (s.length() < p + 37 || s.charAt(p + 36) != '"') {
       return null;
     }
-    String eventId = s.substring(p, p + 36);
-    if (!Uuid7.isCanonical(eventId)) {
+    EventId eventId = eventIdOrNull(s.substring(p, p + 36));
+    if (eventId == null) {
       return null;
     }
     p += 37;
@@ -221,14 +220,14 @@ public final class EventJson {
       attempt = a;
       p = q;
     }
-    @Nullable String parent = null;
+    @Nullable EventId parent = null;
     q = expect(s, p, ",\"parent_event_id\":\"");
     if (q > 0) {
       if (s.length() < q + 37 || s.charAt(q + 36) != '"') {
         return null;
       }
-      parent = s.substring(q, q + 36);
-      if (!Uuid7.isCanonical(parent)) {
+      parent = eventIdOrNull(s.substring(q, q + 36));
+      if (parent == null) {
         return null;
       }
       p = q + 37;
@@ -271,19 +270,31 @@ public final class EventJson {
     String payload = s.substring(p, payloadEnd);
     return new RunEvent(
         RunEvent.SCHEMA,
-        new EventId(eventId),
+        eventId,
         runId(runId),
         seq,
         EventType.of(type),
         time,
         Optional.ofNullable(stepId),
         attempt < 0 ? OptionalInt.empty() : OptionalInt.of(attempt),
-        parent == null ? Optional.empty() : Optional.of(new EventId(parent)),
+        Optional.ofNullable(parent),
         source,
         Optional.ofNullable(key),
         payloads.apply(payload),
         Optional.ofNullable(hash),
         Map.of());
+  }
+
+  /**
+   * The id, checked once (by its constructor); null when not canonical, so the general parser
+   * decides and words the error.
+   */
+  private static @Nullable EventId eventIdOrNull(String text) {
+    try {
+      return new EventId(text);
+    } catch (ValidationException e) {
+      return null;
+    }
   }
 
   /** Reuses the previous RunId of this thread when the text repeats (reads are per run). */

@@ -168,7 +168,11 @@ public final class Times {
    * @param t the instant
    * @return the truncated instant
    */
+  @SuppressWarnings("JavaInstantGetSecondsGetNano") // the sub-second part is the question
   public static Instant micros(Instant t) {
+    if (t.getNano() % 1000 == 0) {
+      return t; // already at microseconds: every time decoded from a store
+    }
     return t.truncatedTo(ChronoUnit.MICROS);
   }
 }

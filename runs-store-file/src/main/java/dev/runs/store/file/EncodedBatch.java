@@ -3,7 +3,6 @@ package dev.runs.store.file;
 import dev.runs.EventCodec;
 import dev.runs.RunEvent;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 /** The events of a batch as NDJSON bytes, with each line's start. Immutable once built. */
@@ -18,20 +17,30 @@ final class EncodedBatch {
     this.starts = starts;
   }
 
+  /**
+   * Encodes the events into one text and converts it to UTF-8 once. Canonical JSON escapes control
+   * characters, so the only newlines are the line ends, which give each line's byte offset.
+   */
   static EncodedBatch of(List<RunEvent> events) {
-    int[] starts = new int[events.size()];
-    byte[] buf = new byte[Math.max(256, events.size() * 512)];
-    int size = 0;
-    for (int i = 0; i < events.size(); i++) {
-      byte[] line = EventCodec.encode(events.get(i)).getBytes(StandardCharsets.UTF_8);
-      if (size + line.length + 1 > buf.length) {
-        buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + line.length + 1));
-      }
-      starts[i] = size;
-      System.arraycopy(line, 0, buf, size, line.length);
-      size += line.length;
-      buf[size++] = '\n';
+    StringBuilder text = new StringBuilder(events.size() * 600);
+    for (RunEvent e : events) {
+      EventCodec.encodeTo(e, text);
+      text.append('\n');
     }
-    return new EncodedBatch(buf, size, starts);
+    byte[] buf = text.toString().getBytes(StandardCharsets.UTF_8);
+    int[] starts = new int[events.size()];
+    int at = 0;
+    for (int i = 0; i < starts.length; i++) {
+      starts[i] = at;
+      int nl = LineReader.indexOfNewline(buf, at, buf.length);
+      if (nl < 0) {
+        throw new IllegalStateException("an encoded event has no line end");
+      }
+      at = nl + 1;
+    }
+    if (at != buf.length) {
+      throw new IllegalStateException("an encoded event holds a raw line break");
+    }
+    return new EncodedBatch(buf, buf.length, starts);
   }
 }

@@ -329,13 +329,29 @@ final class FileEngine implements StorageEngine {
   }
 
   /**
-   * Eight lanes: runs are independent files, so lanes commit in parallel, and file systems merge
-   * concurrent forces into shared journal commits. Runs share a lane by hash; a lane's commit that
-   * carries several runs hands all but one to helper threads ({@link #commit}).
+   * Thirty-two lanes: runs are independent files, so lanes commit in parallel, and file systems
+   * merge concurrent forces into shared journal commits. Runs share a lane by hash, and two runs on
+   * one lane take turns (their forces do not overlap, and the lane's thread, not the callers,
+   * commits them), so lanes are many: with 32, four busy runs share a lane in about one case of
+   * five, with 8 in three of five. A lane thread that has nothing to do waits without using the
+   * CPU. A lane's commit that carries several runs hands all but one to helper threads ({@link
+   * #commit}).
    */
   @Override
   public int preferredCommitLanes() {
-    return 8;
+    return 32;
+  }
+
+  /**
+   * Yes: a blocking append on an idle lane commits on its own thread. An interrupt of that thread
+   * cannot close a log: a commit clears the interrupt flag while it works and sets it again when
+   * done, and a step cut by an interrupt that arrives meanwhile is redone on a reopened channel
+   * (reads from the start; the write, at its known offset, whole with its force). See {@link
+   * RunLog#commit}.
+   */
+  @Override
+  public boolean allowsCommitOnCallerThread() {
+    return true;
   }
 
   // ---- runs: FileRunIndex ---------------------------------------------------------------------
@@ -415,7 +431,7 @@ final class FileEngine implements StorageEngine {
   @Override
   public void commit(List<RunBatch> batches) {
     if (batches.size() == 1) {
-      commitOne(batches.get(0));
+      commitOne(batches.get(0)); // on this thread, whoever it is (RunLog#commit shields it)
       return;
     }
     List<Future<?>> helpers = new ArrayList<>(batches.size() - 1);

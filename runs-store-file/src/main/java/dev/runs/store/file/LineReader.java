@@ -2,7 +2,10 @@ package dev.runs.store.file;
 
 import dev.runs.spi.Utf8;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 /**
@@ -19,6 +22,19 @@ final class LineReader {
   static final int MAX_LINE = 80 * 1024 * 1024;
 
   private static final int INITIAL = 64 * 1024;
+
+  /**
+   * First buffer of a reader that streams a whole range (reads, scans): large enough that one
+   * positional read brings hundreds of lines, still small enough for many open streams.
+   */
+  static final int STREAMING = 256 * 1024;
+
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long NEWLINES = ONES * '\n';
 
   private final FileChannel channel;
   private final long end;
@@ -125,8 +141,17 @@ final class LineReader {
     }
   }
 
-  private static int indexOfNewline(byte[] b, int from, int to) {
-    for (int i = from; i < to; i++) {
+  /** Finds the next newline eight bytes at a time (a zero byte of {@code word ^ newlines}). */
+  static int indexOfNewline(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long x = (long) LONGS.get(b, i) ^ NEWLINES;
+      long found = (x - ONES) & ~x & HIGHS;
+      if (found != 0) {
+        return i + (Long.numberOfTrailingZeros(found) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
       if (b[i] == '\n') {
         return i;
       }

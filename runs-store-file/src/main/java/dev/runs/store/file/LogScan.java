@@ -94,11 +94,11 @@ final class LogScan {
                 + " bytes of events were read from it before: it was truncated or replaced by"
                 + " something other than this store");
       }
-      LineReader r = new LineReader(ch, s.start, size);
+      LineReader r = new LineReader(ch, s.start, size, LineReader.STREAMING, LineReader.MAX_LINE);
+      String[] why = new String[1];
       while (r.next()) {
         long line = s.sequence + 1;
         long offset = r.lineOffset();
-        String[] why = new String[1];
         RunEvent e = tryDecode(r, why);
         if (e == null) {
           s.tornOffset = offset;
@@ -179,6 +179,19 @@ final class LogScan {
       return EventCodec.decode(r.lineString());
     } catch (RuntimeException e) {
       why[0] = "the line is not an event (" + e.getMessage() + ")";
+      return null;
+    }
+  }
+
+  /**
+   * Decodes the reader's current line (not too long).
+   *
+   * @return the event, or null when the line is not one ({@link #tryDecode} says why)
+   */
+  static @Nullable RunEvent decodeOrNull(LineReader r) {
+    try {
+      return EventCodec.decode(r.lineString());
+    } catch (RuntimeException e) {
       return null;
     }
   }

@@ -34,7 +34,8 @@ final class LogStream implements EventStream, EnvelopeStream {
       RunLog runLog, FileChannel channel, long from, long firstLine, long first, RunLog.Head head) {
     this.runLog = runLog;
     this.channel = channel;
-    this.reader = new LineReader(channel, from, head.length());
+    this.reader =
+        new LineReader(channel, from, head.length(), LineReader.STREAMING, LineReader.MAX_LINE);
     this.line = firstLine - 1;
     this.first = first;
     this.last = head.lastSequence();

@@ -14,8 +14,11 @@ import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -748,13 +751,29 @@ final class RunLog {
   // ---- commits ----------------------------------------------------------------------------------
 
   /**
+   * How many times a commit redoes a step that an interrupt of the committing thread cut (each time
+   * the thread is interrupted anew while the step runs) before it gives the batch up with an error.
+   */
+  static final int INTERRUPT_REDOS = 32;
+
+  /**
    * Commits one run's batch: under both locks, catch up with the file, plan, write once, force
    * once. A failure fails this batch only. An archive stub is planned with its archived head, which
    * the planner refuses.
    *
+   * <p><b>Interrupts.</b> The commit may run on an appending caller's thread, which may be
+   * interrupted at any moment, and a {@link FileChannel} used by an interrupted thread closes
+   * itself ({@link ClosedByInterruptException}). The commit therefore clears the thread's interrupt
+   * flag while it works and sets it again before returning. An interrupt that arrives meanwhile
+   * closes at most a channel of this commit: the steps before the write only read (and are redone
+   * from the start), and the write puts the batch's bytes at a known offset, so it is redone whole,
+   * write and force, on a reopened channel. The batch ends durable or failed with an error, the log
+   * stays open for every other writer.
+   *
    * @return false when the run is no longer in its directory (the batch is untouched)
    */
   boolean commit(RunBatch batch) {
+    boolean interrupted = Thread.interrupted();
     writeLock.lock();
     try {
       StoreIoException frozen = failed;
@@ -773,43 +792,86 @@ final class RunLog {
                 frozen));
         return true;
       }
-      FileLocks.Held held;
-      try {
-        held = lock();
-      } catch (RunGone e) {
-        return false;
-      } catch (StoreIoException e) {
-        batch.fail(e);
+      for (int attempt = 1; ; attempt++) {
+        FileLocks.Held held;
+        try {
+          held = lock();
+        } catch (RunGone e) {
+          return false;
+        } catch (StoreIoException e) {
+          if (attempt < INTERRUPT_REDOS && byInterrupt(e)) {
+            interrupted |= Thread.interrupted();
+            continue;
+          }
+          batch.fail(e);
+          return true;
+        }
+        boolean planned = false;
+        try {
+          syncLocked();
+          Head head = snapshot();
+          Map<String, RunEvent> known =
+              head.archived() ? Map.of() : knownKeys(batch.idempotencyKeys());
+          planned = true;
+          List<RunEvent> toWrite = batch.plan(Optional.of(head.toRunHead()), known);
+          if (!toWrite.isEmpty()) {
+            if (head.archived()) {
+              throw new IllegalStateException("the planner wrote to archived run " + id);
+            }
+            interrupted |= write(batch, head, toWrite);
+          }
+        } catch (RunGone e) {
+          return false;
+        } catch (RuntimeException e) {
+          if (!planned && attempt < INTERRUPT_REDOS && byInterrupt(e)) {
+            interrupted |= Thread.interrupted(); // only read so far: look again
+            continue;
+          }
+          batch.fail(
+              e instanceof RunsException r
+                  ? r
+                  : new StoreIoException("run " + id + ": commit to " + file + " failed: " + e, e));
+        } finally {
+          held.close();
+        }
         return true;
       }
-      try {
-        syncLocked();
-        Head head = snapshot();
-        Map<String, RunEvent> known =
-            head.archived() ? Map.of() : knownKeys(batch.idempotencyKeys());
-        List<RunEvent> toWrite = batch.plan(Optional.of(head.toRunHead()), known);
-        if (!toWrite.isEmpty()) {
-          if (head.archived()) {
-            throw new IllegalStateException("the planner wrote to archived run " + id);
-          }
-          write(batch, head, toWrite);
-        }
-      } catch (RunGone e) {
-        return false;
-      } catch (RunsException e) {
-        batch.fail(e);
-      } catch (RuntimeException e) {
-        batch.fail(new StoreIoException("run " + id + ": commit to " + file + " failed: " + e, e));
-      } finally {
-        held.close();
-      }
-      return true;
     } finally {
       writeLock.unlock();
+      if (interrupted || Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  private void write(RunBatch batch, Head head, List<RunEvent> events) {
+  /**
+   * @return whether an interrupt of the thread caused the failure (a channel closed by it, a lock
+   *     wait cut by it)
+   */
+  static boolean byInterrupt(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof ClosedByInterruptException
+          || t instanceof FileLockInterruptionException
+          || t instanceof InterruptedIOException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Writes the batch at the log's end and forces it; on failure the batch fails. An interrupt that
+   * closes the channel mid-way makes it write and force the same bytes at the same offset again on
+   * a reopened channel (rewriting also makes the force cover them even if the cut force had failed
+   * unseen).
+   *
+   * @return whether this thread was interrupted meanwhile (its flag is cleared; the caller sets it
+   *     again)
+   */
+  private boolean write(RunBatch batch, Head head, List<RunEvent> events) {
     EncodedBatch enc = EncodedBatch.of(events);
     long at = head.length();
     synchronized (this) {
@@ -817,19 +879,29 @@ final class RunLog {
       writeEpoch++;
     }
     boolean done = false;
+    boolean interrupted = Thread.interrupted();
     try {
-      FileChannel w;
-      try {
-        w = writer();
-        DurableFs.writeFully(w, ByteBuffer.wrap(enc.bytes, 0, enc.size), at);
-      } catch (IOException e) {
-        batch.fail(undoWrite(at, events.size(), head.lastSequence(), e));
-        return;
-      }
-      if (fs.fsync()) {
+      for (int attempt = 1; ; attempt++) {
+        boolean wrote = false;
         try {
-          w.force(false);
+          FileChannel w = writer();
+          DurableFs.writeFully(w, ByteBuffer.wrap(enc.bytes, 0, enc.size), at);
+          wrote = true;
+          if (fs.fsync()) {
+            w.force(false);
+          }
+          break;
         } catch (IOException e) {
+          if (attempt < INTERRUPT_REDOS && byInterrupt(e)) {
+            interrupted |= Thread.interrupted();
+            closeWriter(); // closed by the interrupt: the next attempt reopens it
+            continue;
+          }
+          interrupted |= Thread.interrupted(); // the undo below must not be cut too
+          if (!wrote) {
+            batch.fail(undoWrite(at, events.size(), head.lastSequence(), e));
+            return interrupted;
+          }
           StoreIoException f =
               new StoreIoException(
                   "run "
@@ -850,11 +922,12 @@ final class RunLog {
           failed = f;
           closeWriter();
           batch.fail(f);
-          return; // 'writing' stays set: readers keep the last acknowledged view
+          return interrupted; // 'writing' stays set: readers keep the last acknowledged view
         }
       }
       appended(at, enc, events, batch.headAfter());
       done = true;
+      return interrupted;
     } finally {
       if (!done && failed == null) {
         synchronized (this) {
@@ -1029,7 +1102,7 @@ final class RunLog {
   private Map<String, Long> buildKeyIndex(long end) throws IOException {
     Map<String, Long> index = new HashMap<>();
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      LineReader r = new LineReader(ch, 0, end);
+      LineReader r = new LineReader(ch, 0, end, LineReader.STREAMING, LineReader.MAX_LINE);
       long line = 0;
       while (r.next()) {
         line++;
@@ -1043,9 +1116,10 @@ final class RunLog {
   }
 
   RunEvent decodeKnown(LineReader r, long line) {
-    String[] why = new String[1];
-    RunEvent e = LogScan.tryDecode(r, why);
+    RunEvent e = r.tooLong() ? null : LogScan.decodeOrNull(r);
     if (e == null) {
+      String[] why = new String[1];
+      LogScan.tryDecode(r, why);
       throw corrupt(
           line,
           r.lineOffset(),

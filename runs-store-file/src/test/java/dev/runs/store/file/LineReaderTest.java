@@ -72,4 +72,29 @@ final class LineReaderTest {
     assertThat(r.lines()).isEmpty();
     assertThat(r.remainder()).isFalse();
   }
+
+  @Test
+  void indexOfNewline_findsTheFirstNewlineAtEveryPositionAndAlignment() {
+    for (int len = 0; len < 40; len++) {
+      for (int from = 0; from <= len; from++) {
+        for (int nl = -1; nl < len; nl++) {
+          byte[] b = new byte[len];
+          for (int i = 0; i < len; i++) {
+            b[i] = (byte) (i % 3 == 0 ? 0x8a : i % 3 == 1 ? 0x0b : 0x09); // near '\n' bit patterns
+          }
+          if (nl >= 0) {
+            b[nl] = '\n';
+            if (nl + 1 < len) {
+              b[nl + 1] = '\n';
+            }
+          }
+          int expected =
+              nl >= from ? nl : (nl >= 0 && nl + 1 >= from && nl + 1 < len ? nl + 1 : -1);
+          assertThat(LineReader.indexOfNewline(b, from, len))
+              .as("length %d from %d newline at %d", len, from, nl)
+              .isEqualTo(expected);
+        }
+      }
+    }
+  }
 }
