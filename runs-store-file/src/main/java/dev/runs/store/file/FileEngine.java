@@ -329,6 +329,10 @@ final class FileEngine implements StorageEngine {
     return layout;
   }
 
+  FileRunIndex runIndex() {
+    return index;
+  }
+
   /**
    * Eight lanes: runs are independent files, so lanes commit in parallel, and file systems merge
    * concurrent forces into shared journal commits. Runs share a lane by hash; a lane's commit that

@@ -221,6 +221,9 @@ final class RunListIndex {
   private final DurableFs fs;
   private volatile State state = new State();
 
+  /** Lines beyond twice the number of runs that trigger a compaction (tests lower it). */
+  volatile long compactSlack = COMPACT_SLACK;
+
   // ---- guarded by this: how far the file was read
   private @Nullable Object fileKey;
   private long offset;
@@ -883,7 +886,7 @@ final class RunListIndex {
   }
 
   private synchronized void maybeCompactLocked() throws IOException {
-    if (lines > 2L * state.byId.size() + COMPACT_SLACK) {
+    if (lines > 2L * state.byId.size() + compactSlack) {
       long before = lines;
       writeSnapshotLocked();
       log.info("{} - compacted from {} to {} lines", layout.index, before, lines);
