@@ -4,6 +4,7 @@ import dev.runs.RunId;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
+import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import java.io.IOException;
@@ -221,6 +222,9 @@ final class RunListIndex {
   private final DurableFs fs;
   private volatile State state = new State();
 
+  /** Runs whose run.json could not be read while discovering, as messages. */
+  private final List<String> skipped = Collections.synchronizedList(new ArrayList<>());
+
   /** Lines beyond twice the number of runs that trigger a compaction (tests lower it). */
   volatile long compactSlack = COMPACT_SLACK;
 
@@ -339,15 +343,30 @@ final class RunListIndex {
         if (a == null || !a.isDirectory()) {
           continue;
         }
-        RunRecord r = FileRunIndex.readRecord(id, child.resolve(Layout.RUN_JSON));
+        RunRecord r = readOrSkip(id, child);
         if (r != null) {
           out.add(r);
-        } else if (id.segments().size() < RunId.MAX_SEGMENTS) {
+        } else if (!Files.exists(child.resolve(Layout.RUN_JSON))
+            && id.segments().size() < RunId.MAX_SEGMENTS) {
           discover(child, id.value(), out);
         }
       }
     } catch (NoSuchFileException | NotDirectoryException e) {
       // no runs there
+    }
+  }
+
+  /**
+   * @return the record in a run directory; null when there is none, or when it is damaged (logged:
+   *     the run is not listed, and every other use of it reports the damage)
+   */
+  private @Nullable RunRecord readOrSkip(RunId id, Path dir) {
+    try {
+      return FileRunIndex.readRecord(id, dir.resolve(Layout.RUN_JSON));
+    } catch (StoreCorruptedException e) {
+      skipped.add(id + ": " + e.getMessage());
+      log.warn("{} - run {} is not indexed: {}", layout.index, id, e.getMessage());
+      return null;
     }
   }
 
@@ -423,10 +442,12 @@ final class RunListIndex {
         if (a == null || !a.isDirectory()) {
           continue;
         }
-        RunRecord r = FileRunIndex.readRecord(id, child.resolve(Layout.RUN_JSON));
+        RunRecord r = readOrSkip(id, child);
         if (r != null) {
           out.add(createLine(Entry.of(r, new StatusAt(null, 0))));
-        } else if (!knownDirs.contains(id.value()) && id.segments().size() < RunId.MAX_SEGMENTS) {
+        } else if (!knownDirs.contains(id.value())
+            && !Files.exists(child.resolve(Layout.RUN_JSON))
+            && id.segments().size() < RunId.MAX_SEGMENTS) {
           List<RunRecord> found = new ArrayList<>();
           discover(child, id.value(), found);
           for (RunRecord f : found) {
@@ -1011,6 +1032,7 @@ final class RunListIndex {
    */
   List<String> check() {
     sync();
+    skipped.clear();
     List<RunRecord> found = new ArrayList<>();
     try {
       discover(layout.runs, "", found);
@@ -1019,6 +1041,12 @@ final class RunListIndex {
     }
     State s = state;
     List<String> problems = new ArrayList<>();
+    synchronized (skipped) {
+      for (String m : skipped) {
+        problems.add("run " + m);
+      }
+      skipped.clear();
+    }
     Set<RunId> seen = new HashSet<>();
     for (RunRecord r : found) {
       seen.add(r.id());

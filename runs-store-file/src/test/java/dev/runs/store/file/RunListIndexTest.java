@@ -327,6 +327,25 @@ class RunListIndexTest {
   }
 
   @Test
+  void aDamagedRunJsonDoesNotKeepARebuildFromOpening() throws IOException {
+    Path root = tmp.resolve("bad-run-json");
+    RunId good;
+    RunId bad;
+    try (Opened s = open(root)) {
+      good = s.create("ns", null);
+      bad = s.create("ns", null);
+    }
+    Files.delete(root.resolve(Layout.INDEX));
+    Files.writeString(root.resolve("runs/ns").resolve(bad.localId()).resolve(Layout.RUN_JSON), "{");
+    try (Opened s = open(root)) {
+      assertThat(ids(s.engine().list(RunQuery.all()))).containsExactly(good);
+      assertThat(s.problems()).singleElement().asString().contains(bad.value(), "run.json");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.store().get(bad))
+          .isInstanceOf(dev.runs.StoreCorruptedException.class);
+    }
+  }
+
+  @Test
   void aDirectoryIndexIsRefusedWithAMessage() throws IOException {
     Path root = tmp.resolve("dir-index");
     try (Opened s = open(root)) {
