@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The file store's runs: which run directories hold runs, the cache of run records and trigger ids,
  * run creation (placement checks, the trigger index, the first line, run.json as commit point),
- * import and deletion (a rename of the whole run directory is the commit of each) and listing by
- * walking the run directories. Thread-safe: the caches are concurrent maps, and creation, import
+ * import and deletion (a rename of the whole run directory is the commit of each) and listing from
+ * the {@link RunListIndex}, which each creation, import, deletion and terminal status change
+ * updates after its commit point. Thread-safe: the caches are concurrent maps, and creation, import
  * and deletion hold the store lock.
  *
  * <p>A cached run is checked against the disk where another process's deletion must show: {@link
