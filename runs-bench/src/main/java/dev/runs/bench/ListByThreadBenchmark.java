@@ -28,8 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Listing one thread's runs among many: the list-view query of a chat or job UI. The store holds
  * {@link Bench#runs()} runs (100,000 by default), 100 per thread key; each call lists the newest 50
- * runs of one thread. SQLite answers from an index; the file store scans its run directories
- * (cached records), so its figure grows with the number of runs.
+ * runs of one thread. SQLite answers from an index; the file store from its listing index ({@code
+ * runs.index}, held in memory), opening only the 51 run directories it reads heads from.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)

@@ -217,6 +217,7 @@ final class FileEngine implements StorageEngine {
       }
       engine = new FileEngine(layout, fs, pollMillis, description);
       engine.sweep();
+      engine.index.openListIndex();
     } catch (IOException e) {
       throw new StoreIoException("opening the file store " + description + " failed: " + e, e);
     } finally {
@@ -326,6 +327,10 @@ final class FileEngine implements StorageEngine {
 
   Layout layout() {
     return layout;
+  }
+
+  FileRunIndex runIndex() {
+    return index;
   }
 
   /**
@@ -476,6 +481,7 @@ final class FileEngine implements StorageEngine {
         return;
       }
       if (r.commit(b)) {
+        index.committed(r); // the listing index learns terminal statuses
         if (r.hasWriter()) {
           boundOpenWriters(r);
         }
@@ -535,6 +541,29 @@ final class FileEngine implements StorageEngine {
   public RunPage list(RunQuery query) {
     checkOpen();
     return index.list(query);
+  }
+
+  /**
+   * Lists by walking the run directories, without the listing index (tests compare the two).
+   *
+   * @param query the query
+   * @return the page
+   */
+  RunPage scanList(RunQuery query) {
+    checkOpen();
+    return index.scanList(query);
+  }
+
+  /**
+   * Checks that the listing index ({@code runs.index}) agrees with the run directories: the same
+   * runs with the same record fields, and every terminal status it holds equal to the run's log.
+   * Reads every run.json, so it costs like a rebuild.
+   *
+   * @return one line per disagreement; empty when they agree
+   */
+  List<String> checkListIndex() {
+    checkOpen();
+    return index.checkListIndex();
   }
 
   // ---- stages ---------------------------------------------------------------------------------

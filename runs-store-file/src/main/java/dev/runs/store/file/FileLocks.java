@@ -31,7 +31,9 @@ import org.jspecify.annotations.Nullable;
  * {@link SharedFileLocks} under its {@code run.lock}, never waits there: whoever holds it alone
  * holds that {@code run.lock} too. The store lock is the exception: deletion holds it while it
  * takes a run's lock, and nothing takes the store lock while holding a run's, so the order is
- * fixed.
+ * fixed. Likewise creation, import and deletion take {@code runs.index.lock} while holding the
+ * store lock to append to the listing index, and nothing takes the store lock (or a run's lock)
+ * while holding {@code runs.index.lock}.
  *
  * <p><b>Moved lock files.</b> A run's lock file lies in the run's directory, which a deletion moves
  * away and an import may put back as a new directory with a new lock file. A lock on the old file

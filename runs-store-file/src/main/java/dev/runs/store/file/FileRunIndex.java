@@ -14,6 +14,7 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
+import dev.runs.RunStatus;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
@@ -45,8 +46,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The file store's runs: which run directories hold runs, the cache of run records and trigger ids,
  * run creation (placement checks, the trigger index, the first line, run.json as commit point),
- * import and deletion (a rename of the whole run directory is the commit of each) and listing by
- * walking the run directories. Thread-safe: the caches are concurrent maps, and creation, import
+ * import and deletion (a rename of the whole run directory is the commit of each) and listing from
+ * the {@link RunListIndex}, which each creation, import, deletion and terminal status change
+ * updates after its commit point. Thread-safe: the caches are concurrent maps, and creation, import
  * and deletion hold the store lock.
  *
  * <p>A cached run is checked against the disk where another process's deletion must show: {@link
@@ -63,11 +65,33 @@ final class FileRunIndex {
   private final ConcurrentHashMap<RunId, RunLog> runs = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, RunId> triggers = new ConcurrentHashMap<>();
   private final Set<Path> warnedIncomplete = ConcurrentHashMap.newKeySet();
+  private final RunListIndex listIndex;
 
   FileRunIndex(Layout layout, DurableFs fs, Trash trash) {
     this.layout = layout;
     this.fs = fs;
     this.trash = trash;
+    this.listIndex = new RunListIndex(layout, fs);
+  }
+
+  /** Loads (or rebuilds) the listing index at open; the store lock is held. */
+  void openListIndex() {
+    listIndex.open();
+  }
+
+  RunListIndex listIndex() {
+    return listIndex;
+  }
+
+  /**
+   * Tells the listing index a run's status after a commit (a map lookup unless the run entered or
+   * left a terminal status).
+   */
+  void committed(RunLog r) {
+    RunLog.Head h = r.viewOrNull();
+    if (h != null) {
+      listIndex.noteStatus(r.id, h.status(), h.lastSequence());
+    }
   }
 
   /**
@@ -230,6 +254,7 @@ final class FileRunIndex {
       }
       checkPlacement(record.id(), runDir);
       writeRun(record, createdEvent, runDir);
+      listIndex.created(record, RunStatus.CREATED, 1);
       return new CreateResult(record, true);
     } finally {
       held.close();
@@ -547,6 +572,7 @@ final class FileRunIndex {
       r.publishStaged(staged, la == null ? null : la.fileKey());
       runs.put(id, r);
       triggers.put(triggerId, id);
+      listIndex.created(record, staged.head().status(), staged.head().lastSequence());
     } finally {
       held.close();
     }
@@ -596,6 +622,7 @@ final class FileRunIndex {
         }
         evict(r);
         removeDeleted(r.record);
+        listIndex.deleted(id);
         break;
       }
     } finally {
@@ -654,7 +681,93 @@ final class FileRunIndex {
     }
   }
 
+  /**
+   * Lists runs from the listing index: its sorted sets give the candidates in listing order,
+   * filtered by their record fields (and by a terminal status the index knows); only the runs read
+   * for the page (at most {@code limit + 1} matches) are opened, for their heads.
+   */
   RunPage list(RunQuery query) {
+    listIndex.sync();
+    List<RunEntry> matches = new ArrayList<>();
+    List<RunListIndex.Seen> seen = new ArrayList<>();
+    for (RunListIndex.Entry c : listIndex.candidates(query)) {
+      if (RunListIndex.statusRejects(query, c)) {
+        continue;
+      }
+      RunEntry e = entryOrNull(c.id);
+      if (e == null) {
+        continue; // deleted since (the index learns it from the deleter's line or at open)
+      }
+      seen.add(new RunListIndex.Seen(c.id, e.status(), e.lastSequence()));
+      if (!query.afterCursor(e.record()) || !query.matches(e)) {
+        continue;
+      }
+      matches.add(e);
+      if (matches.size() > query.limit()) {
+        break; // one past the page tells that there is a next one
+      }
+    }
+    listIndex.noteStatuses(seen);
+    return query.page(matches);
+  }
+
+  /**
+   * @return the run as listed now, or null when it does not exist
+   */
+  private @Nullable RunEntry entryOrNull(RunId id) {
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      RunLog r = run(id);
+      if (r == null) {
+        return null;
+      }
+      try {
+        RunLog.Head h = r.refresh();
+        return new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt());
+      } catch (RunGone gone) {
+        evict(r); // deleted or replaced by another process since it was cached
+      } catch (StoreCorruptedException e) {
+        if (!Files.exists(r.dir.resolve(Layout.RUN_JSON))) {
+          evict(r); // removed by hand since it was cached
+          continue;
+        }
+        throw e;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Compares the listing index with the run directories: every run.json is read, and every run
+   * whose terminal status the index holds is read for its head.
+   *
+   * @return one line per disagreement; empty when the index agrees with the directories
+   */
+  List<String> checkListIndex() {
+    List<String> problems = new ArrayList<>(listIndex.check());
+    for (RunListIndex.Entry c : listIndex.entries()) {
+      RunStatus known = c.status.status();
+      if (known == null || !known.isTerminal()) {
+        continue; // not trusted by listings: read from the head
+      }
+      RunEntry e = entryOrNull(c.id);
+      if (e != null && e.status() != known) {
+        problems.add(
+            "run "
+                + c.id
+                + ": the index says "
+                + known.wireName()
+                + " but its log says "
+                + e.status().wireName());
+      }
+    }
+    return problems;
+  }
+
+  /**
+   * Lists runs by walking the run directories, without the listing index: what {@link #list}
+   * answers must equal this (tests compare the two).
+   */
+  RunPage scanList(RunQuery query) {
     List<RunLog> candidates = new ArrayList<>();
     if (query.namespace().isPresent()) {
       String ns = RunId.validateNamespace(query.namespace().get());

@@ -13,6 +13,8 @@ import java.util.regex.Pattern;
  * <pre>
  * &lt;root&gt;/store.json                     marker: {"schema":"runs.file-store/2"}
  * &lt;root&gt;/store.lock                     lock file: run creation, import, deletion, documents
+ * &lt;root&gt;/runs.index                     listing index: runs, terminal statuses, deletions
+ * &lt;root&gt;/runs.index.lock                lock file: appends to and rewrites of runs.index
  * &lt;root&gt;/runs/&lt;namespace&gt;/&lt;local-id&gt;/  one directory per run (file names below)
  * &lt;root&gt;/triggers/&lt;sha256&gt;.json        trigger id -&gt; run id
  * &lt;root&gt;/leases/&lt;run id, '/' as '+'&gt;.json the run's lease
@@ -35,6 +37,11 @@ final class Layout {
 
   static final String STORE_LOCK = "store.lock";
   static final String RUNS = "runs";
+
+  /** The listing index ({@link RunListIndex}); a cache rebuilt from the run directories. */
+  static final String INDEX = "runs.index";
+
+  static final String INDEX_LOCK = "runs.index.lock";
   static final String TRIGGERS = "triggers";
   static final String LEASES = "leases";
   static final String DOCUMENTS = "documents";
@@ -84,6 +91,8 @@ final class Layout {
   final Path marker;
   final Path staging;
   final Path trash;
+  final Path index;
+  final Path indexLock;
 
   Layout(Path root) {
     this.root = root;
@@ -95,6 +104,8 @@ final class Layout {
     this.marker = root.resolve(MARKER);
     this.staging = root.resolve(STAGING);
     this.trash = root.resolve(TRASH);
+    this.index = root.resolve(INDEX);
+    this.indexLock = root.resolve(INDEX_LOCK);
   }
 
   /**

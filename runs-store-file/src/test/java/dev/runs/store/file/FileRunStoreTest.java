@@ -289,6 +289,8 @@ final class FileRunStoreTest {
               List.of(
                   root.resolve("store.json"),
                   root.resolve("store.lock"),
+                  root.resolve("runs.index"),
+                  root.resolve("runs.index.lock"),
                   run.resolve("run.json"),
                   run.resolve("events.ndjson"),
                   run.resolve("run.lock"),

@@ -1,0 +1,500 @@
+package dev.runs.store.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.runs.ConfigSnapshot;
+import dev.runs.EventDraft;
+import dev.runs.EventTypes;
+import dev.runs.RunEntry;
+import dev.runs.RunId;
+import dev.runs.RunPage;
+import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunStatus;
+import dev.runs.RunStore;
+import dev.runs.RunStoreOptions;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
+import dev.runs.WorkflowRef;
+import dev.runs.payload.RunInterrupted;
+import dev.runs.payload.RunResumed;
+import dev.runs.spi.RunStoreFactory;
+import dev.runs.spi.StoreLocation;
+import dev.runs.testkit.TestClock;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The listing index ({@link RunListIndex}): listings equal a directory scan, a torn or damaged or
+ * missing index is repaired or rebuilt, runs created, ended or deleted by another store instance
+ * (another process) show, and a run directory newer than the index is read again at open.
+ */
+class RunListIndexTest {
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final AtomicInteger TRIGGERS = new AtomicInteger();
+
+  @TempDir Path tmp;
+
+  /** A store and its engine. */
+  private record Opened(RunStore store, FileEngine engine, TestClock clock)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      store.close();
+    }
+
+    RunId create(String namespace, @org.jspecify.annotations.Nullable String thread) {
+      RunRecord.Builder b =
+          RunRecord.builder(
+                  WorkflowRef.of("wf", "1"),
+                  ConfigSnapshot.empty(),
+                  Trigger.of(TriggerSource.TEST, "t-" + TRIGGERS.incrementAndGet()))
+              .namespace(namespace);
+      if (thread != null) {
+        b.threadKey(thread);
+      }
+      return store.create(b.build()).record().id();
+    }
+
+    List<String> problems() {
+      return engine.checkListIndex();
+    }
+  }
+
+  private Opened open(Path root) {
+    TestClock clock = TestClock.at(T0);
+    AtomicReference<FileEngine> engine = new AtomicReference<>();
+    RunStore store =
+        RunStoreFactory.open(
+            StoreLocation.parse(
+                "file:" + root + "?durability=none",
+                RunStoreOptions.builder().clock(clock).build()),
+            l -> {
+              FileEngine e = FileRunStoreProvider.openEngine(l, ChannelOpener.DEFAULT);
+              engine.set(e);
+              return e;
+            });
+    return new Opened(store, engine.get(), clock);
+  }
+
+  private static List<RunId> ids(RunPage p) {
+    return p.runs().stream().map(RunEntry::id).toList();
+  }
+
+  private static List<RunId> listAll(FileEngine e, RunQuery q) {
+    return ids(e.list(RunQuery.builder().limit(1000).build())).stream()
+        .filter(id -> q.namespace().map(ns -> ns.equals(id.namespace())).orElse(true))
+        .toList();
+  }
+
+  /** Pages through a query with the index and with a directory scan: every page must be equal. */
+  private static void assertSameAsScan(FileEngine e, RunQuery q, String context) {
+    RunQuery page = q;
+    for (int n = 0; n < 500; n++) {
+      RunPage byIndex = e.list(page);
+      RunPage byScan = e.scanList(page);
+      assertThat(byIndex.runs()).as(context + ", page " + n + " of " + q).isEqualTo(byScan.runs());
+      assertThat(byIndex.nextCursor())
+          .as(context + ", cursor of page " + n + " of " + q)
+          .isEqualTo(byScan.nextCursor());
+      if (byIndex.nextCursor().isEmpty()) {
+        return;
+      }
+      page =
+          new RunQuery(
+              q.namespace(),
+              q.threadKey(),
+              q.statuses(),
+              q.createdFrom(),
+              q.createdBefore(),
+              q.limit(),
+              Optional.of(RunQuery.Cursor.decode(byIndex.nextCursor().get())),
+              q.recommendationId());
+    }
+    throw new AssertionError(context + ": more than 500 pages");
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+  void listingsEqualADirectoryScan(long seed) {
+    Random rnd = new Random(seed);
+    String context = "seed " + seed;
+    String[] namespaces = {"", "a", "a/b", "c"};
+    String[] threads = {"t0", "t1", "t2", "t 3 \\ backslash"};
+    Path root = tmp.resolve("s" + seed);
+    List<RunId> live = new ArrayList<>();
+    Opened s = open(root);
+    try {
+      for (int step = 0; step < 160; step++) {
+        int op = rnd.nextInt(10);
+        if (op < 5 || live.isEmpty()) {
+          s.clock().set(T0.plusSeconds(rnd.nextInt(30)));
+          String thread = rnd.nextInt(4) == 0 ? null : threads[rnd.nextInt(threads.length)];
+          live.add(s.create(namespaces[rnd.nextInt(namespaces.length)], thread));
+        } else if (op < 9) {
+          RunId id = live.get(rnd.nextInt(live.size()));
+          advance(s.store(), id, rnd);
+        } else {
+          RunId id = live.remove(rnd.nextInt(live.size()));
+          end(s.store(), id);
+          s.store().delete(id, "test");
+        }
+        if (step == 80) {
+          s.close();
+          s = open(root); // the second half starts from the index file
+        }
+      }
+      for (int q = 0; q < 60; q++) {
+        assertSameAsScan(s.engine(), randomQuery(rnd, namespaces, threads), context);
+      }
+      assertThat(s.problems()).as(context).isEmpty();
+    } finally {
+      s.close();
+    }
+    try (Opened again = open(root)) {
+      for (int q = 0; q < 20; q++) {
+        assertSameAsScan(again.engine(), randomQuery(rnd, namespaces, threads), context);
+      }
+      assertThat(again.problems()).as(context).isEmpty();
+    }
+  }
+
+  /** Ends a run (completes it unless it ended already), so that it may be deleted. */
+  private static void end(RunStore store, RunId id) {
+    RunStatus now = store.entry(id).orElseThrow().status();
+    if (now == RunStatus.CREATED || now == RunStatus.QUEUED) {
+      store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      now = RunStatus.RUNNING;
+    }
+    if (!now.isTerminal()) {
+      store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    }
+  }
+
+  /** Moves a run one step through created, running, completed, interrupted and resumed. */
+  private static void advance(RunStore store, RunId id, Random rnd) {
+    RunStatus now = store.entry(id).orElseThrow().status();
+    switch (now) {
+      case CREATED, QUEUED -> store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      case RUNNING ->
+          store.append(
+              id,
+              rnd.nextBoolean()
+                  ? EventDraft.of(EventTypes.RUN_COMPLETED)
+                  : EventDraft.of(RunInterrupted.of("test")));
+      case INTERRUPTED -> store.append(id, EventDraft.of(RunResumed.of()));
+      default -> {
+        // completed: final
+      }
+    }
+  }
+
+  private static RunQuery randomQuery(Random rnd, String[] namespaces, String[] threads) {
+    RunQuery.Builder b = RunQuery.builder().limit(1 + rnd.nextInt(7));
+    if (rnd.nextInt(3) == 0) {
+      b.namespace(namespaces[rnd.nextInt(namespaces.length)]);
+    }
+    if (rnd.nextInt(3) == 0) {
+      b.threadKey(threads[rnd.nextInt(threads.length)]);
+    }
+    if (rnd.nextInt(2) == 0) {
+      RunStatus[] all = RunStatus.values();
+      for (int i = 0; i <= rnd.nextInt(3); i++) {
+        b.status(all[rnd.nextInt(all.length)]);
+      }
+    }
+    if (rnd.nextInt(4) == 0) {
+      b.createdFrom(T0.plusSeconds(rnd.nextInt(30)));
+    }
+    if (rnd.nextInt(4) == 0) {
+      b.createdBefore(T0.plusSeconds(rnd.nextInt(30)));
+    }
+    return b.build();
+  }
+
+  @Test
+  void tornTailIsCutAtOpen() throws IOException {
+    Path root = tmp.resolve("torn");
+    List<RunId> made = new ArrayList<>();
+    try (Opened s = open(root)) {
+      for (int i = 0; i < 5; i++) {
+        made.add(s.create("ns", "t"));
+      }
+    }
+    Path index = root.resolve(Layout.INDEX);
+    long whole = Files.size(index);
+    Files.write(
+        index, "0123abcd\tC\tns/half".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    try (Opened s = open(root)) {
+      assertThat(Files.size(index)).isEqualTo(whole);
+      assertThat(listAll(s.engine(), RunQuery.all())).containsExactlyInAnyOrderElementsOf(made);
+      made.add(s.create("ns", "t"));
+      assertThat(listAll(s.engine(), RunQuery.all())).containsExactlyInAnyOrderElementsOf(made);
+      assertThat(s.problems()).isEmpty();
+    }
+    try (Opened s = open(root)) {
+      assertThat(listAll(s.engine(), RunQuery.all())).containsExactlyInAnyOrderElementsOf(made);
+    }
+  }
+
+  @Test
+  void tornTailIsCutBeforeTheNextAppend() throws IOException {
+    Path root = tmp.resolve("torn-running");
+    try (Opened s = open(root)) {
+      RunId a = s.create("ns", "t");
+      Files.write(
+          root.resolve(Layout.INDEX),
+          "garbage without newline".getBytes(StandardCharsets.UTF_8),
+          StandardOpenOption.APPEND);
+      RunId b = s.create("ns", "t");
+      assertThat(ids(s.engine().list(RunQuery.all()))).containsExactlyInAnyOrder(a, b);
+      try (Opened other = open(root)) {
+        assertThat(ids(other.engine().list(RunQuery.all()))).containsExactlyInAnyOrder(a, b);
+        assertThat(other.problems()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void missingIndexIsRebuiltWithoutLosingStatuses() throws IOException {
+    Path root = tmp.resolve("missing");
+    RunId done;
+    RunId open;
+    try (Opened s = open(root)) {
+      done = s.create("ns", "t");
+      open = s.create("ns", "t");
+      s.store().append(done, EventDraft.of(EventTypes.RUN_STARTED));
+      s.store().append(done, EventDraft.of(EventTypes.RUN_COMPLETED));
+    }
+    Files.delete(root.resolve(Layout.INDEX));
+    try (Opened s = open(root)) {
+      assertThat(Files.exists(root.resolve(Layout.INDEX))).isTrue();
+      assertThat(ids(s.engine().list(RunQuery.all()))).containsExactly(open, done);
+      assertThat(ids(s.engine().list(RunQuery.builder().status(RunStatus.COMPLETED).build())))
+          .containsExactly(done);
+      assertThat(ids(s.engine().list(RunQuery.builder().status(RunStatus.CREATED).build())))
+          .containsExactly(open);
+      assertThat(s.problems()).isEmpty();
+      // the listing recorded the terminal status it read
+      assertThat(s.engine().runIndex().listIndex().get(done).status.status())
+          .isEqualTo(RunStatus.COMPLETED);
+    }
+  }
+
+  @Test
+  void damagedIndexIsRebuilt() throws IOException {
+    Path root = tmp.resolve("damaged");
+    List<RunId> made = new ArrayList<>();
+    try (Opened s = open(root)) {
+      for (int i = 0; i < 4; i++) {
+        made.add(s.create("", null));
+      }
+    }
+    Path index = root.resolve(Layout.INDEX);
+    List<String> lines = Files.readAllLines(index);
+    lines.set(2, lines.get(2).replace('C', 'X')); // a complete line with a bad checksum
+    Files.write(index, lines);
+    try (Opened s = open(root)) {
+      assertThat(ids(s.engine().list(RunQuery.all()))).containsExactlyInAnyOrderElementsOf(made);
+      assertThat(s.problems()).isEmpty();
+    }
+    for (String bad :
+        List.of("", "not an index\n", "runs.file-index/9\n", "runs.file-index/1\nnot a line\n")) {
+      Files.write(index, bad.getBytes(StandardCharsets.UTF_8));
+      try (Opened s = open(root)) {
+        assertThat(ids(s.engine().list(RunQuery.all())))
+            .as("index holding %s", bad)
+            .containsExactlyInAnyOrderElementsOf(made);
+        assertThat(s.problems()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aDamagedRunJsonDoesNotKeepARebuildFromOpening() throws IOException {
+    Path root = tmp.resolve("bad-run-json");
+    RunId good;
+    RunId bad;
+    try (Opened s = open(root)) {
+      good = s.create("ns", null);
+      bad = s.create("ns", null);
+    }
+    Files.delete(root.resolve(Layout.INDEX));
+    Files.writeString(root.resolve("runs/ns").resolve(bad.localId()).resolve(Layout.RUN_JSON), "{");
+    try (Opened s = open(root)) {
+      assertThat(ids(s.engine().list(RunQuery.all()))).containsExactly(good);
+      assertThat(s.problems()).singleElement().asString().contains(bad.value(), "run.json");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.store().get(bad))
+          .isInstanceOf(dev.runs.StoreCorruptedException.class);
+    }
+  }
+
+  @Test
+  void aDirectoryIndexIsRefusedWithAMessage() throws IOException {
+    Path root = tmp.resolve("dir-index");
+    try (Opened s = open(root)) {
+      s.create("", null);
+    }
+    Files.delete(root.resolve(Layout.INDEX));
+    Files.createDirectory(root.resolve(Layout.INDEX));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(root))
+        .isInstanceOf(dev.runs.StoreIoException.class)
+        .hasMessageContaining("runs.index is not a regular file");
+  }
+
+  @Test
+  void runsCreatedEndedAndDeletedByAnotherInstanceShow() {
+    Path root = tmp.resolve("two");
+    try (Opened a = open(root);
+        Opened b = open(root)) {
+      RunId first = a.create("ns", "t");
+      assertThat(ids(a.engine().list(RunQuery.all()))).containsExactly(first);
+      RunId second = b.create("ns", "t");
+      assertThat(ids(a.engine().list(RunQuery.builder().threadKey("t").build())))
+          .containsExactlyInAnyOrder(first, second);
+      b.store().append(second, EventDraft.of(EventTypes.RUN_STARTED));
+      b.store().append(second, EventDraft.of(EventTypes.RUN_COMPLETED));
+      assertThat(a.engine().runIndex().listIndex().size()).isEqualTo(2);
+      assertThat(ids(a.engine().list(RunQuery.builder().status(RunStatus.COMPLETED).build())))
+          .containsExactly(second);
+      assertThat(ids(a.engine().list(RunQuery.builder().status(RunStatus.CREATED).build())))
+          .containsExactly(first);
+      end(b.store(), first);
+      b.store().delete(first, "test");
+      assertThat(ids(a.engine().list(RunQuery.all()))).containsExactly(second);
+      assertThat(a.engine().runIndex().listIndex().get(first)).isNull();
+      assertThat(a.problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void resumedRunLeavesItsTerminalStatus() {
+    try (Opened s = open(tmp.resolve("resume"))) {
+      RunId id = s.create("ns", null);
+      s.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      s.store().append(id, EventDraft.of(RunInterrupted.of("test")));
+      RunListIndex.Entry e = s.engine().runIndex().listIndex().get(id);
+      assertThat(e.status.status()).isEqualTo(RunStatus.INTERRUPTED);
+      assertThat(ids(s.engine().list(RunQuery.builder().status(RunStatus.INTERRUPTED).build())))
+          .containsExactly(id);
+      s.store().append(id, EventDraft.of(RunResumed.of()));
+      assertThat(ids(s.engine().list(RunQuery.builder().status(RunStatus.INTERRUPTED).build())))
+          .isEmpty();
+      assertThat(e.status.status()).isNotEqualTo(RunStatus.INTERRUPTED);
+      s.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      assertThat(e.status.status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(s.problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void aRunDirectoryNewerThanTheIndexIsReadAgainAtOpen() throws IOException {
+    Path root = tmp.resolve("stale");
+    Path index = root.resolve(Layout.INDEX);
+    Path saved = tmp.resolve("saved.index");
+    RunId old;
+    RunId added;
+    RunId removed;
+    try (Opened s = open(root)) {
+      old = s.create("ns", "t");
+      removed = s.create("ns", "t");
+    }
+    Files.copy(index, saved);
+    try (Opened s = open(root)) {
+      added = s.create("ns", "t"); // an index that does not know it is put back below
+      RunId nested = s.create("ns/deeper", "t");
+      end(s.store(), nested);
+      s.store().delete(nested, "test");
+    }
+    // a writer that does not know the index: the run directory moves away by hand
+    Path away = tmp.resolve("away");
+    Files.move(root.resolve("runs/ns").resolve(removed.localId()), away);
+    Files.copy(saved, index, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.setLastModifiedTime(index, FileTime.from(T0));
+    try (Opened s = open(root)) {
+      assertThat(ids(s.engine().list(RunQuery.builder().namespace("ns").build())))
+          .containsExactlyInAnyOrder(old, added);
+      assertThat(s.problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void compactionKeepsEveryRunAndOtherInstancesFollowIt() throws IOException {
+    Path root = tmp.resolve("compact");
+    try (Opened a = open(root);
+        Opened b = open(root)) {
+      a.engine().runIndex().listIndex().compactSlack = 3;
+      List<RunId> made = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        RunId id = a.create("ns", "t" + (i % 2));
+        made.add(id);
+        a.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+        a.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+        if (i % 2 == 0) {
+          b.store().delete(id, "test");
+          made.remove(id);
+        }
+        assertThat(ids(b.engine().list(RunQuery.builder().limit(100).build())))
+            .containsExactlyInAnyOrderElementsOf(made);
+      }
+      long lines = Files.readAllLines(root.resolve(Layout.INDEX)).size();
+      assertThat(lines).isLessThanOrEqualTo(1 + 2L * made.size() + 3);
+      assertThat(ids(b.engine().list(RunQuery.builder().status(RunStatus.COMPLETED).build())))
+          .containsExactlyInAnyOrderElementsOf(made);
+      RunId last = b.create("ns", "t0");
+      made.add(last);
+      assertThat(ids(a.engine().list(RunQuery.builder().limit(100).build())))
+          .containsExactlyInAnyOrderElementsOf(made);
+      assertThat(a.problems()).isEmpty();
+      assertThat(b.problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void lineFormatRoundTripsAwkwardText() {
+    String text = "a\\b\tc\nd\re\\t";
+    StringBuilder b = new StringBuilder();
+    RunListIndex.escape(text, b);
+    assertThat(b.toString()).doesNotContain("\t", "\n", "\r");
+    assertThat(RunListIndex.unescape(b.toString())).isEqualTo(text);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunListIndex.unescape("x\\"))
+        .isInstanceOf(IllegalArgumentException.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunListIndex.unescape("x\\q"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void creationTimesShareASecondAndPageByIdDescending() {
+    try (Opened s = open(tmp.resolve("ties"))) {
+      List<RunId> made = new ArrayList<>();
+      for (int i = 0; i < 9; i++) {
+        made.add(s.create("ns", "t"));
+      }
+      s.clock().advance(Duration.ofSeconds(1));
+      assertThat(ids(s.engine().list(RunQuery.builder().limit(100).build())))
+          .containsExactlyElementsOf(
+              made.stream().sorted(java.util.Comparator.reverseOrder()).toList());
+      assertSameAsScan(s.engine(), RunQuery.builder().limit(2).build(), "ties");
+      assertSameAsScan(
+          s.engine(), RunQuery.builder().createdBefore(T0.plusSeconds(1)).limit(4).build(), "ties");
+      assertSameAsScan(s.engine(), RunQuery.builder().createdFrom(T0).limit(4).build(), "ties");
+      assertThat(ids(s.engine().list(RunQuery.builder().createdBefore(T0).build()))).isEmpty();
+    }
+  }
+}
