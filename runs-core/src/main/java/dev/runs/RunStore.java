@@ -374,7 +374,9 @@ public interface RunStore extends AutoCloseable {
   Flow.Publisher<RunEvent> subscribe(RunId runId, long afterSequence, SubscribeOptions options);
 
   /**
-   * Registers a listener told of every change (creation and appends) after it is durable.
+   * Registers a listener told of every change (creation and appends) after it is durable. A change
+   * made through this store is told before the call that made it returns; a change made by another
+   * process sharing the store's medium is told when the store notices it.
    *
    * @param listener the listener
    * @return closing it unregisters the listener

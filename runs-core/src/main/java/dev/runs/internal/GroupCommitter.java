@@ -237,7 +237,8 @@ final class GroupCommitter {
     List<List<RunEvent>> written = new ArrayList<>(batches.size());
     for (PlannedBatch b : batches) {
       RuntimeException batchError = b.failure() != null ? b.failure() : commitError;
-      finish(b, batchError);
+      // watchers and subscriptions hear of the events before the appends return, so a caller
+      // that appended sees its own change reported (also when a lane thread committed it)
       if (batchError == null && b.headAfterOrNull() != null && !b.written().isEmpty()) {
         written.add(b.written());
         try {
@@ -246,6 +247,7 @@ final class GroupCommitter {
           log.warn("commit listener failed for run {}", b.runId(), e);
         }
       }
+      finish(b, batchError);
     }
     try {
       if (commitError != null) {
