@@ -493,7 +493,7 @@ public final class BenchReport {
             null,
             null,
             "",
-            "scans run directories"));
+            "from the listing index"));
     if (postgres) {
       String pg = "PostgresAppendBenchmark.";
       rows.add(
