@@ -7,7 +7,6 @@ import dev.runs.RunQuery;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.TriggerSource;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +15,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -30,8 +28,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The run viewer in a real browser: Debian's headless Chromium driven through {@code
@@ -44,70 +40,22 @@ import org.openqa.selenium.chrome.ChromeOptions;
  */
 @Timeout(180)
 final class RunViewerBrowserIT {
-  private static final Duration WAIT = Duration.ofSeconds(30);
 
   private static Fixture f;
+  private static Browser browser;
   private static ChromeDriver driver;
-  private static Path profile;
   private static String unavailable;
 
   @BeforeAll
   static void startBrowser() throws IOException {
-    String browser = System.getProperty("runs.browser.binary", "/usr/bin/chromium");
-    String chromedriver = System.getProperty("webdriver.chrome.driver", "/usr/bin/chromedriver");
-    boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-    String install =
-        "install the Debian packages with: apt-get install -y chromium chromium-driver";
-    if (!new File(browser).canExecute() || !new File(chromedriver).canExecute()) {
-      unavailable(
-          ci, "no browser: " + browser + " or " + chromedriver + " is missing; " + install, null);
+    Browser.Started started = Browser.start();
+    if (started.browser() == null) {
+      unavailable = started.unavailable();
       return;
     }
-    profile = Files.createTempDirectory("runs-viewer-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(browser);
-    options.addArguments(
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--force-device-scale-factor=1",
-        "--window-size=1440,900",
-        "--user-data-dir=" + profile.toAbsolutePath());
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(new File(chromedriver))
-            .usingAnyFreePort()
-            .build();
-    try {
-      driver = new ChromeDriver(service, options);
-    } catch (RuntimeException e) {
-      unavailable(
-          ci,
-          "headless Chromium did not start ("
-              + e.getMessage().lines().findFirst().orElse("")
-              + "); "
-              + install,
-          e);
-      return;
-    }
-    // the screenshot shows a 1440 x 900 viewport whatever the headless window decorations take
-    driver.executeCdpCommand(
-        "Emulation.setDeviceMetricsOverride",
-        Map.of("width", 1440, "height", 900, "deviceScaleFactor", 1, "mobile", false));
+    browser = started.browser();
+    driver = browser.driver;
     f = Fixture.startWithTick(Duration.ofMillis(350));
-  }
-
-  private static void unavailable(boolean ci, String message, Throwable cause) {
-    if (ci) {
-      throw new AssertionError("CI=true and the browser test cannot run: " + message, cause);
-    }
-    unavailable = "skipped outside CI: " + message;
   }
 
   @BeforeEach
@@ -117,18 +65,11 @@ final class RunViewerBrowserIT {
 
   @AfterAll
   static void stopBrowser() throws IOException {
-    if (driver != null) {
-      driver.quit();
+    if (browser != null) {
+      browser.close();
     }
     if (f != null) {
       f.close();
-    }
-    if (profile != null) {
-      try (var files = Files.walk(profile)) {
-        files
-            .sorted((a, b) -> b.getNameCount() - a.getNameCount())
-            .forEach(p -> p.toFile().delete());
-      }
     }
   }
 
@@ -136,17 +77,7 @@ final class RunViewerBrowserIT {
   // ---------------------------------------------------------------------------------------
 
   private static <T> T waitFor(Supplier<T> probe, String what) {
-    return Waits.until(
-        () -> {
-          try {
-            T v = probe.get();
-            return v instanceof Boolean b && !b ? null : v;
-          } catch (RuntimeException e) {
-            return null; // element not there yet, or replaced while read
-          }
-        },
-        WAIT,
-        what);
+    return browser.waitFor(probe, what);
   }
 
   private static WebElement el(String css) {
