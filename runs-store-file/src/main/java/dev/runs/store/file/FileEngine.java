@@ -350,9 +350,9 @@ final class FileEngine implements StorageEngine {
   /**
    * Yes: a blocking append on an idle lane commits on its own thread. An interrupt of that thread
    * cannot close a log: a commit clears the interrupt flag while it works and sets it again when
-   * done, and a step cut by an interrupt that arrives meanwhile is redone on a reopened channel
-   * (reads from the start; the write, at its known offset, whole with its force). See {@link
-   * RunLog#commit}.
+   * done, and a step cut by an interrupt that arrives meanwhile is redone once on a thread nothing
+   * interrupts (reads from the start; the write, at its known offset, whole with its force). See
+   * {@link RunLog#commit}.
    */
   @Override
   public boolean allowsCommitOnCallerThread() {
@@ -464,11 +464,28 @@ final class FileEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Loads a run to commit to; a load an interrupt of this thread cut (its channel closed) is redone
+   * on a thread nothing interrupts.
+   */
+  private @Nullable RunLog load(RunId id) {
+    try {
+      return index.cachedOrLoad(id);
+    } catch (RuntimeException e) {
+      if (!RunLog.byInterrupt(e)) {
+        throw e;
+      }
+      return Uninterruptible.call(
+              "runs-file-load " + id, () -> Optional.ofNullable(index.cachedOrLoad(id)))
+          .orElse(null);
+    }
+  }
+
   private void commitOne(RunBatch b) {
     for (int attempt = 1; ; attempt++) {
       RunLog r;
       try {
-        r = index.cachedOrLoad(b.runId());
+        r = load(b.runId());
       } catch (RuntimeException e) {
         b.fail(
             e instanceof StoreIoException s

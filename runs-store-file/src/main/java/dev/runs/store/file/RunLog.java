@@ -750,11 +750,15 @@ final class RunLog {
 
   // ---- commits ----------------------------------------------------------------------------------
 
-  /**
-   * How many times a commit redoes a step that an interrupt of the committing thread cut (each time
-   * the thread is interrupted anew while the step runs) before it gives the batch up with an error.
-   */
-  static final int INTERRUPT_REDOS = 32;
+  /** What one try at a commit came to. */
+  private enum Outcome {
+    /** The batch is durable or failed with an error. */
+    DONE,
+    /** The run is no longer in its directory; the batch is untouched. */
+    GONE,
+    /** An interrupt of the calling thread cut a read before anything was written. */
+    CUT
+  }
 
   /**
    * Commits one run's batch: under both locks, catch up with the file, plan, write once, force
@@ -764,16 +768,36 @@ final class RunLog {
    * <p><b>Interrupts.</b> The commit may run on an appending caller's thread, which may be
    * interrupted at any moment, and a {@link FileChannel} used by an interrupted thread closes
    * itself ({@link ClosedByInterruptException}). The commit therefore clears the thread's interrupt
-   * flag while it works and sets it again before returning. An interrupt that arrives meanwhile
-   * closes at most a channel of this commit: the steps before the write only read (and are redone
-   * from the start), and the write puts the batch's bytes at a known offset, so it is redone whole,
-   * write and force, on a reopened channel. The batch ends durable or failed with an error, the log
-   * stays open for every other writer.
+   * flag while it works and sets it again before returning. A step that an interrupt cuts anyway is
+   * redone once on a thread nothing interrupts ({@link Uninterruptible}), so a disk slower than the
+   * interrupts cannot fail it: a cut read redoes the whole commit there (nothing was written yet);
+   * a cut write redoes write and force of the same bytes at the same offset there, on a reopened
+   * channel, while this thread keeps the locks. The batch ends durable or failed with an error, the
+   * log stays open for every other writer.
    *
    * @return false when the run is no longer in its directory (the batch is untouched)
    */
   boolean commit(RunBatch batch) {
     boolean interrupted = Thread.interrupted();
+    try {
+      Outcome o = commitOnce(batch, true);
+      if (o == Outcome.CUT) {
+        interrupted |= Thread.interrupted();
+        o = Uninterruptible.call("runs-file-commit " + id, () -> commitOnce(batch, false));
+      }
+      return o != Outcome.GONE;
+    } finally {
+      if (interrupted || Thread.interrupted()) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * @param mayBeCut whether this thread may be interrupted: a read an interrupt cuts then ends the
+   *     try with {@link Outcome#CUT}, a cut write is redone on a thread of its own
+   */
+  private Outcome commitOnce(RunBatch batch, boolean mayBeCut) {
     writeLock.lock();
     try {
       StoreIoException frozen = failed;
@@ -790,57 +814,50 @@ final class RunLog {
                     + "); close and reopen the store to"
                     + " recover the log, then append again",
                 frozen));
-        return true;
+        return Outcome.DONE;
       }
-      for (int attempt = 1; ; attempt++) {
-        FileLocks.Held held;
-        try {
-          held = lock();
-        } catch (RunGone e) {
-          return false;
-        } catch (StoreIoException e) {
-          if (attempt < INTERRUPT_REDOS && byInterrupt(e)) {
-            interrupted |= Thread.interrupted();
-            continue;
-          }
-          batch.fail(e);
-          return true;
+      FileLocks.Held held;
+      try {
+        held = lock();
+      } catch (RunGone e) {
+        return Outcome.GONE;
+      } catch (StoreIoException e) {
+        if (mayBeCut && byInterrupt(e)) {
+          return Outcome.CUT;
         }
-        boolean planned = false;
-        try {
-          syncLocked();
-          Head head = snapshot();
-          Map<String, RunEvent> known =
-              head.archived() ? Map.of() : knownKeys(batch.idempotencyKeys());
-          planned = true;
-          List<RunEvent> toWrite = batch.plan(Optional.of(head.toRunHead()), known);
-          if (!toWrite.isEmpty()) {
-            if (head.archived()) {
-              throw new IllegalStateException("the planner wrote to archived run " + id);
-            }
-            interrupted |= write(batch, head, toWrite);
-          }
-        } catch (RunGone e) {
-          return false;
-        } catch (RuntimeException e) {
-          if (!planned && attempt < INTERRUPT_REDOS && byInterrupt(e)) {
-            interrupted |= Thread.interrupted(); // only read so far: look again
-            continue;
-          }
-          batch.fail(
-              e instanceof RunsException r
-                  ? r
-                  : new StoreIoException("run " + id + ": commit to " + file + " failed: " + e, e));
-        } finally {
-          held.close();
-        }
-        return true;
+        batch.fail(e);
+        return Outcome.DONE;
       }
+      boolean planned = false;
+      try {
+        syncLocked();
+        Head head = snapshot();
+        Map<String, RunEvent> known =
+            head.archived() ? Map.of() : knownKeys(batch.idempotencyKeys());
+        planned = true;
+        List<RunEvent> toWrite = batch.plan(Optional.of(head.toRunHead()), known);
+        if (!toWrite.isEmpty()) {
+          if (head.archived()) {
+            throw new IllegalStateException("the planner wrote to archived run " + id);
+          }
+          write(batch, head, toWrite, mayBeCut);
+        }
+      } catch (RunGone e) {
+        return Outcome.GONE;
+      } catch (RuntimeException e) {
+        if (!planned && mayBeCut && byInterrupt(e)) {
+          return Outcome.CUT; // only read so far
+        }
+        batch.fail(
+            e instanceof RunsException r
+                ? r
+                : new StoreIoException("run " + id + ": commit to " + file + " failed: " + e, e));
+      } finally {
+        held.close();
+      }
+      return Outcome.DONE;
     } finally {
       writeLock.unlock();
-      if (interrupted || Thread.interrupted()) {
-        Thread.currentThread().interrupt();
-      }
     }
   }
 
@@ -863,15 +880,14 @@ final class RunLog {
   }
 
   /**
-   * Writes the batch at the log's end and forces it; on failure the batch fails. An interrupt that
-   * closes the channel mid-way makes it write and force the same bytes at the same offset again on
-   * a reopened channel (rewriting also makes the force cover them even if the cut force had failed
-   * unseen).
+   * Writes the batch at the log's end and forces it; on failure the batch fails. When an interrupt
+   * of this thread closes the channel mid-way, the same bytes are written and forced at the same
+   * offset again, on a reopened channel and a thread nothing interrupts (rewriting also makes the
+   * force cover them even if the cut force had failed unseen).
    *
-   * @return whether this thread was interrupted meanwhile (its flag is cleared; the caller sets it
-   *     again)
+   * @param mayBeCut whether this thread may be interrupted
    */
-  private boolean write(RunBatch batch, Head head, List<RunEvent> events) {
+  private void write(RunBatch batch, Head head, List<RunEvent> events, boolean mayBeCut) {
     EncodedBatch enc = EncodedBatch.of(events);
     long at = head.length();
     synchronized (this) {
@@ -879,55 +895,17 @@ final class RunLog {
       writeEpoch++;
     }
     boolean done = false;
-    boolean interrupted = Thread.interrupted();
     try {
-      for (int attempt = 1; ; attempt++) {
-        boolean wrote = false;
-        try {
-          FileChannel w = writer();
-          DurableFs.writeFully(w, ByteBuffer.wrap(enc.bytes, 0, enc.size), at);
-          wrote = true;
-          if (fs.fsync()) {
-            w.force(false);
-          }
-          break;
-        } catch (IOException e) {
-          if (attempt < INTERRUPT_REDOS && byInterrupt(e)) {
-            interrupted |= Thread.interrupted();
-            closeWriter(); // closed by the interrupt: the next attempt reopens it
-            continue;
-          }
-          interrupted |= Thread.interrupted(); // the undo below must not be cut too
-          if (!wrote) {
-            batch.fail(undoWrite(at, events.size(), head.lastSequence(), e));
-            return interrupted;
-          }
-          StoreIoException f =
-              new StoreIoException(
-                  "run "
-                      + id
-                      + ": fsync of "
-                      + file
-                      + " failed ("
-                      + e
-                      + ") after writing "
-                      + events.size()
-                      + " event(s) at byte offset "
-                      + at
-                      + "; they were not acknowledged and may or may not survive. The kernel may"
-                      + " have dropped the written data, so the log refuses further appends: close"
-                      + " and reopen the store to recover it, then read the run to see where it"
-                      + " ends",
-                  e);
-          failed = f;
-          closeWriter();
-          batch.fail(f);
-          return interrupted; // 'writing' stays set: readers keep the last acknowledged view
-        }
+      WriteFailure f = writeAndForce(enc, at);
+      if (f != null && mayBeCut && byInterrupt(f.cause)) {
+        closeWriter(); // closed by the interrupt: the redo reopens it
+        done =
+            Uninterruptible.call(
+                "runs-file-write " + id,
+                () -> settle(batch, head, events, enc, at, writeAndForce(enc, at)));
+      } else {
+        done = settle(batch, head, events, enc, at, f);
       }
-      appended(at, enc, events, batch.headAfter());
-      done = true;
-      return interrupted;
     } finally {
       if (!done && failed == null) {
         synchronized (this) {
@@ -935,6 +913,75 @@ final class RunLog {
         }
       }
     }
+  }
+
+  /**
+   * Completes a write: the view learns the events, or the batch fails (on a failed force {@code
+   * writing} stays set, so readers keep the last acknowledged view).
+   *
+   * @return whether the events are durable
+   */
+  private boolean settle(
+      RunBatch batch,
+      Head head,
+      List<RunEvent> events,
+      EncodedBatch enc,
+      long at,
+      @Nullable WriteFailure f) {
+    if (f == null) {
+      appended(at, enc, events, batch.headAfter());
+      return true;
+    }
+    failWrite(batch, head, events.size(), at, f);
+    return false;
+  }
+
+  /** A failed write or force: the failure and whether the bytes were all written. */
+  private record WriteFailure(IOException cause, boolean wrote) {}
+
+  /**
+   * @return null when the bytes are written and forced, else how it failed
+   */
+  private @Nullable WriteFailure writeAndForce(EncodedBatch enc, long at) {
+    boolean wrote = false;
+    try {
+      FileChannel w = writer();
+      DurableFs.writeFully(w, ByteBuffer.wrap(enc.bytes, 0, enc.size), at);
+      wrote = true;
+      if (fs.fsync()) {
+        w.force(false);
+      }
+      return null;
+    } catch (IOException e) {
+      return new WriteFailure(e, wrote);
+    }
+  }
+
+  private void failWrite(RunBatch batch, Head head, int count, long at, WriteFailure f) {
+    if (!f.wrote) {
+      batch.fail(undoWrite(at, count, head.lastSequence(), f.cause));
+      return;
+    }
+    StoreIoException e =
+        new StoreIoException(
+            "run "
+                + id
+                + ": fsync of "
+                + file
+                + " failed ("
+                + f.cause
+                + ") after writing "
+                + count
+                + " event(s) at byte offset "
+                + at
+                + "; they were not acknowledged and may or may not survive. The kernel may"
+                + " have dropped the written data, so the log refuses further appends: close"
+                + " and reopen the store to recover it, then read the run to see where it"
+                + " ends",
+            f.cause);
+    failed = e;
+    closeWriter();
+    batch.fail(e);
   }
 
   private StoreIoException undoWrite(long at, int count, long lastSeq, IOException e) {

@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
@@ -30,6 +31,13 @@ final class FaultyOpener implements ChannelOpener {
   volatile long writeBudget = -1;
 
   volatile boolean failForce;
+
+  /**
+   * How long a force of a target file takes before it reaches the device, in nanoseconds: a slow
+   * disk. An interrupt that arrives meanwhile closes the channel when the real force starts.
+   */
+  volatile long forceDelayNanos;
+
   volatile boolean failTruncate;
 
   /**
@@ -52,6 +60,7 @@ final class FaultyOpener implements ChannelOpener {
     writeBudget = -1;
     failForce = false;
     failTruncate = false;
+    forceDelayNanos = 0;
     failNthNewFile = 0;
     gate = null;
     newFiles.set(0);
@@ -148,6 +157,10 @@ final class FaultyOpener implements ChannelOpener {
       forces.incrementAndGet();
       if (failForce) {
         throw new IOException("Input/output error (injected)");
+      }
+      long deadline = System.nanoTime() + forceDelayNanos;
+      while (System.nanoTime() - deadline < 0) {
+        LockSupport.parkNanos(deadline - System.nanoTime()); // returns early when interrupted
       }
       d.force(metaData);
     }

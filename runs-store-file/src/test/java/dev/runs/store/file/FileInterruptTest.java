@@ -90,6 +90,64 @@ class FileInterruptTest {
   }
 
   /**
+   * A disk slower than the interrupts: every force takes 3 ms while the writer is interrupted about
+   * every 0.3 ms, so no try on the writer's own thread can finish. Each append still ends durable,
+   * because the cut step is redone on a thread nothing interrupts.
+   */
+  @Test
+  void interruptsFasterThanTheDisk_stillCommitEveryAppend() throws Exception {
+    FaultyOpener slow = new FaultyOpener();
+    slow.target = p -> p.getFileName().toString().equals(Layout.EVENTS);
+    RunStore store = open(tmp.resolve("store"), "fsync", slow);
+    RunId id = FileRunStoreTest.startedRun(store, "ns", 0);
+    slow.forceDelayNanos = TimeUnit.MILLISECONDS.toNanos(3);
+    int count = 40;
+    List<RunEvent> acknowledged = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    AtomicInteger interruptedAppends = new AtomicInteger();
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 1; i <= count; i++) {
+                  acknowledged.add(store.append(id, FileRunStoreTest.line(i)));
+                  if (Thread.interrupted()) {
+                    interruptedAppends.incrementAndGet();
+                  }
+                }
+              } catch (Throwable e) {
+                failure.set(e);
+              }
+            },
+            "writer");
+    AtomicBoolean done = new AtomicBoolean();
+    Thread chaos =
+        new Thread(
+            () -> {
+              while (!done.get()) {
+                writer.interrupt();
+                LockSupport.parkNanos(300_000);
+              }
+            },
+            "interrupter");
+    writer.start();
+    chaos.start();
+    writer.join(TimeUnit.MINUTES.toMillis(2));
+    done.set(true);
+    chaos.join();
+
+    assertThat(writer.isAlive()).as("the writer finished").isFalse();
+    assertThat(failure.get()).isNull();
+    assertThat(interruptedAppends.get()).as("interrupts reached appends").isPositive();
+    assertThat(acknowledged).hasSize(count);
+    assertThat(FileRunStoreTest.all(store, id)).endsWith(acknowledged.toArray(RunEvent[]::new));
+    assertThat(store.verify(id).ok()).isTrue();
+    slow.forceDelayNanos = 0;
+    assertThat(store.append(id, FileRunStoreTest.line(0)).sequence())
+        .isEqualTo(acknowledged.get(count - 1).sequence() + 1);
+  }
+
+  /**
    * 10,000 blocking appends from several threads to a few runs while a chaos thread interrupts
    * random writers: every acknowledged event is readable afterwards (also after reopening), every
    * log verifies, and later appends work.
