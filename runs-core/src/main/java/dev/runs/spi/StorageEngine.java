@@ -57,8 +57,9 @@ public interface StorageEngine extends AutoCloseable {
    * only if a commit cannot be harmed by the calling thread's state, in particular by an interrupt:
    * {@link java.nio.channels.FileChannel} closes itself when the thread using it is interrupted, so
    * an engine writing through file channels returns true only if its commit survives that (the
-   * {@code file:} store clears the interrupt flag while it commits and redoes a write cut by an
-   * interrupt at its known offset on a reopened channel); otherwise it keeps the default, false.
+   * {@code file:} store clears the interrupt flag while it commits and redoes a step cut by an
+   * interrupt once on a thread nothing interrupts, the write at its known offset on a reopened
+   * channel); otherwise it keeps the default, false.
    *
    * @return true to allow commits on callers' threads
    */
