@@ -2,6 +2,7 @@ package dev.runs.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventStream;
@@ -409,6 +410,34 @@ final class ViewerFeaturesBrowserIT {
     assertThat(b.all("#dash-chart .chart-col")).hasSizeBetween(7, 9);
     assertThat(b.text("#dash-workflows tr[data-workflow='research@1']")).contains("research@1");
     assertThat(b.text("#dash-failing")).contains("flaky@1", "call");
+    // by model: one row a model, as GET /stats adds them up, most cost first
+    JsonNode stats = f().getJson("/stats");
+    List<String> expected = new ArrayList<>();
+    stats
+        .path("by_model")
+        .forEach(m -> expected.add(m.path("provider").asText() + "/" + m.path("model").asText()));
+    List<WebElement> rows = b.all("#dash-models tbody tr[data-model]");
+    assertThat(rows)
+        .extracting(r -> r.getAttribute("data-provider") + "/" + r.getAttribute("data-model"))
+        .containsExactlyElementsOf(expected)
+        .contains("acme/m-1", "acme/m-2");
+    for (int i = 0; i < rows.size(); i++) {
+      JsonNode m = stats.path("by_model").get(i);
+      List<String> cells =
+          rows.get(i).findElements(org.openqa.selenium.By.tagName("td")).stream()
+              .map(WebElement::getText)
+              .toList();
+      assertThat(cells.get(0)).isEqualTo(m.path("provider").asText());
+      assertThat(cells.get(1)).isEqualTo(m.path("model").asText());
+      assertThat(digits(cells.get(2))).isEqualTo(m.path("runs").asLong());
+      assertThat(digits(cells.get(3))).isEqualTo(m.path("calls").asLong());
+      assertThat(digits(cells.get(4))).isEqualTo(m.path("failed_calls").asLong());
+      assertThat(digits(cells.get(5))).isEqualTo(m.path("input_tokens").asLong());
+      assertThat(digits(cells.get(6))).isEqualTo(m.path("output_tokens").asLong());
+      assertThat(new java.math.BigDecimal(cells.get(7)))
+          .isEqualByComparingTo(
+              m.path("cost").decimalValue().setScale(4, java.math.RoundingMode.HALF_EVEN));
+    }
     assertThat(b.text("#dash-p95 .stat-value")).isNotEqualTo("–");
     b.el("#dash-group_by option[value='hour']").click();
     b.waitFor(() -> hash().equals("#/dashboard?group_by=hour"), "the choice in the URL");
@@ -416,6 +445,10 @@ final class ViewerFeaturesBrowserIT {
     b.el("#dash-group_by option[value='day']").click();
     b.waitFor(() -> b.all("#dash-chart .chart-col").size() < 10, "daily columns again");
     b.screenshot(image("viewer-dashboard.png"));
+  }
+
+  private static long digits(String text) {
+    return Long.parseLong(text.replaceAll("[^0-9]", ""));
   }
 
   // ---- 4. comparing two runs
