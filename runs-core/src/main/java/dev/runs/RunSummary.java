@@ -22,13 +22,17 @@ import org.jspecify.annotations.Nullable;
 /**
  * What a run did, built from its events only ({@link #from(RunRecord, List)}): how long it ran,
  * each step's attempts and duration, event counts by type, token usage and cost, errors, artifacts,
- * host highlights and the workflow's output. The orchestrator writes it into the {@code summary}
- * field of the run's final event ({@code run.completed}, {@code run.failed} or {@code
- * run.cancelled}); {@link RunOrchestrator#summary(RunId)} reads it back.
+ * token usage and cost by model, host highlights and the workflow's output. The orchestrator writes
+ * it into the {@code summary} field of the run's final event ({@code run.completed}, {@code
+ * run.failed} or {@code run.cancelled}); {@link RunOrchestrator#summary(RunId)} reads it back.
  *
  * <p>Lists are capped so the summary fits in one event: the first {@value #MAX_STEPS} steps, the
- * first {@value #MAX_ERRORS} errors and the first {@value #MAX_ARTIFACTS} artifacts; the counts by
- * type are always complete.
+ * first {@value #MAX_ERRORS} errors, the first {@value #MAX_ARTIFACTS} artifacts and the first
+ * {@value #MAX_MODELS} models; the counts by type and the run's {@code usage} and {@code cost} are
+ * always complete.
+ *
+ * <p>{@link #byModel()} was added after the other components: a summary stored by an earlier
+ * version has no {@code by_model} field and reads back with an empty list.
  *
  * @param runId the run
  * @param workflow its workflow
@@ -45,6 +49,7 @@ import org.jspecify.annotations.Nullable;
  * @param artifacts files recorded by {@code artifact.created}
  * @param highlights host highlights ({@code x.runs.highlight}), later values winning
  * @param output the workflow's output, when the run recorded one
+ * @param byModel token usage and cost per model, in order of each model's first event
  */
 public record RunSummary(
     RunId runId,
@@ -61,7 +66,8 @@ public record RunSummary(
     List<ErrorSummary> errors,
     List<ArtifactSummary> artifacts,
     Map<String, JsonNode> highlights,
-    Optional<JsonNode> output) {
+    Optional<JsonNode> output,
+    List<ModelUsage> byModel) {
 
   /** Most steps listed. */
   public static final int MAX_STEPS = 1000;
@@ -71,6 +77,9 @@ public record RunSummary(
 
   /** Most artifacts listed. */
   public static final int MAX_ARTIFACTS = 1000;
+
+  /** Most models listed in {@link #byModel()}. */
+  public static final int MAX_MODELS = 100;
 
   /** The event type that carries host highlights. */
   public static final String HIGHLIGHT_TYPE = "x.runs.highlight";
@@ -93,6 +102,103 @@ public record RunSummary(
     highlights.forEach((k, v) -> h.put(k, v.deepCopy()));
     highlights = Collections.unmodifiableMap(h);
     output = output.map(JsonNode::deepCopy);
+    byModel = List.copyOf(byModel);
+  }
+
+  /**
+   * A summary without the per-model split ({@link #byModel()} empty), the form of earlier versions.
+   *
+   * @param runId the run
+   * @param workflow its workflow
+   * @param status the status after the events
+   * @param startedAt when it first started
+   * @param endedAt when its last execution ended
+   * @param durationMs time spent executing in milliseconds
+   * @param executions how many executions it had
+   * @param steps steps and phases in order of first appearance
+   * @param countsByType number of events per type
+   * @param usage token totals from model generation events
+   * @param cost cost summed from model generation events
+   * @param errors failures recorded by the run's events
+   * @param artifacts files recorded by {@code artifact.created}
+   * @param highlights host highlights
+   * @param output the workflow's output
+   */
+  public RunSummary(
+      RunId runId,
+      WorkflowRef workflow,
+      RunStatus status,
+      Optional<Instant> startedAt,
+      Optional<Instant> endedAt,
+      long durationMs,
+      int executions,
+      List<StepSummary> steps,
+      Map<String, Long> countsByType,
+      TokenUsage usage,
+      BigDecimal cost,
+      List<ErrorSummary> errors,
+      List<ArtifactSummary> artifacts,
+      Map<String, JsonNode> highlights,
+      Optional<JsonNode> output) {
+    this(
+        runId,
+        workflow,
+        status,
+        startedAt,
+        endedAt,
+        durationMs,
+        executions,
+        steps,
+        countsByType,
+        usage,
+        cost,
+        errors,
+        artifacts,
+        highlights,
+        output,
+        List.of());
+  }
+
+  /**
+   * The model calls of a run to one model, as its {@code model.generation.*} events name it. In
+   * JSON: {@code {"provider": "openai", "model": "gpt-4o-mini", "calls": 2, "failed": 0, "usage":
+   * {"input_tokens": 1624, "output_tokens": 192}, "cost": 0.00036}}.
+   *
+   * @param provider the events' {@code provider}, e.g. {@code openai}; empty when they had none
+   * @param model the events' {@code model}, e.g. {@code gpt-4o-mini}; empty when they had none
+   * @param calls calls that ended: its {@code model.generation.completed} and {@code
+   *     model.generation.failed} events
+   * @param failed of those calls, how many failed ({@code model.generation.failed})
+   * @param usage token totals from its events ({@code usage})
+   * @param cost cost summed from its events ({@code cost})
+   */
+  public record ModelUsage(
+      String provider, String model, long calls, long failed, TokenUsage usage, BigDecimal cost) {
+    /**
+     * Checks for nulls and that {@code 0 <= failed <= calls}.
+     *
+     * @throws ValidationException naming the count that is out of range
+     */
+    public ModelUsage {
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(model, "model");
+      Objects.requireNonNull(usage, "usage");
+      Objects.requireNonNull(cost, "cost");
+      if (calls < 0) {
+        throw new ValidationException("by_model.calls", "must not be negative but was " + calls);
+      }
+      if (failed < 0 || failed > calls) {
+        throw new ValidationException(
+            "by_model.failed", "must be 0 to calls (" + calls + ") but was " + failed);
+      }
+    }
+
+    /**
+     * @return {@code provider/model}, e.g. {@code openai/gpt-4o-mini}
+     */
+    public String key() {
+      return provider + "/" + model;
+    }
   }
 
   /**
@@ -213,7 +319,8 @@ public record RunSummary(
         errors,
         artifacts,
         highlights,
-        newOutput);
+        newOutput,
+        byModel);
   }
 
   /**
@@ -256,6 +363,7 @@ public record RunSummary(
     List<ArtifactSummary> artifacts = new ArrayList<>();
     Map<String, JsonNode> highlights = new LinkedHashMap<>();
     Optional<JsonNode> output = Optional.empty();
+    Map<List<String>, ModelAcc> models = new LinkedHashMap<>();
     Instant startedAt = null;
     Instant endedAt = null;
     Instant execStart = null;
@@ -284,6 +392,8 @@ public record RunSummary(
       }
       if ((type.startsWith("step.") || type.startsWith("phase.")) && e.stepId().isPresent()) {
         foldStep(steps, e, type, p);
+      } else if (type.startsWith("model.generation.")) {
+        foldModel(models, type, p);
       }
       switch (type) {
         case "step.failed",
@@ -339,7 +449,64 @@ public record RunSummary(
         errors,
         artifacts,
         highlights,
-        output);
+        output,
+        models.values().stream().map(ModelAcc::toUsage).toList());
+  }
+
+  private static final class ModelAcc {
+    final String provider;
+    final String model;
+    long calls;
+    long failed;
+    long inputTokens;
+    long outputTokens;
+    BigDecimal cost = BigDecimal.ZERO;
+
+    ModelAcc(String provider, String model) {
+      this.provider = provider;
+      this.model = model;
+    }
+
+    ModelUsage toUsage() {
+      return new ModelUsage(
+          provider, model, calls, failed, new TokenUsage(inputTokens, outputTokens), cost);
+    }
+  }
+
+  /**
+   * Adds up as {@link RunState} does for the run: {@code usage} and {@code cost} of every event.
+   */
+  private static void foldModel(Map<List<String>, ModelAcc> models, String type, ObjectNode p) {
+    String provider = p.path("provider").asText("");
+    String model = p.path("model").asText("");
+    List<String> key = List.of(provider, model);
+    ModelAcc a = models.get(key);
+    if (a == null) {
+      if (models.size() >= MAX_MODELS) {
+        return;
+      }
+      a = new ModelAcc(provider, model);
+      models.put(key, a);
+    }
+    if (type.equals("model.generation.completed") || type.equals("model.generation.failed")) {
+      a.calls++;
+      if (type.equals("model.generation.failed")) {
+        a.failed++;
+      }
+    }
+    JsonNode usage = p.get("usage");
+    if (usage != null && usage.isObject()) {
+      a.inputTokens += nonNegativeLong(usage.get("input_tokens"));
+      a.outputTokens += nonNegativeLong(usage.get("output_tokens"));
+    }
+    JsonNode c = p.get("cost");
+    if (c != null && c.isNumber()) {
+      a.cost = a.cost.add(c.decimalValue());
+    }
+  }
+
+  private static long nonNegativeLong(@Nullable JsonNode n) {
+    return n != null && n.canConvertToLong() ? Math.max(0, n.asLong()) : 0;
   }
 
   private static final class StepAcc {

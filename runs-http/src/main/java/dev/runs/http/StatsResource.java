@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +29,9 @@ import java.util.TreeMap;
  * {@code GET /stats}: an overview of the runs created in a time window, computed from each run's
  * record, status and the summary its final event carries ({@link RunSummary}), never from its
  * events: runs per hour or day by status, the failure rate, p50 and p95 durations, tokens and cost
- * by workflow, and the steps that fail most. Looks at no more than {@value #MAX_RUNS} runs (and
- * says {@code truncated} when there were more). Thread-safe.
+ * by workflow and by model ({@link RunSummary#byModel()}), and the steps that fail most. Looks at
+ * no more than {@value #MAX_RUNS} runs (and says {@code truncated} when there were more).
+ * Thread-safe.
  */
 final class StatsResource {
   /** Most runs one request folds. */
@@ -74,6 +76,46 @@ final class StatsResource {
         d.put("p95", percentile(durations, 95));
         d.put("max", durations.get(durations.size() - 1));
       }
+      return o;
+    }
+  }
+
+  /** The model calls of the window to one model, added up from the summaries' {@code by_model}. */
+  private static final class ModelGroup {
+    final String provider;
+    final String model;
+    long runs;
+    long calls;
+    long failed;
+    long inputTokens;
+    long outputTokens;
+    BigDecimal cost = BigDecimal.ZERO;
+
+    ModelGroup(String provider, String model) {
+      this.provider = provider;
+      this.model = model;
+    }
+
+    void add(RunSummary.ModelUsage m) {
+      runs++;
+      calls += m.calls();
+      failed += m.failed();
+      inputTokens += m.usage().inputTokens();
+      outputTokens += m.usage().outputTokens();
+      cost = cost.add(m.cost());
+    }
+
+    ObjectNode toJson() {
+      ObjectNode o = Json.object();
+      o.put("provider", provider);
+      o.put("model", model);
+      o.put("runs", runs);
+      o.put("calls", calls);
+      o.put("failed_calls", failed);
+      o.put("input_tokens", inputTokens);
+      o.put("output_tokens", outputTokens);
+      o.put("total_tokens", inputTokens + outputTokens);
+      o.put("cost", cost);
       return o;
     }
   }
@@ -124,6 +166,8 @@ final class StatsResource {
     Group total = new Group();
     Map<String, Group> byWorkflow = new TreeMap<>();
     Map<String, long[]> failingSteps = new HashMap<>();
+    Map<List<String>, ModelGroup> byModel = new HashMap<>();
+    long withoutSplit = 0;
     int folded = 0;
     boolean truncated = false;
     String cursor = null;
@@ -171,6 +215,15 @@ final class StatsResource {
           x.outputTokens += s.usage().outputTokens();
           x.cost = x.cost.add(s.cost());
         }
+        for (RunSummary.ModelUsage m : s.byModel()) {
+          byModel
+              .computeIfAbsent(
+                  List.of(m.provider(), m.model()), k -> new ModelGroup(m.provider(), m.model()))
+              .add(m);
+        }
+        if (s.byModel().isEmpty() && (s.usage().totalTokens() > 0 || s.cost().signum() != 0)) {
+          withoutSplit++; // stored by a version before by_model: in the totals, not by model
+        }
         for (RunSummary.StepSummary step : s.steps()) {
           if (step.status().equals("failed") || step.attempts() > 1) {
             long[] c = failingSteps.computeIfAbsent(wf + " " + step.stepId(), k -> new long[2]);
@@ -216,6 +269,16 @@ final class StatsResource {
           w.put("workflow", k);
           workflows.add(w);
         });
+    ArrayNode models = o.putArray("by_model");
+    byModel.values().stream()
+        .sorted(
+            Comparator.comparing((ModelGroup g) -> g.cost)
+                .reversed()
+                .thenComparing(g -> g.inputTokens + g.outputTokens, Comparator.reverseOrder())
+                .thenComparing(g -> g.provider)
+                .thenComparing(g -> g.model))
+        .forEach(g -> models.add(g.toJson()));
+    o.put("runs_without_model_split", withoutSplit);
     ArrayNode steps = o.putArray("top_failing_steps");
     failingSteps.entrySet().stream()
         .sorted(

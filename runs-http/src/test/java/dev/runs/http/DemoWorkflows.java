@@ -92,7 +92,7 @@ final class DemoWorkflows {
                   String.class,
                   () -> {
                     ModelGeneration g =
-                        ctx.model("acme", "m-1").param("temperature", 0.7).started();
+                        ctx.model("acme", "m-2").param("temperature", 0.7).started();
                     sleep(tick);
                     g.completed(
                         g.completion()

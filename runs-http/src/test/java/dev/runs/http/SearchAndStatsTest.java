@@ -4,10 +4,22 @@ import static dev.runs.http.ProblemAssert.assertValidation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.runs.ConfigSnapshot;
+import dev.runs.EventDraft;
+import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunQuery;
+import dev.runs.RunRecord;
+import dev.runs.RunSummary;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
+import dev.runs.WorkflowRef;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +126,96 @@ final class SearchAndStatsTest {
   }
 
   @Test
+  void stats_tokensAndCostByModel_fromSummaries() {
+    RunId r1 = f.startRun("research");
+    f.awaitTerminal(r1);
+    RunId r2 = f.startRun("research");
+    f.awaitTerminal(r2);
+    RunId fl = f.startRun("flaky");
+    f.awaitTerminal(fl);
+
+    JsonNode s = f.getJson("/stats");
+
+    // each research run calls acme/m-1 (812 in, 164 out, 0.0042) and acme/m-2 (1530 in, 602 out,
+    // 0.0121); flaky calls no model. Most cost first.
+    JsonNode byModel = s.path("by_model");
+    assertThat(byModel.size()).isEqualTo(2);
+    JsonNode m2 = byModel.get(0);
+    assertThat(m2.path("provider").asText()).isEqualTo("acme");
+    assertThat(m2.path("model").asText()).isEqualTo("m-2");
+    assertThat(m2.path("runs").asLong()).isEqualTo(2);
+    assertThat(m2.path("calls").asLong()).isEqualTo(2);
+    assertThat(m2.path("failed_calls").asLong()).isZero();
+    assertThat(m2.path("input_tokens").asLong()).isEqualTo(2 * 1530);
+    assertThat(m2.path("output_tokens").asLong()).isEqualTo(2 * 602);
+    assertThat(m2.path("total_tokens").asLong()).isEqualTo(2 * (1530 + 602));
+    assertThat(m2.path("cost").decimalValue()).isEqualByComparingTo("0.0242");
+    JsonNode m1 = byModel.get(1);
+    assertThat(m1.path("model").asText()).isEqualTo("m-1");
+    assertThat(m1.path("calls").asLong()).isEqualTo(2);
+    assertThat(m1.path("input_tokens").asLong()).isEqualTo(2 * 812);
+    assertThat(m1.path("output_tokens").asLong()).isEqualTo(2 * 164);
+    assertThat(m1.path("cost").decimalValue()).isEqualByComparingTo("0.0084");
+    // the split adds up to the totals, and every summary had it
+    JsonNode totals = s.path("totals");
+    assertThat(m1.path("total_tokens").asLong() + m2.path("total_tokens").asLong())
+        .isEqualTo(totals.path("total_tokens").asLong());
+    assertThat(m1.path("cost").decimalValue().add(m2.path("cost").decimalValue()))
+        .isEqualByComparingTo(totals.path("cost").decimalValue());
+    assertThat(s.path("runs_without_model_split").asLong()).isZero();
+    // by workflow too
+    JsonNode research = s.path("by_workflow").get(1);
+    assertThat(research.path("workflow").asText()).isEqualTo("research@1");
+    assertThat(research.path("total_tokens").asLong()).isEqualTo(2 * 3108);
+    assertThat(research.path("cost").decimalValue()).isEqualByComparingTo("0.0326");
+
+    // a window without runs has no models
+    JsonNode none = f.getJson("/stats?since=2020-01-01T00:00:00Z&until=2020-01-02T00:00:00Z");
+    assertThat(none.path("by_model").isArray()).isTrue();
+    assertThat(none.path("by_model").size()).isZero();
+  }
+
+  @Test
+  void stats_summaryStoredBeforeByModel_countsInTotalsAndSaysItHasNoSplit() {
+    RunRecord record =
+        f.store
+            .create(
+                RunRecord.builder(
+                        WorkflowRef.of("old", "1"),
+                        ConfigSnapshot.empty(),
+                        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
+                    .build())
+            .record();
+    RunId id = record.id();
+    f.store.append(id, EventDraft.of("run.started", Map.of()));
+    f.store.append(
+        id,
+        EventDraft.of(
+            "model.generation.completed",
+            Map.of(
+                "provider",
+                "acme",
+                "model",
+                "m-0",
+                "usage",
+                Map.of("input_tokens", 70, "output_tokens", 30),
+                "cost",
+                new BigDecimal("0.5"))));
+    List<RunEvent> events = f.store.read(id, 0, 100);
+    ObjectNode old = RunSummary.from(record, events).toPayload().toJsonNode();
+    old.remove("by_model"); // as a version before the split wrote it
+    f.store.append(id, EventDraft.of("run.completed", Map.of("summary", old)));
+
+    JsonNode s = f.getJson("/stats");
+
+    assertThat(s.path("runs").asInt()).isEqualTo(1);
+    assertThat(s.path("totals").path("total_tokens").asLong()).isEqualTo(100);
+    assertThat(s.path("totals").path("cost").decimalValue()).isEqualByComparingTo("0.5");
+    assertThat(s.path("by_model").size()).isZero();
+    assertThat(s.path("runs_without_model_split").asLong()).isEqualTo(1);
+  }
+
+  @Test
   void stats_badParameters_400NamingThem() {
     assertValidation(f.http.get("/stats?group_by=week"), "group_by");
     assertValidation(f.http.get("/stats?since=yesterday"), "since");
@@ -124,6 +226,10 @@ final class SearchAndStatsTest {
         f.http.get("/stats?since=2000-01-01T00:00:00Z&until=2026-01-01T00:00:00Z&group_by=hour"),
         "since");
     assertValidation(f.http.get("/stats?limit=3"), "limit");
+    assertValidation(f.http.get("/stats?group_by=hour&group_by=day"), "group_by");
+    assertValidation(f.http.get("/stats?group_by="), "group_by");
+    assertValidation(f.http.get("/stats?namespace="), "namespace");
+    assertValidation(f.http.get("/stats?since=2026-13-01T00:00:00Z"), "since");
     assertThat(f.http.post("/stats", "{}").status()).isEqualTo(405);
   }
 }

@@ -2,6 +2,7 @@ package dev.runs.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventStream;
@@ -186,6 +187,102 @@ final class ViewerFeaturesBrowserIT {
         () -> b.all("#toasts .toast").isEmpty() && !b.el("#trace-detail").isDisplayed(),
         "the payload closed and the notices gone");
     b.screenshot(image("viewer-trace.png"));
+  }
+
+  /** The {@code data-key} of the element that has the focus, or null. */
+  private static @Nullable String focusedKey() {
+    return (String) b().js("return document.activeElement.dataset.key || null");
+  }
+
+  private static void press(CharSequence key) {
+    b().driver.switchTo().activeElement().sendKeys(key);
+  }
+
+  private static String key(String css) {
+    return b().el(css).getAttribute("data-key");
+  }
+
+  @Test
+  void traceTree_arrowKeys_moveFocusExpandAndCollapse_likeTheAriaTreePattern() {
+    RunId id = f().startRun("research");
+    assertThat(f().awaitTerminal(id)).isEqualTo(RunStatus.COMPLETED);
+    open("/#/runs/" + Links.encodeSegment(id.value()) + "/trace");
+    Browser b = b();
+    b.waitFor(() -> b.text("#live-text").contains("stream ended"), "the stream to end");
+    b.waitFor(() -> b.all(row("model")).size() == 2, "two model calls in the tree");
+    String run = key("#trace .trace-row[data-kind='run']");
+    String plan = key("#trace .trace-row[data-step='plan']");
+    String outline = key("#trace .trace-row[data-step='plan/outline']");
+    // one tab stop: the first row until another is focused
+    List<WebElement> stops = b.all("#trace .trace-row[tabindex='0']");
+    assertThat(stops).hasSize(1);
+    assertThat(stops.get(0).getAttribute("data-key")).isEqualTo(run);
+    b.js("document.querySelector('#trace .trace-row[tabindex=\"0\"]').focus()");
+    b.waitFor(() -> run.equals(focusedKey()) ? run : null, "the run row focused");
+
+    // Down and Up walk the visible rows in order
+    List<String> order =
+        b.all("#trace .trace-row").stream().map(r -> r.getAttribute("data-key")).toList();
+    press(org.openqa.selenium.Keys.ARROW_DOWN);
+    b.waitFor(() -> order.get(1).equals(focusedKey()) ? 1 : null, "Down to the second row");
+    assertThat(order.get(1)).isEqualTo(plan);
+    press(org.openqa.selenium.Keys.ARROW_DOWN);
+    b.waitFor(() -> outline.equals(focusedKey()) ? 1 : null, "Down to plan's first step");
+    press(org.openqa.selenium.Keys.ARROW_UP);
+    b.waitFor(() -> plan.equals(focusedKey()) ? 1 : null, "Up back to plan");
+    assertThat(b.all("#trace .trace-row[tabindex='0']"))
+        .extracting(r -> r.getAttribute("data-key"))
+        .as("the tab stop follows the focus")
+        .containsExactly(plan);
+
+    // Left on an open row collapses it and keeps the focus; Left again goes to the parent
+    int before = order.size();
+    press(org.openqa.selenium.Keys.ARROW_LEFT);
+    b.waitFor(
+        () -> b.all("#trace .trace-row[data-step='plan/outline']").isEmpty() ? 1 : null,
+        "Left to collapse plan");
+    assertThat(b.all("#trace .trace-row")).hasSize(before - 3);
+    assertThat(b.el("#trace .trace-row[data-step='plan']").getAttribute("aria-expanded"))
+        .isEqualTo("false");
+    assertThat(focusedKey()).isEqualTo(plan);
+    press(org.openqa.selenium.Keys.ARROW_LEFT);
+    b.waitFor(() -> run.equals(focusedKey()) ? 1 : null, "Left to the parent");
+    assertThat(b.all("#trace .trace-row")).as("the run stays open").hasSize(before - 3);
+
+    // Right on a collapsed row expands it; Right again goes to its first child
+    press(org.openqa.selenium.Keys.ARROW_DOWN);
+    b.waitFor(() -> plan.equals(focusedKey()) ? 1 : null, "Down to plan");
+    press(org.openqa.selenium.Keys.ARROW_RIGHT);
+    b.waitFor(() -> b.all("#trace .trace-row").size() == before ? 1 : null, "Right to expand");
+    assertThat(b.el("#trace .trace-row[data-step='plan']").getAttribute("aria-expanded"))
+        .isEqualTo("true");
+    assertThat(focusedKey()).isEqualTo(plan);
+    press(org.openqa.selenium.Keys.ARROW_RIGHT);
+    b.waitFor(() -> outline.equals(focusedKey()) ? 1 : null, "Right to the first child");
+
+    // End and Home jump; Enter selects the focused row and shows its payload
+    press(org.openqa.selenium.Keys.END);
+    b.waitFor(() -> order.get(order.size() - 1).equals(focusedKey()) ? 1 : null, "End to the last");
+    press(org.openqa.selenium.Keys.HOME);
+    b.waitFor(() -> run.equals(focusedKey()) ? 1 : null, "Home to the first");
+    press(org.openqa.selenium.Keys.ARROW_DOWN);
+    press(org.openqa.selenium.Keys.ENTER);
+    b.waitFor(() -> b.el("#trace-detail").isDisplayed() ? 1 : null, "Enter to select");
+    assertThat(b.el("#trace .trace-row[data-step='plan']").getAttribute("aria-selected"))
+        .isEqualTo("true");
+    // a leaf ignores Right, and Left from a leaf goes to its parent
+    String model = key("#trace .trace-row[data-step='plan/outline'] + .trace-row");
+    b.js(
+        "document.querySelector('#trace .trace-row[data-key=\"' + arguments[0] + '\"]').focus()",
+        model);
+    b.waitFor(() -> model.equals(focusedKey()) ? 1 : null, "the model call focused");
+    int rows = b.all("#trace .trace-row").size();
+    press(org.openqa.selenium.Keys.ARROW_RIGHT);
+    assertThat(focusedKey()).isEqualTo(model);
+    assertThat(b.all("#trace .trace-row")).hasSize(rows);
+    press(org.openqa.selenium.Keys.ARROW_LEFT);
+    b.waitFor(() -> outline.equals(focusedKey()) ? 1 : null, "Left from a leaf to its parent");
+    b.el("#trace-close").click();
   }
 
   @Test
@@ -409,6 +506,34 @@ final class ViewerFeaturesBrowserIT {
     assertThat(b.all("#dash-chart .chart-col")).hasSizeBetween(7, 9);
     assertThat(b.text("#dash-workflows tr[data-workflow='research@1']")).contains("research@1");
     assertThat(b.text("#dash-failing")).contains("flaky@1", "call");
+    // by model: one row a model, as GET /stats adds them up, most cost first
+    JsonNode stats = f().getJson("/stats");
+    List<String> expected = new ArrayList<>();
+    stats
+        .path("by_model")
+        .forEach(m -> expected.add(m.path("provider").asText() + "/" + m.path("model").asText()));
+    List<WebElement> rows = b.all("#dash-models tbody tr[data-model]");
+    assertThat(rows)
+        .extracting(r -> r.getAttribute("data-provider") + "/" + r.getAttribute("data-model"))
+        .containsExactlyElementsOf(expected)
+        .contains("acme/m-1", "acme/m-2");
+    for (int i = 0; i < rows.size(); i++) {
+      JsonNode m = stats.path("by_model").get(i);
+      List<String> cells =
+          rows.get(i).findElements(org.openqa.selenium.By.tagName("td")).stream()
+              .map(WebElement::getText)
+              .toList();
+      assertThat(cells.get(0)).isEqualTo(m.path("provider").asText());
+      assertThat(cells.get(1)).isEqualTo(m.path("model").asText());
+      assertThat(digits(cells.get(2))).isEqualTo(m.path("runs").asLong());
+      assertThat(digits(cells.get(3))).isEqualTo(m.path("calls").asLong());
+      assertThat(digits(cells.get(4))).isEqualTo(m.path("failed_calls").asLong());
+      assertThat(digits(cells.get(5))).isEqualTo(m.path("input_tokens").asLong());
+      assertThat(digits(cells.get(6))).isEqualTo(m.path("output_tokens").asLong());
+      assertThat(new java.math.BigDecimal(cells.get(7)))
+          .isEqualByComparingTo(
+              m.path("cost").decimalValue().setScale(4, java.math.RoundingMode.HALF_EVEN));
+    }
     assertThat(b.text("#dash-p95 .stat-value")).isNotEqualTo("–");
     b.el("#dash-group_by option[value='hour']").click();
     b.waitFor(() -> hash().equals("#/dashboard?group_by=hour"), "the choice in the URL");
@@ -416,6 +541,10 @@ final class ViewerFeaturesBrowserIT {
     b.el("#dash-group_by option[value='day']").click();
     b.waitFor(() -> b.all("#dash-chart .chart-col").size() < 10, "daily columns again");
     b.screenshot(image("viewer-dashboard.png"));
+  }
+
+  private static long digits(String text) {
+    return Long.parseLong(text.replaceAll("[^0-9]", ""));
   }
 
   // ---- 4. comparing two runs

@@ -13,6 +13,9 @@ import java.util.List;
  * errors} has its error's fields ({@code message}, {@code code}, {@code retryable}) at its own
  * level rather than in a nested {@code error} object, the form earlier versions stored and the run
  * viewer reads.
+ *
+ * <p>Decoding accepts the summaries earlier versions stored: a summary without {@code by_model}
+ * (added later) reads back with an empty per-model list.
  */
 public final class RunSummaryJson {
   private static final String ERROR = "error";

@@ -97,7 +97,8 @@ final class TerminalPayloads {
                 List.of(),
                 List.of(),
                 Map.of(),
-                Optional.empty());
+                Optional.empty(),
+                summary.byModel()); // at most MAX_MODELS entries, and /stats reads them
         p.put("summary_truncated", true);
       }
       p.put("summary", summary.toPayload().toJsonNode());

@@ -1,6 +1,6 @@
 // Runs viewer: the overview dashboard at #/dashboard, drawn from GET /stats (computed server-side
 // from run summaries): runs per hour or day by status, failure rate, p50/p95 duration, tokens and
-// cost by workflow, and the steps that fail most.
+// cost by workflow and by model, and the steps that fail most.
 'use strict';
 (function () {
   const parts = (window.RunsViewerParts = window.RunsViewerParts || {});
@@ -67,10 +67,22 @@
           h('td', { class: 'num', text: w.duration_ms.count ? fmtDuration(w.duration_ms.p50) : '–' }),
           h('td', { class: 'num', text: w.duration_ms.count ? fmtDuration(w.duration_ms.p95) : '–' }),
           h('td', { class: 'num', text: fmtInt(w.total_tokens) }), h('td', { class: 'num', text: fmtCost(w.cost) }))));
+      const byModel = s.by_model || [];
+      const models = table('dash-models', 'By model', [['Provider'], ['Model'], ['Runs', 1], ['Calls', 1], ['Failed calls', 1],
+        ['Input tokens', 1], ['Output tokens', 1], ['Cost', 1]],
+      byModel.map((m) => h('tr', { dataset: { provider: m.provider, model: m.model } }, h('td', { text: m.provider }),
+        h('td', { class: 'mono', text: m.model }), h('td', { class: 'num', text: fmtInt(m.runs) }),
+        h('td', { class: 'num', text: fmtInt(m.calls) }), h('td', { class: 'num', text: fmtInt(m.failed_calls) }),
+        h('td', { class: 'num', text: fmtInt(m.input_tokens) }), h('td', { class: 'num', text: fmtInt(m.output_tokens) }),
+        h('td', { class: 'num', text: fmtCost(m.cost) }))));
+      const unsplit = s.runs_without_model_split
+        ? h('p', { class: 'muted', id: 'dash-models-note', text: `${fmtInt(s.runs_without_model_split)} runs were summarized before the split by model: their tokens and cost count in the totals only.` })
+        : null;
       const failing = table('dash-failing', 'Top failing steps', [['Workflow'], ['Step'], ['Failed runs', 1], ['Failed attempts', 1]],
         s.top_failing_steps.map((f) => h('tr', { dataset: { step: f.step_id } }, h('td', { text: f.workflow }), h('td', { class: 'mono', text: f.step_id }),
           h('td', { class: 'num', text: fmtInt(f.failed_runs) }), h('td', { class: 'num', text: fmtInt(f.failed_attempts) }))));
       box.replaceChildren(box.firstChild, cards, chart, h('h2', { class: 'sub-h', text: 'By workflow' }), wf,
+        h('h2', { class: 'sub-h', text: 'By model' }), models, ...(unsplit ? [unsplit] : []),
         h('h2', { class: 'sub-h', text: 'Top failing steps' }), failing);
     }
 

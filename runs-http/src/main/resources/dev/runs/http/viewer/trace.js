@@ -15,7 +15,7 @@
       t = {
         root: node('run', 'run', 'run', null, null),
         byKey: new Map(), byEvent: new Map(), latestAttempt: new Map(),
-        t0: null, tEnd: null, live: false, collapsed: new Set(), selected: null, dirty: false, timer: null,
+        t0: null, tEnd: null, live: false, collapsed: new Set(), selected: null, focusKey: null, dirty: false, timer: null,
       };
       t.byKey.set('run', t.root);
       box.replaceChildren();
@@ -163,7 +163,7 @@
           tick.style.left = `${f * 100}%`;
           return tick;
         })), h('span', { class: 'trace-num', text: 'duration' }), h('span', { class: 'trace-num', text: 'tokens' }), h('span', { class: 'trace-num', text: 'cost' }));
-      const walk = (n, depth) => {
+      const walk = (n, depth, parentKey) => {
         const start = n.start === null ? t.t0 : n.start;
         const end = n.point ? start : endOf(n, now);
         const ms = n.ms !== undefined ? n.ms : end - start;
@@ -181,19 +181,24 @@
         label.append(toggle, h('span', { class: `tag tag-${tagOf(n)}`, text: n.kind }), h('span', { class: 'trace-name', title: n.stepId || n.name, text: n.name }));
         const row = h('div', {
           class: 'trace-row' + (crit.has(n) ? ' crit' : '') + (t.selected === n.key ? ' selected' : '') + (n.status === 'failed' ? ' err' : ''),
-          role: 'treeitem', tabindex: '0', 'aria-level': String(depth + 1), 'aria-selected': String(t.selected === n.key),
+          role: 'treeitem', tabindex: '-1', 'aria-level': String(depth + 1), 'aria-selected': String(t.selected === n.key),
           'aria-expanded': hasKids ? String(open) : undefined,
-          dataset: { key: n.key, kind: n.kind, status: n.status, depth: String(depth), step: n.stepId || undefined, crit: crit.has(n) ? 'true' : undefined },
+          dataset: { key: n.key, kind: n.kind, status: n.status, depth: String(depth), step: n.stepId || undefined, crit: crit.has(n) ? 'true' : undefined, parent: parentKey },
           onclick: () => select(n),
-          onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); select(n); } },
+          onfocus: (e) => rove(e.currentTarget),
+          onkeydown: (e) => onRowKey(e, n, hasKids, open, parentKey),
         }, label, h('span', { class: 'trace-lane' }, barEl),
         h('span', { class: 'trace-num dur', text: n.point ? '' : (n.end === null && !n.point ? 'running…' : fmtDuration(ms)) }),
         h('span', { class: 'trace-num tok', text: n.tokens ? fmtInt(n.tokens) : '' }),
         h('span', { class: 'trace-num cost', text: n.cost ? fmtCost(n.cost) : '' }));
         rows.push(row);
-        if (open) n.children.forEach((c) => walk(c, depth + 1));
+        if (open) n.children.forEach((c) => walk(c, depth + 1, n.key));
       };
-      walk(t.root, 0);
+      walk(t.root, 0, undefined);
+      // roving tabindex (WAI-ARIA tree): Tab reaches the tree once, at the row last focused, else
+      // the selected one, else the first
+      const tabStop = rows.find((r) => r.dataset.key === t.focusKey) || rows.find((r) => r.dataset.key === t.selected) || rows[0];
+      if (tabStop) tabStop.tabIndex = 0;
       const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.dataset.key : null;
       box.replaceChildren(axis, h('div', { class: 'trace-rows', role: 'tree', 'aria-label': 'Trace tree' }, rows));
       if (focused) {
@@ -201,6 +206,73 @@
         if (again) again.focus();
       }
       if (t.selected) showDetail(t.byKey.get(t.selected));
+    }
+
+    /** Makes this row the tree's one tab stop. */
+    function rove(row) {
+      t.focusKey = row.dataset.key;
+      box.querySelectorAll('.trace-row[tabindex="0"]').forEach((r) => { if (r !== row) r.tabIndex = -1; });
+      row.tabIndex = 0;
+    }
+
+    function focusRow(row) {
+      if (!row) return;
+      rove(row);
+      row.focus();
+    }
+
+    /**
+     * Keys of the WAI-ARIA tree pattern: Up and Down move between visible rows, Home and End to the
+     * first and last; Right expands a collapsed row, or moves to the first child of an open one;
+     * Left collapses an open row, or moves to the parent; Enter and Space select.
+     */
+    function onRowKey(e, n, hasKids, open, parentKey) {
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      const row = e.currentTarget;
+      const all = [...box.querySelectorAll('.trace-row')];
+      const i = all.indexOf(row);
+      switch (e.key) {
+        case 'Enter':
+        case ' ':
+          select(n);
+          break;
+        case 'ArrowDown':
+          focusRow(all[i + 1]);
+          break;
+        case 'ArrowUp':
+          focusRow(all[i - 1]);
+          break;
+        case 'Home':
+          focusRow(all[0]);
+          break;
+        case 'End':
+          focusRow(all[all.length - 1]);
+          break;
+        case 'ArrowRight':
+          if (!hasKids) return;
+          if (open) {
+            focusRow(all[i + 1]);
+          } else {
+            t.collapsed.delete(n.key);
+            t.focusKey = n.key;
+            draw(); // keeps the focus on this row
+          }
+          break;
+        case 'ArrowLeft':
+          if (hasKids && open) {
+            t.collapsed.add(n.key);
+            t.focusKey = n.key;
+            draw();
+          } else if (parentKey !== undefined) {
+            focusRow(box.querySelector(`.trace-row[data-key="${CSS.escape(parentKey)}"]`));
+          } else {
+            return;
+          }
+          break;
+        default:
+          return;
+      }
+      e.preventDefault();
     }
 
     function tagOf(n) {
