@@ -71,8 +71,12 @@ final class BundleFormsTest {
             .withArtifact(StageArtifact.of("blobs/big.bin", "blob", big))
             .withArtifact(StageArtifact.of("empty.txt", "text", new byte[0])));
     source.writeStage(
-        id, StageWrite.of("load").withStatus(StageWrite.Status.FAILED).withInput(Payload.of(1)));
-    source.writeStage(id, StageWrite.of("load").withAttempt(2).withOutput(Payload.of(2)));
+        id,
+        StageWrite.of("load")
+            .withStatus(StageWrite.Status.FAILED)
+            .withInput(Payload.of(Map.of("try", 1))));
+    source.writeStage(
+        id, StageWrite.of("load").withAttempt(2).withOutput(Payload.of(Map.of("n", 2))));
     source.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
   }
 
@@ -147,7 +151,9 @@ final class BundleFormsTest {
 
     assertThat(eventLines(Files.readAllBytes(d.resolve("bundle.ndjson"))))
         .isEqualTo(eventLines(oneFile(source)));
-    assertThat(lines.get(lines.size() - 1)).startsWith("{\"stage_file\":{").doesNotContain("base64");
+    assertThat(lines.get(lines.size() - 1))
+        .startsWith("{\"stage_file\":{")
+        .doesNotContain("base64");
     assertThat(String.join("\n", lines)).contains("\"file\":\"" + BIG + "\"");
     assertThat(d.resolve(BIG)).hasBinaryContent(big);
     assertThat(Sha256.hex(Files.readAllBytes(d.resolve("files/load/2/output.json"))))
@@ -216,17 +222,13 @@ final class BundleFormsTest {
   @Test
   void directory_truncatedFile_refused() {
     refusedDirectory(
-        d -> write(d.resolve(BIG), java.util.Arrays.copyOf(big, big.length - 1)),
-        BIG,
-        "truncated");
+        d -> write(d.resolve(BIG), java.util.Arrays.copyOf(big, big.length - 1)), BIG, "truncated");
   }
 
   @Test
   void directory_longerFile_refused() {
     refusedDirectory(
-        d -> write(d.resolve(BIG), java.util.Arrays.copyOf(big, big.length + 1)),
-        BIG,
-        "too long");
+        d -> write(d.resolve(BIG), java.util.Arrays.copyOf(big, big.length + 1)), BIG, "too long");
   }
 
   @Test
