@@ -489,6 +489,10 @@ public final class Bundles {
       size = MoveJson.number(n, "size", what);
       sha = MoveJson.text(n, "sha256", what);
       if (n.has("base64")) {
+        if (checked.beside != null) {
+          throw new IllegalArgumentException(
+              "base64 in a directory or zip bundle, whose stage files are beside the lines");
+        }
         content = Base64.getDecoder().decode(MoveJson.text(n, "base64", what));
       } else {
         besideName = MoveJson.text(n, "file", what);

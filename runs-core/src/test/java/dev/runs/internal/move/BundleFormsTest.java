@@ -253,6 +253,20 @@ final class BundleFormsTest {
   }
 
   @Test
+  void directory_lineWithBase64_refused() {
+    refusedDirectory(
+        d -> {
+          Path lines = d.resolve("bundle.ndjson");
+          write(
+              lines,
+              read(lines)
+                  .replace("\"file\":\"" + BIG + "\"", "\"base64\":\"AA==\"")
+                  .getBytes(StandardCharsets.UTF_8));
+        },
+        "base64 in a directory or zip bundle");
+  }
+
+  @Test
   void directory_withoutLines_refused() {
     refusedDirectory(d -> delete(d.resolve("bundle.ndjson")), "no bundle.ndjson");
   }
