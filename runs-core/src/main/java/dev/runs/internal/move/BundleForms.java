@@ -31,10 +31,10 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * The directory and zip forms of a {@code runs.bundle/1} bundle, for runs with large stage files:
- * {@value Bundles#LINES} holds the header and the event lines of the one-file form, and one line
- * per stage file that names the file beside it ({@code "file":"files/<stage
- * key>/<attempt>/<path>"}) instead of carrying its bytes; the files themselves are under {@value
- * Bundles#FILES}. A zip holds the same entries.
+ * {@code bundle.ndjson} holds the header and the event lines of the one-file form, and one line per
+ * stage file that names the file beside it ({@code "file":"files/<stage key>/<attempt>/<path>"})
+ * instead of carrying its bytes; the files themselves are under {@value Bundles#FILES}. A zip holds
+ * the same entries.
  *
  * <p>Stage file bytes are copied stream to stream with their sha256 computed on the way, never as
  * base64. Import first lists what the directory or zip holds against the header's manifests (a
@@ -97,8 +97,8 @@ public final class BundleForms {
   }
 
   /**
-   * Writes a run's bundle as a zip, atomically like the one-file form: {@value Bundles#LINES}
-   * first, then the stage files in manifest order, deflated.
+   * Writes a run's bundle as a zip, atomically like the one-file form: {@code bundle.ndjson} first,
+   * then the stage files in manifest order, deflated.
    *
    * @param store the store
    * @param id the run

@@ -52,11 +52,19 @@ import org.jspecify.annotations.Nullable;
  * The {@code runs.bundle/1} format: a header line, the run's event envelopes as stored, then one
  * line per stage file. Export streams through a spool file (the header carries the events' sha256,
  * known only after them); import checks everything in a first pass, then hands the engine a second,
- * lazy pass, so memory stays bounded for any run length.
+ * lazy pass, so memory stays bounded for any run length. The directory and zip forms ({@link
+ * BundleForms}) reuse all of this on their {@code bundle.ndjson}, whose stage_file lines name a
+ * file beside them ({@link Beside}) instead of carrying it in base64.
  */
 public final class Bundles {
   /** The format's schema name. */
   public static final String SCHEMA = "runs.bundle/1";
+
+  /** The folder of the directory and zip forms that holds the stage files. */
+  static final String FILES = "files/";
+
+  /** The lines' name in the directory and zip forms. */
+  static final String LINES = "bundle.ndjson";
 
   private Bundles() {}
 
@@ -201,12 +209,6 @@ public final class Bundles {
   static String besideName(String stageKey, int attempt, String path) {
     return FILES + stageKey + "/" + attempt + "/" + path;
   }
-
-  /** The folder of the directory and zip forms that holds the stage files. */
-  static final String FILES = "files/";
-
-  /** The lines' name in the directory and zip forms. */
-  static final String LINES = "bundle.ndjson";
 
   private static byte[] stageFileLine(
       StageManifest m, StageManifest.Entry f, byte @Nullable [] content) {
@@ -488,6 +490,9 @@ public final class Bundles {
       StageIntegrity.checkPath(path);
       size = MoveJson.number(n, "size", what);
       sha = MoveJson.text(n, "sha256", what);
+      if (n.has("base64") && n.has("file")) {
+        throw new IllegalArgumentException("it has both base64 and file; give one");
+      }
       if (n.has("base64")) {
         if (checked.beside != null) {
           throw new IllegalArgumentException(
