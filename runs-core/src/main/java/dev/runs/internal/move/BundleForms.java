@@ -36,8 +36,9 @@ import java.util.zip.ZipOutputStream;
  * instead of carrying its bytes; the files themselves are under {@value Bundles#FILES}. A zip holds
  * the same entries.
  *
- * <p>Stage file bytes are copied stream to stream with their sha256 computed on the way, never as
- * base64. Import first lists what the directory or zip holds against the header's manifests (a
+ * <p>Never base64: export writes each stage file as the store hands it over (one whole file at a
+ * time, the store API's unit), and import copies each one stream to stream, its sha256 computed on
+ * the way. Import first lists what the directory or zip holds against the header's manifests (a
  * missing file, a file no manifest lists, or, in a zip, an entry name that would leave the
  * directory is refused), then runs the one-file import on the lines, which copies every file into a
  * private temporary directory and checks its size and sha256 before anything is written.
