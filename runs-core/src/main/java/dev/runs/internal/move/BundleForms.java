@@ -33,8 +33,8 @@ import java.util.zip.ZipOutputStream;
  * The directory and zip forms of a {@code runs.bundle/1} bundle, for runs with large stage files:
  * {@code bundle.ndjson} holds the header and the event lines of the one-file form, and one line per
  * stage file that names the file beside it ({@code "file":"files/<stage key>/<attempt>/<path>"})
- * instead of carrying its bytes; the files themselves are under {@value Bundles#FILES}. A zip holds
- * the same entries.
+ * instead of carrying its bytes; the files themselves are under {@code files/}. A zip holds the
+ * same entries.
  *
  * <p>Never base64: export writes each stage file as the store hands it over (one whole file at a
  * time, the store API's unit), and import copies each one stream to stream, its sha256 computed on
