@@ -1,6 +1,7 @@
 package dev.runs;
 
 import dev.runs.internal.move.BulkTransfers;
+import dev.runs.internal.move.BundleForms;
 import dev.runs.internal.move.Bundles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,9 +12,11 @@ import java.util.Objects;
 
 /**
  * Moves runs between stores as bundles: one self-describing, verifiable {@code runs.bundle/1} file
- * per run (see {@code docs/bundles.md}). A bundle holds the run record with its config snapshot and
- * lineage, every event envelope exactly as stored, and every stage file; importing it re-creates
- * the run with the same ids, sequences, times, hashes and files.
+ * per run, or, for runs with large stage files, a directory or zip holding the same lines with the
+ * stage files beside them ({@link Form}; see {@code docs/bundles.md}). A bundle holds the run
+ * record with its config snapshot and lineage, every event envelope exactly as stored, and every
+ * stage file; importing it re-creates the run with the same ids, sequences, times, hashes and
+ * files.
  *
  * <pre>{@code
  * RunBundles.export(sqlite, runId, Path.of("run.runs.ndjson"));
@@ -80,10 +83,68 @@ public final class RunBundles {
   }
 
   /**
-   * Imports a bundle file.
+   * The forms a bundle is written in. All three hold the same header and event lines and are
+   * imported by the same {@link #importInto(RunStore, Path)}, which tells them apart by content.
+   */
+  public enum Form {
+    /** One NDJSON file; each stage file travels base64-encoded on its own line. */
+    FILE,
+    /**
+     * A directory: {@code bundle.ndjson} (the header, the event lines, and one line per stage file
+     * naming it), and the stage files as they are under {@code files/<stage key>/<attempt>/}. For
+     * runs with large stage files: no base64, no line-length ceiling.
+     */
+    DIRECTORY,
+    /** The directory form's entries in one zip file (deflated): large stage files in one file. */
+    ZIP
+  }
+
+  /**
+   * Writes a run's bundle in the given form, atomically: the file, zip or directory appears
+   * complete under its name or not at all. One method with a {@link Form} rather than one method
+   * per form, so a caller that lets its user choose (a command line option, a setting) passes the
+   * choice through, and the forms share one contract.
+   *
+   * <p>In the directory and zip forms stage files are copied as they are, never as base64; the
+   * store hands over one stage file at a time ({@link RunStore#readStageFile}), so memory holds at
+   * most one file's bytes, once.
+   *
+   * @param store the store
+   * @param runId the run
+   * @param target the bundle file or zip (replaced when it exists), or the directory (which must
+   *     not exist, or be empty)
+   * @param form the form
+   * @return the run's event count
+   * @throws RunNotFoundException when the run does not exist
+   * @throws UncheckedIOException when writing fails, or the directory exists and is not empty
+   */
+  public static long export(RunStore store, RunId runId, Path target, Form form) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(runId, "runId");
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(form, "form");
+    try {
+      return switch (form) {
+        case FILE -> Bundles.export(store, runId, target).eventCount();
+        case DIRECTORY -> BundleForms.exportDirectory(store, runId, target).eventCount();
+        case ZIP -> BundleForms.exportZip(store, runId, target).eventCount();
+      };
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "export of run " + runId + " to " + target + " (" + form + ") failed: " + e.getMessage(),
+          e);
+    }
+  }
+
+  /**
+   * Imports a bundle in any {@link Form}, told apart by content: a directory is the directory form,
+   * a file starting with a zip's magic bytes the zip form, any other file the one-file form. Every
+   * form is checked completely before anything is visible: in the directory and zip forms every
+   * stage file's size and sha256 against its line and manifest, and any missing file, file no
+   * manifest lists, or zip entry name that is absolute or contains {@code ..} is refused.
    *
    * @param store the target store
-   * @param file the bundle
+   * @param file the bundle: a file, a zip or a directory
    * @return the run and whether it was written
    * @throws BundleFormatException when the bundle is malformed, truncated or tampered with
    * @throws ImportConflictException when the store holds a different run under the id or trigger id
@@ -95,10 +156,11 @@ public final class RunBundles {
   }
 
   /**
-   * Imports a bundle file even when its run was deleted from the store; the tombstone goes.
+   * Imports a bundle (in any {@link Form}) even when its run was deleted from the store; the
+   * tombstone goes.
    *
    * @param store the target store
-   * @param file the bundle
+   * @param file the bundle: a file, a zip or a directory
    * @return the run and whether it was written
    */
   public static ImportResult forceImportInto(RunStore store, Path file) {
@@ -109,7 +171,7 @@ public final class RunBundles {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(file, "file");
     try {
-      return Bundles.importFile(store, file, file.toString(), force);
+      return BundleForms.importAny(store, file, force);
     } catch (IOException e) {
       throw new UncheckedIOException("import of " + file + " failed: " + e.getMessage(), e);
     }

@@ -77,7 +77,10 @@ final class ArchitectureTest {
           // moving runs: the public facades over the bundle and archive implementations
           entry(
               "dev.runs.RunBundles",
-              Set.of("dev.runs.internal.move.Bundles", "dev.runs.internal.move.BulkTransfers")),
+              Set.of(
+                  "dev.runs.internal.move.Bundles",
+                  "dev.runs.internal.move.BundleForms",
+                  "dev.runs.internal.move.BulkTransfers")),
           entry(
               "dev.runs.RunArchiver",
               Set.of("dev.runs.internal.move.Archiving", "dev.runs.internal.move.Selections")));

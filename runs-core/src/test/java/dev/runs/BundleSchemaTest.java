@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -47,6 +49,9 @@ final class BundleSchemaTest {
   private static RunStore store;
   private static List<String> lines;
 
+  /** The lines of the same run's directory form ({@code bundle.ndjson}). */
+  private static List<String> dirLines;
+
   @BeforeAll
   static void load() throws IOException {
     SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
@@ -59,7 +64,9 @@ final class BundleSchemaTest {
       eventSchema = registry.getSchema(in, InputFormat.JSON);
     }
     store = RunStores.memory();
-    lines = exportedLines(richRun(store));
+    RunId id = richRun(store);
+    lines = exportedLines(id);
+    dirLines = directoryLines(id);
   }
 
   @AfterAll
@@ -119,6 +126,21 @@ final class BundleSchemaTest {
     s.writeStage(id, StageWrite.of("load").withAttempt(2).withOutput(Payload.of(Map.of("n", 1))));
     s.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
     return id;
+  }
+
+  private static List<String> directoryLines(RunId id) throws IOException {
+    Path tmp = Files.createTempDirectory("bundle-schema-");
+    try {
+      Path d = tmp.resolve("bundle");
+      RunBundles.export(store, id, d, RunBundles.Form.DIRECTORY);
+      return Files.readAllLines(d.resolve("bundle.ndjson"), StandardCharsets.UTF_8);
+    } finally {
+      try (var walk = Files.walk(tmp)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
   }
 
   private static List<String> exportedLines(RunId id) {
@@ -190,9 +212,51 @@ final class BundleSchemaTest {
       assertThat(properties(defs.path("stage_manifest"))).containsAll(fieldNames(m));
       assertThat(fieldNames(m)).containsAll(required(defs.path("stage_manifest")));
     }
-    JsonNode stageFile = parse(lines.get(lines.size() - 1)).path("stage_file");
-    assertThat(fieldNames(stageFile))
-        .isEqualTo(properties(defs.path("stage_file_line").path("properties").path("stage_file")));
+    Set<String> stageFileProperties =
+        properties(defs.path("stage_file_line").path("properties").path("stage_file"));
+    Set<String> inline = fieldNames(parse(lines.get(lines.size() - 1)).path("stage_file"));
+    Set<String> beside = fieldNames(parse(dirLines.get(dirLines.size() - 1)).path("stage_file"));
+    assertThat(inline).contains("base64").doesNotContain("file");
+    assertThat(beside).contains("file").doesNotContain("base64");
+    Set<String> both = new HashSet<>(inline);
+    both.addAll(beside);
+    assertThat(both).isEqualTo(stageFileProperties);
+  }
+
+  @Test
+  void directoryForm_sameHeaderAndEvents_stageFileLinesNameTheirFile() {
+    assertThat(dirLines).hasSize(lines.size());
+    ObjectNode header = parse(lines.get(0));
+    ObjectNode dirHeader = parse(dirLines.get(0));
+    header.remove("exported_at");
+    dirHeader.remove("exported_at");
+    assertThat(dirHeader).isEqualTo(header);
+    long events = header.path("event_count").asLong();
+    assertThat(dirLines.subList(1, (int) (1 + events)))
+        .isEqualTo(lines.subList(1, (int) (1 + events)));
+    for (String line : dirLines.subList((int) (1 + events), dirLines.size())) {
+      JsonNode f = parse(line).path("stage_file");
+      assertThat(f.path("file").asText())
+          .isEqualTo(
+              "files/"
+                  + f.path("stage_key").asText()
+                  + "/"
+                  + f.path("attempt").asInt()
+                  + "/"
+                  + f.path("path").asText());
+      assertValid(line);
+    }
+  }
+
+  @Test
+  void brokenDirectoryStageFileLines_fail() {
+    String f = dirLines.get(dirLines.size() - 1);
+
+    assertInvalid(editFile(f, o -> o.put("file", "files/../../etc/passwd")), "file");
+    assertInvalid(editFile(f, o -> o.put("file", "/files/load/2/output.json")), "file");
+    assertInvalid(editFile(f, o -> o.put("file", "files/load/0/output.json")), "file");
+    assertInvalid(editFile(f, o -> o.put("base64", "")), "one and only one schema");
+    assertInvalid(editFile(f, o -> o.remove("file")), "one and only one schema");
   }
 
   // ---- broken lines fail

@@ -500,6 +500,42 @@ final class RunsCliTest {
     assertThat(verified.code()).isZero();
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"dir", "zip"})
+  void exportForm_importedByContent_intoAFileStore(String form) throws Exception {
+    RunId id = startGreet("ada", Map.of());
+    Path bundle = dir.resolve("one-" + form);
+    String fileStore = "file:" + dir.resolve("copy");
+
+    CliRunner.Result export =
+        cli.run("export", id.value(), "--form", form, "--to", bundle.toString());
+    CliRunner.Result imported = new CliRunner(fileStore).run("import", bundle.toString());
+    CliRunner.Result again = new CliRunner(fileStore).run("import", bundle.toString());
+    CliRunner.Result verified = new CliRunner(fileStore).run("verify", id.value());
+
+    assertThat(export.code()).as(export.err()).isZero();
+    assertThat(form.equals("dir") ? Files.isDirectory(bundle) : Files.isRegularFile(bundle))
+        .isTrue();
+    assertThat(imported.out()).as(imported.err()).contains("imported run " + id.value());
+    assertThat(again.out()).contains("already present, skipped: run " + id.value());
+    assertThat(verified.code()).isZero();
+  }
+
+  @Test
+  void exportForm_unknownOrWithAll_refused() throws Exception {
+    RunId id = startGreet("ada", Map.of());
+
+    CliRunner.Result unknown = cli.run("export", id.value(), "--form", "tar");
+    CliRunner.Result all =
+        cli.run("export", "--all", "--form", "zip", "--to", dir.resolve("b").toString());
+
+    assertThat(unknown.code()).isNotZero();
+    assertThat(unknown.err()).contains("--form is file, dir or zip, not 'tar'");
+    assertThat(all.code()).isNotZero();
+    assertThat(all.err()).contains("--form zip exports one run");
+    assertThat(Files.exists(dir.resolve("b"))).isFalse();
+  }
+
   @Test
   void exportAllAndImportDirectory_reportProgressAsPlainLines() throws Exception {
     startGreet("ada", Map.of());

@@ -84,6 +84,16 @@ final class MoveCommands {
                 + "), directory for several (required).")
     @Nullable Path to;
 
+    @Option(
+        names = "--form",
+        paramLabel = "FORM",
+        description = {
+          "One run's bundle as 'file' (default: one NDJSON file), 'dir' (bundle.ndjson with the",
+          "stage files beside it under files/; default ./<id>.runs) or 'zip' (the same in one",
+          "zip; default ./<id>.runs.zip), for runs with large stage files."
+        })
+    String form = "file";
+
     Export(Cli cli) {
       this.cli = cli;
     }
@@ -94,14 +104,37 @@ final class MoveCommands {
       if (given != 1) {
         throw CliException.usage("give one of: a run id, --all, --query");
       }
+      RunBundles.Form f =
+          switch (form) {
+            case "file" -> RunBundles.Form.FILE;
+            case "dir" -> RunBundles.Form.DIRECTORY;
+            case "zip" -> RunBundles.Form.ZIP;
+            default -> throw CliException.usage("--form is file, dir or zip, not '" + form + "'");
+          };
+      if (id == null && f != RunBundles.Form.FILE) {
+        throw CliException.usage("--form " + form + " exports one run; give a run id");
+      }
       if (id != null) {
         RunId run = cli.resolve(id);
         if (to != null && to.toString().equals("-")) {
+          if (f != RunBundles.Form.FILE) {
+            throw CliException.usage("--form " + form + " cannot go to standard output");
+          }
           RunBundles.export(cli.store(), run, cli.out);
           return RunsCli.OK;
         }
-        Path file = to != null ? to : Path.of(RunBundles.fileName(run));
-        long events = RunBundles.export(cli.store(), run, file);
+        String base = RunBundles.fileName(run);
+        base = base.substring(0, base.length() - RunBundles.SUFFIX.length());
+        Path file =
+            to != null
+                ? to
+                : Path.of(
+                    switch (f) {
+                      case FILE -> RunBundles.fileName(run);
+                      case DIRECTORY -> base + ".runs";
+                      case ZIP -> base + ".runs.zip";
+                    });
+        long events = RunBundles.export(cli.store(), run, file, f);
         cli.out.println("exported run " + run.value() + " (" + events + " events) to " + file);
         return RunsCli.OK;
       }
@@ -123,7 +156,11 @@ final class MoveCommands {
   static final class Import implements Callable<Integer> {
     private final Cli cli;
 
-    @Parameters(paramLabel = "PATH", description = "A bundle file or a directory of them.")
+    @Parameters(
+        paramLabel = "PATH",
+        description =
+            "A bundle (a file, a zip, or a directory holding bundle.ndjson), or a directory of"
+                + " bundle files.")
     Path path = Path.of(".");
 
     @Option(
@@ -140,7 +177,7 @@ final class MoveCommands {
       if (!Files.exists(path)) {
         throw CliException.usage(path + " does not exist; give a bundle file or a directory");
       }
-      if (Files.isDirectory(path)) {
+      if (Files.isDirectory(path) && !Files.exists(path.resolve("bundle.ndjson"))) {
         if (force) {
           throw CliException.usage("--force imports one bundle file; name the file");
         }

@@ -65,11 +65,15 @@ final class BundleImport implements ImportedRun, AutoCloseable {
    * @param file the bundle
    * @param source its name for messages
    * @param header its header, read already
+   * @param beside its stage files when they are beside the lines (directory or zip), else null
    * @return the run to hand to the engine; close it after the import
    */
-  static BundleImport open(Path file, String source, Bundles.Header header) throws IOException {
+  static BundleImport open(
+      Path file, String source, Bundles.Header header, Bundles.@Nullable Beside beside)
+      throws IOException {
     Path unpacked = Files.createTempDirectory("runs-bundle-files-");
     BundleImport b = new BundleImport(file, source, header, unpacked);
+    b.files.beside = beside;
     boolean ok = false;
     try {
       if (header.stageFiles() > 0) {

@@ -39,22 +39,32 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code runs.bundle/1} format: a header line, the run's event envelopes as stored, then one
  * line per stage file. Export streams through a spool file (the header carries the events' sha256,
  * known only after them); import checks everything in a first pass, then hands the engine a second,
- * lazy pass, so memory stays bounded for any run length.
+ * lazy pass, so memory stays bounded for any run length. The directory and zip forms ({@link
+ * BundleForms}) reuse all of this on their {@code bundle.ndjson}, whose stage_file lines name a
+ * file beside them ({@link Beside}) instead of carrying it in base64.
  */
 public final class Bundles {
   /** The format's schema name. */
   public static final String SCHEMA = "runs.bundle/1";
+
+  /** The folder of the directory and zip forms that holds the stage files. */
+  static final String FILES = "files/";
+
+  /** The lines' name in the directory and zip forms. */
+  static final String LINES = "bundle.ndjson";
 
   private Bundles() {}
 
@@ -73,6 +83,21 @@ public final class Bundles {
    * @return what was written
    */
   public static Exported export(RunStore store, RunId id, OutputStream out) throws IOException {
+    return exportLines(store, id, out, false).exported();
+  }
+
+  /** What {@link #exportLines} wrote, and the manifests whose files it named. */
+  record Lines(Exported exported, List<StageManifest> stages) {}
+
+  /**
+   * Writes a run's bundle lines.
+   *
+   * @param beside true to write each stage file's line with a {@code file} member naming it beside
+   *     the lines (the directory and zip forms, which write the bytes themselves), false for its
+   *     bytes in base64 on the line
+   */
+  static Lines exportLines(RunStore store, RunId id, OutputStream out, boolean beside)
+      throws IOException {
     RunMoves moves = RunMoves.of(store);
     RunEntry entry =
         store
@@ -107,15 +132,18 @@ public final class Bundles {
       copyEvents(spool, out);
       for (StageManifest m : stages) {
         for (StageManifest.Entry f : m.files()) {
-          byte[] content = store.readStageFile(id, m.stageKey(), m.attempt(), f.path());
-          byte[] line = stageFileLine(m, f, content);
+          byte[] line =
+              beside
+                  ? stageFileLine(m, f, null)
+                  : stageFileLine(
+                      m, f, store.readStageFile(id, m.stageKey(), m.attempt(), f.path()));
           out.write(line);
           out.write('\n');
           bytes += line.length + 1;
         }
       }
       out.flush();
-      return new Exported(id, w.count(), w.sha256(), bytes);
+      return new Lines(new Exported(id, w.count(), w.sha256(), bytes), stages);
     } finally {
       Files.deleteIfExists(spool);
     }
@@ -169,7 +197,21 @@ public final class Bundles {
     return moves.engine().readEnvelopes(id, 0);
   }
 
-  private static byte[] stageFileLine(StageManifest m, StageManifest.Entry f, byte[] content) {
+  /**
+   * @param m a manifest
+   * @param path one of its files
+   * @return where the directory and zip forms keep that file, relative to the bundle
+   */
+  static String besideName(StageManifest m, String path) {
+    return besideName(m.stageKey(), m.attempt(), path);
+  }
+
+  static String besideName(String stageKey, int attempt, String path) {
+    return FILES + stageKey + "/" + attempt + "/" + path;
+  }
+
+  private static byte[] stageFileLine(
+      StageManifest m, StageManifest.Entry f, byte @Nullable [] content) {
     ObjectNode line = JsonSupport.object();
     ObjectNode o = line.putObject("stage_file");
     o.put("stage_key", m.stageKey());
@@ -178,7 +220,11 @@ public final class Bundles {
     o.put("kind", f.kind());
     o.put("size", f.size());
     o.put("sha256", f.sha256());
-    o.put("base64", Base64.getEncoder().encodeToString(content));
+    if (content == null) {
+      o.put("file", besideName(m, f.path()));
+    } else {
+      o.put("base64", Base64.getEncoder().encodeToString(content));
+    }
     return JsonSupport.write(line).getBytes(StandardCharsets.UTF_8);
   }
 
@@ -226,6 +272,9 @@ public final class Bundles {
     final List<StageManifest> stages;
     final Path unpacked;
     final Map<String, Path> stageFiles = new HashMap<>();
+
+    /** The stage files beside the lines (directory and zip forms); null for the one-file form. */
+    @Nullable Beside beside;
 
     Checked(
         Path file,
@@ -332,6 +381,10 @@ public final class Bundles {
    * header, every stage file against its manifest, nothing left over.
    */
   static Checked check(Path file, String source) throws IOException {
+    return check(file, source, null);
+  }
+
+  static Checked check(Path file, String source, @Nullable Beside beside) throws IOException {
     Path unpacked = Files.createTempDirectory("runs-bundle-files-");
     boolean ok = false;
     try (LineInput in = new LineInput(Files.newInputStream(file), EventLines.MAX_LINE)) {
@@ -385,6 +438,7 @@ public final class Bundles {
       }
       Checked checked =
           new Checked(file, source, record, head, eventCount, eventsSha, stages, unpacked);
+      checked.beside = beside;
       byte[] line = reader.leftover();
       long lineNo = reader.lineNumber();
       while (line != null) {
@@ -427,7 +481,8 @@ public final class Bundles {
     String path;
     long size;
     String sha;
-    byte[] content;
+    byte @Nullable [] content = null;
+    @Nullable String besideName = null;
     try {
       String stageKey = MoveJson.text(n, "stage_key", what);
       int attempt = (int) MoveJson.number(n, "attempt", what);
@@ -435,7 +490,23 @@ public final class Bundles {
       StageIntegrity.checkPath(path);
       size = MoveJson.number(n, "size", what);
       sha = MoveJson.text(n, "sha256", what);
-      content = Base64.getDecoder().decode(MoveJson.text(n, "base64", what));
+      if (n.has("base64") && n.has("file")) {
+        throw new IllegalArgumentException("it has both base64 and file; give one");
+      }
+      if (n.has("base64")) {
+        if (checked.beside != null) {
+          throw new IllegalArgumentException(
+              "base64 in a directory or zip bundle, whose stage files are beside the lines");
+        }
+        content = Base64.getDecoder().decode(MoveJson.text(n, "base64", what));
+      } else {
+        besideName = MoveJson.text(n, "file", what);
+        String expectedName = besideName(stageKey, attempt, path);
+        if (!besideName.equals(expectedName)) {
+          throw new IllegalArgumentException(
+              "file is '" + besideName + "', expected '" + expectedName + "'");
+        }
+      }
       key = Checked.fileKey(stageKey, attempt, path);
     } catch (RuntimeException e) {
       throw new BundleFormatException(source, lineNo, "invalid stage file: " + e.getMessage(), e);
@@ -445,20 +516,16 @@ public final class Bundles {
       throw new BundleFormatException(
           source, lineNo, "stage file " + key + " is not in a manifest, or appears twice", null);
     }
-    String actual = Sha256.hex(content);
-    if (content.length != entry.size()
-        || size != entry.size()
-        || !actual.equals(entry.sha256())
-        || !sha.equals(entry.sha256())) {
+    if (size != entry.size() || !sha.equals(entry.sha256())) {
       throw new BundleFormatException(
           source,
           lineNo,
           "stage file "
               + key
-              + " has "
-              + content.length
+              + ": the line says "
+              + size
               + " bytes with sha256 "
-              + actual
+              + sha
               + ", its manifest says "
               + entry.size()
               + " bytes with sha256 "
@@ -466,8 +533,87 @@ public final class Bundles {
           null);
     }
     Path target = checked.unpacked.resolve("f" + checked.stageFiles.size());
-    Files.write(target, content);
+    String name;
+    long actualSize;
+    String actual;
+    if (content != null) {
+      name = "stage file " + key;
+      actualSize = content.length;
+      actual = Sha256.hex(content);
+      if (actualSize == entry.size() && actual.equals(entry.sha256())) {
+        Files.write(target, content);
+      }
+    } else {
+      Beside beside = checked.beside;
+      if (beside == null || besideName == null) {
+        throw new BundleFormatException(
+            source,
+            lineNo,
+            "stage file "
+                + key
+                + " is named as a file beside the bundle ("
+                + besideName
+                + "), which only a directory or zip bundle has",
+            null);
+      }
+      name = "stage file " + besideName;
+      MessageDigest digest = Sha256.newDigest();
+      try (InputStream in = beside.open(besideName);
+          OutputStream out = Files.newOutputStream(target)) {
+        actualSize = copy(in, out, digest, entry.size() + 1);
+      }
+      actual = Sha256.hex(digest);
+    }
+    if (actualSize != entry.size() || !actual.equals(entry.sha256())) {
+      throw new BundleFormatException(
+          source,
+          lineNo,
+          name
+              + (actualSize < entry.size()
+                  ? " is truncated"
+                  : actualSize > entry.size() ? " is too long" : " was tampered with")
+              + ": it has "
+              + (actualSize > entry.size() ? "more than " + entry.size() : actualSize)
+              + " bytes"
+              + (actualSize == entry.size() ? " with sha256 " + actual : "")
+              + ", its manifest says "
+              + entry.size()
+              + " bytes with sha256 "
+              + entry.sha256(),
+          null);
+    }
     checked.stageFiles.put(key, target);
+  }
+
+  /**
+   * Copies a stream into another through a digest, stopping after {@code limit} bytes.
+   *
+   * @return the bytes copied, at most {@code limit}
+   */
+  static long copy(InputStream in, OutputStream out, MessageDigest digest, long limit)
+      throws IOException {
+    byte[] buf = new byte[1 << 16];
+    long total = 0;
+    while (total < limit) {
+      int n = in.read(buf, 0, (int) Math.min(buf.length, limit - total));
+      if (n < 0) {
+        break;
+      }
+      digest.update(buf, 0, n);
+      out.write(buf, 0, n);
+      total += n;
+    }
+    return total;
+  }
+
+  /** The stage files of a directory or zip bundle, by their names relative to the bundle. */
+  interface Beside {
+    /**
+     * @param name a name such as {@code files/report/1/output.json}
+     * @return the file's bytes
+     * @throws IOException when it cannot be read
+     */
+    InputStream open(String name) throws IOException;
   }
 
   private static JsonNode json(byte[] line, String source, long lineNo, String what) {
@@ -503,6 +649,17 @@ public final class Bundles {
    */
   public static ImportResult importFile(RunStore store, Path file, String source, boolean force)
       throws IOException {
+    return importFile(store, file, source, force, null);
+  }
+
+  /**
+   * Imports bundle lines whose stage files may be beside them.
+   *
+   * @param beside the stage files of a directory or zip bundle, or null for the one-file form
+   */
+  static ImportResult importFile(
+      RunStore store, Path file, String source, boolean force, @Nullable Beside beside)
+      throws IOException {
     RunMoves moves = RunMoves.of(store);
     Header h;
     try (LineInput in = new LineInput(Files.newInputStream(file), EventLines.MAX_LINE)) {
@@ -515,7 +672,7 @@ public final class Bundles {
     }
     Optional<RunEntry> existing = moves.engine().entry(id);
     if (existing.isPresent()) {
-      try (Checked c = check(file, source)) {
+      try (Checked c = check(file, source, beside)) {
         String difference = difference(store, moves, existing.get(), c);
         if (difference.isEmpty()) {
           return new ImportResult(id, false, c.eventCount);
@@ -533,7 +690,7 @@ public final class Bundles {
               + " already created run "
               + byTrigger.get().id());
     }
-    try (BundleImport run = BundleImport.open(file, source, h)) {
+    try (BundleImport run = BundleImport.open(file, source, h, beside)) {
       moves.importRun(run);
     }
     if (tomb.isPresent()) {
