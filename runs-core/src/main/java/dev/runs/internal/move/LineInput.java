@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
 final class LineInput implements AutoCloseable {
   private final InputStream in;
   private final int maxLine;
-  private final byte[] buf = new byte[1 << 16];
+  private final byte[] buf = new byte[1 << 18];
   private int pos;
   private int end;
   private byte[] line = new byte[1024];
@@ -50,11 +50,22 @@ final class LineInput implements AutoCloseable {
       }
       any = true;
       int start = pos;
-      while (pos < end && buf[pos] != '\n') {
-        pos++;
+      int stop = end;
+      byte[] b = buf;
+      int at = start;
+      while (at < stop && b[at] != '\n') {
+        at++;
       }
-      append(start, pos - start);
-      if (pos < end) {
+      pos = at;
+      if (at < stop && length == 0 && at - start <= maxLine) {
+        // the whole line is in the buffer: one copy
+        pos++;
+        terminated = true;
+        number++;
+        return Arrays.copyOfRange(b, start, at);
+      }
+      append(start, at - start);
+      if (at < stop) {
         pos++;
         terminated = true;
         number++;
