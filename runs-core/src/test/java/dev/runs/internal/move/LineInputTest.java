@@ -64,6 +64,31 @@ final class LineInputTest {
     }
   }
 
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("seeds")
+  void newline_findsTheFirstLineFeed_asAByteByByteSearch(long seed) {
+    Random random = new Random(seed);
+    byte[] b = new byte[1 + random.nextInt(100)];
+    for (int k = 0; k < b.length; k++) {
+      int pick = random.nextInt(12);
+      b[k] = pick == 0 ? (byte) '\n' : pick == 1 ? (byte) 0x8a : (byte) random.nextInt(256);
+    }
+    for (int from = 0; from <= b.length; from++) {
+      for (int to = from; to <= b.length; to++) {
+        int expected = -1;
+        for (int k = from; k < to; k++) {
+          if (b[k] == '\n') {
+            expected = k;
+            break;
+          }
+        }
+        assertThat(LineInput.newline(b, from, to))
+            .as("[%d, %d) of %s, seed %d", from, to, Arrays.toString(b), seed)
+            .isEqualTo(expected);
+      }
+    }
+  }
+
   @Test
   void lineLongerThanTheBound_insideTheBuffer_isRefusedNamingIt() {
     byte[] bytes = "ok\n0123456789\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
