@@ -371,6 +371,7 @@ final class EventLines {
     /** What can be found on each line alone: its event, its canonical form, its chain link. */
     private Batch check(Batch b) {
       @Nullable MessageDigest linkDigest = genesis == null ? null : Sha256.newDigest();
+      StringBuilder text = new StringBuilder(1024);
       for (int i = 0; i < b.size; i++) {
         byte[] line = b.lines[i];
         if (!b.terminated[i]) {
@@ -386,7 +387,7 @@ final class EventLines {
         b.events[i] = e;
         if (strict) {
           try {
-            b.canonical[i] = Arrays.equals(EventCodec.encodeUtf8(e), line);
+            b.canonical[i] = isCanonical(e, line, text);
           } catch (RuntimeException notEncodable) {
             b.canonical[i] = false;
           }
@@ -398,6 +399,23 @@ final class EventLines {
         }
       }
       return b;
+    }
+
+    /**
+     * Whether a line is exactly the canonical envelope of its event ({@link
+     * EventCodec#encodeUtf8}): the event is encoded into a builder reused for the batch (no new
+     * builder grown per line) and its UTF-8 bytes compared with the line.
+     *
+     * @param e the event decoded from the line
+     * @param line the line
+     * @param text a builder to reuse (cleared first)
+     * @return whether the line is canonical
+     */
+    static boolean isCanonical(RunEvent e, byte[] line, StringBuilder text) {
+      text.setLength(0);
+      EventCodec.encodeTo(e, text);
+      return text.length() <= line.length
+          && Arrays.equals(text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), line);
     }
 
     /**

@@ -2,6 +2,9 @@ package dev.runs.internal.move;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -12,7 +15,7 @@ import org.jspecify.annotations.Nullable;
 final class LineInput implements AutoCloseable {
   private final InputStream in;
   private final int maxLine;
-  private final byte[] buf = new byte[1 << 16];
+  private final byte[] buf = new byte[1 << 18];
   private int pos;
   private int end;
   private byte[] line = new byte[1024];
@@ -50,17 +53,56 @@ final class LineInput implements AutoCloseable {
       }
       any = true;
       int start = pos;
-      while (pos < end && buf[pos] != '\n') {
+      int stop = end;
+      byte[] b = buf;
+      int found = newline(b, start, stop);
+      int at = found < 0 ? stop : found;
+      pos = at;
+      if (at < stop && length == 0 && at - start <= maxLine) {
+        // the whole line is in the buffer: one copy
         pos++;
+        terminated = true;
+        number++;
+        return Arrays.copyOfRange(b, start, at);
       }
-      append(start, pos - start);
-      if (pos < end) {
+      append(start, at - start);
+      if (at < stop) {
         pos++;
         terminated = true;
         number++;
         return Arrays.copyOf(line, length);
       }
     }
+  }
+
+  private static final VarHandle WORDS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private static final long LOW_BITS = 0x0101010101010101L;
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long LINE_FEEDS = LOW_BITS * '\n';
+
+  /**
+   * @return the index of the first line feed in {@code b[from, to)}, or -1: eight bytes a step,
+   *     where a line feed is a byte of the word xor eight line feeds that is zero
+   */
+  static int newline(byte[] b, int from, int to) {
+    int i = from;
+    while (i + Long.BYTES <= to) {
+      long x = (long) WORDS.get(b, i) ^ LINE_FEEDS;
+      long zeros = (x - LOW_BITS) & ~x & HIGH_BITS; // the lowest set bit marks the first zero byte
+      if (zeros != 0) {
+        return i + Long.numberOfTrailingZeros(zeros) / Byte.SIZE;
+      }
+      i += Long.BYTES;
+    }
+    while (i < to) {
+      if (b[i] == '\n') {
+        return i;
+      }
+      i++;
+    }
+    return -1;
   }
 
   private void append(int from, int n) {
