@@ -209,8 +209,27 @@ public final class BenchReport {
                 "runs",
                 List.of(String.valueOf(sizes.runs())),
                 "eventsPerRun",
-                List.of(String.valueOf(sizes.eventsPerRun()))),
+                List.of(String.valueOf(sizes.eventsPerRun())),
+                "archiveKind",
+                List.of("dir")),
             true));
+    boolean s3Sweep = s3Endpoint() != null && archiving.contains(S3_SWEEP_SCHEME);
+    if (s3Sweep) {
+      jmh.putAll(
+          runJmh(
+              profile,
+              List.of(ARCHIVE_SWEEP),
+              Map.of(
+                  "scheme",
+                  List.of(S3_SWEEP_SCHEME),
+                  "runs",
+                  List.of(String.valueOf(sizes.runs())),
+                  "eventsPerRun",
+                  List.of(String.valueOf(sizes.eventsPerRun())),
+                  "archiveKind",
+                  List.of("s3")),
+              true));
+    }
     Map<String, DeliveryLatency.Result> latency = new TreeMap<>();
     double seconds = profile == Profile.SMOKE ? 0.3 : profile == Profile.SHORT ? 3 : 10;
     DeliveryLatency.measure("memory:", 1, 10_000, Math.min(1, seconds)); // warm-up
@@ -247,8 +266,24 @@ public final class BenchReport {
               + String.join(", ", noArchive)
               + " were not run: this build's engine cannot archive runs yet.");
     }
+    if (!s3Sweep) {
+      notes.add(
+          "The archive sweep to S3 was not run: start an S3 server (.ci/s3-server start) and set"
+              + " RUNS_S3_ENDPOINT (http://127.0.0.1:9309).");
+    }
     return render(
         profile, rows, started, Duration.between(started, Instant.now()), postgres, notes);
+  }
+
+  /** The store whose runs the report also archives to S3, when an S3 server is configured. */
+  private static final String S3_SWEEP_SCHEME = "sqlite";
+
+  /**
+   * @return the S3 server the archive sweep can use ({@code RUNS_S3_ENDPOINT}), or null
+   */
+  private static String s3Endpoint() {
+    String endpoint = System.getenv("RUNS_S3_ENDPOINT");
+    return endpoint == null || endpoint.isBlank() ? null : endpoint;
   }
 
   /**
@@ -738,28 +773,46 @@ public final class BenchReport {
                 medium ? verdict(ratio(imported, raw), 0.7) : ""));
       }
       if (archiving.contains(scheme)) {
-        long events = (long) sizes.runs() * sizes.eventsPerRun();
-        Double seconds = score(s, "ArchiveSweepBenchmark.sweep", scheme);
-        Double runsPerSecond = perSecond(sizes.runs(), seconds, 1);
-        rows.add(
-            new Row(
-                group,
-                String.format(
-                    Locale.ROOT,
-                    "archive sweep of %,d runs x %,d events to dir:, verified",
-                    sizes.runs(),
-                    sizes.eventsPerRun()),
-                ev,
-                perSecond(events, seconds, 1),
-                null,
-                null,
-                "throughput reported",
-                runsPerSecond == null
-                    ? "not measured"
-                    : String.format(Locale.ROOT, "%,.0f runs/s", runsPerSecond)));
+        rows.add(sweepRow(s, sizes, group, scheme, "dir", "dir:"));
+        if (scheme.equals(S3_SWEEP_SCHEME) && s3Endpoint() != null) {
+          rows.add(sweepRow(s, sizes, group, scheme, "s3", "the loopback S3 server"));
+        }
       }
     }
     return rows;
+  }
+
+  /**
+   * @param kind the sweep's {@code archiveKind}
+   * @param where the archive, as the row names it
+   * @return the row of one archive sweep: events and runs per second
+   */
+  private static Row sweepRow(
+      Map<String, Double> s,
+      MoveSizes sizes,
+      String group,
+      String scheme,
+      String kind,
+      String where) {
+    long events = (long) sizes.runs() * sizes.eventsPerRun();
+    Double seconds = score(s, "ArchiveSweepBenchmark.sweep", scheme, "[archiveKind=" + kind + "]");
+    Double runsPerSecond = perSecond(sizes.runs(), seconds, 1);
+    return new Row(
+        group,
+        String.format(
+            Locale.ROOT,
+            "archive sweep of %,d runs x %,d events to %s, verified",
+            sizes.runs(),
+            sizes.eventsPerRun(),
+            where),
+        "events/s",
+        perSecond(events, seconds, 1),
+        null,
+        null,
+        "throughput reported",
+        runsPerSecond == null
+            ? "not measured"
+            : String.format(Locale.ROOT, "%,.0f runs/s", runsPerSecond));
   }
 
   private static String storeName(String scheme) {
@@ -782,9 +835,16 @@ public final class BenchReport {
 
   /** The score of a benchmark run with {@code scheme}, whatever its other parameters. */
   private static Double score(Map<String, Double> s, String benchmark, String scheme) {
+    return score(s, benchmark, scheme, "");
+  }
+
+  /** The score of a benchmark run with {@code scheme} whose key also holds {@code param}. */
+  private static Double score(
+      Map<String, Double> s, String benchmark, String scheme, String param) {
     for (Map.Entry<String, Double> e : s.entrySet()) {
       if (e.getKey().startsWith(benchmark + "[")
-          && e.getKey().contains("[scheme=" + scheme + "]")) {
+          && e.getKey().contains("[scheme=" + scheme + "]")
+          && e.getKey().contains(param)) {
         return e.getValue();
       }
     }

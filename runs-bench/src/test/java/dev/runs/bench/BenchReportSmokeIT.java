@@ -46,6 +46,13 @@ final class BenchReportSmokeIT {
         }) {
       assertThat(report).contains(scenario);
     }
+    String s3 = System.getenv("RUNS_S3_ENDPOINT");
+    if (s3 != null && !s3.isBlank()) {
+      assertThat(report)
+          .contains("| SQLite | archive sweep of 20 runs x 50 events to the loopback S3 server");
+    } else {
+      assertThat(report).contains("The archive sweep to S3 was not run");
+    }
     assertThat(
             report
                 .lines()
