@@ -95,7 +95,8 @@ public final class BenchReport {
   private static final String POSTGRES =
       "dev.runs.bench.PostgresAppendBenchmark.(store_w01|store_w04|store_w16"
           + "|ceiling_w01|ceiling_w04|ceiling_w16)$";
-  private static final String BUNDLE_EXPORT = "dev.runs.bench.BundleBenchmark.(read|export)$";
+  private static final String BUNDLE_EXPORT =
+      "dev.runs.bench.BundleBenchmark.(read|export|exportToStream)$";
   private static final String BUNDLE_IMPORT =
       "dev.runs.bench.BundleBenchmark.(importInto|ceiling)$";
   private static final String ARCHIVE_SWEEP = "dev.runs.bench.ArchiveSweepBenchmark.sweep$";
@@ -757,6 +758,22 @@ public final class BenchReport {
               null,
               medium ? ">= 0.8x ceiling" : "",
               medium ? verdict(ratio(export, read), 0.8) : ""));
+      Double toStream =
+          perSecond(sizes.events(), score(s, "BundleBenchmark.exportToStream", scheme), 1e3);
+      if (toStream != null) {
+        rows.add(
+            new Row(
+                group,
+                "export that run to a stream (a new file, never forced; ceiling = the store's own"
+                    + " read"
+                    + (medium ? ")" : ", objects in memory)"),
+                ev,
+                toStream,
+                read,
+                null,
+                medium ? ">= 0.8x ceiling" : "",
+                medium ? verdict(ratio(toStream, read), 0.8) : ""));
+      }
       if (importing.contains(scheme)) {
         Double imported =
             perSecond(sizes.events(), score(s, "BundleBenchmark.importInto", scheme), 1e3);

@@ -8,9 +8,11 @@ import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +54,11 @@ import org.sqlite.SQLiteConfig;
  *   <li>{@code read}: the store's own read of the run, streamed through {@link RunStore#read}: the
  *       ceiling of export.
  *   <li>{@code export}: {@link RunBundles#export(RunStore, RunId, Path)} of the same run to a file
- *       (read, encode, hash, spool, copy, force, rename).
+ *       (read, hash and write the stored envelopes in one pass, the header last into room left for
+ *       it, force, rename).
+ *   <li>{@code exportToStream}: {@link RunBundles#export(RunStore, RunId, java.io.OutputStream)} of
+ *       the same run into a buffered stream over a new file, never forced (two passes over the
+ *       envelopes: count and hash, then write): export without the force.
  *   <li>{@code importInto}: {@link RunBundles#importInto(RunStore, Path)} of that bundle into a
  *       new, empty store (check pass, then the engine's one-step write), at the store's default
  *       durability.
@@ -100,6 +106,7 @@ public class BundleBenchmark {
     RunId id;
     Path bundle;
     Path exportTarget;
+    Path streamTarget;
 
     /** The bundle's event lines, each without its line feed. */
     List<byte[]> lines;
@@ -121,6 +128,7 @@ public class BundleBenchmark {
       }
       bundle = dir.resolve("source" + RunBundles.SUFFIX);
       exportTarget = dir.resolve("export" + RunBundles.SUFFIX);
+      streamTarget = dir.resolve("stream" + RunBundles.SUFFIX);
       RunBundles.export(store, id, bundle);
       lines = new ArrayList<>(events);
       try (BufferedReader r = Files.newBufferedReader(bundle, StandardCharsets.UTF_8)) {
@@ -288,6 +296,21 @@ public class BundleBenchmark {
   @Benchmark
   public long export(Source s) {
     return MoveBench.expect(RunBundles.export(s.store, s.id, s.exportTarget), s.events, "export");
+  }
+
+  /**
+   * {@link RunBundles#export(RunStore, RunId, java.io.OutputStream)} of the same run into a
+   * buffered stream over a new file, never forced: {@code export} without the durability of its
+   * force and rename.
+   */
+  @Benchmark
+  public long exportToStream(Source s) throws IOException {
+    long n;
+    try (OutputStream out =
+        new BufferedOutputStream(Files.newOutputStream(s.streamTarget), 1 << 16)) {
+      n = RunBundles.export(s.store, s.id, out);
+    }
+    return MoveBench.expect(n, s.events, "export to a stream");
   }
 
   // ---- (b) import beside the raw batch insert

@@ -33,6 +33,8 @@ final class BenchReportSmokeIT {
               + " objects",
           "| SQLite | export a 3,000-event run to a bundle file",
           "| file | export a 3,000-event run to a bundle file",
+          "| SQLite | export that run to a stream (a new file, never forced",
+          "| file | export that run to a stream (a new file, never forced",
           "| in-memory | import that bundle into an empty store",
           "| SQLite | import that bundle into an empty store",
           "| file | import that bundle into an empty store",

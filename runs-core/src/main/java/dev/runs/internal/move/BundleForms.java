@@ -66,10 +66,8 @@ public final class BundleForms {
     Path part = Files.createTempDirectory(parent, ".runs-bundle-");
     try {
       Bundles.Lines lines;
-      try (FileChannel ch = create(part.resolve(Bundles.LINES));
-          OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), BUFFER)) {
-        lines = Bundles.exportLines(store, id, out, true);
-        out.flush();
+      try (FileChannel ch = create(part.resolve(Bundles.LINES))) {
+        lines = Bundles.exportLines(store, id, ch, true);
         ch.force(true);
       }
       long bytes = lines.exported().bytes();

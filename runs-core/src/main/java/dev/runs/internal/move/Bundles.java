@@ -33,6 +33,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -50,11 +52,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code runs.bundle/1} format: a header line, the run's event envelopes as stored, then one
- * line per stage file. Export streams through a spool file (the header carries the events' sha256,
- * known only after them); import checks everything in a first pass, then hands the engine a second,
- * lazy pass, so memory stays bounded for any run length. The directory and zip forms ({@link
- * BundleForms}) reuse all of this on their {@code bundle.ndjson}, whose stage_file lines name a
- * file beside them ({@link Beside}) instead of carrying it in base64.
+ * line per stage file. The header carries the events' sha256, known only after them: export to a
+ * file leaves room for the header, writes the events in one pass and the header last; export to a
+ * stream reads the events twice (count and hash, then write); import checks everything in a first
+ * pass, then hands the engine a second, lazy pass, so memory stays bounded for any run length. The
+ * directory and zip forms ({@link BundleForms}) reuse all of this on their {@code bundle.ndjson},
+ * whose stage_file lines name a file beside them ({@link Beside}) instead of carrying it in base64.
  */
 public final class Bundles {
   /** The format's schema name. */
@@ -90,7 +93,11 @@ public final class Bundles {
   record Lines(Exported exported, List<StageManifest> stages) {}
 
   /**
-   * Writes a run's bundle lines.
+   * Writes a run's bundle lines to a stream. The header, which carries the events' count and
+   * sha256, comes first, so the events are read twice: a first pass counts and hashes them, a
+   * second writes them (a run's stored events up to the head read at the start never change; a run
+   * deleted, archived or replaced between the passes throws). An archived run, whose events come
+   * from its archive, is read once into a spool file instead.
    *
    * @param beside true to write each stage file's line with a {@code file} member naming it beside
    *     the lines (the directory and zip forms, which write the bytes themselves), false for its
@@ -99,10 +106,180 @@ public final class Bundles {
   static Lines exportLines(RunStore store, RunId id, OutputStream out, boolean beside)
       throws IOException {
     RunMoves moves = RunMoves.of(store);
-    RunEntry entry =
-        store
-            .entry(id)
-            .orElseThrow(() -> moves.notFound(id, new RunNotFoundException(id), "exported"));
+    RunEntry entry = entry(store, moves, id);
+    if (moves.engine().stub(id).isPresent()) {
+      return spooled(store, moves, entry, out, beside);
+    }
+    Instant exportedAt = moves.options().clock().instant();
+    EventLines.Written w;
+    try (EnvelopeStream envelopes = moves.engine().readEnvelopes(id, 0)) {
+      w =
+          EventLines.copy(
+              id, envelopes, entry.lastSequence(), entry.status(), OutputStream.nullOutputStream());
+    } catch (RunNotFoundException e) {
+      throw moves.notFound(id, e, "exported");
+    }
+    List<StageManifest> stages = store.stages(id);
+    byte[] headerLine = headerLine(entry, w.head(), w.count(), w.sha256(), stages, exportedAt);
+    out.write(headerLine);
+    out.write('\n');
+    boolean same;
+    try (EnvelopeStream envelopes = moves.engine().readEnvelopes(id, 0)) {
+      same = EventLines.copyAgain(id, envelopes, w, out);
+    } catch (RunNotFoundException e) {
+      throw moves.notFound(id, e, "exported");
+    }
+    if (!same) {
+      throw changed(store, moves, id);
+    }
+    long bytes = headerLine.length + 1 + w.bytes() + stageLines(store, id, stages, beside, out);
+    out.flush();
+    return new Lines(new Exported(id, w.count(), w.sha256(), bytes), stages);
+  }
+
+  /**
+   * Writes a run's bundle lines into a new, empty file in one pass over the events: the header's
+   * length is known before them (its only unknown, the events' sha256, has a fixed length; the last
+   * event, for the head, is read first), so the events are written after room for it, hashed as
+   * they go, and the header is written into that room at the end. An archived run goes through
+   * {@link #exportLines(RunStore, RunId, OutputStream, boolean)}.
+   *
+   * @param channel the file, empty, at position 0; not closed or forced
+   * @param beside as for the stream
+   */
+  static Lines exportLines(RunStore store, RunId id, FileChannel channel, boolean beside)
+      throws IOException {
+    RunMoves moves = RunMoves.of(store);
+    RunEntry entry = entry(store, moves, id);
+    if (moves.engine().stub(id).isPresent()) {
+      try (ChannelOutput out = new ChannelOutput(channel)) {
+        return spooled(store, moves, entry, out, beside);
+      }
+    }
+    Instant exportedAt = moves.options().clock().instant();
+    long upTo = entry.lastSequence();
+    if (upTo < 1) {
+      throw new StoreIoException("run " + id + " has no events to write");
+    }
+    RunHead head;
+    try (EnvelopeStream last = moves.engine().readEnvelopes(id, upTo - 1)) {
+      if (!last.advance() || last.sequence() != upTo) {
+        throw changed(store, moves, id);
+      }
+      head = EventLines.head(id, last.utf8(), upTo, entry.status());
+    } catch (RunNotFoundException e) {
+      throw moves.notFound(id, e, "exported");
+    }
+    List<StageManifest> stages = store.stages(id);
+    int room = headerLine(entry, head, upTo, UNKNOWN_SHA256, stages, exportedAt).length + 1;
+    EventLines.Written w;
+    long bytes;
+    try (PositionalOutput out = new PositionalOutput(channel, room)) {
+      try (EnvelopeStream envelopes = moves.engine().readEnvelopes(id, 0)) {
+        w = EventLines.copy(id, envelopes, upTo, entry.status(), out);
+      } catch (RunNotFoundException e) {
+        throw moves.notFound(id, e, "exported");
+      }
+      if (!w.head().equals(head)) {
+        throw changed(store, moves, id);
+      }
+      bytes = room + w.bytes() + stageLines(store, id, stages, beside, out);
+    }
+    byte[] headerLine = headerLine(entry, head, upTo, w.sha256(), stages, exportedAt);
+    if (headerLine.length + 1 != room) {
+      throw new IllegalStateException(
+          "the header of run " + id + " is " + headerLine.length + " bytes, not " + (room - 1));
+    }
+    ByteBuffer header = ByteBuffer.allocate(room).put(headerLine).put((byte) '\n').flip();
+    for (long at = 0; header.hasRemaining(); ) {
+      at += channel.write(header, at);
+    }
+    channel.position(bytes);
+    return new Lines(new Exported(id, w.count(), w.sha256(), bytes), stages);
+  }
+
+  /** A placeholder of the events' sha256 while the header's length is measured. */
+  private static final String UNKNOWN_SHA256 = "0".repeat(64);
+
+  private static RunEntry entry(RunStore store, RunMoves moves, RunId id) {
+    return store
+        .entry(id)
+        .orElseThrow(() -> moves.notFound(id, new RunNotFoundException(id), "exported"));
+  }
+
+  /**
+   * The error for a run whose events read differently the second time: gone, archived, or (its
+   * events are immutable up to its head) replaced by another run of the same id, or damaged.
+   */
+  static RunsException changed(RunStore store, RunMoves moves, RunId id) {
+    if (store.entry(id).isEmpty()) {
+      return moves.notFound(id, new RunNotFoundException(id), "exported");
+    }
+    if (moves.engine().stub(id).isPresent()) {
+      return new StoreIoException(
+          "run " + id + " was archived while it was exported; export it again (from its archive)");
+    }
+    return new dev.runs.StoreCorruptedException(
+        "run "
+            + id
+            + ": its stored events read differently on a second read during the export (the run"
+            + " was deleted and imported again meanwhile, or its storage is damaged)");
+  }
+
+  /** The header line, without its line feed. */
+  private static byte[] headerLine(
+      RunEntry entry,
+      RunHead head,
+      long count,
+      String sha256,
+      List<StageManifest> stages,
+      Instant exportedAt) {
+    ObjectNode header = JsonSupport.object();
+    header.put("schema", SCHEMA);
+    header.put("exported_at", JsonFields.time(exportedAt, "exported_at"));
+    header.set("run", RunRecordJson.toTree(entry.record()));
+    header.set("head", MoveJson.head(head));
+    header.put("event_count", count);
+    header.put("events_sha256", sha256);
+    ArrayNode stageArray = header.putArray("stages");
+    long files = 0;
+    for (StageManifest m : stages) {
+      stageArray.add(MoveJson.parse(StageManifestJson.encode(m), "stage manifest"));
+      files += m.files().size();
+    }
+    header.put("stage_files", files);
+    return JsonSupport.write(header).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Writes one line per stage file.
+   *
+   * @return the bytes written
+   */
+  private static long stageLines(
+      RunStore store, RunId id, List<StageManifest> stages, boolean beside, OutputStream out)
+      throws IOException {
+    long bytes = 0;
+    for (StageManifest m : stages) {
+      for (StageManifest.Entry f : m.files()) {
+        byte[] line =
+            beside
+                ? stageFileLine(m, f, null)
+                : stageFileLine(m, f, store.readStageFile(id, m.stageKey(), m.attempt(), f.path()));
+        out.write(line);
+        out.write('\n');
+        bytes += line.length + 1;
+      }
+    }
+    return bytes;
+  }
+
+  /** An archived run's bundle lines: its events read once (from the archive) into a spool file. */
+  private static Lines spooled(
+      RunStore store, RunMoves moves, RunEntry entry, OutputStream out, boolean beside)
+      throws IOException {
+    RunId id = entry.id();
+    Instant exportedAt = moves.options().clock().instant();
     Path spool = Files.createTempFile("runs-bundle-", ".ndjson");
     try {
       EventLines.Written w;
@@ -111,37 +288,11 @@ public final class Bundles {
         w = EventLines.copy(id, envelopes, entry.lastSequence(), entry.status(), so);
       }
       List<StageManifest> stages = store.stages(id);
-      ObjectNode header = JsonSupport.object();
-      header.put("schema", SCHEMA);
-      header.put("exported_at", JsonFields.time(moves.options().clock().instant(), "exported_at"));
-      header.set("run", RunRecordJson.toTree(entry.record()));
-      header.set("head", MoveJson.head(w.head()));
-      header.put("event_count", w.count());
-      header.put("events_sha256", w.sha256());
-      ArrayNode stageArray = header.putArray("stages");
-      long files = 0;
-      for (StageManifest m : stages) {
-        stageArray.add(MoveJson.parse(StageManifestJson.encode(m), "stage manifest"));
-        files += m.files().size();
-      }
-      header.put("stage_files", files);
-      byte[] headerLine = JsonSupport.write(header).getBytes(StandardCharsets.UTF_8);
-      long bytes = headerLine.length + 1 + w.bytes();
+      byte[] headerLine = headerLine(entry, w.head(), w.count(), w.sha256(), stages, exportedAt);
       out.write(headerLine);
       out.write('\n');
       copyEvents(spool, out);
-      for (StageManifest m : stages) {
-        for (StageManifest.Entry f : m.files()) {
-          byte[] line =
-              beside
-                  ? stageFileLine(m, f, null)
-                  : stageFileLine(
-                      m, f, store.readStageFile(id, m.stageKey(), m.attempt(), f.path()));
-          out.write(line);
-          out.write('\n');
-          bytes += line.length + 1;
-        }
-      }
+      long bytes = headerLine.length + 1 + w.bytes() + stageLines(store, id, stages, beside, out);
       out.flush();
       return new Lines(new Exported(id, w.count(), w.sha256(), bytes), stages);
     } finally {
@@ -183,6 +334,58 @@ public final class Bundles {
     @Override
     public void close() throws IOException {
       flush(); // the channel is its owner's to close
+    }
+  }
+
+  /**
+   * Writes into a file from a position on, 1 MiB at a time with positional writes (the channel's
+   * own position is left alone); {@link #close()} writes what is buffered.
+   */
+  private static final class PositionalOutput extends OutputStream {
+    private final FileChannel channel;
+    private final ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+    private long position;
+
+    PositionalOutput(FileChannel channel, long position) {
+      this.channel = channel;
+      this.position = position;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (!buffer.hasRemaining()) {
+        drain();
+      }
+      buffer.put((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (len > buffer.remaining()) {
+        drain();
+        if (len > buffer.capacity()) {
+          writeAt(ByteBuffer.wrap(b, off, len));
+          return;
+        }
+      }
+      buffer.put(b, off, len);
+    }
+
+    private void drain() throws IOException {
+      buffer.flip();
+      writeAt(buffer);
+      buffer.clear();
+    }
+
+    private void writeAt(ByteBuffer b) throws IOException {
+      while (b.hasRemaining()) {
+        position += channel.write(b, position);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      drain();
     }
   }
 
@@ -242,9 +445,7 @@ public final class Bundles {
     try {
       Exported e;
       try (FileChannel ch = FileChannel.open(part, StandardOpenOption.WRITE)) {
-        try (ChannelOutput out = new ChannelOutput(ch)) {
-          e = export(store, id, out);
-        }
+        e = exportLines(store, id, ch, false).exported();
         ch.force(true);
       }
       Files.move(

@@ -31,6 +31,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,8 +44,13 @@ final class EventLines {
 
   private EventLines() {}
 
-  /** What writing the lines produced. */
-  record Written(long count, String sha256, RunHead head, long bytes) {}
+  /**
+   * What writing the lines produced.
+   *
+   * @param crc32c the CRC-32C of the lines ({@link #copy} only, 0 from {@link #write}): a cheap
+   *     fingerprint a second pass over the same envelopes compares ({@link #copyAgain})
+   */
+  record Written(long count, String sha256, RunHead head, long bytes, long crc32c) {}
 
   /**
    * Writes events as lines, up to and including {@code upTo}.
@@ -84,7 +90,8 @@ final class EventLines {
         count,
         Sha256.hex(digest),
         new RunHead(last.sequence(), status, last.time(), last.hash()),
-        bytes);
+        bytes,
+        0);
   }
 
   /**
@@ -105,6 +112,7 @@ final class EventLines {
       RunId id, EnvelopeStream envelopes, long upTo, RunStatus status, OutputStream out)
       throws IOException {
     MessageDigest digest = Sha256.newDigest();
+    CRC32C crc = new CRC32C();
     long count = 0;
     long bytes = 0;
     byte @Nullable [] lastLine = null;
@@ -118,6 +126,7 @@ final class EventLines {
       byte[] line = envelopes.utf8();
       digest.update(line);
       digest.update((byte) '\n');
+      crc.update(line);
       out.write(line);
       out.write('\n');
       bytes += line.length + 1;
@@ -131,26 +140,73 @@ final class EventLines {
       throw corrupted(
           "run " + id + ": its log ends at sequence " + count + " but its head at " + upTo, null);
     }
+    return new Written(
+        count, Sha256.hex(digest), head(id, lastLine, count, status), bytes, crc.getValue());
+  }
+
+  /**
+   * The head after a run's envelope of sequence {@code upTo}.
+   *
+   * @param id the run
+   * @param lastLine its envelope of sequence {@code upTo}
+   * @param upTo the sequence
+   * @param status the run's status at {@code upTo}
+   * @return the head
+   * @throws dev.runs.StoreCorruptedException when the envelope does not decode as the run's event
+   *     {@code upTo}
+   */
+  static RunHead head(RunId id, byte[] lastLine, long upTo, RunStatus status) {
     RunEvent last;
     try {
       last = EventCodec.decode(lastLine);
     } catch (RuntimeException e) {
-      throw corrupted("run " + id + ": its event " + count + " does not decode", e);
+      throw corrupted("run " + id + ": its event " + upTo + " does not decode", e);
     }
-    if (last.sequence() != count || !last.runId().equals(id)) {
+    if (last.sequence() != upTo || !last.runId().equals(id)) {
       throw corrupted(
           "run "
               + id
               + ": the envelope stored as sequence "
-              + count
+              + upTo
               + " is event "
               + last.sequence()
               + " of run "
               + last.runId(),
           null);
     }
-    return new Written(
-        count, Sha256.hex(digest), new RunHead(count, status, last.time(), last.hash()), bytes);
+    return new RunHead(upTo, status, last.time(), last.hash());
+  }
+
+  /**
+   * Writes the lines a first {@link #copy} of the same envelopes counted and hashed, from a second
+   * read of them: a run's stored events up to its head never change, so the second read holds the
+   * same bytes unless the run was deleted, archived or replaced in between, which the count, the
+   * length and the CRC-32C of the lines tell (the caller then throws). The lines are written as
+   * they are read, so on a difference some were written already.
+   *
+   * @param id the run, for messages
+   * @param envelopes the run's envelopes from sequence 1, read again
+   * @param first what the first pass found
+   * @param out where the lines go
+   * @return whether the lines written are those of the first pass
+   */
+  static boolean copyAgain(RunId id, EnvelopeStream envelopes, Written first, OutputStream out)
+      throws IOException {
+    CRC32C crc = new CRC32C();
+    long count = 0;
+    long bytes = 0;
+    while (count < first.count() && envelopes.advance()) {
+      if (envelopes.sequence() != count + 1) {
+        return false;
+      }
+      byte[] line = envelopes.utf8();
+      crc.update(line);
+      out.write(line);
+      out.write('\n');
+      bytes += line.length + 1;
+      count++;
+    }
+    return count == first.count() && bytes == first.bytes() && crc.getValue() == first.crc32c();
   }
 
   /**
