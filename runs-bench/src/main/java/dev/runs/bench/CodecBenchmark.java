@@ -4,7 +4,6 @@ import dev.runs.EventCodec;
 import dev.runs.EventDraft;
 import dev.runs.EventId;
 import dev.runs.EventType;
-import dev.runs.EventTypes;
 import dev.runs.HashChain;
 import dev.runs.Payload;
 import dev.runs.Redactor;
