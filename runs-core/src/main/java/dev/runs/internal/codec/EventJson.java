@@ -196,9 +196,14 @@ public final class EventJson {
       Payload payload,
       Optional<String> hash,
       Map<String, String> unknownFields) {
-    b.append("{\"schema\":");
-    string(b, schema);
-    b.append(",\"event_id\":\"").append(eventId.value());
+    if (schema.equals(RunEvent.SCHEMA)) {
+      b.append(PREFIX); // what the lines below write for this schema, in one append
+    } else {
+      b.append("{\"schema\":");
+      string(b, schema);
+      b.append(",\"event_id\":\"");
+    }
+    b.append(eventId.value());
     b.append("\",\"run_id\":\"").append(runId.value());
     b.append("\",\"sequence\":").append(sequence);
     b.append(",\"type\":\"").append(type.name());
