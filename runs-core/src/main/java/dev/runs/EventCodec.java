@@ -105,4 +105,9 @@ public final class EventCodec {
   public static void encodeUnhashedTo(RunEvent event, StringBuilder out) {
     EventJson.encodeUnhashed(event, out);
   }
+
+  /** The hash chain link of an event: see {@link HashChain#link}. */
+  static String link(String previous, RunEvent event) {
+    return EventJson.link(previous, event);
+  }
 }

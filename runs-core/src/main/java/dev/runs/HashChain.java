@@ -1,8 +1,6 @@
 package dev.runs;
 
 import dev.runs.spi.Sha256;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.Optional;
@@ -34,11 +32,6 @@ public final class HashChain {
   /** The link an event uses when the event before it carries no hash. */
   public static final String UNCHAINED = "0".repeat(64);
 
-  private static final ThreadLocal<StringBuilder> LINE =
-      ThreadLocal.withInitial(() -> new StringBuilder(512));
-  private static final ThreadLocal<MessageDigest> DIGEST =
-      ThreadLocal.withInitial(Sha256::newDigest);
-
   private HashChain() {}
 
   /**
@@ -59,17 +52,7 @@ public final class HashChain {
    */
   public static String link(String previous, RunEvent event) {
     Objects.requireNonNull(previous, "previous");
-    StringBuilder b = LINE.get();
-    b.setLength(0);
-    b.append(previous).append('\n');
-    EventCodec.encodeUnhashedTo(event, b);
-    MessageDigest d = DIGEST.get();
-    d.reset();
-    d.update(b.toString().getBytes(StandardCharsets.UTF_8));
-    if (b.capacity() > 1 << 20) {
-      LINE.set(new StringBuilder(512)); // do not keep a huge payload's buffer alive
-    }
-    return Sha256.hex(d);
+    return EventCodec.link(previous, event);
   }
 
   /**

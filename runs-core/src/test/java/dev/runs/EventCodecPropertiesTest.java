@@ -3,8 +3,11 @@ package dev.runs;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.internal.codec.ChainLink;
+import dev.runs.internal.codec.EventJson;
 import dev.runs.seeded.Cases;
 import dev.runs.seeded.SeededProperty;
+import dev.runs.spi.Sha256;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +46,69 @@ final class EventCodecPropertiesTest {
     String line = EventCodec.encode(event);
     String torn = line.substring(0, Math.max(1, line.length() - Math.min(cut, line.length() - 1)));
     assertThatThrownBy(() -> EventCodec.decode(torn)).isInstanceOf(ValidationException.class);
+  }
+
+  /**
+   * The append path hashes a new event from its fields before building it: that text is the
+   * unhashed line of the event built from the same fields, and the link it gives is the event's.
+   */
+  @SeededProperty(cases = 300)
+  void unhashedLineFromFields_isTheEventsUnhashedLine(Cases cases) {
+    RunEvent event = event(cases);
+    StringBuilder fromEvent = new StringBuilder();
+    EventCodec.encodeUnhashedTo(event, fromEvent);
+    StringBuilder fromFields = new StringBuilder();
+    EventJson.encodeUnhashed(
+        fromFields,
+        event.eventId(),
+        event.runId(),
+        event.sequence(),
+        event.type(),
+        event.time(),
+        event.stepId(),
+        event.attempt(),
+        event.parentEventId(),
+        event.source(),
+        event.idempotencyKey(),
+        event.payload());
+    assertThat(fromFields.toString()).isEqualTo(fromEvent.toString());
+    String previous = cases.bool() ? HashChain.UNCHAINED : Sha256.hex(fromEvent.toString());
+    ChainLink link = ChainLink.forThisThread();
+    link.begin(previous).append(fromFields);
+    assertThat(link.finish())
+        .isEqualTo(HashChain.link(previous, event))
+        .isEqualTo(Sha256.hex(previous + "\n" + fromEvent));
+  }
+
+  /** Events that share a time and events that do not, interleaved, encode as each does alone. */
+  @SeededProperty(cases = 100)
+  void interleavedTimes_encodeAsAlone(Cases cases) {
+    RunEvent a = event(cases);
+    RunEvent b = event(cases);
+    RunEvent sameTimeAsA =
+        new RunEvent(
+            b.schema(),
+            b.eventId(),
+            b.runId(),
+            b.sequence(),
+            b.type(),
+            a.time(),
+            b.stepId(),
+            b.attempt(),
+            b.parentEventId(),
+            b.source(),
+            b.idempotencyKey(),
+            b.payload(),
+            b.hash(),
+            b.unknownFields());
+    String lineA = EventCodec.encode(a);
+    String lineB = EventCodec.encode(b);
+    String lineSame = EventCodec.encode(sameTimeAsA);
+    assertThat(EventCodec.encode(a)).isEqualTo(lineA);
+    assertThat(EventCodec.encode(b)).isEqualTo(lineB);
+    assertThat(EventCodec.encode(sameTimeAsA)).isEqualTo(lineSame);
+    assertThat(EventCodec.decode(lineSame).time()).isEqualTo(a.time());
+    assertThat(EventCodec.decode(lineB).time()).isEqualTo(b.time());
   }
 
   /**

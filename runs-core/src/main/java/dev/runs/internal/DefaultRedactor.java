@@ -84,22 +84,25 @@ public final class DefaultRedactor implements Redactor {
 
   /**
    * One pass, no allocation: a table of the hints' first two characters (lowercased) rules out
-   * almost every position with two array reads; only where a pair matches are the hints starting
-   * there compared.
+   * almost every position with one character read and one array read (the previous character is
+   * carried over); only where a pair matches are the hints starting there compared.
    */
   private static boolean mayContainSecret(String json) {
-    int n = json.length() - 1;
-    for (int i = 0; i < n; i++) {
-      int c1 = lower(json.charAt(i));
-      int c2 = lower(json.charAt(i + 1));
-      if (c1 >= 128 || c2 >= 128 || !PAIRS[(c1 << 7) | c2]) {
-        continue;
-      }
-      for (String hint : FIRST[c1]) {
-        if (json.regionMatches(true, i, hint, 0, hint.length())) {
-          return true;
+    int n = json.length();
+    if (n < 2) {
+      return false;
+    }
+    int prev = lower(json.charAt(0));
+    for (int i = 1; i < n; i++) {
+      int c = lower(json.charAt(i));
+      if ((prev | c) < 128 && PAIRS[(prev << 7) | c]) {
+        for (String hint : FIRST[prev]) {
+          if (json.regionMatches(true, i - 1, hint, 0, hint.length())) {
+            return true;
+          }
         }
       }
+      prev = c;
     }
     return false;
   }

@@ -11,6 +11,8 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
+import dev.runs.internal.codec.ChainLink;
+import dev.runs.internal.codec.EventJson;
 import dev.runs.internal.support.Times;
 import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.RunBatch;
@@ -116,6 +118,7 @@ final class PlannedBatch implements RunBatch {
     Optional<String> link = head.get().lastHash();
     Map<String, RunEvent> keys = known.isEmpty() ? new HashMap<>() : new HashMap<>(known);
     List<RunEvent> toWrite = new ArrayList<>();
+    ChainLink chain = null; // this thread's, fetched once per plan
     for (PendingAppend a : appends) {
       if (!a.expected.isAny() && a.expected.value() != seq && !allKnown(a, keys)) {
         a.error = new SequenceConflictException(runId, a.expected.value(), seq);
@@ -143,10 +146,33 @@ final class PlannedBatch implements RunBatch {
           RunStatus next = dev.runs.RunStateMachine.apply(runId, st, d.type());
           st = next;
           s++;
+          EventId id = EventId.of(ids.next());
+          if (hashChain) {
+            // the link is computed from the fields, so the event is built (and checked) once
+            if (chain == null) {
+              chain = ChainLink.forThisThread();
+            }
+            EventJson.encodeUnhashed(
+                chain.begin(l.orElse(HashChain.UNCHAINED)),
+                id,
+                runId,
+                s,
+                d.type(),
+                now,
+                d.stepId(),
+                d.attempt(),
+                d.parentEventId(),
+                d.source(),
+                key,
+                d.payload());
+            l = Optional.of(chain.finish());
+          } else {
+            l = Optional.empty();
+          }
           RunEvent e =
               new RunEvent(
                   RunEvent.SCHEMA,
-                  EventId.of(ids.next()),
+                  id,
                   runId,
                   s,
                   d.type(),
@@ -157,14 +183,8 @@ final class PlannedBatch implements RunBatch {
                   d.source(),
                   key,
                   d.payload(),
+                  l,
                   Map.of());
-          if (hashChain) {
-            String h = HashChain.link(l.orElse(HashChain.UNCHAINED), e);
-            e = e.withHash(Optional.of(h));
-            l = Optional.of(h);
-          } else {
-            l = Optional.empty();
-          }
           fresh.add(e);
           result.add(e);
           if (key.isPresent()) {

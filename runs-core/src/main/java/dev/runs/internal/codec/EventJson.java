@@ -39,7 +39,42 @@ public final class EventJson {
   private static final ThreadLocal<RunId[]> LAST_RUN_ID =
       ThreadLocal.withInitial(() -> new RunId[1]);
 
+  /**
+   * The last time formatted, shared by all threads (a benign race: the snapshot is immutable). The
+   * events of one commit share their time, so each is formatted once per commit instead of once per
+   * event and again for its hash link.
+   */
+  private static TimeText lastTime = new TimeText(Instant.EPOCH);
+
   private EventJson() {}
+
+  /** An instant and its canonical text. Immutable. */
+  private static final class TimeText {
+    final long seconds;
+    final int nanos;
+    final String text;
+
+    TimeText(Instant t) {
+      StringBuilder b = new StringBuilder(27);
+      try {
+        Times.formatTo(t, b);
+      } catch (DateTimeException outOfRange) {
+        throw new ValidationException("time", firstLine(outOfRange.getMessage()));
+      }
+      this.seconds = t.getEpochSecond();
+      this.nanos = t.getNano();
+      this.text = b.toString();
+    }
+  }
+
+  private static void appendTime(Instant t, StringBuilder b) {
+    TimeText last = lastTime;
+    if (last.nanos != t.getNano() || last.seconds != t.getEpochSecond()) {
+      last = new TimeText(t);
+      lastTime = last;
+    }
+    b.append(last.text);
+  }
 
   /**
    * Appends the canonical JSON of an event (no newline).
@@ -63,38 +98,137 @@ public final class EventJson {
   }
 
   private static void encode(RunEvent e, StringBuilder b, boolean withHash) {
-    b.append("{\"schema\":");
-    string(b, e.schema());
-    b.append(",\"event_id\":\"").append(e.eventId().value());
-    b.append("\",\"run_id\":\"").append(e.runId().value());
-    b.append("\",\"sequence\":").append(e.sequence());
-    b.append(",\"type\":\"").append(e.type().name());
+    encodeFields(
+        b,
+        e.schema(),
+        e.eventId(),
+        e.runId(),
+        e.sequence(),
+        e.type(),
+        e.time(),
+        e.stepId(),
+        e.attempt(),
+        e.parentEventId(),
+        e.source(),
+        e.idempotencyKey(),
+        e.payload(),
+        withHash ? e.hash() : Optional.empty(),
+        e.unknownFields());
+  }
+
+  /**
+   * Computes an event's hash chain link (see {@link dev.runs.HashChain#link}).
+   *
+   * @param previous the previous link
+   * @param event the event; its own hash, if any, is ignored
+   * @return the link
+   */
+  public static String link(String previous, RunEvent event) {
+    ChainLink link = ChainLink.forThisThread();
+    encode(event, link.begin(previous), false);
+    return link.finish();
+  }
+
+  /**
+   * Appends the canonical JSON of a new event without its {@code hash} field, from its fields: the
+   * text its hash chain link is computed over, before the event itself is built. Byte for byte what
+   * {@link #encodeUnhashed} writes for a {@link RunEvent} of these fields and no unknown fields.
+   *
+   * @param b where to write
+   * @param eventId the id
+   * @param runId the run
+   * @param sequence the sequence
+   * @param type the type
+   * @param time the time, already at microsecond precision
+   * @param stepId the step id
+   * @param attempt the attempt
+   * @param parentEventId the parent event
+   * @param source the source
+   * @param idempotencyKey the idempotency key
+   * @param payload the payload
+   * @throws ValidationException when the time is out of range
+   */
+  public static void encodeUnhashed(
+      StringBuilder b,
+      EventId eventId,
+      RunId runId,
+      long sequence,
+      EventType type,
+      Instant time,
+      Optional<String> stepId,
+      OptionalInt attempt,
+      Optional<EventId> parentEventId,
+      String source,
+      Optional<String> idempotencyKey,
+      Payload payload) {
+    encodeFields(
+        b,
+        RunEvent.SCHEMA,
+        eventId,
+        runId,
+        sequence,
+        type,
+        time,
+        stepId,
+        attempt,
+        parentEventId,
+        source,
+        idempotencyKey,
+        payload,
+        Optional.empty(),
+        Map.of());
+  }
+
+  @SuppressWarnings("TooManyParameters") // the envelope's fields, written in their order
+  private static void encodeFields(
+      StringBuilder b,
+      String schema,
+      EventId eventId,
+      RunId runId,
+      long sequence,
+      EventType type,
+      Instant time,
+      Optional<String> stepId,
+      OptionalInt attempt,
+      Optional<EventId> parentEventId,
+      String source,
+      Optional<String> idempotencyKey,
+      Payload payload,
+      Optional<String> hash,
+      Map<String, String> unknownFields) {
+    if (schema.equals(RunEvent.SCHEMA)) {
+      b.append(PREFIX); // what the lines below write for this schema, in one append
+    } else {
+      b.append("{\"schema\":");
+      string(b, schema);
+      b.append(",\"event_id\":\"");
+    }
+    b.append(eventId.value());
+    b.append("\",\"run_id\":\"").append(runId.value());
+    b.append("\",\"sequence\":").append(sequence);
+    b.append(",\"type\":\"").append(type.name());
     b.append("\",\"time\":\"");
-    try {
-      Times.formatTo(e.time(), b);
-    } catch (DateTimeException outOfRange) {
-      throw new ValidationException("time", firstLine(outOfRange.getMessage()));
-    }
+    appendTime(time, b);
     b.append('"');
-    if (e.stepId().isPresent()) {
-      b.append(",\"step_id\":\"").append(e.stepId().get()).append('"');
+    if (stepId.isPresent()) {
+      b.append(",\"step_id\":\"").append(stepId.get()).append('"');
     }
-    if (e.attempt().isPresent()) {
-      b.append(",\"attempt\":").append(e.attempt().getAsInt());
+    if (attempt.isPresent()) {
+      b.append(",\"attempt\":").append(attempt.getAsInt());
     }
-    if (e.parentEventId().isPresent()) {
-      b.append(",\"parent_event_id\":\"").append(e.parentEventId().get().value()).append('"');
+    if (parentEventId.isPresent()) {
+      b.append(",\"parent_event_id\":\"").append(parentEventId.get().value()).append('"');
     }
-    b.append(",\"source\":\"").append(e.source()).append('"');
-    if (e.idempotencyKey().isPresent()) {
+    b.append(",\"source\":\"").append(source).append('"');
+    if (idempotencyKey.isPresent()) {
       b.append(",\"idempotency_key\":");
-      string(b, e.idempotencyKey().get());
+      string(b, idempotencyKey.get());
     }
-    b.append(",\"payload\":").append(e.payload().json());
-    if (withHash && e.hash().isPresent()) {
-      b.append(",\"hash\":\"").append(e.hash().get()).append('"');
+    b.append(",\"payload\":").append(payload.json());
+    if (hash.isPresent()) {
+      b.append(",\"hash\":\"").append(hash.get()).append('"');
     }
-    for (Map.Entry<String, String> u : e.unknownFields().entrySet()) {
+    for (Map.Entry<String, String> u : unknownFields.entrySet()) {
       b.append(',');
       string(b, u.getKey());
       b.append(':').append(u.getValue());

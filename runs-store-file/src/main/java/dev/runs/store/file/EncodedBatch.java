@@ -22,7 +22,12 @@ final class EncodedBatch {
    * characters, so the only newlines are the line ends, which give each line's byte offset.
    */
   static EncodedBatch of(List<RunEvent> events) {
-    StringBuilder text = new StringBuilder(events.size() * 600);
+    // sized so the builder never grows (a grown builder copies everything written so far)
+    long capacity = 0;
+    for (RunEvent e : events) {
+      capacity += e.payload().json().length() + 512L;
+    }
+    StringBuilder text = new StringBuilder((int) Math.min(capacity, 1 << 26));
     for (RunEvent e : events) {
       EventCodec.encodeTo(e, text);
       text.append('\n');
