@@ -66,7 +66,7 @@ final class RunsApi {
     this.actions = new RunActionsResource(orchestrator, maxBodyBytes);
     this.recommendations = new RecommendationsResource(orchestrator, maxBodyBytes, workflows);
     this.stats = new StatsResource(orchestrator, java.time.Clock.systemUTC());
-    this.trace = new TraceResource(orchestrator);
+    this.trace = new TraceResource(orchestrator, Duration.ofMillis(150));
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.runs.RunOrchestrator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ final class TraceResource {
   private static final int CACHED_RUNS = 16;
 
   private final RunOrchestrator orchestrator;
+  private final long budgetNanos;
 
   // the folds of the runs read last, least recently read first
   private final Map<RunId, TraceFold> folds =
@@ -47,9 +49,12 @@ final class TraceResource {
 
   /**
    * @param orchestrator the orchestrator whose runs are read
+   * @param budget how long one request may fold before it answers with the tree so far (marked
+   *     {@code partial}); the next request goes on from there
    */
-  TraceResource(RunOrchestrator orchestrator) {
+  TraceResource(RunOrchestrator orchestrator, Duration budget) {
     this.orchestrator = orchestrator;
+    this.budgetNanos = budget.toNanos();
   }
 
   /** {@code GET /runs/{id}/trace?after=&since=&limit=}. */
@@ -70,8 +75,8 @@ final class TraceResource {
     }
     byte[] body;
     synchronized (fold) {
-      catchUp(id, fold);
-      body = page(id, fold, after, since, limit);
+      boolean partial = !catchUp(id, fold);
+      body = page(id, fold, after, since, limit, partial);
     }
     Map<String, String> h = new LinkedHashMap<>();
     h.put("Content-Type", JSON);
@@ -79,26 +84,37 @@ final class TraceResource {
     return new ApiResponse.Full(200, h, body);
   }
 
-  /** Folds the events appended since the fold last read, to the run's head now. */
-  private void catchUp(RunId id, TraceFold fold) {
+  /**
+   * Folds the events appended since the fold last read, to the run's head now or until the time
+   * budget is spent, whichever comes first.
+   *
+   * @return true when the fold reached the run's head, false when the budget ran out first
+   */
+  private boolean catchUp(RunId id, TraceFold fold) {
+    long deadline = System.nanoTime() + budgetNanos;
     while (true) {
       List<RunEvent> events = orchestrator.events(id, fold.sequence(), EVENT_PAGE);
       for (RunEvent e : events) {
         fold.add(e);
       }
       if (events.size() < EVENT_PAGE) {
-        return;
+        return true;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        return false;
       }
     }
   }
 
-  private static byte[] page(RunId id, TraceFold fold, int after, long since, int limit) {
+  private static byte[] page(
+      RunId id, TraceFold fold, int after, long since, int limit, boolean partial) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, fold.size()) * 160 + 512);
     try (JsonGenerator g = Json.MAPPER.getFactory().createGenerator(out)) {
       g.writeStartObject();
       g.writeStringField("run_id", id.value());
       g.writeStringField("status", fold.status());
       g.writeNumberField("sequence", fold.sequence());
+      g.writeBooleanField("partial", partial);
       if (fold.t0() != TraceFold.NONE) {
         g.writeStringField("started_at", Json.time(instant(fold.t0())));
         g.writeNumberField("last_event_ms", (fold.lastTime() - fold.t0()) / 1000.0);

@@ -156,7 +156,8 @@ final class TraceResourceTest {
     assertThat(model.path("tokens").asLong()).isEqualTo(976);
     assertThat(model.path("cost").asDouble()).isEqualTo(0.0042);
     assertThat(model.path("duration_ms").asDouble()).isEqualTo(12.0);
-    // (sequence 1 is run.created) the start and its completion make one node: both sequences, for the payload
+    // (sequence 1 is run.created) the start and its completion make one node: both sequences, for
+    // the payload
     assertThat(model.path("events").toString()).isEqualTo("[5,7]");
     assertThat(tool.path("kind").asText()).isEqualTo("tool");
     assertThat(tool.path("events").toString()).isEqualTo("[8,10]");
@@ -178,7 +179,9 @@ final class TraceResourceTest {
     RunId id = newRun();
     append(id, EventDraft.of("run.started", Map.of()));
     append(id, EventDraft.of("step.started", Map.of()).withStep("call").withAttempt(1));
-    append(id, EventDraft.of("step.retrying", Map.of("next_attempt", 2)).withStep("call").withAttempt(1));
+    append(
+        id,
+        EventDraft.of("step.retrying", Map.of("next_attempt", 2)).withStep("call").withAttempt(1));
     append(id, EventDraft.of("step.started", Map.of()).withStep("call").withAttempt(2));
     append(id, EventDraft.of("step.completed", Map.of()).withStep("call").withAttempt(2));
 
