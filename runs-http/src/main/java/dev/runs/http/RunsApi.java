@@ -21,6 +21,7 @@ import java.util.Optional;
  *   <li>{@code /workflows}: {@link WorkflowsResource}
  *   <li>{@code /runs}, {@code /runs/preflight}, {@code /runs/{id}}: {@link RunsResource}
  *   <li>{@code /runs/{id}/events}: {@link EventsResource}, JSON, NDJSON or Server-Sent Events
+ *   <li>{@code /runs/{id}/trace}: {@link TraceResource}, the run's trace tree as pages of nodes
  *   <li>{@code /runs/{id}/stages} and {@code /runs/{id}/stages/{key}/artifacts/{name}}: {@link
  *       StagesResource}
  *   <li>{@code /runs/{id}/cancel}, {@code resume}, {@code replay}, {@code rerun}: {@link
@@ -44,6 +45,7 @@ final class RunsApi {
   private final RunActionsResource actions;
   private final RecommendationsResource recommendations;
   private final StatsResource stats;
+  private final TraceResource trace;
 
   /**
    * @param loopbackOnly answer only requests whose {@code Host} is a loopback name or address
@@ -64,6 +66,7 @@ final class RunsApi {
     this.actions = new RunActionsResource(orchestrator, maxBodyBytes);
     this.recommendations = new RecommendationsResource(orchestrator, maxBodyBytes, workflows);
     this.stats = new StatsResource(orchestrator, java.time.Clock.systemUTC());
+    this.trace = new TraceResource(orchestrator, Duration.ofMillis(150));
   }
 
   /**
@@ -152,6 +155,10 @@ final class RunsApi {
         case "events" -> {
           allow(req, "GET");
           return events.get(req, id);
+        }
+        case "trace" -> {
+          allow(req, "GET");
+          return trace.get(req, id);
         }
         case "stages" -> {
           allow(req, "GET");

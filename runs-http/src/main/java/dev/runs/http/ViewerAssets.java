@@ -31,6 +31,7 @@ final class ViewerAssets {
     add("app.css", "text/css; charset=utf-8");
     add("app.js", "text/javascript; charset=utf-8");
     add("trace.js", "text/javascript; charset=utf-8");
+    add("bigtrace.js", "text/javascript; charset=utf-8");
     add("dashboard.js", "text/javascript; charset=utf-8");
     add("compare.js", "text/javascript; charset=utf-8");
     add("rerun.js", "text/javascript; charset=utf-8");

@@ -107,6 +107,7 @@
   const lib = { h, call, runPath, fmtDuration, fmtInt, fmtCost, fmtAgo, preview, copyText, toast: (m, b) => toast(m, b), uiTrigger };
   const parts = window.RunsViewerParts || {};
   const trace = parts.trace(lib, $('trace'), $('trace-detail'));
+  const bigTrace = parts.bigTrace(lib, $('trace'), $('trace-detail'));
 
   function toast(message, bad) {
     const t = h('div', { class: 'toast' + (bad ? ' bad' : ''), role: 'status', text: message });
@@ -308,8 +309,10 @@
     $('side').hidden = panelId !== 'run-view';
   }
 
+  $('trace').addEventListener('trace-loaded', () => selectPending());
   function selectPending() {
-    if (view.pendingSeq && trace.selectSequence(view.pendingSeq)) view.pendingSeq = null;
+    const t = bigTrace.active() ? bigTrace : trace;
+    if (view.pendingSeq && t.selectSequence(view.pendingSeq)) view.pendingSeq = null;
   }
 
   function showTab(tab, updateHash) {
@@ -321,7 +324,8 @@
     $('tab-timeline').setAttribute('aria-selected', String(!isTrace));
     $('trace-panel').hidden = !isTrace;
     $('timeline').hidden = isTrace;
-    if (isTrace) trace.draw();
+    if (isTrace && bigTrace.active()) bigTrace.show();
+    else if (isTrace) trace.draw();
     if (updateHash && view.id) {
       history.replaceState(null, '', '#/runs/' + encodeURIComponent(view.id) + (isTrace ? '/trace' : ''));
     }
@@ -336,6 +340,7 @@
   });
 
   function closeStream() {
+    bigTrace.stop();
     if (view.es) view.es.close();
     view.es = null;
     clearInterval(view.timer);
@@ -366,15 +371,23 @@
     renderStats();
     // the first page of events comes with the run, so that a large run shows rows at once
     const firstPage = call('GET', `${runPath(id)}/events?after=0&limit=${PAGE}`).catch(() => null);
+    // on the trace tab, the first nodes of the server's trace too, used if the run is large
+    const firstNodes = view.tab === 'trace' ? call('GET', `${runPath(id)}/trace?limit=${bigTrace.FIRST_PAGE}`).catch(() => null) : null;
     try {
       const run = await call('GET', runPath(id));
       if (view.id !== id) return;
+      // a large run's trace tree first: on the trace tab it is what the page is opened for
+      if (run.event_count > LARGE_RUN) bigTrace.open(id, view.tab === 'trace', firstNodes);
       renderHeader(run);
       renderSummary(run.summary);
       loadArtifacts();
       view.follow = isActive(run.status);
       if (run.event_count > LARGE_RUN) {
-        view.large = largeTimeline(id, run, await firstPage);
+        const events = await firstPage;
+        // on the trace tab, the tree's first frame goes before the timeline is built
+        if (view.tab === 'trace') await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+        if (view.id !== id) return;
+        view.large = largeTimeline(id, run, events);
         view.count = run.last_sequence;
         view.lastSeq = run.last_sequence;
         setStatus(run.status);
@@ -384,7 +397,7 @@
       return;
     }
     connect(id, view.lastSeq);
-    view.timer = setInterval(() => { renderStats(); trace.tick(); }, 500);
+    view.timer = setInterval(() => { renderStats(); trace.tick(); bigTrace.tick(); }, 500);
   }
 
   function connect(id, after) {
@@ -571,7 +584,10 @@
 
   // ---- large runs: a virtual list over events fetched in pages ------------------------------------
 
-  /** Runs with more events than this open as a virtual list; the trace tree is not built for them. */
+  /**
+   * Runs with more events than this open as a virtual list, and their trace tree is folded by the
+   * server (GET /runs/{id}/trace) and drawn as a virtual tree (bigtrace.js).
+   */
   const LARGE_RUN = 5000;
   const ROW = 26;
   const PAGE = 500;
@@ -590,7 +606,6 @@
     let t0 = run.record.created_at ? Date.parse(run.record.created_at) : null;
     tl.replaceChildren(spacer);
     tl.classList.add('virtual');
-    $('trace').replaceChildren(h('p', { class: 'muted trace-note', text: `The trace tree is drawn for runs of up to ${fmtInt(LARGE_RUN)} events; this run has ${fmtInt(total)}. The timeline lists them all.` }));
     let frame = 0;
 
     function size() { spacer.style.height = `${total * ROW}px`; }
@@ -663,6 +678,7 @@
     fold(ev, time);
     if (view.large) {
       view.large.append(ev);
+      bigTrace.onEvent(ev);
       renderStats();
       return;
     }
