@@ -22,8 +22,12 @@ public final class DefaultRedactor implements Redactor {
   /** The shared instance. */
   public static final DefaultRedactor INSTANCE = new DefaultRedactor();
 
-  /** Lowercase fragments at least one of which every secret we mask contains. */
-  private static final String[] HINTS = {
+  /**
+   * Lowercase fragments at least one of which every secret we mask contains, where a {@code -} or
+   * {@code _} may split them: field names are compared without those separators ({@link
+   * #isSecretName}), so {@code pa-ss_word} must pass the pre-scan like {@code password}.
+   */
+  private static final String[] WORD_HINTS = {
     "pass",
     "secret",
     "token",
@@ -31,29 +35,43 @@ public final class DefaultRedactor implements Redactor {
     "key",
     "auth",
     "bearer",
-    "-----begin",
-    "sk-",
+    "credential",
+    "cookie",
     "akia",
-    "ghp_",
     "xox",
-    "eyj",
-    "credential"
+    "eyj"
   };
 
-  /** The hints by their first character, for {@link #mayContainSecret}. */
-  private static final String[][] FIRST = new String[128][];
+  /** Fragments of secret-shaped values that hold a separator themselves: compared as they are. */
+  private static final String[] EXACT_HINTS = {
+    "-----begin", "sk-", "ghp_", "gho_", "ghu_", "ghs_", "ghr_"
+  };
 
-  /** Which (first, second) lowercase character pairs start a hint. */
-  private static final boolean[] PAIRS = new boolean[128 * 128];
+  /** The word hints by their first character, for {@link #mayContainSecret}. */
+  private static final String[][] WORD_FIRST = new String[128][];
+
+  /** Which (first, second) lowercase character pairs start a word hint. */
+  private static final boolean[] WORD_PAIRS = new boolean[128 * 128];
+
+  /** The exact hints by their first character. */
+  private static final String[][] EXACT_FIRST = new String[128][];
+
+  /** Which (first, second) lowercase character pairs start an exact hint. */
+  private static final boolean[] EXACT_PAIRS = new boolean[128 * 128];
 
   static {
-    for (String hint : HINTS) {
-      PAIRS[(hint.charAt(0) << 7) | hint.charAt(1)] = true;
+    index(WORD_HINTS, WORD_FIRST, WORD_PAIRS);
+    index(EXACT_HINTS, EXACT_FIRST, EXACT_PAIRS);
+  }
+
+  private static void index(String[] hints, String[][] first, boolean[] pairs) {
+    for (String hint : hints) {
+      pairs[(hint.charAt(0) << 7) | hint.charAt(1)] = true;
       char f = hint.charAt(0);
-      String[] prev = FIRST[f];
+      String[] prev = first[f];
       String[] next = prev == null ? new String[1] : java.util.Arrays.copyOf(prev, prev.length + 1);
       next[next.length - 1] = hint;
-      FIRST[f] = next;
+      first[f] = next;
     }
   }
 
@@ -84,27 +102,63 @@ public final class DefaultRedactor implements Redactor {
 
   /**
    * One pass, no allocation: a table of the hints' first two characters (lowercased) rules out
-   * almost every position with one character read and one array read (the previous character is
-   * carried over); only where a pair matches are the hints starting there compared.
+   * almost every position with one character read and one array read; only where a pair matches are
+   * the hints starting there compared. Word hints are followed across {@code -} and {@code _} (the
+   * pair is the last letter before the separators and the next one), exact hints are not.
+   *
+   * @return false only when the payload holds nothing {@link #redactNode} would mask
    */
-  private static boolean mayContainSecret(String json) {
+  static boolean mayContainSecret(String json) {
     int n = json.length();
     if (n < 2) {
       return false;
     }
-    int prev = lower(json.charAt(0));
+    int raw = lower(json.charAt(0)); // the previous character
+    int word = isSeparator(raw) ? -1 : raw; // the last character that is not a separator
+    int wordAt = word < 0 ? -1 : 0;
     for (int i = 1; i < n; i++) {
       int c = lower(json.charAt(i));
-      if ((prev | c) < 128 && PAIRS[(prev << 7) | c]) {
-        for (String hint : FIRST[prev]) {
+      if ((raw | c) < 128 && EXACT_PAIRS[(raw << 7) | c]) {
+        for (String hint : EXACT_FIRST[raw]) {
           if (json.regionMatches(true, i - 1, hint, 0, hint.length())) {
             return true;
           }
         }
       }
-      prev = c;
+      raw = c;
+      if (isSeparator(c)) {
+        continue;
+      }
+      if (word >= 0 && (word | c) < 128 && WORD_PAIRS[(word << 7) | c]) {
+        for (String hint : WORD_FIRST[word]) {
+          if (matchesAcrossSeparators(json, wordAt, hint)) {
+            return true;
+          }
+        }
+      }
+      word = c;
+      wordAt = i;
     }
     return false;
+  }
+
+  /** Whether {@code hint} starts at {@code at}, ignoring case and {@code -}/{@code _} inside it. */
+  private static boolean matchesAcrossSeparators(String text, int at, String hint) {
+    int j = at;
+    for (int k = 0; k < hint.length(); k++) {
+      while (k > 0 && j < text.length() && isSeparator(text.charAt(j))) {
+        j++;
+      }
+      if (j >= text.length() || lower(text.charAt(j)) != hint.charAt(k)) {
+        return false;
+      }
+      j++;
+    }
+    return true;
+  }
+
+  private static boolean isSeparator(int c) {
+    return c == '-' || c == '_';
   }
 
   private static int lower(char c) {
@@ -112,7 +166,7 @@ public final class DefaultRedactor implements Redactor {
   }
 
   /** Redacts in place; returns true when anything changed. */
-  private static boolean redactNode(JsonNode node) {
+  static boolean redactNode(JsonNode node) {
     boolean changed = false;
     if (node instanceof ObjectNode o) {
       List<String> names = new ArrayList<>();
