@@ -9,11 +9,14 @@ import dev.runs.EventStream;
 import dev.runs.EventType;
 import dev.runs.EventTypes;
 import dev.runs.Payload;
+import dev.runs.RunBundles;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.RunRecord;
 import dev.runs.RunStatus;
+import dev.runs.RunStore;
+import dev.runs.RunStores;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
@@ -21,8 +24,11 @@ import dev.runs.spi.RunHead;
 import dev.runs.spi.StoreLocation;
 import dev.runs.testkit.ChildJvm;
 import dev.runs.testkit.TestImportedRun;
+import java.io.BufferedReader;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -41,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Imports a run of 1,000,000 events in a child JVM with a 64 MB heap, the events made one at a time
  * as the engine asks for them: it must fit, read back whole and gapless, and report its speed
  * beside the raw ceiling of the same work (encoding the same events and writing them with one
- * force).
+ * force). Then, in the same heap, the run is exported to a bundle file and to a stream.
  */
 final class FileBigImportIT {
   static final int EVENTS = 1_000_000;
@@ -61,6 +67,7 @@ final class FileBigImportIT {
       assertThat(child.awaitExit(Duration.ofMinutes(8))).as(child.describe()).isZero();
       List<String> lines = child.lines();
       assertThat(lines).anyMatch(l -> l.equals("read " + EVENTS));
+      assertThat(lines).anyMatch(l -> l.equals("exported " + EVENTS));
       lines.forEach(l -> System.out.println("FileBigImportIT: " + l));
     }
   }
@@ -173,6 +180,50 @@ final class FileBigImportIT {
               count / (rawNanos / 1e9),
               (double) rawNanos / importNanos,
               Runtime.getRuntime().maxMemory() >> 20));
+    }
+    exportInSmallHeap(dir, run.record.id(), count);
+  }
+
+  /**
+   * Exports the imported run to a bundle file and to a stream, in the child's small heap, and
+   * checks that each holds the header and every event line, the header naming the count.
+   */
+  static void exportInSmallHeap(Path dir, RunId id, int count) throws Exception {
+    try (RunStore store = RunStores.open("file:" + dir + "?poll_ms=0")) {
+      Path file = dir.resolve("big.bundle.ndjson");
+      Path streamed = dir.resolve("big-streamed.bundle.ndjson");
+      long t0 = System.nanoTime();
+      long toFile = RunBundles.export(store, id, file);
+      long t1 = System.nanoTime();
+      long toStream;
+      try (OutputStream out = Files.newOutputStream(streamed, StandardOpenOption.CREATE_NEW)) {
+        toStream = RunBundles.export(store, id, out);
+      }
+      long t2 = System.nanoTime();
+      for (Path bundle : List.of(file, streamed)) {
+        long lines = 0;
+        String header;
+        try (BufferedReader r = Files.newBufferedReader(bundle, StandardCharsets.UTF_8)) {
+          header = r.readLine();
+          while (r.readLine() != null) {
+            lines++;
+          }
+        }
+        if (lines != count || header == null || !header.contains("\"event_count\":" + count)) {
+          throw new AssertionError(bundle + ": " + lines + " event lines after the header");
+        }
+      }
+      if (toFile != count || toStream != count) {
+        throw new AssertionError("exported " + toFile + " and " + toStream + " events");
+      }
+      FileStoreChild.say(
+          String.format(
+              "exported %d events to a file in %d ms and to a stream in %d ms; max heap %d MB",
+              count,
+              (t1 - t0) / 1_000_000,
+              (t2 - t1) / 1_000_000,
+              Runtime.getRuntime().maxMemory() >> 20));
+      FileStoreChild.say("exported " + count);
     }
   }
 
