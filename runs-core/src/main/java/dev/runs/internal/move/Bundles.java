@@ -339,16 +339,19 @@ public final class Bundles {
 
   /**
    * Writes into a file from a position on, 1 MiB at a time with positional writes (the channel's
-   * own position is left alone); {@link #close()} writes what is buffered.
+   * own position is left alone), forcing what it wrote in the background as it goes ({@link
+   * FlushBehind}); {@link #close()} writes what is buffered and waits for that force.
    */
   private static final class PositionalOutput extends OutputStream {
     private final FileChannel channel;
     private final ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+    private final FlushBehind behind;
     private long position;
 
     PositionalOutput(FileChannel channel, long position) {
       this.channel = channel;
       this.position = position;
+      this.behind = new FlushBehind(channel, "the bundle file");
     }
 
     @Override
@@ -378,14 +381,21 @@ public final class Bundles {
     }
 
     private void writeAt(ByteBuffer b) throws IOException {
+      int n = b.remaining();
       while (b.hasRemaining()) {
         position += channel.write(b, position);
       }
+      behind.written(n);
     }
 
+    /** Writes what is buffered and waits for the background force in flight. */
     @Override
     public void close() throws IOException {
-      drain();
+      try {
+        drain();
+      } finally {
+        behind.await();
+      }
     }
   }
 

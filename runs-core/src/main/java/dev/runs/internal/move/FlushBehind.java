@@ -1,0 +1,144 @@
+package dev.runs.internal.move;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Forces a file's data to the disk in the background while its writer goes on writing, so that the
+ * writer's own final force finds little left to write: the disk works while the writer reads,
+ * hashes and copies the next bytes. Every {@link #EVERY} bytes written, a {@code force(false)} of
+ * the channel is handed to a shared flusher thread, unless the previous one is still running.
+ *
+ * <p>This never replaces the writer's final force: a background force covers only what was written
+ * before it began. Its failure is kept and thrown by the next {@link #written} or by {@link
+ * #await}, because Linux reports a write-back error to one {@code fsync} of a file description
+ * only, which may be the background one; a file whose background force failed is never reported as
+ * written.
+ *
+ * <p>The flusher thread is never interrupted. A writer interrupted while it waits keeps waiting for
+ * the force in flight (one force's time at most), then returns with its interrupt status set.
+ *
+ * <p>Not thread-safe: one writer per instance. The flusher is shared by every instance.
+ */
+final class FlushBehind {
+  /** Bytes written between two background forces. */
+  static final long EVERY = 8L << 20;
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** One daemon thread, created when first needed and ended after a minute without work. */
+  private static final ThreadPoolExecutor FLUSHER =
+      new ThreadPoolExecutor(
+          1,
+          1,
+          60,
+          TimeUnit.SECONDS,
+          new LinkedBlockingQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "runs-flush-behind-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+
+  static {
+    FLUSHER.allowCoreThreadTimeOut(true);
+  }
+
+  private final FileChannel channel;
+  private final String what;
+  private long unforced;
+  private @Nullable Future<?> inFlight;
+
+  /**
+   * @param channel the file being written; stays open until {@link #await} returned
+   * @param what the file's name for messages
+   */
+  FlushBehind(FileChannel channel, String what) {
+    this.channel = channel;
+    this.what = what;
+  }
+
+  /**
+   * Counts bytes just written, and starts a background force when {@link #EVERY} bytes have been
+   * written since the last one began and none is running.
+   *
+   * @param bytes how many
+   * @throws IOException when an earlier background force failed
+   */
+  void written(long bytes) throws IOException {
+    unforced += bytes;
+    if (unforced < EVERY) {
+      return;
+    }
+    Future<?> f = inFlight;
+    if (f != null) {
+      if (!f.isDone()) {
+        return; // the disk is busy with the previous bytes already
+      }
+      inFlight = null;
+      check(f);
+    }
+    unforced = 0;
+    FileChannel ch = channel;
+    inFlight =
+        FLUSHER.submit(
+            () -> {
+              ch.force(false);
+              return null;
+            });
+  }
+
+  /**
+   * Waits for the background force in flight, if any.
+   *
+   * @throws IOException when a background force failed
+   */
+  void await() throws IOException {
+    Future<?> f = inFlight;
+    if (f == null) {
+      return;
+    }
+    inFlight = null;
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          f.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true; // the force ends on its own; the channel must outlive it
+        } catch (ExecutionException e) {
+          throw failed(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void check(Future<?> done) throws IOException {
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while writing " + what);
+    } catch (ExecutionException e) {
+      throw failed(e.getCause());
+    }
+  }
+
+  private IOException failed(@Nullable Throwable cause) {
+    return new IOException(
+        "cannot force " + what + " to the disk: " + (cause == null ? "unknown" : cause), cause);
+  }
+}
