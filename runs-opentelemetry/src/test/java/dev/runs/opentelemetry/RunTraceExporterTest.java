@@ -111,7 +111,11 @@ final class RunTraceExporterTest {
         .containsEntry(
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), List.of("stop"))
         .doesNotContainKey(AttributeKey.stringKey("gen_ai.provider.name"))
+        .doesNotContainKey(AttributeKey.stringKey("gen_ai.input.messages"))
         .doesNotContainKey(AttributeKey.stringKey("gen_ai.output.messages"));
+    assertThat(ra.get(AttributeKey.stringKey("gen_ai.input.messages")))
+        .as("the prompt is content: not without the opt-in")
+        .isNull();
     for (SpanData s : spans.getFinishedSpanItems()) {
       if (!s.getName().startsWith("chat ")) {
         assertThat(s.getAttributes().get(AttributeKey.longKey("gen_ai.usage.input_tokens")))
@@ -241,7 +245,7 @@ final class RunTraceExporterTest {
   }
 
   @Test
-  void export_contentOptIn_addsContentAfterTheRedactor() {
+  void export_contentOptIn_addsContentAfterTheRedactor() throws Exception {
     RunId id = log.write(null);
     exporter().captureContent(true).build().export(id);
     String args =
@@ -262,6 +266,36 @@ final class RunTraceExporterTest {
                 .getAttributes()
                 .get(AttributeKey.stringKey("gen_ai.output.messages")))
         .isEqualTo("{\"text\":\"search the web\"}");
+    String messages =
+        span("chat gpt-4o").getAttributes().get(AttributeKey.stringKey("gen_ai.input.messages"));
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(json.readTree(messages))
+        .as("the model call's params.messages, as stored")
+        .isEqualTo(json.readTree("[{\"role\":\"user\",\"content\":\"find otel docs\"}]"));
+  }
+
+  @Test
+  void export_contentOptIn_addsTheRunsPromptToTheRootSpan_afterTheRedactor() {
+    RunId id = log.write(null);
+    exporter().build().export(id);
+    assertThat(
+            span("invoke_workflow research")
+                .getAttributes()
+                .get(AttributeKey.stringKey("gen_ai.input.messages")))
+        .as("not without the opt-in")
+        .isNull();
+    spans.reset();
+
+    exporter().captureContent(true).build().export(id);
+    String prompt =
+        span("invoke_workflow research")
+            .getAttributes()
+            .get(AttributeKey.stringKey("gen_ai.input.messages"));
+    assertThat(prompt)
+        .startsWith("[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"")
+        .contains("Research OpenTelemetry; use key [REDACTED]")
+        .doesNotContain("sk-live");
   }
 
   @Test

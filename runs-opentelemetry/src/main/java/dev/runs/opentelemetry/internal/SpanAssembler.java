@@ -1,6 +1,8 @@
 package dev.runs.opentelemetry.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.EventTypes;
 import dev.runs.RunEvent;
 import dev.runs.RunRecord;
@@ -161,8 +163,24 @@ public final class SpanAssembler {
       b.setAttribute(Keys.NAMESPACE, record.namespace());
     }
     record.threadKey().ifPresent(t -> b.setAttribute(Keys.CONVERSATION_ID, t));
+    if (settings.captureContent()) {
+      record
+          .config()
+          .at("/prompt")
+          .filter(JsonNode::isTextual)
+          .ifPresent(p -> b.setAttribute(Keys.INPUT_MESSAGES, userMessage(p.asText())));
+    }
     Span span = start(b, e);
     root = new Node(span, rootParent.with(span), "", e);
+  }
+
+  /** The rendered prompt in the 1.37 input-messages shape: one user message with one text part. */
+  private static String userMessage(String text) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode part = f.objectNode().put("type", "text").put("content", text);
+    ObjectNode message = f.objectNode().put("role", "user");
+    message.putArray("parts").add(part);
+    return f.arrayNode().add(message).toString();
   }
 
   private Node root() {
@@ -302,6 +320,9 @@ public final class SpanAssembler {
               }
               if (p.path("max_tokens").isIntegralNumber()) {
                 b.setAttribute(Keys.MAX_TOKENS, p.get("max_tokens").asLong());
+              }
+              if (settings.captureContent() && p.path("messages").isArray()) {
+                b.setAttribute(Keys.INPUT_MESSAGES, p.get("messages").toString());
               }
             });
     calls.put(e.eventId().value(), open(b, e));
