@@ -311,6 +311,83 @@ final class RunTraceExporterTest {
   }
 
   @Test
+  void export_errorEvent_isASpanEventOnItsStep_withTheErrorTypeAndMessage() {
+    RunId id = log.create(null);
+    log.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    log.append(id, DemoLog.draft(EventTypes.STEP_STARTED, "fetch", Map.of()).withAttempt(1));
+    log.append(
+        id,
+        DemoLog.draft(
+                EventTypes.ERROR, "fetch", Map.of("code", "rate_limited", "message", "slow down"))
+            .withAttempt(1));
+    log.append(id, DemoLog.draft(EventTypes.STEP_COMPLETED, "fetch", Map.of()).withAttempt(1));
+    log.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    exporter().build().export(id);
+
+    SpanData step = span("step fetch");
+    assertThat(step.getEvents())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getName()).isEqualTo("error");
+              assertThat(e.getEpochNanos())
+                  .isEqualTo(
+                      java.util.concurrent.TimeUnit.SECONDS.toNanos(DemoLog.t(3).getEpochSecond()));
+              assertThat(e.getAttributes().asMap())
+                  .containsEntry(AttributeKey.stringKey("error.type"), "rate_limited")
+                  .containsEntry(AttributeKey.stringKey("runs.error.message"), "slow down")
+                  .containsEntry(AttributeKey.longKey("runs.sequence"), 4L)
+                  .containsEntry(AttributeKey.stringKey("runs.step.id"), "fetch");
+            });
+    assertThat(step.getStatus().getStatusCode())
+        .as("an error event alone does not fail its step")
+        .isEqualTo(io.opentelemetry.api.trace.StatusCode.UNSET);
+  }
+
+  @Test
+  void export_consoleTextAndCustomPayloads_onlyWithTheContentOptIn() {
+    RunId id = log.write(null);
+    exporter().build().export(id);
+    assertThat(eventAttributes("step plan", "console.line"))
+        .containsEntry(AttributeKey.stringKey("runs.console.stream"), "stdout")
+        .doesNotContainKey(AttributeKey.stringKey("runs.console.text"));
+    assertThat(eventAttributes("step write", "x.acme.note"))
+        .doesNotContainKey(AttributeKey.stringKey("runs.payload"));
+    spans.reset();
+
+    exporter().captureContent(true).build().export(id);
+    assertThat(eventAttributes("step plan", "console.line"))
+        .containsEntry(AttributeKey.stringKey("runs.console.text"), "hello");
+    assertThat(eventAttributes("step write", "x.acme.note"))
+        .containsEntry(AttributeKey.stringKey("runs.payload"), "{\"note\":\"n\"}");
+  }
+
+  /** The attributes of a span event, on whichever span of that name carries it. */
+  private Map<AttributeKey<?>, Object> eventAttributes(String spanPrefix, String event) {
+    return spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getName().startsWith(spanPrefix) || s.getName().startsWith("invoke_agent"))
+        .flatMap(s -> s.getEvents().stream())
+        .filter(e -> e.getName().equals(event))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no span event " + event))
+        .getAttributes()
+        .asMap();
+  }
+
+  @Test
+  void docs_renderTheSpanTreeTheTestsAssert() throws java.io.IOException {
+    java.nio.file.Path p = java.nio.file.Path.of("").toAbsolutePath();
+    while (!java.nio.file.Files.exists(p.resolve("docs/opentelemetry.md"))) {
+      p = p.getParent();
+      assertThat(p).as("docs/opentelemetry.md above the module").isNotNull();
+    }
+    String docs = java.nio.file.Files.readString(p.resolve("docs/opentelemetry.md"));
+    assertThat(docs)
+        .as("docs/opentelemetry.md's rendered span tree is the one this test class asserts")
+        .contains("```text\n" + EXPECTED_TREE + "```");
+  }
+
+  @Test
   void export_unknownRun_throwsNotFound_andExportsNothing() {
     assertThatThrownBy(() -> exporter().build().export(RunId.of("nope")))
         .isInstanceOf(RunNotFoundException.class)
