@@ -496,6 +496,61 @@ final class RunTraceExporterTest {
     }
   }
 
+  @Test
+  void live_failingSpanProcessor_neverFailsAppends_norLeavesSpansOpen() throws Exception {
+    List<SpanData> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SdkTracerProvider failing =
+        SdkTracerProvider.builder()
+            .setIdGenerator(RunSpanIds.withFallback(IdGenerator.random()))
+            .addSpanProcessor(
+                new io.opentelemetry.sdk.trace.SpanProcessor() {
+                  @Override
+                  public void onStart(
+                      io.opentelemetry.context.Context c,
+                      io.opentelemetry.sdk.trace.ReadWriteSpan span) {}
+
+                  @Override
+                  public boolean isStartRequired() {
+                    return false;
+                  }
+
+                  @Override
+                  public void onEnd(io.opentelemetry.sdk.trace.ReadableSpan span) {
+                    ended.add(span.toSpanData());
+                    throw new IllegalStateException("exporter down");
+                  }
+
+                  @Override
+                  public boolean isEndRequired() {
+                    return true;
+                  }
+                })
+            .build();
+    try (OpenTelemetrySdk o = OpenTelemetrySdk.builder().setTracerProvider(failing).build();
+        RunTraceExporter exporter = RunTraceExporter.builder(log.store, o).build().startLive()) {
+      List<RunId> ids = List.of(log.write(null), log.write(null));
+      assertThat(log.store.read(ids.get(1), 0, 100)).as("every append succeeded").hasSize(19);
+      await(() -> exporter.liveEvents() == 38);
+      assertThat(exporter.droppedEvents()).isZero();
+      for (RunId id : ids) {
+        List<SpanData> run =
+            ended.stream()
+                .filter(
+                    s ->
+                        id.value()
+                            .equals(s.getAttributes().get(AttributeKey.stringKey("runs.run.id"))))
+                .collect(Collectors.toList());
+        assertThat(run)
+            .as("each run's spans all ended, though every span's end threw")
+            .hasSize(9)
+            .anySatisfy(s -> assertThat(s.getName()).isEqualTo("invoke_workflow research"));
+        if (id.equals(ids.get(0))) {
+          assertThat(SpanTrees.render(run, DemoLog.T0)).isEqualTo(EXPECTED_TREE);
+        }
+      }
+    }
+  }
+
   private static void await(java.util.function.BooleanSupplier condition)
       throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
