@@ -251,7 +251,14 @@ public final class BenchReport {
             profile == Profile.SMOKE ? 1 : profile == Profile.SHORT ? 5 : 10,
             "sqlite",
             false);
-    rows.addAll(observabilityRows(jmh, live));
+    ObservabilityPaired.Result paired =
+        ObservabilityPaired.measure(
+            "sqlite",
+            profile == Profile.SMOKE ? 0.2 : 2,
+            profile == Profile.SMOKE ? 2 : profile == Profile.SHORT ? 4 : 8,
+            16,
+            false);
+    rows.addAll(observabilityRows(jmh, live, paired));
     List<String> notes = new ArrayList<>();
     List<String> noImport = schemes.stream().filter(x -> !importing.contains(x)).toList();
     if (!noImport.isEmpty()) {
@@ -659,9 +666,13 @@ public final class BenchReport {
   /**
    * The observability rows: the append path with both modules on beside it with none (SQLite, 16
    * writers), what each module's commit observer costs per event (beside the empty loop), and
-   * whether the live trace export keeps up with 10,000 events/s.
+   * whether the live trace export keeps up with 10,000 events/s. The 5% target is judged on the
+   * paired measurement ({@link ObservabilityPaired}: variants alternating within each round, the
+   * median of the rounds' ratios), not on the JMH rows, whose fsync-bound iterations vary by more
+   * than the effect.
    */
-  static List<Row> observabilityRows(Map<String, Double> s, LiveExportKeepUp.Result live) {
+  static List<Row> observabilityRows(
+      Map<String, Double> s, LiveExportKeepUp.Result live, ObservabilityPaired.Result paired) {
     List<Row> rows = new ArrayList<>();
     String ob = "ObservabilityOverheadBenchmark.ownRun16";
     Double off = s.get(ob + "[observability=off]");
@@ -682,9 +693,30 @@ public final class BenchReport {
               ours,
               off,
               null,
-              variant.equals("on") ? ">= 0.95x" : "",
-              variant.equals("on") ? verdict(r, 0.95) : fmtRatio(r)));
+              "",
+              variant.equals("on")
+                  ? fmtRatio(r) + " (JMH; iterations vary more than the effect: see the paired row)"
+                  : fmtRatio(r)));
     }
+    rows.add(
+        new Row(
+            "observability",
+            "durable append, 16 writers, own agent-shaped runs, SQLite, metrics and live traces on,"
+                + " paired with neither in each of "
+                + paired.rounds()
+                + " rounds (ceiling = neither)",
+            "events/s",
+            paired.onRate(),
+            paired.offRate(),
+            null,
+            ">= 0.95x",
+            String.format(
+                Locale.ROOT,
+                "%s: median ratio %.2fx, mean %s; CPU per event %.2fx",
+                verdict(paired.ratio(), 0.95),
+                paired.ratio(),
+                paired.ratioMean(),
+                paired.cpuRatio())));
     String oc = "ObserverCostBenchmark.";
     Double base = s.get(oc + "baseline");
     for (String module : List.of("metrics", "traces")) {

@@ -50,6 +50,38 @@ public final class ObservabilityPaired {
     double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 2;
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 8;
     int writers = args.length > 3 ? Integer.parseInt(args[3]) : 16;
+    measure(kind, seconds, rounds, writers, true);
+  }
+
+  /**
+   * The comparison's figures for {@code on} (both modules) against {@code off}.
+   *
+   * @param offRate median events/s without the modules
+   * @param onRate median events/s with both modules on
+   * @param ratio median of the rounds' on/off throughput ratios
+   * @param ratioMean the mean of those ratios with its 95% confidence half-width, as text
+   * @param cpuRatio median of the rounds' on/off ratios of process CPU time per event
+   * @param rounds measured rounds
+   */
+  record Result(
+      double offRate, double onRate, double ratio, String ratioMean, double cpuRatio, int rounds) {}
+
+  /**
+   * Runs the comparison: two warm-up rounds, then {@code rounds} measured ones.
+   *
+   * @param kind {@code memory}, {@code sqlite-normal} or {@code sqlite}
+   * @param seconds length of each variant's window
+   * @param rounds measured rounds (at least 2)
+   * @param writers writer threads
+   * @param print whether to print each round and the table
+   * @return the figures of {@code on} against {@code off}
+   * @throws Exception when a run fails
+   */
+  static Result measure(String kind, double seconds, int rounds, int writers, boolean print)
+      throws Exception {
+    if (rounds < 2) {
+      throw new IllegalArgumentException("rounds must be at least 2 but was " + rounds);
+    }
     List<EventDraft> drafts = LiveExportKeepUp.runDrafts();
     double[][] rates = new double[VARIANTS.length][rounds];
     double[][] cpu = new double[VARIANTS.length][rounds];
@@ -62,7 +94,7 @@ public final class ObservabilityPaired {
           cpu[v][round] = measured[1];
         }
       }
-      if (round >= 0) {
+      if (round >= 0 && print) {
         System.out.printf(
             Locale.ROOT,
             "round %d: off %.0f on %.0f metrics %.0f traces %.0f events/s; cpu/event off %.1f on"
@@ -78,23 +110,26 @@ public final class ObservabilityPaired {
             cpu[3][round] / 1e3);
       }
     }
-    System.out.printf(
-        Locale.ROOT,
-        "%nstore=%s writers=%d rounds=%d window=%.1f s (agent-shaped runs, blocking appends)%n",
-        kind,
-        writers,
-        rounds,
-        seconds);
-    System.out.printf(
-        Locale.ROOT,
-        "%-8s %10s %7s %17s %12s %7s %17s%n",
-        "variant",
-        "events/s",
-        "ratio",
-        "mean ± 95%",
-        "cpu/event",
-        "ratio",
-        "mean ± 95%");
+    if (print) {
+      System.out.printf(
+          Locale.ROOT,
+          "%nstore=%s writers=%d rounds=%d window=%.1f s (agent-shaped runs, blocking appends)%n",
+          kind,
+          writers,
+          rounds,
+          seconds);
+      System.out.printf(
+          Locale.ROOT,
+          "%-8s %10s %7s %17s %12s %7s %17s%n",
+          "variant",
+          "events/s",
+          "ratio",
+          "mean ± 95%",
+          "cpu/event",
+          "ratio",
+          "mean ± 95%");
+    }
+    Result on = null;
     for (int v = 0; v < VARIANTS.length; v++) {
       double[] ratio = new double[rounds];
       double[] cpuRatio = new double[rounds];
@@ -102,19 +137,35 @@ public final class ObservabilityPaired {
         ratio[r] = rates[v][r] / rates[0][r];
         cpuRatio[r] = cpu[v][r] / cpu[0][r];
       }
-      System.out.printf(
-          Locale.ROOT,
-          "%-8s %10.0f %7.3f %17s %9.2f us %7.3f %17s%n",
-          VARIANTS[v],
-          median(rates[v]),
-          median(ratio),
-          meanWithError(ratio),
-          median(cpu[v]) / 1e3,
-          median(cpuRatio),
-          meanWithError(cpuRatio));
+      if (VARIANTS[v].equals("on")) {
+        on =
+            new Result(
+                median(rates[0]),
+                median(rates[v]),
+                median(ratio),
+                meanWithError(ratio),
+                median(cpuRatio),
+                rounds);
+      }
+      if (print) {
+        System.out.printf(
+            Locale.ROOT,
+            "%-8s %10.0f %7.3f %17s %9.2f us %7.3f %17s%n",
+            VARIANTS[v],
+            median(rates[v]),
+            median(ratio),
+            meanWithError(ratio),
+            median(cpu[v]) / 1e3,
+            median(cpuRatio),
+            meanWithError(cpuRatio));
+      }
     }
-    System.out.println(
-        "(ratio: to off in the same round; cpu/event: the process's CPU time per appended event)");
+    if (print) {
+      System.out.println(
+          "(ratio: to off in the same round; cpu/event: the process's CPU time per appended"
+              + " event)");
+    }
+    return java.util.Objects.requireNonNull(on, "the on variant");
   }
 
   private static String meanWithError(double[] x) {

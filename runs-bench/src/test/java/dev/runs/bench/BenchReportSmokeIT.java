@@ -43,6 +43,8 @@ final class BenchReportSmokeIT {
           "| file | archive sweep of 20 runs x 50 events to dir:",
           "| observability | durable append, 16 writers, own runs, SQLite, metrics and live traces"
               + " on",
+          "| observability | durable append, 16 writers, own agent-shaped runs, SQLite, metrics"
+              + " and live traces on, paired with neither",
           "| observability | RunsMetrics commit observer",
           "| observability | live trace export at 10,000 events/s"
         }) {

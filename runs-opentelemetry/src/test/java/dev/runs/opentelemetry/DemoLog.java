@@ -45,6 +45,9 @@ final class DemoLog {
     }
   }
 
+  /** The run's rendered prompt, with a secret the store's redactor masks. */
+  static final String PROMPT = "Research OpenTelemetry; use key sk-live-abcdefghijklmnop0123";
+
   final ManualClock clock = new ManualClock();
   final RunStore store = RunStores.open("memory:", RunStoreOptions.builder().clock(clock).build());
   private int second;
@@ -57,7 +60,7 @@ final class DemoLog {
     RunRecord.Builder b =
         RunRecord.builder(
                 WorkflowRef.of("research", "2"),
-                ConfigSnapshot.empty(),
+                ConfigSnapshot.builder().prompt(PROMPT).build(),
                 Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()))
             .threadKey("chat-7");
     if (traceparent != null) {
@@ -97,7 +100,11 @@ final class DemoLog {
                     "model",
                     "gpt-4o",
                     "params",
-                    Map.of("temperature", 0.2))));
+                    Map.of(
+                        "temperature",
+                        0.2,
+                        "messages",
+                        java.util.List.of(Map.of("role", "user", "content", "find otel docs"))))));
     append(
         id,
         draft(

@@ -111,7 +111,11 @@ final class RunTraceExporterTest {
         .containsEntry(
             AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), List.of("stop"))
         .doesNotContainKey(AttributeKey.stringKey("gen_ai.provider.name"))
+        .doesNotContainKey(AttributeKey.stringKey("gen_ai.input.messages"))
         .doesNotContainKey(AttributeKey.stringKey("gen_ai.output.messages"));
+    assertThat(ra.get(AttributeKey.stringKey("gen_ai.input.messages")))
+        .as("the prompt is content: not without the opt-in")
+        .isNull();
     for (SpanData s : spans.getFinishedSpanItems()) {
       if (!s.getName().startsWith("chat ")) {
         assertThat(s.getAttributes().get(AttributeKey.longKey("gen_ai.usage.input_tokens")))
@@ -241,7 +245,7 @@ final class RunTraceExporterTest {
   }
 
   @Test
-  void export_contentOptIn_addsContentAfterTheRedactor() {
+  void export_contentOptIn_addsContentAfterTheRedactor() throws Exception {
     RunId id = log.write(null);
     exporter().captureContent(true).build().export(id);
     String args =
@@ -262,6 +266,36 @@ final class RunTraceExporterTest {
                 .getAttributes()
                 .get(AttributeKey.stringKey("gen_ai.output.messages")))
         .isEqualTo("{\"text\":\"search the web\"}");
+    String messages =
+        span("chat gpt-4o").getAttributes().get(AttributeKey.stringKey("gen_ai.input.messages"));
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    assertThat(json.readTree(messages))
+        .as("the model call's params.messages, as stored")
+        .isEqualTo(json.readTree("[{\"role\":\"user\",\"content\":\"find otel docs\"}]"));
+  }
+
+  @Test
+  void export_contentOptIn_addsTheRunsPromptToTheRootSpan_afterTheRedactor() {
+    RunId id = log.write(null);
+    exporter().build().export(id);
+    assertThat(
+            span("invoke_workflow research")
+                .getAttributes()
+                .get(AttributeKey.stringKey("gen_ai.input.messages")))
+        .as("not without the opt-in")
+        .isNull();
+    spans.reset();
+
+    exporter().captureContent(true).build().export(id);
+    String prompt =
+        span("invoke_workflow research")
+            .getAttributes()
+            .get(AttributeKey.stringKey("gen_ai.input.messages"));
+    assertThat(prompt)
+        .startsWith("[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"")
+        .contains("Research OpenTelemetry; use key [REDACTED]")
+        .doesNotContain("sk-live");
   }
 
   @Test
@@ -274,6 +308,83 @@ final class RunTraceExporterTest {
     assertThat(span("chat gpt-4o").getAttributes().asMap())
         .containsEntry(AttributeKey.stringKey("gen_ai.provider.name"), "openai")
         .doesNotContainKey(AttributeKey.stringKey("gen_ai.system"));
+  }
+
+  @Test
+  void export_errorEvent_isASpanEventOnItsStep_withTheErrorTypeAndMessage() {
+    RunId id = log.create(null);
+    log.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    log.append(id, DemoLog.draft(EventTypes.STEP_STARTED, "fetch", Map.of()).withAttempt(1));
+    log.append(
+        id,
+        DemoLog.draft(
+                EventTypes.ERROR, "fetch", Map.of("code", "rate_limited", "message", "slow down"))
+            .withAttempt(1));
+    log.append(id, DemoLog.draft(EventTypes.STEP_COMPLETED, "fetch", Map.of()).withAttempt(1));
+    log.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    exporter().build().export(id);
+
+    SpanData step = span("step fetch");
+    assertThat(step.getEvents())
+        .singleElement()
+        .satisfies(
+            e -> {
+              assertThat(e.getName()).isEqualTo("error");
+              assertThat(e.getEpochNanos())
+                  .isEqualTo(
+                      java.util.concurrent.TimeUnit.SECONDS.toNanos(DemoLog.t(3).getEpochSecond()));
+              assertThat(e.getAttributes().asMap())
+                  .containsEntry(AttributeKey.stringKey("error.type"), "rate_limited")
+                  .containsEntry(AttributeKey.stringKey("runs.error.message"), "slow down")
+                  .containsEntry(AttributeKey.longKey("runs.sequence"), 4L)
+                  .containsEntry(AttributeKey.stringKey("runs.step.id"), "fetch");
+            });
+    assertThat(step.getStatus().getStatusCode())
+        .as("an error event alone does not fail its step")
+        .isEqualTo(io.opentelemetry.api.trace.StatusCode.UNSET);
+  }
+
+  @Test
+  void export_consoleTextAndCustomPayloads_onlyWithTheContentOptIn() {
+    RunId id = log.write(null);
+    exporter().build().export(id);
+    assertThat(eventAttributes("step plan", "console.line"))
+        .containsEntry(AttributeKey.stringKey("runs.console.stream"), "stdout")
+        .doesNotContainKey(AttributeKey.stringKey("runs.console.text"));
+    assertThat(eventAttributes("step write", "x.acme.note"))
+        .doesNotContainKey(AttributeKey.stringKey("runs.payload"));
+    spans.reset();
+
+    exporter().captureContent(true).build().export(id);
+    assertThat(eventAttributes("step plan", "console.line"))
+        .containsEntry(AttributeKey.stringKey("runs.console.text"), "hello");
+    assertThat(eventAttributes("step write", "x.acme.note"))
+        .containsEntry(AttributeKey.stringKey("runs.payload"), "{\"note\":\"n\"}");
+  }
+
+  /** The attributes of a span event, on whichever span of that name carries it. */
+  private Map<AttributeKey<?>, Object> eventAttributes(String spanPrefix, String event) {
+    return spans.getFinishedSpanItems().stream()
+        .filter(s -> s.getName().startsWith(spanPrefix) || s.getName().startsWith("invoke_agent"))
+        .flatMap(s -> s.getEvents().stream())
+        .filter(e -> e.getName().equals(event))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no span event " + event))
+        .getAttributes()
+        .asMap();
+  }
+
+  @Test
+  void docs_renderTheSpanTreeTheTestsAssert() throws java.io.IOException {
+    java.nio.file.Path p = java.nio.file.Path.of("").toAbsolutePath();
+    while (!java.nio.file.Files.exists(p.resolve("docs/opentelemetry.md"))) {
+      p = p.getParent();
+      assertThat(p).as("docs/opentelemetry.md above the module").isNotNull();
+    }
+    String docs = java.nio.file.Files.readString(p.resolve("docs/opentelemetry.md"));
+    assertThat(docs)
+        .as("docs/opentelemetry.md's rendered span tree is the one this test class asserts")
+        .contains("```text\n" + EXPECTED_TREE + "```");
   }
 
   @Test
@@ -382,6 +493,61 @@ final class RunTraceExporterTest {
                       .collect(Collectors.toList()),
                   DemoLog.T0))
           .isEqualTo(EXPECTED_TREE);
+    }
+  }
+
+  @Test
+  void live_failingSpanProcessor_neverFailsAppends_norLeavesSpansOpen() throws Exception {
+    List<SpanData> ended = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SdkTracerProvider failing =
+        SdkTracerProvider.builder()
+            .setIdGenerator(RunSpanIds.withFallback(IdGenerator.random()))
+            .addSpanProcessor(
+                new io.opentelemetry.sdk.trace.SpanProcessor() {
+                  @Override
+                  public void onStart(
+                      io.opentelemetry.context.Context c,
+                      io.opentelemetry.sdk.trace.ReadWriteSpan span) {}
+
+                  @Override
+                  public boolean isStartRequired() {
+                    return false;
+                  }
+
+                  @Override
+                  public void onEnd(io.opentelemetry.sdk.trace.ReadableSpan span) {
+                    ended.add(span.toSpanData());
+                    throw new IllegalStateException("exporter down");
+                  }
+
+                  @Override
+                  public boolean isEndRequired() {
+                    return true;
+                  }
+                })
+            .build();
+    try (OpenTelemetrySdk o = OpenTelemetrySdk.builder().setTracerProvider(failing).build();
+        RunTraceExporter exporter = RunTraceExporter.builder(log.store, o).build().startLive()) {
+      List<RunId> ids = List.of(log.write(null), log.write(null));
+      assertThat(log.store.read(ids.get(1), 0, 100)).as("every append succeeded").hasSize(19);
+      await(() -> exporter.liveEvents() == 38);
+      assertThat(exporter.droppedEvents()).isZero();
+      for (RunId id : ids) {
+        List<SpanData> run =
+            ended.stream()
+                .filter(
+                    s ->
+                        id.value()
+                            .equals(s.getAttributes().get(AttributeKey.stringKey("runs.run.id"))))
+                .collect(Collectors.toList());
+        assertThat(run)
+            .as("each run's spans all ended, though every span's end threw")
+            .hasSize(9)
+            .anySatisfy(s -> assertThat(s.getName()).isEqualTo("invoke_workflow research"));
+        if (id.equals(ids.get(0))) {
+          assertThat(SpanTrees.render(run, DemoLog.T0)).isEqualTo(EXPECTED_TREE);
+        }
+      }
     }
   }
 

@@ -55,6 +55,14 @@ public final class Keys {
    */
   static final AttributeKey<String> OUTPUT_MESSAGES = stringKey("gen_ai.output.messages");
 
+  /**
+   * 1.37 defines {@code gen_ai.input.messages} (opt-in content) with a structured type the
+   * generated constants leave out: the run's rendered prompt as one user message on the root span,
+   * and a model call's {@code params.messages} as stored on its {@code chat} span, each as JSON
+   * text.
+   */
+  static final AttributeKey<String> INPUT_MESSAGES = stringKey("gen_ai.input.messages");
+
   static final String CHAT = GenAiIncubatingAttributes.GenAiOperationNameIncubatingValues.CHAT;
   static final String EXECUTE_TOOL =
       GenAiIncubatingAttributes.GenAiOperationNameIncubatingValues.EXECUTE_TOOL;

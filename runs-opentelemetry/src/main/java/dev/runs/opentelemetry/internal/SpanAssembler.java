@@ -1,6 +1,8 @@
 package dev.runs.opentelemetry.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.runs.EventTypes;
 import dev.runs.RunEvent;
 import dev.runs.RunRecord;
@@ -15,13 +17,17 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Folds one run's events, in sequence order, into spans: it starts a span when its start event
@@ -30,6 +36,8 @@ import org.jspecify.annotations.Nullable;
  * open when the run ends are ended with it. Not thread-safe: one thread feeds it.
  */
 public final class SpanAssembler {
+  private static final Logger log = LoggerFactory.getLogger(SpanAssembler.class);
+  private static final AtomicBoolean WARNED = new AtomicBoolean();
 
   /**
    * How spans are written.
@@ -161,8 +169,24 @@ public final class SpanAssembler {
       b.setAttribute(Keys.NAMESPACE, record.namespace());
     }
     record.threadKey().ifPresent(t -> b.setAttribute(Keys.CONVERSATION_ID, t));
+    if (settings.captureContent()) {
+      record
+          .config()
+          .at("/prompt")
+          .filter(JsonNode::isTextual)
+          .ifPresent(p -> b.setAttribute(Keys.INPUT_MESSAGES, userMessage(p.asText())));
+    }
     Span span = start(b, e);
     root = new Node(span, rootParent.with(span), "", e);
+  }
+
+  /** The rendered prompt in the 1.37 input-messages shape: one user message with one text part. */
+  private static String userMessage(String text) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode part = f.objectNode().put("type", "text").put("content", text);
+    ObjectNode message = f.objectNode().put("role", "user");
+    message.putArray("parts").add(part);
+    return f.arrayNode().add(message).toString();
   }
 
   private Node root() {
@@ -182,7 +206,7 @@ public final class SpanAssembler {
     if (e.type().equals(EventTypes.RUN_FAILED)) {
       fail(r.span, errorOf(e.payload().get("error")));
     }
-    r.span.end(e.time());
+    end(r.span, e.time());
     finished = true;
   }
 
@@ -197,7 +221,7 @@ public final class SpanAssembler {
       if (errorType != null) {
         fail(n.span, new Failure(errorType, "run " + errorType));
       }
-      n.span.end(e.time());
+      end(n.span, e.time());
     }
     calls.clear();
     agents.clear();
@@ -210,7 +234,7 @@ public final class SpanAssembler {
     String path = scope(e);
     Node previous = steps.remove(path);
     if (previous != null) {
-      previous.span.end(e.time()); // an attempt that never ended is superseded
+      end(previous.span, e.time()); // an attempt that never ended is superseded
     }
     String kind = e.type().name().startsWith("phase.") ? "phase" : "step";
     String name = kind + " " + path;
@@ -246,7 +270,7 @@ public final class SpanAssembler {
     for (String k : inner) {
       Node c = calls.remove(k);
       if (c != null) {
-        c.span.end(e.time());
+        end(c.span, e.time());
       }
     }
     agents
@@ -254,7 +278,7 @@ public final class SpanAssembler {
         .removeIf(
             a -> {
               if (within(a.getKey(), path)) {
-                a.getValue().span.end(e.time());
+                end(a.getValue().span, e.time());
                 return true;
               }
               return false;
@@ -272,14 +296,14 @@ public final class SpanAssembler {
     for (String k : children) {
       Node c = steps.remove(k);
       if (c != null) {
-        c.span.end(e.time());
+        end(c.span, e.time());
       }
     }
     if (failure != null) {
       fail(n.span, failure);
     }
     n.span.setAttribute(Keys.SEQUENCE_LAST, e.sequence());
-    n.span.end(e.time());
+    end(n.span, e.time());
   }
 
   // ---- model, tool and agent spans
@@ -302,6 +326,9 @@ public final class SpanAssembler {
               }
               if (p.path("max_tokens").isIntegralNumber()) {
                 b.setAttribute(Keys.MAX_TOKENS, p.get("max_tokens").asLong());
+              }
+              if (settings.captureContent() && p.path("messages").isArray()) {
+                b.setAttribute(Keys.INPUT_MESSAGES, p.get("messages").toString());
               }
             });
     calls.put(e.eventId().value(), open(b, e));
@@ -373,7 +400,7 @@ public final class SpanAssembler {
       fail(s, errorOf(e.payload().get("error")));
     }
     s.setAttribute(Keys.SEQUENCE_LAST, e.sequence());
-    s.end(e.time());
+    end(s, e.time());
   }
 
   private void startAgent(RunEvent e, String agent, @Nullable String from) {
@@ -381,7 +408,7 @@ public final class SpanAssembler {
     Node previous = agents.remove(scope);
     if (previous != null) {
       previous.span.setAttribute(Keys.SEQUENCE_LAST, e.sequence());
-      previous.span.end(e.time());
+      end(previous.span, e.time());
     }
     String name = Keys.INVOKE_AGENT + " " + agent;
     SpanBuilder b =
@@ -413,7 +440,7 @@ public final class SpanAssembler {
         e.type().name(),
         Attributes.of(Keys.GUARDRAIL_VERDICT, verdict, Keys.EVENT_ID, e.eventId().value()),
         e.time());
-    s.end(e.time());
+    end(s, e.time());
   }
 
   // ---- span events
@@ -474,11 +501,37 @@ public final class SpanAssembler {
   }
 
   private Span start(SpanBuilder b, RunEvent e) {
-    Ids.set(new Ids.Hint(traceId, Ids.spanId(e.eventId())));
+    String spanId = Ids.spanId(e.eventId());
+    Ids.set(new Ids.Hint(traceId, spanId));
     try {
       return b.startSpan();
+    } catch (RuntimeException ex) {
+      // a span processor threw: go on with a non-recording span of the same ids, so the spans
+      // under it keep their parent and the fold stays consistent
+      sdkFailed(ex);
+      return Span.wrap(
+          SpanContext.create(traceId, spanId, TraceFlags.getSampled(), TraceState.getDefault()));
     } finally {
       Ids.set(null);
+    }
+  }
+
+  /** Ends a span; a span processor that throws neither stops the fold nor leaves spans open. */
+  private static void end(Span span, Instant time) {
+    try {
+      span.end(time);
+    } catch (RuntimeException ex) {
+      sdkFailed(ex);
+    }
+  }
+
+  private static void sdkFailed(RuntimeException ex) {
+    if (WARNED.compareAndSet(false, true)) {
+      log.warn(
+          "a span processor threw; the run's spans go on (further failures are logged at debug)",
+          ex);
+    } else {
+      log.debug("a span processor threw", ex);
     }
   }
 
