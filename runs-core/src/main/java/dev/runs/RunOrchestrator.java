@@ -2,6 +2,7 @@ package dev.runs;
 
 import dev.runs.internal.orchestrator.DefaultRunOrchestrator;
 import dev.runs.internal.orchestrator.OrchestratorSettings;
+import dev.runs.spi.ContextLabels;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -293,6 +294,7 @@ public interface RunOrchestrator extends AutoCloseable {
     private Duration closeTimeout = Duration.ofSeconds(30);
     private final List<PreflightCheck> checks = new ArrayList<>();
     private final List<OrchestratorListener> listeners = new ArrayList<>();
+    private @Nullable List<ContextLabels> contextLabels;
 
     private Builder(RunStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -412,6 +414,21 @@ public interface RunOrchestrator extends AutoCloseable {
     }
 
     /**
+     * Sets the sources of labels taken from the starting thread's context (such as the current
+     * span's W3C {@code traceparent}), instead of those found by {@link java.util.ServiceLoader}
+     * (the default; see {@link ContextLabels}).
+     *
+     * @param sources the sources, asked in this order; empty to add no context labels
+     * @return this builder
+     */
+    public Builder contextLabels(List<ContextLabels> sources) {
+      Objects.requireNonNull(sources, "sources");
+      sources.forEach(s -> Objects.requireNonNull(s, "a context label source"));
+      this.contextLabels = List.copyOf(sources);
+      return this;
+    }
+
+    /**
      * @return the orchestrator, ready to start runs
      */
     public RunOrchestrator build() {
@@ -426,7 +443,8 @@ public interface RunOrchestrator extends AutoCloseable {
               leaseTtl,
               closeTimeout,
               checks,
-              listeners));
+              listeners,
+              Optional.ofNullable(contextLabels)));
     }
   }
 }

@@ -130,7 +130,18 @@ public final class DefaultRunOrchestrator implements RunOrchestrator {
     this.env =
         new ExecutionEnvironment(
             store, clock, instanceId, listeners, new TerminalPayloads(store, clock), active);
-    this.launcher = new Launcher(env, settings.workflows(), settings.leaseTtl(), executor, active);
+    this.launcher =
+        new Launcher(
+            env,
+            settings.workflows(),
+            settings.leaseTtl(),
+            executor,
+            active,
+            new ContextLabelling(
+                settings
+                    .contextLabels()
+                    .orElseGet(
+                        () -> ContextLabelling.discover(RunOrchestrator.class.getClassLoader()))));
     this.preflight =
         new Preflight(
             store, settings.workflows().keySet(), settings.checks(), this::recommendation);

@@ -48,18 +48,21 @@ final class Launcher {
   private final Duration leaseTtl;
   private final Executor executor;
   private final ActiveExecutions active;
+  private final ContextLabelling contextLabels;
 
   Launcher(
       ExecutionEnvironment env,
       Map<WorkflowRef, Workflow> workflows,
       Duration leaseTtl,
       Executor executor,
-      ActiveExecutions active) {
+      ActiveExecutions active,
+      ContextLabelling contextLabels) {
     this.env = Objects.requireNonNull(env, "env");
     this.workflows = Objects.requireNonNull(workflows, "workflows");
     this.leaseTtl = Objects.requireNonNull(leaseTtl, "leaseTtl");
     this.executor = Objects.requireNonNull(executor, "executor");
     this.active = Objects.requireNonNull(active, "active");
+    this.contextLabels = Objects.requireNonNull(contextLabels, "contextLabels");
   }
 
   /** Builds the record of a new run from a request that passed preflight. */
@@ -72,6 +75,8 @@ final class Launcher {
     request.namespace().ifPresent(b::namespace);
     request.threadKey().ifPresent(b::threadKey);
     request.labels().forEach(b::label);
+    contextLabels.apply(
+        request.labels(), b, request.workflow().orElseThrow(), request.trigger().orElseThrow());
     o.recommendation()
         .ifPresent(
             rec ->

@@ -5,6 +5,7 @@ import dev.runs.PreflightCheck;
 import dev.runs.RunStore;
 import dev.runs.Workflow;
 import dev.runs.WorkflowRef;
+import dev.runs.spi.ContextLabels;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,8 @@ import java.util.concurrent.Executor;
  * @param closeTimeout how long close waits, twice
  * @param checks host preflight checks
  * @param listeners metrics listeners
+ * @param contextLabels sources of labels from the starting thread's context, or empty for those
+ *     {@link java.util.ServiceLoader} finds
  */
 public record OrchestratorSettings(
     RunStore store,
@@ -40,7 +43,8 @@ public record OrchestratorSettings(
     Duration leaseTtl,
     Duration closeTimeout,
     List<PreflightCheck> checks,
-    List<OrchestratorListener> listeners) {
+    List<OrchestratorListener> listeners,
+    Optional<List<ContextLabels>> contextLabels) {
 
   /** Copies the collections. */
   public OrchestratorSettings {
@@ -53,6 +57,7 @@ public record OrchestratorSettings(
     workflows = Collections.unmodifiableMap(new LinkedHashMap<>(workflows));
     checks = List.copyOf(checks);
     listeners = List.copyOf(listeners);
+    contextLabels = contextLabels.map(List::copyOf);
   }
 
   /**
