@@ -12,6 +12,7 @@ import dev.runs.mcp.internal.ChangeNotifier;
 import dev.runs.mcp.internal.JdkStreamableTransport;
 import dev.runs.mcp.internal.McpResources;
 import dev.runs.mcp.internal.McpTools;
+import dev.runs.mcp.internal.SerialSendProvider;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
@@ -51,9 +52,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p><b>Tools.</b> {@code runs_create_run}, {@code runs_emit_event} (one event or an atomic batch),
- * {@code runs_get_state}, {@code runs_query_events}, {@code runs_list_runs}, {@code runs_cancel}
- * and {@code runs_summary}; their input schemas carry the store's event rules. Input the store
- * refuses is answered with a tool error naming the field, and nothing is written.
+ * {@code runs_get_state}, {@code runs_query_events}, {@code runs_list_runs}, {@code runs_cancel},
+ * {@code runs_resume_info} and {@code runs_summary}; their input schemas carry the store's event
+ * rules. Input the store refuses is answered with a tool error naming the field, and nothing is
+ * written.
  *
  * <p><b>Resources.</b> {@code runs://runs/{namespace}}, {@code runs://run/{id}}, {@code
  * runs://run/{id}/events} and {@code runs://run/{id}/state} (ids percent-encoded, {@code /} as
@@ -193,7 +195,9 @@ public final class RunsMcpServer implements AutoCloseable {
           }
         };
     McpSyncServer server =
-        configure(McpServer.sync(new StdioServerTransportProvider(json, watched, out)));
+        configure(
+            McpServer.sync(
+                new SerialSendProvider(new StdioServerTransportProvider(json, watched, out))));
     log.info("runs MCP server on stdio over {}", store.location());
     try {
       ended.await();

@@ -1,46 +1,27 @@
 package dev.runs.mcp;
 
-import static dev.runs.mcp.McpAgent.obj;
-import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.runs.RunEvent;
-import dev.runs.RunId;
 import dev.runs.RunOrchestrator;
-import dev.runs.RunRecord;
-import dev.runs.RunState;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
-import dev.runs.TriggerSource;
 import dev.runs.http.Authenticator;
 import dev.runs.http.RunsHttpServer;
-import dev.runs.testkit.ChildJvm;
-import io.modelcontextprotocol.spec.McpSchema;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A scripted agent over streamable HTTP, mounted beside the HTTP API behind a bearer token. */
+/**
+ * The scripted agent over streamable HTTP: the endpoint mounted beside the HTTP API behind a bearer
+ * token, each agent a client connection (session) of its own.
+ */
 @Timeout(180)
-final class RunsMcpHttpIT {
+final class RunsMcpHttpIT extends AgentScenario {
   private static final String TOKEN = "mcp-test-token-0123456789";
-  private static final int CLIENTS = 4;
-  private static final int CALLS_PER_CLIENT = 6;
 
   @TempDir Path dir;
   private String uri;
@@ -48,7 +29,6 @@ final class RunsMcpHttpIT {
   private RunOrchestrator orchestrator;
   private RunsMcpServer mcp;
   private RunsHttpServer http;
-  private final List<McpAgent> agents = new ArrayList<>();
 
   @BeforeEach
   void start() {
@@ -65,429 +45,36 @@ final class RunsMcpHttpIT {
 
   @AfterEach
   void stop() {
-    agents.forEach(McpAgent::close);
+    closeAgents();
     http.close();
     mcp.close();
     orchestrator.close();
     store.close();
   }
 
-  private McpAgent agent() {
-    McpAgent a = McpAgent.http(http.uri(), TOKEN);
-    agents.add(a);
-    return a;
+  @Override
+  String storeUri() {
+    return uri;
   }
 
-  /** The events one client emits in call {@code call}: 10+ types over the calls. */
-  private static ObjectNode emitArgs(String runId, int client, int call) {
-    String k = "c" + client + "-" + call;
-    String step = "work/c" + client + "-" + call;
-    List<ObjectNode> events =
-        switch (call % 3) {
-          case 0 ->
-              List.of(
-                  ev("step.started", k + "-s", obj()).put("step_id", step).put("attempt", 1),
-                  ev("model.generation.started", k + "-m1", obj("provider", "p", "model", "m")),
-                  ev(
-                      "model.generation.completed",
-                      k + "-m2",
-                      obj(
-                          "provider",
-                          "p",
-                          "model",
-                          "m",
-                          "usage",
-                          Map.of("input_tokens", 10, "output_tokens", 5),
-                          "cost",
-                          0.25)),
-                  ev("step.completed", k + "-c", obj()).put("step_id", step).put("attempt", 1));
-          case 1 ->
-              List.of(
-                  ev("tool.call.started", k + "-t1", obj("tool_name", "search")),
-                  ev("tool.call.completed", k + "-t2", obj("tool_name", "search")),
-                  ev("agent.handoff", k + "-h", obj("from_agent", "a", "to_agent", "b")),
-                  ev(
-                      "guardrail.checked",
-                      k + "-g",
-                      obj("name", "pii", "stage", "input", "verdict", "passed")));
-          default ->
-              List.of(
-                  ev("console.line", k + "-l", obj("stream", "stdout", "text", "hello")),
-                  ev("decision.recorded", k + "-d", obj("decision", "go")),
-                  ev("checkpoint.saved", k + "-cp", obj("checkpoint_id", k)),
-                  ev("x.acme.note", k + "-x", obj("note", "anything")));
-        };
-    if (call == 4) {
-      // one single-event call at the top level
-      ObjectNode single = events.get(0).deepCopy();
-      single.put("run_id", runId);
-      return single;
-    }
-    ObjectNode a = obj("run_id", runId);
-    a.putArray("events").addAll(events);
-    return a;
+  @Override
+  RunStore store() {
+    return store;
   }
 
-  private static ObjectNode ev(String type, String key, ObjectNode payload) {
-    ObjectNode e = obj("type", type, "idempotency_key", key);
-    e.set("payload", payload);
-    return e;
+  @Override
+  McpAgent connect() {
+    return McpAgent.http(http.uri(), TOKEN);
   }
 
-  @Test
-  void agent_createsEmitsConcurrentlySubscribesAndReadsStateBack() throws Exception {
-    McpAgent first = agent();
-    assertThat(first.client.listTools().tools())
-        .extracting(McpSchema.Tool::name)
-        .containsExactlyInAnyOrder(
-            "runs_create_run",
-            "runs_emit_event",
-            "runs_get_state",
-            "runs_query_events",
-            "runs_list_runs",
-            "runs_cancel",
-            "runs_summary");
-
-    JsonNode created =
-        first.call(
-            "runs_create_run",
-            obj(
-                "workflow",
-                "researcher",
-                "trigger_id",
-                "click-1",
-                "namespace",
-                "acme/lab",
-                "config",
-                Map.of("model", "m")));
-    String runId = created.path("run_id").asText();
-    assertThat(created.path("status").asText()).isEqualTo("running");
-    assertThat(created.path("created").asBoolean()).isTrue();
-    RunRecord record = store.get(RunId.of(runId)).orElseThrow();
-    assertThat(record.trigger().source()).isEqualTo(TriggerSource.MCP);
-    assertThat(record.trigger().actor()).contains("agent-007");
-    // the same trigger id again: the same run, nothing written
-    JsonNode again =
-        first.call("runs_create_run", obj("workflow", "researcher", "trigger_id", "click-1"));
-    assertThat(again.path("run_id").asText()).isEqualTo(runId);
-    assertThat(again.path("created").asBoolean()).isFalse();
-    assertThat(again.path("last_sequence").asLong()).isEqualTo(2);
-
-    // subscribe before the writes, on a client of its own
-    McpAgent watcher = agent();
-    String runUri = "runs://run/" + runId.replace("/", "%2F");
-    watcher.client.subscribeResource(McpSchema.SubscribeRequest.builder(runUri + "/state").build());
-
-    // 4 clients emit concurrently
-    List<McpAgent> writers = new ArrayList<>(List.of(first));
-    for (int i = 1; i < CLIENTS; i++) {
-      writers.add(agent());
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-    List<Future<List<Long>>> results = new ArrayList<>();
-    for (int c = 0; c < CLIENTS; c++) {
-      int client = c;
-      McpAgent a = writers.get(c);
-      results.add(
-          pool.submit(
-              () -> {
-                List<Long> seqs = new ArrayList<>();
-                for (int call = 0; call < CALLS_PER_CLIENT; call++) {
-                  JsonNode r = a.call("runs_emit_event", emitArgs(runId, client, call));
-                  r.path("events").forEach(e -> seqs.add(e.path("sequence").asLong()));
-                }
-                return seqs;
-              }));
-    }
-    List<Long> all = new ArrayList<>();
-    for (Future<List<Long>> f : results) {
-      all.addAll(f.get());
-    }
-    pool.shutdown();
-    // gapless: the returned sequences are exactly 3..N, each once
-    assertThat(all).doesNotHaveDuplicates().hasSizeGreaterThanOrEqualTo(30);
-    long last = 2L + all.size();
-    assertThat(new TreeSet<>(all)).containsExactlyElementsOf(range(3, last));
-    List<RunEvent> stored = store.read(RunId.of(runId), 0, 10_000);
-    assertThat(stored).extracting(RunEvent::sequence).containsExactlyElementsOf(range(1, last));
-    Set<String> types = new HashSet<>();
-    stored.forEach(e -> types.add(e.type().name()));
-    assertThat(types).hasSizeGreaterThanOrEqualTo(12);
-    assertThat(stored.get(5).source()).isEqualTo("mcp");
-
-    // a retry with the same idempotency key returns the first event and writes nothing
-    JsonNode retry = first.call("runs_emit_event", emitArgs(runId, 0, 0));
-    assertThat(retry.path("events").get(0).path("sequence").asLong())
-        .isEqualTo(sequenceOfKey(stored, "c0-0-s"));
-    assertThat(store.entry(RunId.of(runId)).orElseThrow().lastSequence()).isEqualTo(last);
-
-    // another process appends to the same file; the subscribed client hears of it
-    try (ChildJvm child = ChildJvm.builder(ExternalAppender.class).args(uri, runId, "3").start()) {
-      child.awaitLine("APPENDED " + (last + 3), Duration.ofSeconds(90));
-      child.awaitSuccess(Duration.ofSeconds(30));
-    }
-    long external = last + 3;
-    Waits.until(
-        "a state update with last_sequence " + external,
-        Duration.ofSeconds(30),
-        () ->
-            watcher.updates.stream()
-                .anyMatch(
-                    c ->
-                        c.uri().equals(runUri + "/state")
-                            && McpAgent.text(c).path("last_sequence").asLong() == external));
-
-    // the state read back equals the store's fold
-    JsonNode state = watcher.call("runs_get_state", obj("run_id", runId));
-    RunState expected = store.state(RunId.of(runId));
-    assertThat(state.path("status").asText()).isEqualTo(expected.status().wireName());
-    assertThat(state.path("last_sequence").asLong()).isEqualTo(expected.lastSequence());
-    assertThat(state.path("event_count").asLong()).isEqualTo(expected.eventCount());
-    Map<String, Long> counts =
-        McpAgent.MAPPER.convertValue(
-            state.path("counts_by_type"),
-            new com.fasterxml.jackson.core.type.TypeReference<Map<String, Long>>() {});
-    assertThat(counts).isEqualTo(expected.countsByType());
-    assertThat(state.path("usage").path("input_tokens").asLong())
-        .isEqualTo(expected.usage().inputTokens());
-    assertThat(state.path("cost").decimalValue()).isEqualByComparingTo(expected.cost());
-    assertThat(watcher.read(runUri + "/state")).isEqualTo(state);
-    assertThat(state.path("steps").size()).isEqualTo(expected.steps().size());
-
-    // queries, lists, resources, summary, and the end of the run
-    JsonNode tools =
-        first.call(
-            "runs_query_events",
-            obj("run_id", runId, "types", List.of("tool.call.started"), "limit", 1000));
-    assertThat(tools.path("events").size())
-        .isEqualTo(expected.count(dev.runs.EventType.of("tool.call.started")));
-    JsonNode page = first.call("runs_query_events", obj("run_id", runId, "after", 2, "limit", 5));
-    assertThat(page.path("events").get(0).path("sequence").asLong()).isEqualTo(3);
-    assertThat(page.path("more").asBoolean()).isTrue();
-    JsonNode listed =
-        first.call("runs_list_runs", obj("namespace", "acme/lab", "status", List.of("running")));
-    assertThat(listed.path("runs").get(0).path("run_id").asText()).isEqualTo(runId);
-    assertThat(first.read("runs://runs/acme%2Flab").path("runs").size()).isEqualTo(1);
-    assertThat(first.read(runUri).path("record").path("workflow").path("name").asText())
-        .isEqualTo("researcher");
-    assertThat(first.read(runUri + "/events").path("events").size()).isEqualTo((int) external);
-    first.call(
-        "runs_emit_event", obj("run_id", runId, "type", "run.completed", "payload", Map.of()));
-    JsonNode summary = first.call("runs_summary", obj("run_id", runId));
-    assertThat(summary.path("summary").isObject()).isTrue();
-    assertThat(store.state(RunId.of(runId)).status().wireName()).isEqualTo("completed");
-  }
-
-  @Test
-  void everyValidationError_isAToolErrorNamingTheField_andWritesNothing() {
-    McpAgent a = agent();
-    String runId =
-        a.call("runs_create_run", obj("workflow", "w", "trigger_id", "t-1"))
-            .path("run_id")
-            .asText();
-    long before = store.entry(RunId.of(runId)).orElseThrow().lastSequence();
-    String parent = store.read(RunId.of(runId), 0, 1).get(0).eventId().value();
-
-    record Case(String tool, ObjectNode args, String field) {}
-    ObjectNode goodEvent = ev("console.line", "k", obj("stream", "stdout", "text", "x"));
-    ObjectNode badItem = ev("tool.call.started", "k2", obj());
-    ObjectNode batchWithBadSecond = obj("run_id", runId);
-    batchWithBadSecond.putArray("events").add(goodEvent).add(badItem);
-    ObjectNode batchWithUnknown = obj("run_id", runId);
-    batchWithUnknown.putArray("events").add(goodEvent.deepCopy().put("colour", "red"));
-    ObjectNode bothForms = obj("run_id", runId, "type", "console.line");
-    bothForms.putArray("events").add(goodEvent);
-    ObjectNode emptyBatch = obj("run_id", runId);
-    emptyBatch.putArray("events");
-    ObjectNode notObjectItem = obj("run_id", runId);
-    notObjectItem.putArray("events").add(3);
-    List<Case> cases =
-        List.of(
-            new Case("runs_create_run", obj("trigger_id", "t-2"), "workflow"),
-            new Case("runs_create_run", obj("workflow", "w"), "trigger_id"),
-            new Case(
-                "runs_create_run",
-                obj("workflow", "w", "trigger_id", "t-3", "run_id", "Bad Id"),
-                "run_id"),
-            new Case(
-                "runs_create_run",
-                obj("workflow", "w", "trigger_id", "t-4", "colour", 1),
-                "colour"),
-            new Case(
-                "runs_create_run",
-                obj("workflow", "w", "trigger_id", "t-5", "labels", Map.of("k", 1)),
-                "labels.k"),
-            new Case(
-                "runs_create_run",
-                obj("workflow", "w", "trigger_id", "t-6", "actor", "mallory"),
-                "actor"),
-            new Case("runs_create_run", obj("workflow", 7, "trigger_id", "t-7"), "workflow"),
-            new Case(
-                "runs_create_run",
-                obj("workflow", "w", "trigger_id", "t-8", "start", "yes"),
-                "start"),
-            new Case("runs_emit_event", obj("type", "console.line"), "run_id"),
-            new Case(
-                "runs_emit_event",
-                obj(
-                    "run_id",
-                    "acme/nope",
-                    "type",
-                    "console.line",
-                    "payload",
-                    Map.of("stream", "o", "text", "t")),
-                "run_id"),
-            new Case("runs_emit_event", obj("run_id", runId), "type"),
-            new Case("runs_emit_event", obj("run_id", runId, "type", "Not A Type"), "type"),
-            new Case("runs_emit_event", obj("run_id", runId, "type", "made.up"), "type"),
-            new Case("runs_emit_event", obj("run_id", runId, "type", "run.created"), "type"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "tool.call.started", "payload", Map.of()),
-                "payload.tool_name"),
-            new Case(
-                "runs_emit_event",
-                obj(
-                    "run_id",
-                    runId,
-                    "type",
-                    "guardrail.checked",
-                    "payload",
-                    Map.of("name", "n", "stage", "middle", "verdict", "passed")),
-                "payload.stage"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "step.started", "attempt", 1),
-                "step_id"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "step.started", "step_id", "s"),
-                "attempt"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "console.line", "attempt", 0),
-                "attempt"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "console.line", "step_id", "a//b"),
-                "step_id"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "console.line", "parent_event_id", "nope"),
-                "parent_event_id"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "console.line", "idempotency_key", "k".repeat(201)),
-                "idempotency_key"),
-            new Case(
-                "runs_emit_event",
-                obj("run_id", runId, "type", "console.line", "payload", "text"),
-                "payload"),
-            new Case("runs_emit_event", batchWithBadSecond, "events[1].payload.tool_name"),
-            new Case("runs_emit_event", batchWithUnknown, "events[0].colour"),
-            new Case("runs_emit_event", bothForms, "type"),
-            new Case("runs_emit_event", emptyBatch, "events"),
-            new Case("runs_emit_event", notObjectItem, "events[0]"),
-            new Case(
-                "runs_emit_event",
-                obj(
-                    "run_id",
-                    runId,
-                    "type",
-                    "console.line",
-                    "payload",
-                    Map.of("stream", "o", "text", "t"),
-                    "expected_last_sequence",
-                    1),
-                "expected_last_sequence"),
-            new Case("runs_emit_event", obj("run_id", runId, "type", "run.queued"), "type"),
-            new Case("runs_get_state", obj(), "run_id"),
-            new Case("runs_get_state", obj("run_id", "acme/missing"), "run_id"),
-            new Case("runs_query_events", obj("run_id", runId, "limit", 0), "limit"),
-            new Case("runs_query_events", obj("run_id", runId, "after", -1), "after"),
-            new Case(
-                "runs_query_events", obj("run_id", runId, "types", List.of("BAD")), "types[0]"),
-            new Case("runs_list_runs", obj("status", List.of("sleeping")), "status[0]"),
-            new Case("runs_list_runs", obj("limit", 100_000), "limit"),
-            new Case("runs_cancel", obj("run_id", runId), "reason"),
-            new Case("runs_cancel", obj("run_id", runId, "reason", " "), "reason"),
-            new Case("runs_summary", obj("run_id", "acme/missing"), "run_id"));
-    for (Case c : cases) {
-      JsonNode error = a.fail(c.tool(), c.args());
-      assertThat(error.path("field").asText())
-          .as("%s %s: %s", c.tool(), c.args(), error)
-          .isEqualTo(c.field());
-      assertThat(error.path("message").asText()).as("%s", error).isNotBlank();
-    }
-    assertThat(store.entry(RunId.of(runId)).orElseThrow().lastSequence()).isEqualTo(before);
-    assertThat(store.list(dev.runs.RunQuery.all()).runs()).hasSize(1);
-    // a parent that exists is accepted; then the run ends and refuses more work
-    a.call(
-        "runs_emit_event",
-        obj(
-            "run_id",
-            runId,
-            "type",
-            "console.line",
-            "parent_event_id",
-            parent,
-            "payload",
-            Map.of("stream", "o", "text", "t")));
-    // the store's redactor applies to what agents send
-    long redacted =
-        a.call(
-                "runs_emit_event",
-                obj(
-                    "run_id",
-                    runId,
-                    "type",
-                    "x.acme.login",
-                    "payload",
-                    Map.of("user", "ada", "password", "hunter2-hunter2")))
-            .path("last_sequence")
-            .asLong();
-    RunEvent stored = store.read(RunId.of(runId), redacted - 1, 1).get(0);
-    assertThat(stored.payload().json()).contains("ada").doesNotContain("hunter2");
-    a.call("runs_cancel", obj("run_id", runId, "reason", "user stopped it"));
-    assertThat(
-            a.fail(
-                    "runs_emit_event",
-                    obj(
-                        "run_id",
-                        runId,
-                        "type",
-                        "console.line",
-                        "payload",
-                        Map.of("stream", "o", "text", "t")))
-                .path("error")
-                .asText())
-        .isEqualTo("illegal_transition");
-    // a resource that names no run is a protocol error, not a crash
-    assertThatThrownBy(() -> a.read("runs://run/acme%2Fmissing/state"))
-        .hasMessageContaining("acme/missing");
-    assertThat(a.call("runs_get_state", obj("run_id", runId)).path("status").asText())
-        .isEqualTo("cancelled");
+  @Override
+  Optional<String> principal() {
+    return Optional.of("agent-007");
   }
 
   @Test
   void withoutTheToken_theEndpointRefusesTheClient() {
     assertThatThrownBy(() -> McpAgent.http(http.uri(), null)).isNotNull();
     assertThatThrownBy(() -> McpAgent.http(http.uri(), "wrong-token-wrong-token")).isNotNull();
-  }
-
-  private static long sequenceOfKey(List<RunEvent> events, String key) {
-    return events.stream()
-        .filter(e -> e.idempotencyKey().filter(key::equals).isPresent())
-        .findFirst()
-        .orElseThrow()
-        .sequence();
-  }
-
-  private static List<Long> range(long from, long to) {
-    List<Long> out = new ArrayList<>();
-    for (long i = from; i <= to; i++) {
-      out.add(i);
-    }
-    return out;
   }
 }

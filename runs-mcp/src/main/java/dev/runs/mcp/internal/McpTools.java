@@ -135,6 +135,15 @@ public final class McpTools {
             false,
             this::cancel),
         tool(
+            "runs_resume_info",
+            "What an agent needs to pick up a run it (or another agent) left: whether it can be"
+                + " resumed (failed, cancelled or interrupted: emit run.resumed first), the steps"
+                + " already done with their recorded outputs (skip them), the unfinished steps with"
+                + " the attempt number to re-run them under, and the checkpoints.",
+            schemas.runOnly(),
+            true,
+            a -> resumeInfo(runId(a))),
+        tool(
             "runs_summary",
             "A run's summary: durations, counts by type and step, usage, cost, errors, artifacts.",
             schemas.runOnly(),
@@ -268,10 +277,24 @@ public final class McpTools {
       }
       actor = c.principal();
     }
-    Trigger trigger = new Trigger(TriggerSource.MCP, triggerId, actor, Instant.now());
+    Trigger trigger;
+    try {
+      trigger = new Trigger(TriggerSource.MCP, triggerId, actor, Instant.now());
+    } catch (ValidationException e) {
+      // the trigger names its own fields (trigger.trigger_id, trigger.actor); say the argument's
+      throw new ValidationException(e.field().endsWith("actor") ? "actor" : "trigger_id", e.rule());
+    }
     ConfigSnapshot config =
         a.object("config").map(ConfigSnapshot::of).orElse(ConfigSnapshot.empty());
-    RunRecord.Builder b = RunRecord.builder(WorkflowRef.of(workflow, version), config, trigger);
+    WorkflowRef ref;
+    try {
+      ref = WorkflowRef.of(workflow, version);
+    } catch (ValidationException e) {
+      // the record names its own fields (workflow.name, workflow.version); say the argument's
+      throw new ValidationException(
+          e.field().endsWith("version") ? "workflow_version" : "workflow", e.rule());
+    }
+    RunRecord.Builder b = RunRecord.builder(ref, config, trigger);
     if (a.has("run_id")) {
       b.id(runId(a));
     }
@@ -552,6 +575,68 @@ public final class McpTools {
     o.put("status", RunStatus.CANCELLED.wireName());
     o.put("sequence", e.sequence());
     return o;
+  }
+
+  private ObjectNode resumeInfo(RunId id) {
+    RunState s = store.state(id);
+    ObjectNode o = mapper.createObjectNode();
+    o.put("run_id", id.value());
+    o.put("status", s.status().wireName());
+    o.put("last_sequence", s.lastSequence());
+    boolean resumable = s.status().isResumable();
+    o.put("resumable", resumable);
+    if (resumable) {
+      o.put("resume_with", EventTypes.RUN_RESUMED.name());
+    }
+    o.put("next", resumeHint(s.status()));
+    ArrayNode done = o.putArray("done_steps");
+    ArrayNode open = o.putArray("unfinished_steps");
+    for (StepState st : s.steps().values()) {
+      String status = st.status().name().toLowerCase(java.util.Locale.ROOT);
+      if (st.status() == StepState.Status.COMPLETED || st.status() == StepState.Status.SKIPPED) {
+        ObjectNode d = done.addObject();
+        d.put("step_id", st.stepId());
+        d.put("attempt", st.attempt());
+        d.put("status", status);
+        st.completion()
+            .ifPresent(
+                e -> {
+                  d.put("sequence", e.sequence());
+                  ObjectNode payload = e.payload().toJsonNode();
+                  JsonNode output = payload.get("output");
+                  if (output != null) {
+                    d.set("output", output);
+                  }
+                  if (payload.path("output_redacted").asBoolean(false)) {
+                    d.put("output_redacted", true);
+                  }
+                });
+      } else {
+        ObjectNode u = open.addObject();
+        u.put("step_id", st.stepId());
+        u.put("attempt", st.attempt());
+        u.put("status", status);
+        u.put("next_attempt", st.attempt() + 1);
+      }
+    }
+    ObjectNode checkpoints = o.putObject("checkpoints");
+    s.checkpoints().forEach(checkpoints::put);
+    s.checkpoints().entrySet().stream()
+        .max(Map.Entry.comparingByValue())
+        .ifPresent(e -> o.put("last_checkpoint", e.getKey()));
+    return o;
+  }
+
+  private static String resumeHint(RunStatus status) {
+    if (status.isResumable()) {
+      return "emit run.resumed, skip done_steps (their outputs are recorded), re-run each"
+          + " unfinished step with attempt next_attempt";
+    }
+    if (status.isTerminal()) {
+      return "the run has ended and cannot be resumed; start a new run with runs_create_run";
+    }
+    return "the run has not ended; continue it (re-run unfinished steps with attempt"
+        + " next_attempt) or cancel it with runs_cancel";
   }
 
   private ObjectNode summary(RunId id) {
