@@ -480,7 +480,7 @@ final class RunsCliTest {
     CliRunner.Result r = cli.run("cancel", "--query", "colour=red", "--yes");
 
     assertThat(r.code()).isEqualTo(RunsCli.USAGE);
-    assertThat(r.err()).contains("unknown query key 'colour'");
+    assertThat(r.err()).contains("--query: unknown key 'colour'");
   }
 
   // ---- move
