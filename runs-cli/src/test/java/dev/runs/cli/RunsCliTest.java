@@ -331,6 +331,58 @@ final class RunsCliTest {
   }
 
   @Test
+  void verifyAll_onATamperedFileStore_exitsFour_namingTheRunAndTheFile() throws Exception {
+    String fileUri = "file:" + dir.resolve("files");
+    RunId intact;
+    RunId tampered;
+    try (RunStore files = RunStores.open(fileUri)) {
+      RunOrchestrator.Builder b = RunOrchestrator.builder(files);
+      new TestWorkflows().workflows().forEach((ref, w) -> b.workflow(ref.name(), ref.version(), w));
+      try (RunOrchestrator o = b.build()) {
+        List<RunId> ids = new java.util.ArrayList<>();
+        for (String name : List.of("ada", "bob")) {
+          RunHandle h =
+              o.start(
+                  RunRequest.builder()
+                      .workflow("greet", "1")
+                      .config(ConfigSnapshot.builder().input("name", name).build())
+                      .trigger(Trigger.of(TriggerSource.TEST, "t-" + name))
+                      .build());
+          assertThat(h.completion().get(20, TimeUnit.SECONDS)).isEqualTo(RunStatus.COMPLETED);
+          ids.add(h.runId());
+        }
+        intact = ids.get(0);
+        tampered = ids.get(1);
+      }
+    }
+    CliRunner files = new CliRunner(fileUri);
+    assertThat(files.run("verify", "--all").code()).isZero();
+    Path artifact;
+    try (var walk = Files.walk(dir.resolve("files"))) {
+      artifact =
+          walk.filter(p -> p.toString().contains(tampered.value()))
+              .filter(p -> p.getFileName().toString().equals("greeting.txt"))
+              .findFirst()
+              .orElseThrow();
+    }
+    Files.writeString(artifact, "hello mallory");
+
+    CliRunner.Result table = files.run("verify", "--all");
+    JsonNode json = JSON.readTree(files.run("verify", "--all", "-o", "json").out());
+
+    assertThat(table.code()).isEqualTo(RunsCli.VERIFICATION_FAILED);
+    assertThat(table.out())
+        .contains("ok      " + intact.value())
+        .contains("FAILED  " + tampered.value())
+        .contains("greeting.txt")
+        .contains("2 runs verified, 1 with problems");
+    assertThat(json.isArray()).isTrue();
+    assertThat(json).hasSize(2);
+    assertThat(files.run("verify", tampered.value()).code()).isEqualTo(RunsCli.VERIFICATION_FAILED);
+    assertThat(files.run("verify", intact.value()).code()).isZero();
+  }
+
+  @Test
   void stagesAndCat_printTheManifestAndTheRawBytes() throws Exception {
     RunId id = startGreet("ada", Map.of());
 
