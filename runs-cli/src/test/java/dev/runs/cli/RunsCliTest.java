@@ -665,6 +665,71 @@ final class RunsCliTest {
   }
 
   @Test
+  void doctor_unreachableStore_exitsOne_withTheFix() {
+    CliRunner.Result r =
+        new CliRunner("sqlite:" + dir.resolve("no/such/dir/runs.db")).run("doctor");
+
+    assertThat(r.code()).isEqualTo(RunsCli.FAILURE);
+    assertThat(r.out()).contains("FAIL").contains("cannot be opened").contains("fix: ");
+  }
+
+  @Test
+  void doctor_expiredLeaseOfARunningRun_exitsFour_andFixMarksItInterrupted() throws Exception {
+    RunId id = RunId.of("orphan-1");
+    store.create(
+        RunRecord.builder(
+                WorkflowRef.of("greet", "1"),
+                ConfigSnapshot.empty(),
+                Trigger.of(TriggerSource.TEST, "o1"))
+            .id(id)
+            .build());
+    store.append(
+        id, dev.runs.EventDraft.of(dev.runs.EventType.of("run.queued"), dev.runs.Payload.empty()));
+    store.append(
+        id, dev.runs.EventDraft.of(dev.runs.EventType.of("run.started"), dev.runs.Payload.empty()));
+    assertThat(store.acquireLease(id, "host-gone", java.time.Duration.ofMillis(1))).isPresent();
+    java.time.Instant end = java.time.Instant.now().plusSeconds(20);
+    while (store.expiredLeases(10).isEmpty()) {
+      assertThat(java.time.Instant.now()).as("lease expired in time").isBefore(end);
+      Thread.sleep(10);
+    }
+
+    CliRunner.Result found = cli.run("doctor");
+    CliRunner.Result fixed = cli.run("doctor", "--fix");
+
+    assertThat(found.code()).as(found.out()).isEqualTo(RunsCli.VERIFICATION_FAILED);
+    assertThat(found.out())
+        .contains("expired lease")
+        .contains("orphan-1 (owner host-gone)")
+        .contains("fix: runs doctor --fix");
+    assertThat(fixed.out()).contains("fixed: marked 1 run(s) interrupted");
+    assertThat(store.entry(id).orElseThrow().status()).isEqualTo(RunStatus.INTERRUPTED);
+  }
+
+  @Test
+  void resumeQuery_listsTheRuns_asksFirst_thenResumesEach() throws Exception {
+    Path marker = Files.createFile(dir.resolve("fail"));
+    RunId a = startFlaky(marker);
+    RunId b = startFlaky(marker);
+    Files.delete(marker);
+
+    CliRunner.Result refused = cli.stdin("no\n").run("resume", "--query", "status=failed");
+    assertThat(refused.code()).isEqualTo(RunsCli.FAILURE);
+    assertThat(refused.err())
+        .contains("resume 2 run(s)")
+        .contains(a.value())
+        .contains(b.value())
+        .contains("nothing done");
+    assertThat(store.entry(a).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+
+    CliRunner.Result done = cli.run("resume", "--query", "status=failed workflow=flaky@1", "--yes");
+    assertThat(done.code()).as(done.err()).isZero();
+    assertThat(store.entry(a).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(store.entry(b).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(store.get(a).orElseThrow().trigger().source()).isEqualTo(TriggerSource.TEST);
+  }
+
+  @Test
   void failure_showsAStackTraceOnlyWithVerbose() {
     CliRunner bad = new CliRunner("nosuchscheme:x");
 
