@@ -205,6 +205,37 @@ final class RunsCliTest {
   }
 
   @Test
+  void ls_filtersByNamespaceThreadSinceAndLimit_andPrintsNdjson() throws Exception {
+    RunId old =
+        store
+            .create(
+                RunRecord.builder(
+                        WorkflowRef.of("greet", "1"),
+                        ConfigSnapshot.empty(),
+                        Trigger.of(TriggerSource.TEST, "old-1"))
+                    .namespace("acme/etl")
+                    .threadKey("t-1")
+                    .build())
+            .record()
+            .id();
+    RunId fresh = startGreet("ada", Map.of());
+
+    List<String> byNamespace =
+        cli.run("ls", "--namespace", "acme/etl", "-o", "ndjson").out().lines().toList();
+    List<String> byThread = cli.run("ls", "--thread", "t-1", "-o", "ndjson").out().lines().toList();
+    List<String> since = cli.run("ls", "--since", "1h", "-o", "ndjson").out().lines().toList();
+    String later = java.time.Instant.now().plusSeconds(60).toString();
+    List<String> none = cli.run("ls", "--since", later, "-o", "ndjson").out().lines().toList();
+    List<String> limited = cli.run("ls", "--limit", "1", "-o", "ndjson").out().lines().toList();
+
+    assertThat(byNamespace).hasSize(1).first().asString().contains(old.value());
+    assertThat(byThread).hasSize(1).first().asString().contains(old.value());
+    assertThat(since).hasSize(2);
+    assertThat(none).isEmpty();
+    assertThat(limited).hasSize(1).first().asString().contains(fresh.value());
+  }
+
+  @Test
   void ls_unknownStatus_exitsUsage_listingTheStatuses() {
     CliRunner.Result r = cli.run("ls", "--status", "done");
 
