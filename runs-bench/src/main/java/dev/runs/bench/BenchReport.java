@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -243,6 +244,13 @@ public final class BenchReport {
     for (String kind : List.of("sqlite", "file")) {
       heap.put(kind, heapCheck(kind));
     }
+    Optional<Path> runsLauncher = CliLsTiming.launcher();
+    CliLsTiming.Result cliLs =
+        runsLauncher.isEmpty()
+            ? null
+            : CliLsTiming.measure(
+                runsLauncher.get(),
+                profile == Profile.SMOKE ? 3 : profile == Profile.SHORT ? 10 : 30);
     List<Row> rows = rows(jmh, latency, heap, postgres);
     rows.addAll(moveRows(jmh, sizes, schemes, importing, archiving));
     LiveExportKeepUp.Result live =
@@ -260,6 +268,13 @@ public final class BenchReport {
             false);
     rows.addAll(observabilityRows(jmh, live, paired));
     List<String> notes = new ArrayList<>();
+    if (cliLs != null) {
+      rows.add(cliLsRow(cliLs));
+    } else {
+      notes.add(
+          "The `runs ls` timing was not run: build the tool first (mvn -pl runs-cli -am package"
+              + " -DskipTests).");
+    }
     List<String> noImport = schemes.stream().filter(x -> !importing.contains(x)).toList();
     if (!noImport.isEmpty()) {
       notes.add(
@@ -281,6 +296,31 @@ public final class BenchReport {
     }
     return render(
         profile, rows, started, Duration.between(started, Instant.now()), postgres, notes);
+  }
+
+  /** The command-line tool's start: {@code runs ls} timed like hyperfine, target under 1 s. */
+  static Row cliLsRow(CliLsTiming.Result r) {
+    return new Row(
+        "CLI",
+        String.format(
+            Locale.ROOT,
+            "`runs ls` on a SQLite store of %,d runs (the launcher, a new JVM each time; %d timed"
+                + " runs after a warm-up, wall)",
+            r.runs(),
+            r.millis().size()),
+        "ms median",
+        (double) r.median(),
+        null,
+        null,
+        "< 1,000 ms",
+        String.format(
+            Locale.ROOT,
+            "min %d, median %d, max %d ms at load average %.1f — %s",
+            r.min(),
+            r.median(),
+            r.max(),
+            r.loadAverage(),
+            r.median() < 1000 ? "met" : "missed"));
   }
 
   /** The store whose runs the report also archives to S3, when an S3 server is configured. */

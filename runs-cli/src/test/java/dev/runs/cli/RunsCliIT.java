@@ -63,7 +63,11 @@ final class RunsCliIT {
     final StringBuffer err = new StringBuffer();
 
     Child(List<String> args) throws IOException {
-      List<String> cmd = new ArrayList<>(List.of("sh", LAUNCHER.toString()));
+      this(LAUNCHER, args);
+    }
+
+    Child(Path launcher, List<String> args) throws IOException {
+      List<String> cmd = new ArrayList<>(List.of("sh", launcher.toString()));
       cmd.addAll(args);
       ProcessBuilder pb = new ProcessBuilder(cmd);
       pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -143,6 +147,30 @@ final class RunsCliIT {
   }
 
   @Test
+  void launcher_copiedWithTheJarIntoAFreshDirectory_writesItsArchiveOnce_andRunsTheSame()
+      throws Exception {
+    Path install = Files.createDirectories(dir.resolve("install"));
+    Files.copy(JAR, install.resolve(JAR.getFileName()));
+    Files.copy(LAUNCHER, install.resolve("runs"));
+    Path archive = install.resolve(JAR.getFileName() + ".jsa");
+    String uri = "sqlite:" + dir.resolve("fresh.db");
+    assertThat(archive).doesNotExist();
+
+    Child first = new Child(install.resolve("runs"), List.of("--store", uri, "ls", "-o", "json"));
+    assertThat(first.waitFor()).as(first.err.toString()).isZero();
+    assertThat(archive).as("the first run writes the class data archive").exists();
+    Child second = new Child(install.resolve("runs"), List.of("--store", uri, "ls", "-o", "json"));
+    Child bad = new Child(install.resolve("runs"), List.of("--store", uri, "ls", "--limit", "x"));
+
+    assertThat(first.out.toString().strip()).isEqualTo("[ ]");
+    assertThat(second.waitFor()).as(second.err.toString()).isZero();
+    assertThat(second.out.toString()).isEqualTo(first.out.toString());
+    assertThat(second.err.toString()).isEmpty();
+    assertThat(bad.waitFor()).isEqualTo(RunsCli.USAGE);
+    assertThat(bad.err.toString().lines()).hasSize(1).first().asString().contains("--limit");
+  }
+
+  @Test
   void packagedLauncher_besideTheJar_isExecutable_andRunsIt() throws Exception {
     Path launcher = Path.of(System.getProperty("runs.cli.packaged.launcher"));
     assertThat(Files.isExecutable(launcher)).as("%s is executable", launcher).isTrue();
@@ -211,9 +239,9 @@ final class RunsCliIT {
   }
 
   @Test
-  void start_inAChildJvm_withTheHostOnTheClassPath_matchesTheJavaRun() throws Exception {
+  void start_inAChildJvm_withTheHostJarOnTheClassPath_matchesTheJavaRun() throws Exception {
     String uri = "sqlite:" + dir.resolve("runs.db");
-    Path hostClasses = Path.of("target", "test-classes").toAbsolutePath();
+    Path hostJar = hostJar(dir.resolve("host.jar"));
     RunId fromJava;
     try (RunStore store = RunStores.open(uri)) {
       fromJava = startGreet(store);
@@ -228,9 +256,12 @@ final class RunsCliIT {
             "--input",
             "name=ada",
             "--classpath",
-            hostClasses.toString(),
+            hostJar.toString(),
             "--quiet");
+    Child without = runs("--store", uri, "start", "greet@1", "--quiet");
     assertThat(start.waitFor()).as(start.err.toString()).isZero();
+    assertThat(without.waitFor()).isEqualTo(RunsCli.USAGE);
+    assertThat(without.err.toString()).contains("workflow greet@1 is not on the class path");
     RunId fromCli = RunId.of(start.out.toString().trim());
 
     try (RunStore store = RunStores.open(uri)) {
@@ -299,6 +330,28 @@ final class RunsCliIT {
       RunRecord record = store.get(RunId.of(runId)).orElseThrow();
       assertThat(record.trigger().source()).isEqualTo(TriggerSource.MCP);
     }
+  }
+
+  /** A host jar: the test workflows' classes and their ServiceLoader file, nothing else. */
+  private static Path hostJar(Path jar) throws IOException {
+    Path classes = Path.of("target", "test-classes").toAbsolutePath();
+    List<Path> entries = new ArrayList<>();
+    entries.add(classes.resolve("META-INF/services/dev.runs.spi.WorkflowProvider"));
+    try (var files = Files.list(classes.resolve("dev/runs/cli"))) {
+      files
+          .filter(p -> p.getFileName().toString().startsWith("TestWorkflows"))
+          .forEach(entries::add);
+    }
+    try (java.util.jar.JarOutputStream out =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+      for (Path p : entries) {
+        out.putNextEntry(
+            new java.util.jar.JarEntry(classes.relativize(p).toString().replace('\\', '/')));
+        out.write(Files.readAllBytes(p));
+        out.closeEntry();
+      }
+    }
+    return jar;
   }
 
   private static List<String> types(RunStore store, RunId id) {

@@ -205,6 +205,37 @@ final class RunsCliTest {
   }
 
   @Test
+  void ls_filtersByNamespaceThreadSinceAndLimit_andPrintsNdjson() throws Exception {
+    RunId old =
+        store
+            .create(
+                RunRecord.builder(
+                        WorkflowRef.of("greet", "1"),
+                        ConfigSnapshot.empty(),
+                        Trigger.of(TriggerSource.TEST, "old-1"))
+                    .namespace("acme/etl")
+                    .threadKey("t-1")
+                    .build())
+            .record()
+            .id();
+    RunId fresh = startGreet("ada", Map.of());
+
+    List<String> byNamespace =
+        cli.run("ls", "--namespace", "acme/etl", "-o", "ndjson").out().lines().toList();
+    List<String> byThread = cli.run("ls", "--thread", "t-1", "-o", "ndjson").out().lines().toList();
+    List<String> since = cli.run("ls", "--since", "1h", "-o", "ndjson").out().lines().toList();
+    String later = java.time.Instant.now().plusSeconds(60).toString();
+    List<String> none = cli.run("ls", "--since", later, "-o", "ndjson").out().lines().toList();
+    List<String> limited = cli.run("ls", "--limit", "1", "-o", "ndjson").out().lines().toList();
+
+    assertThat(byNamespace).hasSize(1).first().asString().contains(old.value());
+    assertThat(byThread).hasSize(1).first().asString().contains(old.value());
+    assertThat(since).hasSize(2);
+    assertThat(none).isEmpty();
+    assertThat(limited).hasSize(1).first().asString().contains(fresh.value());
+  }
+
+  @Test
   void ls_unknownStatus_exitsUsage_listingTheStatuses() {
     CliRunner.Result r = cli.run("ls", "--status", "done");
 
@@ -328,6 +359,58 @@ final class RunsCliTest {
     assertThat(all.code()).isZero();
     assertThat(all.out()).contains("ok");
     assertThat(neither.code()).isEqualTo(RunsCli.USAGE);
+  }
+
+  @Test
+  void verifyAll_onATamperedFileStore_exitsFour_namingTheRunAndTheFile() throws Exception {
+    String fileUri = "file:" + dir.resolve("files");
+    RunId intact;
+    RunId tampered;
+    try (RunStore files = RunStores.open(fileUri)) {
+      RunOrchestrator.Builder b = RunOrchestrator.builder(files);
+      new TestWorkflows().workflows().forEach((ref, w) -> b.workflow(ref.name(), ref.version(), w));
+      try (RunOrchestrator o = b.build()) {
+        List<RunId> ids = new java.util.ArrayList<>();
+        for (String name : List.of("ada", "bob")) {
+          RunHandle h =
+              o.start(
+                  RunRequest.builder()
+                      .workflow("greet", "1")
+                      .config(ConfigSnapshot.builder().input("name", name).build())
+                      .trigger(Trigger.of(TriggerSource.TEST, "t-" + name))
+                      .build());
+          assertThat(h.completion().get(20, TimeUnit.SECONDS)).isEqualTo(RunStatus.COMPLETED);
+          ids.add(h.runId());
+        }
+        intact = ids.get(0);
+        tampered = ids.get(1);
+      }
+    }
+    CliRunner files = new CliRunner(fileUri);
+    assertThat(files.run("verify", "--all").code()).isZero();
+    Path artifact;
+    try (var walk = Files.walk(dir.resolve("files"))) {
+      artifact =
+          walk.filter(p -> p.toString().contains(tampered.value()))
+              .filter(p -> p.getFileName().toString().equals("greeting.txt"))
+              .findFirst()
+              .orElseThrow();
+    }
+    Files.writeString(artifact, "hello mallory");
+
+    CliRunner.Result table = files.run("verify", "--all");
+    JsonNode json = JSON.readTree(files.run("verify", "--all", "-o", "json").out());
+
+    assertThat(table.code()).isEqualTo(RunsCli.VERIFICATION_FAILED);
+    assertThat(table.out())
+        .contains("ok      " + intact.value())
+        .contains("FAILED  " + tampered.value())
+        .contains("greeting.txt")
+        .contains("2 runs verified, 1 with problems");
+    assertThat(json.isArray()).isTrue();
+    assertThat(json).hasSize(2);
+    assertThat(files.run("verify", tampered.value()).code()).isEqualTo(RunsCli.VERIFICATION_FAILED);
+    assertThat(files.run("verify", intact.value()).code()).isZero();
   }
 
   @Test
@@ -480,7 +563,7 @@ final class RunsCliTest {
     CliRunner.Result r = cli.run("cancel", "--query", "colour=red", "--yes");
 
     assertThat(r.code()).isEqualTo(RunsCli.USAGE);
-    assertThat(r.err()).contains("unknown query key 'colour'");
+    assertThat(r.err()).contains("--query: unknown key 'colour'");
   }
 
   // ---- move
@@ -610,6 +693,71 @@ final class RunsCliTest {
 
     assertThat(r.code()).isEqualTo(RunsCli.VERIFICATION_FAILED);
     assertThat(r.out()).contains("stuck-1").contains("fix: ");
+  }
+
+  @Test
+  void doctor_unreachableStore_exitsOne_withTheFix() {
+    CliRunner.Result r =
+        new CliRunner("sqlite:" + dir.resolve("no/such/dir/runs.db")).run("doctor");
+
+    assertThat(r.code()).isEqualTo(RunsCli.FAILURE);
+    assertThat(r.out()).contains("FAIL").contains("cannot be opened").contains("fix: ");
+  }
+
+  @Test
+  void doctor_expiredLeaseOfARunningRun_exitsFour_andFixMarksItInterrupted() throws Exception {
+    RunId id = RunId.of("orphan-1");
+    store.create(
+        RunRecord.builder(
+                WorkflowRef.of("greet", "1"),
+                ConfigSnapshot.empty(),
+                Trigger.of(TriggerSource.TEST, "o1"))
+            .id(id)
+            .build());
+    store.append(
+        id, dev.runs.EventDraft.of(dev.runs.EventType.of("run.queued"), dev.runs.Payload.empty()));
+    store.append(
+        id, dev.runs.EventDraft.of(dev.runs.EventType.of("run.started"), dev.runs.Payload.empty()));
+    assertThat(store.acquireLease(id, "host-gone", java.time.Duration.ofMillis(1))).isPresent();
+    java.time.Instant end = java.time.Instant.now().plusSeconds(20);
+    while (store.expiredLeases(10).isEmpty()) {
+      assertThat(java.time.Instant.now()).as("lease expired in time").isBefore(end);
+      Thread.sleep(10);
+    }
+
+    CliRunner.Result found = cli.run("doctor");
+    CliRunner.Result fixed = cli.run("doctor", "--fix");
+
+    assertThat(found.code()).as(found.out()).isEqualTo(RunsCli.VERIFICATION_FAILED);
+    assertThat(found.out())
+        .contains("expired lease")
+        .contains("orphan-1 (owner host-gone)")
+        .contains("fix: runs doctor --fix");
+    assertThat(fixed.out()).contains("fixed: marked 1 run(s) interrupted");
+    assertThat(store.entry(id).orElseThrow().status()).isEqualTo(RunStatus.INTERRUPTED);
+  }
+
+  @Test
+  void resumeQuery_listsTheRuns_asksFirst_thenResumesEach() throws Exception {
+    Path marker = Files.createFile(dir.resolve("fail"));
+    RunId a = startFlaky(marker);
+    RunId b = startFlaky(marker);
+    Files.delete(marker);
+
+    CliRunner.Result refused = cli.stdin("no\n").run("resume", "--query", "status=failed");
+    assertThat(refused.code()).isEqualTo(RunsCli.FAILURE);
+    assertThat(refused.err())
+        .contains("resume 2 run(s)")
+        .contains(a.value())
+        .contains(b.value())
+        .contains("nothing done");
+    assertThat(store.entry(a).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+
+    CliRunner.Result done = cli.run("resume", "--query", "status=failed workflow=flaky@1", "--yes");
+    assertThat(done.code()).as(done.err()).isZero();
+    assertThat(store.entry(a).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(store.entry(b).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+    assertThat(store.get(a).orElseThrow().trigger().source()).isEqualTo(TriggerSource.TEST);
   }
 
   @Test

@@ -142,8 +142,13 @@ public final class Cli {
     cmd.setParameterExceptionHandler(
         (ex, args) -> {
           String name = ex.getCommandLine().getCommandSpec().qualifiedName();
-          err.println("runs: " + ex.getMessage());
-          err.println("Try '" + name + " --help' for the options.");
+          // one line: what was wrong, then where the options are
+          err.println(
+              "runs: "
+                  + String.valueOf(ex.getMessage()).strip().replace('\n', ' ')
+                  + "; see '"
+                  + name
+                  + " --help'");
           return RunsCli.USAGE;
         });
     return cmd;
@@ -170,13 +175,13 @@ public final class Cli {
       code = RunsCli.FAILURE;
       message = ex.getClass().getSimpleName() + ": " + message;
     }
-    err.println("runs: " + message);
+    boolean hint = !verbose && code == RunsCli.FAILURE && !(ex instanceof CliException);
+    err.println(
+        "runs: " + message + (hint ? " (run again with --verbose for the stack trace)" : ""));
     if (verbose) {
       StringWriter trace = new StringWriter();
       ex.printStackTrace(new PrintWriter(trace));
       err.print(trace);
-    } else if (code == RunsCli.FAILURE && !(ex instanceof CliException)) {
-      err.println("(run again with --verbose for the stack trace)");
     }
     return code;
   }
@@ -201,10 +206,14 @@ public final class Cli {
    */
   RunStore store() {
     if (store == null) {
-      store =
-          storeOptions == null
-              ? RunStores.open(storeUri())
-              : RunStores.open(storeUri(), storeOptions);
+      try {
+        store =
+            storeOptions == null
+                ? RunStores.open(storeUri())
+                : RunStores.open(storeUri(), storeOptions);
+      } catch (StoreConfigurationException e) {
+        throw CliException.usage("--store (or RUNS_STORE): " + e.getMessage());
+      }
     }
     return store;
   }
@@ -325,7 +334,7 @@ public final class Cli {
   Workflows classPath() {
     if (loader == null) {
       String cp = classpath != null ? classpath : env.getOrDefault("RUNS_CLASSPATH", "");
-      loader = Workflows.open(cp);
+      loader = Workflows.open(cp, classpath != null ? "--classpath" : "RUNS_CLASSPATH");
     }
     return loader;
   }

@@ -2,6 +2,7 @@ package dev.runs.cli.internal;
 
 import dev.runs.RunQuery;
 import dev.runs.RunStatus;
+import dev.runs.ValidationException;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,15 +76,15 @@ final class Formats {
   }
 
   /** Parses {@code --since}: an age ({@code 2h}) or an instant ({@code 2026-12-01T00:00:00Z}). */
-  static Instant since(String text, Instant now) {
+  static Instant since(String option, String text, Instant now) {
     try {
       return Instant.parse(text);
     } catch (DateTimeParseException e) {
-      return now.minus(age("--since", text));
+      return now.minus(age(option, text));
     }
   }
 
-  static RunStatus status(String text) {
+  static RunStatus status(String option, String text) {
     try {
       return RunStatus.fromWireName(text.trim().toLowerCase(Locale.ROOT));
     } catch (RuntimeException e) {
@@ -91,7 +92,7 @@ final class Formats {
       for (RunStatus s : RunStatus.values()) {
         names.add(s.wireName());
       }
-      throw CliException.usage("unknown status '" + text + "'; use one of " + names);
+      throw CliException.usage(option + ": unknown status '" + text + "'; use one of " + names);
     }
   }
 
@@ -142,26 +143,51 @@ final class Formats {
       Map<String, String> labels,
       @Nullable String since,
       Instant now) {
+    return filter(namespace, thread, statuses, workflow, labels, since, now, false);
+  }
+
+  /** What a message calls a filter: the ls option, or the term of a batch query. */
+  private static String name(boolean query, String key) {
+    return query ? "--query term " + key + "=" : "--" + key;
+  }
+
+  private static Filter filter(
+      @Nullable String namespace,
+      @Nullable String thread,
+      List<String> statuses,
+      @Nullable String workflow,
+      Map<String, String> labels,
+      @Nullable String since,
+      Instant now,
+      boolean query) {
     RunQuery.Builder q = RunQuery.builder();
-    if (namespace != null) {
-      q.namespace(namespace);
+    try {
+      if (namespace != null) {
+        q.namespace(namespace);
+      }
+    } catch (ValidationException e) {
+      throw CliException.usage(name(query, "namespace") + ": " + e.getMessage());
     }
-    if (thread != null) {
-      q.threadKey(thread);
+    try {
+      if (thread != null) {
+        q.threadKey(thread);
+      }
+    } catch (ValidationException e) {
+      throw CliException.usage(name(query, "thread") + ": " + e.getMessage());
     }
     if (!statuses.isEmpty()) {
       List<RunStatus> parsed = new ArrayList<>();
       for (String s : statuses) {
         for (String part : s.split(",", -1)) {
           if (!part.isBlank()) {
-            parsed.add(status(part));
+            parsed.add(status(name(query, "status"), part));
           }
         }
       }
       q.status(parsed.toArray(RunStatus[]::new));
     }
     if (since != null) {
-      q.createdFrom(since(since, now));
+      q.createdFrom(since(name(query, "since"), since, now));
     }
     Optional<String> name = Optional.empty();
     Optional<String> version = Optional.empty();
@@ -191,7 +217,7 @@ final class Formats {
       int eq = term.indexOf('=');
       if (eq <= 0) {
         throw CliException.usage(
-            "query term '"
+            "--query term '"
                 + term
                 + "' is not key=value; e.g. --query 'status=interrupted workflow=etl@2'");
       }
@@ -208,13 +234,13 @@ final class Formats {
             labels.put(key.substring(6), value);
           } else {
             throw CliException.usage(
-                "unknown query key '"
+                "--query: unknown key '"
                     + key
                     + "'; use status, workflow, namespace, thread, since or label.<name>");
           }
         }
       }
     }
-    return filter(namespace, thread, statuses, workflow, labels, since, now);
+    return filter(namespace, thread, statuses, workflow, labels, since, now, true);
   }
 }

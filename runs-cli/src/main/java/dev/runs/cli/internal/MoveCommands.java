@@ -12,9 +12,11 @@ import dev.runs.RunId;
 import dev.runs.RunQuery;
 import dev.runs.RunSelection;
 import dev.runs.RunStoreOptions;
+import dev.runs.StoreConfigurationException;
 import dev.runs.SweepReport;
 import dev.runs.Tombstone;
 import dev.runs.TransferReport;
+import dev.runs.ValidationException;
 import dev.runs.cli.RunsCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -245,7 +247,12 @@ final class MoveCommands {
         throw CliException.usage("--restore needs a run id");
       }
       java.time.Duration age = olderThan == null ? null : Formats.age("--older-than", olderThan);
-      ArchiveStore a = ArchiveStores.open(archive, cli.classPath().loader());
+      ArchiveStore a;
+      try {
+        a = ArchiveStores.open(archive, cli.classPath().loader());
+      } catch (StoreConfigurationException | ValidationException e) {
+        throw CliException.usage("--archive: " + e.getMessage());
+      }
       cli.closeAfterStore(a);
       cli.storeOptions = RunStoreOptions.builder().archive(a).build();
       if (id != null) {

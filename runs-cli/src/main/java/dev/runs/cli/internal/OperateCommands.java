@@ -18,6 +18,7 @@ import dev.runs.SubscribeOptions;
 import dev.runs.Subscriptions;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
+import dev.runs.ValidationException;
 import dev.runs.WorkflowRef;
 import dev.runs.cli.RunsCli;
 import java.io.IOException;
@@ -58,7 +59,12 @@ final class OperateCommands {
     Trigger trigger(Cli cli) {
       String id = triggerId != null ? triggerId : "cli-" + UUID.randomUUID();
       String who = actor != null ? actor : cli.env.getOrDefault("USER", "cli");
-      return Trigger.of(TriggerSource.CLI, id, who.isBlank() ? "cli" : who);
+      try {
+        return Trigger.of(TriggerSource.CLI, id, who.isBlank() ? "cli" : who);
+      } catch (ValidationException e) {
+        throw CliException.usage(
+            (triggerId != null ? "--trigger-id" : "--actor") + ": " + e.getMessage());
+      }
     }
   }
 
@@ -233,9 +239,11 @@ final class OperateCommands {
         try {
           node = ConfigSnapshot.parse(Files.readString(config)).toJsonNode();
         } catch (NoSuchFileException e) {
-          throw CliException.usage("config file " + config + " does not exist");
+          throw CliException.usage("--config: file " + config + " does not exist");
         } catch (IOException e) {
-          throw CliException.usage("cannot read config file " + config + ": " + e.getMessage());
+          throw CliException.usage("--config: cannot read " + config + ": " + e.getMessage());
+        } catch (ValidationException e) {
+          throw CliException.usage("--config " + config + ": " + e.getMessage());
         }
       }
       if (!inputs.isEmpty()) {
@@ -251,13 +259,25 @@ final class OperateCommands {
               .workflow(ref)
               .config(ConfigSnapshot.of(node))
               .trigger(trigger.trigger(cli));
-      if (namespace != null) {
-        b.namespace(namespace);
+      try {
+        if (namespace != null) {
+          b.namespace(namespace);
+        }
+      } catch (ValidationException e) {
+        throw CliException.usage("--namespace: " + e.getMessage());
       }
-      if (thread != null) {
-        b.threadKey(thread);
+      try {
+        if (thread != null) {
+          b.threadKey(thread);
+        }
+      } catch (ValidationException e) {
+        throw CliException.usage("--thread: " + e.getMessage());
       }
-      labels.forEach(b::label);
+      try {
+        labels.forEach(b::label);
+      } catch (ValidationException e) {
+        throw CliException.usage("--label: " + e.getMessage());
+      }
       RunOrchestrator o = cli.orchestrator();
       RunHandle handle = o.start(b.build());
       return follow(cli, handle, 0, followOptions.quiet, "start");
@@ -407,7 +427,12 @@ final class OperateCommands {
 
     @Override
     public Integer call() {
-      ReplayPoint point = ReplayPoint.parse(from);
+      ReplayPoint point;
+      try {
+        point = ReplayPoint.parse(from);
+      } catch (ValidationException e) {
+        throw CliException.usage("--from: " + e.getMessage());
+      }
       RunId run = cli.resolve(id);
       needWorkflow(cli, cli.store().get(run).orElseThrow().workflow());
       RunHandle h = cli.orchestrator().replay(run, point, trigger.trigger(cli));

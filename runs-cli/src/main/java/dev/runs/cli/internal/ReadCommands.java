@@ -581,6 +581,7 @@ final class ReadCommands {
       }
       int bad = 0;
       Style s = cli.style();
+      ArrayNode results = Cli.JSON.createArrayNode();
       for (RunId runId : ids) {
         List<String> problems = problems(cli.store(), runId);
         if (!problems.isEmpty()) {
@@ -599,8 +600,15 @@ final class ReadCommands {
           n.put("ok", problems.isEmpty());
           ArrayNode a = n.putArray("problems");
           problems.forEach(a::add);
-          cli.printNdjson(n);
+          if (cli.output == Cli.Output.JSON) {
+            results.add(n);
+          } else {
+            cli.printNdjson(n);
+          }
         }
+      }
+      if (cli.output == Cli.Output.JSON) {
+        cli.printJson(results);
       }
       if (cli.output == Cli.Output.TABLE && ids.size() > 1) {
         cli.out.println(ids.size() + " runs verified, " + bad + " with problems");

@@ -46,10 +46,14 @@ final class ServeCommand implements Callable<Integer> {
     if (port < 0 || port > 65_535) {
       throw CliException.usage("--port must be 0 to 65535 but was " + port);
     }
+    InetSocketAddress address = new InetSocketAddress(bind, port);
+    if (address.isUnresolved()) {
+      throw CliException.usage(
+          "--bind: '" + bind + "' is not an address of this machine; e.g. 127.0.0.1 or 0.0.0.0");
+    }
     CountDownLatch stop = new CountDownLatch(1);
     Thread hook = new Thread(stop::countDown, "runs-serve-stop");
-    RunsHttpServer.Builder http =
-        RunsHttpServer.builder(cli.orchestrator()).address(new InetSocketAddress(bind, port));
+    RunsHttpServer.Builder http = RunsHttpServer.builder(cli.orchestrator()).address(address);
     if (mcp) {
       try (RunsMcpServer mcpServer = RunsMcpServer.builder(cli.store()).build()) {
         serve(http.mount("/mcp", mcpServer.httpHandler()), hook, stop);

@@ -35,9 +35,10 @@ final class Workflows implements AutoCloseable {
 
   /**
    * @param classpath entries separated by the platform's path separator; may be empty
+   * @param option where the class path came from, for messages ({@code --classpath})
    * @throws CliException when an entry does not exist
    */
-  static Workflows open(String classpath) {
+  static Workflows open(String classpath, String option) {
     List<URL> urls = new ArrayList<>();
     for (String entry : classpath.split(File.pathSeparator, -1)) {
       if (entry.isBlank()) {
@@ -46,14 +47,16 @@ final class Workflows implements AutoCloseable {
       Path p = Path.of(entry);
       if (!Files.exists(p)) {
         throw CliException.usage(
-            "class path entry "
+            option
+                + ": class path entry "
                 + entry
                 + " does not exist; give the host's jar or classes directory");
       }
       try {
         urls.add(p.toUri().toURL());
       } catch (MalformedURLException e) {
-        throw CliException.usage("class path entry " + entry + " is not a file: " + e.getMessage());
+        throw CliException.usage(
+            option + ": class path entry " + entry + " is not a file: " + e.getMessage());
       }
     }
     ClassLoader parent = Workflows.class.getClassLoader();
