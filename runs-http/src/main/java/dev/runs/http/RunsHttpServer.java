@@ -71,6 +71,10 @@ public final class RunsHttpServer implements AutoCloseable {
   public static final String PRINCIPAL_ATTRIBUTE = "dev.runs.http.principal";
 
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
+
+  /** The JDK server's switch for {@code TCP_NODELAY} on its connections, read once per JVM. */
+  static final String NODELAY_PROPERTY = "sun.net.httpserver.nodelay";
+
   private static final AtomicInteger SERVERS = new AtomicInteger();
 
   private final HttpServer server;
@@ -79,6 +83,18 @@ public final class RunsHttpServer implements AutoCloseable {
   private final @Nullable ExecutorService ownedExecutor;
   private final InetSocketAddress address;
   private final AtomicBoolean closed = new AtomicBoolean();
+
+  /**
+   * Turns off Nagle's algorithm on the JDK server's connections, unless the host chose: with it on,
+   * the body written after a response's headers waits for the client's delayed acknowledgement,
+   * some 40 ms per request on Linux. The JDK reads the property when its first server in the JVM is
+   * created, so a host that created one before (without the property) keeps Nagle's algorithm.
+   */
+  private static void noDelay() {
+    if (System.getProperty(NODELAY_PROPERTY) == null) {
+      System.setProperty(NODELAY_PROPERTY, "true");
+    }
+  }
 
   private RunsHttpServer(Builder b) {
     boolean loopback = b.address.getAddress() != null && b.address.getAddress().isLoopbackAddress();
@@ -90,6 +106,7 @@ public final class RunsHttpServer implements AutoCloseable {
             b.heartbeat,
             loopback && b.authenticator.isEmpty());
     this.transport = new JdkTransport(api);
+    noDelay();
     try {
       this.server = HttpServer.create(b.address, 0);
     } catch (IOException e) {
