@@ -399,6 +399,18 @@ public interface RunStore extends AutoCloseable {
    */
   String location();
 
+  /**
+   * Names the format the store keeps its runs in and its version, after the store checked (and,
+   * where it migrates, migrated) it on open: {@code sqlite schema version 3}, {@code postgres
+   * schema version 3}, {@code runs.file-store/2}, {@code memory}. For operators ({@code runs
+   * doctor}); not meant to be parsed.
+   *
+   * @return the format and version; {@code unknown format} for a store that does not say
+   */
+  default String format() {
+    return "unknown format";
+  }
+
   /** Commits what is queued, stops the commit threads and releases the medium. Idempotent. */
   @Override
   void close();

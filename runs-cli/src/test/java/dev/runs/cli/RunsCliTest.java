@@ -671,7 +671,11 @@ final class RunsCliTest {
     CliRunner.Result r = cli.run("doctor");
 
     assertThat(r.code()).as(r.out()).isZero();
-    assertThat(r.out()).contains("reachable").contains("disk free").contains("no running runs");
+    assertThat(r.out())
+        .contains("reachable")
+        .contains("format sqlite schema version 3")
+        .contains("disk free")
+        .contains("no running runs");
   }
 
   @Test

@@ -835,6 +835,11 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   }
 
   @Override
+  public String format() {
+    return engine.format();
+  }
+
+  @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;

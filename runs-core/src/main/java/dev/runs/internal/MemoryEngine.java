@@ -485,6 +485,11 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   }
 
   @Override
+  public String format() {
+    return "memory (nothing kept after close)";
+  }
+
+  @Override
   public void close() {
     runs.clear();
     triggers.clear();

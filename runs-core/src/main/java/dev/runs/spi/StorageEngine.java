@@ -378,6 +378,16 @@ public interface StorageEngine extends AutoCloseable {
    */
   String describe();
 
+  /**
+   * Names the medium's format and its version, as {@link dev.runs.RunStore#format()} reports it.
+   * The default says nothing is known.
+   *
+   * @return e.g. {@code sqlite schema version 3}
+   */
+  default String format() {
+    return "unknown format";
+  }
+
   /** Releases the medium. Called once, after the last commit. */
   @Override
   void close();

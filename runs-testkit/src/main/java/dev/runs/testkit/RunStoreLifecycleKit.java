@@ -24,6 +24,16 @@ abstract class RunStoreLifecycleKit extends RunStoreKit {
   }
 
   @Test
+  @DisplayName("the store names its format and version, for operators")
+  void format_namesTheFormatAndAVersion() {
+    String format = store().format();
+    assertThat(format).isNotBlank().isNotEqualTo("unknown format");
+    if (!format.startsWith("memory")) {
+      assertThat(format).as("a version number").containsPattern("[0-9]");
+    }
+  }
+
+  @Test
   @DisplayName(
       "a closed store refuses every call with StoreClosedException, an IllegalStateException")
   void closed_refusesCalls() {

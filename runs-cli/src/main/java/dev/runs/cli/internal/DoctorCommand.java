@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
     name = "doctor",
     mixinStandardHelpOptions = true,
     description = {
-      "Check the store: reachable, schema accepted, disk free, expired leases, runs stuck in",
+      "Check the store: reachable, format and schema version, disk free, expired leases, runs stuck"
+          + " in",
       "running with no lease holder; print the fix for each. Exit code 4 when something is wrong."
     })
 final class DoctorCommand implements Callable<Integer> {
@@ -57,7 +58,11 @@ final class DoctorCommand implements Callable<Integer> {
       return RunsCli.FAILURE;
     }
     cli.out.println(ok + "store " + store.location() + " is reachable");
-    cli.out.println(ok + "schema accepted (the store checks and migrates its schema when opened)");
+    cli.out.println(
+        ok
+            + "format "
+            + store.format()
+            + " (checked, and migrated where needed, when the store opened)");
     StoreLocation loc = StoreLocation.parse(cli.storeUri());
     if (loc.scheme().equals("sqlite") || loc.scheme().equals("file")) {
       Path p = loc.path().toAbsolutePath();

@@ -832,6 +832,11 @@ final class FileEngine implements StorageEngine {
     return description;
   }
 
+  @Override
+  public String format() {
+    return Layout.MARKER_SCHEMA;
+  }
+
   private void checkOpen() {
     if (closed) {
       throw new StoreClosedException("store is closed: " + description);

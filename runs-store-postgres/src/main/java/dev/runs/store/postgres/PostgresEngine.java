@@ -262,6 +262,11 @@ final class PostgresEngine implements StorageEngine {
   }
 
   @Override
+  public String format() {
+    return "postgres schema version " + PgSchema.CURRENT_VERSION;
+  }
+
+  @Override
   public void close() {
     try {
       feed.close();

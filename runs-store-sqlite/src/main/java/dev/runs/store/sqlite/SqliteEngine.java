@@ -361,6 +361,11 @@ final class SqliteEngine implements StorageEngine {
   }
 
   @Override
+  public String format() {
+    return "sqlite schema version " + Schema.RUNS.latest();
+  }
+
+  @Override
   public void close() {
     if (writes.close(readers::close)) {
       log.info("sqlite store {} closed", settings.description());
