@@ -287,7 +287,7 @@ final class LargeTraceBrowserIT {
         scroll.get("loaf"));
     Map<String, Object> after = metrics(b);
     System.out.println("large trace: scroll metrics " + delta(before, after));
-    // on a shared two-CPU machine at load 4 to 6.5 the mean was 27 to 46 ms (max 50 to 100 ms).
+    // on a shared two-CPU machine at load 4 to 6.5 the mean was 25 to 46 ms (max 50 to 100 ms).
     // The tree used to rebuild its rows every frame and made the page lay out the side panel too
     // (a large run's summary, 5,000 elements): 86 to 265 ms. The bound catches either coming back
     assertThat(((Number) scroll.get("mean")).doubleValue()).isLessThan(100);
