@@ -186,34 +186,21 @@ final class LargeTraceBrowserIT {
         n, 1 + phases + phases * stepsPerPhase * 3, (System.nanoTime() - wrote) / 1_000_000);
 
     Browser b = b();
-    open("/#/dashboard"); // a page already loaded: the measure is opening the run, not the page
-    b.waitFor(() -> b.el("#dash-runs").isDisplayed(), "the page");
+    // three cold opens: before each, the server reads 16 other runs' trees, which pushes this
+    // run's fold out of its cache, so each open folds the 100,000 events again. The bound holds
+    // the best of them (the others are printed): one open slowed by another process on a shared
+    // machine says nothing about the viewer
+    List<Long> opens = new ArrayList<>();
+    for (int k = 0; k < 3; k++) {
+      evictTraceFolds();
+      opens.add(openTrace(b, id, n, k == 0));
+    }
+    long best = opens.stream().mapToLong(Long::longValue).min().orElseThrow();
+    System.out.printf("large trace: cold opens %s ms, best %d ms%n", opens, best);
+    assertThat(best)
+        .as("opening the trace tree of a 100,000-event run (best of 3 cold opens)")
+        .isLessThan(2000);
     long start = System.nanoTime();
-    // measured in the page: from the hash change to the first frame that shows the run's row and
-    // its first step (WebDriver round trips on a loaded machine would add to the figure)
-    Number shown =
-        (Number)
-            b.driver.executeAsyncScript(
-                "const done = arguments[arguments.length - 1];window.__mark ="
-                    + " performance.now();location.hash = arguments[0];(function poll() {  const"
-                    + " run = document.querySelector(\"#trace .trace-row[data-kind='run']\"); "
-                    + " const s0 = document.querySelector(\"#trace"
-                    + " .trace-row[data-step='p0/s0']\");  if (run && s0 && s0.offsetParent)"
-                    + " done(performance.now() - window.__mark);  else requestAnimationFrame(poll);"
-                    + "})();",
-                "#/runs/" + Links.encodeSegment(id.value()) + "/trace");
-    long openMs = Math.round(shown.doubleValue());
-    System.out.printf(
-        "large trace: tree of a %,d-event run shown in %d ms (in the page; %d ms with WebDriver)%n",
-        n, openMs, (System.nanoTime() - start) / 1_000_000);
-    System.out.println(
-        b.js(
-            "return performance.getEntriesByType('resource').filter(e => e.startTime >="
-                + " window.__mark).map(e => e.name.replace(/^.*\\/runs/, '') + ' at ' +"
-                + " Math.round(e.startTime - window.__mark) + ' took ' +"
-                + " Math.round(e.duration)).join('\\n"
-                + "')"));
-    assertThat(openMs).as("opening the trace tree of a 100,000-event run").isLessThan(2000);
     assertThat(b.all("#trace .trace-row"))
         .as("only the rows in view are in the DOM")
         .hasSizeLessThan(150);
@@ -258,29 +245,145 @@ final class LargeTraceBrowserIT {
     assertThat(b.text("#trace-json")).contains("\"input_tokens\": 100", "\"output_tokens\": 20");
     assertThat(b.text("#trace-detail-title")).contains("model", "acme/m-0");
 
-    // scroll through it as a fast wheel does (400 px, some 15 rows, a frame): frames stay short
+    b.driver.executeCdpCommand("Performance.enable", Map.of());
+    Map<String, Object> before = metrics(b);
+    System.out.println(
+        "large trace: DOM "
+            + b.js(
+                "return document.getElementsByTagName('*').length + ' elements, side ' +"
+                    + " document.querySelectorAll('#side *').length + ', timeline ' +"
+                    + " document.querySelectorAll('#timeline *').length + ', summary ' +"
+                    + " document.querySelectorAll('#summary *').length + ', trace ' +"
+                    + " document.querySelectorAll('#trace *').length"));
+    // scroll through it as a fast wheel does (400 px, some 15 rows, a frame): frames stay short.
+    // Frames of 50 ms or more are broken down (long animation frames): scripts, the frame
+    // callbacks (the tree's draw), style and layout
     @SuppressWarnings("unchecked")
     Map<String, Object> scroll =
         (Map<String, Object>)
             b.driver.executeAsyncScript(
                 "const done = arguments[arguments.length - 1];const box ="
-                    + " document.getElementById('trace');const frames = []; let last ="
-                    + " performance.now(); let i = 0;function step(now) {  frames.push(now - last);"
-                    + " last = now;  box.scrollTop += 400; i++;  if (i < 60)"
-                    + " requestAnimationFrame(step);  else done({max: Math.max(...frames.slice(1)),"
-                    + "    mean: frames.slice(1).reduce((a, b) => a + b, 0) / (frames.length -"
-                    + " 1)});}requestAnimationFrame(step);");
+                    + " document.getElementById('trace');const loaf = []; let obs = null; try {"
+                    + " obs = new PerformanceObserver((l) => loaf.push(...l.getEntries()));"
+                    + " obs.observe({type: 'long-animation-frame'}); } catch (e) {}const frames ="
+                    + " []; let last = performance.now(); let i = 0;function step(now) { "
+                    + " frames.push(now - last); last = now;  box.scrollTop += 400; i++;  if (i <"
+                    + " 60) requestAnimationFrame(step);  else setTimeout(() => {    if (obs)"
+                    + " obs.disconnect();    const sum = (f) => Math.round(loaf.reduce((a, e) => a"
+                    + " + f(e), 0));    done({max: Math.max(...frames.slice(1)),    mean:"
+                    + " frames.slice(1).reduce((a, b) => a + b, 0) / (frames.length - 1),    loaf:"
+                    + " loaf.length + ' long frames, ' + sum((e) => e.duration) + ' ms: before"
+                    + " frame callbacks ' + sum((e) => e.renderStart ? e.renderStart - e.startTime"
+                    + " : 0) + ', frame callbacks ' + sum((e) => e.renderStart ?"
+                    + " e.styleAndLayoutStart - e.renderStart : 0) + ', style and layout ' +"
+                    + " sum((e) => e.styleAndLayoutStart ? e.startTime + e.duration -"
+                    + " e.styleAndLayoutStart : 0) + ', forced layout in scripts ' + sum((e) =>"
+                    + " e.scripts.reduce((a, x) => a + x.forcedStyleAndLayoutDuration, 0))});  },"
+                    + " 100);}requestAnimationFrame(step);");
     System.out.printf(
-        "large trace: 60 scroll frames, mean %.1f ms, max %.1f ms%n",
-        ((Number) scroll.get("mean")).doubleValue(), ((Number) scroll.get("max")).doubleValue());
-    // the timeline's virtual list keeps 50 ms; a tree row is heavier (bar, toggle, four columns)
-    // and on a shared two-CPU machine at load 3 to 8 the mean was 86 to 190 ms: this bound catches
-    // a tree that stops being virtual, the figure printed above is the one to improve
-    assertThat(((Number) scroll.get("mean")).doubleValue()).isLessThan(300);
+        "large trace: 60 scroll frames, mean %.1f ms, max %.1f ms (%s)%n",
+        ((Number) scroll.get("mean")).doubleValue(),
+        ((Number) scroll.get("max")).doubleValue(),
+        scroll.get("loaf"));
+    Map<String, Object> after = metrics(b);
+    System.out.println("large trace: scroll metrics " + delta(before, after));
+    // on a shared two-CPU machine at load 4 to 6.5 the mean was 25 to 46 ms (max 50 to 100 ms).
+    // The tree used to rebuild its rows every frame and made the page lay out the side panel too
+    // (a large run's summary, 5,000 elements): 86 to 265 ms. The bound catches either coming back
+    assertThat(((Number) scroll.get("mean")).doubleValue()).isLessThan(100);
     b.js("document.getElementById('trace').scrollTop = 1e9");
     b.waitFor(
         () -> b.el(row("[data-step='p9/s499']")).isDisplayed(), "the last step at the bottom");
     assertThat(b.all("#trace .trace-row")).hasSizeLessThan(150);
+  }
+
+  private static final List<RunId> others = new ArrayList<>();
+
+  /** Makes the server's next fold of any run cold: it keeps the folds of the 16 runs read last. */
+  private static void evictTraceFolds() {
+    while (others.size() < 16) {
+      RunId other = newRun("small");
+      f().store.append(other, EventDraft.of("run.started", Map.of()));
+      others.add(other);
+    }
+    for (RunId other : others) {
+      assertThat(f().http.get(Links.runPath(other) + "/trace").status()).isEqualTo(200);
+    }
+  }
+
+  /**
+   * Opens the run's trace tab from the dashboard (a page already loaded: the measure is opening the
+   * run, not the page) and returns the time from the hash change to the first frame that shows the
+   * run's row and its first step, measured in the page (WebDriver round trips on a loaded machine
+   * would add to the figure). Prints the requests made meanwhile and, when asked, the page's long
+   * tasks: where the time went.
+   */
+  private static long openTrace(Browser b, RunId id, long n, boolean details) {
+    open("/#/dashboard");
+    b.waitFor(() -> b.el("#dash-runs").isDisplayed(), "the page");
+    long start = System.nanoTime();
+    Number shown =
+        (Number)
+            b.driver.executeAsyncScript(
+                "const done = arguments[arguments.length - 1];window.__long = [];try {"
+                    + " window.__obs && window.__obs.disconnect(); window.__obs = new"
+                    + " PerformanceObserver((l) => window.__long.push(...l.getEntries()));"
+                    + " window.__obs.observe({type: 'longtask'}); } catch (e) {}window.__mark ="
+                    + " performance.now();location.hash = arguments[0];(function poll() {  const"
+                    + " run = document.querySelector(\"#trace .trace-row[data-kind='run']\"); "
+                    + " const s0 = document.querySelector(\"#trace"
+                    + " .trace-row[data-step='p0/s0']\");  if (run && s0 && s0.offsetParent)"
+                    + " done(performance.now() - window.__mark);  else requestAnimationFrame(poll);"
+                    + "})();",
+                "#/runs/" + Links.encodeSegment(id.value()) + "/trace");
+    long openMs = Math.round(shown.doubleValue());
+    System.out.printf(
+        "large trace: tree of a %,d-event run shown in %d ms (in the page; %d ms with WebDriver)%n",
+        n, openMs, (System.nanoTime() - start) / 1_000_000);
+    if (details) {
+      System.out.println(
+          b.js(
+              "return performance.getEntriesByType('resource').filter(e => e.startTime >="
+                  + " window.__mark).map(e => e.name.replace(/^.*\\/runs/, '') + ' at ' +"
+                  + " Math.round(e.startTime - window.__mark) + ' took ' +"
+                  + " Math.round(e.duration)).join('\\n') + '\\nlong tasks: ' +"
+                  + " window.__long.filter(e => e.startTime >= window.__mark).map(e => 'at ' +"
+                  + " Math.round(e.startTime - window.__mark) + ' for ' +"
+                  + " Math.round(e.duration)).join(', ')"));
+    }
+    return openMs;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> metrics(Browser b) {
+    Map<String, Object> m = new java.util.HashMap<>();
+    for (Map<String, Object> x :
+        (List<Map<String, Object>>)
+            b.driver.executeCdpCommand("Performance.getMetrics", Map.of()).get("metrics")) {
+      m.put((String) x.get("name"), x.get("value"));
+    }
+    return m;
+  }
+
+  private static String delta(Map<String, Object> a, Map<String, Object> z) {
+    StringBuilder sb = new StringBuilder();
+    for (String k :
+        List.of(
+            "TaskDuration",
+            "ScriptDuration",
+            "RecalcStyleDuration",
+            "LayoutDuration",
+            "RecalcStyleCount",
+            "LayoutCount",
+            "Nodes")) {
+      sb.append(k)
+          .append(' ')
+          .append(
+              String.format(
+                  "%.3f", ((Number) z.get(k)).doubleValue() - ((Number) a.get(k)).doubleValue()))
+          .append(", ");
+    }
+    return sb.toString();
   }
 
   private static long expectedTokens() {

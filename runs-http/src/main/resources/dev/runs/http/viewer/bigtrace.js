@@ -23,6 +23,7 @@
         id, nodes: [], t0: null, lastMs: 0, status: 'started', since: 0, loaded: false, loading: false,
         again: false, partial: false, toggled: new Set(), visible: [], sub: [], crit: new Set(), selected: null,
         focusId: null, frame: 0, rowCache: new Map(), axisSpan: null, dirty: true, rowsEl: null, spacer: null, lastFetch: 0,
+        mounted: new Map(), tabStop: null, rowsTop: null, rowsTopSpan: null, clock: 0, laidOut: 0,
       };
     }
 
@@ -39,6 +40,7 @@
 
     function stop() {
       if (s && s.frame) cancelAnimationFrame(s.frame);
+      box.classList.remove('vbox');
       s = null;
     }
 
@@ -136,6 +138,8 @@
     /** The visible rows in tree order, each subtree's end time, and the critical path. */
     function layout() {
       const now = nowMs();
+      s.laidOut = Date.now();
+      s.clock = Math.floor(now / 1000); // running rows are redrawn when this changes
       const nodes = s.nodes;
       const sub = new Float64Array(nodes.length);
       for (let i = nodes.length - 1; i >= 0; i--) {
@@ -188,7 +192,11 @@
         s.spacer = h('div', { class: 'vtree' });
         s.rowsEl = h('div', { class: 'trace-rows', role: 'tree', 'aria-label': 'Trace tree' }, s.spacer);
         s.axis = h('div', { class: 'trace-axis', 'aria-hidden': 'true' });
+        s.axisSpan = null;
+        s.mounted = new Map();
+        s.rowsTop = null;
         box.replaceChildren(s.axis, s.rowsEl);
+        box.classList.add('vbox');
       }
       if (s.axisSpan !== span) {
         s.axisSpan = span;
@@ -200,20 +208,32 @@
             return tick;
           })), h('span', { class: 'trace-num', text: 'duration' }), h('span', { class: 'trace-num', text: 'tokens' }), h('span', { class: 'trace-num', text: 'cost' }));
       }
-      // geometry is read before anything is written, so that a frame lays the page out once
-      const top = box.scrollTop - s.rowsEl.offsetTop;
+      // every read of geometry comes before the first write, so that a frame lays the page out
+      // once; the rows' offset in the box only moves when the axis above them does
+      const scrollTop = box.scrollTop;
       const viewHeight = box.clientHeight;
+      if (s.rowsTop === null || s.rowsTopSpan !== span) {
+        s.rowsTop = s.rowsEl.offsetTop;
+        s.rowsTopSpan = span;
+      }
+      const top = scrollTop - s.rowsTop;
       const height = `${s.visible.length * ROW}px`;
       if (s.spacer.style.height !== height) s.spacer.style.height = height;
       const first = Math.max(0, Math.floor(top / ROW) - 8);
       const last = Math.min(s.visible.length, Math.ceil((top + viewHeight) / ROW) + 8);
-      const focused = document.activeElement && box.contains(document.activeElement) ? document.activeElement.dataset.key : null;
-      const rows = [];
-      // rows whose node, state and span did not change are kept: scrolling builds only new rows
-      if (s.rowCache.size > 4000) s.rowCache = new Map();
+      const active = document.activeElement;
+      const focused = active && s.spacer.contains(active) && active.classList.contains('trace-row') ? active : null;
+      // a row is kept while its node, its state and the span are unchanged; a running node's
+      // duration changes once a second (s.clock), not every frame
+      if (s.rowCache.size > 4000) {
+        const keep = new Map();
+        for (const id of s.mounted.keys()) if (s.rowCache.has(id)) keep.set(id, s.rowCache.get(id));
+        s.rowCache = keep;
+      }
+      const wanted = new Map();
       for (let i = first; i < last; i++) {
         const n = s.visible[i];
-        const sig = `${n.changed}|${isOpen(n)}|${s.crit.has(n.id)}|${s.selected === n.id}|${n.children.length}|${s.sub[n.id - 1]}|${n.end_ms === undefined ? nowMs() : ''}`;
+        const sig = `${n.changed}|${isOpen(n)}|${s.crit.has(n.id)}|${s.selected === n.id}|${n.children.length}|${s.sub[n.id - 1]}|${n.end_ms === undefined ? s.clock : ''}`;
         const hit = s.rowCache.get(n.id);
         let el;
         if (hit && hit.sig === sig) el = hit.el;
@@ -225,14 +245,32 @@
           el.style.top = `${i * ROW}px`;
           el.dataset.index = String(i);
         }
-        if (el.tabIndex !== -1) el.tabIndex = -1;
-        rows.push(el);
+        wanted.set(n.id, el);
       }
-      s.spacer.replaceChildren(...rows);
-      const stop = s.spacer.querySelector(`.trace-row[data-key="${s.focusId}"]`) || s.spacer.querySelector(`.trace-row[data-key="${s.selected}"]`) || rows[0];
-      if (stop) stop.tabIndex = 0;
-      if (focused) {
-        const again = s.spacer.querySelector(`.trace-row[data-key="${focused}"]`);
+      // rows that left the view, or were rebuilt, go; the others stay where they are
+      for (const [id, el] of s.mounted) {
+        if (wanted.get(id) !== el) el.remove();
+      }
+      // the rest in tree order, moving or inserting only what is out of place
+      let prev = null;
+      for (const el of wanted.values()) {
+        const want = prev ? prev.nextSibling : s.spacer.firstChild;
+        if (want !== el) s.spacer.insertBefore(el, want);
+        prev = el;
+      }
+      s.mounted = wanted;
+      // one row is the tree's tab stop: the focused one, else the selected one, else the first
+      const stopId = s.focusId !== null && wanted.has(s.focusId) ? s.focusId
+        : (s.selected !== null && wanted.has(s.selected) ? s.selected : null);
+      const stop = stopId !== null ? wanted.get(stopId) : wanted.values().next().value;
+      if (s.tabStop !== stop) {
+        if (s.tabStop) s.tabStop.tabIndex = -1;
+        if (stop) stop.tabIndex = 0;
+        s.tabStop = stop || null;
+      }
+      if (focused && document.activeElement !== focused) {
+        // the focused row was rebuilt or moved: the focus follows its node
+        const again = wanted.get(Number(focused.dataset.key));
         if (again) again.focus({ preventScroll: true });
       }
     }
@@ -357,9 +395,9 @@
         if (!s || !s.loaded || ev.sequence <= s.since) return;
         if (!['completed', 'failed', 'cancelled', 'interrupted'].includes(s.status) || ev.type.startsWith('run.')) refresh();
       },
-      /** Redraws a live run so that running bars grow with the clock. */
+      /** Redraws a live run so that running bars grow with the clock, once a second. */
       tick() {
-        if (s && s.loaded && live()) { s.dirty = true; schedule(); }
+        if (s && s.loaded && live() && Date.now() - s.laidOut >= 1000) { s.dirty = true; schedule(); }
       },
       /** Selects the node of an event (deep links), once the tree holds it. */
       selectSequence(seq) {
