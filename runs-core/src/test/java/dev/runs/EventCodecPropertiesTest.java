@@ -80,6 +80,24 @@ final class EventCodecPropertiesTest {
         .isEqualTo(Sha256.hex(previous + "\n" + fromEvent));
   }
 
+  /**
+   * The append path takes a new event's stored envelope from the text its link was computed over:
+   * that envelope is byte for byte the canonical envelope of the event with its link.
+   */
+  @SeededProperty(cases = 300)
+  void envelopeFromTheLinkedText_isTheCanonicalEnvelopeWithTheLink(Cases cases) {
+    RunEvent event = event(cases);
+    String previous = cases.bool() ? HashChain.UNCHAINED : Sha256.hex(EventCodec.encode(event));
+    ChainLink link = ChainLink.forThisThread();
+    EventCodec.encodeUnhashedTo(event, link.begin(previous));
+    String linked = link.finishKeepingText();
+    byte[] envelope = ChainLink.envelope(link.takeLastText(), linked);
+    assertThat(link.takeLastText()).isEmpty(); // handed over, not kept
+
+    assertThat(linked).isEqualTo(HashChain.link(previous, event));
+    assertThat(envelope).isEqualTo(EventCodec.encodeUtf8(event.withHash(Optional.of(linked))));
+  }
+
   /** Events that share a time and events that do not, interleaved, encode as each does alone. */
   @SeededProperty(cases = 100)
   void interleavedTimes_encodeAsAlone(Cases cases) {

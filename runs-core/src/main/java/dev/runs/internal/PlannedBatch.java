@@ -36,6 +36,13 @@ final class PlannedBatch implements RunBatch {
   private final Uuid7 ids;
   private @Nullable RunHead headAfter;
   private List<RunEvent> written = List.of();
+
+  /**
+   * The texts the links of {@link #written} were computed over, by position, when the hash chain is
+   * on: each holds its event's envelope ({@link ChainLink#envelope}).
+   */
+  private byte @Nullable [][] linkedTexts;
+
   private @Nullable RuntimeException failure;
   private boolean planned;
   private final boolean hashChain;
@@ -98,6 +105,7 @@ final class PlannedBatch implements RunBatch {
       }
       headAfter = null;
       written = List.of();
+      linkedTexts = null;
       return List.of();
     }
     if (head.get().archived()) {
@@ -106,6 +114,7 @@ final class PlannedBatch implements RunBatch {
       }
       headAfter = null;
       written = List.of();
+      linkedTexts = null;
       return List.of();
     }
     long seq = head.get().lastSequence();
@@ -118,6 +127,7 @@ final class PlannedBatch implements RunBatch {
     Optional<String> link = head.get().lastHash();
     Map<String, RunEvent> keys = known.isEmpty() ? new HashMap<>() : new HashMap<>(known);
     List<RunEvent> toWrite = new ArrayList<>();
+    List<byte[]> toWriteTexts = hashChain ? new ArrayList<>() : List.of();
     ChainLink chain = null; // this thread's, fetched once per plan
     for (PendingAppend a : appends) {
       if (!a.expected.isAny() && a.expected.value() != seq && !allKnown(a, keys)) {
@@ -129,6 +139,7 @@ final class PlannedBatch implements RunBatch {
       Optional<String> l = link;
       List<RunEvent> result = new ArrayList<>(a.drafts.size());
       List<RunEvent> fresh = new ArrayList<>(a.drafts.size());
+      List<byte[]> freshTexts = hashChain ? new ArrayList<>(a.drafts.size()) : List.of();
       Map<String, RunEvent> localKeys = null;
       try {
         for (EventDraft d : a.drafts) {
@@ -148,7 +159,8 @@ final class PlannedBatch implements RunBatch {
           s++;
           EventId id = EventId.of(ids.next());
           if (hashChain) {
-            // the link is computed from the fields, so the event is built (and checked) once
+            // the link is computed from the fields, so the event is built (and checked) once, and
+            // its envelope is the hashed text with the link added: encoded once for both
             if (chain == null) {
               chain = ChainLink.forThisThread();
             }
@@ -165,7 +177,8 @@ final class PlannedBatch implements RunBatch {
                 d.source(),
                 key,
                 d.payload());
-            l = Optional.of(chain.finish());
+            l = Optional.of(chain.finishKeepingText());
+            freshTexts.add(chain.takeLastText());
           } else {
             l = Optional.empty();
           }
@@ -211,11 +224,34 @@ final class PlannedBatch implements RunBatch {
         keys.putAll(localKeys);
       }
       toWrite.addAll(fresh);
+      if (hashChain) {
+        toWriteTexts.addAll(freshTexts);
+      }
       a.result = result;
     }
     headAfter = new RunHead(seq, status, updated, link);
     written = toWrite;
+    linkedTexts = hashChain ? toWriteTexts.toArray(new byte[0][]) : null;
     return toWrite;
+  }
+
+  /**
+   * With the hash chain on, the envelope is cut from the text the event's link was computed over
+   * while planning, not encoded again; otherwise, or for an event this batch did not plan, it is
+   * encoded now.
+   */
+  @Override
+  @SuppressWarnings("ReferenceEquality") // the very event planned, not an equal one
+  public byte[] envelope(RunEvent event) {
+    byte[][] texts = linkedTexts;
+    Optional<String> link = event.hash();
+    if (texts != null && link.isPresent() && !written.isEmpty()) {
+      long index = event.sequence() - written.get(0).sequence();
+      if (index >= 0 && index < texts.length && written.get((int) index) == event) {
+        return ChainLink.envelope(texts[(int) index], link.get());
+      }
+    }
+    return RunBatch.super.envelope(event);
   }
 
   private static boolean allKnown(PendingAppend a, Map<String, RunEvent> keys) {

@@ -1,5 +1,6 @@
 package dev.runs.spi;
 
+import dev.runs.EventCodec;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import java.util.List;
@@ -18,7 +19,7 @@ import java.util.Set;
  *   Optional<RunHead> head = loadHead(b.runId());               // inside the transaction
  *   Map<String, RunEvent> known = loadByKeys(b.runId(), b.idempotencyKeys());
  *   List<RunEvent> toWrite = b.plan(head, known);
- *   insert(toWrite);
+ *   insert(toWrite);                                           // each with b.envelope(e)
  *   if (!toWrite.isEmpty()) saveHead(b.runId(), b.headAfter());
  * }
  * commit();
@@ -49,6 +50,19 @@ public interface RunBatch {
    * @return the new events to write, in sequence order (possibly none)
    */
   List<RunEvent> plan(Optional<RunHead> head, Map<String, RunEvent> known);
+
+  /**
+   * The canonical envelope of an event to write, byte for byte what {@link EventCodec#encodeUtf8}
+   * gives. The core's batches hand out the envelope they made while planning when the run's hash
+   * chain is on (its link is computed over the same text), so an engine that stores envelopes takes
+   * them from here instead of encoding each event a second time.
+   *
+   * @param event one of the events the last {@link #plan} returned
+   * @return its envelope as UTF-8, without a line feed; the caller must not change it
+   */
+  default byte[] envelope(RunEvent event) {
+    return EventCodec.encodeUtf8(event);
+  }
 
   /**
    * @return the head after the planned events; call after {@link #plan}

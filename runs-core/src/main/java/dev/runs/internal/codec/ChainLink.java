@@ -17,8 +17,12 @@ public final class ChainLink {
   private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final int KEEP = 1 << 20;
 
+  private static final byte[] HASH_FIELD = ",\"hash\":\"".getBytes(StandardCharsets.US_ASCII);
+
   private StringBuilder line = new StringBuilder(1024);
   private final MessageDigest digest = Sha256.newDigest();
+  private static final byte[] NONE = new byte[0];
+  private byte[] lastText = NONE;
 
   private ChainLink() {}
 
@@ -47,10 +51,24 @@ public final class ChainLink {
    * @return the link
    */
   public String finish() {
+    return finish(false);
+  }
+
+  /**
+   * Hashes what {@link #begin} started and keeps the hashed text for {@link #takeLastText}.
+   *
+   * @return the link
+   */
+  public String finishKeepingText() {
+    return finish(true);
+  }
+
+  private String finish(boolean keepText) {
     byte[] bytes = line.toString().getBytes(StandardCharsets.UTF_8);
     if (line.capacity() > KEEP) {
       line = new StringBuilder(1024); // do not keep a huge payload's buffer alive
     }
+    lastText = keepText ? bytes : NONE;
     byte[] hash = digest.digest(bytes); // which leaves the digest reset for the next link
     byte[] text = new byte[hash.length * 2];
     for (int i = 0; i < hash.length; i++) {
@@ -58,5 +76,53 @@ public final class ChainLink {
       text[2 * i + 1] = HEX_DIGITS[hash[i] & 15];
     }
     return new String(text, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Hands over the text the last {@link #finishKeepingText} hashed, for {@link #envelope}, and lets
+   * go of it.
+   *
+   * @return the text as UTF-8 (empty when taken already, or when the last link was {@link
+   *     #finish}ed without keeping it); the caller must not change it
+   */
+  public byte[] takeLastText() {
+    byte[] text = lastText;
+    lastText = NONE;
+    return text;
+  }
+
+  /**
+   * The canonical envelope of an event with its link, from the text its link was computed over
+   * (what {@link #takeLastText} returns after {@link #finishKeepingText}), when that text was a
+   * canonical envelope without its hash and without unknown fields ({@link
+   * EventJson#encodeUnhashed}): the hash is the last field, so the envelope is that text after the
+   * line feed up to its closing brace, then {@code ,"hash":"<link>"}}. The event is then encoded
+   * once for both its link and its stored form.
+   *
+   * @param text the hashed text: the previous link, a line feed, the unhashed envelope
+   * @param link the link computed over it
+   * @return the envelope, UTF-8, no line feed
+   * @throws IllegalStateException when the text is not a link's text over an envelope
+   */
+  public static byte[] envelope(byte[] text, String link) {
+    int prefix = 0;
+    while (prefix < text.length && text[prefix] != '\n') {
+      prefix++;
+    }
+    prefix++; // after the line feed
+    if (prefix >= text.length || text[text.length - 1] != '}' || link.length() != 64) {
+      throw new IllegalStateException("not the text of a link over an envelope");
+    }
+    int body = text.length - prefix - 1; // without the closing brace
+    byte[] envelope = new byte[body + HASH_FIELD.length + 64 + 2];
+    System.arraycopy(text, prefix, envelope, 0, body);
+    System.arraycopy(HASH_FIELD, 0, envelope, body, HASH_FIELD.length);
+    int at = body + HASH_FIELD.length;
+    for (int i = 0; i < 64; i++) {
+      envelope[at + i] = (byte) link.charAt(i);
+    }
+    envelope[at + 64] = '"';
+    envelope[at + 65] = '}';
+    return envelope;
   }
 }

@@ -1,8 +1,7 @@
 package dev.runs.store.file;
 
-import dev.runs.EventCodec;
 import dev.runs.RunEvent;
-import java.nio.charset.StandardCharsets;
+import dev.runs.spi.RunBatch;
 import java.util.List;
 
 /** The events of a batch as NDJSON bytes, with each line's start. Immutable once built. */
@@ -18,33 +17,38 @@ final class EncodedBatch {
   }
 
   /**
-   * Encodes the events into one text and converts it to UTF-8 once. Canonical JSON escapes control
-   * characters, so the only newlines are the line ends, which give each line's byte offset.
+   * Joins the events' envelopes into lines. The batch hands out each envelope ({@link
+   * RunBatch#envelope}), made while planning when the hash chain is on, so an event is not encoded
+   * again here. Canonical JSON escapes control characters, so an envelope holds no line feed; one
+   * that does would split a line, and is refused.
+   *
+   * @param batch the batch that planned the events
+   * @param events the events to write, in sequence order
+   * @return the lines
+   * @throws IllegalStateException when an envelope holds a raw line feed
    */
-  static EncodedBatch of(List<RunEvent> events) {
-    // sized so the builder never grows (a grown builder copies everything written so far)
-    long capacity = 0;
-    for (RunEvent e : events) {
-      capacity += e.payload().json().length() + 512L;
-    }
-    StringBuilder text = new StringBuilder((int) Math.min(capacity, 1 << 26));
-    for (RunEvent e : events) {
-      EventCodec.encodeTo(e, text);
-      text.append('\n');
-    }
-    byte[] buf = text.toString().getBytes(StandardCharsets.UTF_8);
-    int[] starts = new int[events.size()];
-    int at = 0;
-    for (int i = 0; i < starts.length; i++) {
-      starts[i] = at;
-      int nl = LineReader.indexOfNewline(buf, at, buf.length);
-      if (nl < 0) {
-        throw new IllegalStateException("an encoded event has no line end");
+  static EncodedBatch of(RunBatch batch, List<RunEvent> events) {
+    byte[][] lines = new byte[events.size()][];
+    long total = 0;
+    for (int i = 0; i < lines.length; i++) {
+      byte[] line = batch.envelope(events.get(i));
+      if (LineReader.indexOfNewline(line, 0, line.length) >= 0) {
+        throw new IllegalStateException("an encoded event holds a raw line break");
       }
-      at = nl + 1;
+      lines[i] = line;
+      total += line.length + 1;
     }
-    if (at != buf.length) {
-      throw new IllegalStateException("an encoded event holds a raw line break");
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new IllegalStateException("a batch of " + total + " bytes is too large to write");
+    }
+    byte[] buf = new byte[(int) total];
+    int[] starts = new int[lines.length];
+    int at = 0;
+    for (int i = 0; i < lines.length; i++) {
+      starts[i] = at;
+      System.arraycopy(lines[i], 0, buf, at, lines[i].length);
+      at += lines[i].length;
+      buf[at++] = '\n';
     }
     return new EncodedBatch(buf, buf.length, starts);
   }

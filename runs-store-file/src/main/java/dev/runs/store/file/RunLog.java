@@ -888,7 +888,7 @@ final class RunLog {
    * @param mayBeCut whether this thread may be interrupted
    */
   private void write(RunBatch batch, Head head, List<RunEvent> events, boolean mayBeCut) {
-    EncodedBatch enc = EncodedBatch.of(events);
+    EncodedBatch enc = EncodedBatch.of(batch, events);
     long at = head.length();
     synchronized (this) {
       writing = true;

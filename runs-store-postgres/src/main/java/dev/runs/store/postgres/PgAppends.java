@@ -4,11 +4,11 @@ import static dev.runs.store.postgres.PgCodec.decodeEvent;
 import static dev.runs.store.postgres.PgCodec.instant;
 import static dev.runs.store.postgres.PgCodec.status;
 
-import dev.runs.EventCodec;
 import dev.runs.RunEvent;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import dev.runs.store.postgres.PgKnownHeads.Moved;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -162,7 +162,7 @@ final class PgAppends {
         types.add(e.type().name());
         times.add(e.time().toString());
         keys.add(e.idempotencyKey().orElse(null));
-        bodies.add(EventCodec.encode(e));
+        bodies.add(new String(b.envelope(e), StandardCharsets.UTF_8));
       }
       headIds.add(id);
       expected.add(before.lastSequence());

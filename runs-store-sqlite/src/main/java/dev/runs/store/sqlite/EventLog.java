@@ -11,6 +11,7 @@ import dev.runs.ValidationException;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -101,7 +102,8 @@ final class EventLog {
                         + expected
                         + " was next");
               }
-              bindEvent(e);
+              // the envelope the batch made while planning, not a second encoding
+              bind(insertEvent, e, new String(b.envelope(e), StandardCharsets.UTF_8));
               insertEvent.addBatch();
             }
             RunHead after = b.headAfter();
@@ -203,12 +205,8 @@ final class EventLog {
    * @throws SQLException when the insert fails
    */
   void insert(RunEvent e) throws SQLException {
-    bindEvent(e);
-    insertEvent.executeUpdate();
-  }
-
-  private void bindEvent(RunEvent e) throws SQLException {
     bind(insertEvent, e, EventCodec.encode(e));
+    insertEvent.executeUpdate();
   }
 
   /** The insert of one event row, with the parameters {@link #bind} sets. */
