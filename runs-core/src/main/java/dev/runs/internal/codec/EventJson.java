@@ -36,8 +36,7 @@ import org.jspecify.annotations.Nullable;
 public final class EventJson {
   private static final String PREFIX = "{\"schema\":\"runs.event/1\",\"event_id\":\"";
   private static final String HASH = ",\"hash\":\"";
-  private static final ThreadLocal<RunId[]> LAST_RUN_ID =
-      ThreadLocal.withInitial(() -> new RunId[1]);
+  private static final ThreadLocal<Decoding> DECODING = ThreadLocal.withInitial(Decoding::new);
 
   /**
    * The last time formatted, shared by all threads (a benign race: the snapshot is immutable). The
@@ -47,6 +46,15 @@ public final class EventJson {
   private static TimeText lastTime = new TimeText(Instant.EPOCH);
 
   private EventJson() {}
+
+  /** What one thread's decoding keeps between lines. */
+  private static final class Decoding {
+    /** The previous run id decoded (reads are per run). */
+    @Nullable RunId runId;
+
+    /** Whether the last decode on this thread proved its text canonical. */
+    boolean canonical;
+  }
 
   /** An instant and its canonical text. Immutable. */
   private static final class TimeText {
@@ -274,12 +282,36 @@ public final class EventJson {
    *     malformed; the exception names the field
    */
   public static RunEvent decode(String json, Function<String, Payload> payloads) {
-    RunEvent fast = tryDecode(json, payloads);
+    Decoding d = DECODING.get();
+    d.canonical = false;
+    RunEvent fast = tryDecode(json, payloads, d);
     return fast != null ? fast : decodeGeneral(json, payloads);
   }
 
-  /** Reads the canonical layout; null when the line is not in it (the general parser decides). */
-  private static @Nullable RunEvent tryDecode(String s, Function<String, Payload> payloads) {
+  /**
+   * Whether the last {@link #decode} on this thread proved, while decoding, that its text is
+   * exactly the canonical encoding of the event it returned: {@link #encode} of that event writes
+   * the same characters. True only when the canonical layout was read directly and nothing in it
+   * has another spelling (no leading zeros in numbers; every other value is read as written and
+   * written as read); false after the general parser, or when that decode threw. False does not
+   * mean the text is not canonical, only that encoding the event again is the way to tell.
+   *
+   * <p>For a caller that holds the UTF-8 bytes the text was decoded from: the bytes are then the
+   * canonical UTF-8 too when the decoding replaced nothing (a valid line decodes and encodes back
+   * to the same bytes).
+   *
+   * @return whether the last decode on this thread proved its text canonical
+   */
+  public static boolean lastDecodeWasCanonical() {
+    return DECODING.get().canonical;
+  }
+
+  /**
+   * Reads the canonical layout; null when the line is not in it (the general parser decides). Sets
+   * {@link Decoding#canonical} when the line is exactly what {@link #encode} writes for the event.
+   */
+  private static @Nullable RunEvent tryDecode(
+      String s, Function<String, Payload> payloads, Decoding d) {
     if (!s.startsWith(PREFIX)) {
       return null;
     }
@@ -302,6 +334,8 @@ public final class EventJson {
     if (p < 0) {
       return null;
     }
+    // a number is canonical without leading zeros: the encoder writes none
+    boolean plainNumbers = !leadingZero(s, p);
     long seq = 0;
     int digits = 0;
     while (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9' && digits < 18) {
@@ -341,14 +375,17 @@ public final class EventJson {
     int attempt = -1;
     q = expect(s, p, ",\"attempt\":");
     if (q > 0) {
+      if (leadingZero(s, q)) {
+        plainNumbers = false;
+      }
       int a = 0;
-      int d = 0;
-      while (q < s.length() && s.charAt(q) >= '0' && s.charAt(q) <= '9' && d < 9) {
+      int n = 0;
+      while (q < s.length() && s.charAt(q) >= '0' && s.charAt(q) <= '9' && n < 9) {
         a = a * 10 + (s.charAt(q) - '0');
         q++;
-        d++;
+        n++;
       }
-      if (d == 0) {
+      if (n == 0) {
         return null;
       }
       attempt = a;
@@ -402,21 +439,38 @@ public final class EventJson {
       return null;
     }
     String payload = s.substring(p, payloadEnd);
-    return new RunEvent(
-        RunEvent.SCHEMA,
-        eventId,
-        runId(runId),
-        seq,
-        EventType.of(type),
-        time,
-        Optional.ofNullable(stepId),
-        attempt < 0 ? OptionalInt.empty() : OptionalInt.of(attempt),
-        Optional.ofNullable(parent),
-        source,
-        Optional.ofNullable(key),
-        payloads.apply(payload),
-        Optional.ofNullable(hash),
-        Map.of());
+    RunEvent e =
+        new RunEvent(
+            RunEvent.SCHEMA,
+            eventId,
+            runId(runId, d),
+            seq,
+            EventType.of(type),
+            time,
+            Optional.ofNullable(stepId),
+            attempt < 0 ? OptionalInt.empty() : OptionalInt.of(attempt),
+            Optional.ofNullable(parent),
+            source,
+            Optional.ofNullable(key),
+            payloads.apply(payload),
+            Optional.ofNullable(hash),
+            Map.of());
+    // Every other value is written back as read: the ids are canonical UUIDs (lowercase, checked
+    // by EventId); the run id, type, step id and source are strings without escapes whose values
+    // are their text (no constructor rewrites them), which the encoder writes as they are; the
+    // idempotency key has no backslash, quote or control character, the only ones the encoder
+    // escapes; the time parsed from its canonical 27 characters formats back to them; the payload
+    // and hash are kept as text; there are no unknown fields.
+    d.canonical = plainNumbers;
+    return e;
+  }
+
+  /** Whether the number at p starts with a zero followed by another digit. */
+  private static boolean leadingZero(String s, int p) {
+    return p + 1 < s.length()
+        && s.charAt(p) == '0'
+        && s.charAt(p + 1) >= '0'
+        && s.charAt(p + 1) <= '9';
   }
 
   /**
@@ -432,12 +486,11 @@ public final class EventJson {
   }
 
   /** Reuses the previous RunId of this thread when the text repeats (reads are per run). */
-  private static RunId runId(String text) {
-    RunId[] last = LAST_RUN_ID.get();
-    RunId r = last[0];
+  private static RunId runId(String text, Decoding d) {
+    RunId r = d.runId;
     if (r == null || !r.value().equals(text)) {
       r = RunId.of(text);
-      last[0] = r;
+      d.runId = r;
     }
     return r;
   }

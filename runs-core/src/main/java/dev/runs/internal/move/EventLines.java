@@ -10,6 +10,7 @@ import dev.runs.RunStateMachine;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StoreIoException;
+import dev.runs.internal.codec.EventJson;
 import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunHead;
@@ -231,14 +232,15 @@ final class EventLines {
    * the lines read. Lines that do not start like an event envelope end the events.
    *
    * <p>Lines are read in batches (up to {@value #BATCH_LINES} lines or {@value #BATCH_BYTES} bytes
-   * ahead). The work on each line alone (decoding it, comparing it with its canonical form,
-   * computing its hash chain link from the previous line's hash when asked to) runs on checker
-   * threads when the reader has any, several batches at a time, while the reading thread reads the
-   * next batches and takes each checked batch in order: everything that depends on the lines before
-   * (the run, the sequence, the state machine, the sha256, the link's comparison) and every failure
-   * happens on the reading thread, for the first bad line in line order, exactly as when the lines
-   * are checked one by one. Memory stays bounded: at most {@link #DEPTH} batches are ahead. Not
-   * thread-safe: one reading thread; {@link #close()} stops the checkers.
+   * ahead). The work on each line alone (decoding it, comparing it with its canonical form unless
+   * the decoder proved it canonical, computing its hash chain link from the previous line's hash
+   * when asked to) runs on checker threads when the reader has any, several batches at a time,
+   * while the reading thread reads the next batches and takes each checked batch in order:
+   * everything that depends on the lines before (the run, the sequence, the state machine, the
+   * sha256, the link's comparison) and every failure happens on the reading thread, for the first
+   * bad line in line order, exactly as when the lines are checked one by one. Memory stays bounded:
+   * at most {@link #DEPTH} batches are ahead. Not thread-safe: one reading thread; {@link #close()}
+   * stops the checkers.
    */
   static final class Reader implements EncodedEventStream {
     private static final byte[] EVENT_START =
@@ -434,18 +436,23 @@ final class EventLines {
           continue; // refused as truncated
         }
         RunEvent e;
+        String s = new String(line, java.nio.charset.StandardCharsets.UTF_8);
         try {
-          e = EventCodec.decode(line);
+          e = EventCodec.decode(s); // as EventCodec.decode(line)
         } catch (RuntimeException ex) {
           b.invalid[i] = ex;
           continue;
         }
         b.events[i] = e;
         if (strict) {
-          try {
-            b.canonical[i] = isCanonical(e, line, text);
-          } catch (RuntimeException notEncodable) {
-            b.canonical[i] = false;
+          if (provenCanonical(s, line)) {
+            b.canonical[i] = true; // proven while decoding: encoding it again gives this line
+          } else {
+            try {
+              b.canonical[i] = isCanonical(e, line, text);
+            } catch (RuntimeException notEncodable) {
+              b.canonical[i] = false;
+            }
           }
         }
         if (linkDigest != null && i > 0 && e.hash().isPresent() && b.events[i - 1] != null) {
@@ -455,6 +462,33 @@ final class EventLines {
         }
       }
       return b;
+    }
+
+    /**
+     * Whether the line this thread decoded last (with {@link EventCodec#decode(String)}) was proven
+     * canonical while decoding: {@link EventJson#lastDecodeWasCanonical()} for its text, and {@link
+     * #isAscii} for its bytes. False leaves the question to {@link #isCanonical}.
+     *
+     * @param s the line decoded from UTF-8, just decoded on this thread
+     * @param line the line
+     * @return whether {@link EventCodec#encodeUtf8} of the decoded event is the line
+     */
+    static boolean provenCanonical(String s, byte[] line) {
+      return EventJson.lastDecodeWasCanonical() && isAscii(s, line);
+    }
+
+    /**
+     * Whether every byte of a line is one ASCII character of its decoded text: then the text's
+     * UTF-8 is the line. As many characters as bytes with no replacement character means nothing
+     * was replaced and no character took more than one byte; for an ASCII string the search for
+     * U+FFFD costs next to nothing. Other lines are not judged here (false).
+     *
+     * @param s the line decoded from UTF-8
+     * @param line the line
+     * @return whether the line is ASCII, one character per byte
+     */
+    static boolean isAscii(String s, byte[] line) {
+      return s.length() == line.length && s.indexOf('\uFFFD') < 0;
     }
 
     /**
