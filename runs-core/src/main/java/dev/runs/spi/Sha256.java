@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Objects;
 
 /**
@@ -16,7 +15,7 @@ import java.util.Objects;
  * <p>Stateless and thread-safe; every call uses its own {@link MessageDigest}.
  */
 public final class Sha256 {
-  private static final HexFormat HEX = HexFormat.of();
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private Sha256() {}
 
@@ -42,7 +41,7 @@ public final class Sha256 {
    */
   public static String hex(MessageDigest digest) {
     Objects.requireNonNull(digest, "digest");
-    return HEX.formatHex(digest.digest());
+    return hexOf(digest.digest());
   }
 
   /**
@@ -51,7 +50,7 @@ public final class Sha256 {
    */
   public static String hex(byte[] bytes) {
     Objects.requireNonNull(bytes, "bytes");
-    return HEX.formatHex(newDigest().digest(bytes));
+    return hexOf(newDigest().digest(bytes));
   }
 
   /**
@@ -61,6 +60,19 @@ public final class Sha256 {
   public static String hex(String text) {
     Objects.requireNonNull(text, "text");
     return hex(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Lowercase hex through a table into one byte array: every event line's hash chain link goes
+   * through here, and {@code HexFormat} builds its text a character at a time.
+   */
+  private static String hexOf(byte[] hash) {
+    byte[] text = new byte[hash.length * 2];
+    for (int i = 0; i < hash.length; i++) {
+      text[2 * i] = HEX_DIGITS[(hash[i] >> 4) & 15];
+      text[2 * i + 1] = HEX_DIGITS[hash[i] & 15];
+    }
+    return new String(text, StandardCharsets.ISO_8859_1);
   }
 
   /**

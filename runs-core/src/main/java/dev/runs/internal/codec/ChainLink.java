@@ -14,7 +14,6 @@ import java.security.MessageDigest;
  */
 public final class ChainLink {
   private static final ThreadLocal<ChainLink> PER_THREAD = ThreadLocal.withInitial(ChainLink::new);
-  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
   private static final int KEEP = 1 << 20;
 
   private static final byte[] HASH_FIELD = ",\"hash\":\"".getBytes(StandardCharsets.US_ASCII);
@@ -69,13 +68,8 @@ public final class ChainLink {
       line = new StringBuilder(1024); // do not keep a huge payload's buffer alive
     }
     lastText = keepText ? bytes : NONE;
-    byte[] hash = digest.digest(bytes); // which leaves the digest reset for the next link
-    byte[] text = new byte[hash.length * 2];
-    for (int i = 0; i < hash.length; i++) {
-      text[2 * i] = HEX_DIGITS[(hash[i] >> 4) & 15];
-      text[2 * i + 1] = HEX_DIGITS[hash[i] & 15];
-    }
-    return new String(text, StandardCharsets.ISO_8859_1);
+    digest.update(bytes);
+    return Sha256.hex(digest); // which leaves the digest reset for the next link
   }
 
   /**
