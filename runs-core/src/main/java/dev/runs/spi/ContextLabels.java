@@ -18,7 +18,9 @@ import java.util.Map;
  * <p>Called on the thread that starts the run, once per new run; implementations are thread-safe,
  * fast, and have a public no-argument constructor that does no work. A source that throws, or
  * returns a label the record refuses (a bad key or value, one label too many), is logged and that
- * label left out: a context label never stops a run from starting.
+ * label left out: a context label never stops a run from starting. Past the record's label limit,
+ * the labels left out are those of later sources first, and within one source the greater keys
+ * (sources are asked in order, each one's labels taken in key order).
  */
 public interface ContextLabels {
   /**

@@ -12,13 +12,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The {@link ContextLabels} of an orchestrator, applied to each new run's record: a label the
  * request names wins, and a label the record would refuse is logged and left out, so a context
- * label never stops a run from starting. Thread-safe: the sources are, and this holds no state.
+ * label never stops a run from starting. Sources are asked in their order and each source's labels
+ * taken in key order, so when the record's label limit is reached, the labels left out are always
+ * the same: the later sources' and, within a source, the greater keys. Thread-safe: the sources
+ * are, and this holds no state.
  */
 final class ContextLabelling {
   private static final Logger log = LoggerFactory.getLogger(ContextLabelling.class);
@@ -73,7 +77,8 @@ final class ContextLabelling {
     for (ContextLabels source : sources) {
       Map<String, String> labels;
       try {
-        labels = Map.copyOf(source.labels()); // no null map, key or value
+        // no null map, key or value; in key order, so which labels fit under the limit is defined
+        labels = new TreeMap<>(Map.copyOf(source.labels()));
       } catch (RuntimeException e) {
         log.warn(
             "context labels of {} left out for a run of {}: {}",
