@@ -17,10 +17,10 @@ public final class ChainLink {
   private static final int KEEP = 1 << 20;
 
   private static final byte[] HASH_FIELD = ",\"hash\":\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NONE = new byte[0];
 
   private StringBuilder line = new StringBuilder(1024);
   private final MessageDigest digest = Sha256.newDigest();
-  private static final byte[] NONE = new byte[0];
   private byte[] lastText = NONE;
 
   private ChainLink() {}
