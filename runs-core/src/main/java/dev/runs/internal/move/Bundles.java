@@ -23,6 +23,7 @@ import dev.runs.internal.codec.StageManifestJson;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.EnvelopeStream;
+import dev.runs.spi.FlushBehind;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.Sha256;

@@ -7,6 +7,7 @@ import dev.runs.StageManifest;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
 import dev.runs.spi.EncodedEventStream;
+import dev.runs.spi.FlushBehind;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import java.io.IOException;
@@ -153,45 +154,53 @@ final class RunStaging implements AutoCloseable {
     ChunkWriter out;
     try (FileChannel ch = fs.createNew(events);
         EncodedEventStream stream = run.encodedEvents()) {
-      out = new ChunkWriter(ch, record);
-      while (stream.hasNext()) {
-        RunEvent e = stream.next();
-        sequence++;
-        if (e.sequence() != sequence || !e.runId().equals(record.id())) {
-          throw new ValidationException(
-              "events",
-              "event "
-                  + e.eventId()
-                  + " is sequence "
-                  + e.sequence()
-                  + " of run "
-                  + e.runId()
-                  + " where sequence "
-                  + sequence
-                  + " of run "
-                  + record.id()
-                  + " belongs; nothing was imported");
+      out = new ChunkWriter(ch, record, fs);
+      boolean written = false;
+      try {
+        while (stream.hasNext()) {
+          RunEvent e = stream.next();
+          sequence++;
+          if (e.sequence() != sequence || !e.runId().equals(record.id())) {
+            throw new ValidationException(
+                "events",
+                "event "
+                    + e.eventId()
+                    + " is sequence "
+                    + e.sequence()
+                    + " of run "
+                    + e.runId()
+                    + " where sequence "
+                    + sequence
+                    + " of run "
+                    + record.id()
+                    + " belongs; nothing was imported");
+          }
+          RunStatus next = LogScan.fold(status, e.type());
+          if (next == null) {
+            throw new ValidationException(
+                "events",
+                "event "
+                    + sequence
+                    + " of run "
+                    + record.id()
+                    + " ("
+                    + e.type()
+                    + ") is not allowed in status "
+                    + (status == null ? "(none)" : status.wireName())
+                    + "; nothing was imported");
+          }
+          out.add(sequence, stream.envelope());
+          status = next;
+          time = e.time();
+          hash = e.hash().orElse(null);
         }
-        RunStatus next = LogScan.fold(status, e.type());
-        if (next == null) {
-          throw new ValidationException(
-              "events",
-              "event "
-                  + sequence
-                  + " of run "
-                  + record.id()
-                  + " ("
-                  + e.type()
-                  + ") is not allowed in status "
-                  + (status == null ? "(none)" : status.wireName())
-                  + "; nothing was imported");
+        out.finish();
+        written = true;
+      } finally {
+        if (!written) {
+          out.abandon();
         }
-        out.add(sequence, stream.envelope());
-        status = next;
-        time = e.time();
-        hash = e.hash().orElse(null);
       }
-      out.finish();
       fs.force(ch);
     }
     if (sequence != want.lastSequence()
@@ -228,21 +237,24 @@ final class RunStaging implements AutoCloseable {
 
   /**
    * Gathers the given envelopes, already canonical, into writes of {@value #WRITE_BYTES} bytes or
-   * more, remembering the offset of every line mark (sequences {@code 1 + k * CHUNK}). The file is
-   * forced once, by the caller, after the last write.
+   * more, remembering the offset of every line mark (sequences {@code 1 + k * CHUNK}). What it has
+   * written is forced in the background as it goes ({@link FlushBehind}, through the store's
+   * durability setting), so the caller's one force after the last write finds little left.
    */
   private static final class ChunkWriter {
     private final FileChannel channel;
     private final RunRecord record;
+    private final FlushBehind behind;
     private byte[] buffer = new byte[WRITE_BYTES + 64 * 1024];
     private int size;
     long written;
     long[] marks = new long[16];
     int markCount;
 
-    ChunkWriter(FileChannel channel, RunRecord record) {
+    ChunkWriter(FileChannel channel, RunRecord record, DurableFs fs) {
       this.channel = channel;
       this.record = record;
+      this.behind = new FlushBehind("the log of run " + record.id(), () -> fs.force(channel));
     }
 
     void add(long sequence, byte[] line) throws IOException {
@@ -277,14 +289,30 @@ final class RunStaging implements AutoCloseable {
       }
     }
 
+    /**
+     * Writes what is buffered and waits for the background force.
+     *
+     * @throws IOException when a write or a background force failed
+     */
     void finish() throws IOException {
       flush();
+      behind.await();
+    }
+
+    /** After a failure: lets a background force end before the file is closed and removed. */
+    void abandon() {
+      try {
+        behind.await();
+      } catch (IOException alsoFailed) {
+        // the import fails with its own error already; the file is not kept
+      }
     }
 
     private void flush() throws IOException {
       if (size > 0) {
         DurableFs.writeFully(channel, ByteBuffer.wrap(buffer, 0, size), written);
         written += size;
+        behind.written(size);
         size = 0;
       }
     }

@@ -32,6 +32,9 @@ final class FaultyOpener implements ChannelOpener {
 
   volatile boolean failForce;
 
+  /** Fails only the n-th force of a target file from now, counting from 1; 0: never. */
+  volatile int failNthForce;
+
   /**
    * How long a force of a target file takes before it reaches the device, in nanoseconds: a slow
    * disk. An interrupt that arrives meanwhile closes the channel when the real force starts.
@@ -59,6 +62,7 @@ final class FaultyOpener implements ChannelOpener {
     target = p -> true;
     writeBudget = -1;
     failForce = false;
+    failNthForce = 0;
     failTruncate = false;
     forceDelayNanos = 0;
     failNthNewFile = 0;
@@ -154,8 +158,8 @@ final class FaultyOpener implements ChannelOpener {
 
     @Override
     public void force(boolean metaData) throws IOException {
-      forces.incrementAndGet();
-      if (failForce) {
+      int n = forces.incrementAndGet();
+      if (failForce || n == failNthForce) {
         throw new IOException("Input/output error (injected)");
       }
       long deadline = System.nanoTime() + forceDelayNanos;

@@ -353,6 +353,36 @@ final class FileMovingRunsTest {
       assertSameRun(source, id, target.store());
     }
 
+    @Test
+    @DisplayName("a background force failing during a log of more than 8 MiB leaves nothing")
+    void import_failingBackgroundForce_leavesNothing() throws Exception {
+      RunStore source = memory();
+      RunId id = sourceRun(source, "t-4b", 40_000);
+      FaultyOpener faulty = new FaultyOpener();
+      faulty.target = p -> p.getFileName().toString().equals(Layout.EVENTS);
+      Opened target = open(root, faulty);
+      RunId other = target.store().create(record("other").build()).record().id();
+      Map<String, String> before = tree();
+      faulty.forces.set(0);
+      faulty.failNthForce = 1; // the first, in the background; the final force would succeed
+      assertThatThrownBy(() -> target.engine().importRun(TestImportedRun.from(source, id)))
+          .isInstanceOf(StoreIoException.class)
+          .hasMessageContaining("nothing was imported")
+          .hasStackTraceContaining("cannot force the log of run " + id)
+          .hasStackTraceContaining("Input/output error (injected)");
+      assertNothingImported(target, id, "t-4b", other);
+      assertThat(tree()).isEqualTo(before);
+
+      faulty.reset();
+      faulty.target = p -> p.getFileName().toString().equals(Layout.EVENTS);
+      faulty.forces.set(0);
+      target.engine().importRun(TestImportedRun.from(source, id));
+      assertThat(faulty.forces.get())
+          .as("forces of the log: in the background and the last")
+          .isGreaterThan(1);
+      assertSameRun(source, id, target.store());
+    }
+
     void assertNothingImported(Opened target, RunId id, String trigger, RunId other) {
       assertThat(target.store().get(id)).isEmpty();
       assertThat(target.store().entry(id)).isEmpty();

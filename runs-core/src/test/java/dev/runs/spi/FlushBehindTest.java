@@ -1,4 +1,4 @@
-package dev.runs.internal.move;
+package dev.runs.spi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.runs.internal.move;
+package dev.runs.spi;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -26,11 +26,25 @@ import org.jspecify.annotations.Nullable;
  * <p>The flusher thread is never interrupted. A writer interrupted while it waits keeps waiting for
  * the force in flight (one force's time at most), then returns with its interrupt status set.
  *
+ * <p>For engines and the core alike: bundle export writes its file through one, and the file store
+ * its imported logs, where the force goes through the store's own durability setting.
+ *
  * <p>Not thread-safe: one writer per instance. The flusher is shared by every instance.
  */
-final class FlushBehind {
+public final class FlushBehind {
   /** Bytes written between two background forces. */
-  static final long EVERY = 8L << 20;
+  public static final long EVERY = 8L << 20;
+
+  /** What forcing the file means to its writer (for example skipped when durability is off). */
+  @FunctionalInterface
+  public interface Force {
+    /**
+     * Forces what was written so far to the disk.
+     *
+     * @throws IOException when the force fails
+     */
+    void force() throws IOException;
+  }
 
   private static final AtomicInteger THREADS = new AtomicInteger();
 
@@ -52,17 +66,27 @@ final class FlushBehind {
     FLUSHER.allowCoreThreadTimeOut(true);
   }
 
-  private final FileChannel channel;
+  private final Force force;
   private final String what;
   private long unforced;
   private @Nullable Future<?> inFlight;
 
   /**
+   * Forces with {@code channel.force(false)}.
+   *
    * @param channel the file being written; stays open until {@link #await} returned
    * @param what the file's name for messages
    */
-  FlushBehind(FileChannel channel, String what) {
-    this.channel = channel;
+  public FlushBehind(FileChannel channel, String what) {
+    this(what, () -> channel.force(false));
+  }
+
+  /**
+   * @param what the file's name for messages
+   * @param force forces the file; what it forces stays open until {@link #await} returned
+   */
+  public FlushBehind(String what, Force force) {
+    this.force = force;
     this.what = what;
   }
 
@@ -73,7 +97,7 @@ final class FlushBehind {
    * @param bytes how many
    * @throws IOException when an earlier background force failed
    */
-  void written(long bytes) throws IOException {
+  public void written(long bytes) throws IOException {
     unforced += bytes;
     if (unforced < EVERY) {
       return;
@@ -87,11 +111,10 @@ final class FlushBehind {
       check(f);
     }
     unforced = 0;
-    FileChannel ch = channel;
     inFlight =
         FLUSHER.submit(
             () -> {
-              ch.force(false);
+              force.force();
               return null;
             });
   }
@@ -101,7 +124,7 @@ final class FlushBehind {
    *
    * @throws IOException when a background force failed
    */
-  void await() throws IOException {
+  public void await() throws IOException {
     Future<?> f = inFlight;
     if (f == null) {
       return;
