@@ -266,6 +266,7 @@ final class EventLines {
     private final @Nullable ExecutorService checkers;
     private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>();
     private final MessageDigest digest = Sha256.newDigest();
+    private @Nullable String sha256;
     private @Nullable Batch batch;
     private int index;
     private boolean inputEnded;
@@ -726,8 +727,17 @@ final class EventLines {
       return count;
     }
 
+    /**
+     * @return the sha256 of the lines read, once the input is read to its end (the same on every
+     *     call)
+     */
     String sha256() {
-      return Sha256.hex(digest);
+      String h = sha256;
+      if (h == null) {
+        h = Sha256.hex(digest);
+        sha256 = h;
+      }
+      return h;
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.runs.RunBundles;
 import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
+import dev.runs.spi.Sha256;
 import dev.runs.testsupport.TestRuns;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -66,6 +69,31 @@ final class BundleImportBatchesTest {
       assertThat(r.imported()).isTrue();
       assertThat(r.eventCount()).isEqualTo(EVENTS);
       assertThat(eventLines(export(target, id))).isEqualTo(eventLines(bundle));
+    }
+  }
+
+  /**
+   * A header whose events sha256 is not the lines' is refused naming both: the hash of the lines
+   * read and the header's (the message once named the hash of no bytes, from a second finish of the
+   * digest).
+   */
+  @Test
+  void headerHashDiffers_refusedNamingTheLinesHash() {
+    try (RunStore source = RunStores.memory();
+        RunStore target = RunStores.memory()) {
+      RunId id = run(source);
+      String text = new String(export(source, id), StandardCharsets.UTF_8);
+      Matcher m = Pattern.compile("\"events_sha256\":\"([0-9a-f]{64})\"").matcher(text);
+      assertThat(m.find()).isTrue();
+      String actual = m.group(1);
+      String other = Sha256.hex("other");
+      byte[] bad = text.replace(actual, other).getBytes(StandardCharsets.UTF_8);
+
+      assertThatThrownBy(() -> RunBundles.importInto(target, write(bad)))
+          .isInstanceOf(BundleFormatException.class)
+          .hasMessageContaining("the event lines hash to " + actual)
+          .hasMessageContaining("the header says " + other);
+      assertThat(target.entry(id)).isEmpty();
     }
   }
 
