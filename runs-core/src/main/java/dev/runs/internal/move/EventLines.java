@@ -64,7 +64,7 @@ final class EventLines {
    */
   static Written write(RunId id, EventStream events, long upTo, OutputStream out)
       throws IOException {
-    MessageDigest digest = Sha256.newDigest();
+    HashBehind digest = new HashBehind(); // hashed on another processor
     long count = 0;
     long bytes = 0;
     RunStatus status = RunStatus.CREATED;
@@ -89,7 +89,7 @@ final class EventLines {
     }
     return new Written(
         count,
-        Sha256.hex(digest),
+        digest.finish(),
         new RunHead(last.sequence(), status, last.time(), last.hash()),
         bytes,
         0);
@@ -112,7 +112,7 @@ final class EventLines {
   static Written copy(
       RunId id, EnvelopeStream envelopes, long upTo, RunStatus status, OutputStream out)
       throws IOException {
-    MessageDigest digest = Sha256.newDigest();
+    HashBehind digest = new HashBehind(); // hashed on another processor
     CRC32C crc = new CRC32C();
     long count = 0;
     long bytes = 0;
@@ -142,7 +142,7 @@ final class EventLines {
           "run " + id + ": its log ends at sequence " + count + " but its head at " + upTo, null);
     }
     return new Written(
-        count, Sha256.hex(digest), head(id, lastLine, count, status), bytes, crc.getValue());
+        count, digest.finish(), head(id, lastLine, count, status), bytes, crc.getValue());
   }
 
   /**
