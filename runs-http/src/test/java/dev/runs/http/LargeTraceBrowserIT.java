@@ -295,6 +295,18 @@ final class LargeTraceBrowserIT {
     b.waitFor(
         () -> b.el(row("[data-step='p9/s499']")).isDisplayed(), "the last step at the bottom");
     assertThat(b.all("#trace .trace-row")).hasSizeLessThan(150);
+
+    // the summary lists its first 200 steps (of the 1,000 it holds), and the rest on demand
+    int listed = summary.steps().size();
+    assertThat(listed).isEqualTo(RunSummary.MAX_STEPS);
+    assertThat(b.all("#summary ul.steps li")).hasSize(200);
+    assertThat(b.js("return document.querySelector('#summary .show-all').textContent"))
+        .isEqualTo(String.format("Show all %,d steps", listed));
+    b.js("document.querySelector('#summary .show-all').click()");
+    b.waitFor(
+        () -> b.all("#summary ul.steps li").size() == listed ? true : null,
+        "every step of the summary listed");
+    assertThat(b.all("#summary .show-all")).isEmpty();
   }
 
   private static final List<RunId> others = new ArrayList<>();

@@ -919,14 +919,35 @@
         h('ul', { class: 'errors' }, s.errors.map((e) => h('li', {}, h('b', { text: e.step_id || e.event_type }), ': ', e.message))));
     }
     if (s.steps && s.steps.length) {
-      const max = Math.max(1, ...s.steps.map((x) => x.duration_ms));
-      out.push(h('div', { class: 'sub-h', text: 'Steps' }), h('ul', { class: 'steps' }, s.steps.map((x) => h('li', { dataset: { status: x.status } },
-        h('span', { class: 'mono' }, x.step_id, x.reused ? h('span', { class: 'reused', text: 'reused' }) : '',
-          x.attempts > 1 ? h('span', { class: 'reused', text: `×${x.attempts}` }) : ''),
-        h('span', { class: 'muted', text: x.status === 'completed' ? fmtDuration(x.duration_ms) : x.status }),
-        h('span', { class: 'bar' }, bar((100 * x.duration_ms) / max))))));
+      out.push(h('div', { class: 'sub-h', text: 'Steps' }), ...stepList(s.steps));
     }
     box.replaceChildren(...out);
+  }
+
+  /**
+   * Steps shown in the summary before "Show all": a summary lists up to 1,000 (RunSummary.MAX_STEPS),
+   * five elements each, which made the side panel the page's largest part and slowed its layout.
+   */
+  const SUMMARY_STEPS = 200;
+
+  /**
+   * The summary's steps with their durations as bars (longest = full width): the first
+   * SUMMARY_STEPS, then a button that adds the rest.
+   */
+  function stepList(steps) {
+    const max = steps.reduce((m, x) => Math.max(m, x.duration_ms || 0), 1);
+    const item = (x) => h('li', { dataset: { status: x.status } },
+      h('span', { class: 'mono' }, x.step_id, x.reused ? h('span', { class: 'reused', text: 'reused' }) : '',
+        x.attempts > 1 ? h('span', { class: 'reused', text: `×${x.attempts}` }) : ''),
+      h('span', { class: 'muted', text: x.status === 'completed' ? fmtDuration(x.duration_ms) : x.status }),
+      h('span', { class: 'bar' }, bar((100 * x.duration_ms) / max)));
+    const list = h('ul', { class: 'steps' }, steps.slice(0, SUMMARY_STEPS).map(item));
+    if (steps.length <= SUMMARY_STEPS) return [list];
+    const more = h('button', {
+      class: 'btn show-all', type: 'button', text: `Show all ${steps.length.toLocaleString('en-US')} steps`,
+      onclick: () => { list.append(...steps.slice(SUMMARY_STEPS).map(item)); more.remove(); },
+    });
+    return [list, more];
   }
 
   /** A bar of a width in percent; set through CSSOM, which the page's CSP allows. */
