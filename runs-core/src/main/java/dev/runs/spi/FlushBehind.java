@@ -1,14 +1,13 @@
 package dev.runs.spi;
 
+import dev.runs.internal.support.DaemonPools;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,25 +45,9 @@ public final class FlushBehind {
     void force() throws IOException;
   }
 
-  private static final AtomicInteger THREADS = new AtomicInteger();
-
   /** One daemon thread, created when first needed and ended after a minute without work. */
   private static final ThreadPoolExecutor FLUSHER =
-      new ThreadPoolExecutor(
-          1,
-          1,
-          60,
-          TimeUnit.SECONDS,
-          new LinkedBlockingQueue<>(),
-          r -> {
-            Thread t = new Thread(r, "runs-flush-behind-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-          });
-
-  static {
-    FLUSHER.allowCoreThreadTimeOut(true);
-  }
+      DaemonPools.create("runs-flush-behind", 1, Duration.ofMinutes(1));
 
   private final Force force;
   private final String what;

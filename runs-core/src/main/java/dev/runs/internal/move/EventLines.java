@@ -11,6 +11,7 @@ import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StoreIoException;
 import dev.runs.internal.codec.EventJson;
+import dev.runs.internal.support.DaemonPools;
 import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunHead;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,10 +30,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
@@ -255,8 +253,6 @@ final class EventLines {
     /** Batches read ahead at most. */
     static final int DEPTH = 6;
 
-    private static final AtomicInteger THREADS = new AtomicInteger();
-
     private final LineInput in;
     private final RunId runId;
     private final long firstLine;
@@ -328,20 +324,7 @@ final class EventLines {
      * thread behind for long.
      */
     private static ExecutorService checkers(int threads) {
-      ThreadPoolExecutor pool =
-          new ThreadPoolExecutor(
-              threads,
-              threads,
-              5,
-              TimeUnit.SECONDS,
-              new LinkedBlockingQueue<>(),
-              r -> {
-                Thread t = new Thread(r, "runs-event-lines-check-" + THREADS.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
-      pool.allowCoreThreadTimeOut(true);
-      return pool;
+      return DaemonPools.create("runs-event-lines-check", threads, Duration.ofSeconds(5));
     }
 
     /**

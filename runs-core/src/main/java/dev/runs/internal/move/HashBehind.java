@@ -1,13 +1,12 @@
 package dev.runs.internal.move;
 
+import dev.runs.internal.support.DaemonPools;
 import dev.runs.spi.Sha256;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -35,9 +34,11 @@ final class HashBehind {
   /** Full blocks queued for the hasher at most. */
   static final int AHEAD = 4;
 
-  private static final AtomicInteger THREADS = new AtomicInteger();
-
-  private static final ThreadPoolExecutor HASHERS = hashers();
+  private static final ThreadPoolExecutor HASHERS =
+      DaemonPools.create(
+          "runs-hash-behind",
+          Math.max(1, Runtime.getRuntime().availableProcessors()),
+          Duration.ofMinutes(1));
 
   private final MessageDigest digest = Sha256.newDigest();
 
@@ -55,24 +56,6 @@ final class HashBehind {
 
   private byte @Nullable [] block;
   private int filled;
-
-  private static ThreadPoolExecutor hashers() {
-    int n = Math.max(1, Runtime.getRuntime().availableProcessors());
-    ThreadPoolExecutor pool =
-        new ThreadPoolExecutor(
-            n,
-            n,
-            60,
-            TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "runs-hash-behind-" + THREADS.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    pool.allowCoreThreadTimeOut(true);
-    return pool;
-  }
 
   /**
    * Adds bytes to the stream.
