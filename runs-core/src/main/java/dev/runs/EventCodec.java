@@ -84,14 +84,32 @@ public final class EventCodec {
   }
 
   /**
-   * Decodes UTF-8 bytes of one JSON object.
+   * Decodes UTF-8 bytes of one JSON object. The bytes must be well-formed UTF-8: a malformed
+   * sequence is refused, never read as replacement characters.
    *
    * @param utf8 the bytes
    * @return the event
-   * @throws ValidationException as {@link #decode(String)}
+   * @throws ValidationException as {@link #decode(String)}, and when the bytes are not well-formed
+   *     UTF-8 (the message names the first malformed byte)
    */
   public static RunEvent decode(byte[] utf8) {
-    return decode(new String(utf8, StandardCharsets.UTF_8));
+    return EventJson.decode(utf8, 0, utf8.length, Payload::trusted);
+  }
+
+  /**
+   * Decodes the UTF-8 bytes of one JSON object from part of a buffer, such as a line read into a
+   * larger one, without copying them first. The bytes must be well-formed UTF-8, as for {@link
+   * #decode(byte[])}.
+   *
+   * @param utf8 the buffer
+   * @param offset index of the object's first byte
+   * @param length number of bytes
+   * @return the event
+   * @throws ValidationException as {@link #decode(byte[])}
+   * @throws IndexOutOfBoundsException when the range lies outside the buffer
+   */
+  public static RunEvent decode(byte[] utf8, int offset, int length) {
+    return EventJson.decode(utf8, offset, length, Payload::trusted);
   }
 
   /**

@@ -123,4 +123,66 @@ final class EventCodecTest {
         .isInstanceOf(ValidationException.class)
         .hasMessageContaining("source");
   }
+
+  @Test
+  void decode_ofPartOfABuffer_readsOnlyThatRange() {
+    byte[] line = EventCodec.encodeUtf8(sample());
+    byte[] buffer = new byte[line.length + 20];
+    java.util.Arrays.fill(buffer, (byte) '}');
+    System.arraycopy(line, 0, buffer, 7, line.length);
+
+    assertThat(EventCodec.decode(buffer, 7, line.length)).isEqualTo(sample());
+    assertThatThrownBy(() -> EventCodec.decode(buffer, 7, line.length + 1))
+        .isInstanceOf(ValidationException.class);
+    assertThatThrownBy(() -> EventCodec.decode(buffer, 7, buffer.length))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> EventCodec.decode(buffer, -1, 3))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void decode_ofNonAsciiText_isTheSameFromBytesAndFromText() {
+    RunEvent e =
+        new RunEvent(
+            RunEvent.SCHEMA,
+            sample().eventId(),
+            RunId.of("acme/r1"),
+            1,
+            EventTypes.CONSOLE_LINE,
+            sample().time(),
+            Optional.of("plan"),
+            OptionalInt.empty(),
+            Optional.empty(),
+            "engine",
+            Optional.of("cl\u00e9 \ud83d\ude00"),
+            Payload.of("{\"text\":\"caf\u00e9 \u20ac \ud83d\ude00\"}"),
+            Map.of());
+    byte[] line = EventCodec.encodeUtf8(e);
+
+    assertThat(EventCodec.decode(line)).isEqualTo(e);
+    assertThat(EventCodec.decode(new String(line, java.nio.charset.StandardCharsets.UTF_8)))
+        .isEqualTo(e);
+  }
+
+  @Test
+  void decode_ofMalformedUtf8_isRefusedNamingTheByte() {
+    byte[] line = EventCodec.encodeUtf8(sample());
+    String text = new String(line, java.nio.charset.StandardCharsets.US_ASCII);
+    for (String field : new String[] {"\"engine\"", "\"search\"", "\"plan/search\""}) {
+      byte[] bad = line.clone();
+      int at = text.indexOf(field) + 2;
+      bad[at] = (byte) 0xc3; // starts a two-byte sequence that the next ASCII byte does not end
+      assertThatThrownBy(() -> EventCodec.decode(bad))
+          .as(field)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("not well-formed UTF-8: byte " + at + " (0xc3)");
+    }
+  }
+
+  @Test
+  void decode_ofTextWithAnUnpairedSurrogate_keepsIt() {
+    // text, unlike bytes, can hold one; the general parser reads it as written
+    String json = EventCodec.encode(sample()).replace("\"search\"", "\"s\ud800\"");
+    assertThat(EventCodec.decode(json).payload().json()).contains("\"s\ud800\"");
+  }
 }

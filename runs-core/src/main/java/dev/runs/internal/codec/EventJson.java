@@ -8,14 +8,19 @@ import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
 import dev.runs.ValidationException;
+import dev.runs.internal.support.ByteScan;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.internal.support.JsonSyntax;
 import dev.runs.internal.support.Times;
+import dev.runs.spi.Utf8;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.Function;
@@ -51,6 +56,9 @@ public final class EventJson {
   private static final class Decoding {
     /** The previous run id decoded (reads are per run). */
     @Nullable RunId runId;
+
+    /** Its UTF-8 bytes. */
+    byte[] runIdBytes = new byte[0];
 
     /** Whether the last decode on this thread proved its text canonical. */
     boolean canonical;
@@ -272,8 +280,9 @@ public final class EventJson {
   }
 
   /**
-   * Decodes one JSON object (surrounding whitespace allowed): the canonical layout directly,
-   * anything else with Jackson.
+   * Decodes one JSON object (surrounding whitespace allowed): the canonical layout directly from
+   * its UTF-8 bytes, anything else with Jackson. Text that does not survive a round trip through
+   * UTF-8 (an unpaired surrogate) always goes to Jackson, which reads it as it is.
    *
    * @param json the text
    * @param payloads makes a payload from text already known to be one compact JSON object
@@ -282,106 +291,168 @@ public final class EventJson {
    *     malformed; the exception names the field
    */
   public static RunEvent decode(String json, Function<String, Payload> payloads) {
-    Decoding d = DECODING.get();
-    d.canonical = false;
-    RunEvent fast = tryDecode(json, payloads, d);
-    return fast != null ? fast : decodeGeneral(json, payloads);
+    byte[] utf8 = json.getBytes(StandardCharsets.UTF_8);
+    // one byte per character and no '?' (what an unpaired surrogate becomes): all ASCII
+    boolean same =
+        (utf8.length == json.length() && ByteScan.indexOf(utf8, 0, utf8.length, (byte) '?') < 0)
+            || new String(utf8, StandardCharsets.UTF_8).equals(json);
+    if (!same) {
+      DECODING.get().canonical = false;
+      return decodeGeneral(json, payloads);
+    }
+    return decode(utf8, 0, utf8.length, payloads);
   }
 
   /**
-   * Whether the last {@link #decode} on this thread proved, while decoding, that its text is
+   * Decodes the UTF-8 bytes of one JSON object (surrounding whitespace allowed): the canonical
+   * layout directly from the bytes, making text only of each field's value; anything else as {@link
+   * #decode(String, Function)} of the text. The bytes must be well-formed UTF-8.
+   *
+   * @param utf8 the buffer
+   * @param offset where the object's bytes start
+   * @param length how many bytes it has
+   * @param payloads makes a payload from text already known to be one compact JSON object
+   * @return the event
+   * @throws ValidationException when the bytes are not well-formed UTF-8 (naming the first
+   *     malformed byte), are not JSON, or a required field is missing or malformed; the exception
+   *     names the field
+   * @throws IndexOutOfBoundsException when the range is not within the buffer
+   */
+  public static RunEvent decode(
+      byte[] utf8, int offset, int length, Function<String, Payload> payloads) {
+    Objects.checkFromIndexSize(offset, length, utf8.length);
+    Decoding d = DECODING.get();
+    d.canonical = false;
+    RunEvent fast;
+    try {
+      fast = tryDecode(utf8, offset, offset + length, payloads, d);
+    } catch (MalformedText e) {
+      fast = null; // named below
+    }
+    if (fast != null) {
+      return fast;
+    }
+    int bad = Utf8.firstMalformed(utf8, offset, length);
+    if (bad >= 0) {
+      throw new ValidationException(
+          "event",
+          "is not well-formed UTF-8: byte "
+              + bad
+              + " (0x"
+              + Integer.toHexString(utf8[offset + bad] & 0xff)
+              + ") does not start a valid sequence");
+    }
+    return decodeGeneral(new String(utf8, offset, length, StandardCharsets.UTF_8), payloads);
+  }
+
+  /**
+   * Thrown by {@link #text} on bytes that are not well-formed UTF-8: the caller finds and names the
+   * first malformed byte. Without a stack trace: it is caught right away.
+   */
+  private static final class MalformedText extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    MalformedText() {
+      super(null, null, false, false);
+    }
+  }
+
+  /**
+   * Whether the last {@link #decode} on this thread proved, while decoding, that its input is
    * exactly the canonical encoding of the event it returned: {@link #encode} of that event writes
-   * the same characters. True only when the canonical layout was read directly and nothing in it
-   * has another spelling (no leading zeros in numbers; every other value is read as written and
-   * written as read); false after the general parser, or when that decode threw. False does not
-   * mean the text is not canonical, only that encoding the event again is the way to tell.
+   * the same characters, and their UTF-8 is the same bytes. True only when the canonical layout was
+   * read directly and nothing in it has another spelling (no leading zeros in numbers; every other
+   * value is read as written and written as read); false after the general parser, or when that
+   * decode threw. False does not mean the input is not canonical, only that encoding the event
+   * again is the way to tell.
    *
-   * <p>For a caller that holds the UTF-8 bytes the text was decoded from: the bytes are then the
-   * canonical UTF-8 too when the decoding replaced nothing (a valid line decodes and encodes back
-   * to the same bytes).
-   *
-   * @return whether the last decode on this thread proved its text canonical
+   * @return whether the last decode on this thread proved its input canonical
    */
   public static boolean lastDecodeWasCanonical() {
     return DECODING.get().canonical;
   }
 
   /**
-   * Reads the canonical layout; null when the line is not in it (the general parser decides). Sets
-   * {@link Decoding#canonical} when the line is exactly what {@link #encode} writes for the event.
+   * Reads the canonical layout; null when the bytes are not in it (the general parser decides).
+   * Sets {@link Decoding#canonical} when they are exactly what {@link #encode} writes for the
+   * event. Bytes outside ASCII can only lie inside strings here (everything else is compared with
+   * ASCII), and every string's bytes are made text by {@link #text}, which checks them: the line is
+   * well-formed UTF-8 when this returns an event.
+   *
+   * @throws MalformedText when a string's bytes are not well-formed UTF-8
    */
   private static @Nullable RunEvent tryDecode(
-      String s, Function<String, Payload> payloads, Decoding d) {
-    if (!s.startsWith(PREFIX)) {
+      byte[] b, int from, int end, Function<String, Payload> payloads, Decoding d) {
+    if (!startsWith(b, from, end, PREFIX_BYTES)) {
       return null;
     }
-    int p = PREFIX.length();
-    if (s.length() < p + 37 || s.charAt(p + 36) != '"') {
+    int p = from + PREFIX_BYTES.length;
+    if (end < p + 37 || b[p + 36] != '"') {
       return null;
     }
-    EventId eventId = eventIdOrNull(s.substring(p, p + 36));
+    EventId eventId = eventIdOrNull(b, p);
     if (eventId == null) {
       return null;
     }
-    p += 37;
-    p = expect(s, p, ",\"run_id\":\"");
-    int end = plainStringEnd(s, p);
-    if (end < 0) {
+    p = expect(b, p + 37, end, RUN_ID);
+    int close = JsonSyntax.plainStringEnd(b, p, end);
+    if (close < 0) {
       return null;
     }
-    String runId = s.substring(p, end);
-    p = expect(s, end + 1, ",\"sequence\":");
+    int runIdFrom = p;
+    int runIdTo = close;
+    p = expect(b, close + 1, end, SEQUENCE);
     if (p < 0) {
       return null;
     }
     // a number is canonical without leading zeros: the encoder writes none
-    boolean plainNumbers = !leadingZero(s, p);
+    boolean plainNumbers = !leadingZero(b, p, end);
     long seq = 0;
     int digits = 0;
-    while (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9' && digits < 18) {
-      seq = seq * 10 + (s.charAt(p) - '0');
+    while (p < end && isDigit(b[p]) && digits < 18) {
+      seq = seq * 10 + (b[p] - '0');
       p++;
       digits++;
     }
-    if (digits == 0 || (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9')) {
+    if (digits == 0 || (p < end && isDigit(b[p]))) {
       return null;
     }
-    p = expect(s, p, ",\"type\":\"");
-    end = plainStringEnd(s, p);
-    if (end < 0) {
+    p = expect(b, p, end, TYPE);
+    close = JsonSyntax.plainStringEnd(b, p, end);
+    if (close < 0) {
       return null;
     }
-    String type = s.substring(p, end);
-    p = expect(s, end + 1, ",\"time\":\"");
-    end = plainStringEnd(s, p);
-    if (end < 0) {
+    String type = text(b, p, close);
+    p = expect(b, close + 1, end, TIME);
+    close = JsonSyntax.plainStringEnd(b, p, end);
+    if (close < 0) {
       return null;
     }
-    Instant time = Times.parseCanonical(s.substring(p, end));
+    Instant time = Times.parseCanonical(text(b, p, close));
     if (time == null) {
       return null;
     }
-    p = end + 1;
+    p = close + 1;
     @Nullable String stepId = null;
-    int q = expect(s, p, ",\"step_id\":\"");
+    int q = expect(b, p, end, STEP_ID);
     if (q > 0) {
-      end = plainStringEnd(s, q);
-      if (end < 0) {
+      close = JsonSyntax.plainStringEnd(b, q, end);
+      if (close < 0) {
         return null;
       }
-      stepId = s.substring(q, end);
-      p = end + 1;
+      stepId = text(b, q, close);
+      p = close + 1;
     }
     int attempt = -1;
-    q = expect(s, p, ",\"attempt\":");
+    q = expect(b, p, end, ATTEMPT);
     if (q > 0) {
-      if (leadingZero(s, q)) {
+      if (leadingZero(b, q, end)) {
         plainNumbers = false;
       }
       int a = 0;
       int n = 0;
-      while (q < s.length() && s.charAt(q) >= '0' && s.charAt(q) <= '9' && n < 9) {
-        a = a * 10 + (s.charAt(q) - '0');
+      while (q < end && isDigit(b[q]) && n < 9) {
+        a = a * 10 + (b[q] - '0');
         q++;
         n++;
       }
@@ -392,58 +463,57 @@ public final class EventJson {
       p = q;
     }
     @Nullable EventId parent = null;
-    q = expect(s, p, ",\"parent_event_id\":\"");
+    q = expect(b, p, end, PARENT);
     if (q > 0) {
-      if (s.length() < q + 37 || s.charAt(q + 36) != '"') {
+      if (end < q + 37 || b[q + 36] != '"') {
         return null;
       }
-      parent = eventIdOrNull(s.substring(q, q + 36));
+      parent = eventIdOrNull(b, q);
       if (parent == null) {
         return null;
       }
       p = q + 37;
     }
-    p = expect(s, p, ",\"source\":\"");
-    end = plainStringEnd(s, p);
-    if (end < 0) {
+    p = expect(b, p, end, SOURCE);
+    close = JsonSyntax.plainStringEnd(b, p, end);
+    if (close < 0) {
       return null;
     }
-    String source = s.substring(p, end);
-    p = end + 1;
+    String source = text(b, p, close);
+    p = close + 1;
     @Nullable String key = null;
-    q = expect(s, p, ",\"idempotency_key\":\"");
+    q = expect(b, p, end, IDEMPOTENCY_KEY);
     if (q > 0) {
-      end = plainStringEnd(s, q);
-      if (end < 0) {
+      close = JsonSyntax.plainStringEnd(b, q, end);
+      if (close < 0) {
         return null;
       }
-      key = s.substring(q, end);
-      p = end + 1;
+      key = text(b, q, close);
+      p = close + 1;
     }
-    p = expect(s, p, ",\"payload\":");
-    if (p < 0 || p >= s.length() || s.charAt(p) != '{') {
+    p = expect(b, p, end, PAYLOAD);
+    if (p < 0 || p >= end || b[p] != '{') {
       return null;
     }
-    int payloadEnd = JsonSyntax.skipValue(s, p);
+    int payloadEnd = JsonSyntax.skipValue(b, p, end);
     if (payloadEnd < 0) {
       return null;
     }
     @Nullable String hash = null;
-    int h = expect(s, payloadEnd, HASH);
-    if (h > 0 && s.length() == h + 66 && s.charAt(h + 64) == '"') {
-      hash = s.substring(h, h + 64);
-    } else if (payloadEnd != s.length() - 1) {
+    int h = expect(b, payloadEnd, end, HASH_BYTES);
+    if (h > 0 && end == h + 66 && b[h + 64] == '"') {
+      hash = text(b, h, h + 64);
+    } else if (payloadEnd != end - 1) {
       return null; // unknown fields, whitespace or damage: the general parser decides
     }
-    if (s.charAt(s.length() - 1) != '}') {
+    if (b[end - 1] != '}') {
       return null;
     }
-    String payload = s.substring(p, payloadEnd);
     RunEvent e =
         new RunEvent(
             RunEvent.SCHEMA,
             eventId,
-            runId(runId, d),
+            runId(b, runIdFrom, runIdTo, d),
             seq,
             EventType.of(type),
             time,
@@ -452,7 +522,7 @@ public final class EventJson {
             Optional.ofNullable(parent),
             source,
             Optional.ofNullable(key),
-            payloads.apply(payload),
+            payloads.apply(text(b, p, payloadEnd)),
             Optional.ofNullable(hash),
             Map.of());
     // Every other value is written back as read: the ids are canonical UUIDs (lowercase, checked
@@ -460,61 +530,82 @@ public final class EventJson {
     // are their text (no constructor rewrites them), which the encoder writes as they are; the
     // idempotency key has no backslash, quote or control character, the only ones the encoder
     // escapes; the time parsed from its canonical 27 characters formats back to them; the payload
-    // and hash are kept as text; there are no unknown fields.
+    // and hash are kept as text; there are no unknown fields. The bytes are well-formed UTF-8, so
+    // the text's UTF-8 is these bytes again.
     d.canonical = plainNumbers;
     return e;
   }
 
-  /** Whether the number at p starts with a zero followed by another digit. */
-  private static boolean leadingZero(String s, int p) {
-    return p + 1 < s.length()
-        && s.charAt(p) == '0'
-        && s.charAt(p + 1) >= '0'
-        && s.charAt(p + 1) <= '9';
+  private static final byte[] PREFIX_BYTES = ascii(PREFIX);
+  private static final byte[] RUN_ID = ascii(",\"run_id\":\"");
+  private static final byte[] SEQUENCE = ascii(",\"sequence\":");
+  private static final byte[] TYPE = ascii(",\"type\":\"");
+  private static final byte[] TIME = ascii(",\"time\":\"");
+  private static final byte[] STEP_ID = ascii(",\"step_id\":\"");
+  private static final byte[] ATTEMPT = ascii(",\"attempt\":");
+  private static final byte[] PARENT = ascii(",\"parent_event_id\":\"");
+  private static final byte[] SOURCE = ascii(",\"source\":\"");
+  private static final byte[] IDEMPOTENCY_KEY = ascii(",\"idempotency_key\":\"");
+  private static final byte[] PAYLOAD = ascii(",\"payload\":");
+  private static final byte[] HASH_BYTES = ascii(HASH);
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  private static boolean isDigit(byte c) {
+    return c >= '0' && c <= '9';
   }
 
   /**
-   * The id, checked once (by its constructor); null when not canonical, so the general parser
-   * decides and words the error.
+   * The text of {@code b[from, to)}.
+   *
+   * @throws MalformedText when the bytes are not well-formed UTF-8
    */
-  private static @Nullable EventId eventIdOrNull(String text) {
+  private static String text(byte[] b, int from, int to) {
+    String s = Utf8.decodeOrNull(b, from, to - from);
+    if (s == null) {
+      throw new MalformedText();
+    }
+    return s;
+  }
+
+  /** Whether the number at p starts with a zero followed by another digit. */
+  private static boolean leadingZero(byte[] b, int p, int end) {
+    return p + 1 < end && b[p] == '0' && isDigit(b[p + 1]);
+  }
+
+  /**
+   * The id of the 36 bytes at p, checked once (by its constructor); null when not canonical, so the
+   * general parser decides and words the error.
+   */
+  private static @Nullable EventId eventIdOrNull(byte[] b, int p) {
     try {
-      return new EventId(text);
+      return new EventId(new String(b, p, 36, StandardCharsets.ISO_8859_1));
     } catch (ValidationException e) {
       return null;
     }
   }
 
-  /** Reuses the previous RunId of this thread when the text repeats (reads are per run). */
-  private static RunId runId(String text, Decoding d) {
+  /** Reuses the previous RunId of this thread when the bytes repeat (reads are per run). */
+  private static RunId runId(byte[] b, int from, int to, Decoding d) {
     RunId r = d.runId;
-    if (r == null || !r.value().equals(text)) {
-      r = RunId.of(text);
+    byte[] last = d.runIdBytes;
+    if (r == null || !Arrays.equals(last, 0, last.length, b, from, to)) {
+      r = RunId.of(text(b, from, to));
       d.runId = r;
+      d.runIdBytes = Arrays.copyOfRange(b, from, to);
     }
     return r;
   }
 
   /** Returns the position after {@code token} at {@code p}, or -1. */
-  private static int expect(String s, int p, String token) {
-    return p >= 0 && s.startsWith(token, p) ? p + token.length() : -1;
+  private static int expect(byte[] b, int p, int end, byte[] token) {
+    return p >= 0 && startsWith(b, p, end, token) ? p + token.length : -1;
   }
 
-  /** Index of the closing quote of a string without escapes starting at p, or -1. */
-  private static int plainStringEnd(String s, int p) {
-    if (p < 0) {
-      return -1;
-    }
-    for (int i = p; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '"') {
-        return i;
-      }
-      if (c == '\\' || c < 0x20) {
-        return -1;
-      }
-    }
-    return -1;
+  private static boolean startsWith(byte[] b, int p, int end, byte[] token) {
+    return p + token.length <= end && Arrays.equals(b, p, p + token.length, token, 0, token.length);
   }
 
   /** The general path: any field order, unknown fields kept, errors naming the field. */

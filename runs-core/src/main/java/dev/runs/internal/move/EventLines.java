@@ -420,16 +420,15 @@ final class EventLines {
           continue; // refused as truncated
         }
         RunEvent e;
-        String s = new String(line, java.nio.charset.StandardCharsets.UTF_8);
         try {
-          e = EventCodec.decode(s); // as EventCodec.decode(line)
+          e = EventCodec.decode(line);
         } catch (RuntimeException ex) {
           b.invalid[i] = ex;
           continue;
         }
         b.events[i] = e;
         if (strict) {
-          if (provenCanonical(s, line)) {
+          if (EventJson.lastDecodeWasCanonical()) {
             b.canonical[i] = true; // proven while decoding: encoding it again gives this line
           } else {
             try {
@@ -446,33 +445,6 @@ final class EventLines {
         }
       }
       return b;
-    }
-
-    /**
-     * Whether the line this thread decoded last (with {@link EventCodec#decode(String)}) was proven
-     * canonical while decoding: {@link EventJson#lastDecodeWasCanonical()} for its text, and {@link
-     * #isAscii} for its bytes. False leaves the question to {@link #isCanonical}.
-     *
-     * @param s the line decoded from UTF-8, just decoded on this thread
-     * @param line the line
-     * @return whether {@link EventCodec#encodeUtf8} of the decoded event is the line
-     */
-    static boolean provenCanonical(String s, byte[] line) {
-      return EventJson.lastDecodeWasCanonical() && isAscii(s, line);
-    }
-
-    /**
-     * Whether every byte of a line is one ASCII character of its decoded text: then the text's
-     * UTF-8 is the line. As many characters as bytes with no replacement character means nothing
-     * was replaced and no character took more than one byte; for an ASCII string the search for
-     * U+FFFD costs next to nothing. Other lines are not judged here (false).
-     *
-     * @param s the line decoded from UTF-8
-     * @param line the line
-     * @return whether the line is ASCII, one character per byte
-     */
-    static boolean isAscii(String s, byte[] line) {
-      return s.length() == line.length && s.indexOf('\uFFFD') < 0;
     }
 
     /**

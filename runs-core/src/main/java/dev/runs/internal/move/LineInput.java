@@ -1,10 +1,8 @@
 package dev.runs.internal.move;
 
+import dev.runs.internal.support.ByteScan;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
@@ -75,34 +73,11 @@ final class LineInput implements AutoCloseable {
     }
   }
 
-  private static final VarHandle WORDS =
-      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-  private static final long LOW_BITS = 0x0101010101010101L;
-  private static final long HIGH_BITS = 0x8080808080808080L;
-  private static final long LINE_FEEDS = LOW_BITS * '\n';
-
   /**
-   * @return the index of the first line feed in {@code b[from, to)}, or -1: eight bytes a step,
-   *     where a line feed is a byte of the word xor eight line feeds that is zero
+   * @return the index of the first line feed in {@code b[from, to)}, or -1
    */
   static int newline(byte[] b, int from, int to) {
-    int i = from;
-    while (i + Long.BYTES <= to) {
-      long x = (long) WORDS.get(b, i) ^ LINE_FEEDS;
-      long zeros = (x - LOW_BITS) & ~x & HIGH_BITS; // the lowest set bit marks the first zero byte
-      if (zeros != 0) {
-        return i + Long.numberOfTrailingZeros(zeros) / Byte.SIZE;
-      }
-      i += Long.BYTES;
-    }
-    while (i < to) {
-      if (b[i] == '\n') {
-        return i;
-      }
-      i++;
-    }
-    return -1;
+    return ByteScan.indexOf(b, from, to, (byte) '\n');
   }
 
   private void append(int from, int n) {

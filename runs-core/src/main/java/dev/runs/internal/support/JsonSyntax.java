@@ -1,26 +1,82 @@
 package dev.runs.internal.support;
 
 /**
- * A JSON syntax checker that allocates nothing: finds where a value ends, validating it (RFC 8259
- * grammar, no whitespace rules relaxed) on the way. Used by the envelope codec to accept a payload
- * as text without building a tree. Nesting deeper than {@link JsonSupport#MAX_PARSE_DEPTH} is
- * refused like the general parser refuses it.
+ * A JSON syntax checker over UTF-8 bytes that allocates nothing: finds where a value ends,
+ * validating it (RFC 8259 grammar, no whitespace rules relaxed) on the way. Used by the envelope
+ * codec to accept a payload as text without building a tree. Nesting deeper than {@link
+ * JsonSupport#MAX_PARSE_DEPTH} is refused like the general parser refuses it. Strings are scanned
+ * eight bytes a step ({@link ByteScan}); bytes of multi-byte UTF-8 sequences are taken as they are
+ * (their well-formedness is the caller's to check). Stateless and thread-safe.
  */
 public final class JsonSyntax {
   private JsonSyntax() {}
 
+  /** Flips 0x22 (a quote) to 0x20, and control characters to control characters. */
+  private static final long QUOTE_FLIP = ByteScan.LOW_BITS * 0x02;
+
+  /** After the flip, bytes below this are quotes and control characters. */
+  private static final long BELOW = ByteScan.LOW_BITS * 0x21;
+
+  private static final long BACKSLASHES = ByteScan.LOW_BITS * '\\';
+
   /**
-   * @param s the text
+   * @param b the bytes
    * @param p where a value starts
+   * @param end the index after the last byte that may belong to it
    * @return the index just after the value, or -1 when it is not valid JSON
    */
-  public static int skipValue(String s, int p) {
-    return value(s, p, 0);
+  public static int skipValue(byte[] b, int p, int end) {
+    return value(b, p, end, 0);
   }
 
-  private static int ws(String s, int p) {
-    while (p < s.length()) {
-      char c = s.charAt(p);
+  /**
+   * The end of a string without escapes or control characters: what the envelope's own string
+   * fields hold when they are in canonical form.
+   *
+   * @param b the bytes
+   * @param p just after the opening quote
+   * @param end the index after the last byte to look at
+   * @return the index of the closing quote, or -1 when a backslash or control character comes first
+   *     or there is none
+   */
+  public static int plainStringEnd(byte[] b, int p, int end) {
+    if (p < 0) {
+      return -1;
+    }
+    int s = special(b, p, end);
+    return s < end && b[s] == '"' ? s : -1;
+  }
+
+  /**
+   * @return the index of the first quote, backslash or control character (a byte below {@code
+   *     0x20}) in {@code b[p, end)}, or {@code end}
+   */
+  private static int special(byte[] b, int p, int end) {
+    int i = p;
+    for (; i + Long.BYTES <= end; i += Long.BYTES) {
+      long x = ByteScan.word(b, i);
+      // y = x ^ 0x02 in every byte maps a quote to 0x20 and the bytes below 0x20 among
+      // themselves, and nothing else below 0x21: a byte of y below 0x21 has its high bit clear
+      // and set after subtracting 0x21; with the zero bytes of x ^ backslashes. A borrow only
+      // reaches bytes above a match.
+      long y = x ^ QUOTE_FLIP;
+      long found = ((y - BELOW) & ~y & ByteScan.HIGH_BITS) | ByteScan.zeros(x ^ BACKSLASHES);
+      if (found != 0) {
+        return i + ByteScan.firstByte(found);
+      }
+    }
+    for (; i < end; i++) {
+      int c = b[i];
+      if (c == '"' || c == '\\' || (c >= 0 && c < 0x20)) {
+        return i;
+      }
+    }
+    return end;
+  }
+
+  private static int ws(byte[] b, int p, int end) {
+    while (p < end) {
+      byte c = b[p];
       if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
         break;
       }
@@ -29,52 +85,67 @@ public final class JsonSyntax {
     return p;
   }
 
-  private static int value(String s, int p, int depth) {
-    if (p < 0 || p >= s.length()) {
+  private static int value(byte[] b, int p, int end, int depth) {
+    if (p < 0 || p >= end) {
       return -1;
     }
-    char c = s.charAt(p);
-    return switch (c) {
-      case '{' -> object(s, p + 1, depth + 1);
-      case '[' -> array(s, p + 1, depth + 1);
-      case '"' -> string(s, p + 1);
-      case 't' -> s.startsWith("true", p) ? p + 4 : -1;
-      case 'f' -> s.startsWith("false", p) ? p + 5 : -1;
-      case 'n' -> s.startsWith("null", p) ? p + 4 : -1;
-      default -> number(s, p);
+    return switch (b[p]) {
+      case '{' -> object(b, p + 1, end, depth + 1);
+      case '[' -> array(b, p + 1, end, depth + 1);
+      case '"' -> string(b, p + 1, end);
+      case 't' -> word(b, p, end, TRUE);
+      case 'f' -> word(b, p, end, FALSE);
+      case 'n' -> word(b, p, end, NULL);
+      default -> number(b, p, end);
     };
   }
 
-  private static int object(String s, int p, int depth) {
+  private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+  private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+  private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+  private static int word(byte[] b, int p, int end, byte[] w) {
+    if (p + w.length > end) {
+      return -1;
+    }
+    for (int i = 0; i < w.length; i++) {
+      if (b[p + i] != w[i]) {
+        return -1;
+      }
+    }
+    return p + w.length;
+  }
+
+  private static int object(byte[] b, int p, int end, int depth) {
     if (depth > JsonSupport.MAX_PARSE_DEPTH) {
       return -1;
     }
-    p = ws(s, p);
-    if (p < s.length() && s.charAt(p) == '}') {
+    p = ws(b, p, end);
+    if (p < end && b[p] == '}') {
       return p + 1;
     }
     while (true) {
-      p = ws(s, p);
-      if (p >= s.length() || s.charAt(p) != '"') {
+      p = ws(b, p, end);
+      if (p >= end || b[p] != '"') {
         return -1;
       }
-      p = string(s, p + 1);
+      p = string(b, p + 1, end);
       if (p < 0) {
         return -1;
       }
-      p = ws(s, p);
-      if (p >= s.length() || s.charAt(p) != ':') {
+      p = ws(b, p, end);
+      if (p >= end || b[p] != ':') {
         return -1;
       }
-      p = value(s, ws(s, p + 1), depth);
+      p = value(b, ws(b, p + 1, end), end, depth);
       if (p < 0) {
         return -1;
       }
-      p = ws(s, p);
-      if (p >= s.length()) {
+      p = ws(b, p, end);
+      if (p >= end) {
         return -1;
       }
-      char c = s.charAt(p);
+      byte c = b[p];
       if (c == '}') {
         return p + 1;
       }
@@ -85,24 +156,24 @@ public final class JsonSyntax {
     }
   }
 
-  private static int array(String s, int p, int depth) {
+  private static int array(byte[] b, int p, int end, int depth) {
     if (depth > JsonSupport.MAX_PARSE_DEPTH) {
       return -1;
     }
-    p = ws(s, p);
-    if (p < s.length() && s.charAt(p) == ']') {
+    p = ws(b, p, end);
+    if (p < end && b[p] == ']') {
       return p + 1;
     }
     while (true) {
-      p = value(s, ws(s, p), depth);
+      p = value(b, ws(b, p, end), end, depth);
       if (p < 0) {
         return -1;
       }
-      p = ws(s, p);
-      if (p >= s.length()) {
+      p = ws(b, p, end);
+      if (p >= end) {
         return -1;
       }
-      char c = s.charAt(p);
+      byte c = b[p];
       if (c == ']') {
         return p + 1;
       }
@@ -114,83 +185,80 @@ public final class JsonSyntax {
   }
 
   /** p is just after the opening quote; returns just after the closing quote. */
-  private static int string(String s, int p) {
-    while (p < s.length()) {
-      char c = s.charAt(p);
+  private static int string(byte[] b, int p, int end) {
+    while (true) {
+      p = special(b, p, end);
+      if (p >= end) {
+        return -1;
+      }
+      byte c = b[p];
       if (c == '"') {
         return p + 1;
       }
-      if (c < 0x20) {
-        return -1;
+      if (c != '\\' || p + 1 >= end) {
+        return -1; // a control character, or a backslash at the end
       }
-      if (c == '\\') {
-        if (p + 1 >= s.length()) {
+      byte e = b[p + 1];
+      if (e == 'u') {
+        if (p + 6 > end) {
           return -1;
         }
-        char e = s.charAt(p + 1);
-        if (e == 'u') {
-          if (p + 6 > s.length()) {
+        for (int i = p + 2; i < p + 6; i++) {
+          if (Character.digit(b[i], 16) < 0) {
             return -1;
           }
-          for (int i = p + 2; i < p + 6; i++) {
-            if (Character.digit(s.charAt(i), 16) < 0) {
-              return -1;
-            }
-          }
-          p += 6;
-          continue;
         }
-        if ("\"\\/bfnrt".indexOf(e) < 0) {
-          return -1;
-        }
+        p += 6;
+      } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' || e == 'r'
+          || e == 't') {
         p += 2;
-        continue;
+      } else {
+        return -1;
       }
-      p++;
     }
-    return -1;
   }
 
-  private static int number(String s, int p) {
+  private static int number(byte[] b, int p, int end) {
     int start = p;
-    if (p < s.length() && s.charAt(p) == '-') {
+    if (p < end && b[p] == '-') {
       p++;
     }
-    if (p >= s.length()) {
+    if (p >= end) {
       return -1;
     }
-    if (s.charAt(p) == '0') {
+    if (b[p] == '0') {
       p++;
-    } else if (s.charAt(p) >= '1' && s.charAt(p) <= '9') {
-      while (p < s.length() && Character.isDigit(s.charAt(p)) && s.charAt(p) < 0x80) {
-        p++;
-      }
+    } else if (b[p] >= '1' && b[p] <= '9') {
+      p = digits(b, p, end);
     } else {
       return -1;
     }
-    if (p < s.length() && s.charAt(p) == '.') {
-      p++;
-      int d = p;
-      while (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9') {
-        p++;
-      }
-      if (p == d) {
+    if (p < end && b[p] == '.') {
+      int d = digits(b, p + 1, end);
+      if (d == p + 1) {
         return -1;
       }
+      p = d;
     }
-    if (p < s.length() && (s.charAt(p) == 'e' || s.charAt(p) == 'E')) {
+    if (p < end && (b[p] == 'e' || b[p] == 'E')) {
       p++;
-      if (p < s.length() && (s.charAt(p) == '+' || s.charAt(p) == '-')) {
+      if (p < end && (b[p] == '+' || b[p] == '-')) {
         p++;
       }
-      int d = p;
-      while (p < s.length() && s.charAt(p) >= '0' && s.charAt(p) <= '9') {
-        p++;
-      }
-      if (p == d) {
+      int d = digits(b, p, end);
+      if (d == p) {
         return -1;
       }
+      p = d;
     }
     return p - start > 1000 ? -1 : p;
+  }
+
+  /** The index after the ASCII digits starting at p. */
+  private static int digits(byte[] b, int p, int end) {
+    while (p < end && b[p] >= '0' && b[p] <= '9') {
+      p++;
+    }
+    return p;
   }
 }

@@ -1,6 +1,7 @@
 package dev.runs.internal.move;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.runs.EventCodec;
 import dev.runs.EventId;
@@ -9,6 +10,8 @@ import dev.runs.EventTypes;
 import dev.runs.Payload;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
+import dev.runs.ValidationException;
+import dev.runs.internal.codec.EventJson;
 import dev.runs.seeded.Cases;
 import dev.runs.seeded.SeededProperty;
 import java.nio.charset.StandardCharsets;
@@ -25,10 +28,11 @@ import java.util.function.Supplier;
 
 /**
  * The proof a checker takes instead of encoding an event again ({@link
- * EventLines.Reader#provenCanonical}): whenever it says a line is canonical, the line is exactly
- * {@link EventCodec#encodeUtf8} of its event, however the line was damaged or respelled; and it
- * does say so for the ordinary canonical line, so the re-encoding is really skipped. The reader's
- * verdict (the proof, else the re-encoding) is the re-encoding's alone.
+ * EventJson#lastDecodeWasCanonical} after {@link EventCodec#decode(byte[])} of the line): whenever
+ * it says a line is canonical, the line is exactly {@link EventCodec#encodeUtf8} of its event,
+ * however the line was damaged or respelled; and it does say so for the ordinary canonical line,
+ * ASCII or not, so the re-encoding is really skipped. The reader's verdict (the proof, else the
+ * re-encoding) is the re-encoding's alone.
  */
 final class EventLinesCanonicalProofTest {
   private static final String HEX = "0123456789abcdef";
@@ -45,16 +49,15 @@ final class EventLinesCanonicalProofTest {
       line = next.line();
       applied.add(next.name());
     }
-    String s = new String(line, StandardCharsets.UTF_8);
+    String why = applied + " made " + new String(line, StandardCharsets.UTF_8);
     RunEvent decoded;
     try {
-      decoded = EventCodec.decode(s);
+      decoded = EventCodec.decode(line);
     } catch (RuntimeException refused) {
       return; // refused: never judged canonical
     }
-    boolean proven = EventLines.Reader.provenCanonical(s, line);
+    boolean proven = EventJson.lastDecodeWasCanonical();
     boolean reencoded = Arrays.equals(EventCodec.encodeUtf8(decoded), line);
-    String why = applied + " made " + s;
     if (proven) {
       assertThat(reencoded).as("proven canonical but is not: %s", why).isTrue();
     }
@@ -64,23 +67,23 @@ final class EventLinesCanonicalProofTest {
   }
 
   @SeededProperty(cases = 400)
-  void canonicalLines_areProven_whenAsciiAndReadByTheFastPath(Cases cases) {
+  void canonicalLines_areProven_whenReadByTheFastPath(Cases cases) {
     RunEvent event = event(cases);
     byte[] line = EventCodec.encodeUtf8(event);
-    String s = new String(line, StandardCharsets.UTF_8);
-    RunEvent decoded = EventCodec.decode(s);
-    boolean ascii = s.length() == line.length;
+    RunEvent decoded = EventCodec.decode(line);
     // the fast path reads up to 18 digits and strings without escapes
     boolean fast =
         event.sequence() < 1_000_000_000_000_000_000L
             && event.idempotencyKey().map(k -> !needsEscape(k)).orElse(true);
-    assertThat(EventLines.Reader.provenCanonical(s, line)).as(s).isEqualTo(ascii && fast);
+    assertThat(EventJson.lastDecodeWasCanonical())
+        .as(new String(line, StandardCharsets.UTF_8))
+        .isEqualTo(fast);
     assertThat(decoded).isEqualTo(event);
   }
 
-  /** A byte no UTF-8 text has, in the payload's text where the fast path keeps it as U+FFFD. */
+  /** A byte no UTF-8 text has, in a string of the payload: refused, naming the byte. */
   @SeededProperty(cases = 200)
-  void invalidUtf8InThePayload_isNeverProven(Cases cases) {
+  void invalidUtf8InThePayload_isRefused_namingTheByte(Cases cases) {
     String canonical = EventCodec.encode(event(cases));
     int at = canonical.indexOf("\"payload\":{") + "\"payload\":{".length();
     String rest = canonical.substring(at);
@@ -89,11 +92,13 @@ final class EventLinesCanonicalProofTest {
     byte[] line = withText.getBytes(StandardCharsets.UTF_8);
     int a =
         withText.substring(0, withText.indexOf("ab\"", at)).getBytes(StandardCharsets.UTF_8).length;
-    line[a] = (byte) (int) cases.oneOf(List.of(0xff, 0x80, 0xc0, 0xe2, 0xf8));
-    String s = new String(line, StandardCharsets.UTF_8);
-    RunEvent decoded = EventCodec.decode(s);
-    assertThat(EventLines.Reader.provenCanonical(s, line)).as(s).isFalse();
-    assertThat(EventLines.Reader.isCanonical(decoded, line, new StringBuilder())).isFalse();
+    int bad = cases.oneOf(List.of(0xff, 0x80, 0xc0, 0xe2, 0xf8));
+    line[a] = (byte) bad;
+    assertThatThrownBy(() -> EventCodec.decode(line))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining(
+            "not well-formed UTF-8: byte " + a + " (0x" + Integer.toHexString(bad));
+    assertThat(EventJson.lastDecodeWasCanonical()).isFalse();
   }
 
   private static boolean needsEscape(String k) {

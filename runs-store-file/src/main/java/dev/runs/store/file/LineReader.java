@@ -1,5 +1,8 @@
 package dev.runs.store.file;
 
+import dev.runs.EventCodec;
+import dev.runs.RunEvent;
+import dev.runs.ValidationException;
 import dev.runs.spi.Utf8;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -188,15 +191,39 @@ final class LineReader {
   String lineString() {
     String s = Utf8.decodeOrNull(buf, lineStart, lineEnd - lineStart);
     if (s == null) {
-      long at = lineOffset + Utf8.firstMalformed(buf, lineStart, lineEnd - lineStart);
-      throw new IllegalArgumentException(
-          "malformed UTF-8 at byte offset "
-              + at
-              + " (0x"
-              + Integer.toHexString(buf[lineStart + (int) (at - lineOffset)] & 0xff)
-              + ")");
+      throw malformed(Utf8.firstMalformed(buf, lineStart, lineEnd - lineStart));
     }
     return s;
+  }
+
+  /**
+   * Decodes the current line as an event straight from the read buffer, without making text of the
+   * whole line first.
+   *
+   * @return the event
+   * @throws IllegalArgumentException when the line is not well-formed UTF-8, naming the file offset
+   *     of the first malformed byte: a damaged line is never read as different text
+   * @throws dev.runs.ValidationException when the line is not an event envelope
+   */
+  RunEvent event() {
+    try {
+      return EventCodec.decode(buf, lineStart, lineEnd - lineStart);
+    } catch (ValidationException e) {
+      int bad = Utf8.firstMalformed(buf, lineStart, lineEnd - lineStart);
+      if (bad >= 0) {
+        throw malformed(bad);
+      }
+      throw e;
+    }
+  }
+
+  private IllegalArgumentException malformed(int bad) {
+    return new IllegalArgumentException(
+        "malformed UTF-8 at byte offset "
+            + (lineOffset + bad)
+            + " (0x"
+            + Integer.toHexString(buf[lineStart + bad] & 0xff)
+            + ")");
   }
 
   /**

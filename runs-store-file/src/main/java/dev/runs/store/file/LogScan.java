@@ -1,6 +1,5 @@
 package dev.runs.store.file;
 
-import dev.runs.EventCodec;
 import dev.runs.EventType;
 import dev.runs.RunEvent;
 import dev.runs.RunStateMachine;
@@ -176,7 +175,7 @@ final class LogScan {
       return null;
     }
     try {
-      return EventCodec.decode(r.lineString());
+      return r.event();
     } catch (RuntimeException e) {
       why[0] = "the line is not an event (" + e.getMessage() + ")";
       return null;
@@ -190,7 +189,7 @@ final class LogScan {
    */
   static @Nullable RunEvent decodeOrNull(LineReader r) {
     try {
-      return EventCodec.decode(r.lineString());
+      return r.event();
     } catch (RuntimeException e) {
       return null;
     }

@@ -1,6 +1,5 @@
 package dev.runs.store.file;
 
-import dev.runs.EventCodec;
 import dev.runs.EventStream;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -1122,7 +1121,7 @@ final class RunLog {
           }
           RunEvent e;
           try {
-            e = EventCodec.decode(r.lineString());
+            e = r.event();
           } catch (RuntimeException damaged) {
             throw new StoreCorruptedException(
                 "run "

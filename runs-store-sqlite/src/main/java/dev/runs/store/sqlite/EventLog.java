@@ -245,7 +245,7 @@ final class EventLog {
    * @throws RunNotFoundException when the run does not exist
    */
   EventStream read(RunId id, long afterSequence, Predicate<RunId> runExists) {
-    PagedEventStream stream = new PagedEventStream(this::fetchPage, id, afterSequence);
+    PagedEventStream stream = new PagedEventStream(this::fetchRawPage, id, afterSequence);
     if (!stream.prefetch() && !runExists.test(id)) {
       throw new RunNotFoundException(id);
     }
@@ -283,32 +283,6 @@ final class EventLog {
             while (rs.next()) {
               seqs.add(rs.getLong(1));
               envelopes.add(Objects.requireNonNull(rs.getBytes(2), "envelope is NOT NULL"));
-            }
-          }
-          return seqs.size(); // unused: the page is in the lists
-        });
-  }
-
-  private void fetchPage(RunId id, long after, int limit, List<Long> seqs, List<String> envelopes) {
-    readers.read(
-        "reading events of run " + id,
-        r -> {
-          PreparedStatement p = r.prepare(PAGE_SQL);
-          p.setString(1, id.value());
-          p.setLong(2, after);
-          p.setInt(3, limit);
-          try (ResultSet rs = p.executeQuery()) {
-            while (rs.next()) {
-              long seq = rs.getLong(1);
-              seqs.add(seq);
-              envelopes.add(
-                  Objects.requireNonNull(
-                      Sql.strictText(
-                          rs,
-                          2,
-                          "table events (run " + id + " sequence " + seq + ")",
-                          settings.description()),
-                      "envelope is NOT NULL"));
             }
           }
           return seqs.size(); // unused: the page is in the lists

@@ -27,15 +27,15 @@ final class PagedEventStream implements EventStream {
      * @param after the last sequence already returned
      * @param limit most rows
      * @param seqs receives the sequences
-     * @param envelopes receives the envelope texts
+     * @param envelopes receives the stored envelopes' bytes (UTF-8 unless damaged)
      */
-    void fetch(RunId runId, long after, int limit, List<Long> seqs, List<String> envelopes);
+    void fetch(RunId runId, long after, int limit, List<Long> seqs, List<byte[]> envelopes);
   }
 
   private final PageSource source;
   private final RunId runId;
   private final List<Long> seqs = new ArrayList<>();
-  private final List<String> envelopes = new ArrayList<>();
+  private final List<byte[]> envelopes = new ArrayList<>();
   private int index;
   private long last;
   private boolean closed;
@@ -86,7 +86,7 @@ final class PagedEventStream implements EventStream {
       throw new NoSuchElementException();
     }
     long seq = seqs.get(index);
-    String json = envelopes.get(index);
+    byte[] json = envelopes.get(index);
     envelopes.set(index, null);
     index++;
     if (seq != last + 1) {

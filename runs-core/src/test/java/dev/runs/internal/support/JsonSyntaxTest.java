@@ -1,0 +1,158 @@
+package dev.runs.internal.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.runs.seeded.Cases;
+import dev.runs.seeded.SeededProperty;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@link JsonSyntax} over bytes: a string's end is what a byte-by-byte reading finds, and a value
+ * is valid exactly when Jackson (the general path's parser) reads it as one value with nothing
+ * after it, for generated JSON and for JSON with one byte changed, inserted or removed.
+ */
+final class JsonSyntaxTest {
+  @SeededProperty(cases = 2000)
+  void plainStringEnd_isTheQuoteBeforeAnyBackslashOrControlCharacter(Cases cases) {
+    byte[] b = ByteScanTest.bytes(cases);
+    int p = cases.intBetween(0, b.length);
+    int expected = -1;
+    for (int i = p; i < b.length; i++) {
+      int c = b[i] & 0xff;
+      if (c == '"') {
+        expected = i;
+        break;
+      }
+      if (c == '\\' || c < 0x20) {
+        break;
+      }
+    }
+    assertThat(JsonSyntax.plainStringEnd(b, p, b.length))
+        .as("%s from %d", Arrays.toString(b), p)
+        .isEqualTo(expected);
+  }
+
+  @SeededProperty(cases = 3000)
+  void skipValue_acceptsWhatJacksonReads(Cases cases) throws IOException {
+    StringBuilder json = new StringBuilder();
+    value(cases, json, 0);
+    byte[] b = json.toString().getBytes(StandardCharsets.UTF_8);
+    String how = "as generated";
+    if (cases.intBetween(0, 2) > 0 && b.length > 0) {
+      int at = cases.intBetween(0, b.length - 1);
+      byte with =
+          (byte) (int) cases.oneOf(List.of(0x22, 0x5c, 0x01, 0x1f, 0x20, 0x7b, 0x7d, 0x2c, 0x3a));
+      switch (cases.intBetween(0, 2)) {
+        case 0 -> {
+          b[at] = with;
+          how = "byte " + at + " set to " + with;
+        }
+        case 1 -> {
+          byte[] c = new byte[b.length + 1];
+          System.arraycopy(b, 0, c, 0, at);
+          c[at] = with;
+          System.arraycopy(b, at, c, at + 1, b.length - at);
+          b = c;
+          how = with + " inserted at " + at;
+        }
+        default -> {
+          byte[] c = new byte[b.length - 1];
+          System.arraycopy(b, 0, c, 0, at);
+          System.arraycopy(b, at + 1, c, at, b.length - at - 1);
+          b = c;
+          how = "byte " + at + " removed";
+        }
+      }
+    }
+    int start = 0;
+    while (start < b.length && onlyWhitespace(b, start, start + 1)) {
+      start++; // the codec calls it where a value starts
+    }
+    int end = JsonSyntax.skipValue(b, start, b.length);
+    boolean ours = end >= 0 && onlyWhitespace(b, end, b.length);
+    String text = new String(b, StandardCharsets.UTF_8);
+    assertThat(ours).as("%s (%s)", text, how).isEqualTo(jacksonReadsOneValue(text));
+  }
+
+  private static boolean onlyWhitespace(byte[] b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b[i] != ' ' && b[i] != '\n' && b[i] != '\r' && b[i] != '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean jacksonReadsOneValue(String text) {
+    try (JsonParser p = JsonSupport.FACTORY.createParser(text)) {
+      if (p.nextToken() == null) {
+        return false;
+      }
+      p.skipChildren();
+      if (p.currentToken() == JsonToken.VALUE_STRING) {
+        p.getText(); // a string is read lazily: finish it, so a bad escape in it counts
+      }
+      return p.nextToken() == null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Appends a small random JSON value: strings with escapes, non-ASCII text, numbers, nesting. */
+  private static void value(Cases cases, StringBuilder b, int depth) {
+    int kind = cases.intBetween(0, depth > 3 ? 3 : 5);
+    switch (kind) {
+      case 0 -> string(cases, b, "");
+      case 1 ->
+          b.append(
+              cases.oneOf(
+                  List.of("0", "-0", "12", "-3.25", "1e5", "2E-3", "0.5e+7", "123456789012")));
+      case 2 -> b.append(cases.oneOf(List.of("true", "false", "null")));
+      case 3 -> string(cases, b, "");
+      case 4 -> {
+        b.append('[');
+        int n = cases.intBetween(0, 3);
+        for (int i = 0; i < n; i++) {
+          if (i > 0) {
+            b.append(cases.oneOf(List.of(",", ", ", " ,")));
+          }
+          value(cases, b, depth + 1);
+        }
+        b.append(']');
+      }
+      default -> {
+        b.append('{');
+        int n = cases.intBetween(0, 3);
+        for (int i = 0; i < n; i++) {
+          if (i > 0) {
+            b.append(',');
+          }
+          string(cases, b, i + "."); // names differ: Jackson refuses duplicates, not a syntax rule
+          b.append(cases.oneOf(List.of(":", " : ")));
+          value(cases, b, depth + 1);
+        }
+        b.append('}');
+      }
+    }
+  }
+
+  private static void string(Cases cases, StringBuilder b, String prefix) {
+    b.append('"').append(prefix);
+    int n = cases.intBetween(0, 30);
+    for (int i = 0; i < n; i++) {
+      switch (cases.intBetween(0, 9)) {
+        case 0 -> b.append(cases.oneOf(List.of("\\\"", "\\\\", "\\/", "\\n", "\\t", "\\b")));
+        case 1 -> b.append(String.format(Locale.ROOT, "\\u%04x", (int) cases.anyChar()));
+        case 2 -> b.append(cases.oneOf(List.of("\u00e9", "\u20ac", "\ud83d\ude00")));
+        default -> b.append(cases.charBetween(' ', '~') == '"' ? 'q' : cases.charBetween('#', '~'));
+      }
+    }
+    b.append('"');
+  }
+}
