@@ -405,7 +405,7 @@ final class PgAppends {
           String runId = rs.getString(1);
           known
               .computeIfAbsent(runId, k -> new HashMap<>())
-              .put(rs.getString(2), decodeEvent(tx.where(), runId, rs.getString(3)));
+              .put(rs.getString(2), decodeEvent(tx.where(), runId, rs.getBytes(3)));
         }
       }
     }

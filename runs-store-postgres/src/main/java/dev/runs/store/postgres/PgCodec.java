@@ -68,13 +68,14 @@ final class PgCodec {
   /**
    * @param where the redacted location, for messages
    * @param runId the run
-   * @param json a stored event
+   * @param utf8 a stored event's text as the driver received it (UTF-8, the connection's encoding),
+   *     decoded without making a string of the whole envelope first
    * @return the event
    * @throws StoreCorruptedException when the text does not decode
    */
-  static RunEvent decodeEvent(String where, String runId, String json) {
+  static RunEvent decodeEvent(String where, String runId, byte[] utf8) {
     try {
-      return EventCodec.decode(json);
+      return EventCodec.decode(utf8);
     } catch (ValidationException e) {
       throw new StoreCorruptedException(
           where + ": an event of run " + runId + " does not decode (" + e.getMessage() + ")", e);

@@ -181,7 +181,7 @@ final class PgEventReader {
             List<RunEvent> out = new ArrayList<>(READ_PAGE);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                out.add(decodeEvent(tx.where(), id.value(), rs.getString(1)));
+                out.add(decodeEvent(tx.where(), id.value(), rs.getBytes(1)));
               }
             }
             return out;
