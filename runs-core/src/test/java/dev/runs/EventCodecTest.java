@@ -185,4 +185,40 @@ final class EventCodecTest {
     String json = EventCodec.encode(sample()).replace("\"search\"", "\"s\ud800\"");
     assertThat(EventCodec.decode(json).payload().json()).contains("\"s\ud800\"");
   }
+
+  @Test
+  void decode_ofACanonicalLineWhosePayloadRepeatsAName_isRefusedAsByTheGeneralParser() {
+    String line =
+        EventCodec.encode(sample()).replace("\"score\":0.50", "\"score\":0.50,\"score\":1");
+    String spaced = line.replace("\"payload\":{", "\"payload\": {"); // only Jackson reads this
+
+    assertThatThrownBy(() -> EventCodec.decode(spaced))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("score");
+    assertThatThrownBy(() -> EventCodec.decode(line))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("score");
+    assertThatThrownBy(
+            () -> EventCodec.decode(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("score");
+  }
+
+  @Test
+  void decode_ofAPayloadWithManyNamesOrEscapedNames_readsThemAll() {
+    StringBuilder many = new StringBuilder("{");
+    for (int i = 0; i < 40; i++) {
+      many.append(i == 0 ? "" : ",").append("\"n").append(i).append("\":").append(i);
+    }
+    String manyNames = many.append('}').toString();
+    String escapedNames = "{\"a\":1,\"\\u0062\":2,\"c\":3}";
+    for (String payload : new String[] {manyNames, escapedNames}) {
+      String line = EventCodec.encode(sample()).replace(sample().payload().json(), payload);
+
+      assertThat(EventCodec.decode(line).payload().json()).isEqualTo(payload);
+    }
+    String repeatedEscaped = "{\"a\":1,\"\\u0061\":2}";
+    String line = EventCodec.encode(sample()).replace(sample().payload().json(), repeatedEscaped);
+    assertThatThrownBy(() -> EventCodec.decode(line)).isInstanceOf(ValidationException.class);
+  }
 }

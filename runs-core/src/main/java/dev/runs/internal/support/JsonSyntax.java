@@ -1,7 +1,10 @@
 package dev.runs.internal.support;
 
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+
 /**
- * A JSON syntax checker over UTF-8 bytes that allocates nothing: finds where a value ends,
+ * A JSON syntax checker over UTF-8 bytes that allocates next to nothing: finds where a value ends,
  * validating it (RFC 8259 grammar, no whitespace rules relaxed) on the way. Used by the envelope
  * codec to accept a payload as text without building a tree. Nesting deeper than {@link
  * JsonSupport#MAX_PARSE_DEPTH} is refused like the general parser refuses it. Strings are scanned
@@ -23,7 +26,9 @@ public final class JsonSyntax {
    * @param b the bytes
    * @param p where a value starts
    * @param end the index after the last byte that may belong to it
-   * @return the index just after the value, or -1 when it is not valid JSON
+   * @return the index just after the value, or -1 when it is not valid JSON, when an object in it
+   *     repeats a member name (the general parser refuses those too), or when an object's names
+   *     cannot be compared here (see {@link Names}): then the caller's general parser decides
    */
   public static int skipValue(byte[] b, int p, int end) {
     return value(b, p, end, 0);
@@ -124,13 +129,15 @@ public final class JsonSyntax {
     if (p < end && b[p] == '}') {
       return p + 1;
     }
+    Names names = new Names();
     while (true) {
       p = ws(b, p, end);
       if (p >= end || b[p] != '"') {
         return -1;
       }
-      p = string(b, p + 1, end);
-      if (p < 0) {
+      int name = p + 1;
+      p = string(b, name, end);
+      if (p < 0 || !names.add(b, name, p - 1)) {
         return -1;
       }
       p = ws(b, p, end);
@@ -153,6 +160,55 @@ public final class JsonSyntax {
         return -1;
       }
       p++;
+    }
+  }
+
+  /**
+   * The member names of one object, kept to refuse a repeated one as the general parser does
+   * (strict duplicate detection). Names are compared as bytes, which compares their values only
+   * when they hold no escapes; an object with a name with escapes among several names, or with more
+   * than {@value #MAX_COMPARED} names, is left to the general parser too. The first name is kept
+   * without allocating: most payload objects are small.
+   */
+  private static final class Names {
+    static final int MAX_COMPARED = 32;
+    private int count;
+    private boolean escaped;
+    private int firstFrom;
+    private int firstTo;
+    private int @Nullable [] more; // from and to of names 2, 3, ... in pairs
+
+    /**
+     * @return false when the name repeats one before it, or the names cannot be compared here
+     */
+    boolean add(byte[] b, int from, int to) {
+      escaped |= ByteScan.indexOf(b, from, to, (byte) '\\') >= 0;
+      if (count == 0) {
+        firstFrom = from;
+        firstTo = to;
+        count = 1;
+        return true;
+      }
+      if (escaped || count == MAX_COMPARED || Arrays.equals(b, firstFrom, firstTo, b, from, to)) {
+        return false;
+      }
+      int[] m = more;
+      int stored = count - 1;
+      for (int i = 0; i < stored; i++) {
+        if (m != null && Arrays.equals(b, m[2 * i], m[2 * i + 1], b, from, to)) {
+          return false;
+        }
+      }
+      if (m == null) {
+        m = new int[2 * 4];
+      } else if (2 * stored == m.length) {
+        m = Arrays.copyOf(m, 2 * m.length);
+      }
+      m[2 * stored] = from;
+      m[2 * stored + 1] = to;
+      more = m;
+      count++;
+      return true;
     }
   }
 

@@ -71,10 +71,14 @@ final class EventLinesCanonicalProofTest {
     RunEvent event = event(cases);
     byte[] line = EventCodec.encodeUtf8(event);
     RunEvent decoded = EventCodec.decode(line);
-    // the fast path reads up to 18 digits and strings without escapes
+    // the fast path reads up to 18 digits and strings without escapes, and compares the payload's
+    // member names only when none has escapes (or there is just one)
+    List<String> members = new ArrayList<>();
+    event.payload().toJsonNode().fieldNames().forEachRemaining(members::add);
     boolean fast =
         event.sequence() < 1_000_000_000_000_000_000L
-            && event.idempotencyKey().map(k -> !needsEscape(k)).orElse(true);
+            && event.idempotencyKey().map(k -> !needsEscape(k)).orElse(true)
+            && (members.size() < 2 || members.stream().noneMatch(k -> needsEscape(k)));
     assertThat(EventJson.lastDecodeWasCanonical())
         .as(new String(line, StandardCharsets.UTF_8))
         .isEqualTo(fast);
