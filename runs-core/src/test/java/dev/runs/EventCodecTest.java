@@ -221,4 +221,19 @@ final class EventCodecTest {
     String line = EventCodec.encode(sample()).replace(sample().payload().json(), repeatedEscaped);
     assertThatThrownBy(() -> EventCodec.decode(line)).isInstanceOf(ValidationException.class);
   }
+
+  @Test
+  void decode_ofAPayloadWithWhitespace_compactsIt_soItsLineStaysOneLine() {
+    String canonical = EventCodec.encode(sample());
+    String spaced =
+        canonical.replace("\"result\":{\"hits\":[1,2,3]", "\"result\": {\"hits\":\n[1, 2,3]");
+
+    RunEvent fromText = EventCodec.decode(spaced);
+    RunEvent fromBytes =
+        EventCodec.decode(spaced.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(fromText).isEqualTo(sample());
+    assertThat(fromBytes).isEqualTo(sample());
+    assertThat(EventCodec.encode(fromBytes)).isEqualTo(canonical).doesNotContain("\n");
+  }
 }

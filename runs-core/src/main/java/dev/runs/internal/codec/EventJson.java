@@ -31,8 +31,10 @@ import org.jspecify.annotations.Nullable;
  * canonical layout with a {@link StringBuilder} and reads back exactly that layout without a
  * general JSON parser; anything else (other field order, escapes in envelope strings, unknown
  * fields, whitespace) goes to the general Jackson path, so accepted inputs and error messages do
- * not depend on which path ran. The payload is checked for JSON syntax by a small allocation-free
- * validator and kept as text.
+ * not depend on which path ran. The payload is checked for JSON syntax by a small validator and
+ * kept as text when it is compact (no whitespace, no repeated member names); any other payload goes
+ * the general way, which refuses repeated names and compacts the rest, so a decoded payload never
+ * holds a line break outside its strings.
  *
  * <p>The caller hands in how a payload is made from text already known to be one compact JSON
  * object ({@code Payload::trusted} in the API), so this class needs no private access to the API.

@@ -4,12 +4,15 @@ import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A JSON syntax checker over UTF-8 bytes that allocates next to nothing: finds where a value ends,
- * validating it (RFC 8259 grammar, no whitespace rules relaxed) on the way. Used by the envelope
- * codec to accept a payload as text without building a tree. Nesting deeper than {@link
- * JsonSupport#MAX_PARSE_DEPTH} is refused like the general parser refuses it. Strings are scanned
- * eight bytes a step ({@link ByteScan}); bytes of multi-byte UTF-8 sequences are taken as they are
- * (their well-formedness is the caller's to check). Stateless and thread-safe.
+ * A checker of compact JSON over UTF-8 bytes that allocates next to nothing: finds where a value
+ * ends, validating it (RFC 8259 grammar) on the way. Compact means no whitespace between tokens:
+ * that is how the envelope's encoder writes a payload, and a payload kept as text must stay on one
+ * line (whitespace may be a line feed); anything else is left to the caller's general parser, which
+ * compacts it. Used by the envelope codec to accept a payload as text without building a tree.
+ * Nesting deeper than {@link JsonSupport#MAX_PARSE_DEPTH} is refused like the general parser
+ * refuses it. Strings are scanned eight bytes a step ({@link ByteScan}); bytes of multi-byte UTF-8
+ * sequences are taken as they are (their well-formedness is the caller's to check). Stateless and
+ * thread-safe.
  */
 public final class JsonSyntax {
   private JsonSyntax() {}
@@ -26,9 +29,10 @@ public final class JsonSyntax {
    * @param b the bytes
    * @param p where a value starts
    * @param end the index after the last byte that may belong to it
-   * @return the index just after the value, or -1 when it is not valid JSON, when an object in it
-   *     repeats a member name (the general parser refuses those too), or when an object's names
-   *     cannot be compared here (see {@link Names}): then the caller's general parser decides
+   * @return the index just after the value, or -1 when it is not valid compact JSON (whitespace
+   *     between tokens is refused here), when an object in it repeats a member name (the general
+   *     parser refuses those too), or when an object's names cannot be compared here (see {@link
+   *     Names}): then the caller's general parser decides
    */
   public static int skipValue(byte[] b, int p, int end) {
     return value(b, p, end, 0);
@@ -79,17 +83,6 @@ public final class JsonSyntax {
     return end;
   }
 
-  private static int ws(byte[] b, int p, int end) {
-    while (p < end) {
-      byte c = b[p];
-      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-        break;
-      }
-      p++;
-    }
-    return p;
-  }
-
   private static int value(byte[] b, int p, int end, int depth) {
     if (p < 0 || p >= end) {
       return -1;
@@ -125,13 +118,11 @@ public final class JsonSyntax {
     if (depth > JsonSupport.MAX_PARSE_DEPTH) {
       return -1;
     }
-    p = ws(b, p, end);
     if (p < end && b[p] == '}') {
       return p + 1;
     }
     Names names = new Names();
     while (true) {
-      p = ws(b, p, end);
       if (p >= end || b[p] != '"') {
         return -1;
       }
@@ -140,15 +131,13 @@ public final class JsonSyntax {
       if (p < 0 || !names.add(b, name, p - 1)) {
         return -1;
       }
-      p = ws(b, p, end);
       if (p >= end || b[p] != ':') {
         return -1;
       }
-      p = value(b, ws(b, p + 1, end), end, depth);
+      p = value(b, p + 1, end, depth);
       if (p < 0) {
         return -1;
       }
-      p = ws(b, p, end);
       if (p >= end) {
         return -1;
       }
@@ -216,16 +205,14 @@ public final class JsonSyntax {
     if (depth > JsonSupport.MAX_PARSE_DEPTH) {
       return -1;
     }
-    p = ws(b, p, end);
     if (p < end && b[p] == ']') {
       return p + 1;
     }
     while (true) {
-      p = value(b, ws(b, p, end), end, depth);
+      p = value(b, p, end, depth);
       if (p < 0) {
         return -1;
       }
-      p = ws(b, p, end);
       if (p >= end) {
         return -1;
       }
