@@ -749,27 +749,7 @@ public final class EventJson {
       end = (int) p.currentLocation().getCharOffset();
     }
     String raw = source.substring(start, end);
-    return isCompact(raw) ? raw : JsonSupport.write(JsonSupport.parse(raw));
-  }
-
-  /** True when the text has no whitespace outside strings. */
-  private static boolean isCompact(String s) {
-    boolean inString = false;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (inString) {
-        if (c == '\\') {
-          i++;
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
-      } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-        return false;
-      }
-    }
-    return true;
+    return JsonSyntax.isCompact(raw) ? raw : JsonSupport.write(JsonSupport.parse(raw));
   }
 
   private static String firstLine(@Nullable String m) {

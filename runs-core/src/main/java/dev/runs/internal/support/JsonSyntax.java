@@ -39,6 +39,32 @@ public final class JsonSyntax {
   }
 
   /**
+   * Whether JSON text has no whitespace outside its strings: the form {@link #skipValue} accepts
+   * and the envelope's encoder writes. A scan of characters that does not check the grammar.
+   *
+   * @param s JSON text
+   * @return true when no space, tab, carriage return or line feed lies outside a string
+   */
+  public static boolean isCompact(String s) {
+    boolean inString = false;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (inString) {
+        if (c == '\\') {
+          i++;
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * The end of a string without escapes or control characters: what the envelope's own string
    * fields hold when they are in canonical form.
    *

@@ -94,29 +94,9 @@ final class JsonSyntaxTest {
     String text = new String(b, StandardCharsets.UTF_8);
     return new Verdicts(
         JsonSyntax.skipValue(b, 0, b.length) == b.length,
-        jacksonReadsOneValue(text) && isCompact(text),
+        jacksonReadsOneValue(text) && JsonSyntax.isCompact(text),
         text,
         text + " (" + how + ")");
-  }
-
-  /** Whether the text has no whitespace outside its strings (what the checker accepts). */
-  private static boolean isCompact(String text) {
-    boolean inString = false;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (inString) {
-        if (c == '\\') {
-          i++;
-        } else if (c == '"') {
-          inString = false;
-        }
-      } else if (c == '"') {
-        inString = true;
-      } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Whether a member name of the JSON text (which Jackson reads) is written with an escape. */
