@@ -14,6 +14,15 @@ import org.jspecify.annotations.Nullable;
  * exception naming the field.
  */
 public final class Times {
+  /** The first time an envelope can hold. */
+  private static final String FIRST = "0000-01-01T00:00:00.000000Z";
+
+  /** The last time an envelope can hold. */
+  private static final String LAST = "9999-12-31T23:59:59.999999Z";
+
+  private static final Instant FIRST_INSTANT = Instant.parse(FIRST);
+  private static final Instant LAST_INSTANT = Instant.parse(LAST);
+
   private Times() {}
 
   /**
@@ -75,30 +84,47 @@ public final class Times {
 
   /**
    * Parses an RFC 3339 time with any offset and any fraction, returning the instant truncated to
-   * microseconds.
+   * microseconds. The instant must be one {@link #format} can write, from {@code
+   * 0000-01-01T00:00:00Z} to {@code 9999-12-31T23:59:59.999999Z}: a signed year ({@code -0999-...},
+   * which the JDK's ISO parser reads and RFC 3339 does not allow) is refused, and so is an offset
+   * that moves a time of year 0000 or 9999 beyond that range.
    *
    * @param text the text
    * @return the instant
-   * @throws DateTimeParseException when the text is not RFC 3339; the message says what is expected
+   * @throws DateTimeParseException when the text is not RFC 3339 or the instant is outside the
+   *     range; the message says what is expected
    */
   public static Instant parse(String text) {
     Instant canonical = parseCanonical(text);
     if (canonical != null) {
       return canonical;
     }
+    Instant t;
     try {
-      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
-          .toInstant()
-          .truncatedTo(ChronoUnit.MICROS);
+      t =
+          OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+              .toInstant()
+              .truncatedTo(ChronoUnit.MICROS);
     } catch (DateTimeParseException e) {
       throw new DateTimeParseException(
           "must be an RFC 3339 time such as 2026-11-29T20:26:58.123456Z but was '"
-              + (text.length() > 60 ? text.substring(0, 60) + "..." : text)
+              + shown(text)
               + "'",
           text,
           e.getErrorIndex(),
           e);
     }
+    if (t.isBefore(FIRST_INSTANT) || t.isAfter(LAST_INSTANT)) {
+      throw new DateTimeParseException(
+          "must be a time from " + FIRST + " to " + LAST + " but was '" + shown(text) + "'",
+          text,
+          0);
+    }
+    return t;
+  }
+
+  private static String shown(String text) {
+    return text.length() > 60 ? text.substring(0, 60) + "..." : text;
   }
 
   /**

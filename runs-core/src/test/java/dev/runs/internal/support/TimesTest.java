@@ -69,4 +69,35 @@ final class TimesTest {
     assertThat(Times.parse("2024-01-01T01:00:00.5+01:00"))
         .isEqualTo(Instant.parse("2024-01-01T00:00:00.500Z"));
   }
+
+  /**
+   * What the JDK's ISO parser reads beyond the years 0000-9999 (a signed year, or an offset that
+   * moves a time across the range's ends) is refused: {@link Times#format} could not write it back.
+   */
+  @Test
+  void parse_instantsFormatCannotWrite_areRefused() {
+    for (String bad :
+        new String[] {
+          "-0999-05-05T22:02:48.519139Z",
+          "-0001-12-31T23:59:59Z",
+          "0000-01-01T00:59:59+01:00",
+          "9999-12-31T23:30:00-01:00"
+        }) {
+      assertThat(general(bad)).as(bad).isNotNull(); // the JDK reads it
+      assertThatThrownBy(() -> Times.parse(bad))
+          .as(bad)
+          .isInstanceOf(DateTimeParseException.class)
+          .hasMessage(
+              "must be a time from 0000-01-01T00:00:00.000000Z to 9999-12-31T23:59:59.999999Z but"
+                  + " was '"
+                  + bad
+                  + "'");
+    }
+    for (String edge :
+        new String[] {"0000-01-01T01:00:00+01:00", "9999-12-31T22:59:59.9999999-01:00"}) {
+      Instant t = Times.parse(edge);
+      assertThat(t).as(edge).isEqualTo(general(edge));
+      assertThat(Times.parse(Times.format(t))).isEqualTo(t);
+    }
+  }
 }
