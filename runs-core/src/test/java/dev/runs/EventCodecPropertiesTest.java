@@ -8,6 +8,7 @@ import dev.runs.internal.codec.EventJson;
 import dev.runs.seeded.Cases;
 import dev.runs.seeded.SeededProperty;
 import dev.runs.spi.Sha256;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,6 +47,92 @@ final class EventCodecPropertiesTest {
     String line = EventCodec.encode(event);
     String torn = line.substring(0, Math.max(1, line.length() - Math.min(cut, line.length() - 1)));
     assertThatThrownBy(() -> EventCodec.decode(torn)).isInstanceOf(ValidationException.class);
+  }
+
+  /** What an edit may put into a line: JSON's structural characters, escapes, literals, Unicode. */
+  private static final List<String> EDITS =
+      List.of(
+          "\"",
+          "\\",
+          "{",
+          "}",
+          "[",
+          "]",
+          ",",
+          ":",
+          "0",
+          "1",
+          "9",
+          "-",
+          "+",
+          ".",
+          "e",
+          "E",
+          "t",
+          "n",
+          "u",
+          " ",
+          "\t",
+          "\n",
+          "\u0001",
+          "\u00e9",
+          "\ud83d\ude00",
+          "\\u0041",
+          "\\n",
+          "\"\"",
+          "null",
+          "true",
+          "1e5",
+          "-0",
+          "00",
+          "x");
+
+  /**
+   * A line damaged anywhere by one or two edits (a character replaced, inserted or removed, or a
+   * span repeated) gets one answer whichever way it is read: the canonical fast path (from text or
+   * from a range of UTF-8 bytes) and the general parser (made to read it by a leading space) all
+   * refuse it with a {@link ValidationException}, or all decode the same event, which then encodes
+   * to a line that decodes to it again. This found two flaws: the fast path read numbers with
+   * leading zeros, which the general parser refuses; and both read a time with a signed year
+   * ({@code -0999-...}), which no line can hold, so the event could not be encoded again.
+   */
+  @SeededProperty(cases = 500)
+  void damagedLines_getOneAnswerFromEveryPath(Cases cases) {
+    StringBuilder line = new StringBuilder(EventCodec.encode(event(cases)));
+    for (int edits = cases.intBetween(1, 2); edits > 0; edits--) {
+      int at = cases.intBetween(0, line.length() - 1);
+      switch (cases.intBetween(0, 3)) {
+        case 0 -> line.replace(at, at + 1, cases.oneOf(EDITS));
+        case 1 -> line.insert(at, cases.oneOf(EDITS));
+        case 2 -> line.deleteCharAt(at);
+        default -> {
+          int to = Math.min(line.length(), at + cases.intBetween(1, 12));
+          line.insert(to, line.substring(at, to));
+        }
+      }
+    }
+    String damaged = line.toString();
+    Object fast = answer(() -> EventCodec.decode(damaged));
+    assertThat(answer(() -> EventCodec.decode(" " + damaged))).as(damaged).isEqualTo(fast);
+    byte[] framed = ("[" + damaged + "]").getBytes(StandardCharsets.UTF_8);
+    if (new String(framed, StandardCharsets.UTF_8).equals("[" + damaged + "]")) {
+      // (an edit that splits a surrogate pair leaves text that has no UTF-8 to compare)
+      assertThat(answer(() -> EventCodec.decode(framed, 1, framed.length - 2)))
+          .as(damaged)
+          .isEqualTo(fast);
+    }
+    if (fast instanceof RunEvent decoded) {
+      assertThat(EventCodec.decode(EventCodec.encode(decoded))).isEqualTo(decoded);
+    }
+  }
+
+  /** The decoded event, or {@code "refused"} for a {@link ValidationException}. */
+  private static Object answer(Supplier<RunEvent> decode) {
+    try {
+      return decode.get();
+    } catch (ValidationException refused) {
+      return "refused";
+    }
   }
 
   /**

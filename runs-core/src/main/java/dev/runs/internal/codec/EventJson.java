@@ -362,11 +362,10 @@ public final class EventJson {
   /**
    * Whether the last {@link #decode} on this thread proved, while decoding, that its input is
    * exactly the canonical encoding of the event it returned: {@link #encode} of that event writes
-   * the same characters, and their UTF-8 is the same bytes. True only when the canonical layout was
-   * read directly and nothing in it has another spelling (no leading zeros in numbers; every other
-   * value is read as written and written as read); false after the general parser, or when that
-   * decode threw. False does not mean the input is not canonical, only that encoding the event
-   * again is the way to tell.
+   * the same characters, and their UTF-8 is the same bytes. True when the canonical layout was read
+   * directly (every value in it is read as written and written as read); false after the general
+   * parser, or when that decode threw. False does not mean the input is not canonical, only that
+   * encoding the event again is the way to tell.
    *
    * @return whether the last decode on this thread proved its input canonical
    */
@@ -407,8 +406,9 @@ public final class EventJson {
     if (p < 0) {
       return null;
     }
-    // a number is canonical without leading zeros: the encoder writes none
-    boolean plainNumbers = !leadingZero(b, p, end);
+    if (leadingZero(b, p, end)) {
+      return null; // not JSON: the general parser refuses it
+    }
     long seq = 0;
     int digits = 0;
     while (p < end && isDigit(b[p]) && digits < 18) {
@@ -449,7 +449,7 @@ public final class EventJson {
     q = expect(b, p, end, ATTEMPT);
     if (q > 0) {
       if (leadingZero(b, q, end)) {
-        plainNumbers = false;
+        return null;
       }
       int a = 0;
       int n = 0;
@@ -527,14 +527,16 @@ public final class EventJson {
             payloads.apply(text(b, p, payloadEnd)),
             Optional.ofNullable(hash),
             Map.of());
-    // Every other value is written back as read: the ids are canonical UUIDs (lowercase, checked
+    // Every value is written back as read: the numbers have no leading zeros (lines with them are
+    // not JSON, and were left to the general parser, which refuses them); the ids are canonical
+    // UUIDs (lowercase, checked
     // by EventId); the run id, type, step id and source are strings without escapes whose values
     // are their text (no constructor rewrites them), which the encoder writes as they are; the
     // idempotency key has no backslash, quote or control character, the only ones the encoder
     // escapes; the time parsed from its canonical 27 characters formats back to them; the payload
     // and hash are kept as text; there are no unknown fields. The bytes are well-formed UTF-8, so
     // the text's UTF-8 is these bytes again.
-    d.canonical = plainNumbers;
+    d.canonical = true;
     return e;
   }
 
