@@ -19,8 +19,11 @@ import java.util.Set;
  * @param namespace exact namespace (the run id prefix); empty string for runs without one
  * @param threadKey exact thread key
  * @param statuses accepted statuses; empty for all
- * @param createdFrom inclusive lower bound of creation time
- * @param createdBefore exclusive upper bound of creation time
+ * @param createdFrom inclusive lower bound of creation time; any instant, even {@link Instant#MIN}
+ *     or {@link Instant#MAX} (a bound outside the years 0000-9999, where every run's time lies, is
+ *     kept as that range's nearest end, which selects the same runs)
+ * @param createdBefore exclusive upper bound of creation time; any instant, kept like {@code
+ *     createdFrom}
  * @param limit page size, 1 to {@value #MAX_LIMIT}
  * @param cursor position after the last run of the previous page
  * @param recommendationId only runs started from this recommendation
@@ -41,6 +44,12 @@ public record RunQuery(
   /** Largest page size. */
   public static final int MAX_LIMIT = 1000;
 
+  /** The first instant of year 0000: no run is created before it. */
+  private static final Instant YEAR_0 = Instant.parse("0000-01-01T00:00:00Z");
+
+  /** The first instant of year 10000: every run is created before it. */
+  private static final Instant YEAR_10000 = Instant.parse("+10000-01-01T00:00:00Z");
+
   /** Validates the query. */
   public RunQuery {
     Objects.requireNonNull(namespace, "namespace");
@@ -50,11 +59,22 @@ public record RunQuery(
     Objects.requireNonNull(createdBefore, "createdBefore");
     Objects.requireNonNull(cursor, "cursor");
     Objects.requireNonNull(recommendationId, "recommendationId");
+    createdFrom = createdFrom.map(RunQuery::withinYears);
+    createdBefore = createdBefore.map(RunQuery::withinYears);
     namespace.ifPresent(RunId::validateNamespace);
     statuses = statuses.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(statuses));
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ValidationException("limit", "must be 1 to " + MAX_LIMIT + " but was " + limit);
     }
+  }
+
+  /**
+   * A time bound moved into the years 0000-10000 (every run's time lies within 0000-9999), so each
+   * store can hold it (SQLite's microseconds and PostgreSQL's {@code timestamptz} cannot hold
+   * {@link Instant#MAX}) and it selects the same runs.
+   */
+  private static Instant withinYears(Instant t) {
+    return t.isBefore(YEAR_0) ? YEAR_0 : t.isAfter(YEAR_10000) ? YEAR_10000 : t;
   }
 
   /**

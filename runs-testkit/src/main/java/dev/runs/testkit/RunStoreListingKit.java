@@ -61,6 +61,23 @@ abstract class RunStoreListingKit extends RunStoreKit {
     assertThat(entry.lastSequence()).isEqualTo(3);
   }
 
+  @Test
+  @DisplayName("time bounds at the ends of Instant's range mean every run or none")
+  void list_timeBoundsAtTheEndsOfInstant() {
+    RunId a = store().create(recordBuilder().build()).record().id();
+    RunId b = store().create(recordBuilder().build()).record().id();
+    for (Instant early : List.of(Instant.MIN, Instant.parse("-0001-01-01T00:00:00Z"))) {
+      assertThat(ids(RunQuery.builder().createdFrom(early).build())).containsExactly(b, a);
+      assertThat(ids(RunQuery.builder().createdBefore(early).build())).isEmpty();
+    }
+    for (Instant late : List.of(Instant.MAX, Instant.parse("+10000-01-01T00:00:00Z"))) {
+      assertThat(ids(RunQuery.builder().createdFrom(late).build())).isEmpty();
+      assertThat(ids(RunQuery.builder().createdBefore(late).build())).containsExactly(b, a);
+    }
+    assertThat(ids(RunQuery.builder().createdFrom(Instant.MIN).createdBefore(Instant.MAX).build()))
+        .containsExactly(b, a);
+  }
+
   private List<RunId> ids(RunQuery q) {
     return store().list(q).runs().stream().map(RunEntry::id).toList();
   }
