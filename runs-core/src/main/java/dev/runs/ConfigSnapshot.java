@@ -36,7 +36,7 @@ public final class ConfigSnapshot {
 
   private ConfigSnapshot(ObjectNode node) {
     RecordJson.requireDepthAtMost(node, JsonSupport.MAX_PARSE_DEPTH, "config");
-    this.canonicalJson = JsonSupport.canonical(node);
+    this.canonicalJson = RecordJson.write(node, true, "config");
     Payload.requireWellFormedUnicode(canonicalJson, "config");
     this.sha256 = Sha256.hex(canonicalJson);
   }

@@ -43,7 +43,8 @@ public final class Payload {
    *
    * @param json the text
    * @return the payload
-   * @throws ValidationException when the text is not one JSON object
+   * @throws ValidationException when the text is not one JSON object, or holds a number whose plain
+   *     form (as Runs writes numbers) would be longer than 9,999 digits, such as {@code 1e10000}
    * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(String json) {
@@ -57,7 +58,8 @@ public final class Payload {
    *
    * @param node the tree
    * @return the payload
-   * @throws ValidationException when the node is not an object
+   * @throws ValidationException when the node is not an object, or holds a number whose plain form
+   *     would be longer than 9,999 digits
    * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(JsonNode node) {
@@ -68,7 +70,7 @@ public final class Payload {
     }
     RecordJson.requireDepthAtMost(node, JsonSupport.MAX_PARSE_DEPTH, "payload");
     ObjectNode copy = ((ObjectNode) node).deepCopy();
-    String json = JsonSupport.write(copy);
+    String json = RecordJson.write(copy, false, "payload");
     requireWellFormedUnicode(json, "payload");
     return new Payload(json, copy);
   }
@@ -80,6 +82,7 @@ public final class Payload {
    * @param fields the fields in order
    * @return the payload
    * @throws IllegalArgumentException for a value that cannot be converted
+   * @throws ValidationException for a number whose plain form would be longer than 9,999 digits
    * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(Map<String, ?> fields) {
@@ -108,7 +111,7 @@ public final class Payload {
   }
 
   private static Payload fromTree(ObjectNode node) {
-    String json = JsonSupport.write(node);
+    String json = RecordJson.write(node, false, "payload");
     requireWellFormedUnicode(json, "payload");
     return new Payload(json, node);
   }

@@ -85,7 +85,10 @@ final class EventCodecPropertiesTest {
           "1e5",
           "-0",
           "00",
-          "x");
+          "x",
+          "e10000",
+          "e-9999",
+          "1e400901234167890");
 
   /**
    * A line damaged anywhere by one or two edits (a character replaced, inserted or removed, or a

@@ -236,4 +236,41 @@ final class EventCodecTest {
     assertThat(fromBytes).isEqualTo(sample());
     assertThat(EventCodec.encode(fromBytes)).isEqualTo(canonical).doesNotContain("\n");
   }
+
+  /**
+   * A number whose plain form would pass 1,000 characters (the longest Runs reads) is refused by
+   * every decode path, in the payload or in an unknown field, naming the field; the fast path used
+   * to keep it as text, the general parser to fail with a {@code NumberFormatException} or an
+   * {@code UncheckedIOException}.
+   */
+  @Test
+  void decode_ofANumberLongerThan1000CharactersWhenWritten_isRefusedNamingTheField() {
+    String canonical = EventCodec.encode(sample());
+    for (String number : new String[] {"1e1000", "-2.5E-998", "1e400901234167890"}) {
+      String compact = canonical.replace("\"score\":0.50", "\"score\":" + number);
+      String spaced = compact.replace("\"payload\":{", "\"payload\": {");
+      String unknown =
+          canonical.substring(0, canonical.length() - 1) + ",\"x_more\":" + number + "}";
+      for (String line : new String[] {compact, spaced, " " + compact}) {
+        assertThatThrownBy(() -> EventCodec.decode(line))
+            .as(line)
+            .isInstanceOf(ValidationException.class)
+            .hasMessageContaining("payload")
+            .hasMessageContaining("out of range");
+        assertThatThrownBy(
+                () -> EventCodec.decode(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+            .as(line)
+            .isInstanceOf(ValidationException.class)
+            .hasMessageContaining("payload");
+      }
+      assertThatThrownBy(() -> EventCodec.decode(unknown))
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("x_more");
+    }
+    for (String number : new String[] {"1e999", "-2.5E-996"}) {
+      String line = canonical.replace("\"score\":0.50", "\"score\":" + number);
+      assertThat(EventCodec.decode(line).payload().json()).contains("\"score\":" + number);
+      assertThat(EventCodec.decode(" " + line).payload().json()).contains("\"score\":" + number);
+    }
+  }
 }

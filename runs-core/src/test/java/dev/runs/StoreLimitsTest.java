@@ -4,6 +4,8 @@ import static dev.runs.testsupport.TestRuns.startedRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -66,6 +68,47 @@ final class StoreLimitsTest {
         .hasMessageContaining("payload");
     assertThatThrownBy(() -> ConfigSnapshot.parse("{\"a\":" + deep + "}"))
         .isInstanceOf(ValidationException.class);
+  }
+
+  /**
+   * Runs writes numbers in plain digits and reads numbers of up to 1,000 characters: a number whose
+   * plain form is longer is refused where it comes in, as a {@link ValidationException} naming the
+   * field. It used to be accepted (and then could not be read back from a durable store), or to
+   * escape as a {@code NumberFormatException} or an {@code UncheckedIOException}.
+   */
+  @Test
+  void numbersWhosePlainFormPasses1000Characters_areRefusedNamingTheField() {
+    for (String number :
+        new String[] {"1e1000", "-1e-998", "1.5e400901234167890", "1e99999", "12345e996"}) {
+      assertThatThrownBy(() -> Payload.of("{\"a\":" + number + "}"))
+          .as(number)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("payload")
+          .hasMessageContaining("out of range");
+      assertThatThrownBy(() -> ConfigSnapshot.parse("{\"a\":" + number + "}"))
+          .as(number)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("out of range");
+    }
+    BigDecimal huge = new BigDecimal("1e99999");
+    assertThatThrownBy(() -> Payload.of(Map.of("a", huge)))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("payload");
+    assertThatThrownBy(() -> Payload.of(Map.of("a", BigInteger.TEN.pow(1000))))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("payload");
+    assertThatThrownBy(() -> ConfigSnapshot.builder().param("temperature", huge).build())
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("config");
+
+    // the longest that read back: 1,000 characters written
+    for (String number : new String[] {"1e999", "-1e-997", "1234e996", "0.5e-997"}) {
+      String json = Payload.of("{\"a\":" + number + "}").json();
+      assertThat(json).as(number).hasSize("{\"a\":}".length() + 1000);
+      assertThat(Payload.of(json).json()).isEqualTo(json);
+      assertThat(ConfigSnapshot.parse(json).json()).hasSizeLessThanOrEqualTo(json.length());
+      assertThat(ConfigSnapshot.parse(json).toJsonNode().get("a")).isNotNull();
+    }
   }
 
   @Test

@@ -92,6 +92,9 @@ final class Json {
                       + e.getLocation().getColumnNr()
                       + ")"
                   : ""));
+    } catch (NumberFormatException e) {
+      // Jackson's refusal of a decimal exponent beyond int's range, which it does not wrap
+      throw ProblemException.validation("body", "is not valid JSON: a number is out of range");
     }
   }
 

@@ -318,6 +318,36 @@ final class RunsApiTest {
       assertValidation(f.http.post("/runs", ""), "body");
     }
 
+    /**
+     * A number Runs could not write back and read again is a 400 naming where it was, never a 500:
+     * an exponent beyond Java's int range used to escape the body parser, and {@code 1e9999} in a
+     * config used to fail the canonical config's own parse.
+     */
+    @Test
+    void start_numberTooLongToReadBack_isRefusedAs400_andStartsNothing() {
+      assertValidation(
+          f.http.post("/runs", "{\"workflow\": \"research\", \"x\": 1e400901234167890}"), "body");
+      for (String number : new String[] {"1e400901234167890", "1e9999", "1e1000"}) {
+        String config = "\"config\": {\"inputs\": {\"topic\": " + number + "}}";
+        String start =
+            "{\"workflow\": \"research\", \"trigger_id\": \"n-"
+                + number.length()
+                + "\", \"trigger_source\": \"api\", "
+                + config
+                + "}";
+        for (Http.Response r :
+            List.of(
+                f.http.post("/runs", start),
+                f.http.post("/runs/preflight", "{\"workflow\": \"research\", " + config + "}"),
+                f.http.post(
+                    "/recommendations", "{\"workflow\": \"research@1\", " + config + "}"))) {
+          assertThat(r.status()).as(number + ": " + r.text()).isEqualTo(400);
+          assertThat(r.json().path("detail").asText()).contains("out of range");
+        }
+      }
+      assertThat(f.orchestrator.list(RunQuery.all()).runs()).isEmpty();
+    }
+
     @Test
     void start_bodyInUtf16OrUtf32_isRefusedAsBody_andStartsNothing() {
       for (Charset cs :

@@ -20,11 +20,14 @@ import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.ValidationException;
 import dev.runs.WorkflowRef;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -140,6 +143,52 @@ abstract class RunStoreHostileInputKit extends RunStoreKit {
         .isInstanceOf(LimitExceededException.class);
     assertThat(store().entry(id).orElseThrow().lastSequence()).isEqualTo(head);
     assertThat(store().stages(id)).isEmpty();
+  }
+
+  /**
+   * Runs writes numbers in plain digits and reads numbers of up to 1,000 characters, so a number
+   * whose plain form is longer ({@code 1e1000}, a 1,001-digit integer) is refused when its payload
+   * is made. {@code Payload.of("{\"n\":1e1500}")} used to be accepted and acknowledged, and the
+   * durable stores then could not read the run back.
+   */
+  @Test
+  @DisplayName("a number is refused unless it reads back: none longer than 1,000 characters")
+  void longNumbers_acknowledgedOnlyWhenTheyReadBack() {
+    RunId id = startedRun();
+    long head = store().entry(id).orElseThrow().lastSequence();
+    RunEvent fromText =
+        store()
+            .append(
+                id,
+                EventDraft.of(
+                    EventType.of("x.hostile.number"), Payload.of("{\"n\":1e999,\"m\":-1e-997}")));
+    RunEvent fromMap =
+        store()
+            .append(
+                id,
+                EventDraft.of(
+                    "x.hostile.number",
+                    Map.of("n", BigInteger.TEN.pow(999), "m", new BigDecimal("-1e-997"))));
+    assertThat(fromText.payload().json()).hasSize("{\"n\":,\"m\":}".length() + 2_000);
+    assertThat(store().read(id, head, 10)).containsExactly(fromText, fromMap);
+
+    List<Supplier<Payload>> tooLong =
+        List.of(
+            () -> Payload.of("{\"n\":1e1000}"),
+            () -> Payload.of("{\"n\":-1e-998}"),
+            () -> Payload.of("{\"n\":1e400901234167890}"),
+            () -> Payload.of(Map.of("n", BigInteger.TEN.pow(1000))),
+            () -> Payload.of(Map.of("n", new BigDecimal("1e99999"))));
+    for (Supplier<Payload> payload : tooLong) {
+      assertThatThrownBy(payload::get)
+          .isInstanceOf(ValidationException.class)
+          .satisfies(e -> assertField(e, "payload"))
+          .hasMessageContaining("out of range");
+    }
+    assertThatThrownBy(() -> ConfigSnapshot.builder().param("t", new BigDecimal("1e1000")).build())
+        .isInstanceOf(ValidationException.class)
+        .satisfies(e -> assertField(e, "config"));
+    assertThat(store().entry(id).orElseThrow().lastSequence()).isEqualTo(head + 2);
   }
 
   @Test

@@ -666,13 +666,13 @@ public final class EventJson {
             if (v != JsonToken.START_OBJECT) {
               throw new ValidationException("payload", "must be a JSON object");
             }
-            payload = rawValue(p, json);
+            payload = rawValue(p, json, "payload");
           }
           default -> {
             if (unknown == null) {
               unknown = new LinkedHashMap<>();
             }
-            unknown.put(name, rawValue(p, json));
+            unknown.put(name, rawValue(p, json, name));
           }
         }
       }
@@ -737,21 +737,48 @@ public final class EventJson {
     return value;
   }
 
-  /** Returns the exact text of the value at the current token, compacted if needed. */
-  private static String rawValue(JsonParser p, String source) throws IOException {
+  /**
+   * Returns the exact text of the value at the current token, compacted if needed. Its decimal
+   * numbers are checked on the way ({@link JsonSupport#numberTooLong(String)}): the line's parser
+   * does not read them, and one that {@link JsonSupport#parse} refuses would be kept as text here.
+   *
+   * @throws ValidationException naming the field for such a number
+   */
+  private static String rawValue(JsonParser p, String source, String field) throws IOException {
     int start = (int) p.currentTokenLocation().getCharOffset();
     JsonToken t = p.currentToken();
     int end;
     if (t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) {
-      p.skipChildren();
+      int depth = 0;
+      for (JsonToken k = t; k != null; k = p.nextToken()) {
+        if (k == JsonToken.START_OBJECT || k == JsonToken.START_ARRAY) {
+          depth++;
+        } else if (k == JsonToken.END_OBJECT || k == JsonToken.END_ARRAY) {
+          if (--depth == 0) {
+            break;
+          }
+        } else if (k == JsonToken.VALUE_NUMBER_FLOAT) {
+          requireDecimalInRange(p, field);
+        }
+      }
       end = (int) p.currentTokenLocation().getCharOffset() + 1;
     } else {
+      if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+        requireDecimalInRange(p, field);
+      }
       // a string is read lazily: finish it, or the location is still just past its opening quote
       p.finishToken();
       end = (int) p.currentLocation().getCharOffset();
     }
     String raw = source.substring(start, end);
     return JsonSyntax.isCompact(raw) ? raw : JsonSupport.write(JsonSupport.parse(raw));
+  }
+
+  private static void requireDecimalInRange(JsonParser p, String field) throws IOException {
+    String problem = JsonSupport.numberTooLong(p.getText());
+    if (problem != null) {
+      throw new ValidationException(field, "is not valid JSON: " + problem);
+    }
   }
 
   private static String firstLine(@Nullable String m) {

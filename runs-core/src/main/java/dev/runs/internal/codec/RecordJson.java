@@ -94,6 +94,25 @@ public final class RecordJson {
   }
 
   /**
+   * Writes a tree built by a caller (a payload, a config) as compact JSON, after checking that
+   * every number in it can be read back ({@link JsonSupport#numberTooLong(JsonNode)}).
+   *
+   * @param node the tree
+   * @param canonical whether to write it with keys sorted ({@link JsonSupport#canonical})
+   * @param field the field to name in the error
+   * @return the text
+   * @throws ValidationException naming the field for a number whose plain form would be longer than
+   *     {@value JsonSupport#MAX_NUMBER_LENGTH} characters
+   */
+  public static String write(JsonNode node, boolean canonical, String field) {
+    String problem = JsonSupport.numberTooLong(node);
+    if (problem != null) {
+      throw new ValidationException(field, problem);
+    }
+    return canonical ? JsonSupport.canonical(node) : JsonSupport.write(node);
+  }
+
+  /**
    * Refuses a tree nested deeper than {@code max} before anything recurses into it (copying or
    * writing a tree recurses once per level).
    *

@@ -14,12 +14,15 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.ValueNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one Jackson configuration Runs uses. Default typing stays off, so type hints such as
@@ -40,6 +43,16 @@ public final class JsonSupport {
    */
   public static final long MAX_DOCUMENT_LENGTH = 65L * 1024 * 1024;
 
+  /**
+   * The longest number, in characters, Runs reads ({@link
+   * StreamReadConstraints#getMaxNumberLength}) and so the longest it writes: Runs writes decimals
+   * in plain digits ({@link StreamWriteFeature#WRITE_BIGDECIMAL_AS_PLAIN}), so {@code 1e999} is
+   * written as 1,000 characters and read back, while {@code 1e1000} would be written as 1,001 and
+   * could not be read back. Such a number is refused where it comes in ({@link #parse}, {@link
+   * #numberTooLong}).
+   */
+  public static final int MAX_NUMBER_LENGTH = 1000;
+
   public static final JsonFactory FACTORY =
       new JsonFactoryBuilder()
           .streamReadConstraints(
@@ -47,7 +60,7 @@ public final class JsonSupport {
                   .maxNestingDepth(MAX_PARSE_DEPTH)
                   .maxStringLength(MAX_STRING_LENGTH)
                   .maxDocumentLength(MAX_DOCUMENT_LENGTH)
-                  .maxNumberLength(1000)
+                  .maxNumberLength(MAX_NUMBER_LENGTH)
                   .build())
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .disable(StreamWriteFeature.AUTO_CLOSE_TARGET)
@@ -56,6 +69,7 @@ public final class JsonSupport {
 
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(FACTORY)
+          .nodeFactory(new LengthCheckingNodeFactory())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
@@ -88,6 +102,109 @@ public final class JsonSupport {
         throw new IOException("trailing content after the JSON value");
       }
       return node;
+    } catch (NumberFormatException e) {
+      // Jackson's own refusal of an exponent beyond int's range, which it does not wrap
+      throw new IOException("a number is out of range: " + e.getMessage(), e);
+    } catch (NumberTooLong e) {
+      throw new IOException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Checks a number's text as {@link #parse} would, without reading it: written in plain digits it
+   * must be at most {@link #MAX_NUMBER_LENGTH} characters. Only a number with an exponent can grow
+   * when written so; its {@code BigDecimal} is made to tell.
+   *
+   * @param number the text of a JSON number, at most {@link #MAX_NUMBER_LENGTH} characters
+   * @return null when {@link #parse} would read it, else why not
+   */
+  public static @Nullable String numberTooLong(String number) {
+    if (number.indexOf('e') < 0 && number.indexOf('E') < 0) {
+      return null; // written as it is
+    }
+    try {
+      long length = plainLength(new BigDecimal(number));
+      return length > MAX_NUMBER_LENGTH ? tooLong(length) : null;
+    } catch (NumberFormatException e) {
+      return tooLong(Long.MAX_VALUE); // an exponent beyond int's range
+    }
+  }
+
+  /**
+   * Finds a number in a tree that Runs would write longer than {@link #MAX_NUMBER_LENGTH}
+   * characters, and so could not read back: a {@code BigDecimal} such as {@code 1e1000}, or a
+   * {@code BigInteger} of more than 1,000 digits, put in by a caller (a parsed tree has none:
+   * {@link #parse} refuses them).
+   *
+   * @param tree the tree
+   * @return null when there is none, else why the first one is refused
+   */
+  public static @Nullable String numberTooLong(JsonNode tree) {
+    ArrayDeque<JsonNode> todo = new ArrayDeque<>();
+    todo.push(tree);
+    while (!todo.isEmpty()) {
+      JsonNode n = todo.pop();
+      if (n.isContainerNode()) {
+        for (JsonNode child : n) {
+          todo.push(child);
+        }
+      } else if (n.isBigDecimal() || n.isBigInteger()) {
+        long length =
+            n.isBigDecimal()
+                ? plainLength(n.decimalValue())
+                : n.bigIntegerValue().toString().length();
+        if (length > MAX_NUMBER_LENGTH) {
+          return tooLong(length);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The length of a decimal's plain form, as {@code toPlainString} would make it, without it. */
+  private static long plainLength(BigDecimal v) {
+    long digits = v.signum() == 0 ? 1 : v.precision();
+    long scale = v.scale();
+    long length;
+    if (scale <= 0) {
+      length = v.signum() == 0 ? 1 : digits - scale;
+    } else {
+      length = scale >= digits ? scale + 2 : digits + 1; // "0." and zeros, or a point inside
+    }
+    return length + (v.signum() < 0 ? 1 : 0);
+  }
+
+  private static String tooLong(long length) {
+    return "a number is out of range: Runs writes numbers in plain digits, and this one would take "
+        + (length == Long.MAX_VALUE ? "billions of" : String.valueOf(length))
+        + " characters, more than the "
+        + MAX_NUMBER_LENGTH
+        + " Runs reads";
+  }
+
+  /** Refuses, while a tree is read, a decimal whose plain form is too long to read back. */
+  private static final class LengthCheckingNodeFactory extends JsonNodeFactory {
+    private static final long serialVersionUID = 1L;
+
+    LengthCheckingNodeFactory() {
+      super(); // as the default factory
+    }
+
+    @Override
+    public ValueNode numberNode(BigDecimal v) {
+      if (v != null && plainLength(v) > MAX_NUMBER_LENGTH) {
+        throw new NumberTooLong(tooLong(plainLength(v)));
+      }
+      return super.numberNode(v);
+    }
+  }
+
+  /** A number {@link LengthCheckingNodeFactory} refuses; {@link #parse} reports it. */
+  private static final class NumberTooLong extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NumberTooLong(String message) {
+      super(message, null, false, false);
     }
   }
 

@@ -287,6 +287,11 @@ public final class JsonSyntax {
     }
   }
 
+  /**
+   * The index after the number at p; -1 when it is not a JSON number, is longer than {@link
+   * JsonSupport#MAX_NUMBER_LENGTH} characters, or has an exponent that could make its plain form
+   * (as Runs writes numbers) longer than that: {@link JsonSupport#parse} decides those exactly.
+   */
   private static int number(byte[] b, int p, int end) {
     int start = p;
     if (p < end && b[p] == '-') {
@@ -309,6 +314,7 @@ public final class JsonSyntax {
       }
       p = d;
     }
+    long grows = 0; // at most how many characters the plain form adds
     if (p < end && (b[p] == 'e' || b[p] == 'E')) {
       p++;
       if (p < end && (b[p] == '+' || b[p] == '-')) {
@@ -318,9 +324,13 @@ public final class JsonSyntax {
       if (d == p) {
         return -1;
       }
+      for (int i = p; i < d && grows <= JsonSupport.MAX_NUMBER_LENGTH; i++) {
+        grows = grows * 10 + (b[i] - '0');
+      }
+      grows += 2; // a leading "0." for a negative exponent
       p = d;
     }
-    return p - start > 1000 ? -1 : p;
+    return p - start + grows > JsonSupport.MAX_NUMBER_LENGTH ? -1 : p;
   }
 
   /** The index after the ASCII digits starting at p. */
