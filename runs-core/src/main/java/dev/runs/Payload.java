@@ -44,7 +44,7 @@ public final class Payload {
    * @param json the text
    * @return the payload
    * @throws ValidationException when the text is not one JSON object, or holds a number whose plain
-   *     form (as Runs writes numbers) would be longer than 9,999 digits, such as {@code 1e10000}
+   *     form (as Runs writes numbers) would be longer than 1,000 characters, such as {@code 1e1000}
    * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(String json) {
@@ -59,7 +59,7 @@ public final class Payload {
    * @param node the tree
    * @return the payload
    * @throws ValidationException when the node is not an object, or holds a number whose plain form
-   *     would be longer than 9,999 digits
+   *     would be longer than 1,000 characters
    * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(JsonNode node) {
@@ -82,7 +82,7 @@ public final class Payload {
    * @param fields the fields in order
    * @return the payload
    * @throws IllegalArgumentException for a value that cannot be converted
-   * @throws ValidationException for a number whose plain form would be longer than 9,999 digits
+   * @throws ValidationException for a number whose plain form would be longer than 1,000 characters
    * @throws LimitExceededException when it is nested deeper than 256 levels
    */
   public static Payload of(Map<String, ?> fields) {

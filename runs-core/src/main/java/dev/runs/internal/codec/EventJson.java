@@ -529,13 +529,12 @@ public final class EventJson {
             Map.of());
     // Every value is written back as read: the numbers have no leading zeros (lines with them are
     // not JSON, and were left to the general parser, which refuses them); the ids are canonical
-    // UUIDs (lowercase, checked
-    // by EventId); the run id, type, step id and source are strings without escapes whose values
-    // are their text (no constructor rewrites them), which the encoder writes as they are; the
-    // idempotency key has no backslash, quote or control character, the only ones the encoder
-    // escapes; the time parsed from its canonical 27 characters formats back to them; the payload
-    // and hash are kept as text; there are no unknown fields. The bytes are well-formed UTF-8, so
-    // the text's UTF-8 is these bytes again.
+    // UUIDs (lowercase, checked by EventId); the run id, type, step id and source are strings
+    // without escapes whose values are their text (no constructor rewrites them), which the
+    // encoder writes as they are; the idempotency key has no backslash, quote or control
+    // character, the only ones the encoder escapes; the time parsed from its canonical 27
+    // characters formats back to them; the payload and hash are kept as text; there are no unknown
+    // fields. The bytes are well-formed UTF-8, so the text's UTF-8 is these bytes again.
     d.canonical = true;
     return e;
   }

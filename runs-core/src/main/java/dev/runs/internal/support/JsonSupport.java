@@ -148,11 +148,14 @@ public final class JsonSupport {
         for (JsonNode child : n) {
           todo.push(child);
         }
-      } else if (n.isBigDecimal() || n.isBigInteger()) {
-        long length =
-            n.isBigDecimal()
-                ? plainLength(n.decimalValue())
-                : n.bigIntegerValue().toString().length();
+      } else if (n.isBigDecimal()) {
+        long length = plainLength(n.decimalValue());
+        if (length > MAX_NUMBER_LENGTH) {
+          return tooLong(length);
+        }
+      } else if (n.isBigInteger() && n.bigIntegerValue().bitLength() > 3300) {
+        // (3,300 bits hold at most 994 decimal digits: only a longer one needs its digits counted)
+        long length = n.bigIntegerValue().toString().length();
         if (length > MAX_NUMBER_LENGTH) {
           return tooLong(length);
         }
