@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.ValueNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -69,7 +68,6 @@ public final class JsonSupport {
 
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(FACTORY)
-          .nodeFactory(new LengthCheckingNodeFactory())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
@@ -101,12 +99,14 @@ public final class JsonSupport {
       if (p.nextToken() != null) {
         throw new IOException("trailing content after the JSON value");
       }
+      String tooLong = numberTooLong(node);
+      if (tooLong != null) {
+        throw new IOException(tooLong);
+      }
       return node;
     } catch (NumberFormatException e) {
       // Jackson's own refusal of an exponent beyond int's range, which it does not wrap
-      throw new IOException("a number is out of range: " + e.getMessage(), e);
-    } catch (NumberTooLong e) {
-      throw new IOException(e.getMessage(), e);
+      throw new IOException(tooLong(Long.MAX_VALUE), e);
     }
   }
 
@@ -133,8 +133,8 @@ public final class JsonSupport {
   /**
    * Finds a number in a tree that Runs would write longer than {@link #MAX_NUMBER_LENGTH}
    * characters, and so could not read back: a {@code BigDecimal} such as {@code 1e1000}, or a
-   * {@code BigInteger} of more than 1,000 digits, put in by a caller (a parsed tree has none:
-   * {@link #parse} refuses them).
+   * {@code BigInteger} of more than 1,000 digits, put in by a caller; {@link #parse} refuses a text
+   * that reads as such a tree.
    *
    * @param tree the tree
    * @return null when there is none, else why the first one is refused
@@ -183,32 +183,6 @@ public final class JsonSupport {
         + " characters, more than the "
         + MAX_NUMBER_LENGTH
         + " Runs reads";
-  }
-
-  /** Refuses, while a tree is read, a decimal whose plain form is too long to read back. */
-  private static final class LengthCheckingNodeFactory extends JsonNodeFactory {
-    private static final long serialVersionUID = 1L;
-
-    LengthCheckingNodeFactory() {
-      super(); // as the default factory
-    }
-
-    @Override
-    public ValueNode numberNode(BigDecimal v) {
-      if (v != null && plainLength(v) > MAX_NUMBER_LENGTH) {
-        throw new NumberTooLong(tooLong(plainLength(v)));
-      }
-      return super.numberNode(v);
-    }
-  }
-
-  /** A number {@link LengthCheckingNodeFactory} refuses; {@link #parse} reports it. */
-  private static final class NumberTooLong extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    NumberTooLong(String message) {
-      super(message, null, false, false);
-    }
   }
 
   /**
