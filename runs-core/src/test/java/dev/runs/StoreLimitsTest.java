@@ -4,6 +4,8 @@ import static dev.runs.testsupport.TestRuns.startedRun;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -108,6 +110,28 @@ final class StoreLimitsTest {
       assertThat(Payload.of(json).json()).isEqualTo(json);
       assertThat(ConfigSnapshot.parse(json).json()).hasSizeLessThanOrEqualTo(json.length());
       assertThat(ConfigSnapshot.parse(json).toJsonNode().get("a")).isNotNull();
+    }
+  }
+
+  /**
+   * A tree with a NaN or infinite double is refused like a map with one: it used to become the
+   * string {@code "NaN"} in a payload, and a {@code NumberFormatException} in a config.
+   */
+  @Test
+  void nonFiniteDoublesInATree_areRefusedNamingTheField() {
+    for (double d : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {
+      ObjectNode tree = JsonNodeFactory.instance.objectNode().put("x", d);
+      ObjectNode floats = JsonNodeFactory.instance.objectNode().put("x", (float) d);
+      for (ObjectNode t : List.of(tree, floats)) {
+        assertThatThrownBy(() -> Payload.of(t))
+            .isInstanceOf(ValidationException.class)
+            .hasMessageContaining("payload")
+            .hasMessageContaining("not finite");
+        assertThatThrownBy(() -> ConfigSnapshot.of(t))
+            .isInstanceOf(ValidationException.class)
+            .hasMessageContaining("config");
+      }
+      assertThatThrownBy(() -> Payload.of(Map.of("x", d))).isInstanceOf(ValidationException.class);
     }
   }
 

@@ -95,14 +95,15 @@ public final class RecordJson {
 
   /**
    * Writes a tree built by a caller (a payload, a config) as compact JSON, after checking that
-   * every number in it can be read back ({@link JsonSupport#numberTooLong(JsonNode)}).
+   * every number in it is written as a number that reads back ({@link
+   * JsonSupport#numberTooLong(JsonNode)}).
    *
    * @param node the tree
    * @param canonical whether to write it with keys sorted ({@link JsonSupport#canonical})
    * @param field the field to name in the error
    * @return the text
    * @throws ValidationException naming the field for a number whose plain form would be longer than
-   *     {@value JsonSupport#MAX_NUMBER_LENGTH} characters
+   *     {@value JsonSupport#MAX_NUMBER_LENGTH} characters, or a double that is NaN or infinite
    */
   public static String write(JsonNode node, boolean canonical, String field) {
     String problem = JsonSupport.numberTooLong(node);

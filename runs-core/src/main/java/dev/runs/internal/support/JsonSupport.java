@@ -131,10 +131,11 @@ public final class JsonSupport {
   }
 
   /**
-   * Finds a number in a tree that Runs would write longer than {@link #MAX_NUMBER_LENGTH}
-   * characters, and so could not read back: a {@code BigDecimal} such as {@code 1e1000}, or a
-   * {@code BigInteger} of more than 1,000 digits, put in by a caller; {@link #parse} refuses a text
-   * that reads as such a tree.
+   * Finds a number in a tree that Runs could not write as a JSON number and read back: one that
+   * would be written longer than {@link #MAX_NUMBER_LENGTH} characters (a {@code BigDecimal} such
+   * as {@code 1e1000}, a {@code BigInteger} of more than 1,000 digits), or a double that is NaN or
+   * infinite (Jackson would write a string), put in by a caller; {@link #parse} refuses a text that
+   * reads as such a tree.
    *
    * @param tree the tree
    * @return null when there is none, else why the first one is refused
@@ -148,6 +149,8 @@ public final class JsonSupport {
         for (JsonNode child : n) {
           todo.push(child);
         }
+      } else if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
+        return "a number is not finite (" + n.doubleValue() + "): JSON has no NaN or infinity";
       } else if (n.isBigDecimal()) {
         long length = plainLength(n.decimalValue());
         if (length > MAX_NUMBER_LENGTH) {
