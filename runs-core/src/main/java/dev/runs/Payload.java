@@ -49,8 +49,14 @@ public final class Payload {
    */
   public static Payload of(String json) {
     Objects.requireNonNull(json, "json");
-    JsonNode node = RecordJson.parse(json, "payload");
-    return of(node);
+    JsonNode node = RecordJson.parse(json, "payload"); // its numbers read back: parse checked them
+    if (!node.isObject()) {
+      throw new ValidationException(
+          "payload", "must be a JSON object but was " + node.getNodeType());
+    }
+    String text = JsonSupport.write(node);
+    requireWellFormedUnicode(text, "payload");
+    return new Payload(text, (ObjectNode) node); // a new tree, nobody else's: no copy
   }
 
   /**
@@ -111,7 +117,7 @@ public final class Payload {
   }
 
   private static Payload fromTree(ObjectNode node) {
-    String json = RecordJson.write(node, false, "payload");
+    String json = RecordJson.writeConverted(node, "payload");
     requireWellFormedUnicode(json, "payload");
     return new Payload(json, node);
   }

@@ -13,6 +13,7 @@ import dev.runs.RunId;
 import dev.runs.ValidationException;
 import dev.runs.internal.support.JsonSupport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.ParameterizedType;
@@ -106,11 +107,39 @@ public final class RecordJson {
    *     {@value JsonSupport#MAX_NUMBER_LENGTH} characters, or a double that is NaN or infinite
    */
   public static String write(JsonNode node, boolean canonical, String field) {
+    requireNumbersReadBack(node, field);
+    return canonical ? JsonSupport.canonical(node) : JsonSupport.write(node);
+  }
+
+  /**
+   * As {@link #write}, for a tree {@link #toJson} made: its doubles are finite already, and a
+   * number too long to read back makes the text longer than such a number, so only a long text is
+   * searched for one.
+   *
+   * @param node the tree
+   * @param field the field to name in the error
+   * @return the text
+   * @throws ValidationException as {@link #write}
+   */
+  public static String writeConverted(JsonNode node, String field) {
+    String json;
+    try {
+      json = JsonSupport.write(node);
+    } catch (UncheckedIOException e) {
+      requireNumbersReadBack(node, field); // a decimal too long for Jackson to write plain
+      throw e;
+    }
+    if (json.length() > JsonSupport.MAX_NUMBER_LENGTH) {
+      requireNumbersReadBack(node, field);
+    }
+    return json;
+  }
+
+  private static void requireNumbersReadBack(JsonNode node, String field) {
     String problem = JsonSupport.numberTooLong(node);
     if (problem != null) {
       throw new ValidationException(field, problem);
     }
-    return canonical ? JsonSupport.canonical(node) : JsonSupport.write(node);
   }
 
   /**
@@ -140,6 +169,7 @@ public final class RecordJson {
     }
     if (value instanceof JsonNode n) {
       requireDepthAtMost(n, JsonSupport.MAX_PARSE_DEPTH - depth, "payload");
+      requireNumbersReadBack(n, "value");
       return n.deepCopy();
     }
     if (value instanceof Payload p) {
