@@ -13,13 +13,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -41,6 +43,17 @@ public final class JdkStreamableTransport
   private static final Logger log = LoggerFactory.getLogger(JdkStreamableTransport.class);
   private static final String SESSION_HEADER = "Mcp-Session-Id";
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+  private static final byte[] KEEP_ALIVE_COMMENT =
+      ": keep-alive\n\n".getBytes(StandardCharsets.UTF_8);
+
+  /** Wakes a stream's pump without a message. */
+  private static final byte[] WAKE = new byte[0];
+
+  /**
+   * Messages a stream holds for a client that does not read them; past this the stream is closed
+   * (the client opens a new one) instead of holding ever more.
+   */
+  private static final int MAX_QUEUED = 10_000;
 
   /** A session without an open stream and without requests for this long is closed. */
   static final Duration SESSION_IDLE = Duration.ofHours(1);
@@ -180,13 +193,18 @@ public final class JdkStreamableTransport
       startStream(exchange);
       SseStream stream = new SseStream(exchange.getResponseBody());
       try {
-        session
-            .responseStream(stream)
-            .handle(request)
-            .contextWrite(c -> c.put(McpTransportContext.KEY, context))
-            .block();
+        CompletableFuture<Void> handled =
+            session
+                .responseStream(stream)
+                .handle(request)
+                .contextWrite(c -> c.put(McpTransportContext.KEY, context))
+                .toFuture();
+        stream.pumpUntil(handled, KEEP_ALIVE);
+        if (handled.isCompletedExceptionally()) {
+          log.debug("mcp {} - the request ended in an error", request.method());
+        }
       } finally {
-        stream.close();
+        stream.finish();
       }
     } else {
       plain(exchange, 400, "unknown JSON-RPC message");
@@ -233,16 +251,10 @@ public final class JdkStreamableTransport
     McpStreamableServerSession.McpStreamableServerSessionStream listening =
         session.listeningStream(stream);
     try {
-      while (!stream.awaitClosed(KEEP_ALIVE) && !closing.get()) {
-        if (!stream.comment()) {
-          break;
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      stream.pumpUntil(null, KEEP_ALIVE);
     } finally {
       listening.close();
-      stream.close();
+      stream.finish();
     }
     log.debug("mcp session {} - listening stream closed ({})", session.getId(), context);
   }
@@ -329,10 +341,20 @@ public final class JdkStreamableTransport
     }
   }
 
-  /** One open event stream of a response or of a session's listening stream. */
+  /**
+   * One open event stream of a response or of a session's listening stream. Only the HTTP server's
+   * thread that owns the exchange writes to it ({@link #pumpUntil}): the SDK hands messages over
+   * from its own threads ({@link #sendMessage}), and those may be interrupted (reactor interrupts a
+   * worker when it cancels the worker's task), while a socket channel written by an interrupted
+   * thread closes itself mid-response. The client then saw a cut chunked stream instead of the
+   * JSON-RPC error that was on its way.
+   */
   private final class SseStream implements McpStreamableServerTransport {
+    /** What the pump writes next, in order; {@link #WAKE} asks it to look whether to stop. */
+    private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+
     private final OutputStream out;
-    private final CountDownLatch closed = new CountDownLatch(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     SseStream(OutputStream out) {
       this.out = out;
@@ -347,44 +369,78 @@ public final class JdkStreamableTransport
     public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, @Nullable String messageId) {
       return Mono.fromRunnable(
           () -> {
+            StringBuilder b = new StringBuilder();
+            if (messageId != null) {
+              b.append("id: ").append(messageId).append('\n');
+            }
             try {
-              StringBuilder b = new StringBuilder();
-              if (messageId != null) {
-                b.append("id: ").append(messageId).append('\n');
-              }
               b.append("event: message\ndata: ")
                   .append(json.writeValueAsString(message))
                   .append("\n\n");
-              write(b.toString());
             } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            if (closed.get()) {
+              throw new UncheckedIOException(new IOException("the event stream is closed"));
+            }
+            if (!queue.offer(b.toString().getBytes(StandardCharsets.UTF_8))) {
               close();
-              throw new java.io.UncheckedIOException(e);
+              throw new UncheckedIOException(
+                  new IOException(
+                      "the client reads none of the " + MAX_QUEUED + " messages waiting for it"));
             }
           });
     }
 
-    boolean comment() {
+    /**
+     * Writes what is handed over, on the calling thread (the exchange's), until {@code done}
+     * completes (everything handed over before it is written by then), or the stream is closed, or
+     * the client goes away; a keep-alive comment goes out after each {@code idle} without a
+     * message.
+     *
+     * @param done when the stream's work is over; null for a listening stream, which lasts until it
+     *     is closed or the transport shuts down
+     * @param idle how long to wait for a message before a keep-alive comment
+     */
+    void pumpUntil(@Nullable CompletableFuture<Void> done, Duration idle) {
+      if (done != null) {
+        var unused = done.whenComplete((v, e) -> queue.offer(WAKE)); // after all its messages
+      }
+      boolean interrupted = Thread.interrupted();
       try {
-        write(": keep-alive\n\n");
-        return true;
-      } catch (IOException e) {
-        close();
-        return false;
-      }
-    }
-
-    private void write(String text) throws IOException {
-      synchronized (this) {
-        if (closed.getCount() == 0) {
-          throw new IOException("the event stream is closed");
+        while (true) {
+          byte[] next = queue.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
+          if (next != null && next != WAKE) {
+            out.write(next);
+            out.flush();
+          } else if (done != null ? done.isDone() : closed.get() || closing.get()) {
+            return;
+          } else if (next == null) {
+            out.write(KEEP_ALIVE_COMMENT);
+            out.flush();
+          }
         }
-        out.write(text.getBytes(StandardCharsets.UTF_8));
-        out.flush();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      } catch (IOException e) {
+        log.debug("mcp event stream - the client went away: {}", e.toString());
+      } finally {
+        closed.set(true);
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
       }
     }
 
-    boolean awaitClosed(Duration timeout) throws InterruptedException {
-      return closed.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    /** Ends the stream: what is still queued is dropped, and the response's last chunk written. */
+    void finish() {
+      closed.set(true);
+      queue.clear();
+      try {
+        out.close();
+      } catch (IOException e) {
+        log.debug("mcp event stream - close failed: {}", e.toString());
+      }
     }
 
     @Override
@@ -397,19 +453,14 @@ public final class JdkStreamableTransport
       return Mono.fromRunnable(this::close);
     }
 
+    /**
+     * Takes no more messages; a listening stream's pump stops once what is queued is written, and
+     * its thread ends the stream.
+     */
     @Override
     public void close() {
-      synchronized (this) {
-        if (closed.getCount() == 0) {
-          return;
-        }
-        closed.countDown();
-        try {
-          out.close();
-        } catch (IOException e) {
-          log.debug("mcp event stream - close failed: {}", e.toString());
-        }
-      }
+      closed.set(true);
+      queue.offer(WAKE); // (a full queue keeps the pump busy: it sees the flag when it drains)
     }
   }
 }
