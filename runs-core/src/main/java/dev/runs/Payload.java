@@ -49,14 +49,9 @@ public final class Payload {
    */
   public static Payload of(String json) {
     Objects.requireNonNull(json, "json");
-    JsonNode node = RecordJson.parse(json, "payload"); // its numbers read back: parse checked them
-    if (!node.isObject()) {
-      throw new ValidationException(
-          "payload", "must be a JSON object but was " + node.getNodeType());
-    }
-    String text = JsonSupport.write(node);
-    requireWellFormedUnicode(text, "payload");
-    return new Payload(text, (ObjectNode) node); // a new tree, nobody else's: no copy
+    ObjectNode tree = requireObject(RecordJson.parse(json, "payload"));
+    // a new tree, nobody else's, so it is not copied; parse checked that its numbers read back
+    return checked(JsonSupport.write(tree), tree);
   }
 
   /**
@@ -70,15 +65,24 @@ public final class Payload {
    */
   public static Payload of(JsonNode node) {
     Objects.requireNonNull(node, "node");
+    requireObject(node);
+    RecordJson.requireDepthAtMost(node, JsonSupport.MAX_PARSE_DEPTH, "payload");
+    ObjectNode copy = ((ObjectNode) node).deepCopy();
+    return checked(RecordJson.write(copy, false, "payload"), copy);
+  }
+
+  private static ObjectNode requireObject(JsonNode node) {
     if (!node.isObject()) {
       throw new ValidationException(
           "payload", "must be a JSON object but was " + node.getNodeType());
     }
-    RecordJson.requireDepthAtMost(node, JsonSupport.MAX_PARSE_DEPTH, "payload");
-    ObjectNode copy = ((ObjectNode) node).deepCopy();
-    String json = RecordJson.write(copy, false, "payload");
+    return (ObjectNode) node;
+  }
+
+  /** A payload of a tree and its text, once the text is known to be well-formed Unicode. */
+  private static Payload checked(String json, ObjectNode tree) {
     requireWellFormedUnicode(json, "payload");
-    return new Payload(json, copy);
+    return new Payload(json, tree);
   }
 
   /**
@@ -117,9 +121,7 @@ public final class Payload {
   }
 
   private static Payload fromTree(ObjectNode node) {
-    String json = RecordJson.writeConverted(node, "payload");
-    requireWellFormedUnicode(json, "payload");
-    return new Payload(json, node);
+    return checked(RecordJson.writeConverted(node, "payload"), node);
   }
 
   /**

@@ -48,7 +48,7 @@ public final class JsonSupport {
    * in plain digits ({@link StreamWriteFeature#WRITE_BIGDECIMAL_AS_PLAIN}), so {@code 1e999} is
    * written as 1,000 characters and read back, while {@code 1e1000} would be written as 1,001 and
    * could not be read back. Such a number is refused where it comes in ({@link #parse}, {@link
-   * #numberTooLong}).
+   * #numberTooLong(JsonNode)}).
    */
   public static final int MAX_NUMBER_LENGTH = 1000;
 
