@@ -159,10 +159,20 @@ public record RunQuery(
    * @param runId its id
    */
   public record Cursor(Instant createdAt, RunId runId) {
-    /** Validates the components. */
+    /**
+     * Validates the components.
+     *
+     * @throws ValidationException when {@code createdAt} is not a time a run can have (years
+     *     0000-9999), which no page ends with
+     */
     public Cursor {
       Objects.requireNonNull(createdAt, "createdAt");
       Objects.requireNonNull(runId, "runId");
+      if (!Times.isHeld(createdAt)) {
+        throw new ValidationException(
+            "cursor.createdAt",
+            "must be a time from " + Times.heldRange() + " but was " + createdAt);
+      }
     }
 
     /**

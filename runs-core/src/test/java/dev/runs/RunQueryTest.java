@@ -1,6 +1,7 @@
 package dev.runs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,5 +57,37 @@ final class RunQueryTest {
         .filteredOn(e -> next.afterCursor(e.record()))
         .extracting(e -> e.record().id().value())
         .containsExactly("run-1");
+  }
+
+  @Test
+  void cursor_outsideTheYearsARunCanHave_isRefusedNamingTheField() {
+    RunId id = RunId.of("run-1");
+    for (Instant t :
+        List.of(
+            Instant.MAX,
+            Instant.MIN,
+            Instant.parse("+10000-01-01T00:00:00Z"),
+            Instant.parse("-0001-12-31T23:59:59.999999Z"))) {
+      assertThatThrownBy(() -> new RunQuery.Cursor(t, id))
+          .as("%s", t)
+          .isInstanceOf(ValidationException.class)
+          .hasMessageContaining("cursor.createdAt")
+          .hasMessageContaining("0000-01-01T00:00:00.000000Z to 9999-12-31T23:59:59.999999Z");
+    }
+  }
+
+  @Test
+  void cursor_atTheEndsOfTheYearsARunCanHave_roundTrips() {
+    RunId id = RunId.of("run-1");
+    for (Instant t :
+        List.of(
+            Instant.parse("0000-01-01T00:00:00Z"),
+            Instant.parse("9999-12-31T23:59:59.999999Z"),
+            Instant.parse("9999-12-31T23:59:59.999999999Z"))) {
+      RunQuery.Cursor c = new RunQuery.Cursor(t, id);
+      RunQuery.Cursor back = RunQuery.Cursor.decode(c.encode());
+      assertThat(back.runId()).isEqualTo(id);
+      assertThat(back.createdAt()).isEqualTo(t.truncatedTo(java.time.temporal.ChronoUnit.MICROS));
+    }
   }
 }

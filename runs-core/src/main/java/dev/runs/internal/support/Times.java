@@ -26,6 +26,22 @@ public final class Times {
   private Times() {}
 
   /**
+   * @param t an instant
+   * @return whether an envelope can hold it: from {@value #FIRST} to {@value #LAST},
+   *     sub-microsecond digits aside
+   */
+  public static boolean isHeld(Instant t) {
+    return !t.isBefore(FIRST_INSTANT) && t.isBefore(LAST_INSTANT.plusNanos(1000));
+  }
+
+  /**
+   * @return the range an envelope can hold, for messages: {@code FIRST to LAST}
+   */
+  public static String heldRange() {
+    return FIRST + " to " + LAST;
+  }
+
+  /**
    * Formats an instant as {@code 2026-11-29T20:26:58.123456Z}, truncating below microseconds.
    *
    * @param t the instant
@@ -116,9 +132,7 @@ public final class Times {
     }
     if (t.isBefore(FIRST_INSTANT) || t.isAfter(LAST_INSTANT)) {
       throw new DateTimeParseException(
-          "must be a time from " + FIRST + " to " + LAST + " but was '" + shown(text) + "'",
-          text,
-          0);
+          "must be a time from " + heldRange() + " but was '" + shown(text) + "'", text, 0);
     }
     return t;
   }
