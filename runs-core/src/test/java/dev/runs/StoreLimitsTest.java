@@ -135,6 +135,28 @@ final class StoreLimitsTest {
     }
   }
 
+  /** The error names where in the payload or config the number is, not only the field. */
+  @Test
+  void aNumberThatCannotReadBack_isNamedByItsPath() {
+    ObjectNode tree = JsonNodeFactory.instance.objectNode();
+    tree.putArray("items").add(1).addObject().put("n", Double.POSITIVE_INFINITY);
+    assertThatThrownBy(() -> Payload.of(tree))
+        .isInstanceOfSatisfying(
+            ValidationException.class, e -> assertThat(e.field()).isEqualTo("payload.items[1].n"));
+    assertThatThrownBy(() -> ConfigSnapshot.of(tree))
+        .isInstanceOfSatisfying(
+            ValidationException.class, e -> assertThat(e.field()).isEqualTo("config.items[1].n"));
+    assertThatThrownBy(
+            () ->
+                Payload.of(
+                    Map.of("a", List.of(Map.of("b", BigInteger.TEN.pow(1000))), "c", "text")))
+        .isInstanceOfSatisfying(
+            ValidationException.class, e -> assertThat(e.field()).isEqualTo("payload.a[0].b"));
+    assertThatThrownBy(() -> Payload.of("{\"a\":{\"b\":[0,1e1000]}}"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("(at a.b[1])");
+  }
+
   @Test
   void unpairedSurrogates_areRefusedBeforeAnythingIsStored() {
     assertThatThrownBy(() -> Payload.of("{\"text\":\"\\ud800\"}"))

@@ -172,22 +172,31 @@ abstract class RunStoreHostileInputKit extends RunStoreKit {
     assertThat(fromText.payload().json()).hasSize("{\"n\":,\"m\":}".length() + 2_000);
     assertThat(store().read(id, head, 10)).containsExactly(fromText, fromMap);
 
-    List<Supplier<Payload>> tooLong =
-        List.of(
-            () -> Payload.of("{\"n\":1e1000}"),
-            () -> Payload.of("{\"n\":-1e-998}"),
-            () -> Payload.of("{\"n\":1e400901234167890}"),
-            () -> Payload.of(Map.of("n", BigInteger.TEN.pow(1000))),
-            () -> Payload.of(Map.of("n", new BigDecimal("1e99999"))));
-    for (Supplier<Payload> payload : tooLong) {
-      assertThatThrownBy(payload::get)
+    // a text names the number's place in its message (when it could be read at all), a map or a
+    // tree in the field
+    for (String text : List.of("{\"n\":1e1000}", "{\"n\":-1e-998}", "{\"n\":1e400901234167890}")) {
+      assertThatThrownBy(() -> Payload.of(text))
           .isInstanceOf(ValidationException.class)
           .satisfies(e -> assertField(e, "payload"))
+          .hasMessageContaining("out of range")
+          .satisfies(
+              e ->
+                  assertThat(String.valueOf(e.getMessage()).contains("(at n)"))
+                      .isEqualTo(!text.contains("400901234167890")));
+    }
+    List<Supplier<Payload>> tooLongValues =
+        List.of(
+            () -> Payload.of(Map.of("n", BigInteger.TEN.pow(1000))),
+            () -> Payload.of(Map.of("n", new BigDecimal("1e99999"))));
+    for (Supplier<Payload> payload : tooLongValues) {
+      assertThatThrownBy(payload::get)
+          .isInstanceOf(ValidationException.class)
+          .satisfies(e -> assertField(e, "payload.n"))
           .hasMessageContaining("out of range");
     }
     assertThatThrownBy(() -> ConfigSnapshot.builder().param("t", new BigDecimal("1e1000")).build())
         .isInstanceOf(ValidationException.class)
-        .satisfies(e -> assertField(e, "config"));
+        .satisfies(e -> assertField(e, "config.model.params.t"));
     assertThat(store().entry(id).orElseThrow().lastSequence()).isEqualTo(head + 2);
   }
 

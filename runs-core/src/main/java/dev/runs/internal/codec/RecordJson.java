@@ -103,8 +103,9 @@ public final class RecordJson {
    * @param canonical whether to write it with keys sorted ({@link JsonSupport#canonical})
    * @param field the field to name in the error
    * @return the text
-   * @throws ValidationException naming the field for a number whose plain form would be longer than
-   *     {@value JsonSupport#MAX_NUMBER_LENGTH} characters, or a double that is NaN or infinite
+   * @throws ValidationException naming the field and the number's path in it (as {@code
+   *     payload.items[3].n}) for a number whose plain form would be longer than {@value
+   *     JsonSupport#MAX_NUMBER_LENGTH} characters, or a double that is NaN or infinite
    */
   public static String write(JsonNode node, boolean canonical, String field) {
     requireNumbersReadBack(node, field);
@@ -136,9 +137,10 @@ public final class RecordJson {
   }
 
   private static void requireNumbersReadBack(JsonNode node, String field) {
-    String problem = JsonSupport.numberTooLong(node);
+    JsonSupport.NumberProblem problem = JsonSupport.numberProblem(node);
     if (problem != null) {
-      throw new ValidationException(field, problem);
+      throw new ValidationException(
+          problem.path().isEmpty() ? field : field + "." + problem.path(), problem.reason());
     }
   }
 

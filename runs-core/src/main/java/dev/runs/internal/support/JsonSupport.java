@@ -99,9 +99,10 @@ public final class JsonSupport {
       if (p.nextToken() != null) {
         throw new IOException("trailing content after the JSON value");
       }
-      String tooLong = numberTooLong(node);
-      if (tooLong != null) {
-        throw new IOException(tooLong);
+      NumberProblem bad = numberProblem(node);
+      if (bad != null) {
+        throw new IOException(
+            bad.path().isEmpty() ? bad.reason() : bad.reason() + " (at " + bad.path() + ")");
       }
       return node;
     } catch (NumberFormatException e) {
@@ -141,6 +142,33 @@ public final class JsonSupport {
    * @return null when there is none, else why the first one is refused
    */
   public static @Nullable String numberTooLong(JsonNode tree) {
+    Found bad = firstBadNumber(tree);
+    return bad == null ? null : bad.reason;
+  }
+
+  /**
+   * As {@link #numberTooLong(JsonNode)}, and where the number is.
+   *
+   * @param tree the tree
+   * @return null when there is none, else the first one's path and why it is refused
+   */
+  public static @Nullable NumberProblem numberProblem(JsonNode tree) {
+    Found bad = firstBadNumber(tree);
+    return bad == null ? null : new NumberProblem(pathTo(tree, bad.node), bad.reason);
+  }
+
+  /**
+   * A number in a tree that Runs could not write and read back.
+   *
+   * @param path where it is, as {@code items[3].n} (empty when the tree is the number)
+   * @param reason why it is refused
+   */
+  public record NumberProblem(String path, String reason) {}
+
+  /** A refused number and why. */
+  private record Found(JsonNode node, String reason) {}
+
+  private static @Nullable Found firstBadNumber(JsonNode tree) {
     ArrayDeque<JsonNode> todo = new ArrayDeque<>();
     todo.push(tree);
     while (!todo.isEmpty()) {
@@ -149,22 +177,68 @@ public final class JsonSupport {
         for (JsonNode child : n) {
           todo.push(child);
         }
-      } else if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
-        return "a number is not finite (" + n.doubleValue() + "): JSON has no NaN or infinity";
-      } else if (n.isBigDecimal()) {
-        long length = plainLength(n.decimalValue());
-        if (length > MAX_NUMBER_LENGTH) {
-          return tooLong(length);
-        }
-      } else if (n.isBigInteger() && n.bigIntegerValue().bitLength() > 3300) {
-        // (3,300 bits hold at most 994 decimal digits: only a longer one needs its digits counted)
-        long length = n.bigIntegerValue().toString().length();
-        if (length > MAX_NUMBER_LENGTH) {
-          return tooLong(length);
+      } else {
+        String reason = whyRefused(n);
+        if (reason != null) {
+          return new Found(n, reason);
         }
       }
     }
     return null;
+  }
+
+  private static @Nullable String whyRefused(JsonNode n) {
+    if ((n.isDouble() || n.isFloat()) && !Double.isFinite(n.doubleValue())) {
+      return "a number is not finite (" + n.doubleValue() + "): JSON has no NaN or infinity";
+    } else if (n.isBigDecimal()) {
+      long length = plainLength(n.decimalValue());
+      if (length > MAX_NUMBER_LENGTH) {
+        return tooLong(length);
+      }
+    } else if (n.isBigInteger() && n.bigIntegerValue().bitLength() > 3300) {
+      // (3,300 bits hold at most 994 decimal digits: only a longer one needs its digits counted)
+      long length = n.bigIntegerValue().toString().length();
+      if (length > MAX_NUMBER_LENGTH) {
+        return tooLong(length);
+      }
+    }
+    return null;
+  }
+
+  /** A node's path in a tree, found by identity; walked only once a bad number is found. */
+  @SuppressWarnings("ReferenceEquality") // that very node, not an equal number elsewhere
+  private static String pathTo(JsonNode tree, JsonNode target) {
+    record Step(JsonNode node, @Nullable Step parent, @Nullable String key, int index) {}
+    ArrayDeque<Step> todo = new ArrayDeque<>();
+    todo.push(new Step(tree, null, null, -1));
+    while (!todo.isEmpty()) {
+      Step s = todo.pop();
+      if (s.node == target) {
+        ArrayDeque<Step> chain = new ArrayDeque<>();
+        for (Step at = s; at.parent != null; at = at.parent) {
+          chain.push(at);
+        }
+        StringBuilder path = new StringBuilder();
+        for (Step at : chain) {
+          if (at.key != null) {
+            path.append(path.length() == 0 ? "" : ".").append(at.key);
+          } else {
+            path.append('[').append(at.index).append(']');
+          }
+        }
+        return path.toString();
+      }
+      if (s.node.isObject()) {
+        for (Map.Entry<String, JsonNode> e : s.node.properties()) {
+          todo.push(new Step(e.getValue(), s, e.getKey(), -1));
+        }
+      } else if (s.node.isArray()) {
+        for (int i = 0; i < s.node.size(); i++) {
+          todo.push(new Step(s.node.get(i), s, null, i));
+        }
+      }
+    }
+    return "";
   }
 
   /** The length of a decimal's plain form, as {@code toPlainString} would make it, without it. */
