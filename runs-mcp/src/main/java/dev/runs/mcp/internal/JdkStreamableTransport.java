@@ -53,7 +53,7 @@ public final class JdkStreamableTransport
    * Messages a stream holds for a client that does not read them; past this the stream is closed
    * (the client opens a new one) instead of holding ever more.
    */
-  private static final int MAX_QUEUED = 10_000;
+  static final int MAX_QUEUED = 10_000;
 
   /** A session without an open stream and without requests for this long is closed. */
   static final Duration SESSION_IDLE = Duration.ofHours(1);
@@ -349,7 +349,7 @@ public final class JdkStreamableTransport
    * thread closes itself mid-response. The client then saw a cut chunked stream instead of the
    * JSON-RPC error that was on its way.
    */
-  private final class SseStream implements McpStreamableServerTransport {
+  final class SseStream implements McpStreamableServerTransport {
     /** What the pump writes next, in order; {@link #WAKE} asks it to look whether to stop. */
     private final LinkedBlockingQueue<byte[]> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
 
@@ -409,14 +409,27 @@ public final class JdkStreamableTransport
       boolean interrupted = Thread.interrupted();
       try {
         while (true) {
-          byte[] next = queue.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
-          if (next != null && next != WAKE) {
+          byte[] next = queue.poll();
+          if (next == null) {
+            // drained: a stream whose work is over ends now, not after the next idle wait (a
+            // wake-up offered to a full queue is lost; only a pump that waits needs one)
+            if (over(done)) {
+              writeRest();
+              return;
+            }
+            next = queue.poll(idle.toMillis(), TimeUnit.MILLISECONDS);
+            if (next == null) {
+              if (over(done)) {
+                writeRest();
+                return;
+              }
+              out.write(KEEP_ALIVE_COMMENT);
+              out.flush();
+              continue;
+            }
+          }
+          if (next != WAKE) {
             out.write(next);
-            out.flush();
-          } else if (done != null ? done.isDone() : closed.get() || closing.get()) {
-            return;
-          } else if (next == null) {
-            out.write(KEEP_ALIVE_COMMENT);
             out.flush();
           }
         }
@@ -430,6 +443,24 @@ public final class JdkStreamableTransport
           Thread.currentThread().interrupt();
         }
       }
+    }
+
+    /**
+     * Writes what was handed over between the pump's last look at the queue and its seeing the work
+     * over (everything handed over is queued by then).
+     */
+    private void writeRest() throws IOException {
+      for (byte[] m; (m = queue.poll()) != null; ) {
+        if (m != WAKE) {
+          out.write(m);
+        }
+      }
+      out.flush();
+    }
+
+    /** Whether the stream's work is over: its request is done, or it is closed. */
+    private boolean over(@Nullable CompletableFuture<Void> done) {
+      return done != null ? done.isDone() : closed.get() || closing.get();
     }
 
     /** Ends the stream: what is still queued is dropped, and the response's last chunk written. */
@@ -460,7 +491,7 @@ public final class JdkStreamableTransport
     @Override
     public void close() {
       closed.set(true);
-      queue.offer(WAKE); // (a full queue keeps the pump busy: it sees the flag when it drains)
+      queue.offer(WAKE); // (a full queue keeps the pump busy: it sees the flag once drained)
     }
   }
 }

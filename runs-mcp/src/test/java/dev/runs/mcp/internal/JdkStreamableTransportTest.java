@@ -1,6 +1,7 @@
 package dev.runs.mcp.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -12,12 +13,19 @@ import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.spec.McpSchema;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -83,5 +91,66 @@ final class JdkStreamableTransportTest {
       http.stop(0);
       threads.shutdownNow();
     }
+  }
+
+  /**
+   * A client that reads nothing: the stream holds {@value JdkStreamableTransport#MAX_QUEUED}
+   * messages for it, refuses the next with an error that says why, and is closed; once the client
+   * reads again, its pump writes what it held and ends at once, without waiting for the next
+   * keep-alive.
+   */
+  @Test
+  void aClientThatReadsNothing_getsItsStreamClosedAtTheQueueLimit() throws Exception {
+    JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(new ObjectMapper());
+    JdkStreamableTransport transport = new JdkStreamableTransport(json, 1 << 20, "principal");
+    CountDownLatch stuck = new CountDownLatch(1);
+    CountDownLatch reads = new CountDownLatch(1);
+    ByteArrayOutputStream received = new ByteArrayOutputStream();
+    OutputStream client =
+        new OutputStream() {
+          @Override
+          public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+          }
+
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            stuck.countDown();
+            try {
+              reads.await();
+            } catch (InterruptedException e) {
+              throw new IOException(e);
+            }
+            synchronized (received) {
+              received.write(b, off, len);
+            }
+          }
+        };
+    JdkStreamableTransport.SseStream stream = transport.new SseStream(client);
+    Thread pump = new Thread(() -> stream.pumpUntil(null, Duration.ofMinutes(10)));
+    pump.start();
+    McpSchema.JSONRPCNotification note =
+        new McpSchema.JSONRPCNotification("2.0", "notifications/message", Map.of("n", 1));
+    stream.sendMessage(note).block(); // the pump takes it and waits on the client
+    assertThat(stuck.await(30, TimeUnit.SECONDS)).isTrue();
+    for (int i = 0; i < JdkStreamableTransport.MAX_QUEUED; i++) {
+      stream.sendMessage(note).block();
+    }
+
+    assertThatThrownBy(() -> stream.sendMessage(note).block())
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("the client reads none of the 10000 messages waiting for it");
+    assertThatThrownBy(() -> stream.sendMessage(note).block())
+        .isInstanceOf(UncheckedIOException.class)
+        .hasMessageContaining("the event stream is closed");
+
+    reads.countDown();
+    pump.join(TimeUnit.SECONDS.toMillis(30)); // not the 10 minutes of the next keep-alive
+    assertThat(pump.isAlive()).isFalse();
+    String text;
+    synchronized (received) {
+      text = received.toString(StandardCharsets.UTF_8);
+    }
+    assertThat(text.split("event: message\n", -1)).hasSize(JdkStreamableTransport.MAX_QUEUED + 2);
   }
 }
