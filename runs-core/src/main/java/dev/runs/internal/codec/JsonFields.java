@@ -4,9 +4,11 @@ import dev.runs.ValidationException;
 import dev.runs.internal.support.Times;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.Locale;
 
 /**
- * Field-level helpers shared by the codecs: times read and written with errors that name the field.
+ * Field-level helpers shared by the codecs: times and enum names read and written with errors that
+ * name the field.
  */
 public final class JsonFields {
   private JsonFields() {}
@@ -41,5 +43,30 @@ public final class JsonFields {
     } catch (DateTimeException e) {
       throw new ValidationException(field, String.valueOf(e.getMessage()));
     }
+  }
+
+  /**
+   * Reads an enum constant from its lowercase JSON name.
+   *
+   * @param type the enum
+   * @param text the name, such as {@code completed}
+   * @param field the field to name in the error
+   * @param <E> the enum type
+   * @return the constant
+   * @throws ValidationException naming the field and the names allowed when the text is none of
+   *     them
+   */
+  public static <E extends Enum<E>> E constant(Class<E> type, String text, String field) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().toLowerCase(Locale.ROOT).equals(text)) {
+        return e;
+      }
+    }
+    StringBuilder names = new StringBuilder();
+    for (E e : type.getEnumConstants()) {
+      names.append(names.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
+    }
+    String shown = text.length() > 60 ? text.substring(0, 60) + "..." : text;
+    throw new ValidationException(field, "must be one of " + names + " but was '" + shown + "'");
   }
 }

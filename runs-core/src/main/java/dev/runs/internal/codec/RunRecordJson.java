@@ -149,7 +149,8 @@ public final class RunRecordJson {
           Optional.of(
               new Lineage(
                   RunId.of(text(lin, "parent_run_id")),
-                  Lineage.Relation.valueOf(text(lin, "relation").toUpperCase(Locale.ROOT)),
+                  JsonFields.constant(
+                      Lineage.Relation.class, text(lin, "relation"), "run record.lineage.relation"),
                   optText(lin, "source_checkpoint"),
                   diffFromTree(lin.get("config_diff"))));
     }
@@ -191,12 +192,17 @@ public final class RunRecordJson {
     }
     List<ConfigDiff.Change> out = new ArrayList<>();
     for (JsonNode c : a) {
-      out.add(
-          new ConfigDiff.Change(
-              text(c, "path"),
-              ConfigDiff.Op.valueOf(text(c, "op").toUpperCase(Locale.ROOT)),
-              Optional.ofNullable(c.get("old_value")),
-              Optional.ofNullable(c.get("new_value"))));
+      try {
+        out.add(
+            new ConfigDiff.Change(
+                text(c, "path"),
+                JsonFields.constant(ConfigDiff.Op.class, text(c, "op"), "run record.diff.op"),
+                Optional.ofNullable(c.get("old_value")),
+                Optional.ofNullable(c.get("new_value"))));
+      } catch (IllegalArgumentException e) {
+        // values that do not fit the op, which a diff built in code refuses the same way
+        throw new ValidationException("run record.diff", String.valueOf(e.getMessage()));
+      }
     }
     return new ConfigDiff(out);
   }

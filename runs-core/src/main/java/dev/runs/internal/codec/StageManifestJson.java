@@ -12,7 +12,6 @@ import dev.runs.internal.support.JsonSupport;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -75,7 +74,7 @@ public final class StageManifestJson {
         text(n, "stage_key"),
         n.path("position").asInt(0),
         n.path("attempt").asInt(0),
-        StageWrite.Status.valueOf(text(n, "status").toUpperCase(Locale.ROOT)),
+        JsonFields.constant(StageWrite.Status.class, text(n, "status"), "manifest.status"),
         ev != null && ev.isTextual() ? Optional.of(EventId.of(ev.textValue())) : Optional.empty(),
         JsonFields.time(text(n, "created_at"), "manifest.created_at"),
         entries);
