@@ -53,11 +53,16 @@ abstract class RunStoreBundlesKit extends RunStoreKit {
     return out.toByteArray();
   }
 
-  /** The bundle's lines, with the header's export time removed. */
+  /** The bundle's lines, with the header's export time and its hash (which covers it) removed. */
   private static List<String> comparable(byte[] bundle) {
     List<String> lines =
         new ArrayList<>(Arrays.asList(new String(bundle, StandardCharsets.UTF_8).split("\n")));
-    lines.set(0, lines.get(0).replaceFirst("\"exported_at\":\"[^\"]*\",", ""));
+    lines.set(
+        0,
+        lines
+            .get(0)
+            .replaceFirst("\"exported_at\":\"[^\"]*\",", "")
+            .replaceFirst(",\"header_sha256\":\"[0-9a-f]{64}\"}$", "}"));
     return lines;
   }
 
@@ -218,7 +223,10 @@ abstract class RunStoreBundlesKit extends RunStoreKit {
             t -> t + "{\"stage_file\":{}}\n",
             // only the end of the events can tell these: checked before the last event is written
             t -> t.replaceFirst("\"events_sha256\":\"[0-9a-f]", "\"events_sha256\":\"g"),
-            t -> t.replaceFirst("\"event_count\":[0-9]+,", "\"event_count\":999,"));
+            t -> t.replaceFirst("\"event_count\":[0-9]+,", "\"event_count\":999,"),
+            // only the header's own hash can tell these: a valid header of another run
+            t -> t.replaceFirst("\"kind\":\"report\"", "\"kind\":\"repart\""),
+            t -> t.replaceFirst(",\"header_sha256\":\"[0-9a-f]{64}\"}", "}"));
     int n = 0;
     for (UnaryOperator<String> damage : damages) {
       byte[] bad = damage.apply(text).getBytes(StandardCharsets.UTF_8);
@@ -230,6 +238,14 @@ abstract class RunStoreBundlesKit extends RunStoreKit {
       assertThat(store().entry(id)).as("damage %d", index).isEmpty();
     }
     assertThat(RunBundles.forceImportInto(store(), write(good, 99)).imported()).isTrue();
+    store().delete(id, "make room again");
+    byte[] relabelled =
+        text.replaceFirst("\"kind\":\"report\"", "\"kind\":\"repart\"")
+            .getBytes(StandardCharsets.UTF_8);
+    assertThatThrownBy(() -> RunBundles.forceImportInto(store(), write(relabelled, 100)))
+        .isInstanceOf(BundleFormatException.class)
+        .hasMessageContaining("line 1")
+        .hasMessageContaining("the header is damaged: its sha256 is");
   }
 
   private Path write(byte[] bytes, int n) {

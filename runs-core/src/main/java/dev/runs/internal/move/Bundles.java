@@ -44,6 +44,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -249,7 +250,72 @@ public final class Bundles {
       files += m.files().size();
     }
     header.put("stage_files", files);
-    return JsonSupport.write(header).getBytes(StandardCharsets.UTF_8);
+    return sealed(JsonSupport.write(header).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** What ends every header line: the header's own hash, then the closing brace. */
+  private static final byte[] HEADER_SHA256 =
+      ",\"header_sha256\":\"".getBytes(StandardCharsets.UTF_8);
+
+  /** The length of a header line's seal: the field, 64 hex digits, a quote and a brace. */
+  private static final int SEAL = HEADER_SHA256.length + 64 + 2;
+
+  /**
+   * Adds a header's own hash as its last field, {@code header_sha256}: SHA-256 of the header line
+   * as it would be without that field. Nothing else covers the header (the record, the head, the
+   * manifests), so damage to it would otherwise import a different run record without a word.
+   *
+   * @param unsealed the header's compact JSON, ending in its closing brace
+   * @return the header line
+   */
+  private static byte[] sealed(byte[] unsealed) {
+    String sha = Sha256.hex(unsealed);
+    byte[] line = Arrays.copyOf(unsealed, unsealed.length - 1 + SEAL);
+    int at = unsealed.length - 1;
+    System.arraycopy(HEADER_SHA256, 0, line, at, HEADER_SHA256.length);
+    at += HEADER_SHA256.length;
+    for (int i = 0; i < 64; i++) {
+      line[at++] = (byte) sha.charAt(i);
+    }
+    line[at++] = '"';
+    line[at] = '}';
+    return line;
+  }
+
+  /**
+   * Checks a header line's own hash ({@link #sealed}).
+   *
+   * @throws BundleFormatException when the line does not end in its hash, or the hash differs
+   */
+  private static void checkSeal(byte[] line, String source) {
+    int at = line.length - SEAL;
+    boolean shaped =
+        at > 0
+            && line[line.length - 1] == '}'
+            && line[line.length - 2] == '"'
+            && Arrays.equals(
+                line, at, at + HEADER_SHA256.length, HEADER_SHA256, 0, HEADER_SHA256.length);
+    if (!shaped) {
+      throw new BundleFormatException(
+          source,
+          1,
+          "the header does not end in its header_sha256 (damaged, or not written by Runs)",
+          null);
+    }
+    String stated = new String(line, at + HEADER_SHA256.length, 64, StandardCharsets.US_ASCII);
+    byte[] unsealed = Arrays.copyOf(line, at + 1);
+    unsealed[at] = '}';
+    String actual = Sha256.hex(unsealed);
+    if (!actual.equals(stated)) {
+      throw new BundleFormatException(
+          source,
+          1,
+          "the header is damaged: its sha256 is "
+              + actual
+              + ", but its header_sha256 says "
+              + stated,
+          null);
+    }
   }
 
   /**
@@ -560,6 +626,7 @@ public final class Bundles {
       throw new BundleFormatException(
           source, 1, "schema is '" + h.path("schema").asText() + "', expected " + SCHEMA, null);
     }
+    checkSeal(headerLine, source);
     try {
       RunRecord record = RunRecordJson.fromTree(h.path("run"));
       RunHead head = MoveJson.head(h, "the header");

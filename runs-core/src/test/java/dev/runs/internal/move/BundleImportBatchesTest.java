@@ -87,7 +87,8 @@ final class BundleImportBatchesTest {
       assertThat(m.find()).isTrue();
       String actual = m.group(1);
       String other = Sha256.hex("other");
-      byte[] bad = text.replace(actual, other).getBytes(StandardCharsets.UTF_8);
+      // a header that is whole in itself (resealed) but promises other event lines
+      byte[] bad = resealed(text.replace(actual, other)).getBytes(StandardCharsets.UTF_8);
 
       assertThatThrownBy(() -> RunBundles.importInto(target, write(bad)))
           .isInstanceOf(BundleFormatException.class)
@@ -95,6 +96,19 @@ final class BundleImportBatchesTest {
           .hasMessageContaining("the header says " + other);
       assertThat(target.entry(id)).isEmpty();
     }
+  }
+
+  /** A bundle's text with its header's own hash made to match the header again. */
+  private static String resealed(String bundle) {
+    int end = bundle.indexOf('\n');
+    String unsealed =
+        bundle.substring(0, end).replaceFirst(",\"header_sha256\":\"[0-9a-f]{64}\"}$", "}");
+    String sealed =
+        unsealed.substring(0, unsealed.length() - 1)
+            + ",\"header_sha256\":\""
+            + Sha256.hex(unsealed)
+            + "\"}";
+    return sealed + bundle.substring(end);
   }
 
   /** Seeded cases: the line to damage (1-based event number) and how. */
