@@ -248,6 +248,70 @@ abstract class RunStoreBundlesKit extends RunStoreKit {
         .hasMessageContaining("the header is damaged: its sha256 is");
   }
 
+  /** Characters a random damage puts into a bundle: JSON's, digits, escapes, non-ASCII. */
+  private static final String DAMAGE = "0123456789abcdefxyz\"{}[],:\\ \n.-+eE/é✓\u0000";
+
+  @Test
+  @DisplayName(
+      "randomly damaged bundles are refused with a typed error and nothing written, or import the"
+          + " very run")
+  void randomlyDamagedBundles_refusedOrTheSameRun() {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    String why = "seed " + seed + " (RunStoreBundlesKit, a damaged bundle)";
+    RunId parent = MovingRuns.write(store(), record(), 4, random, EventTypes.RUN_COMPLETED);
+    RunId id =
+        MovingRuns.write(
+            store(),
+            recordBuilder()
+                .lineage(
+                    new Lineage(
+                        parent, Lineage.Relation.RERUN, Optional.empty(), ConfigDiff.empty()))
+                .label("team", "kit")
+                .build(),
+            6,
+            random,
+            EventTypes.RUN_FAILED);
+    String good = new String(export(store(), id), StandardCharsets.UTF_8);
+    List<RunEvent> events = all(store(), id);
+    RunEntry entry = store().entry(id).orElseThrow();
+    var stages = store().stages(id);
+    store().delete(id, "make room");
+    for (int c = 0; c < 300; c++) {
+      StringBuilder t = new StringBuilder(good);
+      for (int k = 1 + random.nextInt(2); k > 0 && t.length() > 0; k--) {
+        int at = random.nextInt(t.length());
+        switch (random.nextInt(5)) {
+          case 0 -> t.setCharAt(at, DAMAGE.charAt(random.nextInt(DAMAGE.length())));
+          case 1 -> t.insert(at, DAMAGE.charAt(random.nextInt(DAMAGE.length())));
+          case 2 -> t.deleteCharAt(at);
+          case 3 -> {
+            int to = Math.min(t.length(), at + 1 + random.nextInt(200));
+            t.insert(random.nextInt(t.length()), t.substring(at, to));
+          }
+          default -> t.setLength(at);
+        }
+      }
+      Path bad = write(t.toString().getBytes(StandardCharsets.UTF_8), 1000 + c);
+      String as = why + ", case " + c;
+      try {
+        RunBundles.forceImportInto(store(), bad);
+      } catch (dev.runs.RunsException e) {
+        assertThat(e).as(as).isInstanceOf(BundleFormatException.class);
+        assertThat(store().entry(id)).as(as).isEmpty();
+        continue;
+      } catch (RuntimeException e) {
+        throw new AssertionError(as + ": an untyped " + e, e);
+      }
+      // a harmless damage (the export time, a stage file line's spelling): the very run
+      assertThat(all(store(), id)).as(as).isEqualTo(events);
+      assertThat(store().entry(id)).as(as).contains(entry);
+      assertThat(store().stages(id)).as(as).isEqualTo(stages);
+      assertThat(store().verify(id).ok()).as(as).isTrue();
+      store().delete(id, "make room again");
+    }
+  }
+
   private Path write(byte[] bytes, int n) {
     try {
       return Files.write(dir().resolve("damaged-" + n + ".runs.ndjson"), bytes);
