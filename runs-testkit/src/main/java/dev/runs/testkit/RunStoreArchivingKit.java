@@ -12,6 +12,7 @@ import dev.runs.EventTypes;
 import dev.runs.RetentionPolicy;
 import dev.runs.RunArchivedException;
 import dev.runs.RunArchiver;
+import dev.runs.RunBundles;
 import dev.runs.RunEntry;
 import dev.runs.RunEvent;
 import dev.runs.RunId;
@@ -203,6 +204,15 @@ abstract class RunStoreArchivingKit extends RunStoreKit {
           RunArchiver.of(store(), archive, RetentionPolicy.keepFor(Duration.ZERO));
       assertThatThrownBy(() -> archiver.restore(id)).isInstanceOf(StoreCorruptedException.class);
       assertThat(store().archived(id)).isPresent();
+      // nor does an export copy the damaged events into a bundle (it used to, without a word)
+      assertThatThrownBy(
+              () -> RunBundles.export(store(), id, java.io.OutputStream.nullOutputStream()))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("but the store archived");
+      Path bundle = dir().resolve("from-a-damaged-archive" + RunBundles.SUFFIX);
+      assertThatThrownBy(() -> RunBundles.export(store(), id, bundle))
+          .isInstanceOf(StoreCorruptedException.class);
+      assertThat(bundle).doesNotExist();
     }
   }
 

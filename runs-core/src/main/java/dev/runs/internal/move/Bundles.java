@@ -353,6 +353,12 @@ public final class Bundles {
       try (OutputStream so = new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16);
           EnvelopeStream envelopes = envelopes(store, moves, id)) {
         w = EventLines.copy(id, envelopes, entry.lastSequence(), entry.status(), so);
+        // read the archive's events to their end, where the read checks their count and sha256
+        // against what the store archived: the copy stops at the head, before that check, and
+        // would otherwise put damaged events into a bundle without a word
+        while (envelopes.advance()) {
+          // (more events than were archived: the check at the end refuses them)
+        }
       }
       List<StageManifest> stages = store.stages(id);
       byte[] headerLine = headerLine(entry, w.head(), w.count(), w.sha256(), stages, exportedAt);
