@@ -35,6 +35,7 @@ import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
 import dev.runs.StoreClosedException;
+import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.StoreLimits;
 import dev.runs.StoreListener;
@@ -733,7 +734,26 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
   public Optional<Payload> findDocument(String collection, String id) {
     checkDocumentKey(collection, id);
     checkOpen();
-    return engine.findDocument(collection, id).map(Payload::of);
+    return engine
+        .findDocument(collection, id)
+        .map(
+            json -> {
+              try {
+                return Payload.of(json);
+              } catch (ValidationException e) {
+                // the store's copy is damaged; the caller asked nothing wrong
+                throw new StoreCorruptedException(
+                    "document "
+                        + collection
+                        + "/"
+                        + id
+                        + " in "
+                        + engine.describe()
+                        + " is damaged: "
+                        + e.getMessage(),
+                    e);
+              }
+            });
   }
 
   private static void checkDocumentKey(String collection, String id) {

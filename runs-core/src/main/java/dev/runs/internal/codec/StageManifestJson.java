@@ -9,6 +9,7 @@ import dev.runs.StageManifest;
 import dev.runs.StageWrite;
 import dev.runs.ValidationException;
 import dev.runs.internal.support.JsonSupport;
+import dev.runs.spi.StageIntegrity;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,9 +65,16 @@ public final class StageManifestJson {
       throw new ValidationException("manifest.files", "is required and must be an array");
     }
     for (JsonNode f : files) {
+      String path = text(f, "path");
+      try {
+        StageIntegrity.checkPath(path); // as every read of the file will
+      } catch (ValidationException e) {
+        throw new ValidationException(
+            "manifest.files[" + entries.size() + "].path", String.valueOf(e.getMessage()));
+      }
       entries.add(
           new StageManifest.Entry(
-              text(f, "path"), text(f, "kind"), f.path("size").asLong(-1), text(f, "sha256")));
+              path, text(f, "kind"), f.path("size").asLong(-1), text(f, "sha256")));
     }
     JsonNode ev = n.get("event_id");
     return new StageManifest(

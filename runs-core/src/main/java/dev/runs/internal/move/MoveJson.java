@@ -8,6 +8,7 @@ import dev.runs.RunId;
 import dev.runs.RunStatus;
 import dev.runs.StoreCorruptedException;
 import dev.runs.Tombstone;
+import dev.runs.ValidationException;
 import dev.runs.internal.codec.JsonFields;
 import dev.runs.internal.support.JsonSupport;
 import dev.runs.spi.RunHead;
@@ -106,12 +107,24 @@ final class MoveJson {
   static AuditEntry audit(String id, String json) {
     String what = "audit entry " + id;
     JsonNode n = parse(json, what);
-    return new AuditEntry(
-        id,
-        JsonFields.time(text(n, "time", what), "time"),
-        text(n, "action", what),
-        RunId.of(text(n, "run_id", what)),
-        optText(n, "detail"));
+    try {
+      return new AuditEntry(
+          id,
+          JsonFields.time(text(n, "time", what), "time"),
+          text(n, "action", what),
+          RunId.of(text(n, "run_id", what)),
+          optText(n, "detail"));
+    } catch (ValidationException e) {
+      throw damaged(what, e);
+    }
+  }
+
+  /**
+   * A stored record whose field does not validate was damaged where the store keeps it: the reader
+   * did nothing wrong, so this is not a {@link ValidationException}.
+   */
+  private static StoreCorruptedException damaged(String what, ValidationException e) {
+    return new StoreCorruptedException(what + " is damaged: " + e.getMessage(), e);
   }
 
   // ---- archive stubs
@@ -135,13 +148,17 @@ final class MoveJson {
   static Stub stub(RunId id, String json) {
     String what = "archive stub of run " + id;
     JsonNode n = parse(json, what);
-    ArchivedRun a =
-        new ArchivedRun(
-            text(n, "archive", what),
-            text(n, "prefix", what),
-            JsonFields.time(text(n, "archived_at", what), "archived_at"),
-            number(n, "event_count", what),
-            text(n, "events_sha256", what));
-    return new Stub(a, text(n, "manifest_sha256", what), head(n, what));
+    try {
+      ArchivedRun a =
+          new ArchivedRun(
+              text(n, "archive", what),
+              text(n, "prefix", what),
+              JsonFields.time(text(n, "archived_at", what), "archived_at"),
+              number(n, "event_count", what),
+              text(n, "events_sha256", what));
+      return new Stub(a, text(n, "manifest_sha256", what), head(n, what));
+    } catch (ValidationException e) {
+      throw damaged(what, e);
+    }
   }
 }

@@ -1188,4 +1188,79 @@ final class FileRunStoreTest {
       assertThat(changes).noneMatch(RunChange::created);
     }
   }
+
+  /**
+   * A damaged file beside the logs (a document, an archive stub, a stage manifest) reads as {@link
+   * StoreCorruptedException}: the store's copy is bad, not what the caller asked. They used to read
+   * as {@code ValidationException}, and a manifest listing a path no stage file can have was handed
+   * out by {@code stages()} and refused only by {@code readStageFile} of that very path.
+   */
+  @Nested
+  @DisplayName("damaged side files")
+  class DamagedSideFiles {
+    @Test
+    void document_withAFieldThatDoesNotValidate_isCorrupted() throws IOException {
+      RunStore store = open();
+      store.saveDocument("notes", "n-1", Payload.of(Map.of("x", 1)));
+      store.close();
+      Path doc = root.resolve("documents/notes/n-1.json");
+      Files.writeString(doc, "{\"x\":1e1000}");
+
+      assertThatThrownBy(() -> open().findDocument("notes", "n-1"))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("document notes/n-1")
+          .hasMessageContaining("is damaged");
+    }
+
+    @Test
+    void archiveStub_withAFieldThatDoesNotValidate_isCorrupted() throws IOException {
+      RunId id;
+      try (dev.runs.ArchiveStore archive =
+          dev.runs.ArchiveStores.open("dir:" + tmp.resolve("archive"))) {
+        RunStore store =
+            RunStores.open(
+                "file:" + root, dev.runs.RunStoreOptions.builder().archive(archive).build());
+        opened.add(store);
+        id = startedRun(store, "acme", 1);
+        store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+        assertThat(
+                dev.runs.RunArchiver.of(
+                        store, archive, dev.runs.RetentionPolicy.keepFor(Duration.ZERO))
+                    .archive(id))
+            .isPresent();
+        store.close();
+      }
+      Path stub = runDir(id).resolve("stub.json");
+      Files.writeString(
+          stub,
+          Files.readString(stub)
+              .replaceFirst("\"archived_at\":\"[^\"]*\"", "\"archived_at\":\"yesterday\""));
+
+      assertThatThrownBy(() -> open().archived(id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("archive stub of run " + id + " is damaged");
+    }
+
+    @Test
+    void stageManifest_listingAPathNoStageFileHas_isCorrupted() throws IOException {
+      RunStore store = open();
+      RunId id = startedRun(store, "acme", 0);
+      store.writeStage(
+          id,
+          StageWrite.of("fetch")
+              .withArtifact(StageArtifact.of("r.html", "report", "<p>".getBytes(UTF_8))));
+      store.close();
+      Path manifest;
+      try (Stream<Path> files = Files.walk(runDir(id).resolve("stages"))) {
+        manifest =
+            files.filter(p -> p.getFileName().toString().equals("manifest.json")).findFirst().get();
+      }
+      Files.writeString(
+          manifest, Files.readString(manifest).replace("artifacts/r.html", "artifacts/../r.html"));
+
+      assertThatThrownBy(() -> open().stages(id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("files[0].path");
+    }
+  }
 }
