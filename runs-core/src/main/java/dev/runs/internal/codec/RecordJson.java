@@ -97,7 +97,7 @@ public final class RecordJson {
   /**
    * Writes a tree built by a caller (a payload, a config) as compact JSON, after checking that
    * every number in it is written as a number that reads back ({@link
-   * JsonSupport#numberTooLong(JsonNode)}).
+   * JsonSupport#numberProblem(JsonNode)}).
    *
    * @param node the tree
    * @param canonical whether to write it with keys sorted ({@link JsonSupport#canonical})

@@ -48,7 +48,7 @@ public final class JsonSupport {
    * in plain digits ({@link StreamWriteFeature#WRITE_BIGDECIMAL_AS_PLAIN}), so {@code 1e999} is
    * written as 1,000 characters and read back, while {@code 1e1000} would be written as 1,001 and
    * could not be read back. Such a number is refused where it comes in ({@link #parse}, {@link
-   * #numberTooLong(JsonNode)}).
+   * #numberProblem(JsonNode)}).
    */
   public static final int MAX_NUMBER_LENGTH = 1000;
 
@@ -139,18 +139,7 @@ public final class JsonSupport {
    * reads as such a tree.
    *
    * @param tree the tree
-   * @return null when there is none, else why the first one is refused
-   */
-  public static @Nullable String numberTooLong(JsonNode tree) {
-    Found bad = firstBadNumber(tree);
-    return bad == null ? null : bad.reason;
-  }
-
-  /**
-   * As {@link #numberTooLong(JsonNode)}, and where the number is.
-   *
-   * @param tree the tree
-   * @return null when there is none, else the first one's path and why it is refused
+   * @return null when there is none, else where one is and why it is refused
    */
   public static @Nullable NumberProblem numberProblem(JsonNode tree) {
     Found bad = firstBadNumber(tree);
