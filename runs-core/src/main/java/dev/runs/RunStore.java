@@ -186,6 +186,8 @@ public interface RunStore extends AutoCloseable {
    * @param runId the run
    * @return manifests of every stage attempt, by position then attempt
    * @throws RunNotFoundException when the run does not exist
+   * @throws StoreCorruptedException when a stored manifest is damaged (it does not parse, or lists
+   *     a path no stage file can have)
    */
   List<StageManifest> stages(RunId runId);
 
@@ -286,6 +288,7 @@ public interface RunStore extends AutoCloseable {
    * @param collection collection name
    * @param id document id
    * @return the document
+   * @throws StoreCorruptedException when the store's copy of the document is damaged
    */
   Optional<Payload> findDocument(String collection, String id);
 
@@ -329,6 +332,7 @@ public interface RunStore extends AutoCloseable {
    * @param runId a run
    * @return where its events are when a {@link RunArchiver} moved them to an archive; empty for a
    *     run whose events are in the store, or no run
+   * @throws StoreCorruptedException when the run's archive stub in the store is damaged
    */
   Optional<ArchivedRun> archived(RunId runId);
 
