@@ -44,9 +44,14 @@ final class PgCodec {
   /**
    * @param wire a stored status
    * @return the status
+   * @throws StoreCorruptedException when it is no status's name: the stored row was damaged
    */
   static RunStatus status(String wire) {
-    return RunStatus.fromWireName(wire);
+    try {
+      return RunStatus.fromWireName(wire);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException("a run's stored status '" + wire + "' is no status", e);
+    }
   }
 
   /**

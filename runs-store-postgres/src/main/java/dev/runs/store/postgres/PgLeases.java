@@ -6,6 +6,8 @@ import static dev.runs.store.postgres.PgCodec.ts;
 import dev.runs.Lease;
 import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
+import dev.runs.StoreCorruptedException;
+import dev.runs.ValidationException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -65,7 +67,7 @@ final class PgLeases {
             ps.setString(1, id.value());
             try (ResultSet rs = ps.executeQuery()) {
               return rs.next()
-                  ? Optional.of(new Lease(id, rs.getString(1), instant(rs, 2)))
+                  ? Optional.of(lease(id.value(), rs.getString(1), instant(rs, 2)))
                   : Optional.empty();
             }
           }
@@ -137,11 +139,22 @@ final class PgLeases {
             ps.setInt(2, limit);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                out.add(new Lease(RunId.of(rs.getString(1)), rs.getString(2), instant(rs, 3)));
+                out.add(lease(rs.getString(1), rs.getString(2), instant(rs, 3)));
               }
             }
           }
           return out;
         });
+  }
+
+  /** A stored lease; one whose fields do not validate was damaged in the database. */
+  private static Lease lease(String runId, String owner, Instant expiresAt) {
+    try {
+      return new Lease(RunId.of(runId), owner, expiresAt);
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(
+          "table leases (run " + runId + "): the stored lease does not validate: " + e.getMessage(),
+          e);
+    }
   }
 }

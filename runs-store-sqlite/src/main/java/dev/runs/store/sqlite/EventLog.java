@@ -149,11 +149,25 @@ final class EventLog {
       if (!rs.next()) {
         return Optional.empty();
       }
+      RunStatus status;
+      try {
+        status = RunStatus.fromWireName(rs.getString(2));
+      } catch (ValidationException e) {
+        throw new StoreCorruptedException(
+            "sqlite store '"
+                + settings.description()
+                + "', table runs (run "
+                + id
+                + "): unknown cached status '"
+                + rs.getString(2)
+                + "'",
+            e);
+      }
       // an archive stub's head is marked, so the planner refuses appends to it
       return Optional.of(
           new RunHead(
               rs.getLong(1),
-              RunStatus.fromWireName(rs.getString(2)),
+              status,
               Sql.instant(rs.getLong(3)),
               Optional.ofNullable(rs.getString(4)),
               rs.getBoolean(5)));

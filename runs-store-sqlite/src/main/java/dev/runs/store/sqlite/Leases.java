@@ -2,6 +2,8 @@ package dev.runs.store.sqlite;
 
 import dev.runs.Lease;
 import dev.runs.RunId;
+import dev.runs.StoreCorruptedException;
+import dev.runs.ValidationException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
@@ -43,7 +45,7 @@ final class Leases {
           p.setString(1, id.value());
           try (ResultSet rs = p.executeQuery()) {
             return rs.next()
-                ? Optional.of(new Lease(id, rs.getString(1), Sql.instant(rs.getLong(2))))
+                ? Optional.of(lease(id.value(), rs.getString(1), rs.getLong(2)))
                 : Optional.empty();
           }
         });
@@ -140,12 +142,21 @@ final class Leases {
           List<Lease> out = new ArrayList<>();
           try (ResultSet rs = p.executeQuery()) {
             while (rs.next()) {
-              out.add(
-                  new Lease(
-                      RunId.of(rs.getString(1)), rs.getString(2), Sql.instant(rs.getLong(3))));
+              out.add(lease(rs.getString(1), rs.getString(2), rs.getLong(3)));
             }
           }
           return out;
         });
+  }
+
+  /** A stored lease; one whose fields do not validate was damaged in the database. */
+  private static Lease lease(String runId, String owner, long expiresMicros) {
+    try {
+      return new Lease(RunId.of(runId), owner, Sql.instant(expiresMicros));
+    } catch (ValidationException e) {
+      throw new StoreCorruptedException(
+          "table leases (run " + runId + "): the stored lease does not validate: " + e.getMessage(),
+          e);
+    }
   }
 }

@@ -544,6 +544,27 @@ final class SqliteRunStoreTest {
     assertThat(v.problems()).anySatisfy(p -> assertThat(p).contains("cached last sequence 5"));
   }
 
+  /**
+   * A damaged row reads as the store's damage, not as the caller's mistake: an unknown cached
+   * status made an append throw {@code ValidationException}, and so did a lease whose owner does
+   * not validate.
+   */
+  @Test
+  void damagedStatusOrLeaseRow_isCorrupted_notTheCallersError() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    assertThat(store.acquireLease(id, "worker-1", java.time.Duration.ofMinutes(5))).isPresent();
+    update(db(), "UPDATE runs SET status = 'runing' WHERE id = '" + id.value() + "'");
+    update(db(), "UPDATE leases SET owner = '' WHERE run_id = '" + id.value() + "'");
+
+    assertThatThrownBy(() -> store.append(id, line("x")))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("unknown cached status 'runing'");
+    assertThatThrownBy(() -> store.lease(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("table leases (run " + id.value() + ")");
+  }
+
   // ---- reads
   // -------------------------------------------------------------------------------------
 
