@@ -4,6 +4,8 @@ import dev.runs.ValidationException;
 import dev.runs.internal.support.Times;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -57,14 +59,25 @@ public final class JsonFields {
    *     them
    */
   public static <E extends Enum<E>> E constant(Class<E> type, String text, String field) {
-    for (E e : type.getEnumConstants()) {
-      if (e.name().toLowerCase(Locale.ROOT).equals(text)) {
-        return e;
+    return type.cast(constantOf(type, text, field));
+  }
+
+  /**
+   * As {@link #constant}, for an enum type known only at run time (a record component's).
+   *
+   * @param enumType an enum class
+   * @param text the name
+   * @param field the field to name in the error
+   * @return the constant
+   */
+  static Object constantOf(Class<?> enumType, String text, String field) {
+    List<String> names = new ArrayList<>();
+    for (Object constant : enumType.getEnumConstants()) {
+      String name = ((Enum<?>) constant).name().toLowerCase(Locale.ROOT);
+      if (name.equals(text)) {
+        return constant;
       }
-    }
-    StringBuilder names = new StringBuilder();
-    for (E e : type.getEnumConstants()) {
-      names.append(names.length() == 0 ? "" : ", ").append(e.name().toLowerCase(Locale.ROOT));
+      names.add(name);
     }
     String shown = text.length() > 60 ? text.substring(0, 60) + "..." : text;
     throw new ValidationException(field, "must be one of " + names + " but was '" + shown + "'");

@@ -428,17 +428,7 @@ public final class RecordJson {
       if (!n.isTextual()) {
         throw new ValidationException(path, "must be a string");
       }
-      for (Object constant : raw.getEnumConstants()) {
-        if (((Enum<?>) constant).name().toLowerCase(Locale.ROOT).equals(n.textValue())) {
-          return constant;
-        }
-      }
-      List<String> allowed = new ArrayList<>();
-      for (Object constant : raw.getEnumConstants()) {
-        allowed.add(((Enum<?>) constant).name().toLowerCase(Locale.ROOT));
-      }
-      throw new ValidationException(
-          path, "must be one of " + allowed + " but was '" + n.textValue() + "'");
+      return JsonFields.constantOf(raw, n.textValue(), path);
     }
     if (raw.isRecord()) {
       @SuppressWarnings("unchecked")

@@ -37,7 +37,7 @@ final class RecordCodecsTest {
           .as(bad)
           .isInstanceOfSatisfying(
               ValidationException.class, e -> assertThat(e.field()).isEqualTo("manifest.status"))
-          .hasMessageContaining("must be one of completed, failed but was '")
+          .hasMessageContaining("must be one of [completed, failed] but was '")
           .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(200));
     }
   }
