@@ -130,6 +130,8 @@ public interface RunStore extends AutoCloseable {
    * @param afterSequence 0 for all events
    * @return the events in sequence order; close it
    * @throws RunNotFoundException when the run does not exist
+   * @throws StoreCorruptedException from the stream, for an archived run whose archive copy does
+   *     not match what the store archived (checked as it is read)
    */
   EventStream read(RunId runId, long afterSequence);
 
@@ -141,6 +143,8 @@ public interface RunStore extends AutoCloseable {
    * @param limit most events to return, at least 1
    * @return up to {@code limit} events in sequence order
    * @throws RunNotFoundException when the run does not exist
+   * @throws StoreCorruptedException for an archived run whose archive copy does not match what the
+   *     store archived, up to the page's end
    */
   List<RunEvent> read(RunId runId, long afterSequence, int limit);
 

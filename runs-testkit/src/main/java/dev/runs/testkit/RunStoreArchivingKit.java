@@ -39,6 +39,8 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Archiving: a sweep moves old terminal runs to a {@code dir:} archive, reads of them go to the
@@ -208,11 +210,52 @@ abstract class RunStoreArchivingKit extends RunStoreKit {
       assertThatThrownBy(
               () -> RunBundles.export(store(), id, java.io.OutputStream.nullOutputStream()))
           .isInstanceOf(StoreCorruptedException.class)
-          .hasMessageContaining("but the store archived");
+          .hasMessageContaining("events.ndjson line 5: sequence 5 does not match its hash");
       Path bundle = dir().resolve("from-a-damaged-archive" + RunBundles.SUFFIX);
       assertThatThrownBy(() -> RunBundles.export(store(), id, bundle))
           .isInstanceOf(StoreCorruptedException.class);
       assertThat(bundle).doesNotExist();
+    }
+  }
+
+  @ParameterizedTest(name = "hash chain {0}")
+  @ValueSource(booleans = {true, false})
+  @DisplayName("a page read of an archived run never hands out a damaged event")
+  void archivedRun_pagedReadOfDamagedArchive(boolean chained) throws Exception {
+    ArchiveStore archive = ArchiveStores.open("dir:" + archiveDir());
+    store().close();
+    useStore(newStore(dir(), options().toBuilder().archive(archive).hashChain(chained).build()));
+    try (archive) {
+      RunId id = MovingRuns.write(store(), record(), 20, new Random(8), EventTypes.RUN_COMPLETED);
+      List<RunEvent> before = all(store(), id);
+      ArchivedRun where =
+          RunArchiver.of(store(), archive, RetentionPolicy.keepFor(Duration.ZERO))
+              .archive(id)
+              .orElseThrow();
+      Path eventsFile = archiveDir().resolve(where.prefix() + "events.ndjson");
+      String text = Files.readString(eventsFile);
+      assertThat(before.get(13).payload().json()).contains("line 10 ");
+      Files.writeString(eventsFile, text.replace("line 10 ", "line 90 ")); // sequence 14
+
+      if (chained) {
+        // the links vouch for every event up to the page's end: the page before the damage is
+        // handed out, and the damaged event is refused where it is
+        assertThat(store().read(id, 0, 13)).isEqualTo(before.subList(0, 13));
+        assertThatThrownBy(() -> store().read(id, 13, 1))
+            .isInstanceOf(StoreCorruptedException.class)
+            .hasMessageContaining("events.ndjson line 14: sequence 14 does not match its hash");
+      } else {
+        // nothing vouches for a single event: a page is checked against the whole copy
+        assertThatThrownBy(() -> store().read(id, 0, 13))
+            .isInstanceOf(StoreCorruptedException.class)
+            .hasMessageContaining("but the store archived");
+        assertThatThrownBy(() -> store().read(id, 13, 1))
+            .isInstanceOf(StoreCorruptedException.class)
+            .hasMessageContaining("but the store archived");
+      }
+      assertThatThrownBy(() -> store().read(id, 20, 2)).isInstanceOf(StoreCorruptedException.class);
+      assertThatThrownBy(() -> all(store(), id)).isInstanceOf(StoreCorruptedException.class);
+      assertThat(store().archived(id)).isPresent();
     }
   }
 

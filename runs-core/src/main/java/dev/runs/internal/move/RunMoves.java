@@ -5,6 +5,7 @@ import dev.runs.ArchiveUnavailableException;
 import dev.runs.ArchivedRun;
 import dev.runs.AuditEntry;
 import dev.runs.EventStream;
+import dev.runs.HashChain;
 import dev.runs.RunActiveException;
 import dev.runs.RunChange;
 import dev.runs.RunDeletedException;
@@ -410,6 +411,8 @@ public final class RunMoves {
   private EventStream archivedEvents(RunId id, MoveJson.Stub stub, long after) {
     ArchiveStore a = archiveFor(id, stub);
     String key = stub.archived().prefix() + ArchiveLayout.EVENTS;
+    String where = "archive " + a.location() + " object " + key;
+    @Nullable String genesis = engine.find(id).map(HashChain::genesis).orElse(null);
     InputStream in = ArchiveLayout.open(a, key);
     EventLines.Reader reader =
         new EventLines.Reader(
@@ -418,66 +421,139 @@ public final class RunMoves {
             1,
             false,
             (line, reason, cause) ->
-                EventLines.corrupted(
-                    "archive " + a.location() + " object " + key + " line " + line + ": " + reason,
-                    cause));
-    return new EventStream() {
-      private @Nullable RunEvent pending;
-      private boolean checked;
+                EventLines.corrupted(where + " line " + line + ": " + reason, cause),
+            genesis,
+            0);
+    return new ArchivedEvents(reader, where, stub.archived(), after);
+  }
 
-      @Override
-      public boolean hasNext() {
+  /**
+   * The events of an archived run, read from the archive's copy and checked as they go: each
+   * chained event against its hash chain link (from the run's genesis), and at the end the count
+   * and sha256 against what the store archived. A stream closed before its end that handed out an
+   * event no link vouches for (a run written with the chain off) reads the rest on close, so such a
+   * page is checked as a whole read is.
+   */
+  private static final class ArchivedEvents implements EventStream {
+    private final EventLines.Reader reader;
+    private final String where;
+    private final ArchivedRun archived;
+    private final long after;
+    private @Nullable RunEvent pending;
+    private boolean chained;
+    private boolean handedOutUnchecked;
+    private boolean checked;
+
+    ArchivedEvents(EventLines.Reader reader, String where, ArchivedRun archived, long after) {
+      this.reader = reader;
+      this.where = where;
+      this.archived = archived;
+      this.after = after;
+    }
+
+    @Override
+    public boolean hasNext() {
+      try {
         while (pending == null) {
           if (!reader.hasNext()) {
             checkWhole();
             return false;
           }
           RunEvent e = reader.next();
+          boolean linked = checkLink(e);
           if (e.sequence() > after) {
+            handedOutUnchecked |= !linked;
             pending = e;
           }
         }
         return true;
+      } catch (RuntimeException e) {
+        checked = true; // refused already: close has nothing left to check
+        throw e;
       }
+    }
 
-      private void checkWhole() {
-        if (checked) {
-          return;
-        }
-        checked = true;
-        if (reader.count() != stub.archived().eventCount()
-            || !reader.sha256().equals(stub.archived().eventsSha256())) {
-          throw new StoreCorruptedException(
-              "archive "
-                  + a.location()
-                  + " object "
-                  + key
-                  + " holds "
-                  + reader.count()
-                  + " events with sha256 "
-                  + reader.sha256()
-                  + ", but the store archived "
-                  + stub.archived().eventCount()
-                  + " with sha256 "
-                  + stub.archived().eventsSha256());
-        }
+    /**
+     * @return whether the event's hash chain link vouches for it
+     */
+    private boolean checkLink(RunEvent e) {
+      long line = reader.lineOfLast();
+      if (line == 1 && e.sequence() != 1) {
+        throw corrupted(line, "the first event has sequence " + e.sequence() + ", not 1");
       }
-
-      @Override
-      public RunEvent next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
+      Optional<String> hash = e.hash();
+      if (hash.isEmpty()) {
+        if (chained) {
+          throw corrupted(
+              line,
+              "sequence "
+                  + e.sequence()
+                  + " has no hash although sequence "
+                  + (e.sequence() - 1)
+                  + " is chained");
         }
-        RunEvent e = Objects.requireNonNull(pending);
-        pending = null;
-        return e;
+        return false;
       }
+      @Nullable String link = reader.link();
+      if (link == null) {
+        return false; // no genesis: the run's record is not here to start the chain from
+      }
+      if (!link.equals(hash.get())) {
+        throw corrupted(line, "sequence " + e.sequence() + " does not match its hash chain link");
+      }
+      chained = true;
+      return true;
+    }
 
-      @Override
-      public void close() {
+    private StoreCorruptedException corrupted(long line, String reason) {
+      return new StoreCorruptedException(where + " line " + line + ": " + reason);
+    }
+
+    private void checkWhole() {
+      if (checked) {
+        return;
+      }
+      checked = true;
+      if (reader.count() != archived.eventCount()
+          || !reader.sha256().equals(archived.eventsSha256())) {
+        throw new StoreCorruptedException(
+            where
+                + " holds "
+                + reader.count()
+                + " events with sha256 "
+                + reader.sha256()
+                + ", but the store archived "
+                + archived.eventCount()
+                + " with sha256 "
+                + archived.eventsSha256());
+      }
+    }
+
+    @Override
+    public RunEvent next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      RunEvent e = Objects.requireNonNull(pending);
+      pending = null;
+      return e;
+    }
+
+    @Override
+    public void close() {
+      try {
+        if (handedOutUnchecked && !checked) {
+          // no link vouched for what was handed out: check the whole copy, as a full read does
+          pending = null;
+          while (reader.hasNext()) {
+            var unused = reader.next();
+          }
+          checkWhole();
+        }
+      } finally {
         reader.close();
       }
-    };
+    }
   }
 
   /**
