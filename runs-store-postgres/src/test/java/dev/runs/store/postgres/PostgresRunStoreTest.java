@@ -17,6 +17,7 @@ import dev.runs.RunStore;
 import dev.runs.RunStoreOptions;
 import dev.runs.RunStores;
 import dev.runs.StoreConfigurationException;
+import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
@@ -585,6 +586,36 @@ final class PostgresRunStoreTest {
           .isEqualTo(events.stream().filter(e -> e.idempotencyKey().isPresent()).count());
       assertThat(a.verify(id).ok()).isTrue();
     }
+  }
+
+  /**
+   * A damaged row reads as the store's damage, not as the caller's mistake: a cached status that is
+   * no status made an append throw {@code ValidationException}, and so did a lease whose owner does
+   * not validate.
+   */
+  @Test
+  void damagedStatusOrLeaseRow_isCorrupted_notTheCallersError() throws Exception {
+    RunStore writer = open(PgTestDatabase.uri(schema));
+    RunId id = writer.create(record("damaged")).record().id();
+    writer.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    assertThat(writer.acquireLease(id, "worker-1", Duration.ofMinutes(5))).isPresent();
+    String q = "\"" + schema + "\"";
+    execute("UPDATE " + q + ".runs SET status = 'runing' WHERE id = '" + id.value() + "'");
+    execute("UPDATE " + q + ".leases SET owner = '' WHERE run_id = '" + id.value() + "'");
+
+    // a second instance has no head of the run in memory: it reads the damaged row
+    RunStore reader = open(PgTestDatabase.uri(schema));
+    assertThatThrownBy(() -> reader.append(id, line(1)))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("stored status 'runing' is no status");
+    assertThatThrownBy(() -> reader.entry(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("'runing'");
+    assertThatThrownBy(() -> reader.lease(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("table leases (run " + id.value() + ")");
+    assertThat(query("SELECT count(*) FROM " + q + ".events WHERE run_id = ?", id.value()))
+        .containsExactly("2");
   }
 
   @Test
