@@ -603,7 +603,22 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     }
     List<StageManifest> local = engine.stages(runId);
     // an archived run has no stages in the engine: only then ask whether the archive holds them
-    return local.isEmpty() ? moves.archivedStages(runId).orElse(local) : local;
+    List<StageManifest> found = local.isEmpty() ? moves.archivedStages(runId).orElse(local) : local;
+    for (StageManifest m : found) {
+      if (!m.runId().equals(runId)) {
+        throw new StoreCorruptedException(
+            engine.describe()
+                + ": the manifest of stage '"
+                + m.stageKey()
+                + "' attempt "
+                + m.attempt()
+                + " of run "
+                + runId
+                + " says run "
+                + m.runId());
+      }
+    }
+    return found;
   }
 
   @Override

@@ -11,12 +11,14 @@ import dev.runs.RunNotFoundException;
 import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.SequenceConflictException;
+import dev.runs.StoreCorruptedException;
 import dev.runs.internal.codec.ChainLink;
 import dev.runs.internal.codec.EventJson;
 import dev.runs.internal.support.Times;
 import dev.runs.internal.support.Uuid7;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
+import dev.runs.spi.Sha256;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +38,17 @@ final class PlannedBatch implements RunBatch {
   private final Uuid7 ids;
   private @Nullable RunHead headAfter;
   private List<RunEvent> written = List.of();
+
+  /** Fails every append of the batch with one error: nothing is written. */
+  private List<RunEvent> refuseAll(RunsException error) {
+    for (PendingAppend a : appends) {
+      a.error = error;
+    }
+    headAfter = null;
+    written = List.of();
+    linkedTexts = null;
+    return List.of();
+  }
 
   /**
    * The texts the links of {@link #written} were computed over, by position, when the hash chain is
@@ -100,22 +113,21 @@ final class PlannedBatch implements RunBatch {
       a.error = null;
     }
     if (head.isEmpty()) {
-      for (PendingAppend a : appends) {
-        a.error = new RunNotFoundException(runId);
-      }
-      headAfter = null;
-      written = List.of();
-      linkedTexts = null;
-      return List.of();
+      return refuseAll(new RunNotFoundException(runId));
     }
     if (head.get().archived()) {
-      for (PendingAppend a : appends) {
-        a.error = new RunArchivedException(runId);
-      }
-      headAfter = null;
-      written = List.of();
-      linkedTexts = null;
-      return List.of();
+      return refuseAll(new RunArchivedException(runId));
+    }
+    Optional<String> cachedLink = head.get().lastHash();
+    if (cachedLink.isPresent() && !Sha256.isHex(cachedLink.get())) {
+      // the next event would link to it: a damaged head must not break the chain it extends
+      return refuseAll(
+          new StoreCorruptedException(
+              "run "
+                  + runId
+                  + ": the stored head's hash chain link is not 64 lowercase hex digits ("
+                  + cachedLink.get().length()
+                  + " characters): the cached head was damaged"));
     }
     long seq = head.get().lastSequence();
     RunStatus status = head.get().status();
@@ -124,7 +136,7 @@ final class PlannedBatch implements RunBatch {
       now = head.get().updatedAt(); // keep time non-decreasing along a run's log
     }
     Instant updated = head.get().updatedAt();
-    Optional<String> link = head.get().lastHash();
+    Optional<String> link = cachedLink;
     Map<String, RunEvent> keys = known.isEmpty() ? new HashMap<>() : new HashMap<>(known);
     List<RunEvent> toWrite = new ArrayList<>();
     List<byte[]> toWriteTexts = hashChain ? new ArrayList<>() : List.of();

@@ -8,7 +8,6 @@ import dev.runs.RunId;
 import dev.runs.RunNotFoundException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.spi.EnvelopeStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
@@ -24,11 +23,11 @@ import java.util.NoSuchElementException;
  */
 final class PgEventReader {
   private static final int READ_PAGE = 500;
+  private static final byte[] EMPTY = new byte[0];
 
   private final PgTx tx;
   private final String selectPage;
   private final String selectExists;
-  private final String selectEnvelopes;
 
   /**
    * @param tx runs the statements
@@ -37,10 +36,8 @@ final class PgEventReader {
   PgEventReader(PgTx tx, String s) {
     this.tx = tx;
     selectPage =
-        "SELECT body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
-    selectExists = "SELECT 1 FROM " + s + ".runs WHERE id = ?";
-    selectEnvelopes =
         "SELECT seq, body FROM " + s + ".events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+    selectExists = "SELECT 1 FROM " + s + ".runs WHERE id = ?";
   }
 
   /**
@@ -48,7 +45,7 @@ final class PgEventReader {
    * canonical JSON, handed out undecoded, in pages of {@value #ENVELOPE_PAGE}.
    */
   EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
-    EnvelopePage first = envelopes(id, afterSequence);
+    EnvelopePage first = envelopes(id, afterSequence, ENVELOPE_PAGE);
     if (first.bodies.isEmpty() && !exists(id)) {
       throw new RunNotFoundException(id);
     }
@@ -60,23 +57,34 @@ final class PgEventReader {
 
   /** One page of envelopes: sequences and bodies as UTF-8. */
   private static final class EnvelopePage {
-    final long[] seqs = new long[ENVELOPE_PAGE];
-    final List<byte[]> bodies = new ArrayList<>(ENVELOPE_PAGE);
+    final int size;
+    final long[] seqs;
+    final List<byte[]> bodies;
+
+    EnvelopePage(int size) {
+      this.size = size;
+      this.seqs = new long[size];
+      this.bodies = new ArrayList<>(size);
+    }
+
+    boolean full() {
+      return bodies.size() == size;
+    }
   }
 
-  private EnvelopePage envelopes(RunId id, long after) {
+  private EnvelopePage envelopes(RunId id, long after, int size) {
     return tx.withConnection(
         "read events of run " + id,
         c -> {
-          try (PreparedStatement ps = c.prepareStatement(selectEnvelopes)) {
+          try (PreparedStatement ps = c.prepareStatement(selectPage)) {
             ps.setString(1, id.value());
             ps.setLong(2, after);
-            ps.setInt(3, ENVELOPE_PAGE);
-            EnvelopePage page = new EnvelopePage();
+            ps.setInt(3, size);
+            EnvelopePage page = new EnvelopePage(size);
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
                 page.seqs[page.bodies.size()] = rs.getLong(1);
-                page.bodies.add(rs.getString(2).getBytes(StandardCharsets.UTF_8));
+                page.bodies.add(rs.getBytes(2)); // the text as UTF-8, the connection's encoding
               }
             }
             return page;
@@ -106,10 +114,10 @@ final class PgEventReader {
         return false;
       }
       if (index >= page.bodies.size()) {
-        if (page.bodies.size() < ENVELOPE_PAGE) {
+        if (!page.full()) {
           return false;
         }
-        page = envelopes(id, last);
+        page = envelopes(id, last, ENVELOPE_PAGE);
         index = 0;
         if (page.bodies.isEmpty()) {
           return false;
@@ -117,11 +125,10 @@ final class PgEventReader {
       }
       long seq = page.seqs[index];
       if (seq != last + 1) {
-        throw new StoreCorruptedException(
-            tx.where() + ": run " + id + " has event " + seq + " after " + last + " (a gap)");
+        throw gap(id, seq, last);
       }
       current = page.bodies.get(index);
-      page.bodies.set(index, new byte[0]);
+      page.bodies.set(index, EMPTY);
       index++;
       last = seq;
       started = true;
@@ -150,11 +157,16 @@ final class PgEventReader {
 
   /** See {@link dev.runs.spi.StorageEngine#read}. */
   EventStream read(RunId id, long afterSequence) {
-    List<RunEvent> first = page(id, afterSequence);
-    if (first.isEmpty() && !exists(id)) {
+    EnvelopePage first = envelopes(id, afterSequence, READ_PAGE);
+    if (first.bodies.isEmpty() && !exists(id)) {
       throw new RunNotFoundException(id);
     }
-    return new PagedStream(id, first);
+    return new PagedStream(id, afterSequence, first);
+  }
+
+  private StoreCorruptedException gap(RunId id, long seq, long last) {
+    return new StoreCorruptedException(
+        tx.where() + ": run " + id + " has event " + seq + " after " + last + " (a gap)");
   }
 
   private boolean exists(RunId id) {
@@ -170,43 +182,25 @@ final class PgEventReader {
         });
   }
 
-  private List<RunEvent> page(RunId id, long after) {
-    return tx.withConnection(
-        "read events of run " + id,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(selectPage)) {
-            ps.setString(1, id.value());
-            ps.setLong(2, after);
-            ps.setInt(3, READ_PAGE);
-            List<RunEvent> out = new ArrayList<>(READ_PAGE);
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                out.add(decodeEvent(tx.where(), id.value(), rs.getBytes(1)));
-              }
-            }
-            return out;
-          }
-        });
-  }
-
   /**
    * Reads a run's log one page at a time by sequence, each page on a briefly borrowed connection,
    * so a slow consumer never pins a connection and memory stays at one page. Committed events of a
    * run always form a prefix 1..n (appends to a run are serialized by its row lock and commit
-   * whole), so paging by sequence never skips one.
+   * whole), so paging by sequence never skips one: a gap, or an envelope naming another run or
+   * sequence than its row, is a damaged table ({@link StoreCorruptedException}). Each envelope is
+   * decoded and checked as it is handed out.
    */
   private final class PagedStream implements EventStream {
     private final RunId id;
-    private List<RunEvent> page;
+    private EnvelopePage page;
     private int index;
     private long last;
-    private boolean done;
     private boolean closed;
 
-    PagedStream(RunId id, List<RunEvent> first) {
+    PagedStream(RunId id, long after, EnvelopePage first) {
       this.id = id;
+      this.last = after;
       this.page = first;
-      this.done = first.size() < READ_PAGE;
     }
 
     @Override
@@ -214,16 +208,15 @@ final class PgEventReader {
       if (closed) {
         return false;
       }
-      if (index < page.size()) {
+      if (index < page.bodies.size()) {
         return true;
       }
-      if (done) {
+      if (!page.full()) {
         return false;
       }
-      page = page(id, last);
+      page = envelopes(id, last, READ_PAGE);
       index = 0;
-      done = page.size() < READ_PAGE;
-      return !page.isEmpty();
+      return !page.bodies.isEmpty();
     }
 
     @Override
@@ -231,15 +224,34 @@ final class PgEventReader {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
-      RunEvent e = page.get(index++);
-      last = e.sequence();
+      long seq = page.seqs[index];
+      byte[] body = page.bodies.get(index);
+      page.bodies.set(index, EMPTY);
+      index++;
+      if (seq != last + 1) {
+        throw gap(id, seq, last);
+      }
+      RunEvent e = decodeEvent(tx.where(), id.value(), body);
+      if (e.sequence() != seq || !e.runId().equals(id)) {
+        throw new StoreCorruptedException(
+            tx.where()
+                + ": run "
+                + id
+                + " event "
+                + seq
+                + ": the stored envelope says run "
+                + e.runId()
+                + " sequence "
+                + e.sequence());
+      }
+      last = seq;
       return e;
     }
 
     @Override
     public void close() {
       closed = true;
-      page = List.of();
+      page = new EnvelopePage(0);
     }
   }
 }

@@ -618,6 +618,119 @@ final class PostgresRunStoreTest {
         .containsExactly("2");
   }
 
+  /**
+   * A cached head link that is no hash is refused before an append links a new event to it (the
+   * append used to write it, and broke the chain for good).
+   */
+  @Test
+  void damagedHeadLink_refusesTheAppend_logUnchanged() throws Exception {
+    RunStore writer = open(PgTestDatabase.uri(schema));
+    RunId id = writer.create(record("damaged")).record().id();
+    writer.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    execute(
+        "UPDATE \""
+            + schema
+            + "\".runs SET last_hash = substr(last_hash, 2) WHERE id = '"
+            + id.value()
+            + "'");
+
+    RunStore reader = open(PgTestDatabase.uri(schema)); // holds no head of the run in memory
+    assertThatThrownBy(() -> reader.append(id, line(1)))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("hash chain link is not 64 lowercase hex digits (63 characters)");
+    assertThat(reader.read(id, 0, 10)).hasSize(2);
+    assertThat(reader.verify(id).chain().firstBroken()).isEmpty();
+  }
+
+  /**
+   * A read never hands out a log with a hole or a foreign event: an event row moved to another run
+   * (or sequence), or an envelope naming another run or sequence than its row, read as silently
+   * shorter logs and foreign events before.
+   */
+  @Test
+  void damagedEventRows_areCorrupted_notAShorterLog() throws Exception {
+    RunStore s = open(PgTestDatabase.uri(schema));
+    RunId id = s.create(record("damaged")).record().id();
+    s.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    for (int i = 0; i < 5; i++) {
+      s.append(id, line(i));
+    }
+    List<RunEvent> events = s.read(id, 0, 100);
+    String eventsTable = "\"" + schema + "\".events";
+    String where = " WHERE run_id = '" + id.value() + "' AND seq = ";
+
+    execute("UPDATE " + eventsTable + " SET run_id = run_id || 'x'" + where + "4");
+    assertThat(s.read(id, 0, 3)).isEqualTo(events.subList(0, 3));
+    assertThatThrownBy(() -> s.read(id, 0, 100))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("run " + id + " has event 5 after 3 (a gap)");
+    assertThatThrownBy(() -> s.read(id, 3, 1))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("has event 5 after 3");
+    execute(
+        "UPDATE "
+            + eventsTable
+            + " SET run_id = '"
+            + id.value()
+            + "'"
+            + " WHERE run_id = '"
+            + id.value()
+            + "x'");
+
+    execute(
+        "UPDATE "
+            + eventsTable
+            + " SET body = replace(body, '\"sequence\":5', '\"sequence\":6')"
+            + where
+            + "5");
+    assertThatThrownBy(() -> s.read(id, 0, 100))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("event 5: the stored envelope says run " + id + " sequence 6");
+    execute(
+        "UPDATE "
+            + eventsTable
+            + " SET body = replace(body, '\"sequence\":6', '\"sequence\":5')"
+            + where
+            + "5");
+
+    RunId other = s.create(record("damaged")).record().id();
+    execute(
+        "UPDATE "
+            + eventsTable
+            + " SET body = replace(body, '"
+            + id.value()
+            + "', '"
+            + other.value()
+            + "')"
+            + where
+            + "6");
+    assertThatThrownBy(() -> s.read(id, 5, 10))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("the stored envelope says run " + other);
+  }
+
+  /** A stage manifest naming another run is the store's damage, not that run's stage. */
+  @Test
+  void stageManifestOfAnotherRun_isCorrupted() throws Exception {
+    RunStore s = open(PgTestDatabase.uri(schema));
+    RunId id = s.create(record("damaged")).record().id();
+    RunId other = s.create(record("damaged")).record().id();
+    s.writeStage(id, dev.runs.StageWrite.of("fetch").withOutput(Payload.of(Map.of("rows", 1))));
+    execute(
+        "UPDATE \""
+            + schema
+            + "\".stages SET manifest = replace(manifest, '"
+            + id.value()
+            + "', '"
+            + other.value()
+            + "')");
+
+    assertThatThrownBy(() -> s.stages(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("the manifest of stage 'fetch' attempt 1 of run " + id)
+        .hasMessageContaining("says run " + other);
+  }
+
   @Test
   void headMovedByAnotherInstance_isNeverTrusted() {
     // A writes a run last and so knows its head; B moves it on; A's next appends must be decided

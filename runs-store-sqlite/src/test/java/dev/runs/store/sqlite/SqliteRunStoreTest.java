@@ -565,6 +565,24 @@ final class SqliteRunStoreTest {
         .hasMessageContaining("table leases (run " + id.value() + ")");
   }
 
+  /**
+   * A cached head link that is no hash is refused before an append links a new event to it (the
+   * append used to write it, and broke the chain for good).
+   */
+  @Test
+  void damagedHeadLink_refusesTheAppend_logUnchanged() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    update(
+        db(), "UPDATE runs SET last_hash = substr(last_hash, 2) WHERE id = '" + id.value() + "'");
+
+    assertThatThrownBy(() -> store.append(id, line("x")))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("hash chain link is not 64 lowercase hex digits (63 characters)");
+    assertThat(store.read(id, 0, 10)).hasSize(2);
+    assertThat(store.verify(id).chain().firstBroken()).isEmpty();
+  }
+
   // ---- reads
   // -------------------------------------------------------------------------------------
 
