@@ -85,14 +85,24 @@ final class MoveJson {
     return JsonSupport.write(o);
   }
 
-  static Tombstone tombstone(String json) {
-    String what = "tombstone";
+  static Tombstone tombstone(RunId id, String json) {
+    String what = "tombstone of run " + id;
     JsonNode n = parse(json, what);
-    return new Tombstone(
-        RunId.of(text(n, "run_id", what)),
-        JsonFields.time(text(n, "deleted_at", what), "deleted_at"),
-        text(n, "reason", what),
-        optText(n, "archive"));
+    Tombstone t;
+    try {
+      t =
+          new Tombstone(
+              RunId.of(text(n, "run_id", what)),
+              JsonFields.time(text(n, "deleted_at", what), "deleted_at"),
+              text(n, "reason", what),
+              optText(n, "archive"));
+    } catch (ValidationException e) {
+      throw damaged(what, e);
+    }
+    if (!t.runId().equals(id)) {
+      throw new StoreCorruptedException(what + " is damaged: it names run " + t.runId());
+    }
+    return t;
   }
 
   static String audit(Instant time, String action, RunId runId, Optional<String> detail) {

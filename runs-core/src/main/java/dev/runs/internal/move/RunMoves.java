@@ -133,7 +133,7 @@ public final class RunMoves {
    * @return its tombstone when it was deleted
    */
   public Optional<Tombstone> tombstone(RunId id) {
-    return engine.findDocument(TOMBSTONES, id.value()).map(MoveJson::tombstone);
+    return engine.findDocument(TOMBSTONES, id.value()).map(json -> MoveJson.tombstone(id, json));
   }
 
   /**

@@ -1242,6 +1242,36 @@ final class FileRunStoreTest {
     }
 
     @Test
+    void tombstone_withAFieldThatDoesNotValidate_orAnotherRun_isCorrupted() throws IOException {
+      RunStore store = open();
+      RunId id = startedRun(store, "acme", 0);
+      store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      store.delete(id, "forget");
+      store.close();
+      Path tombstone;
+      try (Stream<Path> files = Files.walk(root.resolve("documents/runs_tombstones"))) {
+        tombstone = files.filter(p -> p.toString().endsWith(".json")).findFirst().get();
+      }
+      String text = Files.readString(tombstone);
+      Files.writeString(
+          tombstone,
+          text.replaceFirst("\"deleted_at\":\"[^\"]*\"", "\"deleted_at\":\"yesterday\""));
+
+      RunStore reopened = open();
+      assertThatThrownBy(() -> reopened.tombstone(id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("tombstone of run " + id + " is damaged");
+      assertThatThrownBy(() -> reopened.read(id, 0, 10))
+          .isInstanceOf(StoreCorruptedException.class);
+      reopened.close();
+
+      Files.writeString(tombstone, text.replace(id.value(), id.value() + "0"));
+      assertThatThrownBy(() -> open().tombstone(id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining("it names run " + id.value() + "0");
+    }
+
+    @Test
     void stageManifest_listingAPathNoStageFileHas_isCorrupted() throws IOException {
       RunStore store = open();
       RunId id = startedRun(store, "acme", 0);
