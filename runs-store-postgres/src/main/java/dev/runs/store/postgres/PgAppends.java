@@ -5,6 +5,7 @@ import static dev.runs.store.postgres.PgCodec.instant;
 import static dev.runs.store.postgres.PgCodec.status;
 
 import dev.runs.RunEvent;
+import dev.runs.StoreCorruptedException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import dev.runs.store.postgres.PgKnownHeads.Moved;
@@ -367,6 +368,21 @@ final class PgAppends {
           while (rs.next()) {
             movedHeads++;
           }
+        } catch (SQLException e) {
+          if (PgErrors.UNIQUE_VIOLATION.equals(e.getSQLState())) {
+            // each run's row is locked and its stored keys were looked up: a clash means a stored
+            // event lies beyond a run's cached head, which was damaged
+            throw new StoreCorruptedException(
+                tx.where()
+                    + ": an append to "
+                    + String.join(", ", rows.headIds)
+                    + " clashed with a stored event ("
+                    + tx.message(e)
+                    + "): the store holds an event its run's cached head in table runs is"
+                    + " behind",
+                e);
+          }
+          throw e;
         }
         if (movedHeads != rows.headIds.size()) {
           throw new SQLException(

@@ -182,6 +182,14 @@ final class PgTx {
    * @param e the driver's exception
    * @return the store's exception for it
    */
+  /**
+   * @param e a driver exception
+   * @return its message without credentials, for another exception's message
+   */
+  String message(SQLException e) {
+    return scrub.apply(String.valueOf(e.getMessage()));
+  }
+
   StoreIoException io(String what, SQLException e) {
     return PgErrors.io(where, what, e, scrub);
   }

@@ -642,6 +642,23 @@ final class PostgresRunStoreTest {
     assertThat(reader.verify(id).chain().firstBroken()).isEmpty();
   }
 
+  /** A cached head behind the log is the store's damage, not a failing disk or server. */
+  @Test
+  void headBehindItsLog_refusesTheAppend_asCorrupted() throws Exception {
+    RunStore writer = open(PgTestDatabase.uri(schema));
+    RunId id = writer.create(record("damaged")).record().id();
+    writer.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    writer.append(id, line(1));
+    execute("UPDATE \"" + schema + "\".runs SET last_seq = 2 WHERE id = '" + id.value() + "'");
+
+    RunStore reader = open(PgTestDatabase.uri(schema)); // holds no head of the run in memory
+    assertThatThrownBy(() -> reader.append(id, line(2)))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("clashed with a stored event")
+        .hasMessageContaining("cached head in table runs is behind");
+    assertThat(reader.read(id, 0, 10)).hasSize(3);
+  }
+
   /**
    * A read never hands out a log with a hole or a foreign event: an event row moved to another run
    * (or sequence), or an envelope naming another run or sequence than its row, read as silently

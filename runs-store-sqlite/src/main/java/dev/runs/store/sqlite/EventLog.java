@@ -80,7 +80,7 @@ final class EventLog {
    */
   void commit(List<RunBatch> batches) {
     writes.write(
-        "committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s"),
+        what(batches),
         tx -> {
           boolean wrote = false;
           for (RunBatch b : batches) {
@@ -128,7 +128,7 @@ final class EventLog {
           }
           if (wrote) {
             try {
-              insertEvent.executeBatch();
+              insertEvents(batches);
               updateHead.executeBatch();
               updateHeadAndStatus.executeBatch();
             } finally {
@@ -141,6 +141,40 @@ final class EventLog {
           }
           return wrote; // unused: work has a result, and null is not one
         });
+  }
+
+  private static String what(List<RunBatch> batches) {
+    return "committing appends to " + batches.size() + " run" + (batches.size() == 1 ? "" : "s");
+  }
+
+  /**
+   * Inserts the batched events. This connection is the database's only writer and read each run's
+   * head and keys in this transaction, so a row that clashes with a stored one means a run's cached
+   * head is behind its log: the runs table was damaged.
+   */
+  private void insertEvents(List<RunBatch> batches) throws SQLException {
+    try {
+      insertEvent.executeBatch();
+    } catch (SQLException e) {
+      if (Sql.code(e) != Sql.SQLITE_CONSTRAINT) {
+        throw e;
+      }
+      StringBuilder runs = new StringBuilder();
+      for (RunBatch b : batches) {
+        runs.append(runs.length() == 0 ? "" : ", ").append(b.runId());
+      }
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + settings.description()
+              + "': "
+              + what(batches)
+              + " failed: an event for "
+              + runs
+              + " clashed with a stored one ("
+              + e.getMessage()
+              + "): the store holds an event its run's cached head in table runs is behind",
+          e);
+    }
   }
 
   private Optional<RunHead> loadHead(RunId id) throws SQLException {

@@ -28,6 +28,9 @@ final class Sql {
   /** The operating system reported an I/O error. */
   static final int SQLITE_IOERR = 10;
 
+  /** A constraint (a primary key, a unique index) refused a row. */
+  static final int SQLITE_CONSTRAINT = 19;
+
   /** The database file is damaged. */
   static final int SQLITE_CORRUPT = 11;
 

@@ -583,6 +583,21 @@ final class SqliteRunStoreTest {
     assertThat(store.verify(id).chain().firstBroken()).isEmpty();
   }
 
+  /** A cached head behind the log is the store's damage, not a failing disk. */
+  @Test
+  void headBehindItsLog_refusesTheAppend_asCorrupted() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.append(id, line("a"));
+    update(db(), "UPDATE runs SET last_seq = 2 WHERE id = '" + id.value() + "'");
+
+    assertThatThrownBy(() -> store.append(id, line("b")))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("clashed with a stored one")
+        .hasMessageContaining("cached head in table runs is behind");
+    assertThat(store.read(id, 0, 10)).hasSize(3);
+  }
+
   // ---- reads
   // -------------------------------------------------------------------------------------
 
