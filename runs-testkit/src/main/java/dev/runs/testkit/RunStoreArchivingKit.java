@@ -256,6 +256,23 @@ abstract class RunStoreArchivingKit extends RunStoreKit {
       assertThatThrownBy(() -> store().read(id, 20, 2)).isInstanceOf(StoreCorruptedException.class);
       assertThatThrownBy(() -> all(store(), id)).isInstanceOf(StoreCorruptedException.class);
       assertThat(store().archived(id)).isPresent();
+
+      // a copy without its last event: every line left is intact, only the end can tell
+      Files.writeString(
+          eventsFile, text.substring(0, text.lastIndexOf('\n', text.length() - 2) + 1));
+      if (chained) {
+        assertThat(store().read(id, 0, 5)).isEqualTo(before.subList(0, 5));
+      } else {
+        assertThatThrownBy(() -> store().read(id, 0, 5))
+            .isInstanceOf(StoreCorruptedException.class);
+      }
+      assertThatThrownBy(() -> all(store(), id))
+          .isInstanceOf(StoreCorruptedException.class)
+          .hasMessageContaining(
+              chained
+                  ? (before.size() - 1) + " events ending in hash chain link"
+                  : (before.size() - 1) + " events with sha256")
+          .hasMessageContaining("but the store archived " + before.size());
     }
   }
 

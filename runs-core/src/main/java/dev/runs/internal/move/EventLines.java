@@ -262,6 +262,7 @@ final class EventLines {
     private final @Nullable ExecutorService checkers;
     private final ArrayDeque<Future<Batch>> ahead = new ArrayDeque<>();
     private final MessageDigest digest = Sha256.newDigest();
+    private boolean digesting = true;
     private @Nullable String sha256;
     private @Nullable Batch batch;
     private int index;
@@ -614,8 +615,10 @@ final class EventLines {
           link = link(Sha256.newDigest(), previous, e, line, !strict || b.canonical[i]);
         }
       }
-      digest.update(line);
-      digest.update((byte) '\n');
+      if (digesting) {
+        digest.update(line);
+        digest.update((byte) '\n');
+      }
       count++;
       lastSequence = e.sequence();
       last = e;
@@ -683,10 +686,22 @@ final class EventLines {
     }
 
     /**
+     * Stops hashing the lines from the next one on, for a caller that checks them otherwise (every
+     * hash chain link); {@link #sha256()} is then refused.
+     */
+    void stopDigest() {
+      digesting = false;
+    }
+
+    /**
      * @return the sha256 of the lines read, once the input is read to its end (the same on every
      *     call)
+     * @throws IllegalStateException after {@link #stopDigest()}
      */
     String sha256() {
+      if (!digesting) {
+        throw new IllegalStateException("the lines are not hashed: stopDigest() was called");
+      }
       String h = sha256;
       if (h == null) {
         h = Sha256.hex(digest);

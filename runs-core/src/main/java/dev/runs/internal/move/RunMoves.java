@@ -423,31 +423,34 @@ public final class RunMoves {
             (line, reason, cause) ->
                 EventLines.corrupted(where + " line " + line + ": " + reason, cause),
             genesis,
-            0);
-    return new ArchivedEvents(reader, where, stub.archived(), after);
+            EventLines.Reader.defaultThreads());
+    return new ArchivedEvents(reader, where, stub, after);
   }
 
   /**
    * The events of an archived run, read from the archive's copy and checked as they go: each
    * chained event against its hash chain link (from the run's genesis), and at the end the count
-   * and sha256 against what the store archived. A stream closed before its end that handed out an
-   * event no link vouches for (a run written with the chain off) reads the rest on close, so such a
-   * page is checked as a whole read is.
+   * and the last link against the head the store archived. The lines of a run whose chain does not
+   * start at its first event are hashed instead, and their count and sha256 compared at the end. A
+   * stream closed before its end that handed out an event no link vouches for reads the rest on
+   * close, so such a page is checked as a whole read is.
    */
   private static final class ArchivedEvents implements EventStream {
     private final EventLines.Reader reader;
     private final String where;
-    private final ArchivedRun archived;
+    private final MoveJson.Stub stub;
     private final long after;
     private @Nullable RunEvent pending;
     private boolean chained;
+    private boolean linkedFromTheStart;
+    private @Nullable String lastLink;
     private boolean handedOutUnchecked;
     private boolean checked;
 
-    ArchivedEvents(EventLines.Reader reader, String where, ArchivedRun archived, long after) {
+    ArchivedEvents(EventLines.Reader reader, String where, MoveJson.Stub stub, long after) {
       this.reader = reader;
       this.where = where;
-      this.archived = archived;
+      this.stub = stub;
       this.after = after;
     }
 
@@ -501,7 +504,13 @@ public final class RunMoves {
       if (!link.equals(hash.get())) {
         throw corrupted(line, "sequence " + e.sequence() + " does not match its hash chain link");
       }
+      if (line == 1) {
+        // every later event must be chained too, so the links check the lines: no sha256 needed
+        linkedFromTheStart = true;
+        reader.stopDigest();
+      }
       chained = true;
+      lastLink = link;
       return true;
     }
 
@@ -514,6 +523,25 @@ public final class RunMoves {
         return;
       }
       checked = true;
+      ArchivedRun archived = stub.archived();
+      if (linkedFromTheStart) {
+        Optional<String> head = stub.head().lastHash();
+        if (reader.count() != archived.eventCount()
+            || head.isEmpty()
+            || !head.get().equals(lastLink)) {
+          throw new StoreCorruptedException(
+              where
+                  + " holds "
+                  + reader.count()
+                  + " events ending in hash chain link "
+                  + lastLink
+                  + ", but the store archived "
+                  + archived.eventCount()
+                  + " ending in "
+                  + head.orElse("no link"));
+        }
+        return;
+      }
       if (reader.count() != archived.eventCount()
           || !reader.sha256().equals(archived.eventsSha256())) {
         throw new StoreCorruptedException(
