@@ -166,7 +166,7 @@ final class PgStages {
             ps.setString(1, id.value());
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {
-                out.add(decodeManifest(id, rs.getString(4)));
+                out.add(decodeManifest(id, rs.getString(1), rs.getInt(2), rs.getString(4)));
               }
             }
           }
@@ -174,9 +174,15 @@ final class PgStages {
         });
   }
 
-  private StageManifest decodeManifest(RunId id, String json) {
+  /**
+   * @param stageKey the stage its row is filed under
+   * @param attempt the attempt its row is filed under
+   * @throws StoreCorruptedException when the manifest does not decode or names another stage
+   */
+  private StageManifest decodeManifest(RunId id, String stageKey, int attempt, String json) {
+    StageManifest m;
     try {
-      return StageManifest.fromJson(json);
+      m = StageManifest.fromJson(json);
     } catch (ValidationException | IllegalArgumentException e) {
       throw new StoreCorruptedException(
           tx.where()
@@ -187,6 +193,21 @@ final class PgStages {
               + ")",
           e);
     }
+    if (!m.stageKey().equals(stageKey) || m.attempt() != attempt) {
+      throw new StoreCorruptedException(
+          tx.where()
+              + ": the stage row of run "
+              + id
+              + " filed as stage '"
+              + stageKey
+              + "' attempt "
+              + attempt
+              + " holds the manifest of stage '"
+              + m.stageKey()
+              + "' attempt "
+              + m.attempt());
+    }
+    return m;
   }
 
   private String manifestJson(Connection c, RunId id, String stageKey, int attempt)
@@ -209,7 +230,8 @@ final class PgStages {
     return tx.withConnection(
         "read stage " + stageKey + " of run " + id,
         c -> {
-          StageManifest m = decodeManifest(id, manifestJson(c, id, stageKey, attempt));
+          StageManifest m =
+              decodeManifest(id, stageKey, attempt, manifestJson(c, id, stageKey, attempt));
           Map<String, byte[]> stored = new HashMap<>();
           try (PreparedStatement ps = c.prepareStatement(selectStageFile)) {
             ps.setString(1, id.value());

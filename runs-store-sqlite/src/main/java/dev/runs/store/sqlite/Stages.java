@@ -145,22 +145,32 @@ final class Stages {
   }
 
   private StageManifest decodeManifest(RunId id, String stageKey, int attempt, String json) {
+    String where =
+        "sqlite store '"
+            + settings.description()
+            + "', table stages (run "
+            + id
+            + " stage "
+            + stageKey
+            + " attempt "
+            + attempt
+            + "): ";
+    StageManifest m;
     try {
-      return StageManifest.fromJson(json);
+      m = StageManifest.fromJson(json);
     } catch (RuntimeException e) {
       throw new StoreCorruptedException(
-          "sqlite store '"
-              + settings.description()
-              + "', table stages (run "
-              + id
-              + " stage "
-              + stageKey
-              + " attempt "
-              + attempt
-              + "): the manifest cannot be decoded: "
-              + e.getMessage(),
-          e);
+          where + "the manifest cannot be decoded: " + e.getMessage(), e);
     }
+    if (!m.stageKey().equals(stageKey) || m.attempt() != attempt) {
+      throw new StoreCorruptedException(
+          where
+              + "the row holds the manifest of stage '"
+              + m.stageKey()
+              + "' attempt "
+              + m.attempt());
+    }
+    return m;
   }
 
   /**
