@@ -1,6 +1,7 @@
 package dev.runs.store.postgres;
 
 import dev.runs.StoreConfigurationException;
+import dev.runs.StoreCorruptedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -274,6 +275,7 @@ final class PgSchema {
 
   /**
    * @return the schema's version, 0 when it has no version table
+   * @throws StoreCorruptedException when the version table holds no version, or one below 1
    */
   static int version(Connection c, String schema) throws SQLException {
     // an MVCC read of the catalogs, not to_regclass(): name lookups go through this session's
@@ -296,7 +298,18 @@ final class PgSchema {
                 "SELECT coalesce(max(version), 0) FROM " + quote(schema) + ".schema_version");
         ResultSet rs = ps.executeQuery()) {
       rs.next();
-      return rs.getInt(1);
+      long version = rs.getLong(1);
+      if (version < 1) {
+        // the table is created with its first row in one transaction: this is damage
+        throw new StoreCorruptedException(
+            "schema "
+                + schema
+                + ": the schema_version table holds "
+                + (version == 0 ? "no version" : "version " + version)
+                + ", which no Runs schema has (versions start at 1); the table was damaged, and"
+                + " nothing was modified");
+      }
+      return (int) Math.min(version, Integer.MAX_VALUE);
     }
   }
 }

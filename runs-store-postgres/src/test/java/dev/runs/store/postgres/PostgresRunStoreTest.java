@@ -231,6 +231,26 @@ final class PostgresRunStoreTest {
     assertThat(query("SELECT id FROM \"" + schema + "\".runs")).containsExactly(id.value());
   }
 
+  /** A schema version no schema has (damage) is refused as such, and nothing is created. */
+  @Test
+  void open_schemaVersionNoSchemaHas_isCorrupted_nothingModified() throws Exception {
+    RunStore s = open(PgTestDatabase.uri(schema));
+    RunId id = s.create(record("damaged")).record().id();
+    s.close();
+    String q = "\"" + schema + "\"";
+    execute("UPDATE " + q + ".schema_version SET version = version - 10");
+
+    assertThatThrownBy(() -> open(PgTestDatabase.uri(schema)))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("schema_version table holds version -7")
+        .hasMessageContaining("nothing was modified");
+    execute("DELETE FROM " + q + ".schema_version");
+    assertThatThrownBy(() -> open(PgTestDatabase.uri(schema)))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("schema_version table holds no version");
+    assertThat(query("SELECT id FROM " + q + ".runs")).containsExactly(id.value());
+  }
+
   @Test
   void open_schemaHoldingForeignTables_refused_nothingCreated() throws Exception {
     execute("CREATE SCHEMA \"" + schema + "\"");
@@ -746,6 +766,22 @@ final class PostgresRunStoreTest {
         .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("the manifest of stage 'fetch' attempt 1 of run " + id)
         .hasMessageContaining("says run " + other);
+
+    // a manifest filed under another stage than it names
+    execute(
+        "UPDATE \""
+            + schema
+            + "\".stages SET manifest = replace(replace(manifest, '"
+            + other.value()
+            + "', '"
+            + id.value()
+            + "'), '\"stage_key\":\"fetch\"', '\"stage_key\":\"fetcx\"')");
+    assertThatThrownBy(() -> s.stages(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("filed as stage 'fetch' attempt 1")
+        .hasMessageContaining("holds the manifest of stage 'fetcx' attempt 1");
+    assertThatThrownBy(() -> s.readStageFile(id, "fetch", 1, "output.json"))
+        .isInstanceOf(StoreCorruptedException.class);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.runs.store.sqlite;
 
 import dev.runs.StoreConfigurationException;
+import dev.runs.StoreCorruptedException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -212,11 +213,11 @@ final class Schema {
               + ", no schema_version"
               + " table); it was left unchanged - point the URI at a new file or a Runs database");
     }
-    int version;
+    long version;
     try (Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT max(version) FROM schema_version")) {
       rs.next();
-      version = rs.getInt(1);
+      version = rs.getLong(1);
       if (rs.wasNull()) {
         throw new StoreConfigurationException(
             "sqlite store '"
@@ -238,7 +239,16 @@ final class Schema {
               + ". Upgrade runs-store-sqlite to open it;"
               + " nothing was modified");
     }
-    return version;
+    if (version < 1) {
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + where
+              + "': the schema_version table holds version "
+              + version
+              + ", which no Runs database has (versions start at 1); the table was damaged, and"
+              + " nothing was modified");
+    }
+    return (int) version;
   }
 
   /**

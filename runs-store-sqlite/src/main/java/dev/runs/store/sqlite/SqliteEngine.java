@@ -10,7 +10,6 @@ import dev.runs.RunId;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
-import dev.runs.RunsException;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
@@ -132,7 +131,7 @@ final class SqliteEngine implements StorageEngine {
       if (created) {
         DatabaseFile.deleteCreated(settings.file());
       }
-      if (e instanceof RunsException re) {
+      if (e instanceof RuntimeException re) {
         throw re;
       }
       SQLException se = (SQLException) e;

@@ -61,6 +61,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** What the conformance suite cannot see: SQLite files, schema, plans, locks, and bad paths. */
 @Timeout(120)
@@ -598,6 +600,26 @@ final class SqliteRunStoreTest {
     assertThat(store.read(id, 0, 10)).hasSize(3);
   }
 
+  /** A stage row whose manifest names another stage is the store's damage. */
+  @Test
+  void stageRowHoldingAnotherStagesManifest_isCorrupted() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.writeStage(
+        id, dev.runs.StageWrite.of("fetch").withOutput(dev.runs.Payload.of(Map.of("rows", 1))));
+    update(
+        db(),
+        "UPDATE stages SET manifest_json = replace(manifest_json, '\"stage_key\":\"fetch\"',"
+            + " '\"stage_key\":\"fetcx\"')");
+
+    assertThatThrownBy(() -> store.stages(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining(
+            "stage fetch attempt 1): the row holds the manifest of stage 'fetcx'");
+    assertThatThrownBy(() -> store.readStageFile(id, "fetch", 1, "output.json"))
+        .isInstanceOf(StoreCorruptedException.class);
+  }
+
   // ---- reads
   // -------------------------------------------------------------------------------------
 
@@ -906,6 +928,27 @@ final class SqliteRunStoreTest {
         .isInstanceOf(StoreConfigurationException.class)
         .hasMessageContaining("schema version 99")
         .hasMessageContaining("up to " + Schema.RUNS.latest())
+        .hasMessageContaining("nothing was modified");
+
+    assertSameFiles(before, snapshot(dir));
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + id.value() + "'"))
+        .isEqualTo(2);
+  }
+
+  /** A schema version no database has (damage) is refused as such; it threw ClassCastException. */
+  @ParameterizedTest
+  @ValueSource(longs = {0, -2, -3_599_999_997L})
+  void open_schemaVersionNoDatabaseHas_isCorruptedAndLeftUnchanged(long version) throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.close();
+    update(db(), "DELETE FROM schema_version WHERE version > 1");
+    update(db(), "UPDATE schema_version SET version = " + version);
+    Map<String, byte[]> before = snapshot(dir);
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("schema_version table holds version " + version)
         .hasMessageContaining("nothing was modified");
 
     assertSameFiles(before, snapshot(dir));
