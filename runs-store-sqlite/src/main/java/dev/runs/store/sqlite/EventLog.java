@@ -200,7 +200,7 @@ final class EventLog {
       // an archive stub's head is marked, so the planner refuses appends to it
       return Optional.of(
           new RunHead(
-              rs.getLong(1),
+              Sql.lastSequence(rs, 1, settings, id),
               status,
               Sql.instant(rs.getLong(3)),
               Optional.ofNullable(rs.getString(4)),

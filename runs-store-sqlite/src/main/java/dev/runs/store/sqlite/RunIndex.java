@@ -199,7 +199,8 @@ final class RunIndex {
               + "'",
           e);
     }
-    return new RunEntry(record, s, rs.getLong(3), Sql.instant(rs.getLong(4)));
+    return new RunEntry(
+        record, s, Sql.lastSequence(rs, 3, settings, record.id()), Sql.instant(rs.getLong(4)));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.runs.store.sqlite;
 
+import dev.runs.RunId;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.spi.Utf8;
@@ -139,6 +140,33 @@ final class Sql {
         // already failing
       }
     }
+  }
+
+  /**
+   * Reads a run's cached last sequence, which is at least 1 in any row the store wrote (every run
+   * starts with its {@code run.created} event).
+   *
+   * @param rs positioned at a row of table {@code runs}
+   * @param column the {@code last_seq} column
+   * @param settings the store, for the message
+   * @param runId the row's run, for the message
+   * @return the sequence
+   * @throws StoreCorruptedException when it is below 1: the row was damaged
+   */
+  static long lastSequence(ResultSet rs, int column, SqliteSettings settings, RunId runId)
+      throws SQLException {
+    long seq = rs.getLong(column);
+    if (seq < 1) {
+      throw new StoreCorruptedException(
+          "sqlite store '"
+              + settings.description()
+              + "', table runs (run "
+              + runId
+              + "): cached last sequence "
+              + seq
+              + " is below 1");
+    }
+    return seq;
   }
 
   /**

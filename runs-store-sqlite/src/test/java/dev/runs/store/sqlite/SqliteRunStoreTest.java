@@ -585,6 +585,23 @@ final class SqliteRunStoreTest {
     assertThat(store.verify(id).chain().firstBroken()).isEmpty();
   }
 
+  /** A cached last sequence no run can have is the store's damage, for appends and reads alike. */
+  @Test
+  void lastSequenceBelowOne_isCorrupted() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    update(db(), "UPDATE runs SET last_seq = -1 WHERE id = '" + id.value() + "'");
+
+    assertThatThrownBy(() -> store.append(id, line("x")))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("cached last sequence -1 is below 1");
+    assertThatThrownBy(() -> store.entry(id))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("cached last sequence -1 is below 1");
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + id.value() + "'"))
+        .isEqualTo(2);
+  }
+
   /** A cached head behind the log is the store's damage, not a failing disk. */
   @Test
   void headBehindItsLog_refusesTheAppend_asCorrupted() throws Exception {
