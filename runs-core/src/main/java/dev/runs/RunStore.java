@@ -158,7 +158,11 @@ public interface RunStore extends AutoCloseable {
   RunState state(RunId runId);
 
   /**
-   * Recomputes a run's status from its events and compares it with the store's cached status.
+   * Recomputes a run's status from its events and compares it with what the store keeps cached for
+   * the run's head: status, last sequence and update time (the time of the last event), and the
+   * hash chain link the next append links to, where the store keeps one apart from the log. Checks
+   * the hash chain from the run's genesis. Each difference is one of {@link
+   * RunVerification#problems()}.
    *
    * @param runId the run
    * @return the comparison

@@ -537,12 +537,31 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
               + " but the log ends at "
               + state.lastSequence());
     }
+    state
+        .lastEventTime()
+        .filter(t -> !t.equals(entry.updatedAt()))
+        .ifPresent(
+            t ->
+                problems.add(
+                    "cached update time " + entry.updatedAt() + " but the last event is at " + t));
     HashChain.Result chain;
     try (EventStream events = read(runId, 0)) {
       chain = HashChain.verify(entry.record(), events);
     }
     if (!chain.intact()) {
       problems.add("hash chain: " + chain.detail());
+    } else {
+      engine
+          .head(runId)
+          .filter(h -> !h.lastHash().equals(chain.headHash()))
+          .ifPresent(
+              h ->
+                  problems.add(
+                      "cached head link "
+                          + h.lastHash().orElse("(none)")
+                          + " but the chain ends at "
+                          + chain.headHash().orElse("(none)")
+                          + ": the next append would link to the cached one"));
     }
     return new RunVerification(
         runId,

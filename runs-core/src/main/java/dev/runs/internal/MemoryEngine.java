@@ -137,6 +137,12 @@ public final class MemoryEngine implements dev.runs.spi.StorageEngine {
   }
 
   @Override
+  public Optional<RunHead> head(RunId id) {
+    MemRun r = runs.get(id);
+    return r == null ? Optional.empty() : Optional.of(r.head());
+  }
+
+  @Override
   public void commit(List<RunBatch> batches) {
     for (RunBatch b : batches) {
       MemRun run = runs.get(b.runId());

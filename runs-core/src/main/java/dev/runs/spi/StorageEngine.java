@@ -97,6 +97,21 @@ public interface StorageEngine extends AutoCloseable {
   Optional<RunEntry> entry(RunId id);
 
   /**
+   * The head the engine keeps for a run, exactly as the next {@link #commit} would hand it to the
+   * planner (its last hash included): what {@link dev.runs.RunStore#verify} compares with the log's
+   * own end. An engine that keeps heads apart from the log (a row beside the events, a stub file)
+   * reads what it stored, never a cache in memory, so damage to it is found. The default returns
+   * empty: the engine keeps no head to compare, and verify compares the entry only.
+   *
+   * @param id a run id
+   * @return its head, marked {@link RunHead#archived()} for an archive stub; empty when the run
+   *     does not exist or the engine does not say
+   */
+  default Optional<RunHead> head(RunId id) {
+    return Optional.empty();
+  }
+
+  /**
    * Makes the batches durable (see {@link RunBatch} for the protocol). Each run appears at most
    * once in the list.
    *

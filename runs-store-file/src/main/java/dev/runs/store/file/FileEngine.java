@@ -26,6 +26,7 @@ import dev.runs.StoreIoException;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
 import dev.runs.spi.StageIntegrity;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoredDocument;
@@ -421,6 +422,17 @@ final class FileEngine implements StorageEngine {
                 RunLog.Head h = r.refresh();
                 return new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt());
               }));
+    } catch (RunNotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The head of the log's tail as this store last read it, or of the stub file. */
+  @Override
+  public Optional<RunHead> head(RunId id) {
+    checkOpen();
+    try {
+      return Optional.of(withRun(id, r -> r.refresh().toRunHead()));
     } catch (RunNotFoundException e) {
       return Optional.empty();
     }

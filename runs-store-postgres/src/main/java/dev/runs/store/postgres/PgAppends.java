@@ -1,8 +1,6 @@
 package dev.runs.store.postgres;
 
 import static dev.runs.store.postgres.PgCodec.decodeEvent;
-import static dev.runs.store.postgres.PgCodec.instant;
-import static dev.runs.store.postgres.PgCodec.status;
 
 import dev.runs.RunEvent;
 import dev.runs.StoreCorruptedException;
@@ -324,14 +322,7 @@ final class PgAppends {
       ps.setArray(1, c.createArrayOf("text", ids));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          heads.put(
-              rs.getString(1),
-              new RunHead(
-                  rs.getLong(2),
-                  status(rs.getString(3)),
-                  instant(rs, 4),
-                  Optional.ofNullable(rs.getString(5)),
-                  rs.getBoolean(6)));
+          heads.put(rs.getString(1), PgCodec.head(rs, 2));
         }
       }
     }

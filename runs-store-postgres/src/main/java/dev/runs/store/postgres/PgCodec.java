@@ -7,11 +7,13 @@ import dev.runs.RunRecord;
 import dev.runs.RunStatus;
 import dev.runs.StoreCorruptedException;
 import dev.runs.ValidationException;
+import dev.runs.spi.RunHead;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.Optional;
 
 /**
  * Conversions between stored columns and values: times as {@code timestamptz}, statuses by wire
@@ -39,6 +41,25 @@ final class PgCodec {
    */
   static Instant instant(ResultSet rs, int column) throws SQLException {
     return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  /**
+   * Reads a head from five columns of a row: {@code last_seq, status, updated_at, last_hash, stub
+   * IS NOT NULL}, in that order.
+   *
+   * @param rs a result set on a row
+   * @param first the column of {@code last_seq}
+   * @return the head, marked archived for a stub
+   * @throws SQLException when a column cannot be read
+   * @throws StoreCorruptedException when the status is no status's name
+   */
+  static RunHead head(ResultSet rs, int first) throws SQLException {
+    return new RunHead(
+        rs.getLong(first),
+        status(rs.getString(first + 1)),
+        instant(rs, first + 2),
+        Optional.ofNullable(rs.getString(first + 3)),
+        rs.getBoolean(first + 4));
   }
 
   /**

@@ -47,6 +47,7 @@ final class PgRunIndex {
   private final String selectRecordByTrigger;
   private final String selectTriggerById;
   private final String selectEntry;
+  private final String selectHead;
   private final String listPrefix;
   private final String listBranchPrefix;
 
@@ -76,6 +77,10 @@ final class PgRunIndex {
     selectRecordByTrigger = "SELECT record FROM " + s + ".runs WHERE trigger_id = ?";
     selectTriggerById = "SELECT trigger_id FROM " + s + ".runs WHERE id = ?";
     selectEntry = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs WHERE id = ?";
+    selectHead =
+        "SELECT last_seq, status, updated_at, last_hash, stub IS NOT NULL FROM "
+            + s
+            + ".runs WHERE id = ?";
     listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
     listBranchPrefix =
         "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
@@ -212,6 +217,20 @@ final class PgRunIndex {
                       status(rs.getString(2)),
                       rs.getLong(3),
                       instant(rs, 4)));
+            }
+          }
+        });
+  }
+
+  /** See {@link dev.runs.spi.StorageEngine#head}: the row, never the heads this instance knows. */
+  Optional<RunHead> head(RunId id) {
+    return tx.withConnection(
+        "read the head of run " + id,
+        c -> {
+          try (PreparedStatement ps = c.prepareStatement(selectHead)) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(PgCodec.head(rs, 1)) : Optional.empty();
             }
           }
         });

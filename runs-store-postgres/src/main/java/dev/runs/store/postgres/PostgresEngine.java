@@ -16,6 +16,7 @@ import dev.runs.StageWrite;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoredDocument;
 import java.time.Instant;
@@ -129,6 +130,11 @@ final class PostgresEngine implements StorageEngine {
   @Override
   public Optional<RunEntry> entry(RunId id) {
     return runs.entry(id);
+  }
+
+  @Override
+  public Optional<RunHead> head(RunId id) {
+    return runs.head(id);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.runs.store.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
@@ -16,6 +17,7 @@ import dev.runs.RunStatus;
 import dev.runs.RunStore;
 import dev.runs.RunStoreOptions;
 import dev.runs.RunStores;
+import dev.runs.RunVerification;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
@@ -659,7 +661,45 @@ final class PostgresRunStoreTest {
         .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("hash chain link is not 64 lowercase hex digits (63 characters)");
     assertThat(reader.read(id, 0, 10)).hasSize(2);
-    assertThat(reader.verify(id).chain().firstBroken()).isEmpty();
+    RunVerification v = reader.verify(id);
+    assertThat(v.chain().firstBroken()).isEmpty();
+    assertThat(v.problems())
+        .singleElement(STRING)
+        .startsWith("cached head link " + v.chain().headHash().orElseThrow().substring(1))
+        .contains("but the chain ends at " + v.chain().headHash().orElseThrow());
+  }
+
+  /**
+   * {@code verify} compares the head row with the log's end, where a damaged but well-formed link
+   * or time would otherwise pass: the next append links to the row's link and breaks the chain.
+   */
+  @Test
+  void verify_reportsAWrongHeadLinkAndTime() throws Exception {
+    RunStore writer = open(PgTestDatabase.uri(schema));
+    RunId id = writer.create(record("damaged")).record().id();
+    writer.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    assertThat(writer.verify(id).problems()).isEmpty();
+    String wrong = "ab".repeat(32);
+    execute(
+        "UPDATE \""
+            + schema
+            + "\".runs SET last_hash = '"
+            + wrong
+            + "', updated_at = updated_at + interval '1 second' WHERE id = '"
+            + id.value()
+            + "'");
+
+    RunVerification v = writer.verify(id);
+    String head = v.chain().headHash().orElseThrow();
+    Instant last = writer.read(id, 0, 10).get(1).time();
+    assertThat(v.problems())
+        .containsExactly(
+            "cached update time " + last.plusSeconds(1) + " but the last event is at " + last,
+            "cached head link "
+                + wrong
+                + " but the chain ends at "
+                + head
+                + ": the next append would link to the cached one");
   }
 
   /** A cached head behind the log is the store's damage, not a failing disk or server. */

@@ -55,10 +55,7 @@ final class EventLog {
     this.settings = settings;
     this.writes = writes;
     this.readers = readers;
-    selectHead =
-        writes.prepare(
-            "SELECT last_seq, status, updated_at, last_hash, stub IS NOT NULL FROM runs WHERE id"
-                + " = ?");
+    selectHead = writes.prepare(SELECT_HEAD);
     selectByKey = writes.prepare("SELECT envelope FROM events WHERE run_id = ? AND idem_key = ?");
     insertEvent = writes.prepare(INSERT_SQL);
     updateHead =
@@ -177,9 +174,33 @@ final class EventLog {
     }
   }
 
+  private static final String SELECT_HEAD =
+      "SELECT last_seq, status, updated_at, last_hash, stub IS NOT NULL FROM runs WHERE id = ?";
+
   private Optional<RunHead> loadHead(RunId id) throws SQLException {
     selectHead.setString(1, id.value());
-    try (ResultSet rs = selectHead.executeQuery()) {
+    return toHead(selectHead, id);
+  }
+
+  /**
+   * See {@link dev.runs.spi.StorageEngine#head}: the head row as the next write would read it.
+   *
+   * @param id a run id
+   * @return its head, or empty when the run does not exist
+   */
+  Optional<RunHead> head(RunId id) {
+    return readers.read(
+        "reading the head of run " + id,
+        r -> {
+          PreparedStatement p = r.prepare(SELECT_HEAD);
+          p.setString(1, id.value());
+          return toHead(p, id);
+        });
+  }
+
+  /** Runs {@link #SELECT_HEAD}, bound to the run, and reads its row. */
+  private Optional<RunHead> toHead(PreparedStatement select, RunId id) throws SQLException {
+    try (ResultSet rs = select.executeQuery()) {
       if (!rs.next()) {
         return Optional.empty();
       }

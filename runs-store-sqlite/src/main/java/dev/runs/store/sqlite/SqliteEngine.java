@@ -17,6 +17,7 @@ import dev.runs.StoreConfigurationException;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunBatch;
+import dev.runs.spi.RunHead;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoredDocument;
 import java.sql.Connection;
@@ -216,6 +217,11 @@ final class SqliteEngine implements StorageEngine {
   @Override
   public Optional<RunEntry> entry(RunId id) {
     return runs.entry(id);
+  }
+
+  @Override
+  public Optional<RunHead> head(RunId id) {
+    return events.head(id);
   }
 
   @Override

@@ -7,6 +7,7 @@ import static dev.runs.store.sqlite.Fixtures.record;
 import static dev.runs.store.sqlite.Fixtures.update;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
 import dev.runs.EventDraft;
 import dev.runs.EventId;
@@ -582,7 +583,43 @@ final class SqliteRunStoreTest {
         .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("hash chain link is not 64 lowercase hex digits (63 characters)");
     assertThat(store.read(id, 0, 10)).hasSize(2);
-    assertThat(store.verify(id).chain().firstBroken()).isEmpty();
+    RunVerification v = store.verify(id);
+    assertThat(v.chain().firstBroken()).isEmpty();
+    assertThat(v.problems())
+        .singleElement(STRING)
+        .startsWith("cached head link " + v.chain().headHash().orElseThrow().substring(1))
+        .contains("but the chain ends at " + v.chain().headHash().orElseThrow());
+  }
+
+  /**
+   * {@code verify} compares the head row with the log's end, where a damaged but well-formed link
+   * or time would otherwise pass: the next append links to the row's link and breaks the chain.
+   */
+  @Test
+  void verify_reportsAWrongHeadLinkAndTime() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    assertThat(store.verify(id).problems()).isEmpty();
+    String wrong = "ab".repeat(32);
+    update(
+        db(),
+        "UPDATE runs SET last_hash = '"
+            + wrong
+            + "', updated_at = updated_at + 1000000 WHERE id = '"
+            + id.value()
+            + "'");
+
+    RunVerification v = store.verify(id);
+    String head = v.chain().headHash().orElseThrow();
+    Instant last = store.read(id, 0, 10).get(1).time();
+    assertThat(v.problems())
+        .containsExactly(
+            "cached update time " + last.plusSeconds(1) + " but the last event is at " + last,
+            "cached head link "
+                + wrong
+                + " but the chain ends at "
+                + head
+                + ": the next append would link to the cached one");
   }
 
   /** A cached last sequence no run can have is the store's damage, for appends and reads alike. */
