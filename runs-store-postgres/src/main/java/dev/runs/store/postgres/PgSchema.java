@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,7 +185,14 @@ final class PgSchema {
         try (Statement st = c.createStatement()) {
           for (int v = found + 1; v <= target; v++) {
             for (String sql : migration(v)) {
-              st.execute(String.format(sql, q));
+              try {
+                st.execute(String.format(sql, q));
+              } catch (SQLException e) {
+                if (found > 0 && ALREADY_THERE.contains(e.getSQLState())) {
+                  throw damagedVersion(e, schema, where, found, v);
+                }
+                throw e;
+              }
             }
           }
         }
@@ -213,6 +221,30 @@ final class PgSchema {
       }
       c.setAutoCommit(true);
     }
+  }
+
+  /** SQL states of a column or table that exists already: duplicate_column, duplicate_table. */
+  private static final Set<String> ALREADY_THERE = Set.of("42701", "42P07");
+
+  /**
+   * A migration that finds its own work done: migrations commit together with their version rows,
+   * so a schema holding what a later version adds means the version rows were changed afterwards.
+   */
+  private static StoreCorruptedException damagedVersion(
+      SQLException e, String schema, String where, int found, int version) {
+    return new StoreCorruptedException(
+        "schema '"
+            + schema
+            + "' of "
+            + where
+            + ": the schema_version table holds version "
+            + found
+            + ", but the schema already has what version "
+            + version
+            + " adds ("
+            + description(version)
+            + "); the table was damaged, and nothing was modified",
+        e);
   }
 
   private static void refuseNewer(int found, String schema, String where) {

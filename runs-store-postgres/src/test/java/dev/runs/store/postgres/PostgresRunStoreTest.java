@@ -49,6 +49,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -251,6 +253,30 @@ final class PostgresRunStoreTest {
         .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("schema_version table holds no version");
     assertThat(query("SELECT id FROM " + q + ".runs")).containsExactly(id.value());
+  }
+
+  /**
+   * Version rows lowered on a schema that has the later versions' columns are damage, not an old
+   * schema to migrate: the migration ran again and failed as a server error ("already exists").
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void open_schemaVersionBelowWhatTheSchemaHas_isCorrupted_nothingModified(int version)
+      throws Exception {
+    RunStore s = open(PgTestDatabase.uri(schema));
+    RunId id = s.create(record("damaged")).record().id();
+    s.close();
+    execute("DELETE FROM \"" + schema + "\".schema_version WHERE version > " + version);
+    byte[] before = PgTestDatabase.dump(schema);
+
+    assertThatThrownBy(() -> open(PgTestDatabase.uri(schema)))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("schema_version table holds version " + version)
+        .hasMessageContaining("already has what version " + (version + 1) + " adds")
+        .hasMessageContaining("nothing was modified");
+
+    assertThat(PgTestDatabase.dump(schema)).isEqualTo(before);
+    assertThat(query("SELECT id FROM \"" + schema + "\".runs")).containsExactly(id.value());
   }
 
   @Test

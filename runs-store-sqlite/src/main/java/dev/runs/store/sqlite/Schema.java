@@ -270,7 +270,14 @@ final class Schema {
       for (Migration m : migrations.subList(from, migrations.size())) {
         try (Statement s = c.createStatement()) {
           for (String sql : m.statements()) {
-            s.execute(sql);
+            try {
+              s.execute(sql);
+            } catch (SQLException e) {
+              if (alreadyApplied(e)) {
+                throw damagedVersion(e, m, from, where);
+              }
+              throw e;
+            }
           }
         }
         try (PreparedStatement p =
@@ -294,6 +301,33 @@ final class Schema {
         }
       }
     }
+  }
+
+  /**
+   * @return whether a migration statement failed because its column or table exists already
+   */
+  private static boolean alreadyApplied(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.contains("duplicate column name") || message.contains("already exists");
+  }
+
+  /**
+   * A migration that finds its own work done: migrations commit together with their version row, so
+   * the schema holding what a later version adds means the version rows were changed afterwards.
+   */
+  private static StoreCorruptedException damagedVersion(
+      SQLException e, Migration m, int from, String where) {
+    return new StoreCorruptedException(
+        "sqlite store '"
+            + where
+            + "': the schema_version table holds version "
+            + from
+            + ", but the database already has what version "
+            + m.version()
+            + " adds ("
+            + m.description()
+            + "); the table was damaged, and nothing was modified",
+        e);
   }
 
   private static String abbreviate(List<String> tables) {

@@ -1010,6 +1010,33 @@ final class SqliteRunStoreTest {
         .isEqualTo(2);
   }
 
+  /**
+   * A version row lowered on a database that has the later versions' columns is damage, not an old
+   * database to migrate: the migration ran again and failed as a disk error ("duplicate column
+   * name").
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void open_schemaVersionBelowWhatTheDatabaseHas_isCorruptedAndLeftUnchanged(int version)
+      throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.close();
+    update(db(), "DELETE FROM schema_version WHERE version > " + version);
+    Map<String, byte[]> before = snapshot(dir);
+
+    assertThatThrownBy(this::open)
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("schema_version table holds version " + version)
+        .hasMessageContaining("already has what version " + (version + 1) + " adds")
+        .hasMessageContaining("nothing was modified");
+
+    assertSameFiles(before, snapshot(dir));
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version")).isEqualTo(version);
+    assertThat(queryLong(db(), "SELECT count(*) FROM events WHERE run_id = '" + id.value() + "'"))
+        .isEqualTo(2);
+  }
+
   @Test
   void open_missingDirectory_isRefusedAndNotCreated() {
     Path missing = dir.resolve("no/such/dir/runs.db");
