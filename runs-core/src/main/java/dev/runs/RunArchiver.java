@@ -137,6 +137,8 @@ public final class RunArchiver {
    * @throws RunActiveException when the run has not ended
    * @throws ArchiveUnavailableException when writing or verifying the archive copy failed (the run
    *     stays whole in the store)
+   * @throws StoreCorruptedException when an event stored in the run does not match its hash chain
+   *     link; nothing is uploaded and the run stays whole in the store
    */
   public java.util.Optional<ArchivedRun> archive(RunId runId) {
     Objects.requireNonNull(runId, "runId");

@@ -3,6 +3,7 @@ package dev.runs.internal.move;
 import dev.runs.ArchiveStore;
 import dev.runs.ArchiveUnavailableException;
 import dev.runs.ArchivedRun;
+import dev.runs.HashChain;
 import dev.runs.Lease;
 import dev.runs.RunActiveException;
 import dev.runs.RunEntry;
@@ -88,7 +89,14 @@ public final class Archiving {
       EventLines.Written w;
       try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(events), 1 << 16);
           EnvelopeStream s = moves.engine().readEnvelopes(id, 0)) {
-        w = EventLines.copy(id, s, entry.lastSequence(), entry.status(), out);
+        w =
+            EventLines.copy(
+                id,
+                s,
+                entry.lastSequence(),
+                entry.status(),
+                HashChain.genesis(entry.record()),
+                out);
       }
       if (w.head().lastSequence() != entry.lastSequence()) {
         return new Outcome(Optional.empty(), "its log changed while archiving", 0, 0);

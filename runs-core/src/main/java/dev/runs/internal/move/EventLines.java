@@ -110,7 +110,28 @@ final class EventLines {
   static Written copy(
       RunId id, EnvelopeStream envelopes, long upTo, RunStatus status, OutputStream out)
       throws IOException {
-    HashBehind digest = new HashBehind(); // hashed on another processor
+    return copy(id, envelopes, upTo, status, null, out);
+  }
+
+  /**
+   * {@link #copy(RunId, EnvelopeStream, long, RunStatus, OutputStream)}, checking each line against
+   * its hash chain link when given the run's genesis.
+   *
+   * @param genesis the run's chain genesis ({@link HashChain#genesis}) to check every line against
+   *     its hash chain link on the hasher's thread ({@link ChainCheck}), or null for no check
+   * @throws dev.runs.StoreCorruptedException also when a line does not match its link; lines before
+   *     the bad one may have been written to {@code out}
+   */
+  static Written copy(
+      RunId id,
+      EnvelopeStream envelopes,
+      long upTo,
+      RunStatus status,
+      @Nullable String genesis,
+      OutputStream out)
+      throws IOException {
+    @Nullable ChainCheck chain = genesis == null ? null : new ChainCheck(id, genesis);
+    HashBehind digest = new HashBehind(chain); // hashed, and checked, on another processor
     CRC32C crc = new CRC32C();
     long count = 0;
     long bytes = 0;
@@ -139,8 +160,11 @@ final class EventLines {
       throw corrupted(
           "run " + id + ": its log ends at sequence " + count + " but its head at " + upTo, null);
     }
-    return new Written(
-        count, digest.finish(), head(id, lastLine, count, status), bytes, crc.getValue());
+    String sha256 = digest.finish();
+    if (chain != null && chain.end() != count) {
+      throw new IllegalStateException("run " + id + ": the chain check saw other lines");
+    }
+    return new Written(count, sha256, head(id, lastLine, count, status), bytes, crc.getValue());
   }
 
   /**
@@ -468,42 +492,17 @@ final class EventLines {
     /**
      * The hash chain link of an event: over its canonical line without the hash field when the line
      * is canonical and the hash is its last field (no unknown fields after it), which saves
-     * encoding the event again; through {@link HashChain#link} otherwise.
+     * encoding the event again ({@link ChainCheck#link}); through {@link HashChain#link} otherwise.
      */
     private static String link(
         MessageDigest d, String previous, RunEvent e, byte[] line, boolean canonical) {
-      int n = line.length;
-      String hash = e.hash().orElse("");
       if (canonical
           && e.unknownFields().isEmpty()
-          && hash.length() == 64
-          && n > HASH_SUFFIX
-          && line[n - 1] == '}'
-          && line[n - 2] == '"'
-          && startsAt(line, n - HASH_SUFFIX, HASH_FIELD)) {
-        d.reset();
-        d.update(previous.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        d.update((byte) '\n');
-        d.update(line, 0, n - HASH_SUFFIX);
-        d.update((byte) '}');
-        return Sha256.hex(d);
+          && e.hash().isPresent()
+          && ChainCheck.endsWithHash(line, 0, line.length)) {
+        return ChainCheck.link(d, previous, line, 0, line.length);
       }
       return HashChain.link(previous, e);
-    }
-
-    private static final byte[] HASH_FIELD =
-        ",\"hash\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-
-    /** {@code ,"hash":"} + 64 hex digits + {@code "}} */
-    private static final int HASH_SUFFIX = HASH_FIELD.length + 64 + 2;
-
-    private static boolean startsAt(byte[] line, int at, byte[] token) {
-      for (int i = 0; i < token.length; i++) {
-        if (line[at + i] != token[i]) {
-          return false;
-        }
-      }
-      return true;
     }
 
     /** The next batch in line order, read and checked (on the checkers, when there are any). */

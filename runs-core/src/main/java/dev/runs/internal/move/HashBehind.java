@@ -1,5 +1,6 @@
 package dev.runs.internal.move;
 
+import dev.runs.StoreCorruptedException;
 import dev.runs.internal.support.DaemonPools;
 import dev.runs.spi.Sha256;
 import java.security.MessageDigest;
@@ -40,7 +41,20 @@ final class HashBehind {
           Math.max(1, Runtime.getRuntime().availableProcessors()),
           Duration.ofMinutes(1));
 
+  /** What else reads the stream's bytes, in order, where they are hashed. */
+  interface BlockSink {
+    /**
+     * Takes the next bytes of the stream (a block, cut anywhere).
+     *
+     * @param b the buffer; not to be kept after the call
+     * @param offset where the bytes start
+     * @param length how many
+     */
+    void accept(byte[] b, int offset, int length);
+  }
+
   private final MessageDigest digest = Sha256.newDigest();
+  private final @Nullable BlockSink sink;
 
   /** Blocks for the hasher, in order; guarded by {@code this}. */
   private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
@@ -56,6 +70,20 @@ final class HashBehind {
 
   private byte @Nullable [] block;
   private int filled;
+
+  /** A hasher of the stream alone. */
+  HashBehind() {
+    this(null);
+  }
+
+  /**
+   * @param sink also given every byte, in order, on the thread that hashes it (the hasher for full
+   *     blocks, the writer's for the rest in {@link #finish}); what it throws fails the stream like
+   *     a failed hash, and {@link #finish} or the next {@link #update} throws it
+   */
+  HashBehind(@Nullable BlockSink sink) {
+    this.sink = sink;
+  }
 
   /**
    * Adds bytes to the stream.
@@ -113,10 +141,14 @@ final class HashBehind {
       awaitLocked(() -> !draining);
     }
     byte[] b = block;
-    if (b != null && filled > 0) {
-      digest.update(b, 0, filled);
-    }
+    int n = filled;
     filled = 0;
+    if (b != null && n > 0) {
+      digest.update(b, 0, n);
+      if (sink != null) {
+        sink.accept(b, 0, n);
+      }
+    }
     return Sha256.hex(digest);
   }
 
@@ -168,6 +200,9 @@ final class HashBehind {
       }
       try {
         digest.update(next, 0, next.length);
+        if (sink != null) {
+          sink.accept(next, 0, next.length);
+        }
       } catch (RuntimeException | Error e) {
         synchronized (this) {
           failure = e;
@@ -175,7 +210,10 @@ final class HashBehind {
           draining = false;
           notifyAll();
         }
-        throw e;
+        if (e instanceof Error err) {
+          throw err;
+        }
+        return; // the writer throws it; nothing for the pool thread's handler
       }
       synchronized (this) {
         free.addLast(next);
@@ -201,6 +239,9 @@ final class HashBehind {
       }
     }
     Throwable f = failure;
+    if (f instanceof StoreCorruptedException c) {
+      throw new StoreCorruptedException(String.valueOf(c.getMessage()), c); // what the sink found
+    }
     if (f != null) {
       throw new IllegalStateException("hashing a block failed: " + f, f);
     }

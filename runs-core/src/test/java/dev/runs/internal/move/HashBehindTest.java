@@ -1,7 +1,9 @@
 package dev.runs.internal.move;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.StoreCorruptedException;
 import dev.runs.seeded.Cases;
 import dev.runs.seeded.SeededProperty;
 import dev.runs.spi.Sha256;
@@ -50,6 +52,42 @@ final class HashBehindTest {
           .as("stream %d of %d bytes", stream, total)
           .isEqualTo(Sha256.hex(all));
     }
+  }
+
+  /** A sink sees every byte once, in order, whichever thread hashes it. */
+  @SeededProperty(cases = 20)
+  void sink_seesTheStreamInOrder(Cases cases) {
+    ByteArrayOutputStream seen = new ByteArrayOutputStream();
+    HashBehind hash = new HashBehind(seen::write);
+    byte[] all = new byte[cases.intBetween(0, (HashBehind.AHEAD + 3) * BLOCK)];
+    new Random(cases.anyLong()).nextBytes(all);
+    for (int at = 0; at < all.length; ) {
+      int n = Math.min(all.length - at, cases.intBetween(1, BLOCK + 3));
+      hash.update(all, at, n);
+      at += n;
+    }
+    assertThat(hash.finish()).isEqualTo(Sha256.hex(all));
+    assertThat(seen.toByteArray()).isEqualTo(all);
+  }
+
+  /** What the sink refuses on the hasher's thread is thrown to the writer, as itself. */
+  @Test
+  void sinkFailure_onTheHasher_reachesTheWriter() {
+    HashBehind hash =
+        new HashBehind(
+            (b, off, len) -> {
+              throw new StoreCorruptedException("the sink refused");
+            });
+    byte[] block = new byte[BLOCK];
+    assertThatThrownBy(
+            () -> {
+              for (int i = 0; i < HashBehind.AHEAD + 3; i++) {
+                hash.update(block);
+              }
+              hash.finish();
+            })
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessage("the sink refused");
   }
 
   @Test

@@ -622,6 +622,43 @@ final class SqliteRunStoreTest {
                 + ": the next append would link to the cached one");
   }
 
+  /**
+   * An archive sweep checks every event against its hash chain link before anything is uploaded: it
+   * used to archive a run with an event changed in the store, verify the copy against the damaged
+   * bytes, and replace the local run with a stub.
+   */
+  @Test
+  void damagedEventBody_isNotArchived_theRunStaysLocal() throws Exception {
+    RunStore store = open();
+    RunId id = startedRun(store);
+    store.append(id, line("the third event"));
+    store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    update(
+        db(),
+        "UPDATE events SET envelope = replace(envelope, 'third', 'thirD') WHERE run_id = '"
+            + id.value()
+            + "' AND seq = 3");
+    assertThat(store.verify(id).chain().firstBroken()).hasValue(3);
+    String refusal =
+        "run " + id.value() + ": its stored event 3 does not match its hash chain link";
+
+    Path archiveDir = Files.createDirectory(dir.resolve("archive"));
+    try (dev.runs.ArchiveStore archive = dev.runs.ArchiveStores.open("dir:" + archiveDir)) {
+      dev.runs.SweepReport report =
+          dev.runs.RunArchiver.of(store, archive, dev.runs.RetentionPolicy.keepFor(Duration.ZERO))
+              .sweep();
+      assertThat(report.archived()).isZero();
+      assertThat(report.failures())
+          .singleElement()
+          .satisfies(f -> assertThat(f.message()).contains(refusal));
+    }
+    try (Stream<Path> files = Files.walk(archiveDir)) {
+      assertThat(files.filter(Files::isRegularFile)).isEmpty();
+    }
+    assertThat(store.read(id, 0, 10)).hasSize(4);
+    assertThat(store.lease(id)).isEmpty();
+  }
+
   /** A cached last sequence no run can have is the store's damage, for appends and reads alike. */
   @Test
   void lastSequenceBelowOne_isCorrupted() throws Exception {
