@@ -108,6 +108,42 @@ final class HashChainTest {
     }
   }
 
+  /**
+   * verify reads the entry, the log and the head one after the other: while another thread appends,
+   * the head it compares with the chain's end must be the one of the log it read, or none.
+   */
+  @Test
+  void verifyDuringAppends_findsNoTimeOrLinkDifference() throws Exception {
+    try (RunStore s = store(true)) {
+      RunRecord r = record();
+      s.create(r);
+      s.append(r.id(), EventDraft.of(EventTypes.RUN_STARTED));
+      Thread writer =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 3_000; i++) {
+                  s.append(
+                      r.id(),
+                      EventDraft.of(
+                          EventTypes.CONSOLE_LINE,
+                          Payload.of(Map.of("stream", "stdout", "text", "x"))));
+                }
+              });
+      writer.start();
+      List<String> problems = new ArrayList<>();
+      int verified = 0;
+      while (writer.isAlive()) {
+        problems.addAll(s.verify(r.id()).problems());
+        verified++;
+      }
+      writer.join();
+      assertThat(verified).isPositive();
+      assertThat(problems)
+          .noneMatch(p -> p.startsWith("cached update time") || p.startsWith("cached head link"));
+      assertThat(s.verify(r.id()).problems()).isEmpty();
+    }
+  }
+
   @Test
   void theUriParameterOverridesTheOption() {
     try (RunStore s =

@@ -537,9 +537,12 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
               + " but the log ends at "
               + state.lastSequence());
     }
+    // the log and the head are read one after the other: compare them only while the log has not
+    // moved on meanwhile (sequences only grow), so a run appended to during verify shows no problem
+    boolean still = entry.lastSequence() == state.lastSequence();
     state
         .lastEventTime()
-        .filter(t -> !t.equals(entry.updatedAt()))
+        .filter(t -> still && !t.equals(entry.updatedAt()))
         .ifPresent(
             t ->
                 problems.add(
@@ -553,6 +556,7 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
     } else {
       engine
           .head(runId)
+          .filter(h -> still && h.lastSequence() == entry.lastSequence())
           .filter(h -> !h.lastHash().equals(chain.headHash()))
           .ifPresent(
               h ->
