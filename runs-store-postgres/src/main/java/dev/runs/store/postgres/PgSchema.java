@@ -146,6 +146,8 @@ final class PgSchema {
    * @return the version found before migrating (0 for a new schema)
    * @throws StoreConfigurationException when the schema is newer than this code, or holds tables
    *     that are not a runs store's (nothing modified)
+   * @throws StoreCorruptedException when a migration finds its column or table there already (the
+   *     version rows were changed; nothing modified)
    */
   static int migrate(Connection c, String schema, String where) throws SQLException {
     return migrate(c, schema, where, CURRENT_VERSION);

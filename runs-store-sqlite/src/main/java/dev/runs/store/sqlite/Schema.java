@@ -258,6 +258,8 @@ final class Schema {
    * @param where the redacted URI, for messages
    * @return the version found before migrating
    * @throws SQLException when a statement fails; the transaction is rolled back
+   * @throws StoreCorruptedException when a migration finds its column or table there already (the
+   *     version rows were changed); rolled back too
    */
   int migrate(Connection c, String where) throws SQLException {
     if (installedVersion(c, where) == latest()) {
