@@ -567,6 +567,7 @@ public final class DefaultRunStore implements RunStore, RunMoves.Holder {
                           + chain.headHash().orElse("(none)")
                           + ": the next append would link to the cached one"));
     }
+    problems.addAll(engine.indexProblems(entry));
     return new RunVerification(
         runId,
         entry.status(),

@@ -112,6 +112,21 @@ public interface StorageEngine extends AutoCloseable {
   }
 
   /**
+   * What the engine finds wrong between a run and the index it keeps beside the runs to list them
+   * (a listing file that is not written in the run's own commit): what {@link
+   * dev.runs.RunStore#verify} adds to its report. The entry was read before this call, so an index
+   * that moved past it meanwhile (the run was appended to) is not a problem. The default finds
+   * none: the engine keeps no such index, or updates it in the run's own transactions.
+   *
+   * @param entry the run as verify read it
+   * @return one line per problem, saying what listings get wrong and how to repair it; empty when
+   *     none
+   */
+  default List<String> indexProblems(RunEntry entry) {
+    return List.of();
+  }
+
+  /**
    * Makes the batches durable (see {@link RunBatch} for the protocol). Each run appears at most
    * once in the list.
    *

@@ -438,6 +438,13 @@ final class FileEngine implements StorageEngine {
     }
   }
 
+  /** Compares the run with its line in the listing index ({@code runs.index}). */
+  @Override
+  public List<String> indexProblems(RunEntry entry) {
+    checkOpen();
+    return index.indexProblems(entry);
+  }
+
   // ---- appends and reads -----------------------------------------------------------------------
 
   /**

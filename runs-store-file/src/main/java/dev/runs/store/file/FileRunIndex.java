@@ -179,7 +179,14 @@ final class FileRunIndex {
   }
 
   private RunLog newLog(RunRecord record, Path dir) {
-    return new RunLog(record.id(), record, dir, fs, layout.leaseFile(record.id()), trash);
+    return new RunLog(
+        record.id(),
+        record,
+        dir,
+        fs,
+        layout.leaseFile(record.id()),
+        trash,
+        listIndex::leavingTerminal);
   }
 
   /**
@@ -734,6 +741,20 @@ final class FileRunIndex {
       }
     }
     return null;
+  }
+
+  /**
+   * Compares a run with its entry in the listing index.
+   *
+   * @param run the run as read before
+   * @return one line per disagreement; empty when the index agrees
+   */
+  List<String> indexProblems(RunEntry run) {
+    List<String> problems = listIndex.problems(run);
+    if (problems.size() == 1 && listIndex.get(run.id()) == null && run(run.id()) == null) {
+      return List.of(); // deleted since it was read
+    }
+    return problems;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.runs.store.file;
 
+import dev.runs.RunEntry;
 import dev.runs.RunId;
 import dev.runs.RunQuery;
 import dev.runs.RunRecord;
@@ -596,11 +597,12 @@ final class RunListIndex {
     return b.toString();
   }
 
-  static String statusLine(RunId id, RunStatus status, long sequence) {
+  /** A status line; a null status says that the status is not known as of the sequence. */
+  static String statusLine(RunId id, @Nullable RunStatus status, long sequence) {
     StringBuilder b = new StringBuilder(64);
     b.append("S\t");
     escape(id.value(), b);
-    b.append('\t').append(status.wireName()).append('\t').append(sequence);
+    b.append('\t').append(status == null ? "?" : status.wireName()).append('\t').append(sequence);
     return b.toString();
   }
 
@@ -666,7 +668,7 @@ final class RunListIndex {
           Entry e = into.byId.get(id);
           if (e != null) {
             StatusAt old = e.status;
-            if (old.status() == null || s.sequence() >= old.sequence()) {
+            if (s.sequence() >= old.sequence()) {
               e.status = s;
             }
           }
@@ -801,6 +803,63 @@ final class RunListIndex {
     }
   }
 
+  /**
+   * Makes the index forget a run's terminal status before a commit changes it: a status line that
+   * says the status is not known as of the commit's first sequence, forced before the commit
+   * starts. Other status lines are written after their commit, and only terminal statuses are
+   * trusted by listings, so without this a crash between a resume's commit and its status line
+   * would leave the index trusting the old terminal status: a listing filtered by status would skip
+   * the resumed run. With it, the run's status is read from its head until its next terminal status
+   * is recorded. A line an interrupt of the calling thread cut is written again on a thread nothing
+   * interrupts.
+   *
+   * @param id the run, in a terminal status, whose log lock the caller holds
+   * @param sequence the sequence of the commit's first event
+   * @throws StoreIoException when the line cannot be written: the commit must not go on
+   */
+  void leavingTerminal(RunId id, long sequence) {
+    try {
+      forgetTerminal(id, sequence);
+    } catch (StoreIoException e) {
+      if (!RunLog.byInterrupt(e)) {
+        throw e;
+      }
+      Uninterruptible.call(
+          "runs-file-index " + id,
+          () -> {
+            forgetTerminal(id, sequence);
+            return Boolean.TRUE;
+          });
+    }
+  }
+
+  private void forgetTerminal(RunId id, long sequence) {
+    FileLocks.Held held = lockIndex("record that run " + id + " leaves its terminal status");
+    try {
+      synchronized (this) {
+        sync();
+        Entry e = state.byId.get(id);
+        StatusAt s = e == null ? null : e.status;
+        if (s != null
+            && s.status() != null
+            && s.status().isTerminal()
+            && sequence >= s.sequence()) {
+          appendLocked(List.of(statusLine(id, null, sequence)), true);
+        }
+      }
+    } catch (IOException e) {
+      throw new StoreIoException(
+          layout.index
+              + " - cannot record that run "
+              + id
+              + " leaves its terminal status, so nothing was appended to it: "
+              + e,
+          e);
+    } finally {
+      held.close();
+    }
+  }
+
   /** A run's status as a commit or a listing saw it. */
   record Seen(RunId id, RunStatus status, long sequence) {}
 
@@ -861,8 +920,8 @@ final class RunListIndex {
       return false;
     }
     StatusAt s = e.status;
-    if (s.status() == status || (s.status() != null && sequence < s.sequence())) {
-      return false;
+    if (s.status() == status || sequence < s.sequence()) {
+      return false; // known already, or older than what the index holds: it would not apply
     }
     return status.isTerminal() || (s.status() != null && s.status().isTerminal());
   }
@@ -1024,6 +1083,50 @@ final class RunListIndex {
   }
 
   // ---- checking ---------------------------------------------------------------------------------
+
+  /**
+   * Compares one run with its entry, after catching up with the file. A terminal status recorded at
+   * a sequence the run had reached when it was read must be the run's status: the status line of a
+   * commit leaving a terminal status is written before that commit.
+   *
+   * @param run the run as read before
+   * @return one line per disagreement; empty when the index agrees
+   */
+  List<String> problems(RunEntry run) {
+    sync();
+    Entry e = state.byId.get(run.id());
+    String repair =
+        "; remove " + layout.index + " while no process has the store open to have it rebuilt";
+    if (e == null) {
+      return List.of("the listing index does not hold the run: listings skip it" + repair);
+    }
+    List<String> problems = new ArrayList<>();
+    if (!e.describes(run.record())) {
+      problems.add(
+          "the listing index holds another creation time, thread or recommendation than run.json:"
+              + " listings filter and order the run by the index's"
+              + repair);
+    }
+    StatusAt s = e.status;
+    RunStatus known = s.status();
+    if (known != null
+        && known.isTerminal()
+        && s.sequence() <= run.lastSequence()
+        && known != run.status()) {
+      problems.add(
+          "the listing index says "
+              + known.wireName()
+              + " as of sequence "
+              + s.sequence()
+              + " but the log says "
+              + run.status().wireName()
+              + " at "
+              + run.lastSequence()
+              + ": listings filtered by status trust the index"
+              + repair);
+    }
+    return problems;
+  }
 
   /**
    * Compares the index with the run directories (every run.json is read).

@@ -90,6 +90,20 @@ final class RunLog {
   private final Path leaseFile;
   private final DurableFs fs;
   private final Trash trash;
+  private final TerminalExit terminalExit;
+
+  /**
+   * Told before a commit appends to a run in a terminal status, which every such append leaves or
+   * changes (a resume, an interrupted run failed or cancelled), with the run's log lock held.
+   */
+  interface TerminalExit {
+    /**
+     * @param id the run
+     * @param sequence the sequence of the commit's first event
+     * @throws StoreIoException to refuse the commit: nothing is appended
+     */
+    void leaving(RunId id, long sequence);
+  }
 
   /** Serializes this process's writers of the file (commits, recovery). */
   final ReentrantLock writeLock = new ReentrantLock();
@@ -130,7 +144,14 @@ final class RunLog {
   /** Set once the run's directory no longer holds this run: every use throws {@link RunGone}. */
   private volatile boolean retired;
 
-  RunLog(RunId id, RunRecord record, Path dir, DurableFs fs, Path leaseFile, Trash trash) {
+  RunLog(
+      RunId id,
+      RunRecord record,
+      Path dir,
+      DurableFs fs,
+      Path leaseFile,
+      Trash trash,
+      TerminalExit terminalExit) {
     this.id = id;
     this.record = record;
     this.dir = dir;
@@ -145,6 +166,7 @@ final class RunLog {
     this.leaseFile = leaseFile;
     this.fs = fs;
     this.trash = trash;
+    this.terminalExit = terminalExit;
   }
 
   /**
@@ -838,6 +860,9 @@ final class RunLog {
         if (!toWrite.isEmpty()) {
           if (head.archived()) {
             throw new IllegalStateException("the planner wrote to archived run " + id);
+          }
+          if (head.status().isTerminal()) {
+            terminalExit.leaving(id, head.lastSequence() + 1);
           }
           write(batch, head, toWrite, mayBeCut);
         }

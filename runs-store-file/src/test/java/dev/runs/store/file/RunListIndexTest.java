@@ -16,6 +16,8 @@ import dev.runs.RunStoreOptions;
 import dev.runs.Trigger;
 import dev.runs.TriggerSource;
 import dev.runs.WorkflowRef;
+import dev.runs.payload.RunCancelled;
+import dev.runs.payload.RunFailed;
 import dev.runs.payload.RunInterrupted;
 import dev.runs.payload.RunResumed;
 import dev.runs.spi.RunStoreFactory;
@@ -78,6 +80,10 @@ class RunListIndexTest {
   }
 
   private Opened open(Path root) {
+    return open(root, ChannelOpener.DEFAULT);
+  }
+
+  private Opened open(Path root, ChannelOpener opener) {
     TestClock clock = TestClock.at(T0);
     AtomicReference<FileEngine> engine = new AtomicReference<>();
     RunStore store =
@@ -86,7 +92,7 @@ class RunListIndexTest {
                 "file:" + root + "?durability=none",
                 RunStoreOptions.builder().clock(clock).build()),
             l -> {
-              FileEngine e = FileRunStoreProvider.openEngine(l, ChannelOpener.DEFAULT);
+              FileEngine e = FileRunStoreProvider.openEngine(l, opener);
               engine.set(e);
               return e;
             });
@@ -400,6 +406,168 @@ class RunListIndexTest {
       s.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
       assertThat(e.status.status()).isEqualTo(RunStatus.COMPLETED);
       assertThat(s.problems()).isEmpty();
+    }
+  }
+
+  /** A way out of a terminal status, and the status it leads to. */
+  enum Exit {
+    INTERRUPTED_RESUMED(RunStatus.INTERRUPTED, RunStatus.RUNNING),
+    INTERRUPTED_FAILED(RunStatus.INTERRUPTED, RunStatus.FAILED),
+    FAILED_RESUMED(RunStatus.FAILED, RunStatus.RUNNING),
+    CANCELLED_RESUMED(RunStatus.CANCELLED, RunStatus.RUNNING);
+
+    final RunStatus from;
+    final RunStatus to;
+
+    Exit(RunStatus from, RunStatus to) {
+      this.from = from;
+      this.to = to;
+    }
+
+    void enter(RunStore store, RunId id) {
+      store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      store.append(
+          id,
+          switch (from) {
+            case INTERRUPTED -> EventDraft.of(RunInterrupted.of("test"));
+            case FAILED -> EventDraft.of(RunFailed.of("test"));
+            default -> EventDraft.of(RunCancelled.of("test"));
+          });
+    }
+
+    void leave(RunStore store, RunId id) {
+      store.append(
+          id,
+          to == RunStatus.FAILED
+              ? EventDraft.of(RunFailed.of("test"))
+              : EventDraft.of(RunResumed.of()));
+    }
+  }
+
+  /**
+   * A process that dies after a commit out of a terminal status, before any index line that follows
+   * the commit: the index lets the commit's own forced line through and fails every write after it.
+   * Another instance must list the run under its new status, and verify must agree.
+   */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Exit.class)
+  void leavingATerminalStatusIsRecordedBeforeTheCommit(Exit exit) {
+    Path root = tmp.resolve("exit-" + exit);
+    FaultyOpener faulty = new FaultyOpener();
+    faulty.target = p -> p.getFileName().toString().equals(Layout.INDEX);
+    try (Opened a = open(root, faulty)) {
+      RunId id = a.create("ns", "t");
+      exit.enter(a.store(), id);
+      long next = a.store().entry(id).orElseThrow().lastSequence() + 1;
+      faulty.writeBudget =
+          RunListIndex.frame(RunListIndex.statusLine(id, null, next))
+              .getBytes(StandardCharsets.UTF_8)
+              .length;
+      exit.leave(a.store(), id);
+      assertThat(faulty.writeBudget).as("the index line before the commit was written").isZero();
+      try (Opened b = open(root)) {
+        assertThat(ids(b.engine().list(RunQuery.builder().status(exit.to).build())))
+            .containsExactly(id);
+        assertThat(ids(b.engine().list(RunQuery.builder().status(exit.from).build()))).isEmpty();
+        assertThat(b.store().verify(id).problems()).isEmpty();
+        assertThat(b.problems()).isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aCommitOutOfATerminalStatusIsRefusedWhenTheIndexCannotRecordIt() {
+    Path root = tmp.resolve("exit-refused");
+    FaultyOpener faulty = new FaultyOpener();
+    faulty.target = p -> p.getFileName().toString().equals(Layout.INDEX);
+    try (Opened a = open(root, faulty)) {
+      RunId id = a.create("ns", "t");
+      Exit.FAILED_RESUMED.enter(a.store(), id);
+      RunEntry before = a.store().entry(id).orElseThrow();
+      faulty.writeBudget = 0;
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () -> a.store().append(id, EventDraft.of(RunResumed.of())))
+          .isInstanceOf(dev.runs.StoreIoException.class)
+          .hasMessageContaining(Layout.INDEX)
+          .hasMessageContaining("leaves its terminal status, so nothing was appended");
+      assertThat(a.store().entry(id)).contains(before);
+      faulty.reset();
+      a.store().append(id, EventDraft.of(RunResumed.of()));
+      assertThat(ids(a.engine().list(RunQuery.builder().status(RunStatus.RUNNING).build())))
+          .containsExactly(id);
+      assertThat(a.store().verify(id).problems()).isEmpty();
+    }
+  }
+
+  /**
+   * A listing that read a run's head before the run left its terminal status, and records that
+   * status after the commit's index line, must not make the index trust the old status again.
+   */
+  @Test
+  void aStatusReadBeforeTheExitDoesNotOverrideIt() {
+    try (Opened s = open(tmp.resolve("late-listing"))) {
+      RunId id = s.create("ns", null);
+      Exit.INTERRUPTED_RESUMED.enter(s.store(), id);
+      long old = s.store().entry(id).orElseThrow().lastSequence();
+      s.store().append(id, EventDraft.of(RunResumed.of()));
+      RunListIndex index = s.engine().runIndex().listIndex();
+      index.noteStatuses(List.of(new RunListIndex.Seen(id, RunStatus.INTERRUPTED, old)));
+      assertThat(index.get(id).status.status()).isNull();
+      try (Opened other = open(tmp.resolve("late-listing"))) {
+        assertThat(ids(other.engine().list(RunQuery.builder().status(RunStatus.RUNNING).build())))
+            .containsExactly(id);
+      }
+    }
+  }
+
+  /** Damage written into the index by hand, as another writer or a bad disk could. */
+  enum Damage {
+    MISSING("the listing index does not hold the run: listings skip it"),
+    OTHER_THREAD("the listing index holds another creation time, thread or recommendation"),
+    STALE_TERMINAL(
+        "the listing index says completed as of sequence 3 but the log says failed at 3");
+
+    final String problem;
+
+    Damage(String problem) {
+      this.problem = problem;
+    }
+
+    String line(RunId id) {
+      return switch (this) {
+        case MISSING -> RunListIndex.deleteLine(id);
+        case OTHER_THREAD ->
+            RunListIndex.createLine(
+                new RunListIndex.Entry(
+                    id, T0, "other", null, new RunListIndex.StatusAt(RunStatus.FAILED, 3)));
+        case STALE_TERMINAL -> RunListIndex.statusLine(id, RunStatus.COMPLETED, 3);
+      };
+    }
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(Damage.class)
+  void verifyComparesTheRunWithItsIndexLine(Damage damage) throws IOException {
+    Path root = tmp.resolve("damage-" + damage);
+    RunId id;
+    RunId other;
+    try (Opened s = open(root)) {
+      id = s.create("ns", "t");
+      other = s.create("ns", "t");
+      Exit.FAILED_RESUMED.enter(s.store(), id);
+      assertThat(s.store().verify(id).problems()).isEmpty();
+    }
+    Files.write(
+        root.resolve(Layout.INDEX),
+        RunListIndex.frame(damage.line(id)).getBytes(StandardCharsets.UTF_8),
+        StandardOpenOption.APPEND);
+    try (Opened s = open(root)) {
+      assertThat(s.store().verify(id).problems())
+          .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+          .startsWith(damage.problem)
+          .contains("remove " + root.resolve(Layout.INDEX));
+      assertThat(s.store().verify(other).problems()).isEmpty();
+      assertThat(s.problems()).isNotEmpty();
     }
   }
 
