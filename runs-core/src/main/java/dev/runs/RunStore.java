@@ -160,10 +160,12 @@ public interface RunStore extends AutoCloseable {
   /**
    * Recomputes a run's status from its events and compares it with what the store keeps cached for
    * the run's head: status, last sequence and update time (the time of the last event), and the
-   * hash chain link the next append links to, where the store keeps one apart from the log. Checks
-   * the hash chain from the run's genesis, and compares the run with any listing index the store
-   * keeps apart from its commits (the file store's). Each difference is one of {@link
-   * RunVerification#problems()}.
+   * hash chain link the next append links to, where the store keeps one apart from the log. A run
+   * appended to while it is verified shows no difference: the events are folded up to the cached
+   * last sequence, and a log that goes on past it is a problem only when the cached head, read
+   * again, is still behind it. Checks the hash chain from the run's genesis, and compares the run
+   * with any listing index the store keeps apart from its commits (the file store's). Each
+   * difference is one of {@link RunVerification#problems()}.
    *
    * @param runId the run
    * @return the comparison

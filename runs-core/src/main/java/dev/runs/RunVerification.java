@@ -11,9 +11,10 @@ import java.util.OptionalLong;
  *
  * @param runId the run
  * @param cachedStatus the status the store lists
- * @param foldedStatus the status the events fold to
+ * @param foldedStatus the status the events fold to, up to the cached last sequence when the log
+ *     went on past it (the run was appended to while it was verified)
  * @param cachedLastSequence the last sequence the store lists
- * @param foldedLastSequence the last sequence in the log
+ * @param foldedLastSequence the last sequence in the log as it was read
  * @param problems each difference in words, a broken hash chain included; empty when all agree
  * @param chain the hash chain check: the first broken sequence, and the head hash to keep as an
  *     anchor ({@link HashChain})

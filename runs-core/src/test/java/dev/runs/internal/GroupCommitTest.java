@@ -94,9 +94,31 @@ final class GroupCommitTest {
       return delegate.findByTrigger(t);
     }
 
+    /** Replaces what {@link #entry} returns: a cached head that disagrees with the log. */
+    volatile java.util.function.UnaryOperator<RunEntry> entryView = e -> e;
+
+    /**
+     * Each {@link #entry} read runs the next of these before it reads (another writer's commit).
+     */
+    final java.util.concurrent.ConcurrentLinkedQueue<Runnable> beforeEntry =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    /** Each {@link #entry} read runs the next of these after it read. */
+    final java.util.concurrent.ConcurrentLinkedQueue<Runnable> afterEntry =
+        new java.util.concurrent.ConcurrentLinkedQueue<>();
+
     @Override
     public Optional<RunEntry> entry(RunId id) {
-      return delegate.entry(id);
+      Runnable first = beforeEntry.poll();
+      if (first != null) {
+        first.run();
+      }
+      Optional<RunEntry> e = delegate.entry(id).map(entryView);
+      Runnable then = afterEntry.poll();
+      if (then != null) {
+        then.run();
+      }
+      return e;
     }
 
     @Override
