@@ -500,6 +500,61 @@ class RunListIndexTest {
   }
 
   /**
+   * An interrupt of the resuming thread while it writes the index line before its commit cuts that
+   * write: the line is written again on a thread nothing interrupts, the resume succeeds, and the
+   * thread keeps its interrupt.
+   */
+  @Test
+  void anInterruptDuringTheLineBeforeTheCommitDoesNotFailIt() throws Exception {
+    FaultyOpener faulty = new FaultyOpener();
+    faulty.target = p -> p.getFileName().toString().equals(Layout.INDEX);
+    try (Opened a = open(tmp.resolve("exit-interrupted"), faulty)) {
+      RunId id = a.create("ns", "t");
+      Exit.FAILED_RESUMED.enter(a.store(), id);
+      java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+      // the resumer's write reaches the gate, then the write redone on a thread of its own
+      faulty.gateReached = new java.util.concurrent.CountDownLatch(2);
+      faulty.gate = gate;
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      java.util.concurrent.atomic.AtomicBoolean keptInterrupt =
+          new java.util.concurrent.atomic.AtomicBoolean();
+      Thread resumer =
+          new Thread(
+              () -> {
+                try {
+                  a.store().append(id, EventDraft.of(RunResumed.of()));
+                  keptInterrupt.set(Thread.currentThread().isInterrupted());
+                } catch (Throwable t) {
+                  failure.set(t);
+                }
+              },
+              "resumer");
+      resumer.start();
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (faulty.gateReached.getCount() == 2 && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(faulty.gateReached.getCount()).as("the resumer reached the gate").isEqualTo(1);
+      resumer.interrupt();
+      assertThat(faulty.gateReached.await(30, java.util.concurrent.TimeUnit.SECONDS))
+          .as("the line is written again")
+          .isTrue();
+      gate.countDown();
+      resumer.join(Duration.ofSeconds(30).toMillis());
+      assertThat(resumer.isAlive()).isFalse();
+      assertThat(failure.get()).isNull();
+      assertThat(keptInterrupt.get()).isTrue();
+      assertThat(a.store().entry(id).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+      assertThat(a.engine().runIndex().listIndex().get(id).status.status()).isNull();
+      try (Opened b = open(tmp.resolve("exit-interrupted"))) {
+        assertThat(ids(b.engine().list(RunQuery.builder().status(RunStatus.RUNNING).build())))
+            .containsExactly(id);
+        assertThat(b.store().verify(id).problems()).isEmpty();
+      }
+    }
+  }
+
+  /**
    * A listing that read a run's head before the run left its terminal status, and records that
    * status after the commit's index line, must not make the index trust the old status again.
    */
