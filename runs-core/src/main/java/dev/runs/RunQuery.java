@@ -6,15 +6,18 @@ import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * Which runs to list: filters by namespace, thread key, status and creation time, a page size, and
- * a cursor from the previous page. Runs are ordered newest first by creation time, then by id
- * descending. Build with {@link #builder()}.
+ * Which runs to list: filters by namespace, thread key, status, creation time, workflow and labels,
+ * a page size, and a cursor from the previous page. Every store applies all the filters itself, so
+ * a page holds {@code limit} matching runs whenever that many exist. Runs are ordered newest first
+ * by creation time, then by id descending. Build with {@link #builder()}.
  *
  * @param namespace exact namespace (the run id prefix); empty string for runs without one
  * @param threadKey exact thread key
@@ -27,6 +30,10 @@ import java.util.Set;
  * @param limit page size, 1 to {@value #MAX_LIMIT}
  * @param cursor position after the last run of the previous page
  * @param recommendationId only runs started from this recommendation
+ * @param workflowName only runs of the workflow with this name
+ * @param workflowVersion only runs of this version of the workflow; only with {@code workflowName}
+ * @param labels labels every listed run carries, with these values (keys as in {@link
+ *     RunRecord#labels()}); empty for any
  */
 public record RunQuery(
     Optional<String> namespace,
@@ -36,7 +43,10 @@ public record RunQuery(
     Optional<Instant> createdBefore,
     int limit,
     Optional<Cursor> cursor,
-    Optional<String> recommendationId) {
+    Optional<String> recommendationId,
+    Optional<String> workflowName,
+    Optional<String> workflowVersion,
+    Map<String, String> labels) {
 
   /** Default page size. */
   public static final int DEFAULT_LIMIT = 50;
@@ -59,6 +69,20 @@ public record RunQuery(
     Objects.requireNonNull(createdBefore, "createdBefore");
     Objects.requireNonNull(cursor, "cursor");
     Objects.requireNonNull(recommendationId, "recommendationId");
+    Objects.requireNonNull(workflowName, "workflowName");
+    Objects.requireNonNull(workflowVersion, "workflowVersion");
+    Objects.requireNonNull(labels, "labels");
+    if (workflowVersion.isPresent() && workflowName.isEmpty()) {
+      throw new ValidationException("workflowVersion", "needs a workflow name");
+    }
+    workflowName.ifPresent(n -> requireNonBlank("workflowName", n));
+    workflowVersion.ifPresent(v -> requireNonBlank("workflowVersion", v));
+    Map<String, String> copy = new LinkedHashMap<>();
+    for (Map.Entry<String, String> l : labels.entrySet()) {
+      RunRecord.checkLabelKey(l.getKey());
+      copy.put(l.getKey(), Objects.requireNonNull(l.getValue(), "label value"));
+    }
+    labels = java.util.Collections.unmodifiableMap(copy);
     createdFrom = createdFrom.map(RunQuery::withinYears);
     createdBefore = createdBefore.map(RunQuery::withinYears);
     namespace.ifPresent(RunId::validateNamespace);
@@ -66,6 +90,86 @@ public record RunQuery(
     if (limit < 1 || limit > MAX_LIMIT) {
       throw new ValidationException("limit", "must be 1 to " + MAX_LIMIT + " but was " + limit);
     }
+  }
+
+  /**
+   * A query without workflow or label filters: the form of the first release.
+   *
+   * @param namespace exact namespace (the run id prefix); empty string for runs without one
+   * @param threadKey exact thread key
+   * @param statuses accepted statuses; empty for all
+   * @param createdFrom inclusive lower bound of creation time
+   * @param createdBefore exclusive upper bound of creation time
+   * @param limit page size, 1 to {@value #MAX_LIMIT}
+   * @param cursor position after the last run of the previous page
+   * @param recommendationId only runs started from this recommendation
+   */
+  public RunQuery(
+      Optional<String> namespace,
+      Optional<String> threadKey,
+      Set<RunStatus> statuses,
+      Optional<Instant> createdFrom,
+      Optional<Instant> createdBefore,
+      int limit,
+      Optional<Cursor> cursor,
+      Optional<String> recommendationId) {
+    this(
+        namespace,
+        threadKey,
+        statuses,
+        createdFrom,
+        createdBefore,
+        limit,
+        cursor,
+        recommendationId,
+        Optional.empty(),
+        Optional.empty(),
+        Map.of());
+  }
+
+  private static void requireNonBlank(String field, String value) {
+    if (value.isBlank()) {
+      throw new ValidationException(field, "must not be blank");
+    }
+  }
+
+  /**
+   * @param r a run record
+   * @return whether its workflow and labels pass this query's workflow and label filters
+   */
+  public boolean matchesWorkflowAndLabels(RunRecord r) {
+    if (workflowName.isPresent() && !workflowName.get().equals(r.workflow().name())) {
+      return false;
+    }
+    if (workflowVersion.isPresent() && !workflowVersion.get().equals(r.workflow().version())) {
+      return false;
+    }
+    for (Map.Entry<String, String> l : labels.entrySet()) {
+      if (!l.getValue().equals(r.labels().get(l.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * @param limit page size, 1 to {@value #MAX_LIMIT}
+   * @param cursor position after the last run of the previous page
+   * @return this query's filters with another page size and cursor
+   */
+  public RunQuery withPage(int limit, Optional<Cursor> cursor) {
+    return new RunQuery(
+        namespace,
+        threadKey,
+        statuses,
+        createdFrom,
+        createdBefore,
+        limit,
+        cursor,
+        recommendationId,
+        workflowName,
+        workflowVersion,
+        labels);
   }
 
   /**
@@ -117,7 +221,10 @@ public record RunQuery(
     if (createdFrom.isPresent() && r.createdAt().isBefore(createdFrom.get())) {
       return false;
     }
-    return createdBefore.isEmpty() || r.createdAt().isBefore(createdBefore.get());
+    if (createdBefore.isPresent() && !r.createdAt().isBefore(createdBefore.get())) {
+      return false;
+    }
+    return matchesWorkflowAndLabels(r);
   }
 
   /**
@@ -222,8 +329,48 @@ public record RunQuery(
     private int limit = DEFAULT_LIMIT;
     private Optional<Cursor> cursor = Optional.empty();
     private Optional<String> recommendationId = Optional.empty();
+    private Optional<String> workflowName = Optional.empty();
+    private Optional<String> workflowVersion = Optional.empty();
+    private final Map<String, String> labels = new LinkedHashMap<>();
 
     private Builder() {}
+
+    /**
+     * @param name only runs of the workflow with this name, any version
+     * @return this builder
+     */
+    public Builder workflow(String name) {
+      Objects.requireNonNull(name, "workflowName");
+      requireNonBlank("workflowName", name);
+      this.workflowName = Optional.of(name);
+      this.workflowVersion = Optional.empty();
+      return this;
+    }
+
+    /**
+     * @param name only runs of the workflow with this name
+     * @param version and this version
+     * @return this builder
+     */
+    public Builder workflow(String name, String version) {
+      workflow(name);
+      Objects.requireNonNull(version, "workflowVersion");
+      requireNonBlank("workflowVersion", version);
+      this.workflowVersion = Optional.of(version);
+      return this;
+    }
+
+    /**
+     * @param key a label key (a-z, 0-9, '-', '_', '.', '/'; 1 to 63 characters)
+     * @param value the value listed runs carry under it (adds to earlier calls; a key given again
+     *     replaces its value)
+     * @return this builder
+     */
+    public Builder label(String key, String value) {
+      RunRecord.checkLabelKey(key);
+      labels.put(key, Objects.requireNonNull(value, "label value"));
+      return this;
+    }
 
     /**
      * @param value only runs started from this recommendation
@@ -314,7 +461,10 @@ public record RunQuery(
           createdBefore,
           limit,
           cursor,
-          recommendationId);
+          recommendationId,
+          workflowName,
+          workflowVersion,
+          labels);
     }
   }
 }

@@ -140,7 +140,11 @@ public record RunRecord(
     }
   }
 
-  private static void checkLabelKey(String key) {
+  /**
+   * @param key a label key
+   * @throws ValidationException when it is not one a record may carry
+   */
+  static void checkLabelKey(String key) {
     Objects.requireNonNull(key, "label key");
     if (key.isEmpty() || key.length() > 63) {
       throw new ValidationException("labels", "key '" + key + "' must be 1 to 63 characters");

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Which runs a bulk operation touches: bundle export and copy, deletion by query, archive
- * retention. The query's filters (namespace, thread, statuses, creation time) are applied by the
- * store; labels, workflow and end time on top of them. The query's limit and cursor are ignored: a
+ * retention. The query's filters, with the selection's labels and workflow added to them, are
+ * applied by the store; the end time on top of them. The query's limit and cursor are ignored: a
  * selection walks every matching run.
  *
  * <pre>{@code

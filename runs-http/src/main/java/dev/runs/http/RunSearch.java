@@ -18,10 +18,11 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The filters of {@code GET /runs} that the store's query does not know: {@code workflow}, {@code
- * label}, {@code trigger_source} and the full text {@code q} over the listed runs' events. The
- * store's query (namespace, thread, status, time range) picks the candidates, newest first; this
- * class walks them in pages and keeps those that match until the page is full.
+ * The filters of {@code GET /runs} beyond the store's query: {@code workflow} and {@code label},
+ * which it hands to the store's query ({@link #applyTo}), and {@code trigger_source} and the full
+ * text {@code q} over the listed runs' events, which the store does not know. The store's query
+ * picks the candidates, newest first; this class walks them in pages and keeps those that match
+ * until the page is full.
  *
  * <p>The work is bounded: one request looks at no more than {@value #MAX_SCANNED_RUNS} candidate
  * runs and reads no more than {@value #MAX_SCANNED_EVENTS} events (at most {@value
@@ -120,10 +121,27 @@ final class RunSearch {
   }
 
   /**
-   * @return whether any of this class's filters is set
+   * Adds the workflow and label filters to the store's query.
+   *
+   * @param query the store's query
+   * @throws dev.runs.ValidationException when a label key is not one a run can carry
+   */
+  void applyTo(RunQuery.Builder query) {
+    if (workflowName != null) {
+      if (workflowVersion != null) {
+        query.workflow(workflowName, workflowVersion);
+      } else {
+        query.workflow(workflowName);
+      }
+    }
+    labels.forEach(query::label);
+  }
+
+  /**
+   * @return whether a filter the store does not know is set: then {@link #run} walks the runs
    */
   boolean isPresent() {
-    return workflowName != null || !labels.isEmpty() || triggerSource != null || text != null;
+    return triggerSource != null || text != null;
   }
 
   /**

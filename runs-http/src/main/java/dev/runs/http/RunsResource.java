@@ -102,6 +102,7 @@ final class RunsResource {
     q.text("cursor").ifPresent(b::cursor);
     q.text("recommendation_id").ifPresent(b::recommendationId);
     RunSearch search = RunSearch.from(q);
+    search.applyTo(b);
     if (search.isPresent()) {
       return json(200, search.run(orchestrator, b), Map.of());
     }

@@ -3,24 +3,30 @@ package dev.runs.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.runs.ConfigSnapshot;
 import dev.runs.EventDraft;
 import dev.runs.EventTypes;
 import dev.runs.RunEntry;
 import dev.runs.RunId;
 import dev.runs.RunPage;
 import dev.runs.RunQuery;
+import dev.runs.RunRecord;
 import dev.runs.RunStatus;
+import dev.runs.Trigger;
+import dev.runs.TriggerSource;
 import dev.runs.ValidationException;
+import dev.runs.WorkflowRef;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * Listing runs: filters, cursor paging, recommendation links. The contract's {@code Listing} group
- * binds these tests to the store under test.
+ * Listing runs: filters (workflow and labels included), cursor paging, recommendation links. The
+ * contract's {@code Listing} group binds these tests to the store under test.
  */
 abstract class RunStoreListingKit extends RunStoreKit {
   RunStoreListingKit(RunStoreContract contract) {
@@ -130,6 +136,116 @@ abstract class RunStoreListingKit extends RunStoreKit {
     assertThat(ids(RunQuery.builder().recommendationId("rec-1").build())).containsExactly(a);
     assertThat(store().get(a).orElseThrow().recommendation().orElseThrow().recommendationId())
         .isEqualTo("rec-1");
+  }
+
+  /** A record of a workflow, with the contract's config and a new trigger. */
+  private static RunRecord.Builder workflowRun(String name, String version) {
+    return RunRecord.builder(
+        WorkflowRef.of(name, version),
+        ConfigSnapshot.empty(),
+        Trigger.of(TriggerSource.TEST, "kit-" + UUID.randomUUID(), "kit"));
+  }
+
+  @Test
+  @DisplayName("filters by workflow, workflow version and labels, with the other filters")
+  void list_byWorkflowAndLabels() {
+    String awkward = "it's \"quoted\"\t, 100% {json} ü";
+    RunId a1 = store().create(workflowRun("etl", "1").label("team", "data").build()).record().id();
+    RunId a2 =
+        store()
+            .create(
+                workflowRun("etl", "2")
+                    .label("team", "data")
+                    .label("customer", "c-42")
+                    .label("a.b/c", awkward)
+                    .build())
+            .record()
+            .id();
+    RunId b1 =
+        store().create(workflowRun("report", "1").label("team", "web").build()).record().id();
+    RunId bare = store().create(workflowRun("etl", "2").build()).record().id();
+    store().append(a2, EventDraft.of(EventTypes.RUN_STARTED));
+
+    assertThat(ids(RunQuery.builder().workflow("etl").build())).containsExactly(bare, a2, a1);
+    assertThat(ids(RunQuery.builder().workflow("etl", "2").build())).containsExactly(bare, a2);
+    assertThat(ids(RunQuery.builder().workflow("etl", "3").build())).isEmpty();
+    assertThat(ids(RunQuery.builder().workflow("et").build())).isEmpty();
+    assertThat(ids(RunQuery.builder().label("team", "data").build())).containsExactly(a2, a1);
+    assertThat(ids(RunQuery.builder().label("team", "data").label("customer", "c-42").build()))
+        .containsExactly(a2);
+    assertThat(ids(RunQuery.builder().label("a.b/c", awkward).build())).containsExactly(a2);
+    assertThat(ids(RunQuery.builder().label("a.b/c", "it's").build())).isEmpty();
+    assertThat(ids(RunQuery.builder().label("team", "Data").build())).isEmpty();
+    assertThat(ids(RunQuery.builder().label("nobody", "data").build())).isEmpty();
+    assertThat(ids(RunQuery.builder().label("customer", "c-42").workflow("report").build()))
+        .isEmpty();
+    assertThat(ids(RunQuery.builder().label("team", "data").status(RunStatus.RUNNING).build()))
+        .containsExactly(a2);
+    assertThat(
+            ids(
+                RunQuery.builder()
+                    .label("team", "data")
+                    .status(RunStatus.CREATED, RunStatus.RUNNING)
+                    .build()))
+        .containsExactly(a2, a1);
+    assertThat(ids(RunQuery.builder().workflow("report", "1").label("team", "web").build()))
+        .containsExactly(b1);
+  }
+
+  @Test
+  @DisplayName("a label few runs carry fills each page from the whole store")
+  void list_byRareLabel_pages() {
+    List<RunId> tagged = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      RunRecord.Builder b = workflowRun("etl", "1");
+      if (i % 13 == 0) {
+        b.label("rare", "yes");
+      }
+      RunId id = store().create(b.build()).record().id();
+      if (i % 13 == 0) {
+        tagged.add(0, id); // newest first
+      }
+    }
+    List<RunId> seen = new ArrayList<>();
+    Optional<String> cursor = Optional.empty();
+    int pages = 0;
+    do {
+      RunQuery.Builder q = RunQuery.builder().label("rare", "yes").limit(3);
+      cursor.ifPresent(q::cursor);
+      RunPage page = store().list(q.build());
+      page.runs().forEach(e -> seen.add(e.id()));
+      cursor = page.nextCursor();
+      pages++;
+    } while (cursor.isPresent());
+    assertThat(seen).containsExactlyElementsOf(tagged);
+    assertThat(pages).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("a malformed workflow or label filter is refused")
+  void list_badWorkflowOrLabelFilter_refused() {
+    assertThatThrownBy(() -> RunQuery.builder().label("Team", "x"))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("Team");
+    assertThatThrownBy(() -> RunQuery.builder().workflow(" "))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("workflowName");
+    assertThatThrownBy(
+            () ->
+                new RunQuery(
+                    Optional.empty(),
+                    Optional.empty(),
+                    java.util.Set.of(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    10,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.of("1"),
+                    java.util.Map.of()))
+        .isInstanceOf(ValidationException.class)
+        .hasMessageContaining("workflowVersion");
   }
 
   @Test

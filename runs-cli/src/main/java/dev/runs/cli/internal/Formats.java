@@ -196,6 +196,23 @@ final class Formats {
       name = Optional.of(at < 0 ? workflow : workflow.substring(0, at));
       version = at < 0 ? Optional.empty() : Optional.of(workflow.substring(at + 1));
     }
+    // the store filters on them; Filter.matches checks them again at no cost
+    try {
+      if (name.isPresent()) {
+        if (version.isPresent()) {
+          q.workflow(name.get(), version.get());
+        } else {
+          q.workflow(name.get());
+        }
+      }
+    } catch (ValidationException e) {
+      throw CliException.usage(name(query, "workflow") + ": " + e.getMessage());
+    }
+    try {
+      labels.forEach(q::label);
+    } catch (ValidationException e) {
+      throw CliException.usage(name(query, "label") + ": " + e.getMessage());
+    }
     return new Filter(q, name, version, Map.copyOf(labels));
   }
 

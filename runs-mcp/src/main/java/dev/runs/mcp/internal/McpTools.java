@@ -124,7 +124,8 @@ public final class McpTools {
             this::query),
         tool(
             "runs_list_runs",
-            "Runs, newest first, by namespace, thread and status, with a cursor for the next page.",
+            "Runs, newest first, by namespace, thread, workflow, labels and status, with a cursor"
+                + " for the next page.",
             schemas.list(),
             true,
             this::list),
@@ -300,15 +301,7 @@ public final class McpTools {
     }
     a.text("namespace").ifPresent(b::namespace);
     a.text("thread_key").ifPresent(b::threadKey);
-    Optional<ObjectNode> labels = a.object("labels");
-    if (labels.isPresent()) {
-      for (Map.Entry<String, JsonNode> e : labels.get().properties()) {
-        if (!e.getValue().isTextual()) {
-          throw new ValidationException("labels." + e.getKey(), "must be a string");
-        }
-        b.label(e.getKey(), e.getValue().textValue());
-      }
-    }
+    eachLabel(a, b::label);
     boolean start = a.bool("start").orElse(true);
     RunRecord record = b.build();
     CreateResult created = store.create(record);
@@ -523,10 +516,39 @@ public final class McpTools {
   }
 
   private ObjectNode list(Call c) {
-    Args a = c.args().only(Set.of("namespace", "thread_key", "status", "limit", "cursor"));
+    Args a =
+        c.args()
+            .only(
+                Set.of(
+                    "namespace",
+                    "thread_key",
+                    "workflow",
+                    "workflow_version",
+                    "labels",
+                    "status",
+                    "limit",
+                    "cursor"));
     RunQuery.Builder b = RunQuery.builder();
     a.text("namespace").ifPresent(b::namespace);
     a.text("thread_key").ifPresent(b::threadKey);
+    Optional<String> workflow = a.text("workflow");
+    Optional<String> version = a.text("workflow_version");
+    if (version.isPresent() && workflow.isEmpty()) {
+      throw new ValidationException("workflow_version", "needs workflow");
+    }
+    try {
+      if (workflow.isPresent()) {
+        if (version.isPresent()) {
+          b.workflow(workflow.get(), version.get());
+        } else {
+          b.workflow(workflow.get());
+        }
+      }
+    } catch (ValidationException e) {
+      throw new ValidationException(
+          e.field().equals("workflowVersion") ? "workflow_version" : "workflow", e.rule());
+    }
+    eachLabel(a, b::label);
     List<String> statuses = a.texts("status", 20);
     for (int i = 0; i < statuses.size(); i++) {
       try {
@@ -538,6 +560,20 @@ public final class McpTools {
     a.integer("limit", 1, RunQuery.MAX_LIMIT).ifPresent(l -> b.limit(l.intValue()));
     a.text("cursor").ifPresent(b::cursor);
     return runsJson(mapper, store.list(b.build()));
+  }
+
+  /** Hands each entry of the {@code labels} argument to {@code put}; every value must be text. */
+  private static void eachLabel(Args a, java.util.function.BiConsumer<String, String> put) {
+    Optional<ObjectNode> labels = a.object("labels");
+    if (labels.isEmpty()) {
+      return;
+    }
+    for (Map.Entry<String, JsonNode> e : labels.get().properties()) {
+      if (!e.getValue().isTextual()) {
+        throw new ValidationException("labels." + e.getKey(), "must be a string");
+      }
+      put.accept(e.getKey(), e.getValue().textValue());
+    }
   }
 
   static ObjectNode runsJson(ObjectMapper mapper, RunPage page) {

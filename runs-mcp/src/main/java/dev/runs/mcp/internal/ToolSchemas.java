@@ -180,6 +180,12 @@ final class ToolSchemas {
     ObjectNode props = s.putObject("properties");
     text(props, "namespace", "Runs of this namespace and the namespaces below it.");
     text(props, "thread_key", "Runs of this thread.");
+    text(props, "workflow", "Runs of the workflow with this name.");
+    text(props, "workflow_version", "Runs of this version of the workflow (with workflow).");
+    ObjectNode labels = props.putObject("labels");
+    labels.put("type", "object");
+    labels.put("description", "Runs carrying every one of these labels with these values.");
+    labels.putObject("additionalProperties").put("type", "string");
     ObjectNode status = props.putObject("status");
     status.put("type", "array");
     ObjectNode item = status.putObject("items");

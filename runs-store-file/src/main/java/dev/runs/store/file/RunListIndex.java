@@ -1,5 +1,8 @@
 package dev.runs.store.file;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.runs.RunEntry;
 import dev.runs.RunId;
 import dev.runs.RunQuery;
@@ -8,6 +11,7 @@ import dev.runs.RunStatus;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
 import dev.runs.ValidationException;
+import dev.runs.WorkflowRef;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -26,7 +30,9 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NavigableSet;
 import java.util.NoSuchElementException;
 import java.util.Objects;
@@ -48,8 +54,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Format.</b> A header line {@value #HEADER}, then lines {@code <crc32
  * hex>TAB<op>TAB<fields>} with tab, newline, carriage return and backslash escaped in fields:
- * {@code C id created-micros thread recommendation status sequence} (a run, with {@code -} for an
- * absent optional field, {@code +value} for a present one and {@code ?} for a status not known),
+ * {@code C id created-micros thread recommendation status sequence workflow-name workflow-version
+ * labels} (a run, with {@code -} for an absent optional field, {@code +value} for a present one,
+ * {@code ?} for a status not known, and the labels as {@code -} or {@code +} and a JSON object),
  * {@code S id status sequence} (a status seen at that sequence; the highest sequence wins) and
  * {@code D id} (deleted).
  *
@@ -75,7 +82,7 @@ final class RunListIndex {
   private static final Logger log = LoggerFactory.getLogger(RunListIndex.class);
 
   /** The first line of the index file. */
-  static final String HEADER = "runs.file-index/1";
+  static final String HEADER = "runs.file-index/2";
 
   /** Lines beyond twice the number of runs that trigger a compaction. */
   static final long COMPACT_SLACK = 10_000;
@@ -90,6 +97,9 @@ final class RunListIndex {
     final Instant createdAt;
     final @Nullable String thread;
     final @Nullable String recommendation;
+    final String workflowName;
+    final String workflowVersion;
+    final Map<String, String> labels;
 
     /** A probe before every id of its creation time... in listing order: after all of them. */
     final boolean last;
@@ -101,8 +111,19 @@ final class RunListIndex {
         Instant createdAt,
         @Nullable String thread,
         @Nullable String recommendation,
+        WorkflowRef workflow,
+        Map<String, String> labels,
         StatusAt status) {
-      this(id, createdAt, thread, recommendation, status, false);
+      this(
+          id,
+          createdAt,
+          thread,
+          recommendation,
+          workflow.name(),
+          workflow.version(),
+          labels,
+          status,
+          false);
     }
 
     private Entry(
@@ -110,6 +131,9 @@ final class RunListIndex {
         Instant createdAt,
         @Nullable String thread,
         @Nullable String recommendation,
+        String workflowName,
+        String workflowVersion,
+        Map<String, String> labels,
         StatusAt status,
         boolean last) {
       this.id = id;
@@ -117,8 +141,16 @@ final class RunListIndex {
       this.createdAt = createdAt;
       this.thread = thread;
       this.recommendation = recommendation;
+      this.workflowName = workflowName;
+      this.workflowVersion = workflowVersion;
+      this.labels = labels;
       this.status = status;
       this.last = last;
+    }
+
+    /** A position in the listing order, for finding where a page starts. */
+    static Entry probe(RunId id, Instant createdAt, boolean last) {
+      return new Entry(id, createdAt, null, null, "", "", Map.of(), new StatusAt(null, 0), last);
     }
 
     static Entry of(RunRecord r, StatusAt status) {
@@ -127,6 +159,8 @@ final class RunListIndex {
           r.createdAt(),
           r.threadKey().orElse(null),
           r.recommendation().map(l -> l.recommendationId()).orElse(null),
+          r.workflow(),
+          r.labels(),
           status);
     }
 
@@ -136,7 +170,10 @@ final class RunListIndex {
           && r.createdAt().equals(createdAt)
           && Objects.equals(r.threadKey().orElse(null), thread)
           && Objects.equals(
-              r.recommendation().map(l -> l.recommendationId()).orElse(null), recommendation);
+              r.recommendation().map(l -> l.recommendationId()).orElse(null), recommendation)
+          && r.workflow().name().equals(workflowName)
+          && r.workflow().version().equals(workflowVersion)
+          && r.labels().equals(labels);
     }
 
     @Override
@@ -516,7 +553,11 @@ final class RunListIndex {
         // reading the header
       }
       if (hb.hasRemaining() || !new String(head, StandardCharsets.UTF_8).equals(HEADER + "\n")) {
-        throw new BadIndex("it does not start with the line " + HEADER);
+        throw new BadIndex(
+            new String(head, StandardCharsets.UTF_8).startsWith("runs.file-index/1")
+                ? "it is in the format of an earlier version (runs.file-index/1, without workflows"
+                    + " and labels)"
+                : "it does not start with the line " + HEADER);
       }
       State fresh = new State();
       fileKey = key;
@@ -594,8 +635,48 @@ final class RunListIndex {
     optional(e.recommendation, b);
     b.append('\t').append(s.status() == null ? "?" : s.status().wireName());
     b.append('\t').append(s.sequence());
+    b.append('\t');
+    escape(e.workflowName, b);
+    b.append('\t');
+    escape(e.workflowVersion, b);
+    b.append('\t');
+    labels(e.labels, b);
     return b.toString();
   }
+
+  /** Labels as {@code -} for none, else {@code +} and their JSON object. */
+  private static void labels(Map<String, String> labels, StringBuilder b) {
+    if (labels.isEmpty()) {
+      b.append('-');
+      return;
+    }
+    try {
+      b.append('+');
+      escape(LABELS.writeValueAsString(labels), b);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("labels do not encode: " + e, e);
+    }
+  }
+
+  private static Map<String, String> labels(String f) {
+    @Nullable String json = optional(f);
+    if (json == null) {
+      return Map.of();
+    }
+    try {
+      Map<String, String> m = LABELS.readValue(json, LABELS_TYPE);
+      if (m == null || m.isEmpty() || m.containsValue(null)) {
+        throw new IllegalArgumentException("labels '" + json + "' are not a non-empty object");
+      }
+      return Collections.unmodifiableMap(m);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("labels '" + json + "' do not parse: " + e, e);
+    }
+  }
+
+  private static final ObjectMapper LABELS = new ObjectMapper();
+  private static final TypeReference<LinkedHashMap<String, String>> LABELS_TYPE =
+      new TypeReference<>() {};
 
   /** A status line; a null status says that the status is not known as of the sequence. */
   static String statusLine(RunId id, @Nullable RunStatus status, long sequence) {
@@ -655,11 +736,13 @@ final class RunListIndex {
     try {
       switch (f[0]) {
         case "C" -> {
-          need(f, 7);
+          need(f, 10);
           RunId id = RunId.of(unescape(f[1]));
           Instant created = fromMicros(Long.parseLong(f[2]));
           StatusAt s = new StatusAt(status(f[5]), Long.parseLong(f[6]));
-          into.put(new Entry(id, created, optional(f[3]), optional(f[4]), s));
+          WorkflowRef workflow = WorkflowRef.of(unescape(f[7]), unescape(f[8]));
+          into.put(
+              new Entry(id, created, optional(f[3]), optional(f[4]), workflow, labels(f[9]), s));
         }
         case "S" -> {
           need(f, 4);
@@ -1016,12 +1099,11 @@ final class RunListIndex {
     Entry from = null;
     if (q.cursor().isPresent()) {
       RunQuery.Cursor c = q.cursor().get();
-      from = new Entry(c.runId(), c.createdAt(), null, null, new StatusAt(null, 0));
+      from = Entry.probe(c.runId(), c.createdAt(), false);
     }
     if (q.createdBefore().isPresent()) {
       RunId any = from != null ? from.id : RunId.of("x");
-      Entry before =
-          new Entry(any, q.createdBefore().get(), null, null, new StatusAt(null, 0), true);
+      Entry before = Entry.probe(any, q.createdBefore().get(), true);
       if (from == null || ORDER.compare(before, from) > 0) {
         from = before;
       }
@@ -1070,7 +1152,21 @@ final class RunListIndex {
     if (q.threadKey().isPresent() && !q.threadKey().get().equals(e.thread)) {
       return false;
     }
-    return q.recommendationId().isEmpty() || q.recommendationId().get().equals(e.recommendation);
+    if (q.recommendationId().isPresent() && !q.recommendationId().get().equals(e.recommendation)) {
+      return false;
+    }
+    if (q.workflowName().isPresent() && !q.workflowName().get().equals(e.workflowName)) {
+      return false;
+    }
+    if (q.workflowVersion().isPresent() && !q.workflowVersion().get().equals(e.workflowVersion)) {
+      return false;
+    }
+    for (Map.Entry<String, String> l : q.labels().entrySet()) {
+      if (!l.getValue().equals(e.labels.get(l.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -1103,8 +1199,9 @@ final class RunListIndex {
     List<String> problems = new ArrayList<>();
     if (!e.describes(run.record())) {
       problems.add(
-          "the listing index holds another creation time, thread or recommendation than run.json:"
-              + " listings filter and order the run by the index's"
+          "the listing index holds other record fields (creation time, thread, recommendation,"
+              + " workflow or labels) than run.json: listings filter and order the run by the"
+              + " index's"
               + repair);
     }
     StatusAt s = e.status;

@@ -62,15 +62,24 @@ class RunListIndexTest {
     }
 
     RunId create(String namespace, @org.jspecify.annotations.Nullable String thread) {
+      return create(namespace, thread, WorkflowRef.of("wf", "1"), java.util.Map.of());
+    }
+
+    RunId create(
+        String namespace,
+        @org.jspecify.annotations.Nullable String thread,
+        WorkflowRef workflow,
+        java.util.Map<String, String> labels) {
       RunRecord.Builder b =
           RunRecord.builder(
-                  WorkflowRef.of("wf", "1"),
+                  workflow,
                   ConfigSnapshot.empty(),
                   Trigger.of(TriggerSource.TEST, "t-" + TRIGGERS.incrementAndGet()))
               .namespace(namespace);
       if (thread != null) {
         b.threadKey(thread);
       }
+      labels.forEach(b::label);
       return store.create(b.build()).record().id();
     }
 
@@ -122,16 +131,7 @@ class RunListIndexTest {
       if (byIndex.nextCursor().isEmpty()) {
         return;
       }
-      page =
-          new RunQuery(
-              q.namespace(),
-              q.threadKey(),
-              q.statuses(),
-              q.createdFrom(),
-              q.createdBefore(),
-              q.limit(),
-              Optional.of(RunQuery.Cursor.decode(byIndex.nextCursor().get())),
-              q.recommendationId());
+      page = q.withPage(q.limit(), Optional.of(RunQuery.Cursor.decode(byIndex.nextCursor().get())));
     }
     throw new AssertionError(context + ": more than 500 pages");
   }
@@ -152,7 +152,12 @@ class RunListIndexTest {
         if (op < 5 || live.isEmpty()) {
           s.clock().set(T0.plusSeconds(rnd.nextInt(30)));
           String thread = rnd.nextInt(4) == 0 ? null : threads[rnd.nextInt(threads.length)];
-          live.add(s.create(namespaces[rnd.nextInt(namespaces.length)], thread));
+          live.add(
+              s.create(
+                  namespaces[rnd.nextInt(namespaces.length)],
+                  thread,
+                  WorkflowRef.of(WORKFLOWS[rnd.nextInt(2)], VERSIONS[rnd.nextInt(2)]),
+                  randomLabels(rnd)));
         } else if (op < 9) {
           RunId id = live.get(rnd.nextInt(live.size()));
           advance(s.store(), id, rnd);
@@ -211,8 +216,38 @@ class RunListIndexTest {
     }
   }
 
+  private static final String[] WORKFLOWS = {"wf", "other"};
+  private static final String[] VERSIONS = {"1", "2"};
+  private static final String[] LABEL_KEYS = {"team", "a.b/c"};
+  private static final String[] LABEL_VALUES = {"x", "y \t\\ \"z\""};
+
+  private static java.util.Map<String, String> randomLabels(Random rnd) {
+    java.util.Map<String, String> labels = new java.util.LinkedHashMap<>();
+    for (String key : LABEL_KEYS) {
+      if (rnd.nextBoolean()) {
+        labels.put(key, LABEL_VALUES[rnd.nextInt(LABEL_VALUES.length)]);
+      }
+    }
+    return labels;
+  }
+
   private static RunQuery randomQuery(Random rnd, String[] namespaces, String[] threads) {
     RunQuery.Builder b = RunQuery.builder().limit(1 + rnd.nextInt(7));
+    if (rnd.nextInt(3) == 0) {
+      String name = WORKFLOWS[rnd.nextInt(2)];
+      if (rnd.nextBoolean()) {
+        b.workflow(name, VERSIONS[rnd.nextInt(2)]);
+      } else {
+        b.workflow(name);
+      }
+    }
+    randomLabels(rnd)
+        .forEach(
+            (k, v) -> {
+              if (rnd.nextInt(3) == 0) {
+                b.label(k, v);
+              }
+            });
     if (rnd.nextInt(3) == 0) {
       b.namespace(namespaces[rnd.nextInt(namespaces.length)]);
     }
@@ -578,7 +613,8 @@ class RunListIndexTest {
   /** Damage written into the index by hand, as another writer or a bad disk could. */
   enum Damage {
     MISSING("the listing index does not hold the run: listings skip it"),
-    OTHER_THREAD("the listing index holds another creation time, thread or recommendation"),
+    OTHER_THREAD("the listing index holds other record fields (creation time, thread,"),
+    OTHER_LABELS("the listing index holds other record fields (creation time, thread,"),
     STALE_TERMINAL(
         "the listing index says completed as of sequence 3 but the log says failed at 3");
 
@@ -594,7 +630,23 @@ class RunListIndexTest {
         case OTHER_THREAD ->
             RunListIndex.createLine(
                 new RunListIndex.Entry(
-                    id, T0, "other", null, new RunListIndex.StatusAt(RunStatus.FAILED, 3)));
+                    id,
+                    T0,
+                    "other",
+                    null,
+                    WorkflowRef.of("wf", "1"),
+                    java.util.Map.of(),
+                    new RunListIndex.StatusAt(RunStatus.FAILED, 3)));
+        case OTHER_LABELS ->
+            RunListIndex.createLine(
+                new RunListIndex.Entry(
+                    id,
+                    T0,
+                    "t",
+                    null,
+                    WorkflowRef.of("wf", "1"),
+                    java.util.Map.of("team", "x"),
+                    new RunListIndex.StatusAt(RunStatus.FAILED, 3)));
         case STALE_TERMINAL -> RunListIndex.statusLine(id, RunStatus.COMPLETED, 3);
       };
     }
@@ -623,6 +675,37 @@ class RunListIndexTest {
           .contains("remove " + root.resolve(Layout.INDEX));
       assertThat(s.store().verify(other).problems()).isEmpty();
       assertThat(s.problems()).isNotEmpty();
+    }
+  }
+
+  @Test
+  void anIndexOfTheEarlierFormatIsRebuiltWithWorkflowsAndLabels() throws IOException {
+    Path root = tmp.resolve("format-1");
+    RunId tagged;
+    RunId other;
+    try (Opened s = open(root)) {
+      tagged = s.create("ns", "t", WorkflowRef.of("etl", "2"), java.util.Map.of("team", "x"));
+      other = s.create("ns", "t");
+    }
+    Path index = root.resolve(Layout.INDEX);
+    // what the earlier version wrote: seven fields per run, no workflow, no labels
+    StringBuilder earlier = new StringBuilder("runs.file-index/1\n");
+    for (RunId id : List.of(tagged, other)) {
+      String line = RunListIndex.createLine(RunListIndex.Entry.probe(id, T0, false));
+      earlier.append(
+          RunListIndex.frame(String.join("\t", List.of(line.split("\t", -1)).subList(0, 7))));
+    }
+    Files.writeString(index, earlier.toString(), StandardCharsets.UTF_8);
+    try (Opened s = open(root)) {
+      assertThat(Files.readAllLines(index, StandardCharsets.UTF_8).get(0))
+          .isEqualTo(RunListIndex.HEADER);
+      assertThat(ids(s.engine().list(RunQuery.builder().label("team", "x").build())))
+          .containsExactly(tagged);
+      assertThat(ids(s.engine().list(RunQuery.builder().workflow("etl", "2").build())))
+          .containsExactly(tagged);
+      assertThat(ids(s.engine().list(RunQuery.builder().workflow("wf").build())))
+          .containsExactly(other);
+      assertThat(s.problems()).isEmpty();
     }
   }
 

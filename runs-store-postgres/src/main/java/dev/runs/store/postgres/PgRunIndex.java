@@ -282,11 +282,13 @@ final class PgRunIndex {
   }
 
   /**
-   * Builds the SQL of a listing; package-private so tests can EXPLAIN it. Each filter has an index
-   * led by its column and followed by the listing order {@code (created_at DESC, id DESC)}, so a
-   * page is read in index order and stops after {@code limit + 1} rows. Several statuses become a
-   * {@code UNION ALL} of one ordered, limited branch per status, merged in order, because {@code
-   * status = ANY (...)} cannot walk the status index in listing order.
+   * Builds the SQL of a listing; package-private so tests can EXPLAIN it. Each filter but the
+   * workflow and labels has an index led by its column and followed by the listing order {@code
+   * (created_at DESC, id DESC)}, so a page is read in index order and stops after {@code limit + 1}
+   * rows; the workflow and labels are read from each visited row's record, so a filter on them
+   * alone walks until a page of matches is found. Several statuses become a {@code UNION ALL} of
+   * one ordered, limited branch per status, merged in order, because {@code status = ANY (...)}
+   * cannot walk the status index in listing order.
    */
   ListQuery listQuery(RunQuery query) {
     List<String> conditions = new ArrayList<>();
@@ -325,6 +327,29 @@ final class PgRunIndex {
             t -> {
               conditions.add("created_at < ?");
               common.add(ts(t));
+            });
+    // no index holds these: they are read from the record of each row the walk visits
+    query
+        .workflowName()
+        .ifPresent(
+            w -> {
+              conditions.add("(record::json -> 'workflow' ->> 'name') = ?");
+              common.add(w);
+            });
+    query
+        .workflowVersion()
+        .ifPresent(
+            v -> {
+              conditions.add("(record::json -> 'workflow' ->> 'version') = ?");
+              common.add(v);
+            });
+    query
+        .labels()
+        .forEach(
+            (k, v) -> {
+              conditions.add("(record::json -> 'labels' ->> ?) = ?");
+              common.add(k);
+              common.add(v);
             });
     query
         .cursor()

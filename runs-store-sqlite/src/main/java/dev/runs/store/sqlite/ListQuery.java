@@ -9,10 +9,12 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SQL of a {@link RunQuery}. Every filter is an equality or range on the leading column of an
- * index whose next columns are {@code (created_at, id)}, the listing order, so SQLite walks the
- * index backwards from the cursor and stops after one page: no table scan and no sort. Several
- * statuses become one such walk per status, merged over at most a page from each.
+ * The SQL of a {@link RunQuery}. Every filter but the workflow and labels is an equality or range
+ * on the leading column of an index whose next columns are {@code (created_at, id)}, the listing
+ * order, so SQLite walks the index backwards from the cursor and stops after one page: no table
+ * scan and no sort. Several statuses become one such walk per status, merged over at most a page
+ * from each. The workflow and labels are read from each visited row's record ({@code
+ * json_extract}): a filter on them alone walks until a page of matches is found.
  */
 final class ListQuery {
   private static final String COLUMNS = "record_json, status, last_seq, updated_at, created_at, id";
@@ -93,6 +95,27 @@ final class ListQuery {
             v -> {
               terms.add("created_at < ?");
               args.add(Sql.micros(v));
+            });
+    // no index holds these: they are read from the record of each row the walk visits
+    q.workflowName()
+        .ifPresent(
+            v -> {
+              terms.add("json_extract(record_json, '$.workflow.name') = ?");
+              args.add(v);
+            });
+    q.workflowVersion()
+        .ifPresent(
+            v -> {
+              terms.add("json_extract(record_json, '$.workflow.version') = ?");
+              args.add(v);
+            });
+    q.labels()
+        .forEach(
+            (k, v) -> {
+              // label keys are a-z, 0-9, '-', '_', '.', '/': quoted, any of them is one path step
+              terms.add("json_extract(record_json, ?) = ?");
+              args.add("$.labels.\"" + k + "\"");
+              args.add(v);
             });
     q.cursor()
         .ifPresent(
