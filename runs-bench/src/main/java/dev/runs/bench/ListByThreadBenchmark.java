@@ -30,6 +30,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link Bench#runs()} runs (100,000 by default), 100 per thread key; each call lists the newest 50
  * runs of one thread. SQLite answers from an index; the file store from its listing index ({@code
  * runs.index}, held in memory), opening only the 51 run directories it reads heads from.
+ *
+ * <p>{@link #listByLabel} asks the same of a label that each thread's runs carry ({@code
+ * customer}), which no index holds: SQLite reads it from each visited row's record, the file store
+ * from its listing index in memory.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -64,6 +68,7 @@ public class ListByThreadBenchmark {
                     Trigger.of(TriggerSource.TEST, "list-" + i))
                 .namespace("bench")
                 .threadKey("thread-" + (i % threads))
+                .label("customer", "c-" + (i % threads))
                 .build());
       }
     }
@@ -87,6 +92,19 @@ public class ListByThreadBenchmark {
     RunPage page = runs.list(RunQuery.builder().threadKey("thread-" + next).limit(50).build());
     if (page.runs().isEmpty()) {
       throw new IllegalStateException("thread-" + next + " has no runs");
+    }
+    return page;
+  }
+
+  /**
+   * @return the newest 50 runs carrying one customer label (as many runs as a thread has)
+   */
+  @Benchmark
+  public RunPage listByLabel() {
+    next = (next + 7) % threads;
+    RunPage page = runs.list(RunQuery.builder().label("customer", "c-" + next).limit(50).build());
+    if (page.runs().isEmpty()) {
+      throw new IllegalStateException("customer c-" + next + " has no runs");
     }
     return page;
   }
