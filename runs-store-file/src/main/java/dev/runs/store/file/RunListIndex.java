@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * {@code C id created-micros thread recommendation status sequence workflow-name workflow-version
  * labels} (a run, with {@code -} for an absent optional field, {@code +value} for a present one,
  * {@code ?} for a status not known, and the labels as {@code -} or {@code +} and a JSON object),
- * {@code S id status sequence} (a status seen at that sequence; the highest sequence wins) and
- * {@code D id} (deleted).
+ * {@code S id status sequence} (a status seen at that sequence, or {@code ?} written before a
+ * commit that leaves a terminal status; a line applies at or above the sequence the index holds)
+ * and {@code D id} (deleted).
  *
  * <p><b>Writers.</b> Lines are appended under {@code runs.index.lock} (creation, import and
  * deletion append theirs after their commit point while holding the store lock, so the store lock
