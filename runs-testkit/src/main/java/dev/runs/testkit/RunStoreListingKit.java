@@ -88,6 +88,25 @@ abstract class RunStoreListingKit extends RunStoreKit {
     return store().list(q).runs().stream().map(RunEntry::id).toList();
   }
 
+  /** Every run a query's pages listed, in order, and how many pages there were. */
+  private record Paged(List<RunId> seen, int pages) {}
+
+  /** Lists page after page of a query, each from a new builder with the previous page's cursor. */
+  private Paged pageThrough(java.util.function.Supplier<RunQuery.Builder> query) {
+    List<RunId> seen = new ArrayList<>();
+    Optional<String> cursor = Optional.empty();
+    int pages = 0;
+    do {
+      RunQuery.Builder q = query.get();
+      cursor.ifPresent(q::cursor);
+      RunPage page = store().list(q.build());
+      page.runs().forEach(e -> seen.add(e.id()));
+      cursor = page.nextCursor();
+      pages++;
+    } while (cursor.isPresent());
+    return new Paged(seen, pages);
+  }
+
   @Test
   @DisplayName("cursor paging visits every run once, newest first")
   void list_cursorPaging() {
@@ -95,21 +114,11 @@ abstract class RunStoreListingKit extends RunStoreKit {
     for (int i = 0; i < 25; i++) {
       created.add(store().create(recordBuilder().namespace("page").build()).record().id());
     }
-    List<RunId> seen = new ArrayList<>();
-    Optional<String> cursor = Optional.empty();
-    int pages = 0;
-    do {
-      RunQuery.Builder q = RunQuery.builder().namespace("page").limit(10);
-      cursor.ifPresent(q::cursor);
-      RunPage page = store().list(q.build());
-      page.runs().forEach(e -> seen.add(e.id()));
-      cursor = page.nextCursor();
-      pages++;
-    } while (cursor.isPresent());
-    assertThat(pages).isEqualTo(3);
+    Paged paged = pageThrough(() -> RunQuery.builder().namespace("page").limit(10));
+    assertThat(paged.pages()).isEqualTo(3);
     List<RunId> newestFirst = new ArrayList<>(created);
     java.util.Collections.reverse(newestFirst);
-    assertThat(seen).containsExactlyElementsOf(newestFirst);
+    assertThat(paged.seen()).containsExactlyElementsOf(newestFirst);
   }
 
   @Test
@@ -206,19 +215,9 @@ abstract class RunStoreListingKit extends RunStoreKit {
         tagged.add(0, id); // newest first
       }
     }
-    List<RunId> seen = new ArrayList<>();
-    Optional<String> cursor = Optional.empty();
-    int pages = 0;
-    do {
-      RunQuery.Builder q = RunQuery.builder().label("rare", "yes").limit(3);
-      cursor.ifPresent(q::cursor);
-      RunPage page = store().list(q.build());
-      page.runs().forEach(e -> seen.add(e.id()));
-      cursor = page.nextCursor();
-      pages++;
-    } while (cursor.isPresent());
-    assertThat(seen).containsExactlyElementsOf(tagged);
-    assertThat(pages).isEqualTo(2);
+    Paged paged = pageThrough(() -> RunQuery.builder().label("rare", "yes").limit(3));
+    assertThat(paged.seen()).containsExactlyElementsOf(tagged);
+    assertThat(paged.pages()).isEqualTo(2);
   }
 
   @Test
