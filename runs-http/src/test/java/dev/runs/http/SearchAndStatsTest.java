@@ -78,6 +78,32 @@ final class SearchAndStatsTest {
     assertThat(p2.has("next_cursor")).isFalse();
   }
 
+  /**
+   * The workflow and label filters go to the store: a run older than the 2,000 candidates one
+   * request may look at is found on the first page (the search used to stop at the bound with an
+   * empty page and a cursor).
+   */
+  @Test
+  void search_byALabelFewRunsCarry_findsThemBeyondTheScanBound() {
+    RunId tagged = f.store.create(bulkRun().label("customer", "c-42").build()).record().id();
+    for (int i = 0; i < RunSearch.MAX_SCANNED_RUNS + 100; i++) {
+      f.store.create(bulkRun().build());
+    }
+    JsonNode page = f.getJson("/runs?label=customer%3Dc-42&limit=5");
+    assertThat(ids(page)).containsExactly(tagged.value());
+    assertThat(page.has("next_cursor")).isFalse();
+    assertThat(ids(f.getJson("/runs?workflow=bulk@1&label=customer%3Dc-42"))).hasSize(1);
+    assertThat(ids(f.getJson("/runs?workflow=other&label=customer%3Dc-42"))).isEmpty();
+    assertValidation(f.http.get("/runs?label=Customer%3Dc-42"), "labels");
+  }
+
+  private static RunRecord.Builder bulkRun() {
+    return RunRecord.builder(
+        WorkflowRef.of("bulk", "1"),
+        ConfigSnapshot.empty(),
+        Trigger.of(TriggerSource.TEST, UUID.randomUUID().toString()));
+  }
+
   @Test
   void search_badParameters_400NamingThem() {
     assertValidation(f.http.get("/runs?workflow=@1"), "workflow");
