@@ -24,7 +24,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -48,8 +50,9 @@ final class PgRunIndex {
   private final String selectTriggerById;
   private final String selectEntry;
   private final String selectHead;
-  private final String listPrefix;
-  private final String listBranchPrefix;
+  private final String listRuns;
+  private final String listLabels;
+  private final String labelLookup;
 
   /**
    * @param tx runs the statements
@@ -81,9 +84,13 @@ final class PgRunIndex {
         "SELECT last_seq, status, updated_at, last_hash, stub IS NOT NULL FROM "
             + s
             + ".runs WHERE id = ?";
-    listPrefix = "SELECT record, status, last_seq, updated_at FROM " + s + ".runs";
-    listBranchPrefix =
-        "SELECT record, status, last_seq, updated_at, created_at, id FROM " + s + ".runs";
+    listRuns = " FROM " + s + ".runs AS r";
+    listLabels = " FROM " + s + ".run_labels AS l JOIN " + s + ".runs AS r ON r.id = l.run_id";
+    labelLookup =
+        "EXISTS (SELECT 1 FROM "
+            + s
+            + ".run_labels AS x WHERE x.run_id = r.id AND x.key = ?"
+            + " AND x.value = ?)";
   }
 
   /** See {@link dev.runs.spi.StorageEngine#create}. */
@@ -283,79 +290,91 @@ final class PgRunIndex {
 
   /**
    * Builds the SQL of a listing; package-private so tests can EXPLAIN it. Each filter but the
-   * workflow and labels has an index led by its column and followed by the listing order {@code
-   * (created_at DESC, id DESC)}, so a page is read in index order and stops after {@code limit + 1}
-   * rows; the workflow and labels are read from each visited row's record, so a filter on them
-   * alone walks until a page of matches is found. Several statuses become a {@code UNION ALL} of
-   * one ordered, limited branch per status, merged in order, because {@code status = ANY (...)}
-   * cannot walk the status index in listing order.
+   * workflow has an index led by its columns and followed by the listing order {@code (created_at
+   * DESC, id DESC)}, so a page is read in index order and stops after {@code limit + 1} rows. A
+   * label filter walks {@code run_labels_value_idx (key, value, created_at DESC, run_id DESC)} and
+   * joins each run by its id; further labels are looked up by {@code run_labels}' primary key. The
+   * workflow is read from each visited row's record, so a filter on it alone walks until a page of
+   * matches is found. Several statuses become a {@code UNION ALL} of one ordered, limited branch
+   * per status, merged in order, because {@code status = ANY (...)} cannot walk the status index in
+   * listing order.
    */
   ListQuery listQuery(RunQuery query) {
     List<String> conditions = new ArrayList<>();
     List<Object> common = new ArrayList<>();
+    Iterator<Map.Entry<String, String>> labels = query.labels().entrySet().iterator();
+    boolean byLabel = labels.hasNext();
+    // walked in order: the first label's index entries, else the runs' own columns
+    String created = byLabel ? "l.created_at" : "r.created_at";
+    String id = byLabel ? "l.run_id" : "r.id";
+    String from = byLabel ? listLabels : listRuns;
+    if (byLabel) {
+      Map.Entry<String, String> first = labels.next();
+      conditions.add("l.key = ? AND l.value = ?");
+      common.add(first.getKey());
+      common.add(first.getValue());
+    }
+    while (labels.hasNext()) {
+      Map.Entry<String, String> more = labels.next();
+      conditions.add(labelLookup);
+      common.add(more.getKey());
+      common.add(more.getValue());
+    }
     query
         .namespace()
         .ifPresent(
             ns -> {
-              conditions.add("namespace = ?");
+              conditions.add("r.namespace = ?");
               common.add(ns);
             });
     query
         .threadKey()
         .ifPresent(
             t -> {
-              conditions.add("thread_key = ?");
+              conditions.add("r.thread_key = ?");
               common.add(t);
             });
     query
         .recommendationId()
         .ifPresent(
-            r -> {
-              conditions.add("recommendation_id = ?");
-              common.add(r);
+            rec -> {
+              conditions.add("r.recommendation_id = ?");
+              common.add(rec);
             });
     query
         .createdFrom()
         .ifPresent(
             t -> {
-              conditions.add("created_at >= ?");
+              conditions.add(created + " >= ?");
               common.add(ts(t));
             });
     query
         .createdBefore()
         .ifPresent(
             t -> {
-              conditions.add("created_at < ?");
+              conditions.add(created + " < ?");
               common.add(ts(t));
             });
-    // no index holds these: they are read from the record of each row the walk visits
+    // no index holds the workflow: it is read from the record of each row the walk visits
     query
         .workflowName()
         .ifPresent(
             w -> {
-              conditions.add("(record::json -> 'workflow' ->> 'name') = ?");
+              conditions.add("(r.record::json -> 'workflow' ->> 'name') = ?");
               common.add(w);
             });
     query
         .workflowVersion()
         .ifPresent(
             v -> {
-              conditions.add("(record::json -> 'workflow' ->> 'version') = ?");
-              common.add(v);
-            });
-    query
-        .labels()
-        .forEach(
-            (k, v) -> {
-              conditions.add("(record::json -> 'labels' ->> ?) = ?");
-              common.add(k);
+              conditions.add("(r.record::json -> 'workflow' ->> 'version') = ?");
               common.add(v);
             });
     query
         .cursor()
         .ifPresent(
             cur -> {
-              conditions.add("(created_at, id) < (?, ?)");
+              conditions.add("(" + created + ", " + id + ") < (?, ?)");
               common.add(ts(cur.createdAt()));
               common.add(cur.runId().value());
             });
@@ -365,29 +384,33 @@ final class PgRunIndex {
     }
     statuses.sort(null);
     int fetch = query.limit() + 1;
+    String order = " ORDER BY " + created + " DESC, " + id + " DESC LIMIT ?";
     List<Object> params = new ArrayList<>();
     if (statuses.size() <= 1) {
       List<String> where = new ArrayList<>(conditions);
       params.addAll(common);
       if (statuses.size() == 1) {
-        where.add("status = ?");
+        where.add("r.status = ?");
         params.add(statuses.get(0));
       }
       params.add(fetch);
       return new ListQuery(
-          listPrefix + whereClause(where) + " ORDER BY created_at DESC, id DESC LIMIT ?", params);
+          "SELECT r.record, r.status, r.last_seq, r.updated_at" + from + whereClause(where) + order,
+          params);
     }
     StringBuilder sql = new StringBuilder("SELECT record, status, last_seq, updated_at FROM (");
     for (int i = 0; i < statuses.size(); i++) {
       List<String> where = new ArrayList<>(conditions);
-      where.add("status = ?");
+      where.add("r.status = ?");
       params.addAll(common);
       params.add(statuses.get(i));
       params.add(fetch);
       sql.append(i == 0 ? "(" : " UNION ALL (")
-          .append(listBranchPrefix)
+          .append("SELECT r.record, r.status, r.last_seq, r.updated_at, r.created_at, r.id")
+          .append(from)
           .append(whereClause(where))
-          .append(" ORDER BY created_at DESC, id DESC LIMIT ?)");
+          .append(order)
+          .append(')');
     }
     sql.append(") AS u ORDER BY created_at DESC, id DESC LIMIT ?");
     params.add(fetch);

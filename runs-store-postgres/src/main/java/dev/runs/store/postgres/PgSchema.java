@@ -24,11 +24,19 @@ final class PgSchema {
   private static final Logger log = LoggerFactory.getLogger(PgSchema.class);
 
   /** The version this code writes and reads. */
-  static final int CURRENT_VERSION = 3;
+  static final int CURRENT_VERSION = 4;
 
-  /** Tables of version 1, for the "schema holds foreign tables" check. */
+  /** Tables of the current version, for the "schema holds foreign tables" check. */
   static final List<String> TABLES =
-      List.of("schema_version", "runs", "events", "stages", "stage_files", "leases", "documents");
+      List.of(
+          "schema_version",
+          "runs",
+          "events",
+          "stages",
+          "stage_files",
+          "leases",
+          "documents",
+          "run_labels");
 
   private PgSchema() {}
 
@@ -113,6 +121,38 @@ final class PgSchema {
       // null for a whole run. Nullable without a default: no table rewrite on large stores
       return List.of("ALTER TABLE %s.runs ADD COLUMN stub text");
     }
+    if (version == 4) {
+      // each run's labels, indexed by key and value in listing order, so that a listing by label
+      // walks that index; a trigger keeps them equal to the records' labels in every transaction
+      // that writes runs (creation, import, deletion, any change of a record), and the runs
+      // written before are copied in
+      return List.of(
+          "CREATE TABLE %s.run_labels ("
+              + " run_id text COLLATE \"C\" NOT NULL,"
+              + " key text COLLATE \"C\" NOT NULL,"
+              + " value text COLLATE \"C\" NOT NULL,"
+              + " created_at timestamptz NOT NULL,"
+              + " PRIMARY KEY (run_id, key))",
+          "CREATE INDEX run_labels_value_idx ON %s.run_labels"
+              + " (key, value, created_at DESC, run_id DESC)",
+          "CREATE FUNCTION %s.runs_labels_sync() RETURNS trigger LANGUAGE plpgsql AS $$"
+              + " BEGIN"
+              + "   IF TG_OP <> 'INSERT' THEN"
+              + "     DELETE FROM %1$s.run_labels WHERE run_id = OLD.id;"
+              + "   END IF;"
+              + "   IF TG_OP <> 'DELETE' THEN"
+              + "     INSERT INTO %1$s.run_labels (run_id, key, value, created_at)"
+              + "       SELECT NEW.id, l.key, l.value, NEW.created_at"
+              + "       FROM json_each_text(NEW.record::json -> 'labels') AS l;"
+              + "   END IF;"
+              + "   RETURN NULL;"
+              + " END $$",
+          "CREATE TRIGGER runs_labels_sync AFTER INSERT OR DELETE OR UPDATE OF id, record,"
+              + " created_at ON %s.runs FOR EACH ROW EXECUTE FUNCTION %1$s.runs_labels_sync()",
+          "INSERT INTO %s.run_labels (run_id, key, value, created_at)"
+              + " SELECT r.id, l.key, l.value, r.created_at"
+              + " FROM %1$s.runs AS r, json_each_text(r.record::json -> 'labels') AS l");
+    }
     throw new IllegalArgumentException("no migration to version " + version);
   }
 
@@ -121,6 +161,7 @@ final class PgSchema {
       case 1 -> "runs, events, stages, leases, documents";
       case 2 -> "runs.last_hash: the head's hash chain link";
       case 3 -> "runs.stub: archive stubs of archived runs";
+      case 4 -> "run_labels: listing by label";
       default -> "version " + version;
     };
   }

@@ -168,7 +168,49 @@ final class PostgresRunStoreTest {
         .containsExactly(
             "1:runs, events, stages, leases, documents",
             "2:runs.last_hash: the head's hash chain link",
-            "3:runs.stub: archive stubs of archived runs");
+            "3:runs.stub: archive stubs of archived runs",
+            "4:run_labels: listing by label");
+  }
+
+  private static RunRecord labelled(String namespace, Map<String, String> labels) {
+    RunRecord.Builder b =
+        RunRecord.builder(
+                WorkflowRef.of("w", "1"),
+                ConfigSnapshot.empty(),
+                Trigger.of(TriggerSource.TEST, "t-" + UUID.randomUUID()))
+            .namespace(namespace);
+    labels.forEach(b::label);
+    return b.build();
+  }
+
+  @Test
+  void open_versionThreeSchema_copiesTheLabelsOfEveryRun() throws Exception {
+    RunStore before = open(PgTestDatabase.uri(schema));
+    RunId tagged =
+        before.create(labelled("v3", Map.of("customer", "c-42", "team", "x"))).record().id();
+    RunId other = before.create(labelled("v3", Map.of("team", "x"))).record().id();
+    before.create(record("v3"));
+    before.close();
+    String q = "\"" + schema + "\"";
+    // what version 3 had: no run_labels, no trigger
+    execute("DROP TRIGGER runs_labels_sync ON " + q + ".runs");
+    execute("DROP FUNCTION " + q + ".runs_labels_sync()");
+    execute("DROP TABLE " + q + ".run_labels");
+    execute("DELETE FROM " + q + ".schema_version WHERE version > 3");
+
+    RunStore after = open(PgTestDatabase.uri(schema));
+    assertThat(query("SELECT count(*) FROM " + q + ".run_labels")).containsExactly("3");
+    assertThat(after.list(RunQuery.builder().label("customer", "c-42").build()).runs())
+        .extracting(dev.runs.RunEntry::id)
+        .containsExactly(tagged);
+    assertThat(after.list(RunQuery.builder().label("team", "x").build()).runs())
+        .extracting(dev.runs.RunEntry::id)
+        .containsExactly(other, tagged);
+    // the trigger follows deletion
+    after.append(tagged, EventDraft.of(EventTypes.RUN_STARTED));
+    after.append(tagged, EventDraft.of(EventTypes.RUN_COMPLETED));
+    after.delete(tagged, "test");
+    assertThat(query("SELECT count(*) FROM " + q + ".run_labels")).containsExactly("1");
   }
 
   @Test
@@ -246,7 +288,8 @@ final class PostgresRunStoreTest {
 
     assertThatThrownBy(() -> open(PgTestDatabase.uri(schema)))
         .isInstanceOf(StoreCorruptedException.class)
-        .hasMessageContaining("schema_version table holds version -7")
+        .hasMessageContaining(
+            "schema_version table holds version " + (PgSchema.CURRENT_VERSION - 10))
         .hasMessageContaining("nothing was modified");
     execute("DELETE FROM " + q + ".schema_version");
     assertThatThrownBy(() -> open(PgTestDatabase.uri(schema)))
@@ -391,7 +434,16 @@ final class PostgresRunStoreTest {
             + q
             + ".runs"
             + " WHERE id LIKE 'ns%'");
+    // one of 20 team labels on every run
+    execute(
+        "INSERT INTO "
+            + q
+            + ".run_labels (run_id, key, value, created_at) SELECT id, 'team', 'team-' ||"
+            + " (abs(hashtext(id)) % 20), created_at FROM "
+            + q
+            + ".runs");
     execute("ANALYZE " + q + ".runs");
+    execute("ANALYZE " + q + ".run_labels");
     execute("ANALYZE " + q + ".leases");
     execute("ANALYZE " + q + ".events");
 
@@ -415,6 +467,13 @@ final class PostgresRunStoreTest {
     shapes.put(
         "runs_created_idx  ",
         RunQuery.builder().createdFrom(t).createdBefore(t.plusSeconds(600)).build());
+    shapes.put("run_labels_value_idx", RunQuery.builder().label("team", "team-3").build());
+    shapes.put(
+        "run_labels_value_idx ",
+        RunQuery.builder().label("team", "team-3").cursor(cursorText).build());
+    shapes.put(
+        "run_labels_value_idx  ",
+        RunQuery.builder().label("team", "team-3").label("tier", "gold").build());
     try (Connection c = PgTestDatabase.connect()) {
       for (Map.Entry<String, RunQuery> e : shapes.entrySet()) {
         PgRunIndex.ListQuery lq = engine.runs.listQuery(e.getValue());

@@ -5,20 +5,26 @@ import dev.runs.RunStatus;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SQL of a {@link RunQuery}. Every filter but the workflow and labels is an equality or range
- * on the leading column of an index whose next columns are {@code (created_at, id)}, the listing
- * order, so SQLite walks the index backwards from the cursor and stops after one page: no table
- * scan and no sort. Several statuses become one such walk per status, merged over at most a page
- * from each. The workflow and labels are read from each visited row's record ({@code
- * json_extract}): a filter on them alone walks until a page of matches is found.
+ * The SQL of a {@link RunQuery}. Every filter but the workflow is an equality or range on the
+ * leading columns of an index whose next columns are {@code (created_at, id)}, the listing order,
+ * so SQLite walks the index backwards from the cursor and stops after one page: no table scan and
+ * no sort. A label filter walks {@code run_labels_by_value (key, value, created_at, run_id)} and
+ * joins each run by its id; further labels are looked up by {@code run_labels}' primary key.
+ * Several statuses become one such walk per status, merged over at most a page from each. The
+ * workflow is read from each visited row's record ({@code json_extract}): a filter on it alone
+ * walks until a page of matches is found.
  */
 final class ListQuery {
-  private static final String COLUMNS = "record_json, status, last_seq, updated_at, created_at, id";
+  private static final String COLUMNS =
+      "runs.record_json, runs.status, runs.last_seq, runs.updated_at, runs.created_at, runs.id";
   private static final String ORDER = " ORDER BY created_at DESC, id DESC LIMIT ?";
+  private static final String LABEL_ORDER = " ORDER BY l.created_at DESC, l.run_id DESC LIMIT ?";
 
   private final String sql;
   private final List<Object> args;
@@ -35,10 +41,13 @@ final class ListQuery {
   static ListQuery of(RunQuery q) {
     int limit = q.limit() + 1; // one more tells whether there is a next page
     List<Object> args = new ArrayList<>();
+    boolean byLabel = !q.labels().isEmpty();
+    String from = byLabel ? " FROM run_labels AS l JOIN runs ON runs.id = l.run_id" : " FROM runs";
+    String order = byLabel ? LABEL_ORDER : ORDER;
     if (q.statuses().size() <= 1) {
       @Nullable String status =
           q.statuses().isEmpty() ? null : q.statuses().iterator().next().wireName();
-      String sql = "SELECT " + COLUMNS + " FROM runs" + where(q, status, args) + ORDER;
+      String sql = "SELECT " + COLUMNS + from + where(q, status, args) + order;
       args.add(limit);
       return new ListQuery(sql, args);
     }
@@ -48,9 +57,9 @@ final class ListQuery {
       sql.append(sep)
           .append("SELECT * FROM (SELECT ")
           .append(COLUMNS)
-          .append(" FROM runs")
+          .append(from)
           .append(where(q, s.wireName(), args))
-          .append(ORDER)
+          .append(order)
           .append(')');
       args.add(limit);
       sep = " UNION ALL ";
@@ -62,65 +71,75 @@ final class ListQuery {
 
   private static String where(RunQuery q, @Nullable String status, List<Object> args) {
     List<String> terms = new ArrayList<>();
+    Iterator<Map.Entry<String, String>> labels = q.labels().entrySet().iterator();
+    // walked in order: the first label's index entries, else the runs' own columns
+    String created = labels.hasNext() ? "l.created_at" : "runs.created_at";
+    String id = labels.hasNext() ? "l.run_id" : "runs.id";
+    if (labels.hasNext()) {
+      Map.Entry<String, String> first = labels.next();
+      terms.add("l.key = ? AND l.value = ?");
+      args.add(first.getKey());
+      args.add(first.getValue());
+    }
+    while (labels.hasNext()) {
+      Map.Entry<String, String> more = labels.next();
+      terms.add(
+          "EXISTS (SELECT 1 FROM run_labels AS x WHERE x.run_id = runs.id AND x.key = ? AND"
+              + " x.value = ?)");
+      args.add(more.getKey());
+      args.add(more.getValue());
+    }
     q.namespace()
         .ifPresent(
             v -> {
-              terms.add("namespace = ?");
+              terms.add("runs.namespace = ?");
               args.add(v);
             });
     q.threadKey()
         .ifPresent(
             v -> {
-              terms.add("thread_key = ?");
+              terms.add("runs.thread_key = ?");
               args.add(v);
             });
     if (status != null) {
-      terms.add("status = ?");
+      terms.add("runs.status = ?");
       args.add(status);
     }
     q.recommendationId()
         .ifPresent(
             v -> {
-              terms.add("recommendation_id = ?");
+              terms.add("runs.recommendation_id = ?");
               args.add(v);
             });
     q.createdFrom()
         .ifPresent(
             v -> {
-              terms.add("created_at >= ?");
+              terms.add(created + " >= ?");
               args.add(Sql.micros(v));
             });
     q.createdBefore()
         .ifPresent(
             v -> {
-              terms.add("created_at < ?");
+              terms.add(created + " < ?");
               args.add(Sql.micros(v));
             });
-    // no index holds these: they are read from the record of each row the walk visits
+    // no index holds the workflow: it is read from the record of each row the walk visits
     q.workflowName()
         .ifPresent(
             v -> {
-              terms.add("json_extract(record_json, '$.workflow.name') = ?");
+              terms.add("json_extract(runs.record_json, '$.workflow.name') = ?");
               args.add(v);
             });
     q.workflowVersion()
         .ifPresent(
             v -> {
-              terms.add("json_extract(record_json, '$.workflow.version') = ?");
-              args.add(v);
-            });
-    q.labels()
-        .forEach(
-            (k, v) -> {
-              // label keys are a-z, 0-9, '-', '_', '.', '/': quoted, any of them is one path step
-              terms.add("json_extract(record_json, ?) = ?");
-              args.add("$.labels.\"" + k + "\"");
+              terms.add("json_extract(runs.record_json, '$.workflow.version') = ?");
               args.add(v);
             });
     q.cursor()
         .ifPresent(
             c -> {
-              terms.add("(created_at, id) < (?, ?)");
+              terms.add("(" + created + ", " + id + ") < (?, ?)");
               args.add(Sql.micros(c.createdAt()));
               args.add(c.runId().value());
             });

@@ -151,13 +151,60 @@ final class Schema {
           """,
           "INSERT INTO change_floor (id, change_seq) VALUES (1, 0)");
 
+  /**
+   * Version 4: each run's labels in a table of their own, indexed by key and value in listing
+   * order, so that a listing by label walks that index from its cursor and stops after a page.
+   * Triggers on {@code runs} keep the table equal to the records' labels in every write transaction
+   * (creation, import, deletion, and any change of a record), and the runs written before are
+   * copied in.
+   */
+  private static final List<String> V4 =
+      List.of(
+          """
+          CREATE TABLE run_labels (
+            run_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (run_id, key)
+          ) WITHOUT ROWID\
+          """,
+          "CREATE INDEX run_labels_by_value ON run_labels (key, value, created_at, run_id)",
+          """
+          CREATE TRIGGER runs_labels_insert AFTER INSERT ON runs BEGIN
+            INSERT INTO run_labels (run_id, key, value, created_at)
+              SELECT NEW.id, j.key, j.value, NEW.created_at
+              FROM json_each(NEW.record_json, '$.labels') AS j;
+          END\
+          """,
+          """
+          CREATE TRIGGER runs_labels_update AFTER UPDATE OF id, record_json, created_at ON runs
+          BEGIN
+            DELETE FROM run_labels WHERE run_id = OLD.id;
+            INSERT INTO run_labels (run_id, key, value, created_at)
+              SELECT NEW.id, j.key, j.value, NEW.created_at
+              FROM json_each(NEW.record_json, '$.labels') AS j;
+          END\
+          """,
+          """
+          CREATE TRIGGER runs_labels_delete AFTER DELETE ON runs BEGIN
+            DELETE FROM run_labels WHERE run_id = OLD.id;
+          END\
+          """,
+          """
+          INSERT INTO run_labels (run_id, key, value, created_at)
+            SELECT r.id, j.key, j.value, r.created_at
+            FROM runs AS r, json_each(r.record_json, '$.labels') AS j\
+          """);
+
   /** The schema this version of the store writes. */
   static final Schema RUNS =
       new Schema(
           List.of(
               new Migration(1, "initial schema", V1),
               new Migration(2, "runs.last_hash: the head's hash chain link", V2),
-              new Migration(3, "runs.stub and change_floor: archive stubs and deletion", V3)));
+              new Migration(3, "runs.stub and change_floor: archive stubs and deletion", V3),
+              new Migration(4, "run_labels: listing by label", V4)));
 
   private final List<Migration> migrations;
 

@@ -241,6 +241,7 @@ final class SqliteRunStoreTest {
     RunId id = startedRun(before);
     before.close();
     // make the file a version 1 database, as the previous release wrote it
+    downgradeToVersion3();
     update(db(), "ALTER TABLE runs DROP COLUMN last_hash");
     update(db(), "ALTER TABLE runs DROP COLUMN stub");
     update(db(), "DROP TABLE change_floor");
@@ -254,6 +255,55 @@ final class SqliteRunStoreTest {
     assertThat(v.chain().chainedEvents()).isEqualTo(1);
     assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
         .isEqualTo(Schema.RUNS.latest());
+  }
+
+  /** Makes the file a version 3 database: without run_labels and its triggers. */
+  private void downgradeToVersion3() throws SQLException {
+    update(db(), "DROP TRIGGER runs_labels_insert");
+    update(db(), "DROP TRIGGER runs_labels_update");
+    update(db(), "DROP TRIGGER runs_labels_delete");
+    update(db(), "DROP TABLE run_labels");
+    update(db(), "DELETE FROM schema_version WHERE version > 3");
+  }
+
+  @Test
+  void migrate_fromVersion3_copiesTheLabelsOfEveryRun() throws Exception {
+    RunStore before = open();
+    RunId tagged =
+        before.create(record().label("customer", "c-42").label("team", "x").build()).record().id();
+    RunId other = before.create(record().label("team", "x").build()).record().id();
+    before.create(record().build());
+    before.close();
+    downgradeToVersion3();
+    RunStore after = open();
+    assertThat(queryLong(db(), "SELECT count(*) FROM run_labels")).isEqualTo(3);
+    assertThat(after.list(RunQuery.builder().label("customer", "c-42").build()).runs())
+        .extracting(e -> e.id())
+        .containsExactly(tagged);
+    assertThat(after.list(RunQuery.builder().label("team", "x").build()).runs())
+        .extracting(e -> e.id())
+        .containsExactly(other, tagged);
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
+        .isEqualTo(Schema.RUNS.latest());
+  }
+
+  @Test
+  void runLabels_followCreationImportAndDeletion() throws Exception {
+    RunStore store = open();
+    RunId id = store.create(record().label("customer", "c-42").build()).record().id();
+    store.append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    store.append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    assertThat(queryLong(db(), "SELECT count(*) FROM run_labels WHERE run_id = '" + id + "'"))
+        .isEqualTo(1);
+    Path bundle = db().resolveSibling("run.runs.ndjson");
+    dev.runs.RunBundles.export(store, id, bundle);
+    store.delete(id, "test");
+    assertThat(queryLong(db(), "SELECT count(*) FROM run_labels")).isZero();
+    assertThat(store.list(RunQuery.builder().label("customer", "c-42").build()).runs()).isEmpty();
+    dev.runs.RunBundles.forceImportInto(store, bundle);
+    assertThat(store.list(RunQuery.builder().label("customer", "c-42").build()).runs())
+        .extracting(e -> e.id())
+        .containsExactly(id);
   }
 
   @Test
@@ -366,6 +416,32 @@ final class SqliteRunStoreTest {
         .singleElement()
         .asString()
         .isEqualTo("SCAN runs USING INDEX runs_by_created");
+    Map<String, RunQuery.Builder> byLabel =
+        Map.of(
+            "one label", RunQuery.builder().label("team", "x"),
+            "a label and a namespace", RunQuery.builder().label("team", "x").namespace("other"),
+            "two labels", RunQuery.builder().label("team", "x").label("customer", "c-42"),
+            "a label and a time range",
+                RunQuery.builder()
+                    .label("team", "x")
+                    .createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
+                    .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
+    for (Map.Entry<String, RunQuery.Builder> f : byLabel.entrySet()) {
+      for (boolean withCursor : new boolean[] {false, true}) {
+        RunQuery.Builder b = f.getValue();
+        if (withCursor) {
+          b.cursor(cursor);
+        }
+        assertThat(plan(b.build()))
+            .as("plan of %s (cursor: %s)", f.getKey(), withCursor)
+            .anySatisfy(
+                line ->
+                    assertThat(line)
+                        .startsWith("SEARCH l USING COVERING INDEX run_labels_by_value"))
+            .noneSatisfy(line -> assertThat(line).contains("SCAN"))
+            .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
+      }
+    }
     List<String> statuses =
         plan(RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
     assertThat(statuses)
