@@ -416,8 +416,8 @@ public interface RunStore extends AutoCloseable {
 
   /**
    * Names the format the store keeps its runs in and its version, after the store checked (and,
-   * where it migrates, migrated) it on open: {@code sqlite schema version 3}, {@code postgres
-   * schema version 3}, {@code runs.file-store/2}, {@code memory}. For operators ({@code runs
+   * where it migrates, migrated) it on open: {@code sqlite schema version 4}, {@code postgres
+   * schema version 4}, {@code runs.file-store/2}, {@code memory}. For operators ({@code runs
    * doctor}); not meant to be parsed.
    *
    * @return the format and version; {@code unknown format} for a store that does not say

@@ -412,7 +412,7 @@ public interface StorageEngine extends AutoCloseable {
    * Names the medium's format and its version, as {@link dev.runs.RunStore#format()} reports it.
    * The default says nothing is known.
    *
-   * @return e.g. {@code sqlite schema version 3}
+   * @return e.g. {@code sqlite schema version 4}
    */
   default String format() {
     return "unknown format";

@@ -68,4 +68,13 @@ final class Fixtures {
       s.executeUpdate(sql);
     }
   }
+
+  /** Makes a database a version 3 one, as the release before labels were indexed wrote it. */
+  static void downgradeToVersion3(Path db) throws SQLException {
+    update(db, "DROP TRIGGER runs_labels_insert");
+    update(db, "DROP TRIGGER runs_labels_update");
+    update(db, "DROP TRIGGER runs_labels_delete");
+    update(db, "DROP TABLE run_labels");
+    update(db, "DELETE FROM schema_version WHERE version > 3");
+  }
 }

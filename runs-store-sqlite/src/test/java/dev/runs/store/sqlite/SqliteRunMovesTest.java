@@ -714,6 +714,7 @@ final class SqliteRunMovesTest {
       id = fullRun(before);
     }
     // make the file a version 2 database, as the previous release wrote it
+    Fixtures.downgradeToVersion3(db());
     update(db(), "ALTER TABLE runs DROP COLUMN stub");
     update(db(), "DROP TABLE change_floor");
     update(db(), "DELETE FROM schema_version WHERE version > 2");
@@ -722,7 +723,7 @@ final class SqliteRunMovesTest {
 
     assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
         .isEqualTo(Schema.RUNS.latest())
-        .isEqualTo(3);
+        .isEqualTo(4);
     assertThat(queryLong(db(), "SELECT change_seq FROM change_floor WHERE id = 1")).isZero();
     assertThat(engine.stub(id)).isEmpty();
     assertThat(readAll(store, id)).hasSize(5);

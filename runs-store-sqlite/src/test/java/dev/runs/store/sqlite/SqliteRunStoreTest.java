@@ -1,5 +1,6 @@
 package dev.runs.store.sqlite;
 
+import static dev.runs.store.sqlite.Fixtures.downgradeToVersion3;
 import static dev.runs.store.sqlite.Fixtures.line;
 import static dev.runs.store.sqlite.Fixtures.queryLong;
 import static dev.runs.store.sqlite.Fixtures.raw;
@@ -241,7 +242,7 @@ final class SqliteRunStoreTest {
     RunId id = startedRun(before);
     before.close();
     // make the file a version 1 database, as the previous release wrote it
-    downgradeToVersion3();
+    downgradeToVersion3(db());
     update(db(), "ALTER TABLE runs DROP COLUMN last_hash");
     update(db(), "ALTER TABLE runs DROP COLUMN stub");
     update(db(), "DROP TABLE change_floor");
@@ -257,15 +258,6 @@ final class SqliteRunStoreTest {
         .isEqualTo(Schema.RUNS.latest());
   }
 
-  /** Makes the file a version 3 database: without run_labels and its triggers. */
-  private void downgradeToVersion3() throws SQLException {
-    update(db(), "DROP TRIGGER runs_labels_insert");
-    update(db(), "DROP TRIGGER runs_labels_update");
-    update(db(), "DROP TRIGGER runs_labels_delete");
-    update(db(), "DROP TABLE run_labels");
-    update(db(), "DELETE FROM schema_version WHERE version > 3");
-  }
-
   @Test
   void migrate_fromVersion3_copiesTheLabelsOfEveryRun() throws Exception {
     RunStore before = open();
@@ -274,7 +266,7 @@ final class SqliteRunStoreTest {
     RunId other = before.create(record().label("team", "x").build()).record().id();
     before.create(record().build());
     before.close();
-    downgradeToVersion3();
+    downgradeToVersion3(db());
     RunStore after = open();
     assertThat(queryLong(db(), "SELECT count(*) FROM run_labels")).isEqualTo(3);
     assertThat(after.list(RunQuery.builder().label("customer", "c-42").build()).runs())
