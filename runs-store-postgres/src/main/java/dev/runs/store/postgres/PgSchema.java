@@ -125,8 +125,17 @@ final class PgSchema {
       // each run's labels, indexed by key and value in listing order, so that a listing by label
       // walks that index; a trigger keeps them equal to the records' labels in every transaction
       // that writes runs (creation, import, deletion, any change of a record), and the runs
-      // written before are copied in
+      // written before are copied in. A record that is not JSON (damage, which reading the run
+      // reports) has no labels here, so it cannot keep the schema from migrating
       return List.of(
+          "CREATE FUNCTION %s.run_labels_of(body text) RETURNS TABLE (key text, value text)"
+              + " LANGUAGE plpgsql STABLE AS $$"
+              + " BEGIN"
+              + "   RETURN QUERY SELECT l.key, l.value"
+              + "     FROM json_each_text(body::json -> 'labels') AS l;"
+              + " EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN"
+              + "   RETURN;"
+              + " END $$",
           "CREATE TABLE %s.run_labels ("
               + " run_id text COLLATE \"C\" NOT NULL,"
               + " key text COLLATE \"C\" NOT NULL,"
@@ -143,7 +152,7 @@ final class PgSchema {
               + "   IF TG_OP <> 'DELETE' THEN"
               + "     INSERT INTO %1$s.run_labels (run_id, key, value, created_at)"
               + "       SELECT NEW.id, l.key, l.value, NEW.created_at"
-              + "       FROM json_each_text(NEW.record::json -> 'labels') AS l;"
+              + "       FROM %1$s.run_labels_of(NEW.record) AS l;"
               + "   END IF;"
               + "   RETURN NULL;"
               + " END $$",
@@ -151,7 +160,7 @@ final class PgSchema {
               + " created_at ON %s.runs FOR EACH ROW EXECUTE FUNCTION %1$s.runs_labels_sync()",
           "INSERT INTO %s.run_labels (run_id, key, value, created_at)"
               + " SELECT r.id, l.key, l.value, r.created_at"
-              + " FROM %1$s.runs AS r, json_each_text(r.record::json -> 'labels') AS l");
+              + " FROM %1$s.runs AS r, %1$s.run_labels_of(r.record) AS l");
     }
     throw new IllegalArgumentException("no migration to version " + version);
   }

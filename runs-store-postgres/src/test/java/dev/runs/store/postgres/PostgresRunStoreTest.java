@@ -195,8 +195,16 @@ final class PostgresRunStoreTest {
     // what version 3 had: no run_labels, no trigger
     execute("DROP TRIGGER runs_labels_sync ON " + q + ".runs");
     execute("DROP FUNCTION " + q + ".runs_labels_sync()");
+    execute("DROP FUNCTION " + q + ".run_labels_of(text)");
     execute("DROP TABLE " + q + ".run_labels");
     execute("DELETE FROM " + q + ".schema_version WHERE version > 3");
+    // a record damaged meanwhile has no labels, and does not keep the schema from migrating
+    execute(
+        "INSERT INTO "
+            + q
+            + ".runs (id, namespace, trigger_id, created_at, record, last_seq, status, updated_at)"
+            + " VALUES ('v3/damaged', 'v3', 'damaged-trigger', now(), '{not json', 1, 'created',"
+            + " now())");
 
     RunStore after = open(PgTestDatabase.uri(schema));
     assertThat(query("SELECT count(*) FROM " + q + ".run_labels")).containsExactly("3");

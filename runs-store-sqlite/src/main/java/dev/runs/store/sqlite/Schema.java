@@ -156,7 +156,8 @@ final class Schema {
    * order, so that a listing by label walks that index from its cursor and stops after a page.
    * Triggers on {@code runs} keep the table equal to the records' labels in every write transaction
    * (creation, import, deletion, and any change of a record), and the runs written before are
-   * copied in.
+   * copied in. A record that is not JSON (damage, which reading the run reports) has no labels
+   * here, so it cannot keep the database from opening or a hand repair from being written.
    */
   private static final List<String> V4 =
       List.of(
@@ -171,7 +172,8 @@ final class Schema {
           """,
           "CREATE INDEX run_labels_by_value ON run_labels (key, value, created_at, run_id)",
           """
-          CREATE TRIGGER runs_labels_insert AFTER INSERT ON runs BEGIN
+          CREATE TRIGGER runs_labels_insert AFTER INSERT ON runs
+          WHEN json_valid(NEW.record_json) BEGIN
             INSERT INTO run_labels (run_id, key, value, created_at)
               SELECT NEW.id, j.key, j.value, NEW.created_at
               FROM json_each(NEW.record_json, '$.labels') AS j;
@@ -183,7 +185,9 @@ final class Schema {
             DELETE FROM run_labels WHERE run_id = OLD.id;
             INSERT INTO run_labels (run_id, key, value, created_at)
               SELECT NEW.id, j.key, j.value, NEW.created_at
-              FROM json_each(NEW.record_json, '$.labels') AS j;
+              FROM json_each(
+                  CASE WHEN json_valid(NEW.record_json) THEN NEW.record_json ELSE '{}' END,
+                  '$.labels') AS j;
           END\
           """,
           """
@@ -194,7 +198,8 @@ final class Schema {
           """
           INSERT INTO run_labels (run_id, key, value, created_at)
             SELECT r.id, j.key, j.value, r.created_at
-            FROM runs AS r, json_each(r.record_json, '$.labels') AS j\
+            FROM runs AS r, json_each(r.record_json, '$.labels') AS j
+            WHERE json_valid(r.record_json)\
           """);
 
   /** The schema this version of the store writes. */

@@ -280,6 +280,24 @@ final class SqliteRunStoreTest {
   }
 
   @Test
+  void migrate_fromVersion3_aRecordThatIsNotJsonDoesNotKeepTheStoreFromOpening() throws Exception {
+    RunStore before = open();
+    RunId damaged = before.create(record().label("team", "x").build()).record().id();
+    RunId whole = before.create(record().label("team", "x").build()).record().id();
+    before.close();
+    downgradeToVersion3(db());
+    update(db(), "UPDATE runs SET record_json = '{not json' WHERE id = '" + damaged + "'");
+    RunStore after = open();
+    assertThat(after.list(RunQuery.builder().label("team", "x").build()).runs())
+        .extracting(e -> e.id())
+        .containsExactly(whole);
+    assertThatThrownBy(() -> after.get(damaged)).isInstanceOf(StoreCorruptedException.class);
+    // a hand change of a record is written, and the labels follow it
+    update(db(), "UPDATE runs SET record_json = '{still not' WHERE id = '" + whole + "'");
+    assertThat(queryLong(db(), "SELECT count(*) FROM run_labels")).isZero();
+  }
+
+  @Test
   void runLabels_followCreationImportAndDeletion() throws Exception {
     RunStore store = open();
     RunId id = store.create(record().label("customer", "c-42").build()).record().id();
