@@ -198,8 +198,9 @@ final class Schema {
           """
           INSERT INTO run_labels (run_id, key, value, created_at)
             SELECT r.id, j.key, j.value, r.created_at
-            FROM runs AS r, json_each(r.record_json, '$.labels') AS j
-            WHERE json_valid(r.record_json)\
+            FROM runs AS r, json_each(
+                CASE WHEN json_valid(r.record_json) THEN r.record_json ELSE '{}' END,
+                '$.labels') AS j\
           """);
 
   /** The schema this version of the store writes. */
