@@ -3,6 +3,7 @@ package dev.runs.store.postgres;
 import static dev.runs.store.postgres.PgCodec.decodeEvent;
 
 import dev.runs.RunEvent;
+import dev.runs.RunId;
 import dev.runs.StoreCorruptedException;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
@@ -210,6 +211,19 @@ final class PgAppends {
         locked.add(b);
       }
     }
+    List<RunId> runs = new ArrayList<>(batches.size());
+    for (RunBatch b : batches) {
+      runs.add(b.runId());
+    }
+    heads.committing(runs);
+    try {
+      commitSplit(fast, locked);
+    } finally {
+      heads.committed(runs);
+    }
+  }
+
+  private void commitSplit(Map<RunBatch, RunHead> fast, List<RunBatch> locked) {
     boolean fastCommitted = false;
     if (!fast.isEmpty()) {
       List<RunBatch> missed = commitFast(fast);

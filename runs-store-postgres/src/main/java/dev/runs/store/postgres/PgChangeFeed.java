@@ -10,12 +10,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -66,6 +68,13 @@ final class PgChangeFeed implements AutoCloseable {
   private final String channel;
   private final String pollSql;
   private final Map<RunId, Known> known = new ConcurrentHashMap<>();
+
+  /** Runs this instance is committing now, with how many commits are in flight for each. */
+  private final Map<RunId, Integer> committing = new ConcurrentHashMap<>();
+
+  /** Polls finished, for tests that wait for the poll to have looked. */
+  private final AtomicLong polls = new AtomicLong();
+
   private volatile @Nullable Consumer<RunChange> sink;
   private volatile boolean closed;
   private @Nullable Thread thread;
@@ -146,6 +155,34 @@ final class PgChangeFeed implements AutoCloseable {
    */
   void noteOwnImport(RunId id, long lastSequence) {
     known.put(id, new Known(lastSequence, System.nanoTime()));
+  }
+
+  /**
+   * Marks runs this instance is about to commit. Until {@link #ownCommitsEnded} the poll leaves
+   * them alone: a head it reads between the commit and {@link #noteOwnHead} is this instance's own
+   * write, not news. (Notices need no such care: this instance's own are told apart by backend.)
+   */
+  void ownCommitsStarted(Collection<RunId> ids) {
+    for (RunId id : ids) {
+      committing.merge(id, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * Ends {@link #ownCommitsStarted} for the same runs, once their heads are noted or their commit
+   * failed.
+   */
+  void ownCommitsEnded(Collection<RunId> ids) {
+    for (RunId id : ids) {
+      committing.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1);
+    }
+  }
+
+  /**
+   * @return how many polls have finished
+   */
+  long polls() {
+    return polls.get();
   }
 
   /** Forgets a run this instance deleted, so its id stored again later is news. */
@@ -309,6 +346,7 @@ final class PgChangeFeed implements AutoCloseable {
       }
     }
     if (known.isEmpty()) {
+      polls.incrementAndGet();
       return;
     }
     Map<RunId, Known> asked = new java.util.HashMap<>(known);
@@ -320,7 +358,8 @@ final class PgChangeFeed implements AutoCloseable {
           RunId id = RunId.of(rs.getString(1));
           long seq = rs.getLong(2);
           Known k = asked.remove(id);
-          if (k == null) {
+          if (k == null || committing.containsKey(id)) {
+            // (a run this instance is committing is looked at again by the next poll)
             continue;
           }
           RunStatus status = RunStatus.fromWireName(rs.getString(3));
@@ -337,6 +376,7 @@ final class PgChangeFeed implements AutoCloseable {
     for (Map.Entry<RunId, Known> gone : asked.entrySet()) {
       known.remove(gone.getKey(), gone.getValue());
     }
+    polls.incrementAndGet();
   }
 
   private void sleep(long ms) {

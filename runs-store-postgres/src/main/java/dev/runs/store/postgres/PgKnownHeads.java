@@ -2,6 +2,7 @@ package dev.runs.store.postgres;
 
 import dev.runs.RunId;
 import dev.runs.spi.RunHead;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,6 +62,26 @@ final class PgKnownHeads {
       until = null;
     }
     return until == null ? knownHeads.get(id) : null;
+  }
+
+  /**
+   * Marks runs this instance is about to commit, so that the change feed's poll does not take the
+   * commit for another instance's write before {@link #remember} notes it. Every call is paired
+   * with {@link #committed}, in a {@code finally}.
+   *
+   * @param ids the runs
+   */
+  void committing(Collection<RunId> ids) {
+    feed.ownCommitsStarted(ids);
+  }
+
+  /**
+   * Ends {@link #committing}, after the heads were remembered or the commit failed.
+   *
+   * @param ids the same runs
+   */
+  void committed(Collection<RunId> ids) {
+    feed.ownCommitsEnded(ids);
   }
 
   /**

@@ -159,6 +159,22 @@ final class PgMoves {
         new RunHead(given.lastSequence(), given.status(), given.updatedAt(), given.lastHash());
     boolean restore = run.replacesStub();
     String id = record.id().value();
+    List<RunId> runs = List.of(record.id());
+    heads.committing(runs);
+    try {
+      store(run, record, head, restore, id);
+    } finally {
+      heads.committed(runs);
+    }
+    log.debug(
+        "{} - run {} {} ({} events)",
+        tx.where(),
+        id,
+        restore ? "restored" : "imported",
+        head.lastSequence());
+  }
+
+  private void store(ImportedRun run, RunRecord record, RunHead head, boolean restore, String id) {
     tx.inTransaction(
         (restore ? "restore run " : "import run ") + id,
         c -> {
@@ -188,12 +204,6 @@ final class PgMoves {
           return Boolean.TRUE;
         });
     heads.rememberImport(record.id(), head);
-    log.debug(
-        "{} - run {} {} ({} events)",
-        tx.where(),
-        id,
-        restore ? "restored" : "imported",
-        head.lastSequence());
   }
 
   private void insertRun(Connection c, RunRecord record, RunHead head) throws SQLException {

@@ -96,6 +96,16 @@ final class PgRunIndex {
   /** See {@link dev.runs.spi.StorageEngine#create}. */
   CreateResult create(RunRecord record, RunEvent createdEvent) {
     String id = record.id().value();
+    List<RunId> runs = List.of(record.id());
+    heads.committing(runs);
+    try {
+      return insert(record, createdEvent, id);
+    } finally {
+      heads.committed(runs);
+    }
+  }
+
+  private CreateResult insert(RunRecord record, RunEvent createdEvent, String id) {
     CreateResult result =
         tx.inTransaction(
             "create run " + id,

@@ -52,7 +52,9 @@ final class PostgresEngine implements StorageEngine {
   private final ConnectionSource source;
   private final String where;
   private final int lanes;
-  private final PgChangeFeed feed;
+
+  /** Changes by other instances (tests count its polls). */
+  final PgChangeFeed feed;
 
   /**
    * The heads this instance wrote last, shared by creates and appends (tests shorten a setting).

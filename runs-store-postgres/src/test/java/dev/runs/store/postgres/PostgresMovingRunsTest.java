@@ -778,6 +778,40 @@ final class PostgresMovingRunsTest {
             tuple(2L, RunStatus.RUNNING, true));
   }
 
+  @Test
+  void poll_takesAHeadReadWhileThisInstanceCommitsForItsOwnWrite() {
+    Instance a = instance("poll_ms=20");
+    ConcurrentLinkedQueue<RunChange> seen = new ConcurrentLinkedQueue<>();
+    a.store().watch(seen::add);
+    RunId id = a.store().create(record(trigger())).record().id();
+    a.store().append(id, List.of(EventDraft.of(EventTypes.RUN_STARTED), line(1)));
+    await("the core to report the append", () -> seen.size() == 2);
+    List<RunId> runs = List.of(id);
+
+    // this instance's commit of sequence 4 is in the table, its head not yet remembered
+    a.engine().heads.committing(runs);
+    execute("UPDATE $s.runs SET last_seq = 4 WHERE id = ?", id.value());
+    awaitPolls(a, 3);
+    a.engine()
+        .heads
+        .remember(List.of(new PgKnownHeads.Moved(id, a.engine().head(id).orElseThrow())));
+    a.engine().heads.committed(runs);
+    awaitPolls(a, 3);
+    assertThat(seen).extracting(RunChange::lastSequence).containsExactly(1L, 3L);
+
+    // once no commit of this instance is in flight, a head that moved is another's write
+    execute("UPDATE $s.runs SET last_seq = 5 WHERE id = ?", id.value());
+    await(
+        "the poll to report sequence 5", () -> seen.stream().anyMatch(c -> c.lastSequence() == 5));
+    assertThat(seen).extracting(RunChange::lastSequence).containsExactly(1L, 3L, 5L);
+  }
+
+  /** Waits until {@code n} more polls of the change feed have finished. */
+  private static void awaitPolls(Instance instance, int n) {
+    long until = instance.engine().feed.polls() + n;
+    await(n + " polls", () -> instance.engine().feed.polls() >= until);
+  }
+
   // ---- documents
   // ---------------------------------------------------------------------------------
 
