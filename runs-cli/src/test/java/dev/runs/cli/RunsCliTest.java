@@ -236,6 +236,27 @@ final class RunsCliTest {
   }
 
   @Test
+  void ls_workflow_splitsAtTheLastAt_asHttpDoes() throws Exception {
+    RunId atInName = createRun(WorkflowRef.of("team@corp", "2"), "at-name");
+    createRun(WorkflowRef.of("team", "corp@2"), "at-version");
+
+    List<String> listed =
+        cli.run("ls", "--workflow", "team@corp@2", "-o", "ndjson").out().lines().toList();
+
+    assertThat(listed).hasSize(1).first().asString().contains(atInName.value());
+  }
+
+  private RunId createRun(WorkflowRef workflow, String triggerId) {
+    return store
+        .create(
+            RunRecord.builder(
+                    workflow, ConfigSnapshot.empty(), Trigger.of(TriggerSource.TEST, triggerId))
+                .build())
+        .record()
+        .id();
+  }
+
+  @Test
   void ls_unknownStatus_exitsUsage_listingTheStatuses() {
     CliRunner.Result r = cli.run("ls", "--status", "done");
 

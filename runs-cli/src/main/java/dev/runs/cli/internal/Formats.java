@@ -192,7 +192,7 @@ final class Formats {
     Optional<String> name = Optional.empty();
     Optional<String> version = Optional.empty();
     if (workflow != null) {
-      int at = workflow.indexOf('@');
+      int at = workflow.lastIndexOf('@');
       name = Optional.of(at < 0 ? workflow : workflow.substring(0, at));
       version = at < 0 ? Optional.empty() : Optional.of(workflow.substring(at + 1));
     }

@@ -229,7 +229,7 @@ final class OperateCommands {
 
     @Override
     public Integer call() {
-      int at = workflow.indexOf('@');
+      int at = workflow.lastIndexOf('@');
       if (at <= 0 || at == workflow.length() - 1) {
         throw CliException.usage("'" + workflow + "' is not WORKFLOW@VERSION, e.g. etl@2");
       }
