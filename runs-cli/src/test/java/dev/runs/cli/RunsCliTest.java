@@ -694,7 +694,7 @@ final class RunsCliTest {
     assertThat(r.code()).as(r.out()).isZero();
     assertThat(r.out())
         .contains("reachable")
-        .contains("format sqlite schema version 4")
+        .contains("format sqlite schema version 5")
         .contains("disk free")
         .contains("no running runs");
   }

@@ -53,6 +53,8 @@ final class PgRunIndex {
   private final String listRuns;
   private final String listLabels;
   private final String labelLookup;
+  private final String workflowName;
+  private final String workflowVersion;
 
   /**
    * @param tx runs the statements
@@ -91,6 +93,8 @@ final class PgRunIndex {
             + s
             + ".run_labels AS x WHERE x.run_id = r.id AND x.key = ?"
             + " AND x.value = ?)";
+    workflowName = s + ".run_workflow_part(r.record, 'name') = ?";
+    workflowVersion = s + ".run_workflow_part(r.record, 'version') = ?";
   }
 
   /** See {@link dev.runs.spi.StorageEngine#create}. */
@@ -300,14 +304,14 @@ final class PgRunIndex {
 
   /**
    * Builds the SQL of a listing; package-private so tests can EXPLAIN it. Each filter but the
-   * workflow has an index led by its columns and followed by the listing order {@code (created_at
-   * DESC, id DESC)}, so a page is read in index order and stops after {@code limit + 1} rows. A
-   * label filter walks {@code run_labels_value_idx (key, value, created_at DESC, run_id DESC)} and
-   * joins each run by its id; further labels are looked up by {@code run_labels}' primary key. The
-   * workflow is read from each visited row's record, so a filter on it alone walks until a page of
-   * matches is found. Several statuses become a {@code UNION ALL} of one ordered, limited branch
-   * per status, merged in order, because {@code status = ANY (...)} cannot walk the status index in
-   * listing order.
+   * workflow version has an index led by its columns and followed by the listing order {@code
+   * (created_at DESC, id DESC)}, so a page is read in index order and stops after {@code limit + 1}
+   * rows. A label filter walks {@code run_labels_value_idx (key, value, created_at DESC, run_id
+   * DESC)} and joins each run by its id; further labels are looked up by {@code run_labels}'
+   * primary key. The workflow name is the expression {@code runs_workflow_idx} holds; the version
+   * is read from each visited row's record, so a walk by name passes the workflow's other versions.
+   * Several statuses become a {@code UNION ALL} of one ordered, limited branch per status, merged
+   * in order, because {@code status = ANY (...)} cannot walk the status index in listing order.
    */
   ListQuery listQuery(RunQuery query) {
     List<String> conditions = new ArrayList<>();
@@ -365,19 +369,19 @@ final class PgRunIndex {
               conditions.add(created + " < ?");
               common.add(ts(t));
             });
-    // no index holds the workflow: it is read from the record of each row the walk visits
+    // the name is the expression runs_workflow_idx holds; the version is read from each row
     query
         .workflowName()
         .ifPresent(
             w -> {
-              conditions.add("(r.record::json -> 'workflow' ->> 'name') = ?");
+              conditions.add(workflowName);
               common.add(w);
             });
     query
         .workflowVersion()
         .ifPresent(
             v -> {
-              conditions.add("(r.record::json -> 'workflow' ->> 'version') = ?");
+              conditions.add(workflowVersion);
               common.add(v);
             });
     query

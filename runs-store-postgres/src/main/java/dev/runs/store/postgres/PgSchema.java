@@ -24,7 +24,7 @@ final class PgSchema {
   private static final Logger log = LoggerFactory.getLogger(PgSchema.class);
 
   /** The version this code writes and reads. */
-  static final int CURRENT_VERSION = 4;
+  static final int CURRENT_VERSION = 5;
 
   /** Tables of the current version, for the "schema holds foreign tables" check. */
   static final List<String> TABLES =
@@ -162,6 +162,21 @@ final class PgSchema {
               + " SELECT r.id, l.key, l.value, r.created_at"
               + " FROM %1$s.runs AS r, %1$s.run_labels_of(r.record) AS l");
     }
+    if (version == 5) {
+      // runs indexed by workflow name in listing order: an index on an expression of the record,
+      // through a function that gives null for a record that is not JSON, so damage cannot keep
+      // the index from being built or a hand repair from being written
+      return List.of(
+          "CREATE FUNCTION %s.run_workflow_part(body text, part text) RETURNS text"
+              + " LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$"
+              + " BEGIN"
+              + "   RETURN body::json -> 'workflow' ->> part;"
+              + " EXCEPTION WHEN invalid_text_representation OR invalid_parameter_value THEN"
+              + "   RETURN NULL;"
+              + " END $$",
+          "CREATE INDEX runs_workflow_idx ON %s.runs"
+              + " (%1$s.run_workflow_part(record, 'name'), created_at DESC, id DESC)");
+    }
     throw new IllegalArgumentException("no migration to version " + version);
   }
 
@@ -171,6 +186,7 @@ final class PgSchema {
       case 2 -> "runs.last_hash: the head's hash chain link";
       case 3 -> "runs.stub: archive stubs of archived runs";
       case 4 -> "run_labels: listing by label";
+      case 5 -> "runs_workflow_idx: listing by workflow";
       default -> "version " + version;
     };
   }
@@ -275,8 +291,11 @@ final class PgSchema {
     }
   }
 
-  /** SQL states of a column or table that exists already: duplicate_column, duplicate_table. */
-  private static final Set<String> ALREADY_THERE = Set.of("42701", "42P07");
+  /**
+   * SQL states of a column, table or function that exists already: duplicate_column,
+   * duplicate_table, duplicate_function.
+   */
+  private static final Set<String> ALREADY_THERE = Set.of("42701", "42P07", "42723");
 
   /**
    * A migration that finds its own work done: migrations commit together with their version rows,

@@ -909,7 +909,7 @@ final class PostgresMovingRunsTest {
 
       try (RunStore s = RunStores.open(PgTestDatabase.uri(old))) {
         assertThat(query("SELECT version FROM \"" + old + "\".schema_version ORDER BY 1"))
-            .containsExactly("1", "2", "3", "4");
+            .containsExactly("1", "2", "3", "4", "5");
         assertThat(s.read(record.id(), 0, 10)).isEqualTo(events);
         assertThat(s.append(record.id(), line(6)).sequence()).isEqualTo(6);
         assertThat(s.verify(record.id()).ok()).isTrue();

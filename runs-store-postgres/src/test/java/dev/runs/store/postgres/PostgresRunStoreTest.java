@@ -138,10 +138,13 @@ final class PostgresRunStoreTest {
     }
   }
 
-  private static void execute(String sql) throws SQLException {
+  private static void execute(String sql, Object... params) throws SQLException {
     try (Connection c = PgTestDatabase.connect();
-        Statement st = c.createStatement()) {
-      st.execute(sql);
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        ps.setObject(i + 1, params[i]);
+      }
+      ps.execute();
     }
   }
 
@@ -169,7 +172,8 @@ final class PostgresRunStoreTest {
             "1:runs, events, stages, leases, documents",
             "2:runs.last_hash: the head's hash chain link",
             "3:runs.stub: archive stubs of archived runs",
-            "4:run_labels: listing by label");
+            "4:run_labels: listing by label",
+            "5:runs_workflow_idx: listing by workflow");
   }
 
   private static RunRecord labelled(String namespace, Map<String, String> labels) {
@@ -192,6 +196,7 @@ final class PostgresRunStoreTest {
     before.create(record("v3"));
     before.close();
     String q = "\"" + schema + "\"";
+    downgradeToVersion4(q);
     // what version 3 had: no run_labels, no trigger
     execute("DROP TRIGGER runs_labels_sync ON " + q + ".runs");
     execute("DROP FUNCTION " + q + ".runs_labels_sync()");
@@ -219,6 +224,53 @@ final class PostgresRunStoreTest {
     after.append(tagged, EventDraft.of(EventTypes.RUN_COMPLETED));
     after.delete(tagged, "test");
     assertThat(query("SELECT count(*) FROM " + q + ".run_labels")).containsExactly("1");
+  }
+
+  /** What version 4 had: no workflow index, no function for it. */
+  private void downgradeToVersion4(String q) throws SQLException {
+    execute("DROP INDEX " + q + ".runs_workflow_idx");
+    execute("DROP FUNCTION " + q + ".run_workflow_part(text, text)");
+    execute("DELETE FROM " + q + ".schema_version WHERE version > 4");
+  }
+
+  private static RunRecord ofWorkflow(String name, String version) {
+    return RunRecord.builder(
+            WorkflowRef.of(name, version),
+            ConfigSnapshot.empty(),
+            Trigger.of(TriggerSource.TEST, "t-" + UUID.randomUUID()))
+        .namespace("v4")
+        .build();
+  }
+
+  @Test
+  void open_versionFourSchema_indexesTheWorkflowOfEveryRun_pastARecordThatIsNotJson()
+      throws Exception {
+    RunStore before = open(PgTestDatabase.uri(schema));
+    RunId etl1 = before.create(ofWorkflow("etl", "1")).record().id();
+    RunId etl2 = before.create(ofWorkflow("etl", "2")).record().id();
+    before.create(ofWorkflow("report", "1"));
+    RunId damaged = before.create(ofWorkflow("etl", "1")).record().id();
+    before.close();
+    String q = "\"" + schema + "\"";
+    downgradeToVersion4(q);
+    String whole = query("SELECT record FROM " + q + ".runs WHERE id = ?", damaged.value()).get(0);
+    execute("UPDATE " + q + ".runs SET record = '{not json' WHERE id = ?", damaged.value());
+
+    RunStore after = open(PgTestDatabase.uri(schema));
+
+    assertThat(query("SELECT max(version) FROM " + q + ".schema_version"))
+        .containsExactly(String.valueOf(PgSchema.CURRENT_VERSION));
+    assertThat(after.list(RunQuery.builder().workflow("etl").build()).runs())
+        .extracting(dev.runs.RunEntry::id)
+        .containsExactly(etl2, etl1);
+    assertThat(after.list(RunQuery.builder().workflow("etl", "1").build()).runs())
+        .extracting(dev.runs.RunEntry::id)
+        .containsExactly(etl1);
+    // a hand repair of a record is written, and the index follows it
+    execute("UPDATE " + q + ".runs SET record = ? WHERE id = ?", whole, damaged.value());
+    assertThat(after.list(RunQuery.builder().workflow("etl", "1").build()).runs())
+        .extracting(dev.runs.RunEntry::id)
+        .containsExactly(damaged, etl1);
   }
 
   @Test
@@ -311,7 +363,7 @@ final class PostgresRunStoreTest {
    * schema to migrate: the migration ran again and failed as a server error ("already exists").
    */
   @ParameterizedTest
-  @ValueSource(ints = {1, 2})
+  @ValueSource(ints = {1, 2, 3, 4})
   void open_schemaVersionBelowWhatTheSchemaHas_isCorrupted_nothingModified(int version)
       throws Exception {
     RunStore s = open(PgTestDatabase.uri(schema));
@@ -417,14 +469,17 @@ final class PostgresRunStoreTest {
     RunStore s = open(PgTestDatabase.uri(schema));
     s.create(record("seed"));
     String q = "\"" + schema + "\"";
-    // 20,000 runs: 50 namespaces, 1,000 threads, statuses mostly completed, a few recommendations
+    // 20,000 runs: 50 namespaces, 1,000 threads, 40 workflows of 3 versions, statuses mostly
+    // completed, a few recommendations
     execute(
         "INSERT INTO "
             + q
             + ".runs (id, namespace, thread_key, trigger_id, recommendation_id, created_at, record,"
             + " last_seq, status, updated_at) SELECT 'ns' || (i % 50) || '/r' || i, 'ns' || (i %"
             + " 50), 'th-' || (i % 1000), 'trig-' || i, CASE WHEN i % 500 = 0 THEN 'rec-' || (i %"
-            + " 7) END, timestamptz '2026-01-01' + i * interval '1 second', '{}', 1, CASE WHEN i %"
+            + " 7) END, timestamptz '2026-01-01' + i * interval '1 second',"
+            + " '{\"workflow\": {\"name\": \"wf-' || (i % 40) || '\", \"version\": \"' || (i % 3)"
+            + " || '\"}}', 1, CASE WHEN i %"
             + " 100 = 0 THEN 'running' WHEN i % 100 = 1 THEN 'failed' ELSE 'completed' END, now()"
             + " FROM generate_series(1, 20000) AS i");
     execute(
@@ -482,6 +537,9 @@ final class PostgresRunStoreTest {
     shapes.put(
         "run_labels_value_idx  ",
         RunQuery.builder().label("team", "team-3").label("tier", "gold").build());
+    shapes.put("runs_workflow_idx", RunQuery.builder().workflow("wf-7").build());
+    shapes.put(
+        "runs_workflow_idx ", RunQuery.builder().workflow("wf-7", "1").cursor(cursorText).build());
     try (Connection c = PgTestDatabase.connect()) {
       for (Map.Entry<String, RunQuery> e : shapes.entrySet()) {
         PgRunIndex.ListQuery lq = engine.runs.listQuery(e.getValue());

@@ -11,14 +11,15 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The SQL of a {@link RunQuery}. Every filter but the workflow is an equality or range on the
- * leading columns of an index whose next columns are {@code (created_at, id)}, the listing order,
- * so SQLite walks the index backwards from the cursor and stops after one page: no table scan and
- * no sort. A label filter walks {@code run_labels_by_value (key, value, created_at, run_id)} and
- * joins each run by its id; further labels are looked up by {@code run_labels}' primary key.
- * Several statuses become one such walk per status, merged over at most a page from each. The
- * workflow is read from each visited row's record ({@code json_extract}): a filter on it alone
- * walks until a page of matches is found.
+ * The SQL of a {@link RunQuery}. Every filter but the workflow version is an equality or range on
+ * the leading columns of an index whose next columns are {@code (created_at, id)}, the listing
+ * order, so SQLite walks the index backwards from the cursor and stops after one page: no table
+ * scan and no sort. A label filter walks {@code run_labels_by_value (key, value, created_at,
+ * run_id)} and joins each run by its id; further labels are looked up by {@code run_labels}'
+ * primary key. The workflow name is the expression {@code runs_by_workflow} indexes ({@link
+ * Schema#WORKFLOW_NAME}). Several statuses become one such walk per status, merged over at most a
+ * page from each. The workflow version is read from each visited row's record: a walk by workflow
+ * name passes the other versions of that workflow.
  */
 final class ListQuery {
   private static final String COLUMNS =
@@ -123,17 +124,19 @@ final class ListQuery {
               terms.add(created + " < ?");
               args.add(Sql.micros(v));
             });
-    // no index holds the workflow: it is read from the record of each row the walk visits
     q.workflowName()
         .ifPresent(
             v -> {
-              terms.add("json_extract(runs.record_json, '$.workflow.name') = ?");
+              terms.add(Schema.WORKFLOW_NAME + " = ?");
               args.add(v);
             });
+    // no index holds the version: it is read from the record of each row the walk visits
     q.workflowVersion()
         .ifPresent(
             v -> {
-              terms.add("json_extract(runs.record_json, '$.workflow.version') = ?");
+              terms.add(
+                  "(CASE WHEN json_valid(runs.record_json)"
+                      + " THEN json_extract(runs.record_json, '$.workflow.version') END) = ?");
               args.add(v);
             });
     q.cursor()

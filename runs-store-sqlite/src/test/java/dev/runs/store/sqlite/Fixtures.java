@@ -24,8 +24,13 @@ final class Fixtures {
   private Fixtures() {}
 
   static RunRecord.Builder record() {
+    return record(WorkflowRef.of("sqlite-test", "1"));
+  }
+
+  /** A record of a workflow with a unique trigger. */
+  static RunRecord.Builder record(WorkflowRef workflow) {
     return RunRecord.builder(
-        WorkflowRef.of("sqlite-test", "1"),
+        workflow,
         ConfigSnapshot.builder().model("acme", "m-1").build(),
         Trigger.of(TriggerSource.TEST, "sqlite-" + UUID.randomUUID(), "test"));
   }
@@ -69,8 +74,15 @@ final class Fixtures {
     }
   }
 
+  /** Makes a database a version 4 one, as the release before workflows were indexed wrote it. */
+  static void downgradeToVersion4(Path db) throws SQLException {
+    update(db, "DROP INDEX runs_by_workflow");
+    update(db, "DELETE FROM schema_version WHERE version > 4");
+  }
+
   /** Makes a database a version 3 one, as the release before labels were indexed wrote it. */
   static void downgradeToVersion3(Path db) throws SQLException {
+    downgradeToVersion4(db);
     update(db, "DROP TRIGGER runs_labels_insert");
     update(db, "DROP TRIGGER runs_labels_update");
     update(db, "DROP TRIGGER runs_labels_delete");

@@ -723,7 +723,7 @@ final class SqliteRunMovesTest {
 
     assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
         .isEqualTo(Schema.RUNS.latest())
-        .isEqualTo(4);
+        .isEqualTo(5);
     assertThat(queryLong(db(), "SELECT change_seq FROM change_floor WHERE id = 1")).isZero();
     assertThat(engine.stub(id)).isEmpty();
     assertThat(readAll(store, id)).hasSize(5);

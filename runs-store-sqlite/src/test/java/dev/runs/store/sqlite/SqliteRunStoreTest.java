@@ -1,6 +1,7 @@
 package dev.runs.store.sqlite;
 
 import static dev.runs.store.sqlite.Fixtures.downgradeToVersion3;
+import static dev.runs.store.sqlite.Fixtures.downgradeToVersion4;
 import static dev.runs.store.sqlite.Fixtures.line;
 import static dev.runs.store.sqlite.Fixtures.queryLong;
 import static dev.runs.store.sqlite.Fixtures.raw;
@@ -30,6 +31,7 @@ import dev.runs.StageWrite;
 import dev.runs.StoreConfigurationException;
 import dev.runs.StoreCorruptedException;
 import dev.runs.StoreIoException;
+import dev.runs.WorkflowRef;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.StoreLocation;
@@ -280,6 +282,33 @@ final class SqliteRunStoreTest {
   }
 
   @Test
+  void migrate_fromVersion4_indexesTheWorkflowOfEveryRun_pastARecordThatIsNotJson()
+      throws Exception {
+    RunStore before = open();
+    RunId etl1 = before.create(record(WorkflowRef.of("etl", "1")).build()).record().id();
+    RunId etl2 = before.create(record(WorkflowRef.of("etl", "2")).build()).record().id();
+    before.create(record(WorkflowRef.of("report", "1")).build());
+    RunId damaged = before.create(record(WorkflowRef.of("etl", "1")).build()).record().id();
+    before.close();
+    downgradeToVersion4(db());
+    update(db(), "UPDATE runs SET record_json = '{not json' WHERE id = '" + damaged + "'");
+
+    RunStore after = open();
+
+    assertThat(queryLong(db(), "SELECT max(version) FROM schema_version"))
+        .isEqualTo(Schema.RUNS.latest());
+    assertThat(after.list(RunQuery.builder().workflow("etl").build()).runs())
+        .extracting(e -> e.id())
+        .containsExactly(etl2, etl1);
+    assertThat(after.list(RunQuery.builder().workflow("etl", "1").build()).runs())
+        .extracting(e -> e.id())
+        .containsExactly(etl1);
+    assertThat(plan(RunQuery.builder().workflow("etl").build()))
+        .anySatisfy(
+            line -> assertThat(line).startsWith("SEARCH runs USING INDEX runs_by_workflow"));
+  }
+
+  @Test
   void migrate_fromVersion3_aRecordThatIsNotJsonDoesNotKeepTheStoreFromOpening() throws Exception {
     RunStore before = open();
     RunId damaged = before.create(record().label("team", "x").build()).record().id();
@@ -448,6 +477,29 @@ final class SqliteRunStoreTest {
                 line ->
                     assertThat(line)
                         .startsWith("SEARCH l USING COVERING INDEX run_labels_by_value"))
+            .noneSatisfy(line -> assertThat(line).contains("SCAN"))
+            .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
+      }
+    }
+    Map<String, RunQuery.Builder> byWorkflow =
+        Map.of(
+            "a workflow", RunQuery.builder().workflow("etl"),
+            "a workflow and version", RunQuery.builder().workflow("etl", "2"),
+            "a workflow and a time range",
+                RunQuery.builder()
+                    .workflow("etl")
+                    .createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
+                    .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
+    for (Map.Entry<String, RunQuery.Builder> f : byWorkflow.entrySet()) {
+      for (boolean withCursor : new boolean[] {false, true}) {
+        RunQuery.Builder b = f.getValue();
+        if (withCursor) {
+          b.cursor(cursor);
+        }
+        assertThat(plan(b.build()))
+            .as("plan of %s (cursor: %s)", f.getKey(), withCursor)
+            .anySatisfy(
+                line -> assertThat(line).startsWith("SEARCH runs USING INDEX runs_by_workflow"))
             .noneSatisfy(line -> assertThat(line).contains("SCAN"))
             .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
       }
@@ -1139,7 +1191,7 @@ final class SqliteRunStoreTest {
    * name").
    */
   @ParameterizedTest
-  @ValueSource(ints = {1, 2})
+  @ValueSource(ints = {1, 2, 3, 4})
   void open_schemaVersionBelowWhatTheDatabaseHas_isCorruptedAndLeftUnchanged(int version)
       throws Exception {
     RunStore store = open();
