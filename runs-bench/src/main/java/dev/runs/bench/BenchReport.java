@@ -84,7 +84,7 @@ public final class BenchReport {
   private static final String READS =
       "dev.runs.bench.(SqliteReadBenchmark.(storeReadRun|rawSelect)"
           + "|FileReadBenchmark.(read_1MEvents|read_after999000)"
-          + "|ListByThreadBenchmark.listByThread)$";
+          + "|ListByThreadBenchmark.(listByThread|listByLabel|listByWorkflow))$";
   private static final String PEER =
       "dev.runs.bench.AxonAppendBenchmark.(appendSyncOwnAggregate"
           + "|appendSyncHotAggregate|appendBatch256)$";
@@ -299,6 +299,36 @@ public final class BenchReport {
   }
 
   /** The command-line tool's start: {@code runs ls} timed like hyperfine, target under 1 s. */
+  /**
+   * The listing rows of one store: the newest 50 runs of one thread, of one label and of one
+   * workflow, each of which 100 of the 100,000 runs share ({@link ListByThreadBenchmark}). The
+   * issue's target, 5 ms, is for the thread's listing.
+   */
+  private static void listRows(
+      List<Row> rows, String group, String store, Map<String, Double> s, String note) {
+    String[][] listings = {
+      {"listByThread", "one thread's"},
+      {"listByLabel", "one label's"},
+      {"listByWorkflow", "one workflow's"}
+    };
+    for (String[] l : listings) {
+      Double micros = s.get("ListByThreadBenchmark." + l[0] + "[store=" + store + "]");
+      boolean judged = l[0].equals("listByThread");
+      rows.add(
+          new Row(
+              group,
+              "list " + l[1] + " newest 50 among 100,000 runs",
+              "µs/call",
+              micros,
+              null,
+              null,
+              judged ? "<= 5,000 µs" : "",
+              judged && micros != null
+                  ? (micros <= 5_000 ? "met" : "missed") + (note.isEmpty() ? "" : "; " + note)
+                  : note));
+    }
+  }
+
   static Row cliLsRow(CliLsTiming.Result r) {
     return new Row(
         "CLI",
@@ -483,16 +513,7 @@ public final class BenchReport {
             null,
             ">= 500,000/s",
             absolute(read, 500_000)));
-    rows.add(
-        new Row(
-            "SQLite",
-            "list one thread's newest 50 among 100,000 runs",
-            "µs/call",
-            s.get("ListByThreadBenchmark.listByThread[store=sqlite]"),
-            null,
-            null,
-            "",
-            ""));
+    listRows(rows, "SQLite", "sqlite", s, "");
     String fa = "FileAppendBenchmark.";
     rows.add(
         append(
@@ -567,16 +588,7 @@ public final class BenchReport {
             null,
             "<= 5 ms",
             fileSeek == null ? "not measured" : fileSeek <= 5 ? "met" : "missed"));
-    rows.add(
-        new Row(
-            "file",
-            "list one thread's newest 50 among 100,000 runs",
-            "µs/call",
-            s.get("ListByThreadBenchmark.listByThread[store=file]"),
-            null,
-            null,
-            "",
-            "from the listing index"));
+    listRows(rows, "file", "file", s, "from the listing index");
     if (postgres) {
       String pg = "PostgresAppendBenchmark.";
       rows.add(

@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * runs.index}, held in memory), opening only the 51 run directories it reads heads from.
  *
  * <p>{@link #listByLabel} asks the same of a label that each thread's runs carry ({@code
- * customer}), which no index holds: SQLite reads it from each visited row's record, the file store
- * from its listing index in memory.
+ * customer}), and {@link #listByWorkflow} of their workflow (one per thread): SQLite walks its
+ * {@code run_labels} table or its workflow index, the file store reads its listing index in memory.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -63,7 +63,7 @@ public class ListByThreadBenchmark {
       for (int i = 0; i < Bench.runs(); i++) {
         writer.create(
             RunRecord.builder(
-                    WorkflowRef.of("bench", "1"),
+                    WorkflowRef.of("wf-" + (i % threads), "1"),
                     ConfigSnapshot.empty(),
                     Trigger.of(TriggerSource.TEST, "list-" + i))
                 .namespace("bench")
@@ -105,6 +105,19 @@ public class ListByThreadBenchmark {
     RunPage page = runs.list(RunQuery.builder().label("customer", "c-" + next).limit(50).build());
     if (page.runs().isEmpty()) {
       throw new IllegalStateException("customer c-" + next + " has no runs");
+    }
+    return page;
+  }
+
+  /**
+   * @return the newest 50 runs of one workflow (as many runs as a thread has)
+   */
+  @Benchmark
+  public RunPage listByWorkflow() {
+    next = (next + 7) % threads;
+    RunPage page = runs.list(RunQuery.builder().workflow("wf-" + next).limit(50).build());
+    if (page.runs().isEmpty()) {
+      throw new IllegalStateException("workflow wf-" + next + " has no runs");
     }
     return page;
   }
