@@ -35,7 +35,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * bench/results/latest.md}.
  *
  * <pre>
- * mvn -q -pl runs-bench -am package exec:exec -DskipTests   # short profile, under 10 min
+ * mvn -q -pl runs-bench -am package exec:exec -DskipTests   # short profile, about 20 min
  * java -cp runs-bench/target/benchmarks.jar dev.runs.bench.BenchReport --profile long
  * </pre>
  *
