@@ -89,11 +89,7 @@ public class ListByThreadBenchmark {
   @Benchmark
   public RunPage listByThread() {
     next = (next + 7) % threads;
-    RunPage page = runs.list(RunQuery.builder().threadKey("thread-" + next).limit(50).build());
-    if (page.runs().isEmpty()) {
-      throw new IllegalStateException("thread-" + next + " has no runs");
-    }
-    return page;
+    return page(RunQuery.builder().threadKey("thread-" + next), "thread-" + next);
   }
 
   /**
@@ -102,11 +98,7 @@ public class ListByThreadBenchmark {
   @Benchmark
   public RunPage listByLabel() {
     next = (next + 7) % threads;
-    RunPage page = runs.list(RunQuery.builder().label("customer", "c-" + next).limit(50).build());
-    if (page.runs().isEmpty()) {
-      throw new IllegalStateException("customer c-" + next + " has no runs");
-    }
-    return page;
+    return page(RunQuery.builder().label("customer", "c-" + next), "customer c-" + next);
   }
 
   /**
@@ -115,9 +107,14 @@ public class ListByThreadBenchmark {
   @Benchmark
   public RunPage listByWorkflow() {
     next = (next + 7) % threads;
-    RunPage page = runs.list(RunQuery.builder().workflow("wf-" + next).limit(50).build());
+    return page(RunQuery.builder().workflow("wf-" + next), "workflow wf-" + next);
+  }
+
+  /** Lists the newest 50 runs a query selects, which must be some. */
+  private RunPage page(RunQuery.Builder query, String what) {
+    RunPage page = runs.list(query.limit(50).build());
     if (page.runs().isEmpty()) {
-      throw new IllegalStateException("workflow wf-" + next + " has no runs");
+      throw new IllegalStateException(what + " has no runs");
     }
     return page;
   }

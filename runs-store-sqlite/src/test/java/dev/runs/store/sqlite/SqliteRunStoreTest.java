@@ -409,6 +409,27 @@ final class SqliteRunStoreTest {
     return plan(lq.sql(), lq.args());
   }
 
+  /**
+   * Asserts that each query, without and with the cursor, searches by an index the plan line
+   * starting with {@code search} names, and neither scans a table nor sorts.
+   */
+  private void assertSearchesWithoutScanOrSort(
+      Map<String, RunQuery.Builder> queries, String cursor, String search) throws SQLException {
+    for (Map.Entry<String, RunQuery.Builder> f : queries.entrySet()) {
+      for (boolean withCursor : new boolean[] {false, true}) {
+        RunQuery.Builder b = f.getValue();
+        if (withCursor) {
+          b.cursor(cursor);
+        }
+        assertThat(plan(b.build()))
+            .as("plan of %s (cursor: %s)", f.getKey(), withCursor)
+            .anySatisfy(line -> assertThat(line).startsWith(search))
+            .noneSatisfy(line -> assertThat(line).contains("SCAN"))
+            .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
+      }
+    }
+  }
+
   @Test
   void list_everyFilterWithCursor_searchesAnIndexWithoutScanOrSort() throws Exception {
     RunStore store = open();
@@ -465,22 +486,8 @@ final class SqliteRunStoreTest {
                     .label("team", "x")
                     .createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
                     .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
-    for (Map.Entry<String, RunQuery.Builder> f : byLabel.entrySet()) {
-      for (boolean withCursor : new boolean[] {false, true}) {
-        RunQuery.Builder b = f.getValue();
-        if (withCursor) {
-          b.cursor(cursor);
-        }
-        assertThat(plan(b.build()))
-            .as("plan of %s (cursor: %s)", f.getKey(), withCursor)
-            .anySatisfy(
-                line ->
-                    assertThat(line)
-                        .startsWith("SEARCH l USING COVERING INDEX run_labels_by_value"))
-            .noneSatisfy(line -> assertThat(line).contains("SCAN"))
-            .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
-      }
-    }
+    assertSearchesWithoutScanOrSort(
+        byLabel, cursor, "SEARCH l USING COVERING INDEX run_labels_by_value");
     Map<String, RunQuery.Builder> byWorkflow =
         Map.of(
             "a workflow", RunQuery.builder().workflow("etl"),
@@ -490,20 +497,7 @@ final class SqliteRunStoreTest {
                     .workflow("etl")
                     .createdFrom(Instant.parse("2026-01-01T00:00:00Z"))
                     .createdBefore(Instant.parse("2027-01-01T00:00:00Z")));
-    for (Map.Entry<String, RunQuery.Builder> f : byWorkflow.entrySet()) {
-      for (boolean withCursor : new boolean[] {false, true}) {
-        RunQuery.Builder b = f.getValue();
-        if (withCursor) {
-          b.cursor(cursor);
-        }
-        assertThat(plan(b.build()))
-            .as("plan of %s (cursor: %s)", f.getKey(), withCursor)
-            .anySatisfy(
-                line -> assertThat(line).startsWith("SEARCH runs USING INDEX runs_by_workflow"))
-            .noneSatisfy(line -> assertThat(line).contains("SCAN"))
-            .noneSatisfy(line -> assertThat(line).contains("TEMP B-TREE"));
-      }
-    }
+    assertSearchesWithoutScanOrSort(byWorkflow, cursor, "SEARCH runs USING INDEX runs_by_workflow");
     List<String> statuses =
         plan(RunQuery.builder().status(RunStatus.RUNNING, RunStatus.FAILED).build());
     assertThat(statuses)
