@@ -43,6 +43,25 @@ final class Bench {
   }
 
   /**
+   * Writes every file system's dirty pages to disk and waits ({@code sync}), so a benchmark that
+   * filled its store without forcing does not time the kernel writing that fill back. Where there
+   * is no {@code sync} command the fill's write-back may overlap the measurement; that is printed.
+   */
+  static void syncFileSystems() {
+    try {
+      int exit = new ProcessBuilder("sync").inheritIO().start().waitFor();
+      if (exit != 0) {
+        System.err.println("sync exited with " + exit + "; the fill may still be written back");
+      }
+    } catch (IOException e) {
+      System.err.println("cannot run sync (" + e + "); the fill may still be written back");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for sync", e);
+    }
+  }
+
+  /**
    * Deletes a scratch directory and everything in it; nothing for {@code null}.
    *
    * @param dir the directory
