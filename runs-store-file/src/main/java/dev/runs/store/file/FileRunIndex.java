@@ -719,7 +719,8 @@ final class FileRunIndex {
   }
 
   /**
-   * @return the run as listed now, or null when it does not exist
+   * @return the run as listed now (its head read without the run's lock when this process has not
+   *     loaded it: {@link RunLog#listHead}), or null when it does not exist
    */
   private @Nullable RunEntry entryOrNull(RunId id) {
     for (int attempt = 1; attempt <= 3; attempt++) {
@@ -728,7 +729,7 @@ final class FileRunIndex {
         return null;
       }
       try {
-        RunLog.Head h = r.refresh();
+        RunLog.Head h = r.listHead();
         return new RunEntry(r.record, h.status(), h.lastSequence(), h.updatedAt());
       } catch (RunGone gone) {
         evict(r); // deleted or replaced by another process since it was cached

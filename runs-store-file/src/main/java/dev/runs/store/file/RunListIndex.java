@@ -40,6 +40,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -47,10 +48,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The file store's listing index: one line per run creation, terminal status change and deletion in
- * {@code <root>/runs.index}, loaded at open into sorted sets (all runs, per namespace, per thread
- * key, newest first), so a listing filters and pages without opening run directories; only the runs
- * it returns are read (their heads). The index is a cache: the run directories stay the source of
- * truth, and the index is rebuilt from them when it is missing or unreadable.
+ * {@code <root>/runs.index}, loaded at open into sorted sets (all runs, and the runs of each
+ * namespace, thread key, workflow name and label pair, newest first), so a listing filters and
+ * pages without opening run directories; only the runs it returns are read (their heads). The index
+ * is a cache: the run directories stay the source of truth, and the index is rebuilt from them when
+ * it is missing or unreadable.
  *
  * <p><b>Format.</b> A header line {@value #HEADER}, then lines {@code <crc32
  * hex>TAB<op>TAB<fields>} with tab, newline, carriage return and backslash escaped in fields:
@@ -197,13 +199,23 @@ final class RunListIndex {
       };
 
   /** The in-memory index, replaced whole when the file is read again from its start. */
+  /** One key's runs in listing order, and how many (kept under the state's lock). */
+  private static final class Group {
+    final ConcurrentSkipListSet<Entry> entries = new ConcurrentSkipListSet<>(ORDER);
+    final AtomicInteger size = new AtomicInteger();
+  }
+
   private static final class State {
     final ConcurrentHashMap<RunId, Entry> byId = new ConcurrentHashMap<>();
     final ConcurrentSkipListSet<Entry> all = new ConcurrentSkipListSet<>(ORDER);
-    final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byNamespace =
-        new ConcurrentHashMap<>();
-    final ConcurrentHashMap<String, ConcurrentSkipListSet<Entry>> byThread =
-        new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Group> byNamespace = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Group> byThread = new ConcurrentHashMap<>();
+
+    /** By workflow name. */
+    final ConcurrentHashMap<String, Group> byWorkflow = new ConcurrentHashMap<>();
+
+    /** By label pair, keyed {@link #labelKey}. */
+    final ConcurrentHashMap<String, Group> byLabel = new ConcurrentHashMap<>();
 
     synchronized void put(Entry e) {
       Entry old = byId.put(e.id, e);
@@ -211,9 +223,13 @@ final class RunListIndex {
         unlink(old);
       }
       all.add(e);
-      byNamespace.computeIfAbsent(e.namespace, k -> new ConcurrentSkipListSet<>(ORDER)).add(e);
+      add(byNamespace, e.namespace, e);
       if (e.thread != null) {
-        byThread.computeIfAbsent(e.thread, k -> new ConcurrentSkipListSet<>(ORDER)).add(e);
+        add(byThread, e.thread, e);
+      }
+      add(byWorkflow, e.workflowName, e);
+      for (Map.Entry<String, String> l : e.labels.entrySet()) {
+        add(byLabel, labelKey(l.getKey(), l.getValue()), e);
       }
     }
 
@@ -224,25 +240,46 @@ final class RunListIndex {
       }
     }
 
+    /**
+     * @return the runs in a namespace, in listing order (empty when none)
+     */
+    NavigableSet<Entry> inNamespace(String ns) {
+      Group g = byNamespace.get(ns);
+      return g == null ? Collections.emptyNavigableSet() : g.entries;
+    }
+
     private void unlink(Entry old) {
       all.remove(old);
-      ConcurrentSkipListSet<Entry> ns = byNamespace.get(old.namespace);
-      if (ns != null) {
-        ns.remove(old);
-        if (ns.isEmpty()) {
-          byNamespace.remove(old.namespace, ns);
-        }
-      }
+      drop(byNamespace, old.namespace, old);
       if (old.thread != null) {
-        ConcurrentSkipListSet<Entry> t = byThread.get(old.thread);
-        if (t != null) {
-          t.remove(old);
-          if (t.isEmpty()) {
-            byThread.remove(old.thread, t);
-          }
+        drop(byThread, old.thread, old);
+      }
+      drop(byWorkflow, old.workflowName, old);
+      for (Map.Entry<String, String> l : old.labels.entrySet()) {
+        drop(byLabel, labelKey(l.getKey(), l.getValue()), old);
+      }
+    }
+
+    private static void add(Map<String, Group> groups, String key, Entry e) {
+      Group g = groups.computeIfAbsent(key, k -> new Group());
+      if (g.entries.add(e)) {
+        g.size.incrementAndGet();
+      }
+    }
+
+    private static void drop(Map<String, Group> groups, String key, Entry e) {
+      Group g = groups.get(key);
+      if (g != null && g.entries.remove(e)) {
+        if (g.size.decrementAndGet() == 0) {
+          groups.remove(key, g);
         }
       }
     }
+  }
+
+  /** A label pair as a key of {@link State#byLabel}: unambiguous, as label keys hold no '='. */
+  private static String labelKey(String key, String value) {
+    return key + '=' + value;
   }
 
   /** Thrown inside while reading an index file that is not one. */
@@ -438,13 +475,11 @@ final class RunListIndex {
       Path dir = ns.isEmpty() ? layout.runs : Layout.resolveRelative(layout.runs, ns);
       BasicFileAttributes a = DurableFs.attributesOrNull(dir);
       if (a == null || !a.isDirectory()) {
-        ConcurrentSkipListSet<Entry> gone = s.byNamespace.get(ns);
-        if (gone != null) {
-          for (Entry e : gone) {
-            changes.add(deleteLine(e.id));
-          }
-          stale = true;
+        NavigableSet<Entry> gone = s.inNamespace(ns);
+        for (Entry e : gone) {
+          changes.add(deleteLine(e.id));
         }
+        stale |= !gone.isEmpty();
         continue;
       }
       if (a.lastModifiedTime().compareTo(written) > 0) {
@@ -497,12 +532,9 @@ final class RunListIndex {
     } catch (NoSuchFileException | NotDirectoryException e) {
       // gone meanwhile: every run below it is dropped
     }
-    ConcurrentSkipListSet<Entry> known = s.byNamespace.get(ns);
-    if (known != null) {
-      for (Entry e : known) {
-        if (!seen.contains(e.id) && !Files.exists(layout.runDir(e.id).resolve(Layout.RUN_JSON))) {
-          out.add(deleteLine(e.id));
-        }
+    for (Entry e : s.inNamespace(ns)) {
+      if (!seen.contains(e.id) && !Files.exists(layout.runDir(e.id).resolve(Layout.RUN_JSON))) {
+        out.add(deleteLine(e.id));
       }
     }
   }
@@ -1078,25 +1110,15 @@ final class RunListIndex {
   // ---- querying ---------------------------------------------------------------------------------
 
   /**
-   * The indexed runs a query's record filters (namespace, thread key, recommendation, creation
-   * time, cursor) accept, in listing order, read lazily. Statuses are left to the caller.
+   * The indexed runs a query's record filters (namespace, thread key, workflow, labels,
+   * recommendation, creation time, cursor) accept, in listing order, read lazily from the smallest
+   * indexed set that holds them all. Statuses are left to the caller.
    *
    * @param q the query
    * @return the candidates, newest first
    */
   Iterable<Entry> candidates(RunQuery q) {
-    State s = state;
-    NavigableSet<Entry> base;
-    if (q.threadKey().isPresent()) {
-      base = s.byThread.get(q.threadKey().get());
-    } else if (q.namespace().isPresent()) {
-      base = s.byNamespace.get(q.namespace().get());
-    } else {
-      base = s.all;
-    }
-    if (base == null) {
-      return List.of();
-    }
+    NavigableSet<Entry> base = narrowest(q);
     Entry from = null;
     if (q.cursor().isPresent()) {
       RunQuery.Cursor c = q.cursor().get();
@@ -1144,6 +1166,33 @@ final class RunListIndex {
             return e;
           }
         };
+  }
+
+  /**
+   * The smallest set holding every run a query can select: of its thread key's, its workflow
+   * name's, each of its labels' and its namespace's runs (all runs when it names none); empty when
+   * one of them has no runs.
+   */
+  NavigableSet<Entry> narrowest(RunQuery q) {
+    State s = state;
+    List<@Nullable Group> groups = new ArrayList<>();
+    q.threadKey().ifPresent(t -> groups.add(s.byThread.get(t)));
+    q.workflowName().ifPresent(w -> groups.add(s.byWorkflow.get(w)));
+    q.labels().forEach((k, v) -> groups.add(s.byLabel.get(labelKey(k, v))));
+    q.namespace().ifPresent(ns -> groups.add(s.byNamespace.get(ns)));
+    NavigableSet<Entry> best = s.all;
+    int smallest = Integer.MAX_VALUE;
+    for (Group g : groups) {
+      if (g == null) {
+        return Collections.emptyNavigableSet();
+      }
+      int n = g.size.get();
+      if (n < smallest) {
+        smallest = n;
+        best = g.entries;
+      }
+    }
+    return best;
   }
 
   private static boolean matches(RunQuery q, Entry e) {

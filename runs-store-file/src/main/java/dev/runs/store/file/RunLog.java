@@ -126,6 +126,9 @@ final class RunLog {
   /** The file key of the log the view was read from; null for stubs or when unknown. */
   private @Nullable Object logKey;
 
+  /** What the last {@link #listHead} found in a log this view has not loaded; null when none. */
+  private @Nullable Peeked peeked;
+
   /** Set while the run is an archive stub. */
   private StubFile.@Nullable Stub stub;
 
@@ -266,6 +269,7 @@ final class RunLog {
 
   /** Marks the log of a run this process just created: line 1 holds run.created. */
   synchronized void created(long bytes, RunEvent createdEvent, @Nullable Object fileKey) {
+    peeked = null; // the loaded view answers from now on
     loaded = true;
     logKey = fileKey;
     length = bytes;
@@ -342,6 +346,90 @@ final class RunLog {
       throw new StoreIoException("run " + id + ": reading " + file + " failed: " + e, e);
     }
     return snapshot();
+  }
+
+  /**
+   * What a lock-free look at a log this view has not loaded found: its file key, and the head after
+   * its whole events up to byte {@code end}.
+   */
+  private record Peeked(
+      Object fileKey,
+      long end,
+      long sequence,
+      RunStatus status,
+      Instant updatedAt,
+      @Nullable String hash) {
+    Head head() {
+      return new Head(end, sequence, status, updatedAt, hash, false);
+    }
+  }
+
+  /**
+   * The head for a listing. A loaded view is brought up to date as by {@link #refresh}. A log this
+   * view has not loaded is read without the locks, as a reader of another process's appends reads
+   * it: one {@code stat}, then its whole events (only those appended since the last look, when the
+   * same file grew), with no lock file created or locked, so listing a store neither waits for nor
+   * writes into the run directories it lists. The view itself stays unloaded: recovery waits for
+   * the first read or write. Whatever the lock-free look cannot settle goes to the locks as a first
+   * touch does: a log that is missing (a stub, an archiving or restore that stopped, a run gone),
+   * that ends in bytes that are not a whole event (a torn tail, which the locks cut, or an append
+   * of another process in flight, which they wait for), or that reads as damaged.
+   *
+   * @return the head
+   * @throws RunGone when the run is no longer in its directory
+   */
+  Head listHead() {
+    checkRetired();
+    boolean isLoaded;
+    Peeked before;
+    synchronized (this) {
+      isLoaded = loaded;
+      before = peeked;
+    }
+    if (isLoaded) {
+      return refresh();
+    }
+    BasicFileAttributes a = attributes(file);
+    if (a == null || a.fileKey() == null) {
+      return refresh();
+    }
+    Object key = a.fileKey();
+    LogScan s;
+    if (before != null && before.fileKey().equals(key) && before.end() <= a.size()) {
+      if (before.end() == a.size()) {
+        return before.head();
+      }
+      s =
+          new LogScan(
+              before.end(),
+              before.sequence(),
+              before.status(),
+              before.updatedAt(),
+              before.hash(),
+              0,
+              false);
+    } else {
+      s = new LogScan(0, 0, null, null, null, 0, false);
+    }
+    try {
+      s.read(this);
+    } catch (StoreCorruptedException suspected) {
+      return refresh(); // the locks tell damage from a race with another process's recovery
+    } catch (IOException e) {
+      throw new StoreIoException("run " + id + ": reading " + file + " failed: " + e, e);
+    }
+    RunStatus st = s.status;
+    Instant at = s.updated;
+    if (s.tornOffset >= 0 || s.sequence == 0 || st == null || at == null) {
+      return refresh();
+    }
+    Peeked now = new Peeked(key, s.end, s.sequence, st, at, s.hash);
+    synchronized (this) {
+      if (!loaded) {
+        peeked = now;
+      }
+    }
+    return now.head();
   }
 
   /**
@@ -500,6 +588,7 @@ final class RunLog {
   }
 
   private synchronized void publishStub(StubFile.Stub s, Object identity) {
+    peeked = null; // the loaded view answers from now on
     stub = s;
     stubKey = identity;
     loaded = true;
@@ -730,6 +819,7 @@ final class RunLog {
 
   /** Replaces the whole view with a scan from the start of the log. Both locks held. */
   private synchronized void publishFresh(LogScan s, @Nullable Object fileKey) {
+    peeked = null; // the loaded view answers from now on
     if (loaded && s.sequence > lastSequence) {
       externalHead = s.sequence; // grew while restored or replaced by another process
     }

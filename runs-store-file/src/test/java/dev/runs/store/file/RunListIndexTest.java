@@ -803,4 +803,160 @@ class RunListIndexTest {
       assertThat(ids(s.engine().list(RunQuery.builder().createdBefore(T0).build()))).isEmpty();
     }
   }
+
+  /** Removes every run's lock file, as a store written by an older version or restored leaves. */
+  private static void removeRunLocks(Path root) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(root.resolve("runs"))) {
+      for (Path p : files.filter(p -> p.endsWith(Layout.RUN_LOCK)).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  private static long runLocks(Path root) throws IOException {
+    try (java.util.stream.Stream<Path> files = Files.walk(root.resolve("runs"))) {
+      return files.filter(p -> p.endsWith(Layout.RUN_LOCK)).count();
+    }
+  }
+
+  @Test
+  void aListingReadsHeadsWithoutCreatingOrTakingRunLocks() throws IOException {
+    Path root = tmp.resolve("lockless");
+    RunId created;
+    RunId running;
+    RunId completed;
+    try (Opened s = open(root)) {
+      created = s.create("ns", "t");
+      running = s.create("ns", "t");
+      s.store().append(running, EventDraft.of(EventTypes.RUN_STARTED));
+      completed = s.create("ns", "t");
+      end(s.store(), completed);
+    }
+    removeRunLocks(root);
+    try (Opened s = open(root)) {
+      RunPage page = s.engine().list(RunQuery.builder().threadKey("t").build());
+      assertThat(page.runs())
+          .extracting(RunEntry::id, RunEntry::status, RunEntry::lastSequence)
+          .containsExactlyInAnyOrder(
+              org.assertj.core.groups.Tuple.tuple(created, RunStatus.CREATED, 1L),
+              org.assertj.core.groups.Tuple.tuple(running, RunStatus.RUNNING, 2L),
+              org.assertj.core.groups.Tuple.tuple(completed, RunStatus.COMPLETED, 3L));
+      assertThat(runLocks(root)).as("run.lock files after a listing").isZero();
+      assertThat(s.engine().runIndex().run(running).isLoaded()).isFalse();
+      // the first append loads the run under its locks, and the listing then reads the loaded view
+      s.store().append(running, EventDraft.of(EventTypes.RUN_COMPLETED));
+      assertThat(s.engine().runIndex().run(running).isLoaded()).isTrue();
+      assertThat(s.store().entry(running).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(ids(s.engine().list(RunQuery.builder().status(RunStatus.COMPLETED).build())))
+          .containsExactlyInAnyOrder(running, completed);
+      assertThat(s.problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void aListingFollowsAnotherInstancesAppendsToARunItHasNotLoaded() {
+    Path root = tmp.resolve("peek-two");
+    try (Opened a = open(root);
+        Opened b = open(root)) {
+      RunId id = b.create("ns", "t");
+      b.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      RunQuery byThread = RunQuery.builder().threadKey("t").build();
+      assertThat(a.engine().list(byThread).runs())
+          .singleElement()
+          .satisfies(
+              e -> {
+                assertThat(e.status()).isEqualTo(RunStatus.RUNNING);
+                assertThat(e.lastSequence()).isEqualTo(2);
+              });
+      for (int i = 0; i < 3; i++) {
+        b.store().append(id, EventDraft.of("x.test.note", java.util.Map.of("n", i)));
+      }
+      b.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      RunEntry after = a.engine().list(byThread).runs().get(0);
+      assertThat(after.status()).isEqualTo(RunStatus.COMPLETED);
+      assertThat(after.lastSequence()).isEqualTo(6);
+      assertThat(after.updatedAt()).isEqualTo(b.store().entry(id).orElseThrow().updatedAt());
+      assertThat(a.engine().runIndex().run(id).isLoaded()).isFalse();
+      b.store().delete(id, "test");
+      assertThat(a.engine().list(byThread).runs()).isEmpty();
+    }
+  }
+
+  @Test
+  void aTornTailFoundByAListingIsCutUnderTheLocks() throws IOException {
+    Path root = tmp.resolve("peek-torn");
+    RunId id;
+    try (Opened s = open(root)) {
+      id = s.create("ns", "t");
+      s.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+    }
+    Path log = root.resolve("runs").resolve(id.value()).resolve(Layout.EVENTS);
+    long whole = Files.size(log);
+    Files.write(
+        log, "{\"schema\":\"runs.ev".getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+    try (Opened s = open(root)) {
+      RunEntry e = s.engine().list(RunQuery.all()).runs().get(0);
+      assertThat(e.lastSequence()).isEqualTo(2);
+      assertThat(e.status()).isEqualTo(RunStatus.RUNNING);
+      assertThat(Files.size(log)).isEqualTo(whole);
+      assertThat(log.resolveSibling(Layout.BROKEN)).exists();
+    }
+  }
+
+  @Test
+  void damageInTheMiddleOfALogFoundByAListingIsReportedAndLeftAlone() throws IOException {
+    Path root = tmp.resolve("peek-damaged");
+    RunId id;
+    try (Opened s = open(root)) {
+      id = s.create("ns", "t");
+      s.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      s.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+    }
+    Path log = root.resolve("runs").resolve(id.value()).resolve(Layout.EVENTS);
+    byte[] bytes = Files.readAllBytes(log);
+    int secondLine = new String(bytes, StandardCharsets.UTF_8).indexOf('\n') + 1;
+    bytes[secondLine] = '#';
+    Files.write(log, bytes);
+    try (Opened s = open(root)) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> s.engine().list(RunQuery.all()))
+          .isInstanceOf(dev.runs.StoreCorruptedException.class)
+          .hasMessageContaining("damage in the middle");
+    }
+    assertThat(Files.readAllBytes(log)).isEqualTo(bytes);
+  }
+
+  @Test
+  void aQueryWalksTheSmallestIndexedSetOfItsFilters() {
+    try (Opened s = open(tmp.resolve("narrow"))) {
+      List<RunId> tagged = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        RunId id =
+            s.create(
+                i % 2 == 0 ? "a" : "b",
+                "t" + (i % 4),
+                WorkflowRef.of(i % 10 == 0 ? "rare" : "common", "1"),
+                i % 8 == 0 ? java.util.Map.of("customer", "c1") : java.util.Map.of("team", "x"));
+        if (i % 8 == 0) {
+          tagged.add(id);
+        }
+      }
+      RunListIndex index = s.engine().runIndex().listIndex();
+      assertThat(index.narrowest(RunQuery.builder().label("customer", "c1").build())).hasSize(5);
+      assertThat(index.narrowest(RunQuery.builder().workflow("rare").namespace("a").build()))
+          .hasSize(4);
+      assertThat(index.narrowest(RunQuery.builder().threadKey("t1").label("team", "x").build()))
+          .hasSize(10);
+      assertThat(index.narrowest(RunQuery.builder().namespace("b").build())).hasSize(20);
+      assertThat(index.narrowest(RunQuery.builder().label("customer", "nobody").build())).isEmpty();
+      assertThat(index.narrowest(RunQuery.all())).hasSize(40);
+      for (RunId id : tagged) {
+        end(s.store(), id);
+        s.store().delete(id, "test");
+      }
+      assertThat(index.narrowest(RunQuery.builder().label("customer", "c1").build())).isEmpty();
+      assertThat(index.narrowest(RunQuery.builder().workflow("rare").build())).hasSize(3);
+      assertSameAsScan(
+          s.engine(), RunQuery.builder().workflow("rare").limit(1).build(), "after deletions");
+    }
+  }
 }
