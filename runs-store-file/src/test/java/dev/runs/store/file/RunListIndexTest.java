@@ -883,6 +883,72 @@ class RunListIndexTest {
   }
 
   @Test
+  void listingsWhileAnotherInstanceAppendsSeeHeadsThatOnlyGrow() throws Exception {
+    Path root = tmp.resolve("peek-race");
+    int notes = 500;
+    long last = notes + 3L; // run.created, run.started, the notes, run.completed
+    try (Opened a = open(root);
+        Opened b = open(root)) {
+      List<RunId> made = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        RunId id = b.create("ns", "race");
+        b.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+        made.add(id);
+      }
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < notes; i++) {
+                    for (RunId id : made) {
+                      b.store()
+                          .append(
+                              id,
+                              EventDraft.of(
+                                  "x.test.note",
+                                  java.util.Map.of("i", i, "pad", "p".repeat(i % 300))));
+                    }
+                  }
+                  for (RunId id : made) {
+                    b.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+                  }
+                } catch (Throwable t) {
+                  failed.set(t);
+                }
+              },
+              "appender");
+      writer.start();
+      RunQuery race = RunQuery.builder().threadKey("race").build();
+      java.util.Map<RunId, Long> seen = new java.util.HashMap<>();
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      int listings = 0;
+      boolean more = true;
+      while (more) {
+        more = writer.isAlive(); // one more listing after the writer has finished
+        for (RunEntry e : a.engine().list(race).runs()) {
+          long before = seen.getOrDefault(e.id(), 0L);
+          assertThat(e.lastSequence())
+              .as("listing %d of run %s", listings, e.id())
+              .isBetween(Math.max(2, before), last);
+          assertThat(e.status())
+              .as("listing %d of run %s at %d", listings, e.id(), e.lastSequence())
+              .isEqualTo(e.lastSequence() == last ? RunStatus.COMPLETED : RunStatus.RUNNING);
+          seen.put(e.id(), e.lastSequence());
+        }
+        listings++;
+        assertThat(System.nanoTime()).as("listing while appending: deadline").isLessThan(deadline);
+      }
+      writer.join();
+      assertThat(failed.get()).isNull();
+      assertThat(seen)
+          .hasSize(4)
+          .allSatisfy((id, sequence) -> assertThat(sequence).isEqualTo(last));
+      assertThat(a.problems()).isEmpty();
+    }
+  }
+
+  @Test
   void aTornTailFoundByAListingIsCutUnderTheLocks() throws IOException {
     Path root = tmp.resolve("peek-torn");
     RunId id;
