@@ -198,13 +198,13 @@ final class RunListIndex {
         return b.id.compareTo(a.id);
       };
 
-  /** The in-memory index, replaced whole when the file is read again from its start. */
-  /** One key's runs in listing order, and how many (kept under the state's lock). */
+  /** One key's runs in listing order, and how many (changed under the state's lock). */
   private static final class Group {
     final ConcurrentSkipListSet<Entry> entries = new ConcurrentSkipListSet<>(ORDER);
     final AtomicInteger size = new AtomicInteger();
   }
 
+  /** The in-memory index, replaced whole when the file is read again from its start. */
   private static final class State {
     final ConcurrentHashMap<RunId, Entry> byId = new ConcurrentHashMap<>();
     final ConcurrentSkipListSet<Entry> all = new ConcurrentSkipListSet<>(ORDER);
