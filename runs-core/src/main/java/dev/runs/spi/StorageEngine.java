@@ -12,6 +12,7 @@ import dev.runs.RunRecord;
 import dev.runs.StageManifest;
 import dev.runs.StageVerification;
 import dev.runs.StageWrite;
+import java.io.InputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -158,6 +159,27 @@ public interface StorageEngine extends AutoCloseable {
    */
   default EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
     return EnvelopeStream.encoding(read(id, afterSequence));
+  }
+
+  /**
+   * Opens a run's envelopes of sequences 1 to {@code upTo} as one stream of bytes: each envelope
+   * ({@link #readEnvelopes}'s bytes) followed by a line feed, and nothing else, which is exactly
+   * the event lines of a bundle. For an engine that keeps its log in that very form (an NDJSON
+   * file), so an export copies it in large blocks instead of line by line. The default, and an
+   * engine that keeps its events otherwise, returns empty; the caller then uses {@link
+   * #readEnvelopes}.
+   *
+   * <p>The caller closes the stream. It must hold whole lines only: the engine knows where the line
+   * of {@code upTo} ends, and ends the stream there.
+   *
+   * @param id the run
+   * @param upTo the last sequence wanted, at least 1
+   * @return the lines, or empty when the engine does not keep them so, or cannot hand over exactly
+   *     these now (the run is archived, or its head is not {@code upTo})
+   * @throws dev.runs.RunNotFoundException when the run does not exist
+   */
+  default Optional<InputStream> readEnvelopeLines(RunId id, long upTo) {
+    return Optional.empty();
   }
 
   /**

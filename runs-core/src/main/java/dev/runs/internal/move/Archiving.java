@@ -15,7 +15,6 @@ import dev.runs.StageManifest;
 import dev.runs.StoreCorruptedException;
 import dev.runs.internal.codec.RunRecordJson;
 import dev.runs.internal.codec.StageManifestJson;
-import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.ImportedRun;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.Sha256;
@@ -87,14 +86,15 @@ public final class Archiving {
       long bytes = 0;
       Path events = tmp.resolve(ArchiveLayout.EVENTS);
       EventLines.Written w;
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(events), 1 << 16);
-          EnvelopeStream s = moves.engine().readEnvelopes(id, 0)) {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(events), 1 << 16)) {
         w =
-            EventLines.copy(
+            StoredLines.copy(
+                store,
+                moves,
                 id,
-                s,
                 entry.lastSequence(),
                 entry.status(),
+                null,
                 HashChain.genesis(entry.record()),
                 out);
       }

@@ -98,8 +98,10 @@ public final class Bundles {
    * Writes a run's bundle lines to a stream. The header, which carries the events' count and
    * sha256, comes first, so the events are read twice: a first pass counts and hashes them, a
    * second writes them (a run's stored events up to the head read at the start never change; a run
-   * deleted, archived or replaced between the passes throws). An archived run, whose events come
-   * from its archive, is read once into a spool file instead.
+   * deleted, archived or replaced between the passes throws). Both passes copy blocks of the log
+   * when the engine keeps it as the lines themselves ({@link StoredLines}), envelope by envelope
+   * otherwise. An archived run, whose events come from its archive, is read once into a spool file
+   * instead.
    *
    * @param beside true to write each stage file's line with a {@code file} member naming it beside
    *     the lines (the directory and zip forms, which write the bytes themselves), false for its
@@ -114,10 +116,17 @@ public final class Bundles {
     }
     Instant exportedAt = moves.options().clock().instant();
     EventLines.Written w;
-    try (EnvelopeStream envelopes = moves.engine().readEnvelopes(id, 0)) {
+    try {
       w =
-          EventLines.copy(
-              id, envelopes, entry.lastSequence(), entry.status(), OutputStream.nullOutputStream());
+          StoredLines.copy(
+              store,
+              moves,
+              id,
+              entry.lastSequence(),
+              entry.status(),
+              null,
+              null,
+              OutputStream.nullOutputStream());
     } catch (RunNotFoundException e) {
       throw moves.notFound(id, e, "exported");
     }
@@ -126,8 +135,8 @@ public final class Bundles {
     out.write(headerLine);
     out.write('\n');
     boolean same;
-    try (EnvelopeStream envelopes = moves.engine().readEnvelopes(id, 0)) {
-      same = EventLines.copyAgain(id, envelopes, w, out);
+    try {
+      same = StoredLines.copyAgain(moves, id, w, out);
     } catch (RunNotFoundException e) {
       throw moves.notFound(id, e, "exported");
     }
@@ -143,8 +152,9 @@ public final class Bundles {
    * Writes a run's bundle lines into a new, empty file in one pass over the events: the header's
    * length is known before them (its only unknown, the events' sha256, has a fixed length; the last
    * event, for the head, is read first), so the events are written after room for it, hashed as
-   * they go, and the header is written into that room at the end. An archived run goes through
-   * {@link #exportLines(RunStore, RunId, OutputStream, boolean)}.
+   * they go (in blocks of the log when the engine keeps it as the lines, {@link StoredLines}), and
+   * the header is written into that room at the end. An archived run goes through {@link
+   * #exportLines(RunStore, RunId, OutputStream, boolean)}.
    *
    * @param channel the file, empty, at position 0; not closed or forced
    * @param beside as for the stream
@@ -163,12 +173,11 @@ public final class Bundles {
     if (upTo < 1) {
       throw new StoreIoException("run " + id + " has no events to write");
     }
+    byte[] lastLine;
     RunHead head;
-    try (EnvelopeStream last = moves.engine().readEnvelopes(id, upTo - 1)) {
-      if (!last.advance() || last.sequence() != upTo) {
-        throw changed(store, moves, id);
-      }
-      head = EventLines.head(id, last.utf8(), upTo, entry.status());
+    try {
+      lastLine = StoredLines.lastEnvelope(store, moves, id, upTo);
+      head = EventLines.head(id, lastLine, upTo, entry.status());
     } catch (RunNotFoundException e) {
       throw moves.notFound(id, e, "exported");
     }
@@ -177,8 +186,8 @@ public final class Bundles {
     EventLines.Written w;
     long bytes;
     try (PositionalOutput out = new PositionalOutput(channel, room)) {
-      try (EnvelopeStream envelopes = moves.engine().readEnvelopes(id, 0)) {
-        w = EventLines.copy(id, envelopes, upTo, entry.status(), out);
+      try {
+        w = StoredLines.copy(store, moves, id, upTo, entry.status(), lastLine, null, out);
       } catch (RunNotFoundException e) {
         throw moves.notFound(id, e, "exported");
       }

@@ -11,12 +11,14 @@ import dev.runs.RunStatus;
 import dev.runs.RunsException;
 import dev.runs.StoreIoException;
 import dev.runs.internal.codec.EventJson;
+import dev.runs.internal.support.ByteScan;
 import dev.runs.internal.support.DaemonPools;
 import dev.runs.spi.EncodedEventStream;
 import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunHead;
 import dev.runs.spi.Sha256;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
@@ -30,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.IntUnaryOperator;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
@@ -46,8 +49,9 @@ final class EventLines {
   /**
    * What writing the lines produced.
    *
-   * @param crc32c the CRC-32C of the lines ({@link #copy} only, 0 from {@link #write}): a cheap
-   *     fingerprint a second pass over the same envelopes compares ({@link #copyAgain})
+   * @param crc32c the CRC-32C of the lines with their line feeds ({@link #copy} and {@link
+   *     #copyLines}, 0 from {@link #write}): a cheap fingerprint a second pass over the same
+   *     envelopes compares ({@link #copyAgain}, {@link #copyLinesAgain})
    */
   record Written(long count, String sha256, RunHead head, long bytes, long crc32c) {}
 
@@ -147,6 +151,7 @@ final class EventLines {
       digest.update(line);
       digest.update((byte) '\n');
       crc.update(line);
+      crc.update('\n');
       out.write(line);
       out.write('\n');
       bytes += line.length + 1;
@@ -224,12 +229,144 @@ final class EventLines {
       }
       byte[] line = envelopes.utf8();
       crc.update(line);
+      crc.update('\n');
       out.write(line);
       out.write('\n');
       bytes += line.length + 1;
       count++;
     }
     return count == first.count() && bytes == first.bytes() && crc.getValue() == first.crc32c();
+  }
+
+  /** Bytes read at a time from a stream of lines ({@link #copyLines}). */
+  static final int LINES_BLOCK = HashBehind.BLOCK;
+
+  /**
+   * {@link #copy}, from the envelopes as one stream of lines ({@link
+   * dev.runs.spi.StorageEngine#readEnvelopeLines}), copied in blocks of {@value #LINES_BLOCK} bytes
+   * without being split into lines. The stream must hold {@code upTo} lines and end with the line
+   * of {@code lastLine}, the envelope of sequence {@code upTo} read before: both are checked, and
+   * the head comes from that envelope.
+   *
+   * @param id the run
+   * @param lines the run's envelope lines from sequence 1; not closed
+   * @param upTo the last sequence, the head's
+   * @param status the run's status at {@code upTo}
+   * @param lastLine the envelope of sequence {@code upTo}, shorter than {@value #LINES_BLOCK} bytes
+   *     (a longer one goes through {@link #copy})
+   * @param genesis the run's chain genesis to check every line against its hash chain link on the
+   *     hasher's thread ({@link ChainCheck}), or null for no check
+   * @param out where the lines go
+   * @return count, sha256 of the lines, the head after the last line, bytes and CRC-32C
+   * @throws dev.runs.StoreCorruptedException when the stream does not hold {@code upTo} lines that
+   *     end with {@code lastLine}, or that envelope is not the run's event {@code upTo}, or (with a
+   *     genesis) a line does not match its link; lines before it may have been written to {@code
+   *     out}
+   */
+  static Written copyLines(
+      RunId id,
+      InputStream lines,
+      long upTo,
+      RunStatus status,
+      byte[] lastLine,
+      @Nullable String genesis,
+      OutputStream out)
+      throws IOException {
+    if (lastLine.length >= LINES_BLOCK) {
+      throw new IllegalArgumentException("an envelope of " + lastLine.length + " bytes");
+    }
+    RunHead head = head(id, lastLine, upTo, status);
+    @Nullable ChainCheck chain = genesis == null ? null : new ChainCheck(id, genesis);
+    HashBehind digest = new HashBehind(chain); // hashed, and checked, on another processor
+    CRC32C crc = new CRC32C();
+    byte[] block = new byte[LINES_BLOCK];
+    byte[] before = new byte[LINES_BLOCK]; // the block read before, for the last line's check
+    int filled = 0;
+    int beforeFilled = 0;
+    long bytes = 0;
+    long count = 0;
+    for (int n; (n = lines.readNBytes(block, 0, LINES_BLOCK)) > 0; ) {
+      digest.update(block, 0, n);
+      crc.update(block, 0, n);
+      count += ByteScan.count(block, 0, n, (byte) '\n');
+      out.write(block, 0, n);
+      bytes += n;
+      byte[] b = before;
+      before = block;
+      block = b;
+      beforeFilled = filled;
+      filled = n;
+    }
+    String sha256 = digest.finish();
+    if (count != upTo || !endsWithLine(before, filled, block, beforeFilled, bytes, lastLine)) {
+      throw corrupted(
+          "run "
+              + id
+              + ": its stored lines up to sequence "
+              + upTo
+              + " are "
+              + count
+              + " lines of "
+              + bytes
+              + " bytes that do not end with the envelope read as sequence "
+              + upTo,
+          null);
+    }
+    if (chain != null && chain.end() != count) {
+      throw new IllegalStateException("run " + id + ": the chain check saw other lines");
+    }
+    return new Written(count, sha256, head, bytes, crc.getValue());
+  }
+
+  /**
+   * Whether a stream's bytes end with a whole line: {@code line}, its line feed, and before it the
+   * stream's start or another line feed.
+   *
+   * @param last the stream's last block, {@code lastFilled} bytes
+   * @param beforeLast the block before it, full ({@code beforeFilled} bytes; 0 when none)
+   * @param total the stream's length
+   * @param line the line, shorter than a block
+   */
+  static boolean endsWithLine(
+      byte[] last, int lastFilled, byte[] beforeLast, int beforeFilled, long total, byte[] line) {
+    int length = line.length + 1;
+    if (total < length) {
+      return false;
+    }
+    // the k-th byte from the end (k = 1 is the last) lies in the last block, or the one before it
+    IntUnaryOperator fromEnd =
+        k -> k <= lastFilled ? last[lastFilled - k] : beforeLast[beforeFilled - (k - lastFilled)];
+    if (fromEnd.applyAsInt(1) != '\n') {
+      return false;
+    }
+    for (int i = 0; i < line.length; i++) {
+      if (fromEnd.applyAsInt(length - i) != line[i]) {
+        return false;
+      }
+    }
+    return total == length || fromEnd.applyAsInt(length + 1) == '\n';
+  }
+
+  /**
+   * {@link #copyAgain} from the envelope lines as one stream, copied in blocks.
+   *
+   * @param lines the run's envelope lines from sequence 1, read again; not closed
+   * @param first what {@link #copyLines} or {@link #copy} found
+   * @param out where the lines go
+   * @return whether the lines written are those of the first pass
+   */
+  static boolean copyLinesAgain(InputStream lines, Written first, OutputStream out)
+      throws IOException {
+    CRC32C crc = new CRC32C();
+    byte[] block = new byte[LINES_BLOCK];
+    long bytes = 0;
+    for (int n; bytes < first.bytes() && (n = lines.readNBytes(block, 0, LINES_BLOCK)) > 0; ) {
+      int take = (int) Math.min(n, first.bytes() - bytes);
+      crc.update(block, 0, take);
+      out.write(block, 0, take);
+      bytes += take;
+    }
+    return bytes == first.bytes() && crc.getValue() == first.crc32c();
   }
 
   /**

@@ -72,6 +72,35 @@ public final class ByteScan {
     return -1;
   }
 
+  /** Every bit of a byte but its high one. */
+  private static final long LOW_SEVEN = 0x7f7f7f7f7f7f7f7fL;
+
+  /**
+   * @param b the bytes
+   * @param from the first index to look at
+   * @param to the index after the last
+   * @param value the byte to count
+   * @return how many bytes of {@code b[from, to)} are {@code value}
+   */
+  public static int count(byte[] b, int from, int to, byte value) {
+    long pattern = LOW_BITS * (value & 0xff);
+    int n = 0;
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long x = word(b, i) ^ pattern;
+      // exactly the zero bytes: adding 0x7f to the low seven bits carries into the high bit of
+      // every byte that has any bit set, and no carry crosses into the next byte
+      long zero = ~(((x & LOW_SEVEN) + LOW_SEVEN) | x | LOW_SEVEN);
+      n += Long.bitCount(zero);
+    }
+    for (; i < to; i++) {
+      if (b[i] == value) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /**
    * @param b the bytes
    * @param from the first index to look at

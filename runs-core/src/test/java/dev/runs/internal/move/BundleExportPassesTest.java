@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
  * for it, to a stream in two passes over the stored envelopes. Both give the same bytes (the format
  * does not depend on the target), for live and archived runs; a second pass that reads other bytes
  * than the first is found, and a run deleted, archived or replaced between the passes is a typed
- * error.
+ * error. Copying the envelopes as one stream of lines in blocks gives what copying them one by one
+ * gives, and a stream that is not the run's lines up to its head is found.
  */
 final class BundleExportPassesTest {
   private static final Clock CLOCK =
@@ -150,6 +151,100 @@ final class BundleExportPassesTest {
   }
 
   @Test
+  void copyLines_allLines_sameCountHashHeadAndBytesAsCopy() throws IOException {
+    List<byte[]> lines = lines(Integer.MAX_VALUE);
+    EventLines.Written byEnvelope = first(lines, dev.runs.RunStatus.COMPLETED);
+    byte[] joined = joined(lines);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+    EventLines.Written byBlocks =
+        EventLines.copyLines(
+            id,
+            trickling(joined),
+            lines.size(),
+            dev.runs.RunStatus.COMPLETED,
+            lines.get(lines.size() - 1),
+            null,
+            out);
+
+    assertThat(joined.length).as("more than one block").isGreaterThan(EventLines.LINES_BLOCK);
+    assertThat(out.toByteArray()).isEqualTo(joined);
+    assertThat(byBlocks.count()).isEqualTo(byEnvelope.count());
+    assertThat(byBlocks.sha256()).isEqualTo(byEnvelope.sha256());
+    assertThat(byBlocks.head()).isEqualTo(byEnvelope.head());
+    assertThat(byBlocks.bytes()).isEqualTo(byEnvelope.bytes());
+    assertThat(EventLines.copyLinesAgain(trickling(joined), byBlocks, out)).isTrue();
+  }
+
+  @Test
+  void copyLines_aLineMissing_storeCorrupted() {
+    List<byte[]> lines = lines(5);
+    byte[] joined = joined(lines.subList(1, 5));
+
+    assertThatThrownBy(
+            () ->
+                EventLines.copyLines(
+                    id,
+                    new java.io.ByteArrayInputStream(joined),
+                    5,
+                    dev.runs.RunStatus.RUNNING,
+                    lines.get(4),
+                    null,
+                    OutputStream.nullOutputStream()))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("are 4 lines of " + joined.length + " bytes");
+  }
+
+  @Test
+  void copyLines_endsWithAnotherLine_storeCorrupted() {
+    List<byte[]> lines = new ArrayList<>(lines(5));
+    byte[] fifth = lines.get(4);
+    lines.set(4, lines.get(3));
+    lines.set(3, fifth);
+
+    assertThatThrownBy(
+            () ->
+                EventLines.copyLines(
+                    id,
+                    new java.io.ByteArrayInputStream(joined(lines)),
+                    5,
+                    dev.runs.RunStatus.RUNNING,
+                    fifth,
+                    null,
+                    OutputStream.nullOutputStream()))
+        .isInstanceOf(StoreCorruptedException.class)
+        .hasMessageContaining("do not end with the envelope read as sequence 5");
+  }
+
+  @Test
+  void copyLinesAgain_oneByteChangedOrShorter_false() throws IOException {
+    List<byte[]> lines = lines(5);
+    byte[] joined = joined(lines);
+    EventLines.Written first =
+        EventLines.copyLines(
+            id,
+            new java.io.ByteArrayInputStream(joined),
+            5,
+            dev.runs.RunStatus.RUNNING,
+            lines.get(4),
+            null,
+            OutputStream.nullOutputStream());
+    byte[] changed = joined.clone();
+    changed[changed.length / 2] ^= 1;
+
+    assertThat(
+            EventLines.copyLinesAgain(
+                new java.io.ByteArrayInputStream(changed), first, OutputStream.nullOutputStream()))
+        .isFalse();
+    assertThat(
+            EventLines.copyLinesAgain(
+                new java.io.ByteArrayInputStream(joined, 0, joined.length - 1),
+                first,
+                OutputStream.nullOutputStream()))
+        .isFalse();
+  }
+
+  @Test
   void changed_runDeleted_runDeletedException() {
     RunMoves.of(store).delete(id, "test");
 
@@ -195,12 +290,33 @@ final class BundleExportPassesTest {
   }
 
   private EventLines.Written first(List<byte[]> lines) throws IOException {
+    return first(lines, dev.runs.RunStatus.RUNNING);
+  }
+
+  private EventLines.Written first(List<byte[]> lines, dev.runs.RunStatus status)
+      throws IOException {
     return EventLines.copy(
-        id,
-        envelopes(lines),
-        lines.size(),
-        dev.runs.RunStatus.RUNNING,
-        OutputStream.nullOutputStream());
+        id, envelopes(lines), lines.size(), status, OutputStream.nullOutputStream());
+  }
+
+  /** The lines, each with its line feed. */
+  private static byte[] joined(List<byte[]> lines) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    for (byte[] line : lines) {
+      out.write(line, 0, line.length);
+      out.write('\n');
+    }
+    return out.toByteArray();
+  }
+
+  /** A stream that hands over at most 1,000 bytes a read, so blocks are filled by several. */
+  private static java.io.InputStream trickling(byte[] bytes) {
+    return new java.io.ByteArrayInputStream(bytes) {
+      @Override
+      public synchronized int read(byte[] b, int off, int len) {
+        return super.read(b, off, Math.min(len, 1000));
+      }
+    };
   }
 
   private static EnvelopeStream envelopes(List<byte[]> lines) {

@@ -8,8 +8,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * {@link ByteScan} finds what a byte-by-byte loop finds, at every alignment and range, with the
- * byte sought next to bytes that differ from it in one bit and next to bytes above 0x7f.
+ * {@link ByteScan} finds and counts what a byte-by-byte loop finds and counts, at every alignment
+ * and range, with the byte sought next to bytes that differ from it in one bit and next to bytes
+ * above 0x7f.
  */
 final class ByteScanTest {
   private static final List<Integer> BYTES =
@@ -47,6 +48,31 @@ final class ByteScanTest {
     }
     assertThat(ByteScan.firstNonAscii(b, from, to))
         .as("%s [%d, %d)", Arrays.toString(b), from, to)
+        .isEqualTo(expected);
+  }
+
+  @SeededProperty(cases = 2000)
+  void count_isWhatALoopCounts(Cases cases) {
+    byte[] b = bytes(cases);
+    byte value = (byte) (int) cases.oneOf(BYTES);
+    if (cases.intBetween(0, 2) == 0) {
+      // half the bytes are the one counted, so several match within one word
+      for (int i = 0; i < b.length; i++) {
+        if (cases.intBetween(0, 1) == 0) {
+          b[i] = value;
+        }
+      }
+    }
+    int from = cases.intBetween(0, b.length);
+    int to = cases.intBetween(from, b.length);
+    int expected = 0;
+    for (int i = from; i < to; i++) {
+      if (b[i] == value) {
+        expected++;
+      }
+    }
+    assertThat(ByteScan.count(b, from, to, value))
+        .as("%s in %s [%d, %d)", value, Arrays.toString(b), from, to)
         .isEqualTo(expected);
   }
 

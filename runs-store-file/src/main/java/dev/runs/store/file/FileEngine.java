@@ -31,6 +31,7 @@ import dev.runs.spi.StageIntegrity;
 import dev.runs.spi.StorageEngine;
 import dev.runs.spi.StoredDocument;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -569,6 +570,12 @@ final class FileEngine implements StorageEngine {
   public EnvelopeStream readEnvelopes(RunId id, long afterSequence) {
     checkOpen();
     return withRun(id, r -> r.readEnvelopes(afterSequence));
+  }
+
+  @Override
+  public Optional<InputStream> readEnvelopeLines(RunId id, long upTo) {
+    checkOpen();
+    return withRun(id, r -> r.readEnvelopeLines(upTo));
   }
 
   // ---- listing ----------------------------------------------------------------------------------

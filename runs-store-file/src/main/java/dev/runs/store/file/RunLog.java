@@ -13,6 +13,7 @@ import dev.runs.spi.EnvelopeStream;
 import dev.runs.spi.RunBatch;
 import dev.runs.spi.RunHead;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
@@ -1661,6 +1662,38 @@ final class RunLog {
   EnvelopeStream readEnvelopes(long afterSequence) {
     LogStream s = open(afterSequence);
     return s == null ? EnvelopeStream.encoding(EventStream.of(List.of())) : s;
+  }
+
+  /**
+   * Opens the log's lines 1 to {@code upTo} as bytes, when {@code upTo} is the head: the log up to
+   * the head's length, whose lines are the stored envelopes, each with its line feed.
+   *
+   * @param upTo the last sequence wanted
+   * @return the bytes; empty for an archived run, or when the head is not {@code upTo}
+   */
+  Optional<InputStream> readEnvelopeLines(long upTo) {
+    for (int attempt = 1; ; attempt++) {
+      refresh();
+      Head h;
+      synchronized (this) {
+        h = head();
+      }
+      if (h.archived() || h.lastSequence() != upTo) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(
+            new LogBytes(this, FileChannel.open(file, StandardOpenOption.READ), h.length()));
+      } catch (NoSuchFileException e) {
+        if (attempt == 1) {
+          lockedIngest(); // archived or deleted since the look above: decide under the locks
+          continue;
+        }
+        throw missingLog(e);
+      } catch (IOException e) {
+        throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
+      }
+    }
   }
 
   private @Nullable LogStream open(long afterSequence) {

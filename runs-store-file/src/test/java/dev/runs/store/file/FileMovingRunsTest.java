@@ -799,6 +799,139 @@ final class FileMovingRunsTest {
   // ---------------------------------------------------------------------------------
 
   @Nested
+  @DisplayName("Envelope lines for exports")
+  class EnvelopeLines {
+    @Test
+    @DisplayName(
+        "the lines up to the head are the log's bytes, the envelopes each with a line feed, and"
+            + " end at the head read when opened")
+    void atHead_theLogsBytes_appendsAfterNotRead() throws Exception {
+      Opened o = open();
+      RunId id = sourceRun(o.store(), "t-lines", 3000);
+      long head = o.store().entry(id).orElseThrow().lastSequence();
+      java.io.ByteArrayOutputStream envelopes = new java.io.ByteArrayOutputStream();
+      try (dev.runs.spi.EnvelopeStream s = o.engine().readEnvelopes(id, 0)) {
+        while (s.advance()) {
+          envelopes.write(s.utf8());
+          envelopes.write('\n');
+        }
+      }
+      byte[] log = Files.readAllBytes(runDir(id).resolve(Layout.EVENTS));
+
+      byte[] lines;
+      try (java.io.InputStream in = o.engine().readEnvelopeLines(id, head).orElseThrow()) {
+        // another engine (process) appends while the stream is open
+        open().store().append(id, line(-1));
+        lines = in.readAllBytes();
+      }
+
+      assertThat(lines).isEqualTo(envelopes.toByteArray()).isEqualTo(log);
+      assertThat(Files.size(runDir(id).resolve(Layout.EVENTS))).isGreaterThan(log.length);
+    }
+
+    @Test
+    @DisplayName(
+        "not at the head, or archived: empty (the caller reads envelopes); unknown: RunNotFound")
+    void notAtHeadArchivedOrUnknown() {
+      Opened o = open();
+      RunId id = sourceRun(o.store(), "t-lines-not", 5);
+      long head = o.store().entry(id).orElseThrow().lastSequence();
+      o.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+
+      assertThat(o.engine().readEnvelopeLines(id, head)).isEmpty();
+      assertThat(o.engine().readEnvelopeLines(id, head + 2)).isEmpty();
+      assertThat(o.engine().stubRun(id, head + 1, stubJson(id))).isTrue();
+      assertThat(o.engine().readEnvelopeLines(id, head + 1)).isEmpty();
+      assertThatThrownBy(() -> o.engine().readEnvelopeLines(RunId.of("acme/nope"), 1))
+          .isInstanceOf(RunNotFoundException.class);
+    }
+
+    @Test
+    @DisplayName("a log cut under an open stream by something else is an IOException naming it")
+    void logCutUnderTheStream_ioException() throws Exception {
+      Opened o = open();
+      RunId id = sourceRun(o.store(), "t-lines-cut", 3000);
+      long head = o.store().entry(id).orElseThrow().lastSequence();
+      Path log = runDir(id).resolve(Layout.EVENTS);
+      try (java.io.InputStream in = o.engine().readEnvelopeLines(id, head).orElseThrow()) {
+        try (java.nio.channels.FileChannel ch =
+            java.nio.channels.FileChannel.open(log, java.nio.file.StandardOpenOption.WRITE)) {
+          ch.truncate(ch.size() / 2);
+        }
+
+        assertThatThrownBy(in::readAllBytes)
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining(log.toString())
+            .hasMessageContaining("truncated by something other than this store");
+      }
+    }
+
+    @Test
+    @DisplayName("a bundle exported from the file store is the one exported from its memory copy")
+    void export_sameBundleAsFromMemory() throws Exception {
+      Opened o = open();
+      RunId id = sourceRun(o.store(), "t-lines-bundle", 3000);
+      o.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      RunStore copy = memory();
+      java.io.ByteArrayOutputStream fromFile = new java.io.ByteArrayOutputStream();
+      dev.runs.RunBundles.export(o.store(), id, fromFile);
+      dev.runs.RunBundles.importInto(
+          copy, new java.io.ByteArrayInputStream(fromFile.toByteArray()));
+      java.io.ByteArrayOutputStream fromMemory = new java.io.ByteArrayOutputStream();
+      dev.runs.RunBundles.export(copy, id, fromMemory);
+      Path toFile = tmp.resolve("file" + dev.runs.RunBundles.SUFFIX);
+      dev.runs.RunBundles.export(o.store(), id, toFile);
+
+      assertThat(bundleWithoutExportTime(fromFile.toByteArray()))
+          .isEqualTo(bundleWithoutExportTime(fromMemory.toByteArray()))
+          .isEqualTo(bundleWithoutExportTime(Files.readAllBytes(toFile)));
+    }
+
+    @Test
+    @DisplayName(
+        "archiving copies the log in blocks and still checks every link: an event edited in the"
+            + " file is refused, nothing is uploaded, the run stays whole")
+    void archive_eventEditedInTheFile_refusedRunWhole() throws Exception {
+      Opened o = open();
+      RunId id = sourceRun(o.store(), "t-lines-edited", 3000);
+      o.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      o.store().close();
+      Path log = runDir(id).resolve(Layout.EVENTS);
+      String text = Files.readString(log);
+      String edited = text.replace("\"text\":\"line 2500\"", "\"text\":\"line 2501\"");
+      assertThat(edited).isNotEqualTo(text).hasSameSizeAs(text);
+      Files.writeString(log, edited);
+      Opened again = open();
+      Path archiveDir = tmp.resolve("archive");
+
+      try (dev.runs.ArchiveStore archive = dev.runs.ArchiveStores.open("dir:" + archiveDir)) {
+        assertThatThrownBy(
+                () ->
+                    dev.runs.RunArchiver.of(
+                            again.store(), archive, dev.runs.RetentionPolicy.keepFor(Duration.ZERO))
+                        .archive(id))
+            .isInstanceOf(dev.runs.StoreCorruptedException.class)
+            .hasMessageContaining("does not match its hash chain link");
+      }
+
+      assertThat(again.engine().stub(id)).isEmpty();
+      assertThat(Files.readString(log)).isEqualTo(edited);
+      try (Stream<Path> uploaded = Files.walk(archiveDir)) {
+        assertThat(uploaded.filter(Files::isRegularFile)).isEmpty();
+      }
+    }
+
+    /** The bundle's lines with the header's export time, and the header's hash over it, blanked. */
+    private List<String> bundleWithoutExportTime(byte[] bundle) {
+      return new String(bundle, UTF_8)
+          .replaceFirst("\"exported_at\":\"[^\"]*\"", "")
+          .replaceFirst("\"header_sha256\":\"[^\"]*\"", "")
+          .lines()
+          .toList();
+    }
+  }
+
+  @Nested
   @DisplayName("Documents")
   class Documents {
     @Test
