@@ -41,7 +41,9 @@ public final class RunBundles {
 
   /**
    * Writes a run's bundle to a stream. A run still being written is exported as far as its log went
-   * when the export started.
+   * when the export started. The header, which comes first, needs the events' count and sha256: the
+   * events are read once and held in memory when their lines fit in 8 MiB, and read a second time
+   * otherwise, so memory stays bounded for a run of any length.
    *
    * @param store the store
    * @param runId the run

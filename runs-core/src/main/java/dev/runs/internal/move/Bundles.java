@@ -96,18 +96,28 @@ public final class Bundles {
 
   /**
    * Writes a run's bundle lines to a stream. The header, which carries the events' count and
-   * sha256, comes first, so the events are read twice: a first pass counts and hashes them, a
-   * second writes them (a run's stored events up to the head read at the start never change; a run
-   * deleted, archived or replaced between the passes throws). Both passes copy blocks of the log
-   * when the engine keeps it as the lines themselves ({@link StoredLines}), envelope by envelope
-   * otherwise. An archived run, whose events come from its archive, is read once into a spool file
-   * instead.
+   * sha256, comes first, so a first pass counts and hashes the events; their lines are held in
+   * memory as it goes ({@link HeldLines}, up to {@value HeldLines#DEFAULT_LIMIT} bytes), and
+   * written after the header from there when they fit. A longer run is read a second time to write
+   * them (a run's stored events up to the head read at the start never change; a run deleted,
+   * archived or replaced between the passes throws). Both passes copy blocks of the log when the
+   * engine keeps it as the lines themselves ({@link StoredLines}), envelope by envelope otherwise.
+   * An archived run, whose events come from its archive, is read once into a spool file instead.
    *
    * @param beside true to write each stage file's line with a {@code file} member naming it beside
    *     the lines (the directory and zip forms, which write the bytes themselves), false for its
    *     bytes in base64 on the line
    */
   static Lines exportLines(RunStore store, RunId id, OutputStream out, boolean beside)
+      throws IOException {
+    return exportLines(store, id, out, beside, HeldLines.DEFAULT_LIMIT);
+  }
+
+  /**
+   * {@link #exportLines(RunStore, RunId, OutputStream, boolean)} holding at most {@code held} bytes
+   * of lines in memory (0: every run is read twice).
+   */
+  static Lines exportLines(RunStore store, RunId id, OutputStream out, boolean beside, long held)
       throws IOException {
     RunMoves moves = RunMoves.of(store);
     RunEntry entry = entry(store, moves, id);
@@ -116,17 +126,11 @@ public final class Bundles {
     }
     Instant exportedAt = moves.options().clock().instant();
     EventLines.Written w;
+    HeldLines lines = new HeldLines(held);
     try {
       w =
           StoredLines.copy(
-              store,
-              moves,
-              id,
-              entry.lastSequence(),
-              entry.status(),
-              null,
-              null,
-              OutputStream.nullOutputStream());
+              store, moves, id, entry.lastSequence(), entry.status(), null, null, lines);
     } catch (RunNotFoundException e) {
       throw moves.notFound(id, e, "exported");
     }
@@ -134,11 +138,15 @@ public final class Bundles {
     byte[] headerLine = headerLine(entry, w.head(), w.count(), w.sha256(), stages, exportedAt);
     out.write(headerLine);
     out.write('\n');
-    boolean same;
-    try {
-      same = StoredLines.copyAgain(moves, id, w, out);
-    } catch (RunNotFoundException e) {
-      throw moves.notFound(id, e, "exported");
+    boolean same = !lines.overflowed();
+    if (same) {
+      lines.writeTo(out);
+    } else {
+      try {
+        same = StoredLines.copyAgain(moves, id, w, out);
+      } catch (RunNotFoundException e) {
+        throw moves.notFound(id, e, "exported");
+      }
     }
     if (!same) {
       throw changed(store, moves, id);

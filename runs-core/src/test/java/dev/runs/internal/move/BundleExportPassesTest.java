@@ -94,6 +94,20 @@ final class BundleExportPassesTest {
   }
 
   @Test
+  void exportToStream_heldInMemoryOrReadTwice_sameBytes() throws IOException {
+    ByteArrayOutputStream held = new ByteArrayOutputStream();
+    Bundles.Lines once = Bundles.exportLines(store, id, held, false);
+    ByteArrayOutputStream readTwice = new ByteArrayOutputStream();
+    Bundles.Lines twice = Bundles.exportLines(store, id, readTwice, false, 0);
+    ByteArrayOutputStream heldJustEnough = new ByteArrayOutputStream();
+    Bundles.exportLines(store, id, heldJustEnough, false, once.exported().bytes());
+
+    assertThat(readTwice.toByteArray()).isEqualTo(held.toByteArray());
+    assertThat(heldJustEnough.toByteArray()).isEqualTo(held.toByteArray());
+    assertThat(twice).isEqualTo(once);
+  }
+
+  @Test
   void export_fileAndStreamOfAnArchivedRun_sameBytesAsBeforeArchiving() throws IOException {
     try (ArchiveStore archive = ArchiveStores.open("dir:" + dir.resolve("archive"));
         RunStore archiving =

@@ -889,6 +889,40 @@ final class FileMovingRunsTest {
 
     @Test
     @DisplayName(
+        "a run longer than an export holds in memory (10 MB) is read twice, in blocks, to a stream:"
+            + " the same bundle as to a file")
+    void exportToStream_longRun_readTwice_sameAsToAFile() throws Exception {
+      Opened o = open();
+      RunId id = o.store().create(record("t-lines-long").build()).record().id();
+      o.store().append(id, EventDraft.of(EventTypes.RUN_STARTED));
+      String text = "x".repeat(2000);
+      for (int b = 0; b < 50; b++) {
+        List<EventDraft> batch = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+          batch.add(
+              EventDraft.of(
+                  EventTypes.CONSOLE_LINE,
+                  Payload.of(Map.of("stream", "stdout", "text", text + (b * 100 + i)))));
+        }
+        o.store().append(id, batch);
+      }
+      o.store().append(id, EventDraft.of(EventTypes.RUN_COMPLETED));
+      assertThat(Files.size(runDir(id).resolve(Layout.EVENTS))).isGreaterThan(10_000_000L);
+      java.io.ByteArrayOutputStream stream = new java.io.ByteArrayOutputStream();
+      dev.runs.RunBundles.export(o.store(), id, stream);
+      Path file = tmp.resolve("long" + dev.runs.RunBundles.SUFFIX);
+      dev.runs.RunBundles.export(o.store(), id, file);
+
+      assertThat(bundleWithoutExportTime(stream.toByteArray()))
+          .isEqualTo(bundleWithoutExportTime(Files.readAllBytes(file)))
+          .hasSize(5003 + 1);
+      RunStore copy = memory();
+      dev.runs.RunBundles.importInto(copy, new java.io.ByteArrayInputStream(stream.toByteArray()));
+      assertThat(copy.entry(id)).isEqualTo(o.store().entry(id));
+    }
+
+    @Test
+    @DisplayName(
         "archiving copies the log in blocks and still checks every link: an event edited in the"
             + " file is refused, nothing is uploaded, the run stays whole")
     void archive_eventEditedInTheFile_refusedRunWhole() throws Exception {
