@@ -94,16 +94,19 @@ final class BundleExportPassesTest {
   }
 
   @Test
-  void exportToStream_heldInMemoryOrReadTwice_sameBytes() throws IOException {
+  void exportToStream_heldOrOverflowingOrReadTwice_sameBytes() throws IOException {
     ByteArrayOutputStream held = new ByteArrayOutputStream();
     Bundles.Lines once = Bundles.exportLines(store, id, held, false);
     ByteArrayOutputStream readTwice = new ByteArrayOutputStream();
     Bundles.Lines twice = Bundles.exportLines(store, id, readTwice, false, 0);
     ByteArrayOutputStream heldJustEnough = new ByteArrayOutputStream();
     Bundles.exportLines(store, id, heldJustEnough, false, once.exported().bytes());
+    ByteArrayOutputStream heldHalf = new ByteArrayOutputStream();
+    Bundles.exportLines(store, id, heldHalf, false, once.exported().bytes() / 2);
 
     assertThat(readTwice.toByteArray()).isEqualTo(held.toByteArray());
     assertThat(heldJustEnough.toByteArray()).isEqualTo(held.toByteArray());
+    assertThat(heldHalf.toByteArray()).isEqualTo(held.toByteArray());
     assertThat(twice).isEqualTo(once);
   }
 
