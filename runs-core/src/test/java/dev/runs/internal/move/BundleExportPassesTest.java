@@ -198,16 +198,7 @@ final class BundleExportPassesTest {
     List<byte[]> lines = lines(5);
     byte[] joined = joined(lines.subList(1, 5));
 
-    assertThatThrownBy(
-            () ->
-                EventLines.copyLines(
-                    id,
-                    new java.io.ByteArrayInputStream(joined),
-                    5,
-                    dev.runs.RunStatus.RUNNING,
-                    lines.get(4),
-                    null,
-                    OutputStream.nullOutputStream()))
+    assertThatThrownBy(() -> copyFiveLines(joined, lines.get(4)))
         .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("are 4 lines of " + joined.length + " bytes");
   }
@@ -219,16 +210,7 @@ final class BundleExportPassesTest {
     lines.set(4, lines.get(3));
     lines.set(3, fifth);
 
-    assertThatThrownBy(
-            () ->
-                EventLines.copyLines(
-                    id,
-                    new java.io.ByteArrayInputStream(joined(lines)),
-                    5,
-                    dev.runs.RunStatus.RUNNING,
-                    fifth,
-                    null,
-                    OutputStream.nullOutputStream()))
+    assertThatThrownBy(() -> copyFiveLines(joined(lines), fifth))
         .isInstanceOf(StoreCorruptedException.class)
         .hasMessageContaining("do not end with the envelope read as sequence 5");
   }
@@ -237,15 +219,7 @@ final class BundleExportPassesTest {
   void copyLinesAgain_oneByteChangedOrShorter_false() throws IOException {
     List<byte[]> lines = lines(5);
     byte[] joined = joined(lines);
-    EventLines.Written first =
-        EventLines.copyLines(
-            id,
-            new java.io.ByteArrayInputStream(joined),
-            5,
-            dev.runs.RunStatus.RUNNING,
-            lines.get(4),
-            null,
-            OutputStream.nullOutputStream());
+    EventLines.Written first = copyFiveLines(joined, lines.get(4));
     byte[] changed = joined.clone();
     changed[changed.length / 2] ^= 1;
 
@@ -314,6 +288,20 @@ final class BundleExportPassesTest {
       throws IOException {
     return EventLines.copy(
         id, envelopes(lines), lines.size(), status, OutputStream.nullOutputStream());
+  }
+
+  /**
+   * {@link EventLines#copyLines} of a stream that should hold five lines ending with {@code last}.
+   */
+  private EventLines.Written copyFiveLines(byte[] stream, byte[] last) throws IOException {
+    return EventLines.copyLines(
+        id,
+        new java.io.ByteArrayInputStream(stream),
+        5,
+        dev.runs.RunStatus.RUNNING,
+        last,
+        null,
+        OutputStream.nullOutputStream());
   }
 
   /** The lines, each with its line feed. */

@@ -1681,17 +1681,9 @@ final class RunLog {
       if (h.archived() || h.lastSequence() != upTo) {
         return Optional.empty();
       }
-      try {
-        return Optional.of(
-            new LogBytes(this, FileChannel.open(file, StandardOpenOption.READ), h.length()));
-      } catch (NoSuchFileException e) {
-        if (attempt == 1) {
-          lockedIngest(); // archived or deleted since the look above: decide under the locks
-          continue;
-        }
-        throw missingLog(e);
-      } catch (IOException e) {
-        throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
+      FileChannel ch = openForReading(attempt);
+      if (ch != null) {
+        return Optional.of(new LogBytes(this, ch, h.length()));
       }
     }
   }
@@ -1711,19 +1703,33 @@ final class RunLog {
         from = marks[mark];
       }
       long firstLine = (long) mark * MARK_EVERY + 1;
-      FileChannel ch;
-      try {
-        ch = FileChannel.open(file, StandardOpenOption.READ);
-      } catch (NoSuchFileException e) {
-        if (attempt == 1) {
-          lockedIngest(); // archived or deleted since the look above: decide under the locks
-          continue;
-        }
-        throw missingLog(e);
-      } catch (IOException e) {
-        throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
+      FileChannel ch = openForReading(attempt);
+      if (ch != null) {
+        return new LogStream(this, ch, from, firstLine, target, h);
       }
-      return new LogStream(this, ch, from, firstLine, target, h);
+    }
+  }
+
+  /**
+   * Opens the log to read what a look at the head found. The log may have gone since the look (the
+   * run archived or deleted): on a first attempt that is decided under the locks and null returned,
+   * so the caller looks again.
+   *
+   * @param attempt 1 for the first
+   * @return the channel, or null to look at the head again
+   * @throws StoreCorruptedException when the log is still missing on a later attempt
+   */
+  private @Nullable FileChannel openForReading(int attempt) {
+    try {
+      return FileChannel.open(file, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      if (attempt == 1) {
+        lockedIngest(); // archived or deleted since the look above: decide under the locks
+        return null;
+      }
+      throw missingLog(e);
+    } catch (IOException e) {
+      throw new StoreIoException("run " + id + ": cannot open " + file + ": " + e, e);
     }
   }
 
