@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -21,31 +23,59 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gathers concurrent appends into group commits. Each lane has one queue and one commit at a time;
- * a run always maps to the same lane, so its appends stay in order and two lanes never commit the
- * same run. A committer drains whatever is waiting (up to the batch limit, in arrival order),
- * groups it by run, hands the whole batch to the engine in one commit, then completes each caller's
- * future with exactly its events. While a commit is in flight new appends queue up and form the
- * next batch: no timer, no added latency when idle.
+ * a run always maps to the same lane while it has appends in flight, so its appends stay in order
+ * and two lanes never commit the same run. A committer drains whatever is waiting (up to the batch
+ * limit, in arrival order), groups it by run, hands the whole batch to the engine in one commit,
+ * then completes each caller's future with exactly its events. While a commit is in flight new
+ * appends queue up and form the next batch: no timer, no added latency when idle.
  *
- * <p>Who commits: each lane has a thread for asynchronous appends, and a <em>blocking</em> append
- * that finds its lane idle commits on its own thread (leader/follower group commit) when the engine
- * allows it ({@link StorageEngine#allowsCommitOnCallerThread()}) and the thread is not interrupted.
- * That saves the two thread hand-offs (caller to commit thread and back) that otherwise cost a
- * single writer as much as its fsync; appends arriving meanwhile queue behind it and the lane
- * thread commits them. Only one commit per lane runs at a time, and batches are drained in arrival
- * order, so order per run is kept whoever commits.
+ * <p>Which lane: for an engine that gains from committing runs together (one transaction, one fsync
+ * for many runs), a fixed number of lanes shared by hash. For an engine whose runs commit
+ * independently ({@link StorageEngine#commitsRunsIndependently()}: a file per run), each run with
+ * appends in flight has a lane of its own, made when its first append arrives and dropped when its
+ * queue empties, so two busy runs never wait for each other's commits.
+ *
+ * <p>Who commits: a pool of commit threads (as many as the lane count asked for) serves lanes with
+ * asynchronous appends, and a <em>blocking</em> append that finds its lane idle commits on its own
+ * thread (leader/follower group commit) when the engine allows it ({@link
+ * StorageEngine#allowsCommitOnCallerThread()}) and the thread is not interrupted. That saves the
+ * two thread hand-offs (caller to commit thread and back) that otherwise cost a single writer as
+ * much as its fsync; appends arriving meanwhile queue behind it and a pool thread commits them.
+ * Only one commit per lane runs at a time, and batches are drained in arrival order, so order per
+ * run is kept whoever commits.
  */
 final class GroupCommitter {
   private static final Logger log = LoggerFactory.getLogger(GroupCommitter.class);
+
+  /** Set in {@link #state} once the committer stops; the bits below count the active lanes. */
+  private static final int STOPPED = 1 << 30;
 
   private final StorageEngine engine;
   private final Clock clock;
   private final Uuid7 ids;
   private final int maxBatchEvents;
   private final CommitListener listener;
-  private final Lane[] lanes;
   private final boolean callerMayCommit;
   private final boolean hashChain;
+
+  /** The shared lanes, by hash of the run id; null when each run has its own lane. */
+  private final Lane @Nullable [] sharedLanes;
+
+  /** Each run's own lane while it has appends in flight (unused with shared lanes). */
+  private final ConcurrentHashMap<RunId, Lane> runLanes = new ConcurrentHashMap<>();
+
+  /** Lanes waiting for a commit thread; {@link #stop} tells one thread to end. */
+  private final LinkedBlockingQueue<Lane> ready = new LinkedBlockingQueue<>();
+
+  private final Lane stop = new Lane(null);
+  private final Thread[] threads;
+
+  /**
+   * {@link #STOPPED} once stopped, plus the number of lanes with a commit in flight or queued for a
+   * thread. The threads are told to end when it reaches exactly {@link #STOPPED}: then nothing is
+   * in flight and nothing new can start.
+   */
+  private final AtomicInteger state = new AtomicInteger();
 
   GroupCommitter(
       StorageEngine engine,
@@ -62,10 +92,20 @@ final class GroupCommitter {
     this.maxBatchEvents = maxBatchEvents;
     this.listener = listener;
     this.callerMayCommit = engine.allowsCommitOnCallerThread();
-    this.lanes = new Lane[laneCount];
+    if (engine.commitsRunsIndependently()) {
+      this.sharedLanes = null;
+    } else {
+      Lane[] lanes = new Lane[laneCount];
+      for (int i = 0; i < laneCount; i++) {
+        lanes[i] = new Lane(null);
+      }
+      this.sharedLanes = lanes;
+    }
+    this.threads = new Thread[laneCount];
     for (int i = 0; i < laneCount; i++) {
-      lanes[i] = new Lane("runs-commit-" + name + "-" + i);
-      lanes[i].thread.start();
+      threads[i] = new Thread(this::serve, "runs-commit-" + name + "-" + i);
+      threads[i].setDaemon(true);
+      threads[i].start();
     }
   }
 
@@ -94,17 +134,31 @@ final class GroupCommitter {
    */
   void submit(PendingAppend a, boolean callerWaits) {
     boolean lead = callerWaits && callerMayCommit && !Thread.currentThread().isInterrupted();
-    lanes[Math.floorMod(a.runId.hashCode(), lanes.length)].submit(a, lead);
+    while (!laneOf(a.runId).submit(a, lead)) {
+      // that run's lane emptied and was dropped between the look-up and the lock: look again
+    }
   }
 
-  /** Commits everything queued, then stops the lanes; appends arriving later fail. */
-  void shutdown() {
-    for (Lane lane : lanes) {
-      lane.stop();
+  private Lane laneOf(RunId runId) {
+    Lane[] shared = sharedLanes;
+    if (shared != null) {
+      return shared[Math.floorMod(runId.hashCode(), shared.length)];
     }
-    for (Lane lane : lanes) {
+    return runLanes.computeIfAbsent(runId, Lane::new);
+  }
+
+  /**
+   * Commits everything queued, then stops the commit threads; appends arriving later fail. Returns
+   * early, with the interrupt flag set, if the calling thread is interrupted while it waits.
+   */
+  void shutdown() {
+    int s = state.updateAndGet(v -> v | STOPPED);
+    if (s == STOPPED) {
+      endThreads();
+    }
+    for (Thread t : threads) {
       try {
-        lane.thread.join();
+        t.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -112,55 +166,96 @@ final class GroupCommitter {
     }
   }
 
-  private final class Lane implements Runnable {
+  /** Starts a commit: false once stopped. */
+  private boolean enter() {
+    int s = state.getAndUpdate(v -> (v & STOPPED) != 0 ? v : v + 1);
+    return (s & STOPPED) == 0;
+  }
+
+  /** Ends a commit; the last one after {@link #shutdown} ends the threads. */
+  private void leave() {
+    if (state.decrementAndGet() == STOPPED) {
+      endThreads();
+    }
+  }
+
+  private void endThreads() {
+    for (int i = 0; i < threads.length; i++) {
+      ready.add(stop);
+    }
+  }
+
+  /** A commit thread: commits the lanes handed to it until told to stop. */
+  private void serve() {
+    while (true) {
+      Lane lane;
+      try {
+        lane = ready.take();
+      } catch (InterruptedException e) {
+        continue; // nothing interrupts these threads on purpose; they end on the stop marker
+      }
+      if (lane == stop) {
+        return;
+      }
+      try {
+        lane.commitOneBatch();
+      } catch (RuntimeException | Error e) {
+        // the appends' futures were failed in commit(); the thread goes on serving
+        log.error("group commit on {} failed", engine.describe(), e);
+      }
+    }
+  }
+
+  private final class Lane {
+    /** The run this lane serves alone, or null for a shared lane. */
+    private final @Nullable RunId run;
+
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition work = lock.newCondition();
     // guarded by lock
     private final ArrayDeque<PendingAppend> queue = new ArrayDeque<>();
     private boolean committing;
-    private boolean stopping;
-    private boolean stopped;
-    final Thread thread;
+    private boolean dropped;
 
-    Lane(String threadName) {
-      thread = new Thread(this, threadName);
-      thread.setDaemon(true);
+    Lane(@Nullable RunId run) {
+      this.run = run;
     }
 
-    void submit(PendingAppend a, boolean callerWaits) {
+    /**
+     * Queues an append, and commits it on this thread when the caller waits and leads.
+     *
+     * @return false when this run's lane was dropped before the lock was taken: nothing was queued
+     */
+    boolean submit(PendingAppend a, boolean callerLeads) {
       lock.lock();
       try {
-        if (stopped) {
+        if (dropped) {
+          return false;
+        }
+        if ((state.get() & STOPPED) != 0 || (!committing && !enter())) {
           a.future.completeExceptionally(new StoreClosedException("store is closed"));
-          return;
+          return true;
         }
         queue.addLast(a);
         if (committing) {
-          return; // the running commit hands the queue on when it ends
+          return true; // the running commit hands the queue on when it ends
         }
-        if (!callerWaits) {
-          work.signal();
-          return;
+        committing = true;
+        if (!callerLeads) {
+          ready.add(this);
+          return true;
         }
-        committing = true; // this caller leads: it commits on its own thread
       } finally {
         lock.unlock();
       }
-      commitOneBatch();
+      commitOneBatch(); // this caller leads: it commits on its own thread
+      return true;
     }
 
-    void stop() {
-      lock.lock();
-      try {
-        stopping = true;
-        work.signal();
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /** Drains and commits one batch; the caller has set {@code committing}. */
-    private void commitOneBatch() {
+    /**
+     * Drains and commits one batch; the caller has set {@code committing}. What arrived meanwhile
+     * goes to a commit thread; an emptied lane of its own run is dropped.
+     */
+    void commitOneBatch() {
       List<PendingAppend> taken = new ArrayList<>();
       lock.lock();
       try {
@@ -177,35 +272,25 @@ final class GroupCommitter {
       try {
         commit(taken);
       } finally {
+        boolean idle;
         lock.lock();
         try {
-          committing = false;
-          if (!queue.isEmpty() || stopping) {
-            work.signal(); // the lane thread takes over what arrived meanwhile
-          }
-        } finally {
-          lock.unlock();
-        }
-      }
-    }
-
-    @Override
-    public void run() {
-      while (true) {
-        lock.lock();
-        try {
-          while (committing || queue.isEmpty()) {
-            if (stopping && !committing && queue.isEmpty()) {
-              stopped = true;
-              return;
+          idle = queue.isEmpty();
+          if (idle) {
+            committing = false;
+            if (run != null) {
+              dropped = true;
+              runLanes.remove(run, this);
             }
-            work.awaitUninterruptibly();
+          } else {
+            ready.add(this); // still committing: a commit thread takes what arrived meanwhile
           }
-          committing = true;
         } finally {
           lock.unlock();
         }
-        commitOneBatch();
+        if (idle) {
+          leave();
+        }
       }
     }
   }

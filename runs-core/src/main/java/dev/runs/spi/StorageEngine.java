@@ -52,6 +52,21 @@ public interface StorageEngine extends AutoCloseable {
   }
 
   /**
+   * Whether runs commit independently of each other: a commit of one run shares nothing with a
+   * commit of another (one file per run), so putting several runs into one {@link #commit(List)}
+   * saves nothing, and commits of different runs may run at the same time. When true, every run
+   * with appends in flight gets a commit lane of its own, so busy runs never take turns on a shared
+   * lane, and {@link #preferredCommitLanes()} is the number of threads that commit asynchronous
+   * appends. When false (the default), runs share that many lanes by hash and one commit may carry
+   * several runs.
+   *
+   * @return true when runs commit independently
+   */
+  default boolean commitsRunsIndependently() {
+    return false;
+  }
+
+  /**
    * Whether {@link #commit(List)} may run on an appending caller's thread. When true, a blocking
    * append that finds no commit in progress commits its batch itself instead of handing it to a
    * commit thread and waiting to be woken, which saves two thread switches per commit. Return true

@@ -49,13 +49,40 @@ final class GroupCommitTest {
     final java.util.Set<String> committingThreads =
         java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    volatile boolean runsIndependent;
+
+    /** Runs with a commit in this engine now, and how often a run was committed twice at once. */
+    final java.util.Set<RunId> committingRuns = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    final AtomicInteger overlaps = new AtomicInteger();
+
     @Override
     public boolean allowsCommitOnCallerThread() {
       return callerThreadCommits;
     }
 
     @Override
+    public boolean commitsRunsIndependently() {
+      return runsIndependent;
+    }
+
+    @Override
     public void commit(List<RunBatch> batches) {
+      for (RunBatch b : batches) {
+        if (!committingRuns.add(b.runId())) {
+          overlaps.incrementAndGet();
+        }
+      }
+      try {
+        commitTracked(batches);
+      } finally {
+        for (RunBatch b : batches) {
+          committingRuns.remove(b.runId());
+        }
+      }
+    }
+
+    private void commitTracked(List<RunBatch> batches) {
       committingThreads.add(Thread.currentThread().getName());
       if (commits.incrementAndGet() == 1 && holdFirst) {
         firstCommitEntered.countDown();
@@ -333,6 +360,125 @@ final class GroupCommitTest {
       assertThat(store.verify(id).ok()).isTrue();
       assertThat(store.entry(id).orElseThrow().lastSequence()).isEqualTo(2 + 4 * 500);
     }
+  }
+
+  @Test
+  void runsThatCommitIndependently_doNotWaitForAnotherRunsCommit() throws Exception {
+    ControlledEngine engine = new ControlledEngine();
+    engine.callerThreadCommits = true;
+    engine.runsIndependent = true;
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      RunId held = startedRun(store);
+      RunId other = startedRun(store);
+      engine.commits.set(0);
+      engine.holdFirst = true;
+      CompletableFuture<RunEvent> first = store.appendAsync(held, line(1));
+      assertThat(engine.firstCommitEntered.await(30, TimeUnit.SECONDS)).isTrue();
+      // the held run's commit waits inside the engine; on a shared lane this append would too
+      CompletableFuture<RunEvent> beside =
+          CompletableFuture.supplyAsync(() -> store.append(other, line(1)));
+      assertThat(beside.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(3);
+      assertThat(first).isNotDone();
+      engine.releaseFirst.countDown();
+      assertThat(first.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(3);
+      assertThat(engine.overlaps).hasValue(0);
+    }
+  }
+
+  @Test
+  void runsThatCommitIndependently_keepEachCallersOrder_andCommitARunOnceAtATime()
+      throws Exception {
+    ControlledEngine engine = new ControlledEngine();
+    engine.callerThreadCommits = true;
+    engine.runsIndependent = true;
+    long seed = System.nanoTime();
+    try (RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"))) {
+      List<RunId> runs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        runs.add(startedRun(store));
+      }
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(6);
+      try {
+        List<CompletableFuture<List<RunEvent>>> producers = new ArrayList<>();
+        for (int p = 0; p < 6; p++) {
+          java.util.Random random = new java.util.Random(seed + p);
+          producers.add(
+              CompletableFuture.supplyAsync(
+                  () -> {
+                    List<CompletableFuture<RunEvent>> mine = new ArrayList<>();
+                    for (int i = 0; i < 400; i++) {
+                      RunId id = runs.get(random.nextInt(runs.size()));
+                      mine.add(
+                          random.nextBoolean()
+                              ? CompletableFuture.completedFuture(store.append(id, line(i)))
+                              : store.appendAsync(id, line(i)));
+                    }
+                    return mine.stream().map(CompletableFuture::join).toList();
+                  },
+                  pool));
+        }
+        long total = 0;
+        for (CompletableFuture<List<RunEvent>> f : producers) {
+          List<RunEvent> mine = f.get(60, TimeUnit.SECONDS);
+          total += mine.size();
+          for (RunId id : runs) {
+            assertThat(mine.stream().filter(e -> e.runId().equals(id)).map(RunEvent::sequence))
+                .as("one producer's events of run %s (seed %d)", id, seed)
+                .isSorted()
+                .doesNotHaveDuplicates();
+          }
+        }
+        assertThat(total).isEqualTo(6 * 400);
+      } finally {
+        pool.shutdownNow();
+      }
+      long written = 0;
+      for (RunId id : runs) {
+        assertThat(store.verify(id).ok()).isTrue();
+        written += store.entry(id).orElseThrow().lastSequence() - 2;
+      }
+      assertThat(written).as("seed %d", seed).isEqualTo(6 * 400);
+      assertThat(engine.overlaps).as("a run committed twice at once (seed %d)", seed).hasValue(0);
+    }
+  }
+
+  @Test
+  void closing_commitsWhatEveryRunQueued_thenRefusesAppends() throws Exception {
+    ControlledEngine engine = new ControlledEngine();
+    engine.runsIndependent = true;
+    RunStore store = RunStoreFactory.create(engine, StoreLocation.parse("controlled:"));
+    List<RunId> runs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      runs.add(startedRun(store));
+    }
+    engine.commits.set(0);
+    engine.holdFirst = true;
+    CompletableFuture<RunEvent> first = store.appendAsync(runs.get(0), line(0));
+    assertThat(engine.firstCommitEntered.await(30, TimeUnit.SECONDS)).isTrue();
+    // the one commit thread is held, so these wait: queued on their lanes or for the thread
+    List<CompletableFuture<RunEvent>> queued = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) {
+      queued.add(store.appendAsync(runs.get(i % runs.size()), line(i)));
+    }
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(store::close);
+    engine.releaseFirst.countDown();
+    closing.get(30, TimeUnit.SECONDS);
+    assertThat(first.get(30, TimeUnit.SECONDS).sequence()).isEqualTo(3);
+    java.util.Map<RunId, List<Long>> sequences = new java.util.HashMap<>();
+    sequences.computeIfAbsent(runs.get(0), k -> new ArrayList<>()).add(first.join().sequence());
+    for (CompletableFuture<RunEvent> f : queued) {
+      assertThat(f).as("queued before the close").isCompleted();
+      sequences.computeIfAbsent(f.join().runId(), k -> new ArrayList<>()).add(f.join().sequence());
+    }
+    assertThat(sequences.get(runs.get(0)))
+        .isEqualTo(java.util.stream.LongStream.rangeClosed(3, 13).boxed().toList());
+    for (RunId id : runs.subList(1, runs.size())) {
+      assertThat(sequences.get(id))
+          .isEqualTo(java.util.stream.LongStream.rangeClosed(3, 12).boxed().toList());
+    }
+    assertThatThrownBy(() -> store.appendAsync(runs.get(1), line(99)))
+        .isInstanceOf(dev.runs.StoreClosedException.class);
   }
 
   @Test

@@ -58,7 +58,7 @@ final class RunStoreFactoryTest {
                   }
                   yield 1;
                 }
-                case "allowsCommitOnCallerThread" -> false;
+                case "allowsCommitOnCallerThread", "commitsRunsIndependently" -> false;
                 case "watchExternalChanges" -> null;
                 case "close" -> {
                   closes.incrementAndGet();

@@ -336,17 +336,24 @@ final class FileEngine implements StorageEngine {
   }
 
   /**
-   * Thirty-two lanes: runs are independent files, so lanes commit in parallel, and file systems
-   * merge concurrent forces into shared journal commits. Runs share a lane by hash, and two runs on
-   * one lane take turns (their forces do not overlap, and the lane's thread, not the callers,
-   * commits them), so lanes are many: with 32, four busy runs share a lane in about one case of
-   * five, with 8 in three of five. A lane thread that has nothing to do waits without using the
-   * CPU. A lane's commit that carries several runs hands all but one to helper threads ({@link
-   * #commit}).
+   * Thirty-two threads for asynchronous appends: runs are independent files ({@link
+   * #commitsRunsIndependently()}), so each busy run has a lane of its own and those threads commit
+   * up to 32 runs' asynchronous batches at once; file systems merge concurrent forces into shared
+   * journal commits. A thread that has nothing to do waits without using the CPU.
    */
   @Override
   public int preferredCommitLanes() {
     return 32;
+  }
+
+  /**
+   * Yes: each run is its own files under its own locks, so runs commit in parallel, each in a lane
+   * of its own, and never wait for another run's force. A commit that still brings several runs
+   * (never from the core's own committer) hands all but one to helper threads ({@link #commit}).
+   */
+  @Override
+  public boolean commitsRunsIndependently() {
+    return true;
   }
 
   /**
