@@ -198,7 +198,9 @@ final class GroupCommitter {
         return;
       }
       try {
-        lane.commitOneBatch();
+        while (lane.commitOneBatch(true)) {
+          // the lane had more and no other lane was waiting: go on with it, waking no one
+        }
       } catch (RuntimeException | Error e) {
         // the appends' futures were failed in commit(); the thread goes on serving
         log.error("group commit on {} failed", engine.describe(), e);
@@ -247,15 +249,20 @@ final class GroupCommitter {
       } finally {
         lock.unlock();
       }
-      commitOneBatch(); // this caller leads: it commits on its own thread
+      commitOneBatch(false); // this caller leads: it commits on its own thread
       return true;
     }
 
     /**
      * Drains and commits one batch; the caller has set {@code committing}. What arrived meanwhile
      * goes to a commit thread; an emptied lane of its own run is dropped.
+     *
+     * @param mayGoOn true on a commit thread: when more arrived and no other lane waits for a
+     *     thread, it goes on with this lane itself instead of queuing it, which would wake another
+     *     thread for nothing
+     * @return true when the caller must commit this lane's next batch
      */
-    void commitOneBatch() {
+    boolean commitOneBatch(boolean mayGoOn) {
       List<PendingAppend> taken = new ArrayList<>();
       lock.lock();
       try {
@@ -269,8 +276,11 @@ final class GroupCommitter {
       } finally {
         lock.unlock();
       }
+      boolean goOn = false;
+      boolean returned = false;
       try {
         commit(taken);
+        returned = true;
       } finally {
         boolean idle;
         lock.lock();
@@ -282,6 +292,8 @@ final class GroupCommitter {
               dropped = true;
               runLanes.remove(run, this);
             }
+          } else if (mayGoOn && returned && ready.isEmpty()) {
+            goOn = true; // still committing: this thread takes what arrived meanwhile
           } else {
             ready.add(this); // still committing: a commit thread takes what arrived meanwhile
           }
@@ -292,6 +304,7 @@ final class GroupCommitter {
           leave();
         }
       }
+      return goOn;
     }
   }
 
