@@ -1014,7 +1014,25 @@ public final class BenchReport {
     int code = p.waitFor();
     String text = output.toString().trim();
     String last = text.lines().filter(l -> l.startsWith("heap-check")).findFirst().orElse(text);
-    return code == 0 ? last : "exit " + code + ": " + last.lines().reduce((a, b) -> b).orElse("");
+    return code == 0 ? last : "exit " + code + ": " + failureLine(text);
+  }
+
+  /**
+   * The line that says why a child JVM failed: the first line of its exception (a stack trace ends
+   * with "... N more", which says nothing), or its last line when it printed no exception.
+   *
+   * @param output what the child printed
+   * @return one line of it
+   */
+  static String failureLine(String output) {
+    return output
+        .lines()
+        .map(String::strip)
+        .filter(
+            l ->
+                l.startsWith("Exception in thread") || l.matches("^[\\w.$]+(Exception|Error)\\b.*"))
+        .findFirst()
+        .orElseGet(() -> output.lines().reduce((a, b) -> b).orElse(""));
   }
 
   private static boolean postgresAnswers() {
