@@ -113,13 +113,13 @@ public final class DeliveryLatency {
                     if (seq < firstMeasured || seq >= firstMeasured + events) {
                       return;
                     }
+                    // The store tells subscriptions of a commit before it completes the
+                    // appends' futures, so an event can arrive before its ack is recorded: its
+                    // ack, taken later, is after now, and its latency is 0. Counting it so,
+                    // rather than spinning until the ack appears, keeps the measurement from
+                    // taking a core from the commit thread it waits for.
                     long ack = ackNanos.get((int) seq);
-                    while (ack == 0) {
-                      Thread
-                          .onSpinWait(); // the ack callback runs just before delivery is scheduled
-                      ack = ackNanos.get((int) seq);
-                    }
-                    long latency = Math.max(0, now - ack);
+                    long latency = ack == 0 ? 0 : Math.max(0, now - ack);
                     histogram.incrementAndGet((int) Math.min(BUCKETS - 1, latency / 1000));
                     if (latency > maxNanos[index]) {
                       maxNanos[index] = latency;
