@@ -28,7 +28,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Delivery latency of live subscriptions: from the moment an append is acknowledged (its future
  * completes) to the moment each subscriber's {@code onNext} sees the event, at a fixed append rate,
- * for several subscriber counts. Percentiles are over every (event, subscriber) delivery.
+ * for several subscriber counts. Percentiles are over every (event, subscriber) delivery. The store
+ * tells subscriptions of a commit before it completes the appends' futures, so a delivery can come
+ * before its ack; it counts as 0 µs.
  *
  * <p>This is an open-loop measurement (a fixed-rate producer), which JMH's closed-loop modes cannot
  * express; it runs as a plain program: {@code java -cp runs-bench/target/benchmarks.jar
