@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Where a hot run's time goes: N threads append one event at a time (blocking) to one run, and an
@@ -155,14 +156,19 @@ public final class CommitCycleProbe {
           });
       AtomicBoolean stop = new AtomicBoolean();
       AtomicLong appends = new AtomicLong();
+      AtomicReference<RuntimeException> failed = new AtomicReference<>();
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < writers; i++) {
         Thread t =
             new Thread(
                 () -> {
-                  while (!stop.get()) {
-                    store.append(run, Bench.EVENT);
-                    appends.incrementAndGet();
+                  try {
+                    while (!stop.get()) {
+                      store.append(run, Bench.EVENT);
+                      appends.incrementAndGet();
+                    }
+                  } catch (RuntimeException e) {
+                    failed.compareAndSet(null, e);
                   }
                 },
                 "commit-cycle-writer-" + i);
@@ -184,6 +190,10 @@ public final class CommitCycleProbe {
         long e1 = engineNanos.get();
         long cpu1 = processCpuNanos();
         long t1 = System.nanoTime();
+        RuntimeException failure = failed.get();
+        if (failure != null) {
+          throw new IllegalStateException("a writer failed, so the window is void", failure);
+        }
         return new Result(
             writers,
             a1 - a0,
