@@ -5,6 +5,7 @@ import dev.runs.EventTypes;
 import dev.runs.Payload;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -27,6 +28,16 @@ final class Bench {
 
   /** The draft of that event. */
   static final EventDraft EVENT = EventDraft.of(EventTypes.CONSOLE_LINE, PAYLOAD);
+
+  /**
+   * @return this process's CPU time so far, in nanoseconds, or -1 when the JVM does not say
+   */
+  static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
+  }
 
   /**
    * @param prefix directory name prefix

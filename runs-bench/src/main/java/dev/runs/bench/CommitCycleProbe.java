@@ -5,8 +5,6 @@ import dev.runs.RunId;
 import dev.runs.RunStore;
 import dev.runs.RunStores;
 import dev.runs.StoreObserver;
-import java.lang.management.ManagementFactory;
-import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * Where a hot run's time goes: N threads append one event at a time (blocking) to one run, and an
@@ -177,31 +176,30 @@ public final class CommitCycleProbe {
       }
       try {
         Thread.sleep((long) (warmupSeconds * 1000));
-        long a0 = appends.get();
-        long c0 = commits.get();
-        long ca0 = committedAppends.get();
-        long e0 = engineNanos.get();
-        long cpu0 = processCpuNanos();
-        long t0 = System.nanoTime();
+        Supplier<Counts> counts =
+            () ->
+                new Counts(
+                    appends.get(),
+                    commits.get(),
+                    committedAppends.get(),
+                    engineNanos.get(),
+                    Bench.processCpuNanos(),
+                    System.nanoTime());
+        Counts before = counts.get();
         Thread.sleep((long) (seconds * 1000));
-        long a1 = appends.get();
-        long c1 = commits.get();
-        long ca1 = committedAppends.get();
-        long e1 = engineNanos.get();
-        long cpu1 = processCpuNanos();
-        long t1 = System.nanoTime();
+        Counts after = counts.get();
         RuntimeException failure = failed.get();
         if (failure != null) {
           throw new IllegalStateException("a writer failed, so the window is void", failure);
         }
         return new Result(
             writers,
-            a1 - a0,
-            c1 - c0,
-            ca1 - ca0,
-            e1 - e0,
-            t1 - t0,
-            cpu0 < 0 || cpu1 < 0 ? -1 : cpu1 - cpu0);
+            after.appends - before.appends,
+            after.commits - before.commits,
+            after.committedAppends - before.committedAppends,
+            after.engineNanos - before.engineNanos,
+            after.nanos - before.nanos,
+            before.cpuNanos < 0 || after.cpuNanos < 0 ? -1 : after.cpuNanos - before.cpuNanos);
       } finally {
         stop.set(true);
         for (Thread t : threads) {
@@ -211,12 +209,14 @@ public final class CommitCycleProbe {
     }
   }
 
-  private static long processCpuNanos() {
-    OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean sun
-        ? sun.getProcessCpuTime()
-        : -1;
-  }
+  /** The counters at one moment. */
+  private record Counts(
+      long appends,
+      long commits,
+      long committedAppends,
+      long engineNanos,
+      long cpuNanos,
+      long nanos) {}
 
   /**
    * Prints a Markdown table.

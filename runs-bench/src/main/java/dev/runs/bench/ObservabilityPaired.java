@@ -32,9 +32,6 @@ import java.util.concurrent.atomic.LongAdder;
  * </pre>
  */
 public final class ObservabilityPaired {
-  private static final com.sun.management.OperatingSystemMXBean CPU =
-      (com.sun.management.OperatingSystemMXBean)
-          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
   private static final String[] VARIANTS = {"off", "on", "metrics", "traces"};
 
   private ObservabilityPaired() {}
@@ -227,7 +224,7 @@ public final class ObservabilityPaired {
           threads.add(t);
         }
         long began = System.nanoTime();
-        long cpuBefore = CPU.getProcessCpuTime();
+        long cpuBefore = Bench.processCpuNanos();
         threads.forEach(Thread::start);
         for (Thread t : threads) {
           t.join();
@@ -242,7 +239,7 @@ public final class ObservabilityPaired {
             java.util.concurrent.locks.LockSupport.parkNanos(200_000);
           }
         }
-        long cpuNanos = CPU.getProcessCpuTime() - cpuBefore;
+        long cpuNanos = Bench.processCpuNanos() - cpuBefore;
         if (!errors.isEmpty()) {
           throw new IllegalStateException("a writer failed", errors.get(0));
         }
